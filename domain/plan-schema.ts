@@ -1,0 +1,151 @@
+/**
+ * The plan file schema: what a campaign asks of whom, and when.
+ *
+ * A plan is data written by an organisation department, so every field is validated here and
+ * every error names the path of the field (see `plan-loader.ts` for file, line and column).
+ * Cross-field rules (phases in order, obligations naming existing phases, reminders before
+ * the deadline) are checked in `superRefine` so that they report the same way.
+ *
+ * Offsets are short strings parsed by `offsets.ts`: `+3d`, `-1w`, `+2M`, `-3wd` (working days,
+ * counting make-up working days 调休 as working days), `+11h`, combined left to right: `+6M-1d`.
+ */
+import { z } from 'zod';
+
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+export const OFFSET = /^([+-]\d+(wd|[ywMdhm]))+$/;
+export const KEY = /^[a-z0-9][a-z0-9-]*$/;
+
+export const BRANCH_KINDS = ['教工', '学生', '机关', '教辅后勤'] as const;
+export const BranchKindSchema = z.enum(BRANCH_KINDS);
+export type BranchKind = z.infer<typeof BranchKindSchema>;
+
+export const LEVELS = ['office', 'committee', 'branch', 'member'] as const;
+export const LevelSchema = z.enum(LEVELS);
+export type Level = z.infer<typeof LevelSchema>;
+
+/** Whom a step notifies: the unit itself, its parent's secretary, or the campaign office. */
+export const AudienceSchema = z.enum(['unit', 'parent', 'office']);
+export type Audience = z.infer<typeof AudienceSchema>;
+
+const key = z.string().regex(KEY, 'a key of lower-case letters, digits and dashes');
+const isoDate = z.string().regex(ISO_DATE, 'a date YYYY-MM-DD');
+const hhmm = z.string().regex(HH_MM, 'a time HH:mm');
+export const OffsetSchema = z.string().regex(OFFSET, 'an offset such as +3d, -2wd, +1M-1d');
+
+export const PhaseSchema = z.object({
+  key,
+  /** The Chinese name as the seed gives it, e.g. 广泛发动、安排部署. */
+  name: z.string().min(1),
+  /** An English label for the console and English mail. */
+  label: z.string().min(1),
+  start: isoDate,
+  /** The last day of the phase, or `by-committee` when only the committee can end it. */
+  end: z.union([isoDate, z.literal('by-committee')]),
+});
+export type Phase = z.infer<typeof PhaseSchema>;
+
+/**
+ * Where a cycle's due instant falls. Either a fixed local date-time (one-off obligations,
+ * `at: '2012-04-09T11:00'` or `at: '2010-07-31'` meaning the end of that day), or an anchor of
+ * the cycle (its first or last day, or the phase's) moved by an offset, at a time of day
+ * (`end-of-day` by default).
+ */
+export const DueRuleSchema = z.union([
+  z.object({ at: z.string().regex(/^\d{4}-\d{2}-\d{2}(T([01]\d|2[0-3]):[0-5]\d)?$/, 'YYYY-MM-DD or YYYY-MM-DDTHH:mm') }).strict(),
+  z
+    .object({
+      from: z.enum(['cycle-start', 'cycle-end', 'phase-start', 'phase-end']),
+      offset: OffsetSchema.default('+0d'),
+      time: z.union([hhmm, z.literal('end-of-day')]).default('end-of-day'),
+    })
+    .strict(),
+]);
+export type DueRule = z.infer<typeof DueRuleSchema>;
+
+export const EscalationStepSchema = z
+  .object({
+    /** How long after the due instant (or the previous step) this step fires. */
+    after: OffsetSchema,
+    notify: z.array(AudienceSchema).min(1),
+  })
+  .strict();
+export type EscalationStep = z.infer<typeof EscalationStepSchema>;
+
+export const RectificationSchema = z
+  .object({
+    /** How long after the due instant the order is issued (must follow the last escalation step). */
+    after: OffsetSchema,
+    /** The order's own deadline, counted from the order. */
+    deadline: OffsetSchema,
+    notify: z.array(AudienceSchema).min(1).default(['unit', 'parent', 'office']),
+  })
+  .strict();
+
+export const ReviewSchema = z
+  .object({
+    /** The reviewer's comment (领导点评) is due this long after the report arrives, or after its due instant. */
+    due: OffsetSchema,
+    title: z.string().min(1),
+    titleEn: z.string().optional(),
+    reminders: z.array(OffsetSchema).default([]),
+  })
+  .strict();
+
+export const ObligationSchema = z
+  .object({
+    key,
+    title: z.string().min(1),
+    titleEn: z.string().optional(),
+    /** Who must hand it in: a level, narrowed to some branch kinds if given. */
+    submitters: z
+      .object({ level: z.enum(['committee', 'branch', 'member']), kinds: z.array(BranchKindSchema).optional() })
+      .strict(),
+    /** Who receives it: the submitter's parent (branch → committee) or the office directly. */
+    receiver: z.enum(['parent', 'office']).default('parent'),
+    cadence: z.enum(['once', 'quarterly', 'half-yearly', 'yearly']),
+    due: DueRuleSchema,
+    /** When the cycle opens (the notice goes out), counted back from the due instant. */
+    opens: OffsetSchema.default('-14d'),
+    /** Phases in which cycles of this obligation fall (by due instant). */
+    phases: z.array(key).min(1),
+    /** Reminders before the due instant, e.g. ['-7d', '-3wd', '-1d']. */
+    reminders: z.array(OffsetSchema).default([]),
+    /** A due date on a public holiday: keep it and flag it, or move it to the next working day. */
+    onHoliday: z.enum(['flag', 'next-working-day']).default('flag'),
+    escalation: z.array(EscalationStepSchema).default([]),
+    rectification: RectificationSchema.optional(),
+    review: ReviewSchema.optional(),
+    /** The seed sentence this obligation comes from. */
+    source: z.string().optional(),
+  })
+  .strict();
+export type Obligation = z.infer<typeof ObligationSchema>;
+
+export const OfficeHoursSchema = z
+  .object({
+    start: hhmm.default('08:30'),
+    end: hhmm.default('17:30'),
+    /** Send only on working days of the Chinese calendar (调休 included). */
+    workingDaysOnly: z.boolean().default(true),
+  })
+  .strict();
+
+export const PlanSchema = z
+  .object({
+    id: key,
+    title: z.string().min(1),
+    titleEn: z.string().optional(),
+    institution: z.string().optional(),
+    timeZone: z.string().default('Asia/Shanghai'),
+    locale: z.enum(['zh', 'en']).default('zh'),
+    officeHours: OfficeHoursSchema.default({ start: '08:30', end: '17:30', workingDaysOnly: true }),
+    /** How far ahead to generate cycles inside a phase that only the committee can end. */
+    openEndedHorizon: OffsetSchema.default('+2y'),
+    phases: z.array(PhaseSchema).min(1),
+    obligations: z.array(ObligationSchema).default([]),
+    source: z.string().optional(),
+  })
+  .strict();
+export type Plan = z.infer<typeof PlanSchema>;
+export type PlanInput = z.input<typeof PlanSchema>;
