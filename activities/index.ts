@@ -1,0 +1,94 @@
+/**
+ * The engine's side effects: thin wrappers over the ledger and the mailer. Dependencies come
+ * in as arguments (tests hand in a real SQLite ledger and a real SMTP or outbox mailer).
+ * Failures become ApplicationFailures: retryable when waiting may help (a database or mail
+ * server that is down), not retryable when it cannot (bad input).
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
+import type { DeadlineMessage, Mailer, Recipient, SendResult } from '../mail/types';
+
+export interface ActivityDeps {
+  ledger: LedgerStore;
+  mailer: Mailer;
+}
+
+export interface AnnouncementTarget {
+  unitId: string;
+  unitName: string;
+  to: Recipient[];
+}
+
+export interface AnnounceRequest {
+  /** The phase-started message, less what differs per unit. */
+  message: Omit<DeadlineMessage, 'unitId' | 'unitName' | 'to' | 'cc'>;
+  targets: AnnouncementTarget[];
+}
+
+export interface AnnounceResult {
+  sent: number;
+  alreadySent: number;
+  failed: string[];
+}
+
+/** Mail errors that waiting cannot fix, by the `name` the mail module gives them. */
+const PERMANENT_MAIL_ERRORS = new Set(['MailConfigError', 'MailTemplateError', 'MailValidationError']);
+
+function asFailure(err: unknown): unknown {
+  if (err instanceof Error && PERMANENT_MAIL_ERRORS.has(err.name)) {
+    return ApplicationFailure.nonRetryable(err.message, err.name);
+  }
+  return err;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    async recordEvents(events: LedgerEvent[]): Promise<number> {
+      return deps.ledger.recordMany(events);
+    },
+
+    async registerUnits(units: LedgerUnit[]): Promise<void> {
+      await deps.ledger.upsertUnits(units);
+    },
+
+    async sendMessage(message: DeadlineMessage): Promise<SendResult> {
+      try {
+        return await deps.mailer.send(message);
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    /**
+     * Tells every unit that a phase has started: one activity for thousands of messages keeps
+     * the campaign's history small. Each message has its own dedupe key, so a retry after a
+     * crash resumes where the previous attempt stopped; progress is heartbeated.
+     */
+    async announcePhase(req: AnnounceRequest): Promise<AnnounceResult> {
+      const ctx = Context.current();
+      const start = typeof ctx.info.heartbeatDetails === 'number' ? ctx.info.heartbeatDetails : 0;
+      const result: AnnounceResult = { sent: 0, alreadySent: 0, failed: [] };
+      for (let i = start; i < req.targets.length; i++) {
+        const t = req.targets[i]!;
+        if (t.to.length === 0) {
+          result.failed.push(t.unitId);
+          continue;
+        }
+        let r: SendResult;
+        try {
+          r = await deps.mailer.send({ ...req.message, unitId: t.unitId, unitName: t.unitName, to: t.to });
+        } catch (err) {
+          throw asFailure(err);
+        }
+        if (r.status === 'sent') result.sent += 1;
+        else if (r.status === 'already-sent') result.alreadySent += 1;
+        else result.failed.push(t.unitId);
+        ctx.heartbeat(i + 1);
+      }
+      return result;
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,230 @@
+/**
+ * Typed helpers over @temporalio/client for everything a person does to a campaign: start it,
+ * ask its status, advance a phase, submit, extend, waive, list deadlines. Each bad request
+ * gets an error that says what was wrong (`CampaignRequestError`, with a stable code).
+ */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { Plan } from '../domain/plan-schema';
+import type { Org } from '../domain/org-schema';
+import type { ClockSpec } from '../domain/clock';
+import { campaignWorkflowId, deadlineWorkflowId, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../workflows/context';
+import type { campaignWorkflow } from '../workflows/campaign';
+import {
+  advancePhaseUpdate,
+  campaignDirectoryQuery,
+  campaignStatusQuery,
+  deadlineStatusQuery,
+  endPhaseUpdate,
+  extendUpdate,
+  submitUpdate,
+  waiveUpdate,
+  type CampaignDirectory,
+  type CampaignStatus,
+  type DeadlineStatus,
+  type ExtendRequest,
+  type PhaseChange,
+  type Receipt,
+  type SubmitRequest,
+  type WaiveRequest,
+} from '../workflows/messages';
+
+export type RequestErrorCode =
+  | 'SERVER_UNREACHABLE'
+  | 'CAMPAIGN_EXISTS'
+  | 'CAMPAIGN_NOT_FOUND'
+  | 'UNKNOWN_UNIT'
+  | 'UNKNOWN_OBLIGATION'
+  | 'CYCLE_NOT_OPEN'
+  | 'REJECTED';
+
+/** Thrown for every request the service refuses; `code` says which kind of refusal. */
+export class CampaignRequestError extends Error {
+  override readonly name = 'CampaignRequestError';
+  constructor(
+    readonly code: RequestErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function connectClient(address: string, namespace = 'default'): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: '5s' });
+    return new Client({ connection, namespace });
+  } catch (err) {
+    throw new CampaignRequestError(
+      'SERVER_UNREACHABLE',
+      `cannot reach the Temporal server at ${address}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** The reason an update was refused: the validator's message, not the wrapper's. */
+function rejection(err: unknown): never {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause as Error | undefined;
+    throw new CampaignRequestError('REJECTED', cause?.message ?? err.message);
+  }
+  throw err;
+}
+
+export interface StartCampaignRequest {
+  plan: Plan;
+  org: Org;
+  taskQueue: string;
+  clock?: ClockSpec;
+  options?: Partial<EngineOptions>;
+}
+
+export class CampaignClient {
+  constructor(readonly client: Client) {}
+
+  campaign(campaignId: string): WorkflowHandle<typeof campaignWorkflow> {
+    return this.client.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaignId));
+  }
+
+  async start(req: StartCampaignRequest): Promise<WorkflowHandle<typeof campaignWorkflow>> {
+    const workflowId = campaignWorkflowId(req.plan.id);
+    try {
+      return await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+        workflowId,
+        taskQueue: req.taskQueue,
+        // One campaign per id, ever: a finished campaign's id is not reused either.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [
+          {
+            plan: req.plan,
+            org: req.org,
+            clock: req.clock ?? { originPlanMs: 0, originServerMs: 0, scale: 1 },
+            options: { ...DEFAULT_ENGINE_OPTIONS, ...req.options },
+          },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new CampaignRequestError('CAMPAIGN_EXISTS', `a campaign with id "${req.plan.id}" already exists`);
+      }
+      throw err;
+    }
+  }
+
+  private async ask<T>(campaignId: string, fn: (h: WorkflowHandle<typeof campaignWorkflow>) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.campaign(campaignId));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `no campaign "${campaignId}"`);
+      }
+      throw err;
+    }
+  }
+
+  status(campaignId: string): Promise<CampaignStatus> {
+    return this.ask(campaignId, (h) => h.query(campaignStatusQuery));
+  }
+
+  directory(campaignId: string): Promise<CampaignDirectory> {
+    return this.ask(campaignId, (h) => h.query(campaignDirectoryQuery));
+  }
+
+  async advance(campaignId: string, req: { toPhase?: string; by: string; reason: string }): Promise<PhaseChange> {
+    return this.ask(campaignId, (h) => h.executeUpdate(advancePhaseUpdate, { args: [req] }).catch(rejection));
+  }
+
+  async endPhase(campaignId: string, req: { phaseKey: string; by: string; reason: string }): Promise<PhaseChange> {
+    return this.ask(campaignId, (h) => h.executeUpdate(endPhaseUpdate, { args: [req] }).catch(rejection));
+  }
+
+  /**
+   * The deadline workflow of one unit's cycle, after checking the request against what the
+   * campaign knows, so that a typo gets "unknown unit" rather than "not found".
+   */
+  async deadline(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): Promise<WorkflowHandle> {
+    const dir = await this.directory(campaignId);
+    const base = obligationKey.endsWith('.review') ? obligationKey.slice(0, -'.review'.length) : obligationKey;
+    const ob = dir.obligations.find((o) => o.key === base && (base === obligationKey || o.hasReview));
+    if (!ob) {
+      throw new CampaignRequestError(
+        'UNKNOWN_OBLIGATION',
+        `unknown obligation "${obligationKey}" in campaign ${campaignId} (known: ${dir.obligations.map((o) => o.key).join(', ')})`,
+      );
+    }
+    if (!dir.units.some((u) => u.id === unitId)) {
+      throw new CampaignRequestError('UNKNOWN_UNIT', `unknown unit "${unitId}" in campaign ${campaignId}`);
+    }
+    if (!dir.launched.includes(`${base}/${cycleKey}`)) {
+      const open = dir.launched.filter((k) => k.startsWith(`${base}/`)).map((k) => k.slice(base.length + 1));
+      throw new CampaignRequestError(
+        'CYCLE_NOT_OPEN',
+        `cycle "${cycleKey}" of ${obligationKey} is not open (opened so far: ${open.join(', ') || 'none'})`,
+      );
+    }
+    const handle = this.client.workflow.getHandle(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
+    try {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') {
+        throw new CampaignRequestError(
+          'CYCLE_NOT_OPEN',
+          `the deadline ${handle.workflowId} is closed (${d.status.name.toLowerCase()})`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new CampaignRequestError('CYCLE_NOT_OPEN', `unit ${unitId} has no deadline for ${obligationKey} ${cycleKey}`);
+      }
+      throw err;
+    }
+    return handle;
+  }
+
+  async submit(campaignId: string, obligationKey: string, cycleKey: string, unitId: string, req: SubmitRequest): Promise<Receipt> {
+    const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
+    return h.executeUpdate(submitUpdate, { args: [req] }).catch(rejection);
+  }
+
+  async extend(campaignId: string, obligationKey: string, cycleKey: string, unitId: string, req: ExtendRequest): Promise<DeadlineStatus> {
+    const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
+    return h.executeUpdate(extendUpdate, { args: [req] }).catch(rejection);
+  }
+
+  async waive(campaignId: string, obligationKey: string, cycleKey: string, unitId: string, req: WaiveRequest): Promise<DeadlineStatus> {
+    const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
+    return h.executeUpdate(waiveUpdate, { args: [req] }).catch(rejection);
+  }
+
+  async deadlineStatus(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): Promise<DeadlineStatus> {
+    const h = this.client.workflow.getHandle(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
+    return h.query(deadlineStatusQuery);
+  }
+
+  /** Open deadlines from Temporal's visibility, filtered by the search attributes. */
+  async list(
+    campaignId: string,
+    filter: { committee?: string; obligation?: string; state?: string; cycle?: string } = {},
+  ): Promise<DeadlineStatus[]> {
+    const q = [`CampaignId = '${esc(campaignId)}'`, `ExecutionStatus = 'Running'`, `WorkflowType = 'deadlineWorkflow'`];
+    if (filter.committee) q.push(`CommitteeId = '${esc(filter.committee)}'`);
+    if (filter.obligation) q.push(`ObligationKey = '${esc(filter.obligation)}'`);
+    if (filter.cycle) q.push(`CycleKey = '${esc(filter.cycle)}'`);
+    if (filter.state) q.push(`DeadlineState = '${esc(filter.state)}'`);
+    const out: DeadlineStatus[] = [];
+    for await (const wf of this.client.workflow.list({ query: q.join(' AND ') })) {
+      try {
+        out.push(await this.client.workflow.getHandle(wf.workflowId).query(deadlineStatusQuery));
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err; // closed between list and query
+      }
+    }
+    return out.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.unitId.localeCompare(b.unitId));
+  }
+}
+
+const esc = (s: string): string => s.replace(/'/g, "\\'");

@@ -1,0 +1,143 @@
+/**
+ * A rehearsal: the whole plan on the time-skipping server, with the real workflows and
+ * activities (mail into an outbox, the ledger in a SQLite file), driven by a behaviour file.
+ * The campaign clock maps the plan's own dates onto the server's clock, so holidays and
+ * weekdays are those of the plan's years.
+ */
+import path from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkerOptions } from '@temporalio/worker';
+import type { Plan } from '../domain/plan-schema';
+import type { Org } from '../domain/org-schema';
+import { planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from '../domain/behaviour';
+import { serverTime, type ClockSpec } from '../domain/clock';
+import { openLedger } from '../ledger';
+import type { LedgerStore } from '../ledger/types';
+import { createMailer } from '../mail';
+import { createWorker } from '../worker/worker';
+import { deadlineWorkflowId, type EngineOptions } from '../workflows/context';
+import { extendUpdate, submitUpdate, waiveUpdate } from '../workflows/messages';
+import { CampaignClient } from './campaigns';
+
+export interface SimulationOptions {
+  plan: Plan;
+  org: Org;
+  behaviour: Behaviour;
+  env: TestWorkflowEnvironment;
+  /** Where the ledger and the outbox go; a fresh temporary directory by default. */
+  workDir?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  engine?: Partial<EngineOptions>;
+  /** Called after each group of requests, for progress output. */
+  onProgress?: (planInstant: string, done: number, total: number) => void;
+}
+
+export interface SimulationRun {
+  sim: SimulationPlan;
+  workDir: string;
+  ledgerUrl: string;
+  outboxDir: string;
+  /** Mail sent, by kind (notice, reminder, due, escalation, rectification, phase-started, review-due). */
+  mailByKind: Record<string, number>;
+  campaignRuns: number;
+  wallMs: number;
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/** The kind of message a ledger step name stands for. */
+export function mailKindOfStep(step: string): string {
+  if (step.startsWith('phase-started')) return 'phase-started';
+  const base = step.split(/[~:]/)[0]!;
+  return base.replace(/-\d+$/, '');
+}
+
+async function perform(cc: CampaignClient, campaignId: string, r: SimRequest): Promise<void> {
+  if (r.type === 'advance') {
+    await cc.advance(campaignId, { toPhase: r.phaseKey, by: r.by, reason: r.reason });
+    return;
+  }
+  if (r.type === 'end-phase') {
+    await cc.endPhase(campaignId, { phaseKey: r.phaseKey, by: r.by, reason: r.reason });
+    return;
+  }
+  // Straight to the deadline workflow: the rehearsal's requests were checked against the plan.
+  const h = cc.client.workflow.getHandle(deadlineWorkflowId(campaignId, r.obligationKey, r.cycleKey, r.unitId));
+  if (r.type === 'submit') await h.executeUpdate(submitUpdate, { args: [{ by: r.by, text: r.text }] });
+  else if (r.type === 'extend') await h.executeUpdate(extendUpdate, { args: [{ newDueAt: r.newDueAt, by: r.by, reason: r.reason }] });
+  else await h.executeUpdate(waiveUpdate, { args: [{ by: r.by, reason: r.reason }] });
+}
+
+/** Runs `fn` a few times while the workflow it targets has not started yet. */
+async function whenStarted(env: TestWorkflowEnvironment, fn: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const notYet = (err as Error).name === 'WorkflowNotFoundError';
+      if (!notYet || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      void env;
+    }
+  }
+}
+
+export async function runSimulation(opts: SimulationOptions): Promise<SimulationRun> {
+  const started = Date.now();
+  const { plan, org, env } = opts;
+  const sim = planSimulation(plan, org, opts.behaviour);
+  const workDir = opts.workDir ?? (await mkdtemp(path.join(os.tmpdir(), `rehearsal-${plan.id}-`)));
+  const ledgerUrl = `sqlite:${path.join(workDir, 'ledger.sqlite')}`;
+  const outboxDir = path.join(workDir, 'outbox');
+  const ledger: LedgerStore = await openLedger(ledgerUrl);
+  const mailer = await createMailer({ url: `outbox:${outboxDir}`, from: 'campaign-office@example.org', baseUrl: 'http://localhost:8080', ledger });
+  const taskQueue = `rehearsal-${plan.id}`;
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    deps: { ledger, mailer },
+    workflowBundle: opts.workflowBundle,
+  });
+  const cc = new CampaignClient(env.client);
+  // The campaign starts a day before its first phase, in plan time.
+  const clock: ClockSpec = {
+    originPlanMs: Date.parse(sim.windows[0]!.startAt) - DAY,
+    originServerMs: await env.currentTimeMs(),
+    scale: 1,
+  };
+  let runs = 0;
+  try {
+    await worker.runUntil(async () => {
+      const handle = await cc.start({ plan, org, taskQueue, clock, options: { searchAttributes: false, ...opts.engine } });
+      const groups = new Map<string, SimRequest[]>();
+      for (const r of sim.requests) groups.set(r.at, [...(groups.get(r.at) ?? []), r]);
+      let done = 0;
+      for (const [at, group] of groups) {
+        const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
+        if (wait > 0) await env.sleep(wait);
+        // Phase changes first, then the rest of the instant's requests together.
+        for (const r of group.filter((g) => g.type === 'advance' || g.type === 'end-phase')) await perform(cc, plan.id, r);
+        const rest = group.filter((g) => g.type !== 'advance' && g.type !== 'end-phase');
+        for (let i = 0; i < rest.length; i += 64) {
+          await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(env, () => perform(cc, plan.id, r))));
+        }
+        done += group.length;
+        opts.onProgress?.(at, done, sim.requests.length);
+      }
+      const result = await handle.result();
+      runs = result.runs;
+    });
+  } finally {
+    await mailer.close();
+  }
+  const sent = await ledger.events({ campaignId: plan.id, kinds: ['message-sent'] });
+  await ledger.close();
+  const mailByKind: Record<string, number> = {};
+  for (const e of sent) {
+    const kind = mailKindOfStep(e.step ?? 'unknown');
+    mailByKind[kind] = (mailByKind[kind] ?? 0) + 1;
+  }
+  return { sim, workDir, ledgerUrl, outboxDir, mailByKind, campaignRuns: runs, wallMs: Date.now() - started };
+}

@@ -1,0 +1,226 @@
+/**
+ * The behaviour file of a rehearsal (`simulate`): what the units and the committee do. Rules
+ * say when each unit submits each obligation's cycle (on time, late by an offset, at a given
+ * instant, or never) and how reviewers answer; actions say when the committee triggers or
+ * ends a phase, and when the office extends or waives a deadline. The last matching rule wins.
+ *
+ * `planSimulation` turns a plan, an organisation and a behaviour into a time-ordered list of
+ * requests, with the same calendar the engine uses, so the rehearsal and the engine agree.
+ */
+import { z } from 'zod';
+import { DateTime } from 'luxon';
+import type { Plan } from './plan-schema';
+import { OffsetSchema } from './plan-schema';
+import type { Org } from './org-schema';
+import type { CycleSchedule, PhaseWindow } from './calendar-types';
+import { cyclesOf, phaseWindows, reviewDueAt } from './calendar';
+import { applyOffset } from './offsets';
+import { responsibleUnits } from './org-slice';
+
+const LOCAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+const localInstant = z.string().regex(LOCAL_INSTANT, 'a local date-time YYYY-MM-DDTHH:mm in the plan time zone');
+
+/** on-time: a day before the due instant; late: the offset after it; at: a local instant; never. */
+const SubmitSchema = z.union([
+  z.literal('on-time'),
+  z.literal('never'),
+  z.object({ late: OffsetSchema }).strict(),
+  z.object({ at: localInstant }).strict(),
+]);
+export type SubmitBehaviour = z.infer<typeof SubmitSchema>;
+
+const RuleSchema = z
+  .object({
+    unit: z.string().optional(),
+    committee: z.string().optional(),
+    kind: z.string().optional(),
+    obligation: z.string().optional(),
+    cycle: z.string().optional(),
+    submit: SubmitSchema.optional(),
+    /** How the reviewer answers this unit's report, if the obligation has a leader review. */
+    review: SubmitSchema.optional(),
+  })
+  .strict();
+
+const ActorSchema = { by: z.string().min(1), reason: z.string().min(1) };
+
+const ActionSchema = z.union([
+  z.object({ advance: z.string().min(1), at: localInstant, ...ActorSchema }).strict(),
+  z.object({ endPhase: z.string().min(1), at: localInstant, ...ActorSchema }).strict(),
+  z
+    .object({
+      extend: z.object({ unit: z.string(), obligation: z.string(), cycle: z.string() }).strict(),
+      at: localInstant,
+      newDue: localInstant,
+      ...ActorSchema,
+    })
+    .strict(),
+  z
+    .object({ waive: z.object({ unit: z.string(), obligation: z.string(), cycle: z.string() }).strict(), at: localInstant, ...ActorSchema })
+    .strict(),
+]);
+
+export const BehaviourSchema = z
+  .object({
+    /** What every unit does unless a rule says otherwise. */
+    default: z.object({ submit: SubmitSchema.default('on-time'), review: SubmitSchema.default('on-time') }).strict().default({
+      submit: 'on-time',
+      review: 'on-time',
+    }),
+    rules: z.array(RuleSchema).default([]),
+    actions: z.array(ActionSchema).default([]),
+  })
+  .strict();
+export type Behaviour = z.infer<typeof BehaviourSchema>;
+
+export type SimRequest =
+  | { type: 'advance'; at: string; phaseKey: string; by: string; reason: string }
+  | { type: 'end-phase'; at: string; phaseKey: string; by: string; reason: string }
+  | { type: 'submit'; at: string; obligationKey: string; cycleKey: string; unitId: string; by: string; text: string }
+  | { type: 'extend'; at: string; obligationKey: string; cycleKey: string; unitId: string; newDueAt: string; by: string; reason: string }
+  | { type: 'waive'; at: string; obligationKey: string; cycleKey: string; unitId: string; by: string; reason: string };
+
+/** What the rehearsal is told to expect of one deadline, for checking the audit against it. */
+export interface ExpectedDeadline {
+  obligationKey: string;
+  cycleKey: string;
+  unitId: string;
+  dueAt: string;
+  submittedAt?: string;
+  waived: boolean;
+}
+
+export interface SimulationPlan {
+  windows: PhaseWindow[];
+  cycles: CycleSchedule[];
+  requests: SimRequest[];
+  expected: ExpectedDeadline[];
+  /** The plan instant at which the rehearsal has seen everything (the last phase's end). */
+  endAt: string;
+}
+
+const ON_TIME_LEAD_MS = 24 * 3600 * 1000;
+
+function local(iso: string, zone: string): string {
+  const dt = DateTime.fromISO(iso, { zone });
+  if (!dt.isValid) throw new Error(`not a valid local instant: ${iso}`);
+  return dt.toUTC().toISO()!;
+}
+
+/** When a behaviour submits, for a deadline due at `dueAt` that opened at `opensAt`. */
+export function submissionInstant(b: SubmitBehaviour, opensAt: string, dueAt: string, zone: string): string | undefined {
+  if (b === 'never') return undefined;
+  if (b === 'on-time') return new Date(Math.max(Date.parse(opensAt) + 1, Date.parse(dueAt) - ON_TIME_LEAD_MS)).toISOString();
+  if ('late' in b) return applyOffset(DateTime.fromISO(dueAt, { zone }), b.late).toUTC().toISO()!;
+  return local(b.at, zone);
+}
+
+function matches(rule: z.infer<typeof RuleSchema>, org: Org, unitId: string, obligationKey: string, cycleKey: string): boolean {
+  const u = org.units[unitId];
+  if (rule.unit !== undefined && rule.unit !== unitId) return false;
+  if (rule.committee !== undefined && rule.committee !== u?.committeeId) return false;
+  if (rule.kind !== undefined && rule.kind !== u?.kind) return false;
+  if (rule.obligation !== undefined && rule.obligation !== obligationKey) return false;
+  if (rule.cycle !== undefined && rule.cycle !== cycleKey) return false;
+  return true;
+}
+
+export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): SimulationPlan {
+  const zone = plan.timeZone;
+  const started: Record<string, string> = {};
+  const ended: Record<string, string> = {};
+  const requests: SimRequest[] = [];
+  for (const a of behaviour.actions) {
+    if ('advance' in a) {
+      started[a.advance] = local(a.at, zone);
+      requests.push({ type: 'advance', at: started[a.advance]!, phaseKey: a.advance, by: a.by, reason: a.reason });
+    } else if ('endPhase' in a) {
+      ended[a.endPhase] = local(a.at, zone);
+      requests.push({ type: 'end-phase', at: ended[a.endPhase]!, phaseKey: a.endPhase, by: a.by, reason: a.reason });
+    }
+  }
+  const windows = phaseWindows(plan, { started, ended });
+  const last = windows.at(-1)!;
+  if (last.endAt === undefined) {
+    // An open-ended last phase that the behaviour does not end: the rehearsal ends it at its horizon.
+    const endAt = applyOffset(DateTime.fromISO(last.startAt, { zone }), plan.openEndedHorizon).toUTC().toISO()!;
+    ended[last.key] = endAt;
+    requests.push({ type: 'end-phase', at: endAt, phaseKey: last.key, by: 'rehearsal', reason: 'horizon of the rehearsal' });
+  }
+  const finalWindows = phaseWindows(plan, { started, ended });
+  const cycles = plan.obligations.flatMap((o) => cyclesOf(plan, o, finalWindows, {}));
+
+  const waived = new Set<string>();
+  for (const a of behaviour.actions) {
+    if ('extend' in a) {
+      requests.push({
+        type: 'extend',
+        at: local(a.at, zone),
+        obligationKey: a.extend.obligation,
+        cycleKey: a.extend.cycle,
+        unitId: a.extend.unit,
+        newDueAt: local(a.newDue, zone),
+        by: a.by,
+        reason: a.reason,
+      });
+    } else if ('waive' in a) {
+      waived.add(`${a.waive.obligation}/${a.waive.cycle}/${a.waive.unit}`);
+      requests.push({
+        type: 'waive',
+        at: local(a.at, zone),
+        obligationKey: a.waive.obligation,
+        cycleKey: a.waive.cycle,
+        unitId: a.waive.unit,
+        by: a.by,
+        reason: a.reason,
+      });
+    }
+  }
+  const extendedDue = new Map<string, string>();
+  for (const r of requests) if (r.type === 'extend') extendedDue.set(`${r.obligationKey}/${r.cycleKey}/${r.unitId}`, r.newDueAt);
+
+  const expected: ExpectedDeadline[] = [];
+  for (const c of cycles) {
+    const obligation = plan.obligations.find((o) => o.key === c.obligationKey)!;
+    for (const unitId of responsibleUnits(org, obligation)) {
+      const key = `${c.obligationKey}/${c.cycleKey}/${unitId}`;
+      let submit = behaviour.default.submit;
+      let review = behaviour.default.review;
+      for (const rule of behaviour.rules) {
+        if (!matches(rule, org, unitId, c.obligationKey, c.cycleKey)) continue;
+        if (rule.submit !== undefined) submit = rule.submit;
+        if (rule.review !== undefined) review = rule.review;
+      }
+      const dueAt = extendedDue.get(key) ?? c.dueAt;
+      const isWaived = waived.has(key);
+      const at = isWaived ? undefined : submissionInstant(submit, c.opensAt, dueAt, zone);
+      const who = org.units[unitId]?.secretary?.name ?? unitId;
+      if (at !== undefined) {
+        requests.push({ type: 'submit', at, obligationKey: c.obligationKey, cycleKey: c.cycleKey, unitId, by: who, text: `${c.cycleLabel} ${obligation.title}` });
+      }
+      expected.push({ obligationKey: c.obligationKey, cycleKey: c.cycleKey, unitId, dueAt, submittedAt: at, waived: isWaived });
+      if (obligation.review && !isWaived) {
+        const arrived = at !== undefined && Date.parse(at) <= Date.parse(dueAt) ? at : undefined;
+        const reviewDue = reviewDueAt(plan, obligation, dueAt, arrived);
+        const reviewOpens = arrived ?? dueAt;
+        const reviewAt = submissionInstant(review, reviewOpens, reviewDue, zone);
+        const reviewer = org.units[unitId]?.parentId ?? org.officeId;
+        const reviewKey = `${c.obligationKey}.review`;
+        if (reviewAt !== undefined) {
+          requests.push({
+            type: 'submit',
+            at: reviewAt,
+            obligationKey: reviewKey,
+            cycleKey: c.cycleKey,
+            unitId,
+            by: org.units[reviewer]?.secretary?.name ?? reviewer,
+            text: `点评：${org.units[unitId]?.name ?? unitId} ${c.cycleLabel}`,
+          });
+        }
+        expected.push({ obligationKey: reviewKey, cycleKey: `${c.cycleKey}:${unitId}`, unitId: reviewer, dueAt: reviewDue, submittedAt: reviewAt, waived: false });
+      }
+    }
+  }
+  requests.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return { windows: finalWindows, cycles, requests, expected, endAt: ended[last.key] ?? last.endAt! };
+}

@@ -1,0 +1,30 @@
+/**
+ * The service's configuration, parsed once at boot from the environment. Defaults are the
+ * embedded setup: a local dev server, a SQLite ledger and a mail outbox under `.data/`.
+ */
+import { z } from 'zod';
+
+export const ConfigSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TASK_QUEUE: z.string().min(1).default('campaigns'),
+  LEDGER_URL: z.string().min(1).default('sqlite:.data/ledger.sqlite'),
+  MAIL_URL: z.string().min(1).default('outbox:.data/outbox'),
+  MAIL_FROM: z.string().min(1).default('创先争优活动领导小组办公室 <campaign-office@example.org>'),
+  BASE_URL: z.url().default('http://localhost:8080'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const r = ConfigSchema.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,39 @@
+/**
+ * The worker process: parse the configuration, open the ledger and the mailer, run.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { openLedger } from '../ledger';
+import { createMailer } from '../mail';
+import { parseConfig } from './config';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = parseConfig();
+  const ledger = await openLedger(config.LEDGER_URL);
+  const mailer = await createMailer({ url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger });
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  } catch (err) {
+    throw new Error(`cannot reach the Temporal server at ${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`);
+  }
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    deps: { ledger, mailer },
+  });
+  console.log(`worker: task queue ${config.TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}, ledger ${config.LEDGER_URL}`);
+  try {
+    await worker.run();
+  } finally {
+    await mailer.close();
+    await ledger.close();
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+/**
+ * The Temporal servers the project installs itself (scripts/install-temporal.sh), handed to
+ * @temporalio/testing as existing executables so that it never tries to download one.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+
+export const TOOLS_BIN = path.resolve(__dirname, '..', '.tools', 'bin');
+export const TEMPORAL_CLI = path.join(TOOLS_BIN, 'temporal');
+export const TEST_SERVER = path.join(TOOLS_BIN, 'temporal-test-server');
+
+export class ServerMissingError extends Error {
+  override readonly name = 'ServerMissingError';
+  readonly code = 'SERVER_MISSING';
+}
+
+function need(file: string): string {
+  if (!existsSync(file)) {
+    throw new ServerMissingError(`${file} is missing: run \`bash scripts/install-temporal.sh\` first`);
+  }
+  return file;
+}
+
+/** The time-skipping test server (Java), on a free port. */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: need(TEST_SERVER) } },
+  });
+}
+
+export interface DevServerOptions {
+  /** The SQLite file that keeps workflows across restarts. */
+  dbFile: string;
+  port?: number;
+  namespace?: string;
+}
+
+/**
+ * The dev server (`temporal server start-dev`) on a SQLite file in WAL mode, with the
+ * engine's search attributes registered.
+ */
+export function createDevServerEnv(opts: DevServerOptions): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: need(TEMPORAL_CLI) },
+      dbFilename: opts.dbFile,
+      port: opts.port,
+      namespace: opts.namespace,
+      ip: '127.0.0.1',
+      ui: false,
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      extraArgs: DEV_SERVER_PRAGMAS,
+    },
+  });
+}
+
+/** SQLite pragmas for the dev server's file: WAL and relaxed sync for speed, still crash-safe. */
+export const DEV_SERVER_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];

@@ -1,0 +1,69 @@
+/**
+ * What every workflow of one campaign carries: the few plan facts that deadlines need (not
+ * the whole plan, which would be copied into every child's start event), the clock, and
+ * engine options. JSON-plain.
+ */
+import type { ClockSpec } from '../domain/clock';
+import type { Plan } from '../domain/plan-schema';
+
+export interface EngineOptions {
+  /** Deadline workflows per batch (Temporal allows 2,000 pending children; we stay well under). */
+  batchSize: number;
+  /** Server milliseconds a batch waits before telling its campaign about more changes. */
+  reportEveryMs: number;
+  /** Continue-as-new once a campaign run has this many history events … */
+  maxRunEvents: number;
+  /** … or this many bytes of history. */
+  maxRunBytes: number;
+  /** Set search attributes (the dev server has them registered; see worker/search-attributes.ts). */
+  searchAttributes: boolean;
+  /** Plan milliseconds a deadline stays open for late submissions after its last step. */
+  graceMs: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  batchSize: 250,
+  reportEveryMs: 30_000,
+  maxRunEvents: 2_000,
+  maxRunBytes: 2_000_000,
+  searchAttributes: true,
+  graceMs: 30 * 24 * 3600 * 1000,
+};
+
+export interface CampaignContext {
+  campaignId: string;
+  title: string;
+  timeZone: string;
+  locale: 'zh' | 'en';
+  officeHours: Plan['officeHours'];
+  clock: ClockSpec;
+  options: EngineOptions;
+  /** The campaign workflow's id, for batches to report to. */
+  campaignWorkflowId: string;
+}
+
+/** The slice of a plan that `stepsForDue` and `reviewDueAt` read, rebuilt as a Plan. */
+export function planForSteps(ctx: CampaignContext): Plan {
+  return {
+    id: ctx.campaignId,
+    title: ctx.title,
+    timeZone: ctx.timeZone,
+    locale: ctx.locale,
+    officeHours: ctx.officeHours,
+    openEndedHorizon: '+2y',
+    phases: [],
+    obligations: [],
+  };
+}
+
+export function campaignWorkflowId(campaignId: string): string {
+  return `campaign/${campaignId}`;
+}
+
+export function batchWorkflowId(campaignId: string, obligationKey: string, cycleKey: string, index: number): string {
+  return `${campaignId}/${obligationKey}/${cycleKey}#${index}`;
+}
+
+export function deadlineWorkflowId(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): string {
+  return `${campaignId}/${obligationKey}/${cycleKey}/${unitId}`;
+}
