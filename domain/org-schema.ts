@@ -23,7 +23,10 @@ export const OrgInputSchema = z
             id,
             name: z.string().min(1),
             kind: z.enum(['直属党委', '党总支', '直属党支部']).default('党总支'),
-            secretary: PersonSchema,
+            /** A committee under another committee; the office when absent. */
+            parent: id.optional(),
+            /** Committees and the office are where escalations land, so their secretary needs an email. */
+            secretary: PersonSchema.extend({ email: z.email() }),
             liaison: PersonSchema.optional(),
           })
           .strict(),

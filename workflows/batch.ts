@@ -11,9 +11,9 @@ import {
   sleep,
   startChild,
   ParentClosePolicy,
-  WorkflowExecutionAlreadyStartedError,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CycleSchedule } from '../domain/calendar-types';
 import type { Obligation } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';

@@ -14,8 +14,8 @@ import {
   startChild,
   workflowInfo,
   ParentClosePolicy,
-  WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';

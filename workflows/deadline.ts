@@ -282,31 +282,28 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   const sendStep = async (step: ScheduledStep): Promise<void> => {
     const sentAt = nowIso();
     const built = buildMessage(ctx, input.org, subject(), step, role, sentAt);
-    const failedToReachUnit = built.unreachable || built.message.to.length === 0;
-    let failed = failedToReachUnit;
-    if (built.message.to.length > 0) {
-      const result = await sendMessage(built.message);
-      failed = failed || result.status === 'failed';
-    }
+    if (role === 'review') built.message.reviewedUnitName = input.org.units[input.reviewedUnitId ?? '']?.name;
+    let rejected = false;
+    if (built.message.to.length > 0) rejected = (await sendMessage(built.message)).status === 'failed';
     if (step.notify.includes('office')) atOffice = true;
     const events: LedgerEvent[] = [];
     if (step.kind === 'escalation') events.push(event(`escalated:${step.step}`, 'escalated', { step: step.step }));
     if (step.kind === 'rectification') {
-      events.push(
-        event('rectification', 'rectification-ordered', { step: step.step, data: { deadline: step.deadline } }),
-      );
+      events.push(event('rectification', 'rectification-ordered', { step: step.step, data: { deadline: step.deadline } }));
     }
     // A unit that cannot be reached is escalated to its parent at once, and the ledger says so.
-    if (failed && step.notify.includes('unit') && !step.notify.includes('parent')) {
+    if (built.unreachable) {
+      events.push(
+        event(`escalated:${step.step}:unreachable`, 'escalated', {
+          step: `${step.step}:unreachable`,
+          reason: 'no usable address; the parent was told instead',
+        }),
+      );
+    } else if (rejected && step.notify.includes('unit') && !step.notify.includes('parent')) {
       const fallback = { ...step, step: `${step.step}:to-parent`, notify: ['parent' as const] };
       const viaParent = buildMessage(ctx, input.org, subject(), fallback, role, sentAt);
       if (viaParent.message.to.length > 0) await sendMessage(viaParent.message);
-      events.push(
-        event(`escalated:${fallback.step}`, 'escalated', {
-          step: fallback.step,
-          reason: failedToReachUnit ? 'no usable address' : 'mail rejected',
-        }),
-      );
+      events.push(event(`escalated:${fallback.step}`, 'escalated', { step: fallback.step, reason: 'mail rejected' }));
     }
     if (events.length > 0) await recordEvents(events);
   };

@@ -1,0 +1,291 @@
+/**
+ * The campaign calendar: from a plan (and the committee's phase changes), every instant of
+ * the campaign — phase windows, each cycle's opening and due instant, and each deadline's
+ * steps (notice, reminders, due-day notice, escalations, rectification order), placed in
+ * office hours on working days of the Chinese calendar. Pure and deterministic: workflows
+ * call it, and so do `preview` and the rehearsal.
+ *
+ * Conventions, all in the plan's time zone:
+ * - "by 31 July" is due at 23:59:59 that day; a date-time due is that instant.
+ * - A phase runs from 00:00 of its first day to 00:00 after its last day (exclusive).
+ * - A step outside office hours, or on a non-working day, moves forward to the next opening
+ *   of the office. A step that must come before the due instant (notice, reminders, the
+ *   due-day notice) and would be moved past it is moved back instead, to the last office
+ *   minute before the due instant.
+ */
+import { DateTime } from 'luxon';
+import type { Obligation, Plan, DueRule } from './plan-schema';
+import type { Org } from './org-schema';
+import type { CycleSchedule, DeadlineInstance, PhaseWindow, ScheduledStep } from './calendar-types';
+import { applyOffset } from './offsets';
+import { isWorkingDay, nextWorkingDay, previousWorkingDay } from './workdays';
+import { responsibleUnits } from './org-slice';
+
+export interface PhaseOverrides {
+  /** Phases the committee started, with the instant (ISO). */
+  started?: Record<string, string>;
+  /** Phases the committee ended, with the instant (ISO). */
+  ended?: Record<string, string>;
+}
+
+export class CalendarError extends Error {
+  override readonly name = 'CalendarError';
+  readonly code = 'CALENDAR_INVALID';
+}
+
+const iso = (dt: DateTime): string => dt.toUTC().toISO()!;
+const endOfDay = (dt: DateTime): DateTime => dt.set({ hour: 23, minute: 59, second: 59, millisecond: 0 });
+const localDate = (date: string, zone: string): DateTime => DateTime.fromISO(date, { zone }).startOf('day');
+const at = (s: string, zone: string): DateTime => DateTime.fromISO(s, { zone });
+
+// ---------- phases ----------
+
+export function phaseWindows(plan: Plan, overrides: PhaseOverrides = {}): PhaseWindow[] {
+  const zone = plan.timeZone;
+  const started = overrides.started ?? {};
+  const ended = overrides.ended ?? {};
+  const starts = plan.phases.map((p) => started[p.key] ?? iso(localDate(p.start, zone)));
+  return plan.phases.map((p, i) => {
+    const planned = p.end === 'by-committee' ? undefined : iso(localDate(p.end, zone).plus({ days: 1 }));
+    // The next phase's start ends this one when it comes first (the committee started it early).
+    const next = starts[i + 1];
+    let endAt = ended[p.key] ?? planned;
+    if (next !== undefined && (endAt === undefined || Date.parse(next) < Date.parse(endAt))) endAt = next;
+    return { key: p.key, startAt: starts[i]!, endAt };
+  });
+}
+
+// ---------- office hours ----------
+
+function officeBounds(plan: Plan, day: DateTime): { open: DateTime; close: DateTime } {
+  const [sh, sm] = plan.officeHours.start.split(':').map(Number);
+  const [eh, em] = plan.officeHours.end.split(':').map(Number);
+  return {
+    open: day.set({ hour: sh, minute: sm, second: 0, millisecond: 0 }),
+    close: day.set({ hour: eh, minute: em, second: 0, millisecond: 0 }),
+  };
+}
+
+function officeDay(plan: Plan, date: string): boolean {
+  return !plan.officeHours.workingDaysOnly || isWorkingDay(date);
+}
+
+function shiftDate(dt: DateTime, date: string): DateTime {
+  const [year, month, day] = date.split('-').map(Number);
+  return dt.set({ year, month, day });
+}
+
+/** The instant itself if the office is open then, else the office's next opening. */
+export function intoOfficeHours(plan: Plan, t: DateTime): DateTime {
+  const date = t.toISODate()!;
+  if (officeDay(plan, date)) {
+    const { open, close } = officeBounds(plan, t);
+    if (t < open) return open;
+    if (t < close) return t;
+  }
+  let next = t.plus({ days: 1 }).toISODate()!;
+  if (plan.officeHours.workingDaysOnly) next = nextWorkingDay(next);
+  return officeBounds(plan, shiftDate(t, next)).open;
+}
+
+/** The last office minute strictly before `t`. */
+export function lastOfficeMinuteBefore(plan: Plan, t: DateTime): DateTime {
+  const date = t.toISODate()!;
+  if (officeDay(plan, date)) {
+    const { open, close } = officeBounds(plan, t);
+    if (t > open) return DateTime.min(t.minus({ minutes: 1 }), close.minus({ minutes: 1 }));
+  }
+  let prev = t.minus({ days: 1 }).toISODate()!;
+  if (plan.officeHours.workingDaysOnly) prev = previousWorkingDay(prev);
+  return officeBounds(plan, shiftDate(t, prev)).close.minus({ minutes: 1 });
+}
+
+/** Into office hours, but never at or after `limit`. */
+function officeBefore(plan: Plan, t: DateTime, limit: DateTime): DateTime {
+  const moved = intoOfficeHours(plan, t);
+  return moved < limit ? moved : lastOfficeMinuteBefore(plan, limit);
+}
+
+// ---------- cycles ----------
+
+interface Period {
+  key: string;
+  label: string;
+  labelEn: string;
+  start: DateTime;
+  /** The last day of the period (00:00). */
+  lastDay: DateTime;
+}
+
+const ZH_NUM = ['一', '二', '三', '四'];
+
+function periodsOf(cadence: Obligation['cadence'], from: DateTime, to: DateTime): Period[] {
+  const months = cadence === 'quarterly' ? 3 : cadence === 'half-yearly' ? 6 : 12;
+  const out: Period[] = [];
+  let start = from.startOf('year');
+  while (start < to) {
+    const end = start.plus({ months });
+    const y = start.year;
+    const n = Math.floor((start.month - 1) / months) + 1;
+    const p =
+      cadence === 'quarterly'
+        ? { key: `${y}-Q${n}`, label: `${y}年第${ZH_NUM[n - 1]}季度`, labelEn: `Q${n} ${y}` }
+        : cadence === 'half-yearly'
+          ? { key: `${y}-H${n}`, label: `${y}年${n === 1 ? '上' : '下'}半年`, labelEn: `H${n} ${y}` }
+          : { key: `${y}`, label: `${y}年度`, labelEn: `${y}` };
+    out.push({ ...p, start, lastDay: end.minus({ days: 1 }) });
+    start = end;
+  }
+  return out;
+}
+
+function dueFromRule(rule: DueRule, period: Period, phase: PhaseWindow, zone: string): DateTime {
+  if ('at' in rule) {
+    return rule.at.includes('T') ? at(rule.at, zone) : endOfDay(localDate(rule.at, zone));
+  }
+  const anchor =
+    rule.from === 'cycle-start'
+      ? period.start
+      : rule.from === 'cycle-end'
+        ? period.lastDay
+        : rule.from === 'phase-start'
+          ? at(phase.startAt, zone).startOf('day')
+          : at(phase.endAt ?? phase.startAt, zone).minus({ days: 1 }).startOf('day');
+  const day = applyOffset(anchor, rule.offset);
+  if (rule.time === 'end-of-day') return endOfDay(day);
+  const [hour, minute] = rule.time.split(':').map(Number);
+  return day.set({ hour, minute, second: 0, millisecond: 0 });
+}
+
+function windowEnd(plan: Plan, w: PhaseWindow, horizon?: string): number {
+  if (w.endAt !== undefined) return Date.parse(w.endAt);
+  if (horizon !== undefined) return Date.parse(horizon);
+  return applyOffset(at(w.startAt, plan.timeZone), plan.openEndedHorizon).toMillis();
+}
+
+export interface CycleOptions {
+  /** Where an open-ended phase is taken to end, for generating its cycles. */
+  horizon?: string;
+}
+
+/** Every cycle of one obligation whose due instant falls inside one of its phases. */
+export function cyclesOf(plan: Plan, obligation: Obligation, windows: PhaseWindow[], opts: CycleOptions = {}): CycleSchedule[] {
+  const zone = plan.timeZone;
+  const active = windows.filter((w) => obligation.phases.includes(w.key));
+  if (active.length === 0) return [];
+  const first = at(active[0]!.startAt, zone);
+  const last = DateTime.fromMillis(Math.max(...active.map((w) => windowEnd(plan, w, opts.horizon))), { zone });
+  const periods: Period[] =
+    obligation.cadence === 'once'
+      ? [{ key: 'once', label: '一次性', labelEn: 'one-off', start: first.startOf('day'), lastDay: last.minus({ days: 1 }).startOf('day') }]
+      : periodsOf(obligation.cadence, first, last);
+  if (obligation.cadence !== 'once' && 'at' in obligation.due) {
+    throw new CalendarError(`obligations.${obligation.key}.due: a fixed "at" date fits only a one-off obligation`);
+  }
+  const out: CycleSchedule[] = [];
+  for (const period of periods) {
+    for (const w of active) {
+      let due = dueFromRule(obligation.due, period, w, zone);
+      const original = due;
+      let dueOnHoliday = false;
+      if (!isWorkingDay(due.toISODate()!)) {
+        if (obligation.onHoliday === 'next-working-day') due = shiftDate(due, nextWorkingDay(due.toISODate()!));
+        else dueOnHoliday = true;
+      }
+      const t = due.toMillis();
+      if (t < Date.parse(w.startAt) || t >= windowEnd(plan, w, opts.horizon)) continue;
+      const opensAt = DateTime.max(applyOffset(due, obligation.opens), at(w.startAt, zone));
+      out.push({
+        obligationKey: obligation.key,
+        cycleKey: period.key,
+        cycleLabel: period.label,
+        cycleLabelEn: period.labelEn,
+        phaseKey: w.key,
+        opensAt: iso(opensAt),
+        dueAt: iso(due),
+        dueOnHoliday,
+        movedFrom: due.equals(original) ? undefined : iso(original),
+        steps: stepsForDue(plan, obligation, iso(opensAt), iso(due)),
+      });
+      break;
+    }
+  }
+  return out;
+}
+
+// ---------- steps ----------
+
+export function stepsForDue(plan: Plan, obligation: Obligation, opensAt: string, dueAt: string): ScheduledStep[] {
+  const zone = plan.timeZone;
+  const due = at(dueAt, zone);
+  const open = at(opensAt, zone);
+  const steps: ScheduledStep[] = [];
+  const notice = officeBefore(plan, open, due);
+  steps.push({ step: 'notice', kind: 'notice', at: iso(notice), notify: ['unit'] });
+
+  const reminders = obligation.reminders
+    .map((r) => officeBefore(plan, applyOffset(due, r), due))
+    .filter((t) => t > notice)
+    .sort((a, b) => a.toMillis() - b.toMillis());
+  let n = 0;
+  let last = notice;
+  for (const t of reminders) {
+    if (t.equals(last)) continue; // two offsets that land in the same office minute make one reminder
+    steps.push({ step: `reminder-${++n}`, kind: 'reminder', at: iso(t), notify: ['unit'] });
+    last = t;
+  }
+
+  // The due-day notice: the morning of the due day (or the last working day before it).
+  const dueDayOpen = officeBounds(plan, due.startOf('day')).open;
+  const dueDay = officeBefore(plan, dueDayOpen, due);
+  if (dueDay > last) steps.push({ step: 'due', kind: 'due', at: iso(dueDay), notify: ['unit'] });
+
+  obligation.escalation.forEach((e, i) => {
+    steps.push({
+      step: `escalation-${i + 1}`,
+      kind: 'escalation',
+      at: iso(intoOfficeHours(plan, applyOffset(due, e.after))),
+      notify: e.notify,
+    });
+  });
+  if (obligation.rectification) {
+    const order = intoOfficeHours(plan, applyOffset(due, obligation.rectification.after));
+    steps.push({
+      step: 'rectification',
+      kind: 'rectification',
+      at: iso(order),
+      notify: obligation.rectification.notify,
+      deadline: iso(endOfDay(applyOffset(order, obligation.rectification.deadline))),
+    });
+  }
+  return steps;
+}
+
+/** The reviewer's comment is due `review.due` after the report arrives, or after its due instant. */
+export function reviewDueAt(plan: Plan, obligation: Obligation, reportDueAt: string, reportReceivedAt?: string): string {
+  if (!obligation.review) throw new CalendarError(`obligations.${obligation.key} has no review`);
+  const base = at(reportReceivedAt ?? reportDueAt, plan.timeZone);
+  return iso(endOfDay(applyOffset(base, obligation.review.due)));
+}
+
+// ---------- the whole campaign ----------
+
+export interface CampaignCalendar {
+  windows: PhaseWindow[];
+  cycles: CycleSchedule[];
+  deadlines: DeadlineInstance[];
+}
+
+export function computeCalendar(plan: Plan, org: Org, overrides: PhaseOverrides = {}, opts: CycleOptions = {}): CampaignCalendar {
+  const windows = phaseWindows(plan, overrides);
+  const cycles = plan.obligations.flatMap((o) => cyclesOf(plan, o, windows, opts));
+  cycles.sort((a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt) || a.obligationKey.localeCompare(b.obligationKey));
+  const deadlines: DeadlineInstance[] = [];
+  for (const c of cycles) {
+    const obligation = plan.obligations.find((o) => o.key === c.obligationKey)!;
+    for (const unitId of responsibleUnits(org, obligation)) {
+      deadlines.push({ ...c, id: `${plan.id}/${c.obligationKey}/${c.cycleKey}/${unitId}`, campaignId: plan.id, unitId });
+    }
+  }
+  return { windows, cycles, deadlines };
+}

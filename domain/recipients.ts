@@ -1,0 +1,63 @@
+/**
+ * Who receives a step's mail, from the organisation: the unit's liaison (else its secretary),
+ * its parent committee's secretary, the office. A unit with no usable address is reported
+ * `unreachable`, and its parent's secretary is told instead, at once.
+ */
+import type { Audience } from './plan-schema';
+import type { Org, Unit } from './org-schema';
+import type { Recipient } from '../mail/types';
+
+export interface Recipients {
+  to: Recipient[];
+  cc: Recipient[];
+  /** The unit itself could not be mailed. */
+  unreachable: boolean;
+  /** When unreachable: the unit told instead. */
+  escalatedTo?: string;
+}
+
+function unitRecipient(u: Unit): Recipient | undefined {
+  if (u.liaison?.email) return { name: u.liaison.name, email: u.liaison.email, role: 'liaison' };
+  if (u.secretary?.email) return { name: u.secretary.name, email: u.secretary.email, role: u.level === 'member' ? 'member' : 'secretary' };
+  if (u.email) return { name: u.name, email: u.email, role: u.level === 'office' ? 'office' : 'secretary' };
+  return undefined;
+}
+
+function parentRecipient(org: Org, u: Unit): Recipient | undefined {
+  const p = org.units[u.parentId ?? ''];
+  if (!p) return undefined;
+  const r = p.level === 'office' ? officeRecipient(org) : unitRecipient(p);
+  return r && { ...r, role: p.level === 'office' ? 'office' : 'parent-secretary' };
+}
+
+function officeRecipient(org: Org): Recipient | undefined {
+  const o = org.units[org.officeId];
+  const email = o?.email ?? o?.secretary?.email;
+  return o && email ? { name: o.name, email, role: 'office' } : undefined;
+}
+
+export function recipientsFor(org: Org, unitId: string, audiences: Audience[]): Recipients {
+  const unit = org.units[unitId];
+  const to: Recipient[] = [];
+  const cc: Recipient[] = [];
+  let unreachable = false;
+  let escalatedTo: string | undefined;
+  const push = (list: Recipient[], r: Recipient | undefined): void => {
+    if (r && !to.some((x) => x.email === r.email) && !cc.some((x) => x.email === r.email)) list.push(r);
+  };
+  if (!unit) return { to, cc, unreachable: true };
+  if (audiences.includes('unit')) {
+    const r = unitRecipient(unit);
+    if (r) push(to, r);
+    else {
+      unreachable = true;
+      escalatedTo = unit.parentId;
+      push(to, parentRecipient(org, unit));
+    }
+  }
+  // When the unit is told, its parent and the office are copied; otherwise they are the addressees.
+  const others = to.length > 0 ? cc : to;
+  if (audiences.includes('parent')) push(others, parentRecipient(org, unit));
+  if (audiences.includes('office')) push(to.length > 0 ? cc : to, officeRecipient(org));
+  return { to, cc, unreachable, escalatedTo };
+}

@@ -1,0 +1,128 @@
+/**
+ * The ledger's tables and their migrations (run on every open; Kysely's migrator records
+ * which ran). `events` holds every fact; `deadlines` is a summary per (campaign, obligation,
+ * cycle, unit) kept in step with it in the same transaction, so audits over millions of
+ * events read tens of thousands of rows. Instants are ISO-8601 UTC text in both databases:
+ * they sort as they compare, and read back unchanged.
+ */
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export interface EventsTable {
+  id: string;
+  campaign_id: string;
+  kind: string;
+  at: string;
+  phase_key: string | null;
+  obligation_key: string | null;
+  cycle_key: string | null;
+  unit_id: string | null;
+  committee_id: string | null;
+  step: string | null;
+  actor: string | null;
+  reason: string | null;
+  due_at: string | null;
+  late_ms: number | string | null;
+  message_id: string | null;
+  recipients: string | null;
+  error: string | null;
+  data: string | null;
+}
+
+export interface DeadlinesTable {
+  campaign_id: string;
+  obligation_key: string;
+  cycle_key: string;
+  unit_id: string;
+  committee_id: string | null;
+  phase_key: string | null;
+  opened_at: string | null;
+  due_at: string | null;
+  extensions: number;
+  submitted_at: string | null;
+  late_ms: number | string | null;
+  waived_at: string | null;
+  /** 0 none, N for escalation-N, 100 for a rectification order. */
+  escalation: number;
+  rectification_deadline: string | null;
+  closed_outcome: string | null;
+}
+
+export interface UnitsTable {
+  campaign_id: string;
+  unit_id: string;
+  name: string;
+  level: string;
+  kind: string | null;
+  parent_id: string | null;
+  committee_id: string | null;
+}
+
+export interface LedgerDb {
+  events: EventsTable;
+  deadlines: DeadlinesTable;
+  units: UnitsTable;
+}
+
+export const RECTIFICATION_RANK = 100;
+
+export const migrations: Record<string, Migration> = {
+  '001-events-deadlines-units': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('phase_key', 'text')
+        .addColumn('obligation_key', 'text')
+        .addColumn('cycle_key', 'text')
+        .addColumn('unit_id', 'text')
+        .addColumn('committee_id', 'text')
+        .addColumn('step', 'text')
+        .addColumn('actor', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('due_at', 'text')
+        .addColumn('late_ms', 'bigint')
+        .addColumn('message_id', 'text')
+        .addColumn('recipients', 'text')
+        .addColumn('error', 'text')
+        .addColumn('data', 'text')
+        .execute();
+      await db.schema.createIndex('events_by_unit').on('events').columns(['campaign_id', 'unit_id', 'at']).execute();
+      await db.schema.createIndex('events_by_kind').on('events').columns(['campaign_id', 'kind']).execute();
+      await db.schema
+        .createTable('deadlines')
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('obligation_key', 'text', (c) => c.notNull())
+        .addColumn('cycle_key', 'text', (c) => c.notNull())
+        .addColumn('unit_id', 'text', (c) => c.notNull())
+        .addColumn('committee_id', 'text')
+        .addColumn('phase_key', 'text')
+        .addColumn('opened_at', 'text')
+        .addColumn('due_at', 'text')
+        .addColumn('extensions', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('submitted_at', 'text')
+        .addColumn('late_ms', 'bigint')
+        .addColumn('waived_at', 'text')
+        .addColumn('escalation', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('rectification_deadline', 'text')
+        .addColumn('closed_outcome', 'text')
+        .addPrimaryKeyConstraint('deadlines_pk', ['campaign_id', 'obligation_key', 'cycle_key', 'unit_id'])
+        .execute();
+      await db.schema.createIndex('deadlines_by_unit').on('deadlines').columns(['campaign_id', 'unit_id']).execute();
+      await db.schema
+        .createTable('units')
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('unit_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('level', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text')
+        .addColumn('parent_id', 'text')
+        .addColumn('committee_id', 'text')
+        .addPrimaryKeyConstraint('units_pk', ['campaign_id', 'unit_id'])
+        .execute();
+      void sql;
+    },
+  },
+};

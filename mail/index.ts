@@ -1,0 +1,191 @@
+/**
+ * The mailer: renders a deadline message, sends it once, and records it in the ledger.
+ *
+ * Exactly once, in effect: every message has a dedupe key and a Message-ID derived from
+ * (campaign, unit, obligation, cycle, step). Before sending, the ledger is asked whether the
+ * message was already sent (then nothing is sent) or already failed for good (then nothing is
+ * retried); the intent is recorded before sending and the outcome after. A crash between the
+ * SMTP server's acceptance and the record can still send a second copy: it carries the same
+ * Message-ID, so mail clients show one.
+ *
+ * Transports, chosen by URL: `smtp://user:pass@host:port` or `smtps://…` (nodemailer; add
+ * `?pool=true` to reuse connections), and `outbox:<dir>`, the embedded default, which writes
+ * each message as an .eml file a person can open.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
+import type { LedgerEvent, LedgerStore } from '../ledger/types';
+import { renderMessage, TEMPLATES_DIR } from './render';
+import { calendarEvent } from './ics';
+import type { DeadlineMessage, Mailer, SendResult } from './types';
+
+/** The mail server could not take the message now (down, timed out, 4xx): try again later. */
+export class MailTransientError extends Error {
+  override readonly name = 'MailTransientError';
+  readonly code = 'MAIL_TRANSIENT';
+}
+
+/** The mail configuration is unusable (bad URL). */
+export class MailConfigError extends Error {
+  override readonly name = 'MailConfigError';
+  readonly code = 'MAIL_CONFIG';
+}
+
+export interface MailerOptions {
+  /** `smtp://…`, `smtps://…` or `outbox:<dir>`. */
+  url: string;
+  from: string;
+  /** Where people submit: links are <baseUrl>/submit/<campaign>/<obligation>/<cycle>/<unit>. */
+  baseUrl: string;
+  ledger: LedgerStore;
+  templatesDir?: string;
+}
+
+const DEADLINE_KINDS = new Set(['notice', 'reminder', 'due', 'escalation', 'rectification', 'review-due']);
+
+export function dedupeKey(m: DeadlineMessage): string {
+  return [m.campaignId, m.unitId, m.obligationKey ?? '-', m.cycleKey ?? '-', m.step].join('/');
+}
+
+export function messageIdFor(m: DeadlineMessage): string {
+  const hash = createHash('sha256').update(dedupeKey(m)).digest('hex').slice(0, 32);
+  return `<${hash}@${m.campaignId}.campaign.invalid>`;
+}
+
+interface Transport {
+  send(mail: SendMailOptions): Promise<{ accepted: string[]; rejected: string[] }>;
+  close(): void;
+}
+
+function addresses(list: unknown): string[] {
+  return Array.isArray(list) ? list.map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address))) : [];
+}
+
+function outboxTransport(dir: string): Transport {
+  const t = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail) {
+      const info = (await t.sendMail(mail)) as { message: Buffer; envelope: { to: string[] } };
+      await mkdir(dir, { recursive: true });
+      // The file is named after the Message-ID: writing the same message twice leaves one file.
+      const id = String(mail.messageId).replace(/[<>]/g, '').split('@')[0];
+      const stamp = String(mail.date instanceof Date ? mail.date.toISOString() : new Date().toISOString()).replace(/[:.]/g, '-');
+      await writeFile(path.join(dir, `${stamp}-${id}.eml`), info.message);
+      return { accepted: info.envelope.to, rejected: [] };
+    },
+    close() {
+      t.close();
+    },
+  };
+}
+
+function smtpTransport(url: string): Transport {
+  let t: Transporter;
+  try {
+    t = nodemailer.createTransport(url);
+  } catch (err) {
+    throw new MailConfigError(`invalid mail URL ${url.replace(/:[^:@/]*@/, ':***@')}: ${(err as Error).message}`);
+  }
+  return {
+    async send(mail) {
+      const info = (await t.sendMail(mail)) as { accepted: unknown; rejected: unknown };
+      return { accepted: addresses(info.accepted), rejected: addresses(info.rejected) };
+    },
+    close() {
+      t.close();
+    },
+  };
+}
+
+function makeTransport(url: string): Transport {
+  if (url.startsWith('outbox:')) return outboxTransport(url.slice('outbox:'.length) || 'outbox');
+  if (/^smtps?:\/\//.test(url)) return smtpTransport(url);
+  throw new MailConfigError(`mail URL must start with smtp://, smtps:// or outbox: (got "${url.split(':')[0]}:…")`);
+}
+
+/** A permanent refusal: the server said 5xx, for the envelope or every recipient. */
+function isPermanent(err: unknown): boolean {
+  const e = err as { responseCode?: number; code?: string };
+  return typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+}
+
+export async function createMailer(opts: MailerOptions): Promise<Mailer> {
+  const transport = makeTransport(opts.url);
+  const { ledger } = opts;
+
+  const event = (m: DeadlineMessage, key: string, kind: LedgerEvent['kind'], extra: Partial<LedgerEvent>): LedgerEvent => ({
+    id: `msg:${key}:${kind.slice('message-'.length)}`,
+    campaignId: m.campaignId,
+    kind,
+    at: m.sentAt,
+    phaseKey: m.phaseKey,
+    obligationKey: m.obligationKey,
+    cycleKey: m.cycleKey,
+    unitId: m.unitId,
+    step: m.step,
+    dueAt: m.dueAt,
+    messageId: messageIdFor(m),
+    data: { kind: m.kind },
+    ...extra,
+  });
+
+  return {
+    async send(m: DeadlineMessage): Promise<SendResult> {
+      const key = dedupeKey(m);
+      const messageId = messageIdFor(m);
+      const sent = await ledger.get(`msg:${key}:sent`);
+      if (sent) return { status: 'already-sent', dedupeKey: key, messageId, accepted: sent.recipients ?? [], rejected: [] };
+      const failed = await ledger.get(`msg:${key}:failed`);
+      if (failed) return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: failed.recipients ?? [], error: failed.error };
+
+      const rendered = renderMessage(m, opts.baseUrl, opts.templatesDir ?? TEMPLATES_DIR);
+      const all = [...m.to, ...(m.cc ?? [])].map((r) => r.email);
+      await ledger.record(event(m, key, 'message-intent', { recipients: all, data: { kind: m.kind, subject: rendered.subject } }));
+      const mail: SendMailOptions = {
+        from: opts.from,
+        to: m.to.map((r) => ({ name: r.name, address: r.email })),
+        cc: (m.cc ?? []).map((r) => ({ name: r.name, address: r.email })),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId,
+        date: new Date(m.sentAt),
+        headers: { 'X-Campaign-Dedupe-Key': key },
+        attachments:
+          DEADLINE_KINDS.has(m.kind) && m.dueAt
+            ? [{ filename: 'deadline.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH', content: calendarEvent(m, key, rendered.subject, opts.baseUrl) }]
+            : [],
+      };
+      let result: { accepted: string[]; rejected: string[] };
+      try {
+        result = await transport.send(mail);
+      } catch (err) {
+        if (!isPermanent(err)) throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
+        const error = (err as Error).message;
+        await ledger.record(event(m, key, 'message-failed', { recipients: all, error }));
+        return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: all, error };
+      }
+      if (result.accepted.length === 0) {
+        const error = `every recipient was rejected: ${result.rejected.join(', ')}`;
+        await ledger.record(event(m, key, 'message-failed', { recipients: result.rejected, error }));
+        return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: result.rejected, error };
+      }
+      await ledger.record(
+        event(m, key, 'message-sent', {
+          recipients: result.accepted,
+          error: result.rejected.length > 0 ? `rejected: ${result.rejected.join(', ')}` : undefined,
+          data: { kind: m.kind, subject: rendered.subject, rejected: result.rejected },
+        }),
+      );
+      return { status: 'sent', dedupeKey: key, messageId, accepted: result.accepted, rejected: result.rejected };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+export type { DeadlineMessage, Mailer, SendResult } from './types';

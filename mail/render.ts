@@ -1,0 +1,159 @@
+/**
+ * Renders a message from the template files in mail/templates/<locale>/<kind>.txt (first line
+ * `Subject: …`, then the body) and the HTML layout. Placeholders are `{{name}}`; values are
+ * HTML-escaped in the HTML part. A template that names an unknown placeholder is an error, so
+ * a typo in an edited template is caught by the tests rather than mailed.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatDate, formatDuration, formatInstant } from '../domain/format';
+import { holidayName } from '../domain/workdays';
+import type { DeadlineMessage, Recipient } from './types';
+import { DateTime } from 'luxon';
+
+export const TEMPLATES_DIR = path.join(__dirname, 'templates');
+
+export class MailTemplateError extends Error {
+  override readonly name = 'MailTemplateError';
+  readonly code = 'MAIL_TEMPLATE';
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const ROLE: Record<'zh' | 'en', Record<Recipient['role'], string>> = {
+  zh: {
+    liaison: '本单位联络员',
+    secretary: '本单位书记',
+    'parent-secretary': '上级党委书记（督办抄送）',
+    office: '活动领导小组办公室（督办）',
+    reviewer: '点评领导',
+    member: '党员本人',
+  },
+  en: {
+    liaison: "the unit's liaison",
+    secretary: "the unit's secretary",
+    'parent-secretary': 'secretary of the committee above (for follow-up)',
+    office: "the campaign office (supervision)",
+    reviewer: 'the reviewing leader',
+    member: 'the member',
+  },
+};
+
+const COLOUR: Record<string, string> = {
+  notice: '#2e7d32',
+  reminder: '#1565c0',
+  due: '#1565c0',
+  'review-due': '#2e7d32',
+  escalation: '#f9a825',
+  rectification: '#c62828',
+  'phase-started': '#2e7d32',
+};
+
+const cache = new Map<string, string>();
+function template(dir: string, name: string): string {
+  const file = path.join(dir, name);
+  let t = cache.get(file);
+  if (t === undefined) {
+    try {
+      t = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new MailTemplateError(`missing mail template ${file}: ${(err as Error).message}`);
+    }
+    cache.set(file, t);
+  }
+  return t;
+}
+
+function fill(text: string, vars: Record<string, string>, file: string, escape: (s: string) => string = (s) => s): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const v = vars[key];
+    if (v === undefined) throw new MailTemplateError(`${file}: unknown placeholder {{${key}}}`);
+    return escape(v);
+  });
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+export function submitUrl(baseUrl: string, m: DeadlineMessage): string {
+  const parts = [m.campaignId, m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent);
+  return `${baseUrl.replace(/\/$/, '')}/submit/${parts.join('/')}`;
+}
+
+/** The values every template may use. */
+export function templateVars(m: DeadlineMessage, baseUrl: string): Record<string, string> {
+  const zh = m.locale === 'zh';
+  const due = m.dueAt;
+  const left = due ? Date.parse(due) - Date.parse(m.sentAt) : 0;
+  const daysText = !due ? '' : left >= 0 ? formatDuration(left, m.locale) : formatDuration(-left, m.locale);
+  const dueLocalDate = due ? DateTime.fromISO(due, { zone: m.timeZone }).toISODate()! : '';
+  const holiday = due ? holidayName(dueLocalDate) : undefined;
+  const weekend = due ? DateTime.fromISO(due, { zone: m.timeZone }).weekday >= 6 : false;
+  const holidayNote = !due
+    ? ''
+    : holiday
+      ? zh
+        ? `（注意：截止日为${holiday}假期）`
+        : ` (note: the due date falls in the ${holiday} holiday)`
+      : weekend
+        ? zh
+          ? '（注意：截止日为休息日）'
+          : ' (note: the due date is a rest day)'
+        : '';
+  const everyone = [...m.to, ...(m.cc ?? [])];
+  const audience = everyone.map((r) => `${r.name} <${r.email}>（${ROLE[m.locale][r.role]}）`);
+  const audienceText = zh
+    ? `本通知发送给：${audience.join('；')}。您收到此邮件是因为您是上述角色之一。`
+    : `This notice goes to: ${audience.join('; ')}. You receive it in one of these roles.`;
+  return {
+    campaignTitle: m.campaignTitle,
+    unitName: m.unitName,
+    obligationTitle: m.obligationTitle ?? '',
+    cycleLabel: m.cycleLabel ?? '',
+    phaseName: m.phaseName ?? '',
+    reviewedText: m.reviewedUnitName ?? m.unitName,
+    greeting: zh ? `${m.to.map((r) => r.name).join('、')}同志` : `Dear ${m.to.map((r) => r.name).join(', ')}`,
+    dueText: due ? formatInstant(due, m.timeZone, m.locale) : '',
+    dueDate: due ? formatDate(due, m.timeZone, m.locale) : '',
+    daysText,
+    holidayNote,
+    rectificationText: m.rectificationDeadline ? formatInstant(m.rectificationDeadline, m.timeZone, m.locale) : '',
+    rectificationDate: m.rectificationDeadline ? formatDate(m.rectificationDeadline, m.timeZone, m.locale) : '',
+    sentDate: formatDate(m.sentAt, m.timeZone, m.locale),
+    submitUrl: submitUrl(baseUrl, m),
+    audienceText,
+  };
+}
+
+export function renderMessage(m: DeadlineMessage, baseUrl: string, dir = TEMPLATES_DIR): RenderedMail {
+  const file = path.join(dir, m.locale, `${m.kind}.txt`);
+  const raw = template(path.join(dir, m.locale), `${m.kind}.txt`);
+  const [first, ...rest] = raw.split('\n');
+  if (!first?.startsWith('Subject: ')) throw new MailTemplateError(`${file}: the first line must be "Subject: …"`);
+  const vars = templateVars(m, baseUrl);
+  const subject = fill(first.slice('Subject: '.length), vars, file).trim();
+  const body = rest.join('\n').trim();
+  const text = fill(body, vars, file);
+  const bodyHtml = body
+    .split(/\n\s*\n/)
+    .map((para) => `<p>${fill(para, vars, file, escapeHtml).replace(/\n/g, '<br>')}</p>`)
+    .join('\n')
+    .replace(escapeHtml(vars.submitUrl!), `<a href="${escapeHtml(vars.submitUrl!)}">${escapeHtml(vars.submitUrl!)}</a>`);
+  const layout = template(dir, 'layout.html');
+  const html = fill(
+    layout,
+    {
+      lang: m.locale === 'zh' ? 'zh-CN' : 'en',
+      subject: escapeHtml(subject),
+      colour: COLOUR[m.kind] ?? '#2e7d32',
+      bodyHtml,
+      footer: escapeHtml(m.locale === 'zh' ? `${m.campaignTitle} · 自动发送，请勿直接回复` : `${m.campaignTitle} · sent automatically`),
+    },
+    path.join(dir, 'layout.html'),
+  );
+  return { subject, text, html };
+}

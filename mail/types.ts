@@ -1,0 +1,52 @@
+/**
+ * What the engine asks the mail module to send, and what it gets back.
+ */
+export type MessageKind = 'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due';
+
+export interface Recipient {
+  name: string;
+  email: string;
+  role: 'liaison' | 'secretary' | 'parent-secretary' | 'office' | 'reviewer' | 'member';
+}
+
+export interface DeadlineMessage {
+  kind: MessageKind;
+  campaignId: string;
+  campaignTitle: string;
+  timeZone: string;
+  locale: 'zh' | 'en';
+  /** The unit the message is about. */
+  unitId: string;
+  unitName: string;
+  obligationKey?: string;
+  obligationTitle?: string;
+  /** e.g. 2010-Q3 and 2010年第三季度. */
+  cycleKey?: string;
+  cycleLabel?: string;
+  phaseKey?: string;
+  phaseName?: string;
+  /** For a leader review: the unit whose report is reviewed. */
+  reviewedUnitName?: string;
+  /** notice, reminder-1, due, escalation-2, rectification, phase-started-<phase>, … */
+  step: string;
+  dueAt?: string;
+  rectificationDeadline?: string;
+  /** The plan instant the engine scheduled it for: days left or late count from here. */
+  sentAt: string;
+  to: Recipient[];
+  cc?: Recipient[];
+}
+
+export interface SendResult {
+  status: 'sent' | 'already-sent' | 'failed';
+  dedupeKey: string;
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+  error?: string;
+}
+
+export interface Mailer {
+  send(msg: DeadlineMessage): Promise<SendResult>;
+  close(): Promise<void>;
+}
