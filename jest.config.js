@@ -4,5 +4,6 @@ module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/domain', '<rootDir>/ledger', '<rootDir>/mail', '<rootDir>/client'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  testTimeout: 120000,
+  testTimeout: 300000,
+  setupFiles: ['<rootDir>/test/setup-logging.ts'],
 };

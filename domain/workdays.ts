@@ -3,7 +3,8 @@
  * `chinese-days` package (pure JS with its data bundled, so it runs inside workflows). It
  * knows 2004–2026: 2010-09-19, a Sunday, was a working day; 2012-04-02 was a holiday.
  */
-import { isWorkday, getDayDetail } from 'chinese-days';
+// The UMD build: Temporal's workflow bundler (webpack) cannot parse the package's ES build.
+import { isWorkday, getDayDetail } from 'chinese-days/dist/index.min.js';
 import { DateTime } from 'luxon';
 
 export const FIRST_KNOWN_YEAR = 2004;
