@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDate, formatDuration, formatInstant } from '../domain/format';
-import { holidayName } from '../domain/workdays';
+import { holidayName, isWorkingDay } from '../domain/workdays';
 import type { DeadlineMessage, Recipient } from './types';
 import { DateTime } from 'luxon';
 
@@ -92,14 +92,14 @@ export function templateVars(m: DeadlineMessage, baseUrl: string): Record<string
   const daysText = !due ? '' : left >= 0 ? formatDuration(left, m.locale) : formatDuration(-left, m.locale);
   const dueLocalDate = due ? DateTime.fromISO(due, { zone: m.timeZone }).toISODate()! : '';
   const holiday = due ? holidayName(dueLocalDate) : undefined;
-  const weekend = due ? DateTime.fromISO(due, { zone: m.timeZone }).weekday >= 6 : false;
+  const restDay = due ? !isWorkingDay(dueLocalDate) : false;
   const holidayNote = !due
     ? ''
     : holiday
       ? zh
         ? `（注意：截止日为${holiday}假期）`
         : ` (note: the due date falls in the ${holiday} holiday)`
-      : weekend
+      : restDay
         ? zh
           ? '（注意：截止日为休息日）'
           : ' (note: the due date is a rest day)'

@@ -20,7 +20,8 @@ import type { Activities } from '../activities';
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
-import { phaseWindows, cyclesOf } from '../domain/calendar';
+import { phaseWindows, cyclesOf, intoOfficeHours } from '../domain/calendar';
+import { DateTime } from 'luxon';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import { recipientsFor } from '../domain/recipients';
 import { addCounts, ZERO_COUNTS } from '../domain/deadline-state';
@@ -118,12 +119,16 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   };
   const pendingCycles = (): CycleSchedule[] => allCycles().filter((c) => !state.launched.includes(cycleKey(c)));
 
+  /** Phases are announced when the office opens on (or after) their first day. */
+  const announceAt = (w: PhaseWindow): number =>
+    intoOfficeHours(plan, DateTime.fromISO(w.startAt, { zone: plan.timeZone })).toMillis();
+
   const nextAt = (): number | undefined => {
     const t = now();
     const candidates = [
       ...windows()
         .filter((w) => !state.announced.includes(w.key))
-        .map((w) => Date.parse(w.startAt)),
+        .map(announceAt),
       ...windows()
         .filter((w) => w.endAt !== undefined && Date.parse(w.endAt) > t)
         .map((w) => Date.parse(w.endAt!)),
@@ -263,7 +268,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
 
   const announce = async (w: PhaseWindow): Promise<void> => {
     const phase = plan.phases.find((p) => p.key === w.key)!;
-    const at = new Date(Math.max(now(), Date.parse(w.startAt))).toISOString();
+    const at = new Date(Math.max(now(), announceAt(w))).toISOString();
     await recordEvents([
       {
         id: `${plan.id}:phase:${w.key}:started`,
@@ -339,7 +344,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   for (;;) {
     const t = now();
     for (const w of windows()) {
-      if (Date.parse(w.startAt) <= t && !state.announced.includes(w.key)) await announce(w);
+      if (announceAt(w) <= t && !state.announced.includes(w.key)) await announce(w);
     }
     for (const c of pendingCycles()) {
       if (Date.parse(c.opensAt) <= t) await launch(c);

@@ -1,0 +1,35 @@
+/**
+ * The `campaign` command line: preview a plan, start and drive a campaign, rehearse it,
+ * audit the ledger, read the mail outbox. Run as `npm run cli -- <command>`.
+ */
+import { Command } from 'commander';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { registerPreview } from './commands/preview';
+import { registerCampaignCommands } from './commands/campaign';
+import { registerSimulate } from './commands/simulate';
+import { registerAudit } from './commands/audit';
+import { registerOutbox } from './commands/outbox';
+
+export function buildProgram(): Command {
+  const program = new Command('campaign').description('campaign orchestration and reminders on Temporal').showHelpAfterError();
+  registerPreview(program);
+  registerCampaignCommands(program);
+  registerSimulate(program);
+  registerAudit(program);
+  registerOutbox(program);
+  return program;
+}
+
+if (require.main === module) {
+  // The CLI's own workers (simulate) should not drown its output in state changes.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  buildProgram()
+    .parseAsync(process.argv)
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      // Every error a person can cause carries a message that says what to fix: print it alone.
+      const e = err as Error & { code?: string };
+      console.error(`error${e.code ? ` [${e.code}]` : ''}: ${e.message}`);
+      process.exit(1);
+    });
+}
