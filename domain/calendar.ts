@@ -8,10 +8,12 @@
  * Conventions, all in the plan's time zone:
  * - "by 31 July" is due at 23:59:59 that day; a date-time due is that instant.
  * - A phase runs from 00:00 of its first day to 00:00 after its last day (exclusive).
- * - A step outside office hours, or on a non-working day, moves forward to the next opening
- *   of the office. A step that must come before the due instant (notice, reminders, the
- *   due-day notice) and would be moved past it is moved back instead, to the last office
- *   minute before the due instant.
+ * - A notice, an escalation or a rectification order outside office hours (or on a day off)
+ *   moves forward to the next opening of the office; a reminder moves back, to the last office
+ *   minute before its moment ("a day before" arrives the afternoon before, not on the due day).
+ *   Nothing that must come before the due instant is moved past it.
+ * - The due-day notice goes out when the office opens on the due day (or the working day
+ *   before it); reminders that would land on or after it are left out.
  */
 import { DateTime } from 'luxon';
 import type { Obligation, Plan, DueRule } from './plan-schema';
@@ -98,6 +100,11 @@ export function lastOfficeMinuteBefore(plan: Plan, t: DateTime): DateTime {
   let prev = t.minus({ days: 1 }).toISODate()!;
   if (plan.officeHours.workingDaysOnly) prev = previousWorkingDay(prev);
   return officeBounds(plan, shiftDate(t, prev)).close.minus({ minutes: 1 });
+}
+
+/** The instant itself if the office is open then, else the last office minute before it. */
+function officeAtOrBefore(plan: Plan, t: DateTime): DateTime {
+  return intoOfficeHours(plan, t).equals(t) ? t : lastOfficeMinuteBefore(plan, t);
 }
 
 /** Into office hours, but never at or after `limit`. */
@@ -223,9 +230,14 @@ export function stepsForDue(plan: Plan, obligation: Obligation, opensAt: string,
   const notice = officeBefore(plan, open, due);
   steps.push({ step: 'notice', kind: 'notice', at: iso(notice), notify: ['unit'] });
 
+  // The due-day notice: the morning of the due day (or the last working day before it).
+  const dueDayOpen = officeBounds(plan, due.startOf('day')).open;
+  const dueDay = officeBefore(plan, dueDayOpen, due);
+
+  // A reminder "1 day before" goes out in the office hours before that moment, not after it.
   const reminders = obligation.reminders
-    .map((r) => officeBefore(plan, applyOffset(due, r), due))
-    .filter((t) => t > notice)
+    .map((r) => officeAtOrBefore(plan, applyOffset(due, r)))
+    .filter((t) => t > notice && t < dueDay)
     .sort((a, b) => a.toMillis() - b.toMillis());
   let n = 0;
   let last = notice;
@@ -234,10 +246,6 @@ export function stepsForDue(plan: Plan, obligation: Obligation, opensAt: string,
     steps.push({ step: `reminder-${++n}`, kind: 'reminder', at: iso(t), notify: ['unit'] });
     last = t;
   }
-
-  // The due-day notice: the morning of the due day (or the last working day before it).
-  const dueDayOpen = officeBounds(plan, due.startOf('day')).open;
-  const dueDay = officeBefore(plan, dueDayOpen, due);
   if (dueDay > last) steps.push({ step: 'due', kind: 'due', at: iso(dueDay), notify: ['unit'] });
 
   obligation.escalation.forEach((e, i) => {

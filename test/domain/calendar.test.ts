@@ -1,0 +1,144 @@
+import { DateTime } from 'luxon';
+import { readFileSync } from 'node:fs';
+import { PlanSchema, type Plan } from '../../domain/plan-schema';
+import { computeCalendar, cyclesOf, phaseWindows, stepsForDue, reviewDueAt } from '../../domain/calendar';
+import { addWorkingDays, isWorkingDay } from '../../domain/workdays';
+import { applyOffset, parseOffset } from '../../domain/offsets';
+import { formatDuration, formatInstant } from '../../domain/format';
+import { parsePlan } from '../../domain/plan-loader';
+import { parseOrg } from '../../domain/org-loader';
+
+const ZONE = 'Asia/Shanghai';
+const local = (iso: string): DateTime => DateTime.fromISO(iso, { zone: ZONE });
+const mini = parsePlan(readFileSync(`${__dirname}/../fixtures/mini-plan.yaml`, 'utf8'), 'mini-plan.yaml');
+const miniOrg = parseOrg(readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8'), 'mini-org.yaml');
+
+function plan(extra: Record<string, unknown>): Plan {
+  return PlanSchema.parse({
+    id: 't',
+    title: 'T',
+    phases: [{ key: 'p', name: '阶段', label: 'P', start: '2010-01-01', end: '2012-12-31' }],
+    ...extra,
+  });
+}
+
+describe('the working-day calendar of China', () => {
+  it('knows make-up working days and holidays', () => {
+    expect(isWorkingDay('2010-09-19')).toBe(true); // a Sunday, 调休 for the Mid-Autumn holiday
+    expect(isWorkingDay('2012-04-02')).toBe(false); // a Monday, 清明
+    expect(isWorkingDay('2010-07-31')).toBe(false); // a plain Saturday
+    expect(isWorkingDay('2010-07-30')).toBe(true);
+  });
+
+  it('counts make-up working days as working days in -Nwd offsets', () => {
+    // Monday 2010-09-20: back three working days counts Sunday the 19th (调休), then Fri 17, Thu 16.
+    expect(addWorkingDays('2010-09-20', -3)).toBe('2010-09-16');
+    // Forward from Tue 2010-09-21 over the Mid-Autumn holiday (22–24): Sat 25 was a working day.
+    expect(addWorkingDays('2010-09-21', 1)).toBe('2010-09-25');
+    expect(applyOffset(local('2010-09-20T10:00'), '-3wd').toISO()).toBe(local('2010-09-16T10:00').toISO());
+  });
+
+  it('parses combined offsets and rejects nonsense', () => {
+    expect(parseOffset('+6M-1d')).toEqual([{ amount: 6, unit: 'M' }, { amount: -1, unit: 'd' }]);
+    expect(applyOffset(local('2011-01-01T00:00'), '+6M-1d').toISODate()).toBe('2011-06-30');
+    expect(() => parseOffset('3 days')).toThrow(/not an offset/);
+  });
+});
+
+describe('the campaign calendar', () => {
+  it('places a by-date deadline at the end of that day, China time', () => {
+    const p = plan({
+      obligations: [{ key: 'o', title: '支部实施方案', submitters: { level: 'branch' }, cadence: 'once', due: { at: '2010-07-31' }, phases: ['p'] }],
+    });
+    const [c] = cyclesOf(p, p.obligations[0]!, phaseWindows(p));
+    expect(c!.dueAt).toBe('2010-07-31T15:59:59.000Z');
+    expect(c!.dueOnHoliday).toBe(true); // a Saturday: flagged, kept
+  });
+
+  it('moves a holiday due date to the next working day when the plan says so', () => {
+    const p = plan({
+      obligations: [
+        { key: 'o', title: 'x', submitters: { level: 'branch' }, cadence: 'once', due: { at: '2012-04-02T11:00' }, phases: ['p'], onHoliday: 'next-working-day' },
+      ],
+    });
+    const [c] = cyclesOf(p, p.obligations[0]!, phaseWindows(p));
+    expect(c!.dueAt).toBe(local('2012-04-05T11:00').toUTC().toISO()); // 清明 2–4 April 2012
+    expect(c!.movedFrom).toBe(local('2012-04-02T11:00').toUTC().toISO());
+    expect(c!.dueOnHoliday).toBe(false);
+  });
+
+  it('gives quarterly, half-yearly and yearly cycles their keys and Chinese labels', () => {
+    const ob = (key: string, cadence: string) => ({ key, title: key, submitters: { level: 'branch' }, cadence, due: { from: 'cycle-end', offset: '-5d' }, phases: ['p'] });
+    const p = plan({ obligations: [ob('q', 'quarterly'), ob('h', 'half-yearly'), ob('y', 'yearly')] });
+    const w = phaseWindows(p);
+    const q = cyclesOf(p, p.obligations[0]!, w);
+    expect(q).toHaveLength(12);
+    expect(q[2]).toMatchObject({ cycleKey: '2010-Q3', cycleLabel: '2010年第三季度', cycleLabelEn: 'Q3 2010' });
+    expect(q[2]!.dueAt).toBe(local('2010-09-25T23:59:59').toUTC().toISO());
+    expect(cyclesOf(p, p.obligations[1]!, w).map((c) => c.cycleLabel).slice(0, 2)).toEqual(['2010年上半年', '2010年下半年']);
+    expect(cyclesOf(p, p.obligations[2]!, w).map((c) => `${c.cycleKey} ${c.cycleLabel}`)).toEqual(['2010 2010年度', '2011 2011年度', '2012 2012年度']);
+  });
+
+  it('never schedules a step outside office hours or on a non-working day', () => {
+    const cal = computeCalendar(mini, miniOrg, {}, { horizon: '2011-12-31T00:00:00Z' });
+    const steps = cal.cycles.flatMap((c) => c.steps);
+    expect(steps.length).toBeGreaterThan(20);
+    for (const s of steps) {
+      const t = local(s.at);
+      expect(isWorkingDay(t.toISODate()!)).toBe(true);
+      const minutes = t.hour * 60 + t.minute;
+      expect(minutes).toBeGreaterThanOrEqual(8 * 60 + 30);
+      expect(minutes).toBeLessThan(17 * 60 + 30);
+    }
+  });
+
+  it('keeps reminders before the due instant even when office hours would push them past it', () => {
+    // Due on a Sunday: the due-day notice cannot wait for Monday's office hours, and the
+    // reminder "3 days before" (Thursday 23:59) goes out that afternoon.
+    const p = plan({
+      obligations: [{ key: 'o', title: 'x', submitters: { level: 'branch' }, cadence: 'once', due: { at: '2010-08-01' }, phases: ['p'], reminders: ['-3d'], opens: '-10d' }],
+    });
+    const steps = stepsForDue(p, p.obligations[0]!, local('2010-07-22T00:00').toUTC().toISO()!, local('2010-08-01T23:59:59').toUTC().toISO()!);
+    const reminder = steps.find((s) => s.kind === 'reminder')!;
+    expect(formatInstant(reminder.at, ZONE, 'zh')).toBe('2010年7月29日（星期四）17:29');
+    expect(formatInstant(steps.find((s) => s.kind === 'due')!.at, ZONE, 'zh')).toBe('2010年7月30日（星期五）17:29');
+    expect(steps.find((s) => s.kind === 'notice')!.at).toBe(local('2010-07-22T08:30').toUTC().toISO());
+  });
+
+  it('climbs the escalation ladder and ends in a rectification order with a deadline of its own', () => {
+    const c = computeCalendar(mini, miniOrg).cycles.find((x) => x.obligationKey === 'branch-plan')!;
+    expect(c.steps.map((s) => s.step)).toEqual(['notice', 'reminder-1', 'reminder-2', 'due', 'escalation-1', 'escalation-2', 'escalation-3', 'rectification']);
+    const t = (step: string): string => formatInstant(c.steps.find((s) => s.step === step)!.at, ZONE, 'zh');
+    expect(t('notice')).toBe('2010年6月12日（星期六）08:30'); // opens 11 June 23:59; 12 June 2010 was a make-up working day
+    expect(t('due')).toBe('2010年6月25日（星期五）08:30');
+    expect(t('escalation-1')).toBe('2010年6月28日（星期一）08:30'); // due+1d is a Saturday
+    expect(t('escalation-3')).toBe('2010年7月5日（星期一）08:30');
+    const order = c.steps.find((s) => s.step === 'rectification')!;
+    expect(order.notify).toEqual(['unit', 'parent', 'office']);
+    expect(formatInstant(order.deadline!, ZONE, 'zh')).toBe('2010年7月16日（星期五）23:59');
+  });
+
+  it('applies the committee\'s phase changes: an early start ends the previous phase', () => {
+    const started = local('2010-12-01T09:00').toUTC().toISO()!;
+    const w = phaseWindows(mini, { started: { summary: started } });
+    expect(w.find((x) => x.key === 'engage')!.endAt).toBe(started);
+    const q = cyclesOf(mini, mini.obligations[1]!, w).map((c) => c.cycleKey);
+    expect(q).toEqual(['2010-Q3']); // Q4's due (26 Dec) now falls after the engagement phase
+    const ended = local('2011-03-01T10:00').toUTC().toISO()!;
+    expect(phaseWindows(mini, { ended: { summary: ended } }).at(-1)!.endAt).toBe(ended);
+    expect(phaseWindows(mini).at(-1)!.endAt).toBeUndefined();
+  });
+
+  it('places a review after the report, or after its due instant if it never came', () => {
+    const ob = mini.obligations[1]!;
+    expect(reviewDueAt(mini, ob, '2010-09-25T15:59:59.000Z')).toBe('2010-10-05T15:59:59.000Z');
+    expect(reviewDueAt(mini, ob, '2010-09-25T15:59:59.000Z', '2010-09-20T02:00:00.000Z')).toBe('2010-09-30T15:59:59.000Z');
+  });
+
+  it('formats instants and durations as people read them', () => {
+    expect(formatInstant('2012-04-09T03:00:00.000Z', ZONE, 'zh')).toBe('2012年4月9日（星期一）11:00');
+    expect(formatInstant('2012-04-09T03:00:00.000Z', ZONE, 'en')).toBe('Mon 9 Apr 2012 11:00');
+    expect(formatDuration((3 * 24 + 5) * 3600_000, 'zh')).toBe('3天5小时');
+    expect(formatDuration(2 * 3600_000, 'en')).toBe('2 h');
+  });
+});
