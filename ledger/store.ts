@@ -124,37 +124,41 @@ export function rowToEvent(r: EventsTable): LedgerEvent {
   return e;
 }
 
-/** A writer of raw SQL: the one place the two databases differ. */
+/** The write path, the one place the two databases differ: the same SQL, run their way. */
 interface SqlWriter {
-  /** Runs `fn` in a transaction; `run` returns how many rows a statement changed. */
-  transaction<T>(fn: (run: (sql: string, params: unknown[]) => Promise<number>) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
+  /** Records events in one transaction; returns how many were new. */
+  recordEvents(events: LedgerEvent[]): Promise<number>;
+  upsertUnits(units: LedgerUnit[]): Promise<void>;
 }
 
+const unitParams = (u: LedgerUnit): unknown[] => [u.campaignId, u.unitId, u.name, u.level, u.kind ?? null, u.parentId ?? null, u.committeeId ?? null];
+
 function sqliteWriter(db: Database.Database): SqlWriter {
-  const cache = new Map<string, Database.Statement>();
-  const stmt = (s: string): Database.Statement => {
-    let p = cache.get(s);
-    if (!p) cache.set(s, (p = db.prepare(s)));
-    return p;
-  };
+  // Prepared on first use: the tables exist only once the migrations have run.
+  let statements: { insertEvent: Database.Statement; upsertDeadline: Database.Statement; upsertUnit: Database.Statement } | undefined;
+  const prepared = () =>
+    (statements ??= { insertEvent: db.prepare(INSERT_EVENT), upsertDeadline: db.prepare(UPSERT_DEADLINE), upsertUnit: db.prepare(UPSERT_UNIT) });
+  // better-sqlite3 is synchronous, so a transaction never yields to another connection in
+  // this process; IMMEDIATE takes the write lock up front, so separate processes wait on
+  // busy_timeout instead of deadlocking on a lock upgrade.
+  const record = db.transaction((events: LedgerEvent[]) => {
+    const { insertEvent, upsertDeadline } = prepared();
+    let inserted = 0;
+    for (const e of events) {
+      if (insertEvent.run(...eventParams(e)).changes === 0) continue;
+      inserted += 1;
+      const d = deadlineParams(e);
+      if (d) upsertDeadline.run(...d);
+    }
+    return inserted;
+  });
+  const units = db.transaction((list: LedgerUnit[]) => {
+    const { upsertUnit } = prepared();
+    for (const u of list) upsertUnit.run(...unitParams(u));
+  });
   return {
-    async transaction(fn) {
-      // better-sqlite3 is synchronous: BEGIN IMMEDIATE takes the write lock up front, so two
-      // processes never deadlock upgrading a read lock; busy_timeout makes the other wait.
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const out = await fn((s, params) => Promise.resolve(stmt(s).run(...params).changes));
-        db.exec('COMMIT');
-        return out;
-      } catch (err) {
-        db.exec('ROLLBACK');
-        throw err;
-      }
-    },
-    async close() {
-      db.close();
-    },
+    recordEvents: (events) => Promise.resolve(record.immediate(events)),
+    upsertUnits: (list) => Promise.resolve(units.immediate(list)),
   };
 }
 
@@ -164,24 +168,38 @@ function toPg(s: string): string {
 }
 
 function pgWriter(pool: pg.Pool): SqlWriter {
+  const inTransaction = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+  const [insertEvent, upsertDeadline, upsertUnit] = [INSERT_EVENT, UPSERT_DEADLINE, UPSERT_UNIT].map(toPg) as [string, string, string];
   return {
-    async transaction(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const out = await fn(async (s, params) => (await client.query(toPg(s), params)).rowCount ?? 0);
-        await client.query('COMMIT');
-        return out;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-    async close() {
-      // The pool is owned by Kysely's dialect and ended by db.destroy().
-    },
+    recordEvents: (events) =>
+      inTransaction(async (c) => {
+        let inserted = 0;
+        for (const e of events) {
+          // Concurrent inserts of one id: the second waits for the first and then inserts nothing.
+          if (((await c.query(insertEvent, eventParams(e))).rowCount ?? 0) === 0) continue;
+          inserted += 1;
+          const d = deadlineParams(e);
+          if (d) await c.query(upsertDeadline, d);
+        }
+        return inserted;
+      }),
+    upsertUnits: (list) =>
+      inTransaction(async (c) => {
+        for (const u of list) await c.query(upsertUnit, unitParams(u));
+      }),
   };
 }
 
@@ -204,17 +222,7 @@ export class SqlLedger implements LedgerStore {
   }
 
   async recordMany(events: LedgerEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
-    return this.writer.transaction(async (run) => {
-      let inserted = 0;
-      for (const e of events) {
-        if ((await run(INSERT_EVENT, eventParams(e))) === 0) continue;
-        inserted += 1;
-        const d = deadlineParams(e);
-        if (d) await run(UPSERT_DEADLINE, d);
-      }
-      return inserted;
-    });
+    return events.length === 0 ? 0 : this.writer.recordEvents(events);
   }
 
   async get(id: string): Promise<LedgerEvent | undefined> {
@@ -235,11 +243,7 @@ export class SqlLedger implements LedgerStore {
   }
 
   async upsertUnits(units: LedgerUnit[]): Promise<void> {
-    await this.writer.transaction(async (run) => {
-      for (const u of units) {
-        await run(UPSERT_UNIT, [u.campaignId, u.unitId, u.name, u.level, u.kind ?? null, u.parentId ?? null, u.committeeId ?? null]);
-      }
-    });
+    await this.writer.upsertUnits(units);
   }
 
   async units(campaignId: string): Promise<LedgerUnit[]> {
@@ -256,7 +260,7 @@ export class SqlLedger implements LedgerStore {
   }
 
   async close(): Promise<void> {
-    await this.writer.close();
+    // Kysely's dialect owns the SQLite handle and the pg pool.
     await this.db.destroy();
   }
 }

@@ -63,3 +63,16 @@ export async function startPostgres(): Promise<PgCluster> {
     },
   };
 }
+
+/** A fresh, empty database on the cluster; returns its URL. */
+export async function createDatabase(cluster: PgCluster, name: string): Promise<string> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: cluster.url });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return cluster.url.replace(/\/postgres$/, `/${name}`);
+}
