@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): installs what it needs, then type-checks, lints, checks the
+# formatting and runs every jest suite: unit, ledger (SQLite and PostgreSQL), mail (a real SMTP
+# server), workflows (time-skipping server), end-to-end (dev server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/install-temporal.sh
+bash scripts/install-postgres.sh
+
+echo "== typecheck"; npx tsc --noEmit -p tsconfig.json
+echo "== lint"; npx eslint .
+echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+
+echo "== jest"
+results="$(mktemp)"
+status=0
+npx jest --runInBand --json --outputFile="$results" "$@" || status=$?
+node -e '
+  const r = require(process.argv[1]);
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' "$results"
+rm -f "$results"
+exit "$status"

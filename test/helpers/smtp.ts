@@ -1,0 +1,75 @@
+/**
+ * A real SMTP server for mail tests (the `smtp-server` package) on a free loopback port: it
+ * keeps every message it accepts, can reject chosen recipients, and can be stopped and
+ * started again on the same port to play an outage.
+ */
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { freePort } from './postgres';
+
+export interface Received {
+  raw: Buffer;
+  mail: ParsedMail;
+  envelopeTo: string[];
+}
+
+export interface TestSmtp {
+  port: number;
+  url: string;
+  received: Received[];
+  /** Recipients the server answers 550 for. */
+  reject: Set<string>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startSmtp(): Promise<TestSmtp> {
+  const port = await freePort();
+  const received: Received[] = [];
+  const reject = new Set<string>();
+  let server: SMTPServer | undefined;
+  const make = (): SMTPServer =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onRcptTo(address, _session, cb) {
+        if (reject.has(address.address)) {
+          const err = new Error(`mailbox ${address.address} unavailable`) as Error & { responseCode: number };
+          err.responseCode = 550;
+          cb(err);
+          return;
+        }
+        cb();
+      },
+      onData(stream, session, cb) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          simpleParser(raw)
+            .then((mail) => {
+              received.push({ raw, mail, envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
+              cb();
+            })
+            .catch(cb);
+        });
+      },
+    });
+  const t: TestSmtp = {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    reject,
+    async start() {
+      server = make();
+      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    },
+    async stop() {
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      server = undefined;
+    },
+  };
+  await t.start();
+  return t;
+}

@@ -1,0 +1,174 @@
+import path from 'node:path';
+import os from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { simpleParser } from 'mailparser';
+import { openLedger } from '../../ledger';
+import type { LedgerStore } from '../../ledger/types';
+import { createMailer, dedupeKey, messageIdFor } from '../../mail';
+import type { DeadlineMessage, Mailer } from '../../mail/types';
+import { renderMessage } from '../../mail/render';
+import { listOutbox, showOutboxMessage } from '../../mail/outbox';
+import { recipientsFor } from '../../domain/recipients';
+import { parseOrg } from '../../domain/org-loader';
+import { startSmtp, type TestSmtp } from '../helpers/smtp';
+
+const org = parseOrg(readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8'), 'mini-org.yaml');
+
+function message(over: Partial<DeadlineMessage> = {}): DeadlineMessage {
+  return {
+    kind: 'reminder',
+    campaignId: 'mini',
+    campaignTitle: '创先争优测试活动',
+    timeZone: 'Asia/Shanghai',
+    locale: 'zh',
+    unitId: 'b-mech-t1',
+    unitName: '机械学院教工第一党支部',
+    obligationKey: 'quarterly-report',
+    obligationTitle: '季度工作汇报',
+    cycleKey: '2010-Q3',
+    cycleLabel: '2010年第三季度',
+    step: 'reminder-1',
+    dueAt: '2010-09-25T15:59:59.000Z',
+    sentAt: '2010-09-22T01:00:00.000Z',
+    ...recipientsFor(org, 'b-mech-t1', ['unit']),
+    ...over,
+  };
+}
+
+/** What a Temporal activity retry does: call again after a backoff while the error is transient. */
+async function withRetries<T>(fn: () => Promise<T>, attempts: string[]): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      attempts.push((err as Error).name);
+      if ((err as Error).name !== 'MailTransientError' || i > 20) throw err;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(i, 4)));
+    }
+  }
+}
+
+describe('deadline mail', () => {
+  let smtp: TestSmtp;
+  let ledger: LedgerStore;
+  let mailer: Mailer;
+  beforeEach(async () => {
+    smtp = await startSmtp();
+    ledger = await openLedger('sqlite::memory:');
+    mailer = await createMailer({ url: smtp.url, from: '创先争优办公室 <office@example.org>', baseUrl: 'https://cxzy.example.org', ledger });
+  });
+  afterEach(async () => {
+    await mailer.close();
+    await smtp.stop();
+    await ledger.close();
+  });
+
+  it('arrives in Chinese, with text, HTML and a calendar attachment, once', async () => {
+    const r = await mailer.send(message());
+    expect(r.status).toBe('sent');
+    expect(smtp.received).toHaveLength(1);
+    const { mail } = smtp.received[0]!;
+    expect(mail.subject).toBe('【提醒】机械学院教工第一党支部2010年第三季度季度工作汇报将于2010年9月25日截止');
+    expect(mail.to).toMatchObject({ value: [{ name: '刘洋', address: 'liu.yang@example.org' }] });
+    expect(mail.messageId).toBe(messageIdFor(message()));
+    expect(mail.text).toContain('截止时间：2010年9月25日（星期六）23:59');
+    expect(mail.text).toContain('距截止还有：3天14小时');
+    expect(mail.text).toContain('https://cxzy.example.org/submit/mini/quarterly-report/2010-Q3/b-mech-t1');
+    expect(mail.text).toContain('刘洋 <liu.yang@example.org>（本单位联络员）');
+    expect(mail.html).toContain('<a href="https://cxzy.example.org/submit/mini/quarterly-report/2010-Q3/b-mech-t1">');
+    const ics = mail.attachments.find((a) => a.filename === 'deadline.ics')!;
+    expect(ics.contentType).toBe('text/calendar');
+    const icsText = ics.content.toString('utf8');
+    expect(icsText).toContain('DTSTART:20100925T155959Z');
+    expect(icsText).toMatch(/UID:mini_b-mech-t1_quarterly-report_2010-Q3_reminder-1@campaign.invalid/);
+
+    expect((await mailer.send(message())).status).toBe('already-sent');
+    expect(smtp.received).toHaveLength(1);
+    expect(await ledger.get(`msg:${dedupeKey(message())}:sent`)).toMatchObject({ kind: 'message-sent', recipients: ['liu.yang@example.org'], step: 'reminder-1' });
+  });
+
+  it('escalations name everyone told and why, and HTML-escape what they show', async () => {
+    const to = recipientsFor(org, 'b-mech-t1', ['unit', 'parent', 'office']);
+    expect(to.to.map((r) => r.role)).toEqual(['liaison']);
+    expect(to.cc.map((r) => r.role)).toEqual(['parent-secretary', 'office']);
+    await mailer.send(message({ kind: 'escalation', step: 'escalation-2', sentAt: '2010-09-28T01:00:00.000Z', unitName: '支部<b>', ...to }));
+    const { mail, envelopeTo } = smtp.received[0]!;
+    expect(envelopeTo.sort()).toEqual(['li.mech@example.org', 'liu.yang@example.org', 'office@example.org']);
+    expect(mail.subject).toContain('【督办】');
+    expect(mail.text).toContain('已逾期2天9小时');
+    expect(mail.text).toContain('李书记 <li.mech@example.org>（上级党委书记（督办抄送））');
+    expect(mail.html).toContain('支部&lt;b&gt;');
+    expect(mail.html).not.toContain('支部<b>');
+  });
+
+  it('an SMTP server that is down for a while: retries with backoff, then exactly one copy arrives', async () => {
+    await smtp.stop();
+    const attempts: string[] = [];
+    setTimeout(() => void smtp.start(), 600);
+    const r = await withRetries(() => mailer.send(message()), attempts);
+    expect(attempts.length).toBeGreaterThan(0);
+    expect(new Set(attempts)).toEqual(new Set(['MailTransientError']));
+    expect(r.status).toBe('sent');
+    expect(smtp.received).toHaveLength(1);
+    // The retry loop of an activity that already succeeded sends nothing more.
+    expect((await withRetries(() => mailer.send(message()), attempts)).status).toBe('already-sent');
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it('a rejected recipient is recorded as failed and not retried', async () => {
+    smtp.reject.add('liu.yang@example.org');
+    const r = await mailer.send(message());
+    expect(r).toMatchObject({ status: 'failed', rejected: ['liu.yang@example.org'] });
+    expect(smtp.received).toHaveLength(0);
+    expect(await ledger.get(`msg:${dedupeKey(message())}:failed`)).toMatchObject({ kind: 'message-failed' });
+    smtp.reject.clear();
+    expect((await mailer.send(message())).status).toBe('failed'); // not sent later by a retry either
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('a partly rejected message reaches the others and lists who was refused', async () => {
+    smtp.reject.add('office@example.org');
+    const r = await mailer.send(message({ step: 'escalation-3', kind: 'escalation', ...recipientsFor(org, 'b-mech-t1', ['unit', 'office']) }));
+    expect(r).toMatchObject({ status: 'sent', rejected: ['office@example.org'], accepted: ['liu.yang@example.org'] });
+  });
+
+  it('every template renders in Chinese and in English without unknown placeholders', () => {
+    for (const kind of ['notice', 'reminder', 'due', 'escalation', 'rectification', 'phase-started', 'review-due'] as const) {
+      for (const locale of ['zh', 'en'] as const) {
+        const r = renderMessage(message({ kind, locale, rectificationDeadline: '2010-10-15T15:59:59.000Z', phaseName: '全面争创' }), 'https://x.example.org');
+        expect(r.subject.length).toBeGreaterThan(5);
+        expect(r.text).not.toMatch(/\{\{/);
+        expect(r.html).toContain('<html');
+      }
+    }
+    expect(renderMessage(message({ kind: 'rectification', rectificationDeadline: '2010-10-15T15:59:59.000Z' }), 'x').text).toContain('于2010年10月15日（星期五）23:59前完成整改');
+  });
+});
+
+describe('the local outbox', () => {
+  it('writes each message once as an .eml file a person can open, and lists it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
+    const ledger = await openLedger('sqlite::memory:');
+    const mailer = await createMailer({ url: `outbox:${dir}`, from: 'office@example.org', baseUrl: 'http://localhost:8080', ledger });
+    try {
+      await mailer.send(message());
+      await mailer.send(message());
+      await mailer.send(message({ step: 'due', kind: 'due', sentAt: '2010-09-25T00:30:00.000Z' }));
+      const list = await listOutbox(dir);
+      expect(list.map((e) => e.subject)).toEqual([expect.stringContaining('【提醒】'), expect.stringContaining('【今日截止】')]);
+      const eml = await simpleParser(readFileSync(list[0]!.file));
+      expect(eml.attachments[0]!.filename).toBe('deadline.ics');
+      expect(await showOutboxMessage(dir, '2')).toContain('Subject: 【今日截止】');
+    } finally {
+      await mailer.close();
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a mail URL of no known kind', async () => {
+    const ledger = await openLedger('sqlite::memory:');
+    await expect(createMailer({ url: 'pigeon://coop', from: 'a@example.org', baseUrl: 'x', ledger })).rejects.toMatchObject({ name: 'MailConfigError' });
+    await ledger.close();
+  });
+});
