@@ -13,7 +13,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   patched,
-  proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -45,7 +45,9 @@ import {
 } from './messages';
 import { DeadlineStateKey } from './search-attributes';
 
-const { recordEvents, sendMessage } = proxyActivities<Activities>({
+// Local activities: the ledger and the mail are idempotent by their own keys, so they can run
+// in the worker without a server round trip each (thousands of deadlines each send ~10).
+const { recordEvents, sendMessage } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
