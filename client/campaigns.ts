@@ -16,6 +16,7 @@ import type { Org } from '../domain/org-schema';
 import type { ClockSpec } from '../domain/clock';
 import { campaignWorkflowId, deadlineWorkflowId, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../workflows/context';
 import type { campaignWorkflow } from '../workflows/campaign';
+import type { deadlineWorkflow } from '../workflows/deadline';
 import {
   advancePhaseUpdate,
   campaignDirectoryQuery,
@@ -186,7 +187,20 @@ export class CampaignClient {
   }
 
   async submit(campaignId: string, obligationKey: string, cycleKey: string, unitId: string, req: SubmitRequest): Promise<Receipt> {
-    const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
+    let h: WorkflowHandle;
+    try {
+      h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
+    } catch (err) {
+      // The deadline ended with a submission: the same submission again gets the same receipt.
+      if (!(err instanceof CampaignRequestError) || err.code !== 'CYCLE_NOT_OPEN') throw err;
+      const done = this.client.workflow.getHandle<typeof deadlineWorkflow>(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
+      const result = await done.result().catch(() => undefined);
+      if (result?.receipt && result.submission?.by === req.by && result.submission.text === req.text) return result.receipt;
+      if (result?.receipt) {
+        throw new CampaignRequestError('REJECTED', `submit: ${done.workflowId} was already submitted at ${result.receipt.receivedAt}`);
+      }
+      throw err;
+    }
     return h.executeUpdate(submitUpdate, { args: [req] }).catch(rejection);
   }
 

@@ -30,6 +30,8 @@ export interface SimulationOptions {
   workDir?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
   engine?: Partial<EngineOptions>;
+  /** Appended to the plan's id, to rehearse one plan twice on one server. */
+  campaignIdSuffix?: string;
   /** Called after each group of requests, for progress output. */
   onProgress?: (planInstant: string, done: number, total: number) => void;
 }
@@ -86,7 +88,8 @@ async function whenStarted(env: TestWorkflowEnvironment, fn: () => Promise<void>
 
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationRun> {
   const started = Date.now();
-  const { plan, org, env } = opts;
+  const { org, env } = opts;
+  const plan = opts.campaignIdSuffix ? { ...opts.plan, id: `${opts.plan.id}${opts.campaignIdSuffix}` } : opts.plan;
   const sim = planSimulation(plan, org, opts.behaviour);
   const workDir = opts.workDir ?? (await mkdtemp(path.join(os.tmpdir(), `rehearsal-${plan.id}-`)));
   const ledgerUrl = `sqlite:${path.join(workDir, 'ledger.sqlite')}`;

@@ -13,7 +13,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   patched,
-  proxyLocalActivities,
+  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -45,9 +45,10 @@ import {
 } from './messages';
 import { DeadlineStateKey } from './search-attributes';
 
-// Local activities: the ledger and the mail are idempotent by their own keys, so they can run
-// in the worker without a server round trip each (thousands of deadlines each send ~10).
-const { recordEvents, sendMessage } = proxyLocalActivities<Activities>({
+// Ordinary activities, not local ones: on the time-skipping server, local activities held
+// the clock while a rehearsal waited for months of plan time (seen here), and the ledger and
+// the mailer are idempotent by their own keys either way.
+const { recordEvents, sendMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -82,6 +83,8 @@ export interface DeadlineResult {
   deadlineId: string;
   outcome: DeadlineOutcome;
   receipt?: Receipt;
+  /** What was submitted, so that an identical submission after the end gets the same receipt. */
+  submission?: SubmitRequest;
   review?: DeadlineResult;
 }
 
@@ -401,5 +404,5 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   const review = reviewHandle ? await reviewHandle.result() : undefined;
   await condition(allHandlersFinished);
   if (!outcome) throw ApplicationFailure.nonRetryable(`deadline ${input.deadlineId} ended without an outcome`);
-  return { deadlineId: input.deadlineId, outcome, receipt, review };
+  return { deadlineId: input.deadlineId, outcome, receipt, submission: lastSubmission, review };
 }
