@@ -142,3 +142,60 @@ describe('the campaign calendar', () => {
     expect(formatDuration(2 * 3600_000, 'en')).toBe('2 h');
   });
 });
+
+describe('the seed plans', () => {
+  const { SHIPPED_PLANS } = jest.requireActual<typeof import('../../plans/load')>('../../plans/load');
+  const load = (name: string): Plan => parsePlan(readFileSync(SHIPPED_PLANS.find((f) => f.includes(name))!, 'utf8'), name);
+
+  it('all five parse and schedule', () => {
+    for (const f of SHIPPED_PLANS) {
+      const p = parsePlan(readFileSync(f, 'utf8'), f);
+      expect(p.obligations.length).toBeGreaterThan(0);
+      expect(computeCalendar(p, miniOrg).cycles.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('001: branch implementation plans are due at the end of 31 July 2010, China time', () => {
+    const p = load('001-changzhou');
+    const c = computeCalendar(p, miniOrg).cycles.find((x) => x.dueAt === '2010-07-31T15:59:59.000Z');
+    expect(c).toBeDefined();
+    expect(p.obligations.find((o) => o.key === c!.obligationKey)!.submitters.level).toBe('branch');
+  });
+
+  it('002: the two summary tables are due 9 April 2012 11:00 China time', () => {
+    const p = load('002-harbin');
+    const due = computeCalendar(p, miniOrg).cycles.filter((x) => x.dueAt === '2012-04-09T03:00:00.000Z');
+    expect(due).toHaveLength(2);
+  });
+
+  it('003: four phases, the last ended by the committee', () => {
+    const p = load('003-changchun');
+    expect(p.phases).toHaveLength(4);
+    expect(p.phases[3]!.end).toBe('by-committee');
+  });
+});
+
+describe('the preview command', () => {
+  const { execFileSync } = jest.requireActual<typeof import('node:child_process')>('node:child_process');
+  const cli = (...args: string[]): string =>
+    execFileSync('npx', ['tsx', 'client/cli/main.ts', ...args], { cwd: `${__dirname}/../..`, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('prints every instant as a table, and as JSON for machines', () => {
+    const table = cli('preview', 'plans/001-changzhou.yaml');
+    expect(table).toContain('2010年7月31日（星期六）23:59');
+    const json = JSON.parse(cli('preview', 'plans/002-harbin.yaml', '--org', 'plans/orgs/sample-university.yaml', '--json')) as { cycles: { dueAt: string }[]; deadlines: unknown[] };
+    expect(json.cycles.some((c) => c.dueAt === '2012-04-09T03:00:00.000Z')).toBe(true);
+    expect(json.deadlines.length).toBeGreaterThan(40);
+  });
+
+  it('names the file, the line and the field of a bad plan, and exits non-zero', () => {
+    let out = '';
+    try {
+      cli('preview', 'test/fixtures/mini-org.yaml');
+    } catch (err) {
+      out = String((err as { stderr: string }).stderr);
+    }
+    expect(out).toMatch(/error \[PLAN_INVALID\]: plan test\/fixtures\/mini-org.yaml is invalid/);
+    expect(out).toMatch(/test\/fixtures\/mini-org.yaml:\d+:\d+ /);
+  });
+});

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `npm start`: the service on its embedded default. Installs what it needs, starts the Temporal
+# dev server on a SQLite file (.data/temporal.sqlite, WAL) with the engine's search attributes,
+# starts the worker (ledger .data/ledger.sqlite, mail outbox .data/outbox), and launches the
+# shipped sample campaign (plan 003 for the sample university), rehearsed from its own first day
+# at one plan-day every 30 seconds so that mail arrives while you watch. Ctrl-C stops it all;
+# starting again resumes the same campaign from the same files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/install-temporal.sh
+mkdir -p .data
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+port="${TEMPORAL_ADDRESS##*:}"
+PLAN="${PLAN:-plans/003-changchun.yaml}"
+ORG="${ORG:-plans/orgs/sample-university.yaml}"
+SPEED="${SPEED:-2880}"
+
+.tools/bin/temporal server start-dev --headless --ip 127.0.0.1 --port "$port" \
+  --db-filename .data/temporal.sqlite --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+  --search-attribute CampaignId=Keyword --search-attribute UnitId=Keyword --search-attribute CommitteeId=Keyword \
+  --search-attribute ObligationKey=Keyword --search-attribute CycleKey=Keyword --search-attribute DeadlineState=Keyword \
+  --log-level error > .data/temporal.log 2>&1 &
+server=$!
+trap 'kill $worker $server 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+for _ in $(seq 60); do
+  .tools/bin/temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
+  sleep 1
+done
+npx tsx worker/main.ts &
+worker=$!
+npx tsx client/cli/main.ts start --plan "$PLAN" --org "$ORG" --rehearse-speed "$SPEED" \
+  || echo "(the campaign already exists: resuming it)"
+cat <<MSG
+
+The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, sample campaign).
+In another terminal:
+  npm run cli -- status changchun-2010
+  npm run cli -- list changchun-2010
+  npm run cli -- outbox list
+  npm run cli -- audit --campaign changchun-2010
+Ctrl-C stops the service.
+MSG
+wait $worker
