@@ -4,7 +4,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads', 'dns', 'stream'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'worker_threads',
+  'dns',
+  'stream',
+];
 const bannedNode = nodeBuiltins.flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
 
 export default tseslint.config(
@@ -31,7 +43,11 @@ export default tseslint.config(
         {
           paths: bannedNode.filter((m) => !m.includes('*')),
           patterns: [
-            { group: ['**/activities/*', '**/ledger/*', '**/mail/*', '**/client/*', '**/worker/*'], allowTypeImports: true, message: 'workflows/ and domain/ import side-effecting modules as types only' },
+            {
+              group: ['**/activities/*', '**/ledger/*', '**/mail/*', '**/client/*', '**/worker/*'],
+              allowTypeImports: true,
+              message: 'workflows/ and domain/ import side-effecting modules as types only',
+            },
           ],
         },
       ],

@@ -14,7 +14,12 @@ import {
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 import type { ClockSpec } from '../domain/clock';
-import { campaignWorkflowId, deadlineWorkflowId, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../workflows/context';
+import {
+  campaignWorkflowId,
+  deadlineWorkflowId,
+  DEFAULT_ENGINE_OPTIONS,
+  type EngineOptions,
+} from '../workflows/context';
 import type { campaignWorkflow } from '../workflows/campaign';
 import type { deadlineWorkflow } from '../workflows/deadline';
 import {
@@ -71,7 +76,7 @@ export async function connectClient(address: string, namespace = 'default'): Pro
 /** The reason an update was refused: the validator's message, not the wrapper's. */
 function rejection(err: unknown): never {
   if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause as Error | undefined;
+    const cause = err.cause;
     throw new CampaignRequestError('REJECTED', cause?.message ?? err.message);
   }
   throw err;
@@ -179,42 +184,74 @@ export class CampaignClient {
       }
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        throw new CampaignRequestError('CYCLE_NOT_OPEN', `unit ${unitId} has no deadline for ${obligationKey} ${cycleKey}`);
+        throw new CampaignRequestError(
+          'CYCLE_NOT_OPEN',
+          `unit ${unitId} has no deadline for ${obligationKey} ${cycleKey}`,
+        );
       }
       throw err;
     }
     return handle;
   }
 
-  async submit(campaignId: string, obligationKey: string, cycleKey: string, unitId: string, req: SubmitRequest): Promise<Receipt> {
+  async submit(
+    campaignId: string,
+    obligationKey: string,
+    cycleKey: string,
+    unitId: string,
+    req: SubmitRequest,
+  ): Promise<Receipt> {
     let h: WorkflowHandle;
     try {
       h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
     } catch (err) {
       // The deadline ended with a submission: the same submission again gets the same receipt.
       if (!(err instanceof CampaignRequestError) || err.code !== 'CYCLE_NOT_OPEN') throw err;
-      const done = this.client.workflow.getHandle<typeof deadlineWorkflow>(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
+      const done = this.client.workflow.getHandle<typeof deadlineWorkflow>(
+        deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId),
+      );
       const result = await done.result().catch(() => undefined);
-      if (result?.receipt && result.submission?.by === req.by && result.submission.text === req.text) return result.receipt;
+      if (result?.receipt && result.submission?.by === req.by && result.submission.text === req.text)
+        return result.receipt;
       if (result?.receipt) {
-        throw new CampaignRequestError('REJECTED', `submit: ${done.workflowId} was already submitted at ${result.receipt.receivedAt}`);
+        throw new CampaignRequestError(
+          'REJECTED',
+          `submit: ${done.workflowId} was already submitted at ${result.receipt.receivedAt}`,
+        );
       }
       throw err;
     }
     return h.executeUpdate(submitUpdate, { args: [req] }).catch(rejection);
   }
 
-  async extend(campaignId: string, obligationKey: string, cycleKey: string, unitId: string, req: ExtendRequest): Promise<DeadlineStatus> {
+  async extend(
+    campaignId: string,
+    obligationKey: string,
+    cycleKey: string,
+    unitId: string,
+    req: ExtendRequest,
+  ): Promise<DeadlineStatus> {
     const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
     return h.executeUpdate(extendUpdate, { args: [req] }).catch(rejection);
   }
 
-  async waive(campaignId: string, obligationKey: string, cycleKey: string, unitId: string, req: WaiveRequest): Promise<DeadlineStatus> {
+  async waive(
+    campaignId: string,
+    obligationKey: string,
+    cycleKey: string,
+    unitId: string,
+    req: WaiveRequest,
+  ): Promise<DeadlineStatus> {
     const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
     return h.executeUpdate(waiveUpdate, { args: [req] }).catch(rejection);
   }
 
-  async deadlineStatus(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): Promise<DeadlineStatus> {
+  async deadlineStatus(
+    campaignId: string,
+    obligationKey: string,
+    cycleKey: string,
+    unitId: string,
+  ): Promise<DeadlineStatus> {
     const h = this.client.workflow.getHandle(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
     return h.query(deadlineStatusQuery);
   }

@@ -68,7 +68,8 @@ async function perform(cc: CampaignClient, campaignId: string, r: SimRequest): P
   // Straight to the deadline workflow: the rehearsal's requests were checked against the plan.
   const h = cc.client.workflow.getHandle(deadlineWorkflowId(campaignId, r.obligationKey, r.cycleKey, r.unitId));
   if (r.type === 'submit') await h.executeUpdate(submitUpdate, { args: [{ by: r.by, text: r.text }] });
-  else if (r.type === 'extend') await h.executeUpdate(extendUpdate, { args: [{ newDueAt: r.newDueAt, by: r.by, reason: r.reason }] });
+  else if (r.type === 'extend')
+    await h.executeUpdate(extendUpdate, { args: [{ newDueAt: r.newDueAt, by: r.by, reason: r.reason }] });
   else await h.executeUpdate(waiveUpdate, { args: [{ by: r.by, reason: r.reason }] });
 }
 
@@ -95,7 +96,12 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const ledgerUrl = `sqlite:${path.join(workDir, 'ledger.sqlite')}`;
   const outboxDir = path.join(workDir, 'outbox');
   const ledger: LedgerStore = await openLedger(ledgerUrl);
-  const mailer = await createMailer({ url: `outbox:${outboxDir}`, from: 'campaign-office@example.org', baseUrl: 'http://localhost:8080', ledger });
+  const mailer = await createMailer({
+    url: `outbox:${outboxDir}`,
+    from: 'campaign-office@example.org',
+    baseUrl: 'http://localhost:8080',
+    ledger,
+  });
   const taskQueue = `rehearsal-${plan.id}`;
   const worker = await createWorker({
     connection: env.nativeConnection,
@@ -113,7 +119,13 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   let runs = 0;
   try {
     await worker.runUntil(async () => {
-      const handle = await cc.start({ plan, org, taskQueue, clock, options: { searchAttributes: false, ...opts.engine } });
+      const handle = await cc.start({
+        plan,
+        org,
+        taskQueue,
+        clock,
+        options: { searchAttributes: false, ...opts.engine },
+      });
       const groups = new Map<string, SimRequest[]>();
       for (const r of sim.requests) groups.set(r.at, [...(groups.get(r.at) ?? []), r]);
       let done = 0;
@@ -121,7 +133,8 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
         const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
         if (wait > 0) await env.sleep(wait);
         // Phase changes first, then the rest of the instant's requests together.
-        for (const r of group.filter((g) => g.type === 'advance' || g.type === 'end-phase')) await perform(cc, plan.id, r);
+        for (const r of group.filter((g) => g.type === 'advance' || g.type === 'end-phase'))
+          await perform(cc, plan.id, r);
         const rest = group.filter((g) => g.type !== 'advance' && g.type !== 'end-phase');
         for (let i = 0; i < rest.length; i += 64) {
           await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(env, () => perform(cc, plan.id, r))));

@@ -56,17 +56,24 @@ const ActionSchema = z.union([
     })
     .strict(),
   z
-    .object({ waive: z.object({ unit: z.string(), obligation: z.string(), cycle: z.string() }).strict(), at: localInstant, ...ActorSchema })
+    .object({
+      waive: z.object({ unit: z.string(), obligation: z.string(), cycle: z.string() }).strict(),
+      at: localInstant,
+      ...ActorSchema,
+    })
     .strict(),
 ]);
 
 export const BehaviourSchema = z
   .object({
     /** What every unit does unless a rule says otherwise. */
-    default: z.object({ submit: SubmitSchema.default('on-time'), review: SubmitSchema.default('on-time') }).strict().default({
-      submit: 'on-time',
-      review: 'on-time',
-    }),
+    default: z
+      .object({ submit: SubmitSchema.default('on-time'), review: SubmitSchema.default('on-time') })
+      .strict()
+      .default({
+        submit: 'on-time',
+        review: 'on-time',
+      }),
     rules: z.array(RuleSchema).default([]),
     actions: z.array(ActionSchema).default([]),
   })
@@ -77,7 +84,16 @@ export type SimRequest =
   | { type: 'advance'; at: string; phaseKey: string; by: string; reason: string }
   | { type: 'end-phase'; at: string; phaseKey: string; by: string; reason: string }
   | { type: 'submit'; at: string; obligationKey: string; cycleKey: string; unitId: string; by: string; text: string }
-  | { type: 'extend'; at: string; obligationKey: string; cycleKey: string; unitId: string; newDueAt: string; by: string; reason: string }
+  | {
+      type: 'extend';
+      at: string;
+      obligationKey: string;
+      cycleKey: string;
+      unitId: string;
+      newDueAt: string;
+      by: string;
+      reason: string;
+    }
   | { type: 'waive'; at: string; obligationKey: string; cycleKey: string; unitId: string; by: string; reason: string };
 
 /** What the rehearsal is told to expect of one deadline, for checking the audit against it. */
@@ -104,18 +120,30 @@ const ON_TIME_LEAD_MS = 24 * 3600 * 1000;
 function local(iso: string, zone: string): string {
   const dt = DateTime.fromISO(iso, { zone });
   if (!dt.isValid) throw new Error(`not a valid local instant: ${iso}`);
-  return dt.toUTC().toISO()!;
+  return dt.toUTC().toISO();
 }
 
 /** When a behaviour submits, for a deadline due at `dueAt` that opened at `opensAt`. */
-export function submissionInstant(b: SubmitBehaviour, opensAt: string, dueAt: string, zone: string): string | undefined {
+export function submissionInstant(
+  b: SubmitBehaviour,
+  opensAt: string,
+  dueAt: string,
+  zone: string,
+): string | undefined {
   if (b === 'never') return undefined;
-  if (b === 'on-time') return new Date(Math.max(Date.parse(opensAt) + 1, Date.parse(dueAt) - ON_TIME_LEAD_MS)).toISOString();
+  if (b === 'on-time')
+    return new Date(Math.max(Date.parse(opensAt) + 1, Date.parse(dueAt) - ON_TIME_LEAD_MS)).toISOString();
   if ('late' in b) return applyOffset(DateTime.fromISO(dueAt, { zone }), b.late).toUTC().toISO()!;
   return local(b.at, zone);
 }
 
-function matches(rule: z.infer<typeof RuleSchema>, org: Org, unitId: string, obligationKey: string, cycleKey: string): boolean {
+function matches(
+  rule: z.infer<typeof RuleSchema>,
+  org: Org,
+  unitId: string,
+  obligationKey: string,
+  cycleKey: string,
+): boolean {
   const u = org.units[unitId];
   if (rule.unit !== undefined && rule.unit !== unitId) return false;
   if (rule.committee !== undefined && rule.committee !== u?.committeeId) return false;
@@ -145,7 +173,13 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): Simu
     // An open-ended last phase that the behaviour does not end: the rehearsal ends it at its horizon.
     const endAt = applyOffset(DateTime.fromISO(last.startAt, { zone }), plan.openEndedHorizon).toUTC().toISO()!;
     ended[last.key] = endAt;
-    requests.push({ type: 'end-phase', at: endAt, phaseKey: last.key, by: 'rehearsal', reason: 'horizon of the rehearsal' });
+    requests.push({
+      type: 'end-phase',
+      at: endAt,
+      phaseKey: last.key,
+      by: 'rehearsal',
+      reason: 'horizon of the rehearsal',
+    });
   }
   const finalWindows = phaseWindows(plan, { started, ended });
   const cycles = plan.obligations.flatMap((o) => cyclesOf(plan, o, finalWindows, {}));
@@ -177,7 +211,8 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): Simu
     }
   }
   const extendedDue = new Map<string, string>();
-  for (const r of requests) if (r.type === 'extend') extendedDue.set(`${r.obligationKey}/${r.cycleKey}/${r.unitId}`, r.newDueAt);
+  for (const r of requests)
+    if (r.type === 'extend') extendedDue.set(`${r.obligationKey}/${r.cycleKey}/${r.unitId}`, r.newDueAt);
 
   const expected: ExpectedDeadline[] = [];
   for (const c of cycles) {
@@ -196,9 +231,24 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): Simu
       const at = isWaived ? undefined : submissionInstant(submit, c.opensAt, dueAt, zone);
       const who = org.units[unitId]?.secretary?.name ?? unitId;
       if (at !== undefined) {
-        requests.push({ type: 'submit', at, obligationKey: c.obligationKey, cycleKey: c.cycleKey, unitId, by: who, text: `${c.cycleLabel} ${obligation.title}` });
+        requests.push({
+          type: 'submit',
+          at,
+          obligationKey: c.obligationKey,
+          cycleKey: c.cycleKey,
+          unitId,
+          by: who,
+          text: `${c.cycleLabel} ${obligation.title}`,
+        });
       }
-      expected.push({ obligationKey: c.obligationKey, cycleKey: c.cycleKey, unitId, dueAt, submittedAt: at, waived: isWaived });
+      expected.push({
+        obligationKey: c.obligationKey,
+        cycleKey: c.cycleKey,
+        unitId,
+        dueAt,
+        submittedAt: at,
+        waived: isWaived,
+      });
       if (obligation.review && !isWaived) {
         const arrived = at !== undefined && Date.parse(at) <= Date.parse(dueAt) ? at : undefined;
         const reviewDue = reviewDueAt(plan, obligation, dueAt, arrived);
@@ -217,7 +267,14 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): Simu
             text: `点评：${org.units[unitId]?.name ?? unitId} ${c.cycleLabel}`,
           });
         }
-        expected.push({ obligationKey: reviewKey, cycleKey: `${c.cycleKey}:${unitId}`, unitId: reviewer, dueAt: reviewDue, submittedAt: reviewAt, waived: false });
+        expected.push({
+          obligationKey: reviewKey,
+          cycleKey: `${c.cycleKey}:${unitId}`,
+          unitId: reviewer,
+          dueAt: reviewDue,
+          submittedAt: reviewAt,
+          waived: false,
+        });
       }
     }
   }

@@ -157,7 +157,9 @@ function dueFromRule(rule: DueRule, period: Period, phase: PhaseWindow, zone: st
         ? period.lastDay
         : rule.from === 'phase-start'
           ? at(phase.startAt, zone).startOf('day')
-          : at(phase.endAt ?? phase.startAt, zone).minus({ days: 1 }).startOf('day');
+          : at(phase.endAt ?? phase.startAt, zone)
+              .minus({ days: 1 })
+              .startOf('day');
   const day = applyOffset(anchor, rule.offset);
   if (rule.time === 'end-of-day') return endOfDay(day);
   const [hour, minute] = rule.time.split(':').map(Number);
@@ -176,7 +178,12 @@ export interface CycleOptions {
 }
 
 /** Every cycle of one obligation whose due instant falls inside one of its phases. */
-export function cyclesOf(plan: Plan, obligation: Obligation, windows: PhaseWindow[], opts: CycleOptions = {}): CycleSchedule[] {
+export function cyclesOf(
+  plan: Plan,
+  obligation: Obligation,
+  windows: PhaseWindow[],
+  opts: CycleOptions = {},
+): CycleSchedule[] {
   const zone = plan.timeZone;
   const active = windows.filter((w) => obligation.phases.includes(w.key));
   if (active.length === 0) return [];
@@ -184,7 +191,15 @@ export function cyclesOf(plan: Plan, obligation: Obligation, windows: PhaseWindo
   const last = DateTime.fromMillis(Math.max(...active.map((w) => windowEnd(plan, w, opts.horizon))), { zone });
   const periods: Period[] =
     obligation.cadence === 'once'
-      ? [{ key: 'once', label: '一次性', labelEn: 'one-off', start: first.startOf('day'), lastDay: last.minus({ days: 1 }).startOf('day') }]
+      ? [
+          {
+            key: 'once',
+            label: '一次性',
+            labelEn: 'one-off',
+            start: first.startOf('day'),
+            lastDay: last.minus({ days: 1 }).startOf('day'),
+          },
+        ]
       : periodsOf(obligation.cadence, first, last);
   if (obligation.cadence !== 'once' && 'at' in obligation.due) {
     throw new CalendarError(`obligations.${obligation.key}.due: a fixed "at" date fits only a one-off obligation`);
@@ -270,7 +285,12 @@ export function stepsForDue(plan: Plan, obligation: Obligation, opensAt: string,
 }
 
 /** The reviewer's comment is due `review.due` after the report arrives, or after its due instant. */
-export function reviewDueAt(plan: Plan, obligation: Obligation, reportDueAt: string, reportReceivedAt?: string): string {
+export function reviewDueAt(
+  plan: Plan,
+  obligation: Obligation,
+  reportDueAt: string,
+  reportReceivedAt?: string,
+): string {
   if (!obligation.review) throw new CalendarError(`obligations.${obligation.key} has no review`);
   const base = at(reportReceivedAt ?? reportDueAt, plan.timeZone);
   return iso(endOfDay(applyOffset(base, obligation.review.due)));
@@ -284,15 +304,27 @@ export interface CampaignCalendar {
   deadlines: DeadlineInstance[];
 }
 
-export function computeCalendar(plan: Plan, org: Org, overrides: PhaseOverrides = {}, opts: CycleOptions = {}): CampaignCalendar {
+export function computeCalendar(
+  plan: Plan,
+  org: Org,
+  overrides: PhaseOverrides = {},
+  opts: CycleOptions = {},
+): CampaignCalendar {
   const windows = phaseWindows(plan, overrides);
   const cycles = plan.obligations.flatMap((o) => cyclesOf(plan, o, windows, opts));
-  cycles.sort((a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt) || a.obligationKey.localeCompare(b.obligationKey));
+  cycles.sort(
+    (a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt) || a.obligationKey.localeCompare(b.obligationKey),
+  );
   const deadlines: DeadlineInstance[] = [];
   for (const c of cycles) {
     const obligation = plan.obligations.find((o) => o.key === c.obligationKey)!;
     for (const unitId of responsibleUnits(org, obligation)) {
-      deadlines.push({ ...c, id: `${plan.id}/${c.obligationKey}/${c.cycleKey}/${unitId}`, campaignId: plan.id, unitId });
+      deadlines.push({
+        ...c,
+        id: `${plan.id}/${c.obligationKey}/${c.cycleKey}/${unitId}`,
+        campaignId: plan.id,
+        unitId,
+      });
     }
   }
   return { windows, cycles, deadlines };

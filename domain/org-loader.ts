@@ -13,7 +13,7 @@
 import { OrgInputSchema, type Org, type OrgInput, type Unit } from './org-schema';
 import { OrgValidationError, type FileIssue } from './errors';
 import { readDocument, issueAt, zodIssues } from './structured-file';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export function parseOrg(text: string, file: string): Org {
   const d = readDocument(text, file);
@@ -24,7 +24,17 @@ export function parseOrg(text: string, file: string): Org {
   return normalise(r.data, file, where);
 }
 
-export const CSV_COLUMNS = ['level', 'id', 'name', 'kind', 'parent', 'secretary_name', 'secretary_email', 'liaison_name', 'liaison_email'] as const;
+export const CSV_COLUMNS = [
+  'level',
+  'id',
+  'name',
+  'kind',
+  'parent',
+  'secretary_name',
+  'secretary_email',
+  'liaison_name',
+  'liaison_email',
+] as const;
 export type OrgCsvRow = Partial<Record<(typeof CSV_COLUMNS)[number], string>>;
 
 /** Builds an organisation from CSV rows (already split into fields; row 0 is the file's line 2). */
@@ -45,16 +55,20 @@ export function orgFromRows(rows: OrgCsvRow[], file: string): Org {
     const id = clean.id ?? '';
     const secretary = person(clean.secretary_name, clean.secretary_email);
     const liaison = person(clean.liaison_name, clean.liaison_email);
-    const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    const drop = <T extends object>(o: T): T =>
+      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
     switch (clean.level) {
       case 'office':
-        if (input.office) issues.push({ file, line, path: 'level', message: 'a second office row; the organisation has one office' });
+        if (input.office)
+          issues.push({ file, line, path: 'level', message: 'a second office row; the organisation has one office' });
         input.office = drop({ id, name: clean.name, email: clean.secretary_email, secretary });
         origin.set('office', { line, id });
         break;
       case 'committee':
         origin.set(`committees.${input.committees.length}`, { line, id });
-        input.committees.push(drop({ id, name: clean.name, kind: clean.kind, parent: clean.parent, secretary, liaison }));
+        input.committees.push(
+          drop({ id, name: clean.name, kind: clean.kind, parent: clean.parent, secretary, liaison }),
+        );
         break;
       case 'branch':
         origin.set(`branches.${input.branches.length}`, { line, id });
@@ -65,13 +79,21 @@ export function orgFromRows(rows: OrgCsvRow[], file: string): Org {
         input.members.push(drop({ id, name: clean.name, branch: clean.parent, email: clean.secretary_email }));
         break;
       default:
-        issues.push({ file, line, path: 'level', message: `unknown level "${clean.level ?? ''}" (expected office, committee, branch or member)` });
+        issues.push({
+          file,
+          line,
+          path: 'level',
+          message: `unknown level "${clean.level ?? ''}" (expected office, committee, branch or member)`,
+        });
     }
   });
   const locate = (path: readonly PropertyKey[], message: string): FileIssue => {
     const key = path.slice(0, 2).map(String).join('.');
     const o = origin.get(key) ?? origin.get(String(path[0]));
-    const field = path.slice(o && path[0] !== 'office' ? 2 : 1).map(String).join('.');
+    const field = path
+      .slice(o && path[0] !== 'office' ? 2 : 1)
+      .map(String)
+      .join('.');
     return { file, line: o?.line, path: o ? `${o.id || '(no id)'}.${field}` : String(path.join('.')), message };
   };
   if (!input.office) issues.push({ file, path: 'office', message: 'no office row (level=office)' });
@@ -80,7 +102,12 @@ export function orgFromRows(rows: OrgCsvRow[], file: string): Org {
   if (!r.success) {
     throw new OrgValidationError(
       `organisation ${file}`,
-      r.error.issues.map((i) => locate(i.path, i.code === 'invalid_type' && i.input === undefined ? `is required (expected ${i.expected})` : i.message)),
+      r.error.issues.map((i) =>
+        locate(
+          i.path,
+          i.code === 'invalid_type' && i.input === undefined ? `is required (expected ${i.expected})` : i.message,
+        ),
+      ),
     );
   }
   return normalise(r.data, file, locate);
@@ -95,7 +122,9 @@ function normalise(input: z.output<typeof OrgInputSchema>, file: string, where: 
   const paths = new Map<string, PropertyKey[]>();
   const add = (u: Unit, path: PropertyKey[]): void => {
     if (units[u.id]) {
-      issues.push(where([...path, 'id'], `duplicate id "${u.id}" (also used at ${String(paths.get(u.id)?.join('.'))})`));
+      issues.push(
+        where([...path, 'id'], `duplicate id "${u.id}" (also used at ${String(paths.get(u.id)?.join('.'))})`),
+      );
       return;
     }
     units[u.id] = u;
@@ -104,24 +133,58 @@ function normalise(input: z.output<typeof OrgInputSchema>, file: string, where: 
   };
   const contact = (sec?: { email?: string }, li?: { email?: string }) => li?.email ?? sec?.email;
   const { office } = input;
-  add({ id: office.id, name: office.name, level: 'office', secretary: office.secretary, email: office.email }, ['office']);
+  add({ id: office.id, name: office.name, level: 'office', secretary: office.secretary, email: office.email }, [
+    'office',
+  ]);
   input.committees.forEach((c, i) =>
     add(
-      { id: c.id, name: c.name, level: 'committee', kind: c.kind, parentId: c.parent ?? office.id, secretary: c.secretary, liaison: c.liaison, email: contact(c.secretary, c.liaison) },
+      {
+        id: c.id,
+        name: c.name,
+        level: 'committee',
+        kind: c.kind,
+        parentId: c.parent ?? office.id,
+        secretary: c.secretary,
+        liaison: c.liaison,
+        email: contact(c.secretary, c.liaison),
+      },
       ['committees', i],
     ),
   );
   input.branches.forEach((b, i) =>
     add(
-      { id: b.id, name: b.name, level: 'branch', kind: b.kind, parentId: b.parent, secretary: b.secretary, liaison: b.liaison, email: contact(b.secretary, b.liaison) },
+      {
+        id: b.id,
+        name: b.name,
+        level: 'branch',
+        kind: b.kind,
+        parentId: b.parent,
+        secretary: b.secretary,
+        liaison: b.liaison,
+        email: contact(b.secretary, b.liaison),
+      },
       ['branches', i],
     ),
   );
   input.members.forEach((m, i) =>
-    add({ id: m.id, name: m.name, level: 'member', parentId: m.branch, secretary: { name: m.name, email: m.email }, email: m.email }, ['members', i]),
+    add(
+      {
+        id: m.id,
+        name: m.name,
+        level: 'member',
+        parentId: m.branch,
+        secretary: { name: m.name, email: m.email },
+        email: m.email,
+      },
+      ['members', i],
+    ),
   );
 
-  const parentLevel: Record<string, string[]> = { committee: ['office', 'committee'], branch: ['committee'], member: ['branch'] };
+  const parentLevel: Record<string, string[]> = {
+    committee: ['office', 'committee'],
+    branch: ['committee'],
+    member: ['branch'],
+  };
   for (const id of order) {
     const u = units[id]!;
     if (u.level === 'office') continue;
@@ -132,7 +195,12 @@ function normalise(input: z.output<typeof OrgInputSchema>, file: string, where: 
       continue;
     }
     if (!parentLevel[u.level]!.includes(parent.level)) {
-      issues.push(where([...paths.get(id)!, field], `a ${u.level} cannot belong to ${parent.level} "${parent.id}" (expected a ${parentLevel[u.level]!.join(' or ')})`));
+      issues.push(
+        where(
+          [...paths.get(id)!, field],
+          `a ${u.level} cannot belong to ${parent.level} "${parent.id}" (expected a ${parentLevel[u.level]!.join(' or ')})`,
+        ),
+      );
     }
   }
   // Cycles: walking up from any unit must reach the office.

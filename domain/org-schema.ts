@@ -4,7 +4,7 @@
  * JSON-plain structure (no Map) that workflows can carry in their state.
  */
 import { z } from 'zod';
-import { BranchKindSchema, type BranchKind, type Level } from './plan-schema';
+import { BranchKindSchema, type Level } from './plan-schema';
 
 export const PersonSchema = z.object({ name: z.string().min(1), email: z.email().optional() }).strict();
 export type Person = z.infer<typeof PersonSchema>;
@@ -13,9 +13,7 @@ const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id of letters, d
 
 export const OrgInputSchema = z
   .object({
-    office: z
-      .object({ id, name: z.string().min(1), email: z.email(), secretary: PersonSchema.optional() })
-      .strict(),
+    office: z.object({ id, name: z.string().min(1), email: z.email(), secretary: PersonSchema.optional() }).strict(),
     committees: z
       .array(
         z
@@ -60,7 +58,7 @@ export interface Unit {
   name: string;
   level: Level;
   /** Branch kind (教工/学生/机关/教辅后勤) for branches; committee kind for committees. */
-  kind?: BranchKind | string;
+  kind?: string;
   /** The parent unit id; absent for the office. */
   parentId?: string;
   /** The committee this unit belongs to (itself for a committee); absent for the office. */

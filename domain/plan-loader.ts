@@ -31,13 +31,17 @@ export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
   const issues: FileIssue[] = [];
   const at = (path: PropertyKey[], message: string): void => void issues.push(issueAt(d, path, message));
 
-  if (!IANAZone.isValidZone(plan.timeZone)) at(['timeZone'], `unknown time zone "${plan.timeZone}" (expected e.g. Asia/Shanghai)`);
+  if (!IANAZone.isValidZone(plan.timeZone))
+    at(['timeZone'], `unknown time zone "${plan.timeZone}" (expected e.g. Asia/Shanghai)`);
 
-  for (const i of duplicates(plan.phases.map((p) => p.key))) at(['phases', i, 'key'], `duplicate phase key "${plan.phases[i]!.key}"`);
+  for (const i of duplicates(plan.phases.map((p) => p.key)))
+    at(['phases', i, 'key'], `duplicate phase key "${plan.phases[i]!.key}"`);
   plan.phases.forEach((p, i) => {
-    if (p.end !== 'by-committee' && p.end < p.start) at(['phases', i, 'end'], `ends before it starts (${p.end} < ${p.start})`);
+    if (p.end !== 'by-committee' && p.end < p.start)
+      at(['phases', i, 'end'], `ends before it starts (${p.end} < ${p.start})`);
     const prev = plan.phases[i - 1];
-    if (prev && p.start < prev.start) at(['phases', i, 'start'], `starts before the phase before it (${p.start} < ${prev.start})`);
+    if (prev && p.start < prev.start)
+      at(['phases', i, 'start'], `starts before the phase before it (${p.start} < ${prev.start})`);
   });
 
   const phaseKeys = new Set(plan.phases.map((p) => p.key));
@@ -47,33 +51,59 @@ export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
   plan.obligations.forEach((o, i) => {
     const base = ['obligations', i];
     o.phases.forEach((k, j) => {
-      if (!phaseKeys.has(k)) at([...base, 'phases', j], `no phase "${k}" in this plan (phases: ${[...phaseKeys].join(', ')})`);
+      if (!phaseKeys.has(k))
+        at([...base, 'phases', j], `no phase "${k}" in this plan (phases: ${[...phaseKeys].join(', ')})`);
     });
-    if (o.cadence !== 'once' && 'at' in o.due) at([...base, 'due', 'at'], `a fixed date fits only cadence "once", not "${o.cadence}"`);
-    if (approximateMs(o.opens) > 0) at([...base, 'opens'], `must open before the deadline (a negative offset such as -14d), got ${o.opens}`);
+    if (o.cadence !== 'once' && 'at' in o.due)
+      at([...base, 'due', 'at'], `a fixed date fits only cadence "once", not "${o.cadence}"`);
+    if (approximateMs(o.opens) > 0)
+      at([...base, 'opens'], `must open before the deadline (a negative offset such as -14d), got ${o.opens}`);
     o.reminders.forEach((r, j) => {
-      if (!isNegativeOffset(r)) at([...base, 'reminders', j], `a reminder at or after its deadline (${r}); expected a negative offset such as -3d`);
+      if (!isNegativeOffset(r))
+        at(
+          [...base, 'reminders', j],
+          `a reminder at or after its deadline (${r}); expected a negative offset such as -3d`,
+        );
     });
     let previous = 0;
     o.escalation.forEach((e, j) => {
       const ms = approximateMs(e.after);
-      if (ms <= 0) at([...base, 'escalation', j, 'after'], `an escalation comes after the deadline (a positive offset), got ${e.after}`);
-      else if (ms <= previous) at([...base, 'escalation', j, 'after'], `escalation steps must climb in time; ${e.after} is not after the step before`);
+      if (ms <= 0)
+        at(
+          [...base, 'escalation', j, 'after'],
+          `an escalation comes after the deadline (a positive offset), got ${e.after}`,
+        );
+      else if (ms <= previous)
+        at(
+          [...base, 'escalation', j, 'after'],
+          `escalation steps must climb in time; ${e.after} is not after the step before`,
+        );
       previous = Math.max(previous, ms);
     });
     if (o.rectification) {
       const ms = approximateMs(o.rectification.after);
       if (ms <= 0 || ms < previous) {
-        at([...base, 'rectification', 'after'], `the rectification order comes after the deadline and after the last escalation step, got ${o.rectification.after}`);
+        at(
+          [...base, 'rectification', 'after'],
+          `the rectification order comes after the deadline and after the last escalation step, got ${o.rectification.after}`,
+        );
       }
       if (approximateMs(o.rectification.deadline) <= 0) {
-        at([...base, 'rectification', 'deadline'], `the order's own deadline must be after the order (a positive offset), got ${o.rectification.deadline}`);
+        at(
+          [...base, 'rectification', 'deadline'],
+          `the order's own deadline must be after the order (a positive offset), got ${o.rectification.deadline}`,
+        );
       }
     }
     if (o.review) {
-      if (approximateMs(o.review.due) <= 0) at([...base, 'review', 'due'], `a review is due after the report (a positive offset), got ${o.review.due}`);
+      if (approximateMs(o.review.due) <= 0)
+        at([...base, 'review', 'due'], `a review is due after the report (a positive offset), got ${o.review.due}`);
       o.review.reminders.forEach((r, j) => {
-        if (!isNegativeOffset(r)) at([...base, 'review', 'reminders', j], `a reminder at or after its deadline (${r}); expected a negative offset`);
+        if (!isNegativeOffset(r))
+          at(
+            [...base, 'review', 'reminders', j],
+            `a reminder at or after its deadline (${r}); expected a negative offset`,
+          );
       });
     }
   });

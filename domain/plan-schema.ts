@@ -52,7 +52,11 @@ export type Phase = z.infer<typeof PhaseSchema>;
  * (`end-of-day` by default).
  */
 export const DueRuleSchema = z.union([
-  z.object({ at: z.string().regex(/^\d{4}-\d{2}-\d{2}(T([01]\d|2[0-3]):[0-5]\d)?$/, 'YYYY-MM-DD or YYYY-MM-DDTHH:mm') }).strict(),
+  z
+    .object({
+      at: z.string().regex(/^\d{4}-\d{2}-\d{2}(T([01]\d|2[0-3]):[0-5]\d)?$/, 'YYYY-MM-DD or YYYY-MM-DDTHH:mm'),
+    })
+    .strict(),
   z
     .object({
       from: z.enum(['cycle-start', 'cycle-end', 'phase-start', 'phase-end']),

@@ -18,7 +18,8 @@ export interface Recipients {
 
 function unitRecipient(u: Unit): Recipient | undefined {
   if (u.liaison?.email) return { name: u.liaison.name, email: u.liaison.email, role: 'liaison' };
-  if (u.secretary?.email) return { name: u.secretary.name, email: u.secretary.email, role: u.level === 'member' ? 'member' : 'secretary' };
+  if (u.secretary?.email)
+    return { name: u.secretary.name, email: u.secretary.email, role: u.level === 'member' ? 'member' : 'secretary' };
   if (u.email) return { name: u.name, email: u.email, role: u.level === 'office' ? 'office' : 'secretary' };
   return undefined;
 }

@@ -20,7 +20,13 @@ export function readDocument(text: string, file: string): LocatedDocument | File
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = lines.linePos(e.pos[0]);
-    return { file, line: pos.line, column: pos.col, path: '', message: `not valid YAML/JSON: ${e.message.split('\n')[0]}` };
+    return {
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: '',
+      message: `not valid YAML/JSON: ${e.message.split('\n')[0]}`,
+    };
   }
   return { file, doc, lines, data: doc.toJS() };
 }

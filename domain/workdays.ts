@@ -58,7 +58,7 @@ export function previousWorkingDay(isoDate: string): string {
 export function addWorkingDays(isoDate: string, n: number): string {
   let d = isoDate;
   const step = n < 0 ? -1 : 1;
-  for (let left = Math.abs(n); left > 0; ) {
+  for (let left = Math.abs(n); left > 0;) {
     d = plusDays(d, step);
     if (isWorkingDay(d)) left -= 1;
   }

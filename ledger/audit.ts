@@ -92,12 +92,18 @@ function filtered(q: DeadlineQuery, f: AuditFilter): DeadlineQuery {
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** Per unit: deadlines, late, missing, total and longest lateness, highest escalation, open orders. */
-export async function unitLags(store: LedgerStore, f: AuditFilter, opts: { onlyLagging?: boolean; level?: string; reviewsOnly?: boolean } = {}): Promise<UnitLag[]> {
+export async function unitLags(
+  store: LedgerStore,
+  f: AuditFilter,
+  opts: { onlyLagging?: boolean; level?: string; reviewsOnly?: boolean } = {},
+): Promise<UnitLag[]> {
   const asOf = f.asOf ?? new Date().toISOString();
   const missing = sql<number>`SUM(CASE WHEN deadlines.submitted_at IS NULL AND deadlines.waived_at IS NULL AND deadlines.due_at < ${asOf} THEN 1 ELSE 0 END)`;
   const late = sql<number>`SUM(CASE WHEN deadlines.late_ms > 0 THEN 1 ELSE 0 END)`;
   let q = filtered(db(store).selectFrom('deadlines'), f)
-    .leftJoin('units', (j) => j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'))
+    .leftJoin('units', (j) =>
+      j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'),
+    )
     .select([
       'deadlines.unit_id as unitId',
       sql<string>`MAX(COALESCE(units.name, deadlines.unit_id))`.as('unitName'),
@@ -142,7 +148,10 @@ export function laggingUnits(store: LedgerStore, f: AuditFilter): Promise<UnitLa
 export async function lagRanking(store: LedgerStore, f: AuditFilter, limit = 20): Promise<UnitLag[]> {
   const rows = await unitLags(store, f, { onlyLagging: true, level: 'branch' });
   return rows
-    .sort((a, b) => b.late + b.missing - (a.late + a.missing) || b.totalLateMs - a.totalLateMs || a.unitId.localeCompare(b.unitId))
+    .sort(
+      (a, b) =>
+        b.late + b.missing - (a.late + a.missing) || b.totalLateMs - a.totalLateMs || a.unitId.localeCompare(b.unitId),
+    )
     .slice(0, limit);
 }
 
@@ -175,7 +184,9 @@ export async function deadlineRows(store: LedgerStore, f: AuditFilter & { unitId
 export async function openRectifications(store: LedgerStore, f: AuditFilter): Promise<OpenRectification[]> {
   const asOf = f.asOf ?? new Date().toISOString();
   const rows = await filtered(db(store).selectFrom('deadlines'), f)
-    .leftJoin('units', (j) => j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'))
+    .leftJoin('units', (j) =>
+      j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'),
+    )
     .select([
       'deadlines.unit_id as unitId',
       'units.name as unitName',

@@ -36,7 +36,19 @@ function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<s
   return {
     name,
     title,
-    headers: ['序号', '单位', '单位编号', '所属党委', '应交次数', '迟交次数', '未交次数', '累计迟交(天)', '最长迟交(天)', '最高督办级别', '未完成整改'],
+    headers: [
+      '序号',
+      '单位',
+      '单位编号',
+      '所属党委',
+      '应交次数',
+      '迟交次数',
+      '未交次数',
+      '累计迟交(天)',
+      '最长迟交(天)',
+      '最高督办级别',
+      '未完成整改',
+    ],
     rows: lags.map((l, i) => [
       i + 1,
       l.unitName,
@@ -50,11 +62,20 @@ function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<s
       escalationLabel(l.highestEscalation),
       l.openRectifications,
     ]),
-    records: lags.map((l) => ({ ...l, totalLateDays: days(l.totalLateMs), longestLateDays: days(l.longestLateMs), highestEscalationLabel: escalationLabel(l.highestEscalation, 'en') })),
+    records: lags.map((l) => ({
+      ...l,
+      totalLateDays: days(l.totalLateMs),
+      longestLateDays: days(l.longestLateMs),
+      highestEscalationLabel: escalationLabel(l.highestEscalation, 'en'),
+    })),
   };
 }
 
-export async function buildReport(store: LedgerStore, name: ReportName, f: AuditFilter & { unitId?: string; timeZone?: string; limit?: number }): Promise<Table> {
+export async function buildReport(
+  store: LedgerStore,
+  name: ReportName,
+  f: AuditFilter & { unitId?: string; timeZone?: string; limit?: number },
+): Promise<Table> {
   const zone = f.timeZone ?? 'Asia/Shanghai';
   const names = new Map((await store.units(f.campaignId)).map((u) => [u.unitId, u.name]));
   switch (name) {
@@ -70,7 +91,16 @@ export async function buildReport(store: LedgerStore, name: ReportName, f: Audit
         name,
         title: '未完成的限期整改',
         headers: ['序号', '单位', '单位编号', '事项', '周期', '原截止时间', '整改期限', '是否逾期'],
-        rows: rows.map((r, i) => [i + 1, r.unitName, r.unitId, r.obligationKey, r.cycleKey, r.dueAt ? formatInstant(r.dueAt, zone, 'zh') : '', formatInstant(r.rectificationDeadline, zone, 'zh'), r.overdue ? '是' : '否']),
+        rows: rows.map((r, i) => [
+          i + 1,
+          r.unitName,
+          r.unitId,
+          r.obligationKey,
+          r.cycleKey,
+          r.dueAt ? formatInstant(r.dueAt, zone, 'zh') : '',
+          formatInstant(r.rectificationDeadline, zone, 'zh'),
+          r.overdue ? '是' : '否',
+        ]),
         records: rows as unknown as Record<string, unknown>[],
       };
     }
@@ -101,7 +131,8 @@ export function tableText(t: Table): string {
   const cells = [t.headers, ...t.rows.map((r) => r.map(String))];
   const width = (s: string): number => [...s].reduce((w, ch) => w + (/[\u1100-\uffff]/.test(ch) ? 2 : 1), 0);
   const widths = t.headers.map((_, i) => Math.max(...cells.map((r) => width(String(r[i] ?? '')))));
-  const line = (r: (string | number)[]): string => r.map((c, i) => String(c) + ' '.repeat(widths[i]! - width(String(c)))).join('  ');
+  const line = (r: (string | number)[]): string =>
+    r.map((c, i) => String(c) + ' '.repeat(widths[i]! - width(String(c)))).join('  ');
   return [t.title, line(t.headers), ...t.rows.map(line), t.rows.length === 0 ? '（无）' : ''].join('\n').trimEnd();
 }
 
@@ -123,7 +154,10 @@ export async function writeXlsx(tables: Table[], file: string): Promise<void> {
     });
     for (const r of t.rows) ws.addRow(r);
     ws.columns.forEach((col, i) => {
-      col.width = Math.max(8, ...[t.headers[i] ?? '', ...t.rows.map((r) => String(r[i] ?? ''))].map((s) => s.length * 2));
+      col.width = Math.max(
+        8,
+        ...[t.headers[i] ?? '', ...t.rows.map((r) => String(r[i] ?? ''))].map((s) => s.length * 2),
+      );
     });
   }
   await wb.xlsx.writeFile(file);

@@ -131,13 +131,26 @@ interface SqlWriter {
   upsertUnits(units: LedgerUnit[]): Promise<void>;
 }
 
-const unitParams = (u: LedgerUnit): unknown[] => [u.campaignId, u.unitId, u.name, u.level, u.kind ?? null, u.parentId ?? null, u.committeeId ?? null];
+const unitParams = (u: LedgerUnit): unknown[] => [
+  u.campaignId,
+  u.unitId,
+  u.name,
+  u.level,
+  u.kind ?? null,
+  u.parentId ?? null,
+  u.committeeId ?? null,
+];
 
 function sqliteWriter(db: Database.Database): SqlWriter {
   // Prepared on first use: the tables exist only once the migrations have run.
-  let statements: { insertEvent: Database.Statement; upsertDeadline: Database.Statement; upsertUnit: Database.Statement } | undefined;
+  let statements:
+    { insertEvent: Database.Statement; upsertDeadline: Database.Statement; upsertUnit: Database.Statement } | undefined;
   const prepared = () =>
-    (statements ??= { insertEvent: db.prepare(INSERT_EVENT), upsertDeadline: db.prepare(UPSERT_DEADLINE), upsertUnit: db.prepare(UPSERT_UNIT) });
+    (statements ??= {
+      insertEvent: db.prepare(INSERT_EVENT),
+      upsertDeadline: db.prepare(UPSERT_DEADLINE),
+      upsertUnit: db.prepare(UPSERT_UNIT),
+    });
   // better-sqlite3 is synchronous, so a transaction never yields to another connection in
   // this process; IMMEDIATE takes the write lock up front, so separate processes wait on
   // busy_timeout instead of deadlocking on a lock upgrade.
@@ -182,7 +195,11 @@ function pgWriter(pool: pg.Pool): SqlWriter {
       client.release();
     }
   };
-  const [insertEvent, upsertDeadline, upsertUnit] = [INSERT_EVENT, UPSERT_DEADLINE, UPSERT_UNIT].map(toPg) as [string, string, string];
+  const [insertEvent, upsertDeadline, upsertUnit] = [INSERT_EVENT, UPSERT_DEADLINE, UPSERT_UNIT].map(toPg) as [
+    string,
+    string,
+    string,
+  ];
   return {
     recordEvents: (events) =>
       inTransaction(async (c) => {
@@ -214,7 +231,7 @@ export class SqlLedger implements LedgerStore {
   async migrate(): Promise<void> {
     const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
     const { error } = await new Migrator({ db: this.db, provider }).migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
   }
 
   async record(event: LedgerEvent): Promise<{ inserted: boolean }> {
@@ -247,7 +264,12 @@ export class SqlLedger implements LedgerStore {
   }
 
   async units(campaignId: string): Promise<LedgerUnit[]> {
-    const rows = await this.db.selectFrom('units').selectAll().where('campaign_id', '=', campaignId).orderBy('unit_id').execute();
+    const rows = await this.db
+      .selectFrom('units')
+      .selectAll()
+      .where('campaign_id', '=', campaignId)
+      .orderBy('unit_id')
+      .execute();
     return rows.map((r) => ({
       campaignId: r.campaign_id,
       unitId: r.unit_id,
@@ -279,7 +301,12 @@ export async function openSqlLedger(url: string): Promise<SqlLedger> {
     } catch (err) {
       throw new LedgerConnectionError(url, (err as Error).message);
     }
-    ledger = new SqlLedger(new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: db }) }), 'sqlite', sqliteWriter(db), url);
+    ledger = new SqlLedger(
+      new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: db }) }),
+      'sqlite',
+      sqliteWriter(db),
+      url,
+    );
   } else {
     const pool = new pg.Pool({ connectionString: loc.connectionString, max: 8, connectionTimeoutMillis: 5000 });
     pool.on('error', () => undefined); // idle-client errors surface on the next query instead
@@ -290,7 +317,12 @@ export async function openSqlLedger(url: string): Promise<SqlLedger> {
       await pool.end().catch(() => undefined);
       throw new LedgerConnectionError(url, (err as Error).message);
     }
-    ledger = new SqlLedger(new Kysely<LedgerDb>({ dialect: new PostgresDialect({ pool }) }), 'postgres', pgWriter(pool), url);
+    ledger = new SqlLedger(
+      new Kysely<LedgerDb>({ dialect: new PostgresDialect({ pool }) }),
+      'postgres',
+      pgWriter(pool),
+      url,
+    );
   }
   try {
     await ledger.migrate();

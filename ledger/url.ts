@@ -2,9 +2,7 @@
  * The ledger's location as a URL: `sqlite:<path>`, `sqlite::memory:`, `sqlite:///abs/path`,
  * or `postgres://user:pass@host:port/db`. Errors show the URL with its password masked.
  */
-export type LedgerLocation =
-  | { dialect: 'sqlite'; file: string }
-  | { dialect: 'postgres'; connectionString: string };
+export type LedgerLocation = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; connectionString: string };
 
 /** Raised when the ledger cannot be opened: bad URL, unreachable server, wrong password, unwritable file. */
 export class LedgerConnectionError extends Error {

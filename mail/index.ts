@@ -61,7 +61,9 @@ interface Transport {
 }
 
 function addresses(list: unknown): string[] {
-  return Array.isArray(list) ? list.map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address))) : [];
+  return Array.isArray(list)
+    ? list.map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address)))
+    : [];
 }
 
 function outboxTransport(dir: string): Transport {
@@ -72,7 +74,10 @@ function outboxTransport(dir: string): Transport {
       await mkdir(dir, { recursive: true });
       // The file is named after the Message-ID: writing the same message twice leaves one file.
       const id = String(mail.messageId).replace(/[<>]/g, '').split('@')[0];
-      const stamp = String(mail.date instanceof Date ? mail.date.toISOString() : new Date().toISOString()).replace(/[:.]/g, '-');
+      const stamp = String(mail.date instanceof Date ? mail.date.toISOString() : new Date().toISOString()).replace(
+        /[:.]/g,
+        '-',
+      );
       await writeFile(path.join(dir, `${stamp}-${id}.eml`), info.message);
       return { accepted: info.envelope.to, rejected: [] };
     },
@@ -112,11 +117,16 @@ function isPermanent(err: unknown): boolean {
   return typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
 }
 
-export async function createMailer(opts: MailerOptions): Promise<Mailer> {
+export function createMailer(opts: MailerOptions): Promise<Mailer> {
   const transport = makeTransport(opts.url);
   const { ledger } = opts;
 
-  const event = (m: DeadlineMessage, key: string, kind: LedgerEvent['kind'], extra: Partial<LedgerEvent>): LedgerEvent => ({
+  const event = (
+    m: DeadlineMessage,
+    key: string,
+    kind: LedgerEvent['kind'],
+    extra: Partial<LedgerEvent>,
+  ): LedgerEvent => ({
     id: `msg:${key}:${kind.slice('message-'.length)}`,
     campaignId: m.campaignId,
     kind,
@@ -132,18 +142,29 @@ export async function createMailer(opts: MailerOptions): Promise<Mailer> {
     ...extra,
   });
 
-  return {
+  return Promise.resolve({
     async send(m: DeadlineMessage): Promise<SendResult> {
       const key = dedupeKey(m);
       const messageId = messageIdFor(m);
       const sent = await ledger.get(`msg:${key}:sent`);
-      if (sent) return { status: 'already-sent', dedupeKey: key, messageId, accepted: sent.recipients ?? [], rejected: [] };
+      if (sent)
+        return { status: 'already-sent', dedupeKey: key, messageId, accepted: sent.recipients ?? [], rejected: [] };
       const failed = await ledger.get(`msg:${key}:failed`);
-      if (failed) return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: failed.recipients ?? [], error: failed.error };
+      if (failed)
+        return {
+          status: 'failed',
+          dedupeKey: key,
+          messageId,
+          accepted: [],
+          rejected: failed.recipients ?? [],
+          error: failed.error,
+        };
 
       const rendered = renderMessage(m, opts.baseUrl, opts.templatesDir ?? TEMPLATES_DIR);
       const all = [...m.to, ...(m.cc ?? [])].map((r) => r.email);
-      await ledger.record(event(m, key, 'message-intent', { recipients: all, data: { kind: m.kind, subject: rendered.subject } }));
+      await ledger.record(
+        event(m, key, 'message-intent', { recipients: all, data: { kind: m.kind, subject: rendered.subject } }),
+      );
       const mail: SendMailOptions = {
         from: opts.from,
         to: m.to.map((r) => ({ name: r.name, address: r.email })),
@@ -156,14 +177,21 @@ export async function createMailer(opts: MailerOptions): Promise<Mailer> {
         headers: { 'X-Campaign-Dedupe-Key': key },
         attachments:
           DEADLINE_KINDS.has(m.kind) && m.dueAt
-            ? [{ filename: 'deadline.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH', content: calendarEvent(m, key, rendered.subject, opts.baseUrl) }]
+            ? [
+                {
+                  filename: 'deadline.ics',
+                  contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+                  content: calendarEvent(m, key, rendered.subject, opts.baseUrl),
+                },
+              ]
             : [],
       };
       let result: { accepted: string[]; rejected: string[] };
       try {
         result = await transport.send(mail);
       } catch (err) {
-        if (!isPermanent(err)) throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
+        if (!isPermanent(err))
+          throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
         const error = (err as Error).message;
         await ledger.record(event(m, key, 'message-failed', { recipients: all, error }));
         return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: all, error };
@@ -182,10 +210,11 @@ export async function createMailer(opts: MailerOptions): Promise<Mailer> {
       );
       return { status: 'sent', dedupeKey: key, messageId, accepted: result.accepted, rejected: result.rejected };
     },
-    async close() {
+    close() {
       transport.close();
+      return Promise.resolve();
     },
-  };
+  });
 }
 
 export type { DeadlineMessage, Mailer, SendResult } from './types';

@@ -15,7 +15,10 @@ export interface OutboxEntry {
 
 export async function outboxFiles(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((f) => f.endsWith('.eml')).sort().map((f) => path.join(dir, f));
+    return (await readdir(dir))
+      .filter((f) => f.endsWith('.eml'))
+      .sort()
+      .map((f) => path.join(dir, f));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -40,7 +43,7 @@ export async function listOutbox(dir: string): Promise<OutboxEntry[]> {
 
 export async function showOutboxMessage(dir: string, which: string): Promise<string> {
   const files = await outboxFiles(dir);
-  const file = /^\d+$/.test(which) ? files[Number(which) - 1] : files.find((f) => f.endsWith(which)) ?? which;
+  const file = /^\d+$/.test(which) ? files[Number(which) - 1] : (files.find((f) => f.endsWith(which)) ?? which);
   if (!file) throw new Error(`no message ${which} in ${dir} (it has ${files.length})`);
   const m = await simpleParser(await readFile(file));
   return [

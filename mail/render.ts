@@ -37,7 +37,7 @@ const ROLE: Record<'zh' | 'en', Record<Recipient['role'], string>> = {
     liaison: "the unit's liaison",
     secretary: "the unit's secretary",
     'parent-secretary': 'secretary of the committee above (for follow-up)',
-    office: "the campaign office (supervision)",
+    office: 'the campaign office (supervision)',
     reviewer: 'the reviewing leader',
     member: 'the member',
   },
@@ -68,7 +68,12 @@ function template(dir: string, name: string): string {
   return t;
 }
 
-function fill(text: string, vars: Record<string, string>, file: string, escape: (s: string) => string = (s) => s): string {
+function fill(
+  text: string,
+  vars: Record<string, string>,
+  file: string,
+  escape: (s: string) => string = (s) => s,
+): string {
   return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const v = vars[key];
     if (v === undefined) throw new MailTemplateError(`${file}: unknown placeholder {{${key}}}`);
@@ -142,7 +147,10 @@ export function renderMessage(m: DeadlineMessage, baseUrl: string, dir = TEMPLAT
     .split(/\n\s*\n/)
     .map((para) => `<p>${fill(para, vars, file, escapeHtml).replace(/\n/g, '<br>')}</p>`)
     .join('\n')
-    .replace(escapeHtml(vars.submitUrl!), `<a href="${escapeHtml(vars.submitUrl!)}">${escapeHtml(vars.submitUrl!)}</a>`);
+    .replace(
+      escapeHtml(vars.submitUrl!),
+      `<a href="${escapeHtml(vars.submitUrl!)}">${escapeHtml(vars.submitUrl!)}</a>`,
+    );
   const layout = template(dir, 'layout.html');
   const html = fill(
     layout,
@@ -151,7 +159,9 @@ export function renderMessage(m: DeadlineMessage, baseUrl: string, dir = TEMPLAT
       subject: escapeHtml(subject),
       colour: COLOUR[m.kind] ?? '#2e7d32',
       bodyHtml,
-      footer: escapeHtml(m.locale === 'zh' ? `${m.campaignTitle} · 自动发送，请勿直接回复` : `${m.campaignTitle} · sent automatically`),
+      footer: escapeHtml(
+        m.locale === 'zh' ? `${m.campaignTitle} · 自动发送，请勿直接回复` : `${m.campaignTitle} · sent automatically`,
+      ),
     },
     path.join(dir, 'layout.html'),
   );

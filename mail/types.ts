@@ -1,7 +1,8 @@
 /**
  * What the engine asks the mail module to send, and what it gets back.
  */
-export type MessageKind = 'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due';
+export type MessageKind =
+  'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due';
 
 export interface Recipient {
   name: string;

@@ -8,8 +8,50 @@
 import type { OrgInput } from '../domain/org-schema';
 import type { BranchKind } from '../domain/plan-schema';
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '罗'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '华', '慧'];
+const SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '赵',
+  '黄',
+  '周',
+  '吴',
+  '徐',
+  '孙',
+  '胡',
+  '朱',
+  '高',
+  '林',
+  '何',
+  '郭',
+  '马',
+  '罗',
+];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '华',
+  '慧',
+];
 
 interface CommitteeSpec {
   id: string;
@@ -22,7 +64,13 @@ interface CommitteeSpec {
 
 const BASE_COMMITTEES: CommitteeSpec[] = [
   { id: 'c-mech', name: '机械工程学院党委', short: '机械学院', kind: '直属党委', kinds: ['教工', '学生', '学生'] },
-  { id: 'c-info', name: '信息与电气工程学院党委', short: '信电学院', kind: '直属党委', kinds: ['教工', '学生', '学生'] },
+  {
+    id: 'c-info',
+    name: '信息与电气工程学院党委',
+    short: '信电学院',
+    kind: '直属党委',
+    kinds: ['教工', '学生', '学生'],
+  },
   { id: 'c-med', name: '医学院党总支', short: '医学院', kind: '党总支', kinds: ['教工', '学生'] },
   { id: 'c-admin', name: '机关党委', short: '机关', kind: '直属党委', kinds: ['机关'] },
   { id: 'c-logi', name: '后勤与教辅党总支', short: '后勤教辅', kind: '党总支', kinds: ['教辅后勤'] },
@@ -32,23 +80,40 @@ const BASE_COMMITTEES: CommitteeSpec[] = [
 function committeesFor(count: number): CommitteeSpec[] {
   const out = BASE_COMMITTEES.slice(0, count);
   for (let i = out.length; i < count; i++) {
-    out.push({ id: `c-${String(i + 1).padStart(3, '0')}`, name: `第${i + 1}学院党委`, short: `第${i + 1}学院`, kind: '直属党委', kinds: ['教工', '学生', '学生'] });
+    out.push({
+      id: `c-${String(i + 1).padStart(3, '0')}`,
+      name: `第${i + 1}学院党委`,
+      short: `第${i + 1}学院`,
+      kind: '直属党委',
+      kinds: ['教工', '学生', '学生'],
+    });
   }
   return out;
 }
 
-const person = (n: number): string => `${SURNAMES[n % SURNAMES.length]}${GIVEN[(n * 7 + Math.floor(n / SURNAMES.length)) % GIVEN.length]}`;
+const person = (n: number): string =>
+  `${SURNAMES[n % SURNAMES.length]}${GIVEN[(n * 7 + Math.floor(n / SURNAMES.length)) % GIVEN.length]}`;
 
 function branchName(c: CommitteeSpec, kind: BranchKind, ordinal: number): string {
   switch (kind) {
     case '教工':
       return `${c.short}教工第${ordinal}党支部`;
     case '学生':
-      return ordinal % 2 === 0 ? `${c.short}研究生第${ordinal / 2}党支部` : `${c.short}本科生第${(ordinal + 1) / 2}党支部`;
+      return ordinal % 2 === 0
+        ? `${c.short}研究生第${ordinal / 2}党支部`
+        : `${c.short}本科生第${(ordinal + 1) / 2}党支部`;
     case '机关':
-      return ['党政办公室党支部', '组织人事党支部', '教务处党支部', '科研处党支部', '财务处党支部', '学生工作党支部'][ordinal - 1] ?? `机关第${ordinal}党支部`;
+      return (
+        ['党政办公室党支部', '组织人事党支部', '教务处党支部', '科研处党支部', '财务处党支部', '学生工作党支部'][
+          ordinal - 1
+        ] ?? `机关第${ordinal}党支部`
+      );
     case '教辅后勤':
-      return ['图书馆党支部', '后勤服务中心第一党支部', '后勤服务中心第二党支部', '现代教育技术中心党支部', '校医院党支部'][ordinal - 1] ?? `教辅后勤第${ordinal}党支部`;
+      return (
+        ['图书馆党支部', '后勤服务中心第一党支部', '后勤服务中心第二党支部', '现代教育技术中心党支部', '校医院党支部'][
+          ordinal - 1
+        ] ?? `教辅后勤第${ordinal}党支部`
+      );
   }
 }
 

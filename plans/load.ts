@@ -15,9 +15,13 @@ import type { Org } from '../domain/org-schema';
 export const PLANS_DIR = __dirname;
 
 /** The five seed campaigns, as shipped. */
-export const SHIPPED_PLANS = ['000-hnust.yaml', '001-changzhou.yaml', '002-harbin.yaml', '003-changchun.yaml', '004-template.yaml'].map(
-  (f) => path.join(PLANS_DIR, f),
-);
+export const SHIPPED_PLANS = [
+  '000-hnust.yaml',
+  '001-changzhou.yaml',
+  '002-harbin.yaml',
+  '003-changchun.yaml',
+  '004-template.yaml',
+].map((f) => path.join(PLANS_DIR, f));
 export const SAMPLE_ORG = path.join(PLANS_DIR, 'orgs', 'sample-university.yaml');
 export const SAMPLE_ORG_CSV = path.join(PLANS_DIR, 'orgs', 'sample-university.csv');
 
@@ -27,7 +31,11 @@ export async function loadPlanFile(file: string): Promise<Plan> {
 
 export function parseOrgText(text: string, file: string): Org {
   if (file.toLowerCase().endsWith('.csv')) {
-    const rows = parseCsv(text.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, relax_column_count: true }) as OrgCsvRow[];
+    const rows = parseCsv<OrgCsvRow>(text.replace(/^\uFEFF/, ''), {
+      columns: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    });
     return orgFromRows(rows, file);
   }
   return parseOrg(text, file);

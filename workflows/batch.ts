@@ -22,7 +22,14 @@ import { orgSlice } from '../domain/org-slice';
 import { deadlineWorkflowId, type CampaignContext } from './context';
 import { deadlineWorkflow, type DeadlineResult } from './deadline';
 import { batchCountsQuery, batchReportSignal, deadlineChangedSignal, type BatchReport } from './messages';
-import { CampaignIdKey, CommitteeIdKey, CycleKeyKey, DeadlineStateKey, ObligationKeyKey, UnitIdKey } from './search-attributes';
+import {
+  CampaignIdKey,
+  CommitteeIdKey,
+  CycleKeyKey,
+  DeadlineStateKey,
+  ObligationKeyKey,
+  UnitIdKey,
+} from './search-attributes';
 
 export interface BatchInput {
   ctx: CampaignContext;
@@ -94,7 +101,12 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
               deadlineId: id,
               role: 'report',
               obligation,
-              cycle: { key: cycle.cycleKey, label: cycle.cycleLabel, labelEn: cycle.cycleLabelEn, phaseKey: cycle.phaseKey },
+              cycle: {
+                key: cycle.cycleKey,
+                label: cycle.cycleLabel,
+                labelEn: cycle.cycleLabelEn,
+                phaseKey: cycle.phaseKey,
+              },
               unitId,
               org: orgSlice(input.org, [unitId]),
               opensAt: cycle.opensAt,

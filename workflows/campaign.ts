@@ -215,7 +215,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
         const cur = currentPhase();
         const curIdx = ws.findIndex((w) => w.key === cur);
         const target = req.toPhase ?? ws[curIdx + 1]?.key;
-        if (target === undefined) throw new Error(`advance: phase ${cur ?? '(none)'} is the last; there is no next phase`);
+        if (target === undefined)
+          throw new Error(`advance: phase ${cur ?? '(none)'} is the last; there is no next phase`);
         const idx = ws.findIndex((w) => w.key === target);
         if (idx < 0) throw new Error(`advance: unknown phase "${target}" (phases: ${ws.map((w) => w.key).join(', ')})`);
         if (idx <= curIdx) throw new Error(`advance: phases only move forward; "${target}" is not after "${cur}"`);

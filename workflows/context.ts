@@ -64,6 +64,11 @@ export function batchWorkflowId(campaignId: string, obligationKey: string, cycle
   return `${campaignId}/${obligationKey}/${cycleKey}#${index}`;
 }
 
-export function deadlineWorkflowId(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): string {
+export function deadlineWorkflowId(
+  campaignId: string,
+  obligationKey: string,
+  cycleKey: string,
+  unitId: string,
+): string {
   return `${campaignId}/${obligationKey}/${cycleKey}/${unitId}`;
 }

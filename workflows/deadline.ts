@@ -89,7 +89,8 @@ export interface DeadlineResult {
 }
 
 /** A point on the deadline's timeline: a mail step, or the due instant itself (it turns overdue). */
-type TimelineItem = { type: 'step'; step: ScheduledStep } | { type: 'overdue'; at: string } | { type: 'close'; at: string };
+type TimelineItem =
+  { type: 'step'; step: ScheduledStep } | { type: 'overdue'; at: string } | { type: 'close'; at: string };
 
 const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '';
 
@@ -259,7 +260,8 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
         if (isBlank(req?.reason)) throw new Error('extend: "reason" is required');
         const t = Date.parse(req?.newDueAt ?? '');
         if (Number.isNaN(t)) throw new Error(`extend: "newDueAt" must be an ISO instant, got ${String(req?.newDueAt)}`);
-        if (t <= Date.parse(dueAt)) throw new Error(`extend: "newDueAt" must be after the current due instant ${dueAt}`);
+        if (t <= Date.parse(dueAt))
+          throw new Error(`extend: "newDueAt" must be after the current due instant ${dueAt}`);
       },
     },
   );
@@ -294,7 +296,9 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
     const events: LedgerEvent[] = [];
     if (step.kind === 'escalation') events.push(event(`escalated:${step.step}`, 'escalated', { step: step.step }));
     if (step.kind === 'rectification') {
-      events.push(event('rectification', 'rectification-ordered', { step: step.step, data: { deadline: step.deadline } }));
+      events.push(
+        event('rectification', 'rectification-ordered', { step: step.step, data: { deadline: step.deadline } }),
+      );
     }
     // A unit that cannot be reached is escalated to its parent at once, and the ledger says so.
     if (built.unreachable) {

@@ -12,6 +12,20 @@ export const ObligationKeyKey = defineSearchAttributeKey('ObligationKey', Search
 export const CycleKeyKey = defineSearchAttributeKey('CycleKey', SearchAttributeType.KEYWORD);
 export const DeadlineStateKey = defineSearchAttributeKey('DeadlineState', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_NAMES = ['CampaignId', 'UnitId', 'CommitteeId', 'ObligationKey', 'CycleKey', 'DeadlineState'];
+export const SEARCH_ATTRIBUTE_NAMES = [
+  'CampaignId',
+  'UnitId',
+  'CommitteeId',
+  'ObligationKey',
+  'CycleKey',
+  'DeadlineState',
+];
 
-export const SEARCH_ATTRIBUTE_KEYS = [CampaignIdKey, UnitIdKey, CommitteeIdKey, ObligationKeyKey, CycleKeyKey, DeadlineStateKey];
+export const SEARCH_ATTRIBUTE_KEYS = [
+  CampaignIdKey,
+  UnitIdKey,
+  CommitteeIdKey,
+  ObligationKeyKey,
+  CycleKeyKey,
+  DeadlineStateKey,
+];

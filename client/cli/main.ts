@@ -11,7 +11,9 @@ import { registerAudit } from './commands/audit';
 import { registerOutbox } from './commands/outbox';
 
 export function buildProgram(): Command {
-  const program = new Command('campaign').description('campaign orchestration and reminders on Temporal').showHelpAfterError();
+  const program = new Command('campaign')
+    .description('campaign orchestration and reminders on Temporal')
+    .showHelpAfterError();
   registerPreview(program);
   registerCampaignCommands(program);
   registerSimulate(program);

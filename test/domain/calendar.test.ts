@@ -7,6 +7,8 @@ import { applyOffset, parseOffset } from '../../domain/offsets';
 import { formatDuration, formatInstant } from '../../domain/format';
 import { parsePlan } from '../../domain/plan-loader';
 import { parseOrg } from '../../domain/org-loader';
+import { SHIPPED_PLANS } from '../../plans/load';
+import { execFileSync } from 'node:child_process';
 
 const ZONE = 'Asia/Shanghai';
 const local = (iso: string): DateTime => DateTime.fromISO(iso, { zone: ZONE });
@@ -39,7 +41,10 @@ describe('the working-day calendar of China', () => {
   });
 
   it('parses combined offsets and rejects nonsense', () => {
-    expect(parseOffset('+6M-1d')).toEqual([{ amount: 6, unit: 'M' }, { amount: -1, unit: 'd' }]);
+    expect(parseOffset('+6M-1d')).toEqual([
+      { amount: 6, unit: 'M' },
+      { amount: -1, unit: 'd' },
+    ]);
     expect(applyOffset(local('2011-01-01T00:00'), '+6M-1d').toISODate()).toBe('2011-06-30');
     expect(() => parseOffset('3 days')).toThrow(/not an offset/);
   });
@@ -48,7 +53,16 @@ describe('the working-day calendar of China', () => {
 describe('the campaign calendar', () => {
   it('places a by-date deadline at the end of that day, China time', () => {
     const p = plan({
-      obligations: [{ key: 'o', title: '支部实施方案', submitters: { level: 'branch' }, cadence: 'once', due: { at: '2010-07-31' }, phases: ['p'] }],
+      obligations: [
+        {
+          key: 'o',
+          title: '支部实施方案',
+          submitters: { level: 'branch' },
+          cadence: 'once',
+          due: { at: '2010-07-31' },
+          phases: ['p'],
+        },
+      ],
     });
     const [c] = cyclesOf(p, p.obligations[0]!, phaseWindows(p));
     expect(c!.dueAt).toBe('2010-07-31T15:59:59.000Z');
@@ -58,7 +72,15 @@ describe('the campaign calendar', () => {
   it('moves a holiday due date to the next working day when the plan says so', () => {
     const p = plan({
       obligations: [
-        { key: 'o', title: 'x', submitters: { level: 'branch' }, cadence: 'once', due: { at: '2012-04-02T11:00' }, phases: ['p'], onHoliday: 'next-working-day' },
+        {
+          key: 'o',
+          title: 'x',
+          submitters: { level: 'branch' },
+          cadence: 'once',
+          due: { at: '2012-04-02T11:00' },
+          phases: ['p'],
+          onHoliday: 'next-working-day',
+        },
       ],
     });
     const [c] = cyclesOf(p, p.obligations[0]!, phaseWindows(p));
@@ -68,15 +90,30 @@ describe('the campaign calendar', () => {
   });
 
   it('gives quarterly, half-yearly and yearly cycles their keys and Chinese labels', () => {
-    const ob = (key: string, cadence: string) => ({ key, title: key, submitters: { level: 'branch' }, cadence, due: { from: 'cycle-end', offset: '-5d' }, phases: ['p'] });
+    const ob = (key: string, cadence: string) => ({
+      key,
+      title: key,
+      submitters: { level: 'branch' },
+      cadence,
+      due: { from: 'cycle-end', offset: '-5d' },
+      phases: ['p'],
+    });
     const p = plan({ obligations: [ob('q', 'quarterly'), ob('h', 'half-yearly'), ob('y', 'yearly')] });
     const w = phaseWindows(p);
     const q = cyclesOf(p, p.obligations[0]!, w);
     expect(q).toHaveLength(12);
     expect(q[2]).toMatchObject({ cycleKey: '2010-Q3', cycleLabel: '2010年第三季度', cycleLabelEn: 'Q3 2010' });
     expect(q[2]!.dueAt).toBe(local('2010-09-25T23:59:59').toUTC().toISO());
-    expect(cyclesOf(p, p.obligations[1]!, w).map((c) => c.cycleLabel).slice(0, 2)).toEqual(['2010年上半年', '2010年下半年']);
-    expect(cyclesOf(p, p.obligations[2]!, w).map((c) => `${c.cycleKey} ${c.cycleLabel}`)).toEqual(['2010 2010年度', '2011 2011年度', '2012 2012年度']);
+    expect(
+      cyclesOf(p, p.obligations[1]!, w)
+        .map((c) => c.cycleLabel)
+        .slice(0, 2),
+    ).toEqual(['2010年上半年', '2010年下半年']);
+    expect(cyclesOf(p, p.obligations[2]!, w).map((c) => `${c.cycleKey} ${c.cycleLabel}`)).toEqual([
+      '2010 2010年度',
+      '2011 2011年度',
+      '2012 2012年度',
+    ]);
   });
 
   it('never schedules a step outside office hours or on a non-working day', () => {
@@ -96,9 +133,25 @@ describe('the campaign calendar', () => {
     // Due on a Sunday: the due-day notice cannot wait for Monday's office hours, and the
     // reminder "3 days before" (Thursday 23:59) goes out that afternoon.
     const p = plan({
-      obligations: [{ key: 'o', title: 'x', submitters: { level: 'branch' }, cadence: 'once', due: { at: '2010-08-01' }, phases: ['p'], reminders: ['-3d'], opens: '-10d' }],
+      obligations: [
+        {
+          key: 'o',
+          title: 'x',
+          submitters: { level: 'branch' },
+          cadence: 'once',
+          due: { at: '2010-08-01' },
+          phases: ['p'],
+          reminders: ['-3d'],
+          opens: '-10d',
+        },
+      ],
     });
-    const steps = stepsForDue(p, p.obligations[0]!, local('2010-07-22T00:00').toUTC().toISO()!, local('2010-08-01T23:59:59').toUTC().toISO()!);
+    const steps = stepsForDue(
+      p,
+      p.obligations[0]!,
+      local('2010-07-22T00:00').toUTC().toISO()!,
+      local('2010-08-01T23:59:59').toUTC().toISO()!,
+    );
     const reminder = steps.find((s) => s.kind === 'reminder')!;
     expect(formatInstant(reminder.at, ZONE, 'zh')).toBe('2010年7月29日（星期四）17:29');
     expect(formatInstant(steps.find((s) => s.kind === 'due')!.at, ZONE, 'zh')).toBe('2010年7月30日（星期五）17:29');
@@ -107,7 +160,16 @@ describe('the campaign calendar', () => {
 
   it('climbs the escalation ladder and ends in a rectification order with a deadline of its own', () => {
     const c = computeCalendar(mini, miniOrg).cycles.find((x) => x.obligationKey === 'branch-plan')!;
-    expect(c.steps.map((s) => s.step)).toEqual(['notice', 'reminder-1', 'reminder-2', 'due', 'escalation-1', 'escalation-2', 'escalation-3', 'rectification']);
+    expect(c.steps.map((s) => s.step)).toEqual([
+      'notice',
+      'reminder-1',
+      'reminder-2',
+      'due',
+      'escalation-1',
+      'escalation-2',
+      'escalation-3',
+      'rectification',
+    ]);
     const t = (step: string): string => formatInstant(c.steps.find((s) => s.step === step)!.at, ZONE, 'zh');
     expect(t('notice')).toBe('2010年6月12日（星期六）08:30'); // opens 11 June 23:59; 12 June 2010 was a make-up working day
     expect(t('due')).toBe('2010年6月25日（星期五）08:30');
@@ -118,7 +180,7 @@ describe('the campaign calendar', () => {
     expect(formatInstant(order.deadline!, ZONE, 'zh')).toBe('2010年7月16日（星期五）23:59');
   });
 
-  it('applies the committee\'s phase changes: an early start ends the previous phase', () => {
+  it("applies the committee's phase changes: an early start ends the previous phase", () => {
     const started = local('2010-12-01T09:00').toUTC().toISO()!;
     const w = phaseWindows(mini, { started: { summary: started } });
     expect(w.find((x) => x.key === 'engage')!.endAt).toBe(started);
@@ -132,7 +194,9 @@ describe('the campaign calendar', () => {
   it('places a review after the report, or after its due instant if it never came', () => {
     const ob = mini.obligations[1]!;
     expect(reviewDueAt(mini, ob, '2010-09-25T15:59:59.000Z')).toBe('2010-10-05T15:59:59.000Z');
-    expect(reviewDueAt(mini, ob, '2010-09-25T15:59:59.000Z', '2010-09-20T02:00:00.000Z')).toBe('2010-09-30T15:59:59.000Z');
+    expect(reviewDueAt(mini, ob, '2010-09-25T15:59:59.000Z', '2010-09-20T02:00:00.000Z')).toBe(
+      '2010-09-30T15:59:59.000Z',
+    );
   });
 
   it('formats instants and durations as people read them', () => {
@@ -144,8 +208,14 @@ describe('the campaign calendar', () => {
 });
 
 describe('the seed plans', () => {
-  const { SHIPPED_PLANS } = jest.requireActual<typeof import('../../plans/load')>('../../plans/load');
-  const load = (name: string): Plan => parsePlan(readFileSync(SHIPPED_PLANS.find((f) => f.includes(name))!, 'utf8'), name);
+  const load = (name: string): Plan =>
+    parsePlan(
+      readFileSync(
+        SHIPPED_PLANS.find((f) => f.includes(name))!,
+        'utf8',
+      ),
+      name,
+    );
 
   it('all five parse and schedule', () => {
     for (const f of SHIPPED_PLANS) {
@@ -176,14 +246,19 @@ describe('the seed plans', () => {
 });
 
 describe('the preview command', () => {
-  const { execFileSync } = jest.requireActual<typeof import('node:child_process')>('node:child_process');
   const cli = (...args: string[]): string =>
-    execFileSync('npx', ['tsx', 'client/cli/main.ts', ...args], { cwd: `${__dirname}/../..`, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('npx', ['tsx', 'client/cli/main.ts', ...args], {
+      cwd: `${__dirname}/../..`,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
 
   it('prints every instant as a table, and as JSON for machines', () => {
     const table = cli('preview', 'plans/001-changzhou.yaml');
     expect(table).toContain('2010年7月31日（星期六）23:59');
-    const json = JSON.parse(cli('preview', 'plans/002-harbin.yaml', '--org', 'plans/orgs/sample-university.yaml', '--json')) as { cycles: { dueAt: string }[]; deadlines: unknown[] };
+    const json = JSON.parse(
+      cli('preview', 'plans/002-harbin.yaml', '--org', 'plans/orgs/sample-university.yaml', '--json'),
+    ) as { cycles: { dueAt: string }[]; deadlines: unknown[] };
     expect(json.cycles.some((c) => c.dueAt === '2012-04-09T03:00:00.000Z')).toBe(true);
     expect(json.deadlines.length).toBeGreaterThan(40);
   });

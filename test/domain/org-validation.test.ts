@@ -23,7 +23,12 @@ describe('organisation files', () => {
   it('normalises a tree: committees under the office, branches under committees, the mail address', () => {
     const org = parseOrg(MINI, 'mini-org.yaml');
     expect(org.order).toHaveLength(7);
-    expect(org.units['b-mech-t1']).toMatchObject({ level: 'branch', parentId: 'c-mech', committeeId: 'c-mech', email: 'liu.yang@example.org' });
+    expect(org.units['b-mech-t1']).toMatchObject({
+      level: 'branch',
+      parentId: 'c-mech',
+      committeeId: 'c-mech',
+      email: 'liu.yang@example.org',
+    });
     expect(org.units['c-info']).toMatchObject({ parentId: 'office', committeeId: 'c-info' });
     expect(org.units['b-info-s1']!.email).toBeUndefined();
   });
@@ -38,13 +43,22 @@ describe('organisation files', () => {
     expect(branches).toHaveLength(40);
     expect(new Set(branches.map((b) => b.kind))).toEqual(new Set(['教工', '学生', '机关', '教辅后勤']));
     // The shipped files are exactly what the generator makes.
-    expect(parseOrg(stringify(generateOrg({ committees: 6, branches: 40, members: 5 })), 'generated.yaml')).toEqual(yaml);
+    expect(parseOrg(stringify(generateOrg({ committees: 6, branches: 40, members: 5 })), 'generated.yaml')).toEqual(
+      yaml,
+    );
   });
 
   it('an unknown parent, with its line', () => {
-    const text = MINI.replace('parent: c-info\n    secretary: { name: 杨帆', 'parent: c-nowhere\n    secretary: { name: 杨帆');
+    const text = MINI.replace(
+      'parent: c-info\n    secretary: { name: 杨帆',
+      'parent: c-nowhere\n    secretary: { name: 杨帆',
+    );
     const err = errorOf(() => parseOrg(text, 'org.yaml'));
-    expect(err.issues[0]).toMatchObject({ file: 'org.yaml', path: 'branches[2].parent', line: lineOf(text, 'parent: c-nowhere') });
+    expect(err.issues[0]).toMatchObject({
+      file: 'org.yaml',
+      path: 'branches[2].parent',
+      line: lineOf(text, 'parent: c-nowhere'),
+    });
     expect(err.message).toContain('unknown parent "c-nowhere"');
   });
 
@@ -56,7 +70,10 @@ describe('organisation files', () => {
   });
 
   it('a cycle in the tree', () => {
-    const text = MINI.replace('    kind: 党总支\n', '    kind: 党总支\n    parent: c-mech\n').replace('    kind: 直属党委\n', '    kind: 直属党委\n    parent: c-info\n');
+    const text = MINI.replace('    kind: 党总支\n', '    kind: 党总支\n    parent: c-mech\n').replace(
+      '    kind: 直属党委\n',
+      '    kind: 直属党委\n    parent: c-info\n',
+    );
     const err = errorOf(() => parseOrg(text, 'org.yaml'));
     expect(err.message).toMatch(/a cycle in the tree: c-(mech|info) → c-(info|mech) → c-(mech|info)/);
   });
@@ -65,13 +82,20 @@ describe('organisation files', () => {
     let err = errorOf(() => parseOrg(MINI.replace('chen.jing@example.org', 'chen.jing@'), 'org.yaml'));
     expect(err.issues[0]!.path).toBe('branches[1].secretary.email');
     expect(err.issues[0]!.line).toBe(lineOf(MINI, 'chen.jing@example.org'));
-    err = errorOf(() => parseOrg(MINI.replace('secretary: { name: 李书记, email: li.mech@example.org }', 'secretary: { name: 李书记 }'), 'org.yaml'));
+    err = errorOf(() =>
+      parseOrg(
+        MINI.replace('secretary: { name: 李书记, email: li.mech@example.org }', 'secretary: { name: 李书记 }'),
+        'org.yaml',
+      ),
+    );
     expect(err.issues[0]!.path).toBe('committees[0].secretary.email');
     expect(err.message).toContain('is required');
   });
 
   it('an unknown branch kind names the kinds it accepts', () => {
-    const err = errorOf(() => parseOrg(MINI.replace('kind: 学生\n    parent: c-mech', 'kind: 研究生\n    parent: c-mech'), 'org.yaml'));
+    const err = errorOf(() =>
+      parseOrg(MINI.replace('kind: 学生\n    parent: c-mech', 'kind: 研究生\n    parent: c-mech'), 'org.yaml'),
+    );
     expect(err.issues[0]!.path).toBe('branches[1].kind');
     expect(err.message).toContain('"教工", "学生", "机关", "教辅后勤"');
   });

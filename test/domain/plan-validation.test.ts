@@ -17,7 +17,8 @@ function errorOf(text: string, file = 'plans/bad.yaml'): PlanValidationError {
 }
 
 /** The line number (1-based) of the first line of `text` containing `needle`. */
-const lineOf = (text: string, needle: string, from = 0): number => text.split('\n').findIndex((l, i) => i >= from && l.includes(needle)) + 1;
+const lineOf = (text: string, needle: string, from = 0): number =>
+  text.split('\n').findIndex((l, i) => i >= from && l.includes(needle)) + 1;
 
 describe('plan files', () => {
   it('accepts a valid plan and fills the defaults', () => {
@@ -36,7 +37,11 @@ describe('plan files', () => {
     const text = MINI.replace("end: '2010-06-30'", "end: '2010-05-15'");
     const err = errorOf(text);
     expect(err.issues).toHaveLength(1);
-    expect(err.issues[0]).toMatchObject({ file: 'plans/bad.yaml', path: 'phases[0].end', line: lineOf(text, "end: '2010-05-15'") });
+    expect(err.issues[0]).toMatchObject({
+      file: 'plans/bad.yaml',
+      path: 'phases[0].end',
+      line: lineOf(text, "end: '2010-05-15'"),
+    });
     expect(err.message).toContain(`plans/bad.yaml:${lineOf(text, "end: '2010-05-15'")}:`);
     expect(err.message).toContain('ends before it starts (2010-05-15 < 2010-06-01)');
   });
@@ -63,7 +68,12 @@ describe('plan files', () => {
       .replace("{ after: '+5d', notify: [unit, parent, office] }", "{ after: '+1d', notify: [unit, parent, office] }");
     const paths = errorOf(text).issues.map((i) => i.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['phases[1].key', 'timeZone', 'obligations[1].due.at', 'obligations[1].escalation[1].after']),
+      expect.arrayContaining([
+        'phases[1].key',
+        'timeZone',
+        'obligations[1].due.at',
+        'obligations[1].escalation[1].after',
+      ]),
     );
   });
 

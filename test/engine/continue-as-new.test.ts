@@ -36,7 +36,7 @@ describe('continue-as-new', () => {
     await env?.teardown();
   });
 
-  it('carries the phases, their announcements and the committee\'s changes across runs', async () => {
+  it("carries the phases, their announcements and the committee's changes across runs", async () => {
     // Phases only: batches, which signal the campaign, are left out here (see the closing note
     // of the engine issue on continue-as-new with concurrent batch signals on this server).
     const full = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
@@ -44,13 +44,23 @@ describe('continue-as-new', () => {
     const org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
     const phasesOnly = BehaviourSchema.parse({ actions: behaviour.actions });
     const one = await runSimulation({ plan, org, behaviour: phasesOnly, env, workflowBundle: bundle });
-    const many = await runSimulation({ plan, org, behaviour: phasesOnly, env, workflowBundle: bundle, engine: { maxRunEvents: 20 }, campaignIdSuffix: '-can' });
+    const many = await runSimulation({
+      plan,
+      org,
+      behaviour: phasesOnly,
+      env,
+      workflowBundle: bundle,
+      engine: { maxRunEvents: 20 },
+      campaignIdSuffix: '-can',
+    });
     expect(one.campaignRuns).toBe(1);
     expect(many.campaignRuns).toBeGreaterThan(2);
     const events = async (url: string, id: string) => {
       const l = await openLedger(url);
       try {
-        return (await l.events({ campaignId: id })).filter((e) => e.kind.startsWith('phase') || e.kind === 'message-sent').map((e) => [e.kind, e.phaseKey, e.unitId, e.step, e.actor, e.data?.action]);
+        return (await l.events({ campaignId: id }))
+          .filter((e) => e.kind.startsWith('phase') || e.kind === 'message-sent')
+          .map((e) => [e.kind, e.phaseKey, e.unitId, e.step, e.actor, e.data?.action]);
       } finally {
         await l.close();
       }

@@ -26,15 +26,33 @@ const behaviour = BehaviourSchema.parse({
     { unit: 'b-marx-02', submit: 'never' },
   ],
   actions: [
-    { waive: { unit: 'b-admin-01', obligation: 'branch-plan', cycle: 'once' }, at: '2010-06-05T10:00', by: '组织部', reason: '支部合并' },
-    { extend: { unit: 'b-logi-01', obligation: 'branch-plan', cycle: 'once' }, at: '2010-06-08T10:00', newDue: '2010-06-20T17:00', by: '组织部', reason: '书记出差' },
+    {
+      waive: { unit: 'b-admin-01', obligation: 'branch-plan', cycle: 'once' },
+      at: '2010-06-05T10:00',
+      by: '组织部',
+      reason: '支部合并',
+    },
+    {
+      extend: { unit: 'b-logi-01', obligation: 'branch-plan', cycle: 'once' },
+      at: '2010-06-08T10:00',
+      newDue: '2010-06-20T17:00',
+      by: '组织部',
+      reason: '书记出差',
+    },
     { advance: 'exemplars', at: '2011-06-20T09:00', by: '校党委', reason: '提前进入典型带动阶段' },
     { endPhase: 'summary', at: '2012-11-08T09:00', by: '校党委', reason: '党的十八大召开' },
   ],
 });
 
 /** The escalation rank a deadline must reach: the highest step sent before it was answered. */
-function expectedRank(plan: Plan, key: string, opensAt: string, dueAt: string, answeredAt: string | undefined, extended: boolean): number {
+function expectedRank(
+  plan: Plan,
+  key: string,
+  opensAt: string,
+  dueAt: string,
+  answeredAt: string | undefined,
+  extended: boolean,
+): number {
   const ob = plan.obligations.find((o) => o.key === key)!;
   const steps = stepsForDue(plan, ob, opensAt, dueAt);
   let rank = 0;
@@ -89,7 +107,10 @@ describe('rehearsing the four-phase seed plan for the sample organisation', () =
           expect(Math.abs(row.lateMs! - late)).toBeLessThan(1000);
         }
         const answered = e.waived ? undefined : e.submittedAt;
-        if (!e.waived) expect(row.highestEscalation).toBe(expectedRank(plan, e.obligationKey, cycle.opensAt, e.dueAt, answered, row.extensions > 0));
+        if (!e.waived)
+          expect(row.highestEscalation).toBe(
+            expectedRank(plan, e.obligationKey, cycle.opensAt, e.dueAt, answered, row.extensions > 0),
+          );
       }
     } finally {
       await ledger.close();
@@ -99,7 +120,9 @@ describe('rehearsing the four-phase seed plan for the sample organisation', () =
   it('the audit names who lagged, by how much, and how far it was escalated', async () => {
     const ledger = await openLedger(run.ledgerUrl);
     try {
-      const lag = Object.fromEntries((await laggingUnits(ledger, { campaignId: plan.id, asOf: run.sim.endAt })).map((l) => [l.unitId, l]));
+      const lag = Object.fromEntries(
+        (await laggingUnits(ledger, { campaignId: plan.id, asOf: run.sim.endAt })).map((l) => [l.unitId, l]),
+      );
       // b-mech-02: its plan three days late (due Thu 10 June 23:59; the first escalation would
       // have gone out on the next working day, Fri 11 June, before it arrived on the 13th).
       expect(lag['b-mech-02']).toMatchObject({ late: 1, missing: 0, highestEscalation: 1 });
@@ -111,7 +134,12 @@ describe('rehearsing the four-phase seed plan for the sample organisation', () =
       // whose ladder ends in a rectification order.
       const withOrder = plan.obligations.filter((o) => o.rectification).length;
       expect(withOrder).toBeGreaterThan(0);
-      expect(lag['b-marx-02']).toMatchObject({ late: 0, missing: 5, highestEscalation: RECTIFICATION_RANK, openRectifications: withOrder });
+      expect(lag['b-marx-02']).toMatchObject({
+        late: 0,
+        missing: 5,
+        highestEscalation: RECTIFICATION_RANK,
+        openRectifications: withOrder,
+      });
       // Every c-info branch missed the 2011 nominations.
       const info = Object.values(lag).filter((l) => l.committeeId === 'c-info');
       expect(info.map((l) => l.missing)).toEqual(info.map(() => 1));
@@ -129,7 +157,10 @@ describe('rehearsing the four-phase seed plan for the sample organisation', () =
     // One order for every deadline whose rectification step came before it was answered.
     const orders = run.sim.expected.filter((e) => {
       const cycle = run.sim.cycles.find((c) => c.obligationKey === e.obligationKey && c.cycleKey === e.cycleKey)!;
-      return !e.waived && expectedRank(plan, e.obligationKey, cycle.opensAt, e.dueAt, e.submittedAt, false) === RECTIFICATION_RANK;
+      return (
+        !e.waived &&
+        expectedRank(plan, e.obligationKey, cycle.opensAt, e.dueAt, e.submittedAt, false) === RECTIFICATION_RANK
+      );
     }).length;
     expect(orders).toBeGreaterThanOrEqual(3);
     expect(run.mailByKind.rectification).toBe(orders);

@@ -48,8 +48,29 @@ export async function startPostgres(): Promise<PgCluster> {
   const password = 'ledger-test-pw';
   const pwfile = path.join(dir, 'pw');
   execFileSync('bash', ['-c', `printf %s '${password}' > '${pwfile}' && chmod 644 '${pwfile}'`]);
-  run(pgBin('initdb'), ['-D', data, '-U', 'ledger', '--pwfile', pwfile, '-A', 'scram-sha-256', '-E', 'UTF8', '--no-sync']);
-  run(pgBin('pg_ctl'), ['-D', data, '-w', '-l', path.join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  run(pgBin('initdb'), [
+    '-D',
+    data,
+    '-U',
+    'ledger',
+    '--pwfile',
+    pwfile,
+    '-A',
+    'scram-sha-256',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
+  run(pgBin('pg_ctl'), [
+    '-D',
+    data,
+    '-w',
+    '-l',
+    path.join(dir, 'log'),
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    'start',
+  ]);
   const url = `postgres://ledger:${password}@127.0.0.1:${port}/postgres`;
   return {
     url,

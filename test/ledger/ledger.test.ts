@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { openLedger } from '../../ledger';
 import type { LedgerEvent, LedgerStore } from '../../ledger/types';
-import { lagRanking, laggingUnits, lateReviewers, openRectifications, unitHistory, deadlineRows } from '../../ledger/audit';
+import {
+  lagRanking,
+  laggingUnits,
+  lateReviewers,
+  openRectifications,
+  unitHistory,
+  deadlineRows,
+} from '../../ledger/audit';
 import { startPostgres, freePort, createDatabase, type PgCluster } from '../helpers/postgres';
 
 const DAY = 86_400_000;
@@ -16,15 +23,67 @@ const T0 = Date.parse('2010-07-01T00:00:00.000Z');
 function seedEvents(): LedgerEvent[] {
   const ev: LedgerEvent[] = [];
   const deadline = (ob: string, cycle: string, unit: string, committee: string, due: number) => {
-    const base = { campaignId: C, obligationKey: ob, cycleKey: cycle, unitId: unit, committeeId: committee, phaseKey: 'engage' };
-    ev.push({ ...base, id: `${ob}/${cycle}/${unit}:opened`, kind: 'deadline-opened', at: iso(due - 14 * DAY), dueAt: iso(due) });
+    const base = {
+      campaignId: C,
+      obligationKey: ob,
+      cycleKey: cycle,
+      unitId: unit,
+      committeeId: committee,
+      phaseKey: 'engage',
+    };
+    ev.push({
+      ...base,
+      id: `${ob}/${cycle}/${unit}:opened`,
+      kind: 'deadline-opened',
+      at: iso(due - 14 * DAY),
+      dueAt: iso(due),
+    });
     return {
       submit: (lateDays: number) =>
-        ev.push({ ...base, id: `${ob}/${cycle}/${unit}:submission`, kind: ob.endsWith('.review') ? 'review-comment' : 'submission', at: iso(due + lateDays * DAY), dueAt: iso(due), lateMs: Math.max(0, lateDays * DAY), actor: 'sec' }),
-      escalate: (n: number) => ev.push({ ...base, id: `${ob}/${cycle}/${unit}:escalated:escalation-${n}`, kind: 'escalated', at: iso(due + n * DAY), step: `escalation-${n}` }),
-      rectify: () => ev.push({ ...base, id: `${ob}/${cycle}/${unit}:rectification`, kind: 'rectification-ordered', at: iso(due + 10 * DAY), data: { deadline: iso(due + 20 * DAY) } }),
-      extend: (days: number) => ev.push({ ...base, id: `${ob}/${cycle}/${unit}:extension:1`, kind: 'extension', at: iso(due - DAY), dueAt: iso(due + days * DAY), actor: 'office', reason: 'illness' }),
-      waive: () => ev.push({ ...base, id: `${ob}/${cycle}/${unit}:waiver`, kind: 'waiver', at: iso(due - DAY), actor: 'office', reason: 'merged' }),
+        ev.push({
+          ...base,
+          id: `${ob}/${cycle}/${unit}:submission`,
+          kind: ob.endsWith('.review') ? 'review-comment' : 'submission',
+          at: iso(due + lateDays * DAY),
+          dueAt: iso(due),
+          lateMs: Math.max(0, lateDays * DAY),
+          actor: 'sec',
+        }),
+      escalate: (n: number) =>
+        ev.push({
+          ...base,
+          id: `${ob}/${cycle}/${unit}:escalated:escalation-${n}`,
+          kind: 'escalated',
+          at: iso(due + n * DAY),
+          step: `escalation-${n}`,
+        }),
+      rectify: () =>
+        ev.push({
+          ...base,
+          id: `${ob}/${cycle}/${unit}:rectification`,
+          kind: 'rectification-ordered',
+          at: iso(due + 10 * DAY),
+          data: { deadline: iso(due + 20 * DAY) },
+        }),
+      extend: (days: number) =>
+        ev.push({
+          ...base,
+          id: `${ob}/${cycle}/${unit}:extension:1`,
+          kind: 'extension',
+          at: iso(due - DAY),
+          dueAt: iso(due + days * DAY),
+          actor: 'office',
+          reason: 'illness',
+        }),
+      waive: () =>
+        ev.push({
+          ...base,
+          id: `${ob}/${cycle}/${unit}:waiver`,
+          kind: 'waiver',
+          at: iso(due - DAY),
+          actor: 'office',
+          reason: 'merged',
+        }),
     };
   };
   const q3 = T0 + 80 * DAY;
@@ -44,7 +103,18 @@ function seedEvents(): LedgerEvent[] {
   deadline('report', '2010-Q4', 'b3', 'c2', q4).waive();
   const b4 = deadline('report', '2010-Q3', 'b4', 'c2', q3);
   b4.extend(10);
-  ev.push({ id: 'b4-late-sub', campaignId: C, kind: 'submission', obligationKey: 'report', cycleKey: '2010-Q3', unitId: 'b4', committeeId: 'c2', at: iso(q3 + 4 * DAY), dueAt: iso(q3 + 10 * DAY), lateMs: 0 });
+  ev.push({
+    id: 'b4-late-sub',
+    campaignId: C,
+    kind: 'submission',
+    obligationKey: 'report',
+    cycleKey: '2010-Q3',
+    unitId: 'b4',
+    committeeId: 'c2',
+    at: iso(q3 + 4 * DAY),
+    dueAt: iso(q3 + 10 * DAY),
+    lateMs: 0,
+  });
   deadline('report', '2010-Q4', 'b4', 'c2', q4).submit(0);
   // Reviews: c1 reviews b1 two days late; c2 never reviews b3.
   deadline('report.review', '2010-Q3:b1', 'c1', 'c1', q3 + 10 * DAY).submit(2);
@@ -59,7 +129,15 @@ const UNITS = [
   ['b2', '机械学院本科生第1党支部', 'branch', '学生', 'c1', 'c1'],
   ['b3', '信息学院教工第1党支部', 'branch', '教工', 'c2', 'c2'],
   ['b4', '信息学院研究生第1党支部', 'branch', '学生', 'c2', 'c2'],
-].map(([unitId, name, level, kind, parentId, committeeId]) => ({ campaignId: C, unitId: unitId!, name: name!, level: level!, kind, parentId, committeeId }));
+].map(([unitId, name, level, kind, parentId, committeeId]) => ({
+  campaignId: C,
+  unitId: unitId!,
+  name: name!,
+  level: level!,
+  kind,
+  parentId,
+  committeeId,
+}));
 
 let pg: PgCluster;
 let tmp: string;
@@ -91,7 +169,18 @@ describe.each(backends)('the ledger on %s', (_name, urlFor) => {
   });
 
   it('records a fact once, however often it is recorded', async () => {
-    const e: LedgerEvent = { id: 'x:1', campaignId: C, kind: 'submission', at: iso(T0), unitId: 'b1', obligationKey: 'report', cycleKey: 'once', lateMs: 7, data: { text: '报告', attachments: ['a.pdf'] }, recipients: ['a@example.org'] };
+    const e: LedgerEvent = {
+      id: 'x:1',
+      campaignId: C,
+      kind: 'submission',
+      at: iso(T0),
+      unitId: 'b1',
+      obligationKey: 'report',
+      cycleKey: 'once',
+      lateMs: 7,
+      data: { text: '报告', attachments: ['a.pdf'] },
+      recipients: ['a@example.org'],
+    };
     expect(await ledger.record(e)).toEqual({ inserted: true });
     expect(await ledger.record({ ...e, lateMs: 99 })).toEqual({ inserted: false });
     expect(await ledger.recordMany([e, e, { ...e, id: 'x:2' }])).toBe(1);
@@ -107,7 +196,17 @@ describe.each(backends)('the ledger on %s', (_name, urlFor) => {
     const lag = await laggingUnits(ledger, { campaignId: C, asOf });
     const by = Object.fromEntries(lag.map((l) => [l.unitId, l]));
     expect(Object.keys(by).sort()).toEqual(['b2', 'b3', 'c1', 'c2']);
-    expect(by.b2).toMatchObject({ deadlines: 2, late: 2, missing: 0, totalLateMs: 8 * DAY, longestLateMs: 5 * DAY, highestEscalation: 1, openRectifications: 0, committeeId: 'c1', unitName: '机械学院本科生第1党支部' });
+    expect(by.b2).toMatchObject({
+      deadlines: 2,
+      late: 2,
+      missing: 0,
+      totalLateMs: 8 * DAY,
+      longestLateMs: 5 * DAY,
+      highestEscalation: 1,
+      openRectifications: 0,
+      committeeId: 'c1',
+      unitName: '机械学院本科生第1党支部',
+    });
     expect(by.b3).toMatchObject({ deadlines: 2, late: 0, missing: 1, highestEscalation: 100, openRectifications: 1 });
     expect(by.c2).toMatchObject({ missing: 1, late: 0 });
     expect(by.c1).toMatchObject({ late: 1, longestLateMs: 2 * DAY });
@@ -115,10 +214,17 @@ describe.each(backends)('the ledger on %s', (_name, urlFor) => {
     const ranking = await lagRanking(ledger, { campaignId: C, asOf });
     expect(ranking.map((r) => r.unitId)).toEqual(['b2', 'b3']); // branches only; 2 late beats 1 missing
 
-    expect((await laggingUnits(ledger, { campaignId: C, asOf, committeeId: 'c2' })).map((l) => l.unitId)).toEqual(['b3', 'c2']);
-    expect((await laggingUnits(ledger, { campaignId: C, asOf, cycleKey: '2010-Q4' })).map((l) => l.unitId)).toEqual(['b2']);
+    expect((await laggingUnits(ledger, { campaignId: C, asOf, committeeId: 'c2' })).map((l) => l.unitId)).toEqual([
+      'b3',
+      'c2',
+    ]);
+    expect((await laggingUnits(ledger, { campaignId: C, asOf, cycleKey: '2010-Q4' })).map((l) => l.unitId)).toEqual([
+      'b2',
+    ]);
     // Before Q3's due instant nothing is missing yet.
-    expect((await laggingUnits(ledger, { campaignId: C, asOf: iso(T0 + 79 * DAY) })).filter((l) => l.missing > 0)).toEqual([]);
+    expect(
+      (await laggingUnits(ledger, { campaignId: C, asOf: iso(T0 + 79 * DAY) })).filter((l) => l.missing > 0),
+    ).toEqual([]);
 
     const reviewers = await lateReviewers(ledger, { campaignId: C, asOf });
     expect(reviewers.map((r) => [r.unitId, r.late, r.missing])).toEqual([
@@ -127,10 +233,24 @@ describe.each(backends)('the ledger on %s', (_name, urlFor) => {
     ]);
 
     const open = await openRectifications(ledger, { campaignId: C, asOf });
-    expect(open).toEqual([expect.objectContaining({ unitId: 'b3', cycleKey: '2010-Q3', rectificationDeadline: iso(T0 + 100 * DAY), overdue: true })]);
+    expect(open).toEqual([
+      expect.objectContaining({
+        unitId: 'b3',
+        cycleKey: '2010-Q3',
+        rectificationDeadline: iso(T0 + 100 * DAY),
+        overdue: true,
+      }),
+    ]);
 
     const history = await unitHistory(ledger, C, 'b3');
-    expect(history.map((e) => e.kind)).toEqual(['deadline-opened', 'escalated', 'escalated', 'rectification-ordered', 'deadline-opened', 'waiver']);
+    expect(history.map((e) => e.kind)).toEqual([
+      'deadline-opened',
+      'escalated',
+      'escalated',
+      'rectification-ordered',
+      'deadline-opened',
+      'waiver',
+    ]);
     const b4 = (await deadlineRows(ledger, { campaignId: C, unitId: 'b4' })).find((d) => d.cycleKey === '2010-Q3')!;
     expect(b4).toMatchObject({ extensions: 1, dueAt: iso(T0 + 90 * DAY), lateMs: 0 });
   });
@@ -139,7 +259,9 @@ describe.each(backends)('the ledger on %s', (_name, urlFor) => {
     const events = seedEvents();
     const writers = await Promise.all([0, 1, 2, 3].map(() => openLedger(url)));
     // Four connections write overlapping halves of the same facts at once.
-    await Promise.all(writers.map((w, i) => Promise.all(events.filter((_, j) => (j + i) % 2 === 0).map((e) => w.record(e)))));
+    await Promise.all(
+      writers.map((w, i) => Promise.all(events.filter((_, j) => (j + i) % 2 === 0).map((e) => w.record(e)))),
+    );
     await Promise.all(writers.map((w) => w.close()));
     const stored = await ledger.events({ campaignId: C });
     expect(stored.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
@@ -152,7 +274,10 @@ describe.each(backends)('the ledger on %s', (_name, urlFor) => {
     const script = path.join(__dirname, 'write-events.ts');
     const run = (slice: LedgerEvent[]) =>
       new Promise<void>((resolve, reject) => {
-        const child = fork(script, [url], { execArgv: ['--import', 'tsx'], stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
+        const child = fork(script, [url], {
+          execArgv: ['--import', 'tsx'],
+          stdio: ['pipe', 'inherit', 'inherit', 'ipc'],
+        });
         child.send(slice);
         child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
       });
@@ -181,7 +306,11 @@ describe('a ledger that cannot be opened', () => {
   });
 
   it('an unwritable SQLite path and a URL of no known kind', async () => {
-    await expect(openLedger('sqlite:/etc/hostname/ledger.sqlite')).rejects.toMatchObject({ name: 'LedgerConnectionError' });
-    await expect(openLedger('mysql://u:p@h/db')).rejects.toThrow(/cannot open the ledger at mysql:\/\/u:\*\*\*@h\/db: expected a URL starting with sqlite: or postgres:\/\//);
+    await expect(openLedger('sqlite:/etc/hostname/ledger.sqlite')).rejects.toMatchObject({
+      name: 'LedgerConnectionError',
+    });
+    await expect(openLedger('mysql://u:p@h/db')).rejects.toThrow(
+      /cannot open the ledger at mysql:\/\/u:\*\*\*@h\/db: expected a URL starting with sqlite: or postgres:\/\//,
+    );
   });
 });

@@ -55,7 +55,12 @@ describe('deadline mail', () => {
   beforeEach(async () => {
     smtp = await startSmtp();
     ledger = await openLedger('sqlite::memory:');
-    mailer = await createMailer({ url: smtp.url, from: '创先争优办公室 <office@example.org>', baseUrl: 'https://cxzy.example.org', ledger });
+    mailer = await createMailer({
+      url: smtp.url,
+      from: '创先争优办公室 <office@example.org>',
+      baseUrl: 'https://cxzy.example.org',
+      ledger,
+    });
   });
   afterEach(async () => {
     await mailer.close();
@@ -84,14 +89,26 @@ describe('deadline mail', () => {
 
     expect((await mailer.send(message())).status).toBe('already-sent');
     expect(smtp.received).toHaveLength(1);
-    expect(await ledger.get(`msg:${dedupeKey(message())}:sent`)).toMatchObject({ kind: 'message-sent', recipients: ['liu.yang@example.org'], step: 'reminder-1' });
+    expect(await ledger.get(`msg:${dedupeKey(message())}:sent`)).toMatchObject({
+      kind: 'message-sent',
+      recipients: ['liu.yang@example.org'],
+      step: 'reminder-1',
+    });
   });
 
   it('escalations name everyone told and why, and HTML-escape what they show', async () => {
     const to = recipientsFor(org, 'b-mech-t1', ['unit', 'parent', 'office']);
     expect(to.to.map((r) => r.role)).toEqual(['liaison']);
     expect(to.cc.map((r) => r.role)).toEqual(['parent-secretary', 'office']);
-    await mailer.send(message({ kind: 'escalation', step: 'escalation-2', sentAt: '2010-09-28T01:00:00.000Z', unitName: '支部<b>', ...to }));
+    await mailer.send(
+      message({
+        kind: 'escalation',
+        step: 'escalation-2',
+        sentAt: '2010-09-28T01:00:00.000Z',
+        unitName: '支部<b>',
+        ...to,
+      }),
+    );
     const { mail, envelopeTo } = smtp.received[0]!;
     expect(envelopeTo.sort()).toEqual(['li.mech@example.org', 'liu.yang@example.org', 'office@example.org']);
     expect(mail.subject).toContain('【督办】');
@@ -128,20 +145,35 @@ describe('deadline mail', () => {
 
   it('a partly rejected message reaches the others and lists who was refused', async () => {
     smtp.reject.add('office@example.org');
-    const r = await mailer.send(message({ step: 'escalation-3', kind: 'escalation', ...recipientsFor(org, 'b-mech-t1', ['unit', 'office']) }));
+    const r = await mailer.send(
+      message({ step: 'escalation-3', kind: 'escalation', ...recipientsFor(org, 'b-mech-t1', ['unit', 'office']) }),
+    );
     expect(r).toMatchObject({ status: 'sent', rejected: ['office@example.org'], accepted: ['liu.yang@example.org'] });
   });
 
   it('every template renders in Chinese and in English without unknown placeholders', () => {
-    for (const kind of ['notice', 'reminder', 'due', 'escalation', 'rectification', 'phase-started', 'review-due'] as const) {
+    for (const kind of [
+      'notice',
+      'reminder',
+      'due',
+      'escalation',
+      'rectification',
+      'phase-started',
+      'review-due',
+    ] as const) {
       for (const locale of ['zh', 'en'] as const) {
-        const r = renderMessage(message({ kind, locale, rectificationDeadline: '2010-10-15T15:59:59.000Z', phaseName: '全面争创' }), 'https://x.example.org');
+        const r = renderMessage(
+          message({ kind, locale, rectificationDeadline: '2010-10-15T15:59:59.000Z', phaseName: '全面争创' }),
+          'https://x.example.org',
+        );
         expect(r.subject.length).toBeGreaterThan(5);
         expect(r.text).not.toMatch(/\{\{/);
         expect(r.html).toContain('<html');
       }
     }
-    expect(renderMessage(message({ kind: 'rectification', rectificationDeadline: '2010-10-15T15:59:59.000Z' }), 'x').text).toContain('于2010年10月15日（星期五）23:59前完成整改');
+    expect(
+      renderMessage(message({ kind: 'rectification', rectificationDeadline: '2010-10-15T15:59:59.000Z' }), 'x').text,
+    ).toContain('于2010年10月15日（星期五）23:59前完成整改');
   });
 });
 
@@ -149,13 +181,21 @@ describe('the local outbox', () => {
   it('writes each message once as an .eml file a person can open, and lists it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'outbox-'));
     const ledger = await openLedger('sqlite::memory:');
-    const mailer = await createMailer({ url: `outbox:${dir}`, from: 'office@example.org', baseUrl: 'http://localhost:8080', ledger });
+    const mailer = await createMailer({
+      url: `outbox:${dir}`,
+      from: 'office@example.org',
+      baseUrl: 'http://localhost:8080',
+      ledger,
+    });
     try {
       await mailer.send(message());
       await mailer.send(message());
       await mailer.send(message({ step: 'due', kind: 'due', sentAt: '2010-09-25T00:30:00.000Z' }));
       const list = await listOutbox(dir);
-      expect(list.map((e) => e.subject)).toEqual([expect.stringContaining('【提醒】'), expect.stringContaining('【今日截止】')]);
+      expect(list.map((e) => e.subject)).toEqual([
+        expect.stringContaining('【提醒】'),
+        expect.stringContaining('【今日截止】'),
+      ]);
       const eml = await simpleParser(readFileSync(list[0]!.file));
       expect(eml.attachments[0]!.filename).toBe('deadline.ics');
       expect(await showOutboxMessage(dir, '2')).toContain('Subject: 【今日截止】');
@@ -168,7 +208,9 @@ describe('the local outbox', () => {
 
   it('refuses a mail URL of no known kind', async () => {
     const ledger = await openLedger('sqlite::memory:');
-    await expect(createMailer({ url: 'pigeon://coop', from: 'a@example.org', baseUrl: 'x', ledger })).rejects.toMatchObject({ name: 'MailConfigError' });
+    await expect(
+      createMailer({ url: 'pigeon://coop', from: 'a@example.org', baseUrl: 'x', ledger }),
+    ).rejects.toMatchObject({ name: 'MailConfigError' });
     await ledger.close();
   });
 });

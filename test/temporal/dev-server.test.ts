@@ -18,7 +18,10 @@ describe('the dev server built from the Temporal CLI Go module', () => {
   it('keeps a running workflow across a stop and a start on the same SQLite file', async () => {
     const dbFile = path.join(dir, 'temporal.sqlite');
     let env: TestWorkflowEnvironment = await createDevServerEnv({ dbFile });
-    const handle = await env.client.workflow.start(waitForRelease, { taskQueue: 'restart', workflowId: 'survives-restart' });
+    const handle = await env.client.workflow.start(waitForRelease, {
+      taskQueue: 'restart',
+      workflowId: 'survives-restart',
+    });
     const runId = handle.firstExecutionRunId;
     await env.teardown();
 
@@ -33,7 +36,7 @@ describe('the dev server built from the Temporal CLI Go module', () => {
       });
       const result = await worker.runUntil(async () => {
         await again.signal(release, 'after-restart');
-        return again.result();
+        return (await again.result()) as string;
       });
       expect(result).toBe('after-restart:0');
     } finally {

@@ -45,8 +45,13 @@ export function registerAudit(program: Command): void {
       if (o.report !== undefined && !REPORTS.includes(o.report as ReportName)) {
         throw new Error(`--report must be one of ${REPORTS.join(', ')}, got "${o.report}"`);
       }
-      if (o.asOf !== undefined && Number.isNaN(Date.parse(o.asOf))) throw new Error(`--as-of must be an ISO instant, got "${o.asOf}"`);
-      const names: ReportName[] = o.report ? [o.report as ReportName] : o.unit ? ['unit'] : ['lagging', 'ranking', 'reviewers', 'rectifications'];
+      if (o.asOf !== undefined && Number.isNaN(Date.parse(o.asOf)))
+        throw new Error(`--as-of must be an ISO instant, got "${o.asOf}"`);
+      const names: ReportName[] = o.report
+        ? [o.report as ReportName]
+        : o.unit
+          ? ['unit']
+          : ['lagging', 'ranking', 'reviewers', 'rectifications'];
       const ledger = await openLedger(o.ledger ?? parseConfig().LEDGER_URL);
       try {
         const filter = {

@@ -28,7 +28,7 @@ function print(opts: Common, value: unknown, text: () => string): void {
 function instant(value: string, zone: string): string {
   const dt = DateTime.fromISO(value, { zone });
   if (!dt.isValid) throw new Error(`not a date-time: "${value}" (expected e.g. 2010-08-15T17:00)`);
-  return dt.toUTC().toISO()!;
+  return dt.toUTC().toISO();
 }
 
 function deadlineLine(d: DeadlineStatus, zone: string): string {
@@ -43,7 +43,9 @@ function deadlineLine(d: DeadlineStatus, zone: string): string {
 
 export function registerCampaignCommands(program: Command): void {
   const withCommon = (c: Command): Command =>
-    c.option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)').option('--json', 'machine-readable output');
+    c
+      .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)')
+      .option('--json', 'machine-readable output');
 
   withCommon(
     program
@@ -51,7 +53,10 @@ export function registerCampaignCommands(program: Command): void {
       .description('start a campaign from a plan and an organisation (refuses a second campaign with the same id)')
       .requiredOption('--plan <file>', 'plan file (YAML or JSON)')
       .requiredOption('--org <file>', 'organisation file (YAML or CSV)')
-      .option('--rehearse-speed <n>', 'run the plan from its own first day, n plan-seconds per real second (a demo or rehearsal on a live server)'),
+      .option(
+        '--rehearse-speed <n>',
+        'run the plan from its own first day, n plan-seconds per real second (a demo or rehearsal on a live server)',
+      ),
   ).action(async (o: Common & { plan: string; org: string; rehearseSpeed?: string }) => {
     const plan = await loadPlanFile(o.plan);
     const org = await loadOrgFile(o.org);
@@ -60,7 +65,8 @@ export function registerCampaignCommands(program: Command): void {
     let clock;
     if (o.rehearseSpeed !== undefined) {
       const scale = Number(o.rehearseSpeed);
-      if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--rehearse-speed must be a positive number, got ${o.rehearseSpeed}`);
+      if (!Number.isFinite(scale) || scale <= 0)
+        throw new Error(`--rehearse-speed must be a positive number, got ${o.rehearseSpeed}`);
       const first = DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone }).minus({ days: 1 });
       clock = { originPlanMs: first.toMillis(), originServerMs: Date.now(), scale };
     }
@@ -68,24 +74,27 @@ export function registerCampaignCommands(program: Command): void {
     print(o, { campaignId: plan.id, workflowId: h.workflowId }, () => `started campaign ${plan.id} (${h.workflowId})`);
   });
 
-  withCommon(program.command('status').description('current phase, next instant and deadline counts').argument('<campaign>')).action(
-    async (campaignId: string, o: Common) => {
-      const cc = await client(o);
-      const s = await cc.status(campaignId);
-      const zone = (await cc.directory(campaignId)).timeZone;
-      print(o, s, () =>
-        [
-          `campaign ${s.campaignId}: ${s.title}`,
-          `now (plan time)  ${formatInstant(s.now, zone, 'zh')}`,
-          `current phase    ${s.currentPhase ?? '(none)'}`,
-          `next instant     ${s.nextAt ? formatInstant(s.nextAt, zone, 'zh') : '(none)'}`,
-          `deadlines        open ${s.open} (green ${s.counts.green}, blue ${s.counts.blue}, yellow ${s.counts.yellow}, red ${s.counts.red}), overdue ${s.overdue}, closed ${s.counts.closed}`,
-          `cycles opened    ${s.cyclesLaunched}; batches ${s.batchesDone}/${s.batchesLaunched} done; run ${s.runs}`,
-          ...s.phases.map((p) => `  phase ${p.key.padEnd(20)} ${formatInstant(p.startAt, zone, 'zh')} → ${p.endAt ? formatInstant(p.endAt, zone, 'zh') : '由党委决定'}`),
-        ].join('\n'),
-      );
-    },
-  );
+  withCommon(
+    program.command('status').description('current phase, next instant and deadline counts').argument('<campaign>'),
+  ).action(async (campaignId: string, o: Common) => {
+    const cc = await client(o);
+    const s = await cc.status(campaignId);
+    const zone = (await cc.directory(campaignId)).timeZone;
+    print(o, s, () =>
+      [
+        `campaign ${s.campaignId}: ${s.title}`,
+        `now (plan time)  ${formatInstant(s.now, zone, 'zh')}`,
+        `current phase    ${s.currentPhase ?? '(none)'}`,
+        `next instant     ${s.nextAt ? formatInstant(s.nextAt, zone, 'zh') : '(none)'}`,
+        `deadlines        open ${s.open} (green ${s.counts.green}, blue ${s.counts.blue}, yellow ${s.counts.yellow}, red ${s.counts.red}), overdue ${s.overdue}, closed ${s.counts.closed}`,
+        `cycles opened    ${s.cyclesLaunched}; batches ${s.batchesDone}/${s.batchesLaunched} done; run ${s.runs}`,
+        ...s.phases.map(
+          (p) =>
+            `  phase ${p.key.padEnd(20)} ${formatInstant(p.startAt, zone, 'zh')} → ${p.endAt ? formatInstant(p.endAt, zone, 'zh') : '由党委决定'}`,
+        ),
+      ].join('\n'),
+    );
+  });
 
   withCommon(
     program
@@ -119,42 +128,70 @@ export function registerCampaignCommands(program: Command): void {
     c.argument('<campaign>').argument('<obligation>').argument('<cycle>').argument('<unit>');
 
   withCommon(
-    deadlineArgs(program.command('submit').description('record a unit\'s submission; prints the receipt (on time, or late by how long)'))
+    deadlineArgs(
+      program
+        .command('submit')
+        .description("record a unit's submission; prints the receipt (on time, or late by how long)"),
+    )
       .requiredOption('--by <who>', 'who submits')
       .requiredOption('--text <text>', 'what is submitted')
       .option('--attach <ref...>', 'attachment references'),
-  ).action(async (campaignId: string, ob: string, cycle: string, unit: string, o: Common & { by: string; text: string; attach?: string[] }) => {
-    const cc = await client(o);
-    const r = await cc.submit(campaignId, ob, cycle, unit, { by: o.by, text: o.text, attachments: o.attach });
-    const zone = (await cc.directory(campaignId)).timeZone;
-    print(o, r, () =>
-      r.onTime
-        ? `received ${formatInstant(r.receivedAt, zone, 'zh')}: on time`
-        : `received ${formatInstant(r.receivedAt, zone, 'zh')}: late by ${(r.lateMs / 3_600_000).toFixed(1)} h`,
-    );
-  });
+  ).action(
+    async (
+      campaignId: string,
+      ob: string,
+      cycle: string,
+      unit: string,
+      o: Common & { by: string; text: string; attach?: string[] },
+    ) => {
+      const cc = await client(o);
+      const r = await cc.submit(campaignId, ob, cycle, unit, { by: o.by, text: o.text, attachments: o.attach });
+      const zone = (await cc.directory(campaignId)).timeZone;
+      print(o, r, () =>
+        r.onTime
+          ? `received ${formatInstant(r.receivedAt, zone, 'zh')}: on time`
+          : `received ${formatInstant(r.receivedAt, zone, 'zh')}: late by ${(r.lateMs / 3_600_000).toFixed(1)} h`,
+      );
+    },
+  );
 
   withCommon(
-    deadlineArgs(program.command('extend').description('the office grants a new due instant; reminders are rescheduled'))
+    deadlineArgs(
+      program.command('extend').description('the office grants a new due instant; reminders are rescheduled'),
+    )
       .requiredOption('--until <datetime>', 'new due instant, local time of the campaign, e.g. 2010-08-15T17:00')
       .requiredOption('--by <who>', 'who grants it')
       .requiredOption('--reason <why>', 'why'),
-  ).action(async (campaignId: string, ob: string, cycle: string, unit: string, o: Common & { until: string; by: string; reason: string }) => {
-    const cc = await client(o);
-    const zone = (await cc.directory(campaignId)).timeZone;
-    const s = await cc.extend(campaignId, ob, cycle, unit, { newDueAt: instant(o.until, zone), by: o.by, reason: o.reason });
-    print(o, s, () => `extended: ${deadlineLine(s, zone)}`);
-  });
+  ).action(
+    async (
+      campaignId: string,
+      ob: string,
+      cycle: string,
+      unit: string,
+      o: Common & { until: string; by: string; reason: string },
+    ) => {
+      const cc = await client(o);
+      const zone = (await cc.directory(campaignId)).timeZone;
+      const s = await cc.extend(campaignId, ob, cycle, unit, {
+        newDueAt: instant(o.until, zone),
+        by: o.by,
+        reason: o.reason,
+      });
+      print(o, s, () => `extended: ${deadlineLine(s, zone)}`);
+    },
+  );
 
   withCommon(
     deadlineArgs(program.command('waive').description('the office excuses a unit from one cycle'))
       .requiredOption('--by <who>', 'who waives it')
       .requiredOption('--reason <why>', 'why'),
-  ).action(async (campaignId: string, ob: string, cycle: string, unit: string, o: Common & { by: string; reason: string }) => {
-    const cc = await client(o);
-    const s = await cc.waive(campaignId, ob, cycle, unit, { by: o.by, reason: o.reason });
-    print(o, s, () => `waived: ${s.deadlineId}`);
-  });
+  ).action(
+    async (campaignId: string, ob: string, cycle: string, unit: string, o: Common & { by: string; reason: string }) => {
+      const cc = await client(o);
+      const s = await cc.waive(campaignId, ob, cycle, unit, { by: o.by, reason: o.reason });
+      print(o, s, () => `waived: ${s.deadlineId}`);
+    },
+  );
 
   withCommon(
     program
@@ -165,12 +202,20 @@ export function registerCampaignCommands(program: Command): void {
       .option('--obligation <key>')
       .option('--cycle <key>')
       .option('--state <state>'),
-  ).action(async (campaignId: string, o: Common & { committee?: string; obligation?: string; cycle?: string; state?: string }) => {
-    const states = ['green', 'blue', 'yellow', 'red'];
-    if (o.state !== undefined && !states.includes(o.state)) throw new Error(`--state must be one of ${states.join(', ')}, got "${o.state}"`);
-    const cc = await client(o);
-    const zone = (await cc.directory(campaignId)).timeZone;
-    const rows = await cc.list(campaignId, o);
-    print(o, rows, () => (rows.length === 0 ? 'no open deadlines' : rows.map((d) => deadlineLine(d, zone)).join('\n')));
-  });
+  ).action(
+    async (
+      campaignId: string,
+      o: Common & { committee?: string; obligation?: string; cycle?: string; state?: string },
+    ) => {
+      const states = ['green', 'blue', 'yellow', 'red'];
+      if (o.state !== undefined && !states.includes(o.state))
+        throw new Error(`--state must be one of ${states.join(', ')}, got "${o.state}"`);
+      const cc = await client(o);
+      const zone = (await cc.directory(campaignId)).timeZone;
+      const rows = await cc.list(campaignId, o);
+      print(o, rows, () =>
+        rows.length === 0 ? 'no open deadlines' : rows.map((d) => deadlineLine(d, zone)).join('\n'),
+      );
+    },
+  );
 }

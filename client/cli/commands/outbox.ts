@@ -21,7 +21,8 @@ export function registerOutbox(program: Command): void {
       const entries = await listOutbox(o.dir ?? defaultDir());
       if (o.json) console.log(JSON.stringify(entries, null, 2));
       else if (entries.length === 0) console.log('the outbox is empty');
-      else for (const e of entries) console.log(`${String(e.index).padStart(4)}  ${e.date ?? ''}  ${e.to}  ${e.subject}`);
+      else
+        for (const e of entries) console.log(`${String(e.index).padStart(4)}  ${e.date ?? ''}  ${e.to}  ${e.subject}`);
     });
   outbox
     .command('show')

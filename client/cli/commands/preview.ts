@@ -23,26 +23,46 @@ export function registerPreview(program: Command): void {
       const cal = computeCalendar(plan, org);
       const deadlines = o.unit ? cal.deadlines.filter((d) => d.unitId === o.unit) : cal.deadlines;
       if (o.json) {
-        console.log(JSON.stringify({ plan: plan.id, timeZone: plan.timeZone, windows: cal.windows, cycles: cal.cycles, deadlines: o.org ? deadlines : undefined }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              plan: plan.id,
+              timeZone: plan.timeZone,
+              windows: cal.windows,
+              cycles: cal.cycles,
+              deadlines: o.org ? deadlines : undefined,
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       const t = (iso: string): string => formatInstant(iso, plan.timeZone, plan.locale);
       const out: string[] = [`${plan.title} (${plan.id}), ${plan.timeZone}`, '', '阶段 phases'];
       for (const w of cal.windows) {
         const p = plan.phases.find((x) => x.key === w.key)!;
-        out.push(`  ${p.name}（${p.label}）  ${t(w.startAt)} → ${w.endAt ? t(w.endAt) : '由党委决定 (ended by the committee)'}`);
+        out.push(
+          `  ${p.name}（${p.label}）  ${t(w.startAt)} → ${w.endAt ? t(w.endAt) : '由党委决定 (ended by the committee)'}`,
+        );
       }
       for (const c of cal.cycles) {
         const ob = plan.obligations.find((x) => x.key === c.obligationKey)!;
         out.push('', `${ob.title} · ${c.cycleLabel}  [${c.obligationKey}/${c.cycleKey}, phase ${c.phaseKey}]`);
-        const due = c.movedFrom ? `${t(c.dueAt)}（节假日顺延，原 ${t(c.movedFrom)}）` : c.dueOnHoliday ? `${t(c.dueAt)}（注意：节假日）` : t(c.dueAt);
+        const due = c.movedFrom
+          ? `${t(c.dueAt)}（节假日顺延，原 ${t(c.movedFrom)}）`
+          : c.dueOnHoliday
+            ? `${t(c.dueAt)}（注意：节假日）`
+            : t(c.dueAt);
         out.push(`  ${'due'.padEnd(15)} ${due}`);
         for (const s of c.steps) {
           const extra = s.deadline ? `  整改期限 ${t(s.deadline)}` : '';
           out.push(`  ${s.step.padEnd(15)} ${t(s.at)}  → ${s.notify.join(', ')}${extra}`);
         }
         if (o.org) {
-          const units = deadlines.filter((d) => d.obligationKey === c.obligationKey && d.cycleKey === c.cycleKey).map((d) => d.unitId);
+          const units = deadlines
+            .filter((d) => d.obligationKey === c.obligationKey && d.cycleKey === c.cycleKey)
+            .map((d) => d.unitId);
           out.push(`  units (${units.length}): ${units.slice(0, 12).join(', ')}${units.length > 12 ? ', …' : ''}`);
         }
       }

@@ -31,21 +31,38 @@ export function registerSimulate(program: Command): void {
           behaviour,
           env,
           workDir: o.out,
-          onProgress: o.json ? undefined : (at, done, total) => process.stderr.write(`\r${at.slice(0, 10)}  ${done}/${total} requests`),
+          onProgress: o.json
+            ? undefined
+            : (at, done, total) => process.stderr.write(`\r${at.slice(0, 10)}  ${done}/${total} requests`),
         });
         if (!o.json) process.stderr.write('\n');
         const ledger = await openLedger(run.ledgerUrl);
         const asOf = run.sim.endAt;
         const filter = { campaignId: plan.id, asOf, timeZone: plan.timeZone };
-        const tables = await Promise.all((['lagging', 'reviewers', 'rectifications'] as const).map((n) => buildReport(ledger, n, filter)));
+        const tables = await Promise.all(
+          (['lagging', 'reviewers', 'rectifications'] as const).map((n) => buildReport(ledger, n, filter)),
+        );
         await ledger.close();
-        const summary = { campaignId: plan.id, wallMs: run.wallMs, workDir: run.workDir, requests: run.sim.requests.length, mailByKind: run.mailByKind, campaignRuns: run.campaignRuns };
+        const summary = {
+          campaignId: plan.id,
+          wallMs: run.wallMs,
+          workDir: run.workDir,
+          requests: run.sim.requests.length,
+          mailByKind: run.mailByKind,
+          campaignRuns: run.campaignRuns,
+        };
         if (o.json) {
-          console.log(JSON.stringify({ ...summary, audit: Object.fromEntries(tables.map((t) => [t.name, t.records])) }, null, 2));
+          console.log(
+            JSON.stringify({ ...summary, audit: Object.fromEntries(tables.map((t) => [t.name, t.records])) }, null, 2),
+          );
           return;
         }
         console.log(tables.map(tableText).join('\n\n'));
-        console.log(`\nmail sent by kind: ${Object.entries(run.mailByKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        console.log(
+          `\nmail sent by kind: ${Object.entries(run.mailByKind)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
+        );
         console.log(`rehearsed in ${(run.wallMs / 1000).toFixed(1)} s; ledger and outbox in ${run.workDir}`);
       } finally {
         await env.teardown();
