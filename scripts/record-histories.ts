@@ -1,0 +1,56 @@
+/**
+ * Records workflow histories from a rehearsal of the mini plan into test/fixtures/histories/,
+ * for the replay test (test/engine/replay.test.ts). Run when a release is cut:
+ *   npx tsx scripts/record-histories.ts <label>
+ * Histories recorded by an older release stay in the corpus: the replay test proves that the
+ * current code (and the current SDK) can still run campaigns started by it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createTimeSkippingEnv } from '../worker/servers';
+import { loadOrgFile, loadPlanFile } from '../plans/load';
+import { runSimulation } from '../client/simulate';
+import { parseBehaviour } from '../plans/load';
+
+const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const label = process.argv[2] ?? 'current';
+  const env = await createTimeSkippingEnv();
+  try {
+    const plan = await loadPlanFile(path.join(FIXTURES, 'mini-plan.yaml'));
+    const org = await loadOrgFile(path.join(FIXTURES, 'mini-org.yaml'));
+    const behaviour = parseBehaviour(
+      readFileSync(path.join(FIXTURES, 'mini-behaviour.yaml'), 'utf8'),
+      'mini-behaviour.yaml',
+    );
+    await runSimulation({ plan, org, behaviour, env });
+    const ids = [
+      'campaign/mini',
+      'mini/branch-plan/once#0',
+      'mini/branch-plan/once/b-mech-t1',
+      'mini/branch-plan/once/b-mech-s1',
+      'mini/branch-plan/once/b-info-t1',
+      'mini/quarterly-report/2010-Q3/b-mech-t1',
+      'mini/quarterly-report.review/2010-Q3/b-mech-t1',
+    ];
+    for (const workflowId of ids) {
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      // Protobuf-encoded (base64): the SDK's JSON converter trips over two protobufjs copies here.
+      const file = path.join(FIXTURES, 'histories', `${label}--${workflowId.replace(/[/#]/g, '_')}.json`);
+      const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
+      writeFileSync(file, JSON.stringify({ workflowId, recordedWith: label, history: encoded }) + '\n');
+      console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
