@@ -118,7 +118,12 @@ function isPermanent(err: unknown): boolean {
 }
 
 export function createMailer(opts: MailerOptions): Promise<Mailer> {
-  const transport = makeTransport(opts.url);
+  let transport: Transport;
+  try {
+    transport = makeTransport(opts.url);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
   const { ledger } = opts;
 
   const event = (

@@ -214,3 +214,22 @@ describe('the local outbox', () => {
     await ledger.close();
   });
 });
+
+describe('recipients', () => {
+  it('a unit with no usable address: its committee is told at once, and that is said', () => {
+    const r = recipientsFor(org, 'b-info-s1', ['unit']);
+    expect(r).toMatchObject({ unreachable: true, escalatedTo: 'c-info' });
+    expect(r.to).toEqual([{ name: '赵书记', email: 'zhao.info@example.org', role: 'parent-secretary' }]);
+  });
+
+  it("the unit's liaison first, else its secretary; the office last", () => {
+    expect(recipientsFor(org, 'b-mech-t1', ['unit']).to[0]!.role).toBe('liaison');
+    expect(recipientsFor(org, 'b-mech-s1', ['unit']).to[0]).toMatchObject({
+      role: 'secretary',
+      email: 'chen.jing@example.org',
+    });
+    expect(recipientsFor(org, 'b-mech-s1', ['office']).to).toEqual([
+      { name: org.units.office!.name, email: 'office@example.org', role: 'office' },
+    ]);
+  });
+});
