@@ -122,7 +122,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
   try {
     transport = makeTransport(opts.url);
   } catch (err) {
-    return Promise.reject(err as Error);
+    return Promise.reject(err);
   }
   const { ledger } = opts;
 

@@ -15,9 +15,9 @@ echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check .;
 echo "== jest"
 results="$(mktemp)"
 status=0
-npx jest --runInBand --json --outputFile="$results" "$@" || status=$?
+npx jest --runInBand --json --outputFile="$results" "$@" >/dev/null || status=$?
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
 ' "$results"
 rm -f "$results"

@@ -1,7 +1,7 @@
 /** The `audit` command run as a person runs it, on a seeded SQLite ledger: table, JSON, CSV, XLSX. */
 import path from 'node:path';
 import os from 'node:os';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import ExcelJS from 'exceljs';
 import { openLedger } from '../../ledger';
@@ -90,7 +90,7 @@ describe('the audit command', () => {
     const file = path.join(dir, 'audit.xlsx');
     cli('--ledger', url, '--campaign', 'c', '--as-of', '2011-01-01T00:00:00Z', '--xlsx', file);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(readFileSync(file));
+    await wb.xlsx.readFile(file);
     expect(wb.worksheets.map((w) => w.name)).toEqual([
       '迟交、未交单位统计',
       '滞后支部排名',
