@@ -122,7 +122,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
   try {
     transport = makeTransport(opts.url);
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new MailConfigError(String(err)));
   }
   const { ledger } = opts;
 
