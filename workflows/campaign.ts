@@ -27,7 +27,13 @@ import { recipientsFor } from '../domain/recipients';
 import { addCounts, ZERO_COUNTS } from '../domain/deadline-state';
 import { planTime, serverDelayUntil, type ClockSpec } from '../domain/clock';
 import type { LedgerEvent } from '../ledger/types';
-import { batchWorkflowId, campaignWorkflowId, type CampaignContext, type EngineOptions } from './context';
+import {
+  ACTIVITY_RETRY,
+  batchWorkflowId,
+  campaignWorkflowId,
+  type CampaignContext,
+  type EngineOptions,
+} from './context';
 import { batchWorkflow } from './batch';
 import {
   advancePhaseUpdate,
@@ -44,12 +50,12 @@ import {
 
 const { recordEvents, registerUnits } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: ACTIVITY_RETRY,
 });
 const { announcePhase } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: ACTIVITY_RETRY,
 });
 
 /** What a campaign run hands to the next one. JSON-plain. */

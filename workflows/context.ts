@@ -30,6 +30,13 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   graceMs: 30 * 24 * 3600 * 1000,
 };
 
+/** Every activity retries with backoff, up to a minute apart, until its timeout: a mail server or database that is down for a while only delays the mail. */
+export const ACTIVITY_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+} as const;
+
 export interface CampaignContext {
   campaignId: string;
   title: string;

@@ -29,7 +29,7 @@ import { stepsForDue, reviewDueAt } from '../domain/calendar';
 import { deadlineState, type DeadlineOutcome, type DeadlineState } from '../domain/deadline-state';
 import { planTime, serverDelayUntil } from '../domain/clock';
 import type { LedgerEvent } from '../ledger/types';
-import { planForSteps, type CampaignContext } from './context';
+import { ACTIVITY_RETRY, planForSteps, type CampaignContext } from './context';
 import { buildMessage, type MessageSubject } from './mail-message';
 import {
   deadlineChangedSignal,
@@ -50,7 +50,7 @@ import { DeadlineStateKey } from './search-attributes';
 // the mailer are idempotent by their own keys either way.
 const { recordEvents, sendMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: ACTIVITY_RETRY,
 });
 
 export interface CycleInfo {
