@@ -74,10 +74,15 @@ export async function connectClient(address: string, namespace = 'default'): Pro
 }
 
 /** The reason an update was refused: the validator's message, not the wrapper's. */
-function rejection(err: unknown): never {
+function rejection(err: unknown, deadlineId?: string): never {
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     throw new CampaignRequestError('REJECTED', cause?.message ?? err.message);
+  }
+  // The deadline was open when we looked but closed before the update reached it (a
+  // submission, a waiver or the end of its ladder in between): say so, like a closed one.
+  if (deadlineId !== undefined && err instanceof WorkflowNotFoundError) {
+    throw new CampaignRequestError('CYCLE_NOT_OPEN', `the deadline ${deadlineId} is closed`);
   }
   throw err;
 }
@@ -142,11 +147,13 @@ export class CampaignClient {
   }
 
   async advance(campaignId: string, req: { toPhase?: string; by: string; reason: string }): Promise<PhaseChange> {
-    return this.ask(campaignId, (h) => h.executeUpdate(advancePhaseUpdate, { args: [req] }).catch(rejection));
+    return this.ask(campaignId, (h) =>
+      h.executeUpdate(advancePhaseUpdate, { args: [req] }).catch((err) => rejection(err)),
+    );
   }
 
   async endPhase(campaignId: string, req: { phaseKey: string; by: string; reason: string }): Promise<PhaseChange> {
-    return this.ask(campaignId, (h) => h.executeUpdate(endPhaseUpdate, { args: [req] }).catch(rejection));
+    return this.ask(campaignId, (h) => h.executeUpdate(endPhaseUpdate, { args: [req] }).catch((err) => rejection(err)));
   }
 
   /**
@@ -201,9 +208,9 @@ export class CampaignClient {
     unitId: string,
     req: SubmitRequest,
   ): Promise<Receipt> {
-    let h: WorkflowHandle;
     try {
-      h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
+      const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
+      return await h.executeUpdate(submitUpdate, { args: [req] }).catch((err) => rejection(err, h.workflowId));
     } catch (err) {
       // The deadline ended with a submission: the same submission again gets the same receipt.
       if (!(err instanceof CampaignRequestError) || err.code !== 'CYCLE_NOT_OPEN') throw err;
@@ -221,7 +228,6 @@ export class CampaignClient {
       }
       throw err;
     }
-    return h.executeUpdate(submitUpdate, { args: [req] }).catch(rejection);
   }
 
   async extend(
@@ -232,7 +238,7 @@ export class CampaignClient {
     req: ExtendRequest,
   ): Promise<DeadlineStatus> {
     const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
-    return h.executeUpdate(extendUpdate, { args: [req] }).catch(rejection);
+    return h.executeUpdate(extendUpdate, { args: [req] }).catch((err) => rejection(err, h.workflowId));
   }
 
   async waive(
@@ -243,7 +249,7 @@ export class CampaignClient {
     req: WaiveRequest,
   ): Promise<DeadlineStatus> {
     const h = await this.deadline(campaignId, obligationKey, cycleKey, unitId);
-    return h.executeUpdate(waiveUpdate, { args: [req] }).catch(rejection);
+    return h.executeUpdate(waiveUpdate, { args: [req] }).catch((err) => rejection(err, h.workflowId));
   }
 
   async deadlineStatus(
