@@ -5,13 +5,17 @@
  * server that is down), not retryable when it cannot (bad input).
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { BatchInput } from '../workflows/batch';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineMessage, Mailer, Recipient, SendResult } from '../mail/types';
 
 export interface ActivityDeps {
   ledger: LedgerStore;
   mailer: Mailer;
+  /** For starting batches (see `startBatch`). */
+  client: Client;
 }
 
 export interface AnnouncementTarget {
@@ -57,6 +61,28 @@ export function createActivities(deps: ActivityDeps) {
         return await deps.mailer.send(message);
       } catch (err) {
         throw asFailure(err);
+      }
+    },
+
+    /**
+     * Starts one batch of a cycle as a workflow of its own rather than as a child of the
+     * campaign: batches outlive every campaign run (continue-as-new), and a child whose parent
+     * continued-as-new stops skipping time on Temporal's Java test server (sdk-java#1540), which
+     * would turn a rehearsal into a real-time wait. The id is deterministic and a closed batch is
+     * never started again, so a retry after a crash starts nothing twice.
+     */
+    async startBatch(input: BatchInput): Promise<'started' | 'already-started'> {
+      try {
+        await deps.client.workflow.start('batchWorkflow', {
+          workflowId: input.batchId,
+          taskQueue: Context.current().info.taskQueue,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          args: [input],
+        });
+        return 'started';
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-started';
+        throw err;
       }
     },
 

@@ -20,6 +20,7 @@ import { createWorker } from '../worker/worker';
 import { deadlineWorkflowId, type EngineOptions } from '../workflows/context';
 import { extendUpdate, submitUpdate, waiveUpdate } from '../workflows/messages';
 import { CampaignClient } from './campaigns';
+import type { CampaignStatus } from '../workflows/messages';
 
 export interface SimulationOptions {
   plan: Plan;
@@ -44,6 +45,8 @@ export interface SimulationRun {
   /** Mail sent, by kind (notice, reminder, due, escalation, rectification, phase-started, review-due). */
   mailByKind: Record<string, number>;
   campaignRuns: number;
+  /** The campaign's own status at its end: the counts its batches reported. */
+  finalStatus: CampaignStatus;
   wallMs: number;
 }
 
@@ -106,7 +109,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue,
-    deps: { ledger, mailer },
+    deps: { ledger, mailer, client: env.client },
     workflowBundle: opts.workflowBundle,
   });
   const cc = new CampaignClient(env.client);
@@ -117,6 +120,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     scale: 1,
   };
   let runs = 0;
+  let finalStatus: CampaignStatus | undefined;
   try {
     await worker.runUntil(async () => {
       const handle = await cc.start({
@@ -144,6 +148,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       }
       const result = await handle.result();
       runs = result.runs;
+      finalStatus = await cc.status(plan.id);
     });
   } finally {
     await mailer.close();
@@ -155,5 +160,14 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     const kind = mailKindOfStep(e.step ?? 'unknown');
     mailByKind[kind] = (mailByKind[kind] ?? 0) + 1;
   }
-  return { sim, workDir, ledgerUrl, outboxDir, mailByKind, campaignRuns: runs, wallMs: Date.now() - started };
+  return {
+    sim,
+    workDir,
+    ledgerUrl,
+    outboxDir,
+    mailByKind,
+    campaignRuns: runs,
+    finalStatus: finalStatus!,
+    wallMs: Date.now() - started,
+  };
 }

@@ -2,6 +2,7 @@
  * The worker process: parse the configuration, open the ledger and the mailer, run.
  */
 import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { parseConfig } from './config';
@@ -12,8 +13,10 @@ async function main(): Promise<void> {
   const ledger = await openLedger(config.LEDGER_URL);
   const mailer = await createMailer({ url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger });
   let connection: NativeConnection;
+  let clientConnection: Connection;
   try {
     connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   } catch (err) {
     throw new Error(`cannot reach the Temporal server at ${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`);
   }
@@ -21,7 +24,11 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    deps: { ledger, mailer },
+    deps: {
+      ledger,
+      mailer,
+      client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    },
   });
   console.log(`worker: task queue ${config.TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}, ledger ${config.LEDGER_URL}`);
   try {
@@ -29,6 +36,7 @@ async function main(): Promise<void> {
   } finally {
     await mailer.close();
     await ledger.close();
+    await clientConnection.close();
     await connection.close();
   }
 }

@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -34,7 +35,7 @@ import {
   type CampaignContext,
   type EngineOptions,
 } from './context';
-import { batchWorkflow } from './batch';
+import { batchWorkflow, type BatchInput } from './batch';
 import {
   advancePhaseUpdate,
   batchReportSignal,
@@ -48,7 +49,7 @@ import {
   type PhaseChange,
 } from './messages';
 
-const { recordEvents, registerUnits } = proxyActivities<Activities>({
+const { recordEvents, registerUnits, startBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: ACTIVITY_RETRY,
 });
@@ -310,22 +311,35 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     const obligation = plan.obligations.find((o) => o.key === cycle.obligationKey)!;
     const units = responsibleUnits(org, obligation);
     const size = input.options.batchSize;
+    const batches: BatchInput[] = [];
     for (let i = 0; i * size < units.length; i++) {
       const unitIds = units.slice(i * size, (i + 1) * size);
       const batchId = batchWorkflowId(plan.id, obligation.key, cycle.cycleKey, i);
-      if (state.batches[batchId]) continue;
-      try {
-        await startChild(batchWorkflow, {
-          workflowId: batchId,
-          // Batches outlive each campaign run (continue-as-new) and report to the workflow id.
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          args: [{ ctx, batchId, obligation, cycle, unitIds, org: orgSlice(org, unitIds) }],
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      state.batches[batchId] = { batchId, counts: { ...ZERO_COUNTS }, done: false };
+      if (!state.batches[batchId])
+        batches.push({ ctx, batchId, obligation, cycle, unitIds, org: orgSlice(org, unitIds) });
     }
+    // Campaigns started before v0.3 started their batches as children, one after the other;
+    // since v0.3 an activity starts each batch as a workflow of its own, all at once (see
+    // `startBatch` for why). Histories already running keep the old commands.
+    if (patched('batches-started-by-activity')) {
+      await Promise.all(batches.map((b) => startBatch(b)));
+    } else {
+      for (const b of batches) {
+        try {
+          await startChild(batchWorkflow, {
+            workflowId: b.batchId,
+            // Batches outlive each campaign run (continue-as-new) and report to the workflow id.
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            args: [b],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }
+    }
+    // A batch may have reported already: keep its report.
+    for (const b of batches)
+      state.batches[b.batchId] ??= { batchId: b.batchId, counts: { ...ZERO_COUNTS }, done: false };
     state.launched.push(cycleKey(cycle));
   };
 

@@ -53,7 +53,7 @@ describe('driving a campaign', () => {
     worker = await createWorker({
       connection: env.nativeConnection,
       taskQueue: 'requests',
-      deps: { ledger, mailer },
+      deps: { ledger, mailer, client: env.client },
       workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }),
     });
     running = worker.run();
