@@ -1,14 +1,15 @@
 /**
  * A rehearsal: the whole plan on the time-skipping server, with the real workflows and
  * activities (mail into an outbox, the ledger in a SQLite file), driven by a behaviour file.
+ * The same driver runs a compressed plan on the dev server for the end-to-end tests.
  * The campaign clock maps the plan's own dates onto the server's clock, so holidays and
  * weekdays are those of the plan's years.
  */
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 import { planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from '../domain/behaviour';
@@ -22,19 +23,42 @@ import { extendUpdate, submitUpdate, waiveUpdate } from '../workflows/messages';
 import { CampaignClient } from './campaigns';
 import type { CampaignStatus } from '../workflows/messages';
 
+/**
+ * The server a rehearsal runs on: a time-skipping test environment, or any server with a
+ * wall clock (an end-to-end test on the dev server).
+ */
+export interface RehearsalServer {
+  client: Client;
+  /** Needed only for an in-process worker. */
+  nativeConnection?: NativeConnection;
+  currentTimeMs(): Promise<number>;
+  sleep(ms: number): Promise<void>;
+}
+
 export interface SimulationOptions {
   plan: Plan;
   org: Org;
   behaviour: Behaviour;
-  env: TestWorkflowEnvironment;
+  env: RehearsalServer;
   /** Where the ledger and the outbox go; a fresh temporary directory by default. */
   workDir?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
   engine?: Partial<EngineOptions>;
   /** Appended to the plan's id, to rehearse one plan twice on one server. */
   campaignIdSuffix?: string;
-  /** Called after each group of requests, for progress output. */
-  onProgress?: (planInstant: string, done: number, total: number) => void;
+  /** Called after each group of requests (progress output; end-to-end tests kill workers here). */
+  onProgress?: (planInstant: string, done: number, total: number) => void | Promise<void>;
+  /**
+   * Plan milliseconds per server millisecond. 1 on the time-skipping server (which skips the
+   * waits); on the dev server a large scale compresses the plan into seconds.
+   */
+  scale?: number;
+  /**
+   * Where the worker runs. `in-process` (default): one is created here with an outbox mailer
+   * and the ledger in workDir. `external`: the caller runs workers on `taskQueue` (its own
+   * processes, its own mail server) writing to `ledgerUrl`; this only drives the campaign.
+   */
+  worker?: { kind: 'in-process' } | { kind: 'external'; taskQueue: string; ledgerUrl: string };
 }
 
 export interface SimulationRun {
@@ -77,7 +101,7 @@ async function perform(cc: CampaignClient, campaignId: string, r: SimRequest): P
 }
 
 /** Runs `fn` a few times while the workflow it targets has not started yet. */
-async function whenStarted(env: TestWorkflowEnvironment, fn: () => Promise<void>): Promise<void> {
+async function whenStarted(fn: () => Promise<void>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
@@ -85,7 +109,6 @@ async function whenStarted(env: TestWorkflowEnvironment, fn: () => Promise<void>
       const notYet = (err as Error).name === 'WorkflowNotFoundError';
       if (!notYet || attempt >= 20) throw err;
       await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
-      void env;
     }
   }
 }
@@ -96,63 +119,73 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const plan = opts.campaignIdSuffix ? { ...opts.plan, id: `${opts.plan.id}${opts.campaignIdSuffix}` } : opts.plan;
   const sim = planSimulation(plan, org, opts.behaviour);
   const workDir = opts.workDir ?? (await mkdtemp(path.join(os.tmpdir(), `rehearsal-${plan.id}-`)));
-  const ledgerUrl = `sqlite:${path.join(workDir, 'ledger.sqlite')}`;
+  const external = opts.worker?.kind === 'external' ? opts.worker : undefined;
+  const ledgerUrl = external?.ledgerUrl ?? `sqlite:${path.join(workDir, 'ledger.sqlite')}`;
   const outboxDir = path.join(workDir, 'outbox');
-  const ledger: LedgerStore = await openLedger(ledgerUrl);
-  const mailer = await createMailer({
-    url: `outbox:${outboxDir}`,
-    from: 'campaign-office@example.org',
-    baseUrl: 'http://localhost:8080',
-    ledger,
-  });
-  const taskQueue = `rehearsal-${plan.id}`;
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    taskQueue,
-    deps: { ledger, mailer, client: env.client },
-    workflowBundle: opts.workflowBundle,
-  });
+  const taskQueue = external?.taskQueue ?? `rehearsal-${plan.id}`;
   const cc = new CampaignClient(env.client);
   // The campaign starts a day before its first phase, in plan time.
   const clock: ClockSpec = {
     originPlanMs: Date.parse(sim.windows[0]!.startAt) - DAY,
     originServerMs: await env.currentTimeMs(),
-    scale: 1,
+    scale: opts.scale ?? 1,
   };
   let runs = 0;
   let finalStatus: CampaignStatus | undefined;
-  try {
-    await worker.runUntil(async () => {
-      const handle = await cc.start({
-        plan,
-        org,
-        taskQueue,
-        clock,
-        options: { searchAttributes: false, ...opts.engine },
-      });
-      const groups = new Map<string, SimRequest[]>();
-      for (const r of sim.requests) groups.set(r.at, [...(groups.get(r.at) ?? []), r]);
-      let done = 0;
-      for (const [at, group] of groups) {
-        const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
-        if (wait > 0) await env.sleep(wait);
-        // Phase changes first, then the rest of the instant's requests together.
-        for (const r of group.filter((g) => g.type === 'advance' || g.type === 'end-phase'))
-          await perform(cc, plan.id, r);
-        const rest = group.filter((g) => g.type !== 'advance' && g.type !== 'end-phase');
-        for (let i = 0; i < rest.length; i += 64) {
-          await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(env, () => perform(cc, plan.id, r))));
-        }
-        done += group.length;
-        opts.onProgress?.(at, done, sim.requests.length);
-      }
-      const result = await handle.result();
-      runs = result.runs;
-      finalStatus = await cc.status(plan.id);
+  const drive = async (): Promise<void> => {
+    const handle = await cc.start({
+      plan,
+      org,
+      taskQueue,
+      clock,
+      options: { searchAttributes: false, ...opts.engine },
     });
-  } finally {
-    await mailer.close();
+    const groups = new Map<string, SimRequest[]>();
+    for (const r of sim.requests) groups.set(r.at, [...(groups.get(r.at) ?? []), r]);
+    let done = 0;
+    for (const [at, group] of groups) {
+      const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
+      if (wait > 0) await env.sleep(wait);
+      // Phase changes first, then the rest of the instant's requests together.
+      for (const r of group.filter((g) => g.type === 'advance' || g.type === 'end-phase'))
+        await perform(cc, plan.id, r);
+      const rest = group.filter((g) => g.type !== 'advance' && g.type !== 'end-phase');
+      for (let i = 0; i < rest.length; i += 64) {
+        await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(() => perform(cc, plan.id, r))));
+      }
+      done += group.length;
+      await opts.onProgress?.(at, done, sim.requests.length);
+    }
+    const result = await handle.result();
+    runs = result.runs;
+    finalStatus = await cc.status(plan.id);
+  };
+
+  if (external) {
+    await drive();
+  } else {
+    const ledger: LedgerStore = await openLedger(ledgerUrl);
+    const mailer = await createMailer({
+      url: `outbox:${outboxDir}`,
+      from: 'campaign-office@example.org',
+      baseUrl: 'http://localhost:8080',
+      ledger,
+    });
+    if (!env.nativeConnection) throw new Error('runSimulation: an in-process worker needs env.nativeConnection');
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      deps: { ledger, mailer, client: env.client },
+      workflowBundle: opts.workflowBundle,
+    });
+    try {
+      await worker.runUntil(drive);
+    } finally {
+      await mailer.close();
+      await ledger.close();
+    }
   }
+  const ledger = await openLedger(ledgerUrl);
   const sent = await ledger.events({ campaignId: plan.id, kinds: ['message-sent'] });
   await ledger.close();
   const mailByKind: Record<string, number> = {};

@@ -115,7 +115,12 @@ export interface SimulationPlan {
   endAt: string;
 }
 
-const ON_TIME_LEAD_MS = 24 * 3600 * 1000;
+/**
+ * "on-time" submits 32 hours before the due instant: for the usual 23:59:59 deadline, 16:00 the
+ * day before — in the afternoon, as people do, and far from midnight, so that a review due "10
+ * days after the report arrives" falls on the same day however late a timer fires.
+ */
+const ON_TIME_LEAD_MS = 32 * 3600 * 1000;
 
 function local(iso: string, zone: string): string {
   const dt = DateTime.fromISO(iso, { zone });

@@ -87,10 +87,17 @@ function outboxTransport(dir: string): Transport {
   };
 }
 
+const SMTP_TIMEOUTS = { connectionTimeout: '8000', greetingTimeout: '8000', socketTimeout: '15000' };
+
 function smtpTransport(url: string): Transport {
   let t: Transporter;
   try {
-    t = nodemailer.createTransport(url);
+    // nodemailer waits up to 2 minutes for a connection and 10 for a quiet socket; a send must
+    // end well inside the phase announcement's heartbeat timeout (20 s), or a retry could
+    // overlap it. The URL's own values win.
+    const u = new URL(url);
+    for (const [k, v] of Object.entries(SMTP_TIMEOUTS)) if (!u.searchParams.has(k)) u.searchParams.set(k, v);
+    t = nodemailer.createTransport(u.toString());
   } catch (err) {
     throw new MailConfigError(`invalid mail URL ${url.replace(/:[^:@/]*@/, ':***@')}: ${(err as Error).message}`);
   }

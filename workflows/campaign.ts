@@ -36,6 +36,7 @@ import {
   type EngineOptions,
 } from './context';
 import { batchWorkflow, type BatchInput } from './batch';
+import { instantWaiter } from './wake';
 import {
   advancePhaseUpdate,
   batchReportSignal,
@@ -55,7 +56,9 @@ const { recordEvents, registerUnits, startBatch } = proxyActivities<Activities>(
 });
 const { announcePhase } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  // A worker that dies mid-announcement is noticed within this, and another resumes after the
+  // last unit it heartbeated. Each send ends well inside it (mail/index.ts SMTP_TIMEOUTS).
+  heartbeatTimeout: '20 seconds',
   retry: ACTIVITY_RETRY,
 });
 
@@ -256,6 +259,10 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
 
   // ---- the work ----
 
+  // Runs started before v0.4 cancelled their wake timer on every batch report (see workflows/wake.ts).
+  const neverCancelTimers = patched('wake-timers-never-cancelled');
+  const waitUntil = instantWaiter(input.clock);
+
   if (!state.unitsRegistered) {
     await registerUnits(
       org.order.map((id) => {
@@ -382,6 +389,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     const wake = (): boolean =>
       version !== seen || Object.values(state.batches).filter((b) => b.done).length !== batchesDone;
     if (n === undefined) await condition(wake);
+    else if (neverCancelTimers) await waitUntil(wake, n);
     else await condition(wake, serverDelayUntil(input.clock, Date.now(), n) || 1);
   }
 

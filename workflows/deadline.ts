@@ -44,6 +44,7 @@ import {
   type WaiveRequest,
 } from './messages';
 import { DeadlineStateKey } from './search-attributes';
+import { instantWaiter } from './wake';
 
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
 // the clock while a rehearsal waited for months of plan time (seen here), and the ledger and
@@ -368,6 +369,9 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
 
   // ---- the timeline ----
 
+  // Runs started before v0.4 cancelled their step timers on a wake (see workflows/wake.ts).
+  const neverCancelTimers = patched('wake-timers-never-cancelled');
+  const waitUntil = instantWaiter(ctx.clock);
   await recordEvents([event('opened', 'deadline-opened', { at: input.opensAt })]);
   await reportState();
 
@@ -376,10 +380,9 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
     if (!item) break;
     const at = item.type === 'step' ? item.step.at : item.at;
     const seen = version;
-    const woke = await condition(
-      () => closed || version !== seen,
-      serverDelayUntil(ctx.clock, Date.now(), Date.parse(at)) || 1,
-    );
+    const woke = neverCancelTimers
+      ? await waitUntil(() => closed || version !== seen, Date.parse(at))
+      : await condition(() => closed || version !== seen, serverDelayUntil(ctx.clock, Date.now(), Date.parse(at)) || 1);
     if (closed) break;
     if (woke) continue; // an extension changed the timeline
     if (item.type === 'close') {

@@ -19,6 +19,11 @@ export interface TestSmtp {
   received: Received[];
   /** Recipients the server answers 550 for. */
   reject: Set<string>;
+  /**
+   * Called with each message before the server answers for it; a false answer drops it
+   * unacknowledged (a test kills the sender at that moment: the message was never accepted).
+   */
+  beforeAccept?: (mail: ParsedMail) => boolean | Promise<boolean>;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -48,7 +53,13 @@ export async function startSmtp(): Promise<TestSmtp> {
         stream.on('end', () => {
           const raw = Buffer.concat(chunks);
           simpleParser(raw)
-            .then((mail) => {
+            .then(async (mail) => {
+              if (t.beforeAccept && !(await t.beforeAccept(mail))) {
+                const err = new Error('dropped before acceptance') as Error & { responseCode: number };
+                err.responseCode = 451;
+                cb(err);
+                return;
+              }
               received.push({ raw, mail, envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
               cb();
             })

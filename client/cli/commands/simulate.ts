@@ -33,7 +33,9 @@ export function registerSimulate(program: Command): void {
           workDir: o.out,
           onProgress: o.json
             ? undefined
-            : (at, done, total) => process.stderr.write(`\r${at.slice(0, 10)}  ${done}/${total} requests`),
+            : (at, done, total) => {
+                process.stderr.write(`\r${at.slice(0, 10)}  ${done}/${total} requests`);
+              },
         });
         if (!o.json) process.stderr.write('\n');
         const ledger = await openLedger(run.ledgerUrl);

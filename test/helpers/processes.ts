@@ -1,0 +1,92 @@
+/**
+ * Real processes for the end-to-end tests: the dev server and the worker, each in a process
+ * of its own so that a test can kill it (SIGKILL, no goodbye) and start it again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TEMPORAL_CLI, DEV_SERVER_PRAGMAS } from '../../worker/servers';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/search-attributes';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface Proc {
+  child: ChildProcess;
+  /** What the process printed, for the failure message of a test. */
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function track(child: ChildProcess): Proc {
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    output: () => out,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+async function until(what: string, ok: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`${what}: the process exited early:\n${proc.output()}`);
+    if (await ok().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not ready after ${timeoutMs} ms:\n${proc.output()}`);
+}
+
+/** `temporal server start-dev` on a SQLite file, with the engine's search attributes; resolves once it answers. */
+export async function startDevServer(opts: { dbFile: string; port: number }): Promise<Proc> {
+  const args = [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--db-filename',
+    opts.dbFile,
+    '--log-level',
+    'error',
+    ...DEV_SERVER_PRAGMAS,
+    ...SEARCH_ATTRIBUTE_NAMES.flatMap((n) => ['--search-attribute', `${n}=Keyword`]),
+  ];
+  const proc = track(spawn(TEMPORAL_CLI, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  await until(
+    `dev server on port ${opts.port}`,
+    async () => {
+      const c = await Connection.connect({ address: `127.0.0.1:${opts.port}`, connectTimeout: 1000 });
+      try {
+        await c.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await c.close();
+      }
+    },
+    proc,
+  );
+  return proc;
+}
+
+/** The service's own worker (`worker/main.ts`), configured through its environment; resolves once it polls. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<Proc> {
+  // Node itself with tsx as a loader: the `tsx` command would run the worker in a child process
+  // of its own, and killing the command would leave the worker running.
+  const proc = track(
+    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  await until('worker', () => Promise.resolve(proc.output().includes('worker: task queue')), proc);
+  return proc;
+}
