@@ -56,19 +56,26 @@ export function registerCampaignCommands(program: Command): void {
       .option(
         '--rehearse-speed <n>',
         'run the plan from its own first day, n plan-seconds per real second (a demo or rehearsal on a live server)',
+      )
+      .option(
+        '--rehearse-from <local date-time>',
+        'run the plan from this instant of its own calendar (default with --rehearse-speed: the day before its first phase; speed 1 if not given)',
       ),
-  ).action(async (o: Common & { plan: string; org: string; rehearseSpeed?: string }) => {
+  ).action(async (o: Common & { plan: string; org: string; rehearseSpeed?: string; rehearseFrom?: string }) => {
     const plan = await loadPlanFile(o.plan);
     const org = await loadOrgFile(o.org);
     const config = parseConfig();
     const cc = await client(o);
     let clock;
-    if (o.rehearseSpeed !== undefined) {
-      const scale = Number(o.rehearseSpeed);
+    if (o.rehearseSpeed !== undefined || o.rehearseFrom !== undefined) {
+      const scale = Number(o.rehearseSpeed ?? 1);
       if (!Number.isFinite(scale) || scale <= 0)
         throw new Error(`--rehearse-speed must be a positive number, got ${o.rehearseSpeed}`);
-      const first = DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone }).minus({ days: 1 });
-      clock = { originPlanMs: first.toMillis(), originServerMs: Date.now(), scale };
+      const from =
+        o.rehearseFrom !== undefined
+          ? Date.parse(instant(o.rehearseFrom, plan.timeZone))
+          : DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone }).minus({ days: 1 }).toMillis();
+      clock = { originPlanMs: from, originServerMs: Date.now(), scale };
     }
     const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
     print(o, { campaignId: plan.id, workflowId: h.workflowId }, () => `started campaign ${plan.id} (${h.workflowId})`);
