@@ -27,7 +27,7 @@ for _ in $(seq 60); do
   .tools/bin/temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
   sleep 1
 done
-npx tsx worker/main.ts &
+node --import tsx worker/main.ts &
 worker=$!
 npx tsx client/cli/main.ts start --plan "$PLAN" --org "$ORG" --rehearse-speed "$SPEED" \
   || echo "(the campaign already exists: resuming it)"
