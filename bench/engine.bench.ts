@@ -1,0 +1,286 @@
+/**
+ * The engine's figures.
+ *   npx tsx bench/engine.bench.ts [--part rehearsal|fanout|all] [--branches 100,1000,5000]
+ *                                 [--fanout-branches 5000] [--probe-lead 3]
+ *
+ * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
+ *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
+ *   workflows and activities (mail into an outbox, ledger in SQLite).
+ * fanout — on the dev server (SQLite, WAL), in one run:
+ *   1. a bare loop of `client.workflow.start` (64 in flight) starting as many trivial
+ *      workflows as the campaign will open deadlines, with a worker running them: the yardstick;
+ *   2. a campaign that opens two one-off obligations for every branch (2 × 5,000 deadlines)
+ *      and a probe obligation for every committee: deadlines started per second, from the
+ *      start request until visibility counts them all, and the ratio to the bare loop;
+ *   3. the memory of the process (worker, client and SMTP sink) with those deadlines open;
+ *   4. timer lateness while they are open: the probe deadlines mail a reminder a minute, and
+ *      each mail's acceptance by the SMTP server is compared with its scheduled instant.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import YAML from 'yaml';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { SMTPServer } from 'smtp-server';
+import { generateOrg } from '../plans/generate-org';
+import { loadPlanFile, parseOrgText, PLANS_DIR } from '../plans/load';
+import { parsePlan } from '../domain/plan-loader';
+import { BehaviourSchema } from '../domain/behaviour';
+import { stepsForDue, phaseWindows, cyclesOf } from '../domain/calendar';
+import { serverTime, type ClockSpec } from '../domain/clock';
+import type { Org } from '../domain/org-schema';
+import { createTimeSkippingEnv } from '../worker/servers';
+import { createWorker, WORKFLOWS_PATH } from '../worker/worker';
+import { runSimulation } from '../client/simulate';
+import { CampaignClient } from '../client/campaigns';
+import { openLedger } from '../ledger';
+import { createMailer } from '../mail';
+import { freePort } from '../test/helpers/postgres';
+import { startDevServer } from '../test/helpers/processes';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+};
+const PART = arg('part', 'all');
+const SIZES = arg('branches', '100,1000,5000').split(',').map(Number);
+const FANOUT_BRANCHES = Number(arg('fanout-branches', '5000'));
+/** Minutes from the start to the probe's first reminder: time for the notices to go out first. */
+const PROBE_LEAD = Number(arg('probe-lead', '3'));
+const MiB = 1024 * 1024;
+const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
+
+function university(branches: number): Org {
+  const committees = Math.max(6, Math.ceil(branches / 50));
+  return parseOrgText(YAML.stringify(generateOrg({ committees, branches })), `generated-${branches}.yaml`);
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function rehearsals(): Promise<void> {
+  const plan = await loadPlanFile(`${PLANS_DIR}/003-changchun.yaml`);
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  for (const n of SIZES) {
+    const org = university(n);
+    const env = await createTimeSkippingEnv();
+    try {
+      const run = await runSimulation({
+        plan,
+        org,
+        behaviour: BehaviourSchema.parse({}),
+        env,
+        workflowBundle: bundle,
+        onProgress: (at, done, total) => {
+          process.stderr.write(`\r  ${n} branches: ${at.slice(0, 10)} ${done}/${total} requests`);
+        },
+      });
+      process.stderr.write('\n');
+      const mails = Object.values(run.mailByKind).reduce((a, b) => a + b, 0);
+      const s = run.wallMs / 1000;
+      console.log(
+        `rehearsal of seed 003, ${n} branches: ${s.toFixed(1)} s wall; ${run.sim.expected.length} deadlines ` +
+          `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails, ${run.campaignRuns} campaign run(s)`,
+      );
+      rmSync(run.workDir, { recursive: true, force: true });
+    } finally {
+      await env.teardown();
+    }
+  }
+}
+
+/** An SMTP sink that notes when it accepted each message, by dedupe key. */
+async function startSink(): Promise<{ port: number; accepted: Map<string, number>; close(): Promise<void> }> {
+  const port = await freePort();
+  const accepted = new Map<string, number>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    maxClients: 256,
+    onData(stream, _session, cb) {
+      let head = '';
+      stream.on('data', (c: Buffer) => {
+        if (head.length < 8192) head += c.toString('latin1');
+      });
+      stream.on('end', () => {
+        const key = /^X-Campaign-Dedupe-Key: (.*)$/im.exec(head)?.[1]?.trim();
+        if (key) accepted.set(key, Date.now());
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, accepted, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const FANOUT_PLAN = `
+id: bench-fanout
+title: 扇出基准
+timeZone: Asia/Shanghai
+officeHours: { start: '00:00', end: '23:59', workingDaysOnly: false }
+phases:
+  - { key: p, name: 基准, label: Bench, start: '2010-06-01', end: '2010-06-30' }
+obligations:
+  - key: plan-a
+    title: 实施方案
+    submitters: { level: branch }
+    cadence: once
+    due: { at: '2010-06-12T10:00' }
+    opens: '-3d'
+    phases: [p]
+    reminders: ['-1d']
+  - key: plan-b
+    title: 承诺书
+    submitters: { level: branch }
+    cadence: once
+    due: { at: '2010-06-12T10:00' }
+    opens: '-3d'
+    phases: [p]
+    reminders: ['-1d']
+  - key: probe
+    title: 计时探针
+    submitters: { level: committee }
+    cadence: once
+    due: { at: '2010-06-10T10:09' }
+    opens: '-1d'
+    phases: [p]
+    reminders: ['-6m', '-5m', '-4m', '-3m', '-2m', '-1m']
+    escalation:
+      - { after: '+1m', notify: [unit] }
+`;
+
+async function fanout(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
+  const port = await freePort();
+  const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
+  const sink = await startSink();
+  const address = `127.0.0.1:${port}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address });
+  const ledger = await openLedger(`sqlite:${path.join(dir, 'ledger.sqlite')}`);
+  const mailer = await createMailer({
+    url: `smtp://127.0.0.1:${sink.port}/?pool=true&maxConnections=8`,
+    from: 'office@example.org',
+    baseUrl: 'http://localhost:8080',
+    ledger,
+  });
+  try {
+    const plan = parsePlan(FANOUT_PLAN, 'fanout.yaml');
+    const org = university(FANOUT_BRANCHES);
+    const committees = org.order.filter((id) => org.units[id]!.level === 'committee').length;
+    const total = 2 * FANOUT_BRANCHES + committees;
+    console.log(
+      `fan-out on the dev server: ${FANOUT_BRANCHES} branches × 2 obligations + ${committees} committees = ${total} deadlines`,
+    );
+
+    // 1. The yardstick: a bare loop, with a worker running the trivial workflows.
+    const bareWorker = await Worker.create({
+      connection: native,
+      taskQueue: 'bench-bare',
+      workflowsPath: require.resolve('./bare-workflow'),
+    });
+    const bareRun = bareWorker.run();
+    const t0 = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < total) {
+          const i = next++;
+          await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bare-${i}` });
+        }
+      }),
+    );
+    const bareRate = total / ((Date.now() - t0) / 1000);
+    console.log(
+      `  bare loop of client.workflow.start: ${total} in ${((Date.now() - t0) / 1000).toFixed(1)} s = ${Math.round(bareRate)}/s`,
+    );
+    bareWorker.shutdown();
+    await bareRun;
+
+    // 2. The campaign's fan-out, with the service's worker.
+    const worker = await createWorker({
+      connection: native,
+      taskQueue: 'bench-campaign',
+      deps: { ledger, mailer, client },
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+    });
+    const running = worker.run();
+    // The probe's first reminder is at 10:03 in Shanghai; the campaign starts PROBE_LEAD minutes before.
+    const origin = Date.parse('2010-06-10T02:03:00Z') - PROBE_LEAD * 60_000;
+    const clock: ClockSpec = { originPlanMs: origin, originServerMs: Date.now(), scale: 1 };
+    const t1 = Date.now();
+    await new CampaignClient(client).start({ plan, org, taskQueue: 'bench-campaign', clock });
+    const query = `WorkflowType = 'deadlineWorkflow' AND CampaignId = '${plan.id}'`;
+    let started = 0;
+    while (started < total) {
+      await new Promise((r) => setTimeout(r, 250));
+      started = (await client.workflow.count(query)).count;
+    }
+    const fanSeconds = (Date.now() - t1) / 1000;
+    const fanRate = total / fanSeconds;
+    console.log(
+      `  campaign fan-out: ${total} deadlines in ${fanSeconds.toFixed(1)} s = ${Math.round(fanRate)}/s; ` +
+        `ratio to the bare loop ${(fanRate / bareRate).toFixed(2)}`,
+    );
+
+    // 3. Memory with the deadlines open, once their notices are out.
+    while (sink.accepted.size < total) await new Promise((r) => setTimeout(r, 500));
+    global.gc?.();
+    const m = process.memoryUsage();
+    console.log(
+      `  ${total} deadlines open, notices sent (${((Date.now() - t1) / 1000).toFixed(0)} s after the start): ` +
+        `process RSS ${Math.round(m.rss / MiB)} MiB, heap ${Math.round(m.heapUsed / MiB)} MiB ` +
+        `(worker, client and SMTP sink in one process)`,
+    );
+
+    // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
+    const probe = plan.obligations.find((o) => o.key === 'probe')!;
+    const cycle = cyclesOf(plan, probe, phaseWindows(plan, {}), {})[0]!;
+    const steps = stepsForDue(plan, probe, cycle.opensAt, cycle.dueAt).filter((s) => s.kind !== 'notice');
+    const lastAt = Math.max(...steps.map((s) => serverTime(clock, Date.parse(s.at))));
+    const deadline = lastAt + 120_000;
+    const expected = steps.length * committees;
+    const late = (): number[] => {
+      const out: number[] = [];
+      for (const s of steps) {
+        const due = serverTime(clock, Date.parse(s.at));
+        for (const [key, at] of sink.accepted)
+          if (key.includes('/probe/') && key.endsWith(`/${s.step}`)) out.push(at - due);
+      }
+      return out;
+    };
+    while (late().length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    const lateness = late().sort((a, b) => a - b);
+    console.log(
+      `  timer lateness while ${total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
+        `${steps.length} instants a minute apart): median ${pct(lateness, 50)} ms, p99 ${pct(lateness, 99)} ms, ` +
+        `max ${lateness[lateness.length - 1]} ms`,
+    );
+    worker.shutdown();
+    await running;
+  } finally {
+    await mailer.close();
+    await ledger.close();
+    await native.close();
+    await connection.close();
+    await sink.close();
+    await server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  console.log(`engine benchmark: node ${process.version}, ${os.cpus().length} cores`);
+  if (PART === 'rehearsal' || PART === 'all') await rehearsals();
+  if (PART === 'fanout' || PART === 'all') await fanout();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
