@@ -8,6 +8,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { BatchInput } from '../workflows/batch';
+import type { DeadlineInput } from '../workflows/deadline';
+import { deadlineSearchAttributesOf } from '../workflows/deadline-start';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineMessage, Mailer, Recipient, SendResult } from '../mail/types';
 
@@ -84,6 +86,43 @@ export function createActivities(deps: ActivityDeps) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-started';
         throw err;
       }
+    },
+
+    /**
+     * Starts the report deadlines of one batch, 32 at a time, as workflows of their own (see
+     * workflows/batch.ts for why not as children). Deterministic ids and a closed deadline never
+     * started again make a retry start only what is missing; progress is heartbeated.
+     */
+    async startDeadlines(inputs: DeadlineInput[]): Promise<{ started: number; alreadyStarted: number }> {
+      const ctx = Context.current();
+      const taskQueue = ctx.info.taskQueue;
+      let next = 0;
+      let started = 0;
+      let alreadyStarted = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(32, inputs.length) }, async () => {
+          while (next < inputs.length) {
+            const input = inputs[next++]!;
+            try {
+              await deps.client.workflow.start('deadlineWorkflow', {
+                workflowId: input.deadlineId,
+                taskQueue,
+                workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+                typedSearchAttributes: input.ctx.options.searchAttributes
+                  ? deadlineSearchAttributesOf(input)
+                  : undefined,
+                args: [input],
+              });
+              started++;
+            } catch (err) {
+              if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+              alreadyStarted++;
+            }
+            ctx.heartbeat(started + alreadyStarted);
+          }
+        }),
+      );
+      return { started, alreadyStarted };
     },
 
     /**

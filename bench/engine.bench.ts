@@ -7,8 +7,8 @@
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
  *   workflows and activities (mail into an outbox, ledger in SQLite).
  * fanout — on the dev server (SQLite, WAL), in one run:
- *   1. a bare loop of `client.workflow.start` (64 in flight) starting as many trivial
- *      workflows as the campaign will open deadlines, with a worker running them: the yardstick;
+ *   1. a bare loop of `client.workflow.start` (64 in flight) starting the same deadline
+ *      workflows, with the same inputs, for a campaign of their own: the yardstick;
  *   2. a campaign that opens two one-off obligations for every branch (2 × 5,000 deadlines)
  *      and a probe obligation for every committee: deadlines started per second, from the
  *      start request until visibility counts them all, and the ratio to the bare loop;
@@ -30,6 +30,19 @@ import { BehaviourSchema } from '../domain/behaviour';
 import { stepsForDue, phaseWindows, cyclesOf } from '../domain/calendar';
 import { serverTime, type ClockSpec } from '../domain/clock';
 import type { Org } from '../domain/org-schema';
+import type { Plan } from '../domain/plan-schema';
+import { orgSlice, responsibleUnits } from '../domain/org-slice';
+import type { SearchAttributePair } from '@temporalio/common';
+import { deadlineWorkflow, type DeadlineInput } from '../workflows/deadline';
+import { deadlineWorkflowId, DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../workflows/context';
+import {
+  CampaignIdKey,
+  CommitteeIdKey,
+  CycleKeyKey,
+  DeadlineStateKey,
+  ObligationKeyKey,
+  UnitIdKey,
+} from '../workflows/search-attributes';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker, WORKFLOWS_PATH } from '../worker/worker';
 import { runSimulation } from '../client/simulate';
@@ -152,6 +165,61 @@ obligations:
       - { after: '+1m', notify: [unit] }
 `;
 
+interface BareDeadline {
+  input: DeadlineInput;
+  attributes: SearchAttributePair[];
+}
+
+/** The deadlines the campaign would open, for a campaign of their own ("bench-bare"), as a batch would start them. */
+function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec): BareDeadline[] {
+  const ctx: CampaignContext = {
+    campaignId: 'bench-bare',
+    title: plan.title,
+    timeZone: plan.timeZone,
+    locale: plan.locale,
+    officeHours: plan.officeHours,
+    clock,
+    options: { ...DEFAULT_ENGINE_OPTIONS },
+    campaignWorkflowId: 'bench-bare-sink',
+  };
+  const out: BareDeadline[] = [];
+  for (const obligation of plan.obligations) {
+    const cycle = cyclesOf(plan, obligation, phaseWindows(plan, {}), {})[0]!;
+    for (const unitId of responsibleUnits(org, obligation)) {
+      const deadlineId = deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId);
+      out.push({
+        attributes: [
+          { key: CampaignIdKey, value: ctx.campaignId },
+          { key: UnitIdKey, value: unitId },
+          { key: CommitteeIdKey, value: org.units[unitId]?.committeeId ?? '' },
+          { key: ObligationKeyKey, value: obligation.key },
+          { key: CycleKeyKey, value: cycle.cycleKey },
+          { key: DeadlineStateKey, value: 'green' },
+        ],
+        input: {
+          ctx,
+          deadlineId,
+          role: 'report',
+          obligation,
+          cycle: {
+            key: cycle.cycleKey,
+            label: cycle.cycleLabel,
+            labelEn: cycle.cycleLabelEn,
+            phaseKey: cycle.phaseKey,
+          },
+          unitId,
+          org: orgSlice(org, [unitId]),
+          opensAt: cycle.opensAt,
+          dueAt: cycle.dueAt,
+          dueOnHoliday: cycle.dueOnHoliday,
+          batchWorkflowId: 'bench-bare-sink',
+        },
+      });
+    }
+  }
+  return out;
+}
+
 async function fanout(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
   const port = await freePort();
@@ -177,31 +245,7 @@ async function fanout(): Promise<void> {
       `fan-out on the dev server: ${FANOUT_BRANCHES} branches × 2 obligations + ${committees} committees = ${total} deadlines`,
     );
 
-    // 1. The yardstick: a bare loop, with a worker running the trivial workflows.
-    const bareWorker = await Worker.create({
-      connection: native,
-      taskQueue: 'bench-bare',
-      workflowsPath: require.resolve('./bare-workflow'),
-    });
-    const bareRun = bareWorker.run();
-    const t0 = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (next < total) {
-          const i = next++;
-          await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bare-${i}` });
-        }
-      }),
-    );
-    const bareRate = total / ((Date.now() - t0) / 1000);
-    console.log(
-      `  bare loop of client.workflow.start: ${total} in ${((Date.now() - t0) / 1000).toFixed(1)} s = ${Math.round(bareRate)}/s`,
-    );
-    bareWorker.shutdown();
-    await bareRun;
-
-    // 2. The campaign's fan-out, with the service's worker.
+    // The service's worker runs both sets of deadlines.
     const worker = await createWorker({
       connection: native,
       taskQueue: 'bench-campaign',
@@ -209,6 +253,50 @@ async function fanout(): Promise<void> {
       workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
     });
     const running = worker.run();
+
+    // 1. The yardstick: a bare loop of client.workflow.start (64 in flight) starting the same
+    //    deadline workflows with the same inputs, for a campaign of its own, on the same worker:
+    //    what the fan-out costs beyond the deadlines themselves is the difference. Their state
+    //    reports go to a workflow that only waits (bench/bare-workflow.ts).
+    const sinkWorker = await Worker.create({
+      connection: native,
+      taskQueue: 'bench-bare',
+      workflowsPath: require.resolve('./bare-workflow'),
+    });
+    const sinkRun = sinkWorker.run();
+    await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: 'bench-bare-sink' });
+    // Their clock reads a day earlier than the campaign's: their probes stay quiet during the run.
+    const bare = bareDeadlines(plan, org, {
+      originPlanMs: Date.parse('2010-06-09T02:00:00Z'),
+      originServerMs: Date.now(),
+      scale: 1,
+    });
+    const t0 = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < bare.length) {
+          const d = bare[next++]!;
+          await client.workflow.start(deadlineWorkflow, {
+            taskQueue: 'bench-campaign',
+            workflowId: d.input.deadlineId,
+            typedSearchAttributes: d.attributes,
+            args: [d.input],
+          });
+        }
+      }),
+    );
+    const bareSeconds = (Date.now() - t0) / 1000;
+    // Let the bare deadlines send their notices before the campaign starts, so that the two
+    // measurements do not share the machine.
+    const sent = (prefix: string): number => [...sink.accepted.keys()].filter((k) => k.startsWith(prefix)).length;
+    while (sent('bench-bare/') < total) await new Promise((r) => setTimeout(r, 500));
+    const bareRate = total / bareSeconds;
+    console.log(
+      `  bare loop of client.workflow.start: ${total} deadlines in ${bareSeconds.toFixed(1)} s = ${Math.round(bareRate)}/s`,
+    );
+
+    // 2. The campaign's fan-out, with the service's worker.
     // The probe's first reminder is at 10:03 in Shanghai; the campaign starts PROBE_LEAD minutes before.
     const origin = Date.parse('2010-06-10T02:03:00Z') - PROBE_LEAD * 60_000;
     const clock: ClockSpec = { originPlanMs: origin, originServerMs: Date.now(), scale: 1 };
@@ -228,11 +316,11 @@ async function fanout(): Promise<void> {
     );
 
     // 3. Memory with the deadlines open, once their notices are out.
-    while (sink.accepted.size < total) await new Promise((r) => setTimeout(r, 500));
+    while (sent(`${plan.id}/`) < total) await new Promise((r) => setTimeout(r, 500));
     global.gc?.();
     const m = process.memoryUsage();
     console.log(
-      `  ${total} deadlines open, notices sent (${((Date.now() - t1) / 1000).toFixed(0)} s after the start): ` +
+      `  ${2 * total} deadlines open (both sets), the campaign's notices sent (${((Date.now() - t1) / 1000).toFixed(0)} s after the start): ` +
         `process RSS ${Math.round(m.rss / MiB)} MiB, heap ${Math.round(m.heapUsed / MiB)} MiB ` +
         `(worker, client and SMTP sink in one process)`,
     );
@@ -249,19 +337,21 @@ async function fanout(): Promise<void> {
       for (const s of steps) {
         const due = serverTime(clock, Date.parse(s.at));
         for (const [key, at] of sink.accepted)
-          if (key.includes('/probe/') && key.endsWith(`/${s.step}`)) out.push(at - due);
+          if (key.startsWith(`${plan.id}/`) && key.includes('/probe/') && key.endsWith(`/${s.step}`))
+            out.push(at - due);
       }
       return out;
     };
     while (late().length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
     const lateness = late().sort((a, b) => a - b);
     console.log(
-      `  timer lateness while ${total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
+      `  timer lateness while ${2 * total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
         `${steps.length} instants a minute apart): median ${pct(lateness, 50)} ms, p99 ${pct(lateness, 99)} ms, ` +
         `max ${lateness[lateness.length - 1]} ms`,
     );
     worker.shutdown();
-    await running;
+    sinkWorker.shutdown();
+    await Promise.all([running, sinkRun]);
   } finally {
     await mailer.close();
     await ledger.close();

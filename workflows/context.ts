@@ -79,3 +79,8 @@ export function deadlineWorkflowId(
 ): string {
   return `${campaignId}/${obligationKey}/${cycleKey}/${unitId}`;
 }
+
+/** The leader review of one unit's report: a deadline of the reviewer, started by the report's deadline. */
+export function reviewWorkflowId(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): string {
+  return deadlineWorkflowId(campaignId, `${obligationKey}.review`, cycleKey, unitId);
+}

@@ -29,7 +29,7 @@ import { stepsForDue, reviewDueAt } from '../domain/calendar';
 import { deadlineState, type DeadlineOutcome, type DeadlineState } from '../domain/deadline-state';
 import { planTime, serverDelayUntil } from '../domain/clock';
 import type { LedgerEvent } from '../ledger/types';
-import { ACTIVITY_RETRY, planForSteps, type CampaignContext } from './context';
+import { ACTIVITY_RETRY, planForSteps, reviewWorkflowId, type CampaignContext } from './context';
 import { buildMessage, type MessageSubject } from './mail-message';
 import {
   deadlineChangedSignal,
@@ -178,6 +178,7 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
     await getExternalWorkflowHandle(input.batchWorkflowId).signal(deadlineChangedSignal, {
       deadlineId: input.deadlineId,
       state,
+      ...(state === 'closed' && outcome ? { outcome } : {}),
     });
   };
 
@@ -334,7 +335,7 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
       rectification: undefined,
       review: undefined,
     };
-    const id = `${ctx.campaignId}/${reviewObligation.key}/${input.cycle.key}/${input.unitId}`;
+    const id = reviewWorkflowId(ctx.campaignId, obligation.key, input.cycle.key, input.unitId);
     reviewHandle = await startChild(deadlineWorkflow, {
       workflowId: id,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,

@@ -63,6 +63,8 @@ export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 export interface DeadlineChange {
   deadlineId: string;
   state: DeadlineState;
+  /** With the closed state (since v0.5): how it ended. */
+  outcome?: DeadlineOutcome;
 }
 /** A deadline (or its review) tells its batch its new state. */
 export const deadlineChangedSignal = defineSignal<[DeadlineChange]>('deadlineChanged');

@@ -3,7 +3,7 @@
  * Keywords: SQL visibility (the dev server's SQLite) has a fixed number of Keyword slots per
  * namespace (10), and these six fit.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 export const CampaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 export const UnitIdKey = defineSearchAttributeKey('UnitId', SearchAttributeType.KEYWORD);
@@ -29,3 +29,21 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   CycleKeyKey,
   DeadlineStateKey,
 ];
+
+/** A report deadline's attributes as it starts: who, what, which cycle, green. */
+export function deadlineSearchAttributes(d: {
+  campaignId: string;
+  unitId: string;
+  committeeId: string;
+  obligationKey: string;
+  cycleKey: string;
+}): SearchAttributePair[] {
+  return [
+    { key: CampaignIdKey, value: d.campaignId },
+    { key: UnitIdKey, value: d.unitId },
+    { key: CommitteeIdKey, value: d.committeeId },
+    { key: ObligationKeyKey, value: d.obligationKey },
+    { key: CycleKeyKey, value: d.cycleKey },
+    { key: DeadlineStateKey, value: 'green' },
+  ];
+}

@@ -19,7 +19,12 @@ import type { Org } from '../../domain/org-schema';
 import { createTimeSkippingEnv } from '../../worker/servers';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { runSimulation } from '../../client/simulate';
-import { batchWorkflowId, campaignWorkflowId, DEFAULT_ENGINE_OPTIONS } from '../../workflows/context';
+import {
+  batchWorkflowId,
+  campaignWorkflowId,
+  deadlineWorkflowId,
+  DEFAULT_ENGINE_OPTIONS,
+} from '../../workflows/context';
 
 const MAX_EVENTS = 10_240;
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -60,18 +65,22 @@ async function historySizes(
     runId = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
 
-  // Batches (ids from the plan), then the children they and their deadlines started.
+  // Batches and report deadlines (ids from the plan), then the children they started (reviews).
   const queue: string[] = [];
   for (const { ob, cycle } of cycles) {
     const units = responsibleUnits(
       org,
       plan.obligations.find((o) => o.key === ob)!,
-    ).length;
-    for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < units; i++)
+    );
+    for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < units.length; i++)
       queue.push(batchWorkflowId(plan.id, ob, cycle, i));
+    for (const unit of units) queue.push(deadlineWorkflowId(plan.id, ob, cycle, unit));
   }
+  const seen = new Set<string>();
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      if (seen.has(id)) continue;
+      seen.add(id);
       const h = await measure(id);
       for (const e of h.events ?? []) {
         if (e.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)

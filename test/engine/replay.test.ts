@@ -14,6 +14,9 @@
  *
  * v0.4 stopped cancelling wake timers (`patched('wake-timers-never-cancelled')` in the campaign
  * and the deadline; workflows/wake.ts says why).
+ *
+ * v0.5 starts a batch's deadlines through an activity instead of as its children
+ * (`patched('deadlines-started-by-activity')` in workflows/batch.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,9 +40,9 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of four releases, of every workflow type', () => {
+  it('the corpus holds histories of five releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
-    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4'])
+    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5'])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
 
