@@ -13,7 +13,7 @@
  *      and a probe obligation for every committee: deadlines started per second, from the
  *      start request until visibility counts them all, and the ratio to the bare loop;
  *   3. the memory of the process (worker, client and SMTP sink) with those deadlines open;
- *   4. timer lateness while they are open: the probe deadlines mail a reminder a minute, and
+ *   4. timer lateness while they are open: the probe deadlines mail an escalation a minute, and
  *      each mail's acceptance by the SMTP server is compared with its scheduled instant.
  */
 import os from 'node:os';
@@ -59,7 +59,7 @@ const arg = (name: string, dflt: string): string => {
 const PART = arg('part', 'all');
 const SIZES = arg('branches', '100,1000,5000').split(',').map(Number);
 const FANOUT_BRANCHES = Number(arg('fanout-branches', '5000'));
-/** Minutes from the start to the probe's first reminder: time for the notices to go out first. */
+/** Minutes from the campaign's start to the probe's first timer. */
 const PROBE_LEAD = Number(arg('probe-lead', '3'));
 const MiB = 1024 * 1024;
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
@@ -153,16 +153,22 @@ obligations:
     opens: '-3d'
     phases: [p]
     reminders: ['-1d']
+  # Reminders on the due day give way to the due-day notice (at the office's opening), so the
+  # probe's minute-apart timers are escalation steps after its due instant.
   - key: probe
     title: 计时探针
     submitters: { level: committee }
     cadence: once
-    due: { at: '2010-06-10T10:09' }
+    due: { at: '2010-06-10T10:02' }
     opens: '-1d'
     phases: [p]
-    reminders: ['-6m', '-5m', '-4m', '-3m', '-2m', '-1m']
     escalation:
       - { after: '+1m', notify: [unit] }
+      - { after: '+2m', notify: [unit] }
+      - { after: '+3m', notify: [unit] }
+      - { after: '+4m', notify: [unit] }
+      - { after: '+5m', notify: [unit] }
+      - { after: '+6m', notify: [unit] }
 `;
 
 interface BareDeadline {
@@ -180,7 +186,7 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec): BareDeadline[] {
     officeHours: plan.officeHours,
     clock,
     options: { ...DEFAULT_ENGINE_OPTIONS },
-    campaignWorkflowId: 'bench-bare-sink',
+    campaignWorkflowId: 'bench-bare-sink-0',
   };
   const out: BareDeadline[] = [];
   for (const obligation of plan.obligations) {
@@ -212,7 +218,8 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec): BareDeadline[] {
           opensAt: cycle.opensAt,
           dueAt: cycle.dueAt,
           dueOnHoliday: cycle.dueOnHoliday,
-          batchWorkflowId: 'bench-bare-sink',
+          // As many deadlines per sink as per batch: a workflow takes at most 10,000 signals.
+          batchWorkflowId: `bench-bare-sink-${Math.floor(out.length / DEFAULT_ENGINE_OPTIONS.batchSize)}`,
         },
       });
     }
@@ -257,17 +264,19 @@ async function fanout(): Promise<void> {
     // 1. The yardstick: a bare loop of client.workflow.start (64 in flight) starting the same
     //    deadline workflows with the same inputs, for a campaign of its own, on the same worker:
     //    what the fan-out costs beyond the deadlines themselves is the difference. Their state
-    //    reports go to a workflow that only waits (bench/bare-workflow.ts).
+    //    reports go to workflows that only wait (bench/bare-workflow.ts), one per 250.
     const sinkWorker = await Worker.create({
       connection: native,
       taskQueue: 'bench-bare',
       workflowsPath: require.resolve('./bare-workflow'),
     });
     const sinkRun = sinkWorker.run();
-    await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: 'bench-bare-sink' });
-    // Their clock reads a day earlier than the campaign's: their probes stay quiet during the run.
+    for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < total; i++)
+      await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bench-bare-sink-${i}` });
+    // Their clock reads a day earlier than the campaign's, after the probe opens: its notices go
+    // at once, its reminders a day later, after the run.
     const bare = bareDeadlines(plan, org, {
-      originPlanMs: Date.parse('2010-06-09T02:00:00Z'),
+      originPlanMs: Date.parse('2010-06-09T02:10:00Z'), // 10:10, after every notice's instant
       originServerMs: Date.now(),
       scale: 1,
     });
@@ -289,7 +298,8 @@ async function fanout(): Promise<void> {
     const bareSeconds = (Date.now() - t0) / 1000;
     // Let the bare deadlines send their notices before the campaign starts, so that the two
     // measurements do not share the machine.
-    const sent = (prefix: string): number => [...sink.accepted.keys()].filter((k) => k.startsWith(prefix)).length;
+    const sent = (prefix: string): number =>
+      [...sink.accepted.keys()].filter((k) => k.startsWith(prefix) && k.endsWith('/notice')).length;
     while (sent('bench-bare/') < total) await new Promise((r) => setTimeout(r, 500));
     const bareRate = total / bareSeconds;
     console.log(
@@ -297,7 +307,7 @@ async function fanout(): Promise<void> {
     );
 
     // 2. The campaign's fan-out, with the service's worker.
-    // The probe's first reminder is at 10:03 in Shanghai; the campaign starts PROBE_LEAD minutes before.
+    // The probe's first escalation is at 10:03 in Shanghai; the campaign starts PROBE_LEAD minutes before.
     const origin = Date.parse('2010-06-10T02:03:00Z') - PROBE_LEAD * 60_000;
     const clock: ClockSpec = { originPlanMs: origin, originServerMs: Date.now(), scale: 1 };
     const t1 = Date.now();
@@ -328,7 +338,7 @@ async function fanout(): Promise<void> {
     // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
     const probe = plan.obligations.find((o) => o.key === 'probe')!;
     const cycle = cyclesOf(plan, probe, phaseWindows(plan, {}), {})[0]!;
-    const steps = stepsForDue(plan, probe, cycle.opensAt, cycle.dueAt).filter((s) => s.kind !== 'notice');
+    const steps = stepsForDue(plan, probe, cycle.opensAt, cycle.dueAt).filter((s) => s.kind === 'escalation');
     const lastAt = Math.max(...steps.map((s) => serverTime(clock, Date.parse(s.at))));
     const deadline = lastAt + 120_000;
     const expected = steps.length * committees;
