@@ -26,6 +26,7 @@ import { ACTIVITY_RETRY, deadlineWorkflowId, reviewWorkflowId, type CampaignCont
 import { deadlineWorkflow, type DeadlineInput, type DeadlineResult } from './deadline';
 import { batchCountsQuery, batchReportSignal, deadlineChangedSignal, type BatchReport } from './messages';
 import { deadlineSearchAttributesOf } from './deadline-start';
+import { planTime } from '../domain/clock';
 
 const { startDeadlines } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
@@ -101,7 +102,20 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
     // batch learns how each ended from its last state report (a report's deadline, then its
     // review's). Children cost the server a write to the batch's growing state for every start
     // and kept the batch busy answering them: ten times slower on the dev server.
-    await startDeadlines(input.unitIds.map(deadlineInput));
+    const inputs = input.unitIds.map(deadlineInput);
+    if (patched('opening-by-starter')) {
+      // Since v0.6 the activity also records the openings and sends the notices that are due,
+      // and the deadlines it starts green say nothing until their colour changes.
+      await startDeadlines(inputs, { at: new Date(planTime(ctx.clock, Date.now())).toISOString() });
+      for (const d of inputs) {
+        if (states[d.deadlineId] === undefined) {
+          states[d.deadlineId] = 'green';
+          dirty = true;
+        }
+      }
+    } else {
+      await startDeadlines(inputs);
+    }
     const ids = input.unitIds.flatMap((unitId) => [
       deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId),
       ...(obligation.review ? [reviewWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId)] : []),

@@ -369,14 +369,23 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     );
   };
 
+  // Runs started before v0.6 announced a phase to every unit before opening its cycles.
+  const announceAlongside = patched('announce-alongside-launch');
+
   for (;;) {
     const t = now();
-    for (const w of windows()) {
-      if (announceAt(w) <= t && !state.announced.includes(w.key)) await announce(w);
-    }
-    for (const c of pendingCycles()) {
-      if (Date.parse(c.opensAt) <= t) await launch(c);
-      if (runIsLarge()) break;
+    const toAnnounce = windows().filter((w) => announceAt(w) <= t && !state.announced.includes(w.key));
+    if (announceAlongside) {
+      // The phase's announcement and the opening of its cycles go out together: thousands of
+      // announcement mails must not hold back the deadlines, whose notices are mail too.
+      const toLaunch = pendingCycles().filter((c) => Date.parse(c.opensAt) <= t);
+      await Promise.all([Promise.all(toAnnounce.map(announce)), Promise.all(toLaunch.map(launch))]);
+    } else {
+      for (const w of toAnnounce) await announce(w);
+      for (const c of pendingCycles()) {
+        if (Date.parse(c.opensAt) <= t) await launch(c);
+        if (runIsLarge()) break;
+      }
     }
     if (finished()) break;
     if (runIsLarge()) {

@@ -1,10 +1,31 @@
 /**
- * What starting a report deadline needs besides its input, shared by the batch (children,
- * before v0.5) and the `startDeadlines` activity (since v0.5).
+ * What both a deadline and whoever starts it build from its input: its search attributes, its
+ * ledger events and the subject of its mail. The batch (children, before v0.5), the
+ * `startDeadlines` activity (since v0.5) and the deadline workflow share these, so that an
+ * opening recorded or a notice sent by the starter (since v0.6) is the same, byte for byte, as
+ * one the deadline would have made itself. Deterministic.
  */
 import type { SearchAttributePair } from '@temporalio/common';
+import type { LedgerEvent } from '../ledger/types';
+import type { SendResult } from '../mail/types';
+import { stepsForDue } from '../domain/calendar';
+import type { ScheduledStep } from '../domain/calendar-types';
 import type { DeadlineInput } from './deadline';
+import { planForSteps } from './context';
+import { buildMessage, type BuiltMessage, type MessageSubject } from './mail-message';
 import { deadlineSearchAttributes } from './search-attributes';
+
+/**
+ * What the starter did before starting the deadline: it recorded the opening in the ledger and,
+ * when the notice was already due, sent it. One activity for a batch's openings instead of two
+ * per deadline: the fan-out's cost on the server (since v0.6).
+ */
+export interface OpeningDone {
+  /** The plan instant of the opening: the notice's `sentAt`. */
+  at: string;
+  /** The notice step, sent with this outcome; absent when the deadline sends it itself. */
+  notice?: { step: string; status: SendResult['status'] };
+}
 
 export function deadlineSearchAttributesOf(d: DeadlineInput): SearchAttributePair[] {
   return deadlineSearchAttributes({
@@ -14,4 +35,72 @@ export function deadlineSearchAttributesOf(d: DeadlineInput): SearchAttributePai
     obligationKey: d.obligation.key,
     cycleKey: d.cycle.key,
   });
+}
+
+/** The obligation and cycle a deadline's ledger rows and mail name: a review's cycle names the reviewed unit. */
+function ledgerKeys(input: DeadlineInput): { obligationKey: string; cycleKey: string } {
+  return {
+    obligationKey: input.obligation.key,
+    cycleKey: input.role === 'review' ? `${input.cycle.key}:${input.reviewedUnitId ?? ''}` : input.cycle.key,
+  };
+}
+
+/** A ledger event of this deadline, under the deterministic id `<deadline id>:<suffix>`. */
+export function deadlineEvent(
+  input: DeadlineInput,
+  dueAt: string,
+  at: string,
+  suffix: string,
+  kind: LedgerEvent['kind'],
+  extra: Partial<LedgerEvent> = {},
+): LedgerEvent {
+  return {
+    id: `${input.deadlineId}:${suffix}`,
+    campaignId: input.ctx.campaignId,
+    kind,
+    at,
+    phaseKey: input.cycle.phaseKey,
+    ...ledgerKeys(input),
+    unitId: input.unitId,
+    committeeId: input.org.units[input.unitId]?.committeeId,
+    dueAt,
+    ...extra,
+  };
+}
+
+/** The ledger's record that the deadline opened (at its opening instant, whenever it is written). */
+export function openedEvent(input: DeadlineInput): LedgerEvent {
+  return deadlineEvent(input, input.dueAt, input.opensAt, 'opened', 'deadline-opened');
+}
+
+export function messageSubjectOf(input: DeadlineInput, dueAt: string): MessageSubject {
+  const keys = ledgerKeys(input);
+  return {
+    unitId: input.unitId,
+    obligationKey: keys.obligationKey,
+    obligationTitle: input.obligation.title,
+    cycleKey: keys.cycleKey,
+    cycleLabel: input.cycle.label,
+    phaseKey: input.cycle.phaseKey,
+    dueAt,
+  };
+}
+
+/** The deadline's steps for its original due instant. */
+export function initialSteps(input: DeadlineInput): ScheduledStep[] {
+  return stepsForDue(planForSteps(input.ctx), input.obligation, input.opensAt, input.dueAt);
+}
+
+/**
+ * The notice a starter may send for the deadline at plan instant `at`: only a report's, only
+ * when its instant has come, and only to a unit that can be reached (otherwise the deadline
+ * sends it itself, so that the ledger says who was told instead).
+ */
+export function dueNotice(input: DeadlineInput, at: string): { step: ScheduledStep; built: BuiltMessage } | undefined {
+  if (input.role !== 'report') return undefined;
+  const step = initialSteps(input).find((s) => s.kind === 'notice');
+  if (!step || Date.parse(step.at) > Date.parse(at)) return undefined;
+  const built = buildMessage(input.ctx, input.org, messageSubjectOf(input, input.dueAt), step, input.role, at);
+  if (built.unreachable || built.message.to.length === 0) return undefined;
+  return { step, built };
 }

@@ -44,6 +44,7 @@ import {
   type WaiveRequest,
 } from './messages';
 import { DeadlineStateKey } from './search-attributes';
+import { deadlineEvent, initialSteps, messageSubjectOf, openedEvent, type OpeningDone } from './deadline-start';
 import { instantWaiter } from './wake';
 
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
@@ -78,6 +79,8 @@ export interface DeadlineInput {
   dueOnHoliday: boolean;
   /** Who to tell about state changes. */
   batchWorkflowId: string;
+  /** Set by a starter that recorded the opening and perhaps sent the notice itself (since v0.6). */
+  opening?: OpeningDone;
 }
 
 export interface DeadlineResult {
@@ -99,12 +102,11 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   const { ctx, obligation, role } = input;
   const plan = planForSteps(ctx);
   const unit = input.org.units[input.unitId];
-  const committeeId = unit?.committeeId;
   const now = (): number => planTime(ctx.clock, Date.now());
   const nowIso = (): string => new Date(now()).toISOString();
 
   let dueAt = input.dueAt;
-  let steps = stepsForDue(plan, obligation, input.opensAt, dueAt);
+  let steps = initialSteps(input);
   const done = new Set<string>();
   let extensions = 0;
   let overdueMarked = false;
@@ -118,31 +120,9 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   let reportedState: DeadlineState | undefined;
   let reviewHandle: ChildWorkflowHandle<typeof deadlineWorkflow> | undefined;
 
-  const ledgerObligation = role === 'review' ? `${obligation.key}` : obligation.key;
-  const ledgerCycle = role === 'review' ? `${input.cycle.key}:${input.reviewedUnitId ?? ''}` : input.cycle.key;
-  const event = (suffix: string, kind: LedgerEvent['kind'], extra: Partial<LedgerEvent> = {}): LedgerEvent => ({
-    id: `${input.deadlineId}:${suffix}`,
-    campaignId: ctx.campaignId,
-    kind,
-    at: nowIso(),
-    phaseKey: input.cycle.phaseKey,
-    obligationKey: ledgerObligation,
-    cycleKey: ledgerCycle,
-    unitId: input.unitId,
-    committeeId,
-    dueAt,
-    ...extra,
-  });
-
-  const subject = (): MessageSubject => ({
-    unitId: input.unitId,
-    obligationKey: ledgerObligation,
-    obligationTitle: obligation.title,
-    cycleKey: ledgerCycle,
-    cycleLabel: input.cycle.label,
-    phaseKey: input.cycle.phaseKey,
-    dueAt,
-  });
+  const event = (suffix: string, kind: LedgerEvent['kind'], extra: Partial<LedgerEvent> = {}): LedgerEvent =>
+    deadlineEvent(input, dueAt, nowIso(), suffix, kind, extra);
+  const subject = (): MessageSubject => messageSubjectOf(input, dueAt);
 
   const firstReminderMs = (): number | undefined => {
     const r = steps.find((s) => s.kind === 'reminder');
@@ -154,8 +134,8 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   const status = (): DeadlineStatus => ({
     deadlineId: input.deadlineId,
     campaignId: ctx.campaignId,
-    obligationKey: ledgerObligation,
-    cycleKey: ledgerCycle,
+    obligationKey: subject().obligationKey,
+    cycleKey: subject().cycleKey,
     unitId: input.unitId,
     role,
     state: currentState(),
@@ -288,12 +268,14 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
 
   // ---- the steps ----
 
-  const sendStep = async (step: ScheduledStep): Promise<void> => {
-    const sentAt = nowIso();
+  /** Mails a step; `sentBy` is the starter's word that it already sent this one (the notice). */
+  const sendStep = async (step: ScheduledStep, sentBy?: OpeningDone): Promise<void> => {
+    const sentAt = sentBy?.at ?? nowIso();
     const built = buildMessage(ctx, input.org, subject(), step, role, sentAt);
     if (role === 'review') built.message.reviewedUnitName = input.org.units[input.reviewedUnitId ?? '']?.name;
     let rejected = false;
-    if (built.message.to.length > 0) rejected = (await sendMessage(built.message)).status === 'failed';
+    if (sentBy?.notice) rejected = sentBy.notice.status === 'failed';
+    else if (built.message.to.length > 0) rejected = (await sendMessage(built.message)).status === 'failed';
     if (step.notify.includes('office')) atOffice = true;
     const events: LedgerEvent[] = [];
     if (step.kind === 'escalation') events.push(event(`escalated:${step.step}`, 'escalated', { step: step.step }));
@@ -373,7 +355,19 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   // Runs started before v0.4 cancelled their step timers on a wake (see workflows/wake.ts).
   const neverCancelTimers = patched('wake-timers-never-cancelled');
   const waitUntil = instantWaiter(ctx.clock);
-  await recordEvents([event('opened', 'deadline-opened', { at: input.opensAt })]);
+  const opening = input.opening;
+  if (!opening) {
+    await recordEvents([openedEvent(input)]);
+  } else {
+    // The starter recorded the opening, and sent the notice if it was due (deadline-start.ts).
+    const notice = steps.find((s) => s.step === opening.notice?.step);
+    if (notice) {
+      done.add(notice.step);
+      await sendStep(notice, opening);
+    }
+    // It also started this deadline green in visibility and the batch counts it green.
+    if (currentState() === 'green') reportedState = 'green';
+  }
   await reportState();
 
   for (;;) {
