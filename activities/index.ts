@@ -9,7 +9,13 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReu
 import type { Client } from '@temporalio/client';
 import type { BatchInput } from '../workflows/batch';
 import type { DeadlineInput } from '../workflows/deadline';
-import { deadlineSearchAttributesOf, dueNotice, openedEvent } from '../workflows/deadline-start';
+import {
+  deadlineSearchAttributesOf,
+  dueNotice,
+  openedEvent,
+  reportDeadlineInput,
+  type StartDeadlinesRequest,
+} from '../workflows/deadline-start';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineMessage, Mailer, Recipient, SendResult } from '../mail/types';
 
@@ -93,16 +99,20 @@ export function createActivities(deps: ActivityDeps) {
      * workflows/batch.ts for why not as children). Deterministic ids and a closed deadline never
      * started again make a retry start only what is missing; progress is heartbeated.
      *
-     * With `opening` (batches since v0.6) it also does each deadline's first work: one ledger
+     * Since v0.6 a batch hands in itself, and the activity also does each deadline's first work: one ledger
      * write records every opening, and the notice of each deadline whose notice is due goes out
      * before the deadline starts, which then knows it (`DeadlineInput.opening`). A deadline
      * so started costs the server one workflow task instead of five and two activities. Mail
      * and ledger are idempotent by their keys, so a retry sends and records nothing twice.
      */
     async startDeadlines(
-      inputs: DeadlineInput[],
-      opening?: { at: string },
+      request: DeadlineInput[] | StartDeadlinesRequest,
     ): Promise<{ started: number; alreadyStarted: number }> {
+      // Batches before v0.6 hand in the inputs themselves.
+      const inputs = Array.isArray(request)
+        ? request
+        : request.batch.unitIds.map((unitId) => reportDeadlineInput(request.batch, unitId));
+      const opening = Array.isArray(request) ? undefined : { at: request.openedAt };
       const ctx = Context.current();
       const taskQueue = ctx.info.taskQueue;
       if (opening) await deps.ledger.recordMany(inputs.map(openedEvent));

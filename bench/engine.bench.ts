@@ -172,6 +172,68 @@ obligations:
       - { after: '+6m', notify: [unit] }
 `;
 
+/** Tasks waiting in a task queue (workflow and activity), as the server estimates them. */
+async function backlog(client: Client, taskQueue: string): Promise<number> {
+  let n = 0;
+  // TaskQueueType: 1 workflow, 2 activity (temporal.api.enums.v1).
+  for (const taskQueueType of [1, 2]) {
+    const r = await client.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: taskQueue },
+      taskQueueType,
+      reportStats: true,
+    });
+    n += Number(r.stats?.approximateBacklogCount ?? 0);
+  }
+  return n;
+}
+
+/** The history events a deadline's step goes through (temporal.api.enums.v1.EventType). */
+const EVENT_NAMES: Record<number, string> = {
+  5: 'task scheduled',
+  6: 'task started',
+  7: 'task completed',
+  10: 'activity scheduled',
+  11: 'activity started',
+  12: 'activity completed',
+  17: 'timer started',
+  18: 'timer fired',
+  26: 'signaled',
+  37: 'signal sent',
+  40: 'attributes upserted',
+};
+
+/**
+ * Where the latest probe mail's lateness went: its deadline's history from the timer that woke it
+ * to the activity that sent it, each event's time after the scheduled instant.
+ */
+async function explainWorst(
+  client: Client,
+  accepted: Map<string, number>,
+  campaignId: string,
+  steps: { step: string; at: string }[],
+  clock: ClockSpec,
+): Promise<void> {
+  let worst: { key: string; late: number; due: number } | undefined;
+  for (const s of steps) {
+    const due = serverTime(clock, Date.parse(s.at));
+    for (const [key, at] of accepted)
+      if (key.startsWith(`${campaignId}/`) && key.includes('/probe/') && key.endsWith(`/${s.step}`))
+        if (!worst || at - due > worst.late) worst = { key, late: at - due, due };
+  }
+  if (!worst) return;
+  const [campaign, unitId, obligationKey, cycleKey] = worst.key.split('/') as [string, string, string, string];
+  const deadlineId = deadlineWorkflowId(campaign, obligationKey, cycleKey, unitId);
+  const history = await client.workflow.getHandle(deadlineId).fetchHistory();
+  const events = (history.events ?? []).map((e) => ({
+    type: EVENT_NAMES[Number(e.eventType)] ?? `event ${String(e.eventType)}`,
+    ms: Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6) - worst.due,
+  }));
+  const from = events.findIndex((e) => e.ms >= -1000);
+  const shown = events.slice(Math.max(0, from), from + 14).map((e) => `${e.type} +${e.ms} ms`);
+  console.log(`  the latest probe mail (${worst.key}, ${worst.late} ms late) in its history: ${shown.join(', ')}`);
+}
+
 interface BareDeadline {
   input: DeadlineInput;
   attributes: SearchAttributePair[];
@@ -190,8 +252,10 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec): BareDeadline[] {
     campaignWorkflowId: 'bench-bare-sink-0',
   };
   const out: BareDeadline[] = [];
+  const openedAt = new Date(clock.originPlanMs).toISOString();
   for (const obligation of plan.obligations) {
     const cycle = cyclesOf(plan, obligation, phaseWindows(plan, {}), {})[0]!;
+    const noticeStep = stepsForDue(plan, obligation, cycle.opensAt, cycle.dueAt).find((s) => s.kind === 'notice')!.step;
     for (const unitId of responsibleUnits(org, obligation)) {
       const deadlineId = deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId);
       out.push({
@@ -221,6 +285,9 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec): BareDeadline[] {
           dueOnHoliday: cycle.dueOnHoliday,
           // As many deadlines per sink as per batch: a workflow takes at most 10,000 signals.
           batchWorkflowId: `bench-bare-sink-${Math.floor(out.length / DEFAULT_ENGINE_OPTIONS.batchSize)}`,
+          // As the campaign's starter leaves them: opened, notice out. The campaign's fan-out
+          // does that work itself (a ledger write, the notices); the yardstick does not.
+          opening: { at: openedAt, notice: { step: noticeStep, status: 'sent' } },
         },
       });
     }
@@ -244,6 +311,8 @@ async function fanout(): Promise<void> {
     baseUrl: 'http://localhost:8080',
     ledger,
   });
+  const workers: Worker[] = [];
+  const runs: Promise<void>[] = [];
   try {
     const plan = parsePlan(FANOUT_PLAN, 'fanout.yaml');
     const org = university(FANOUT_BRANCHES);
@@ -260,7 +329,8 @@ async function fanout(): Promise<void> {
       deps: { ledger, mailer, client },
       workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
     });
-    const running = worker.run();
+    workers.push(worker);
+    runs.push(worker.run());
 
     // 1. The yardstick: a bare loop of client.workflow.start (64 in flight) starting the same
     //    deadline workflows with the same inputs, for a campaign of its own, on the same worker:
@@ -271,7 +341,8 @@ async function fanout(): Promise<void> {
       taskQueue: 'bench-bare',
       workflowsPath: require.resolve('./bare-workflow'),
     });
-    const sinkRun = sinkWorker.run();
+    workers.push(sinkWorker);
+    runs.push(sinkWorker.run());
     for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < total; i++)
       await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bench-bare-sink-${i}` });
     // Their clock reads a day earlier than the campaign's, after the probe opens: its notices go
@@ -297,11 +368,11 @@ async function fanout(): Promise<void> {
       }),
     );
     const bareSeconds = (Date.now() - t0) / 1000;
-    // Let the bare deadlines send their notices before the campaign starts, so that the two
-    // measurements do not share the machine.
+    // Let the bare deadlines run their first workflow task before the campaign starts, so that
+    // the two measurements do not share the machine.
+    while ((await backlog(client, 'bench-campaign')) > 0) await new Promise((r) => setTimeout(r, 500));
     const sent = (prefix: string): number =>
       [...sink.accepted.keys()].filter((k) => k.startsWith(prefix) && k.endsWith('/notice')).length;
-    while (sent('bench-bare/') < total) await new Promise((r) => setTimeout(r, 500));
     const bareRate = total / bareSeconds;
     console.log(
       `  bare loop of client.workflow.start: ${total} deadlines in ${bareSeconds.toFixed(1)} s = ${Math.round(bareRate)}/s`,
@@ -315,10 +386,14 @@ async function fanout(): Promise<void> {
     await new CampaignClient(client).start({ plan, org, taskQueue: 'bench-campaign', clock });
     const query = `WorkflowType = 'deadlineWorkflow' AND CampaignId = '${plan.id}'`;
     let started = 0;
+    const ramp: string[] = [];
     while (started < total) {
       await new Promise((r) => setTimeout(r, 250));
       started = (await client.workflow.count(query)).count;
+      const second = Math.floor((Date.now() - t1) / 10_000) * 10;
+      if (ramp.length <= second / 10) ramp.push(`${second} s: ${started}`);
     }
+    console.log(`  started, by the ten seconds: ${ramp.join('; ')}`);
     const fanSeconds = (Date.now() - t1) / 1000;
     const fanRate = total / fanSeconds;
     console.log(
@@ -355,15 +430,15 @@ async function fanout(): Promise<void> {
     };
     while (late().length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
     const lateness = late().sort((a, b) => a - b);
+    await explainWorst(client, sink.accepted, plan.id, steps, clock);
     console.log(
       `  timer lateness while ${2 * total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
         `${steps.length} instants a minute apart): median ${pct(lateness, 50)} ms, p99 ${pct(lateness, 99)} ms, ` +
         `max ${lateness[lateness.length - 1]} ms`,
     );
-    worker.shutdown();
-    sinkWorker.shutdown();
-    await Promise.all([running, sinkRun]);
   } finally {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(runs);
     await mailer.close();
     await ledger.close();
     await native.close();

@@ -10,14 +10,24 @@ import { DateTime } from 'luxon';
 export const FIRST_KNOWN_YEAR = 2004;
 export const LAST_KNOWN_YEAR = 2026;
 
+// Every deadline asks about the same few hundred dates, and chinese-days parses its tables on
+// each call: remembered, the answers cost nothing. The cache holds at most a few decades of days.
+const known = new Map<string, boolean>();
+const MAX_REMEMBERED = 20_000;
+
 /** `isoDate` is a civil date YYYY-MM-DD. Outside the known years, Monday to Friday. */
 export function isWorkingDay(isoDate: string): boolean {
-  const year = Number(isoDate.slice(0, 4));
-  if (year < FIRST_KNOWN_YEAR || year > LAST_KNOWN_YEAR) {
-    const weekday = DateTime.fromISO(isoDate, { zone: 'UTC' }).weekday;
-    return weekday <= 5;
+  let answer = known.get(isoDate);
+  if (answer === undefined) {
+    const year = Number(isoDate.slice(0, 4));
+    answer =
+      year < FIRST_KNOWN_YEAR || year > LAST_KNOWN_YEAR
+        ? DateTime.fromISO(isoDate, { zone: 'UTC' }).weekday <= 5
+        : isWorkday(isoDate);
+    if (known.size >= MAX_REMEMBERED) known.clear();
+    known.set(isoDate, answer);
   }
-  return isWorkday(isoDate);
+  return answer;
 }
 
 export function isHoliday(isoDate: string): boolean {

@@ -15,7 +15,9 @@ echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check .;
 echo "== jest"
 results="$(mktemp)"
 status=0
-npx jest --runInBand --json --outputFile="$results" "$@" >/dev/null || status=$?
+# --forceExit: a test that times out leaves its worker polling, and jest would wait for it forever
+# (the failure is reported all the same).
+npx jest --runInBand --forceExit --json --outputFile="$results" "$@" >/dev/null || status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));

@@ -20,12 +20,11 @@ import type { CycleSchedule } from '../domain/calendar-types';
 import type { Obligation } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 import { countStates, type DeadlineState } from '../domain/deadline-state';
-import { orgSlice } from '../domain/org-slice';
 import type { Activities } from '../activities';
 import { ACTIVITY_RETRY, deadlineWorkflowId, reviewWorkflowId, type CampaignContext } from './context';
 import { deadlineWorkflow, type DeadlineInput, type DeadlineResult } from './deadline';
 import { batchCountsQuery, batchReportSignal, deadlineChangedSignal, type BatchReport } from './messages';
-import { deadlineSearchAttributesOf } from './deadline-start';
+import { deadlineSearchAttributesOf, reportDeadlineInput } from './deadline-start';
 import { planTime } from '../domain/clock';
 
 const { startDeadlines } = proxyActivities<Activities>({
@@ -82,19 +81,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
     }
   })();
 
-  const deadlineInput = (unitId: string): DeadlineInput => ({
-    ctx,
-    deadlineId: deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId),
-    role: 'report',
-    obligation,
-    cycle: { key: cycle.cycleKey, label: cycle.cycleLabel, labelEn: cycle.cycleLabelEn, phaseKey: cycle.phaseKey },
-    unitId,
-    org: orgSlice(input.org, [unitId]),
-    opensAt: cycle.opensAt,
-    dueAt: cycle.dueAt,
-    dueOnHoliday: cycle.dueOnHoliday,
-    batchWorkflowId: input.batchId,
-  });
+  const deadlineInput = (unitId: string): DeadlineInput => reportDeadlineInput(input, unitId);
   const outcomes: BatchResult['outcomes'] = {};
 
   if (patched('deadlines-started-by-activity')) {
@@ -102,19 +89,20 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
     // batch learns how each ended from its last state report (a report's deadline, then its
     // review's). Children cost the server a write to the batch's growing state for every start
     // and kept the batch busy answering them: ten times slower on the dev server.
-    const inputs = input.unitIds.map(deadlineInput);
     if (patched('opening-by-starter')) {
-      // Since v0.6 the activity also records the openings and sends the notices that are due,
-      // and the deadlines it starts green say nothing until their colour changes.
-      await startDeadlines(inputs, { at: new Date(planTime(ctx.clock, Date.now())).toISOString() });
-      for (const d of inputs) {
-        if (states[d.deadlineId] === undefined) {
-          states[d.deadlineId] = 'green';
+      // Since v0.6 the activity builds the inputs from the batch's (a tenth of the payload),
+      // records the openings and sends the notices that are due, and the deadlines it starts
+      // green say nothing until their colour changes.
+      await startDeadlines({ batch: input, openedAt: new Date(planTime(ctx.clock, Date.now())).toISOString() });
+      for (const unitId of input.unitIds) {
+        const id = deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId);
+        if (states[id] === undefined) {
+          states[id] = 'green';
           dirty = true;
         }
       }
     } else {
-      await startDeadlines(inputs);
+      await startDeadlines(input.unitIds.map(deadlineInput));
     }
     const ids = input.unitIds.flatMap((unitId) => [
       deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId),

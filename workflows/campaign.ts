@@ -118,14 +118,25 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   const now = (): number => planTime(input.clock, Date.now());
   let version = 0;
 
-  const windows = (): PhaseWindow[] => phaseWindows(plan, { started: state.phaseStarted, ended: state.phaseEnded });
+  // The phase windows and the cycles in them change only when the committee moves a phase, yet
+  // the loop, its wake conditions and every query ask for them: computed afresh each time, the
+  // calendar work (office hours, holidays) made replaying a three-year campaign take a minute.
+  // Both are pure functions of the committee's triggers, so the cache changes no command.
+  let memo: { key: string; windows: PhaseWindow[]; cycles?: CycleSchedule[] } | undefined;
+  const triggersKey = (): string => JSON.stringify([state.phaseStarted, state.phaseEnded]);
+  const windows = (): PhaseWindow[] => {
+    const key = triggersKey();
+    if (memo?.key !== key)
+      memo = { key, windows: phaseWindows(plan, { started: state.phaseStarted, ended: state.phaseEnded }) };
+    return memo.windows;
+  };
   const isOpen = (w: PhaseWindow, t: number): boolean =>
     Date.parse(w.startAt) <= t && (w.endAt === undefined || t < Date.parse(w.endAt));
   const currentPhase = (): string | undefined => windows().find((w) => isOpen(w, now()))?.key;
   const cycleKey = (c: CycleSchedule): string => `${c.obligationKey}/${c.cycleKey}`;
   const allCycles = (): CycleSchedule[] => {
     const ws = windows();
-    return plan.obligations.flatMap((o) => cyclesOf(plan, o, ws, {}));
+    return (memo!.cycles ??= plan.obligations.flatMap((o) => cyclesOf(plan, o, ws, {})));
   };
   const pendingCycles = (): CycleSchedule[] => allCycles().filter((c) => !state.launched.includes(cycleKey(c)));
 

@@ -10,8 +10,10 @@ import type { LedgerEvent } from '../ledger/types';
 import type { SendResult } from '../mail/types';
 import { stepsForDue } from '../domain/calendar';
 import type { ScheduledStep } from '../domain/calendar-types';
+import { orgSlice } from '../domain/org-slice';
+import type { BatchInput } from './batch';
 import type { DeadlineInput } from './deadline';
-import { planForSteps } from './context';
+import { deadlineWorkflowId, planForSteps } from './context';
 import { buildMessage, type BuiltMessage, type MessageSubject } from './mail-message';
 import { deadlineSearchAttributes } from './search-attributes';
 
@@ -25,6 +27,31 @@ export interface OpeningDone {
   at: string;
   /** The notice step, sent with this outcome; absent when the deadline sends it itself. */
   notice?: { step: string; status: SendResult['status'] };
+}
+
+/** A batch asks its starter to start its report deadlines, and (since v0.6) to open them. */
+export interface StartDeadlinesRequest {
+  batch: BatchInput;
+  /** The plan instant the batch opens its deadlines at. */
+  openedAt: string;
+}
+
+/** The input of one unit's report deadline in a batch. */
+export function reportDeadlineInput(batch: BatchInput, unitId: string): DeadlineInput {
+  const { ctx, obligation, cycle } = batch;
+  return {
+    ctx,
+    deadlineId: deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId),
+    role: 'report',
+    obligation,
+    cycle: { key: cycle.cycleKey, label: cycle.cycleLabel, labelEn: cycle.cycleLabelEn, phaseKey: cycle.phaseKey },
+    unitId,
+    org: orgSlice(batch.org, [unitId]),
+    opensAt: cycle.opensAt,
+    dueAt: cycle.dueAt,
+    dueOnHoliday: cycle.dueOnHoliday,
+    batchWorkflowId: batch.batchId,
+  };
 }
 
 export function deadlineSearchAttributesOf(d: DeadlineInput): SearchAttributePair[] {

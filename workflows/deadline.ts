@@ -324,6 +324,8 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
       args: [
         {
           ...input,
+          // The starter opened the report, not its review: the review opens itself.
+          opening: undefined,
           deadlineId: id,
           role: 'review',
           obligation: reviewObligation,

@@ -17,6 +17,11 @@
  *
  * v0.5 starts a batch's deadlines through an activity instead of as its children
  * (`patched('deadlines-started-by-activity')` in workflows/batch.ts).
+ *
+ * v0.6 hands that activity the batch instead of every deadline's input, and the activity opens
+ * the deadlines (`patched('opening-by-starter')` in workflows/batch.ts); the campaign announces
+ * a phase and opens its cycles together (`patched('announce-alongside-launch')` in
+ * workflows/campaign.ts). Without either guard the v0.5 batch or campaign fails here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,9 +45,9 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of five releases, of every workflow type', () => {
+  it('the corpus holds histories of six releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
-    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5'])
+    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6'])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
 

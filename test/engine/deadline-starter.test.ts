@@ -1,0 +1,156 @@
+/**
+ * The `startDeadlines` activity, on the time-skipping server with a real SQLite ledger and a
+ * real outbox: since v0.6 it opens the deadlines it starts (one ledger write, the notices that
+ * are due) and tells each deadline what it did; a retry sends and starts nothing twice; a
+ * notice not yet due is left to the deadline; and a batch from before v0.6, which hands in the
+ * inputs themselves, still gets deadlines that open themselves.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import { cyclesOf, phaseWindows, stepsForDue } from '../../domain/calendar';
+import { orgSlice, responsibleUnits } from '../../domain/org-slice';
+import type { Plan } from '../../domain/plan-schema';
+import type { Org } from '../../domain/org-schema';
+import { createTimeSkippingEnv } from '../../worker/servers';
+import { createActivities } from '../../activities';
+import { openLedger } from '../../ledger';
+import type { LedgerStore } from '../../ledger/types';
+import { createMailer } from '../../mail';
+import type { Mailer } from '../../mail/types';
+import type { BatchInput } from '../../workflows/batch';
+import type { DeadlineInput } from '../../workflows/deadline';
+import { openedEvent, reportDeadlineInput, type StartDeadlinesRequest } from '../../workflows/deadline-start';
+import { DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../../workflows/context';
+
+describe('the deadline starter', () => {
+  let env: TestWorkflowEnvironment;
+  let dir: string;
+  let ledger: LedgerStore;
+  let mailer: Mailer;
+  let plan: Plan;
+  let org: Org;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'starter-'));
+    ledger = await openLedger(`sqlite:${path.join(dir, 'ledger.sqlite')}`);
+    mailer = await createMailer({
+      url: `outbox:${path.join(dir, 'outbox')}`,
+      from: 'office@example.org',
+      baseUrl: 'http://localhost:8080',
+      ledger,
+    });
+    plan = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
+    org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
+  });
+  afterAll(async () => {
+    await mailer?.close();
+    await ledger?.close();
+    await env?.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One batch of the mini plan's branch plan, for a campaign of its own. */
+  function batchOf(campaignId: string): BatchInput {
+    const obligation = plan.obligations.find((o) => o.key === 'branch-plan')!;
+    const cycle = cyclesOf(plan, obligation, phaseWindows(plan, {}), {})[0]!;
+    const unitIds = responsibleUnits(org, obligation);
+    const ctx: CampaignContext = {
+      campaignId,
+      title: plan.title,
+      timeZone: plan.timeZone,
+      locale: plan.locale,
+      officeHours: plan.officeHours,
+      clock: { originPlanMs: Date.parse(cycle.opensAt), originServerMs: Date.now(), scale: 1 },
+      options: { ...DEFAULT_ENGINE_OPTIONS, searchAttributes: false },
+      campaignWorkflowId: `campaign/${campaignId}`,
+    };
+    return { ctx, batchId: `${campaignId}/batch#0`, obligation, cycle, unitIds, org: orgSlice(org, unitIds) };
+  }
+
+  const noticeAt = (b: BatchInput): string =>
+    stepsForDue(plan, b.obligation, b.cycle.opensAt, b.cycle.dueAt).find((s) => s.kind === 'notice')!.at;
+
+  const startDeadlines = (request: DeadlineInput[] | StartDeadlinesRequest) => {
+    const activities = createActivities({ ledger, mailer, client: env.client });
+    return new MockActivityEnvironment({ taskQueue: 'starter-test' }).run(
+      (r: typeof request) => activities.startDeadlines(r),
+      request,
+    );
+  };
+
+  /** The input each deadline was started with, from its first history event. */
+  async function startedInputs(b: BatchInput): Promise<DeadlineInput[]> {
+    return Promise.all(
+      b.unitIds.map(async (unitId) => {
+        const history = await env.client.workflow.getHandle(reportDeadlineInput(b, unitId).deadlineId).fetchHistory();
+        const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+        return defaultPayloadConverter.fromPayload<DeadlineInput>(payload);
+      }),
+    );
+  }
+
+  /** The outbox's messages for one campaign: their Message-IDs name it (mail/index.ts). */
+  const outboxFiles = (campaignId: string): string[] =>
+    readdirSync(path.join(dir, 'outbox')).filter((f) =>
+      readFileSync(path.join(dir, 'outbox', f), 'utf8').includes(`@${campaignId}.campaign.invalid>`),
+    );
+
+  it('records every opening, sends the due notices, and tells each deadline; a retry repeats nothing', async () => {
+    const b = batchOf('starter-a');
+    expect(b.unitIds.length).toBeGreaterThan(3);
+    const openedAt = noticeAt(b);
+    expect(await startDeadlines({ batch: b, openedAt })).toEqual({ started: b.unitIds.length, alreadyStarted: 0 });
+
+    // A branch with no address of its own is left to its deadline, which tells the parent and
+    // records the escalation (deadline.ts); the mini organisation has one.
+    const reachable = (unitId: string): boolean => {
+      const u = org.units[unitId]!;
+      return Boolean(u.liaison?.email ?? u.secretary?.email ?? u.email);
+    };
+    const mailed = b.unitIds.filter(reachable);
+    expect(mailed.length).toBeLessThan(b.unitIds.length);
+    const inputs = await startedInputs(b);
+    for (const [i, input] of inputs.entries()) {
+      const unitId = b.unitIds[i]!;
+      expect(input).toEqual({
+        ...reportDeadlineInput(b, unitId),
+        opening: reachable(unitId) ? { at: openedAt, notice: { step: 'notice', status: 'sent' } } : { at: openedAt },
+      });
+    }
+    const opened = await ledger.events({ campaignId: 'starter-a', kinds: ['deadline-opened'] });
+    expect(opened.map((e) => e.id).sort()).toEqual(
+      b.unitIds.map((u) => openedEvent(reportDeadlineInput(b, u)).id).sort(),
+    );
+    expect(opened[0]).toMatchObject({ at: b.cycle.opensAt, dueAt: b.cycle.dueAt, obligationKey: 'branch-plan' });
+    const sent = await ledger.events({ campaignId: 'starter-a', kinds: ['message-sent'] });
+    expect(sent.map((e) => e.unitId).sort()).toEqual([...mailed].sort());
+    expect(sent.every((e) => e.step === 'notice' && e.at === openedAt)).toBe(true);
+    expect(outboxFiles('starter-a')).toHaveLength(mailed.length);
+
+    // An activity retried after a crash: everything is there already.
+    expect(await startDeadlines({ batch: b, openedAt })).toEqual({ started: 0, alreadyStarted: b.unitIds.length });
+    expect(await ledger.events({ campaignId: 'starter-a', kinds: ['message-sent'] })).toHaveLength(mailed.length);
+    expect(outboxFiles('starter-a')).toHaveLength(mailed.length);
+  });
+
+  it('leaves a notice that is not yet due to the deadline', async () => {
+    const b = batchOf('starter-b');
+    const openedAt = new Date(Date.parse(noticeAt(b)) - 60_000).toISOString();
+    expect(await startDeadlines({ batch: b, openedAt })).toEqual({ started: b.unitIds.length, alreadyStarted: 0 });
+    for (const input of await startedInputs(b)) expect(input.opening).toEqual({ at: openedAt });
+    expect(await ledger.events({ campaignId: 'starter-b', kinds: ['deadline-opened'] })).toHaveLength(b.unitIds.length);
+    expect(await ledger.events({ campaignId: 'starter-b', kinds: ['message-sent'] })).toEqual([]);
+  });
+
+  it('starts the inputs a batch from before v0.6 hands in, unopened', async () => {
+    const b = batchOf('starter-c');
+    const given = b.unitIds.map((u) => reportDeadlineInput(b, u));
+    expect(await startDeadlines(given)).toEqual({ started: b.unitIds.length, alreadyStarted: 0 });
+    expect(await startedInputs(b)).toEqual(given);
+    expect(await ledger.events({ campaignId: 'starter-c' })).toEqual([]);
+  });
+});
