@@ -17,6 +17,7 @@ import { deadlineRows, laggingUnits } from '../../ledger/audit';
 import type { Plan } from '../../domain/plan-schema';
 import type { Org } from '../../domain/org-schema';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
+import { outboxFiles } from '../../mail/outbox';
 
 const behaviour = BehaviourSchema.parse({
   rules: [
@@ -164,5 +165,10 @@ describe('rehearsing the four-phase seed plan for the sample organisation', () =
     }).length;
     expect(orders).toBeGreaterThanOrEqual(3);
     expect(run.mailByKind.rectification).toBe(orders);
+  });
+
+  it('delivers every message the ledger records as sent: one outbox file each', async () => {
+    const recorded = Object.values(run.mailByKind).reduce((a, b) => a + b, 0);
+    expect(await outboxFiles(run.outboxDir)).toHaveLength(recorded);
   });
 });
