@@ -1,47 +1,28 @@
 /**
- * The working-day calendar of China, make-up working days (调休) included, from the
- * `chinese-days` package (pure JS with its data bundled, so it runs inside workflows). It
- * knows 2004–2026: 2010-09-19, a Sunday, was a working day; 2012-04-02 was a holiday.
+ * The working-day calendar of China, make-up working days (调休) included, for 2004–2026: a
+ * table generated from the `chinese-days` package (domain/workday-table.ts; the script that
+ * writes it says why workflows do not load the package itself). 2010-09-19, a Sunday, was a
+ * working day; 2012-04-02 was a holiday. Holiday names for notices: holiday-names.ts.
  */
-// The UMD build: Temporal's workflow bundler (webpack) cannot parse the package's ES build.
-import { isWorkday, getDayDetail } from 'chinese-days/dist/index.min.js';
 import { DateTime } from 'luxon';
+import { DAYS_OFF_ON_WEEKDAYS, FIRST_KNOWN_YEAR, LAST_KNOWN_YEAR, WORKDAYS_ON_WEEKENDS } from './workday-table';
 
-export const FIRST_KNOWN_YEAR = 2004;
-export const LAST_KNOWN_YEAR = 2026;
+export { FIRST_KNOWN_YEAR, LAST_KNOWN_YEAR };
 
-// Every deadline asks about the same few hundred dates, and chinese-days parses its tables on
-// each call: remembered, the answers cost nothing. The cache holds at most a few decades of days.
-const known = new Map<string, boolean>();
-const MAX_REMEMBERED = 20_000;
+const offWeekdays = new Set(DAYS_OFF_ON_WEEKDAYS.split(' '));
+const weekendWorkdays = new Set(WORKDAYS_ON_WEEKENDS.split(' '));
 
 /** `isoDate` is a civil date YYYY-MM-DD. Outside the known years, Monday to Friday. */
 export function isWorkingDay(isoDate: string): boolean {
-  let answer = known.get(isoDate);
-  if (answer === undefined) {
-    const year = Number(isoDate.slice(0, 4));
-    answer =
-      year < FIRST_KNOWN_YEAR || year > LAST_KNOWN_YEAR
-        ? DateTime.fromISO(isoDate, { zone: 'UTC' }).weekday <= 5
-        : isWorkday(isoDate);
-    if (known.size >= MAX_REMEMBERED) known.clear();
-    known.set(isoDate, answer);
-  }
-  return answer;
+  const weekday = new Date(`${isoDate}T00:00:00Z`).getUTCDay();
+  const weekend = weekday === 0 || weekday === 6;
+  const year = Number(isoDate.slice(0, 4));
+  if (year < FIRST_KNOWN_YEAR || year > LAST_KNOWN_YEAR) return !weekend;
+  return weekend ? weekendWorkdays.has(isoDate) : !offWeekdays.has(isoDate);
 }
 
 export function isHoliday(isoDate: string): boolean {
   return !isWorkingDay(isoDate);
-}
-
-/** The holiday's name (e.g. 清明) when the day is a public holiday, for notices. */
-export function holidayName(isoDate: string): string | undefined {
-  const year = Number(isoDate.slice(0, 4));
-  if (year < FIRST_KNOWN_YEAR || year > LAST_KNOWN_YEAR) return undefined;
-  const d = getDayDetail(isoDate);
-  if (d.work) return undefined;
-  const zh = d.name.split(',')[1];
-  return zh && zh !== d.name ? zh : undefined;
 }
 
 const plusDays = (isoDate: string, n: number): string =>

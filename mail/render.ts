@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDate, formatDuration, formatInstant } from '../domain/format';
-import { holidayName, isWorkingDay } from '../domain/workdays';
+import { isWorkingDay } from '../domain/workdays';
+import { holidayName } from '../domain/holiday-names';
 import type { DeadlineMessage, Recipient } from './types';
 import { DateTime } from 'luxon';
 

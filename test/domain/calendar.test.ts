@@ -2,7 +2,9 @@ import { DateTime } from 'luxon';
 import { readFileSync } from 'node:fs';
 import { PlanSchema, type Plan } from '../../domain/plan-schema';
 import { computeCalendar, cyclesOf, phaseWindows, stepsForDue, reviewDueAt } from '../../domain/calendar';
-import { addWorkingDays, isWorkingDay } from '../../domain/workdays';
+import { addWorkingDays, isWorkingDay, FIRST_KNOWN_YEAR, LAST_KNOWN_YEAR } from '../../domain/workdays';
+import { holidayName } from '../../domain/holiday-names';
+import { isWorkday } from 'chinese-days/dist/index.min.js';
 import { applyOffset, parseOffset } from '../../domain/offsets';
 import { formatDuration, formatInstant } from '../../domain/format';
 import { parsePlan } from '../../domain/plan-loader';
@@ -30,6 +32,30 @@ describe('the working-day calendar of China', () => {
     expect(isWorkingDay('2012-04-02')).toBe(false); // a Monday, 清明
     expect(isWorkingDay('2010-07-31')).toBe(false); // a plain Saturday
     expect(isWorkingDay('2010-07-30')).toBe(true);
+  });
+
+  it('agrees with chinese-days on every day of the years it knows (the table is up to date)', () => {
+    const disagree: string[] = [];
+    let days = 0;
+    for (let d = DateTime.utc(FIRST_KNOWN_YEAR, 1, 1); d.year <= LAST_KNOWN_YEAR; d = d.plus({ days: 1 })) {
+      const iso = d.toISODate()!;
+      if (isWorkingDay(iso) !== isWorkday(iso)) disagree.push(iso);
+      days++;
+    }
+    expect(days).toBeGreaterThan(8000);
+    expect(disagree).toEqual([]);
+    // Beyond them: Monday to Friday.
+    expect([isWorkingDay('2027-01-01'), isWorkingDay('2027-01-02'), isWorkingDay('2003-12-31')]).toEqual([
+      true,
+      false,
+      true,
+    ]);
+  });
+
+  it('names the public holidays, for notices', () => {
+    expect(holidayName('2012-04-02')).toBe('清明');
+    expect(holidayName('2012-04-07')).toBeUndefined(); // a plain Saturday
+    expect(holidayName('2010-09-19')).toBeUndefined(); // a working Sunday
   });
 
   it('counts make-up working days as working days in -Nwd offsets', () => {
