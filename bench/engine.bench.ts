@@ -1,7 +1,7 @@
 /**
  * The engine's figures.
  *   npx tsx bench/engine.bench.ts [--part rehearsal|fanout|all] [--branches 100,1000,5000]
- *                                 [--fanout-branches 2500] [--probe-lead 3]
+ *                                 [--fanout-branches 2500] [--probe-lead 3] [--workflow-threads N]
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
@@ -62,6 +62,8 @@ const SIZES = arg('branches', '100,1000,5000').split(',').map(Number);
 const FANOUT_BRANCHES = Number(arg('fanout-branches', '2500'));
 /** Minutes from the campaign's start to the probe's first timer. */
 const PROBE_LEAD = Number(arg('probe-lead', '3'));
+/** The service worker's workflow threads in the fan-out (default: the SDK's, one). */
+const WORKFLOW_THREADS = Number(arg('workflow-threads', '0')) || undefined;
 const MiB = 1024 * 1024;
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
@@ -328,6 +330,7 @@ async function fanout(): Promise<void> {
       taskQueue: 'bench-campaign',
       deps: { ledger, mailer, client },
       workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+      options: WORKFLOW_THREADS ? { workflowThreadPoolSize: WORKFLOW_THREADS } : {},
     });
     workers.push(worker);
     runs.push(worker.run());
@@ -451,7 +454,10 @@ async function fanout(): Promise<void> {
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  console.log(`engine benchmark: node ${process.version}, ${os.cpus().length} cores`);
+  console.log(
+    `engine benchmark: node ${process.version}, ${os.cpus().length} cores` +
+      (WORKFLOW_THREADS ? `, ${WORKFLOW_THREADS} workflow threads` : ''),
+  );
   if (PART === 'rehearsal' || PART === 'all') await rehearsals();
   if (PART === 'fanout' || PART === 'all') await fanout();
 }
