@@ -27,6 +27,9 @@ import {
 } from '../../workflows/context';
 
 const MAX_EVENTS = 10_240;
+// Three years of plan time for the sample university take 3–5 minutes on two shared cores,
+// close to the 300 s of jest.config.js on a slow day; a hang still fails (and --forceExit ends it).
+const SEED_000_TIMEOUT_MS = 600_000;
 const MAX_BYTES = 4 * 1024 * 1024;
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -114,24 +117,28 @@ describe('history sizes of the largest samples', () => {
     await env?.teardown();
   });
 
-  it('the longest seed plan for the sample university: every run under 10,240 events and 4 MB', async () => {
-    const plan = await loadPlanFile(`${PLANS_DIR}/000-hnust.yaml`);
-    const org = await loadOrgFile(SAMPLE_ORG);
-    const run = await runSimulation({ plan, org, behaviour: BehaviourSchema.parse({}), env, workflowBundle: bundle });
-    const sizes = await historySizes(
-      env,
-      plan,
-      org,
-      run.sim.cycles.map((c) => ({ ob: c.obligationKey, cycle: c.cycleKey })),
-    );
-    const byType = largest(sizes);
-    console.log(`seed 000 × sample university: ${JSON.stringify(byType)}`);
-    // Every deadline's history was read, and every run of the campaign (since v0.6 its 50
-    // cycles fit in one run under `maxRunEvents`; continue-as-new.test.ts forces and proves it).
-    expect(byType.deadlineWorkflow!.runs).toBeGreaterThanOrEqual(run.sim.expected.length);
-    expect(byType.campaignWorkflow!.runs).toBe(run.campaignRuns);
-    expect(sizes.filter((s) => s.events >= MAX_EVENTS || s.bytes >= MAX_BYTES)).toEqual([]);
-  });
+  it(
+    'the longest seed plan for the sample university: every run under 10,240 events and 4 MB',
+    async () => {
+      const plan = await loadPlanFile(`${PLANS_DIR}/000-hnust.yaml`);
+      const org = await loadOrgFile(SAMPLE_ORG);
+      const run = await runSimulation({ plan, org, behaviour: BehaviourSchema.parse({}), env, workflowBundle: bundle });
+      const sizes = await historySizes(
+        env,
+        plan,
+        org,
+        run.sim.cycles.map((c) => ({ ob: c.obligationKey, cycle: c.cycleKey })),
+      );
+      const byType = largest(sizes);
+      console.log(`seed 000 × sample university: ${JSON.stringify(byType)}`);
+      // Every deadline's history was read, and every run of the campaign (since v0.6 its 50
+      // cycles fit in one run under `maxRunEvents`; continue-as-new.test.ts forces and proves it).
+      expect(byType.deadlineWorkflow!.runs).toBeGreaterThanOrEqual(run.sim.expected.length);
+      expect(byType.campaignWorkflow!.runs).toBe(run.campaignRuns);
+      expect(sizes.filter((s) => s.events >= MAX_EVENTS || s.bytes >= MAX_BYTES)).toEqual([]);
+    },
+    SEED_000_TIMEOUT_MS,
+  );
 
   it('a full batch of 250 deadlines: every run under 10,240 events and 4 MB', async () => {
     const mini = await loadPlanFile(`${__dirname}/../fixtures/mini-plan.yaml`);
