@@ -22,7 +22,7 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import YAML from 'yaml';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
 import { generateOrg } from '../plans/generate-org';
 import { loadPlanFile, parseOrgText, PLANS_DIR } from '../plans/load';
@@ -45,7 +45,7 @@ import {
   UnitIdKey,
 } from '../workflows/search-attributes';
 import { createTimeSkippingEnv } from '../worker/servers';
-import { createWorker, WORKFLOWS_PATH } from '../worker/worker';
+import { createWorker, bundleWorkflows } from '../worker/worker';
 import { runSimulation } from '../client/simulate';
 import { CampaignClient } from '../client/campaigns';
 import { openLedger } from '../ledger';
@@ -78,7 +78,7 @@ function pct(sorted: number[], p: number): number {
 
 async function rehearsals(): Promise<void> {
   const plan = await loadPlanFile(`${PLANS_DIR}/003-changchun.yaml`);
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  const bundle = await bundleWorkflows(quiet);
   for (const n of SIZES) {
     const org = university(n);
     const env = await createTimeSkippingEnv();
@@ -329,7 +329,7 @@ async function fanout(): Promise<void> {
       connection: native,
       taskQueue: 'bench-campaign',
       deps: { ledger, mailer, client },
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+      workflowBundle: await bundleWorkflows(quiet),
       options: WORKFLOW_THREADS ? { workflowThreadPoolSize: WORKFLOW_THREADS } : {},
     });
     workers.push(worker);

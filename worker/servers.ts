@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import type { ConnectionPlugin } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 
@@ -23,10 +24,34 @@ function need(file: string): string {
   return file;
 }
 
+/**
+ * The test server (grpc-java) tolerates a client's keepalive ping at most every five minutes
+ * while a call is open and answers more frequent ones with GOAWAY. The client pings every 30 s,
+ * so a call that stays quiet for 90 s, such as a rehearsal's `env.sleep` while the workers are
+ * busy, loses its connection, and the client retries it. A retried `unlockTimeSkippingWithSleep`
+ * unlocks time skipping twice and relocks once; the server's lock count later goes below zero
+ * and time stops for good (the 1,000-branch rehearsal stalled this way). On a local socket a
+ * keepalive finds nothing anyway, so the client pings no more often than the server allows.
+ */
+export const TEST_SERVER_KEEPALIVE_MS = 6 * 60 * 1000;
+
+const testServerKeepalive: ConnectionPlugin = {
+  name: 'test-server-keepalive',
+  configureConnection: (options) => ({
+    ...options,
+    channelArgs: {
+      ...options.channelArgs,
+      'grpc.keepalive_time_ms': TEST_SERVER_KEEPALIVE_MS,
+      'grpc.keepalive_permit_without_calls': 0,
+    },
+  }),
+};
+
 /** The time-skipping test server (Java), on a free port. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: need(TEST_SERVER) } },
+    plugins: [testServerKeepalive],
   });
 }
 

@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { BehaviourSchema } from '../../domain/behaviour';
 import { createTimeSkippingEnv } from '../../worker/servers';
-import { WORKFLOWS_PATH } from '../../worker/worker';
+import { bundleWorkflows } from '../../worker/worker';
 import { runSimulation } from '../../client/simulate';
 import { openLedger } from '../../ledger';
 
@@ -30,7 +30,7 @@ describe('continue-as-new', () => {
   let bundle: WorkflowBundleWithSourceMap;
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+    bundle = await bundleWorkflows();
   });
   afterAll(async () => {
     await env?.teardown();

@@ -8,7 +8,7 @@
  */
 import YAML from 'yaml';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { loadOrgFile, loadPlanFile, parseOrgText, PLANS_DIR, SAMPLE_ORG } from '../../plans/load';
 import { generateOrg } from '../../plans/generate-org';
@@ -17,7 +17,7 @@ import { responsibleUnits } from '../../domain/org-slice';
 import type { Plan } from '../../domain/plan-schema';
 import type { Org } from '../../domain/org-schema';
 import { createTimeSkippingEnv } from '../../worker/servers';
-import { WORKFLOWS_PATH } from '../../worker/worker';
+import { bundleWorkflows } from '../../worker/worker';
 import { runSimulation } from '../../client/simulate';
 import {
   batchWorkflowId,
@@ -111,7 +111,7 @@ describe('history sizes of the largest samples', () => {
   let bundle: WorkflowBundleWithSourceMap;
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+    bundle = await bundleWorkflows();
   });
   afterAll(async () => {
     await env?.teardown();

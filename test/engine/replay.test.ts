@@ -27,7 +27,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { WORKFLOWS_PATH } from '../../worker/worker';
+import { WORKFLOWS_PATH, WORKFLOW_BUNDLER_OPTIONS } from '../../worker/worker';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -56,7 +56,7 @@ describe('replaying recorded histories', () => {
     const results: { workflowId: string; error?: unknown }[] = [];
     // Saved histories lack their workflow id; child ids derive from it, so replay with the original.
     for await (const r of Worker.runReplayHistories(
-      { workflowsPath: WORKFLOWS_PATH },
+      { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS },
       histories.map(({ workflowId, history }) => ({ workflowId, history })),
     )) {
       results.push({ workflowId: r.workflowId, error: r.error });

@@ -8,10 +8,10 @@ import os from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { createTimeSkippingEnv } from '../../worker/servers';
-import { createWorker, WORKFLOWS_PATH } from '../../worker/worker';
+import { createWorker, bundleWorkflows } from '../../worker/worker';
 import { CampaignClient } from '../../client/campaigns';
 import { openLedger } from '../../ledger';
 import type { LedgerStore } from '../../ledger/types';
@@ -54,7 +54,7 @@ describe('driving a campaign', () => {
       connection: env.nativeConnection,
       taskQueue: 'requests',
       deps: { ledger, mailer, client: env.client },
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }),
+      workflowBundle: await bundleWorkflows(),
     });
     running = worker.run();
     cc = new CampaignClient(env.client);

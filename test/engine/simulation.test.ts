@@ -5,12 +5,12 @@
  * escalation climbed.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadOrgFile, loadPlanFile, SAMPLE_ORG, PLANS_DIR } from '../../plans/load';
 import { BehaviourSchema, planSimulation } from '../../domain/behaviour';
 import { stepsForDue } from '../../domain/calendar';
 import { createTimeSkippingEnv } from '../../worker/servers';
-import { WORKFLOWS_PATH } from '../../worker/worker';
+import { bundleWorkflows } from '../../worker/worker';
 import { runSimulation, type SimulationRun } from '../../client/simulate';
 import { openLedger } from '../../ledger';
 import { deadlineRows, laggingUnits } from '../../ledger/audit';
@@ -75,7 +75,7 @@ describe('rehearsing the four-phase seed plan for the sample organisation', () =
   let run: SimulationRun;
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+    bundle = await bundleWorkflows();
     plan = await loadPlanFile(`${PLANS_DIR}/003-changchun.yaml`);
     org = await loadOrgFile(SAMPLE_ORG);
     run = await runSimulation({ plan, org, behaviour, env, workflowBundle: bundle });

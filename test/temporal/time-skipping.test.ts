@@ -3,6 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../../worker/servers';
 import { bump, release, sleepNinetyDays, waitForRelease } from './fixtures/workflows';
 
+const QUIET_SLEEP_MS = 100_000;
+
 describe('the time-skipping test server from Maven Central', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
@@ -42,4 +44,28 @@ describe('the time-skipping test server from Maven Central', () => {
       expect(await h.result()).toBe('done:2');
     });
   });
+
+  // The rehearsal of 1,000 branches stalled when the client's keepalive pings made the server
+  // drop a quiet `env.sleep` and the client retried it: time skipping was unlocked twice and
+  // relocked once. Holding one extra lock keeps the clock at wall speed, so this sleep stays
+  // quiet for 100 s, past the three pings (90 s) after which the server hangs up.
+  it(
+    'keeps a quiet 100-second sleep on one connection: the clock moves 100 s, not twice that',
+    async () => {
+      const testService = env.connection.testService;
+      if (!testService) throw new Error('the time-skipping environment has no test service');
+      await testService.lockTimeSkipping({});
+      const before = await env.currentTimeMs();
+      try {
+        await env.sleep(QUIET_SLEEP_MS);
+      } finally {
+        await testService.unlockTimeSkipping({});
+      }
+      const moved = (await env.currentTimeMs()) - before;
+      expect(moved).toBeGreaterThanOrEqual(QUIET_SLEEP_MS);
+      // A retried sleep would move it by about 190 s: 90 s until the hang-up, then 100 s again.
+      expect(moved).toBeLessThan(QUIET_SLEEP_MS + 30_000);
+    },
+    QUIET_SLEEP_MS + 120_000,
+  );
 });
