@@ -1,7 +1,7 @@
 /**
  * The engine's figures.
  *   npx tsx bench/engine.bench.ts [--part rehearsal|fanout|all] [--branches 100,1000,5000]
- *                                 [--fanout-branches 2500] [--probe-lead 3] [--workflow-threads N]
+ *                                 [--fanout-branches 2500] [--probe-lead 3] [--workflow-threads N] [--max-cached N]
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
@@ -13,17 +13,17 @@
  *      the organisation travels in the campaign input, which caps it near 7,000 branches)
  *      and a probe obligation for every committee: deadlines started per second, from the
  *      start request until visibility counts them all, and the ratio to the bare loop;
- *   3. the memory of the process (worker, client and SMTP sink) with those deadlines open;
+ *   3. the memory of the process (worker and client; the SMTP sink runs in a child process) with those deadlines open;
  *   4. timer lateness while they are open: the probe deadlines mail an escalation a minute, and
  *      each mail's acceptance by the SMTP server is compared with its scheduled instant.
  */
 import os from 'node:os';
+import { fork } from 'node:child_process';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import YAML from 'yaml';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { SMTPServer } from 'smtp-server';
 import { generateOrg } from '../plans/generate-org';
 import { loadPlanFile, parseOrgText, PLANS_DIR } from '../plans/load';
 import { parsePlan } from '../domain/plan-loader';
@@ -64,6 +64,8 @@ const FANOUT_BRANCHES = Number(arg('fanout-branches', '2500'));
 const PROBE_LEAD = Number(arg('probe-lead', '3'));
 /** The service worker's workflow threads in the fan-out (default: the SDK's, one). */
 const WORKFLOW_THREADS = Number(arg('workflow-threads', '0')) || undefined;
+/** The rehearsal worker's workflow cache (default: the SDK's, from the heap size). */
+const MAX_CACHED = Number(arg('max-cached', '0')) || undefined;
 const MiB = 1024 * 1024;
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
@@ -89,6 +91,7 @@ async function rehearsals(): Promise<void> {
         behaviour: BehaviourSchema.parse({}),
         env,
         workflowBundle: bundle,
+        workerOptions: MAX_CACHED ? { maxCachedWorkflows: MAX_CACHED } : undefined,
         onProgress: (at, done, total) => {
           process.stderr.write(`\r  ${n} branches: ${at.slice(0, 10)} ${done}/${total} requests`);
         },
@@ -107,29 +110,34 @@ async function rehearsals(): Promise<void> {
   }
 }
 
-/** An SMTP sink that notes when it accepted each message, by dedupe key. */
+/**
+ * An SMTP sink in a child process (bench/smtp-sink.ts) and the times it accepted each message,
+ * by dedupe key, as it reports them (every 100 ms).
+ */
 async function startSink(): Promise<{ port: number; accepted: Map<string, number>; close(): Promise<void> }> {
   const port = await freePort();
   const accepted = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    maxClients: 256,
-    onData(stream, _session, cb) {
-      let head = '';
-      stream.on('data', (c: Buffer) => {
-        if (head.length < 8192) head += c.toString('latin1');
-      });
-      stream.on('end', () => {
-        const key = /^X-Campaign-Dedupe-Key: (.*)$/im.exec(head)?.[1]?.trim();
-        if (key) accepted.set(key, Date.now());
-        cb();
-      });
-    },
+  // fork() reuses this process's execArgv, so the child runs under tsx as this script does.
+  const child = fork(require.resolve('./smtp-sink'), [String(port)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, accepted, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  child.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && 'accepted' in m)
+      for (const [key, at] of (m as { accepted: [string, number][] }).accepted) accepted.set(key, at);
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the SMTP sink exited (${String(code)}) before it listened`)));
+  });
+  return {
+    port,
+    accepted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
 }
 
 const FANOUT_PLAN = `
@@ -411,7 +419,7 @@ async function fanout(): Promise<void> {
     console.log(
       `  ${2 * total} deadlines open (both sets), the campaign's notices sent (${((Date.now() - t1) / 1000).toFixed(0)} s after the start): ` +
         `process RSS ${Math.round(m.rss / MiB)} MiB, heap ${Math.round(m.heapUsed / MiB)} MiB ` +
-        `(worker, client and SMTP sink in one process)`,
+        `(worker and client; the SMTP sink runs in a process of its own)`,
     );
 
     // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.

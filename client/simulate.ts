@@ -43,6 +43,8 @@ export interface SimulationOptions {
   /** Where the ledger and the outbox go; a fresh temporary directory by default. */
   workDir?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Options for the in-process worker (cache size, concurrency), over the SDK's defaults. */
+  workerOptions?: Partial<WorkerOptions>;
   engine?: Partial<EngineOptions>;
   /** Appended to the plan's id, to rehearse one plan twice on one server. */
   campaignIdSuffix?: string;
@@ -177,6 +179,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       taskQueue,
       deps: { ledger, mailer, client: env.client },
       workflowBundle: opts.workflowBundle,
+      options: opts.workerOptions,
     });
     try {
       await worker.runUntil(drive);
