@@ -1,7 +1,8 @@
 /**
  * The engine's figures.
  *   npx tsx bench/engine.bench.ts [--part rehearsal|fanout|all] [--branches 100,1000,5000]
- *                                 [--fanout-branches 2500] [--probe-lead 3] [--workflow-threads N] [--max-cached N]
+ *                                 [--fanout-branches 2500] [--probe-lead 3]
+ *                                 [--workflow-threads N] [--max-cached N]
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
@@ -13,7 +14,8 @@
  *      the organisation travels in the campaign input, which caps it near 7,000 branches)
  *      and a probe obligation for every committee: deadlines started per second, from the
  *      start request until visibility counts them all, and the ratio to the bare loop;
- *   3. the memory of the process (worker and client; the SMTP sink runs in a child process) with those deadlines open;
+ *   3. the memory of the process (worker and client; the SMTP sink runs in a child process)
+ *      with those deadlines open;
  *   4. timer lateness while they are open: the probe deadlines mail an escalation a minute, and
  *      each mail's acceptance by the SMTP server is compared with its scheduled instant.
  */

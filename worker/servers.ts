@@ -33,7 +33,7 @@ function need(file: string): string {
  * and time stops for good (the 1,000-branch rehearsal stalled this way). On a local socket a
  * keepalive finds nothing anyway, so the client pings no more often than the server allows.
  */
-export const TEST_SERVER_KEEPALIVE_MS = 6 * 60 * 1000;
+const TEST_SERVER_KEEPALIVE_MS = 6 * 60 * 1000;
 
 const testServerKeepalive: ConnectionPlugin = {
   name: 'test-server-keepalive',

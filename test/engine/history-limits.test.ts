@@ -27,10 +27,10 @@ import {
 } from '../../workflows/context';
 
 const MAX_EVENTS = 10_240;
+const MAX_BYTES = 4 * 1024 * 1024;
 // Three years of plan time for the sample university take 3–5 minutes on two shared cores,
 // close to the 300 s of jest.config.js on a slow day; a hang still fails (and --forceExit ends it).
 const SEED_000_TIMEOUT_MS = 600_000;
-const MAX_BYTES = 4 * 1024 * 1024;
 const EventType = temporal.api.enums.v1.EventType;
 
 interface RunSize {
