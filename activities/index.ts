@@ -12,6 +12,7 @@ import type { DeadlineInput } from '../workflows/deadline';
 import {
   deadlineSearchAttributesOf,
   dueNotice,
+  initialSteps,
   openedEvent,
   reportDeadlineInput,
   type StartDeadlinesRequest,
@@ -116,11 +117,15 @@ export function createActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const taskQueue = ctx.info.taskQueue;
       if (opening) await deps.ledger.recordMany(inputs.map(openedEvent));
+      // A batch's deadlines share the plan, the obligation and the cycle's instants, so their
+      // steps are the same: worked out once, not once per deadline (a profile of the fan-out
+      // found the calendar arithmetic a tenth of the starter's time).
+      const steps = opening && inputs[0] ? initialSteps(inputs[0]) : undefined;
       let next = 0;
       let started = 0;
       let alreadyStarted = 0;
       const withOpening = async (input: DeadlineInput, at: string): Promise<DeadlineInput> => {
-        const due = dueNotice(input, at);
+        const due = dueNotice(input, at, steps);
         if (!due) return { ...input, opening: { at } };
         let sent: SendResult;
         try {

@@ -19,6 +19,8 @@ export interface EngineOptions {
   searchAttributes: boolean;
   /** Plan milliseconds a deadline stays open for late submissions after its last step. */
   graceMs: number;
+  /** Bytes of batch inputs being started at once (default: START_BYTES_IN_FLIGHT in workflows/campaign.ts). */
+  maxStartBytesInFlight?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {

@@ -121,11 +121,16 @@ export function initialSteps(input: DeadlineInput): ScheduledStep[] {
 /**
  * The notice a starter may send for the deadline at plan instant `at`: only a report's, only
  * when its instant has come, and only to a unit that can be reached (otherwise the deadline
- * sends it itself, so that the ledger says who was told instead).
+ * sends it itself, so that the ledger says who was told instead). A starter of many deadlines
+ * with the same plan, obligation and instants hands in their `steps`, worked out once.
  */
-export function dueNotice(input: DeadlineInput, at: string): { step: ScheduledStep; built: BuiltMessage } | undefined {
+export function dueNotice(
+  input: DeadlineInput,
+  at: string,
+  steps: ScheduledStep[] = initialSteps(input),
+): { step: ScheduledStep; built: BuiltMessage } | undefined {
   if (input.role !== 'report') return undefined;
-  const step = initialSteps(input).find((s) => s.kind === 'notice');
+  const step = steps.find((s) => s.kind === 'notice');
   if (!step || Date.parse(step.at) > Date.parse(at)) return undefined;
   const built = buildMessage(input.ctx, input.org, messageSubjectOf(input, input.dueAt), step, input.role, at);
   if (built.unreachable || built.message.to.length === 0) return undefined;

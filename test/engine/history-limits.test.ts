@@ -106,6 +106,18 @@ function largest(sizes: RunSize[]) {
   return byType;
 }
 
+/** The mini plan's one-off obligation alone, for a generated university of 260 branches. */
+async function oneOffFor260Branches(id: string): Promise<{ plan: Plan; org: Org }> {
+  const mini = await loadPlanFile(`${__dirname}/../fixtures/mini-plan.yaml`);
+  const plan: Plan = {
+    ...mini,
+    id,
+    phases: mini.phases.slice(0, 1),
+    obligations: mini.obligations.filter((o) => o.key === 'branch-plan'),
+  };
+  return { plan, org: parseOrgText(YAML.stringify(generateOrg({ committees: 8, branches: 260 })), `${id}.yaml`) };
+}
+
 describe('history sizes of the largest samples', () => {
   let env: TestWorkflowEnvironment;
   let bundle: WorkflowBundleWithSourceMap;
@@ -140,15 +152,43 @@ describe('history sizes of the largest samples', () => {
     SEED_000_TIMEOUT_MS,
   );
 
+  // The commands of one workflow task travel in one gRPC message (4 MiB at most): a cycle's
+  // batches are started within a budget of bytes in flight (START_BYTES_IN_FLIGHT), made small here.
+  it('starts the batches of a cycle within a budget of bytes in flight', async () => {
+    const { plan, org } = await oneOffFor260Branches('budget');
+    const budget = 20_000;
+    await runSimulation({
+      plan,
+      org,
+      behaviour: BehaviourSchema.parse({}),
+      env,
+      workflowBundle: bundle,
+      engine: { batchSize: 10, maxStartBytesInFlight: budget },
+    });
+    const history = await env.client.workflow.getHandle(campaignWorkflowId(plan.id)).fetchHistory();
+    // The startBatch inputs scheduled by each workflow task, in bytes.
+    const perTask: number[] = [];
+    let largestBatch = 0;
+    for (const e of history.events ?? []) {
+      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) perTask.push(0);
+      const a = e.activityTaskScheduledEventAttributes;
+      if (e.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED || a?.activityType?.name !== 'startBatch')
+        continue;
+      const bytes = (a.input?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0);
+      largestBatch = Math.max(largestBatch, bytes);
+      perTask[perTask.length - 1]! += bytes;
+    }
+    const started = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startBatch',
+    ).length;
+    expect(started).toBe(26);
+    expect(largestBatch).toBeLessThan(budget);
+    expect(perTask.filter((b) => b > 0).length).toBeGreaterThan(1);
+    expect(Math.max(...perTask)).toBeLessThanOrEqual(budget);
+  });
+
   it('a full batch of 250 deadlines: every run under 10,240 events and 4 MB', async () => {
-    const mini = await loadPlanFile(`${__dirname}/../fixtures/mini-plan.yaml`);
-    const plan: Plan = {
-      ...mini,
-      id: 'wide',
-      phases: mini.phases.slice(0, 1),
-      obligations: mini.obligations.filter((o) => o.key === 'branch-plan'),
-    };
-    const org = parseOrgText(YAML.stringify(generateOrg({ committees: 8, branches: 260 })), 'wide.yaml');
+    const { plan, org } = await oneOffFor260Branches('wide');
     // Some branches never answer and climb the whole ladder: the longest deadline histories.
     const behaviour = BehaviourSchema.parse({ rules: [{ committee: 'c-mech', submit: 'never' }] });
     const run = await runSimulation({ plan, org, behaviour, env, workflowBundle: bundle });

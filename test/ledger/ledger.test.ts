@@ -156,7 +156,7 @@ const backends: [string, () => Promise<string>][] = [
   ['PostgreSQL', () => createDatabase(pg, `ledger_${++n}`)],
 ];
 
-describe.each(backends)('the ledger on %s', (_name, urlFor) => {
+describe.each(backends)('the ledger on %s', (name, urlFor) => {
   let ledger: LedgerStore;
   let url: string;
   beforeEach(async () => {
@@ -253,6 +253,40 @@ describe.each(backends)('the ledger on %s', (_name, urlFor) => {
     ]);
     const b4 = (await deadlineRows(ledger, { campaignId: C, unitId: 'b4' })).find((d) => d.cycleKey === '2010-Q3')!;
     expect(b4).toMatchObject({ extensions: 1, dueAt: iso(T0 + 90 * DAY), lateMs: 0 });
+  });
+
+  it('answers each of many writes asked for at once on its own, a failed one alone', async () => {
+    const e = (id: string, extra: Partial<LedgerEvent> = {}): LedgerEvent => ({
+      id,
+      campaignId: C,
+      kind: 'deadline-opened',
+      at: iso(T0),
+      unitId: 'b1',
+      obligationKey: 'report',
+      cycleKey: id,
+      ...extra,
+    });
+    // Asked for in one turn of the event loop: on SQLite they share a transaction.
+    const results = await Promise.allSettled([
+      ledger.recordMany([e('g:1'), e('g:2')]),
+      ledger.recordMany([e('g:3'), e('g:4', { at: null as unknown as string })]), // violates NOT NULL
+      ledger.recordMany([e('g:2'), e('g:5')]), // g:2 is the first write's
+      ledger.record(e('g:1')),
+    ]);
+    const values = results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'));
+    expect(values[1]).toBe('rejected');
+    // Three facts are new (g:1, g:2, g:5), each counted by exactly one caller. On SQLite the
+    // writes commit in the order asked; on PostgreSQL concurrent writers may race for g:1 and g:2.
+    const [a, , b, c] = values as [number, string, number, { inserted: boolean }];
+    expect(a + b + (c.inserted ? 1 : 0)).toBe(3);
+    if (name === 'SQLite') expect(values).toEqual([2, 'rejected', 1, { inserted: false }]);
+    // The failed write left nothing behind, not even its valid first event; the others are all there.
+    expect((await ledger.events({ campaignId: C })).map((x) => x.id)).toEqual(['g:1', 'g:2', 'g:5']);
+    expect((await deadlineRows(ledger, { campaignId: C })).map((d) => d.cycleKey).sort()).toEqual([
+      'g:1',
+      'g:2',
+      'g:5',
+    ]);
   });
 
   it('never loses or doubles a row with concurrent writers', async () => {

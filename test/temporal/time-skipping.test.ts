@@ -1,6 +1,8 @@
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../../worker/servers';
+import { spawn } from 'node:child_process';
+import { createTimeSkippingEnv, TEST_SERVER } from '../../worker/servers';
+import { freePort } from '../helpers/postgres';
 import { bump, release, sleepNinetyDays, waitForRelease } from './fixtures/workflows';
 
 const QUIET_SLEEP_MS = 100_000;
@@ -12,6 +14,26 @@ describe('the time-skipping test server from Maven Central', () => {
   });
   afterAll(async () => {
     await env?.teardown();
+  });
+
+  // Without the launcher, a rehearsal's server time grows with the square of its length
+  // (scripts/test-server/TestServerLauncher.java says why); it says so once it has done its work.
+  it('starts through the launcher that indexes its timer lock log', async () => {
+    const port = await freePort();
+    const child = spawn(TEST_SERVER, [String(port), '--enable-time-skipping'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const said = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        child.once('exit', (code) => reject(new Error(`the test server exited (${String(code)}): ${out}`)));
+      });
+      expect(said).toBe(`temporal-test-server: listening on ${port}, lock log indexed`);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('runs a workflow that sleeps 90 days in seconds', async () => {
