@@ -237,7 +237,35 @@ export function cyclesOf(
 
 // ---------- steps ----------
 
+/**
+ * Steps already worked out, by everything `computeSteps` reads. Every deadline of a cycle has the
+ * same steps, and the calendar arithmetic (luxon's zone offsets) is dear: in a 5,000-branch
+ * rehearsal it took 30% of the worker's workflow thread, since each deadline works its steps
+ * out when it starts and again whenever it is replayed. The worker runs every workflow in one
+ * shared V8 context (`reuseV8Context`), so this module's state outlives a single workflow. That
+ * is safe for a pure function's results: a hit and a miss give the same steps, so replay cannot
+ * tell them apart. The steps are frozen and each caller gets its own array.
+ */
+const stepsMemo = new Map<string, readonly ScheduledStep[]>();
+const STEPS_MEMO_SIZE = 512;
+
 export function stepsForDue(plan: Plan, obligation: Obligation, opensAt: string, dueAt: string): ScheduledStep[] {
+  const key = JSON.stringify([plan.timeZone, plan.officeHours, obligation, opensAt, dueAt]);
+  let steps = stepsMemo.get(key);
+  if (!steps) {
+    steps = Object.freeze(
+      computeSteps(plan, obligation, opensAt, dueAt).map((s) =>
+        Object.freeze({ ...s, notify: Object.freeze(s.notify) }),
+      ),
+    ) as readonly ScheduledStep[];
+    // The oldest entry goes first (a Map keeps insertion order): cycles are worked through in order.
+    if (stepsMemo.size >= STEPS_MEMO_SIZE) stepsMemo.delete(stepsMemo.keys().next().value!);
+    stepsMemo.set(key, steps);
+  }
+  return [...steps];
+}
+
+function computeSteps(plan: Plan, obligation: Obligation, opensAt: string, dueAt: string): ScheduledStep[] {
   const zone = plan.timeZone;
   const due = at(dueAt, zone);
   const open = at(opensAt, zone);

@@ -7,7 +7,7 @@
  */
 import type { SearchAttributePair } from '@temporalio/common';
 import type { LedgerEvent } from '../ledger/types';
-import type { SendResult } from '../mail/types';
+import type { DeadlineMessage, SendResult } from '../mail/types';
 import { stepsForDue } from '../domain/calendar';
 import type { ScheduledStep } from '../domain/calendar-types';
 import { orgSlice } from '../domain/org-slice';
@@ -25,8 +25,13 @@ import { deadlineSearchAttributes } from './search-attributes';
 export interface OpeningDone {
   /** The plan instant of the opening: the notice's `sentAt`. */
   at: string;
-  /** The notice step, sent with this outcome; absent when the deadline sends it itself. */
-  notice?: { step: string; status: SendResult['status'] };
+  /**
+   * The notice step, sent with this outcome; absent when the deadline sends it itself. Since
+   * v0.8 the starter starts every deadline of its batch first and mails the notices after
+   * (`after-start`), following a rejection up itself: the deadlines exist, and show in status
+   * and list, as soon as the server has them, however slow or down the mail server is.
+   */
+  notice?: { step: string; status: SendResult['status'] | 'after-start' };
 }
 
 /** A batch asks its starter to start its report deadlines, and (since v0.6) to open them. */
@@ -116,6 +121,30 @@ export function messageSubjectOf(input: DeadlineInput, dueAt: string): MessageSu
 /** The deadline's steps for its original due instant. */
 export function initialSteps(input: DeadlineInput): ScheduledStep[] {
   return stepsForDue(planForSteps(input.ctx), input.obligation, input.opensAt, input.dueAt);
+}
+
+/**
+ * What follows a step's mail that the server rejected, when it was for the unit alone: the
+ * parent is told instead (if it can be reached), and the ledger records the escalation, at `at`.
+ * The deadline and, for the notices it sends, the starter do the same.
+ */
+export function rejectedMailFallback(
+  input: DeadlineInput,
+  dueAt: string,
+  step: ScheduledStep,
+  sentAt: string,
+  at: string,
+): { message?: DeadlineMessage; event: LedgerEvent } | undefined {
+  if (!step.notify.includes('unit') || step.notify.includes('parent')) return undefined;
+  const fallback = { ...step, step: `${step.step}:to-parent`, notify: ['parent' as const] };
+  const viaParent = buildMessage(input.ctx, input.org, messageSubjectOf(input, dueAt), fallback, input.role, sentAt);
+  return {
+    message: viaParent.message.to.length > 0 ? viaParent.message : undefined,
+    event: deadlineEvent(input, dueAt, at, `escalated:${fallback.step}`, 'escalated', {
+      step: fallback.step,
+      reason: 'mail rejected',
+    }),
+  };
 }
 
 /**

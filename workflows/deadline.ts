@@ -44,7 +44,14 @@ import {
   type WaiveRequest,
 } from './messages';
 import { DeadlineStateKey } from './search-attributes';
-import { deadlineEvent, initialSteps, messageSubjectOf, openedEvent, type OpeningDone } from './deadline-start';
+import {
+  deadlineEvent,
+  initialSteps,
+  messageSubjectOf,
+  openedEvent,
+  rejectedMailFallback,
+  type OpeningDone,
+} from './deadline-start';
 import { instantWaiter } from './wake';
 
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
@@ -270,6 +277,11 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
 
   /** Mails a step; `sentBy` is the starter's word that it already sent this one (the notice). */
   const sendStep = async (step: ScheduledStep, sentBy?: OpeningDone): Promise<void> => {
+    if (sentBy?.notice?.status === 'after-start') {
+      // The starter mails it after starting this deadline and follows a rejection up itself.
+      if (step.notify.includes('office')) atOffice = true;
+      return;
+    }
     const sentAt = sentBy?.at ?? nowIso();
     const built = buildMessage(ctx, input.org, subject(), step, role, sentAt);
     if (role === 'review') built.message.reviewedUnitName = input.org.units[input.reviewedUnitId ?? '']?.name;
@@ -292,11 +304,10 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
           reason: 'no usable address; the parent was told instead',
         }),
       );
-    } else if (rejected && step.notify.includes('unit') && !step.notify.includes('parent')) {
-      const fallback = { ...step, step: `${step.step}:to-parent`, notify: ['parent' as const] };
-      const viaParent = buildMessage(ctx, input.org, subject(), fallback, role, sentAt);
-      if (viaParent.message.to.length > 0) await sendMessage(viaParent.message);
-      events.push(event(`escalated:${fallback.step}`, 'escalated', { step: fallback.step, reason: 'mail rejected' }));
+    } else if (rejected) {
+      const fallback = rejectedMailFallback(input, dueAt, step, sentAt, nowIso());
+      if (fallback?.message) await sendMessage(fallback.message);
+      if (fallback) events.push(fallback.event);
     }
     if (events.length > 0) await recordEvents(events);
   };

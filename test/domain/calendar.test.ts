@@ -206,6 +206,26 @@ describe('the campaign calendar', () => {
     expect(formatInstant(order.deadline!, ZONE, 'zh')).toBe('2010年7月16日（星期五）23:59');
   });
 
+  it('works out the steps of equal deadlines once, and hands each caller an array of its own', () => {
+    const c = computeCalendar(mini, miniOrg).cycles.find((x) => x.obligationKey === 'branch-plan')!;
+    const ob = mini.obligations.find((o) => o.key === 'branch-plan')!;
+    const first = stepsForDue(mini, ob, c.opensAt, c.dueAt);
+    const second = stepsForDue(mini, structuredClone(ob), c.opensAt, c.dueAt);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    expect(second[0]).toBe(first[0]); // the same frozen step, not worked out again
+    expect(Object.isFrozen(first[0])).toBe(true);
+    first.splice(0, first.length);
+    expect(stepsForDue(mini, ob, c.opensAt, c.dueAt)).toEqual(second);
+    // Anything the steps depend on makes other steps: the obligation, the instants, the office hours.
+    const fewer = stepsForDue(mini, { ...ob, reminders: ['-1d'] }, c.opensAt, c.dueAt);
+    expect(fewer.filter((s) => s.kind === 'reminder')).toHaveLength(1);
+    const later = stepsForDue(mini, ob, c.opensAt, new Date(Date.parse(c.dueAt) + 7 * 86_400_000).toISOString());
+    expect(later.find((s) => s.step === 'due')!.at > second.find((s) => s.step === 'due')!.at).toBe(true);
+    const afternoons = { ...mini, officeHours: { ...mini.officeHours, start: '14:00' } };
+    expect(stepsForDue(afternoons, ob, c.opensAt, c.dueAt)[0]!.at).not.toBe(second[0]!.at);
+  });
+
   it("applies the committee's phase changes: an early start ends the previous phase", () => {
     const started = local('2010-12-01T09:00').toUTC().toISO()!;
     const w = phaseWindows(mini, { started: { summary: started } });

@@ -3,7 +3,9 @@
  * real outbox: since v0.6 it opens the deadlines it starts (one ledger write, the notices that
  * are due) and tells each deadline what it did; a retry sends and starts nothing twice; a
  * notice not yet due is left to the deadline; and a batch from before v0.6, which hands in the
- * inputs themselves, still gets deadlines that open themselves.
+ * inputs themselves, still gets deadlines that open themselves. Since v0.8 it starts them all
+ * before it mails: with a real SMTP server, an outage holds up no start, and a rejected notice
+ * goes to the parent with the escalation recorded.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -20,11 +22,14 @@ import { createActivities } from '../../activities';
 import { openLedger } from '../../ledger';
 import type { LedgerStore } from '../../ledger/types';
 import { createMailer } from '../../mail';
+import { startSmtp, type TestSmtp } from '../helpers/smtp';
 import type { Mailer } from '../../mail/types';
 import type { BatchInput } from '../../workflows/batch';
 import type { DeadlineInput } from '../../workflows/deadline';
 import { openedEvent, reportDeadlineInput, type StartDeadlinesRequest } from '../../workflows/deadline-start';
 import { DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../../workflows/context';
+import { deadlineStatusQuery } from '../../workflows/messages';
+import { createWorker } from '../../worker/worker';
 
 describe('the deadline starter', () => {
   let env: TestWorkflowEnvironment;
@@ -74,8 +79,8 @@ describe('the deadline starter', () => {
   const noticeAt = (b: BatchInput): string =>
     stepsForDue(plan, b.obligation, b.cycle.opensAt, b.cycle.dueAt).find((s) => s.kind === 'notice')!.at;
 
-  const startDeadlines = (request: DeadlineInput[] | StartDeadlinesRequest) => {
-    const activities = createActivities({ ledger, mailer, client: env.client });
+  const startDeadlines = (request: DeadlineInput[] | StartDeadlinesRequest, via: Mailer = mailer) => {
+    const activities = createActivities({ ledger, mailer: via, client: env.client });
     return new MockActivityEnvironment({ taskQueue: 'starter-test' }).run(
       (r: typeof request) => activities.startDeadlines(r),
       request,
@@ -118,7 +123,9 @@ describe('the deadline starter', () => {
       const unitId = b.unitIds[i]!;
       expect(input).toEqual({
         ...reportDeadlineInput(b, unitId),
-        opening: reachable(unitId) ? { at: openedAt, notice: { step: 'notice', status: 'sent' } } : { at: openedAt },
+        opening: reachable(unitId)
+          ? { at: openedAt, notice: { step: 'notice', status: 'after-start' } }
+          : { at: openedAt },
       });
     }
     const opened = await ledger.events({ campaignId: 'starter-a', kinds: ['deadline-opened'] });
@@ -135,6 +142,24 @@ describe('the deadline starter', () => {
     expect(await startDeadlines({ batch: b, openedAt })).toEqual({ started: 0, alreadyStarted: b.unitIds.length });
     expect(await ledger.events({ campaignId: 'starter-a', kinds: ['message-sent'] })).toHaveLength(mailed.length);
     expect(outboxFiles('starter-a')).toHaveLength(mailed.length);
+
+    // The deadlines, run by a worker, count the starter's notices as done and mail them not again.
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue: 'starter-test',
+      deps: { ledger, mailer, client: env.client },
+    });
+    const statuses = await worker.runUntil(
+      Promise.all(
+        mailed.map((u) =>
+          env.client.workflow.getHandle(reportDeadlineInput(b, u).deadlineId).query(deadlineStatusQuery),
+        ),
+      ),
+    );
+    for (const status of statuses) expect(status).toMatchObject({ stepsDone: ['notice'], state: 'green' });
+    expect(statuses.map((s) => s.nextStep?.step)).toEqual(mailed.map(() => 'reminder-1'));
+    expect(await ledger.events({ campaignId: 'starter-a', kinds: ['message-sent'] })).toHaveLength(mailed.length);
+    expect(outboxFiles('starter-a')).toHaveLength(mailed.length);
   });
 
   it('leaves a notice that is not yet due to the deadline', async () => {
@@ -144,6 +169,88 @@ describe('the deadline starter', () => {
     for (const input of await startedInputs(b)) expect(input.opening).toEqual({ at: openedAt });
     expect(await ledger.events({ campaignId: 'starter-b', kinds: ['deadline-opened'] })).toHaveLength(b.unitIds.length);
     expect(await ledger.events({ campaignId: 'starter-b', kinds: ['message-sent'] })).toEqual([]);
+  });
+
+  describe('with a real SMTP server', () => {
+    let smtp: TestSmtp;
+    let smtpMailer: Mailer;
+    beforeAll(async () => {
+      smtp = await startSmtp();
+      smtpMailer = await createMailer({
+        url: smtp.url,
+        from: 'office@example.org',
+        baseUrl: 'http://localhost:8080',
+        ledger,
+      });
+    });
+    afterAll(async () => {
+      await smtpMailer?.close();
+      await smtp?.stop();
+    });
+
+    it('starts every deadline while the mail server is down, and mails the notices once it is back', async () => {
+      const b = batchOf('starter-d');
+      const openedAt = noticeAt(b);
+      await smtp.stop();
+      try {
+        await expect(startDeadlines({ batch: b, openedAt }, smtpMailer)).rejects.toThrow(/not sent yet/);
+      } finally {
+        await smtp.start();
+      }
+      // Every deadline is there and opened, though no notice went out.
+      for (const input of await startedInputs(b)) expect(input.opening?.at).toBe(openedAt);
+      expect(await ledger.events({ campaignId: 'starter-d', kinds: ['deadline-opened'] })).toHaveLength(
+        b.unitIds.length,
+      );
+      expect(await ledger.events({ campaignId: 'starter-d', kinds: ['message-sent'] })).toEqual([]);
+
+      // The activity's retry starts nothing twice and sends each due notice once.
+      expect(await startDeadlines({ batch: b, openedAt }, smtpMailer)).toEqual({
+        started: 0,
+        alreadyStarted: b.unitIds.length,
+      });
+      const sent = await ledger.events({ campaignId: 'starter-d', kinds: ['message-sent'] });
+      const notified = (await startedInputs(b)).filter((i) => i.opening?.notice).map((i) => i.unitId);
+      expect(notified.length).toBeGreaterThan(0);
+      expect(sent.map((e) => e.unitId).sort()).toEqual([...notified].sort());
+      const toCampaign = smtp.received.filter((r) => r.mail.messageId?.includes('@starter-d.campaign.invalid'));
+      expect(toCampaign).toHaveLength(notified.length);
+    });
+
+    it('tells the parent when the server rejects a notice, and records the escalation', async () => {
+      const b = batchOf('starter-e');
+      const openedAt = noticeAt(b);
+      // b-mech-s1's secretary is the branch's only address; its parent is c-mech.
+      smtp.reject.add('chen.jing@example.org');
+      try {
+        await startDeadlines({ batch: b, openedAt }, smtpMailer);
+      } finally {
+        smtp.reject.clear();
+      }
+      const deadlineId = reportDeadlineInput(b, 'b-mech-s1').deadlineId;
+      const escalated = await ledger.events({ campaignId: 'starter-e', kinds: ['escalated'] });
+      expect(escalated).toEqual([
+        expect.objectContaining({
+          id: `${deadlineId}:escalated:notice:to-parent`,
+          unitId: 'b-mech-s1',
+          step: 'notice:to-parent',
+          reason: 'mail rejected',
+          at: openedAt,
+        }),
+      ]);
+      const toParent = smtp.received.filter(
+        (r) =>
+          r.mail.messageId?.includes('@starter-e.campaign.invalid') && r.envelopeTo.includes('li.mech@example.org'),
+      );
+      expect(toParent).toHaveLength(1);
+      expect(toParent[0]!.mail.text).toContain('机械学院本科生第一党支部');
+
+      // A retry finds the rejection in the ledger: no second mail to the parent, no second row.
+      const before = smtp.received.length;
+      await startDeadlines({ batch: b, openedAt }, smtpMailer);
+      expect(smtp.received).toHaveLength(before);
+      expect(await ledger.events({ campaignId: 'starter-e', kinds: ['escalated'] })).toHaveLength(1);
+    });
   });
 
   it('starts the inputs a batch from before v0.6 hands in, unopened', async () => {
