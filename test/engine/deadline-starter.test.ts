@@ -12,9 +12,12 @@ import path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import { loadOrgFile, loadPlanFile, parseOrgText } from '../../plans/load';
 import { cyclesOf, phaseWindows, stepsForDue } from '../../domain/calendar';
 import { orgSlice, responsibleUnits } from '../../domain/org-slice';
+import { recipientsFor } from '../../domain/recipients';
+import { generateOrg } from '../../plans/generate-org';
+import YAML from 'yaml';
 import type { Plan } from '../../domain/plan-schema';
 import type { Org } from '../../domain/org-schema';
 import { createTimeSkippingEnv } from '../../worker/servers';
@@ -215,6 +218,57 @@ describe('the deadline starter', () => {
       expect(sent.map((e) => e.unitId).sort()).toEqual([...notified].sort());
       const toCampaign = smtp.received.filter((r) => r.mail.messageId?.includes('@starter-d.campaign.invalid'));
       expect(toCampaign).toHaveLength(notified.length);
+    });
+
+    it('holds the opening mail of the worker back until its starts are done', async () => {
+      // A university of 200 branches: 200 starts, 64 at a time, beside a phase announcement.
+      const big = parseOrgText(YAML.stringify(generateOrg({ committees: 4, branches: 200 })), 'big.yaml');
+      const small = batchOf('starter-f');
+      const unitIds = responsibleUnits(big, small.obligation);
+      const b: BatchInput = { ...small, unitIds, org: orgSlice(big, unitIds) };
+      const ids = unitIds.map((u) => reportDeadlineInput(b, u).deadlineId);
+      let startedAtFirstMail: number | undefined;
+      smtp.beforeAccept = async () => {
+        if (startedAtFirstMail === undefined) {
+          startedAtFirstMail = -1;
+          const found = await Promise.allSettled(ids.map((id) => env.client.workflow.getHandle(id).describe()));
+          startedAtFirstMail = found.filter((f) => f.status === 'fulfilled').length;
+        }
+        return true;
+      };
+      const activities = createActivities({ ledger, mailer: smtpMailer, client: env.client });
+      const run = <R>(fn: () => Promise<R>): Promise<R> =>
+        new MockActivityEnvironment({ taskQueue: 'starter-test' }).run(fn);
+      const targets = big.order
+        .filter((id) => big.units[id]!.level === 'committee')
+        .map((id) => ({ unitId: id, unitName: big.units[id]!.name, to: recipientsFor(big, id, ['unit']).to }));
+      try {
+        const [opened, announced] = await Promise.all([
+          run(() => activities.startDeadlines({ batch: b, openedAt: noticeAt(b) })),
+          run(() =>
+            activities.announcePhase({
+              message: {
+                kind: 'phase-started',
+                campaignId: 'starter-f',
+                campaignTitle: plan.title,
+                timeZone: plan.timeZone,
+                locale: plan.locale,
+                phaseKey: small.cycle.phaseKey,
+                phaseName: plan.phases[0]!.name,
+                step: `phase-started-${small.cycle.phaseKey}`,
+                sentAt: noticeAt(b),
+              },
+              targets,
+            }),
+          ),
+        ]);
+        expect(opened).toEqual({ started: 200, alreadyStarted: 0 });
+        expect(announced.sent).toBe(targets.length);
+      } finally {
+        smtp.beforeAccept = undefined;
+      }
+      // When the first mail reached the server, the announcement's or a notice, all 200 had started.
+      expect(startedAtFirstMail).toBe(200);
     });
 
     it('tells the parent when the server rejects a notice, and records the escalation', async () => {
