@@ -18,6 +18,7 @@ import {
   reportDeadlineInput,
   type StartDeadlinesRequest,
 } from '../workflows/deadline-start';
+import { inLanes, StartGate } from './concurrency';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineMessage, Mailer, Recipient, SendResult } from '../mail/types';
 
@@ -57,50 +58,6 @@ function asFailure(err: unknown): unknown {
 }
 
 /**
- * Runs `fn` over `items`, at most `lanes` at a time. After a failure no new item is taken, and
- * the first error is thrown only once the items under way have settled: an attempt that failed
- * must not go on mailing beside the retry that follows it.
- */
-async function inLanes<T>(lanes: number, items: T[], fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const settled = await Promise.allSettled(
-    Array.from({ length: Math.min(lanes, items.length) }, async () => {
-      while (next < items.length && !failed) {
-        const i = next++;
-        try {
-          await fn(items[i]!, i);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }
-    }),
-  );
-  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failure) throw failure.reason;
-}
-
-/**
- * A first-come, first-served limit on how many calls run at once: `run` waits for a free place.
- */
-function limiter(places: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let free = places;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    }
-  };
-}
-
-/**
  * Workflow starts in flight from one worker, whatever the number of batches starting at once.
  * A cycle's batches all start together: at 32 each, 21 batches put 670 starts on the server at
  * once, and the dev server then took fewer a second than a loop of 64 (the bench's yardstick).
@@ -112,30 +69,14 @@ function limiter(places: number): <T>(fn: () => Promise<T>) => Promise<T> {
 const STARTS_IN_FLIGHT = 64;
 
 export function createActivities(deps: ActivityDeps) {
-  const startSlot = limiter(STARTS_IN_FLIGHT);
-  let startsPending = 0;
-  let whenIdle: (() => void)[] = [];
-  const startWorkflow = async <T>(fn: () => Promise<T>): Promise<T> => {
-    startsPending++;
-    try {
-      return await startSlot(fn);
-    } finally {
-      if (--startsPending === 0) {
-        for (const resolve of whenIdle) resolve();
-        whenIdle = [];
-      }
-    }
-  };
+  const starts = new StartGate(STARTS_IN_FLIGHT);
   /**
    * Waits until this worker has no workflow start queued or in flight, heartbeating `details`
    * every few seconds: the opening mail (notices, announcements) gives way to the starts.
    */
   const afterStarts = async (details: unknown): Promise<void> => {
-    while (startsPending > 0) {
-      await Promise.race([
-        new Promise<void>((resolve) => whenIdle.push(resolve)),
-        new Promise<void>((resolve) => setTimeout(resolve, 5_000)),
-      ]);
+    while (starts.pending > 0) {
+      await Promise.race([starts.idle(), new Promise<void>((resolve) => setTimeout(resolve, 5_000))]);
       Context.current().heartbeat(details);
     }
   };
@@ -229,7 +170,7 @@ export function createActivities(deps: ActivityDeps) {
       let alreadyStarted = 0;
       await inLanes(32, inputs, async (input) => {
         try {
-          await startWorkflow(() =>
+          await starts.run(() =>
             deps.client.workflow.start('deadlineWorkflow', {
               workflowId: input.deadlineId,
               taskQueue,
@@ -246,11 +187,13 @@ export function createActivities(deps: ActivityDeps) {
         ctx.heartbeat(started + alreadyStarted);
       });
 
+      // Batches before v0.6 leave the notices to their deadlines.
+      if (!openedAt) return { started, alreadyStarted };
       await afterStarts(started + alreadyStarted);
       const escalations: LedgerEvent[] = [];
       await inLanes(32, inputs, async (input, i) => {
         const due = notices[i];
-        if (!due || !openedAt) return;
+        if (!due) return;
         const sent = await sendOrFail(due.built.message);
         const fallback =
           sent.status === 'failed' ? rejectedMailFallback(input, input.dueAt, due.step, openedAt, openedAt) : undefined;
@@ -278,12 +221,7 @@ export function createActivities(deps: ActivityDeps) {
           continue;
         }
         await afterStarts(i);
-        let r: SendResult;
-        try {
-          r = await deps.mailer.send({ ...req.message, unitId: t.unitId, unitName: t.unitName, to: t.to });
-        } catch (err) {
-          throw asFailure(err);
-        }
+        const r = await sendOrFail({ ...req.message, unitId: t.unitId, unitName: t.unitName, to: t.to });
         if (r.status === 'sent') result.sent += 1;
         else if (r.status === 'already-sent') result.alreadySent += 1;
         else result.failed.push(t.unitId);
