@@ -114,6 +114,7 @@ export function createActivities(deps: ActivityDeps) {
           workflowId: input.batchId,
           taskQueue: Context.current().info.taskQueue,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowTaskTimeout: input.ctx.options.workflowTaskTimeoutMs,
           args: [input],
         });
         return 'started';

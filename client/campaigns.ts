@@ -104,18 +104,20 @@ export class CampaignClient {
 
   async start(req: StartCampaignRequest): Promise<WorkflowHandle<typeof campaignWorkflow>> {
     const workflowId = campaignWorkflowId(req.plan.id);
+    const options = { ...DEFAULT_ENGINE_OPTIONS, ...req.options };
     try {
       return await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
         workflowId,
         taskQueue: req.taskQueue,
         // One campaign per id, ever: a finished campaign's id is not reused either.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowTaskTimeout: options.workflowTaskTimeoutMs,
         args: [
           {
             plan: req.plan,
             org: req.org,
             clock: req.clock ?? { originPlanMs: 0, originServerMs: 0, scale: 1 },
-            options: { ...DEFAULT_ENGINE_OPTIONS, ...req.options },
+            options,
           },
         ],
       });

@@ -21,6 +21,15 @@ export interface EngineOptions {
   graceMs: number;
   /** Bytes of batch inputs being started at once (default: START_BYTES_IN_FLIGHT in workflows/campaign.ts). */
   maxStartBytesInFlight?: number;
+  /**
+   * Server milliseconds a worker may take over one task of the campaign or of a batch before the
+   * server hands the task to another worker (Temporal's default: 10 s; unset means that). Their
+   * histories grow to a thousand events and more, and a worker busy with thousands of deadlines
+   * took longer than 10 s over such a task: the server then expired it, the worker dropped the
+   * run from its cache, and the next attempt replayed the whole history and expired again (1,390
+   * times in one phase of a 5,000-branch rehearsal). Runs after a continue-as-new keep it.
+   */
+  workflowTaskTimeoutMs?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -30,6 +39,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxRunBytes: 2_000_000,
   searchAttributes: true,
   graceMs: 30 * 24 * 3600 * 1000,
+  workflowTaskTimeoutMs: 60_000,
 };
 
 /** Every activity retries with backoff, up to a minute apart, until its timeout: a mail server or database that is down for a while only delays the mail. */

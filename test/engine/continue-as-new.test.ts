@@ -12,6 +12,7 @@ import { createTimeSkippingEnv } from '../../worker/servers';
 import { bundleWorkflows } from '../../worker/worker';
 import { runSimulation } from '../../client/simulate';
 import { openLedger } from '../../ledger';
+import { batchWorkflowId, campaignWorkflowId, DEFAULT_ENGINE_OPTIONS } from '../../workflows/context';
 
 const behaviour = BehaviourSchema.parse({
   rules: [
@@ -84,5 +85,19 @@ describe('continue-as-new', () => {
     expect(one.finalStatus.counts.closed).toBe(deadlines);
     expect(many.finalStatus.counts).toEqual(one.finalStatus.counts);
     expect(many.finalStatus.cyclesLaunched).toBe(one.finalStatus.cyclesLaunched);
+
+    // The engine's task timeout reaches the campaign's last run (set at the start, kept by each
+    // continue-as-new) and the batches the campaign started.
+    const timeoutOf = async (workflowId: string) => {
+      const d = await env.client.workflow.getHandle(workflowId).describe();
+      const t = d.raw.executionConfig?.defaultWorkflowTaskTimeout;
+      return Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
+    };
+    const firstOpening = a.find((e) => e.kind === 'deadline-opened')!;
+    const campaignId = `${plan.id}-can`;
+    const wanted = DEFAULT_ENGINE_OPTIONS.workflowTaskTimeoutMs;
+    expect(wanted).toBeGreaterThan(10_000); // more than Temporal's default, or this proves nothing
+    expect(await timeoutOf(campaignWorkflowId(campaignId))).toBe(wanted);
+    expect(await timeoutOf(batchWorkflowId(campaignId, firstOpening.obligation!, firstOpening.cycle!, 0))).toBe(wanted);
   });
 });
