@@ -58,13 +58,11 @@ function asFailure(err: unknown): unknown {
 }
 
 /**
- * Workflow starts in flight from one worker, whatever the number of batches starting at once.
- * A cycle's batches all start together: at 32 each, 21 batches put 670 starts on the server at
- * once, and the dev server then took fewer a second than a loop of 64 (the bench's yardstick).
- * Served in arrival order, the batches also finish starting together. The opening mail (the
- * notices and the phase announcement) waits while any start is queued (`afterStarts`): on two
- * cores it took its CPU from the starts, and a deadline that exists is worth more than a
- * notice a minute sooner.
+ * Workflow starts in flight from one worker (see `StartGate`). A cycle's batches all start
+ * together: at 32 each, 21 batches put 670 starts on the server at once, and the dev server
+ * then took fewer a second than a loop of 64 (the bench's yardstick). The opening mail waits
+ * for the starts (`afterStarts`): on two cores it took its CPU from them, and a deadline that
+ * exists is worth more than a notice a minute sooner.
  */
 const STARTS_IN_FLIGHT = 64;
 
