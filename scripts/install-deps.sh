@@ -11,5 +11,6 @@ want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "install-deps: npm install (from package-lock.json)"
   npm install --no-audit --no-fund
-  echo "$want" > "$stamp"
+  # The stamp is the lock as npm left it, so that a lock npm completed does not mean a second install.
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
