@@ -55,7 +55,15 @@ export default tseslint.config(
           paths: bannedNode.filter((m) => !m.includes('*')),
           patterns: [
             {
-              group: ['**/activities/*', '**/ledger/*', '**/mail/*', '**/client/*', '**/worker/*'],
+              group: [
+                '**/activities/*',
+                '**/ledger/*',
+                '**/mail/*',
+                '**/client/*',
+                '**/worker/*',
+                '**/config',
+                '**/config/*',
+              ],
               allowTypeImports: true,
               message: 'workflows/ and domain/ import side-effecting modules as types only',
             },

@@ -5,11 +5,11 @@ import { NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
-import { parseConfig } from './config';
+import { processConfig } from '../config';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
-  const config = parseConfig();
+  const config = processConfig();
   const ledger = await openLedger(config.LEDGER_URL);
   const mailer = await createMailer({ url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger });
   let connection: NativeConnection;

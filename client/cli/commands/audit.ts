@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { openLedger } from '../../../ledger';
 import { buildReport, REPORTS, tableCsv, tableText, writeXlsx, type ReportName } from '../../../ledger/report';
-import { parseConfig } from '../../../worker/config';
+import { processConfig } from '../../../config';
 
 interface AuditOptions {
   ledger?: string;
@@ -52,7 +52,7 @@ export function registerAudit(program: Command): void {
         : o.unit
           ? ['unit']
           : ['lagging', 'ranking', 'reviewers', 'rectifications'];
-      const ledger = await openLedger(o.ledger ?? parseConfig().LEDGER_URL);
+      const ledger = await openLedger(o.ledger ?? processConfig().LEDGER_URL);
       try {
         const filter = {
           campaignId: o.campaign,

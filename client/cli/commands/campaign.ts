@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
-import { parseConfig } from '../../../worker/config';
+import { processConfig } from '../../../config';
 import { formatInstant } from '../../../domain/format';
 import { CampaignClient, connectClient } from '../../campaigns';
 import type { DeadlineStatus } from '../../../workflows/messages';
@@ -16,7 +16,7 @@ interface Common {
 }
 
 async function client(opts: Common): Promise<CampaignClient> {
-  const config = parseConfig();
+  const config = processConfig();
   return new CampaignClient(await connectClient(opts.address ?? config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE));
 }
 
@@ -64,7 +64,7 @@ export function registerCampaignCommands(program: Command): void {
   ).action(async (o: Common & { plan: string; org: string; rehearseSpeed?: string; rehearseFrom?: string }) => {
     const plan = await loadPlanFile(o.plan);
     const org = await loadOrgFile(o.org);
-    const config = parseConfig();
+    const config = processConfig();
     const cc = await client(o);
     let clock;
     if (o.rehearseSpeed !== undefined || o.rehearseFrom !== undefined) {

@@ -3,10 +3,10 @@
  */
 import type { Command } from 'commander';
 import { listOutbox, showOutboxMessage } from '../../../mail/outbox';
-import { parseConfig } from '../../../worker/config';
+import { processConfig } from '../../../config';
 
 function defaultDir(): string {
-  const url = parseConfig().MAIL_URL;
+  const url = processConfig().MAIL_URL;
   if (!url.startsWith('outbox:')) throw new Error(`MAIL_URL is ${url.split(':')[0]}:…, not an outbox; pass --dir`);
   return url.slice('outbox:'.length);
 }

@@ -1,6 +1,7 @@
 /**
- * The service's configuration, parsed once at boot from the environment. Defaults are the
- * embedded setup: a local dev server, a SQLite ledger and a mail outbox under `.data/`.
+ * The service's configuration, read from the environment by every process that needs it (the
+ * worker, the command line, the HTTP service) through one schema. Defaults are the embedded
+ * setup: a local dev server, a SQLite ledger and a mail outbox under `.data/`.
  */
 import { z } from 'zod';
 
@@ -27,4 +28,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return r.data;
+}
+
+let parsed: Config | undefined;
+
+/** This process's configuration: its environment, parsed on first use and kept. */
+export function processConfig(): Config {
+  return (parsed ??= parseConfig(process.env));
 }
