@@ -5,7 +5,14 @@
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { registerPreview } from './commands/preview';
-import { registerCampaignCommands } from './commands/campaign';
+import { registerStart } from './commands/start';
+import { registerStatus } from './commands/status';
+import { registerAdvance } from './commands/advance';
+import { registerEndPhase } from './commands/end-phase';
+import { registerSubmit } from './commands/submit';
+import { registerExtend } from './commands/extend';
+import { registerWaive } from './commands/waive';
+import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
 import { registerOutbox } from './commands/outbox';
@@ -14,11 +21,22 @@ export function buildProgram(): Command {
   const program = new Command('campaign')
     .description('campaign orchestration and reminders on Temporal')
     .showHelpAfterError();
-  registerPreview(program);
-  registerCampaignCommands(program);
-  registerSimulate(program);
-  registerAudit(program);
-  registerOutbox(program);
+  const commands = [
+    registerPreview,
+    registerStart,
+    registerStatus,
+    registerAdvance,
+    registerEndPhase,
+    registerSubmit,
+    registerExtend,
+    registerWaive,
+    registerList,
+    registerSimulate,
+    registerAudit,
+    registerOutbox,
+  ];
+  // In this order in `--help`: read a plan, drive a campaign, rehearse it, read what it left.
+  for (const register of commands) register(program);
   return program;
 }
 

@@ -1,0 +1,52 @@
+/**
+ * `start`: starts a campaign from a plan and an organisation, optionally rehearsed on a live
+ * server from the plan's own calendar at a chosen speed.
+ */
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import { loadOrgFile, loadPlanFile } from '../../../plans/load';
+import { processConfig } from '../../../config';
+import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
+
+interface StartOptions extends CommonOptions {
+  plan: string;
+  org: string;
+  rehearseSpeed?: string;
+  rehearseFrom?: string;
+}
+
+export function registerStart(program: Command): void {
+  withCommon(
+    program
+      .command('start')
+      .description('start a campaign from a plan and an organisation (refuses a second campaign with the same id)')
+      .requiredOption('--plan <file>', 'plan file (YAML or JSON)')
+      .requiredOption('--org <file>', 'organisation file (YAML or CSV)')
+      .option(
+        '--rehearse-speed <n>',
+        'run the plan from its own first day, n plan-seconds per real second (a demo or rehearsal on a live server)',
+      )
+      .option(
+        '--rehearse-from <local date-time>',
+        'run the plan from this instant of its own calendar (default with --rehearse-speed: the day before its first phase; speed 1 if not given)',
+      ),
+  ).action(async (o: StartOptions) => {
+    const plan = await loadPlanFile(o.plan);
+    const org = await loadOrgFile(o.org);
+    const config = processConfig();
+    const cc = await campaignClient(o);
+    let clock;
+    if (o.rehearseSpeed !== undefined || o.rehearseFrom !== undefined) {
+      const scale = Number(o.rehearseSpeed ?? 1);
+      if (!Number.isFinite(scale) || scale <= 0)
+        throw new Error(`--rehearse-speed must be a positive number, got ${o.rehearseSpeed}`);
+      const from =
+        o.rehearseFrom !== undefined
+          ? Date.parse(instant(o.rehearseFrom, plan.timeZone))
+          : DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone }).minus({ days: 1 }).toMillis();
+      clock = { originPlanMs: from, originServerMs: Date.now(), scale };
+    }
+    const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
+    print(o, { campaignId: plan.id, workflowId: h.workflowId }, () => `started campaign ${plan.id} (${h.workflowId})`);
+  });
+}
