@@ -46,7 +46,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    // rehearsal/behaviour.ts is the rehearsal's pure half: the schema and the request plan.
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'rehearsal/behaviour.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -65,7 +66,7 @@ export default tseslint.config(
                 '**/config/*',
               ],
               allowTypeImports: true,
-              message: 'workflows/ and domain/ import side-effecting modules as types only',
+              message: 'workflows/, domain/ and the behaviour plan import side-effecting modules as types only',
             },
           ],
         },

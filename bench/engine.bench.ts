@@ -31,7 +31,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { generateOrg } from '../plans/generate-org';
 import { loadPlanFile, parseOrgText, PLANS_DIR } from '../plans/load';
 import { parsePlan } from '../domain/plan-loader';
-import { BehaviourSchema } from '../domain/behaviour';
+import { BehaviourSchema } from '../rehearsal/behaviour';
 import { stepsForDue, phaseWindows, cyclesOf } from '../domain/calendar';
 import { serverTime, type ClockSpec } from '../domain/clock';
 import type { Org } from '../domain/org-schema';
@@ -50,7 +50,7 @@ import {
 } from '../workflows/search-attributes';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker, bundleWorkflows } from '../worker/worker';
-import { runSimulation } from '../client/simulate';
+import { runSimulation } from '../rehearsal/simulate';
 import { CampaignClient } from '../client/campaigns';
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';

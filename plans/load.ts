@@ -1,14 +1,11 @@
 /**
- * Reads plan, organisation and behaviour files from disk and hands them to the pure parsers.
+ * Reads plan and organisation files from disk and hands them to the pure parsers.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parsePlan } from '../domain/plan-loader';
 import { orgFromRows, parseOrg, type OrgCsvRow } from '../domain/org-loader';
-import { BehaviourSchema, type Behaviour } from '../domain/behaviour';
-import { BehaviourValidationError } from '../domain/errors';
-import { readDocument, zodIssues } from '../domain/structured-file';
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 
@@ -43,16 +40,4 @@ export function parseOrgText(text: string, file: string): Org {
 
 export async function loadOrgFile(file: string): Promise<Org> {
   return parseOrgText(await readFile(file, 'utf8'), file);
-}
-
-export function parseBehaviour(text: string, file: string): Behaviour {
-  const d = readDocument(text, file);
-  if (!('doc' in d)) throw new BehaviourValidationError(`behaviour ${file}`, [d]);
-  const r = BehaviourSchema.safeParse(d.data ?? {});
-  if (!r.success) throw new BehaviourValidationError(`behaviour ${file}`, zodIssues(d, r.error));
-  return r.data;
-}
-
-export async function loadBehaviourFile(file: string): Promise<Behaviour> {
-  return parseBehaviour(await readFile(file, 'utf8'), file);
 }

@@ -11,8 +11,8 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { loadOrgFile, loadPlanFile } from '../plans/load';
-import { runSimulation } from '../client/simulate';
-import { parseBehaviour } from '../plans/load';
+import { runSimulation } from '../rehearsal/simulate';
+import { parseBehaviour } from '../rehearsal/behaviour-file';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 

@@ -7,10 +7,10 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
-import { BehaviourSchema } from '../../domain/behaviour';
+import { BehaviourSchema } from '../../rehearsal/behaviour';
 import { createTimeSkippingEnv } from '../../worker/servers';
 import { bundleWorkflows } from '../../worker/worker';
-import { runSimulation } from '../../client/simulate';
+import { runSimulation } from '../../rehearsal/simulate';
 import { openLedger } from '../../ledger';
 import { batchWorkflowId, campaignWorkflowId, DEFAULT_ENGINE_OPTIONS } from '../../workflows/context';
 

@@ -12,13 +12,13 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { loadOrgFile, loadPlanFile, parseOrgText, PLANS_DIR, SAMPLE_ORG } from '../../plans/load';
 import { generateOrg } from '../../plans/generate-org';
-import { BehaviourSchema } from '../../domain/behaviour';
+import { BehaviourSchema } from '../../rehearsal/behaviour';
 import { responsibleUnits } from '../../domain/org-slice';
 import type { Plan } from '../../domain/plan-schema';
 import type { Org } from '../../domain/org-schema';
 import { createTimeSkippingEnv } from '../../worker/servers';
 import { bundleWorkflows } from '../../worker/worker';
-import { runSimulation } from '../../client/simulate';
+import { runSimulation } from '../../rehearsal/simulate';
 import {
   batchWorkflowId,
   campaignWorkflowId,

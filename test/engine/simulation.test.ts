@@ -7,11 +7,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadOrgFile, loadPlanFile, SAMPLE_ORG, PLANS_DIR } from '../../plans/load';
-import { BehaviourSchema, planSimulation } from '../../domain/behaviour';
+import { BehaviourSchema, planSimulation } from '../../rehearsal/behaviour';
 import { stepsForDue } from '../../domain/calendar';
 import { createTimeSkippingEnv } from '../../worker/servers';
 import { bundleWorkflows } from '../../worker/worker';
-import { runSimulation, type SimulationRun } from '../../client/simulate';
+import { runSimulation, type SimulationRun } from '../../rehearsal/simulate';
 import { openLedger } from '../../ledger';
 import { deadlineRows, laggingUnits } from '../../ledger/audit';
 import type { Plan } from '../../domain/plan-schema';

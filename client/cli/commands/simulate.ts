@@ -3,10 +3,10 @@
  * activities, driven by a behaviour file, then prints the audit and the mail sent by kind.
  */
 import type { Command } from 'commander';
-import { loadBehaviourFile, loadOrgFile, loadPlanFile } from '../../../plans/load';
-import { BehaviourSchema } from '../../../domain/behaviour';
-import { createTimeSkippingEnv } from '../../../worker/servers';
-import { runSimulation } from '../../simulate';
+import { loadOrgFile, loadPlanFile } from '../../../plans/load';
+import { BehaviourSchema } from '../../../rehearsal/behaviour';
+import { loadBehaviourFile } from '../../../rehearsal/behaviour-file';
+import { rehearse } from '../../../rehearsal/simulate';
 import { openLedger } from '../../../ledger';
 import { buildReport, tableText } from '../../../ledger/report';
 
@@ -23,51 +23,45 @@ export function registerSimulate(program: Command): void {
       const plan = await loadPlanFile(o.plan);
       const org = await loadOrgFile(o.org);
       const behaviour = o.behaviour ? await loadBehaviourFile(o.behaviour) : BehaviourSchema.parse({});
-      const env = await createTimeSkippingEnv();
-      try {
-        const run = await runSimulation({
-          plan,
-          org,
-          behaviour,
-          env,
-          workDir: o.out,
-          onProgress: o.json
-            ? undefined
-            : (at, done, total) => {
-                process.stderr.write(`\r${at.slice(0, 10)}  ${done}/${total} requests`);
-              },
-        });
-        if (!o.json) process.stderr.write('\n');
-        const ledger = await openLedger(run.ledgerUrl);
-        const asOf = run.sim.endAt;
-        const filter = { campaignId: plan.id, asOf, timeZone: plan.timeZone };
-        const tables = await Promise.all(
-          (['lagging', 'reviewers', 'rectifications'] as const).map((n) => buildReport(ledger, n, filter)),
-        );
-        await ledger.close();
-        const summary = {
-          campaignId: plan.id,
-          wallMs: run.wallMs,
-          workDir: run.workDir,
-          requests: run.sim.requests.length,
-          mailByKind: run.mailByKind,
-          campaignRuns: run.campaignRuns,
-        };
-        if (o.json) {
-          console.log(
-            JSON.stringify({ ...summary, audit: Object.fromEntries(tables.map((t) => [t.name, t.records])) }, null, 2),
-          );
-          return;
-        }
-        console.log(tables.map(tableText).join('\n\n'));
+      const run = await rehearse({
+        plan,
+        org,
+        behaviour,
+        workDir: o.out,
+        onProgress: o.json
+          ? undefined
+          : (at, done, total) => {
+              process.stderr.write(`\r${at.slice(0, 10)}  ${done}/${total} requests`);
+            },
+      });
+      if (!o.json) process.stderr.write('\n');
+      const ledger = await openLedger(run.ledgerUrl);
+      const asOf = run.sim.endAt;
+      const filter = { campaignId: plan.id, asOf, timeZone: plan.timeZone };
+      const tables = await Promise.all(
+        (['lagging', 'reviewers', 'rectifications'] as const).map((n) => buildReport(ledger, n, filter)),
+      );
+      await ledger.close();
+      const summary = {
+        campaignId: plan.id,
+        wallMs: run.wallMs,
+        workDir: run.workDir,
+        requests: run.sim.requests.length,
+        mailByKind: run.mailByKind,
+        campaignRuns: run.campaignRuns,
+      };
+      if (o.json) {
         console.log(
-          `\nmail sent by kind: ${Object.entries(run.mailByKind)
-            .map(([k, n]) => `${k} ${n}`)
-            .join(', ')}`,
+          JSON.stringify({ ...summary, audit: Object.fromEntries(tables.map((t) => [t.name, t.records])) }, null, 2),
         );
-        console.log(`rehearsed in ${(run.wallMs / 1000).toFixed(1)} s; ledger and outbox in ${run.workDir}`);
-      } finally {
-        await env.teardown();
+        return;
       }
+      console.log(tables.map(tableText).join('\n\n'));
+      console.log(
+        `\nmail sent by kind: ${Object.entries(run.mailByKind)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}`,
+      );
+      console.log(`rehearsed in ${(run.wallMs / 1000).toFixed(1)} s; ledger and outbox in ${run.workDir}`);
     });
 }

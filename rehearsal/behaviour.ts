@@ -6,16 +6,17 @@
  *
  * `planSimulation` turns a plan, an organisation and a behaviour into a time-ordered list of
  * requests, with the same calendar the engine uses, so the rehearsal and the engine agree.
+ * Pure (no I/O, like domain/), but only rehearsals use it, so it lives with them.
  */
 import { z } from 'zod';
 import { DateTime } from 'luxon';
-import type { Plan } from './plan-schema';
-import { OffsetSchema } from './plan-schema';
-import type { Org } from './org-schema';
-import type { CycleSchedule, PhaseWindow } from './calendar-types';
-import { cyclesOf, phaseWindows, reviewDueAt } from './calendar';
-import { applyOffset } from './offsets';
-import { responsibleUnits } from './org-slice';
+import type { Plan } from '../domain/plan-schema';
+import { OffsetSchema } from '../domain/plan-schema';
+import type { Org } from '../domain/org-schema';
+import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
+import { cyclesOf, phaseWindows, reviewDueAt } from '../domain/calendar';
+import { applyOffset } from '../domain/offsets';
+import { responsibleUnits } from '../domain/org-slice';
 
 const LOCAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
 const localInstant = z.string().regex(LOCAL_INSTANT, 'a local date-time YYYY-MM-DDTHH:mm in the plan time zone');

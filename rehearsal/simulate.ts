@@ -12,15 +12,16 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
-import { planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from '../domain/behaviour';
+import { planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from './behaviour';
 import { serverTime, type ClockSpec } from '../domain/clock';
 import { openLedger } from '../ledger';
 import type { LedgerStore } from '../ledger/types';
 import { createMailer } from '../mail';
+import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker } from '../worker/worker';
 import { deadlineWorkflowId, type EngineOptions } from '../workflows/context';
 import { extendUpdate, submitUpdate, waiveUpdate } from '../workflows/messages';
-import { CampaignClient } from './campaigns';
+import { CampaignClient } from '../client/campaigns';
 import type { CampaignStatus } from '../workflows/messages';
 
 /**
@@ -206,4 +207,17 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     finalStatus: finalStatus!,
     wallMs: Date.now() - started,
   };
+}
+
+/**
+ * A rehearsal on a time-skipping server of its own, started for it and stopped after it (the
+ * `simulate` command): the ledger and the outbox stay in the run's workDir.
+ */
+export async function rehearse(opts: Omit<SimulationOptions, 'env'>): Promise<SimulationRun> {
+  const env = await createTimeSkippingEnv();
+  try {
+    return await runSimulation({ ...opts, env });
+  } finally {
+    await env.teardown();
+  }
 }
