@@ -74,6 +74,18 @@ export default tseslint.config(
     },
   },
   {
+    // The command line talks to a server; running a worker is worker/'s job (or a rehearsal's).
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/worker/*'], message: 'client/ does not import worker/: use config/ or rehearsal/' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
