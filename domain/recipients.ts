@@ -5,7 +5,13 @@
  */
 import type { Audience } from './plan-schema';
 import type { Org, Unit } from './org-schema';
-import type { Recipient } from '../mail/types';
+
+/** One person a message goes to, and in which role the organisation names them. */
+export interface Recipient {
+  name: string;
+  email: string;
+  role: 'liaison' | 'secretary' | 'parent-secretary' | 'office' | 'reviewer' | 'member';
+}
 
 export interface Recipients {
   to: Recipient[];

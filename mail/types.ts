@@ -1,14 +1,13 @@
 /**
  * What the engine asks the mail module to send, and what it gets back.
  */
+import type { Recipient } from '../domain/recipients';
+
 export type MessageKind =
   'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due';
 
-export interface Recipient {
-  name: string;
-  email: string;
-  role: 'liaison' | 'secretary' | 'parent-secretary' | 'office' | 'reviewer' | 'member';
-}
+// Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
+export type { Recipient };
 
 export interface DeadlineMessage {
   kind: MessageKind;
