@@ -6,17 +6,8 @@
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { formatInstant } from '../domain/format';
-import type { LedgerStore } from './types';
-import {
-  escalationLabel,
-  lagRanking,
-  laggingUnits,
-  lateReviewers,
-  openRectifications,
-  unitHistory,
-  type AuditFilter,
-  type UnitLag,
-} from './audit';
+import type { AuditFilter, LedgerStore, UnitLag } from './types';
+import { escalationLabel, lagRanking, laggingUnits, lateReviewers, openRectifications, unitHistory } from './audit';
 
 export const REPORTS = ['lagging', 'ranking', 'reviewers', 'rectifications', 'unit'] as const;
 export type ReportName = (typeof REPORTS)[number];

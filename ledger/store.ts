@@ -10,7 +10,18 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
-import type { EventFilter, LedgerEvent, LedgerStore, LedgerUnit } from './types';
+import type {
+  AuditFilter,
+  DeadlineRow,
+  EventFilter,
+  LedgerEvent,
+  LedgerStore,
+  LedgerUnit,
+  OpenRectification,
+  UnitLag,
+  UnitLagOptions,
+} from './types';
+import * as audit from './audit-queries';
 import { migrations, RECTIFICATION_RANK, type EventsTable, type LedgerDb } from './schema';
 import { LedgerConnectionError, maskUrl, parseLedgerUrl } from './url';
 
@@ -283,7 +294,7 @@ function pgWriter(pool: pg.Pool): SqlWriter {
 
 export class SqlLedger implements LedgerStore {
   constructor(
-    readonly db: Kysely<LedgerDb>,
+    private readonly db: Kysely<LedgerDb>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly writer: SqlWriter,
     readonly url: string,
@@ -339,6 +350,18 @@ export class SqlLedger implements LedgerStore {
       ...(r.parent_id !== null ? { parentId: r.parent_id } : {}),
       ...(r.committee_id !== null ? { committeeId: r.committee_id } : {}),
     }));
+  }
+
+  unitLags(f: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]> {
+    return audit.unitLags(this.db, f, opts);
+  }
+
+  deadlineRows(f: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]> {
+    return audit.deadlineRows(this.db, f);
+  }
+
+  openRectifications(f: AuditFilter): Promise<OpenRectification[]> {
+    return audit.openRectifications(this.db, f);
   }
 
   async close(): Promise<void> {

@@ -73,6 +73,70 @@ export interface EventFilter {
   phaseKey?: string;
 }
 
+/** Which deadlines an audit query reads (the definitions are in audit.ts). */
+export interface AuditFilter {
+  campaignId: string;
+  phaseKey?: string;
+  obligationKey?: string;
+  cycleKey?: string;
+  committeeId?: string;
+  /** Deadlines due before this instant and not answered are missing. Default: now. */
+  asOf?: string;
+}
+
+/** One unit's record over the deadlines a filter selects. */
+export interface UnitLag {
+  unitId: string;
+  unitName: string;
+  level: string;
+  committeeId: string | null;
+  deadlines: number;
+  late: number;
+  missing: number;
+  totalLateMs: number;
+  longestLateMs: number;
+  /** 0 none, N escalation-N, 100 a rectification order. */
+  highestEscalation: number;
+  openRectifications: number;
+}
+
+/** One deadline's summary row, as the audit reads it. */
+export interface DeadlineRow {
+  obligationKey: string;
+  cycleKey: string;
+  unitId: string;
+  committeeId: string | null;
+  phaseKey: string | null;
+  dueAt: string | null;
+  submittedAt: string | null;
+  lateMs: number | null;
+  waivedAt: string | null;
+  extensions: number;
+  highestEscalation: number;
+  rectificationDeadline: string | null;
+  closedOutcome: string | null;
+}
+
+/** A rectification order the unit has not yet answered. */
+export interface OpenRectification {
+  unitId: string;
+  unitName: string;
+  obligationKey: string;
+  cycleKey: string;
+  dueAt: string | null;
+  rectificationDeadline: string;
+  overdue: boolean;
+}
+
+export interface UnitLagOptions {
+  /** Only units late or missing at least once. */
+  onlyLagging?: boolean;
+  /** Only units of this level (branch, committee, …). */
+  level?: string;
+  /** Only leader reviews (obligations `<obligation>.review`). */
+  reviewsOnly?: boolean;
+}
+
 export interface LedgerStore {
   /** Runs pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
@@ -84,5 +148,9 @@ export interface LedgerStore {
   events(filter: EventFilter): Promise<LedgerEvent[]>;
   upsertUnits(units: LedgerUnit[]): Promise<void>;
   units(campaignId: string): Promise<LedgerUnit[]>;
+  /** The audit's reads, aggregated by the database from the per-deadline summary. */
+  unitLags(filter: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]>;
+  deadlineRows(filter: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]>;
+  openRectifications(filter: AuditFilter): Promise<OpenRectification[]>;
   close(): Promise<void>;
 }
