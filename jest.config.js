@@ -1,7 +1,8 @@
 /** Jest: TypeScript through SWC (fast, no type check: `npm run typecheck` does that). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/domain', '<rootDir>/ledger', '<rootDir>/mail', '<rootDir>/client'],
+  // Every test is under test/ (none sits beside the code).
+  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testTimeout: 300000,
