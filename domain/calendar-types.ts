@@ -15,8 +15,33 @@ export interface ScheduledStep {
   /** When it is sent: already moved into office hours on a working day. */
   at: string;
   notify: Audience[];
-  /** For a rectification order: its own deadline. */
+  /** For a rectification order: its own deadline (through the obligation's holiday rule). */
   deadline?: string;
+  /** The order's deadline falls on a day off (kept, flagged). */
+  deadlineOnHoliday?: boolean;
+  /** When the plan moved the order's deadline to the next working day: the original instant. */
+  deadlineMovedFrom?: string;
+}
+
+/** A deadline's due instant after the holiday rule. */
+export interface DueDate {
+  dueAt: string;
+  /** It falls on a day off and the plan keeps it there (onHoliday: flag). */
+  dueOnHoliday: boolean;
+  /** It fell on a day off and the plan moved it to the next working day: the original instant. */
+  movedFrom?: string;
+}
+
+/**
+ * A leader review (领导点评) of one report: it opens when the report arrives on time, or at the
+ * report's due instant, and is due `review.due` after the report arrives (or after its due
+ * instant, if it has not), through the holiday rule.
+ */
+export interface ReviewSchedule extends DueDate {
+  /** `<obligation>.review`. */
+  obligationKey: string;
+  opensAt: string;
+  steps: ScheduledStep[];
 }
 
 export interface CycleSchedule {
@@ -36,12 +61,31 @@ export interface CycleSchedule {
   steps: ScheduledStep[];
 }
 
+/** A cycle whose reports are reviewed, and the review of a report handed in on its due day. */
+export interface CycleReview {
+  obligationKey: string;
+  cycleKey: string;
+  /** The latest the review can open and fall due: a report that comes earlier moves both earlier. */
+  review: ReviewSchedule;
+}
+
 /** One cycle for one responsible unit. */
 export interface DeadlineInstance extends CycleSchedule {
   /** `<campaign>/<obligation>/<cycle>/<unit>`: the deadline workflow id. */
   id: string;
   campaignId: string;
   unitId: string;
+}
+
+/** One unit's report reviewed by its reviewer (its parent, or the office). */
+export interface ReviewDeadlineInstance extends ReviewSchedule {
+  /** `<campaign>/<obligation>.review/<cycle>/<reviewed unit>`: the review workflow id. */
+  id: string;
+  campaignId: string;
+  cycleKey: string;
+  /** The reviewer: the unit whose leader comments. */
+  unitId: string;
+  reviewedUnitId: string;
 }
 
 export interface PhaseWindow {

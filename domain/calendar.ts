@@ -14,14 +14,27 @@
  *   Nothing that must come before the due instant is moved past it.
  * - The due-day notice goes out when the office opens on the due day (or the working day
  *   before it); reminders that would land on or after it are left out.
+ * - Every deadline goes through one holiday rule (`applyHolidayRule`, the obligation's
+ *   `onHoliday`): a cycle's due date, a review's due date (counted from the report, so opened
+ *   by an event) and a rectification order's deadline. On a day off it is kept and flagged, or
+ *   moved to the same time on the next working day.
  */
 import { DateTime } from 'luxon';
-import type { Obligation, Plan, DueRule } from './plan-schema';
+import type { HolidayRule, Obligation, Plan, DueRule } from './plan-schema';
 import type { Org } from './org-schema';
-import type { CycleSchedule, DeadlineInstance, PhaseWindow, ScheduledStep } from './calendar-types';
+import type {
+  CycleReview,
+  CycleSchedule,
+  DeadlineInstance,
+  DueDate,
+  PhaseWindow,
+  ReviewDeadlineInstance,
+  ReviewSchedule,
+  ScheduledStep,
+} from './calendar-types';
 import { applyOffset } from './offsets';
 import { isWorkingDay, nextWorkingDay, previousWorkingDay } from './workdays';
-import { responsibleUnits } from './org-slice';
+import { responsibleUnits, reviewerOf } from './org-slice';
 
 export interface PhaseOverrides {
   /** Phases the committee started, with the instant (ISO). */
@@ -75,6 +88,19 @@ function officeDay(plan: Plan, date: string): boolean {
 function shiftDate(dt: DateTime, date: string): DateTime {
   const [year, month, day] = date.split('-').map(Number);
   return dt.set({ year, month, day });
+}
+
+// ---------- the holiday rule ----------
+
+/**
+ * The one rule every deadline goes through: a due instant on a day off (in the plan's zone) is
+ * kept and flagged, or moved to the same time of the next working day. `due` is in the plan's zone.
+ */
+export function applyHolidayRule(rule: HolidayRule, due: DateTime): DueDate {
+  const date = due.toISODate()!;
+  if (isWorkingDay(date)) return { dueAt: iso(due), dueOnHoliday: false };
+  if (rule === 'flag') return { dueAt: iso(due), dueOnHoliday: true };
+  return { dueAt: iso(shiftDate(due, nextWorkingDay(date))), dueOnHoliday: false, movedFrom: iso(due) };
 }
 
 /** The instant itself if the office is open then, else the office's next opening. */
@@ -206,28 +232,27 @@ export function cyclesOf(
   }
   const out: CycleSchedule[] = [];
   for (const period of periods) {
+    // A plan that lists its cycles opens only those (the seed names fewer than the cadence gives).
+    if (obligation.cycles && !obligation.cycles.includes(period.key)) continue;
     for (const w of active) {
-      let due = dueFromRule(obligation.due, period, w, zone);
-      const original = due;
-      let dueOnHoliday = false;
-      if (!isWorkingDay(due.toISODate()!)) {
-        if (obligation.onHoliday === 'next-working-day') due = shiftDate(due, nextWorkingDay(due.toISODate()!));
-        else dueOnHoliday = true;
-      }
-      const t = due.toMillis();
+      const { dueAt, dueOnHoliday, movedFrom } = applyHolidayRule(
+        obligation.onHoliday,
+        dueFromRule(obligation.due, period, w, zone),
+      );
+      const t = Date.parse(dueAt);
       if (t < Date.parse(w.startAt) || t >= windowEnd(plan, w, opts.horizon)) continue;
-      const opensAt = DateTime.max(applyOffset(due, obligation.opens), at(w.startAt, zone));
+      const opensAt = iso(DateTime.max(applyOffset(at(dueAt, zone), obligation.opens), at(w.startAt, zone)));
       out.push({
         obligationKey: obligation.key,
         cycleKey: period.key,
         cycleLabel: period.label,
         cycleLabelEn: period.labelEn,
         phaseKey: w.key,
-        opensAt: iso(opensAt),
-        dueAt: iso(due),
+        opensAt,
+        dueAt,
         dueOnHoliday,
-        movedFrom: due.equals(original) ? undefined : iso(original),
-        steps: stepsForDue(plan, obligation, iso(opensAt), iso(due)),
+        movedFrom,
+        steps: stepsForDue(plan, obligation, opensAt, dueAt, { holidayRule: true }),
       });
       break;
     }
@@ -249,12 +274,27 @@ export function cyclesOf(
 const stepsMemo = new Map<string, readonly ScheduledStep[]>();
 const STEPS_MEMO_SIZE = 512;
 
-export function stepsForDue(plan: Plan, obligation: Obligation, opensAt: string, dueAt: string): ScheduledStep[] {
-  const key = JSON.stringify([plan.timeZone, plan.officeHours, obligation, opensAt, dueAt]);
+export interface StepOptions {
+  /**
+   * Send a rectification order's deadline through the holiday rule. Deadline workflows started
+   * before the rule covered every deadline computed it without; they keep doing so on replay.
+   */
+  holidayRule?: boolean;
+}
+
+export function stepsForDue(
+  plan: Plan,
+  obligation: Obligation,
+  opensAt: string,
+  dueAt: string,
+  opts: StepOptions = {},
+): ScheduledStep[] {
+  const holidayRule = opts.holidayRule === true;
+  const key = JSON.stringify([plan.timeZone, plan.officeHours, obligation, opensAt, dueAt, holidayRule]);
   let steps = stepsMemo.get(key);
   if (!steps) {
     steps = Object.freeze(
-      computeSteps(plan, obligation, opensAt, dueAt).map((s) =>
+      computeSteps(plan, obligation, opensAt, dueAt, holidayRule).map((s) =>
         Object.freeze({ ...s, notify: Object.freeze(s.notify) }),
       ),
     ) as readonly ScheduledStep[];
@@ -265,7 +305,13 @@ export function stepsForDue(plan: Plan, obligation: Obligation, opensAt: string,
   return [...steps];
 }
 
-function computeSteps(plan: Plan, obligation: Obligation, opensAt: string, dueAt: string): ScheduledStep[] {
+function computeSteps(
+  plan: Plan,
+  obligation: Obligation,
+  opensAt: string,
+  dueAt: string,
+  holidayRule: boolean,
+): ScheduledStep[] {
   const zone = plan.timeZone;
   const due = at(dueAt, zone);
   const open = at(opensAt, zone);
@@ -301,18 +347,30 @@ function computeSteps(plan: Plan, obligation: Obligation, opensAt: string, dueAt
   });
   if (obligation.rectification) {
     const order = intoOfficeHours(plan, applyOffset(due, obligation.rectification.after));
-    steps.push({
+    const deadline = endOfDay(applyOffset(order, obligation.rectification.deadline));
+    const step: ScheduledStep = {
       step: 'rectification',
       kind: 'rectification',
       at: iso(order),
       notify: obligation.rectification.notify,
-      deadline: iso(endOfDay(applyOffset(order, obligation.rectification.deadline))),
-    });
+      deadline: iso(deadline),
+    };
+    if (holidayRule) {
+      const d = applyHolidayRule(obligation.onHoliday, deadline);
+      step.deadline = d.dueAt;
+      if (d.dueOnHoliday) step.deadlineOnHoliday = true;
+      if (d.movedFrom) step.deadlineMovedFrom = d.movedFrom;
+    }
+    steps.push(step);
   }
   return steps;
 }
 
-/** The reviewer's comment is due `review.due` after the report arrives, or after its due instant. */
+/**
+ * The reviewer's comment is due `review.due` after the report arrives, or after its due instant,
+ * without the holiday rule: what review deadlines started before the rule covered them compute
+ * on replay. New ones use `reviewSchedule`.
+ */
 export function reviewDueAt(
   plan: Plan,
   obligation: Obligation,
@@ -324,12 +382,60 @@ export function reviewDueAt(
   return iso(endOfDay(applyOffset(base, obligation.review.due)));
 }
 
+/** A review as a deadline of its own: the reviewer's ladder, the report's holiday rule unless it has its own. */
+export function reviewObligationOf(obligation: Obligation): Obligation {
+  const review = obligation.review;
+  if (!review) throw new CalendarError(`obligations.${obligation.key} has no review`);
+  return {
+    ...obligation,
+    key: `${obligation.key}.review`,
+    title: review.title,
+    titleEn: review.titleEn,
+    opens: '+0d',
+    reminders: review.reminders,
+    escalation: review.escalation,
+    onHoliday: review.onHoliday ?? obligation.onHoliday,
+    rectification: undefined,
+    review: undefined,
+    cycles: undefined,
+  };
+}
+
+/**
+ * The review of one report: it opens when the report arrives on time (or at its due instant)
+ * and is due `review.due` after the report arrives (or after its due instant, if it has not),
+ * at the end of that day, through the holiday rule. Without `receivedAt`: the latest it can be.
+ */
+export function reviewSchedule(
+  plan: Plan,
+  obligation: Obligation,
+  reportDueAt: string,
+  receivedAt?: string,
+): ReviewSchedule {
+  const review = reviewObligationOf(obligation);
+  const zone = plan.timeZone;
+  const due = at(reportDueAt, zone);
+  const received = receivedAt === undefined ? undefined : at(receivedAt, zone);
+  const opensAt = iso(received !== undefined && received <= due ? received : due);
+  const dueDate = applyHolidayRule(review.onHoliday, endOfDay(applyOffset(received ?? due, obligation.review!.due)));
+  return {
+    obligationKey: review.key,
+    opensAt,
+    ...dueDate,
+    steps: stepsForDue(plan, review, opensAt, dueDate.dueAt, { holidayRule: true }),
+  };
+}
+
 // ---------- the whole campaign ----------
 
 export interface CampaignCalendar {
   windows: PhaseWindow[];
   cycles: CycleSchedule[];
   deadlines: DeadlineInstance[];
+  /** For each cycle of a reviewed obligation: its review, as of a report handed in on its due day. */
+  reviews: CycleReview[];
+  /** Each responsible unit's report reviewed by its reviewer (as above). */
+  reviewDeadlines: ReviewDeadlineInstance[];
 }
 
 export function computeCalendar(
@@ -344,8 +450,12 @@ export function computeCalendar(
     (a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt) || a.obligationKey.localeCompare(b.obligationKey),
   );
   const deadlines: DeadlineInstance[] = [];
+  const reviews: CycleReview[] = [];
+  const reviewDeadlines: ReviewDeadlineInstance[] = [];
   for (const c of cycles) {
     const obligation = plan.obligations.find((o) => o.key === c.obligationKey)!;
+    const review = obligation.review ? reviewSchedule(plan, obligation, c.dueAt) : undefined;
+    if (review) reviews.push({ obligationKey: c.obligationKey, cycleKey: c.cycleKey, review });
     for (const unitId of responsibleUnits(org, obligation)) {
       deadlines.push({
         ...c,
@@ -353,7 +463,16 @@ export function computeCalendar(
         campaignId: plan.id,
         unitId,
       });
+      if (review)
+        reviewDeadlines.push({
+          ...review,
+          id: `${plan.id}/${review.obligationKey}/${c.cycleKey}/${unitId}`,
+          campaignId: plan.id,
+          cycleKey: c.cycleKey,
+          unitId: reviewerOf(org, unitId),
+          reviewedUnitId: unitId,
+        });
     }
   }
-  return { windows, cycles, deadlines };
+  return { windows, cycles, deadlines, reviews, reviewDeadlines };
 }

@@ -31,3 +31,8 @@ export function responsibleUnits(org: Org, obligation: Obligation): string[] {
     return true;
   });
 }
+
+/** Whose leader reviews a unit's report (领导点评): its parent, or the office for a unit without one. */
+export function reviewerOf(org: Org, unitId: string): string {
+  return org.units[unitId]?.parentId ?? org.officeId;
+}

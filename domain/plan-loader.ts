@@ -5,10 +5,11 @@
  * the escalation ladder climbs in time and ends before the rectification order.
  */
 import { IANAZone } from 'luxon';
-import { PlanSchema, type Plan } from './plan-schema';
+import { CYCLE_KEY, PlanSchema, type Plan, type EscalationStep } from './plan-schema';
 import { PlanValidationError, type FileIssue } from './errors';
 import { readDocument, issueAt, zodIssues, type LocatedDocument } from './structured-file';
 import { approximateMs, isNegativeOffset } from './offsets';
+import { cyclesOf, phaseWindows } from './calendar';
 
 export function parsePlan(text: string, file: string): Plan {
   const d = readDocument(text, file);
@@ -65,21 +66,7 @@ export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
           `a reminder at or after its deadline (${r}); expected a negative offset such as -3d`,
         );
     });
-    let previous = 0;
-    o.escalation.forEach((e, j) => {
-      const ms = approximateMs(e.after);
-      if (ms <= 0)
-        at(
-          [...base, 'escalation', j, 'after'],
-          `an escalation comes after the deadline (a positive offset), got ${e.after}`,
-        );
-      else if (ms <= previous)
-        at(
-          [...base, 'escalation', j, 'after'],
-          `escalation steps must climb in time; ${e.after} is not after the step before`,
-        );
-      previous = Math.max(previous, ms);
-    });
+    const previous = ladderIssues(o.escalation, [...base, 'escalation'], at);
     if (o.rectification) {
       const ms = approximateMs(o.rectification.after);
       if (ms <= 0 || ms < previous) {
@@ -96,6 +83,7 @@ export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
       }
     }
     if (o.review) {
+      ladderIssues(o.review.escalation, [...base, 'review', 'escalation'], at);
       if (approximateMs(o.review.due) <= 0)
         at([...base, 'review', 'due'], `a review is due after the report (a positive offset), got ${o.review.due}`);
       o.review.reminders.forEach((r, j) => {
@@ -106,6 +94,49 @@ export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
           );
       });
     }
+    if (o.cycles) cycleListIssues(plan, i, at);
   });
   return issues;
 }
+
+type At = (path: PropertyKey[], message: string) => void;
+
+/** An escalation ladder comes after the deadline and climbs in time; returns its last step (ms). */
+function ladderIssues(ladder: EscalationStep[], path: PropertyKey[], at: At): number {
+  let previous = 0;
+  ladder.forEach((e, j) => {
+    const ms = approximateMs(e.after);
+    if (ms <= 0)
+      at([...path, j, 'after'], `an escalation comes after the deadline (a positive offset), got ${e.after}`);
+    else if (ms <= previous)
+      at([...path, j, 'after'], `escalation steps must climb in time; ${e.after} is not after the step before`);
+    previous = Math.max(previous, ms);
+  });
+  return previous;
+}
+
+/** A cycle list names cycles of the obligation's cadence, once each, that its phases hold. */
+function cycleListIssues(plan: Plan, i: number, at: At): void {
+  const o = plan.obligations[i]!;
+  const path = ['obligations', i, 'cycles'];
+  if (o.cadence === 'once') {
+    at(path, 'a one-off obligation has a single cycle: a cycle list fits only a recurring cadence');
+    return;
+  }
+  const shape = CYCLE_KEY[o.cadence];
+  for (const j of duplicates(o.cycles!)) at([...path, j], `duplicate cycle "${o.cycles![j]!}"`);
+  const bad = o.cycles!.map((k, j) => [k, j] as const).filter(([k]) => !shape.test(k));
+  for (const [k, j] of bad) at([...path, j], `"${k}" is not a ${o.cadence} cycle (e.g. ${CYCLE_EXAMPLE[o.cadence]})`);
+  if (bad.length > 0 || 'at' in o.due) return; // reported above
+  // The calendar without the list: every listed cycle must be one it would open.
+  const all = new Set(cyclesOf(plan, { ...o, cycles: undefined }, phaseWindows(plan)).map((c) => c.cycleKey));
+  o.cycles!.forEach((k, j) => {
+    if (!all.has(k))
+      at(
+        [...path, j],
+        `cycle "${k}" does not fall due in phases ${o.phases.join(', ')} (cycles there: ${[...all].join(', ') || 'none'})`,
+      );
+  });
+}
+
+const CYCLE_EXAMPLE = { yearly: '2011', 'half-yearly': '2011-H1', quarterly: '2011-Q3' } as const;

@@ -86,6 +86,10 @@ export const RectificationSchema = z
   })
   .strict();
 
+/** A due date on a day off: keep it and flag it, or move it to the next working day. */
+export const HolidayRuleSchema = z.enum(['flag', 'next-working-day']);
+export type HolidayRule = z.infer<typeof HolidayRuleSchema>;
+
 export const ReviewSchema = z
   .object({
     /** The reviewer's comment (领导点评) is due this long after the report arrives, or after its due instant. */
@@ -93,8 +97,19 @@ export const ReviewSchema = z
     title: z.string().min(1),
     titleEn: z.string().optional(),
     reminders: z.array(OffsetSchema).default([]),
+    /** A late reviewer is reminded up this ladder (the reviewer is the unit; its parent is above it). */
+    escalation: z.array(EscalationStepSchema).default([]),
+    /** A review due on a day off; the obligation's own `onHoliday` when absent. */
+    onHoliday: HolidayRuleSchema.optional(),
   })
   .strict();
+
+/** Cycle keys by cadence: 2011 (yearly), 2011-H1 (half-yearly), 2011-Q3 (quarterly). */
+export const CYCLE_KEY = {
+  yearly: /^\d{4}$/,
+  'half-yearly': /^\d{4}-H[12]$/,
+  quarterly: /^\d{4}-Q[1-4]$/,
+} as const;
 
 export const ObligationSchema = z
   .object({
@@ -115,11 +130,26 @@ export const ObligationSchema = z
     phases: z.array(key).min(1),
     /** Reminders before the due instant, e.g. ['-7d', '-3wd', '-1d']. */
     reminders: z.array(OffsetSchema).default([]),
-    /** A due date on a public holiday: keep it and flag it, or move it to the next working day. */
-    onHoliday: z.enum(['flag', 'next-working-day']).default('flag'),
+    /**
+     * A due date on a day off (a public holiday or a weekend that is not a make-up working day):
+     * keep it and flag it, or move it to the next working day. Every deadline of the obligation
+     * follows it: its cycles' due dates, its rectification orders' deadlines and, unless the
+     * review says otherwise, its reviews.
+     */
+    onHoliday: HolidayRuleSchema.default('flag'),
     escalation: z.array(EscalationStepSchema).default([]),
     rectification: RectificationSchema.optional(),
     review: ReviewSchema.optional(),
+    /**
+     * Only these cycles (keys such as 2011, 2010-Q3), when the seed names fewer than the cadence
+     * gives: a cycle not listed is not opened. Each listed cycle must fall in the obligation's phases.
+     */
+    cycles: z.array(z.string()).min(1).optional(),
+    /**
+     * Why the date is what it is when the seed gives none (quoting the seed), for `preview` to
+     * show beside each cycle: the office can then tell the plan's choices from the seed's dates.
+     */
+    dateNote: z.string().min(1).optional(),
     /** The seed sentence this obligation comes from. */
     source: z.string().optional(),
   })
