@@ -297,6 +297,7 @@ describe('the preview command', () => {
       cwd: `${__dirname}/../..`,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024, // plan 000 with the sample organisation: some 3 MB of JSON
     });
 
   it('prints every instant as a table, and as JSON for machines', () => {
@@ -307,6 +308,43 @@ describe('the preview command', () => {
     ) as { cycles: { dueAt: string }[]; deadlines: unknown[] };
     expect(json.cycles.some((c) => c.dueAt === '2012-04-09T03:00:00.000Z')).toBe(true);
     expect(json.deadlines.length).toBeGreaterThan(40);
+  });
+
+  it('shows the leader reviews: each cycle with its review, each report with its reviewer (--json)', () => {
+    type Step = { step: string; kind: string; at: string };
+    type Review = { obligationKey: string; opensAt: string; dueAt: string; dueOnHoliday: boolean; steps: Step[] };
+    const json = JSON.parse(
+      cli('preview', 'plans/000-hnust.yaml', '--org', 'plans/orgs/sample-university.yaml', '--json'),
+    ) as {
+      cycles: { obligationKey: string; cycleKey: string; dueAt: string; review?: Review & { title: string } }[];
+      deadlines: ({ role: string; id: string; unitId: string; reviewedUnitId?: string } & Review)[];
+    };
+    const cycle = json.cycles.find((c) => c.obligationKey === 'branch-quarterly-report' && c.cycleKey === '2011-Q4')!;
+    // The report is due Tue 10 Jan 2012; the committee leader's comment 15 days later, Wed 25
+    // January, in the Spring Festival: flagged, as the plan keeps days off for this obligation.
+    expect(cycle.review).toMatchObject({
+      obligationKey: 'branch-quarterly-report.review',
+      title: '直属党委（总支）负责人点评',
+      opensAt: cycle.dueAt,
+      dueAt: '2012-01-25T15:59:59.000Z',
+      dueOnHoliday: true,
+    });
+    expect(cycle.review!.steps.map((s) => s.kind)).toEqual(expect.arrayContaining(['notice', 'reminder', 'due']));
+    const reviews = json.deadlines.filter(
+      (d) => d.role === 'review' && d.id.startsWith('hnust-2010/branch-quarterly-report.review/2011-Q4/'),
+    );
+    const reports = json.deadlines.filter(
+      (d) => d.role === 'report' && d.id.startsWith('hnust-2010/branch-quarterly-report/2011-Q4/'),
+    );
+    expect(reviews).toHaveLength(reports.length);
+    expect(reviews.find((r) => r.reviewedUnitId === 'b-mech-01')).toMatchObject({
+      unitId: 'c-mech',
+      dueAt: '2012-01-25T15:59:59.000Z',
+    });
+    // The table shows the review with its flag.
+    const table = cli('preview', 'plans/000-hnust.yaml');
+    expect(table).toContain('领导点评：直属党委（总支）负责人点评');
+    expect(table).toContain('2012年1月25日（星期三）23:59（注意：节假日）');
   });
 
   it('names the file, the line and the field of a bad plan, and exits non-zero', () => {

@@ -1,71 +1,139 @@
 /**
- * `preview <plan>`: every instant of a campaign before it is launched — phases, and for each
- * cycle its opening, reminders, due instant (holiday flagged or moved), escalation steps and
- * rectification order — as a table in the plan's zone, or `--json`.
+ * `preview <plan>`: every deadline a campaign will open, before it is launched — phases, and
+ * for each cycle its opening, reminders, due instant (a day off flagged or moved), escalation
+ * steps and rectification order, then the leader review of each report (领导点评) with its own
+ * reminders and escalation; with `--org`, the units each concerns. A table in the plan's zone,
+ * or `--json`.
  */
 import type { Command } from 'commander';
-import { computeCalendar } from '../../../domain/calendar';
+import { computeCalendar, type CampaignCalendar } from '../../../domain/calendar';
+import type { DueDate, ScheduledStep } from '../../../domain/calendar-types';
 import { formatInstant } from '../../../domain/format';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import type { Org } from '../../../domain/org-schema';
+import type { Obligation, Plan } from '../../../domain/plan-schema';
+
+const SUBMITTER = { committee: '直属党委（总支）', branch: '党支部', member: '党员' } as const;
+const RECEIVER = { parent: '上级党组织', office: '活动领导小组办公室' } as const;
+const LISTED_UNITS = 12;
 
 export function registerPreview(program: Command): void {
   program
     .command('preview')
-    .description('print every instant of a plan: phases, cycles, reminders, due instants, escalations')
+    .description('print every deadline a plan will open: phases, cycles, reviews, reminders, escalations, orders')
     .argument('<plan>', 'plan file (YAML or JSON)')
-    .option('--org <file>', 'organisation file: also list each responsible unit')
-    .option('--unit <id>', 'only this unit (with --org)')
+    .option('--org <file>', 'organisation file: also list the units each deadline concerns')
+    .option('--unit <id>', 'only the deadlines of this unit: its reports and the reviews it writes (with --org)')
     .option('--json', 'machine-readable output')
     .action(async (planFile: string, o: { org?: string; unit?: string; json?: boolean }) => {
       const plan = await loadPlanFile(planFile);
       const org: Org = o.org ? await loadOrgFile(o.org) : { officeId: 'office', units: {}, order: [] };
       const cal = computeCalendar(plan, org);
-      const deadlines = o.unit ? cal.deadlines.filter((d) => d.unitId === o.unit) : cal.deadlines;
-      if (o.json) {
-        console.log(
-          JSON.stringify(
-            {
-              plan: plan.id,
-              timeZone: plan.timeZone,
-              windows: cal.windows,
-              cycles: cal.cycles,
-              deadlines: o.org ? deadlines : undefined,
-            },
-            null,
-            2,
-          ),
-        );
-        return;
-      }
-      const t = (iso: string): string => formatInstant(iso, plan.timeZone, plan.locale);
-      const out: string[] = [`${plan.title} (${plan.id}), ${plan.timeZone}`, '', '阶段 phases'];
-      for (const w of cal.windows) {
-        const p = plan.phases.find((x) => x.key === w.key)!;
-        out.push(
-          `  ${p.name}（${p.label}）  ${t(w.startAt)} → ${w.endAt ? t(w.endAt) : '由党委决定 (ended by the committee)'}`,
-        );
-      }
-      for (const c of cal.cycles) {
-        const ob = plan.obligations.find((x) => x.key === c.obligationKey)!;
-        out.push('', `${ob.title} · ${c.cycleLabel}  [${c.obligationKey}/${c.cycleKey}, phase ${c.phaseKey}]`);
-        const due = c.movedFrom
-          ? `${t(c.dueAt)}（节假日顺延，原 ${t(c.movedFrom)}）`
-          : c.dueOnHoliday
-            ? `${t(c.dueAt)}（注意：节假日）`
-            : t(c.dueAt);
-        out.push(`  ${'due'.padEnd(15)} ${due}`);
-        for (const s of c.steps) {
-          const extra = s.deadline ? `  整改期限 ${t(s.deadline)}` : '';
-          out.push(`  ${s.step.padEnd(15)} ${t(s.at)}  → ${s.notify.join(', ')}${extra}`);
-        }
-        if (o.org) {
-          const units = deadlines
-            .filter((d) => d.obligationKey === c.obligationKey && d.cycleKey === c.cycleKey)
-            .map((d) => d.unitId);
-          out.push(`  units (${units.length}): ${units.slice(0, 12).join(', ')}${units.length > 12 ? ', …' : ''}`);
-        }
-      }
-      console.log(out.join('\n'));
+      const text = o.json ? JSON.stringify(previewJson(plan, cal, o), null, 2) : previewTable(plan, cal, o);
+      // A pipe takes stdout asynchronously, and the CLI exits when the command returns: wait
+      // until the whole text is handed over (a preview with an organisation runs to megabytes).
+      await new Promise<void>((resolve, reject) =>
+        process.stdout.write(`${text}\n`, (err) => (err ? reject(err) : resolve())),
+      );
     });
+}
+
+interface Filter {
+  org?: string;
+  unit?: string;
+}
+
+function unitDeadlines(cal: CampaignCalendar, f: Filter): Pick<CampaignCalendar, 'deadlines' | 'reviewDeadlines'> {
+  if (!f.unit) return cal;
+  return {
+    deadlines: cal.deadlines.filter((d) => d.unitId === f.unit),
+    reviewDeadlines: cal.reviewDeadlines.filter((d) => d.unitId === f.unit),
+  };
+}
+
+/** By cycle: the report, its review, and (with an organisation) every deadline with its unit and role. */
+function previewJson(plan: Plan, cal: CampaignCalendar, f: Filter): unknown {
+  const mine = unitDeadlines(cal, f);
+  return {
+    plan: plan.id,
+    timeZone: plan.timeZone,
+    windows: cal.windows,
+    cycles: cal.cycles.map((c) => {
+      const ob = obligationOf(plan, c.obligationKey);
+      const review = cal.reviews.find((r) => r.obligationKey === c.obligationKey && r.cycleKey === c.cycleKey);
+      return {
+        ...c,
+        title: ob.title,
+        submitters: ob.submitters.level,
+        receiver: ob.receiver,
+        dateNote: ob.dateNote,
+        review: review && { ...review.review, title: ob.review!.title },
+      };
+    }),
+    deadlines: f.org
+      ? [
+          ...mine.deadlines.map((d) => ({ role: 'report' as const, ...d })),
+          ...mine.reviewDeadlines.map((d) => ({ role: 'review' as const, ...d })),
+        ]
+      : undefined,
+  };
+}
+
+function obligationOf(plan: Plan, key: string): Obligation {
+  return plan.obligations.find((x) => x.key === key)!;
+}
+
+function previewTable(plan: Plan, cal: CampaignCalendar, f: Filter): string {
+  const t = (iso: string): string => formatInstant(iso, plan.timeZone, plan.locale);
+  const due = (d: DueDate): string =>
+    d.movedFrom
+      ? `${t(d.dueAt)}（节假日顺延，原 ${t(d.movedFrom)}）`
+      : d.dueOnHoliday
+        ? `${t(d.dueAt)}（注意：节假日）`
+        : t(d.dueAt);
+  const step = (s: ScheduledStep, indent: string): string => {
+    const order = s.deadline
+      ? `  整改期限 ${due({ dueAt: s.deadline, dueOnHoliday: s.deadlineOnHoliday === true, movedFrom: s.deadlineMovedFrom })}`
+      : '';
+    return `${indent}${s.step.padEnd(15)} ${t(s.at)}  → ${s.notify.join(', ')}${order}`;
+  };
+  const listed = (ids: string[]): string =>
+    `${ids.slice(0, LISTED_UNITS).join(', ')}${ids.length > LISTED_UNITS ? ', …' : ''}`;
+  const mine = unitDeadlines(cal, f);
+
+  const out: string[] = [`${plan.title} (${plan.id}), ${plan.timeZone}`, '', '阶段'];
+  for (const w of cal.windows) {
+    const p = plan.phases.find((x) => x.key === w.key)!;
+    out.push(`  ${p.name}（${p.label}）  ${t(w.startAt)} → ${w.endAt ? t(w.endAt) : '由党委决定结束'}`);
+  }
+  for (const c of cal.cycles) {
+    const ob = obligationOf(plan, c.obligationKey);
+    const units = mine.deadlines.filter((d) => d.obligationKey === c.obligationKey && d.cycleKey === c.cycleKey);
+    const reviews = mine.reviewDeadlines.filter(
+      (d) => d.obligationKey === `${c.obligationKey}.review` && d.cycleKey === c.cycleKey,
+    );
+    if (f.unit && units.length === 0 && reviews.length === 0) continue;
+    out.push('', `${ob.title} · ${c.cycleLabel}  [${c.obligationKey}/${c.cycleKey}，阶段 ${c.phaseKey}]`);
+    out.push(`  报送：${SUBMITTER[ob.submitters.level]} → ${RECEIVER[ob.receiver]}`);
+    if (ob.dateNote) out.push(`  日期说明：${ob.dateNote}`);
+    out.push(`  ${'截止'.padEnd(13)} ${due(c)}`);
+    for (const s of c.steps) out.push(step(s, '  '));
+    if (f.org) out.push(`  报送单位 (${units.length}): ${listed(units.map((d) => d.unitId))}`);
+
+    const review = cal.reviews.find((r) => r.obligationKey === c.obligationKey && r.cycleKey === c.cycleKey)?.review;
+    if (!review) continue;
+    out.push(
+      `  领导点评：${ob.review!.title}  [${review.obligationKey}]`,
+      `    报告按时报送的，自收到时起算；以下按截止时收到计（最晚）`,
+      `    ${'截止'.padEnd(13)} ${due(review)}`,
+    );
+    for (const s of review.steps) out.push(step(s, '    '));
+    if (f.org) {
+      const byReviewer = new Map<string, number>();
+      for (const r of reviews) byReviewer.set(r.unitId, (byReviewer.get(r.unitId) ?? 0) + 1);
+      const who = [...byReviewer].map(([id, n]) => `${id}（${n}份）`);
+      out.push(`    点评单位 (${byReviewer.size}): ${listed(who)}`);
+    }
+  }
+  return out.join('\n');
 }
