@@ -271,6 +271,31 @@ describe('the seed plans', () => {
     }
   });
 
+  it('000: nominations leave working days before 七一, and only the cycles the seed names open', () => {
+    const p = load('000-hnust');
+    const cycles = computeCalendar(p, miniOrg).cycles;
+    const of = (key: string): string[] => cycles.filter((c) => c.obligationKey === key).map((c) => c.cycleKey);
+    const day = (iso: string): string => DateTime.fromISO(iso, { zone: ZONE }).toISODate()!;
+    for (const key of ['committee-nominations', 'branch-nominations']) {
+      expect(of(key)).toEqual(['2011', '2012']); // "2011年“七一”前…2012年“七一”前", no 2010
+      for (const c of cycles.filter((x) => x.obligationKey === key)) {
+        const workingDaysLeft = [];
+        for (
+          let d = DateTime.fromISO(c.dueAt, { zone: ZONE }).plus({ days: 1 });
+          d.toISODate()! < `${c.cycleKey}-07-01`;
+          d = d.plus({ days: 1 })
+        )
+          if (isWorkingDay(d.toISODate()!)) workingDaysLeft.push(d.toISODate());
+        expect(workingDaysLeft.length).toBeGreaterThanOrEqual(key === 'committee-nominations' ? 10 : 15);
+        expect(isWorkingDay(day(c.dueAt))).toBe(true);
+      }
+    }
+    expect(cycles.find((c) => c.obligationKey === 'committee-nominations')!.dueAt).toBe('2011-06-16T15:59:59.000Z');
+    expect(of('branch-quarterly-report')[0]).toBe('2010-Q3'); // not the June-only 2010-Q2
+    expect(of('committee-quarterly-report')).toHaveLength(8);
+    expect(of('mass-evaluation')).toEqual(['2010-H2', '2011-H1', '2011-H2', '2012-H1']);
+  });
+
   it('001: branch implementation plans are due at the end of 31 July 2010, China time', () => {
     const p = load('001-changzhou');
     const c = computeCalendar(p, miniOrg).cycles.find((x) => x.dueAt === '2010-07-31T15:59:59.000Z');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parsePlan } from '../../domain/plan-loader';
+import { cyclesOf, phaseWindows } from '../../domain/calendar';
 import type { PlanValidationError } from '../../domain/errors';
 
 const MINI = readFileSync(`${__dirname}/../fixtures/mini-plan.yaml`, 'utf8');
@@ -44,6 +45,39 @@ describe('plan files', () => {
     });
     expect(err.message).toContain(`plans/bad.yaml:${lineOf(text, "end: '2010-05-15'")}:`);
     expect(err.message).toContain('ends before it starts (2010-05-15 < 2010-06-01)');
+  });
+
+  it('accepts a list of the cycles to open, and opens only those', () => {
+    const text = MINI.replace('phases: [engage]', "phases: [engage]\n    cycles: ['2010-Q4']");
+    const plan = parsePlan(text, 'mini.yaml');
+    expect(plan.obligations[1]!.cycles).toEqual(['2010-Q4']);
+    const opened = cyclesOf(plan, plan.obligations[1]!, phaseWindows(plan)).map((c) => c.cycleKey);
+    expect(opened).toEqual(['2010-Q4']); // not 2010-Q3
+  });
+
+  it('rejects a cycle list that names no cycle of the cadence, a cycle outside the phases, or a one-off', () => {
+    const bad = errorOf(
+      MINI.replace('phases: [engage]', "phases: [engage]\n    cycles: ['2010-Q4', '2010', '2010-Q4']"),
+    );
+    expect(bad.issues.map((i) => `${i.path} ${i.message}`)).toEqual([
+      'obligations[1].cycles[2] duplicate cycle "2010-Q4"',
+      'obligations[1].cycles[1] "2010" is not a quarterly cycle (e.g. 2011-Q3)',
+    ]);
+    const outside = errorOf(MINI.replace('phases: [engage]', "phases: [engage]\n    cycles: ['2011-Q1']"));
+    expect(outside.issues[0]!.path).toBe('obligations[1].cycles[0]');
+    expect(outside.message).toContain(
+      'cycle "2011-Q1" does not fall due in phases engage (cycles there: 2010-Q3, 2010-Q4)',
+    );
+    const once = errorOf(MINI.replace('phases: [mobilise]', "phases: [mobilise]\n    cycles: ['2010']"));
+    expect(once.issues[0]!.path).toBe('obligations[0].cycles');
+  });
+
+  it('rejects a review escalation ladder that does not climb', () => {
+    const text = MINI.replace(
+      "review: { due: '+10d', title: 领导点评, titleEn: Leader review, reminders: ['-2d'] }",
+      "review: { due: '+10d', title: 领导点评, reminders: ['-2d'], escalation: [{ after: '+3d', notify: [unit] }, { after: '+2d', notify: [parent] }] }",
+    );
+    expect(errorOf(text).issues[0]!.path).toBe('obligations[1].review.escalation[1].after');
   });
 
   it('rejects an obligation active in a phase that does not exist', () => {

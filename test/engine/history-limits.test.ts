@@ -143,7 +143,7 @@ describe('history sizes of the largest samples', () => {
       );
       const byType = largest(sizes);
       console.log(`seed 000 × sample university: ${JSON.stringify(byType)}`);
-      // Every deadline's history was read, and every run of the campaign (since v0.6 its 50
+      // Every deadline's history was read, and every run of the campaign (since v0.6 its 43
       // cycles fit in one run under `maxRunEvents`; continue-as-new.test.ts forces and proves it).
       expect(byType.deadlineWorkflow!.runs).toBeGreaterThanOrEqual(run.sim.expected.length);
       expect(byType.campaignWorkflow!.runs).toBe(run.campaignRuns);
