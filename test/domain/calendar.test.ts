@@ -296,6 +296,24 @@ describe('the seed plans', () => {
     expect(of('mass-evaluation')).toEqual(['2010-H2', '2011-H1', '2011-H2', '2012-H1']);
   });
 
+  it('004: segment 2 runs into July and has a cycle; nothing of the segments falls due after the 18th Congress', () => {
+    const p = load('004-template');
+    const cal = computeCalendar(p, miniOrg);
+    const w = Object.fromEntries(cal.windows.map((x) => [x.key, x]));
+    // "第二时段:从2023年1月开始至2023年7月" / "第三时段:从2023年7月开始": 1 July is segment 2's.
+    expect(w['segment-2']!.endAt).toBe(local('2011-07-02T00:00').toUTC().toISO());
+    expect(w['segment-3']!.startAt).toBe(w['segment-2']!.endAt);
+    expect(cal.cycles.filter((c) => c.phaseKey === 'segment-2').length).toBeGreaterThan(0);
+    const congress = Date.parse(local('2012-11-08T00:00').toUTC().toISO()!);
+    const segments = cal.cycles.filter((c) => c.phaseKey.startsWith('segment-'));
+    expect(segments.filter((c) => Date.parse(c.dueAt) >= congress)).toEqual([]);
+    // The summaries ("2023年底前全面回忆总结", i.e. 2012) fall in the summary phase, before 2013.
+    const summary = cal.cycles.filter((c) => c.phaseKey === 'summary').map((c) => c.obligationKey);
+    expect(summary.sort()).toEqual(['branch-summary', 'committee-summary']);
+    for (const r of cal.reviews.filter((x) => x.obligationKey === 'branch-summary'))
+      expect(r.review.dueAt < '2012-12-31T16:00:00.000Z').toBe(true);
+  });
+
   it('001: branch implementation plans are due at the end of 31 July 2010, China time', () => {
     const p = load('001-changzhou');
     const c = computeCalendar(p, miniOrg).cycles.find((x) => x.dueAt === '2010-07-31T15:59:59.000Z');
