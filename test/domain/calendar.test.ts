@@ -17,6 +17,15 @@ const local = (iso: string): DateTime => DateTime.fromISO(iso, { zone: ZONE });
 const mini = parsePlan(readFileSync(`${__dirname}/../fixtures/mini-plan.yaml`, 'utf8'), 'mini-plan.yaml');
 const miniOrg = parseOrg(readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8'), 'mini-org.yaml');
 
+/** The command line, as a person runs it. */
+const cli = (...args: string[]): string =>
+  execFileSync('npx', ['tsx', 'client/cli/main.ts', ...args], {
+    cwd: `${__dirname}/../..`,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024, // plan 000 with the sample organisation: some 3 MB of JSON
+  });
+
 function plan(extra: Record<string, unknown>): Plan {
   return PlanSchema.parse({
     id: 't',
@@ -314,6 +323,26 @@ describe('the seed plans', () => {
       expect(r.review.dueAt < '2012-12-31T16:00:00.000Z').toBe(true);
   });
 
+  it('001: the leader reviews, the evaluation and the commendation "2012年底前" are scheduled, and preview says how', () => {
+    const p = load('001-changzhou');
+    const cal = computeCalendar(p, miniOrg);
+    expect(cal.reviews.map((r) => r.review.obligationKey).sort()).toEqual([
+      'branch-commitment.review',
+      'branch-summary.review',
+      'member-commitment.review',
+    ]);
+    const endOf2012 = '2012-12-31T16:00:00.000Z';
+    for (const key of ['mass-evaluation', 'nominations']) {
+      const c = cal.cycles.find((x) => x.obligationKey === key)!;
+      expect(c.phaseKey).toBe('exemplars');
+      expect(c.dueAt < endOf2012).toBe(true);
+      expect(p.obligations.find((o) => o.key === key)!.dateNote).toContain('种子');
+    }
+    const table = cli('preview', 'plans/001-changzhou.yaml');
+    expect(table).toContain('日期说明：种子只说“2012年底前”专项表彰');
+    expect(table).toContain('领导点评：学校党委成员点评（党支部总结）');
+  });
+
   it('001: branch implementation plans are due at the end of 31 July 2010, China time', () => {
     const p = load('001-changzhou');
     const c = computeCalendar(p, miniOrg).cycles.find((x) => x.dueAt === '2010-07-31T15:59:59.000Z');
@@ -335,14 +364,6 @@ describe('the seed plans', () => {
 });
 
 describe('the preview command', () => {
-  const cli = (...args: string[]): string =>
-    execFileSync('npx', ['tsx', 'client/cli/main.ts', ...args], {
-      cwd: `${__dirname}/../..`,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 64 * 1024 * 1024, // plan 000 with the sample organisation: some 3 MB of JSON
-    });
-
   it('prints every instant as a table, and as JSON for machines', () => {
     const table = cli('preview', 'plans/001-changzhou.yaml');
     expect(table).toContain('2010年7月31日（星期六）23:59');
