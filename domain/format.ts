@@ -34,3 +34,11 @@ export function formatDuration(ms: number, locale: 'zh' | 'en'): string {
 export function daysBetween(from: string, to: string): number {
   return Math.floor((Date.parse(to) - Date.parse(from)) / 86_400_000);
 }
+
+/**
+ * Lateness as a person reads it: to the minute. The ledger keeps the exact milliseconds (a
+ * rehearsal's clock adds a few); a report that says 777,600,004 ms means 9 days.
+ */
+export function lateMinutesMs(ms: number): number {
+  return Math.round(ms / 60_000) * 60_000;
+}

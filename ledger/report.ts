@@ -5,7 +5,7 @@
  */
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
-import { formatInstant } from '../domain/format';
+import { formatInstant, lateMinutesMs } from '../domain/format';
 import type { AuditFilter, LedgerStore, UnitLag } from './types';
 import { escalationLabel, lagRanking, laggingUnits, lateReviewers, openRectifications, unitHistory } from './audit';
 
@@ -21,7 +21,8 @@ export interface Table {
   records: Record<string, unknown>[];
 }
 
-const days = (ms: number): number => Math.round((ms / 86_400_000) * 10) / 10;
+/** Days to one decimal, from lateness rounded to the minute (as every figure a person reads). */
+const days = (ms: number): number => Math.round((lateMinutesMs(ms) / 86_400_000) * 10) / 10;
 
 function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<string, string>): Table {
   return {
@@ -55,6 +56,8 @@ function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<s
     ]),
     records: lags.map((l) => ({
       ...l,
+      totalLateMs: lateMinutesMs(l.totalLateMs),
+      longestLateMs: lateMinutesMs(l.longestLateMs),
       totalLateDays: days(l.totalLateMs),
       longestLateDays: days(l.longestLateMs),
       highestEscalationLabel: escalationLabel(l.highestEscalation, 'en'),
@@ -112,7 +115,9 @@ export async function buildReport(
           e.reason ?? e.error ?? '',
           e.lateMs !== undefined ? days(e.lateMs) : '',
         ]),
-        records: events as unknown as Record<string, unknown>[],
+        records: events.map((e) =>
+          e.lateMs === undefined ? e : { ...e, lateMs: lateMinutesMs(e.lateMs) },
+        ) as unknown as Record<string, unknown>[],
       };
     }
   }

@@ -43,7 +43,7 @@ describe('the audit command', () => {
         unitId: 'b1',
         at: '2010-09-28T03:59:59.000Z',
         dueAt: '2010-09-25T15:59:59.000Z',
-        lateMs: 2.5 * 86_400_000,
+        lateMs: 2.5 * 86_400_000 + 4, // a rehearsal's clock adds a few milliseconds
       },
       {
         ...base,
@@ -69,8 +69,13 @@ describe('the audit command', () => {
   it('answers JSON for machines and CSV with a BOM for spreadsheets', () => {
     const json = JSON.parse(
       cli('--ledger', url, '--campaign', 'c', '--as-of', '2011-01-01T00:00:00Z', '--json'),
-    ) as Record<string, { unitId: string; missing: number }[]>;
+    ) as Record<string, { unitId: string; missing: number; longestLateMs: number; totalLateMs: number }[]>;
     expect(json.ranking!.map((r) => r.unitId)).toEqual(['b1', 'b2']);
+    // Lateness as a person reads it, to the minute: 2.5 days, not 216,000,004 ms.
+    expect(json.lagging!.find((r) => r.unitId === 'b1')).toMatchObject({
+      longestLateMs: 2.5 * 86_400_000,
+      totalLateMs: 2.5 * 86_400_000,
+    });
     expect(json.lagging!.find((r) => r.unitId === 'b2')!.missing).toBe(1);
     const csv = cli(
       '--ledger',

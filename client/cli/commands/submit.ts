@@ -1,6 +1,6 @@
 /** `submit <campaign> <obligation> <cycle> <unit>`: records a unit's submission and prints the receipt. */
 import type { Command } from 'commander';
-import { formatInstant } from '../../../domain/format';
+import { formatDuration, formatInstant, lateMinutesMs } from '../../../domain/format';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
 
 export function registerSubmit(program: Command): void {
@@ -27,7 +27,7 @@ export function registerSubmit(program: Command): void {
       print(o, r, () =>
         r.onTime
           ? `received ${formatInstant(r.receivedAt, zone, 'zh')}: on time`
-          : `received ${formatInstant(r.receivedAt, zone, 'zh')}: late by ${(r.lateMs / 3_600_000).toFixed(1)} h`,
+          : `received ${formatInstant(r.receivedAt, zone, 'zh')}: late by ${formatDuration(lateMinutesMs(r.lateMs), 'en')}`,
       );
     },
   );
