@@ -3,7 +3,7 @@
  * audit the ledger, read the mail outbox. Run as `npm run cli -- <command>`.
  */
 import { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { registerPreview } from './commands/preview';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
@@ -41,8 +41,13 @@ export function buildProgram(): Command {
 }
 
 if (require.main === module) {
-  // The CLI's own workers (simulate) should not drown its output in state changes.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The CLI's own workers (simulate) should not drown its output in state changes, and every log
+  // goes to stderr: stdout carries only the answer (one JSON document under --json). The SDK's
+  // native side prints to stdout unless its logs are forwarded to this logger, which writes to stderr.
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} } },
+  });
   buildProgram()
     .parseAsync(process.argv)
     .then(() => process.exit(0))

@@ -86,6 +86,7 @@ public final class TestServerLauncher {
       server.close();
       System.exit(1);
     }
-    System.out.println("temporal-test-server: listening on " + port + ", lock log indexed");
+    // A log line, so stderr: whoever starts the server (a rehearsal under `simulate --json`) owns stdout.
+    System.err.println("temporal-test-server: listening on " + port + ", lock log indexed");
   }
 }

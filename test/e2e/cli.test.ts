@@ -6,20 +6,13 @@
  */
 import path from 'node:path';
 import os from 'node:os';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { freePort } from '../helpers/postgres';
-import { startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
+import { runCli, startDevServer, startWorkerProcess, type CliRun, type Proc } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
 const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the command line on the dev server', () => {
   let dir: string;
@@ -27,20 +20,8 @@ describe('the command line on the dev server', () => {
   let worker: Proc;
   let env: Record<string, string>;
 
-  const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<Ran> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', path.join(ROOT, 'client', 'cli', 'main.ts'), ...args],
-        { cwd: ROOT, env: { ...process.env, ...env, ...extraEnv } },
-        (err, stdout, stderr) =>
-          resolve({
-            code: err ? ((err as { code?: number }).code ?? 1) : 0,
-            stdout: String(stdout),
-            stderr: String(stderr),
-          }),
-      );
-    });
+  const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> =>
+    runCli(args, { ...env, ...extraEnv });
   const json = async <T>(args: string[]): Promise<T> => {
     const r = await cli([...args, '--json']);
     if (r.code !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);

@@ -2,7 +2,7 @@
  * Real processes for the end-to-end tests: the dev server and the worker, each in a process
  * of its own so that a test can kill it (SIGKILL, no goodbye) and start it again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TEMPORAL_CLI, DEV_SERVER_PRAGMAS } from '../../worker/servers';
@@ -89,4 +89,27 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<P
   );
   await until('worker', () => Promise.resolve(proc.output().includes('worker: task queue')), proc);
   return proc;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The `campaign` command line as a person runs it (Node with tsx as a loader), stdout and stderr apart. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'client', 'cli', 'main.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    );
+  });
 }

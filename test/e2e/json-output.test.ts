@@ -1,0 +1,113 @@
+/**
+ * Every `--json` output is exactly one JSON document on stdout, whatever the command logs on the
+ * way (the test server's "listening on …", the SDK's warnings): each command that takes `--json`
+ * is run as a person runs it, on the dev server with the service's worker or on a rehearsal's
+ * own time-skipping server, and its whole stdout goes through JSON.parse.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { buildProgram } from '../../client/cli/main';
+import { freePort } from '../helpers/postgres';
+import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
+const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
+const BEHAVIOUR = path.join(ROOT, 'test', 'fixtures', 'mini-behaviour.yaml');
+
+/** `outbox list`, `status`, …: every command (by its full name) that takes --json. */
+function commandsWithJson(c: Command, prefix = ''): string[] {
+  return c.commands.flatMap((sub) => {
+    const name = `${prefix}${sub.name()}`;
+    const own = sub.options.some((o) => o.long === '--json') ? [name] : [];
+    return [...own, ...commandsWithJson(sub, `${name} `)];
+  });
+}
+
+describe('--json', () => {
+  let dir: string;
+  let server: Proc;
+  let worker: Proc;
+  let env: Record<string, string>;
+  const ran = new Set<string>();
+
+  /** Runs a command with --json and parses its stdout: the test fails on anything else there. */
+  const json = async (command: string, args: string[] = []): Promise<unknown> => {
+    const r = await runCli([...command.split(' '), ...args, '--json'], env);
+    if (r.code !== 0) throw new Error(`${command} failed (${r.code}): ${r.stderr}`);
+    ran.add(command);
+    try {
+      return JSON.parse(r.stdout);
+    } catch (err) {
+      throw new Error(`${command} --json printed more than one JSON document: ${(err as Error).message}\n${r.stdout}`);
+    }
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'json-e2e-'));
+    const port = await freePort();
+    server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
+    env = {
+      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      TASK_QUEUE: 'json-e2e',
+      LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
+      MAIL_URL: `outbox:${path.join(dir, 'outbox')}`,
+    };
+    worker = await startWorkerProcess(env);
+  });
+  afterAll(async () => {
+    await worker?.kill();
+    await server?.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is one JSON document on stdout for every command that takes it', async () => {
+    expect(await json('preview', [PLAN, '--org', ORG])).toMatchObject({ plan: 'mini' });
+    expect(
+      await json('start', [
+        '--plan',
+        PLAN,
+        '--org',
+        ORG,
+        '--rehearse-from',
+        '2010-06-15T10:00',
+        '--rehearse-speed',
+        '1',
+      ]),
+    ).toMatchObject({ campaignId: 'mini' });
+    expect(await json('status', ['mini'])).toMatchObject({ campaignId: 'mini', currentPhase: 'mobilise' });
+    expect(Array.isArray(await json('list', ['mini']))).toBe(true);
+    const deadline = ['mini', 'branch-plan', 'once'];
+    expect(await json('submit', [...deadline, 'b-mech-t1', '--by', '张伟', '--text', '方案'])).toMatchObject({
+      onTime: true,
+    });
+    await json('extend', [
+      ...deadline,
+      'b-mech-s1',
+      '--until',
+      '2010-07-05T17:00',
+      '--by',
+      '组织部',
+      '--reason',
+      '出差',
+    ]);
+    await json('waive', [...deadline, 'b-info-t1', '--by', '组织部', '--reason', '撤并']);
+    expect(await json('advance', ['mini', '--to', 'engage', '--by', '校党委', '--reason', '提前'])).toMatchObject({
+      phaseKey: 'engage',
+    });
+    await json('end-phase', ['mini', 'engage', '--by', '校党委', '--reason', '提前结束']);
+    expect(await json('audit', ['--campaign', 'mini'])).toHaveProperty('lagging');
+    expect(Array.isArray(await json('outbox list'))).toBe(true);
+
+    // On its own time-skipping server, which logs as it starts, as does the SDK's native side.
+    const out = path.join(dir, 'rehearsal');
+    const sim = await json('simulate', ['--plan', PLAN, '--org', ORG, '--behaviour', BEHAVIOUR, '--out', out]);
+    expect(sim).toMatchObject({ campaignId: 'mini' });
+    const outbox = (await json('outbox list', ['--dir', path.join(out, 'outbox')])) as unknown[];
+    expect(outbox.length).toBeGreaterThan(0);
+
+    expect([...ran].sort()).toEqual(commandsWithJson(buildProgram()).sort());
+  });
+});
