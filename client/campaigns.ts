@@ -11,9 +11,10 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
-import type { ClockSpec } from '../domain/clock';
+import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import {
   campaignWorkflowId,
   deadlineWorkflowId,
@@ -61,9 +62,13 @@ export class CampaignRequestError extends Error {
   }
 }
 
-export async function connectClient(address: string, namespace = 'default'): Promise<Client> {
+export async function connectClient(
+  address: string,
+  namespace = 'default',
+  connectTimeout: Duration = '5s',
+): Promise<Client> {
   try {
-    const connection = await Connection.connect({ address, connectTimeout: '5s' });
+    const connection = await Connection.connect({ address, connectTimeout });
     return new Client({ connection, namespace });
   } catch (err) {
     throw new CampaignRequestError(
@@ -142,6 +147,30 @@ export class CampaignClient {
 
   status(campaignId: string): Promise<CampaignStatus> {
     return this.ask(campaignId, (h) => h.query(campaignStatusQuery));
+  }
+
+  /**
+   * The campaign's clock, from the input of its current run's first event (continue-as-new
+   * carries it on), so that a person is shown the plan time now rather than the campaign's
+   * last wake-up, which may be hours of plan time behind in a rehearsal.
+   */
+  async clock(campaignId: string): Promise<ClockSpec> {
+    await this.ask(campaignId, (h) => h.describe());
+    const { history } = await this.client.workflowService.getWorkflowExecutionHistory({
+      namespace: this.client.options.namespace,
+      execution: { workflowId: campaignWorkflowId(campaignId) },
+      maximumPageSize: 1,
+    });
+    const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    const input = payloads[0]
+      ? this.client.options.loadedDataConverter.payloadConverter.fromPayload(payloads[0])
+      : undefined;
+    return (input as { clock?: ClockSpec } | undefined)?.clock ?? REAL_TIME;
+  }
+
+  /** The campaign's plan time now (ISO): the wall clock for a live campaign, the plan's own dates in a rehearsal. */
+  async planNow(campaignId: string): Promise<string> {
+    return new Date(planTime(await this.clock(campaignId), Date.now())).toISOString();
   }
 
   directory(campaignId: string): Promise<CampaignDirectory> {

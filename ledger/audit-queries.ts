@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { LedgerDb } from './schema';
-import type { AuditFilter, DeadlineRow, OpenRectification, UnitLag, UnitLagOptions } from './types';
+import type { AuditFilter, DeadlineRow, LateReview, OpenRectification, UnitLag, UnitLagOptions } from './types';
 
 type DeadlineQuery = SelectQueryBuilder<LedgerDb, 'deadlines', object>;
 
@@ -20,12 +20,25 @@ function filtered(q: DeadlineQuery, f: AuditFilter): DeadlineQuery {
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
+/** A leader review is a deadline of the reviewer whose obligation is `<obligation>.review`. */
+const REVIEW_SUFFIX = '.review';
+const REVIEWS = `%${REVIEW_SUFFIX}`;
+
+/** Only the deadlines of one role: the unit's own reports, or the reviews it owes on others'. */
+function ofRole<Q extends DeadlineQuery>(q: Q, role: 'submitter' | 'reviewer'): Q {
+  return (
+    role === 'reviewer'
+      ? q.where('deadlines.obligation_key', 'like', REVIEWS)
+      : q.where('deadlines.obligation_key', 'not like', REVIEWS)
+  ) as Q;
+}
+
 /** Per unit: deadlines, late, missing, total and longest lateness, highest escalation, open orders. */
 export async function unitLags(db: Kysely<LedgerDb>, f: AuditFilter, opts: UnitLagOptions = {}): Promise<UnitLag[]> {
   const asOf = f.asOf ?? new Date().toISOString();
   const missing = sql<number>`SUM(CASE WHEN deadlines.submitted_at IS NULL AND deadlines.waived_at IS NULL AND deadlines.due_at < ${asOf} THEN 1 ELSE 0 END)`;
   const late = sql<number>`SUM(CASE WHEN deadlines.late_ms > 0 THEN 1 ELSE 0 END)`;
-  let q = filtered(db.selectFrom('deadlines'), f)
+  let q = ofRole(filtered(db.selectFrom('deadlines'), f), opts.role ?? 'submitter')
     .leftJoin('units', (j) =>
       j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'),
     )
@@ -46,7 +59,6 @@ export async function unitLags(db: Kysely<LedgerDb>, f: AuditFilter, opts: UnitL
     ])
     .groupBy('deadlines.unit_id');
   if (opts.level !== undefined) q = q.where('units.level', '=', opts.level);
-  if (opts.reviewsOnly) q = q.where('deadlines.obligation_key', 'like', '%.review');
   if (opts.onlyLagging) q = q.having((eb) => eb.or([eb(late, '>', 0), eb(missing, '>', 0)]));
   const rows = await q.orderBy('deadlines.unit_id').execute();
   return rows.map((r) => ({
@@ -87,7 +99,8 @@ export async function deadlineRows(db: Kysely<LedgerDb>, f: AuditFilter & { unit
 
 export async function openRectifications(db: Kysely<LedgerDb>, f: AuditFilter): Promise<OpenRectification[]> {
   const asOf = f.asOf ?? new Date().toISOString();
-  const rows = await filtered(db.selectFrom('deadlines'), f)
+  // Orders go to submitters only: a review's ladder ends in reminders.
+  const rows = await ofRole(filtered(db.selectFrom('deadlines'), f), 'submitter')
     .leftJoin('units', (j) =>
       j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'),
     )
@@ -114,4 +127,67 @@ export async function openRectifications(db: Kysely<LedgerDb>, f: AuditFilter): 
     rectificationDeadline: r.rectificationDeadline!,
     overdue: r.rectificationDeadline! < asOf,
   }));
+}
+
+/**
+ * Leader reviews given late or not at all, one row per reviewed report. The filter's obligation
+ * and cycle name the reviewed report's (`report`, `2010-Q3`), as a person asks for them.
+ */
+export async function lateReviews(db: Kysely<LedgerDb>, f: AuditFilter): Promise<LateReview[]> {
+  const asOf = f.asOf ?? new Date().toISOString();
+  const { obligationKey, cycleKey, ...rest } = f;
+  let q = ofRole(filtered(db.selectFrom('deadlines'), rest), 'reviewer')
+    .leftJoin('units', (j) =>
+      j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'),
+    )
+    .select([
+      'deadlines.unit_id as reviewerId',
+      'units.name as reviewerName',
+      'deadlines.obligation_key as obligationKey',
+      'deadlines.cycle_key as cycleKey',
+      'deadlines.due_at as dueAt',
+      'deadlines.submitted_at as commentedAt',
+      'deadlines.late_ms as lateMs',
+    ])
+    .where((eb) =>
+      eb.or([
+        eb('deadlines.late_ms', '>', 0),
+        eb.and([
+          eb('deadlines.submitted_at', 'is', null),
+          eb('deadlines.waived_at', 'is', null),
+          eb('deadlines.due_at', '<', asOf),
+        ]),
+      ]),
+    );
+  if (obligationKey !== undefined) q = q.where('deadlines.obligation_key', '=', `${obligationKey}${REVIEW_SUFFIX}`);
+  if (cycleKey !== undefined) q = q.where('deadlines.cycle_key', 'like', `${cycleKey}:%`);
+  const rows = await q
+    .orderBy('deadlines.due_at')
+    .orderBy('deadlines.unit_id')
+    .orderBy('deadlines.cycle_key')
+    .execute();
+  const reviewed = await db
+    .selectFrom('units')
+    .select(['unit_id', 'name'])
+    .where('campaign_id', '=', f.campaignId)
+    .execute();
+  const names = new Map(reviewed.map((u) => [u.unit_id, u.name]));
+  return rows.map((r) => {
+    // Unit ids and cycle keys hold no colon; the review's cycle is `<cycle>:<reviewed unit>`.
+    const colon = r.cycleKey.lastIndexOf(':');
+    const reviewedUnitId = colon < 0 ? '' : r.cycleKey.slice(colon + 1);
+    return {
+      reviewerId: r.reviewerId,
+      reviewerName: r.reviewerName ?? r.reviewerId,
+      obligationKey: r.obligationKey.slice(0, -REVIEW_SUFFIX.length),
+      cycleKey: colon < 0 ? r.cycleKey : r.cycleKey.slice(0, colon),
+      reviewedUnitId,
+      reviewedUnitName: names.get(reviewedUnitId) ?? reviewedUnitId,
+      dueAt: r.dueAt,
+      commentedAt: r.commentedAt,
+      lateMs: num(r.lateMs),
+      // A row is either late (so given) or missing.
+      missing: r.commentedAt === null,
+    };
+  });
 }

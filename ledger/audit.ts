@@ -9,10 +9,32 @@
  * - highest escalation: the highest escalation step sent, or the rectification order;
  * - an open rectification order: ordered, and the unit has not submitted (or been waived) since.
  * Reviews are deadlines of the reviewer, with obligation `<obligation>.review` and cycle
- * `<cycle>:<reviewed unit>`.
+ * `<cycle>:<reviewed unit>`. Lateness as submitter (a unit's own reports) and as reviewer (the
+ * comments a committee owes on its branches' reports) are never summed together: the lagging
+ * units and the ranking count reports only, the late reviewers name each reviewed report.
  */
-import type { AuditFilter, DeadlineRow, LedgerStore, OpenRectification, UnitLag, UnitLagOptions } from './types';
+import type {
+  AuditFilter,
+  DeadlineRow,
+  LateReview,
+  LedgerStore,
+  OpenRectification,
+  UnitLag,
+  UnitLagOptions,
+} from './types';
 import { RECTIFICATION_RANK } from './schema';
+
+/** Thrown when the ledger holds nothing of the campaign asked about (a mistyped id, a campaign never started). */
+export class CampaignNotInLedgerError extends Error {
+  override readonly name = 'CampaignNotInLedgerError';
+  readonly code = 'CAMPAIGN_NOT_FOUND';
+}
+
+/** Every campaign registers its units in the ledger as it starts: none means no such campaign here. */
+export async function assertCampaignInLedger(store: LedgerStore, campaignId: string): Promise<void> {
+  if ((await store.units(campaignId)).length === 0)
+    throw new CampaignNotInLedgerError(`no campaign "${campaignId}" in this ledger`);
+}
 
 export function escalationLabel(rank: number, locale: 'zh' | 'en' = 'zh'): string {
   if (rank >= RECTIFICATION_RANK) return locale === 'zh' ? '限期整改' : 'rectification order';
@@ -25,7 +47,7 @@ export function unitLags(store: LedgerStore, f: AuditFilter, opts: UnitLagOption
   return store.unitLags(f, opts);
 }
 
-/** Units that were late or never submitted. */
+/** Units that were late with their own reports or never handed them in. */
 export function laggingUnits(store: LedgerStore, f: AuditFilter): Promise<UnitLag[]> {
   return unitLags(store, f, { onlyLagging: true });
 }
@@ -41,9 +63,9 @@ export async function lagRanking(store: LedgerStore, f: AuditFilter, limit = 20)
     .slice(0, limit);
 }
 
-/** Reviewers (committee leaders) late with their comments, or who never gave them. */
-export function lateReviewers(store: LedgerStore, f: AuditFilter): Promise<UnitLag[]> {
-  return unitLags(store, f, { onlyLagging: true, reviewsOnly: true });
+/** Leader reviews given late or never, each naming the reviewer, the reviewed unit and the cycle. */
+export function lateReviewers(store: LedgerStore, f: AuditFilter): Promise<LateReview[]> {
+  return store.lateReviews(f);
 }
 
 export function deadlineRows(store: LedgerStore, f: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]> {

@@ -6,14 +6,16 @@
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { formatInstant, lateMinutesMs } from '../domain/format';
-import type { AuditFilter, LedgerStore, UnitLag } from './types';
+import type { AuditFilter, LateReview, LedgerStore, UnitLag } from './types';
 import { escalationLabel, lagRanking, laggingUnits, lateReviewers, openRectifications, unitHistory } from './audit';
 
 export const REPORTS = ['lagging', 'ranking', 'reviewers', 'rectifications', 'unit'] as const;
 export type ReportName = (typeof REPORTS)[number];
+export type Locale = 'zh' | 'en';
 
 export interface Table {
   name: ReportName;
+  locale: Locale;
   title: string;
   headers: string[];
   rows: (string | number)[][];
@@ -24,11 +26,15 @@ export interface Table {
 /** Days to one decimal, from lateness rounded to the minute (as every figure a person reads). */
 const days = (ms: number): number => Math.round((lateMinutesMs(ms) / 86_400_000) * 10) / 10;
 
-function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<string, string>): Table {
-  return {
-    name,
-    title,
-    headers: [
+/** Titles and column headers, in the language asked for (Chinese by default, as the office files them). */
+const WORDS = {
+  zh: {
+    lagging: '迟交、未交单位统计（报送）',
+    ranking: '滞后支部排名',
+    reviewers: '领导点评迟交、未交明细',
+    rectifications: '未完成的限期整改',
+    unitHistory: (unit: string) => `${unit} 全部记录`,
+    lagHeaders: [
       '序号',
       '单位',
       '单位编号',
@@ -41,6 +47,79 @@ function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<s
       '最高督办级别',
       '未完成整改',
     ],
+    reviewHeaders: [
+      '序号',
+      '点评单位',
+      '点评单位编号',
+      '被点评单位',
+      '被点评单位编号',
+      '事项',
+      '周期',
+      '点评截止时间',
+      '点评时间',
+      '迟交(天)',
+      '情况',
+    ],
+    rectificationHeaders: ['序号', '单位', '单位编号', '事项', '周期', '原截止时间', '整改期限', '是否逾期'],
+    unitHeaders: ['时间', '身份', '类别', '事项', '周期', '步骤', '经办人', '说明', '迟交(天)'],
+    late: '迟交',
+    missing: '未交',
+    yes: '是',
+    no: '否',
+    submitter: '报送',
+    reviewer: '点评',
+    none: '（无）',
+  },
+  en: {
+    lagging: 'Late and missing reports, by unit',
+    ranking: 'Most lagging branches',
+    reviewers: 'Leader reviews given late or not at all',
+    rectifications: 'Open rectification orders',
+    unitHistory: (unit: string) => `Everything recorded for ${unit}`,
+    lagHeaders: [
+      'No.',
+      'Unit',
+      'Unit id',
+      'Committee',
+      'Due',
+      'Late',
+      'Missing',
+      'Total late (days)',
+      'Longest late (days)',
+      'Highest escalation',
+      'Open orders',
+    ],
+    reviewHeaders: [
+      'No.',
+      'Reviewer',
+      'Reviewer id',
+      'Reviewed unit',
+      'Reviewed unit id',
+      'Obligation',
+      'Cycle',
+      'Review due',
+      'Reviewed at',
+      'Late (days)',
+      'Status',
+    ],
+    rectificationHeaders: ['No.', 'Unit', 'Unit id', 'Obligation', 'Cycle', 'Due', 'Order deadline', 'Overdue'],
+    unitHeaders: ['At', 'Role', 'Kind', 'Obligation', 'Cycle', 'Step', 'By', 'Note', 'Late (days)'],
+    late: 'late',
+    missing: 'missing',
+    yes: 'yes',
+    no: 'no',
+    submitter: 'submitter',
+    reviewer: 'reviewer',
+    none: '(none)',
+  },
+} as const;
+
+function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<string, string>, locale: Locale): Table {
+  return {
+    name,
+    locale,
+    title,
+    headers: [...WORDS[locale].lagHeaders],
     rows: lags.map((l, i) => [
       i + 1,
       l.unitName,
@@ -51,7 +130,7 @@ function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<s
       l.missing,
       days(l.totalLateMs),
       days(l.longestLateMs),
-      escalationLabel(l.highestEscalation),
+      escalationLabel(l.highestEscalation, locale),
       l.openRectifications,
     ]),
     records: lags.map((l) => ({
@@ -65,35 +144,63 @@ function lagTable(name: ReportName, title: string, lags: UnitLag[], names: Map<s
   };
 }
 
+function reviewTable(reviews: LateReview[], zone: string, locale: Locale): Table {
+  const w = WORDS[locale];
+  const at = (iso: string | null): string => (iso ? formatInstant(iso, zone, locale) : '');
+  return {
+    name: 'reviewers',
+    locale,
+    title: w.reviewers,
+    headers: [...w.reviewHeaders],
+    rows: reviews.map((r, i) => [
+      i + 1,
+      r.reviewerName,
+      r.reviewerId,
+      r.reviewedUnitName,
+      r.reviewedUnitId,
+      r.obligationKey,
+      r.cycleKey,
+      at(r.dueAt),
+      at(r.commentedAt),
+      r.missing ? '' : days(r.lateMs),
+      r.missing ? w.missing : w.late,
+    ]),
+    records: reviews.map((r) => ({ ...r, lateMs: lateMinutesMs(r.lateMs), lateDays: days(r.lateMs) })),
+  };
+}
+
 export async function buildReport(
   store: LedgerStore,
   name: ReportName,
-  f: AuditFilter & { unitId?: string; timeZone?: string; limit?: number },
+  f: AuditFilter & { unitId?: string; timeZone?: string; limit?: number; locale?: Locale },
 ): Promise<Table> {
   const zone = f.timeZone ?? 'Asia/Shanghai';
+  const locale = f.locale ?? 'zh';
+  const w = WORDS[locale];
   const names = new Map((await store.units(f.campaignId)).map((u) => [u.unitId, u.name]));
   switch (name) {
     case 'lagging':
-      return lagTable(name, '迟交、未交单位统计', await laggingUnits(store, f), names);
+      return lagTable(name, w.lagging, await laggingUnits(store, f), names, locale);
     case 'ranking':
-      return lagTable(name, '滞后支部排名', await lagRanking(store, f, f.limit ?? 20), names);
+      return lagTable(name, w.ranking, await lagRanking(store, f, f.limit ?? 20), names, locale);
     case 'reviewers':
-      return lagTable(name, '领导点评迟交统计', await lateReviewers(store, f), names);
+      return reviewTable(await lateReviewers(store, f), zone, locale);
     case 'rectifications': {
       const rows = await openRectifications(store, f);
       return {
         name,
-        title: '未完成的限期整改',
-        headers: ['序号', '单位', '单位编号', '事项', '周期', '原截止时间', '整改期限', '是否逾期'],
+        locale,
+        title: w.rectifications,
+        headers: [...w.rectificationHeaders],
         rows: rows.map((r, i) => [
           i + 1,
           r.unitName,
           r.unitId,
           r.obligationKey,
           r.cycleKey,
-          r.dueAt ? formatInstant(r.dueAt, zone, 'zh') : '',
-          formatInstant(r.rectificationDeadline, zone, 'zh'),
-          r.overdue ? '是' : '否',
+          r.dueAt ? formatInstant(r.dueAt, zone, locale) : '',
+          formatInstant(r.rectificationDeadline, zone, locale),
+          r.overdue ? w.yes : w.no,
         ]),
         records: rows as unknown as Record<string, unknown>[],
       };
@@ -103,10 +210,12 @@ export async function buildReport(
       const events = await unitHistory(store, f.campaignId, f.unitId);
       return {
         name,
-        title: `${names.get(f.unitId) ?? f.unitId} 全部记录`,
-        headers: ['时间', '类别', '事项', '周期', '步骤', '经办人', '说明', '迟交(天)'],
+        locale,
+        title: w.unitHistory(names.get(f.unitId) ?? f.unitId),
+        headers: [...w.unitHeaders],
         rows: events.map((e) => [
-          formatInstant(e.at, zone, 'zh'),
+          formatInstant(e.at, zone, locale),
+          e.obligationKey?.endsWith('.review') ? w.reviewer : e.obligationKey ? w.submitter : '',
           e.kind,
           e.obligationKey ?? '',
           e.cycleKey ?? '',
@@ -129,7 +238,9 @@ export function tableText(t: Table): string {
   const widths = t.headers.map((_, i) => Math.max(...cells.map((r) => width(String(r[i] ?? '')))));
   const line = (r: (string | number)[]): string =>
     r.map((c, i) => String(c) + ' '.repeat(widths[i]! - width(String(c)))).join('  ');
-  return [t.title, line(t.headers), ...t.rows.map(line), t.rows.length === 0 ? '（无）' : ''].join('\n').trimEnd();
+  return [t.title, line(t.headers), ...t.rows.map(line), t.rows.length === 0 ? WORDS[t.locale].none : '']
+    .join('\n')
+    .trimEnd();
 }
 
 export function tableCsv(t: Table): string {

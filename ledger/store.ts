@@ -14,6 +14,7 @@ import type {
   AuditFilter,
   DeadlineRow,
   EventFilter,
+  LateReview,
   LedgerEvent,
   LedgerStore,
   LedgerUnit,
@@ -362,6 +363,10 @@ export class SqlLedger implements LedgerStore {
 
   openRectifications(f: AuditFilter): Promise<OpenRectification[]> {
     return audit.openRectifications(this.db, f);
+  }
+
+  lateReviews(f: AuditFilter): Promise<LateReview[]> {
+    return audit.lateReviews(this.db, f);
   }
 
   async close(): Promise<void> {

@@ -128,13 +128,37 @@ export interface OpenRectification {
   overdue: boolean;
 }
 
+/**
+ * One leader review (领导点评) given late or not at all: the reviewer's deadline, with the report
+ * it concerns (a review deadline's cycle is `<cycle>:<reviewed unit>`, split here).
+ */
+export interface LateReview {
+  reviewerId: string;
+  reviewerName: string;
+  /** The obligation whose report was reviewed (without `.review`). */
+  obligationKey: string;
+  /** The reviewed report's cycle. */
+  cycleKey: string;
+  reviewedUnitId: string;
+  reviewedUnitName: string;
+  dueAt: string | null;
+  commentedAt: string | null;
+  /** Milliseconds late (0 when missing). */
+  lateMs: number;
+  /** Not given, not waived, and due before asOf. */
+  missing: boolean;
+}
+
 export interface UnitLagOptions {
   /** Only units late or missing at least once. */
   onlyLagging?: boolean;
   /** Only units of this level (branch, committee, …). */
   level?: string;
-  /** Only leader reviews (obligations `<obligation>.review`). */
-  reviewsOnly?: boolean;
+  /**
+   * Whose lateness: as submitter (their own reports, the default) or as reviewer (the leader
+   * reviews `<obligation>.review` they owe on others' reports). Never both in one figure.
+   */
+  role?: 'submitter' | 'reviewer';
 }
 
 export interface LedgerStore {
@@ -152,5 +176,7 @@ export interface LedgerStore {
   unitLags(filter: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]>;
   deadlineRows(filter: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]>;
   openRectifications(filter: AuditFilter): Promise<OpenRectification[]>;
+  /** Leader reviews given late or missing, one row per reviewed report. */
+  lateReviews(filter: AuditFilter): Promise<LateReview[]>;
   close(): Promise<void>;
 }

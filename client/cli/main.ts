@@ -2,6 +2,8 @@
  * The `campaign` command line: preview a plan, start and drive a campaign, rehearse it,
  * audit the ledger, read the mail outbox. Run as `npm run cli -- <command>`.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { registerPreview } from './commands/preview';
@@ -16,11 +18,21 @@ import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
 import { registerOutbox } from './commands/outbox';
+import { resolveLang, setLang } from './lang';
+
+/** The package's version, as `npm` knows it. */
+function version(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
 
 export function buildProgram(): Command {
   const program = new Command('campaign')
     .description('campaign orchestration and reminders on Temporal')
-    .showHelpAfterError();
+    .version(version(), '-V, --version', 'print the version')
+    .option('--lang <zh|en>', 'language of the output: zh (default) or en; LANG=en_… also means en')
+    .showHelpAfterError()
+    .hook('preAction', (cmd) => setLang(resolveLang(cmd.opts<{ lang?: string }>().lang)));
   const commands = [
     registerPreview,
     registerStart,

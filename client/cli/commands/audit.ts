@@ -1,12 +1,17 @@
 /**
- * `audit`: the ledger's answer to "who lagged": lagging units, a ranking of the most lagging
- * branches, late reviewers, open rectification orders, or one unit's whole history; as a
- * table, `--json`, `--csv`, or an `--xlsx` workbook with one sheet per report.
+ * `audit`: the ledger's answer to "who lagged": lagging units (their own reports), a ranking of
+ * the most lagging branches, late leader reviews (each naming the reviewed report), open
+ * rectification orders, or one unit's whole history; as a table, `--json`, `--csv` (one report)
+ * or an `--xlsx` workbook with one sheet per report.
  */
 import type { Command } from 'commander';
 import { openLedger } from '../../../ledger';
+import { assertCampaignInLedger } from '../../../ledger/audit';
 import { buildReport, REPORTS, tableCsv, tableText, writeXlsx, type ReportName } from '../../../ledger/report';
+import { formatInstant } from '../../../domain/format';
 import { processConfig } from '../../../config';
+import { CampaignClient, connectClient } from '../../campaigns';
+import { lang, say } from '../lang';
 
 interface AuditOptions {
   ledger?: string;
@@ -24,6 +29,25 @@ interface AuditOptions {
   xlsx?: string;
 }
 
+/**
+ * Where the audit counts from when no --as-of is given: the campaign's plan time if it runs on
+ * the Temporal server (a rehearsed demo runs 2010's dates today), else the wall clock.
+ */
+async function defaultAsOf(campaignId: string): Promise<{ asOf: string; from: 'plan' | 'wall' }> {
+  const config = processConfig();
+  try {
+    const cc = new CampaignClient(await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, '1s'));
+    try {
+      return { asOf: await cc.planNow(campaignId), from: 'plan' };
+    } finally {
+      await cc.client.connection.close();
+    }
+  } catch {
+    // No server, or the campaign has left it: the ledger alone, counted against today.
+    return { asOf: new Date().toISOString(), from: 'wall' };
+  }
+}
+
 export function registerAudit(program: Command): void {
   program
     .command('audit')
@@ -31,16 +55,19 @@ export function registerAudit(program: Command): void {
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--ledger <url>', 'ledger URL (default: LEDGER_URL or sqlite:.data/ledger.sqlite)')
     .option('--report <name>', `one of ${REPORTS.join(', ')} (default: all but unit)`)
-    .option('--unit <id>', 'a unit, for --report unit')
-    .option('--committee <id>')
-    .option('--obligation <key>')
-    .option('--cycle <key>')
-    .option('--phase <key>')
-    .option('--as-of <instant>', 'count unanswered deadlines due before this instant as missing (default: now)')
+    .option('--unit <id>', 'one unit: its whole history (the unit report)')
+    .option('--committee <id>', 'only the units of this committee (and the reviews it owes)')
+    .option('--obligation <key>', 'only this obligation, e.g. quarterly-report')
+    .option('--cycle <key>', 'only this cycle, e.g. 2010-Q3')
+    .option('--phase <key>', 'only deadlines of this phase')
+    .option(
+      '--as-of <instant>',
+      'count unanswered deadlines due before this instant as missing (default: the campaign’s plan time now if it runs on the server, else now)',
+    )
     .option('--zone <tz>', 'time zone for instants', 'Asia/Shanghai')
-    .option('--json', 'JSON')
-    .option('--csv', 'CSV (UTF-8 with BOM, for Excel)')
-    .option('--xlsx <file>', 'write an Excel workbook')
+    .option('--json', 'machine-readable output: one object, a list of records per report')
+    .option('--csv', 'one report as CSV (UTF-8 with BOM, for Excel); needs --report or --unit')
+    .option('--xlsx <file>', 'write an Excel workbook, one sheet per report')
     .action(async (o: AuditOptions) => {
       if (o.report !== undefined && !REPORTS.includes(o.report as ReportName)) {
         throw new Error(`--report must be one of ${REPORTS.join(', ')}, got "${o.report}"`);
@@ -52,8 +79,13 @@ export function registerAudit(program: Command): void {
         : o.unit
           ? ['unit']
           : ['lagging', 'ranking', 'reviewers', 'rectifications'];
+      // A CSV file holds one table: four glued together cannot be read back.
+      if (o.csv && names.length > 1)
+        throw new Error(`--csv writes one report: add --report <${REPORTS.join('|')}> (or use --xlsx for all)`);
       const ledger = await openLedger(o.ledger ?? processConfig().LEDGER_URL);
       try {
+        await assertCampaignInLedger(ledger, o.campaign);
+        const asOf = o.asOf !== undefined ? { asOf: o.asOf, from: 'given' as const } : await defaultAsOf(o.campaign);
         const filter = {
           campaignId: o.campaign,
           unitId: o.unit,
@@ -61,18 +93,24 @@ export function registerAudit(program: Command): void {
           obligationKey: o.obligation,
           cycleKey: o.cycle,
           phaseKey: o.phase,
-          asOf: o.asOf,
+          asOf: asOf.asOf,
           timeZone: o.zone,
+          locale: lang(),
         };
         const tables = await Promise.all(names.map((n) => buildReport(ledger, n, filter)));
         if (o.xlsx) {
           await writeXlsx(tables, o.xlsx);
-          console.log(`wrote ${o.xlsx}`);
+          console.log(say(`已写入 ${o.xlsx}`, `wrote ${o.xlsx}`));
         } else if (o.json) {
-          console.log(JSON.stringify(Object.fromEntries(tables.map((t) => [t.name, t.records])), null, 2));
+          console.log(
+            JSON.stringify({ asOf: asOf.asOf, ...Object.fromEntries(tables.map((t) => [t.name, t.records])) }, null, 2),
+          );
         } else if (o.csv) {
-          process.stdout.write(tables.map(tableCsv).join('\n'));
+          process.stdout.write(tableCsv(tables[0]!));
         } else {
+          const when = formatInstant(asOf.asOf, o.zone ?? 'Asia/Shanghai', lang());
+          const basis = { plan: say('活动计划时间', 'plan time'), wall: say('当前时间', 'now'), given: '--as-of' };
+          console.log(say(`统计截至 ${when}（${basis[asOf.from]}）`, `as of ${when} (${basis[asOf.from]})`));
           console.log(tables.map(tableText).join('\n\n'));
         }
       } finally {

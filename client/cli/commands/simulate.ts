@@ -9,6 +9,7 @@ import { loadBehaviourFile } from '../../../rehearsal/behaviour-file';
 import { rehearse } from '../../../rehearsal/simulate';
 import { openLedger } from '../../../ledger';
 import { buildReport, tableText } from '../../../ledger/report';
+import { lang, say } from '../lang';
 
 export function registerSimulate(program: Command): void {
   program
@@ -37,7 +38,7 @@ export function registerSimulate(program: Command): void {
       if (!o.json) process.stderr.write('\n');
       const ledger = await openLedger(run.ledgerUrl);
       const asOf = run.sim.endAt;
-      const filter = { campaignId: plan.id, asOf, timeZone: plan.timeZone };
+      const filter = { campaignId: plan.id, asOf, timeZone: plan.timeZone, locale: lang() };
       const tables = await Promise.all(
         (['lagging', 'reviewers', 'rectifications'] as const).map((n) => buildReport(ledger, n, filter)),
       );
@@ -57,11 +58,16 @@ export function registerSimulate(program: Command): void {
         return;
       }
       console.log(tables.map(tableText).join('\n\n'));
+      const mail = Object.entries(run.mailByKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      const seconds = (run.wallMs / 1000).toFixed(1);
+      console.log(say(`\n发出邮件（按类别）：${mail}`, `\nmail sent by kind: ${mail}`));
       console.log(
-        `\nmail sent by kind: ${Object.entries(run.mailByKind)
-          .map(([k, n]) => `${k} ${n}`)
-          .join(', ')}`,
+        say(
+          `演练用时 ${seconds} 秒；台帐和发件箱在 ${run.workDir}`,
+          `rehearsed in ${seconds} s; ledger and outbox in ${run.workDir}`,
+        ),
       );
-      console.log(`rehearsed in ${(run.wallMs / 1000).toFixed(1)} s; ledger and outbox in ${run.workDir}`);
     });
 }
