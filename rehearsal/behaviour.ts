@@ -19,14 +19,17 @@ import { applyOffset } from '../domain/offsets';
 import { responsibleUnits } from '../domain/org-slice';
 
 const LOCAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
-const localInstant = z.string().regex(LOCAL_INSTANT, 'a local date-time YYYY-MM-DDTHH:mm in the plan time zone');
+const localDateTime = z
+  .string()
+  .regex(LOCAL_INSTANT, 'a local date-time YYYY-MM-DDTHH:mm in the plan time zone')
+  .refine((s) => DateTime.fromISO(s).isValid, 'not a date-time of the calendar');
 
 /** on-time: a day before the due instant; late: the offset after it; at: a local instant; never. */
 const SubmitSchema = z.union([
   z.literal('on-time'),
   z.literal('never'),
   z.object({ late: OffsetSchema }).strict(),
-  z.object({ at: localInstant }).strict(),
+  z.object({ at: localDateTime }).strict(),
 ]);
 export type SubmitBehaviour = z.infer<typeof SubmitSchema>;
 
@@ -46,20 +49,20 @@ const RuleSchema = z
 const ActorSchema = { by: z.string().min(1), reason: z.string().min(1) };
 
 const ActionSchema = z.union([
-  z.object({ advance: z.string().min(1), at: localInstant, ...ActorSchema }).strict(),
-  z.object({ endPhase: z.string().min(1), at: localInstant, ...ActorSchema }).strict(),
+  z.object({ advance: z.string().min(1), at: localDateTime, ...ActorSchema }).strict(),
+  z.object({ endPhase: z.string().min(1), at: localDateTime, ...ActorSchema }).strict(),
   z
     .object({
       extend: z.object({ unit: z.string(), obligation: z.string(), cycle: z.string() }).strict(),
-      at: localInstant,
-      newDue: localInstant,
+      at: localDateTime,
+      newDue: localDateTime,
       ...ActorSchema,
     })
     .strict(),
   z
     .object({
       waive: z.object({ unit: z.string(), obligation: z.string(), cycle: z.string() }).strict(),
-      at: localInstant,
+      at: localDateTime,
       ...ActorSchema,
     })
     .strict(),
@@ -123,11 +126,13 @@ export interface SimulationPlan {
  */
 const ON_TIME_LEAD_MS = 32 * 3600 * 1000;
 
-function local(iso: string, zone: string): string {
+/** A behaviour's local date-time in the plan's zone, as a UTC instant. */
+export function localInstant(iso: string, zone: string): string {
   const dt = DateTime.fromISO(iso, { zone });
   if (!dt.isValid) throw new Error(`not a valid local instant: ${iso}`);
   return dt.toUTC().toISO();
 }
+const local = localInstant;
 
 /** When a behaviour submits, for a deadline due at `dueAt` that opened at `opensAt`. */
 export function submissionInstant(
@@ -143,13 +148,9 @@ export function submissionInstant(
   return local(b.at, zone);
 }
 
-function matches(
-  rule: z.infer<typeof RuleSchema>,
-  org: Org,
-  unitId: string,
-  obligationKey: string,
-  cycleKey: string,
-): boolean {
+export type Rule = z.infer<typeof RuleSchema>;
+
+export function ruleMatches(rule: Rule, org: Org, unitId: string, obligationKey: string, cycleKey: string): boolean {
   const u = org.units[unitId];
   if (rule.unit !== undefined && rule.unit !== unitId) return false;
   if (rule.committee !== undefined && rule.committee !== u?.committeeId) return false;
@@ -228,7 +229,7 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): Simu
       let submit = behaviour.default.submit;
       let review = behaviour.default.review;
       for (const rule of behaviour.rules) {
-        if (!matches(rule, org, unitId, c.obligationKey, c.cycleKey)) continue;
+        if (!ruleMatches(rule, org, unitId, c.obligationKey, c.cycleKey)) continue;
         if (rule.submit !== undefined) submit = rule.submit;
         if (rule.review !== undefined) review = rule.review;
       }

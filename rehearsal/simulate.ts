@@ -11,9 +11,11 @@ import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Plan } from '../domain/plan-schema';
+import type { PhaseWindow } from '../domain/calendar-types';
 import type { Org } from '../domain/org-schema';
 import { planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from './behaviour';
 import { serverTime, type ClockSpec } from '../domain/clock';
+import { checkBehaviour } from './behaviour-file';
 import { openLedger } from '../ledger';
 import type { LedgerStore } from '../ledger/types';
 import { createMailer } from '../mail';
@@ -103,6 +105,23 @@ async function perform(cc: CampaignClient, campaignId: string, r: SimRequest): P
   else await h.executeUpdate(waiveUpdate, { args: [{ by: r.by, reason: r.reason }] });
 }
 
+/**
+ * The submissions were planned on the phases the behaviour's actions imply; the behaviour was
+ * checked against the engine's rules, so the engine must have run the same phases. Checked
+ * after every phase change all the same: a rehearsal whose calendar has drifted from the
+ * engine's would submit against deadlines that do not exist and report false lateness.
+ */
+async function assertSamePhases(cc: CampaignClient, campaignId: string, sim: SimulationPlan): Promise<void> {
+  const ran = (await cc.status(campaignId)).phases;
+  // The engine stamps a change with the instant it handled it, milliseconds after it was asked.
+  const minute = (t?: string): string => (t === undefined ? 'open' : new Date(t).toISOString().slice(0, 16));
+  const text = (ws: PhaseWindow[]): string =>
+    ws.map((w) => `${w.key} ${minute(w.startAt)}→${w.endAt === undefined ? '' : minute(w.endAt)}`).join(', ');
+  const started = (ws: PhaseWindow[]): string => ws.map((w) => `${w.key} ${minute(w.startAt)}`).join(', ');
+  if (started(ran) !== started(sim.windows))
+    throw new Error(`the engine ran the phases ${text(ran)}; the rehearsal planned ${text(sim.windows)}`);
+}
+
 /** Runs `fn` a few times while the workflow it targets has not started yet. */
 async function whenStarted(fn: () => Promise<void>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -120,6 +139,8 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const started = Date.now();
   const { org, env } = opts;
   const plan = opts.campaignIdSuffix ? { ...opts.plan, id: `${opts.plan.id}${opts.campaignIdSuffix}` } : opts.plan;
+  // The whole behaviour is checked before anything starts: the engine must accept every action.
+  checkBehaviour(opts.behaviour, { plan, org });
   const sim = planSimulation(plan, org, opts.behaviour);
   const workDir = opts.workDir ?? (await mkdtemp(path.join(os.tmpdir(), `rehearsal-${plan.id}-`)));
   const external = opts.worker?.kind === 'external' ? opts.worker : undefined;
@@ -150,8 +171,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
       if (wait > 0) await env.sleep(wait);
       // Phase changes first, then the rest of the instant's requests together.
-      for (const r of group.filter((g) => g.type === 'advance' || g.type === 'end-phase'))
-        await perform(cc, plan.id, r);
+      const phaseChanges = group.filter((g) => g.type === 'advance' || g.type === 'end-phase');
+      for (const r of phaseChanges) await perform(cc, plan.id, r);
+      if (phaseChanges.length > 0) await assertSamePhases(cc, plan.id, sim);
       const rest = group.filter((g) => g.type !== 'advance' && g.type !== 'end-phase');
       for (let i = 0; i < rest.length; i += 64) {
         await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(() => perform(cc, plan.id, r))));

@@ -23,7 +23,7 @@ export function registerSimulate(program: Command): void {
     .action(async (o: { plan: string; org: string; behaviour?: string; out?: string; json?: boolean }) => {
       const plan = await loadPlanFile(o.plan);
       const org = await loadOrgFile(o.org);
-      const behaviour = o.behaviour ? await loadBehaviourFile(o.behaviour) : BehaviourSchema.parse({});
+      const behaviour = o.behaviour ? await loadBehaviourFile(o.behaviour, { plan, org }) : BehaviourSchema.parse({});
       const run = await rehearse({
         plan,
         org,
