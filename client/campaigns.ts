@@ -296,10 +296,11 @@ export class CampaignClient {
   /** Open deadlines from Temporal's visibility, filtered by the search attributes. */
   async list(
     campaignId: string,
-    filter: { committee?: string; obligation?: string; state?: string; cycle?: string } = {},
+    filter: { committee?: string; obligation?: string; state?: string; cycle?: string; unit?: string } = {},
   ): Promise<DeadlineStatus[]> {
     const q = [`CampaignId = '${esc(campaignId)}'`, `ExecutionStatus = 'Running'`, `WorkflowType = 'deadlineWorkflow'`];
     if (filter.committee) q.push(`CommitteeId = '${esc(filter.committee)}'`);
+    if (filter.unit) q.push(`UnitId = '${esc(filter.unit)}'`);
     if (filter.obligation) q.push(`ObligationKey = '${esc(filter.obligation)}'`);
     if (filter.cycle) q.push(`CycleKey = '${esc(filter.cycle)}'`);
     if (filter.state) q.push(`DeadlineState = '${esc(filter.state)}'`);
@@ -314,5 +315,17 @@ export class CampaignClient {
     return out.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.unitId.localeCompare(b.unitId));
   }
 }
+
+/** The ids of the campaigns running now, from Temporal's visibility. */
+export async function runningCampaigns(client: Client): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `WorkflowType = 'campaignWorkflow' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query })) {
+    if (wf.workflowId.startsWith(CAMPAIGN_PREFIX)) ids.push(wf.workflowId.slice(CAMPAIGN_PREFIX.length));
+  }
+  return ids.sort();
+}
+
+const CAMPAIGN_PREFIX = campaignWorkflowId('');
 
 const esc = (s: string): string => s.replace(/'/g, "\\'");

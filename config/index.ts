@@ -4,6 +4,7 @@
  * setup: a local dev server, a SQLite ledger and a mail outbox under `.data/`.
  */
 import { z } from 'zod';
+import { MIN_SECRET_LENGTH } from '../web/links';
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
@@ -13,6 +14,8 @@ export const ConfigSchema = z.object({
   MAIL_URL: z.string().min(1).default('outbox:.data/outbox'),
   MAIL_FROM: z.string().min(1).default('创先争优活动领导小组办公室 <campaign-office@example.org>'),
   BASE_URL: z.url().default('http://localhost:8080'),
+  /** Signs the links in mail (web/links.ts); `npm start` keeps one in .data/link-secret. */
+  LINK_SECRET: z.string().min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -26,6 +29,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (!r.success) {
     const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  // Mail that leaves the machine must carry signed links; only the embedded outbox may do without.
+  if (r.data.LINK_SECRET === undefined && !r.data.MAIL_URL.startsWith('outbox:')) {
+    throw new ConfigError(
+      'invalid configuration:\n  LINK_SECRET: required when MAIL_URL sends mail (smtp://, smtps://)',
+    );
   }
   return r.data;
 }

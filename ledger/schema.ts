@@ -57,10 +57,28 @@ export interface UnitsTable {
   committee_id: string | null;
 }
 
+/** A sign-in link mailed to a person (web/sessions.ts): only the hash of its token is kept. */
+export interface WebSignInTokensTable {
+  token_hash: string;
+  email: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A signed-in person's session: only the hash of the cookie's value is kept. */
+export interface WebSessionsTable {
+  id_hash: string;
+  email: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface LedgerDb {
   events: EventsTable;
   deadlines: DeadlinesTable;
   units: UnitsTable;
+  web_sign_in_tokens: WebSignInTokensTable;
+  web_sessions: WebSessionsTable;
 }
 
 export const RECTIFICATION_RANK = 100;
@@ -123,6 +141,24 @@ export const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('units_pk', ['campaign_id', 'unit_id'])
         .execute();
       void sql;
+    },
+  },
+  '002-web-sign-in': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('web_sign_in_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('web_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
     },
   },
 };

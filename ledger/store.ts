@@ -23,6 +23,7 @@ import type {
   UnitLagOptions,
 } from './types';
 import * as audit from './audit-queries';
+import { SessionStore } from './sessions';
 import { migrations, RECTIFICATION_RANK, type EventsTable, type LedgerDb } from './schema';
 import { LedgerConnectionError, maskUrl, parseLedgerUrl } from './url';
 
@@ -300,6 +301,11 @@ export class SqlLedger implements LedgerStore {
     private readonly writer: SqlWriter,
     readonly url: string,
   ) {}
+
+  /** The web service's sign-in links and sessions, in this database. */
+  sessions(sessionTtlMs: number, now?: () => number): SessionStore {
+    return new SessionStore(this.db, sessionTtlMs, now);
+  }
 
   async migrate(): Promise<void> {
     const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -30,7 +30,13 @@ function fold(line: string): string {
   return parts.join('\r\n ');
 }
 
-export function calendarEvent(m: DeadlineMessage, key: string, summary: string, baseUrl: string): string {
+export function calendarEvent(
+  m: DeadlineMessage,
+  key: string,
+  summary: string,
+  baseUrl: string,
+  linkSecret?: string,
+): string {
   const due = m.dueAt!;
   const lines = [
     'BEGIN:VCALENDAR',
@@ -44,7 +50,7 @@ export function calendarEvent(m: DeadlineMessage, key: string, summary: string, 
     `DTEND:${utc(due)}`,
     `SUMMARY:${text(summary)}`,
     `DESCRIPTION:${text(`${m.unitName} ${m.cycleLabel ?? ''} ${m.obligationTitle ?? ''}`.trim())}`,
-    `URL:${submitUrl(baseUrl, m)}`,
+    `URL:${submitUrl(baseUrl, m, linkSecret)}`,
     'END:VEVENT',
     'END:VCALENDAR',
   ];

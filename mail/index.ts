@@ -39,8 +39,10 @@ export interface MailerOptions {
   /** `smtp://…`, `smtps://…` or `outbox:<dir>`. */
   url: string;
   from: string;
-  /** Where people submit: links are <baseUrl>/submit/<campaign>/<obligation>/<cycle>/<unit>. */
+  /** Where people submit: links are <baseUrl>/s/<token> (or /submit/<campaign>/<obligation>/<cycle>/<unit> without a secret). */
   baseUrl: string;
+  /** LINK_SECRET: signs the links (web/links.ts). */
+  linkSecret?: string;
   ledger: LedgerStore;
   templatesDir?: string;
 }
@@ -181,7 +183,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
           error: failed.error,
         };
 
-      const rendered = renderMessage(m, opts.baseUrl, opts.templatesDir ?? TEMPLATES_DIR);
+      const rendered = renderMessage(m, opts.baseUrl, opts.templatesDir ?? TEMPLATES_DIR, opts.linkSecret);
       const all = [...m.to, ...(m.cc ?? [])].map((r) => r.email);
       await ledger.record(
         event(m, key, 'message-intent', { recipients: all, data: { kind: m.kind, subject: rendered.subject } }),
@@ -202,7 +204,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
                 {
                   filename: 'deadline.ics',
                   contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
-                  content: calendarEvent(m, key, rendered.subject, opts.baseUrl),
+                  content: calendarEvent(m, key, rendered.subject, opts.baseUrl, opts.linkSecret),
                 },
               ]
             : [],
@@ -236,6 +238,28 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       return Promise.resolve();
     },
   });
+}
+
+/** A message outside any campaign, such as a sign-in link: sent as is, never recorded (it carries a secret). */
+export interface PlainMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface PlainSender {
+  send(m: PlainMail): Promise<void>;
+  close(): void;
+}
+
+export function createPlainSender(url: string, from: string): PlainSender {
+  const transport = makeTransport(url);
+  return {
+    async send(m) {
+      await transport.send({ from, to: m.to, subject: m.subject, text: m.text });
+    },
+    close: () => transport.close(),
+  };
 }
 
 export type { DeadlineMessage, Mailer, SendResult } from './types';

@@ -11,6 +11,7 @@ import { isWorkingDay } from '../domain/workdays';
 import { holidayName } from '../domain/holiday-names';
 import type { DeadlineMessage, Recipient } from './types';
 import { DateTime } from 'luxon';
+import { linkUrl } from '../web/links';
 
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
 
@@ -52,6 +53,7 @@ const COLOUR: Record<string, string> = {
   escalation: '#f9a825',
   rectification: '#c62828',
   'phase-started': '#2e7d32',
+  receipt: '#2e7d32',
 };
 
 const cache = new Map<string, string>();
@@ -85,13 +87,35 @@ function fill(
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-export function submitUrl(baseUrl: string, m: DeadlineMessage): string {
+/**
+ * The link a message carries: a signed `/s/<token>` link when the mailer has the link secret
+ * (web/links.ts), else the old unsigned `/submit/…` path. A review's cycle key is
+ * `<cycle>:<reviewed unit>` (one review per branch); its link names the reviewed unit.
+ */
+export function submitUrl(baseUrl: string, m: DeadlineMessage, linkSecret?: string): string {
+  if (linkSecret !== undefined && m.obligationKey && m.cycleKey) {
+    const review = m.obligationKey.endsWith('.review');
+    const [cycleKey, reviewed] = m.cycleKey.split(':');
+    return linkUrl(baseUrl, linkSecret, {
+      campaignId: m.campaignId,
+      obligationKey: review ? m.obligationKey.slice(0, -'.review'.length) : m.obligationKey,
+      cycleKey: review ? cycleKey! : m.cycleKey,
+      unitId: review ? (reviewed ?? m.unitId) : m.unitId,
+      purpose: review ? 'review' : 'submit',
+    });
+  }
   const parts = [m.campaignId, m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent);
   return `${baseUrl.replace(/\/$/, '')}/submit/${parts.join('/')}`;
 }
 
+/** On time, or late by how long, as a receipt says it. */
+export function timeliness(lateMs: number, locale: 'zh' | 'en'): string {
+  if (lateMs <= 0) return locale === 'zh' ? '按时报送' : 'on time';
+  return locale === 'zh' ? `迟交${formatDuration(lateMs, 'zh')}` : `late by ${formatDuration(lateMs, 'en')}`;
+}
+
 /** The values every template may use. */
-export function templateVars(m: DeadlineMessage, baseUrl: string): Record<string, string> {
+export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: string): Record<string, string> {
   const zh = m.locale === 'zh';
   const due = m.dueAt;
   const left = due ? Date.parse(due) - Date.parse(m.sentAt) : 0;
@@ -130,17 +154,25 @@ export function templateVars(m: DeadlineMessage, baseUrl: string): Record<string
     rectificationText: m.rectificationDeadline ? formatInstant(m.rectificationDeadline, m.timeZone, m.locale) : '',
     rectificationDate: m.rectificationDeadline ? formatDate(m.rectificationDeadline, m.timeZone, m.locale) : '',
     sentDate: formatDate(m.sentAt, m.timeZone, m.locale),
-    submitUrl: submitUrl(baseUrl, m),
+    submitUrl: submitUrl(baseUrl, m, linkSecret),
+    receiptNumber: m.receiptNumber ?? '',
+    receivedText: m.receivedAt ? formatInstant(m.receivedAt, m.timeZone, m.locale) : '',
+    timelinessText: timeliness(m.lateMs ?? 0, m.locale),
     audienceText,
   };
 }
 
-export function renderMessage(m: DeadlineMessage, baseUrl: string, dir = TEMPLATES_DIR): RenderedMail {
+export function renderMessage(
+  m: DeadlineMessage,
+  baseUrl: string,
+  dir = TEMPLATES_DIR,
+  linkSecret?: string,
+): RenderedMail {
   const file = path.join(dir, m.locale, `${m.kind}.txt`);
   const raw = template(path.join(dir, m.locale), `${m.kind}.txt`);
   const [first, ...rest] = raw.split('\n');
   if (!first?.startsWith('Subject: ')) throw new MailTemplateError(`${file}: the first line must be "Subject: …"`);
-  const vars = templateVars(m, baseUrl);
+  const vars = templateVars(m, baseUrl, linkSecret);
   const subject = fill(first.slice('Subject: '.length), vars, file).trim();
   const body = rest.join('\n').trim();
   const text = fill(body, vars, file);

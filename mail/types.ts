@@ -4,7 +4,7 @@
 import type { Recipient } from '../domain/recipients';
 
 export type MessageKind =
-  'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due';
+  'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due' | 'receipt';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };
@@ -27,6 +27,10 @@ export interface DeadlineMessage {
   phaseName?: string;
   /** For a leader review: the unit whose report is reviewed. */
   reviewedUnitName?: string;
+  /** For a receipt: its number and how it was received (on time, or late by how long). */
+  receiptNumber?: string;
+  receivedAt?: string;
+  lateMs?: number;
   /** notice, reminder-1, due, escalation-2, rectification, phase-started-<phase>, … */
   step: string;
   dueAt?: string;

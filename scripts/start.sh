@@ -10,10 +10,16 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/install-temporal.sh
 mkdir -p .data
+# The secret that signs the links in mail: made once, kept with the data (umask: only this user reads it).
+if [ -z "${LINK_SECRET:-}" ]; then
+  [ -s .data/link-secret ] || (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' > .data/link-secret)
+  LINK_SECRET="$(cat .data/link-secret)"
+fi
+export LINK_SECRET
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 port="${TEMPORAL_ADDRESS##*:}"
 PLAN="${PLAN:-plans/003-changchun.yaml}"
-ORG="${ORG:-plans/orgs/sample-university.yaml}"
+export ORG="${ORG:-plans/orgs/sample-university.yaml}"
 SPEED="${SPEED:-2880}"
 
 .tools/bin/temporal server start-dev --headless --ip 127.0.0.1 --port "$port" \
@@ -22,19 +28,22 @@ SPEED="${SPEED:-2880}"
   --search-attribute ObligationKey=Keyword --search-attribute CycleKey=Keyword --search-attribute DeadlineState=Keyword \
   --log-level error > .data/temporal.log 2>&1 &
 server=$!
-trap 'kill $worker $server 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+trap 'kill ${web:-} ${worker:-} $server 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 for _ in $(seq 60); do
   .tools/bin/temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
   sleep 1
 done
 node --import tsx worker/main.ts &
 worker=$!
+node --import tsx web/main.ts &
+web=$!
 npx tsx client/cli/main.ts start --plan "$PLAN" --org "$ORG" --rehearse-speed "$SPEED" \
   || echo "(the campaign already exists: resuming it)"
 cat <<MSG
 
-The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, sample campaign).
-In another terminal:
+The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, web, sample campaign).
+Open ${BASE_URL:-http://localhost:8080}/login in a browser and sign in with an address from $ORG
+(the office: the sign-in mail lands in .data/outbox). In another terminal:
   npm run cli -- status changchun-2010
   npm run cli -- list changchun-2010
   npm run cli -- outbox list

@@ -11,7 +11,13 @@ import { createWorker } from './worker';
 async function main(): Promise<void> {
   const config = processConfig();
   const ledger = await openLedger(config.LEDGER_URL);
-  const mailer = await createMailer({ url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger });
+  const mailer = await createMailer({
+    url: config.MAIL_URL,
+    from: config.MAIL_FROM,
+    baseUrl: config.BASE_URL,
+    linkSecret: config.LINK_SECRET,
+    ledger,
+  });
   let connection: NativeConnection;
   let clientConnection: Connection;
   try {

@@ -222,6 +222,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
       title: o.title,
       cadence: o.cadence,
       hasReview: o.review !== undefined,
+      source: o.source,
     })),
     units: org.order.map((id) => {
       const u = org.units[id]!;

@@ -122,7 +122,8 @@ export const deadlineStatusQuery = defineQuery<DeadlineStatus>('deadlineStatus')
 export interface CampaignDirectory {
   campaignId: string;
   timeZone: string;
-  obligations: { key: string; title: string; cadence: string; hasReview: boolean }[];
+  /** `source`: the seed sentence the obligation comes from (since the web service; absent before). */
+  obligations: { key: string; title: string; cadence: string; hasReview: boolean; source?: string }[];
   units: { id: string; name: string; level: string; committeeId?: string }[];
   /** `<obligation>/<cycle>` of every cycle opened so far. */
   launched: string[];

@@ -175,6 +175,7 @@ describe('a compressed campaign on the dev server', () => {
       TASK_QUEUE: 'e2e-kill',
       LEDGER_URL: ledgerUrl,
       MAIL_URL: smtp.url,
+      LINK_SECRET: 'crash-test-link-secret-0123456789abcdef',
       BASE_URL: 'http://localhost:8080',
     };
     let worker: Proc = await startWorkerProcess(workerEnv);
@@ -233,6 +234,7 @@ describe('a compressed campaign on the dev server', () => {
       TASK_QUEUE: 'e2e-restart',
       LEDGER_URL: ledgerUrl,
       MAIL_URL: smtp.url,
+      LINK_SECRET: 'crash-test-link-secret-0123456789abcdef',
       BASE_URL: 'http://localhost:8080',
     });
     const restartAt = quietAfter(25);

@@ -1,0 +1,165 @@
+/**
+ * The web service against a real engine: the dev server and the worker in processes of their
+ * own, a real SMTP server (smtp-server) receiving the mail, the ledger in a SQLite file both
+ * sides open, and the mini campaign rehearsed from 10:00 on 10 September 2010 at real speed
+ * (the branches' Q3 reports are open, due 25 September). `buildServer` runs in the test.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { CampaignClient, connectClient } from '../../client/campaigns';
+import { DateTime } from 'luxon';
+import { openSqlLedger, type SqlLedger } from '../../ledger/store';
+import { createMailer, createPlainSender } from '../../mail';
+import type { Mailer } from '../../mail/types';
+import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import { AttachmentStore } from '../../web/attachments';
+import { parseWebConfig, type WebConfig } from '../../web/config';
+import { buildServer } from '../../web/server';
+import { freePort } from './postgres';
+import { startDevServer, startWorkerProcess, type Proc } from './processes';
+import { startSmtp, type TestSmtp } from './smtp';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+export const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
+export const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
+export const TEST_LINK_SECRET = 'web-test-link-secret-0123456789abcdefghij';
+export const TEST_API_TOKEN = 'web-test-office-api-token-0123456789abcdef';
+
+export interface WebHarness {
+  dir: string;
+  config: WebConfig;
+  app: FastifyInstance;
+  smtp: TestSmtp;
+  ledger: SqlLedger;
+  campaigns: CampaignClient;
+  mailer: Mailer;
+  stop(): Promise<void>;
+}
+
+export async function startWebHarness(
+  opts: { from?: string; listen?: boolean; org?: string } = {},
+): Promise<WebHarness> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'web-'));
+  const smtp = await startSmtp();
+  const temporalPort = await freePort();
+  const server: Proc = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port: temporalPort });
+  const webPort = await freePort();
+  const env = {
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    TASK_QUEUE: 'web-test',
+    LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
+    MAIL_URL: smtp.url,
+    BASE_URL: `http://127.0.0.1:${webPort}`,
+    LINK_SECRET: TEST_LINK_SECRET,
+    API_TOKEN: TEST_API_TOKEN,
+    ORG: opts.org ?? ORG,
+    ATTACHMENTS_DIR: path.join(dir, 'attachments'),
+  };
+  const worker = await startWorkerProcess(env);
+  const config = parseWebConfig(env);
+  const org = await loadOrgFile(config.ORG);
+  const client = await connectClient(config.TEMPORAL_ADDRESS);
+  const campaigns = new CampaignClient(client);
+  const plan = await loadPlanFile(PLAN);
+  const from = DateTime.fromISO(opts.from ?? '2010-09-10T10:00', { zone: plan.timeZone }).toMillis();
+  await campaigns.start({
+    plan,
+    org,
+    taskQueue: config.TASK_QUEUE,
+    clock: { originPlanMs: from, originServerMs: Date.now(), scale: 1 },
+  });
+  const ledger = await openSqlLedger(config.LEDGER_URL);
+  const mailer = await createMailer({
+    url: config.MAIL_URL,
+    from: config.MAIL_FROM,
+    baseUrl: config.BASE_URL,
+    linkSecret: config.LINK_SECRET,
+    ledger,
+  });
+  const signInMail = createPlainSender(config.MAIL_URL, config.MAIL_FROM);
+  const app = await buildServer({
+    config,
+    campaigns,
+    ledger,
+    mailer,
+    signInMail,
+    sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
+    org,
+    attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
+  });
+  if (opts.listen) await app.listen({ host: '127.0.0.1', port: webPort });
+  return {
+    dir,
+    config,
+    app,
+    smtp,
+    ledger,
+    campaigns,
+    mailer,
+    async stop() {
+      await app.close();
+      signInMail.close();
+      await mailer.close();
+      await ledger.close();
+      await client.connection.close();
+      await worker.kill();
+      await server.kill('SIGTERM');
+      await smtp.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until `pick` finds something (mail arrives, visibility catches up). */
+export async function eventually<T>(
+  what: string,
+  pick: () => T | undefined | Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await pick();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not seen after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The signed link in a received mail to `to` whose subject matches. */
+export function linkIn(smtp: TestSmtp, to: string, subject: RegExp): string | undefined {
+  const m = smtp.received.find((r) => r.envelopeTo.includes(to) && subject.test(r.mail.subject ?? ''));
+  return m ? /https?:\/\/\S+\/s\/[A-Za-z0-9._-]+/.exec(m.mail.text ?? '')?.[0] : undefined;
+}
+
+/** A multipart/form-data body, as a browser sends a form. */
+export function multipart(
+  fields: Record<string, string>,
+  files: { name: string; filename: string; type: string; content: Buffer }[] = [],
+): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----web-test-${Math.random().toString(16).slice(2)}`;
+  const chunks: Buffer[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  for (const f of files) {
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`,
+      ),
+      f.content,
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/** A small valid PDF (one empty page). */
+export function tinyPdf(label = 'report'): Buffer {
+  return Buffer.from(
+    `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n` +
+      `3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n% ${label}\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
+  );
+}

@@ -1,0 +1,201 @@
+/**
+ * The signed links through fastify.inject against the real engine (dev server, worker process)
+ * and the real ledger: the mail's link opens the submission page; a submission with a PDF
+ * closes the deadline in Temporal and the ledger and mails a receipt; a double post gets the
+ * same receipt and records nothing twice; bad input changes nothing; a tampered link is a
+ * Chinese 403; the leader's review link shows the report and its comment closes the review.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { signLink, verifyLink } from '../../web/links';
+import { eventually, linkIn, multipart, startWebHarness, tinyPdf, type WebHarness } from '../helpers/web';
+
+describe('signed links on the dev server', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await startWebHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  /** The page and its CSRF token and cookie, as a browser gets them. */
+  const open = async (token: string) => {
+    const res = await h.app.inject({ method: 'GET', url: `/s/${token}` });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
+    const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0]!;
+    return { res, csrf, cookie };
+  };
+  type Form = { csrf?: string; cookie: string };
+  const post = async (
+    token: string,
+    fields: Record<string, string>,
+    files: Parameters<typeof multipart>[1] = [],
+    form?: Form,
+  ) => {
+    const { csrf, cookie } = form ?? (await open(token));
+    const body = multipart({ _csrf: csrf ?? '', ...fields }, files);
+    return h.app.inject({
+      method: 'POST',
+      url: `/s/${token}`,
+      payload: body.payload,
+      headers: { ...body.headers, cookie },
+    });
+  };
+  const events = (unitId: string, kind: 'submission' | 'review-comment') =>
+    h.ledger
+      .events({ campaignId: 'mini', kinds: [kind] })
+      .then((l) => l.filter((e) => (kind === 'submission' ? e.unitId : e.data?.reviewedUnit) === unitId));
+
+  it('opens the mailed link, takes a submission with a PDF once, and mails the receipt', async () => {
+    const url = await eventually('notice to 刘洋', () => linkIn(h.smtp, 'liu.yang@example.org', /季度工作汇报/));
+    expect(url.startsWith(`${h.config.BASE_URL}/s/`)).toBe(true);
+    const token = url.split('/s/')[1]!;
+    expect(verifyLink(h.config.LINK_SECRET, token)).toEqual({
+      campaignId: 'mini',
+      obligationKey: 'quarterly-report',
+      cycleKey: '2010-Q3',
+      unitId: 'b-mech-t1',
+      purpose: 'submit',
+    });
+
+    const { res } = await open(token);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(res.body).toContain('季度工作汇报');
+    expect(res.body).toContain('上级党委负责同志进行点评'); // the seed sentence
+    expect(res.body).toMatch(/2010年9月25日（星期六）/); // due in China time with the weekday
+    expect(res.body).toContain('报送通知'); // the notice, among the reminders sent
+    expect(res.body).toMatch(/state-(green|blue)/);
+
+    // Bad input first: each refused with a Chinese page, nothing recorded.
+    const empty = await post(token, { text: '   ' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('内容不能为空');
+    const notPdf = await post(token, { text: '第三季度汇报' }, [
+      {
+        name: 'attachments',
+        filename: 'report.pdf',
+        type: 'application/pdf',
+        content: Buffer.from('plain text, not a PDF'),
+      },
+    ]);
+    expect(notPdf.statusCode).toBe(415);
+    expect(notPdf.body).toContain('不是 PDF、Word、Excel 或图片');
+    const big = await post(token, { text: '第三季度汇报' }, [
+      {
+        name: 'attachments',
+        filename: 'big.pdf',
+        type: 'application/pdf',
+        content: Buffer.alloc(21 * 1024 * 1024, 0x25),
+      },
+    ]);
+    expect(big.statusCode).toBe(413);
+    expect(big.body).toContain('20 MB');
+    const noCsrf = await h.app.inject({ method: 'POST', url: `/s/${token}`, ...multipart({ text: 'x' }) });
+    expect(noCsrf.statusCode).toBe(403);
+    expect(await events('b-mech-t1', 'submission')).toEqual([]);
+    expect(existsSync(path.join(h.config.ATTACHMENTS_DIR))).toBe(false);
+
+    // The submission, twice (a double click): one receipt, one ledger row.
+    const pdf = tinyPdf('Q3');
+    const files = [{ name: 'attachments', filename: '三季度汇报.pdf', type: 'application/pdf', content: pdf }];
+    const form = await open(token);
+    const [a, b] = await Promise.all([
+      post(token, { text: '第三季度汇报' }, files, form),
+      post(token, { text: '第三季度汇报' }, files, form),
+    ]);
+    expect([a.statusCode, b.statusCode]).toEqual([303, 303]);
+    const receiptPage = (await open(token)).res.body;
+    expect(receiptPage).toContain('报送回执');
+    expect(receiptPage).toContain('按时报送');
+    const number = /class="receipt-no">([^<]+)</.exec(receiptPage)?.[1];
+    expect(number).toMatch(/^R[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/);
+    const again = await post(token, { text: '第三季度汇报' }, files, form); // the browser's retry
+    expect(again.statusCode).toBe(303);
+    expect((await open(token)).res.body).toContain(number!);
+
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    const recorded = await events('b-mech-t1', 'submission');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.data?.attachments).toEqual([`sha256:${sha}`]);
+    expect(existsSync(path.join(h.config.ATTACHMENTS_DIR, sha.slice(0, 2), sha))).toBe(true);
+    const status = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1');
+    expect(status.state).toBe('closed');
+    expect(status.outcome).toBe('on-time');
+
+    const receiptMail = await eventually('receipt mail', () =>
+      h.smtp.received.find(
+        (r) => /报送回执/.test(r.mail.subject ?? '') && r.envelopeTo.includes('liu.yang@example.org'),
+      ),
+    );
+    expect(receiptMail.mail.text).toContain(number!);
+    expect(h.smtp.received.filter((r) => /报送回执/.test(r.mail.subject ?? ''))).toHaveLength(1);
+
+    // The attachment, through the link only.
+    const file = await h.app.inject({ method: 'GET', url: `/s/${token}/a/${sha}` });
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.equals(pdf)).toBe(true);
+    const other = signLink(h.config.LINK_SECRET, { ...verifyLink(h.config.LINK_SECRET, token)!, unitId: 'b-info-t1' });
+    expect((await h.app.inject({ method: 'GET', url: `/s/${other}/a/${sha}` })).statusCode).toBe(403);
+  });
+
+  it('answers a tampered link with a Chinese 403 and changes nothing', async () => {
+    const token = signLink(h.config.LINK_SECRET, {
+      campaignId: 'mini',
+      obligationKey: 'quarterly-report',
+      cycleKey: '2010-Q3',
+      unitId: 'b-mech-s1',
+      purpose: 'submit',
+    });
+    const flipped = token.slice(0, 10) + (token[10] === 'A' ? 'B' : 'A') + token.slice(11);
+    const res = await h.app.inject({ method: 'GET', url: `/s/${flipped}` });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('链接无效');
+    const forged = await post(flipped, { text: 'forged' });
+    expect(forged.statusCode).toBe(403);
+    expect(await events('b-mech-s1', 'submission')).toEqual([]);
+    // The genuine link of that unit still opens its form.
+    expect((await open(token)).res.body).toContain('提交报送');
+  });
+
+  it("shows the leader the unit's report, and the comment closes the review", async () => {
+    const url = await eventually('review mail to 李书记', () => linkIn(h.smtp, 'li.mech@example.org', /领导点评/));
+    const token = url.split('/s/')[1]!;
+    expect(verifyLink(h.config.LINK_SECRET, token)).toMatchObject({ unitId: 'b-mech-t1', purpose: 'review' });
+    const page = (await open(token)).res.body;
+    expect(page).toContain('单位报送内容');
+    expect(page).toContain('第三季度汇报');
+    expect(page).toContain('三季度汇报.pdf');
+    const res = await post(token, { text: '汇报扎实，望继续保持。' });
+    expect(res.statusCode).toBe(303);
+    expect((await open(token)).res.body).toContain('点评回执');
+    expect(await events('b-mech-t1', 'review-comment')).toHaveLength(1);
+    const review = h.campaigns.client.workflow.getHandle('mini/quarterly-report.review/2010-Q3/b-mech-t1');
+    await eventually('review closed', async () => {
+      const d = await review.describe().catch((e: unknown) => {
+        if (e instanceof WorkflowNotFoundError) return undefined;
+        throw e;
+      });
+      return d?.status.name === 'COMPLETED' ? true : undefined;
+    });
+  });
+
+  it('answers an old-style link with a sign-in page, and an unknown campaign with a Chinese 404', async () => {
+    const old = await h.app.inject({ method: 'GET', url: '/submit/mini/quarterly-report/2010-Q3/b-mech-s1' });
+    expect(old.statusCode).toBe(200);
+    expect(old.body).toContain('旧式链接');
+    const token = signLink(h.config.LINK_SECRET, {
+      campaignId: 'nope',
+      obligationKey: 'x',
+      cycleKey: 'y',
+      unitId: 'z',
+      purpose: 'submit',
+    });
+    const res = await h.app.inject({ method: 'GET', url: `/s/${token}` });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('没有这项活动');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The attachment store: files kept by the SHA-256 of their content (`<dir>/<2 hex>/<64 hex>`),
+ * so that the same file uploaded twice is kept once, and the ledger can name a file by its hash
+ * (`sha256:<hex>`). What a file is comes from its bytes (file-type), not from its name.
+ *
+ * file-type 16.5.4: the last release that is CommonJS (17 and later are ESM-only, and jest's
+ * CommonJS runtime cannot load them), with the fix for CVE-2022-36313 in it. It recognises
+ * PDF, OOXML (docx/xlsx) by their zip entries, the older Office files as CFB, and images.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fromBuffer } from 'file-type';
+
+export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+export const MAX_ATTACHMENTS = 5;
+
+/** What may be attached, by detected type: PDF, Word, Excel, images. */
+const ALLOWED: Record<string, string> = {
+  'application/pdf': 'PDF',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel',
+  // .doc and .xls (Compound File Binary): file-type cannot tell them apart, both are allowed.
+  'application/x-cfb': 'Word/Excel',
+  'image/png': '图片',
+  'image/jpeg': '图片',
+  'image/gif': '图片',
+  'image/webp': '图片',
+};
+
+export interface AttachmentMeta {
+  sha256: string;
+  name: string;
+  mime: string;
+  size: number;
+}
+
+export class AttachmentRejected extends Error {
+  override readonly name = 'AttachmentRejected';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The attachment's detected type, or a refusal naming the file. */
+export async function checkAttachment(name: string, content: Buffer): Promise<{ mime: string }> {
+  if (content.length === 0) throw new AttachmentRejected('attachments', `附件“${name}”是空文件`);
+  if (content.length > MAX_ATTACHMENT_BYTES) throw new AttachmentRejected('attachments', `附件“${name}”超过 20 MB`);
+  const t = await fromBuffer(content);
+  if (!t || !(t.mime in ALLOWED)) {
+    throw new AttachmentRejected(
+      'attachments',
+      `附件“${name}”的内容不是 PDF、Word、Excel 或图片（按文件内容识别${t ? `为 ${t.ext}` : '不出类型'}）`,
+    );
+  }
+  return { mime: t.mime };
+}
+
+export const attachmentRef = (sha256: string): string => `sha256:${sha256}`;
+export const refHash = (ref: string): string | undefined => /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
+
+export class AttachmentStore {
+  constructor(readonly dir: string) {}
+
+  private file(sha256: string): string {
+    return path.join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  /** Keeps the file (once per content) and its description; returns the description. */
+  async put(name: string, mime: string, content: Buffer): Promise<AttachmentMeta> {
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const file = this.file(sha256);
+    const meta: AttachmentMeta = { sha256, name, mime, size: content.length };
+    const exists = await stat(file).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      await mkdir(path.dirname(file), { recursive: true });
+      // Written beside and renamed: a reader never sees half a file.
+      const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(tmp, content);
+      await rename(tmp, file);
+    }
+    // The description of the first upload stays (the same bytes under another name are one file).
+    const metaFile = `${file}.json`;
+    if (
+      !(await stat(metaFile).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await writeFile(metaFile, JSON.stringify(meta));
+    }
+    return meta;
+  }
+
+  async meta(sha256: string): Promise<AttachmentMeta | undefined> {
+    try {
+      return JSON.parse(await readFile(`${this.file(sha256)}.json`, 'utf8')) as AttachmentMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  read(sha256: string): Promise<Buffer> {
+    return readFile(this.file(sha256));
+  }
+}

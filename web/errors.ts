@@ -1,0 +1,85 @@
+/**
+ * Every refusal, said twice: as a Chinese page for people and as application/problem+json
+ * (RFC 9457) naming the field for the API. Nothing is changed before a request is refused.
+ */
+import { CampaignRequestError } from '../client/campaigns';
+import { AttachmentRejected } from './attachments';
+
+export class WebError extends Error {
+  override readonly name = 'WebError';
+  constructor(
+    readonly status: number,
+    /** The Chinese title of the page (and the problem's title). */
+    readonly title: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const forbidden = (what = '您无权查看或操作该单位的事项。'): WebError => new WebError(403, '无权访问', what);
+
+/** The error as the service says it: status, Chinese title, detail and the field at fault. */
+export function describeError(err: unknown): WebError {
+  if (err instanceof WebError) return err;
+  if (err instanceof AttachmentRejected) return new WebError(415, '附件不符合要求', err.message, err.field);
+  if (err instanceof CampaignRequestError) {
+    switch (err.code) {
+      case 'CAMPAIGN_NOT_FOUND':
+        return new WebError(404, '没有这项活动', `活动不存在（${err.message}）`, 'campaignId');
+      case 'UNKNOWN_OBLIGATION':
+        return new WebError(404, '没有这个报送事项', err.message, 'obligationKey');
+      case 'UNKNOWN_UNIT':
+        return new WebError(404, '没有这个单位', err.message, 'unitId');
+      case 'CYCLE_NOT_OPEN':
+        return new WebError(409, '该事项未开放或已关闭', `不能再提交：${err.message}`);
+      case 'REJECTED':
+        return new WebError(409, rejectionTitle(err.message), err.message);
+      case 'SERVER_UNREACHABLE':
+        return new WebError(503, '服务暂时不可用', '活动引擎暂时无法连接，请稍后再试。');
+      default:
+        return new WebError(409, '请求被拒绝', err.message);
+    }
+  }
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  if (e.code === 'FST_REQ_FILE_TOO_LARGE')
+    return new WebError(413, '附件过大', '每个附件不超过 20 MB。', 'attachments');
+  if (e.code === 'FST_FILES_LIMIT' || e.code === 'FST_PARTS_LIMIT')
+    return new WebError(413, '附件过多', '每次最多 5 个附件。', 'attachments');
+  if (e.code === 'FST_CSRF_INVALID_TOKEN' || e.code === 'FST_CSRF_MISSING_SECRET')
+    return new WebError(403, '页面已过期', '表单校验失败（CSRF），请刷新页面后重新提交。', '_csrf');
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return new WebError(400, '请求格式错误', `请求体不是合法的 JSON：${e.message ?? ''}`, 'body');
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new WebError(415, '请求格式错误', '不支持的请求类型。', 'content-type');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
+    return new WebError(e.statusCode, '请求有误', e.message ?? '请求有误');
+  return new WebError(500, '服务出错', '服务内部出错，请稍后再试；已记录。');
+}
+
+function rejectionTitle(message: string): string {
+  if (/waived/.test(message)) return '该事项已免报';
+  if (/already submitted/.test(message)) return '已报送过';
+  if (/closed/.test(message)) return '该事项已关闭';
+  if (/"text"/.test(message)) return '内容不能为空';
+  return '请求被拒绝';
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { field: string; message: string }[];
+}
+
+export function problem(e: WebError, errors?: { field: string; message: string }[]): Problem {
+  return {
+    type: 'about:blank',
+    title: e.title,
+    status: e.status,
+    detail: e.message,
+    ...(errors ? { errors } : e.field ? { errors: [{ field: e.field, message: e.message }] } : {}),
+  };
+}

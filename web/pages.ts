@@ -1,0 +1,146 @@
+/**
+ * The pages of a signed link: the submission form, the review form, the receipt. Instants in
+ * China time with the weekday (the campaign's zone, Asia/Shanghai in every plan shipped).
+ */
+import { formatInstant } from '../domain/format';
+import { timeliness } from '../mail/render';
+import type { AttachmentMeta } from './attachments';
+import type { DeadlineView, Submission } from './deadlines';
+import { html, page, STATE_LABEL, type Html } from './html';
+import { MAX_ATTACHMENTS } from './attachments';
+
+const STEP_LABEL = (step: string): string => {
+  const base = step.replace(/~ext\d+$/, '');
+  const m = /^(reminder|escalation)-(\d+)/.exec(base);
+  if (m) return m[1] === 'reminder' ? `第${m[2]}次提醒` : `第${m[2]}级督办`;
+  return { notice: '报送通知', due: '截止日提醒', rectification: '整改通知' }[base] ?? base;
+};
+
+const when = (v: DeadlineView, iso: string): string => `${formatInstant(iso, v.timeZone, 'zh')}（北京时间）`;
+
+function attachmentList(token: string, list: AttachmentMeta[]): Html {
+  if (list.length === 0) return html`<p class="hint">无附件</p>`;
+  return html`<ul class="plain">
+    ${list.map(
+      (a) =>
+        html`<li>
+          <a href="/s/${token}/a/${a.sha256}">${a.name}</a>
+          <span class="hint">${(a.size / 1024).toFixed(0)} KB · SHA-256 ${a.sha256.slice(0, 12)}…</span>
+        </li>`,
+    )}
+  </ul>`;
+}
+
+function summary(v: DeadlineView): Html {
+  const s = v.status;
+  const title = v.target.purpose === 'review' ? `${v.obligationTitle}点评` : v.obligationTitle;
+  return html`<section class="card">
+    <h1>${title}</h1>
+    <p>${v.campaignTitle} · ${v.cycleKey} · ${v.unitName}</p>
+    ${v.source ? html`<p class="source">依据：${v.source}</p>` : ''}
+    <dl>
+      ${
+        s
+          ? html`<dt>截止时间</dt>
+              <dd>${when(v, s.dueAt)}${s.dueOnHoliday ? '（节假日）' : ''}</dd>`
+          : ''
+      }
+      ${
+        s
+          ? html`<dt>督办状态</dt>
+              <dd><span class="state state-${s.state}">${STATE_LABEL[s.state] ?? s.state}</span></dd>`
+          : ''
+      }
+      <dt>已发提醒</dt>
+      <dd>
+        ${
+          v.remindersSent.length === 0
+            ? '无'
+            : html`<ul class="plain">
+                ${v.remindersSent.map((r) => html`<li>${STEP_LABEL(r.step)}：${when(v, r.at)}</li>`)}
+              </ul>`
+        }
+      </dd>
+    </dl>
+  </section>`;
+}
+
+function submissionBlock(heading: string, token: string, s: Submission, v: DeadlineView): Html {
+  return html`<section class="card">
+    <h2>${heading}</h2>
+    <p class="hint">${s.by} · ${when(v, s.at)}</p>
+    <div class="report">${s.text}</div>
+    <h2>附件</h2>
+    ${attachmentList(token, s.attachments)}
+  </section>`;
+}
+
+export function receiptCard(v: DeadlineView): Html {
+  const r = v.receipt!;
+  return html`<section class="card" id="receipt">
+    <h1>${v.target.purpose === 'review' ? '点评回执' : '报送回执'}</h1>
+    <p class="${r.onTime ? 'ok' : 'late'}">已收到，${timeliness(r.lateMs, 'zh')}</p>
+    <dl>
+      <dt>回执号</dt>
+      <dd class="receipt-no">${r.number}</dd>
+      <dt>收到时间</dt>
+      <dd>${when(v, r.receivedAt)}</dd>
+      <dt>截止时间</dt>
+      <dd>${when(v, r.dueAt)}</dd>
+      <dt>报送人</dt>
+      <dd>${r.by}</dd>
+    </dl>
+    <p class="hint">回执已同时发送到本单位邮箱。</p>
+  </section>`;
+}
+
+function form(token: string, csrf: string, review: boolean): Html {
+  return html`<section class="card">
+    <h2>${review ? '点评意见' : '报送内容'}</h2>
+    <form method="post" action="/s/${token}" enctype="multipart/form-data">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <label for="text" class="hint">${review ? '请填写点评意见' : '请填写报送内容（可附文件）'}</label>
+      <textarea id="text" name="text" required maxlength="20000"></textarea>
+      ${
+        review
+          ? ''
+          : html`<label for="attachments" class="hint"
+                >附件：PDF、Word、Excel 或图片，每个不超过 20 MB，最多 ${MAX_ATTACHMENTS} 个</label
+              >
+              <input
+                id="attachments"
+                type="file"
+                name="attachments"
+                multiple
+                accept=".pdf,.doc,.docx,.xls,.xlsx,image/*"
+              />`
+      }
+      <button type="submit">${review ? '提交点评' : '提交报送'}</button>
+    </form>
+  </section>`;
+}
+
+/** The page a link opens: form while open, receipt once answered, read-only after the grace period. */
+export function deadlinePage(v: DeadlineView, token: string, csrf: string, signedIn: boolean): string {
+  const review = v.target.purpose === 'review';
+  const parts: (Html | string)[] = [summary(v)];
+  if (v.receipt) parts.unshift(receiptCard(v));
+  if (v.expired) {
+    parts.push(html`<section class="card"><p class="hint">该事项已关闭超过30天，链接仅显示回执。</p></section>`);
+    return page('报送回执', html`${parts}`, { signedIn });
+  }
+  if (review && v.report) parts.push(submissionBlock('单位报送内容', token, v.report, v));
+  if (review && !v.report)
+    parts.push(html`<section class="card"><p>该单位尚未报送，点评在单位报送或逾期后开放。</p></section>`);
+  const mine = review ? v.comment : v.report;
+  if (v.receipt && mine) parts.push(submissionBlock(review ? '点评意见' : '已报送内容', token, mine, v));
+  if (!v.status && !review) parts.push(html`<section class="card"><p>该事项尚未开始报送。</p></section>`);
+  if (v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review));
+  if (v.status && v.status.state === 'closed' && !v.receipt)
+    parts.push(
+      html`<section class="card">
+        <p>该事项已关闭（${v.status.outcome === 'waived' ? '已免报' : '未报送'}），不能再提交。</p>
+      </section>`,
+    );
+  return page(review ? '领导点评' : '报送', html`${parts}`, { signedIn });
+}

@@ -1,0 +1,324 @@
+/**
+ * The JSON API, `/api/v1/…`: what the CLI does, for programs. Signed in by the session cookie
+ * or the office's API token (`Authorization: Bearer …`). Every route checks scope before it
+ * reads or changes anything: the office sees all; others only their units. Requests and
+ * answers are zod schemas, from which the OpenAPI 3 document is generated (`/api/v1/openapi.json`).
+ * Mutations take JSON bodies only, which a cross-site form cannot send (with SameSite=Lax
+ * cookies, the API needs no CSRF token).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { runningCampaigns } from '../../client/campaigns';
+import { buildReport, REPORTS } from '../../ledger/report';
+import { canSee, reviewerOf, type Principal } from '../access';
+import { forbidden, WebError } from '../errors';
+import { submitDeadline } from '../deadlines';
+import type { LinkTarget } from '../links';
+import type { WebDeps } from '../server';
+import { openDeadlinesFor } from './sign-in';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, dot, dash, underscore');
+const CampaignParams = z.object({ campaignId: id });
+const DeadlineParams = CampaignParams.extend({ obligationKey: id, cycleKey: id, unitId: id });
+const Text = z.string().trim().min(1, 'required').max(20_000);
+const Reason = z.string().trim().min(1, 'required').max(2_000);
+
+const BaseReceipt = z.object({
+  deadlineId: z.string(),
+  unitId: z.string(),
+  receivedAt: z.string(),
+  dueAt: z.string(),
+  onTime: z.boolean(),
+  lateMs: z.number(),
+  by: z.string(),
+});
+const ReceiptSchema = BaseReceipt.extend({ number: z.string() });
+const DeadlineStatusSchema = z.object({
+  deadlineId: z.string(),
+  campaignId: z.string(),
+  obligationKey: z.string(),
+  cycleKey: z.string(),
+  unitId: z.string(),
+  role: z.enum(['report', 'review']),
+  state: z.enum(['green', 'blue', 'yellow', 'red', 'closed']),
+  outcome: z.enum(['on-time', 'late', 'waived', 'missing']).optional(),
+  opensAt: z.string(),
+  dueAt: z.string(),
+  dueOnHoliday: z.boolean(),
+  nextStep: z.unknown().optional(),
+  stepsDone: z.array(z.string()),
+  receipt: BaseReceipt.optional(),
+  extensions: z.number(),
+});
+const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+
+function who(req: FastifyRequest): Principal {
+  if (!req.principal) throw new WebError(401, '请先登录', '需要登录或 API 令牌（Authorization: Bearer …）。');
+  return req.principal;
+}
+
+function office(req: FastifyRequest): Principal {
+  const p = who(req);
+  if (p.role !== 'office') throw forbidden('只有活动办公室可以执行此操作。');
+  return p;
+}
+
+/** The unit whose deadline it is (a review's path names the reviewed unit, like the CLI). */
+function ownScope(req: FastifyRequest, unitId: string): Principal {
+  const p = who(req);
+  if (!canSee(p, unitId)) throw forbidden();
+  return p;
+}
+
+export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: '创先争优活动报送 API', version: '1' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'sid' },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  await app.register(
+    (api, _opts, done) => {
+      const r = api.withTypeProvider<ZodTypeProvider>();
+
+      r.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+      r.get(
+        '/campaigns',
+        { schema: { summary: 'Running campaigns', response: { 200: z.array(z.string()), ...errors } } },
+        async (req) => {
+          who(req);
+          return runningCampaigns(deps.campaigns.client);
+        },
+      );
+
+      r.get(
+        '/campaigns/:campaignId',
+        { schema: { summary: 'Campaign status (office)', params: CampaignParams } },
+        async (req) => {
+          office(req);
+          return deps.campaigns.status(req.params.campaignId);
+        },
+      );
+
+      r.get(
+        '/me/deadlines',
+        { schema: { summary: 'My open deadlines', response: { 200: z.array(DeadlineStatusSchema), ...errors } } },
+        async (req) => (await openDeadlinesFor(deps, who(req))).map((d) => d.status),
+      );
+
+      r.get(
+        '/campaigns/:campaignId/deadlines',
+        {
+          schema: {
+            summary: 'Open deadlines, with the CLI filters',
+            params: CampaignParams,
+            querystring: z.object({
+              committee: id.optional(),
+              obligation: id.optional(),
+              cycle: id.optional(),
+              state: z.enum(['green', 'blue', 'yellow', 'red']).optional(),
+              unit: id.optional(),
+            }),
+            response: { 200: z.array(DeadlineStatusSchema), ...errors },
+          },
+        },
+        async (req) => {
+          const p = who(req);
+          const q = req.query;
+          for (const unit of [q.committee, q.unit]) if (unit && !canSee(p, unit)) throw forbidden();
+          if (p.role !== 'office' && !q.committee && !q.unit)
+            throw new WebError(400, '请求有误', '请用 committee 或 unit 限定范围。', 'query.committee');
+          const list = await deps.campaigns.list(req.params.campaignId, q);
+          return list.filter((s) => canSee(p, s.deadlineId.split('/').pop()!));
+        },
+      );
+
+      r.get(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId',
+        {
+          schema: {
+            summary: 'One deadline',
+            params: DeadlineParams,
+            response: { 200: DeadlineStatusSchema, ...errors },
+          },
+        },
+        async (req) => {
+          const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+          ownScope(req, unitId);
+          return deps.campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId);
+        },
+      );
+
+      const target = (p: z.infer<typeof DeadlineParams>, purpose: LinkTarget['purpose']): LinkTarget => ({
+        campaignId: p.campaignId,
+        obligationKey: p.obligationKey,
+        cycleKey: p.cycleKey,
+        unitId: p.unitId,
+        purpose,
+      });
+
+      r.post(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/submit',
+        {
+          schema: {
+            summary: "Submit a unit's report (the same Update as `cli submit`)",
+            params: DeadlineParams,
+            body: z.object({ text: Text }).strict(),
+            response: { 200: ReceiptSchema, ...errors },
+          },
+        },
+        async (req) => {
+          const p = ownScope(req, req.params.unitId);
+          return submitDeadline(deps, target(req.params, 'submit'), {
+            by: p.email,
+            text: req.body.text,
+            attachments: [],
+          });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/review',
+        {
+          schema: {
+            summary: "Comment on a unit's report (closes the review deadline)",
+            params: DeadlineParams,
+            body: z.object({ text: Text }).strict(),
+            response: { 200: ReceiptSchema, ...errors },
+          },
+        },
+        async (req) => {
+          const p = who(req);
+          // The reviewer is the unit's parent: its secretary, or anyone above it, or the office.
+          if (!canSee(p, req.params.unitId) || !canSee(p, reviewerOf(deps.org, req.params.unitId))) throw forbidden();
+          return submitDeadline(deps, target(req.params, 'review'), {
+            by: p.email,
+            text: req.body.text,
+            attachments: [],
+          });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/extend',
+        {
+          schema: {
+            summary: 'Extend a deadline (office)',
+            params: DeadlineParams,
+            body: z.object({ newDueAt: z.iso.datetime({ offset: true }), reason: Reason }).strict(),
+            response: { 200: DeadlineStatusSchema, ...errors },
+          },
+        },
+        async (req) => {
+          const p = office(req);
+          const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+          return deps.campaigns.extend(campaignId, obligationKey, cycleKey, unitId, { ...req.body, by: p.email });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/waive',
+        {
+          schema: {
+            summary: 'Waive a deadline (office)',
+            params: DeadlineParams,
+            body: z.object({ reason: Reason }).strict(),
+            response: { 200: DeadlineStatusSchema, ...errors },
+          },
+        },
+        async (req) => {
+          const p = office(req);
+          const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+          return deps.campaigns.waive(campaignId, obligationKey, cycleKey, unitId, { ...req.body, by: p.email });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/advance',
+        {
+          schema: {
+            summary: 'Start the next (or a named) phase (office)',
+            params: CampaignParams,
+            body: z.object({ toPhase: id.optional(), reason: Reason }).strict(),
+          },
+        },
+        async (req) => {
+          const p = office(req);
+          return deps.campaigns.advance(req.params.campaignId, { ...req.body, by: p.email });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/end-phase',
+        {
+          schema: {
+            summary: 'End a phase (office)',
+            params: CampaignParams,
+            body: z.object({ phaseKey: id, reason: Reason }).strict(),
+          },
+        },
+        async (req) => {
+          const p = office(req);
+          return deps.campaigns.endPhase(req.params.campaignId, { ...req.body, by: p.email });
+        },
+      );
+
+      r.get(
+        '/campaigns/:campaignId/audit/:report',
+        {
+          schema: {
+            summary: 'An audit report from the ledger (office: all; committee: its own)',
+            params: CampaignParams.extend({ report: z.enum(REPORTS) }),
+            querystring: z.object({
+              committee: id.optional(),
+              unit: id.optional(),
+              obligation: id.optional(),
+              cycle: id.optional(),
+              phase: id.optional(),
+              asOf: z.iso.datetime({ offset: true }).optional(),
+            }),
+          },
+        },
+        async (req) => {
+          const p = who(req);
+          const q = req.query;
+          if (p.role !== 'office') {
+            if (!q.committee && !q.unit)
+              throw new WebError(400, '请求有误', '请用 committee 或 unit 限定范围。', 'query.committee');
+            for (const unit of [q.committee, q.unit]) if (unit && !canSee(p, unit)) throw forbidden();
+          }
+          return buildReport(deps.ledger, req.params.report, {
+            campaignId: req.params.campaignId,
+            committeeId: q.committee,
+            unitId: q.unit,
+            obligationKey: q.obligation,
+            cycleKey: q.cycle,
+            phaseKey: q.phase,
+            asOf: q.asOf,
+          });
+        },
+      );
+      done();
+    },
+    { prefix: '/api/v1' },
+  );
+}

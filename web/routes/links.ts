@@ -1,0 +1,139 @@
+/**
+ * The signed links: `/s/<token>` shows a deadline (form, receipt, or the report under review)
+ * and takes the submission; `/s/<token>/a/<sha256>` serves one of that deadline's attachments.
+ * Old unsigned links `/submit/<campaign>/<obligation>/<cycle>/<unit>` cannot be verified: a
+ * signed-in person who may see that unit is redirected to its signed link, anyone else is
+ * asked to sign in. Failed tokens count against the client's rate limit; good ones do not.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import { canSee, reviewerOf } from '../access';
+import { AttachmentRejected, checkAttachment, MAX_ATTACHMENTS, type AttachmentMeta } from '../attachments';
+import { loadDeadline, submitDeadline } from '../deadlines';
+import { forbidden, WebError } from '../errors';
+import { html, page } from '../html';
+import { linkUrl, verifyLink, type LinkTarget } from '../links';
+import { deadlinePage } from '../pages';
+import { recipientsFor } from '../../domain/recipients';
+import { targetOf, type WebDeps } from '../server';
+
+/** Token failures per client address before it has to wait. */
+const TOKEN_FAILURES = { max: 20, timeWindow: '10 minutes' };
+
+type Part = MultipartFile | MultipartValue;
+
+function parts(body: unknown, name: string): Part[] {
+  const v = (body as Record<string, Part | Part[] | undefined> | undefined)?.[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function field(body: unknown, name: string): string {
+  const p = parts(body, name)[0];
+  return p && p.type === 'field' && typeof p.value === 'string' ? p.value : '';
+}
+
+/** The uploaded files, checked by content before any is kept: one bad file keeps none. */
+async function uploads(body: unknown): Promise<{ name: string; mime: string; content: Buffer }[]> {
+  const files = parts(body, 'attachments').filter((p): p is MultipartFile => p.type === 'file');
+  const out: { name: string; mime: string; content: Buffer }[] = [];
+  for (const f of files) {
+    const content = await f.toBuffer();
+    if (f.filename === '' && content.length === 0) continue; // the empty file input of a form
+    out.push({ name: f.filename, content, mime: (await checkAttachment(f.filename, content)).mime });
+  }
+  if (out.length > MAX_ATTACHMENTS) throw new AttachmentRejected('attachments', `每次最多 ${MAX_ATTACHMENTS} 个附件`);
+  return out;
+}
+
+/** Who a link submission is by: the person it was mailed to (the unit's liaison or secretary, or the reviewer). */
+export function linkActor(deps: WebDeps, t: LinkTarget, req: FastifyRequest): string {
+  if (req.principal) return req.principal.email;
+  const unit = t.purpose === 'review' ? reviewerOf(deps.org, t.unitId) : t.unitId;
+  const r = recipientsFor(deps.org, unit, ['unit']).to[0];
+  return r ? `${r.name} <${r.email}>（邮件链接）` : `${unit}（邮件链接）`;
+}
+
+export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const { config } = deps;
+  const rateLimit = {
+    ...TOKEN_FAILURES,
+    // Only failures count: a genuine token is on the allow list.
+    allowList: (req: FastifyRequest) =>
+      verifyLink(config.LINK_SECRET, (req.params as { token?: string }).token ?? '') !== undefined,
+  };
+
+  app.get<{ Params: { token: string } }>('/s/:token', { config: { rateLimit } }, async (req, reply) => {
+    const t = targetOf(config, req.params.token);
+    const view = await loadDeadline(deps, t);
+    const csrf = reply.generateCsrf();
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('Cache-Control', 'no-store')
+      .send(deadlinePage(view, req.params.token, csrf, !!req.principal));
+  });
+
+  app.post<{ Params: { token: string } }>(
+    '/s/:token',
+    { config: { rateLimit }, preHandler: app.csrfProtection.bind(app) },
+    async (req, reply) => {
+      const t = targetOf(config, req.params.token);
+      if (!req.isMultipart()) throw new WebError(415, '请求格式错误', '请通过报送页面的表单提交。', 'content-type');
+      const text = field(req.body, 'text').trim();
+      if (text === '') throw new WebError(400, '内容不能为空', '请填写报送内容后再提交。', 'text');
+      if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
+      const files = t.purpose === 'review' ? [] : await uploads(req.body);
+      const stored: AttachmentMeta[] = [];
+      for (const f of files) stored.push(await deps.attachments.put(f.name, f.mime, f.content));
+      await submitDeadline(deps, t, { by: linkActor(deps, t, req), text, attachments: stored });
+      // Post/redirect/get: reloading the receipt does not post again.
+      return reply.redirect(`/s/${req.params.token}#receipt`, 303);
+    },
+  );
+
+  app.get<{ Params: { token: string; sha: string } }>(
+    '/s/:token/a/:sha',
+    { config: { rateLimit } },
+    async (req, reply) => {
+      const t = targetOf(config, req.params.token);
+      const view = await loadDeadline(deps, t);
+      const own = [...(view.report?.attachments ?? []), ...(view.comment?.attachments ?? [])];
+      const meta = own.find((a) => a.sha256 === req.params.sha);
+      // Only this deadline's own files, and not after the link has turned read-only.
+      if (!meta || view.expired) throw forbidden('该附件不属于此链接，或链接已仅显示回执。');
+      return reply
+        .type(meta.mime)
+        .header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(meta.name)}`)
+        .header('Cache-Control', 'private, no-store')
+        .send(await deps.attachments.read(meta.sha256));
+    },
+  );
+
+  app.get<{ Params: { campaign: string; obligation: string; cycle: string; unit: string } }>(
+    '/submit/:campaign/:obligation/:cycle/:unit',
+    async (req, reply) => {
+      const p = req.params;
+      const review = p.obligation.endsWith('.review');
+      if (req.principal && !review && canSee(req.principal, p.unit)) {
+        const target: LinkTarget = {
+          campaignId: p.campaign,
+          obligationKey: p.obligation,
+          cycleKey: p.cycle,
+          unitId: p.unit,
+          purpose: 'submit',
+        };
+        return reply.redirect(linkUrl('', config.LINK_SECRET, target), 303);
+      }
+      if (req.principal) return reply.redirect('/me', 303);
+      return reply.type('text/html; charset=utf-8').send(
+        page(
+          '请登录',
+          html`<section class="card">
+            <h1>这是旧式链接</h1>
+            <p>旧式链接没有签名，无法确认来源。请登录后从“我的待办”进入；登录后再次打开此链接，会自动转到对应事项。</p>
+            <p><a href="/login">用邮箱登录</a></p>
+          </section>`,
+        ),
+      );
+    },
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * The front door: one fastify instance serving the signed links, sign-in, "my open deadlines"
+ * and the JSON API. Everything it does to a campaign goes through client/campaigns.ts, the
+ * CLI's own client. `buildServer` takes its dependencies, so tests run it with fastify.inject
+ * against a real engine and ledger.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { CampaignClient } from '../client/campaigns';
+import type { Org } from '../domain/org-schema';
+import type { LedgerStore } from '../ledger/types';
+import type { Mailer } from '../mail/types';
+import type { PlainSender } from '../mail';
+import { principalFor, type Principal } from './access';
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, type AttachmentStore } from './attachments';
+import { secureCookies, type WebConfig } from './config';
+import { describeError, problem, WebError } from './errors';
+import { errorPage } from './html';
+import { verifyLink } from './links';
+import type { SessionStore } from '../ledger/sessions';
+import { registerLinkRoutes } from './routes/links';
+import { registerSignInRoutes } from './routes/sign-in';
+import { registerApi } from './routes/api';
+
+export interface WebDeps {
+  config: WebConfig;
+  campaigns: CampaignClient;
+  ledger: LedgerStore;
+  mailer: Mailer;
+  signInMail: PlainSender;
+  sessions: SessionStore;
+  org: Org;
+  attachments: AttachmentStore;
+}
+
+export const SESSION_COOKIE = 'sid';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is signed in (session cookie or the office's API token); undefined for a visitor. */
+    principal?: Principal;
+  }
+}
+
+const CSS = readFileSync(path.join(__dirname, 'static', 'app.css'));
+
+/** A secret of its own for each use, derived from LINK_SECRET: a leaked cookie key signs no link. */
+export const derivedSecret = (config: WebConfig, use: string): string =>
+  createHmac('sha256', config.LINK_SECRET).update(`campaign-web:${use}`).digest('base64url');
+
+export const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/');
+
+export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  let e = describeError(err);
+  let fieldErrors: { field: string; message: string }[] | undefined;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    fieldErrors = err.validation.map((v) => ({
+      field: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
+      message: v.message ?? 'invalid',
+    }));
+    e = new WebError(400, '请求有误', fieldErrors.map((f) => `${f.field}: ${f.message}`).join('; '));
+  }
+  if (e.status >= 500) req.log.error({ err }, 'request failed');
+  if (isApi(req)) return reply.code(e.status).type('application/problem+json').send(problem(e, fieldErrors));
+  return reply.code(e.status).type('text/html; charset=utf-8').send(errorPage(e.title, e.message));
+}
+
+export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: { level: process.env.WEB_LOG_LEVEL ?? 'warn', redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    // Behind a reverse proxy the client's address is in X-Forwarded-For (rate limits key on it).
+    trustProxy: secureCookies(config),
+    bodyLimit: 1024 * 1024,
+    // A signed link is longer than the router's default 100 characters per parameter.
+    routerOptions: { maxParamLength: 800 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    hsts: secureCookies(config),
+  });
+  await app.register(cookie, { secret: derivedSecret(config, 'cookie') });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies(config), path: '/' },
+    getToken: (req) => {
+      const field = (req.body as Record<string, { value?: unknown } | undefined> | undefined)?._csrf;
+      return typeof field?.value === 'string' ? field.value : undefined;
+    },
+  });
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS, fields: 10, fieldSize: 100_000, parts: 20 },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new WebError(429, '请求过于频繁', `请在 ${ctx.after} 后再试。`),
+  });
+
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (req) => {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ') && config.API_TOKEN !== undefined) {
+      if (constantTimeEqual(auth.slice('Bearer '.length), config.API_TOKEN)) {
+        req.principal = { email: 'api-token', role: 'office', posts: [deps.org.officeId], scope: new Set() };
+      }
+      return;
+    }
+    const raw = req.cookies[SESSION_COOKIE];
+    const unsigned = raw ? req.unsignCookie(raw) : undefined;
+    const email = unsigned?.valid ? await deps.sessions.session(unsigned.value ?? undefined) : undefined;
+    if (email) req.principal = principalFor(deps.org, email);
+  });
+
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, err));
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, new WebError(404, '页面不存在', '没有这个页面。')));
+
+  app.get('/static/app.css', (_req, reply) => reply.type('text/css; charset=utf-8').send(CSS));
+  app.get('/', (req, reply) => reply.redirect(req.principal ? '/me' : '/login'));
+  app.get('/healthz', () => ({ ok: true }));
+
+  registerLinkRoutes(app, deps);
+  registerSignInRoutes(app, deps);
+  await registerApi(app, deps);
+  return app;
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  // HMAC both sides so the comparison takes the same time whatever the lengths.
+  const key = 'compare';
+  const x = createHmac('sha256', key).update(a).digest();
+  const y = createHmac('sha256', key).update(b).digest();
+  return x.equals(y) && a.length === b.length;
+}
+
+/** The link target of a request's `:token`, or a 403 (counted by the token-failure rate limit). */
+export function targetOf(config: WebConfig, token: string): ReturnType<typeof verifyLink> & object {
+  const t = verifyLink(config.LINK_SECRET, token);
+  if (!t)
+    throw new WebError(403, '链接无效', '该链接无效或已被改动，请使用邮件中的原始链接，或登录后从“我的待办”进入。');
+  return t;
+}
