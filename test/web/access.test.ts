@@ -1,0 +1,184 @@
+/**
+ * Sign-in, roles and the JSON API through fastify.inject against the real engine and ledger:
+ * the magic link (same answer for unknown addresses, 15 minutes, once, cookie flags), "my open
+ * deadlines" by role, a table of every role × every other unit's resource answered 403 with
+ * nothing changed, problem+json naming the field, the office's API token, the OpenAPI document.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { eventually, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+
+const UNITS = ['office', 'c-mech', 'c-info', 'b-mech-t1', 'b-mech-s1', 'b-info-t1', 'b-info-s1'];
+const ROLES = [
+  { email: 'li.mech@example.org', role: 'committee', sees: ['c-mech', 'b-mech-t1', 'b-mech-s1'] },
+  { email: 'zhao.info@example.org', role: 'committee', sees: ['c-info', 'b-info-t1', 'b-info-s1'] },
+  { email: 'zhang.wei@example.org', role: 'branch', sees: ['b-mech-t1'] },
+  { email: 'yang.fan@example.org', role: 'branch', sees: ['b-info-t1'] },
+];
+
+describe('sign-in, roles and the API on the dev server', () => {
+  let h: WebHarness;
+  const sessions = new Map<string, string>();
+  beforeAll(async () => {
+    h = await startWebHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const form = async (url: string, cookie = '') => {
+    const res = await h.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? '';
+    const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]);
+    return { res, csrf, cookie: [cookie, ...set].filter(Boolean).join('; ') };
+  };
+  const postForm = async (url: string, fields: Record<string, string>, cookie: string, remoteAddress = '127.0.0.1') => {
+    const boundary = '----access-test';
+    const body = Object.entries(fields)
+      .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+      .join('');
+    return h.app.inject({
+      method: 'POST',
+      url,
+      payload: `${body}--${boundary}--\r\n`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie },
+      remoteAddress,
+    });
+  };
+
+  /** Each person from an address of their own: /login allows 5 posts a minute per address. */
+  async function signIn(email: string, ip: string): Promise<string> {
+    const before = h.smtp.received.length;
+    const f = await form('/login');
+    const res = await postForm('/login', { _csrf: f.csrf, email }, f.cookie, ip);
+    expect(res.statusCode).toBe(200);
+    const mail = await eventually('sign-in mail', () =>
+      h.smtp.received.slice(before).find((r) => r.envelopeTo.includes(email) && /登录链接/.test(r.mail.subject ?? '')),
+    );
+    const url = /http:\/\/\S+\/login\/([A-Za-z0-9_-]+)/.exec(mail.mail.text ?? '')!;
+    const confirm = await form(`/login/${url[1]}`);
+    const done = await postForm(`/login/${url[1]}`, { _csrf: confirm.csrf }, confirm.cookie, ip);
+    expect(done.statusCode).toBe(303);
+    const sid = ([] as string[]).concat(done.headers['set-cookie'] ?? []).find((c) => c.startsWith('sid='))!;
+    expect(sid).toMatch(/HttpOnly/);
+    expect(sid).toMatch(/SameSite=Lax/);
+    // Used once: the same link again is refused.
+    expect((await postForm(`/login/${url[1]}`, { _csrf: confirm.csrf }, confirm.cookie, ip)).statusCode).toBe(403);
+    return sid.split(';')[0]!;
+  }
+
+  it('signs a known address in by mail, and answers an unknown one the same', async () => {
+    const f = await form('/login');
+    const known = await postForm('/login', { _csrf: f.csrf, email: 'zhang.wei@example.org' }, f.cookie);
+    const f2 = await form('/login');
+    const unknown = await postForm('/login', { _csrf: f2.csrf, email: 'stranger@example.org' }, f2.cookie);
+    expect(unknown.statusCode).toBe(known.statusCode);
+    expect(unknown.body).toBe(known.body);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.smtp.received.some((r) => r.envelopeTo.includes('stranger@example.org'))).toBe(false);
+    const noCsrf = await postForm('/login', { email: 'zhang.wei@example.org' }, '');
+    expect(noCsrf.statusCode).toBe(403);
+
+    for (const [i, r] of ROLES.entries()) sessions.set(r.email, await signIn(r.email, `10.0.0.${i + 1}`));
+    // The sixth post to /login within a minute from one address waits.
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++)
+      codes.push((await postForm('/login', { _csrf: f.csrf, email: 'x@example.org' }, f.cookie)).statusCode);
+    expect(codes).toEqual([200, 200, 429]);
+    const me = await h.app.inject({
+      method: 'GET',
+      url: '/me',
+      headers: { cookie: sessions.get('li.mech@example.org')! },
+    });
+    expect(me.statusCode).toBe(200);
+    expect(me.body).toContain('机械学院教工第一党支部');
+    expect(me.body).not.toContain('信息学院教工党支部');
+  });
+
+  it('answers every role × every other unit’s resource with 403 and changes nothing', async () => {
+    // What these routes could record (the engine records openings and mail meanwhile).
+    const changes = { campaignId: 'mini', kinds: ['submission', 'review-comment', 'waiver', 'extension'] as const };
+    const changed = async () => (await h.ledger.events({ ...changes, kinds: [...changes.kinds] })).length;
+    const eventsBefore = await changed();
+    const base = '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3';
+    const routes = (unit: string) => [
+      { method: 'GET' as const, url: `${base}/${unit}` },
+      { method: 'POST' as const, url: `${base}/${unit}/submit`, payload: { text: 'x' } },
+      { method: 'POST' as const, url: `${base}/${unit}/review`, payload: { text: 'x' } },
+      { method: 'POST' as const, url: `${base}/${unit}/waive`, payload: { reason: 'x' } },
+      {
+        method: 'POST' as const,
+        url: `${base}/${unit}/extend`,
+        payload: { newDueAt: '2010-10-30T00:00:00Z', reason: 'x' },
+      },
+      { method: 'GET' as const, url: `/api/v1/campaigns/mini/deadlines?unit=${unit}` },
+      { method: 'GET' as const, url: `/api/v1/campaigns/mini/audit/lagging?committee=${unit}` },
+    ];
+    const refused: string[] = [];
+    let tried = 0;
+    for (const r of ROLES) {
+      for (const unit of UNITS.filter((u) => !r.sees.includes(u))) {
+        for (const route of routes(unit)) {
+          tried++;
+          const res: LightMyRequestResponse = await h.app.inject({
+            ...route,
+            headers: { cookie: sessions.get(r.email)! },
+          });
+          if (res.statusCode !== 403) refused.push(`${r.email} ${route.method} ${route.url}: ${res.statusCode}`);
+          else expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        }
+      }
+    }
+    expect(refused).toEqual([]);
+    expect(tried).toBeGreaterThan(100);
+    expect(await changed()).toBe(eventsBefore);
+  });
+
+  it('lets a branch secretary submit its own report through the API, problem+json for bad input', async () => {
+    const cookie = sessions.get('zhang.wei@example.org')!;
+    const url = '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-mech-t1/submit';
+    const malformed = await h.app.inject({
+      method: 'POST',
+      url,
+      payload: '{"text": ',
+      headers: { cookie, 'content-type': 'application/json' },
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-type']).toMatch(/application\/problem\+json/);
+    const empty = await h.app.inject({ method: 'POST', url, payload: { text: '' }, headers: { cookie } });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({ status: 400, errors: [{ field: 'body.text' }] });
+    const ok = await h.app.inject({ method: 'POST', url, payload: { text: 'API 报送' }, headers: { cookie } });
+    expect(ok.statusCode).toBe(200);
+    const again = await h.app.inject({ method: 'POST', url, payload: { text: 'API 报送' }, headers: { cookie } });
+    expect(again.json()).toEqual(ok.json());
+    const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['submission'], unitId: 'b-mech-t1' });
+    expect(rows).toHaveLength(1);
+  });
+
+  it('takes the office API token, refuses a visitor, and publishes OpenAPI 3', async () => {
+    const anon = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns' });
+    expect(anon.statusCode).toBe(401);
+    const office = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(office.json()).toEqual(['mini']);
+    const waive = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-info-s1/waive',
+      payload: { reason: '支部合并' },
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(waive.statusCode).toBe(200);
+    expect(waive.json()).toMatchObject({ state: 'closed', outcome: 'waived' });
+    const doc = (await h.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
+      openapi: string;
+      paths: Record<string, unknown>;
+    }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/campaigns/{campaignId}/deadlines/{obligationKey}/{cycleKey}/{unitId}/submit']),
+    );
+  });
+});
