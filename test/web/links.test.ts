@@ -183,6 +183,52 @@ describe('signed links on the dev server', () => {
     });
   });
 
+  it('refuses a submission after a waiver with a Chinese page, recording nothing', async () => {
+    await h.campaigns.waive('mini', 'quarterly-report', '2010-Q3', 'b-info-t1', { by: 'office', reason: '支部撤并' });
+    const token = signLink(h.config.LINK_SECRET, {
+      campaignId: 'mini',
+      obligationKey: 'quarterly-report',
+      cycleKey: '2010-Q3',
+      unitId: 'b-info-t1',
+      purpose: 'submit',
+    });
+    const page = (await open(token)).res.body;
+    expect(page).toContain('已免报');
+    expect(page).not.toContain('提交报送');
+    const { cookie, csrf } = await open(
+      signLink(h.config.LINK_SECRET, {
+        campaignId: 'mini',
+        obligationKey: 'quarterly-report',
+        cycleKey: '2010-Q3',
+        unitId: 'b-info-s1',
+        purpose: 'submit',
+      }),
+    );
+    const res = await post(token, { text: '迟到的汇报' }, [], { cookie, csrf });
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toMatch(/该事项已免报|该事项未开放或已关闭/);
+    expect(await events('b-info-t1', 'submission')).toEqual([]);
+  });
+
+  it('makes a client that keeps failing tokens wait, while genuine links still open', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const res = await h.app.inject({ method: 'GET', url: `/s/v1.forged${i}.x`, remoteAddress: '10.9.9.9' });
+      codes.push(res.statusCode);
+    }
+    expect(codes.slice(0, 20).every((c) => c === 403)).toBe(true);
+    expect(codes.slice(20)).toEqual([429, 429]);
+    const genuine = signLink(h.config.LINK_SECRET, {
+      campaignId: 'mini',
+      obligationKey: 'quarterly-report',
+      cycleKey: '2010-Q3',
+      unitId: 'b-mech-s1',
+      purpose: 'submit',
+    });
+    const ok = await h.app.inject({ method: 'GET', url: `/s/${genuine}`, remoteAddress: '10.9.9.9' });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('answers an old-style link with a sign-in page, and an unknown campaign with a Chinese 404', async () => {
     const old = await h.app.inject({ method: 'GET', url: '/submit/mini/quarterly-report/2010-Q3/b-mech-s1' });
     expect(old.statusCode).toBe(200);
