@@ -38,9 +38,18 @@ export interface WebHarness {
   stop(): Promise<void>;
 }
 
-export async function startWebHarness(
-  opts: { from?: string; listen?: boolean; org?: string } = {},
-): Promise<WebHarness> {
+export interface HarnessOptions {
+  /** Plan instant the rehearsal starts from, in the plan's zone. */
+  from?: string;
+  /** Listen on BASE_URL's port (for a browser or fetch), not only fastify.inject. */
+  listen?: boolean;
+  /** Another organisation file (a generated one for benchmarks). */
+  org?: string;
+  /** Another mail URL (an outbox for benchmarks); by default the test SMTP server. */
+  mailUrl?: string;
+}
+
+export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHarness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'web-'));
   const smtp = await startSmtp();
   const temporalPort = await freePort();
@@ -50,7 +59,7 @@ export async function startWebHarness(
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     TASK_QUEUE: 'web-test',
     LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-    MAIL_URL: smtp.url,
+    MAIL_URL: opts.mailUrl ?? smtp.url,
     BASE_URL: `http://127.0.0.1:${webPort}`,
     LINK_SECRET: TEST_LINK_SECRET,
     API_TOKEN: TEST_API_TOKEN,

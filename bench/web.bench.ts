@@ -1,0 +1,123 @@
+/**
+ * The web service under load, on the dev server with the service's own worker process:
+ *   npx tsx bench/web.bench.ts [--branches 200] [--views 5]
+ * A generated organisation of two committees sharing the branches (100 each by default) runs
+ * the mini plan from 10 September 2010, when every branch's Q3 report is open. Prints:
+ *   - "my open deadlines" (/me) for one committee's secretary (100 branches): each view's time;
+ *   - all branches submitting at once through the JSON API (one POST each, concurrently, over
+ *     HTTP): p50/p99/max latency and the wall time; then the same POSTs again (a client's
+ *     retries), which must get the same receipts;
+ *   - the ledger's count: each submission recorded exactly once (the run fails otherwise).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { generateOrg } from '../plans/generate-org';
+import { startWebHarness, TEST_API_TOKEN } from '../test/helpers/web';
+import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+};
+const BRANCHES = Number(arg('branches', '200'));
+const VIEWS = Number(arg('views', '5'));
+
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'web-bench-'));
+  const orgFile = path.join(scratch, 'org.yaml');
+  const input = generateOrg({ committees: 2, branches: BRANCHES });
+  writeFileSync(orgFile, YAML.stringify(input));
+  const branchIds = input.branches!.map((b) => b.id);
+  const committee = input.committees![0]!;
+  const h = await startWebHarness({ org: orgFile, listen: true, mailUrl: `outbox:${path.join(scratch, 'outbox')}` });
+  try {
+    // Every branch's deadline is open (visibility is eventually consistent).
+    const t0 = Date.now();
+    for (;;) {
+      const open = await h.campaigns.list('mini', { obligation: 'quarterly-report' });
+      if (open.length >= BRANCHES) break;
+      if (Date.now() - t0 > 300_000) throw new Error(`only ${open.length} of ${BRANCHES} deadlines open after 300 s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    console.log(`${BRANCHES} deadlines open after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // A committee secretary's session, as the sign-in would start it.
+    const sessions = h.ledger.sessions(3600_000);
+    const s = (await sessions.redeem(await sessions.issueSignIn(committee.secretary.email!)))!;
+    const cookie = `sid=${h.app.signCookie(s.sessionId)}`;
+    const mine = branchIds.filter((_, i) => i % 2 === 0).length;
+    const views: number[] = [];
+    let lastRows = 0;
+    for (let i = 0; i < VIEWS; i++) {
+      const start = performance.now();
+      const res = await fetch(`${h.config.BASE_URL}/me`, { headers: { cookie }, redirect: 'manual' });
+      const body = await res.text();
+      views.push(performance.now() - start);
+      // Its branches' Q3 reports, besides older deadlines still open (overdue branch plans).
+      const rows = (body.match(/<tr>\s*<td><a href="\/s\//g) ?? []).length;
+      const reports = (body.match(/>quarterly-report 2010-Q3</g) ?? []).length;
+      if (res.status !== 200 || reports !== mine)
+        throw new Error(`/me: ${res.status}, ${reports} Q3 reports, expected ${mine}`);
+      lastRows = rows;
+    }
+    console.log(
+      `my open deadlines (${committee.id}, ${mine} branches, ${lastRows} open deadlines): ${views.map(ms).join(', ')}; median ${ms([...views].sort((a, b) => a - b)[Math.floor(VIEWS / 2)]!)}`,
+    );
+
+    const submitAll = async (): Promise<{ latencies: number[]; wall: number; receipts: string[] }> => {
+      const start = performance.now();
+      const results = await Promise.all(
+        branchIds.map(async (unit) => {
+          const t = performance.now();
+          const res = await fetch(
+            `${h.config.BASE_URL}/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/${unit}/submit`,
+            {
+              method: 'POST',
+              headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ text: `${unit} 第三季度工作汇报` }),
+            },
+          );
+          const body = (await res.json()) as { number?: string; detail?: string };
+          if (res.status !== 200) throw new Error(`${unit}: ${res.status} ${body.detail}`);
+          return { latency: performance.now() - t, number: body.number! };
+        }),
+      );
+      return {
+        latencies: results.map((r) => r.latency).sort((a, b) => a - b),
+        wall: performance.now() - start,
+        receipts: results.map((r) => r.number),
+      };
+    };
+    const report = (label: string, r: { latencies: number[]; wall: number }): void =>
+      console.log(
+        `${label}: ${BRANCHES} concurrent API submissions in ${ms(r.wall)}; ` +
+          `p50 ${ms(pct(r.latencies, 50))}, p99 ${ms(pct(r.latencies, 99))}, max ${ms(r.latencies.at(-1)!)}`,
+      );
+    const first = await submitAll();
+    report('first', first);
+    const again = await submitAll();
+    report('again (retries)', again);
+    if (again.receipts.join() !== first.receipts.join()) throw new Error('a retried submission got another receipt');
+
+    const recorded = await h.ledger.events({ campaignId: 'mini', kinds: ['submission'] });
+    const perUnit = new Map<string, number>();
+    for (const e of recorded) perUnit.set(e.unitId!, (perUnit.get(e.unitId!) ?? 0) + 1);
+    const once = branchIds.every((u) => perUnit.get(u) === 1);
+    console.log(`ledger: ${recorded.length} submissions for ${BRANCHES} branches, each once: ${once ? 'yes' : 'NO'}`);
+    if (!once || recorded.length !== BRANCHES) process.exitCode = 1;
+  } finally {
+    await h.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
