@@ -92,6 +92,34 @@ function rejection(err: unknown, deadlineId?: string): never {
   throw err;
 }
 
+/** Refuses a request the campaign's directory says cannot be right: unknown obligation or unit, cycle not open. */
+function checkRequest(
+  dir: CampaignDirectory,
+  campaignId: string,
+  obligationKey: string,
+  cycleKey: string,
+  unitId: string,
+): void {
+  const base = obligationKey.endsWith('.review') ? obligationKey.slice(0, -'.review'.length) : obligationKey;
+  const ob = dir.obligations.find((o) => o.key === base && (base === obligationKey || o.hasReview));
+  if (!ob) {
+    throw new CampaignRequestError(
+      'UNKNOWN_OBLIGATION',
+      `unknown obligation "${obligationKey}" in campaign ${campaignId} (known: ${dir.obligations.map((o) => o.key).join(', ')})`,
+    );
+  }
+  if (!dir.units.some((u) => u.id === unitId)) {
+    throw new CampaignRequestError('UNKNOWN_UNIT', `unknown unit "${unitId}" in campaign ${campaignId}`);
+  }
+  if (!dir.launched.includes(`${base}/${cycleKey}`)) {
+    const open = dir.launched.filter((k) => k.startsWith(`${base}/`)).map((k) => k.slice(base.length + 1));
+    throw new CampaignRequestError(
+      'CYCLE_NOT_OPEN',
+      `cycle "${cycleKey}" of ${obligationKey} is not open (opened so far: ${open.join(', ') || 'none'})`,
+    );
+  }
+}
+
 export interface StartCampaignRequest {
   plan: Plan;
   org: Org;
@@ -101,7 +129,18 @@ export interface StartCampaignRequest {
 }
 
 export class CampaignClient {
-  constructor(readonly client: Client) {}
+  private readonly directories = new Map<string, { at: number; dir: Promise<CampaignDirectory> }>();
+
+  /**
+   * `directoryCacheMs`: how long a campaign's directory may be reused (0, the CLI's, asks every
+   * time). A long-running client such as the web service reuses it, because every query of a
+   * campaign waits its turn on that one workflow; a request the cached directory refuses asks
+   * again before it is refused, so a cycle opened meanwhile is never missed.
+   */
+  constructor(
+    readonly client: Client,
+    private readonly directoryCacheMs = 0,
+  ) {}
 
   campaign(campaignId: string): WorkflowHandle<typeof campaignWorkflow> {
     return this.client.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaignId));
@@ -173,8 +212,14 @@ export class CampaignClient {
     return new Date(planTime(await this.clock(campaignId), Date.now())).toISOString();
   }
 
-  directory(campaignId: string): Promise<CampaignDirectory> {
-    return this.ask(campaignId, (h) => h.query(campaignDirectoryQuery));
+  directory(campaignId: string, fresh = false): Promise<CampaignDirectory> {
+    if (this.directoryCacheMs <= 0) return this.ask(campaignId, (h) => h.query(campaignDirectoryQuery));
+    const hit = this.directories.get(campaignId);
+    if (!fresh && hit && Date.now() - hit.at < this.directoryCacheMs) return hit.dir;
+    const dir = this.ask(campaignId, (h) => h.query(campaignDirectoryQuery));
+    this.directories.set(campaignId, { at: Date.now(), dir });
+    dir.catch(() => this.directories.delete(campaignId));
+    return dir;
   }
 
   async advance(campaignId: string, req: { toPhase?: string; by: string; reason: string }): Promise<PhaseChange> {
@@ -192,24 +237,11 @@ export class CampaignClient {
    * campaign knows, so that a typo gets "unknown unit" rather than "not found".
    */
   async deadline(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): Promise<WorkflowHandle> {
-    const dir = await this.directory(campaignId);
-    const base = obligationKey.endsWith('.review') ? obligationKey.slice(0, -'.review'.length) : obligationKey;
-    const ob = dir.obligations.find((o) => o.key === base && (base === obligationKey || o.hasReview));
-    if (!ob) {
-      throw new CampaignRequestError(
-        'UNKNOWN_OBLIGATION',
-        `unknown obligation "${obligationKey}" in campaign ${campaignId} (known: ${dir.obligations.map((o) => o.key).join(', ')})`,
-      );
-    }
-    if (!dir.units.some((u) => u.id === unitId)) {
-      throw new CampaignRequestError('UNKNOWN_UNIT', `unknown unit "${unitId}" in campaign ${campaignId}`);
-    }
-    if (!dir.launched.includes(`${base}/${cycleKey}`)) {
-      const open = dir.launched.filter((k) => k.startsWith(`${base}/`)).map((k) => k.slice(base.length + 1));
-      throw new CampaignRequestError(
-        'CYCLE_NOT_OPEN',
-        `cycle "${cycleKey}" of ${obligationKey} is not open (opened so far: ${open.join(', ') || 'none'})`,
-      );
+    try {
+      checkRequest(await this.directory(campaignId), campaignId, obligationKey, cycleKey, unitId);
+    } catch (err) {
+      if (this.directoryCacheMs <= 0 || !(err instanceof CampaignRequestError)) throw err;
+      checkRequest(await this.directory(campaignId, true), campaignId, obligationKey, cycleKey, unitId);
     }
     const handle = this.client.workflow.getHandle(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
     try {
@@ -304,14 +336,22 @@ export class CampaignClient {
     if (filter.obligation) q.push(`ObligationKey = '${esc(filter.obligation)}'`);
     if (filter.cycle) q.push(`CycleKey = '${esc(filter.cycle)}'`);
     if (filter.state) q.push(`DeadlineState = '${esc(filter.state)}'`);
+    const ids: string[] = [];
+    for await (const wf of this.client.workflow.list({ query: q.join(' AND ') })) ids.push(wf.workflowId);
+    // Each deadline answers on its own workflow: a few queries at a time, not one after another.
     const out: DeadlineStatus[] = [];
-    for await (const wf of this.client.workflow.list({ query: q.join(' AND ') })) {
-      try {
-        out.push(await this.client.workflow.getHandle(wf.workflowId).query(deadlineStatusQuery));
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err; // closed between list and query
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        try {
+          out.push(await this.client.workflow.getHandle(id).query(deadlineStatusQuery));
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err; // closed between list and query
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: LIST_QUERY_LANES }, lane));
     return out.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.unitId.localeCompare(b.unitId));
   }
 }
@@ -327,5 +367,8 @@ export async function runningCampaigns(client: Client): Promise<string[]> {
 }
 
 const CAMPAIGN_PREFIX = campaignWorkflowId('');
+
+/** Deadline queries in flight at once while listing. */
+const LIST_QUERY_LANES = 16;
 
 const esc = (s: string): string => s.replace(/'/g, "\\'");

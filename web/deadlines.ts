@@ -186,11 +186,20 @@ async function singleFlight(key: string, fn: () => Promise<void>): Promise<void>
   }
 }
 
+/** A campaign's title does not change while it runs: asked once (every query waits on the campaign's one workflow). */
+const titles = new Map<string, Promise<string>>();
+function campaignTitle(deps: DeadlineDeps, campaignId: string): Promise<string> {
+  let t = titles.get(campaignId);
+  if (!t) {
+    t = deps.campaigns.status(campaignId).then((s) => s.title);
+    t.catch(() => titles.delete(campaignId));
+    titles.set(campaignId, t);
+  }
+  return t;
+}
+
 async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, number: string): Promise<void> {
-  const [dir, campaign] = await Promise.all([
-    deps.campaigns.directory(t.campaignId),
-    deps.campaigns.status(t.campaignId),
-  ]);
+  const [dir, title] = await Promise.all([deps.campaigns.directory(t.campaignId), campaignTitle(deps, t.campaignId)]);
   const ob = dir.obligations.find((o) => o.key === t.obligationKey);
   const review = t.purpose === 'review';
   // A review's receipt goes to the reviewer, under the engine's keys for that review.
@@ -201,7 +210,7 @@ async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, 
   await deps.mailer.send({
     kind: 'receipt',
     campaignId: t.campaignId,
-    campaignTitle: campaign.title,
+    campaignTitle: title,
     timeZone: dir.timeZone,
     locale: 'zh',
     unitId,

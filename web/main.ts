@@ -9,7 +9,7 @@ import { createMailer, createPlainSender } from '../mail';
 import { loadOrgFile } from '../plans/load';
 import { AttachmentStore } from './attachments';
 import { listenPort, parseWebConfig, secureCookies } from './config';
-import { buildServer } from './server';
+import { buildServer, DIRECTORY_CACHE_MS } from './server';
 
 async function main(): Promise<void> {
   const config = parseWebConfig();
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const client = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const app = await buildServer({
     config,
-    campaigns: new CampaignClient(client),
+    campaigns: new CampaignClient(client, DIRECTORY_CACHE_MS),
     ledger,
     mailer,
     signInMail: createPlainSender(config.MAIL_URL, config.MAIL_FROM),

@@ -43,6 +43,9 @@ export interface WebDeps {
 
 export const SESSION_COOKIE = 'sid';
 
+/** How long the web service reuses a campaign's directory (client/campaigns.ts asks again before refusing). */
+export const DIRECTORY_CACHE_MS = 5000;
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is signed in (session cookie or the office's API token); undefined for a visitor. */

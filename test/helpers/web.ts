@@ -16,7 +16,7 @@ import type { Mailer } from '../../mail/types';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
-import { buildServer } from '../../web/server';
+import { buildServer, DIRECTORY_CACHE_MS } from '../../web/server';
 import { freePort } from './postgres';
 import { startDevServer, startWorkerProcess, type Proc } from './processes';
 import { startSmtp, type TestSmtp } from './smtp';
@@ -70,7 +70,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
   const config = parseWebConfig(env);
   const org = await loadOrgFile(config.ORG);
   const client = await connectClient(config.TEMPORAL_ADDRESS);
-  const campaigns = new CampaignClient(client);
+  const campaigns = new CampaignClient(client, DIRECTORY_CACHE_MS);
   const plan = await loadPlanFile(PLAN);
   const from = DateTime.fromISO(opts.from ?? '2010-09-10T10:00', { zone: plan.timeZone }).toMillis();
   await campaigns.start({
