@@ -4,7 +4,7 @@
  * CLI's own client. `buildServer` takes its dependencies, so tests run it with fastify.inject
  * against a real engine and ledger.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -154,7 +154,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const key = 'compare';
   const x = createHmac('sha256', key).update(a).digest();
   const y = createHmac('sha256', key).update(b).digest();
-  return x.equals(y) && a.length === b.length;
+  return timingSafeEqual(x, y) && a.length === b.length;
 }
 
 /** The link target of a request's `:token`, or a 403 (counted by the token-failure rate limit). */
