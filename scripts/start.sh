@@ -17,6 +17,7 @@ ORG="${ORG:-plans/orgs/sample-university.yaml}"
 SPEED="${SPEED:-2880}"
 # The search attributes, from their one definition (domain/engine/search-attributes.ts).
 mapfile -t search_attributes < <(npx tsx scripts/search-attribute-flags.ts)
+[ "${#search_attributes[@]}" -gt 0 ] || { echo "start.sh: could not read the search attributes" >&2; exit 1; }
 
 .tools/bin/temporal server start-dev --headless --ip 127.0.0.1 --port "$port" \
   --db-filename .data/temporal.sqlite --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
