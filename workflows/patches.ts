@@ -31,8 +31,9 @@
  * - A campaign runs for years, and a run ends only in continue-as-new, which it does when its
  *   history grows past `maxRunEvents` or `maxRunBytes`: a quiet campaign can keep one run, on the
  *   code of the release that started it, for months or years. So a campaign patch can only be
- *   deprecated when every campaign started before it has completed, and the corpus keeps a
- *   campaign history of every release.
+ *   deprecated when every campaign run started before it has ended (the campaign completed or
+ *   continued as new since), and the corpus keeps a campaign history of every release. (A run
+ *   that continued as new at each phase's start would bound this; it would need a patch too.)
  * Deadlines and batches are thus bounded, and their patches can be deprecated, but only once
  * that bound has passed on every deployment. Check it there before deprecating, e.g.
  *   temporal workflow count --query "WorkflowType='deadlineWorkflow' AND ExecutionStatus='Running'
@@ -40,14 +41,14 @@
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
  * ## Where things stand (v0.9, 2026-12-03)
- * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: eleven days ago. A live deadline lasts at
- * least 30 days after its last step, so a deadline or batch started by any of these releases on a
- * live campaign may still be running, and a campaign run of any of them certainly may. No patch
- * is deprecated yet; the earliest candidates are the deadline's and the batch's, from about
- * 2027-01 on, once the query above says 0 (a review of the seed plans' longest cycle, ladder
- * and grace gives roughly three months after the last start by the older release). The corpus
- * keeps every release's histories, and v0.9 (this restructuring, which changes no command) adds
- * its own.
+ * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: eleven days ago. The shipped seed plans'
+ * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
+ * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
+ * batch started by any of these releases on a live campaign may still be running, and a campaign
+ * run of any of them certainly may: no patch is deprecated yet, and the corpus keeps every
+ * release's histories. The earliest candidates are the deadline's and the batch's patches, from
+ * about March 2027, once the query above says 0 on every deployment. v0.9 (this restructuring)
+ * changes no command and adds its own histories.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -71,7 +72,7 @@ const DEADLINE_BOUND =
 const BATCH_BOUND =
   'no batchWorkflow started before this release was deployed is still running (a batch lasts as long as its deadlines and their reviews)';
 const CAMPAIGN_BOUND =
-  'every campaign started before this release was deployed has completed: a campaign run ends only in continue-as-new, when its history is large, so an old run may stay for years';
+  'no campaignWorkflow run started before this release was deployed is still running: a run ends only when its campaign completes or continues as new, which it does when its history is large, so an old run may stay for years';
 
 /** Every patch, by the name the workflows use. */
 export const PATCHES = {
