@@ -170,27 +170,32 @@ export function createActivities(deps: ActivityDeps) {
             };
           })
         : given;
-      if (openedAt) await deps.ledger.recordMany(inputs.map(openedEvent));
-
       let started = 0;
       let alreadyStarted = 0;
-      await inLanes(32, inputs, async (input) => {
-        try {
-          await starts.run(() =>
-            deps.client.workflow.start<DeadlineWorkflow>(WORKFLOW_TYPES.deadline, {
-              workflowId: input.deadlineId,
-              taskQueue,
-              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-              typedSearchAttributes: input.ctx.options.searchAttributes ? deadlineSearchAttributesOf(input) : undefined,
-              args: [input],
-            }),
-          );
-          started++;
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          alreadyStarted++;
-        }
-        ctx.heartbeat(started + alreadyStarted);
+      // From the ledger write on, this worker's opening mail waits (`afterStarts`): the starts
+      // this leads to are not queued yet while the openings are written.
+      await starts.holding(async () => {
+        if (openedAt) await deps.ledger.recordMany(inputs.map(openedEvent));
+        await inLanes(32, inputs, async (input) => {
+          try {
+            await starts.run(() =>
+              deps.client.workflow.start<DeadlineWorkflow>(WORKFLOW_TYPES.deadline, {
+                workflowId: input.deadlineId,
+                taskQueue,
+                workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+                typedSearchAttributes: input.ctx.options.searchAttributes
+                  ? deadlineSearchAttributesOf(input)
+                  : undefined,
+                args: [input],
+              }),
+            );
+            started++;
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+            alreadyStarted++;
+          }
+          ctx.heartbeat(started + alreadyStarted);
+        });
       });
 
       // Batches before v0.6 leave the notices to their deadlines.
