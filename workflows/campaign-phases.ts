@@ -1,9 +1,10 @@
 /**
  * The state of a campaign and the rules that move it: its phases (at their dates, or when the
  * committee starts one early or ends an open-ended one), the cycles they open, the phases
- * announced, the batches launched and what they last reported. No Temporal inside: the
- * workflow (campaign.ts) wires handlers to these methods, does the activities and the waiting,
- * and carries `state` into the next run. Tests drive it with a clock of their own.
+ * announced, the batches launched and what they last reported. When the committee may move a
+ * phase is domain/phase-changes.ts, by which rehearsals check behaviour files too. No Temporal
+ * inside: the workflow (campaign.ts) wires handlers to these methods, does the activities and
+ * the waiting, and carries `state` into the next run. Tests drive it with a clock of their own.
  */
 import { DateTime } from 'luxon';
 import type { Plan } from '../domain/plan-schema';
@@ -13,6 +14,7 @@ import { cyclesOf, intoOfficeHours, phaseWindows } from '../domain/calendar';
 import { addCounts, ZERO_COUNTS } from '../domain/deadline-state';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import { recipientsFor } from '../domain/recipients';
+import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
 import { batchWorkflowId, type CampaignContext } from '../domain/engine/context';
 import type { BatchInput, CampaignCarried } from '../domain/engine/inputs';
 import type {
@@ -74,12 +76,8 @@ export class CampaignPhases {
     return this.memo.windows;
   }
 
-  isOpen(w: PhaseWindow, t: number): boolean {
-    return Date.parse(w.startAt) <= t && (w.endAt === undefined || t < Date.parse(w.endAt));
-  }
-
   currentPhase(): string | undefined {
-    return this.windows().find((w) => this.isOpen(w, this.nowMs()))?.key;
+    return this.windows().find((w) => isPhaseOpen(w, this.nowMs()))?.key;
   }
 
   private allCycles(): CycleSchedule[] {
@@ -184,15 +182,8 @@ export class CampaignPhases {
   validateAdvance(req: AdvancePhaseRequest): void {
     if (isBlank(req?.by)) throw new Error('advance: "by" (who triggers the phase) is required');
     if (isBlank(req?.reason)) throw new Error('advance: "reason" is required');
-    const ws = this.windows();
-    const cur = this.currentPhase();
-    const curIdx = ws.findIndex((w) => w.key === cur);
-    const target = req.toPhase ?? ws[curIdx + 1]?.key;
-    if (target === undefined) throw new Error(`advance: phase ${cur ?? '(none)'} is the last; there is no next phase`);
-    const idx = ws.findIndex((w) => w.key === target);
-    if (idx < 0) throw new Error(`advance: unknown phase "${target}" (phases: ${ws.map((w) => w.key).join(', ')})`);
-    if (idx <= curIdx) throw new Error(`advance: phases only move forward; "${target}" is not after "${cur}"`);
-    if (Date.parse(ws[idx]!.startAt) <= this.nowMs()) throw new Error(`advance: phase "${target}" has already started`);
+    const refusal = advanceRefusal(this.windows(), req.toPhase, this.nowMs());
+    if (refusal) throw new Error(refusal);
   }
 
   /** Starts the requested (or the next) phase now, ending the current one. */
@@ -211,9 +202,8 @@ export class CampaignPhases {
   validateEnd(req: EndPhaseRequest): void {
     if (isBlank(req?.by)) throw new Error('end phase: "by" (who ends the phase) is required');
     if (isBlank(req?.reason)) throw new Error('end phase: "reason" is required');
-    const w = this.windows().find((x) => x.key === req?.phaseKey);
-    if (!w) throw new Error(`end phase: unknown phase "${String(req?.phaseKey)}"`);
-    if (!this.isOpen(w, this.nowMs())) throw new Error(`end phase: phase "${req.phaseKey}" is not the running phase`);
+    const refusal = endPhaseRefusal(this.windows(), String(req?.phaseKey), this.nowMs());
+    if (refusal) throw new Error(refusal);
   }
 
   /** Ends the running phase now. */
