@@ -22,7 +22,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
 import { planTime, serverDelayUntil } from '../domain/clock';
-import type { CampaignContext } from '../domain/engine/context';
+import { campaignContext, type CampaignContext } from '../domain/engine/context';
 import type { BatchInput, CampaignInput, CampaignResult } from '../domain/engine/inputs';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { AdmissionQueue, START_BYTES_IN_FLIGHT, utf8Length } from './admission-queue';
@@ -56,16 +56,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   const { plan, clock } = input;
   const state = input.carried ?? freshCampaignState();
   state.runs += 1;
-  const ctx: CampaignContext = {
-    campaignId: plan.id,
-    title: plan.title,
-    timeZone: plan.timeZone,
-    locale: plan.locale,
-    officeHours: plan.officeHours,
-    clock,
-    options: input.options,
-    campaignWorkflowId: workflowInfo().workflowId,
-  };
+  const ctx = campaignContext(plan, clock, input.options, workflowInfo().workflowId);
   const phases = new CampaignPhases(plan, input.org, state, () => planTime(clock, Date.now()));
   handleRequests(phases);
 

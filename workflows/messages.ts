@@ -18,20 +18,7 @@ import type {
   CampaignDirectory,
 } from '../domain/engine/requests';
 
-export type {
-  AdvancePhaseRequest,
-  EndPhaseRequest,
-  PhaseChange,
-  CampaignStatus,
-  BatchReport,
-  DeadlineChange,
-  SubmitRequest,
-  Receipt,
-  ExtendRequest,
-  WaiveRequest,
-  DeadlineStatus,
-  CampaignDirectory,
-} from '../domain/engine/requests';
+export type * from '../domain/engine/requests';
 
 // ---- campaign ----
 

@@ -54,6 +54,25 @@ export interface CampaignContext {
   campaignWorkflowId: string;
 }
 
+/** The context of a campaign run of `plan` (its workflow id is the campaign's, for batches to report to). */
+export function campaignContext(
+  plan: Plan,
+  clock: ClockSpec,
+  options: EngineOptions,
+  campaignWorkflowId: string,
+): CampaignContext {
+  return {
+    campaignId: plan.id,
+    title: plan.title,
+    timeZone: plan.timeZone,
+    locale: plan.locale,
+    officeHours: plan.officeHours,
+    clock,
+    options,
+    campaignWorkflowId,
+  };
+}
+
 /** The slice of a plan that `stepsForDue` and `reviewDueAt` read, rebuilt as a Plan. */
 export function planForSteps(ctx: CampaignContext): Plan {
   return {

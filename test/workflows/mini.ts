@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { cyclesOf, phaseWindows } from '../../domain/calendar';
 import { responsibleUnits, orgSlice } from '../../domain/org-slice';
-import { DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../../domain/engine/context';
+import { campaignContext, DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../../domain/engine/context';
 import type { BatchInput } from '../../domain/engine/inputs';
 import type { Plan } from '../../domain/plan-schema';
 import type { Org } from '../../domain/org-schema';
@@ -21,16 +21,12 @@ export interface Mini {
 export async function loadMini(): Promise<Mini> {
   const plan = await loadPlanFile(path.join(FIXTURES, 'mini-plan.yaml'));
   const org = await loadOrgFile(path.join(FIXTURES, 'mini-org.yaml'));
-  const ctx: CampaignContext = {
-    campaignId: plan.id,
-    title: plan.title,
-    timeZone: plan.timeZone,
-    locale: plan.locale,
-    officeHours: plan.officeHours,
-    clock: { originPlanMs: 0, originServerMs: 0, scale: 1 },
-    options: DEFAULT_ENGINE_OPTIONS,
-    campaignWorkflowId: `campaign/${plan.id}`,
-  };
+  const ctx = campaignContext(
+    plan,
+    { originPlanMs: 0, originServerMs: 0, scale: 1 },
+    DEFAULT_ENGINE_OPTIONS,
+    `campaign/${plan.id}`,
+  );
   const batchOf = (obligationKey: string): BatchInput => {
     const obligation = plan.obligations.find((o) => o.key === obligationKey)!;
     const cycle = cyclesOf(plan, obligation, phaseWindows(plan, {}), {})[0]!;
