@@ -54,6 +54,19 @@ export class StartGate {
     return this.pendingCount;
   }
 
+  /**
+   * Counts as a start in flight while `work` runs, taking no place: for the work that leads to
+   * starts (a ledger write before a batch's starts), so the opening mail does not slip in ahead.
+   */
+  async holding<T>(work: () => Promise<T>): Promise<T> {
+    this.pendingCount++;
+    try {
+      return await work();
+    } finally {
+      this.settle();
+    }
+  }
+
   /** Runs `start` once a place is free, and gives the place to the next in line after. */
   async run<T>(start: () => Promise<T>): Promise<T> {
     this.pendingCount++;
@@ -68,10 +81,14 @@ export class StartGate {
         else this.free++;
       }
     } finally {
-      if (--this.pendingCount === 0) {
-        for (const resolve of this.idleWaiters) resolve();
-        this.idleWaiters = [];
-      }
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    if (--this.pendingCount === 0) {
+      for (const resolve of this.idleWaiters) resolve();
+      this.idleWaiters = [];
     }
   }
 

@@ -7,8 +7,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { BatchInput } from '../workflows/batch';
-import type { DeadlineInput } from '../workflows/deadline';
+import {
+  WORKFLOW_TYPES,
+  type BatchInput,
+  type BatchWorkflow,
+  type DeadlineInput,
+  type DeadlineWorkflow,
+  type LegacyStartDeadlinesRequest,
+  type StartDeadlinesRequest,
+} from '../domain/engine/inputs';
 import {
   deadlineSearchAttributesOf,
   dueNotice,
@@ -16,8 +23,7 @@ import {
   openedEvent,
   rejectedMailFallback,
   reportDeadlineInput,
-  type StartDeadlinesRequest,
-} from '../workflows/deadline-start';
+} from '../domain/engine/deadline-opening';
 import { inLanes, StartGate } from './concurrency';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineMessage, Mailer, Recipient, SendResult } from '../mail/types';
@@ -108,7 +114,7 @@ export function createActivities(deps: ActivityDeps) {
      */
     async startBatch(input: BatchInput): Promise<'started' | 'already-started'> {
       try {
-        await deps.client.workflow.start('batchWorkflow', {
+        await deps.client.workflow.start<BatchWorkflow>(WORKFLOW_TYPES.batch, {
           workflowId: input.batchId,
           taskQueue: Context.current().info.taskQueue,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -139,9 +145,10 @@ export function createActivities(deps: ActivityDeps) {
      * idempotent by their keys, so a retry sends and records nothing twice.
      */
     async startDeadlines(
-      request: DeadlineInput[] | StartDeadlinesRequest,
+      request: StartDeadlinesRequest | LegacyStartDeadlinesRequest,
     ): Promise<{ started: number; alreadyStarted: number }> {
-      // Batches before v0.6 hand in the inputs themselves.
+      // A v0.5 batch hands in the inputs themselves and leaves the openings to the deadlines
+      // (workflows/patches.ts, OPENING_BY_STARTER, says until when one may still be running).
       const given = Array.isArray(request)
         ? request
         : request.batch.unitIds.map((unitId) => reportDeadlineInput(request.batch, unitId));
@@ -163,27 +170,32 @@ export function createActivities(deps: ActivityDeps) {
             };
           })
         : given;
-      if (openedAt) await deps.ledger.recordMany(inputs.map(openedEvent));
-
       let started = 0;
       let alreadyStarted = 0;
-      await inLanes(32, inputs, async (input) => {
-        try {
-          await starts.run(() =>
-            deps.client.workflow.start('deadlineWorkflow', {
-              workflowId: input.deadlineId,
-              taskQueue,
-              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-              typedSearchAttributes: input.ctx.options.searchAttributes ? deadlineSearchAttributesOf(input) : undefined,
-              args: [input],
-            }),
-          );
-          started++;
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          alreadyStarted++;
-        }
-        ctx.heartbeat(started + alreadyStarted);
+      // From the ledger write on, this worker's opening mail waits (`afterStarts`): the starts
+      // this leads to are not queued yet while the openings are written.
+      await starts.holding(async () => {
+        if (openedAt) await deps.ledger.recordMany(inputs.map(openedEvent));
+        await inLanes(32, inputs, async (input) => {
+          try {
+            await starts.run(() =>
+              deps.client.workflow.start<DeadlineWorkflow>(WORKFLOW_TYPES.deadline, {
+                workflowId: input.deadlineId,
+                taskQueue,
+                workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+                typedSearchAttributes: input.ctx.options.searchAttributes
+                  ? deadlineSearchAttributesOf(input)
+                  : undefined,
+                args: [input],
+              }),
+            );
+            started++;
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+            alreadyStarted++;
+          }
+          ctx.heartbeat(started + alreadyStarted);
+        });
       });
 
       // Batches before v0.6 leave the notices to their deadlines.

@@ -38,8 +38,9 @@ import type { Org } from '../domain/org-schema';
 import type { Plan } from '../domain/plan-schema';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import type { SearchAttributePair } from '@temporalio/common';
-import { deadlineWorkflow, type DeadlineInput } from '../workflows/deadline';
-import { deadlineWorkflowId, DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../workflows/context';
+import { deadlineWorkflow } from '../workflows/deadline';
+import type { DeadlineInput } from '../domain/engine/inputs';
+import { deadlineWorkflowId, DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../domain/engine/context';
 import {
   CampaignIdKey,
   CommitteeIdKey,
@@ -47,7 +48,7 @@ import {
   DeadlineStateKey,
   ObligationKeyKey,
   UnitIdKey,
-} from '../workflows/search-attributes';
+} from '../domain/engine/search-attributes';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker, bundleWorkflows } from '../worker/worker';
 import { runSimulation } from '../rehearsal/simulate';

@@ -20,7 +20,7 @@ import {
   deadlineWorkflowId,
   DEFAULT_ENGINE_OPTIONS,
   type EngineOptions,
-} from '../workflows/context';
+} from '../domain/engine/context';
 import type { campaignWorkflow } from '../workflows/campaign';
 import type { deadlineWorkflow } from '../workflows/deadline';
 import {

@@ -21,7 +21,7 @@ import type { LedgerStore } from '../ledger/types';
 import { createMailer } from '../mail';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker } from '../worker/worker';
-import { deadlineWorkflowId, type EngineOptions } from '../workflows/context';
+import { deadlineWorkflowId, type EngineOptions } from '../domain/engine/context';
 import { extendUpdate, submitUpdate, waiveUpdate } from '../workflows/messages';
 import { CampaignClient } from '../client/campaigns';
 import type { CampaignStatus } from '../workflows/messages';

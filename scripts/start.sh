@@ -21,12 +21,13 @@ port="${TEMPORAL_ADDRESS##*:}"
 PLAN="${PLAN:-plans/003-changchun.yaml}"
 export ORG="${ORG:-plans/orgs/sample-university.yaml}"
 SPEED="${SPEED:-2880}"
+# The search attributes, from their one definition (domain/engine/search-attributes.ts).
+mapfile -t search_attributes < <(npx tsx scripts/search-attribute-flags.ts)
+[ "${#search_attributes[@]}" -gt 0 ] || { echo "start.sh: could not read the search attributes" >&2; exit 1; }
 
 .tools/bin/temporal server start-dev --headless --ip 127.0.0.1 --port "$port" \
   --db-filename .data/temporal.sqlite --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
-  --search-attribute CampaignId=Keyword --search-attribute UnitId=Keyword --search-attribute CommitteeId=Keyword \
-  --search-attribute ObligationKey=Keyword --search-attribute CycleKey=Keyword --search-attribute DeadlineState=Keyword \
-  --log-level error > .data/temporal.log 2>&1 &
+  "${search_attributes[@]}" --log-level error > .data/temporal.log 2>&1 &
 server=$!
 trap 'kill ${web:-} ${worker:-} $server 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 for _ in $(seq 60); do

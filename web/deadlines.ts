@@ -13,7 +13,7 @@ import { recipientsFor } from '../domain/recipients';
 import type { LedgerStore } from '../ledger/types';
 import type { Mailer } from '../mail/types';
 import type { DeadlineStatus, Receipt } from '../workflows/messages';
-import { deadlineWorkflowId } from '../workflows/context';
+import { deadlineWorkflowId } from '../domain/engine/context';
 import type { AttachmentMeta, AttachmentStore } from './attachments';
 import { refHash } from './attachments';
 import { reviewerOf } from './access';
@@ -59,7 +59,7 @@ export function receiptNumber(r: Receipt): string {
   return `R${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8, 12)}`;
 }
 
-/** The engine's cycle key of a review: one review per reviewed unit (workflows/deadline-start.ts). */
+/** The engine's cycle key of a review: one review per reviewed unit (domain/engine/deadline-opening.ts). */
 export const reviewCycleKey = (t: LinkTarget): string => `${t.cycleKey}:${t.unitId}`;
 
 export const deadlineKey = (t: LinkTarget): string =>

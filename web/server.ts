@@ -14,34 +14,15 @@ import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { CampaignClient } from '../client/campaigns';
-import type { Org } from '../domain/org-schema';
-import type { LedgerStore } from '../ledger/types';
-import type { Mailer } from '../mail/types';
-import type { PlainSender } from '../mail';
 import { principalFor, type Principal } from './access';
-import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, type AttachmentStore } from './attachments';
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from './attachments';
 import { secureCookies, type WebConfig } from './config';
 import { describeError, problem, WebError } from './errors';
 import { errorPage } from './html';
-import { verifyLink } from './links';
-import type { SessionStore } from '../ledger/sessions';
+import { SESSION_COOKIE, type WebDeps } from './context';
 import { registerLinkRoutes } from './routes/links';
 import { registerSignInRoutes } from './routes/sign-in';
 import { registerApi } from './routes/api';
-
-export interface WebDeps {
-  config: WebConfig;
-  campaigns: CampaignClient;
-  ledger: LedgerStore;
-  mailer: Mailer;
-  signInMail: PlainSender;
-  sessions: SessionStore;
-  org: Org;
-  attachments: AttachmentStore;
-}
-
-export const SESSION_COOKIE = 'sid';
 
 /** How long the web service reuses a campaign's directory (client/campaigns.ts asks again before refusing). */
 export const DIRECTORY_CACHE_MS = 5000;
@@ -155,12 +136,4 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const x = createHmac('sha256', key).update(a).digest();
   const y = createHmac('sha256', key).update(b).digest();
   return timingSafeEqual(x, y) && a.length === b.length;
-}
-
-/** The link target of a request's `:token`, or a 403 (counted by the token-failure rate limit). */
-export function targetOf(config: WebConfig, token: string): ReturnType<typeof verifyLink> & object {
-  const t = verifyLink(config.LINK_SECRET, token);
-  if (!t)
-    throw new WebError(403, '链接无效', '该链接无效或已被改动，请使用邮件中的原始链接，或登录后从“我的待办”进入。');
-  return t;
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ConnectionPlugin } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../domain/engine/search-attributes';
 
 export const TOOLS_BIN = path.resolve(__dirname, '..', '.tools', 'bin');
 export const TEMPORAL_CLI = path.join(TOOLS_BIN, 'temporal');

@@ -98,6 +98,27 @@ describe('StartGate', () => {
     expect(idle).toBe(true);
   });
 
+  it('is not idle while it holds the work that leads to starts, though that work takes no place', async () => {
+    const gate = new StartGate(1);
+    const ledgerWrite = controlled();
+    let idle = false;
+    const held = gate.holding(() => ledgerWrite.done);
+    expect(gate.pending).toBe(1);
+    void gate.idle().then(() => (idle = true));
+    // A start runs at once beside it: holding takes no place.
+    const start = controlled();
+    const running = gate.run(() => start.done);
+    start.finish();
+    await running;
+    await settle();
+    expect(idle).toBe(false);
+    ledgerWrite.finish();
+    await held;
+    await settle();
+    expect(idle).toBe(true);
+    expect(gate.pending).toBe(0);
+  });
+
   it('refuses a gate with no places', () => {
     expect(() => new StartGate(0)).toThrow(/places must be a positive integer/);
   });

@@ -12,7 +12,7 @@ import { createTimeSkippingEnv } from '../../worker/servers';
 import { bundleWorkflows } from '../../worker/worker';
 import { runSimulation } from '../../rehearsal/simulate';
 import { openLedger } from '../../ledger';
-import { batchWorkflowId, campaignWorkflowId, DEFAULT_ENGINE_OPTIONS } from '../../workflows/context';
+import { batchWorkflowId, campaignWorkflowId, DEFAULT_ENGINE_OPTIONS } from '../../domain/engine/context';
 
 const behaviour = BehaviourSchema.parse({
   rules: [

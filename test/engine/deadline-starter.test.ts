@@ -27,10 +27,14 @@ import type { LedgerStore } from '../../ledger/types';
 import { createMailer } from '../../mail';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
 import type { Mailer } from '../../mail/types';
-import type { BatchInput } from '../../workflows/batch';
-import type { DeadlineInput } from '../../workflows/deadline';
-import { openedEvent, reportDeadlineInput, type StartDeadlinesRequest } from '../../workflows/deadline-start';
-import { DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../../workflows/context';
+import type {
+  BatchInput,
+  DeadlineInput,
+  LegacyStartDeadlinesRequest,
+  StartDeadlinesRequest,
+} from '../../domain/engine/inputs';
+import { openedEvent, reportDeadlineInput } from '../../domain/engine/deadline-opening';
+import { DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../../domain/engine/context';
 import { deadlineStatusQuery } from '../../workflows/messages';
 import { createWorker } from '../../worker/worker';
 
@@ -82,7 +86,7 @@ describe('the deadline starter', () => {
   const noticeAt = (b: BatchInput): string =>
     stepsForDue(plan, b.obligation, b.cycle.opensAt, b.cycle.dueAt).find((s) => s.kind === 'notice')!.at;
 
-  const startDeadlines = (request: DeadlineInput[] | StartDeadlinesRequest, via: Mailer = mailer) => {
+  const startDeadlines = (request: LegacyStartDeadlinesRequest | StartDeadlinesRequest, via: Mailer = mailer) => {
     const activities = createActivities({ ledger, mailer: via, client: env.client });
     return new MockActivityEnvironment({ taskQueue: 'starter-test' }).run(
       (r: typeof request) => activities.startDeadlines(r),

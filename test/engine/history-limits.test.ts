@@ -24,7 +24,7 @@ import {
   campaignWorkflowId,
   deadlineWorkflowId,
   DEFAULT_ENGINE_OPTIONS,
-} from '../../workflows/context';
+} from '../../domain/engine/context';
 
 const MAX_EVENTS = 10_240;
 const MAX_BYTES = 4 * 1024 * 1024;

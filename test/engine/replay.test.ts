@@ -3,44 +3,29 @@
  * test/fixtures/histories (recorded by scripts/record-histories.ts from a rehearsal, one set per
  * release) must replay on the current workflow code and SDK without a determinism error.
  *
- * v0.1 was recorded before deadlines recorded a `deadline-closed` event for answered
- * deadlines; that change is guarded by `patched('record-closed-outcome')` in
- * workflows/deadline.ts. Without the guard, the v0.1 deadlines that were answered would meet
- * a new activity command on replay and fail here.
+ * Each change that would give an old history other commands is a patch in workflows/patches.ts,
+ * with the release that added it: v0.2 (closing events for answered deadlines), v0.3 (batches
+ * started by an activity), v0.4 (wake timers never cancelled), v0.5 (deadlines started by an
+ * activity), v0.6 (openings by the starter; announcements alongside the launch), v0.7 (batch
+ * starts within a budget of bytes). Histories of the releases before a patch replay through its
+ * old branch, and the corpus must keep them while the patch is not deprecated (checked below).
  *
- * v0.1 and v0.2 started batches as children of the campaign; v0.3 starts them through an
- * activity (`patched('batches-started-by-activity')` in workflows/campaign.ts). Without that
- * guard the older campaign histories fail here.
- *
- * v0.4 stopped cancelling wake timers (`patched('wake-timers-never-cancelled')` in the campaign
- * and the deadline; workflows/wake.ts says why).
- *
- * v0.5 starts a batch's deadlines through an activity instead of as its children
- * (`patched('deadlines-started-by-activity')` in workflows/batch.ts).
- *
- * v0.6 hands that activity the batch instead of every deadline's input, and the activity opens
- * the deadlines (`patched('opening-by-starter')` in workflows/batch.ts); the campaign announces
- * a phase and opens its cycles together (`patched('announce-alongside-launch')` in
- * workflows/campaign.ts). Without either guard the v0.5 batch or campaign fails here.
- *
- * v0.7 starts the batches of the cycles being opened within a budget of bytes in flight
- * (`patched('batch-starts-within-budget')` in workflows/campaign.ts), so that no workflow task
- * carries more than Temporal's 4 MiB message. The mini plan's batches are far below the budget
- * and get the same commands either way, so this corpus shows the new code replays the old
- * histories and its own; history-limits.test.ts shows the budget holds.
- *
- * v0.8 changes no workflow's commands for a history already running, so it needs no guard: the
+ * v0.8 changed no workflow's commands for a history already running, so it needs no patch: the
  * starter activity starts a batch's deadlines before it mails their notices, and a deadline
  * whose input says so (`opening.notice.status: 'after-start'`, a value only the new starter
- * writes) counts its notice as done, as before, without a rejection to follow up. The mini
- * plan's deadlines open before their notices are due, so none of this corpus carries that
- * value; deadline-starter.test.ts runs such deadlines.
+ * writes) counts its notice as done without a rejection to follow up (COMPATIBILITY in
+ * workflows/patches.ts). The mini plan's deadlines open before their notices are due, so none of
+ * this corpus carries that value; deadline-starter.test.ts runs such deadlines.
+ *
+ * v0.9 moved the model to domain/engine/ and the workflows' state into classes, and changed no
+ * command: its histories replay on v0.8's code and v0.8's on its own.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { WORKFLOWS_PATH, WORKFLOW_BUNDLER_OPTIONS } from '../../worker/worker';
+import { PATCHES, type WorkflowType } from '../../workflows/patches';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -58,9 +43,9 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of eight releases, of every workflow type', () => {
+  it('the corpus holds histories of nine releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
-    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6', 'v0.7', 'v0.8'])
+    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6', 'v0.7', 'v0.8', 'v0.9'])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
 
@@ -77,4 +62,50 @@ describe('replaying recorded histories', () => {
     expect(results).toHaveLength(histories.length);
     expect(results.filter((r) => r.error !== undefined).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
   });
+
+  it('keeps, for every patch not deprecated, histories of its workflow from before it and after it', () => {
+    const recorded = corpus().map(({ file, history }) => ({
+      release: file.split('--')[0]!,
+      workflow: workflowTypeOf(history),
+    }));
+    for (const [name, patch] of Object.entries(PATCHES)) {
+      const ofType = recorded.filter((h) => h.workflow === patch.workflow);
+      const before = ofType.filter((h) => releaseNumber(h.release) < releaseNumber(patch.addedIn));
+      const after = ofType.filter((h) => releaseNumber(h.release) >= releaseNumber(patch.addedIn));
+      expect({ name, after: after.length > 0 }).toEqual({ name, after: true });
+      // A deprecated patch has lost its old branch: the histories that took it must go.
+      const expectBefore = (patch.stage as string) === 'patched';
+      expect({ name, before: before.length > 0 }).toEqual({ name, before: expectBefore });
+    }
+  });
+
+  it('every patch in the registry is used by the workflows', () => {
+    const dir = path.join(__dirname, '..', '..', 'workflows');
+    const code = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'patches.ts')
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    for (const name of Object.keys(PATCHES))
+      expect({ name, used: code.includes(`PATCHES.${name}`) }).toEqual({ name, used: true });
+  });
 });
+
+/** `v0.10` after `v0.9`. */
+function releaseNumber(release: string): number {
+  const m = /^v(\d+)\.(\d+)$/.exec(release);
+  if (!m) throw new Error(`not a release label: ${release}`);
+  return Number(m[1]) * 1000 + Number(m[2]);
+}
+
+const WORKFLOW_TYPES: Record<string, WorkflowType> = {
+  campaignWorkflow: 'campaign',
+  batchWorkflow: 'batch',
+  deadlineWorkflow: 'deadline',
+};
+
+function workflowTypeOf(history: temporal.api.history.v1.IHistory): WorkflowType {
+  const name = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
+  const type = WORKFLOW_TYPES[name];
+  if (!type) throw new Error(`a history of an unknown workflow type: ${name}`);
+  return type;
+}

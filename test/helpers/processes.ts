@@ -6,7 +6,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TEMPORAL_CLI, DEV_SERVER_PRAGMAS } from '../../worker/servers';
-import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/search-attributes';
+import { searchAttributeFlags } from '../../domain/engine/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -57,7 +57,7 @@ export async function startDevServer(opts: { dbFile: string; port: number }): Pr
     '--log-level',
     'error',
     ...DEV_SERVER_PRAGMAS,
-    ...SEARCH_ATTRIBUTE_NAMES.flatMap((n) => ['--search-attribute', `${n}=Keyword`]),
+    ...searchAttributeFlags(),
   ];
   const proc = track(spawn(TEMPORAL_CLI, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   await until(

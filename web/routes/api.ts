@@ -16,7 +16,7 @@ import { canSee, reviewerOf, type Principal } from '../access';
 import { forbidden, WebError } from '../errors';
 import { submitDeadline } from '../deadlines';
 import type { LinkTarget } from '../links';
-import type { WebDeps } from '../server';
+import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, dot, dash, underscore');

@@ -15,7 +15,7 @@ import { html, page } from '../html';
 import { linkUrl, verifyLink, type LinkTarget } from '../links';
 import { deadlinePage } from '../pages';
 import { recipientsFor } from '../../domain/recipients';
-import { targetOf, type WebDeps } from '../server';
+import { targetOf, type WebDeps } from '../context';
 
 /** Token failures per client address before it has to wait. */
 const TOKEN_FAILURES = { max: 20, timeWindow: '10 minutes' };

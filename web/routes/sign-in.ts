@@ -14,7 +14,7 @@ import { canSee, principalFor, type Principal } from '../access';
 import { secureCookies } from '../config';
 import { html, page, STATE_LABEL } from '../html';
 import { signLink } from '../links';
-import { SESSION_COOKIE, type WebDeps } from '../server';
+import { SESSION_COOKIE, type WebDeps } from '../context';
 
 const LOGIN_LIMIT = { max: 5, timeWindow: '1 minute' };
 const Email = z.email().max(254);

@@ -3,8 +3,8 @@
  * the whole plan, which would be copied into every child's start event), the clock, and
  * engine options. JSON-plain.
  */
-import type { ClockSpec } from '../domain/clock';
-import type { Plan } from '../domain/plan-schema';
+import type { ClockSpec } from '../clock';
+import type { Plan } from '../plan-schema';
 
 export interface EngineOptions {
   /** Deadline workflows per batch (Temporal allows 2,000 pending children; we stay well under). */
@@ -15,11 +15,11 @@ export interface EngineOptions {
   maxRunEvents: number;
   /** … or this many bytes of history. */
   maxRunBytes: number;
-  /** Set search attributes (the dev server has them registered; see worker/search-attributes.ts). */
+  /** Set search attributes (the servers have them registered; see domain/engine/search-attributes.ts). */
   searchAttributes: boolean;
   /** Plan milliseconds a deadline stays open for late submissions after its last step. */
   graceMs: number;
-  /** Bytes of batch inputs being started at once (default: START_BYTES_IN_FLIGHT in workflows/campaign.ts). */
+  /** Bytes of batch inputs being started at once (default: START_BYTES_IN_FLIGHT in workflows/admission-queue.ts). */
   maxStartBytesInFlight?: number;
   /**
    * Server milliseconds a worker may take over one task of the campaign or of a batch before the
@@ -42,13 +42,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   workflowTaskTimeoutMs: 60_000,
 };
 
-/** Every activity retries with backoff, up to a minute apart, until its timeout: a mail server or database that is down for a while only delays the mail. */
-export const ACTIVITY_RETRY = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-} as const;
-
 export interface CampaignContext {
   campaignId: string;
   title: string;
@@ -59,6 +52,25 @@ export interface CampaignContext {
   options: EngineOptions;
   /** The campaign workflow's id, for batches to report to. */
   campaignWorkflowId: string;
+}
+
+/** The context of a campaign run of `plan` (its workflow id is the campaign's, for batches to report to). */
+export function campaignContext(
+  plan: Plan,
+  clock: ClockSpec,
+  options: EngineOptions,
+  campaignWorkflowId: string,
+): CampaignContext {
+  return {
+    campaignId: plan.id,
+    title: plan.title,
+    timeZone: plan.timeZone,
+    locale: plan.locale,
+    officeHours: plan.officeHours,
+    clock,
+    options,
+    campaignWorkflowId,
+  };
 }
 
 /** The slice of a plan that `stepsForDue` and `reviewDueAt` read, rebuilt as a Plan. */

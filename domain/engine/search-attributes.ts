@@ -1,7 +1,9 @@
 /**
- * The search attributes that make deadlines findable with Temporal's own list queries. All
- * Keywords: SQL visibility (the dev server's SQLite) has a fixed number of Keyword slots per
- * namespace (10), and these six fit.
+ * The search attributes that make deadlines findable with Temporal's own list queries, defined
+ * once: the workflows and activities set them, the servers the tests start register them
+ * (worker/servers.ts, test/helpers/processes.ts), and scripts/start.sh registers them with the
+ * dev server through scripts/search-attribute-flags.ts. All Keywords: SQL visibility (the dev
+ * server's SQLite) has a fixed number of Keyword slots per namespace (10), and these six fit.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
@@ -12,15 +14,6 @@ export const ObligationKeyKey = defineSearchAttributeKey('ObligationKey', Search
 export const CycleKeyKey = defineSearchAttributeKey('CycleKey', SearchAttributeType.KEYWORD);
 export const DeadlineStateKey = defineSearchAttributeKey('DeadlineState', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_NAMES = [
-  'CampaignId',
-  'UnitId',
-  'CommitteeId',
-  'ObligationKey',
-  'CycleKey',
-  'DeadlineState',
-];
-
 export const SEARCH_ATTRIBUTE_KEYS = [
   CampaignIdKey,
   UnitIdKey,
@@ -29,6 +22,13 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   CycleKeyKey,
   DeadlineStateKey,
 ];
+
+/** The `temporal server start-dev` flags that register them: `--search-attribute CampaignId=Keyword` and so on. */
+export function searchAttributeFlags(): string[] {
+  // The CLI spells the type as Temporal's docs do (Keyword); the SDK's constant is KEYWORD.
+  const cliType = (t: string): string => t.charAt(0) + t.slice(1).toLowerCase();
+  return SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${cliType(k.type)}`]);
+}
 
 /** A report deadline's attributes as it starts: who, what, which cycle, green. */
 export function deadlineSearchAttributes(d: {

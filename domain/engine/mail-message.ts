@@ -2,11 +2,11 @@
  * Builds the mail a deadline step sends: who is told (from the organisation slice the
  * deadline carries) and what they are told. Deterministic, so it runs inside workflows.
  */
-import type { Audience } from '../domain/plan-schema';
-import type { Org } from '../domain/org-schema';
-import type { StepKind } from '../domain/calendar-types';
-import { recipientsFor } from '../domain/recipients';
-import type { DeadlineMessage, MessageKind } from '../mail/types';
+import type { Audience } from '../plan-schema';
+import type { Org } from '../org-schema';
+import type { StepKind } from '../calendar-types';
+import { recipientsFor } from '../recipients';
+import type { DeadlineMessage, MessageKind } from '../../mail/types';
 import type { CampaignContext } from './context';
 
 export interface MessageSubject {

@@ -1,45 +1,22 @@
 /**
- * What both a deadline and whoever starts it build from its input: its search attributes, its
- * ledger events and the subject of its mail. The batch (children, before v0.5), the
- * `startDeadlines` activity (since v0.5) and the deadline workflow share these, so that an
- * opening recorded or a notice sent by the starter (since v0.6) is the same, byte for byte, as
- * one the deadline would have made itself. Deterministic.
+ * The opening of a deadline, and what both a deadline and whoever starts it build from its
+ * input: its search attributes, its ledger events and the subject of its mail. The batch
+ * (children, before v0.5), the `startDeadlines` activity (since v0.5) and the deadline workflow
+ * share these, so that an opening recorded or a notice sent by the starter (since v0.6) is the
+ * same, byte for byte, as one the deadline would have made itself. Deterministic.
  */
 import type { SearchAttributePair } from '@temporalio/common';
-import type { LedgerEvent } from '../ledger/types';
-import type { DeadlineMessage, SendResult } from '../mail/types';
-import { stepsForDue } from '../domain/calendar';
-import type { ScheduledStep } from '../domain/calendar-types';
-import { orgSlice } from '../domain/org-slice';
-import type { BatchInput } from './batch';
-import type { DeadlineInput } from './deadline';
-import { deadlineWorkflowId, planForSteps } from './context';
+import type { LedgerEvent } from '../../ledger/types';
+import type { DeadlineMessage } from '../../mail/types';
+import { reviewDueAt, stepsForDue } from '../calendar';
+import type { Obligation } from '../plan-schema';
+import type { ScheduledStep } from '../calendar-types';
+import { orgSlice } from '../org-slice';
+import type { BatchInput, DeadlineInput } from './inputs';
+import type { Receipt } from './requests';
+import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from './context';
 import { buildMessage, type BuiltMessage, type MessageSubject } from './mail-message';
 import { deadlineSearchAttributes } from './search-attributes';
-
-/**
- * What the starter did before starting the deadline: it recorded the opening in the ledger and,
- * when the notice was already due, sent it. One activity for a batch's openings instead of two
- * per deadline: the fan-out's cost on the server (since v0.6).
- */
-export interface OpeningDone {
-  /** The plan instant of the opening: the notice's `sentAt`. */
-  at: string;
-  /**
-   * The notice step, sent with this outcome; absent when the deadline sends it itself. Since
-   * v0.8 the starter starts every deadline of its batch first and mails the notices after
-   * (`after-start`), following a rejection up itself: the deadlines exist, and show in status
-   * and list, as soon as the server has them, however slow or down the mail server is.
-   */
-  notice?: { step: string; status: SendResult['status'] | 'after-start' };
-}
-
-/** A batch asks its starter to start its report deadlines, and (since v0.6) to open them. */
-export interface StartDeadlinesRequest {
-  batch: BatchInput;
-  /** The plan instant the batch opens its deadlines at. */
-  openedAt: string;
-}
 
 /** The input of one unit's report deadline in a batch. */
 export function reportDeadlineInput(batch: BatchInput, unitId: string): DeadlineInput {
@@ -164,4 +141,44 @@ export function dueNotice(
   const built = buildMessage(input.ctx, input.org, messageSubjectOf(input, input.dueAt), step, input.role, at);
   if (built.unreachable || built.message.to.length === 0) return undefined;
   return { step, built };
+}
+
+/**
+ * The input of a report's leader review (领导点评): a deadline of the reviewer (the unit's parent,
+ * or the office), opening when the report arrived on time or else at its due instant, and due
+ * as the plan says. Undefined for a report without a review, and for a review.
+ */
+export function reviewDeadlineInput(
+  report: DeadlineInput,
+  dueAt: string,
+  receipt?: Receipt,
+): DeadlineInput | undefined {
+  const { ctx, obligation } = report;
+  if (!obligation.review || report.role !== 'report') return undefined;
+  const reviewerId = report.org.units[report.unitId]?.parentId ?? report.org.officeId;
+  const opensAt = receipt && receipt.lateMs === 0 ? receipt.receivedAt : dueAt;
+  const reviewObligation: Obligation = {
+    ...obligation,
+    key: `${obligation.key}.review`,
+    title: obligation.review.title,
+    titleEn: obligation.review.titleEn,
+    opens: '+0d',
+    reminders: obligation.review.reminders,
+    escalation: [],
+    rectification: undefined,
+    review: undefined,
+  };
+  return {
+    ...report,
+    // The starter opened the report, not its review: the review opens itself.
+    opening: undefined,
+    deadlineId: reviewWorkflowId(ctx.campaignId, obligation.key, report.cycle.key, report.unitId),
+    role: 'review',
+    obligation: reviewObligation,
+    unitId: reviewerId,
+    reviewedUnitId: report.unitId,
+    opensAt,
+    dueAt: reviewDueAt(planForSteps(ctx), obligation, dueAt, receipt?.receivedAt),
+    dueOnHoliday: false,
+  };
 }

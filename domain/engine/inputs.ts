@@ -1,0 +1,139 @@
+/**
+ * What each workflow of the engine takes and returns, and the names the activities start
+ * batches and deadlines by. JSON-plain: these travel in Temporal's payloads and histories, so a
+ * field once written stays readable by every later release (see workflows/patches.ts).
+ */
+import type { Plan, Obligation } from '../plan-schema';
+import type { Org } from '../org-schema';
+import type { ClockSpec } from '../clock';
+import type { CycleSchedule, PhaseWindow } from '../calendar-types';
+import type { DeadlineOutcome } from '../deadline-state';
+import type { SendResult } from '../../mail/types';
+import type { CampaignContext, EngineOptions } from './context';
+import type { BatchReport, PhaseChange, Receipt, SubmitRequest } from './requests';
+
+// ---- campaign ----
+
+/** What a campaign run hands to the next one. JSON-plain. */
+export interface CampaignCarried {
+  phaseStarted: Record<string, string>;
+  phaseEnded: Record<string, string>;
+  changes: PhaseChange[];
+  announced: string[];
+  /** `<obligation>/<cycle>` of every cycle opened. */
+  launched: string[];
+  batches: Record<string, BatchReport>;
+  unitsRegistered: boolean;
+  runs: number;
+}
+
+export interface CampaignInput {
+  plan: Plan;
+  org: Org;
+  clock: ClockSpec;
+  options: EngineOptions;
+  carried?: CampaignCarried;
+}
+
+export interface CampaignResult {
+  campaignId: string;
+  phases: PhaseWindow[];
+  batches: number;
+  runs: number;
+}
+
+// ---- batch ----
+
+export interface BatchInput {
+  ctx: CampaignContext;
+  batchId: string;
+  obligation: Obligation;
+  cycle: CycleSchedule;
+  unitIds: string[];
+  /** The units, their parents and the office. */
+  org: Org;
+}
+
+export interface BatchResult {
+  batchId: string;
+  outcomes: Record<string, DeadlineOutcome | 'failed'>;
+}
+
+// ---- deadline ----
+
+export interface CycleInfo {
+  key: string;
+  label: string;
+  labelEn: string;
+  phaseKey: string;
+}
+
+/**
+ * What the starter did before starting the deadline: it recorded the opening in the ledger and,
+ * when the notice was already due, took the notice on (since v0.6). One activity for a batch's
+ * openings instead of two per deadline: the fan-out's cost on the server.
+ */
+export interface OpeningDone {
+  /** The plan instant of the opening: the notice's `sentAt`. */
+  at: string;
+  /**
+   * The notice step the starter took on; absent when the deadline sends it itself. Since v0.8
+   * the starter starts every deadline of its batch first and mails the notices after, following
+   * a rejection up itself (`'after-start'`): the deadlines exist as soon as the server has them,
+   * however slow or down the mail server is. Starters of v0.6 and v0.7 mailed the notice before
+   * the start and wrote how it went (a `SendResult` status): the deadline follows a rejection of
+   * those up itself (workflows/patches.ts, `LEGACY_NOTICE_OUTCOME`).
+   */
+  notice?: { step: string; status: SendResult['status'] | 'after-start' };
+}
+
+export interface DeadlineInput {
+  ctx: CampaignContext;
+  deadlineId: string;
+  role: 'report' | 'review';
+  obligation: Obligation;
+  cycle: CycleInfo;
+  /** The responsible unit: the submitter of a report, the reviewer of a review. */
+  unitId: string;
+  /** For a review: the unit whose report is reviewed. */
+  reviewedUnitId?: string;
+  /** The unit, its parent and the office, for recipients. */
+  org: Org;
+  opensAt: string;
+  dueAt: string;
+  dueOnHoliday: boolean;
+  /** Who to tell about state changes. */
+  batchWorkflowId: string;
+  /** Set by a starter that recorded the opening and perhaps took the notice on (since v0.6). */
+  opening?: OpeningDone;
+}
+
+export interface DeadlineResult {
+  deadlineId: string;
+  outcome: DeadlineOutcome;
+  receipt?: Receipt;
+  /** What was submitted, so that an identical submission after the end gets the same receipt. */
+  submission?: SubmitRequest;
+  review?: DeadlineResult;
+}
+
+/** A batch asks its starter to start its report deadlines, and (since v0.6) to open them. */
+export interface StartDeadlinesRequest {
+  batch: BatchInput;
+  /** The plan instant the batch opens its deadlines at. */
+  openedAt: string;
+}
+
+/**
+ * What a batch of v0.5 handed the starter: every deadline's input, to be started and left to
+ * open itself. Only a v0.5 batch still running can send it (workflows/patches.ts,
+ * `OPENING_BY_STARTER`).
+ */
+export type LegacyStartDeadlinesRequest = DeadlineInput[];
+
+// ---- started by name ----
+
+/** The workflow types the activities start by name, and what each takes and returns. */
+export const WORKFLOW_TYPES = { batch: 'batchWorkflow', deadline: 'deadlineWorkflow' } as const;
+export type BatchWorkflow = (input: BatchInput) => Promise<BatchResult>;
+export type DeadlineWorkflow = (input: DeadlineInput) => Promise<DeadlineResult>;

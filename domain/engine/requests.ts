@@ -1,0 +1,115 @@
+/**
+ * What the engine's signals, queries and updates carry (workflows/messages.ts defines the
+ * messages themselves). JSON-plain; pure types, shared by workflows, activities and clients.
+ */
+import type { DeadlineCounts, DeadlineOutcome, DeadlineState } from '../deadline-state';
+import type { PhaseWindow, ScheduledStep } from '../calendar-types';
+
+// ---- campaign ----
+
+export interface AdvancePhaseRequest {
+  /** The phase to start now; the next one when omitted. */
+  toPhase?: string;
+  by: string;
+  reason: string;
+}
+export interface EndPhaseRequest {
+  phaseKey: string;
+  by: string;
+  reason: string;
+}
+export interface PhaseChange {
+  phaseKey: string;
+  action: 'started' | 'ended';
+  at: string;
+  by: string;
+  reason: string;
+}
+
+export interface CampaignStatus {
+  campaignId: string;
+  title: string;
+  /** Plan time now. */
+  now: string;
+  currentPhase?: string;
+  phases: PhaseWindow[];
+  /** The next instant the campaign itself acts (a phase or a cycle opening), plan time. */
+  nextAt?: string;
+  counts: DeadlineCounts;
+  open: number;
+  overdue: number;
+  cyclesLaunched: number;
+  batchesDone: number;
+  batchesLaunched: number;
+  completed: boolean;
+  runs: number;
+}
+
+export interface BatchReport {
+  batchId: string;
+  counts: DeadlineCounts;
+  done: boolean;
+}
+
+// ---- batch ----
+
+export interface DeadlineChange {
+  deadlineId: string;
+  state: DeadlineState;
+  /** With the closed state (since v0.5): how it ended. */
+  outcome?: DeadlineOutcome;
+}
+
+// ---- deadline ----
+
+export interface SubmitRequest {
+  by: string;
+  text: string;
+  attachments?: string[];
+}
+export interface Receipt {
+  deadlineId: string;
+  unitId: string;
+  receivedAt: string;
+  dueAt: string;
+  onTime: boolean;
+  lateMs: number;
+  by: string;
+}
+export interface ExtendRequest {
+  newDueAt: string;
+  by: string;
+  reason: string;
+}
+export interface WaiveRequest {
+  by: string;
+  reason: string;
+}
+export interface DeadlineStatus {
+  deadlineId: string;
+  campaignId: string;
+  obligationKey: string;
+  cycleKey: string;
+  unitId: string;
+  role: 'report' | 'review';
+  state: DeadlineState;
+  outcome?: DeadlineOutcome;
+  opensAt: string;
+  dueAt: string;
+  dueOnHoliday: boolean;
+  nextStep?: ScheduledStep;
+  stepsDone: string[];
+  receipt?: Receipt;
+  extensions: number;
+}
+
+/** What the campaign knows of its plan and organisation, for clients to check requests. */
+export interface CampaignDirectory {
+  campaignId: string;
+  timeZone: string;
+  /** `source`: the seed sentence the obligation comes from (since the web service; absent before). */
+  obligations: { key: string; title: string; cadence: string; hasReview: boolean; source?: string }[];
+  units: { id: string; name: string; level: string; committeeId?: string }[];
+  /** `<obligation>/<cycle>` of every cycle opened so far. */
+  launched: string[];
+}

@@ -1,0 +1,37 @@
+/** What a batch knows of its deadlines, without a server. */
+import { BatchCounts } from '../../workflows/batch-counts';
+
+describe('BatchCounts', () => {
+  it('counts the colours its deadlines last reported, and has news only when one changed', () => {
+    const c = new BatchCounts('b#0');
+    c.startedGreen(['d1', 'd2']);
+    expect(c.report()).toEqual({
+      batchId: 'b#0',
+      counts: { green: 2, blue: 0, yellow: 0, red: 0, closed: 0 },
+      done: false,
+    });
+    expect(c.dirty).toBe(true);
+    c.dirty = false;
+    c.deadlineChanged({ deadlineId: 'd1', state: 'green' });
+    expect(c.dirty).toBe(false);
+    c.deadlineChanged({ deadlineId: 'd1', state: 'red' });
+    expect(c.dirty).toBe(true);
+    expect(c.report().counts).toMatchObject({ green: 1, red: 1 });
+  });
+
+  it('does not paint green a deadline that reported before its starter returned', () => {
+    const c = new BatchCounts('b#0');
+    c.deadlineChanged({ deadlineId: 'd1', state: 'yellow' });
+    c.startedGreen(['d1']);
+    expect(c.states.d1).toBe('yellow');
+  });
+
+  it('knows when every deadline has closed and how each ended', () => {
+    const c = new BatchCounts('b#0');
+    c.deadlineChanged({ deadlineId: 'd1', state: 'closed', outcome: 'late' });
+    expect(c.allClosed(['d1', 'd2'])).toBe(false);
+    c.deadlineChanged({ deadlineId: 'd2', state: 'closed' });
+    expect(c.allClosed(['d1', 'd2'])).toBe(true);
+    expect([c.outcomeOf('d1'), c.outcomeOf('d2')]).toEqual(['late', 'failed']);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The campaign's state and rules without a Temporal server: its phases and what is due when,
+ * the committee's requests with their validators, the batches of a cycle, the counts, the end,
+ * and a state that survives continue-as-new as JSON.
+ */
+import { CampaignPhases, freshCampaignState } from '../../workflows/campaign-phases';
+import { ZERO_COUNTS } from '../../domain/deadline-state';
+import { loadMini, TestClock, type Mini } from './mini';
+
+describe('CampaignPhases', () => {
+  let mini: Mini;
+  beforeAll(async () => {
+    mini = await loadMini();
+  });
+  const fresh = (at = '2010-05-20T00:00:00Z'): { p: CampaignPhases; clock: TestClock } => {
+    const clock = new TestClock(Date.parse(at));
+    return { p: new CampaignPhases(mini.plan, mini.org, freshCampaignState(), clock.now), clock };
+  };
+
+  it('knows the running phase and the next instant it acts', () => {
+    const { p, clock } = fresh();
+    expect(p.currentPhase()).toBeUndefined();
+    const firstAnnouncement = p.announceAt(p.windows()[0]!);
+    expect(p.nextAt()).toBe(firstAnnouncement);
+    expect(new Date(firstAnnouncement).toISOString()).toBe('2010-06-01T00:30:00.000Z'); // 08:30 in Beijing
+    clock.set('2010-07-02T00:00:00Z');
+    expect(p.currentPhase()).toBe('engage');
+  });
+
+  it('announces each phase once and opens each cycle once, when its time has come', () => {
+    const { p, clock } = fresh();
+    expect(p.dueAnnouncements(clock.ms)).toEqual([]);
+    clock.set('2010-06-12T00:00:00Z');
+    expect(p.dueAnnouncements(clock.ms).map((w) => w.key)).toEqual(['mobilise']);
+    const cycles = p.dueCycles(clock.ms);
+    expect(cycles.map((c) => `${c.obligationKey}/${c.cycleKey}`)).toEqual(['branch-plan/once']);
+    p.announced(p.windows()[0]!);
+    const batches = p.batchesOf(cycles[0]!, mini.ctx);
+    expect(batches.map((b) => b.unitIds)).toEqual([['b-mech-t1', 'b-mech-s1', 'b-info-t1', 'b-info-s1']]);
+    expect(batches[0]!.batchId).toBe('mini/branch-plan/once#0');
+    p.launched(cycles[0]!, batches);
+    expect(p.dueAnnouncements(clock.ms)).toEqual([]);
+    expect(p.dueCycles(clock.ms)).toEqual([]);
+    expect(p.status()).toMatchObject({
+      cyclesLaunched: 1,
+      batchesLaunched: 1,
+      batchesDone: 0,
+      currentPhase: 'mobilise',
+    });
+  });
+
+  it('splits a cycle into batches of batchSize units, and keeps a report that came before the launch', () => {
+    const { p, clock } = fresh('2010-06-12T00:00:00Z');
+    const cycle = p.dueCycles(clock.ms)[0]!;
+    const batches = p.batchesOf(cycle, { ...mini.ctx, options: { ...mini.ctx.options, batchSize: 3 } });
+    expect(batches.map((b) => b.unitIds.length)).toEqual([3, 1]);
+    expect(Object.keys(batches[1]!.org.units)).toContain('b-info-s1');
+    const early = { batchId: batches[0]!.batchId, counts: { ...ZERO_COUNTS, blue: 3 }, done: false };
+    p.batchReported(early);
+    p.launched(cycle, batches);
+    expect(p.state.batches[batches[0]!.batchId]).toEqual(early);
+    expect(p.state.batches[batches[1]!.batchId]).toEqual({
+      batchId: batches[1]!.batchId,
+      counts: ZERO_COUNTS,
+      done: false,
+    });
+    expect(p.status()).toMatchObject({ open: 3, overdue: 0, counts: { blue: 3 } });
+    // A batch already launched is not launched again (a retry after a crash, or a later run).
+    expect(p.batchesOf(cycle, { ...mini.ctx, options: { ...mini.ctx.options, batchSize: 3 } })).toEqual([]);
+  });
+
+  it('validates an advance: who and why, a phase that exists, is later, and has not started', () => {
+    const { p, clock } = fresh('2010-06-10T00:00:00Z');
+    expect(() => p.validateAdvance({ by: '', reason: 'x' })).toThrow(/"by"/);
+    expect(() => p.validateAdvance({ by: 'x', reason: ' ' })).toThrow(/"reason"/);
+    expect(() => p.validateAdvance({ toPhase: 'nope', by: 'x', reason: 'y' })).toThrow(/unknown phase "nope"/);
+    expect(() => p.validateAdvance({ toPhase: 'mobilise', by: 'x', reason: 'y' })).toThrow(/only move forward/);
+    expect(() => p.validateAdvance({ by: 'x', reason: 'y' })).not.toThrow();
+    clock.set('2011-02-01T00:00:00Z');
+    expect(() => p.validateAdvance({ by: 'x', reason: 'y' })).toThrow(/is the last/);
+  });
+
+  it('advances to the next phase now, ending the running one, and wakes the workflow', () => {
+    const { p, clock } = fresh('2010-06-10T00:00:00Z');
+    const version = p.version;
+    const at = new Date(clock.ms).toISOString();
+    const { change, event } = p.advance({ by: '党委', reason: '提前' });
+    expect(change).toEqual({ phaseKey: 'engage', action: 'started', at, by: '党委', reason: '提前' });
+    expect(event).toMatchObject({
+      id: `mini:phase:engage:started:${at}`,
+      kind: 'phase-advanced',
+      data: { action: 'started' },
+    });
+    expect(p.version).toBe(version + 1);
+    expect(p.state.phaseEnded).toEqual({ mobilise: at });
+    expect(p.currentPhase()).toBe('engage');
+    expect(p.windows().find((w) => w.key === 'engage')!.startAt).toBe(at);
+    expect(p.phaseStartedEvent(p.windows()[1]!).actor).toBe('committee');
+    expect(p.phaseStartedEvent(p.windows()[0]!).actor).toBe('plan');
+  });
+
+  it('ends the running open-ended phase, and then has finished once every batch is done', () => {
+    const { p, clock } = fresh('2011-02-01T00:00:00Z');
+    expect(() => p.validateEnd({ phaseKey: 'engage', by: 'x', reason: 'y' })).toThrow(/not the running phase/);
+    expect(() => p.validateEnd({ phaseKey: 'x', by: 'x', reason: 'y' })).toThrow(/unknown phase/);
+    for (const w of p.dueAnnouncements(clock.ms)) p.announced(w);
+    for (const c of p.dueCycles(clock.ms)) p.launched(c, p.batchesOf(c, mini.ctx));
+    p.validateEnd({ phaseKey: 'summary', by: '党委', reason: '活动结束' });
+    p.end({ phaseKey: 'summary', by: '党委', reason: '活动结束' });
+    clock.ms += 1;
+    expect(p.nextAt()).toBeUndefined();
+    expect(p.finished()).toBe(false);
+    for (const id of Object.keys(p.state.batches)) p.batchReported({ batchId: id, counts: ZERO_COUNTS, done: true });
+    expect(p.finished()).toBe(true);
+  });
+
+  it('announces a phase to every unit but the office and members', () => {
+    const { p } = fresh();
+    const request = p.announcement(p.windows()[0]!, '2010-06-01T00:30:00.000Z');
+    expect(request.message).toMatchObject({
+      kind: 'phase-started',
+      phaseName: '动员部署',
+      step: 'phase-started-mobilise',
+    });
+    expect(request.targets.map((t) => t.unitId)).toEqual(mini.org.order.filter((id) => id !== 'office'));
+    expect(p.units()).toHaveLength(mini.org.order.length);
+  });
+
+  it('carries its state into the next run as JSON, and the next run sees the same campaign', () => {
+    const { p, clock } = fresh('2010-06-12T00:00:00Z');
+    for (const w of p.dueAnnouncements(clock.ms)) p.announced(w);
+    for (const c of p.dueCycles(clock.ms)) p.launched(c, p.batchesOf(c, mini.ctx));
+    p.advance({ by: '党委', reason: '提前' });
+    const carried = JSON.parse(JSON.stringify(p.state)) as typeof p.state;
+    expect(carried).toEqual(p.state);
+    const next = new CampaignPhases(mini.plan, mini.org, carried, clock.now);
+    expect(next.status()).toEqual(p.status());
+    expect(next.directory()).toEqual(p.directory());
+  });
+});

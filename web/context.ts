@@ -1,0 +1,36 @@
+/**
+ * What the web service's routes share with the server that registers them: its dependencies,
+ * the session cookie's name and the check of a link's token. A module of its own so that the
+ * routes need not import the server that imports them.
+ */
+import type { CampaignClient } from '../client/campaigns';
+import type { Org } from '../domain/org-schema';
+import type { SessionStore } from '../ledger/sessions';
+import type { LedgerStore } from '../ledger/types';
+import type { PlainSender } from '../mail';
+import type { Mailer } from '../mail/types';
+import type { AttachmentStore } from './attachments';
+import type { WebConfig } from './config';
+import { WebError } from './errors';
+import { verifyLink } from './links';
+
+export interface WebDeps {
+  config: WebConfig;
+  campaigns: CampaignClient;
+  ledger: LedgerStore;
+  mailer: Mailer;
+  signInMail: PlainSender;
+  sessions: SessionStore;
+  org: Org;
+  attachments: AttachmentStore;
+}
+
+export const SESSION_COOKIE = 'sid';
+
+/** The link target of a request's `:token`, or a 403 (counted by the token-failure rate limit). */
+export function targetOf(config: WebConfig, token: string): ReturnType<typeof verifyLink> & object {
+  const t = verifyLink(config.LINK_SECRET, token);
+  if (!t)
+    throw new WebError(403, '链接无效', '该链接无效或已被改动，请使用邮件中的原始链接，或登录后从“我的待办”进入。');
+  return t;
+}

@@ -1,0 +1,50 @@
+/**
+ * What a batch knows of its deadlines: the colour each last reported, how each ended, and
+ * whether the campaign has heard the latest. No Temporal inside (batch.ts does the signalling);
+ * JSON-plain state.
+ */
+import { countStates, type DeadlineOutcome, type DeadlineState } from '../domain/deadline-state';
+import type { BatchReport, DeadlineChange } from '../domain/engine/requests';
+
+export class BatchCounts {
+  readonly states: Record<string, DeadlineState> = {};
+  readonly endings: Record<string, DeadlineOutcome> = {};
+  /** Something changed since the campaign was last told. */
+  dirty = false;
+  /** Every deadline (and review) of the batch has closed. */
+  finished = false;
+
+  constructor(private readonly batchId: string) {}
+
+  report(): BatchReport {
+    return { batchId: this.batchId, counts: countStates(Object.values(this.states)), done: this.finished };
+  }
+
+  /** A deadline's new colour; with the closed one (since v0.5), how it ended. */
+  deadlineChanged({ deadlineId, state, outcome }: DeadlineChange): void {
+    if (outcome) this.endings[deadlineId] = outcome;
+    if (this.states[deadlineId] !== state) {
+      this.states[deadlineId] = state;
+      this.dirty = true;
+    }
+  }
+
+  /** The starter started these green and they say nothing until their colour changes (since v0.6). */
+  startedGreen(deadlineIds: string[]): void {
+    for (const id of deadlineIds) {
+      if (this.states[id] === undefined) {
+        this.states[id] = 'green';
+        this.dirty = true;
+      }
+    }
+  }
+
+  allClosed(deadlineIds: string[]): boolean {
+    return deadlineIds.every((id) => this.states[id] === 'closed');
+  }
+
+  /** How a deadline ended, from its last state report; `failed` if it closed without saying. */
+  outcomeOf(deadlineId: string): DeadlineOutcome | 'failed' {
+    return this.endings[deadlineId] ?? 'failed';
+  }
+}

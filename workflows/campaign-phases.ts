@@ -1,0 +1,318 @@
+/**
+ * The state of a campaign and the rules that move it: its phases (at their dates, or when the
+ * committee starts one early or ends an open-ended one), the cycles they open, the phases
+ * announced, the batches launched and what they last reported. When the committee may move a
+ * phase is domain/phase-changes.ts, by which rehearsals check behaviour files too. No Temporal
+ * inside: the workflow (campaign.ts) wires handlers to these methods, does the activities and
+ * the waiting, and carries `state` into the next run. Tests drive it with a clock of their own.
+ */
+import { DateTime } from 'luxon';
+import type { Plan } from '../domain/plan-schema';
+import type { Org } from '../domain/org-schema';
+import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
+import { cyclesOf, intoOfficeHours, phaseWindows } from '../domain/calendar';
+import { addCounts, ZERO_COUNTS } from '../domain/deadline-state';
+import { orgSlice, responsibleUnits } from '../domain/org-slice';
+import { recipientsFor } from '../domain/recipients';
+import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
+import { batchWorkflowId, type CampaignContext } from '../domain/engine/context';
+import type { BatchInput, CampaignCarried } from '../domain/engine/inputs';
+import type {
+  AdvancePhaseRequest,
+  BatchReport,
+  CampaignDirectory,
+  CampaignStatus,
+  EndPhaseRequest,
+  PhaseChange,
+} from '../domain/engine/requests';
+import type { LedgerEvent, LedgerUnit } from '../ledger/types';
+import type { AnnounceRequest } from '../activities';
+
+const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '';
+
+/** A campaign's first run starts from this. */
+export function freshCampaignState(): CampaignCarried {
+  return {
+    phaseStarted: {},
+    phaseEnded: {},
+    changes: [],
+    announced: [],
+    launched: [],
+    batches: {},
+    unitsRegistered: false,
+    runs: 0,
+  };
+}
+
+const cycleKey = (c: CycleSchedule): string => `${c.obligationKey}/${c.cycleKey}`;
+
+export class CampaignPhases {
+  /** Bumped by every phase change, to wake the workflow's wait. */
+  version = 0;
+  // The phase windows and the cycles in them change only when the committee moves a phase, yet
+  // the loop, its wake conditions and every query ask for them: computed afresh each time, the
+  // calendar work (office hours, holidays) made replaying a three-year campaign take a minute.
+  // Both are pure functions of the committee's triggers, so the cache changes no command.
+  private memo?: { key: string; windows: PhaseWindow[]; cycles?: CycleSchedule[] };
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly org: Org,
+    /** What this run carries to the next: JSON-plain. */
+    readonly state: CampaignCarried,
+    /** Plan time now, epoch ms. */
+    private readonly nowMs: () => number,
+  ) {}
+
+  // ---- the calendar ----
+
+  windows(): PhaseWindow[] {
+    const key = JSON.stringify([this.state.phaseStarted, this.state.phaseEnded]);
+    if (this.memo?.key !== key)
+      this.memo = {
+        key,
+        windows: phaseWindows(this.plan, { started: this.state.phaseStarted, ended: this.state.phaseEnded }),
+      };
+    return this.memo.windows;
+  }
+
+  currentPhase(): string | undefined {
+    return this.windows().find((w) => isPhaseOpen(w, this.nowMs()))?.key;
+  }
+
+  private allCycles(): CycleSchedule[] {
+    const ws = this.windows();
+    return (this.memo!.cycles ??= this.plan.obligations.flatMap((o) => cyclesOf(this.plan, o, ws, {})));
+  }
+
+  /** The cycles not opened yet. */
+  pendingCycles(): CycleSchedule[] {
+    return this.allCycles().filter((c) => !this.state.launched.includes(cycleKey(c)));
+  }
+
+  /** Phases are announced when the office opens on (or after) their first day. */
+  announceAt(w: PhaseWindow): number {
+    return intoOfficeHours(this.plan, DateTime.fromISO(w.startAt, { zone: this.plan.timeZone })).toMillis();
+  }
+
+  /** The next instant the campaign itself acts: an announcement, a phase's end, a cycle's opening. */
+  nextAt(): number | undefined {
+    const t = this.nowMs();
+    const candidates = [
+      ...this.windows()
+        .filter((w) => !this.state.announced.includes(w.key))
+        .map((w) => this.announceAt(w)),
+      ...this.windows()
+        .filter((w) => w.endAt !== undefined && Date.parse(w.endAt) > t)
+        .map((w) => Date.parse(w.endAt!)),
+      ...this.pendingCycles().map((c) => Date.parse(c.opensAt)),
+    ];
+    return candidates.length > 0 ? Math.min(...candidates) : undefined;
+  }
+
+  /** The phases whose announcement is due at `t` and not yet made. */
+  dueAnnouncements(t: number): PhaseWindow[] {
+    return this.windows().filter((w) => this.announceAt(w) <= t && !this.state.announced.includes(w.key));
+  }
+
+  /** The cycles whose opening has come at `t` and that are not opened yet. */
+  dueCycles(t: number): CycleSchedule[] {
+    return this.pendingCycles().filter((c) => Date.parse(c.opensAt) <= t);
+  }
+
+  /** Every phase has ended, every cycle is open and every batch done. */
+  finished(): boolean {
+    const t = this.nowMs();
+    return (
+      this.windows().every((w) => w.endAt !== undefined && Date.parse(w.endAt) <= t) &&
+      this.pendingCycles().length === 0 &&
+      Object.values(this.state.batches).every((b) => b.done)
+    );
+  }
+
+  batchesDone(): number {
+    return Object.values(this.state.batches).filter((b) => b.done).length;
+  }
+
+  // ---- what it shows ----
+
+  status(): CampaignStatus {
+    const batches = Object.values(this.state.batches);
+    const counts = batches.reduce((acc, b) => addCounts(acc, b.counts), { ...ZERO_COUNTS });
+    const n = this.nextAt();
+    return {
+      campaignId: this.plan.id,
+      title: this.plan.title,
+      now: new Date(this.nowMs()).toISOString(),
+      currentPhase: this.currentPhase(),
+      phases: this.windows(),
+      nextAt: n === undefined ? undefined : new Date(n).toISOString(),
+      counts,
+      open: counts.green + counts.blue + counts.yellow + counts.red,
+      overdue: counts.yellow + counts.red,
+      cyclesLaunched: this.state.launched.length,
+      batchesLaunched: Object.keys(this.state.batches).length,
+      batchesDone: this.batchesDone(),
+      completed: false,
+      runs: this.state.runs,
+    };
+  }
+
+  directory(): CampaignDirectory {
+    const { plan, org } = this;
+    return {
+      campaignId: plan.id,
+      timeZone: plan.timeZone,
+      obligations: plan.obligations.map((o) => ({
+        key: o.key,
+        title: o.title,
+        cadence: o.cadence,
+        hasReview: o.review !== undefined,
+        source: o.source,
+      })),
+      units: org.order.map((id) => {
+        const u = org.units[id]!;
+        return { id, name: u.name, level: u.level, committeeId: u.committeeId };
+      }),
+      launched: [...this.state.launched],
+    };
+  }
+
+  // ---- the committee's requests: each validator throws what the caller must see ----
+
+  validateAdvance(req: AdvancePhaseRequest): void {
+    if (isBlank(req?.by)) throw new Error('advance: "by" (who triggers the phase) is required');
+    if (isBlank(req?.reason)) throw new Error('advance: "reason" is required');
+    const refusal = advanceRefusal(this.windows(), req.toPhase, this.nowMs());
+    if (refusal) throw new Error(refusal);
+  }
+
+  /** Starts the requested (or the next) phase now, ending the current one. */
+  advance(req: AdvancePhaseRequest): { change: PhaseChange; event: LedgerEvent } {
+    const ws = this.windows();
+    const curIdx = ws.findIndex((w) => w.key === this.currentPhase());
+    const target = (req.toPhase ?? ws[curIdx + 1]?.key)!;
+    const at = new Date(this.nowMs()).toISOString();
+    const change: PhaseChange = { phaseKey: target, action: 'started', at, by: req.by, reason: req.reason };
+    this.state.phaseStarted[target] = at;
+    const current = ws[curIdx];
+    if (current && current.key !== target) this.state.phaseEnded[current.key] = at;
+    return this.changed(change);
+  }
+
+  validateEnd(req: EndPhaseRequest): void {
+    if (isBlank(req?.by)) throw new Error('end phase: "by" (who ends the phase) is required');
+    if (isBlank(req?.reason)) throw new Error('end phase: "reason" is required');
+    const refusal = endPhaseRefusal(this.windows(), String(req?.phaseKey), this.nowMs());
+    if (refusal) throw new Error(refusal);
+  }
+
+  /** Ends the running phase now. */
+  end(req: EndPhaseRequest): { change: PhaseChange; event: LedgerEvent } {
+    const at = new Date(this.nowMs()).toISOString();
+    const change: PhaseChange = { phaseKey: req.phaseKey, action: 'ended', at, by: req.by, reason: req.reason };
+    this.state.phaseEnded[req.phaseKey] = at;
+    return this.changed(change);
+  }
+
+  private changed(change: PhaseChange): { change: PhaseChange; event: LedgerEvent } {
+    this.state.changes.push(change);
+    this.version++;
+    const event: LedgerEvent = {
+      id: `${this.plan.id}:phase:${change.phaseKey}:${change.action}:${change.at}`,
+      campaignId: this.plan.id,
+      kind: 'phase-advanced',
+      at: change.at,
+      phaseKey: change.phaseKey,
+      actor: change.by,
+      reason: change.reason,
+      data: { action: change.action },
+    };
+    return { change, event };
+  }
+
+  batchReported(report: BatchReport): void {
+    this.state.batches[report.batchId] = report;
+  }
+
+  // ---- the work, as data for the activities ----
+
+  /** Every unit of the organisation, for the ledger. */
+  units(): LedgerUnit[] {
+    const { plan, org } = this;
+    return org.order.map((id) => {
+      const u = org.units[id]!;
+      return {
+        campaignId: plan.id,
+        unitId: u.id,
+        name: u.name,
+        level: u.level,
+        kind: u.kind,
+        parentId: u.parentId,
+        committeeId: u.committeeId,
+      };
+    });
+  }
+
+  /** The ledger's record that a phase started (at its start, whenever it is written). */
+  phaseStartedEvent(w: PhaseWindow): LedgerEvent {
+    return {
+      id: `${this.plan.id}:phase:${w.key}:started`,
+      campaignId: this.plan.id,
+      kind: 'phase-started',
+      at: w.startAt,
+      phaseKey: w.key,
+      actor: this.state.phaseStarted[w.key] ? 'committee' : 'plan',
+    };
+  }
+
+  /** The announcement of a phase to every unit but the office and members, sent at `at`. */
+  announcement(w: PhaseWindow, at: string): AnnounceRequest {
+    const { plan, org } = this;
+    const phase = plan.phases.find((p) => p.key === w.key)!;
+    const targets = org.order
+      .filter((id) => id !== org.officeId && org.units[id]?.level !== 'member')
+      .map((id) => ({ unitId: id, unitName: org.units[id]!.name, to: recipientsFor(org, id, ['unit']).to }));
+    return {
+      message: {
+        kind: 'phase-started',
+        campaignId: plan.id,
+        campaignTitle: plan.title,
+        timeZone: plan.timeZone,
+        locale: plan.locale,
+        phaseKey: w.key,
+        phaseName: plan.locale === 'en' ? phase.label : phase.name,
+        step: `phase-started-${w.key}`,
+        sentAt: at,
+      },
+      targets,
+    };
+  }
+
+  announced(w: PhaseWindow): void {
+    this.state.announced.push(w.key);
+  }
+
+  /** The batches of a cycle not launched yet: at most `batchSize` units each. */
+  batchesOf(cycle: CycleSchedule, ctx: CampaignContext): BatchInput[] {
+    const { plan, org } = this;
+    const obligation = plan.obligations.find((o) => o.key === cycle.obligationKey)!;
+    const units = responsibleUnits(org, obligation);
+    const size = ctx.options.batchSize;
+    const batches: BatchInput[] = [];
+    for (let i = 0; i * size < units.length; i++) {
+      const unitIds = units.slice(i * size, (i + 1) * size);
+      const batchId = batchWorkflowId(plan.id, obligation.key, cycle.cycleKey, i);
+      if (!this.state.batches[batchId])
+        batches.push({ ctx, batchId, obligation, cycle, unitIds, org: orgSlice(org, unitIds) });
+    }
+    return batches;
+  }
+
+  /** The cycle is open and its batches started. A batch may have reported already: its report is kept. */
+  launched(cycle: CycleSchedule, batches: BatchInput[]): void {
+    for (const b of batches)
+      this.state.batches[b.batchId] ??= { batchId: b.batchId, counts: { ...ZERO_COUNTS }, done: false };
+    this.state.launched.push(cycleKey(cycle));
+  }
+}

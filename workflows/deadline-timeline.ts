@@ -1,0 +1,257 @@
+/**
+ * The state of one deadline and the rules that move it: its steps and due instant (which an
+ * extension moves), the steps done, its colour, the answer (submission or waiver) and how it
+ * ended. No Temporal inside: the workflow (deadline.ts) wires handlers to these methods and does
+ * the waiting and the activities; tests drive it with a clock of their own. JSON-plain state.
+ */
+import type { ScheduledStep } from '../domain/calendar-types';
+import { stepsForDue } from '../domain/calendar';
+import { deadlineState, type DeadlineOutcome, type DeadlineState } from '../domain/deadline-state';
+import type { LedgerEvent } from '../ledger/types';
+import { planForSteps } from '../domain/engine/context';
+import { deadlineEvent, initialSteps, messageSubjectOf } from '../domain/engine/deadline-opening';
+import type { DeadlineInput, DeadlineResult } from '../domain/engine/inputs';
+import type {
+  DeadlineChange,
+  DeadlineStatus,
+  ExtendRequest,
+  Receipt,
+  SubmitRequest,
+  WaiveRequest,
+} from '../domain/engine/requests';
+
+/** A point on the deadline's timeline: a mail step, its due instant (it turns overdue), or its end. */
+export type TimelineItem =
+  { type: 'step'; step: ScheduledStep } | { type: 'overdue'; at: string } | { type: 'close'; at: string };
+
+export const itemAt = (item: TimelineItem): string => (item.type === 'step' ? item.step.at : item.at);
+
+const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '';
+
+export class DeadlineTimeline {
+  dueAt: string;
+  steps: ScheduledStep[];
+  /** Names of the steps done (sent, or left behind by an extension), in order. */
+  readonly done: string[] = [];
+  extensions = 0;
+  overdueMarked = false;
+  /** The office has been told, or a rectification ordered: the deadline is red. */
+  atOffice = false;
+  closed = false;
+  outcome?: DeadlineOutcome;
+  receipt?: Receipt;
+  submission?: SubmitRequest;
+  /** Bumped by every update that changes the timeline, to wake the workflow's wait. */
+  version = 0;
+  /** The colour last told to the batch and to visibility. */
+  reported?: DeadlineState;
+
+  constructor(
+    private readonly input: DeadlineInput,
+    /** Plan time now, epoch ms. */
+    private readonly nowMs: () => number,
+  ) {
+    this.dueAt = input.dueAt;
+    this.steps = initialSteps(input);
+  }
+
+  nowIso(): string {
+    return new Date(this.nowMs()).toISOString();
+  }
+
+  /** A ledger event of this deadline, now, for its current due instant. */
+  event(suffix: string, kind: LedgerEvent['kind'], extra: Partial<LedgerEvent> = {}): LedgerEvent {
+    return deadlineEvent(this.input, this.dueAt, this.nowIso(), suffix, kind, extra);
+  }
+
+  // ---- colour and status ----
+
+  state(): DeadlineState {
+    const reminder = this.steps.find((s) => s.kind === 'reminder');
+    return deadlineState({
+      nowMs: this.nowMs(),
+      dueMs: Date.parse(this.dueAt),
+      firstReminderMs: reminder ? Date.parse(reminder.at) : undefined,
+      closed: this.closed,
+      atOffice: this.atOffice,
+    });
+  }
+
+  /** The change to tell the batch about, if the colour is not the one last told; remembers it as told. */
+  colourChange(): DeadlineChange | undefined {
+    const state = this.state();
+    if (state === this.reported) return undefined;
+    this.reported = state;
+    return {
+      deadlineId: this.input.deadlineId,
+      state,
+      ...(state === 'closed' && this.outcome ? { outcome: this.outcome } : {}),
+    };
+  }
+
+  /** A starter that opened the deadline started it green in visibility, and its batch counts it green. */
+  startedGreenByStarter(): void {
+    if (this.state() === 'green') this.reported = 'green';
+  }
+
+  status(): DeadlineStatus {
+    const subject = messageSubjectOf(this.input, this.dueAt);
+    return {
+      deadlineId: this.input.deadlineId,
+      campaignId: this.input.ctx.campaignId,
+      obligationKey: subject.obligationKey,
+      cycleKey: subject.cycleKey,
+      unitId: this.input.unitId,
+      role: this.input.role,
+      state: this.state(),
+      outcome: this.outcome,
+      opensAt: this.input.opensAt,
+      dueAt: this.dueAt,
+      dueOnHoliday: this.input.dueOnHoliday,
+      nextStep: this.closed ? undefined : this.steps.find((s) => !this.done.includes(s.step)),
+      stepsDone: [...this.done],
+      receipt: this.receipt,
+      extensions: this.extensions,
+    };
+  }
+
+  // ---- the timeline ----
+
+  /** When the deadline closes unanswered: `graceMs` after its last step or its due instant. */
+  closeAt(): string {
+    const last = this.steps.reduce((m, s) => Math.max(m, Date.parse(s.deadline ?? s.at)), Date.parse(this.dueAt));
+    return new Date(last + this.input.ctx.options.graceMs).toISOString();
+  }
+
+  /** The next thing to happen: the earliest step not done, the due instant, or the close. */
+  nextItem(): TimelineItem | undefined {
+    const items: TimelineItem[] = this.steps
+      .filter((s) => !this.done.includes(s.step))
+      .map((step) => ({ type: 'step', step }));
+    if (!this.overdueMarked) items.push({ type: 'overdue', at: this.dueAt });
+    items.push({ type: 'close', at: this.closeAt() });
+    return items.sort((a, b) => Date.parse(itemAt(a)) - Date.parse(itemAt(b)))[0];
+  }
+
+  markDone(step: string): void {
+    if (!this.done.includes(step)) this.done.push(step);
+  }
+
+  markOverdue(): void {
+    this.overdueMarked = true;
+  }
+
+  /** A step's mail reached the office (it was among the recipients): the deadline turns red. */
+  reached(step: ScheduledStep): void {
+    if (step.notify.includes('office')) this.atOffice = true;
+  }
+
+  /** Nobody answered before the close: the deadline ends `missing`, and the ledger says so. */
+  closeUnanswered(): LedgerEvent {
+    this.closed = true;
+    this.outcome = 'missing';
+    return this.closedEvent();
+  }
+
+  /** Submitted or waived: it closed before its timeline ran out. */
+  answered(): boolean {
+    return this.outcome !== 'missing' && this.outcome !== undefined;
+  }
+
+  closedEvent(): LedgerEvent {
+    return this.event('closed', 'deadline-closed', { data: { outcome: this.outcome } });
+  }
+
+  result(review?: DeadlineResult): DeadlineResult | undefined {
+    if (!this.outcome) return undefined;
+    const { deadlineId } = this.input;
+    return { deadlineId, outcome: this.outcome, receipt: this.receipt, submission: this.submission, review };
+  }
+
+  // ---- the updates: each validator throws what the caller must see, each change returns its ledger events ----
+
+  validateSubmit(req: SubmitRequest): void {
+    if (isBlank(req?.by)) throw new Error('submit: "by" (who submits) is required');
+    if (isBlank(req?.text)) throw new Error('submit: "text" (what is submitted) is required');
+    if (this.receipt && this.submission) {
+      const same = this.submission.by === req.by && this.submission.text === req.text;
+      if (same) return;
+      throw new Error(`submit: ${this.input.deadlineId} was already submitted at ${this.receipt.receivedAt}`);
+    }
+    if (this.closed) throw new Error(`submit: ${this.input.deadlineId} is closed (${this.outcome ?? 'closed'})`);
+  }
+
+  /** The receipt, and the submission to record; an identical resubmission gets the same receipt and records nothing. */
+  submit(req: SubmitRequest): { receipt: Receipt; events: LedgerEvent[] } {
+    if (this.receipt) return { receipt: this.receipt, events: [] };
+    const receivedMs = this.nowMs();
+    const lateMs = Math.max(0, receivedMs - Date.parse(this.dueAt));
+    const receipt: Receipt = {
+      deadlineId: this.input.deadlineId,
+      unitId: this.input.unitId,
+      receivedAt: new Date(receivedMs).toISOString(),
+      dueAt: this.dueAt,
+      onTime: lateMs === 0,
+      lateMs,
+      by: req.by,
+    };
+    this.receipt = receipt;
+    this.submission = req;
+    this.closed = true;
+    this.outcome = lateMs === 0 ? 'on-time' : 'late';
+    this.version++;
+    const kind = this.input.role === 'review' ? 'review-comment' : 'submission';
+    const data = { text: req.text, attachments: req.attachments ?? [], reviewedUnit: this.input.reviewedUnitId };
+    return {
+      receipt,
+      events: [this.event('submission', kind, { at: receipt.receivedAt, actor: req.by, lateMs, data })],
+    };
+  }
+
+  validateExtend(req: ExtendRequest): void {
+    if (this.closed) throw new Error(`extend: ${this.input.deadlineId} is closed (${this.outcome ?? 'closed'})`);
+    if (isBlank(req?.by)) throw new Error('extend: "by" (who grants it) is required');
+    if (isBlank(req?.reason)) throw new Error('extend: "reason" is required');
+    const t = Date.parse(req?.newDueAt ?? '');
+    if (Number.isNaN(t)) throw new Error(`extend: "newDueAt" must be an ISO instant, got ${String(req?.newDueAt)}`);
+    if (t <= Date.parse(this.dueAt))
+      throw new Error(`extend: "newDueAt" must be after the current due instant ${this.dueAt}`);
+  }
+
+  /**
+   * A new due instant: the steps for it get their own names, so their mail has its own dedupe
+   * keys, and steps already in the past are not sent late. The ladder starts again.
+   */
+  extend(req: ExtendRequest): LedgerEvent {
+    this.extensions += 1;
+    const previous = this.dueAt;
+    this.dueAt = new Date(Date.parse(req.newDueAt)).toISOString();
+    const suffix = `~ext${this.extensions}`;
+    const nowMs = this.nowMs();
+    this.steps = stepsForDue(planForSteps(this.input.ctx), this.input.obligation, this.input.opensAt, this.dueAt)
+      .filter((s) => s.kind !== 'notice')
+      .map((s) => ({ ...s, step: `${s.step}${suffix}` }));
+    for (const s of this.steps) if (Date.parse(s.at) <= nowMs) this.markDone(s.step);
+    this.overdueMarked = false;
+    this.atOffice = false;
+    this.version++;
+    return this.event(`extension:${this.extensions}`, 'extension', {
+      actor: req.by,
+      reason: req.reason,
+      data: { previousDueAt: previous, newDueAt: this.dueAt },
+    });
+  }
+
+  validateWaive(req: WaiveRequest): void {
+    if (this.closed) throw new Error(`waive: ${this.input.deadlineId} is closed (${this.outcome ?? 'closed'})`);
+    if (isBlank(req?.by)) throw new Error('waive: "by" (who waives it) is required');
+    if (isBlank(req?.reason)) throw new Error('waive: "reason" is required');
+  }
+
+  waive(req: WaiveRequest): LedgerEvent {
+    this.closed = true;
+    this.outcome = 'waived';
+    this.version++;
+    return this.event('waiver', 'waiver', { actor: req.by, reason: req.reason });
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The patch registry: every change to workflow code that a running history may meet, with the
+ * release that made it, what it guards and when it may be retired. Every `patched()` in
+ * workflows/ goes through `isPatched` here (lint forbids importing `patched` or
+ * `deprecatePatch` anywhere else), and the replay test checks the corpus against this file.
+ *
+ * ## How a patch is born
+ * A change that would give a running history different commands (an activity or timer more,
+ * fewer or in another order, a child instead of an activity, …) keeps the old code as it was
+ * and branches on `isPatched(PATCHES.X)`, with a new entry here: `stage: 'patched'`, `addedIn`
+ * the release being cut. Once the change is in, record that release's histories
+ * (`npx tsx scripts/record-histories.ts vX`): the corpus then holds histories from before the
+ * patch, which replay through the old branch, and after it, which replay through the new.
+ *
+ * ## How it is retired
+ * 1. Deprecated: once no execution of its workflow type that started before `addedIn` was
+ *    deployed can still be running, set `stage: 'deprecated'` and delete the old branch.
+ *    `isPatched` then calls `deprecatePatch()`: histories that carry the marker still replay,
+ *    new runs no longer write it. Remove from the corpus that type's histories recorded before
+ *    `addedIn` (they would take the deleted branch); the replay test fails until you do.
+ * 2. Removed: once no execution that started while the entry was `'patched'` can still be
+ *    running (none carries the marker), delete the entry and its `isPatched` call.
+ *
+ * ## How long an execution can still be running
+ * - A deadline ends when its unit submits or the office waives it, and otherwise `graceMs`
+ *   (30 days by default) after its last step: the rectification order's deadline, or the due
+ *   instant. Each extension the office grants moves that later. A report with a leader review
+ *   waits for its review, a deadline bounded the same way. On a live campaign (clock scale 1)
+ *   this is real time: months for a yearly obligation.
+ * - A batch lives as long as its deadlines and their reviews, no longer.
+ * - A campaign runs for years, and a run ends only in continue-as-new, which it does when its
+ *   history grows past `maxRunEvents` or `maxRunBytes`: a quiet campaign can keep one run, on the
+ *   code of the release that started it, for months or years. So a campaign patch can only be
+ *   deprecated when every campaign run started before it has ended (the campaign completed or
+ *   continued as new since), and the corpus keeps a campaign history of every release. (A run
+ *   that continued as new at each phase's start would bound this; it would need a patch too.)
+ * Deadlines and batches are thus bounded, and their patches can be deprecated, but only once
+ * that bound has passed on every deployment. Check it there before deprecating, e.g.
+ *   temporal workflow count --query "WorkflowType='deadlineWorkflow' AND ExecutionStatus='Running'
+ *     AND StartTime < '<when addedIn was deployed>'"
+ * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
+ *
+ * ## Where things stand (v0.9, 2026-12-03)
+ * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: eleven days ago. The shipped seed plans'
+ * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
+ * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
+ * batch started by any of these releases on a live campaign may still be running, and a campaign
+ * run of any of them certainly may: no patch is deprecated yet, and the corpus keeps every
+ * release's histories. The earliest candidates are the deadline's and the batch's patches, from
+ * about March 2027, once the query above says 0 on every deployment. v0.9 (this restructuring)
+ * changes no command and adds its own histories.
+ */
+import { deprecatePatch, patched } from '@temporalio/workflow';
+
+export type WorkflowType = 'campaign' | 'batch' | 'deadline';
+
+export interface Patch {
+  /** The marker's name in histories: never changes. One id may guard changes in more than one workflow type. */
+  id: string;
+  workflow: WorkflowType;
+  /** The release that added it: histories recorded before it take the old branch. */
+  addedIn: string;
+  /** What the patched branch does differently, and why. */
+  guards: string;
+  /** When it may go to the next stage (see the lifecycle above). */
+  retireWhen: string;
+  stage: 'patched' | 'deprecated';
+}
+
+const DEADLINE_BOUND =
+  'no deadlineWorkflow started before this release was deployed is still running (a deadline lasts until graceMs after its last step, and longer if extended)';
+const BATCH_BOUND =
+  'no batchWorkflow started before this release was deployed is still running (a batch lasts as long as its deadlines and their reviews)';
+const CAMPAIGN_BOUND =
+  'no campaignWorkflow run started before this release was deployed is still running: a run ends only when its campaign completes or continues as new, which it does when its history is large, so an old run may stay for years';
+
+/** Every patch, by the name the workflows use. */
+export const PATCHES = {
+  RECORD_CLOSED_OUTCOME: {
+    id: 'record-closed-outcome',
+    workflow: 'deadline',
+    addedIn: 'v0.2',
+    guards:
+      'a submitted or waived deadline records a deadline-closed event with its outcome, as a missing one always did',
+    retireWhen: DEADLINE_BOUND,
+    stage: 'patched',
+  },
+  BATCHES_STARTED_BY_ACTIVITY: {
+    id: 'batches-started-by-activity',
+    workflow: 'campaign',
+    addedIn: 'v0.3',
+    guards:
+      'the campaign starts its batches through the startBatch activity, as workflows of their own, instead of as children (children of a run that continued-as-new stop skipping time on the test server)',
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  CAMPAIGN_WAKE_TIMERS: {
+    id: 'wake-timers-never-cancelled',
+    workflow: 'campaign',
+    addedIn: 'v0.4',
+    guards:
+      'the campaign waits for its next instant on one timer per instant that is never cancelled (workflows/wake.ts), instead of a condition with a timeout that cancels its timer on every batch report',
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  DEADLINE_WAKE_TIMERS: {
+    id: 'wake-timers-never-cancelled',
+    workflow: 'deadline',
+    addedIn: 'v0.4',
+    guards:
+      'the deadline waits for its next step on one timer per instant that is never cancelled (workflows/wake.ts), instead of a condition with a timeout that cancels its timer on an update',
+    retireWhen: DEADLINE_BOUND,
+    stage: 'patched',
+  },
+  DEADLINES_STARTED_BY_ACTIVITY: {
+    id: 'deadlines-started-by-activity',
+    workflow: 'batch',
+    addedIn: 'v0.5',
+    guards:
+      'the batch starts its deadlines through the startDeadlines activity, as workflows of their own, and learns their outcomes from their state signals, instead of as its children (ten times slower on the dev server)',
+    retireWhen: BATCH_BOUND,
+    stage: 'patched',
+  },
+  OPENING_BY_STARTER: {
+    id: 'opening-by-starter',
+    workflow: 'batch',
+    addedIn: 'v0.6',
+    guards:
+      'the batch hands startDeadlines itself rather than every input (a tenth of the payload), the starter records the openings and takes the due notices on, and the batch counts its deadlines green at once',
+    retireWhen: BATCH_BOUND,
+    stage: 'patched',
+  },
+  ANNOUNCE_ALONGSIDE_LAUNCH: {
+    id: 'announce-alongside-launch',
+    workflow: 'campaign',
+    addedIn: 'v0.6',
+    guards:
+      "a phase's announcement and the opening of its cycles go out together, instead of the announcement to every unit first",
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  BATCH_STARTS_WITHIN_BUDGET: {
+    id: 'batch-starts-within-budget',
+    workflow: 'campaign',
+    addedIn: 'v0.7',
+    guards:
+      "the batches being started share a budget of bytes in flight (workflows/admission-queue.ts), so that no workflow task's commands pass Temporal's 4 MiB message limit",
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+} as const satisfies Record<string, Patch>;
+
+/**
+ * Code that reads what an older release wrote into an input, rather than branching on a marker:
+ * no `patched()` is needed (the input is in the history, so replay reads the same), but the code
+ * may go only when nothing of that release can still call it.
+ */
+export const COMPATIBILITY = {
+  LEGACY_START_DEADLINES: {
+    what: "startDeadlines accepts a v0.5 batch's request, every deadline's input in an array, and leaves the openings to the deadlines",
+    writtenUntil: 'v0.5',
+    retireWhen: `with OPENING_BY_STARTER's old branch: ${BATCH_BOUND}`,
+  },
+  LEGACY_NOTICE_OUTCOME: {
+    what: "a deadline whose v0.6 or v0.7 starter sent its notice before starting it (opening.notice.status is the SendResult's) follows a rejected notice up itself; since v0.8 the starter writes 'after-start' and does it",
+    writtenUntil: 'v0.7',
+    retireWhen: `no deadlineWorkflow started by a v0.7 or older starter is still running: ${DEADLINE_BOUND}`,
+  },
+} as const;
+
+/**
+ * Whether this run takes the patch's new branch. While the patch is `'patched'`, `patched()`:
+ * true for a new run (which records the marker), and on replay true only if the history has
+ * it. Once `'deprecated'`, always true, and `deprecatePatch()` lets histories with the marker
+ * replay while new runs no longer write it.
+ */
+export function isPatched(patch: Patch): boolean {
+  if (patch.stage === 'deprecated') {
+    deprecatePatch(patch.id);
+    return true;
+  }
+  return patched(patch.id);
+}
