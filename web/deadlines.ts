@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CampaignClient } from '../client/campaigns';
 import { CampaignRequestError } from '../client/campaigns';
+import { planTime, type ClockSpec } from '../domain/clock';
 import type { Org } from '../domain/org-schema';
 import { recipientsFor } from '../domain/recipients';
 import type { LedgerStore } from '../ledger/types';
@@ -17,6 +18,7 @@ import { deadlineWorkflowId } from '../domain/engine/context';
 import type { AttachmentMeta, AttachmentStore } from './attachments';
 import { refHash } from './attachments';
 import { reviewerOf } from './access';
+import { WebError } from './errors';
 import type { LinkTarget } from './links';
 
 /** After a deadline closes, its link shows the whole submission this long; then the receipt alone. */
@@ -33,8 +35,10 @@ export interface DeadlineView {
   target: LinkTarget;
   campaignTitle: string;
   timeZone: string;
-  /** Plan time now (a rehearsal runs on its own calendar). */
+  /** The campaign's clock now (a rehearsal runs on its own calendar), not the workflow's last wake-up. */
   now: string;
+  /** The campaign has ended (or was stopped): nothing more is taken. */
+  ended: boolean;
   obligationTitle: string;
   source?: string;
   cycleKey: string;
@@ -98,22 +102,81 @@ async function submissionOf(
   return { at: e.at, by: e.actor ?? '', text: typeof e.data?.text === 'string' ? e.data.text : '', attachments };
 }
 
+/** A campaign's clock never changes (continue-as-new carries it on): read once from its history. */
+const clocks = new Map<string, Promise<ClockSpec>>();
+
+/**
+ * The campaign's time now, on its own clock: the plan's dates in a rehearsal, the wall clock
+ * for a live campaign. Not the campaign's status `now`, which is its last wake-up and stops
+ * when the campaign ends: links would then never turn read-only.
+ */
+export async function campaignNow(deps: DeadlineDeps, campaignId: string): Promise<number> {
+  let clock = clocks.get(campaignId);
+  if (!clock) {
+    clock = deps.campaigns.clock(campaignId);
+    clock.catch(() => clocks.delete(campaignId));
+    clocks.set(campaignId, clock);
+  }
+  // The Temporal server's clock and this host's are one wall clock (the server's timers run on it).
+  return planTime(await clock, Date.now());
+}
+
+/** Whether the campaign's workflow has ended (finished, or stopped by the office). */
+async function campaignEnded(deps: DeadlineDeps, campaignId: string): Promise<boolean> {
+  try {
+    return (await deps.campaigns.campaign(campaignId).describe()).status.name !== 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `no campaign "${campaignId}"`);
+    throw err;
+  }
+}
+
+/** When a link turns read-only: 30 days after its deadline closed (answered, or closed unanswered at its due). */
+function readOnlyFrom(status: DeadlineStatus | undefined): number | undefined {
+  const closedAt = status?.receipt?.receivedAt ?? (status?.state === 'closed' ? status.dueAt : undefined);
+  return closedAt === undefined ? undefined : Date.parse(closedAt) + LINK_GRACE_MS;
+}
+
+/** The deadline's status, or undefined while it has not opened. */
+async function statusOf(deps: DeadlineDeps, t: LinkTarget): Promise<DeadlineStatus | undefined> {
+  try {
+    return await deps.campaigns.deadlineStatus(t.campaignId, deadlineKey(t), t.cycleKey, t.unitId);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return undefined;
+  }
+}
+
+/** Refuses a submission once its campaign has ended: one place for the link and the API. */
+async function refuseIfEnded(deps: DeadlineDeps, campaignId: string): Promise<void> {
+  // A deadline can outlive its campaign only if the office stopped the campaign; either way, no more.
+  if (await campaignEnded(deps, campaignId))
+    throw new WebError(409, '活动已结束', '该活动已经结束，不再接受报送或点评。如有疑问，请联系活动办公室。');
+}
+
+/** Refuses a link's submission after its campaign ended, or once the link shows the receipt only. */
+export async function refuseLinkSubmission(deps: DeadlineDeps, t: LinkTarget): Promise<void> {
+  await refuseIfEnded(deps, t.campaignId);
+  const [status, now] = await Promise.all([statusOf(deps, t), campaignNow(deps, t.campaignId)]);
+  const from = readOnlyFrom(status);
+  if (from !== undefined && now > from)
+    throw new WebError(410, '链接已过期', '该事项已关闭超过30天，链接仅显示回执，不能再提交。', 'token');
+}
+
 export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<DeadlineView> {
-  const [dir, campaign] = await Promise.all([
+  const [dir, campaign, now, ended] = await Promise.all([
     deps.campaigns.directory(t.campaignId),
     deps.campaigns.status(t.campaignId),
+    campaignNow(deps, t.campaignId),
+    campaignEnded(deps, t.campaignId),
   ]);
   const ob = dir.obligations.find((o) => o.key === t.obligationKey && (t.purpose === 'submit' || o.hasReview));
   if (!ob) throw new CampaignRequestError('UNKNOWN_OBLIGATION', `unknown obligation "${t.obligationKey}"`);
   const unit = dir.units.find((u) => u.id === t.unitId);
   if (!unit) throw new CampaignRequestError('UNKNOWN_UNIT', `unknown unit "${t.unitId}"`);
   const key = deadlineKey(t);
-  let status: DeadlineStatus | undefined;
-  try {
-    status = await deps.campaigns.deadlineStatus(t.campaignId, key, t.cycleKey, t.unitId);
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
+  const status = await statusOf(deps, t);
   const sent = await deps.ledger.events({
     campaignId: t.campaignId,
     kinds: ['message-sent'],
@@ -124,12 +187,13 @@ export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<D
   const steps = new Set(status?.stepsDone ?? []);
   const report = await submissionOf(deps, t, 'submission');
   const comment = t.purpose === 'review' ? await submissionOf(deps, t, 'review-comment') : undefined;
-  const closedAt = status?.receipt?.receivedAt ?? (status?.state === 'closed' ? status.dueAt : undefined);
+  const readOnly = readOnlyFrom(status);
   return {
     target: t,
     campaignTitle: campaign.title,
     timeZone: dir.timeZone,
-    now: campaign.now,
+    now: new Date(now).toISOString(),
+    ended,
     obligationTitle: ob.title,
     source: ob.source,
     cycleKey: t.cycleKey,
@@ -140,7 +204,7 @@ export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<D
     report,
     comment,
     receipt: status?.receipt ? { ...status.receipt, number: receiptNumber(status.receipt) } : undefined,
-    expired: closedAt !== undefined && Date.parse(campaign.now) > Date.parse(closedAt) + LINK_GRACE_MS,
+    expired: readOnly !== undefined && now > readOnly,
   };
 }
 
@@ -160,6 +224,7 @@ export async function submitDeadline(
   t: LinkTarget,
   input: SubmitInput,
 ): Promise<Receipt & { number: string }> {
+  await refuseIfEnded(deps, t.campaignId);
   const receipt = await deps.campaigns.submit(t.campaignId, deadlineKey(t), t.cycleKey, t.unitId, {
     by: input.by,
     text: input.text,

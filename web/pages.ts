@@ -125,6 +125,7 @@ export function deadlinePage(v: DeadlineView, token: string, csrf: string, signe
   const review = v.target.purpose === 'review';
   const parts: (Html | string)[] = [summary(v)];
   if (v.receipt) parts.unshift(receiptCard(v));
+  if (v.ended) parts.push(html`<section class="card"><p>该活动已经结束，不再接受报送或点评。</p></section>`);
   if (v.expired) {
     parts.push(html`<section class="card"><p class="hint">该事项已关闭超过30天，链接仅显示回执。</p></section>`);
     return page('报送回执', html`${parts}`, { signedIn });
@@ -135,7 +136,7 @@ export function deadlinePage(v: DeadlineView, token: string, csrf: string, signe
   const mine = review ? v.comment : v.report;
   if (v.receipt && mine) parts.push(submissionBlock(review ? '点评意见' : '已报送内容', token, mine, v));
   if (!v.status && !review) parts.push(html`<section class="card"><p>该事项尚未开始报送。</p></section>`);
-  if (v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review));
+  if (!v.ended && v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review));
   if (v.status && v.status.state === 'closed' && !v.receipt)
     parts.push(
       html`<section class="card">

@@ -47,6 +47,8 @@ export interface HarnessOptions {
   org?: string;
   /** Another mail URL (an outbox for benchmarks); by default the test SMTP server. */
   mailUrl?: string;
+  /** Plan milliseconds per server millisecond (1, real speed, by default; more compresses the plan). */
+  scale?: number;
 }
 
 export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHarness> {
@@ -77,7 +79,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     plan,
     org,
     taskQueue: config.TASK_QUEUE,
-    clock: { originPlanMs: from, originServerMs: Date.now(), scale: 1 },
+    clock: { originPlanMs: from, originServerMs: Date.now(), scale: opts.scale ?? 1 },
   });
   const ledger = await openSqlLedger(config.LEDGER_URL);
   const mailer = await createMailer({
@@ -142,10 +144,39 @@ export function linkIn(smtp: TestSmtp, to: string, subject: RegExp): string | un
   return m ? /https?:\/\/\S+\/s\/[A-Za-z0-9._-]+/.exec(m.mail.text ?? '')?.[0] : undefined;
 }
 
+/** A link's page and its CSRF token and cookie, as a browser gets them. */
+export async function openLink(h: WebHarness, token: string) {
+  const res = await h.app.inject({ method: 'GET', url: `/s/${token}` });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
+  const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0]!;
+  return { res, csrf, cookie };
+}
+
+export type LinkForm = { csrf?: string; cookie: string };
+export type Upload = { name: string; filename: string; type: string; content: Buffer };
+
+/** Posts a link's form (opening the page first for its CSRF token, unless given one). */
+export async function postLink(
+  h: WebHarness,
+  token: string,
+  fields: Record<string, string>,
+  files: Upload[] = [],
+  form?: LinkForm,
+) {
+  const { csrf, cookie } = form ?? (await openLink(h, token));
+  const body = multipart({ _csrf: csrf ?? '', ...fields }, files);
+  return h.app.inject({
+    method: 'POST',
+    url: `/s/${token}`,
+    payload: body.payload,
+    headers: { ...body.headers, cookie },
+  });
+}
+
 /** A multipart/form-data body, as a browser sends a form. */
 export function multipart(
   fields: Record<string, string>,
-  files: { name: string; filename: string; type: string; content: Buffer }[] = [],
+  files: Upload[] = [],
 ): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----web-test-${Math.random().toString(16).slice(2)}`;
   const chunks: Buffer[] = [];

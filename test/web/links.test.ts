@@ -10,7 +10,18 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { signLink, verifyLink } from '../../web/links';
-import { eventually, linkIn, multipart, startWebHarness, tinyPdf, type WebHarness } from '../helpers/web';
+import {
+  eventually,
+  linkIn,
+  multipart,
+  openLink,
+  postLink,
+  startWebHarness,
+  tinyPdf,
+  type LinkForm,
+  type Upload,
+  type WebHarness,
+} from '../helpers/web';
 
 describe('signed links on the dev server', () => {
   let h: WebHarness;
@@ -21,29 +32,9 @@ describe('signed links on the dev server', () => {
     await h?.stop();
   });
 
-  /** The page and its CSRF token and cookie, as a browser gets them. */
-  const open = async (token: string) => {
-    const res = await h.app.inject({ method: 'GET', url: `/s/${token}` });
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
-    const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0]!;
-    return { res, csrf, cookie };
-  };
-  type Form = { csrf?: string; cookie: string };
-  const post = async (
-    token: string,
-    fields: Record<string, string>,
-    files: Parameters<typeof multipart>[1] = [],
-    form?: Form,
-  ) => {
-    const { csrf, cookie } = form ?? (await open(token));
-    const body = multipart({ _csrf: csrf ?? '', ...fields }, files);
-    return h.app.inject({
-      method: 'POST',
-      url: `/s/${token}`,
-      payload: body.payload,
-      headers: { ...body.headers, cookie },
-    });
-  };
+  const open = (token: string) => openLink(h, token);
+  const post = (token: string, fields: Record<string, string>, files?: Upload[], form?: LinkForm) =>
+    postLink(h, token, fields, files, form);
   const events = (unitId: string, kind: 'submission' | 'review-comment') =>
     h.ledger
       .events({ campaignId: 'mini', kinds: [kind] })

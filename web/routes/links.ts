@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { canSee, reviewerOf } from '../access';
 import { AttachmentRejected, checkAttachment, MAX_ATTACHMENTS, type AttachmentMeta } from '../attachments';
-import { loadDeadline, submitDeadline } from '../deadlines';
+import { loadDeadline, refuseLinkSubmission, submitDeadline } from '../deadlines';
 import { forbidden, WebError } from '../errors';
 import { html, page } from '../html';
 import { linkUrl, verifyLink, type LinkTarget } from '../links';
@@ -81,6 +81,7 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
       const text = field(req.body, 'text').trim();
       if (text === '') throw new WebError(400, '内容不能为空', '请填写报送内容后再提交。', 'text');
       if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
+      await refuseLinkSubmission(deps, t);
       const files = t.purpose === 'review' ? [] : await uploads(req.body);
       const stored: AttachmentMeta[] = [];
       for (const f of files) stored.push(await deps.attachments.put(f.name, f.mime, f.content));
