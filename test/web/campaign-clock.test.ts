@@ -109,7 +109,15 @@ describe('links on the campaign clock (one plan day per second)', () => {
     await eventually('the summary phase', async () =>
       (await h.campaigns.status('mini')).currentPhase === 'summary' ? true : undefined,
     );
-    await h.campaigns.endPhase('mini', { phaseKey: 'summary', by: '校党委', reason: '活动总结完毕' });
+    const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
+    const ended = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/end-phase',
+      payload: { phaseKey: 'summary', reason: '活动总结完毕' },
+      headers: office,
+    });
+    expect(ended.statusCode).toBe(200);
+    expect(ended.json()).toMatchObject({ phaseKey: 'summary', action: 'ended' });
     const campaign = h.campaigns.campaign('mini');
     await eventually(
       'the campaign ended',
@@ -137,7 +145,7 @@ describe('links on the campaign clock (one plan day per second)', () => {
       method: 'POST',
       url: '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q4/b-mech-s1/submit',
       payload: { text: '活动结束后的汇报' },
-      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+      headers: office,
     });
     expect(byApi.statusCode).toBe(409);
     expect(byApi.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -150,5 +158,10 @@ describe('links on the campaign clock (one plan day per second)', () => {
     expect((await campaign.describe()).status.name).toBe('COMPLETED');
     const deadline = h.campaigns.client.workflow.getHandle('mini/quarterly-report/2010-Q4/b-mech-s1');
     expect((await deadline.describe()).status.name).toBe('COMPLETED');
+
+    // The ended campaign's audit is still there, through the API as through the CLI.
+    const audit = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns/mini/audit/lagging', headers: office });
+    expect(audit.statusCode).toBe(200);
+    expect(JSON.stringify(audit.json())).toContain('b-mech-s1');
   });
 });
