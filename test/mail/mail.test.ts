@@ -198,7 +198,7 @@ describe('the local outbox', () => {
       ]);
       const eml = await simpleParser(readFileSync(list[0]!.file));
       expect(eml.attachments[0]!.filename).toBe('deadline.ics');
-      expect(await showOutboxMessage(dir, '2')).toContain('Subject: 【今日截止】');
+      expect((await showOutboxMessage(dir, '2')).subject).toContain('【今日截止】');
     } finally {
       await mailer.close();
       await ledger.close();
