@@ -13,6 +13,7 @@ import {
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Plan } from '../domain/plan-schema';
+import type { DeadlineCounts, DeadlineState } from '../domain/deadline-state';
 import type { Org } from '../domain/org-schema';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import {
@@ -330,7 +331,7 @@ export class CampaignClient {
     campaignId: string,
     filter: { committee?: string; obligation?: string; state?: string; cycle?: string; unit?: string } = {},
   ): Promise<DeadlineStatus[]> {
-    const q = [`CampaignId = '${esc(campaignId)}'`, `ExecutionStatus = 'Running'`, `WorkflowType = 'deadlineWorkflow'`];
+    const q = [openDeadlinesOf(campaignId)];
     if (filter.committee) q.push(`CommitteeId = '${esc(filter.committee)}'`);
     if (filter.unit) q.push(`UnitId = '${esc(filter.unit)}'`);
     if (filter.obligation) q.push(`ObligationKey = '${esc(filter.obligation)}'`);
@@ -354,6 +355,28 @@ export class CampaignClient {
     await Promise.all(Array.from({ length: LIST_QUERY_LANES }, lane));
     return out.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.unitId.localeCompare(b.unitId));
   }
+
+  /**
+   * The campaign's deadlines by colour, counted in Temporal's visibility: the source `list`
+   * reads, so that the two agree. (The campaign's own counts come from its batches, which
+   * report at most every `reportEveryMs`, 30 s, and so trail what a person sees in `list`.)
+   * Closed: every deadline run that ended, but not one that continued as new.
+   */
+  async deadlineCounts(campaignId: string): Promise<DeadlineCounts> {
+    const count = async (q: string): Promise<number> => (await this.client.workflow.count(q)).count;
+    const byState = (state: DeadlineState): Promise<number> =>
+      count(`${openDeadlinesOf(campaignId)} AND DeadlineState = '${state}'`);
+    const [green, blue, yellow, red, closed] = await Promise.all([
+      byState('green'),
+      byState('blue'),
+      byState('yellow'),
+      byState('red'),
+      count(
+        `CampaignId = '${esc(campaignId)}' AND WorkflowType = 'deadlineWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`,
+      ),
+    ]);
+    return { green, blue, yellow, red, closed };
+  }
 }
 
 /** The ids of the campaigns running now, from Temporal's visibility. */
@@ -370,5 +393,9 @@ const CAMPAIGN_PREFIX = campaignWorkflowId('');
 
 /** Deadline queries in flight at once while listing. */
 const LIST_QUERY_LANES = 16;
+
+/** The visibility query of a campaign's running deadlines (reports and reviews). */
+const openDeadlinesOf = (campaignId: string): string =>
+  `CampaignId = '${esc(campaignId)}' AND ExecutionStatus = 'Running' AND WorkflowType = 'deadlineWorkflow'`;
 
 const esc = (s: string): string => s.replace(/'/g, "\\'");

@@ -41,19 +41,31 @@ export async function listOutbox(dir: string): Promise<OutboxEntry[]> {
   );
 }
 
-export async function showOutboxMessage(dir: string, which: string): Promise<string> {
+/** One message of the outbox, as its reader shows it. */
+export interface OutboxMessage {
+  file: string;
+  from: string;
+  to: string;
+  cc?: string;
+  date?: string;
+  subject: string;
+  attachments: string[];
+  text: string;
+}
+
+export async function showOutboxMessage(dir: string, which: string): Promise<OutboxMessage> {
   const files = await outboxFiles(dir);
   const file = /^\d+$/.test(which) ? files[Number(which) - 1] : (files.find((f) => f.endsWith(which)) ?? which);
   if (!file) throw new Error(`no message ${which} in ${dir} (it has ${files.length})`);
   const m = await simpleParser(await readFile(file));
-  return [
-    `From:    ${addressText(m.from)}`,
-    `To:      ${addressText(m.to)}`,
-    ...(m.cc ? [`Cc:      ${addressText(m.cc)}`] : []),
-    `Date:    ${m.date?.toISOString() ?? ''}`,
-    `Subject: ${m.subject ?? ''}`,
-    `Attachments: ${m.attachments.map((a) => a.filename).join(', ') || '(none)'}`,
-    '',
-    m.text ?? '',
-  ].join('\n');
+  return {
+    file,
+    from: addressText(m.from),
+    to: addressText(m.to),
+    cc: m.cc ? addressText(m.cc) : undefined,
+    date: m.date?.toISOString(),
+    subject: m.subject ?? '',
+    attachments: m.attachments.map((a) => a.filename ?? ''),
+    text: m.text ?? '',
+  };
 }

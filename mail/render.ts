@@ -114,6 +114,17 @@ export function timeliness(lateMs: number, locale: 'zh' | 'en'): string {
   return locale === 'zh' ? `迟交${formatDuration(lateMs, 'zh')}` : `late by ${formatDuration(lateMs, 'en')}`;
 }
 
+/**
+ * A cycle's report as one title: 2010年第三季度 + 季度工作汇报 → 2010年第三季度工作汇报, the cadence
+ * word that ends the label and starts the title said once; a one-off's title alone.
+ */
+export function cycleTitle(cycleLabel: string, title: string): string {
+  for (let n = Math.min(cycleLabel.length, title.length); n >= 2; n--) {
+    if (cycleLabel.endsWith(title.slice(0, n))) return cycleLabel + title.slice(n);
+  }
+  return cycleLabel + title;
+}
+
 /** The values every template may use. */
 export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: string): Record<string, string> {
   const zh = m.locale === 'zh';
@@ -139,11 +150,19 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
   const audienceText = zh
     ? `本通知发送给：${audience.join('；')}。您收到此邮件是因为您是上述角色之一。`
     : `This notice goes to: ${audience.join('; ')}. You receive it in one of these roles.`;
+  // A one-off obligation's cycle label is only its cadence (一次性, one-off): it names no cycle, and
+  // "请按时报送一次性党支部实施方案" reads wrong, so the mail leaves it out.
+  const cycleLabel = m.cycleKey === 'once' ? '' : (m.cycleLabel ?? '');
+  const obligationTitle = m.obligationTitle ?? '';
   return {
     campaignTitle: m.campaignTitle,
     unitName: m.unitName,
-    obligationTitle: m.obligationTitle ?? '',
-    cycleLabel: m.cycleLabel ?? '',
+    obligationTitle,
+    cycleLabel,
+    forCycle: cycleLabel ? ` for ${cycleLabel}` : '',
+    reportTitle: zh
+      ? cycleTitle(cycleLabel, obligationTitle)
+      : `${obligationTitle}${cycleLabel ? ` for ${cycleLabel}` : ''}`,
     phaseName: m.phaseName ?? '',
     reviewedText: m.reviewedUnitName ?? m.unitName,
     greeting: zh ? `${m.to.map((r) => r.name).join('、')}同志` : `Dear ${m.to.map((r) => r.name).join(', ')}`,

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `npm start`: the service on its embedded default. Installs what it needs, starts the Temporal
-# dev server on a SQLite file (.data/temporal.sqlite, WAL) with the engine's search attributes,
-# starts the worker (ledger .data/ledger.sqlite, mail outbox .data/outbox), and launches the
-# shipped sample campaign (plan 003 for the sample university), rehearsed from its own first day
-# at one plan-day every 30 seconds so that mail arrives while you watch. Ctrl-C stops it all;
-# starting again resumes the same campaign from the same files.
+# dev server on a SQLite file (.data/temporal.sqlite, WAL) with the engine's search attributes and
+# Temporal's Web UI on :8233 (UI_PORT), starts the worker (ledger .data/ledger.sqlite, mail outbox
+# .data/outbox), and launches the shipped sample campaign (plan 003 for the sample university),
+# rehearsed from its own first day at one plan-day every 30 seconds so that mail arrives while you
+# watch. Ctrl-C stops it all; starting again resumes the same campaign from the same files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -21,11 +21,12 @@ port="${TEMPORAL_ADDRESS##*:}"
 PLAN="${PLAN:-plans/003-changchun.yaml}"
 export ORG="${ORG:-plans/orgs/sample-university.yaml}"
 SPEED="${SPEED:-2880}"
+UI_PORT="${UI_PORT:-8233}"
 # The search attributes, from their one definition (domain/engine/search-attributes.ts).
 mapfile -t search_attributes < <(npx tsx scripts/search-attribute-flags.ts)
 [ "${#search_attributes[@]}" -gt 0 ] || { echo "start.sh: could not read the search attributes" >&2; exit 1; }
 
-.tools/bin/temporal server start-dev --headless --ip 127.0.0.1 --port "$port" \
+.tools/bin/temporal server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$UI_PORT" \
   --db-filename .data/temporal.sqlite --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
   "${search_attributes[@]}" --log-level error > .data/temporal.log 2>&1 &
 server=$!
@@ -44,7 +45,9 @@ cat <<MSG
 
 The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, web, sample campaign).
 Open ${BASE_URL:-http://localhost:8080}/login in a browser and sign in with an address from $ORG
-(the office: the sign-in mail lands in .data/outbox). In another terminal:
+(the office: the sign-in mail lands in .data/outbox).
+Temporal's Web UI: http://127.0.0.1:$UI_PORT/namespaces/default/workflows
+In another terminal:
   npm run cli -- status changchun-2010
   npm run cli -- list changchun-2010
   npm run cli -- outbox list

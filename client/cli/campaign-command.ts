@@ -8,7 +8,9 @@ import { DateTime } from 'luxon';
 import { processConfig } from '../../config';
 import { formatInstant } from '../../domain/format';
 import { CampaignClient, connectClient } from '../campaigns';
-import type { DeadlineStatus } from '../../workflows/messages';
+import type { DeadlineStatus, PhaseChange } from '../../workflows/messages';
+import { lang, say } from './lang';
+import { pad, stateWord, stepWord } from './words';
 
 export interface CommonOptions {
   address?: string;
@@ -24,7 +26,11 @@ export function withCommon(c: Command): Command {
 
 /** The arguments that name one deadline: campaign, obligation, cycle, unit. */
 export function deadlineArgs(c: Command): Command {
-  return c.argument('<campaign>').argument('<obligation>').argument('<cycle>').argument('<unit>');
+  return c
+    .argument('<campaign>', 'campaign id')
+    .argument('<obligation>', 'obligation key, e.g. branch-plan; its leader review: branch-plan.review')
+    .argument('<cycle>', 'cycle key, e.g. once, 2010-Q3, 2011-H1, 2011')
+    .argument('<unit>', 'unit id');
 }
 
 export async function campaignClient(opts: CommonOptions): Promise<CampaignClient> {
@@ -43,12 +49,41 @@ export function instant(value: string, zone: string): string {
   return dt.toUTC().toISO();
 }
 
-export function deadlineLine(d: DeadlineStatus, zone: string): string {
+/** A phase started (advance) or ended (end-phase) by hand, with who did it, in the campaign's zone. */
+export function phaseChangeLine(change: PhaseChange, zone: string): string {
+  const at = formatInstant(change.at, zone, lang());
+  const zh = change.action === 'started' ? '开始' : '结束';
+  return say(
+    `阶段 ${change.phaseKey} 于 ${at} ${zh}（${change.by}）`,
+    `phase ${change.phaseKey} ${change.action} at ${at} by ${change.by}`,
+  );
+}
+
+const COLUMNS = [16, 34, 36, 30] as const;
+
+/** The titles of `deadlineLine`'s columns. */
+export function deadlineHeader(): string {
+  const [state, unit, what, due] = COLUMNS;
   return [
-    d.state.padEnd(7),
-    d.unitId.padEnd(12),
-    `${d.obligationKey} ${d.cycleKey}`.padEnd(36),
-    `due ${formatInstant(d.dueAt, zone, 'zh')}`,
-    d.nextStep ? `next ${d.nextStep.step} ${formatInstant(d.nextStep.at, zone, 'zh')}` : '',
+    pad(say('状态', 'state'), state),
+    pad(say('单位', 'unit'), unit),
+    pad(say('事项 周期', 'obligation cycle'), what),
+    pad(say('截止', 'due'), due),
+    say('下一步', 'next step'),
   ].join('  ');
+}
+
+/** One deadline on a line: colour, unit (id and name), obligation and cycle, due, next step. */
+export function deadlineLine(d: DeadlineStatus, zone: string, unitName?: string): string {
+  const [state, unit, what, due] = COLUMNS;
+  const t = (iso: string): string => formatInstant(iso, zone, lang());
+  return [
+    pad(stateWord(d.state), state),
+    pad(unitName ? `${d.unitId} ${unitName}` : d.unitId, unit),
+    pad(`${d.obligationKey} ${d.cycleKey}`, what),
+    pad(t(d.dueAt), due),
+    d.nextStep ? `${stepWord(d.nextStep)} ${t(d.nextStep.at)}` : '',
+  ]
+    .join('  ')
+    .trimEnd();
 }

@@ -58,9 +58,13 @@ describe('the command line on the dev server', () => {
 
   it('starts a campaign once, lists its deadlines by filter, and takes submissions, extensions and waivers', async () => {
     // Live from 10:00 on 15 June 2010 in the plan's calendar: the branch plans (due 25 June) are open.
+    const startedAsked = Date.now();
     const started = await cli(['start', '--plan', PLAN, '--org', ORG, '--rehearse-from', '2010-06-15T10:00']);
+    // The campaign's clock started no later than this: its plan time now is at least as far past
+    // 10:00 as the wall clock is past it.
+    const startedBy = Date.now();
     expect(started).toMatchObject({ code: 0 });
-    expect(started.stdout).toMatch(/started campaign mini/);
+    expect(started.stdout).toMatch(/已启动活动 mini/);
     const again = await cli(['start', '--plan', PLAN, '--org', ORG]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^error \[CAMPAIGN_EXISTS\]/);
@@ -76,8 +80,23 @@ describe('the command line on the dev server', () => {
     expect(await json(['list', 'mini', '--state', 'red'])).toEqual([]);
     expect(await json(['list', 'mini', '--obligation', 'quarterly-report'])).toEqual([]);
 
-    const table = await cli(['list', 'mini']);
-    expect(table.stdout).toMatch(/green\s+b-info-s1\s+branch-plan once/);
+    // A header, each unit's name beside its id, a total; Chinese by default, English on request.
+    const table = (await cli(['list', 'mini'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^状态\s+单位\s+事项 周期\s+截止\s+下一步$/);
+    expect(table).toContainEqual(
+      expect.stringMatching(
+        /^绿（未到期）\s+b-info-s1 信息学院研究生党支部\s+branch-plan once\s+2010年6月25日（星期五）23:59/,
+      ),
+    );
+    expect(table).toContain('共 4 项');
+    const english = (await cli(['list', 'mini', '--lang', 'en'])).stdout.split('\n');
+    expect(english[0]).toMatch(/^state\s+unit\s+obligation cycle\s+due\s+next step$/);
+    expect(english).toContainEqual(
+      expect.stringMatching(
+        /^green \(open\)\s+b-info-s1 信息学院研究生党支部\s+branch-plan once\s+Fri 25 Jun 2010 23:59/,
+      ),
+    );
+    expect(english).toContain('4 in all');
 
     const receipt = await json<{ onTime: boolean; lateMs: number }>([
       'submit',
@@ -108,9 +127,42 @@ describe('the command line on the dev server', () => {
     await json(['waive', 'mini', 'branch-plan', 'once', 'b-info-t1', '--by', '组织部', '--reason', '支部撤并']);
     expect((await listUntil([], 2)).map((d) => d.unitId).sort()).toEqual(['b-info-s1', 'b-mech-s1']);
 
+    // status: the plan time now (not the campaign's last wake-up, at its start here) and the
+    // same counts as list, which the deadlines' colours in visibility give both.
+    const asked = Date.now();
+    const s = await json<{ now: string; open: number; counts: Record<string, number> }>(['status', 'mini']);
+    expect(Date.parse(s.now)).toBeGreaterThanOrEqual(Date.parse('2010-06-15T02:00:00Z') + (asked - startedBy));
+    expect(Date.parse(s.now)).toBeLessThanOrEqual(Date.parse('2010-06-15T02:00:00Z') + (Date.now() - startedAsked));
+    const open = await json<{ state: string }[]>(['list', 'mini']);
+    expect(s.open).toBe(open.length);
+    for (const colour of ['green', 'blue', 'yellow', 'red'])
+      expect([colour, s.counts[colour]]).toEqual([colour, open.filter((d) => d.state === colour).length]);
+    expect(s.counts.closed).toBe(2); // one submitted, one waived
     const status = await cli(['status', 'mini']);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/current phase\s+mobilise/);
+    expect(status.stdout).toMatch(/^当前阶段：mobilise$/m);
+    expect(status.stdout).toMatch(/^未结事项：2（绿（未到期） 2，蓝（临近截止） 0，黄（逾期） 0，红（已督办） 0）$/m);
+    expect(status.stdout).not.toMatch(/phase|deadlines|open|next|\bnow\b|\d{4}-\d\d-\d\dT/);
+    const statusEn = await cli(['status', 'mini'], { LANG: 'en_GB.UTF-8' });
+    expect(statusEn.stdout).toMatch(/^current phase: mobilise$/m);
+    expect(statusEn.stdout).toMatch(/^plan time now: \w{3} \d+ \w+ 2010 \d\d:\d\d$/m);
+    expect(statusEn.stdout).not.toMatch(/当前|未结|计划时间|由党委决定/);
+
+    // outbox: China time with the weekday, like every other command; one language at a time.
+    let mail: string[] = [];
+    for (let i = 0; i < 50 && mail.length < 3; i++) {
+      mail = (await cli(['outbox', 'list'])).stdout.trim().split('\n');
+      if (mail.length < 3) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(mail[0]).toMatch(/^\s*序号\s+日期\s+收件人\s+主题$/);
+    expect(mail[1]).toMatch(/^\s+1 {2}\d{4}年\d+月\d+日（星期[一二三四五六日]）\d\d:\d\d {2}\S/);
+    expect(mail.at(-1)).toMatch(/^共 \d+ 封$/);
+    const shown = (await cli(['outbox', 'show', '1'])).stdout;
+    expect(shown).toMatch(/^日期：\d{4}年\d+月\d+日（星期[一二三四五六日]）\d\d:\d\d$/m);
+    expect(shown).toMatch(/^主题：【/m);
+    expect((await cli(['outbox', 'show', '1', '--lang', 'en'])).stdout).toMatch(
+      /^Date: \w{3} \d+ \w+ \d{4} \d\d:\d\d$/m,
+    );
 
     const audit = await json<unknown[]>(['audit', '--campaign', 'mini', '--report', 'unit', '--unit', 'b-mech-t1']);
     expect(JSON.stringify(audit)).toMatch(/submission/);

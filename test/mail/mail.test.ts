@@ -73,7 +73,7 @@ describe('deadline mail', () => {
     expect(r.status).toBe('sent');
     expect(smtp.received).toHaveLength(1);
     const { mail } = smtp.received[0]!;
-    expect(mail.subject).toBe('【提醒】机械学院教工第一党支部2010年第三季度季度工作汇报将于2010年9月25日截止');
+    expect(mail.subject).toBe('【提醒】机械学院教工第一党支部「2010年第三季度工作汇报」将于2010年9月25日截止');
     expect(mail.to).toMatchObject({ value: [{ name: '刘洋', address: 'liu.yang@example.org' }] });
     expect(mail.messageId).toBe(messageIdFor(message()));
     expect(mail.text).toContain('截止时间：2010年9月25日（星期六）23:59');
@@ -175,6 +175,50 @@ describe('deadline mail', () => {
       renderMessage(message({ kind: 'rectification', rectificationDeadline: '2010-10-15T15:59:59.000Z' }), 'x').text,
     ).toContain('于2010年10月15日（星期五）23:59前完成整改');
   });
+
+  it('names a one-off report by its title alone, a cycle once, and a phase in 「」, never in ASCII quotes', () => {
+    const oneOff = (kind: DeadlineMessage['kind'], locale: 'zh' | 'en' = 'zh') =>
+      renderMessage(
+        message({
+          kind,
+          locale,
+          obligationKey: 'branch-plan',
+          obligationTitle: '党支部创先争优活动实施方案',
+          cycleKey: 'once',
+          cycleLabel: '一次性',
+          phaseName: '全面争创',
+          rectificationDeadline: '2010-07-16T15:59:59.000Z',
+        }),
+        'x',
+      );
+    expect(oneOff('notice').subject).toBe(
+      '【创先争优测试活动】请按时报送「党支部创先争优活动实施方案」（截止2010年9月25日）',
+    );
+    expect(oneOff('reminder').subject).toBe(
+      '【提醒】机械学院教工第一党支部「党支部创先争优活动实施方案」将于2010年9月25日截止',
+    );
+    expect(oneOff('notice').text).toContain('应报送「党支部创先争优活动实施方案」。');
+    expect(oneOff('notice', 'en').subject).toBe('[创先争优测试活动] 党支部创先争优活动实施方案 due Sat 25 Sept 2010');
+    expect(oneOff('phase-started').subject).toBe('【创先争优测试活动】进入「全面争创」阶段');
+    for (const kind of [
+      'notice',
+      'reminder',
+      'due',
+      'escalation',
+      'rectification',
+      'phase-started',
+      'review-due',
+    ] as const) {
+      const r = oneOff(kind);
+      expect([kind, r.subject]).toEqual([kind, expect.not.stringMatching(/一次性|"/)]);
+      expect([kind, r.text]).toEqual([kind, expect.not.stringMatching(/一次性|"/)]);
+      expect([kind, oneOff(kind, 'en').text]).toEqual([kind, expect.not.stringMatching(/one-off|一次性| for \./)]);
+    }
+    // A recurring report names its cycle, and the cadence word they share once.
+    expect(renderMessage(message({ kind: 'escalation', sentAt: '2010-09-28T01:00:00.000Z' }), 'x').subject).toBe(
+      '【督办】机械学院教工第一党支部逾期未报送「2010年第三季度工作汇报」（已逾期2天9小时）',
+    );
+  });
 });
 
 describe('the local outbox', () => {
@@ -198,7 +242,7 @@ describe('the local outbox', () => {
       ]);
       const eml = await simpleParser(readFileSync(list[0]!.file));
       expect(eml.attachments[0]!.filename).toBe('deadline.ics');
-      expect(await showOutboxMessage(dir, '2')).toContain('Subject: 【今日截止】');
+      expect((await showOutboxMessage(dir, '2')).subject).toContain('【今日截止】');
     } finally {
       await mailer.close();
       await ledger.close();

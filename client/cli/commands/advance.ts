@@ -1,19 +1,20 @@
 /** `advance <campaign>`: the committee starts the next phase (or a later one) now. */
 import type { Command } from 'commander';
-import { campaignClient, print, withCommon, type CommonOptions } from '../campaign-command';
+import { campaignClient, phaseChangeLine, print, withCommon, type CommonOptions } from '../campaign-command';
 
 export function registerAdvance(program: Command): void {
   withCommon(
     program
       .command('advance')
       .description('the committee starts the next phase (or --to a later one) now')
-      .argument('<campaign>')
+      .argument('<campaign>', 'campaign id')
       .option('--to <phase>', 'the phase to start (default: the next one)')
       .requiredOption('--by <who>', 'who triggers it')
       .requiredOption('--reason <why>', 'why'),
   ).action(async (campaignId: string, o: CommonOptions & { to?: string; by: string; reason: string }) => {
     const cc = await campaignClient(o);
     const change = await cc.advance(campaignId, { toPhase: o.to, by: o.by, reason: o.reason });
-    print(o, change, () => `phase ${change.phaseKey} started at ${change.at} by ${change.by}`);
+    const zone = (await cc.directory(campaignId)).timeZone;
+    print(o, change, () => phaseChangeLine(change, zone));
   });
 }

@@ -1,5 +1,6 @@
 /** `extend <campaign> <obligation> <cycle> <unit> --until …`: the office grants a new due instant. */
 import type { Command } from 'commander';
+import { say } from '../lang';
 import {
   campaignClient,
   deadlineArgs,
@@ -33,7 +34,7 @@ export function registerExtend(program: Command): void {
         by: o.by,
         reason: o.reason,
       });
-      print(o, s, () => `extended: ${deadlineLine(s, zone)}`);
+      print(o, s, () => `${say('已延期：', 'extended: ')}${deadlineLine(s, zone)}`);
     },
   );
 }

@@ -1,6 +1,14 @@
 /** `list <campaign>`: the open deadlines, filtered by committee, obligation, cycle or state. */
 import type { Command } from 'commander';
-import { campaignClient, deadlineLine, print, withCommon, type CommonOptions } from '../campaign-command';
+import {
+  campaignClient,
+  deadlineHeader,
+  deadlineLine,
+  print,
+  withCommon,
+  type CommonOptions,
+} from '../campaign-command';
+import { say } from '../lang';
 
 const STATES = ['green', 'blue', 'yellow', 'red'];
 
@@ -9,11 +17,11 @@ export function registerList(program: Command): void {
     program
       .command('list')
       .description('open deadlines, filtered by committee, obligation, cycle or state (green/blue/yellow/red)')
-      .argument('<campaign>')
-      .option('--committee <id>')
-      .option('--obligation <key>')
-      .option('--cycle <key>')
-      .option('--state <state>'),
+      .argument('<campaign>', 'campaign id')
+      .option('--committee <id>', "only the deadlines of this committee's units (and its own)")
+      .option('--obligation <key>', 'only this obligation, e.g. branch-plan or quarterly-report.review')
+      .option('--cycle <key>', 'only this cycle, e.g. once, 2010-Q3, 2011-H1, 2011')
+      .option('--state <state>', 'only this colour: green (open), blue (due soon), yellow (overdue), red (escalated)'),
   ).action(
     async (
       campaignId: string,
@@ -22,10 +30,17 @@ export function registerList(program: Command): void {
       if (o.state !== undefined && !STATES.includes(o.state))
         throw new Error(`--state must be one of ${STATES.join(', ')}, got "${o.state}"`);
       const cc = await campaignClient(o);
-      const zone = (await cc.directory(campaignId)).timeZone;
+      const dir = await cc.directory(campaignId);
+      const names = new Map(dir.units.map((u) => [u.id, u.name]));
       const rows = await cc.list(campaignId, o);
       print(o, rows, () =>
-        rows.length === 0 ? 'no open deadlines' : rows.map((d) => deadlineLine(d, zone)).join('\n'),
+        rows.length === 0
+          ? say('没有未结事项', 'no open deadlines')
+          : [
+              deadlineHeader(),
+              ...rows.map((d) => deadlineLine(d, dir.timeZone, names.get(d.unitId))),
+              say(`共 ${rows.length} 项`, `${rows.length} in all`),
+            ].join('\n'),
       );
     },
   );

@@ -12,9 +12,9 @@ import { formatInstant } from '../../../domain/format';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import type { Org } from '../../../domain/org-schema';
 import type { Obligation, Plan } from '../../../domain/plan-schema';
+import { lang, say } from '../lang';
+import { audienceWord, pad, receiverWord, stepWord, submitterWord } from '../words';
 
-const SUBMITTER = { committee: '直属党委（总支）', branch: '党支部', member: '党员' } as const;
-const RECEIVER = { parent: '上级党组织', office: '活动领导小组办公室' } as const;
 const LISTED_UNITS = 12;
 
 export function registerPreview(program: Command): void {
@@ -84,27 +84,33 @@ function obligationOf(plan: Plan, key: string): Obligation {
 }
 
 function previewTable(plan: Plan, cal: CampaignCalendar, f: Filter): string {
-  const t = (iso: string): string => formatInstant(iso, plan.timeZone, plan.locale);
+  const t = (iso: string): string => formatInstant(iso, plan.timeZone, lang());
   const due = (d: DueDate): string =>
     d.movedFrom
-      ? `${t(d.dueAt)}（节假日顺延，原 ${t(d.movedFrom)}）`
+      ? say(
+          `${t(d.dueAt)}（节假日顺延，原 ${t(d.movedFrom)}）`,
+          `${t(d.dueAt)} (moved from ${t(d.movedFrom)}, a day off)`,
+        )
       : d.dueOnHoliday
-        ? `${t(d.dueAt)}（注意：节假日）`
+        ? say(`${t(d.dueAt)}（注意：节假日）`, `${t(d.dueAt)} (note: a day off)`)
         : t(d.dueAt);
+  const label = (text: string): string => pad(text, 20);
   const step = (s: ScheduledStep, indent: string): string => {
     const order = s.deadline
-      ? `  整改期限 ${due({ dueAt: s.deadline, dueOnHoliday: s.deadlineOnHoliday === true, movedFrom: s.deadlineMovedFrom })}`
+      ? `  ${say('整改期限', 'to rectify by')} ${due({ dueAt: s.deadline, dueOnHoliday: s.deadlineOnHoliday === true, movedFrom: s.deadlineMovedFrom })}`
       : '';
-    return `${indent}${s.step.padEnd(15)} ${t(s.at)}  → ${s.notify.join(', ')}${order}`;
+    return `${indent}${label(stepWord(s))} ${t(s.at)}  → ${s.notify.map(audienceWord).join(say('、', ', '))}${order}`;
   };
   const listed = (ids: string[]): string =>
     `${ids.slice(0, LISTED_UNITS).join(', ')}${ids.length > LISTED_UNITS ? ', …' : ''}`;
   const mine = unitDeadlines(cal, f);
 
-  const out: string[] = [`${plan.title} (${plan.id}), ${plan.timeZone}`, '', '阶段'];
+  const out: string[] = [`${plan.title} (${plan.id}), ${plan.timeZone}`, '', say('阶段', 'phases')];
   for (const w of cal.windows) {
     const p = plan.phases.find((x) => x.key === w.key)!;
-    out.push(`  ${p.name}（${p.label}）  ${t(w.startAt)} → ${w.endAt ? t(w.endAt) : '由党委决定结束'}`);
+    out.push(
+      `  ${say(p.name, p.label)}  ${t(w.startAt)} → ${w.endAt ? t(w.endAt) : say('由党委决定结束', 'ended by the committee')}`,
+    );
   }
   for (const c of cal.cycles) {
     const ob = obligationOf(plan, c.obligationKey);
@@ -113,26 +119,34 @@ function previewTable(plan: Plan, cal: CampaignCalendar, f: Filter): string {
       (d) => d.obligationKey === `${c.obligationKey}.review` && d.cycleKey === c.cycleKey,
     );
     if (f.unit && units.length === 0 && reviews.length === 0) continue;
-    out.push('', `${ob.title} · ${c.cycleLabel}  [${c.obligationKey}/${c.cycleKey}，阶段 ${c.phaseKey}]`);
-    out.push(`  报送：${SUBMITTER[ob.submitters.level]} → ${RECEIVER[ob.receiver]}`);
-    if (ob.dateNote) out.push(`  日期说明：${ob.dateNote}`);
-    out.push(`  ${'截止'.padEnd(13)} ${due(c)}`);
+    const cycle = say(c.cycleLabel, c.cycleLabelEn);
+    out.push(
+      '',
+      `${ob.title} · ${cycle}  [${c.obligationKey}/${c.cycleKey}${say('，阶段 ', ', phase ')}${c.phaseKey}]`,
+    );
+    out.push(say('  报送：', '  from ') + `${submitterWord(ob.submitters.level)} → ${receiverWord(ob.receiver)}`);
+    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${ob.dateNote}`));
+    out.push(`  ${label(say('截止', 'due'))} ${due(c)}`);
     for (const s of c.steps) out.push(step(s, '  '));
-    if (f.org) out.push(`  报送单位 (${units.length}): ${listed(units.map((d) => d.unitId))}`);
+    if (f.org)
+      out.push(say('  报送单位', '  submitting units') + ` (${units.length}): ${listed(units.map((d) => d.unitId))}`);
 
     const review = cal.reviews.find((r) => r.obligationKey === c.obligationKey && r.cycleKey === c.cycleKey)?.review;
     if (!review) continue;
     out.push(
-      `  领导点评：${ob.review!.title}  [${review.obligationKey}]`,
-      `    报告按时报送的，自收到时起算；以下按截止时收到计（最晚）`,
-      `    ${'截止'.padEnd(13)} ${due(review)}`,
+      say('  领导点评：', '  leader review: ') + `${ob.review!.title}  [${review.obligationKey}]`,
+      say(
+        '    报告按时报送的，自收到时起算；以下按截止时收到计（最晚）',
+        '    counted from the report’s arrival; below, from its due instant (the latest)',
+      ),
+      `    ${label(say('截止', 'due'))} ${due(review)}`,
     );
     for (const s of review.steps) out.push(step(s, '    '));
     if (f.org) {
       const byReviewer = new Map<string, number>();
       for (const r of reviews) byReviewer.set(r.unitId, (byReviewer.get(r.unitId) ?? 0) + 1);
-      const who = [...byReviewer].map(([id, n]) => `${id}（${n}份）`);
-      out.push(`    点评单位 (${byReviewer.size}): ${listed(who)}`);
+      const who = [...byReviewer].map(([id, n]) => say(`${id}（${n}份）`, `${id} (${n})`));
+      out.push(say('    点评单位', '    reviewing units') + ` (${byReviewer.size}): ${listed(who)}`);
     }
   }
   return out.join('\n');

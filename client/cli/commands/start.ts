@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import { processConfig } from '../../../config';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
+import { say } from '../lang';
 
 interface StartOptions extends CommonOptions {
   plan: string;
@@ -47,6 +48,8 @@ export function registerStart(program: Command): void {
       clock = { originPlanMs: from, originServerMs: Date.now(), scale };
     }
     const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
-    print(o, { campaignId: plan.id, workflowId: h.workflowId }, () => `started campaign ${plan.id} (${h.workflowId})`);
+    print(o, { campaignId: plan.id, workflowId: h.workflowId }, () =>
+      say(`已启动活动 ${plan.id}（${h.workflowId}）`, `started campaign ${plan.id} (${h.workflowId})`),
+    );
   });
 }

@@ -1,26 +1,54 @@
-/** `status <campaign>`: the current phase, the next instant and the deadline counts. */
+/**
+ * `status <campaign>`: the campaign's plan time now, its current phase, the next instant and
+ * the deadline counts. The counts come from Temporal's visibility, as `list` does, so that the
+ * two agree; the plan time is the campaign's clock read now, not its last wake-up (a rehearsal
+ * sleeps up to a day of plan time between wake-ups).
+ */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
 import { campaignClient, print, withCommon, type CommonOptions } from '../campaign-command';
+import { lang, say } from '../lang';
+import { stateWord } from '../words';
 
 export function registerStatus(program: Command): void {
   withCommon(
-    program.command('status').description('current phase, next instant and deadline counts').argument('<campaign>'),
+    program
+      .command('status')
+      .description('plan time now, current phase, next instant and deadline counts')
+      .argument('<campaign>', 'campaign id'),
   ).action(async (campaignId: string, o: CommonOptions) => {
     const cc = await campaignClient(o);
-    const s = await cc.status(campaignId);
-    const zone = (await cc.directory(campaignId)).timeZone;
+    const [campaign, zone, now, counts] = await Promise.all([
+      cc.status(campaignId),
+      cc.directory(campaignId).then((d) => d.timeZone),
+      cc.planNow(campaignId),
+      cc.deadlineCounts(campaignId),
+    ]);
+    const open = counts.green + counts.blue + counts.yellow + counts.red;
+    const s = { ...campaign, now, lastWakeAt: campaign.now, counts, open, overdue: counts.yellow + counts.red };
+    const t = (iso: string): string => formatInstant(iso, zone, lang());
+    const line = (zh: string, en: string, value: string | number): string => say(`${zh}：${value}`, `${en}: ${value}`);
+    const none = say('（无）', '(none)');
+    const byColour = (['green', 'blue', 'yellow', 'red'] as const)
+      .map((c) => `${stateWord(c)} ${counts[c]}`)
+      .join(say('，', ', '));
     print(o, s, () =>
       [
-        `campaign ${s.campaignId}: ${s.title}`,
-        `now (plan time)  ${formatInstant(s.now, zone, 'zh')}`,
-        `current phase    ${s.currentPhase ?? '(none)'}`,
-        `next instant     ${s.nextAt ? formatInstant(s.nextAt, zone, 'zh') : '(none)'}`,
-        `deadlines        open ${s.open} (green ${s.counts.green}, blue ${s.counts.blue}, yellow ${s.counts.yellow}, red ${s.counts.red}), overdue ${s.overdue}, closed ${s.counts.closed}`,
-        `cycles opened    ${s.cyclesLaunched}; batches ${s.batchesDone}/${s.batchesLaunched} done; run ${s.runs}`,
+        say(`活动 ${s.campaignId}：${s.title}`, `campaign ${s.campaignId}: ${s.title}`),
+        line('计划时间', 'plan time now', t(s.now)),
+        line('当前阶段', 'current phase', s.currentPhase ?? none),
+        line('下一时点', 'next instant', s.nextAt ? t(s.nextAt) : none),
+        line('未结事项', 'open deadlines', say(`${s.open}（${byColour}）`, `${s.open} (${byColour})`)),
+        line('其中逾期', 'of them overdue', s.overdue),
+        line('已结束', 'closed', s.counts.closed),
+        say(
+          `已开启周期 ${s.cyclesLaunched}；批次 ${s.batchesDone}/${s.batchesLaunched} 完成；第 ${s.runs} 轮运行`,
+          `cycles opened ${s.cyclesLaunched}; batches ${s.batchesDone}/${s.batchesLaunched} done; run ${s.runs}`,
+        ),
+        say('阶段：', 'phases:'),
         ...s.phases.map(
           (p) =>
-            `  phase ${p.key.padEnd(20)} ${formatInstant(p.startAt, zone, 'zh')} → ${p.endAt ? formatInstant(p.endAt, zone, 'zh') : '由党委决定'}`,
+            `  ${p.key.padEnd(20)} ${t(p.startAt)} → ${p.endAt ? t(p.endAt) : say('由党委决定结束', 'ended by the committee')}`,
         ),
       ].join('\n'),
     );

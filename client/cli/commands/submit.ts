@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatDuration, formatInstant, lateMinutesMs } from '../../../domain/format';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
+import { lang, say } from '../lang';
 
 export function registerSubmit(program: Command): void {
   withCommon(
@@ -24,10 +25,12 @@ export function registerSubmit(program: Command): void {
       const cc = await campaignClient(o);
       const r = await cc.submit(campaignId, ob, cycle, unit, { by: o.by, text: o.text, attachments: o.attach });
       const zone = (await cc.directory(campaignId)).timeZone;
+      const at = formatInstant(r.receivedAt, zone, lang());
+      const late = formatDuration(lateMinutesMs(r.lateMs), lang());
       print(o, r, () =>
         r.onTime
-          ? `received ${formatInstant(r.receivedAt, zone, 'zh')}: on time`
-          : `received ${formatInstant(r.receivedAt, zone, 'zh')}: late by ${formatDuration(lateMinutesMs(r.lateMs), 'en')}`,
+          ? say(`已收到 ${at}：按时`, `received ${at}: on time`)
+          : say(`已收到 ${at}：逾期 ${late}`, `received ${at}: late by ${late}`),
       );
     },
   );

@@ -1,6 +1,7 @@
 /** `waive <campaign> <obligation> <cycle> <unit>`: the office excuses a unit from one cycle. */
 import type { Command } from 'commander';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
+import { say } from '../lang';
 
 export function registerWaive(program: Command): void {
   withCommon(
@@ -17,7 +18,7 @@ export function registerWaive(program: Command): void {
     ) => {
       const cc = await campaignClient(o);
       const s = await cc.waive(campaignId, ob, cycle, unit, { by: o.by, reason: o.reason });
-      print(o, s, () => `waived: ${s.deadlineId}`);
+      print(o, s, () => say(`已免报：${s.deadlineId}`, `waived: ${s.deadlineId}`));
     },
   );
 }
