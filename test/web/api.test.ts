@@ -1,0 +1,168 @@
+/**
+ * The office's JSON API end to end, through fastify.inject against the real engine (dev server,
+ * worker process) and the real ledger, with the office's API token: the deadline list under each
+ * of the CLI's filters (the same answer as the CLI's own client), extend (the due instant moves in
+ * Temporal and in the ledger), waive, every audit report (the same records as `audit --json`),
+ * then advance (the next phase starts and is announced by mail) and end-phase.
+ */
+import { runCli } from '../helpers/processes';
+import { eventually, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { REPORTS } from '../../ledger/report';
+
+const BRANCHES = ['b-info-s1', 'b-info-t1', 'b-mech-s1', 'b-mech-t1'];
+
+describe('the JSON API for the office on the dev server', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await startWebHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
+  const get = (url: string) => h.app.inject({ method: 'GET', url: `/api/v1/campaigns/mini${url}`, headers: office });
+  const post = (url: string, payload: object) =>
+    h.app.inject({ method: 'POST', url: `/api/v1/campaigns/mini${url}`, payload, headers: office });
+  const units = (rows: { unitId: string }[]) => rows.map((r) => r.unitId).sort();
+  const q3 = '/deadlines/quarterly-report/2010-Q3';
+
+  it('lists open deadlines under each of the CLI’s filters, as the CLI’s client does', async () => {
+    await eventually('four Q3 deadlines visible', async () => {
+      const rows = (await get('/deadlines')).json<{ unitId: string }[]>();
+      return rows.length === 4 ? rows : undefined;
+    });
+    const filters: [string, Record<string, string>, string[]][] = [
+      ['', {}, BRANCHES],
+      ['?committee=c-mech', { committee: 'c-mech' }, ['b-mech-s1', 'b-mech-t1']],
+      ['?obligation=quarterly-report', { obligation: 'quarterly-report' }, BRANCHES],
+      ['?obligation=summary-report', { obligation: 'summary-report' }, []],
+      ['?cycle=2010-Q3', { cycle: '2010-Q3' }, BRANCHES],
+      ['?cycle=2010-Q4', { cycle: '2010-Q4' }, []],
+      ['?unit=b-info-t1', { unit: 'b-info-t1' }, ['b-info-t1']],
+      [
+        '?committee=c-info&cycle=2010-Q3&obligation=quarterly-report',
+        { committee: 'c-info' },
+        ['b-info-s1', 'b-info-t1'],
+      ],
+    ];
+    for (const [query, filter, expected] of filters) {
+      const res = await get(`/deadlines${query}`);
+      expect(res.statusCode).toBe(200);
+      const rows = res.json<{ unitId: string; deadlineId: string }[]>();
+      expect(units(rows)).toEqual(expected);
+      expect(rows.map((r) => r.deadlineId)).toEqual((await h.campaigns.list('mini', filter)).map((r) => r.deadlineId));
+    }
+    // By state: each state's list holds exactly the deadlines in that state, and together all four.
+    const all = (await get('/deadlines')).json<{ unitId: string; state: string }[]>();
+    const byState: string[] = [];
+    for (const state of ['green', 'blue', 'yellow', 'red']) {
+      const rows = (await get(`/deadlines?state=${state}`)).json<{ unitId: string; state: string }[]>();
+      expect(rows.every((r) => r.state === state)).toBe(true);
+      expect(units(rows)).toEqual(units(all.filter((r) => r.state === state)));
+      byState.push(...rows.map((r) => r.unitId));
+    }
+    expect(byState.sort()).toEqual(BRANCHES);
+    const bad = await get('/deadlines?state=purple');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ errors: [{ field: 'querystring.state' }] });
+  });
+
+  it('extends a deadline: the due instant moves in Temporal’s status and in the ledger', async () => {
+    const before = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-s1');
+    expect(before.dueAt.slice(0, 10)).toMatch(/^2010-09-2[45]$/);
+    const res = await post(`${q3}/b-mech-s1/extend`, { newDueAt: '2010-10-08T17:00:00+08:00', reason: '国庆假期顺延' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ unitId: 'b-mech-s1', dueAt: '2010-10-08T09:00:00.000Z', extensions: 1 });
+    const after = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-s1');
+    expect(after.dueAt).toBe('2010-10-08T09:00:00.000Z');
+    expect(after.extensions).toBe(1);
+    const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['extension'], unitId: 'b-mech-s1' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.data).toMatchObject({ previousDueAt: before.dueAt, newDueAt: '2010-10-08T09:00:00.000Z' });
+    expect(rows[0]!.actor).toBe('api-token');
+    const missing = await post(`${q3}/b-mech-s1/extend`, { reason: 'x' });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ errors: [{ field: 'body.newDueAt' }] });
+  });
+
+  it('waives a deadline: closed as waived in Temporal, one waiver in the ledger', async () => {
+    const res = await post(`${q3}/b-info-s1/waive`, { reason: '支部撤并' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ unitId: 'b-info-s1', state: 'closed', outcome: 'waived' });
+    const again = await post(`${q3}/b-info-s1/waive`, { reason: '支部撤并' });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['content-type']).toMatch(/application\/problem\+json/);
+    const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['waiver'], unitId: 'b-info-s1' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ actor: 'api-token', reason: '支部撤并' });
+  });
+
+  it('serves every audit report with the records `audit --json` prints for the same campaign', async () => {
+    // A late submission, so that the reports have something in them besides the missing.
+    const submit = await post(`${q3}/b-mech-t1/submit`, { text: '三季度汇报' });
+    expect(submit.statusCode).toBe(200);
+    const asOf = '2010-12-31T16:00:00.000Z';
+    const cli = async (args: string[]) => {
+      const r = await runCli([
+        'audit',
+        '--campaign',
+        'mini',
+        '--ledger',
+        h.config.LEDGER_URL,
+        '--as-of',
+        asOf,
+        '--json',
+        ...args,
+      ]);
+      if (r.code !== 0) throw new Error(`audit failed (${r.code}): ${r.stderr}`);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const all = await cli([]);
+    const unit = await cli(['--unit', 'b-mech-s1']);
+    for (const report of REPORTS) {
+      const query = report === 'unit' ? `?unit=b-mech-s1&asOf=${asOf}` : `?asOf=${asOf}`;
+      const res = await get(`/audit/${report}${query}`);
+      expect(res.statusCode).toBe(200);
+      const records = res.json<{ name: string; records: unknown[] }>().records;
+      expect({ report, records }).toEqual({ report, records: (report === 'unit' ? unit : all)[report] });
+    }
+    // Not empty: the missing Q3 reports and the unit's extension are in them.
+    const lagging = all.lagging as { unitId: string; missing: number }[];
+    expect(lagging.filter((l) => l.missing > 0).map((l) => l.unitId)).toEqual(
+      expect.arrayContaining(['b-info-t1', 'b-mech-s1']),
+    );
+    expect(JSON.stringify(unit.unit)).toContain('extension');
+    const bad = await get('/audit/gossip');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ errors: [{ field: 'params.report' }] });
+  });
+
+  it('advances to the next phase (announced by mail), then ends it', async () => {
+    const res = await post('/advance', { reason: '提前进入总结提高阶段' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ phaseKey: 'summary', action: 'started' });
+    expect((await get('')).json()).toMatchObject({ currentPhase: 'summary' });
+    const advanced = await h.ledger.events({ campaignId: 'mini', kinds: ['phase-advanced'] });
+    expect(advanced).toHaveLength(1);
+    expect(advanced[0]).toMatchObject({ phaseKey: 'summary', actor: 'api-token', reason: '提前进入总结提高阶段' });
+    // Every committee and branch with an address is told (a branch's liaison, where it has one); the office is not.
+    const told = ['li.mech', 'zhao.info', 'liu.yang', 'chen.jing', 'yang.fan'].map((n) => `${n}@example.org`);
+    const announced = await eventually('the announcement to every unit', () => {
+      const to = h.smtp.received
+        .filter((r) => /进入"总结提高"阶段/.test(r.mail.subject ?? ''))
+        .flatMap((r) => r.envelopeTo);
+      return told.every((a) => to.includes(a)) ? to : undefined;
+    });
+    expect(announced).not.toContain('office@example.org');
+
+    const wrong = await post('/end-phase', { phaseKey: 'engage', reason: 'x' });
+    expect(wrong.statusCode).toBe(409);
+    expect(wrong.headers['content-type']).toMatch(/application\/problem\+json/);
+    const end = await post('/end-phase', { phaseKey: 'summary', reason: '活动结束' });
+    expect(end.statusCode).toBe(200);
+    expect(end.json()).toMatchObject({ phaseKey: 'summary', action: 'ended' });
+    const ended = await h.ledger.events({ campaignId: 'mini', kinds: ['phase-advanced'] });
+    expect(ended.map((e) => e.phaseKey)).toEqual(['summary', 'summary']);
+  });
+});
