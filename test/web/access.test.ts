@@ -133,6 +133,49 @@ describe('sign-in, roles and the API on the dev server', () => {
     expect(await changed()).toBe(eventsBefore);
   });
 
+  it('keeps the office-only routes from committee and branch secretaries, even for their own units', async () => {
+    const kinds = ['waiver', 'extension', 'phase-advanced', 'phase-started'] as const;
+    const changed = async () => (await h.ledger.events({ campaignId: 'mini', kinds: [...kinds] })).length;
+    const engine = async () => {
+      const s = await h.campaigns.status('mini');
+      const d = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1');
+      return { phase: s.currentPhase, dueAt: d.dueAt, extensions: d.extensions, state: d.state };
+    };
+    const eventsBefore = await changed();
+    const engineBefore = await engine();
+    const own = '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-mech-t1';
+    const routes = [
+      { method: 'GET' as const, url: '/api/v1/campaigns/mini' },
+      { method: 'POST' as const, url: '/api/v1/campaigns/mini/advance', payload: { reason: '提前' } },
+      { method: 'POST' as const, url: '/api/v1/campaigns/mini/advance', payload: { toPhase: 'summary', reason: 'x' } },
+      {
+        method: 'POST' as const,
+        url: '/api/v1/campaigns/mini/end-phase',
+        payload: { phaseKey: 'engage', reason: 'x' },
+      },
+      { method: 'POST' as const, url: `${own}/extend`, payload: { newDueAt: '2010-10-30T00:00:00Z', reason: 'x' } },
+      { method: 'POST' as const, url: `${own}/waive`, payload: { reason: 'x' } },
+      // The audit of units outside their scope, by every report and both ways of naming a unit.
+      ...['lagging', 'ranking', 'reviewers', 'rectifications', 'unit'].flatMap((report) => [
+        { method: 'GET' as const, url: `/api/v1/campaigns/mini/audit/${report}?committee=c-info` },
+        { method: 'GET' as const, url: `/api/v1/campaigns/mini/audit/${report}?unit=b-info-t1` },
+        { method: 'GET' as const, url: `/api/v1/campaigns/mini/audit/${report}?committee=office` },
+      ]),
+    ];
+    const answered: string[] = [];
+    for (const email of ['li.mech@example.org', 'zhang.wei@example.org']) {
+      for (const route of routes) {
+        const res = await h.app.inject({ ...route, headers: { cookie: sessions.get(email)! } });
+        const ok = res.statusCode === 403 && /application\/problem\+json/.test(String(res.headers['content-type']));
+        if (!ok) answered.push(`${email} ${route.method} ${route.url}: ${res.statusCode}`);
+        else expect(res.json()).toMatchObject({ status: 403, title: '无权访问' });
+      }
+    }
+    expect(answered).toEqual([]);
+    expect(await changed()).toBe(eventsBefore);
+    expect(await engine()).toEqual(engineBefore);
+  });
+
   it('lets a branch secretary submit its own report through the API, problem+json for bad input', async () => {
     const cookie = sessions.get('zhang.wei@example.org')!;
     const url = '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-mech-t1/submit';
