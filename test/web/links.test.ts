@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { signLink, verifyLink } from '../../web/links';
+import { refHash } from '../../web/attachments';
+import { signLink, verifyLink, type LinkTarget } from '../../web/links';
 import {
   eventually,
   linkIn,
@@ -22,6 +23,26 @@ import {
   type Upload,
   type WebHarness,
 } from '../helpers/web';
+
+const Q3: LinkTarget = {
+  campaignId: 'mini',
+  obligationKey: 'quarterly-report',
+  cycleKey: '2010-Q3',
+  unitId: 'b-mech-t1',
+  purpose: 'submit',
+};
+
+/** A zip archive of one stored (uncompressed) file: a local header and the data, as zip tools begin one. */
+function storedZip(name: string, text: string): Buffer {
+  const data = Buffer.from(text);
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0); // local file header signature
+  header.writeUInt16LE(20, 4); // version needed
+  header.writeUInt32LE(data.length, 18); // compressed size
+  header.writeUInt32LE(data.length, 22); // uncompressed size
+  header.writeUInt16LE(Buffer.byteLength(name), 26);
+  return Buffer.concat([header, Buffer.from(name), data]);
+}
 
 describe('signed links on the dev server', () => {
   let h: WebHarness;
@@ -131,6 +152,80 @@ describe('signed links on the dev server', () => {
     expect(file.rawPayload.equals(pdf)).toBe(true);
     const other = signLink(h.config.LINK_SECRET, { ...verifyLink(h.config.LINK_SECRET, token)!, unitId: 'b-info-t1' });
     expect((await h.app.inject({ method: 'GET', url: `/s/${other}/a/${sha}` })).statusCode).toBe(403);
+  });
+
+  it('refuses six attachments, and files whose content belies their name, recording nothing', async () => {
+    const token = signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-s1' });
+    const pdfs = Array.from({ length: 6 }, (_, i) => ({
+      name: 'attachments',
+      filename: `附件${i + 1}.pdf`,
+      type: 'application/pdf',
+      content: tinyPdf(`six-${i}`),
+    }));
+    const six = await post(token, { text: '第三季度汇报' }, pdfs);
+    expect(six.statusCode).toBe(413);
+    expect(six.body).toContain('附件过多');
+    expect(six.body).toContain('每次最多 5 个附件');
+    // A Windows program named .pdf, and a plain zip named .xlsx (no Excel workbook inside).
+    const xlsx = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    const disguised = [
+      { filename: '汇报.pdf', type: 'application/pdf', content: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(256)]) },
+      { filename: '统计.xlsx', type: xlsx, content: storedZip('notes.txt', '不是表格') },
+    ];
+    for (const f of disguised) {
+      const res = await post(token, { text: '第三季度汇报' }, [{ name: 'attachments', ...f }]);
+      expect({ file: f.filename, status: res.statusCode }).toEqual({ file: f.filename, status: 415 });
+      expect(res.body).toContain(`附件“${f.filename}”的内容不是 PDF、Word、Excel 或图片`);
+    }
+    expect(await events('b-mech-s1', 'submission')).toEqual([]);
+    for (const f of [...pdfs, ...disguised]) {
+      const sha = createHash('sha256').update(f.content).digest('hex');
+      expect(existsSync(path.join(h.config.ATTACHMENTS_DIR, sha.slice(0, 2), sha))).toBe(false);
+    }
+    const status = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-s1');
+    expect(status.state).not.toBe('closed');
+  });
+
+  it("refuses a unit's genuine link against another unit's, cycle's or obligation's resources", async () => {
+    const [report] = await events('b-mech-t1', 'submission');
+    const sha = refHash(String((report!.data?.attachments as string[])[0]))!;
+    const own = signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-t1' });
+    expect((await h.app.inject({ method: 'GET', url: `/s/${own}/a/${sha}` })).statusCode).toBe(200);
+    // Genuine tokens, each for something else than the file's deadline.
+    const others: LinkTarget[] = [
+      { ...Q3, unitId: 'b-mech-s1' }, // another unit of the same committee
+      { ...Q3, unitId: 'b-info-s1' }, // another committee's unit
+      { ...Q3, unitId: 'b-mech-t1', cycleKey: '2010-Q4' }, // another cycle
+      { ...Q3, unitId: 'b-mech-t1', obligationKey: 'branch-plan', cycleKey: 'once' }, // another obligation
+      { ...Q3, unitId: 'b-mech-s1', purpose: 'review' }, // a review link of another unit
+    ];
+    for (const t of others) {
+      const res = await h.app.inject({ method: 'GET', url: `/s/${signLink(h.config.LINK_SECRET, t)}/a/${sha}` });
+      expect({ t, status: res.statusCode }).toEqual({ t, status: 403 });
+      expect(res.rawPayload.includes(Buffer.from('%PDF'))).toBe(false);
+    }
+    // Unit X's signature on unit Y's names (the payload of Y's token, the MAC of X's): refused on every route.
+    const [, payloadY] = signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-info-s1' }).split('.');
+    const [, , macX] = signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-s1' }).split('.');
+    const spliced = `v1.${payloadY}.${macX}`;
+    const form = await open(signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-s1' }));
+    const tries = [
+      await h.app.inject({ method: 'GET', url: `/s/${spliced}` }),
+      await post(spliced, { text: '冒名报送' }, [], form),
+      await h.app.inject({ method: 'GET', url: `/s/${spliced}/a/${sha}` }),
+    ];
+    expect(tries.map((r) => r.statusCode)).toEqual([403, 403, 403]);
+    expect(tries[0]!.body).toContain('链接无效');
+    // X's genuine form naming Y's deadline in its fields: refused, not quietly submitted for X.
+    const named = await post(
+      signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-s1' }),
+      { text: '冒名报送', unitId: 'b-info-s1', cycleKey: '2010-Q4', obligationKey: 'branch-plan' },
+      [],
+      form,
+    );
+    expect(named.statusCode).toBe(400);
+    expect(named.body).toContain('unitId');
+    for (const unit of ['b-mech-s1', 'b-info-s1']) expect(await events(unit, 'submission')).toEqual([]);
   });
 
   it('answers a tampered link with a Chinese 403 and changes nothing', async () => {

@@ -32,6 +32,15 @@ function field(body: unknown, name: string): string {
   return p && p.type === 'field' && typeof p.value === 'string' ? p.value : '';
 }
 
+/** The link form's own fields; the deadline comes from the signed token alone, never from the form. */
+const FORM_FIELDS = new Set(['_csrf', 'text', 'attachments']);
+
+function refuseForeignFields(body: unknown): void {
+  const foreign = Object.keys((body as Record<string, unknown> | undefined) ?? {}).find((k) => !FORM_FIELDS.has(k));
+  if (foreign !== undefined)
+    throw new WebError(400, '请求有误', `表单含有无关字段“${foreign}”：报送的事项只由链接确定。`, foreign);
+}
+
 /** The uploaded files, checked by content before any is kept: one bad file keeps none. */
 async function uploads(body: unknown): Promise<{ name: string; mime: string; content: Buffer }[]> {
   const files = parts(body, 'attachments').filter((p): p is MultipartFile => p.type === 'file');
@@ -78,6 +87,7 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
     async (req, reply) => {
       const t = targetOf(config, req.params.token);
       if (!req.isMultipart()) throw new WebError(415, '请求格式错误', '请通过报送页面的表单提交。', 'content-type');
+      refuseForeignFields(req.body);
       const text = field(req.body, 'text').trim();
       if (text === '') throw new WebError(400, '内容不能为空', '请填写报送内容后再提交。', 'text');
       if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
