@@ -150,7 +150,7 @@ describe('the JSON API for the office on the dev server', () => {
     const told = ['li.mech', 'zhao.info', 'liu.yang', 'chen.jing', 'yang.fan'].map((n) => `${n}@example.org`);
     const announced = await eventually('the announcement to every unit', () => {
       const to = h.smtp.received
-        .filter((r) => /进入"总结提高"阶段/.test(r.mail.subject ?? ''))
+        .filter((r) => /进入「总结提高」阶段/.test(r.mail.subject ?? ''))
         .flatMap((r) => r.envelopeTo);
       return told.every((a) => to.includes(a)) ? to : undefined;
     });
