@@ -50,6 +50,8 @@ const COLOUR: Record<string, string> = {
   reminder: '#1565c0',
   due: '#1565c0',
   'review-due': '#2e7d32',
+  'review-reminder': '#1565c0',
+  'review-escalation': '#f9a825',
   escalation: '#f9a825',
   rectification: '#c62828',
   'phase-started': '#2e7d32',

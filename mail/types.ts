@@ -4,7 +4,16 @@
 import type { Recipient } from '../domain/recipients';
 
 export type MessageKind =
-  'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due' | 'receipt';
+  | 'notice'
+  | 'reminder'
+  | 'due'
+  | 'escalation'
+  | 'rectification'
+  | 'phase-started'
+  | 'review-due'
+  | 'review-reminder'
+  | 'review-escalation'
+  | 'receipt';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };

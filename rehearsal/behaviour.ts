@@ -14,7 +14,7 @@ import type { Plan } from '../domain/plan-schema';
 import { OffsetSchema } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
-import { cyclesOf, phaseWindows, reviewDueAt } from '../domain/calendar';
+import { cyclesOf, phaseWindows, reviewSchedule } from '../domain/calendar';
 import { applyOffset } from '../domain/offsets';
 import { responsibleUnits } from '../domain/org-slice';
 
@@ -258,8 +258,8 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): Simu
       });
       if (obligation.review && !isWaived) {
         const arrived = at !== undefined && Date.parse(at) <= Date.parse(dueAt) ? at : undefined;
-        const reviewDue = reviewDueAt(plan, obligation, dueAt, arrived);
-        const reviewOpens = arrived ?? dueAt;
+        // The engine's own rule for the review (HOLIDAY_RULE_EVERY_DEADLINE): its due date moved when the plan says so.
+        const { opensAt: reviewOpens, dueAt: reviewDue } = reviewSchedule(plan, obligation, dueAt, arrived);
         const reviewAt = submissionInstant(review, reviewOpens, reviewDue, zone);
         const reviewer = org.units[unitId]?.parentId ?? org.officeId;
         const reviewKey = `${c.obligationKey}.review`;

@@ -5,7 +5,7 @@
  * the waiting and the activities; tests drive it with a clock of their own. JSON-plain state.
  */
 import type { ScheduledStep } from '../domain/calendar-types';
-import { stepsForDue } from '../domain/calendar';
+import { stepsForDue, type StepOptions } from '../domain/calendar';
 import { deadlineState, type DeadlineOutcome, type DeadlineState } from '../domain/deadline-state';
 import type { LedgerEvent } from '../ledger/types';
 import { planForSteps } from '../domain/engine/context';
@@ -50,9 +50,11 @@ export class DeadlineTimeline {
     private readonly input: DeadlineInput,
     /** Plan time now, epoch ms. */
     private readonly nowMs: () => number,
+    /** How its steps are worked out: the holiday rule for every deadline since v0.10 (workflows/patches.ts). */
+    readonly stepOptions: StepOptions = {},
   ) {
     this.dueAt = input.dueAt;
-    this.steps = initialSteps(input);
+    this.steps = initialSteps(input, stepOptions);
   }
 
   nowIso(): string {
@@ -228,7 +230,8 @@ export class DeadlineTimeline {
     this.dueAt = new Date(Date.parse(req.newDueAt)).toISOString();
     const suffix = `~ext${this.extensions}`;
     const nowMs = this.nowMs();
-    this.steps = stepsForDue(planForSteps(this.input.ctx), this.input.obligation, this.input.opensAt, this.dueAt)
+    const plan = planForSteps(this.input.ctx);
+    this.steps = stepsForDue(plan, this.input.obligation, this.input.opensAt, this.dueAt, this.stepOptions)
       .filter((s) => s.kind !== 'notice')
       .map((s) => ({ ...s, step: `${s.step}${suffix}` }));
     for (const s of this.steps) if (Date.parse(s.at) <= nowMs) this.markDone(s.step);

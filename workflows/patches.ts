@@ -148,6 +148,15 @@ export const PATCHES = {
     retireWhen: CAMPAIGN_BOUND,
     stage: 'patched',
   },
+  HOLIDAY_RULE_EVERY_DEADLINE: {
+    id: 'holiday-rule-every-deadline',
+    workflow: 'deadline',
+    addedIn: 'v0.10',
+    guards:
+      "a deadline's dates go through the plan's holiday rule as preview's do (domain/calendar.ts): its rectification order's deadline, and the review it starts (reviewSchedule: the review's due date flagged or moved, its escalation ladder from the plan) instead of a review due computed inline, never flagged and never escalated",
+    retireWhen: DEADLINE_BOUND,
+    stage: 'patched',
+  },
 } as const satisfies Record<string, Patch>;
 
 /**
