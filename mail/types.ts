@@ -34,6 +34,8 @@ export interface DeadlineMessage {
   cycleLabel?: string;
   phaseKey?: string;
   phaseName?: string;
+  /** For a phase started early by hand: who started it (the advance's `by`). */
+  phaseStartedBy?: string;
   /** For a leader review: the unit whose report is reviewed. */
   reviewedUnitName?: string;
   /** For a receipt: its number and how it was received (on time, or late by how long). */

@@ -9,6 +9,7 @@ import { stepsForDue, type StepOptions } from '../domain/calendar';
 import { deadlineState, type DeadlineOutcome, type DeadlineState } from '../domain/deadline-state';
 import type { LedgerEvent } from '../ledger/types';
 import { planForSteps } from '../domain/engine/context';
+import { requestInstant } from '../domain/clock';
 import { deadlineEvent, initialSteps, messageSubjectOf } from '../domain/engine/deadline-opening';
 import type { DeadlineInput, DeadlineResult } from '../domain/engine/inputs';
 import type {
@@ -181,12 +182,22 @@ export class DeadlineTimeline {
       throw new Error(`submit: ${this.input.deadlineId} was already submitted at ${this.receipt.receivedAt}`);
     }
     if (this.closed) throw new Error(`submit: ${this.input.deadlineId} is closed (${this.outcome ?? 'closed'})`);
+    this.receivedMs(req);
+  }
+
+  /** When a submission counts as received: now, or the instant a rehearsal names (domain/clock.ts). */
+  private receivedMs(req: SubmitRequest): number {
+    try {
+      return requestInstant(this.input.ctx.clock, this.nowMs(), req.at);
+    } catch (err) {
+      throw new Error(`submit: ${(err as Error).message}`);
+    }
   }
 
   /** The receipt, and the submission to record; an identical resubmission gets the same receipt and records nothing. */
   submit(req: SubmitRequest): { receipt: Receipt; events: LedgerEvent[] } {
     if (this.receipt) return { receipt: this.receipt, events: [] };
-    const receivedMs = this.nowMs();
+    const receivedMs = this.receivedMs(req);
     const lateMs = Math.max(0, receivedMs - Date.parse(this.dueAt));
     const receipt: Receipt = {
       deadlineId: this.input.deadlineId,
