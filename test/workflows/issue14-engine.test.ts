@@ -222,7 +222,9 @@ describe('a rehearsal plans from the phases the engine ran', () => {
     const asIfAdvanced = planSimulation(
       mini.plan,
       mini.org,
-      BehaviourSchema.parse({ actions: [{ advance: 'summary', at: '2010-12-01T00:00', by: '校党委', reason: '提前' }] }),
+      BehaviourSchema.parse({
+        actions: [{ advance: 'summary', at: '2010-12-01T00:00', by: '校党委', reason: '提前' }],
+      }),
     );
     const submissions = (s: typeof assumed): string[] =>
       s.requests.filter((r) => r.type === 'submit').map((r) => JSON.stringify(r));
