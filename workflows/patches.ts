@@ -48,7 +48,8 @@
  * run of any of them certainly may: no patch is deprecated yet, and the corpus keeps every
  * release's histories. The earliest candidates are the deadline's and the batch's patches, from
  * about March 2027, once the query above says 0 on every deployment. v0.9 (this restructuring)
- * changes no command and adds its own histories.
+ * changes no command and adds its own histories. v0.10 (2026-12-03) adds HOLIDAY_RULE_EVERY_DEADLINE,
+ * with histories before it (v0.1–v0.9) and after it.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
