@@ -77,8 +77,7 @@ export function recipientsFor(
     if (r) {
       push(to, r);
       push(cc, reviewer?.cc);
-    }
-    else {
+    } else {
       unreachable = true;
       escalatedTo = unit.parentId;
       push(to, parentRecipient(org, unit));

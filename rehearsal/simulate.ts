@@ -179,15 +179,14 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     });
     let done = 0;
     // One instant at a time: its phase changes first, then the rest of its requests together.
-    for (let next = 0; next < sim.requests.length; ) {
+    for (let next = 0; next < sim.requests.length;) {
       const at = sim.requests[next]!.at;
       const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
       if (wait > 0) await env.sleep(wait);
       const atThisInstant = (): SimRequest[] => sim.requests.filter((r) => r.at === at);
       const phaseChanges = atThisInstant().filter(isPhaseChange);
       for (const r of phaseChanges) await perform(cc, plan.id, r);
-      if (phaseChanges.length > 0)
-        sim = await replanFromEngine(cc, plan.id, plan, org, opts.behaviour, sim, at);
+      if (phaseChanges.length > 0) sim = await replanFromEngine(cc, plan.id, plan, org, opts.behaviour, sim, at);
       const rest = atThisInstant().filter((r) => !isPhaseChange(r));
       for (let i = 0; i < rest.length; i += 64) {
         await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(() => perform(cc, plan.id, r))));
