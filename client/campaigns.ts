@@ -33,8 +33,10 @@ import {
   extendUpdate,
   submitUpdate,
   waiveUpdate,
+  type AdvancePhaseRequest,
   type CampaignDirectory,
   type CampaignStatus,
+  type EndPhaseRequest,
   type DeadlineStatus,
   type ExtendRequest,
   type PhaseChange,
@@ -223,13 +225,13 @@ export class CampaignClient {
     return dir;
   }
 
-  async advance(campaignId: string, req: { toPhase?: string; by: string; reason: string }): Promise<PhaseChange> {
+  async advance(campaignId: string, req: AdvancePhaseRequest): Promise<PhaseChange> {
     return this.ask(campaignId, (h) =>
       h.executeUpdate(advancePhaseUpdate, { args: [req] }).catch((err) => rejection(err)),
     );
   }
 
-  async endPhase(campaignId: string, req: { phaseKey: string; by: string; reason: string }): Promise<PhaseChange> {
+  async endPhase(campaignId: string, req: EndPhaseRequest): Promise<PhaseChange> {
     return this.ask(campaignId, (h) => h.executeUpdate(endPhaseUpdate, { args: [req] }).catch((err) => rejection(err)));
   }
 

@@ -28,3 +28,30 @@ export function serverTime(clock: ClockSpec, planMs: number): number {
 export function serverDelayUntil(clock: ClockSpec, serverNowMs: number, planMs: number): number {
   return Math.max(0, Math.ceil(serverTime(clock, planMs) - serverNowMs));
 }
+
+/** Whether plan time is not server time: a rehearsal (its own years, or days compressed into seconds). */
+export function isRehearsalClock(clock: ClockSpec): boolean {
+  return clock.scale !== 1 || clock.originPlanMs !== clock.originServerMs;
+}
+
+/** Server milliseconds a rehearsal's request may reach the engine after the instant it names. */
+export const REHEARSAL_LAG_SERVER_MS = 60_000;
+
+/**
+ * The plan instant (epoch ms) a request takes effect at. A rehearsal names the instant its
+ * behaviour file gives (`at`), and its request reaches the workflow some milliseconds of server
+ * time later: on the workflow's clock a submission "9 days late" came 777,600,004 ms late. So on
+ * a rehearsal clock the request's own instant counts, if it is not in the workflow's future and
+ * at most REHEARSAL_LAG_SERVER_MS behind it. A live campaign's requests take effect when they
+ * arrive, whatever they say. Throws (for an update's validator) when `at` cannot be taken.
+ */
+export function requestInstant(clock: ClockSpec, planNowMs: number, at: string | undefined): number {
+  const now = planNowMs;
+  if (at === undefined || !isRehearsalClock(clock)) return now;
+  const t = Date.parse(at);
+  if (Number.isNaN(t)) throw new Error(`"at" must be an ISO instant, got ${String(at)}`);
+  const earliest = now - REHEARSAL_LAG_SERVER_MS * clock.scale;
+  if (t > now || t < earliest)
+    throw new Error(`"at" ${at} is not within the last ${REHEARSAL_LAG_SERVER_MS / 1000} s of the campaign's clock`);
+  return t;
+}

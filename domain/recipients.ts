@@ -1,7 +1,8 @@
 /**
  * Who receives a step's mail, from the organisation: the unit's liaison (else its secretary),
  * its parent committee's secretary, the office. A unit with no usable address is reported
- * `unreachable`, and its parent's secretary is told instead, at once.
+ * `unreachable`, and its parent's secretary is told instead, at once. A leader review (领导点评)
+ * is the leader's to write: its mail goes to the reviewing unit's secretary, the liaison in copy.
  */
 import type { Audience } from './plan-schema';
 import type { Org, Unit } from './org-schema';
@@ -30,6 +31,17 @@ function unitRecipient(u: Unit): Recipient | undefined {
   return undefined;
 }
 
+/** The reviewing unit's leader (its secretary) and, in copy, its liaison; the liaison alone if the secretary has no address. */
+function reviewerRecipients(u: Unit): { to?: Recipient; cc?: Recipient } {
+  const secretaryEmail = u.level === 'office' ? (u.secretary?.email ?? u.email) : u.secretary?.email;
+  if (!secretaryEmail) return { to: unitRecipient(u) };
+  const to: Recipient = { name: u.secretary?.name ?? u.name, email: secretaryEmail, role: 'reviewer' };
+  const cc: Recipient | undefined = u.liaison?.email
+    ? { name: u.liaison.name, email: u.liaison.email, role: 'liaison' }
+    : undefined;
+  return { to, cc };
+}
+
 function parentRecipient(org: Org, u: Unit): Recipient | undefined {
   const p = org.units[u.parentId ?? ''];
   if (!p) return undefined;
@@ -43,7 +55,13 @@ function officeRecipient(org: Org): Recipient | undefined {
   return o && email ? { name: o.name, email, role: 'office' } : undefined;
 }
 
-export function recipientsFor(org: Org, unitId: string, audiences: Audience[]): Recipients {
+/** `role`: whether the unit is told as the submitter of a report or as the reviewer of one. */
+export function recipientsFor(
+  org: Org,
+  unitId: string,
+  audiences: Audience[],
+  role: 'report' | 'review' = 'report',
+): Recipients {
   const unit = org.units[unitId];
   const to: Recipient[] = [];
   const cc: Recipient[] = [];
@@ -54,9 +72,12 @@ export function recipientsFor(org: Org, unitId: string, audiences: Audience[]): 
   };
   if (!unit) return { to, cc, unreachable: true };
   if (audiences.includes('unit')) {
-    const r = unitRecipient(unit);
-    if (r) push(to, r);
-    else {
+    const reviewer = role === 'review' ? reviewerRecipients(unit) : undefined;
+    const r = reviewer ? reviewer.to : unitRecipient(unit);
+    if (r) {
+      push(to, r);
+      push(cc, reviewer?.cc);
+    } else {
       unreachable = true;
       escalatedTo = unit.parentId;
       push(to, parentRecipient(org, unit));

@@ -47,7 +47,16 @@ export interface MailerOptions {
   templatesDir?: string;
 }
 
-const DEADLINE_KINDS = new Set(['notice', 'reminder', 'due', 'escalation', 'rectification', 'review-due']);
+const DEADLINE_KINDS = new Set([
+  'notice',
+  'reminder',
+  'due',
+  'escalation',
+  'rectification',
+  'review-due',
+  'review-reminder',
+  'review-escalation',
+]);
 
 export function dedupeKey(m: DeadlineMessage): string {
   return [m.campaignId, m.unitId, m.obligationKey ?? '-', m.cycleKey ?? '-', m.step].join('/');

@@ -50,6 +50,8 @@ const COLOUR: Record<string, string> = {
   reminder: '#1565c0',
   due: '#1565c0',
   'review-due': '#2e7d32',
+  'review-reminder': '#1565c0',
+  'review-escalation': '#f9a825',
   escalation: '#f9a825',
   rectification: '#c62828',
   'phase-started': '#2e7d32',
@@ -164,6 +166,11 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
       ? cycleTitle(cycleLabel, obligationTitle)
       : `${obligationTitle}${cycleLabel ? ` for ${cycleLabel}` : ''}`,
     phaseName: m.phaseName ?? '',
+    phaseStartedByText: !m.phaseStartedBy
+      ? ''
+      : zh
+        ? `（经${m.phaseStartedBy}决定提前开始）`
+        : ` (started early by ${m.phaseStartedBy})`,
     reviewedText: m.reviewedUnitName ?? m.unitName,
     greeting: zh ? `${m.to.map((r) => r.name).join('、')}同志` : `Dear ${m.to.map((r) => r.name).join(', ')}`,
     dueText: due ? formatInstant(due, m.timeZone, m.locale) : '',

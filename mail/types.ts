@@ -4,7 +4,16 @@
 import type { Recipient } from '../domain/recipients';
 
 export type MessageKind =
-  'notice' | 'reminder' | 'due' | 'escalation' | 'rectification' | 'phase-started' | 'review-due' | 'receipt';
+  | 'notice'
+  | 'reminder'
+  | 'due'
+  | 'escalation'
+  | 'rectification'
+  | 'phase-started'
+  | 'review-due'
+  | 'review-reminder'
+  | 'review-escalation'
+  | 'receipt';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };
@@ -25,6 +34,8 @@ export interface DeadlineMessage {
   cycleLabel?: string;
   phaseKey?: string;
   phaseName?: string;
+  /** For a phase started early by hand: who started it (the advance's `by`). */
+  phaseStartedBy?: string;
   /** For a leader review: the unit whose report is reviewed. */
   reviewedUnitName?: string;
   /** For a receipt: its number and how it was received (on time, or late by how long). */

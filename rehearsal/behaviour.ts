@@ -14,7 +14,7 @@ import type { Plan } from '../domain/plan-schema';
 import { OffsetSchema } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
-import { cyclesOf, phaseWindows, reviewDueAt } from '../domain/calendar';
+import { cyclesOf, phaseWindows, reviewSchedule } from '../domain/calendar';
 import { applyOffset } from '../domain/offsets';
 import { responsibleUnits } from '../domain/org-slice';
 
@@ -160,18 +160,37 @@ export function ruleMatches(rule: Rule, org: Org, unitId: string, obligationKey:
   return true;
 }
 
-export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): SimulationPlan {
+/** The phases the engine ran up to `asOf` (its status), from which a rehearsal plans again. */
+export interface EnginePhases {
+  windows: PhaseWindow[];
+  asOf: string;
+}
+
+/**
+ * The rehearsal's requests. Before it starts, the phases are those the behaviour's actions
+ * imply; during it (`engine`), the phases up to `asOf` are those the engine actually ran, and
+ * only the actions after `asOf` are the behaviour's: what the units submit for a phase-bound
+ * obligation follows the engine's cycles, not an assumption about them.
+ */
+export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour, engine?: EnginePhases): SimulationPlan {
   const zone = plan.timeZone;
   const started: Record<string, string> = {};
   const ended: Record<string, string> = {};
   const requests: SimRequest[] = [];
+  const asOf = engine ? Date.parse(engine.asOf) : -Infinity;
+  for (const w of engine?.windows ?? []) {
+    if (Date.parse(w.startAt) <= asOf) started[w.key] = w.startAt;
+    if (w.endAt !== undefined && Date.parse(w.endAt) <= asOf) ended[w.key] = w.endAt;
+  }
   for (const a of behaviour.actions) {
     if ('advance' in a) {
-      started[a.advance] = local(a.at, zone);
-      requests.push({ type: 'advance', at: started[a.advance]!, phaseKey: a.advance, by: a.by, reason: a.reason });
+      const at = local(a.at, zone);
+      if (Date.parse(at) > asOf) started[a.advance] = at;
+      requests.push({ type: 'advance', at, phaseKey: a.advance, by: a.by, reason: a.reason });
     } else if ('endPhase' in a) {
-      ended[a.endPhase] = local(a.at, zone);
-      requests.push({ type: 'end-phase', at: ended[a.endPhase]!, phaseKey: a.endPhase, by: a.by, reason: a.reason });
+      const at = local(a.at, zone);
+      if (Date.parse(at) > asOf) ended[a.endPhase] = at;
+      requests.push({ type: 'end-phase', at, phaseKey: a.endPhase, by: a.by, reason: a.reason });
     }
   }
   const windows = phaseWindows(plan, { started, ended });
@@ -258,8 +277,8 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour): Simu
       });
       if (obligation.review && !isWaived) {
         const arrived = at !== undefined && Date.parse(at) <= Date.parse(dueAt) ? at : undefined;
-        const reviewDue = reviewDueAt(plan, obligation, dueAt, arrived);
-        const reviewOpens = arrived ?? dueAt;
+        // The engine's own rule for the review (HOLIDAY_RULE_EVERY_DEADLINE): its due date moved when the plan says so.
+        const { opensAt: reviewOpens, dueAt: reviewDue } = reviewSchedule(plan, obligation, dueAt, arrived);
         const reviewAt = submissionInstant(review, reviewOpens, reviewDue, zone);
         const reviewer = org.units[unitId]?.parentId ?? org.officeId;
         const reviewKey = `${c.obligationKey}.review`;

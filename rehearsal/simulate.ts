@@ -90,36 +90,49 @@ export function mailKindOfStep(step: string): string {
 
 async function perform(cc: CampaignClient, campaignId: string, r: SimRequest): Promise<void> {
   if (r.type === 'advance') {
-    await cc.advance(campaignId, { toPhase: r.phaseKey, by: r.by, reason: r.reason });
+    await cc.advance(campaignId, { toPhase: r.phaseKey, by: r.by, reason: r.reason, at: r.at });
     return;
   }
   if (r.type === 'end-phase') {
-    await cc.endPhase(campaignId, { phaseKey: r.phaseKey, by: r.by, reason: r.reason });
+    await cc.endPhase(campaignId, { phaseKey: r.phaseKey, by: r.by, reason: r.reason, at: r.at });
     return;
   }
   // Straight to the deadline workflow: the rehearsal's requests were checked against the plan.
   const h = cc.client.workflow.getHandle(deadlineWorkflowId(campaignId, r.obligationKey, r.cycleKey, r.unitId));
-  if (r.type === 'submit') await h.executeUpdate(submitUpdate, { args: [{ by: r.by, text: r.text }] });
+  // The request names its instant: it reaches the engine milliseconds later (domain/clock.ts requestInstant).
+  if (r.type === 'submit') await h.executeUpdate(submitUpdate, { args: [{ by: r.by, text: r.text, at: r.at }] });
   else if (r.type === 'extend')
     await h.executeUpdate(extendUpdate, { args: [{ newDueAt: r.newDueAt, by: r.by, reason: r.reason }] });
   else await h.executeUpdate(waiveUpdate, { args: [{ by: r.by, reason: r.reason }] });
 }
 
+const isPhaseChange = (r: SimRequest): boolean => r.type === 'advance' || r.type === 'end-phase';
+
 /**
- * The submissions were planned on the phases the behaviour's actions imply; the behaviour was
- * checked against the engine's rules, so the engine must have run the same phases. Checked
- * after every phase change all the same: a rehearsal whose calendar has drifted from the
- * engine's would submit against deadlines that do not exist and report false lateness.
+ * After the phase changes of instant `at`: the rehearsal plans again from the phases the engine
+ * actually ran, so that what the units do next follows the engine's cycles. The requests before
+ * `at` were already made: if the engine's phases would have asked for others (a phase the
+ * engine ran differently from what the checked behaviour implied), the rehearsal stops with
+ * both calendars, rather than submit against deadlines that do not exist and report false lateness.
  */
-async function assertSamePhases(cc: CampaignClient, campaignId: string, sim: SimulationPlan): Promise<void> {
+async function replanFromEngine(
+  cc: CampaignClient,
+  campaignId: string,
+  plan: Plan,
+  org: Org,
+  behaviour: Behaviour,
+  before: SimulationPlan,
+  at: string,
+): Promise<SimulationPlan> {
   const ran = (await cc.status(campaignId)).phases;
-  // The engine stamps a change with the instant it handled it, milliseconds after it was asked.
-  const minute = (t?: string): string => (t === undefined ? 'open' : new Date(t).toISOString().slice(0, 16));
-  const text = (ws: PhaseWindow[]): string =>
-    ws.map((w) => `${w.key} ${minute(w.startAt)}→${w.endAt === undefined ? '' : minute(w.endAt)}`).join(', ');
-  const started = (ws: PhaseWindow[]): string => ws.map((w) => `${w.key} ${minute(w.startAt)}`).join(', ');
-  if (started(ran) !== started(sim.windows))
-    throw new Error(`the engine ran the phases ${text(ran)}; the rehearsal planned ${text(sim.windows)}`);
+  const after = planSimulation(plan, org, behaviour, { windows: ran, asOf: at });
+  const past = (sim: SimulationPlan): string =>
+    JSON.stringify(sim.requests.filter((r) => Date.parse(r.at) < Date.parse(at)));
+  if (past(after) !== past(before)) {
+    const text = (ws: PhaseWindow[]): string => ws.map((w) => `${w.key} ${w.startAt}→${w.endAt ?? ''}`).join(', ');
+    throw new Error(`the engine ran the phases ${text(ran)}; the rehearsal had planned ${text(before.windows)}`);
+  }
+  return after;
 }
 
 /** Runs `fn` a few times while the workflow it targets has not started yet. */
@@ -141,7 +154,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const plan = opts.campaignIdSuffix ? { ...opts.plan, id: `${opts.plan.id}${opts.campaignIdSuffix}` } : opts.plan;
   // The whole behaviour is checked before anything starts: the engine must accept every action.
   checkBehaviour(opts.behaviour, { plan, org });
-  const sim = planSimulation(plan, org, opts.behaviour);
+  let sim = planSimulation(plan, org, opts.behaviour);
   const workDir = opts.workDir ?? (await mkdtemp(path.join(os.tmpdir(), `rehearsal-${plan.id}-`)));
   const external = opts.worker?.kind === 'external' ? opts.worker : undefined;
   const ledgerUrl = external?.ledgerUrl ?? `sqlite:${path.join(workDir, 'ledger.sqlite')}`;
@@ -164,21 +177,23 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       clock,
       options: { searchAttributes: false, ...opts.engine },
     });
-    const groups = new Map<string, SimRequest[]>();
-    for (const r of sim.requests) groups.set(r.at, [...(groups.get(r.at) ?? []), r]);
     let done = 0;
-    for (const [at, group] of groups) {
+    // One instant at a time: its phase changes first, then the rest of its requests together.
+    for (let next = 0; next < sim.requests.length;) {
+      const at = sim.requests[next]!.at;
       const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
       if (wait > 0) await env.sleep(wait);
-      // Phase changes first, then the rest of the instant's requests together.
-      const phaseChanges = group.filter((g) => g.type === 'advance' || g.type === 'end-phase');
+      const atThisInstant = (): SimRequest[] => sim.requests.filter((r) => r.at === at);
+      const phaseChanges = atThisInstant().filter(isPhaseChange);
       for (const r of phaseChanges) await perform(cc, plan.id, r);
-      if (phaseChanges.length > 0) await assertSamePhases(cc, plan.id, sim);
-      const rest = group.filter((g) => g.type !== 'advance' && g.type !== 'end-phase');
+      if (phaseChanges.length > 0) sim = await replanFromEngine(cc, plan.id, plan, org, opts.behaviour, sim, at);
+      const rest = atThisInstant().filter((r) => !isPhaseChange(r));
       for (let i = 0; i < rest.length; i += 64) {
         await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(() => perform(cc, plan.id, r))));
       }
-      done += group.length;
+      done += phaseChanges.length + rest.length;
+      next = sim.requests.findIndex((r) => Date.parse(r.at) > Date.parse(at));
+      if (next < 0) next = sim.requests.length;
       await opts.onProgress?.(at, done, sim.requests.length);
     }
     const result = await handle.result();

@@ -16,6 +16,7 @@ import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import { recipientsFor } from '../domain/recipients';
 import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
 import { batchWorkflowId, type CampaignContext } from '../domain/engine/context';
+import { requestInstant, type ClockSpec } from '../domain/clock';
 import type { BatchInput, CampaignCarried } from '../domain/engine/inputs';
 import type {
   AdvancePhaseRequest,
@@ -62,7 +63,19 @@ export class CampaignPhases {
     readonly state: CampaignCarried,
     /** Plan time now, epoch ms. */
     private readonly nowMs: () => number,
+    /** The campaign's clock: on a rehearsal's, a request may name its own instant (domain/clock.ts). */
+    private readonly clock?: ClockSpec,
   ) {}
+
+  /** When a phase change takes effect: now, or the instant a rehearsal names. */
+  private changeAt(req: { at?: string }, what: string): number {
+    if (!this.clock) return this.nowMs();
+    try {
+      return requestInstant(this.clock, this.nowMs(), req.at);
+    } catch (err) {
+      throw new Error(`${what}: ${(err as Error).message}`);
+    }
+  }
 
   // ---- the calendar ----
 
@@ -183,16 +196,17 @@ export class CampaignPhases {
   validateAdvance(req: AdvancePhaseRequest): void {
     if (isBlank(req?.by)) throw new Error('advance: "by" (who triggers the phase) is required');
     if (isBlank(req?.reason)) throw new Error('advance: "reason" is required');
-    const refusal = advanceRefusal(this.windows(), req.toPhase, this.nowMs());
+    const refusal = advanceRefusal(this.windows(), req.toPhase, this.changeAt(req, 'advance'));
     if (refusal) throw new Error(refusal);
   }
 
   /** Starts the requested (or the next) phase now, ending the current one. */
   advance(req: AdvancePhaseRequest): { change: PhaseChange; event: LedgerEvent } {
     const ws = this.windows();
-    const curIdx = ws.findIndex((w) => w.key === this.currentPhase());
+    const t = this.changeAt(req, 'advance');
+    const curIdx = ws.findIndex((w) => isPhaseOpen(w, t));
     const target = (req.toPhase ?? ws[curIdx + 1]?.key)!;
-    const at = new Date(this.nowMs()).toISOString();
+    const at = new Date(t).toISOString();
     const change: PhaseChange = { phaseKey: target, action: 'started', at, by: req.by, reason: req.reason };
     this.state.phaseStarted[target] = at;
     const current = ws[curIdx];
@@ -203,13 +217,13 @@ export class CampaignPhases {
   validateEnd(req: EndPhaseRequest): void {
     if (isBlank(req?.by)) throw new Error('end phase: "by" (who ends the phase) is required');
     if (isBlank(req?.reason)) throw new Error('end phase: "reason" is required');
-    const refusal = endPhaseRefusal(this.windows(), String(req?.phaseKey), this.nowMs());
+    const refusal = endPhaseRefusal(this.windows(), String(req?.phaseKey), this.changeAt(req, 'end phase'));
     if (refusal) throw new Error(refusal);
   }
 
   /** Ends the running phase now. */
   end(req: EndPhaseRequest): { change: PhaseChange; event: LedgerEvent } {
-    const at = new Date(this.nowMs()).toISOString();
+    const at = new Date(this.changeAt(req, 'end phase')).toISOString();
     const change: PhaseChange = { phaseKey: req.phaseKey, action: 'ended', at, by: req.by, reason: req.reason };
     this.state.phaseEnded[req.phaseKey] = at;
     return this.changed(change);
@@ -254,7 +268,15 @@ export class CampaignPhases {
     });
   }
 
-  /** The ledger's record that a phase started (at its start, whenever it is written). */
+  /** Who started a phase by hand (the `by` of the advance), if anyone did: the plan started it otherwise. */
+  startedBy(phaseKey: string): string | undefined {
+    return this.state.changes.find((c) => c.phaseKey === phaseKey && c.action === 'started')?.by;
+  }
+
+  /**
+   * The ledger's record that a phase started (at its start, whenever it is written): by the
+   * person who advanced to it, as the phase-advanced event of the same change says, or by the plan.
+   */
   phaseStartedEvent(w: PhaseWindow): LedgerEvent {
     return {
       id: `${this.plan.id}:phase:${w.key}:started`,
@@ -262,7 +284,7 @@ export class CampaignPhases {
       kind: 'phase-started',
       at: w.startAt,
       phaseKey: w.key,
-      actor: this.state.phaseStarted[w.key] ? 'committee' : 'plan',
+      actor: this.startedBy(w.key) ?? 'plan',
     };
   }
 
@@ -282,6 +304,7 @@ export class CampaignPhases {
         locale: plan.locale,
         phaseKey: w.key,
         phaseName: plan.locale === 'en' ? phase.label : phase.name,
+        phaseStartedBy: this.startedBy(w.key),
         step: `phase-started-${w.key}`,
         sentAt: at,
       },

@@ -57,7 +57,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   const state = input.carried ?? freshCampaignState();
   state.runs += 1;
   const ctx = campaignContext(plan, clock, input.options, workflowInfo().workflowId);
-  const phases = new CampaignPhases(plan, input.org, state, () => planTime(clock, Date.now()));
+  const phases = new CampaignPhases(plan, input.org, state, () => planTime(clock, Date.now()), clock);
   handleRequests(phases);
 
   // Runs started before v0.4 cancelled their wake timer on every batch report (see workflows/wake.ts).

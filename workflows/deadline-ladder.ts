@@ -39,8 +39,6 @@ export class DeadlineLadder {
       this.input.role,
       sentAt,
     );
-    if (this.input.role === 'review')
-      built.message.reviewedUnitName = this.input.org.units[this.input.reviewedUnitId ?? '']?.name;
     if (status !== undefined) return { by: 'starter-before-start', built, sentAt, rejected: status === 'failed' };
     return { by: 'deadline', built, sentAt };
   }

@@ -5,10 +5,11 @@
  * the waiting and the activities; tests drive it with a clock of their own. JSON-plain state.
  */
 import type { ScheduledStep } from '../domain/calendar-types';
-import { stepsForDue } from '../domain/calendar';
+import { stepsForDue, type StepOptions } from '../domain/calendar';
 import { deadlineState, type DeadlineOutcome, type DeadlineState } from '../domain/deadline-state';
 import type { LedgerEvent } from '../ledger/types';
 import { planForSteps } from '../domain/engine/context';
+import { requestInstant } from '../domain/clock';
 import { deadlineEvent, initialSteps, messageSubjectOf } from '../domain/engine/deadline-opening';
 import type { DeadlineInput, DeadlineResult } from '../domain/engine/inputs';
 import type {
@@ -50,9 +51,11 @@ export class DeadlineTimeline {
     private readonly input: DeadlineInput,
     /** Plan time now, epoch ms. */
     private readonly nowMs: () => number,
+    /** How its steps are worked out: the holiday rule for every deadline since v0.10 (workflows/patches.ts). */
+    readonly stepOptions: StepOptions = {},
   ) {
     this.dueAt = input.dueAt;
-    this.steps = initialSteps(input);
+    this.steps = initialSteps(input, stepOptions);
   }
 
   nowIso(): string {
@@ -179,12 +182,22 @@ export class DeadlineTimeline {
       throw new Error(`submit: ${this.input.deadlineId} was already submitted at ${this.receipt.receivedAt}`);
     }
     if (this.closed) throw new Error(`submit: ${this.input.deadlineId} is closed (${this.outcome ?? 'closed'})`);
+    this.receivedMs(req);
+  }
+
+  /** When a submission counts as received: now, or the instant a rehearsal names (domain/clock.ts). */
+  private receivedMs(req: SubmitRequest): number {
+    try {
+      return requestInstant(this.input.ctx.clock, this.nowMs(), req.at);
+    } catch (err) {
+      throw new Error(`submit: ${(err as Error).message}`);
+    }
   }
 
   /** The receipt, and the submission to record; an identical resubmission gets the same receipt and records nothing. */
   submit(req: SubmitRequest): { receipt: Receipt; events: LedgerEvent[] } {
     if (this.receipt) return { receipt: this.receipt, events: [] };
-    const receivedMs = this.nowMs();
+    const receivedMs = this.receivedMs(req);
     const lateMs = Math.max(0, receivedMs - Date.parse(this.dueAt));
     const receipt: Receipt = {
       deadlineId: this.input.deadlineId,
@@ -228,7 +241,8 @@ export class DeadlineTimeline {
     this.dueAt = new Date(Date.parse(req.newDueAt)).toISOString();
     const suffix = `~ext${this.extensions}`;
     const nowMs = this.nowMs();
-    this.steps = stepsForDue(planForSteps(this.input.ctx), this.input.obligation, this.input.opensAt, this.dueAt)
+    const plan = planForSteps(this.input.ctx);
+    this.steps = stepsForDue(plan, this.input.obligation, this.input.opensAt, this.dueAt, this.stepOptions)
       .filter((s) => s.kind !== 'notice')
       .map((s) => ({ ...s, step: `${s.step}${suffix}` }));
     for (const s of this.steps) if (Date.parse(s.at) <= nowMs) this.markDone(s.step);

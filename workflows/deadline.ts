@@ -54,7 +54,10 @@ const { recordEvents, sendMessage } = proxyActivities<Activities>({
 });
 
 export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineResult> {
-  const timeline = new DeadlineTimeline(input, () => planTime(input.ctx.clock, Date.now()));
+  // Since v0.10 the rectification order's deadline and the review go through the plan's holiday
+  // rule, as preview shows them; runs started before work their dates out as they did.
+  const holidayRule = isPatched(PATCHES.HOLIDAY_RULE_EVERY_DEADLINE);
+  const timeline = new DeadlineTimeline(input, () => planTime(input.ctx.clock, Date.now()), { holidayRule });
   handleRequests(timeline);
   const run = new DeadlineRun(input, timeline);
   // Runs started before v0.4 cancelled their step timers on a wake (see workflows/wake.ts).
@@ -200,7 +203,8 @@ class DeadlineRun {
   /** Starts the leader review, if the report has one and it has not started. */
   private async startReview(): Promise<void> {
     if (this.review) return;
-    const reviewInput = reviewDeadlineInput(this.input, this.timeline.dueAt, this.timeline.receipt);
+    const { dueAt, receipt, stepOptions } = this.timeline;
+    const reviewInput = reviewDeadlineInput(this.input, dueAt, receipt, stepOptions);
     if (!reviewInput) return;
     this.review = await startChild(deadlineWorkflow, {
       workflowId: reviewInput.deadlineId,

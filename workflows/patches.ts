@@ -48,7 +48,8 @@
  * run of any of them certainly may: no patch is deprecated yet, and the corpus keeps every
  * release's histories. The earliest candidates are the deadline's and the batch's patches, from
  * about March 2027, once the query above says 0 on every deployment. v0.9 (this restructuring)
- * changes no command and adds its own histories.
+ * changes no command and adds its own histories. v0.10 (2026-12-03) adds HOLIDAY_RULE_EVERY_DEADLINE,
+ * with histories before it (v0.1–v0.9) and after it.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -146,6 +147,15 @@ export const PATCHES = {
     guards:
       "the batches being started share a budget of bytes in flight (workflows/admission-queue.ts), so that no workflow task's commands pass Temporal's 4 MiB message limit",
     retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  HOLIDAY_RULE_EVERY_DEADLINE: {
+    id: 'holiday-rule-every-deadline',
+    workflow: 'deadline',
+    addedIn: 'v0.10',
+    guards:
+      "a deadline's dates go through the plan's holiday rule as preview's do (domain/calendar.ts): its rectification order's deadline, and the review it starts (reviewSchedule: the review's due date flagged or moved, its escalation ladder from the plan) instead of a review due computed inline, never flagged and never escalated",
+    retireWhen: DEADLINE_BOUND,
     stage: 'patched',
   },
 } as const satisfies Record<string, Patch>;

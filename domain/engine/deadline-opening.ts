@@ -8,7 +8,7 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import type { LedgerEvent } from '../../ledger/types';
 import type { DeadlineMessage } from '../../mail/types';
-import { reviewDueAt, stepsForDue } from '../calendar';
+import { reviewDueAt, reviewObligationOf, reviewSchedule, stepsForDue, type StepOptions } from '../calendar';
 import type { Obligation } from '../plan-schema';
 import type { ScheduledStep } from '../calendar-types';
 import { orgSlice } from '../org-slice';
@@ -77,9 +77,13 @@ export function deadlineEvent(
   };
 }
 
-/** The ledger's record that the deadline opened (at its opening instant, whenever it is written). */
+/**
+ * The ledger's record that the deadline opened (at its opening instant, whenever it is written),
+ * with the holiday rule's flag when the due instant falls on a day off, as preview shows it.
+ */
 export function openedEvent(input: DeadlineInput): LedgerEvent {
-  return deadlineEvent(input, input.dueAt, input.opensAt, 'opened', 'deadline-opened');
+  const extra = input.dueOnHoliday ? { data: { dueOnHoliday: true } } : {};
+  return deadlineEvent(input, input.dueAt, input.opensAt, 'opened', 'deadline-opened', extra);
 }
 
 export function messageSubjectOf(input: DeadlineInput, dueAt: string): MessageSubject {
@@ -92,12 +96,19 @@ export function messageSubjectOf(input: DeadlineInput, dueAt: string): MessageSu
     cycleLabel: input.cycle.label,
     phaseKey: input.cycle.phaseKey,
     dueAt,
+    ...(input.role === 'review'
+      ? { reviewedUnitName: input.org.units[input.reviewedUnitId ?? '']?.name ?? input.reviewedUnitId }
+      : {}),
   };
 }
 
-/** The deadline's steps for its original due instant. */
-export function initialSteps(input: DeadlineInput): ScheduledStep[] {
-  return stepsForDue(planForSteps(input.ctx), input.obligation, input.opensAt, input.dueAt);
+/**
+ * The deadline's steps for its original due instant. `holidayRule` (workflows/patches.ts,
+ * HOLIDAY_RULE_EVERY_DEADLINE) sends the rectification order's deadline through the holiday rule;
+ * the notice is the same either way, so a starter that only mails the notice may leave it out.
+ */
+export function initialSteps(input: DeadlineInput, opts: StepOptions = {}): ScheduledStep[] {
+  return stepsForDue(planForSteps(input.ctx), input.obligation, input.opensAt, input.dueAt, opts);
 }
 
 /**
@@ -147,17 +158,42 @@ export function dueNotice(
  * The input of a report's leader review (领导点评): a deadline of the reviewer (the unit's parent,
  * or the office), opening when the report arrived on time or else at its due instant, and due
  * as the plan says. Undefined for a report without a review, and for a review.
+ *
+ * With `holidayRule` (HOLIDAY_RULE_EVERY_DEADLINE) it is the calendar's `reviewSchedule`, the
+ * one preview shows: the due date through the holiday rule and the plan's escalation ladder for
+ * the review. Deadlines started before that computed it here, never flagged and never escalated,
+ * and keep doing so on replay.
  */
 export function reviewDeadlineInput(
   report: DeadlineInput,
   dueAt: string,
   receipt?: Receipt,
+  opts: StepOptions = {},
 ): DeadlineInput | undefined {
   const { ctx, obligation } = report;
   if (!obligation.review || report.role !== 'report') return undefined;
   const reviewerId = report.org.units[report.unitId]?.parentId ?? report.org.officeId;
-  const opensAt = receipt && receipt.lateMs === 0 ? receipt.receivedAt : dueAt;
-  const reviewObligation: Obligation = {
+  const base = {
+    ...report,
+    // The starter opened the report, not its review: the review opens itself.
+    opening: undefined,
+    deadlineId: reviewWorkflowId(ctx.campaignId, obligation.key, report.cycle.key, report.unitId),
+    role: 'review' as const,
+    unitId: reviewerId,
+    reviewedUnitId: report.unitId,
+  };
+  const receivedAt = receipt?.receivedAt;
+  if (opts.holidayRule === true) {
+    const review = reviewSchedule(planForSteps(ctx), obligation, dueAt, receivedAt);
+    return {
+      ...base,
+      obligation: reviewObligationOf(obligation),
+      opensAt: review.opensAt,
+      dueAt: review.dueAt,
+      dueOnHoliday: review.dueOnHoliday,
+    };
+  }
+  const legacyObligation: Obligation = {
     ...obligation,
     key: `${obligation.key}.review`,
     title: obligation.review.title,
@@ -169,16 +205,10 @@ export function reviewDeadlineInput(
     review: undefined,
   };
   return {
-    ...report,
-    // The starter opened the report, not its review: the review opens itself.
-    opening: undefined,
-    deadlineId: reviewWorkflowId(ctx.campaignId, obligation.key, report.cycle.key, report.unitId),
-    role: 'review',
-    obligation: reviewObligation,
-    unitId: reviewerId,
-    reviewedUnitId: report.unitId,
-    opensAt,
-    dueAt: reviewDueAt(planForSteps(ctx), obligation, dueAt, receipt?.receivedAt),
+    ...base,
+    obligation: legacyObligation,
+    opensAt: receipt && receipt.lateMs === 0 ? receipt.receivedAt : dueAt,
+    dueAt: reviewDueAt(planForSteps(ctx), obligation, dueAt, receivedAt),
     dueOnHoliday: false,
   };
 }

@@ -17,10 +17,28 @@ export interface MessageSubject {
   cycleLabel: string;
   phaseKey: string;
   dueAt: string;
+  /** For a review: the name of the unit whose report is reviewed, which its mail names. */
+  reviewedUnitName?: string;
 }
 
+/**
+ * A review's mail has templates of its own, which name the reviewed branch and the cycle in the
+ * subject and the body: the report's templates would name only the reviewer, and a committee
+ * with four branches got eight mails with the same subject.
+ *
+ * One message per report, not one per reviewer listing every report of the cycle: each review
+ * is a deadline of its own (workflows/deadline.ts), opening when its report arrives and due
+ * `review.due` after that, so the reports of one cycle open and fall due on different days and
+ * their reminders and escalations differ. A digest would have to wait for the slowest branch or
+ * hold reports back, couple deadlines that are otherwise independent, and lose the one-message,
+ * one-signed-link, one-dedupe-key record the ledger keeps of each. With the branch in the
+ * subject, the leader reads each report's mail on the phone and answers it from its link.
+ */
 export function messageKind(kind: StepKind, role: 'report' | 'review'): MessageKind {
-  if (role === 'review' && kind === 'notice') return 'review-due';
+  if (role !== 'review') return kind;
+  if (kind === 'notice') return 'review-due';
+  if (kind === 'reminder' || kind === 'due') return 'review-reminder';
+  if (kind === 'escalation') return 'review-escalation';
   return kind;
 }
 
@@ -38,7 +56,7 @@ export function buildMessage(
   role: 'report' | 'review',
   sentAt: string,
 ): BuiltMessage {
-  const r = recipientsFor(org, subject.unitId, step.notify);
+  const r = recipientsFor(org, subject.unitId, step.notify, role);
   const unit = org.units[subject.unitId];
   return {
     unreachable: r.unreachable,
@@ -55,6 +73,7 @@ export function buildMessage(
       cycleKey: subject.cycleKey,
       cycleLabel: subject.cycleLabel,
       phaseKey: subject.phaseKey,
+      reviewedUnitName: subject.reviewedUnitName,
       step: step.step,
       dueAt: subject.dueAt,
       rectificationDeadline: step.deadline,

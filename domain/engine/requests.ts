@@ -12,11 +12,21 @@ export interface AdvancePhaseRequest {
   toPhase?: string;
   by: string;
   reason: string;
+  /**
+   * Only a rehearsal's: the plan instant it means (domain/clock.ts `requestInstant`). Ignored on
+   * a live campaign's clock.
+   */
+  at?: string;
 }
 export interface EndPhaseRequest {
   phaseKey: string;
   by: string;
   reason: string;
+  /**
+   * Only a rehearsal's: the plan instant it means (domain/clock.ts `requestInstant`). Ignored on
+   * a live campaign's clock.
+   */
+  at?: string;
 }
 export interface PhaseChange {
   phaseKey: string;
@@ -66,6 +76,11 @@ export interface SubmitRequest {
   by: string;
   text: string;
   attachments?: string[];
+  /**
+   * Only a rehearsal's: the plan instant it means (domain/clock.ts `requestInstant`). Ignored on
+   * a live campaign's clock.
+   */
+  at?: string;
 }
 export interface Receipt {
   deadlineId: string;

@@ -19,6 +19,10 @@
  *
  * v0.9 moved the model to domain/engine/ and the workflows' state into classes, and changed no
  * command: its histories replay on v0.8's code and v0.8's on its own.
+ *
+ * v0.10 sends every deadline through the plan's holiday rule (HOLIDAY_RULE_EVERY_DEADLINE): a
+ * deadline's rectification order and the review it starts are worked out as preview shows them.
+ * Deadlines recorded before it replay through the old branch (the review computed inline).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,9 +47,9 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of nine releases, of every workflow type', () => {
+  it('the corpus holds histories of ten releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
-    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6', 'v0.7', 'v0.8', 'v0.9'])
+    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6', 'v0.7', 'v0.8', 'v0.9', 'v0.10'])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
 

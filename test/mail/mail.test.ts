@@ -160,6 +160,8 @@ describe('deadline mail', () => {
       'rectification',
       'phase-started',
       'review-due',
+      'review-reminder',
+      'review-escalation',
     ] as const) {
       for (const locale of ['zh', 'en'] as const) {
         const r = renderMessage(

@@ -95,7 +95,7 @@ describe('CampaignPhases', () => {
     expect(p.state.phaseEnded).toEqual({ mobilise: at });
     expect(p.currentPhase()).toBe('engage');
     expect(p.windows().find((w) => w.key === 'engage')!.startAt).toBe(at);
-    expect(p.phaseStartedEvent(p.windows()[1]!).actor).toBe('committee');
+    expect(p.phaseStartedEvent(p.windows()[1]!).actor).toBe('党委'); // who advanced, as the phase-advanced event says
     expect(p.phaseStartedEvent(p.windows()[0]!).actor).toBe('plan');
   });
 
