@@ -22,15 +22,21 @@ describe('the time-skipping test server from Maven Central', () => {
     const port = await freePort();
     const child = spawn(TEST_SERVER, [String(port), '--enable-time-skipping'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
+      // The launcher speaks on stderr (stdout stays clean for a rehearsal's --json), among the JVM's own lines.
+      let stdout = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       const said = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (b: Buffer) => {
-          out += b.toString();
-          if (out.includes('\n')) resolve(out.trim());
+        let err = '';
+        child.stderr.on('data', (b: Buffer) => {
+          err += b.toString();
+          const complete = err.split('\n').slice(0, -1);
+          const line = complete.find((l) => l.startsWith('temporal-test-server:'));
+          if (line !== undefined) resolve(line.trim());
         });
-        child.once('exit', (code) => reject(new Error(`the test server exited (${String(code)}): ${out}`)));
+        child.once('exit', (code) => reject(new Error(`the test server exited (${String(code)}): ${err}`)));
       });
       expect(said).toBe(`temporal-test-server: listening on ${port}, lock log indexed`);
+      expect(stdout).toBe('');
     } finally {
       child.kill('SIGTERM');
     }
