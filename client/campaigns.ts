@@ -192,11 +192,10 @@ export class CampaignClient {
   }
 
   /**
-   * The campaign's clock, from the input of its current run's first event (continue-as-new
-   * carries it on), so that a person is shown the plan time now rather than the campaign's
-   * last wake-up, which may be hours of plan time behind in a rehearsal.
+   * The input of the campaign's current run (plan, organisation, clock), from its first event:
+   * continue-as-new carries it on. The web console reads the plan's names and calendar from it.
    */
-  async clock(campaignId: string): Promise<ClockSpec> {
+  async startInput(campaignId: string): Promise<{ plan?: Plan; org?: Org; clock?: ClockSpec } | undefined> {
     await this.ask(campaignId, (h) => h.describe());
     const { history } = await this.client.workflowService.getWorkflowExecutionHistory({
       namespace: this.client.options.namespace,
@@ -204,10 +203,16 @@ export class CampaignClient {
       maximumPageSize: 1,
     });
     const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-    const input = payloads[0]
-      ? this.client.options.loadedDataConverter.payloadConverter.fromPayload(payloads[0])
-      : undefined;
-    return (input as { clock?: ClockSpec } | undefined)?.clock ?? REAL_TIME;
+    const converter = this.client.options.loadedDataConverter.payloadConverter;
+    return payloads[0] ? converter.fromPayload<{ plan?: Plan; org?: Org; clock?: ClockSpec }>(payloads[0]) : undefined;
+  }
+
+  /**
+   * The campaign's clock (from its input), so that a person is shown the plan time now rather
+   * than the campaign's last wake-up, which may be hours of plan time behind in a rehearsal.
+   */
+  async clock(campaignId: string): Promise<ClockSpec> {
+    return (await this.startInput(campaignId))?.clock ?? REAL_TIME;
   }
 
   /** The campaign's plan time now (ISO): the wall clock for a live campaign, the plan's own dates in a rehearsal. */

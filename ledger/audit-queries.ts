@@ -15,6 +15,8 @@ function filtered(q: DeadlineQuery, f: AuditFilter): DeadlineQuery {
   if (f.obligationKey !== undefined) out = out.where('deadlines.obligation_key', '=', f.obligationKey);
   if (f.cycleKey !== undefined) out = out.where('deadlines.cycle_key', '=', f.cycleKey);
   if (f.committeeId !== undefined) out = out.where('deadlines.committee_id', '=', f.committeeId);
+  if (f.dueFrom !== undefined) out = out.where('deadlines.due_at', '>=', f.dueFrom);
+  if (f.dueBefore !== undefined) out = out.where('deadlines.due_at', '<', f.dueBefore);
   return out;
 }
 
@@ -76,9 +78,13 @@ export async function unitLags(db: Kysely<LedgerDb>, f: AuditFilter, opts: UnitL
   }));
 }
 
-export async function deadlineRows(db: Kysely<LedgerDb>, f: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]> {
+export async function deadlineRows(
+  db: Kysely<LedgerDb>,
+  f: AuditFilter & { unitId?: string; open?: boolean },
+): Promise<DeadlineRow[]> {
   let q = filtered(db.selectFrom('deadlines'), f).selectAll();
   if (f.unitId !== undefined) q = q.where('deadlines.unit_id', '=', f.unitId);
+  if (f.open) q = q.where('deadlines.submitted_at', 'is', null).where('deadlines.waived_at', 'is', null);
   const rows = await q.orderBy('due_at').orderBy('unit_id').execute();
   return rows.map((r) => ({
     obligationKey: r.obligation_key,

@@ -68,7 +68,10 @@ export function lateReviewers(store: LedgerStore, f: AuditFilter): Promise<LateR
   return store.lateReviews(f);
 }
 
-export function deadlineRows(store: LedgerStore, f: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]> {
+export function deadlineRows(
+  store: LedgerStore,
+  f: AuditFilter & { unitId?: string; open?: boolean },
+): Promise<DeadlineRow[]> {
   return store.deadlineRows(f);
 }
 

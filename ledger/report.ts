@@ -247,11 +247,15 @@ export function tableCsv(t: Table): string {
   return '\uFEFF' + stringify([t.headers, ...t.rows]);
 }
 
-export async function writeXlsx(tables: Table[], file: string): Promise<void> {
+/**
+ * The workbook of some tables, one sheet each, shaped like the office's own: the title, then the
+ * Chinese header row frozen (it stays while scrolling), columns as wide as their contents.
+ */
+export function xlsxWorkbook(tables: Table[]): ExcelJS.Workbook {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'campaign-reminders';
   for (const t of tables) {
-    const ws = wb.addWorksheet(t.title.slice(0, 31));
+    const ws = wb.addWorksheet(t.title.slice(0, 31), { views: [{ state: 'frozen', ySplit: 2 }] });
     ws.addRow([t.title]).font = { bold: true, size: 14 };
     const header = ws.addRow(t.headers);
     header.font = { bold: true };
@@ -267,5 +271,9 @@ export async function writeXlsx(tables: Table[], file: string): Promise<void> {
       );
     });
   }
-  await wb.xlsx.writeFile(file);
+  return wb;
+}
+
+export async function writeXlsx(tables: Table[], file: string): Promise<void> {
+  await xlsxWorkbook(tables).xlsx.writeFile(file);
 }

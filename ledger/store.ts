@@ -359,11 +359,16 @@ export class SqlLedger implements LedgerStore {
     }));
   }
 
+  async campaigns(): Promise<string[]> {
+    const rows = await this.db.selectFrom('units').select('campaign_id').distinct().orderBy('campaign_id').execute();
+    return rows.map((r) => r.campaign_id);
+  }
+
   unitLags(f: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]> {
     return audit.unitLags(this.db, f, opts);
   }
 
-  deadlineRows(f: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]> {
+  deadlineRows(f: AuditFilter & { unitId?: string; open?: boolean }): Promise<DeadlineRow[]> {
     return audit.deadlineRows(this.db, f);
   }
 

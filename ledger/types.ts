@@ -82,6 +82,10 @@ export interface AuditFilter {
   committeeId?: string;
   /** Deadlines due before this instant and not answered are missing. Default: now. */
   asOf?: string;
+  /** Only deadlines due at or after this instant (a period of the ranking: a quarter, a year). */
+  dueFrom?: string;
+  /** Only deadlines due before this instant. */
+  dueBefore?: string;
 }
 
 /** One unit's record over the deadlines a filter selects. */
@@ -172,9 +176,12 @@ export interface LedgerStore {
   events(filter: EventFilter): Promise<LedgerEvent[]>;
   upsertUnits(units: LedgerUnit[]): Promise<void>;
   units(campaignId: string): Promise<LedgerUnit[]>;
+  /** Every campaign the ledger holds (each registers its units as it starts), by id. */
+  campaigns(): Promise<string[]>;
   /** The audit's reads, aggregated by the database from the per-deadline summary. */
   unitLags(filter: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]>;
-  deadlineRows(filter: AuditFilter & { unitId?: string }): Promise<DeadlineRow[]>;
+  /** `open`: only deadlines neither answered nor waived. */
+  deadlineRows(filter: AuditFilter & { unitId?: string; open?: boolean }): Promise<DeadlineRow[]>;
   openRectifications(filter: AuditFilter): Promise<OpenRectification[]>;
   /** Leader reviews given late or missing, one row per reviewed report. */
   lateReviews(filter: AuditFilter): Promise<LateReview[]>;

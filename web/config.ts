@@ -18,6 +18,8 @@ export const WebConfigSchema = ConfigSchema.extend({
   /** The address to listen on; the port is BASE_URL's unless WEB_PORT says otherwise (behind a proxy). */
   WEB_HOST: z.string().min(1).default('127.0.0.1'),
   WEB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Where the Temporal dev server's Web UI is served (`npm start`: http://127.0.0.1:8233): a deadline's page links its workflow there. */
+  TEMPORAL_UI_URL: z.url().optional(),
 });
 export type WebConfig = z.infer<typeof WebConfigSchema>;
 

@@ -23,6 +23,7 @@ import { SESSION_COOKIE, type WebDeps } from './context';
 import { registerLinkRoutes } from './routes/links';
 import { registerSignInRoutes } from './routes/sign-in';
 import { registerApi } from './routes/api';
+import { registerConsole } from './routes/console';
 
 /** How long the web service reuses a campaign's directory (client/campaigns.ts asks again before refusing). */
 export const DIRECTORY_CACHE_MS = 5000;
@@ -126,6 +127,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
 
   registerLinkRoutes(app, deps);
   registerSignInRoutes(app, deps);
+  registerConsole(app, deps);
   await registerApi(app, deps);
   return app;
 }

@@ -1,0 +1,445 @@
+/**
+ * What the office console shows, read from the ledger (the facts, which outlive every workflow)
+ * and, while the campaign runs, from its workflow (the plan it was started with, its phases and
+ * plan time now). No rendering here: pages.ts turns these into HTML, downloads.ts into files.
+ */
+import { DateTime } from 'luxon';
+import type { CampaignClient } from '../../client/campaigns';
+import { cyclesOf } from '../../domain/calendar';
+import type { PhaseWindow, ScheduledStep } from '../../domain/calendar-types';
+import { DEFAULT_SOON_MS } from '../../domain/deadline-state';
+import type { Obligation, Plan } from '../../domain/plan-schema';
+import { RECTIFICATION_RANK } from '../../ledger/schema';
+import type { DeadlineRow, LedgerEvent, LedgerStore, LedgerUnit } from '../../ledger/types';
+import type { CampaignStatus } from '../../workflows/messages';
+import { canSee, type Principal } from '../access';
+
+export type Lang = 'zh' | 'en';
+
+/** One campaign as the console knows it: always its ledger units; its plan and status while it runs. */
+export interface CampaignContext {
+  campaignId: string;
+  title: string;
+  timeZone: string;
+  /** Plan time now: the campaign's own clock while it runs (a rehearsal), else the wall clock. */
+  now: string;
+  plan?: Plan;
+  status?: CampaignStatus;
+  units: LedgerUnit[];
+  unitById: Map<string, LedgerUnit>;
+}
+
+const ZONE = 'Asia/Shanghai';
+
+/** Plans do not change while a campaign runs: read once from the workflow's input. */
+const plans = new Map<string, Promise<Plan | undefined>>();
+
+async function planOf(campaigns: CampaignClient, campaignId: string): Promise<Plan | undefined> {
+  let p = plans.get(campaignId);
+  if (!p) {
+    p = campaigns.startInput(campaignId).then((i) => i?.plan);
+    p.catch(() => plans.delete(campaignId));
+    plans.set(campaignId, p);
+  }
+  return p;
+}
+
+/** The campaign, or undefined when the ledger holds nothing of it. */
+export async function loadCampaign(
+  ledger: LedgerStore,
+  campaigns: CampaignClient,
+  campaignId: string,
+): Promise<CampaignContext | undefined> {
+  const units = await ledger.units(campaignId);
+  if (units.length === 0) return undefined;
+  let status: CampaignStatus | undefined;
+  let plan: Plan | undefined;
+  try {
+    [status, plan] = await Promise.all([campaigns.status(campaignId), planOf(campaigns, campaignId)]);
+  } catch (err) {
+    // A finished campaign (or one the engine no longer holds) is shown from the ledger alone.
+    if ((err as { code?: string }).code !== 'CAMPAIGN_NOT_FOUND') throw err;
+  }
+  return {
+    campaignId,
+    title: plan?.title ?? status?.title ?? campaignId,
+    timeZone: plan?.timeZone ?? ZONE,
+    now: status?.now ?? new Date().toISOString(),
+    plan,
+    status,
+    units,
+    unitById: new Map(units.map((u) => [u.unitId, u])),
+  };
+}
+
+export const obligationTitle = (c: CampaignContext, key: string, lang: Lang): string => {
+  const base = key.replace(/\.review$/, '');
+  const o = c.plan?.obligations.find((x) => x.key === base);
+  const title = o ? (lang === 'en' ? (o.titleEn ?? o.title) : o.title) : base;
+  return base === key ? title : `${title}${lang === 'en' ? ' (review)' : '点评'}`;
+};
+
+export const phaseName = (c: CampaignContext, key: string | null | undefined, lang: Lang): string => {
+  if (!key) return '';
+  const p = c.plan?.phases.find((x) => x.key === key);
+  return p ? (lang === 'en' ? p.label : p.name) : key;
+};
+
+export const unitName = (c: CampaignContext, id: string | null | undefined): string =>
+  id ? (c.unitById.get(id)?.name ?? id) : '';
+
+/** The committees a person may see (all for the office). */
+export function visibleCommittees(c: CampaignContext, p: Principal): LedgerUnit[] {
+  return c.units.filter((u) => u.level === 'committee' && canSee(p, u.unitId));
+}
+
+/** A secretary's audit filter: their own committee; the office's: what it asked for. */
+export function scopedCommittee(p: Principal, asked: string | undefined, c: CampaignContext): string | undefined {
+  if (p.role === 'office') return asked;
+  const own = visibleCommittees(c, p).map((u) => u.unitId);
+  return asked && own.includes(asked) ? asked : own[0];
+}
+
+// ---------- a deadline's colour ----------
+
+/** The heatmap's cell states: the 督办 colours, grey for waived; `missing` marks never submitted. */
+export type CellColour = 'green' | 'blue' | 'yellow' | 'red' | 'grey';
+export interface Cell {
+  colour: CellColour;
+  /** Due and never handed in. */
+  missing: boolean;
+  /** Handed in. */
+  done: boolean;
+  /** How late (handed in late, or overdue now), ms; 0 when not late. */
+  lateMs: number;
+}
+
+/**
+ * The rank from which an escalation step reaches the office (the ladder's first step that
+ * notifies it), per obligation; without the plan only a rectification order counts as red.
+ */
+export function officeRanks(plan: Plan | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const o of plan?.obligations ?? []) {
+    const i = o.escalation.findIndex((s) => s.notify.includes('office'));
+    out.set(o.key, i < 0 ? RECTIFICATION_RANK : i + 1);
+  }
+  return out;
+}
+
+export function cellOf(r: DeadlineRow, nowMs: number, officeRank: number, soonMs = DEFAULT_SOON_MS): Cell {
+  const due = r.dueAt ? Date.parse(r.dueAt) : Number.POSITIVE_INFINITY;
+  if (r.waivedAt) return { colour: 'grey', missing: false, done: false, lateMs: 0 };
+  const done = r.submittedAt !== null;
+  const lateMs = done ? (r.lateMs ?? 0) : Math.max(0, nowMs - due);
+  const red = r.highestEscalation >= officeRank || r.rectificationDeadline !== null;
+  const missing = !done && (nowMs > due || r.closedOutcome === 'missing');
+  if (red && (missing || lateMs > 0)) return { colour: 'red', missing, done, lateMs };
+  if (lateMs > 0) return { colour: 'yellow', missing, done, lateMs };
+  if (!done && nowMs >= due - soonMs) return { colour: 'blue', missing, done, lateMs };
+  return { colour: 'green', missing, done, lateMs };
+}
+
+/** How long before its due instant a deadline turns blue: from its first reminder, as the engine does. */
+export function soonMsOf(plan: Plan | undefined, obligationKey: string): number {
+  const o = plan?.obligations.find((x) => x.key === obligationKey.replace(/\.review$/, ''));
+  const first = o?.reminders[0];
+  const m = first ? /^-(\d+)d$/.exec(first) : null;
+  return m ? Number(m[1]) * 86_400_000 : DEFAULT_SOON_MS;
+}
+
+// ---------- the heatmap ----------
+
+export interface HeatmapFilter {
+  committee?: string;
+  obligation?: string;
+  kind?: string;
+  phase?: string;
+}
+
+export interface HeatmapRow {
+  unitId: string;
+  name: string;
+  kind?: string;
+  cells: (Cell | undefined)[];
+}
+export interface HeatmapGroup {
+  committeeId: string;
+  name: string;
+  rows: HeatmapRow[];
+}
+export interface Heatmap {
+  obligationKey: string;
+  obligations: string[];
+  cycles: string[];
+  groups: HeatmapGroup[];
+  counts: Record<CellColour | 'missing', number>;
+}
+
+/** The obligations units hand in (reviews are the reviewers' and have a page of their own). */
+export async function reportObligations(ledger: LedgerStore, c: CampaignContext): Promise<string[]> {
+  if (c.plan) return c.plan.obligations.map((o) => o.key);
+  const lags = await ledger.deadlineRows({ campaignId: c.campaignId, unitId: c.units[0]?.unitId });
+  return [...new Set(lags.map((r) => r.obligationKey))].filter((k) => !k.endsWith('.review'));
+}
+
+export async function buildHeatmap(
+  ledger: LedgerStore,
+  c: CampaignContext,
+  p: Principal,
+  f: HeatmapFilter,
+): Promise<Heatmap> {
+  const obligations = await reportObligations(ledger, c);
+  const obligationKey = f.obligation ?? busiestObligation(c, obligations);
+  const committeeId = scopedCommittee(p, f.committee, c);
+  const rows = await ledger.deadlineRows({
+    campaignId: c.campaignId,
+    obligationKey,
+    committeeId,
+    phaseKey: f.phase,
+  });
+  const nowMs = Date.parse(c.now);
+  const officeRank = officeRanks(c.plan).get(obligationKey) ?? RECTIFICATION_RANK;
+  const soon = soonMsOf(c.plan, obligationKey);
+  const cycles = [...new Set(rows.map((r) => r.cycleKey))].sort();
+  const col = new Map(cycles.map((k, i) => [k, i]));
+  const byUnit = new Map<string, HeatmapRow>();
+  const counts = { green: 0, blue: 0, yellow: 0, red: 0, grey: 0, missing: 0 };
+  for (const r of rows) {
+    if (!canSee(p, r.unitId)) continue;
+    const u = c.unitById.get(r.unitId);
+    if (f.kind && u?.kind !== f.kind) continue;
+    let row = byUnit.get(r.unitId);
+    if (!row) {
+      row = {
+        unitId: r.unitId,
+        name: u?.name ?? r.unitId,
+        kind: u?.kind,
+        cells: new Array<Cell | undefined>(cycles.length),
+      };
+      byUnit.set(r.unitId, row);
+    }
+    const cell = cellOf(r, nowMs, officeRank, soon);
+    row.cells[col.get(r.cycleKey)!] = cell;
+    counts[cell.colour] += 1;
+    if (cell.missing) counts.missing += 1;
+  }
+  const groups = new Map<string, HeatmapGroup>();
+  // Committees in the ledger's order, each with its own row first and its branches after.
+  for (const u of c.units) {
+    const row = byUnit.get(u.unitId);
+    if (!row) continue;
+    const gid = u.level === 'committee' ? u.unitId : (u.committeeId ?? u.parentId ?? '');
+    let g = groups.get(gid);
+    if (!g) {
+      g = { committeeId: gid, name: unitName(c, gid) || '—', rows: [] };
+      groups.set(gid, g);
+    }
+    if (u.level === 'committee') g.rows.unshift(row);
+    else g.rows.push(row);
+  }
+  return {
+    obligationKey,
+    obligations,
+    cycles,
+    groups: [...groups.values()].sort((a, b) => a.committeeId.localeCompare(b.committeeId)),
+    counts,
+  };
+}
+
+/** The default obligation of the heatmap: the one with the most cycles (a quarterly report over a monthly record of one unit). */
+function busiestObligation(c: CampaignContext, obligations: string[]): string {
+  if (c.plan) {
+    const windows = c.status?.phases;
+    if (windows) {
+      let best = obligations[0]!;
+      let most = -1;
+      for (const o of c.plan.obligations) {
+        const n = cyclesOf(c.plan, o, windows).length;
+        if (n > most && n <= 24) [best, most] = [o.key, n];
+      }
+      return best;
+    }
+  }
+  return obligations[0] ?? '';
+}
+
+// ---------- the dashboard ----------
+
+export interface PhaseLine {
+  key: string;
+  name: string;
+  startAt?: string;
+  endAt?: string;
+  state: 'past' | 'current' | 'future';
+  /** Started or ended by hand: who, when, why. */
+  changes: { action: string; at: string; by: string; reason: string }[];
+}
+
+export async function phaseTimeline(ledger: LedgerStore, c: CampaignContext, lang: Lang): Promise<PhaseLine[]> {
+  const events = await ledger.events({ campaignId: c.campaignId, kinds: ['phase-advanced', 'phase-started'] });
+  const manual = events.filter((e) => e.kind === 'phase-advanced');
+  const started = new Map(events.filter((e) => e.kind === 'phase-started').map((e) => [e.phaseKey!, e.at]));
+  const windows: PhaseWindow[] =
+    c.status?.phases ??
+    (c.plan?.phases ?? []).map((p) => ({ key: p.key, startAt: started.get(p.key) ?? `${p.start}T00:00:00+08:00` }));
+  const keys = windows.length > 0 ? windows.map((w) => w.key) : [...started.keys()];
+  const nowMs = Date.parse(c.now);
+  return keys.map((key) => {
+    const w = windows.find((x) => x.key === key);
+    const s = w?.startAt ?? started.get(key);
+    const startMs = s ? Date.parse(s) : Number.POSITIVE_INFINITY;
+    const endMs = w?.endAt ? Date.parse(w.endAt) : Number.POSITIVE_INFINITY;
+    return {
+      key,
+      name: phaseName(c, key, lang),
+      startAt: s,
+      endAt: w?.endAt,
+      state: nowMs < startMs ? 'future' : nowMs < endMs ? 'current' : 'past',
+      changes: manual
+        .filter((e) => e.phaseKey === key)
+        .map((e) => ({
+          action: e.data?.action === 'ended' ? 'ended' : 'started',
+          at: e.at,
+          by: e.actor ?? '',
+          reason: e.reason ?? '',
+        })),
+    };
+  });
+}
+
+export interface Upcoming {
+  at: string;
+  obligationKey: string;
+  cycleKey: string;
+  step: ScheduledStep;
+  /** Units still owing it (answered and waived ones get no reminder). */
+  units: number;
+}
+
+/** The steps the plan schedules in the next `days` (reminders, due instants, escalations), with how many units each reaches. */
+export async function upcomingInstants(
+  ledger: LedgerStore,
+  c: CampaignContext,
+  p: Principal,
+  days = 14,
+): Promise<Upcoming[]> {
+  if (!c.plan || !c.status) return [];
+  const from = Date.parse(c.now);
+  const to = from + days * 86_400_000;
+  const open = await ledger.deadlineRows({ campaignId: c.campaignId, open: true });
+  const owing = new Map<string, number>();
+  for (const r of open) {
+    if (!canSee(p, r.unitId)) continue;
+    const k = `${r.obligationKey}/${r.cycleKey}`;
+    owing.set(k, (owing.get(k) ?? 0) + 1);
+  }
+  const out: Upcoming[] = [];
+  for (const o of c.plan.obligations) {
+    for (const cy of cyclesOf(c.plan, o, c.status.phases)) {
+      for (const step of cy.steps) {
+        const t = Date.parse(step.at);
+        if (t < from || t > to) continue;
+        const opened = owing.get(`${o.key}/${cy.cycleKey}`);
+        // A cycle not opened yet reaches every responsible unit; an opened one, those still owing.
+        out.push({ at: step.at, obligationKey: o.key, cycleKey: cy.cycleKey, step, units: opened ?? -1 });
+      }
+    }
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** Counts of the open deadlines by colour (and the never-submitted ones), in the person's scope. */
+export async function openCounts(
+  ledger: LedgerStore,
+  c: CampaignContext,
+  p: Principal,
+  committeeId?: string,
+): Promise<Record<CellColour | 'missing', number>> {
+  const rows = await ledger.deadlineRows({ campaignId: c.campaignId, open: true, committeeId });
+  const ranks = officeRanks(c.plan);
+  const nowMs = Date.parse(c.now);
+  const counts = { green: 0, blue: 0, yellow: 0, red: 0, grey: 0, missing: 0 };
+  for (const r of rows) {
+    if (!canSee(p, r.unitId) || r.closedOutcome) continue;
+    const base = r.obligationKey.replace(/\.review$/, '');
+    const cell = cellOf(r, nowMs, ranks.get(base) ?? RECTIFICATION_RANK, soonMsOf(c.plan, r.obligationKey));
+    counts[cell.colour] += 1;
+    if (cell.missing) counts.missing += 1;
+  }
+  return counts;
+}
+
+// ---------- periods of the ranking ----------
+
+export interface Period {
+  key: string;
+  label: string;
+  from?: string;
+  before?: string;
+}
+
+/** The quarters, half-years and years from the campaign's first phase to now, newest first, and the whole campaign. */
+export function periodsOf(c: CampaignContext, lang: Lang): Period[] {
+  const zone = c.timeZone;
+  const first = c.status?.phases[0]?.startAt ?? c.plan?.phases[0]?.start;
+  const all: Period = { key: 'all', label: lang === 'en' ? 'Whole campaign' : '活动全程' };
+  if (!first) return [all];
+  const start = DateTime.fromISO(first, { zone }).startOf('quarter');
+  const end = DateTime.fromISO(c.now, { zone });
+  const out: Period[] = [all];
+  const iso = (d: DateTime): string => d.toUTC().toISO()!;
+  for (let y = end.year; y >= start.year; y--) {
+    const year = DateTime.fromObject({ year: y }, { zone });
+    out.push({
+      key: `${y}`,
+      label: lang === 'en' ? `${y}` : `${y}年`,
+      from: iso(year),
+      before: iso(year.plus({ years: 1 })),
+    });
+    for (const h of [2, 1]) {
+      const s = year.plus({ months: (h - 1) * 6 });
+      if (s > end || s.plus({ months: 6 }) <= start) continue;
+      out.push({
+        key: `${y}-H${h}`,
+        label: lang === 'en' ? `H${h} ${y}` : `${y}年${h === 1 ? '上' : '下'}半年`,
+        from: iso(s),
+        before: iso(s.plus({ months: 6 })),
+      });
+    }
+    for (const q of [4, 3, 2, 1]) {
+      const s = year.plus({ months: (q - 1) * 3 });
+      if (s > end || s.plus({ months: 3 }) <= start) continue;
+      out.push({
+        key: `${y}-Q${q}`,
+        label: lang === 'en' ? `Q${q} ${y}` : `${y}年第${'一二三四'[q - 1]}季度`,
+        from: iso(s),
+        before: iso(s.plus({ months: 3 })),
+      });
+    }
+  }
+  return out;
+}
+
+// ---------- one deadline, one unit ----------
+
+/** Everything the ledger holds of one deadline, in time order (notices, reminders, escalations, extensions, the submission). */
+export async function deadlineHistory(
+  ledger: LedgerStore,
+  campaignId: string,
+  obligationKey: string,
+  cycleKey: string,
+  unitId: string,
+): Promise<{ row?: DeadlineRow; events: LedgerEvent[] }> {
+  const [rows, events] = await Promise.all([
+    ledger.deadlineRows({ campaignId, obligationKey, cycleKey, unitId }),
+    ledger.events({ campaignId, obligationKey, cycleKey, unitId }),
+  ]);
+  // Each message is recorded as intended and then sent: the history shows what happened (and
+  // who asked for a message by hand, and why).
+  return { row: rows[0], events: events.filter((e) => e.kind !== 'message-intent' || e.reason !== undefined) };
+}
+
+export function obligationOf(c: CampaignContext, key: string): Obligation | undefined {
+  return c.plan?.obligations.find((o) => o.key === key.replace(/\.review$/, ''));
+}

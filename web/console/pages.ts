@@ -1,0 +1,642 @@
+/**
+ * The console's pages as HTML: the campaigns, a campaign's dashboard, the heatmap, one
+ * deadline's history, one unit's page. Server-rendered, no script: every link and form works
+ * with the keyboard, and the tables reflow at 200 % zoom (they scroll inside their own box).
+ */
+import { formatDuration } from '../../domain/format';
+import { escalationLabel } from '../../ledger/audit';
+import { RECTIFICATION_RANK } from '../../ledger/schema';
+import type { DeadlineRow, LateReview, LedgerEvent, OpenRectification, UnitLag } from '../../ledger/types';
+import { Html, html } from '../html';
+import { COLOUR_LABEL, swatch, tr, when } from './frame';
+import {
+  cellOf,
+  obligationTitle,
+  officeRanks,
+  soonMsOf,
+  unitName,
+  type CampaignContext,
+  type Cell,
+  type CellColour,
+  type Heatmap,
+  type HeatmapFilter,
+  type Lang,
+  type Period,
+  type PhaseLine,
+  type Upcoming,
+} from './model';
+
+const enc = encodeURIComponent;
+const COLOURS: (CellColour | 'missing')[] = ['green', 'blue', 'yellow', 'red', 'grey', 'missing'];
+
+export const lateText = (ms: number, lang: Lang): string =>
+  ms <= 0 ? tr(lang)('按时', 'on time') : tr(lang)(`迟${formatDuration(ms, 'zh')}`, `${formatDuration(ms, 'en')} late`);
+
+export function countsList(counts: Record<string, number>, lang: Lang): Html {
+  return html`<ul class="counts">
+    ${COLOURS.map((k) => html`<li>${swatch(k, lang)} <strong>${counts[k] ?? 0}</strong></li>`)}
+  </ul>`;
+}
+
+// ---------- campaigns ----------
+
+export interface CampaignLine {
+  c: CampaignContext;
+  phase: string;
+  counts: Record<string, number>;
+}
+
+export function campaignsBody(lines: CampaignLine[], lang: Lang): Html {
+  const t = tr(lang);
+  if (lines.length === 0) return html`<p>${t('台帐中还没有活动。', 'The ledger holds no campaign yet.')}</p>`;
+  return html`<div class="scroll">
+    <table>
+      <caption>
+        ${t('台帐中的全部活动', 'Every campaign in the ledger')}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">${t('活动', 'Campaign')}</th>
+          <th scope="col">${t('方案', 'Plan')}</th>
+          <th scope="col">${t('单位数', 'Units')}</th>
+          <th scope="col">${t('当前阶段', 'Current phase')}</th>
+          <th scope="col">${t('未关闭事项（按督办颜色）', 'Open deadlines by colour')}</th>
+          <th scope="col">${t('下一时刻', 'Next instant')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${lines.map(
+          ({ c, phase, counts }) =>
+            html`<tr>
+              <th scope="row"><a href="/console/${enc(c.campaignId)}">${c.title}</a></th>
+              <td>${c.campaignId}${c.status ? '' : t('（已结束或不在引擎中）', ' (finished or not in the engine)')}</td>
+              <td>${c.units.length}</td>
+              <td>${phase || '—'}</td>
+              <td>${countsList(counts, lang)}</td>
+              <td>${when(c.status?.nextAt, c.timeZone, lang)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+// ---------- dashboard ----------
+
+export interface DashboardData {
+  c: CampaignContext;
+  timeline: PhaseLine[];
+  upcoming: Upcoming[];
+  counts: Record<string, number>;
+  rectifications: OpenRectification[];
+  reviewers: LateReview[];
+  ranking: UnitLag[];
+  periods: Period[];
+  period: string;
+  office: boolean;
+}
+
+const STEP_ZH: Record<string, string> = {
+  notice: '报送通知',
+  reminder: '提醒',
+  due: '截止',
+  escalation: '督办',
+  rectification: '限期整改',
+};
+const STEP_EN: Record<string, string> = {
+  notice: 'notice',
+  reminder: 'reminder',
+  due: 'due',
+  escalation: 'escalation',
+  rectification: 'rectification order',
+};
+export const stepText = (step: string, lang: Lang): string => {
+  const base = step.replace(/~.*$/, '');
+  const m = /^(notice|reminder|due|escalation|rectification)(?:-(\d+))?/.exec(base);
+  if (!m) return step;
+  const word = (lang === 'en' ? STEP_EN : STEP_ZH)[m[1]!]!;
+  if (!m[2]) return word;
+  return lang === 'en' ? `${word} ${m[2]}` : m[1] === 'reminder' ? `第${m[2]}次提醒` : `第${m[2]}级督办`;
+};
+
+export function dashboardBody(d: DashboardData, lang: Lang): Html {
+  const t = tr(lang);
+  const { c } = d;
+  const z = c.timeZone;
+  const base = `/console/${enc(c.campaignId)}`;
+  return html`
+    <p>${t('计划时间', 'Plan time')}：${when(c.now, z, lang)}</p>
+    <section class="card" aria-labelledby="h-phases">
+      <h2 id="h-phases">${t('阶段', 'Phases')}</h2>
+      <ol class="timeline">
+        ${d.timeline.map(
+          (p) =>
+            html`<li class="phase-${p.state}">
+              <strong>${p.name}</strong>
+              <span class="hint"
+                >${{ past: t('已结束', 'past'), current: t('进行中', 'current'), future: t('未开始', 'future') }[p.state]}</span
+              >
+              <br />${when(p.startAt, z, lang)} —
+              ${p.endAt ? when(p.endAt, z, lang) : t('由党委决定结束', 'ended by the committee')}
+              ${p.changes.map(
+                (ch) =>
+                  html`<p class="manual">
+                    ${ch.action === 'ended' ? t('手动结束', 'Ended by hand') : t('手动开始', 'Started by hand')}：${ch.by}
+                    · ${when(ch.at, z, lang)} · ${t('理由', 'reason')}：${ch.reason}
+                  </p>`,
+              )}
+            </li>`,
+        )}
+      </ol>
+      ${
+        d.office && c.status
+          ? html`<p>
+              <a class="button" href="${base}/advance">${t('进入下一阶段…', 'Advance to the next phase…')}</a>
+              <a class="button" href="${base}/end-phase">${t('结束当前阶段…', 'End the running phase…')}</a>
+            </p>`
+          : ''
+      }
+    </section>
+    <section class="card" aria-labelledby="h-counts">
+      <h2 id="h-counts">${t('未关闭事项（按督办颜色）', 'Open deadlines by colour')}</h2>
+      ${countsList(d.counts, lang)}
+      <p><a href="${base}/heatmap">${t('查看督办热力图', 'Open the heatmap')}</a></p>
+    </section>
+    <section class="card" aria-labelledby="h-next">
+      <h2 id="h-next">${t('未来两周的时刻', 'Instants of the coming two weeks')}</h2>
+      ${
+        d.upcoming.length === 0
+          ? html`<p>${t('无', 'None')}</p>`
+          : html`<div class="scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">${t('时间', 'When')}</th>
+                    <th scope="col">${t('事项', 'Obligation')}</th>
+                    <th scope="col">${t('周期', 'Cycle')}</th>
+                    <th scope="col">${t('步骤', 'Step')}</th>
+                    <th scope="col">${t('涉及单位', 'Units')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${d.upcoming.map(
+                    (u) =>
+                      html`<tr>
+                        <td>${when(u.at, z, lang)}</td>
+                        <td>${obligationTitle(c, u.obligationKey, lang)}</td>
+                        <td>${u.cycleKey}</td>
+                        <td>${stepText(u.step.step, lang)}</td>
+                        <td>${u.units < 0 ? t('全部责任单位', 'every responsible unit') : u.units}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+      }
+    </section>
+    <section class="card" aria-labelledby="h-rect">
+      <h2 id="h-rect">${t('未完成的限期整改', 'Open rectification orders')}</h2>
+      ${
+        d.rectifications.length === 0
+          ? html`<p>${t('无', 'None')}</p>`
+          : html`<ul class="plain">
+              ${d.rectifications.map(
+                (r) =>
+                  html`<li>
+                    <a href="${base}/u/${enc(r.unitId)}">${r.unitName}</a> ·
+                    ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
+                    ${when(r.rectificationDeadline, z, lang)}
+                    ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
+                  </li>`,
+              )}
+            </ul>`
+      }
+    </section>
+    <section class="card" aria-labelledby="h-rev">
+      <h2 id="h-rev">${t('领导点评迟交、未交', 'Late and missing leader reviews')}</h2>
+      ${
+        d.reviewers.length === 0
+          ? html`<p>${t('无', 'None')}</p>`
+          : html`<ul class="plain">
+              ${d.reviewers.map(
+                (r) =>
+                  html`<li>
+                    ${r.reviewerName} → ${r.reviewedUnitName} · ${obligationTitle(c, r.obligationKey, lang)}
+                    ${r.cycleKey} · ${r.missing ? t('未点评', 'not given') : lateText(r.lateMs, lang)}
+                    (${t('截止', 'due')} ${when(r.dueAt, z, lang)})
+                  </li>`,
+              )}
+            </ul>`
+      }
+    </section>
+    <section class="card" aria-labelledby="h-rank">
+      <h2 id="h-rank">${t('滞后支部排名', 'Most lagging branches')}</h2>
+      <form method="get" action="${base}" class="inline">
+        <label for="period">${t('时段', 'Period')}</label>
+        <select id="period" name="period">
+          ${d.periods.map((p) => html`<option value="${p.key}" ${p.key === d.period ? html`selected` : ''}>${p.label}</option>`)}
+        </select>
+        <button type="submit">${t('查看', 'Show')}</button>
+      </form>
+      ${rankingTable(d.ranking, c, lang)}
+      <p>
+        ${t('下载', 'Download')}：
+        <a href="${base}/reports/ranking.csv?period=${enc(d.period)}">CSV</a> ·
+        <a href="${base}/reports/ranking.xlsx?period=${enc(d.period)}">Excel</a> ·
+        <a href="${base}/audit.xlsx">${t('全部审计报表（Excel）', 'Whole audit (Excel)')}</a>
+      </p>
+    </section>
+  `;
+}
+
+function rankingTable(rows: UnitLag[], c: CampaignContext, lang: Lang): Html {
+  const t = tr(lang);
+  if (rows.length === 0)
+    return html`<p>${t('该时段没有迟交或未交的支部。', 'No branch was late or missing in this period.')}</p>`;
+  return html`<div class="scroll">
+    <table class="ranking">
+      <thead>
+        <tr>
+          <th scope="col">${t('序号', 'No.')}</th>
+          <th scope="col">${t('支部', 'Branch')}</th>
+          <th scope="col">${t('所属党委', 'Committee')}</th>
+          <th scope="col">${t('迟交', 'Late')}</th>
+          <th scope="col">${t('未交', 'Missing')}</th>
+          <th scope="col">${t('累计迟交', 'Total lateness')}</th>
+          <th scope="col">${t('最高督办', 'Highest escalation')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (r, i) =>
+            html`<tr>
+              <td>${i + 1}</td>
+              <th scope="row"><a href="/console/${enc(c.campaignId)}/u/${enc(r.unitId)}">${r.unitName}</a></th>
+              <td>${unitName(c, r.committeeId)}</td>
+              <td>${r.late}</td>
+              <td>${r.missing}</td>
+              <td>${r.totalLateMs > 0 ? formatDuration(r.totalLateMs, lang) : '—'}</td>
+              <td>${escalationLabel(r.highestEscalation, lang)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+// ---------- heatmap ----------
+
+const MARK: Record<CellColour, string> = { green: '✓', blue: '○', yellow: '!', red: '!!', grey: '–' };
+
+/** The words of a cell's hover (and its accessible name). */
+export function cellText(cell: Cell, lang: Lang): string {
+  const t = tr(lang);
+  if (cell.colour === 'grey') return t('已免报', 'waived');
+  if (cell.missing)
+    return t(
+      `未报送，已逾期${formatDuration(cell.lateMs, 'zh')}`,
+      `never submitted, ${formatDuration(cell.lateMs, 'en')} overdue`,
+    );
+  if (cell.done)
+    return cell.lateMs > 0
+      ? t(`迟交${formatDuration(cell.lateMs, 'zh')}`, `${formatDuration(cell.lateMs, 'en')} late`)
+      : t('按时', 'on time');
+  return cell.colour === 'blue' ? t('即将截止', 'due soon') : t('未到期', 'not yet due');
+}
+
+export interface HeatmapPage {
+  c: CampaignContext;
+  map: Heatmap;
+  filter: HeatmapFilter;
+  committees: { id: string; name: string }[];
+  kinds: string[];
+  phases: { key: string; name: string }[];
+}
+
+/**
+ * One row per unit, one column per cycle; each cell a link to the deadline's history (relative,
+ * under `o/<obligation>/`, to keep a 1,000 × 12 map under a megabyte), its colour a class and
+ * its words in `title` (the hover) and as the link's text for screen readers.
+ */
+export function heatmapBody(h: HeatmapPage, lang: Lang): Html {
+  const t = tr(lang);
+  const { c, map, filter } = h;
+  const base = `/console/${enc(c.campaignId)}`;
+  const sel = (v: string | undefined, x: string) => (v === x ? html`selected` : '');
+  const query = new URLSearchParams(
+    Object.entries({ ...filter, obligation: map.obligationKey }).filter((e): e is [string, string] => !!e[1]),
+  ).toString();
+  const rows: string[] = [];
+  for (const g of map.groups) {
+    rows.push(
+      `<tbody><tr class="group"><th scope="rowgroup" colspan="${map.cycles.length + 1}">${html`${g.name}`.text}</th></tr>`,
+    );
+    for (const r of g.rows) {
+      const cells = r.cells.map((cell, i) => {
+        if (!cell) return '<td class="h-none"></td>';
+        const words = cellText(cell, lang);
+        const mark = cell.missing ? '×' : MARK[cell.colour];
+        return `<td class="h-${cell.colour}"><a href="${enc(map.cycles[i]!)}/${enc(r.unitId)}" title="${words}" aria-label="${words}">${mark}</a></td>`;
+      });
+      rows.push(
+        `<tr><th scope="row"><a href="../../u/${enc(r.unitId)}">${html`${r.name}`.text}</a></th>${cells.join('')}</tr>`,
+      );
+    }
+    rows.push('</tbody>');
+  }
+  const obTitle = obligationTitle(c, map.obligationKey, lang);
+  return html` <form method="get" action="${base}/heatmap" class="filters">
+      <label
+        >${t('事项', 'Obligation')}
+        <select name="obligation">
+          ${map.obligations.map((k) => html`<option value="${k}" ${sel(map.obligationKey, k)}>${obligationTitle(c, k, lang)}</option>`)}
+        </select></label
+      >
+      <label
+        >${t('党委', 'Committee')}
+        <select name="committee">
+          <option value="">${t('全部', 'all')}</option>
+          ${h.committees.map((x) => html`<option value="${x.id}" ${sel(filter.committee, x.id)}>${x.name}</option>`)}
+        </select></label
+      >
+      <label
+        >${t('支部类别', 'Branch kind')}
+        <select name="kind">
+          <option value="">${t('全部', 'all')}</option>
+          ${h.kinds.map((k) => html`<option value="${k}" ${sel(filter.kind, k)}>${k}</option>`)}
+        </select></label
+      >
+      <label
+        >${t('阶段', 'Phase')}
+        <select name="phase">
+          <option value="">${t('全部', 'all')}</option>
+          ${h.phases.map((p) => html`<option value="${p.key}" ${sel(filter.phase, p.key)}>${p.name}</option>`)}
+        </select></label
+      >
+      <button type="submit">${t('筛选', 'Filter')}</button>
+    </form>
+    <p>
+      ${t('计划时间', 'Plan time')}：${when(c.now, c.timeZone, lang)} ·
+      <a href="${base}/heatmap.png?${query}">${t('下载 PNG 图', 'Download as PNG')}</a>
+    </p>
+    <div class="legend">${countsList(map.counts, lang)}</div>
+    <div class="scroll heatmap-box">
+      <table class="heatmap" id="heatmap">
+        <caption>
+          ${obTitle}：${t('各单位 × 各周期', 'units × cycles')}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">${t('单位', 'Unit')}</th>
+            ${map.cycles.map((k) => html`<th scope="col">${k}</th>`)}
+          </tr>
+        </thead>
+        ${new Html(rows.join('\n'))}
+      </table>
+    </div>`;
+}
+
+// ---------- one deadline ----------
+
+const KIND_ZH: Record<string, string> = {
+  'deadline-opened': '开始报送',
+  'message-sent': '发送邮件',
+  'message-failed': '邮件发送失败',
+  submission: '报送',
+  extension: '延期',
+  waiver: '免报',
+  escalated: '督办',
+  'rectification-ordered': '限期整改',
+  'review-comment': '点评',
+  'deadline-closed': '关闭',
+};
+
+export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): string {
+  const t = tr(lang);
+  const kind = lang === 'en' ? e.kind : (KIND_ZH[e.kind] ?? e.kind);
+  const parts = [kind];
+  if (e.step) parts.push(stepText(e.step, lang));
+  if (e.kind === 'extension' && typeof e.data?.newDueAt === 'string')
+    parts.push(`${t('新截止', 'new due')} ${when(e.data.newDueAt, c.timeZone, lang)}`);
+  if (e.kind === 'extension' && e.dueAt && typeof e.data?.newDueAt !== 'string')
+    parts.push(`${t('新截止', 'new due')} ${when(e.dueAt, c.timeZone, lang)}`);
+  if (e.kind === 'submission' || e.kind === 'review-comment') parts.push(lateText(e.lateMs ?? 0, lang));
+  if (e.kind === 'rectification-ordered' && typeof e.data?.deadline === 'string')
+    parts.push(`${t('整改期限', 'order due')} ${when(e.data.deadline, c.timeZone, lang)}`);
+  if (e.kind === 'deadline-closed' && typeof e.data?.outcome === 'string') parts.push(String(e.data.outcome));
+  if (e.recipients?.length) parts.push(`→ ${e.recipients.join(', ')}`);
+  if (e.actor) parts.push(`${t('经办', 'by')} ${e.actor}`);
+  if (e.reason) parts.push(`${t('理由', 'reason')}：${e.reason}`);
+  return parts.join(' · ');
+}
+
+export interface DeadlinePageData {
+  c: CampaignContext;
+  obligationKey: string;
+  cycleKey: string;
+  unitId: string;
+  row?: DeadlineRow;
+  events: LedgerEvent[];
+  live?: { dueAt: string; state: string; nextStep?: { step: string; at: string }; extensions: number };
+  workflowUrl?: string;
+  office: boolean;
+  csrf: string;
+}
+
+export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
+  const t = tr(lang);
+  const { c } = d;
+  const z = c.timeZone;
+  const base = `/console/${enc(c.campaignId)}`;
+  const rank = officeRanks(c.plan).get(d.obligationKey) ?? RECTIFICATION_RANK;
+  const cell = d.row ? cellOf(d.row, Date.parse(c.now), rank, soonMsOf(c.plan, d.obligationKey)) : undefined;
+  const action = `${base}/o/${enc(d.obligationKey)}/${enc(d.cycleKey)}/${enc(d.unitId)}`;
+  return html`
+    <section class="card">
+      <p>
+        <a href="${base}/u/${enc(d.unitId)}">${unitName(c, d.unitId)}</a> · ${obligationTitle(c, d.obligationKey, lang)}
+        · ${d.cycleKey}
+      </p>
+      <dl>
+        <dt>${t('截止时间', 'Due')}</dt>
+        <dd id="due-at">${when(d.live?.dueAt ?? d.row?.dueAt, z, lang)}</dd>
+        <dt>${t('状态', 'State')}</dt>
+        <dd>
+          ${cell ? swatch(cell.colour, lang, `${COLOUR_LABEL[cell.colour]![lang]} · ${cellText(cell, lang)}`) : '—'}
+        </dd>
+        <dt>${t('下一步', 'Next step')}</dt>
+        <dd id="next-step">
+          ${d.live?.nextStep ? html`${stepText(d.live.nextStep.step, lang)} · ${when(d.live.nextStep.at, z, lang)}` : '—'}
+        </dd>
+        <dt>${t('延期次数', 'Extensions')}</dt>
+        <dd>${d.row?.extensions ?? 0}</dd>
+      </dl>
+      ${
+        d.workflowUrl
+          ? html`<p>
+              <a href="${d.workflowUrl}" rel="noopener"
+                >${t('在 Temporal Web UI 中查看工作流', 'Open its workflow in the Temporal Web UI')}</a
+              >
+            </p>`
+          : ''
+      }
+    </section>
+    <section class="card" aria-labelledby="h-history">
+      <h2 id="h-history">${t('全部记录', 'History')}</h2>
+      <ol class="history">
+        ${d.events.map((e) => html`<li><time datetime="${e.at}">${when(e.at, z, lang)}</time> ${eventText(e, c, lang)}</li>`)}
+      </ol>
+    </section>
+    ${
+      d.office && d.live && d.live.state !== 'closed'
+        ? html`<section class="card" aria-labelledby="h-steer">
+            <h2 id="h-steer">${t('办公室操作', 'Office actions')}</h2>
+            <p>
+              <a class="button" href="${action}/extend">${t('延期…', 'Extend…')}</a>
+              <a class="button" href="${action}/waive">${t('免报…', 'Waive…')}</a>
+              <a class="button" href="${action}/resend">${t('重发通知…', 'Re-send the notice…')}</a>
+            </p>
+          </section>`
+        : ''
+    }
+  `;
+}
+
+// ---------- one unit ----------
+
+export interface UnitPageData {
+  c: CampaignContext;
+  unitId: string;
+  rows: DeadlineRow[];
+  submissions: LedgerEvent[];
+  attachmentLinks: Map<string, string>;
+  rectifications: OpenRectification[];
+}
+
+/** Lateness over time as bars (inline SVG: no script, no style attribute). */
+function latenessChart(rows: DeadlineRow[], c: CampaignContext, lang: Lang): Html {
+  const t = tr(lang);
+  const nowMs = Date.parse(c.now);
+  const points = rows
+    .filter((r) => r.dueAt && !r.obligationKey.endsWith('.review') && Date.parse(r.dueAt) < nowMs)
+    .map((r) => ({
+      r,
+      days: r.waivedAt ? 0 : (r.lateMs ?? (r.submittedAt ? 0 : nowMs - Date.parse(r.dueAt!))) / 86_400_000,
+    }));
+  if (points.length === 0) return html`<p>${t('尚无到期事项。', 'Nothing has fallen due yet.')}</p>`;
+  const max = Math.max(1, ...points.map((p) => p.days));
+  const w = 24;
+  const height = 120;
+  return html`<svg
+    class="chart"
+    role="img"
+    viewBox="0 0 ${points.length * w + 40} ${height + 30}"
+    width="${Math.min(900, points.length * w + 40)}"
+    height="${height + 30}"
+    aria-labelledby="chart-title"
+  >
+    <title id="chart-title">${t('各期迟交天数', 'Days late, cycle by cycle')}</title>
+    <line x1="30" y1="${height}" x2="${points.length * w + 36}" y2="${height}" stroke="#52606d" />
+    <text x="0" y="12" font-size="10" fill="#1f2933">${max.toFixed(0)}${t('天', 'd')}</text>
+    ${points.map((p, i) => {
+      const h = Math.round((p.days / max) * (height - 10));
+      const missing = !p.r.submittedAt && !p.r.waivedAt;
+      return html`<rect
+        x="${34 + i * w}"
+        y="${height - h}"
+        width="${w - 6}"
+        height="${Math.max(h, 1)}"
+        fill="${missing ? '#c62828' : p.days > 0 ? '#b7791f' : '#2e7d32'}"
+        ><title>
+          ${p.r.obligationKey} ${p.r.cycleKey}: ${missing ? t('未交', 'missing') : lateText(p.days * 86_400_000, lang)}
+        </title></rect
+      >`;
+    })}
+  </svg>`;
+}
+
+export function unitBody(d: UnitPageData, lang: Lang): Html {
+  const t = tr(lang);
+  const { c } = d;
+  const z = c.timeZone;
+  const base = `/console/${enc(c.campaignId)}`;
+  const ranks = officeRanks(c.plan);
+  const nowMs = Date.parse(c.now);
+  return html`
+    <section class="card" aria-labelledby="h-late">
+      <h2 id="h-late">${t('迟交情况', 'Lateness over time')}</h2>
+      ${latenessChart(d.rows, c, lang)}
+    </section>
+    <section class="card" aria-labelledby="h-deadlines">
+      <h2 id="h-deadlines">${t('全部事项', 'Every deadline')}</h2>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">${t('事项', 'Obligation')}</th>
+              <th scope="col">${t('周期', 'Cycle')}</th>
+              <th scope="col">${t('截止', 'Due')}</th>
+              <th scope="col">${t('状态', 'State')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${d.rows.map((r) => {
+              const base2 = r.obligationKey.replace(/\.review$/, '');
+              const cell = cellOf(r, nowMs, ranks.get(base2) ?? RECTIFICATION_RANK, soonMsOf(c.plan, r.obligationKey));
+              return html`<tr>
+                <td>
+                  <a href="${base}/o/${enc(r.obligationKey)}/${enc(r.cycleKey)}/${enc(r.unitId)}"
+                    >${obligationTitle(c, r.obligationKey, lang)}</a
+                  >
+                </td>
+                <td>${r.cycleKey}</td>
+                <td>${when(r.dueAt, z, lang)}</td>
+                <td>${swatch(cell.colour, lang, cellText(cell, lang))}</td>
+              </tr>`;
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+    <section class="card" aria-labelledby="h-receipts">
+      <h2 id="h-receipts">${t('回执与附件', 'Receipts and attachments')}</h2>
+      ${
+        d.submissions.length === 0
+          ? html`<p>${t('无', 'None')}</p>`
+          : html`<ul class="plain">
+              ${d.submissions.map((e) => {
+                const refs = Array.isArray(e.data?.attachments) ? (e.data.attachments as string[]) : [];
+                return html`<li>
+                  ${obligationTitle(c, e.obligationKey ?? '', lang)} ${e.cycleKey} · ${when(e.at, z, lang)} ·
+                  ${lateText(e.lateMs ?? 0, lang)} · ${t('回执号', 'receipt')}
+                  <span class="receipt-no"
+                    >${typeof e.data?.receiptNumber === 'string' ? e.data.receiptNumber : ''}</span
+                  >
+                  ${refs.map((ref) => {
+                    const href = d.attachmentLinks.get(ref);
+                    return href ? html` · <a href="${href}">${t('附件', 'attachment')} ${ref.slice(7, 19)}…</a>` : '';
+                  })}
+                </li>`;
+              })}
+            </ul>`
+      }
+    </section>
+    <section class="card" aria-labelledby="h-orders">
+      <h2 id="h-orders">${t('限期整改', 'Rectification orders')}</h2>
+      ${
+        d.rectifications.length === 0
+          ? html`<p>${t('无', 'None')}</p>`
+          : html`<ul class="plain">
+              ${d.rectifications.map(
+                (r) =>
+                  html`<li>
+                    ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
+                    ${when(r.rectificationDeadline, z, lang)}
+                    ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
+                  </li>`,
+              )}
+            </ul>`
+      }
+    </section>
+  `;
+}

@@ -1,0 +1,688 @@
+/**
+ * The office console, `/console/…`: the campaigns, a campaign's dashboard, the heatmap, a
+ * deadline's history, a unit's page, the downloads, the outbox, and the office's steering forms
+ * (advance or end a phase, extend, waive, re-send a notice). Everyone signed in sees their part
+ * (a committee's secretary: that committee's units); the forms and their POSTs are the office's
+ * (anyone else gets 403 before the form is read). Every change is confirmed on its form (a
+ * preview, a reason, a tick) and recorded with who and why by the engine, as the CLI's are.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { MultipartValue } from '@fastify/multipart';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { CampaignRequestError } from '../../client/campaigns';
+import { recipientsFor } from '../../domain/recipients';
+import { lagRanking, lateReviewers, openRectifications } from '../../ledger/audit';
+import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
+import { listOutbox, outboxFiles } from '../../mail/outbox';
+import { deadlineWorkflowId } from '../../workflows/context';
+import { canSee, type Principal } from '../access';
+import { receiptNumber } from '../deadlines';
+import { forbidden, WebError } from '../errors';
+import { html, type Html } from '../html';
+import { signLink } from '../links';
+import type { WebDeps } from '../server';
+import { consolePage, LANG_COOKIE, tr, when } from '../console/frame';
+import {
+  buildHeatmap,
+  deadlineHistory,
+  loadCampaign,
+  obligationTitle,
+  openCounts,
+  periodsOf,
+  phaseName,
+  phaseTimeline,
+  scopedCommittee,
+  unitName,
+  upcomingInstants,
+  visibleCommittees,
+  type CampaignContext,
+  type HeatmapFilter,
+  type Lang,
+} from '../console/model';
+import { campaignsBody, dashboardBody, deadlineBody, heatmapBody, unitBody, type CampaignLine } from '../console/pages';
+import { heatmapPng } from '../console/png';
+import { advanceTarget, previewPhaseChange, type PhasePreview } from '../console/steering';
+import { renderOutboxMessage, outboxListBody } from '../console/outbox';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits, dot, colon, dash, underscore');
+const CampaignParams = z.object({ campaignId: id });
+const DeadlineParams = CampaignParams.extend({ obligationKey: id, cycleKey: id, unitId: id });
+const HeatmapQuery = z.object({
+  committee: id.optional().or(z.literal('')),
+  obligation: id.optional().or(z.literal('')),
+  kind: z.string().max(20).optional(),
+  phase: id.optional().or(z.literal('')),
+});
+
+const langOf = (req: FastifyRequest): Lang => (req.cookies[LANG_COOKIE] === 'en' ? 'en' : 'zh');
+
+function who(req: FastifyRequest): Principal {
+  if (!req.principal) throw new WebError(401, '请先登录', '请先登录后再打开办公室控制台。');
+  return req.principal;
+}
+
+/** The office's forms: anyone else is refused before the body is read (a forged POST answers 403). */
+function officeOnly(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  const p = req.principal;
+  if (!p) return done(new WebError(401, '请先登录', '请先登录后再打开办公室控制台。'));
+  done(p.role === 'office' ? undefined : forbidden('只有活动办公室可以执行此操作。'));
+}
+
+const send = (reply: FastifyReply, body: string): FastifyReply =>
+  reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+
+function field(req: FastifyRequest, name: string): string {
+  const v = (req.body as Record<string, MultipartValue | undefined> | undefined)?.[name];
+  return v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
+}
+
+const Reason = z.string().min(1, '请填写理由').max(2000);
+
+/** A `datetime-local` value read in the campaign's zone (China time), as ISO UTC. */
+function localInstant(value: string, zone: string): string {
+  const dt = DateTime.fromISO(value, { zone });
+  if (!dt.isValid) throw new WebError(400, '请求有误', `时间格式不对：“${value}”`, 'newDueAt');
+  return dt.toUTC().toISO();
+}
+
+export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
+  const { ledger, campaigns, org, config } = deps;
+  const uiBase = config.TEMPORAL_UI_URL?.replace(/\/$/, '');
+
+  async function campaignOf(req: FastifyRequest, campaignId: string): Promise<CampaignContext> {
+    who(req);
+    const c = await loadCampaign(ledger, campaigns, campaignId);
+    if (!c) throw new WebError(404, '没有这项活动', `台帐中没有活动“${campaignId}”。`, 'campaignId');
+    return c;
+  }
+  const frame = (req: FastifyRequest, title: string, body: Html, campaignId?: string): string =>
+    consolePage(title, body, { lang: langOf(req), principal: who(req), path: req.url, campaignId });
+
+  app.get<{ Params: { lang: string }; Querystring: { back?: string } }>('/console/lang/:lang', (req, reply) => {
+    const lang = req.params.lang === 'en' ? 'en' : 'zh';
+    reply.setCookie(LANG_COOKIE, lang, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 86400 });
+    // Only a path of this site: never an open redirect.
+    const back = req.query.back && /^\/[^/\\]/.test(req.query.back) ? req.query.back : '/console';
+    return reply.redirect(back, 303);
+  });
+
+  app.get('/console', async (req, reply) => {
+    if (!req.principal) return reply.redirect('/login', 303);
+    const p = who(req);
+    const lang = langOf(req);
+    const lines: CampaignLine[] = [];
+    for (const campaignId of await ledger.campaigns()) {
+      const c = await loadCampaign(ledger, campaigns, campaignId);
+      if (!c || !c.units.some((u) => canSee(p, u.unitId))) continue;
+      const current = c.status?.currentPhase;
+      lines.push({
+        c,
+        phase: phaseName(c, current, lang),
+        counts: await openCounts(ledger, c, p, scopedCommittee(p, undefined, c)),
+      });
+    }
+    return send(reply, frame(req, tr(lang)('全部活动', 'Campaigns'), campaignsBody(lines, lang)));
+  });
+
+  app.get<{ Params: { campaignId: string }; Querystring: { period?: string } }>(
+    '/console/:campaignId',
+    { schema: { params: CampaignParams, querystring: z.object({ period: z.string().max(10).optional() }) } },
+    async (req, reply) => {
+      const c = await campaignOf(req, req.params.campaignId);
+      const p = who(req);
+      const lang = langOf(req);
+      const committeeId = scopedCommittee(p, undefined, c);
+      const periods = periodsOf(c, lang);
+      const period = periods.find((x) => x.key === req.query.period) ?? periods[0]!;
+      const f = { campaignId: c.campaignId, committeeId, asOf: c.now };
+      const [timeline, upcoming, counts, rectifications, reviewers, ranking] = await Promise.all([
+        phaseTimeline(ledger, c, lang),
+        upcomingInstants(ledger, c, p),
+        openCounts(ledger, c, p, committeeId),
+        openRectifications(ledger, f),
+        lateReviewers(ledger, f),
+        lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
+      ]);
+      const body = dashboardBody(
+        {
+          c,
+          timeline,
+          upcoming,
+          counts,
+          rectifications: rectifications.filter((r) => canSee(p, r.unitId)),
+          reviewers: reviewers.filter((r) => canSee(p, r.reviewedUnitId)),
+          ranking: ranking.filter((r) => canSee(p, r.unitId)),
+          periods,
+          period: period.key,
+          office: p.role === 'office',
+        },
+        lang,
+      );
+      return send(reply, frame(req, c.title, body, c.campaignId));
+    },
+  );
+
+  const heatmapOf = async (req: FastifyRequest, campaignId: string, q: z.infer<typeof HeatmapQuery>) => {
+    const c = await campaignOf(req, campaignId);
+    const p = who(req);
+    if (q.committee && !canSee(p, q.committee)) throw forbidden();
+    const filter: HeatmapFilter = {
+      committee: q.committee || undefined,
+      obligation: q.obligation || undefined,
+      kind: q.kind || undefined,
+      phase: q.phase || undefined,
+    };
+    return { c, p, filter, map: await buildHeatmap(ledger, c, p, filter) };
+  };
+
+  app.get<{ Params: { campaignId: string }; Querystring: z.infer<typeof HeatmapQuery> }>(
+    '/console/:campaignId/heatmap',
+    { schema: { params: CampaignParams, querystring: HeatmapQuery } },
+    async (req, reply) => {
+      // The map lives under o/<obligation>/ so that its cells' links are short and relative.
+      const c = await campaignOf(req, req.params.campaignId);
+      const q = new URLSearchParams(
+        Object.entries(req.query).filter((e): e is [string, string] => !!e[1] && e[0] !== 'obligation'),
+      ).toString();
+      const ob = req.query.obligation || (await buildHeatmap(ledger, c, who(req), { committee: '-' })).obligationKey;
+      return reply.redirect(
+        `/console/${encodeURIComponent(c.campaignId)}/o/${encodeURIComponent(ob)}/${q ? `?${q}` : ''}`,
+        303,
+      );
+    },
+  );
+
+  app.get<{ Params: { campaignId: string; obligationKey: string }; Querystring: z.infer<typeof HeatmapQuery> }>(
+    '/console/:campaignId/o/:obligationKey/',
+    { schema: { params: CampaignParams.extend({ obligationKey: id }), querystring: HeatmapQuery } },
+    async (req, reply) => {
+      const lang = langOf(req);
+      const { c, p, filter, map } = await heatmapOf(req, req.params.campaignId, {
+        ...req.query,
+        obligation: req.params.obligationKey,
+      });
+      const kinds = [...new Set(c.units.filter((u) => u.level === 'branch' && u.kind).map((u) => u.kind!))];
+      const phases = (c.plan?.phases ?? []).map((x) => ({ key: x.key, name: lang === 'en' ? x.label : x.name }));
+      const committees = visibleCommittees(c, p).map((u) => ({ id: u.unitId, name: u.name }));
+      const body = heatmapBody({ c, map, filter, committees, kinds, phases }, lang);
+      return send(reply, frame(req, tr(lang)('督办热力图', 'Heatmap'), body, c.campaignId));
+    },
+  );
+
+  app.get<{ Params: { campaignId: string }; Querystring: z.infer<typeof HeatmapQuery> }>(
+    '/console/:campaignId/heatmap.png',
+    { schema: { params: CampaignParams, querystring: HeatmapQuery } },
+    async (req, reply) => {
+      const { c, map } = await heatmapOf(req, req.params.campaignId, req.query);
+      return reply
+        .type('image/png')
+        .header('Content-Disposition', `attachment; filename="${c.campaignId}-${map.obligationKey}-heatmap.png"`)
+        .send(heatmapPng(map));
+    },
+  );
+
+  app.get<{ Params: z.infer<typeof DeadlineParams> }>(
+    '/console/:campaignId/o/:obligationKey/:cycleKey/:unitId',
+    { schema: { params: DeadlineParams } },
+    async (req, reply) => {
+      const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+      const c = await campaignOf(req, campaignId);
+      const p = who(req);
+      if (!canSee(p, unitId)) throw forbidden();
+      const lang = langOf(req);
+      const { row, events } = await deadlineHistory(ledger, campaignId, obligationKey, cycleKey, unitId);
+      if (!row && events.length === 0) throw new WebError(404, '没有这个事项', '台帐中没有该单位的这一事项。');
+      const live = c.status
+        ? await campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId).catch(() => undefined)
+        : undefined;
+      const wf = deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId);
+      const body = deadlineBody(
+        {
+          c,
+          obligationKey,
+          cycleKey,
+          unitId,
+          row,
+          events,
+          live,
+          workflowUrl: uiBase
+            ? `${uiBase}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(wf)}`
+            : undefined,
+          office: p.role === 'office',
+          csrf: '',
+        },
+        lang,
+      );
+      const title = `${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, lang)} ${cycleKey}`;
+      return send(reply, frame(req, title, body, c.campaignId));
+    },
+  );
+
+  app.get<{ Params: { campaignId: string; unitId: string } }>(
+    '/console/:campaignId/u/:unitId',
+    { schema: { params: CampaignParams.extend({ unitId: id }) } },
+    async (req, reply) => {
+      const { campaignId, unitId } = req.params;
+      const c = await campaignOf(req, campaignId);
+      if (!canSee(who(req), unitId)) throw forbidden();
+      if (!c.unitById.has(unitId)) throw new WebError(404, '没有这个单位', `活动中没有单位“${unitId}”。`, 'unitId');
+      const lang = langOf(req);
+      const [rows, submissions, rectifications] = await Promise.all([
+        ledger.deadlineRows({ campaignId, unitId }),
+        ledger.events({ campaignId, unitId, kinds: ['submission', 'review-comment'] }),
+        openRectifications(ledger, { campaignId, asOf: c.now }),
+      ]);
+      const attachmentLinks = new Map<string, string>();
+      for (const e of submissions) {
+        const refs = Array.isArray(e.data?.attachments) ? (e.data.attachments as string[]) : [];
+        const review = e.kind === 'review-comment';
+        const target = {
+          campaignId,
+          obligationKey: (e.obligationKey ?? '').replace(/\.review$/, ''),
+          cycleKey: (e.cycleKey ?? '').split(':')[0]!,
+          unitId: review && typeof e.data?.reviewedUnit === 'string' ? e.data.reviewedUnit : unitId,
+          purpose: review ? ('review' as const) : ('submit' as const),
+        };
+        const token = signLink(config.LINK_SECRET, target);
+        for (const ref of refs) attachmentLinks.set(ref, `/s/${token}/a/${ref.replace(/^sha256:/, '')}`);
+        // The receipt number people were given: the same function of the same receipt.
+        e.data = {
+          ...e.data,
+          receiptNumber: receiptNumber({
+            deadlineId: deadlineWorkflowId(campaignId, e.obligationKey ?? '', e.cycleKey ?? '', unitId),
+            receivedAt: e.at,
+          } as Parameters<typeof receiptNumber>[0]),
+        };
+      }
+      const body = unitBody(
+        {
+          c,
+          unitId,
+          rows,
+          submissions,
+          attachmentLinks,
+          rectifications: rectifications.filter((r) => r.unitId === unitId),
+        },
+        lang,
+      );
+      return send(reply, frame(req, unitName(c, unitId), body, c.campaignId));
+    },
+  );
+
+  // ---------- downloads ----------
+
+  const reportFilter = (req: FastifyRequest, c: CampaignContext, period?: string) => {
+    const p = who(req);
+    const per = periodsOf(c, 'zh').find((x) => x.key === period);
+    return {
+      campaignId: c.campaignId,
+      committeeId: scopedCommittee(p, undefined, c),
+      asOf: c.now,
+      timeZone: c.timeZone,
+      locale: langOf(req),
+      dueFrom: per?.from,
+      dueBefore: per?.before,
+    };
+  };
+
+  app.get<{ Params: { campaignId: string; report: string; ext: string }; Querystring: { period?: string } }>(
+    '/console/:campaignId/reports/:report.:ext',
+    {
+      schema: {
+        params: CampaignParams.extend({ report: z.enum(REPORTS).exclude(['unit']), ext: z.enum(['csv', 'xlsx']) }),
+        querystring: z.object({ period: z.string().max(10).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const c = await campaignOf(req, req.params.campaignId);
+      const t = await buildReport(ledger, req.params.report as ReportName, reportFilter(req, c, req.query.period));
+      const name = `${c.campaignId}-${t.name}.${req.params.ext}`;
+      reply.header('Content-Disposition', `attachment; filename="${name}"`);
+      if (req.params.ext === 'csv') return reply.type('text/csv; charset=utf-8').send(tableCsv(t));
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .send(Buffer.from(await xlsxWorkbook([t]).xlsx.writeBuffer()));
+    },
+  );
+
+  app.get<{ Params: { campaignId: string } }>(
+    '/console/:campaignId/audit.xlsx',
+    { schema: { params: CampaignParams } },
+    async (req, reply) => {
+      const c = await campaignOf(req, req.params.campaignId);
+      const f = reportFilter(req, c);
+      const names: ReportName[] = ['lagging', 'ranking', 'reviewers', 'rectifications'];
+      const tables = await Promise.all(names.map((n) => buildReport(ledger, n, f)));
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('Content-Disposition', `attachment; filename="${c.campaignId}-audit.xlsx"`)
+        .send(Buffer.from(await xlsxWorkbook(tables).xlsx.writeBuffer()));
+    },
+  );
+
+  // ---------- the outbox ----------
+
+  const outboxDir = (): string => {
+    if (!config.MAIL_URL.startsWith('outbox:'))
+      throw new WebError(404, '没有发件箱', '邮件经 SMTP 发出，本服务不保存发件箱。');
+    return config.MAIL_URL.slice('outbox:'.length) || 'outbox';
+  };
+
+  app.get('/console/outbox', { preHandler: officeOnly }, async (req, reply) => {
+    const lang = langOf(req);
+    const entries = await listOutbox(outboxDir());
+    return send(reply, frame(req, tr(lang)('发件箱', 'Outbox'), outboxListBody(entries, lang)));
+  });
+
+  app.get<{ Params: { n: string }; Querystring: { part?: 'html' | 'ics' } }>(
+    '/console/outbox/:n',
+    {
+      preHandler: officeOnly,
+      schema: {
+        params: z.object({ n: z.string().regex(/^\d{1,7}$/) }),
+        querystring: z.object({ part: z.enum(['html', 'ics']).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const lang = langOf(req);
+      const files = await outboxFiles(outboxDir());
+      const file = files[Number(req.params.n) - 1];
+      if (!file) throw new WebError(404, '没有这封邮件', `发件箱中没有第 ${req.params.n} 封邮件。`);
+      const out = await renderOutboxMessage(file, Number(req.params.n), req.query.part, lang);
+      if (out.kind === 'page') return send(reply, frame(req, out.title, out.body));
+      // The mail's own HTML, shown alone under a CSP that lets nothing run or load.
+      return reply
+        .type(out.type)
+        .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
+        .header('Cache-Control', 'no-store')
+        .send(out.content);
+    },
+  );
+
+  // ---------- steering (office only) ----------
+
+  const confirmBox = (t: ReturnType<typeof tr>): Html =>
+    html` <label for="reason">${t('理由（将记录在台帐中）', 'Reason (recorded in the ledger)')}</label>
+      <textarea id="reason" name="reason" required maxlength="2000"></textarea>
+      <p>
+        <input type="checkbox" id="confirm" name="confirm" value="yes" required />
+        <label for="confirm">${t('我已核对以上内容，确认执行', 'I have checked the above and confirm')}</label>
+      </p>`;
+
+  const readConfirmed = (req: FastifyRequest): string => {
+    if (field(req, 'confirm') !== 'yes') throw new WebError(400, '请确认', '请勾选“确认执行”后再提交。', 'confirm');
+    const r = Reason.safeParse(field(req, 'reason'));
+    if (!r.success) throw new WebError(400, '请填写理由', '理由不能为空（最多2000字）。', 'reason');
+    return r.data;
+  };
+
+  function previewBody(c: CampaignContext, pv: PhasePreview, lang: Lang): Html {
+    const t = tr(lang);
+    const list = (xs: PhasePreview['opening']) =>
+      xs.length === 0
+        ? html`<p>${t('无', 'None')}</p>`
+        : html`<ul class="plain">
+            ${xs.map(
+              (x) =>
+                html`<li>
+                  ${obligationTitle(c, x.obligationKey, lang)} ${x.cycleKey} · ${t('开放', 'opens')}
+                  ${when(x.opensAt, c.timeZone, lang)} · ${t('截止', 'due')} ${when(x.dueAt, c.timeZone, lang)} ·
+                  ${x.units} ${t('个单位', 'units')}
+                </li>`,
+            )}
+          </ul>`;
+    return html`<section class="card" id="preview">
+      <h2>${t('执行后将会', 'What will happen')}</h2>
+      ${pv.refusal ? html`<p class="late">${t('引擎将拒绝：', 'The engine would refuse: ')}${pv.refusal}</p>` : ''}
+      <p>
+        ${t('阶段', 'Phase')}
+        <strong>${phaseName(c, pv.phaseKey, lang)}</strong>
+        ${pv.action === 'advance' ? t('从现在开始', 'starts now') : t('现在结束', 'ends now')}；
+        ${t('发出', 'mails sent now')}：${t('阶段通知', 'announcements')}
+        <strong id="announcements">${pv.announcements}</strong>， ${t('报送通知', 'notices')}
+        <strong id="notices">${pv.notices}</strong>
+      </p>
+      <h3>${t('将开放的报送事项', 'Deadlines that will open')}</h3>
+      ${list(pv.opening)}
+      <h3>${t('将不再开放的报送事项', 'Deadlines that will no longer open')}</h3>
+      ${list(pv.closing)}
+    </section>`;
+  }
+
+  const phaseForm = (action: 'advance' | 'end-phase') => {
+    const url = `/console/:campaignId/${action}`;
+    const preview = async (req: FastifyRequest, campaignId: string, toPhase?: string) => {
+      const c = await campaignOf(req, campaignId);
+      if (!c.plan || !c.status) throw new WebError(409, '活动未在运行', '该活动已不在引擎中，不能调整阶段。');
+      const phaseKey =
+        action === 'advance' ? advanceTarget(c.status.phases, c.now, toPhase) : (c.status.currentPhase ?? '');
+      if (!phaseKey) throw new WebError(409, '没有下一阶段', '当前阶段已是最后一个阶段。');
+      return {
+        c,
+        pv: previewPhaseChange(c.plan, org, c.status.phases, c.now, action === 'advance' ? 'advance' : 'end', phaseKey),
+      };
+    };
+
+    app.get<{ Params: { campaignId: string }; Querystring: { toPhase?: string } }>(
+      url,
+      {
+        preHandler: officeOnly,
+        schema: { params: CampaignParams, querystring: z.object({ toPhase: id.optional() }) },
+      },
+      async (req, reply) => {
+        const lang = langOf(req);
+        const t = tr(lang);
+        const { c, pv } = await preview(req, req.params.campaignId, req.query.toPhase);
+        const title =
+          action === 'advance' ? t('进入下一阶段', 'Advance the phase') : t('结束当前阶段', 'End the running phase');
+        const body = html`${previewBody(c, pv, lang)}
+          <section class="card">
+            <form
+              method="post"
+              action="/console/${encodeURIComponent(c.campaignId)}/${action}"
+              enctype="multipart/form-data"
+            >
+              <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
+              <input type="hidden" name="phaseKey" value="${pv.phaseKey}" />
+              ${confirmBox(t)}
+              <button type="submit">${title}</button>
+            </form>
+          </section>`;
+        return send(reply, frame(req, title, body, c.campaignId));
+      },
+    );
+
+    app.post<{ Params: { campaignId: string } }>(
+      url,
+      { preHandler: [officeOnly, app.csrfProtection.bind(app)], schema: { params: CampaignParams } },
+      async (req, reply) => {
+        const p = who(req);
+        const reason = readConfirmed(req);
+        const phaseKey = field(req, 'phaseKey');
+        if (!id.safeParse(phaseKey).success) throw new WebError(400, '请求有误', '缺少阶段。', 'phaseKey');
+        const { campaignId } = req.params;
+        if (action === 'advance') await campaigns.advance(campaignId, { toPhase: phaseKey, by: p.email, reason });
+        else await campaigns.endPhase(campaignId, { phaseKey, by: p.email, reason });
+        return reply.redirect(`/console/${encodeURIComponent(campaignId)}`, 303);
+      },
+    );
+  };
+  phaseForm('advance');
+  phaseForm('end-phase');
+
+  /** The deadlines one extension or waiver reaches: one unit's, or every open one of a committee or of the cycle. */
+  async function targetsOf(
+    campaignId: string,
+    obligationKey: string,
+    cycleKey: string,
+    unitId: string,
+    scope: string,
+  ): Promise<string[]> {
+    if (scope === 'unit') return [unitId];
+    const committee = scope === 'committee' ? (org.units[unitId]?.parentId ?? unitId) : undefined;
+    const open = await campaigns.list(campaignId, { obligation: obligationKey, cycle: cycleKey, committee });
+    return open.filter((s) => s.role === 'report').map((s) => s.unitId);
+  }
+
+  const deadlineForm = (kind: 'extend' | 'waive' | 'resend') => {
+    const url = `/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/${kind}`;
+    app.get<{ Params: z.infer<typeof DeadlineParams> }>(
+      url,
+      { preHandler: officeOnly, schema: { params: DeadlineParams } },
+      async (req, reply) => {
+        const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+        const c = await campaignOf(req, campaignId);
+        const lang = langOf(req);
+        const t = tr(lang);
+        const s = await campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId).catch(() => undefined);
+        if (!s || s.state === 'closed') throw new WebError(409, '该事项已关闭', '该事项已关闭，不能再操作。');
+        const committee = unitName(c, org.units[unitId]?.parentId);
+        const title = {
+          extend: t('延期', 'Extend'),
+          waive: t('免报', 'Waive'),
+          resend: t('重发报送通知', 'Re-send the notice'),
+        }[kind];
+        const dueLocal = DateTime.fromISO(s.dueAt, { zone: c.timeZone }).toFormat("yyyy-LL-dd'T'HH:mm");
+        const body = html`<section class="card">
+          <p>
+            ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, lang)} ${cycleKey} · ${t('截止', 'due')}
+            ${when(s.dueAt, c.timeZone, lang)}
+          </p>
+          <form
+            method="post"
+            action="/console/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(obligationKey)}/${encodeURIComponent(cycleKey)}/${encodeURIComponent(unitId)}/${kind}"
+            enctype="multipart/form-data"
+          >
+            <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
+            ${
+              kind === 'resend'
+                ? ''
+                : html`<fieldset>
+                    <legend>${t('范围', 'Scope')}</legend>
+                    <p>
+                      <input type="radio" id="scope-unit" name="scope" value="unit" checked />
+                      <label for="scope-unit">${t('仅本单位', 'this unit only')}</label>
+                    </p>
+                    <p>
+                      <input type="radio" id="scope-committee" name="scope" value="committee" />
+                      <label for="scope-committee"
+                        >${t(`${committee}所有未交单位`, `every open unit of ${committee}`)}</label
+                      >
+                    </p>
+                    <p>
+                      <input type="radio" id="scope-cycle" name="scope" value="cycle" />
+                      <label for="scope-cycle"
+                        >${t(`本周期（${cycleKey}）所有未交单位`, `every open unit of the cycle ${cycleKey}`)}</label
+                      >
+                    </p>
+                  </fieldset>`
+            }
+            ${
+              kind === 'extend'
+                ? html`<label for="newDueAt">${t('新的截止时间（北京时间）', 'New due instant (China time)')}</label>
+                    <input type="datetime-local" id="newDueAt" name="newDueAt" required value="${dueLocal}" />`
+                : ''
+            }
+            ${confirmBox(t)}
+            <button type="submit">${title}</button>
+          </form>
+        </section>`;
+        return send(reply, frame(req, title, body, c.campaignId));
+      },
+    );
+
+    app.post<{ Params: z.infer<typeof DeadlineParams> }>(
+      url,
+      { preHandler: [officeOnly, app.csrfProtection.bind(app)], schema: { params: DeadlineParams } },
+      async (req, reply) => {
+        const p = who(req);
+        const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+        const reason = readConfirmed(req);
+        const c = await campaignOf(req, campaignId);
+        const back = `/console/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(obligationKey)}/${encodeURIComponent(cycleKey)}/${encodeURIComponent(unitId)}`;
+        if (kind === 'resend') {
+          await resendNotice(c, obligationKey, cycleKey, unitId, p, reason);
+          return reply.redirect(back, 303);
+        }
+        const scope = field(req, 'scope') || 'unit';
+        if (!['unit', 'committee', 'cycle'].includes(scope)) throw new WebError(400, '请求有误', '范围不对。', 'scope');
+        const units = await targetsOf(campaignId, obligationKey, cycleKey, unitId, scope);
+        const newDueAt = kind === 'extend' ? localInstant(field(req, 'newDueAt'), c.timeZone) : '';
+        for (const u of units) {
+          try {
+            if (kind === 'extend')
+              await campaigns.extend(campaignId, obligationKey, cycleKey, u, { newDueAt, by: p.email, reason });
+            else await campaigns.waive(campaignId, obligationKey, cycleKey, u, { by: p.email, reason });
+          } catch (err) {
+            // In a committee or cycle, a unit that answered meanwhile (or already has a later due date) is skipped.
+            if (scope === 'unit' || !(err instanceof CampaignRequestError)) throw err;
+          }
+        }
+        return reply.redirect(back, 303);
+      },
+    );
+  };
+  deadlineForm('extend');
+  deadlineForm('waive');
+  deadlineForm('resend');
+
+  /**
+   * The notice again, to the unit's addresses now (a liaison changed, a mail bounced): the
+   * mailer's own record of it carries the step `notice~resend-<n>` with the office's address and
+   * reason in the message's ledger events.
+   */
+  async function resendNotice(
+    c: CampaignContext,
+    obligationKey: string,
+    cycleKey: string,
+    unitId: string,
+    p: Principal,
+    reason: string,
+  ): Promise<void> {
+    const s = await campaigns.deadlineStatus(c.campaignId, obligationKey, cycleKey, unitId);
+    if (s.state === 'closed') throw new WebError(409, '该事项已关闭', '该事项已关闭，不再发送通知。');
+    const before = await ledger.events({
+      campaignId: c.campaignId,
+      kinds: ['message-sent'],
+      obligationKey,
+      cycleKey,
+      unitId,
+    });
+    const n = before.filter((e) => e.step?.startsWith('notice~resend-')).length + 1;
+    const step = `notice~resend-${n}`;
+    const to = recipientsFor(org, unitId, ['unit']).to;
+    if (to.length === 0) throw new WebError(409, '没有收件人', '该单位在组织名册中没有邮箱。');
+    await deps.mailer.send({
+      kind: 'notice',
+      campaignId: c.campaignId,
+      campaignTitle: c.title,
+      timeZone: c.timeZone,
+      locale: 'zh',
+      unitId,
+      unitName: unitName(c, unitId),
+      obligationKey,
+      obligationTitle: obligationTitle(c, obligationKey, 'zh'),
+      cycleKey,
+      cycleLabel: cycleKey,
+      step,
+      dueAt: s.dueAt,
+      sentAt: c.now,
+      to,
+    });
+    // Who asked for it and why, beside the mailer's own record of the message.
+    await ledger.record({
+      id: `${c.campaignId}/${obligationKey}/${cycleKey}/${unitId}:${step}:requested`,
+      campaignId: c.campaignId,
+      kind: 'message-intent',
+      at: c.now,
+      obligationKey,
+      cycleKey,
+      unitId,
+      committeeId: c.unitById.get(unitId)?.committeeId,
+      step,
+      actor: p.email,
+      reason,
+    });
+  }
+}
