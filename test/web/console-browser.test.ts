@@ -31,9 +31,9 @@ interface AxeViolation {
 /** axe-core run in the page (evaluate is not subject to the page's CSP); the serious and critical findings. */
 async function axeSerious(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
-  const violations = (await page.evaluate(
+  const violations = await page.evaluate<AxeViolation[]>(
     'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
-  )) as AxeViolation[];
+  );
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -201,7 +201,7 @@ describe('the office console in a browser', () => {
     lagging.eachRow((r, n) => {
       if (n > 2)
         sheetRows.push({
-          unitId: String(r.getCell(3).value),
+          unitId: r.getCell(3).text,
           late: Number(r.getCell(6).value),
           missing: Number(r.getCell(7).value),
         });

@@ -125,7 +125,7 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
   const z = c.timeZone;
   const base = `/console/${enc(c.campaignId)}`;
   return html`
-    <p>${t('计划时间', 'Plan time')}：${when(c.now, z, lang)}</p>
+    <p>${t('计划时间：', 'Plan time: ')}${when(c.now, z, lang)}</p>
     <section class="card" aria-labelledby="h-phases">
       <h2 id="h-phases">${t('阶段', 'Phases')}</h2>
       <ol class="timeline">
@@ -376,7 +376,7 @@ export function heatmapBody(h: HeatmapPage, lang: Lang): Html {
       <button type="submit">${t('筛选', 'Filter')}</button>
     </form>
     <p>
-      ${t('计划时间', 'Plan time')}：${when(c.now, c.timeZone, lang)} ·
+      ${t('计划时间：', 'Plan time: ')}${when(c.now, c.timeZone, lang)} ·
       <a href="${base}/heatmap.png?${query}">${t('下载 PNG 图', 'Download as PNG')}</a>
     </p>
     <div class="legend">${countsList(map.counts, lang)}</div>

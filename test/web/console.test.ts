@@ -1,0 +1,193 @@
+/**
+ * The office console through fastify.inject on the dev server (the mini campaign rehearsed from
+ * 28 September 2010: every branch's Q3 report is overdue): the English switch with the plan's
+ * titleEn, the ranking by period, CSV and Excel downloads shaped like the office's tables, the
+ * heatmap as a PNG, waiving and extending a whole committee, re-sending a notice (recorded with
+ * who and why); and, with MAIL_URL an outbox, the outbox page rendering text, HTML and .ics.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
+import { eventually, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+
+const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
+const CSRF_COOKIE = /_csrf=[^;]+/;
+
+async function formPost(h: WebHarness, url: string, fields: Record<string, string>) {
+  // The office's forms need a CSRF token: take one from a form page, with its cookie.
+  const page = await h.app.inject({ method: 'GET', url, headers: office });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => CSRF_COOKIE.test(c));
+  const boundary = '----console-test';
+  const body = Object.entries({ _csrf: csrf, ...fields })
+    .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+    .join('');
+  return h.app.inject({
+    method: 'POST',
+    url,
+    payload: `${body}--${boundary}--\r\n`,
+    headers: {
+      ...office,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      cookie: cookie?.split(';')[0] ?? '',
+    },
+  });
+}
+
+/** Width and height of a PNG, and whether its data inflates to the right size (RGB rows with a filter byte). */
+function pngShape(buf: Buffer): { width: number; height: number; complete: boolean } {
+  expect(buf.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const width = buf.readUInt32BE(16);
+  const height = buf.readUInt32BE(20);
+  const idatLen = buf.readUInt32BE(33);
+  const raw = inflateSync(buf.subarray(41, 41 + idatLen));
+  return { width, height, complete: raw.length === (width * 3 + 1) * height };
+}
+
+describe('the office console (inject)', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await startWebHarness({ from: '2010-09-28T10:00' });
+    await eventually('Q3 notices recorded', async () =>
+      (await h.ledger.events({ campaignId: 'mini', kinds: ['message-sent'], obligationKey: 'quarterly-report' }))
+        .length >= 4
+        ? true
+        : undefined,
+    );
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+  const get = (url: string, headers: Record<string, string> = office) => h.app.inject({ method: 'GET', url, headers });
+
+  it('speaks English on request, with the plan’s titleEn, and keeps China time', async () => {
+    const sw = await get('/console/lang/en?back=/console/mini');
+    expect(sw.statusCode).toBe(303);
+    expect(sw.headers.location).toBe('/console/mini');
+    const lang = ([] as string[]).concat(sw.headers['set-cookie'] ?? []).find((c) => c.startsWith('lang='))!;
+    const en = await get('/console/mini/o/quarterly-report/', { ...office, cookie: lang.split(';')[0]! });
+    expect(en.body).toContain('<html lang="en">');
+    expect(en.body).toContain('Quarterly report');
+    expect(en.body).toMatch(/Tue 28 Sept? 2010 10:0\d \(China time\)/);
+    // Never an open redirect.
+    expect((await get('/console/lang/en?back=//evil.example')).headers.location).toBe('/console');
+    const zh = await get('/console/mini/o/quarterly-report/');
+    expect(zh.body).toContain('<html lang="zh-CN">');
+    expect(zh.body).toContain('季度工作汇报');
+  });
+
+  it('ranks by period and downloads CSV and Excel shaped like the office’s tables', async () => {
+    const q3 = await get('/console/mini?period=2010-Q3');
+    expect(q3.body).toMatch(/<option value="2010-Q3" selected>2010年第三季度<\/option>/);
+    // Q3 holds the overdue quarterly reports only; the branch plans fell due in Q2.
+    const ranking = /<table class="ranking">[\s\S]*?<\/table>/.exec(q3.body)![0];
+    expect(ranking.match(/<tr>/g)).toHaveLength(5);
+    expect(ranking.replace(/\s+/g, ' ')).toMatch(/<td>0<\/td> <td>1<\/td>/);
+    const q1 = await get('/console/mini?period=2010-Q2');
+    expect(q1.body).toMatch(/<td>0<\/td>\s*<td>1<\/td>/);
+
+    const csv = await get('/console/mini/reports/lagging.csv');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.body.startsWith('\uFEFF序号,单位,单位编号,所属党委,应交次数,迟交次数,未交次数')).toBe(true);
+    expect(csv.body).toContain('b-mech-t1');
+
+    const xlsx = await h.app.inject({ method: 'GET', url: '/console/mini/reports/ranking.xlsx', headers: office });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0]!;
+    expect(ws.name).toBe('滞后支部排名');
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
+    expect(ws.getRow(2).getCell(2).text).toBe('单位');
+    expect(ws.getColumn(2).width).toBeGreaterThanOrEqual(20);
+    expect(ws.rowCount).toBe(2 + 4);
+
+    expect((await get('/console/nope')).statusCode).toBe(404);
+    expect((await get('/console/mini/reports/unit.csv')).statusCode).toBe(400);
+  });
+
+  it('draws the heatmap as a PNG, one square per deadline', async () => {
+    const png = await get('/console/mini/heatmap.png?obligation=quarterly-report');
+    expect(png.headers['content-type']).toBe('image/png');
+    const shape = pngShape(png.rawPayload);
+    // One cycle; two committees of two branches each, with a 3-pixel gap between them.
+    expect(shape).toEqual({ width: 10, height: 4 * 10 + 3, complete: true });
+  });
+
+  it('extends a whole committee, waives one unit and re-sends a notice, each recorded with who and why', async () => {
+    const base = '/console/mini/o/quarterly-report/2010-Q3';
+    const ext = await formPost(h, `${base}/b-info-t1/extend`, {
+      scope: 'committee',
+      newDueAt: '2010-10-12T17:00',
+      reason: '信息学院迎评，统一延期',
+      confirm: 'yes',
+    });
+    expect(ext.statusCode).toBe(303);
+    for (const unit of ['b-info-t1', 'b-info-s1']) {
+      const s = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', unit);
+      expect(s.dueAt).toBe('2010-10-12T09:00:00.000Z');
+    }
+    expect((await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1')).extensions).toBe(0);
+    const recorded = await h.ledger.events({ campaignId: 'mini', kinds: ['extension'] });
+    expect(recorded.map((e) => [e.unitId, e.actor, e.reason]).sort()).toEqual([
+      ['b-info-s1', 'api-token', '信息学院迎评，统一延期'],
+      ['b-info-t1', 'api-token', '信息学院迎评，统一延期'],
+    ]);
+
+    // Unconfirmed: refused, nothing done.
+    const unconfirmed = await formPost(h, `${base}/b-mech-s1/waive`, { scope: 'unit', reason: '转入其他支部' });
+    expect(unconfirmed.statusCode).toBe(400);
+    const waive = await formPost(h, `${base}/b-mech-s1/waive`, {
+      scope: 'unit',
+      reason: '转入其他支部',
+      confirm: 'yes',
+    });
+    expect(waive.statusCode).toBe(303);
+    const waived = await h.ledger.events({ campaignId: 'mini', kinds: ['waiver'] });
+    expect(waived.map((e) => [e.unitId, e.reason])).toEqual([['b-mech-s1', '转入其他支部']]);
+    const map = await get('/console/mini/o/quarterly-report/');
+    expect(map.body).toMatch(/<td class="h-grey"><a href="2010-Q3\/b-mech-s1" title="已免报"/);
+
+    const before = h.smtp.received.length;
+    const resend = await formPost(h, `${base}/b-mech-t1/resend`, { reason: '联络员更换，重发通知', confirm: 'yes' });
+    expect(resend.statusCode).toBe(303);
+    const mail = await eventually('re-sent notice', () =>
+      h.smtp.received.slice(before).find((r) => r.envelopeTo.includes('liu.yang@example.org')),
+    );
+    expect(mail.mail.subject).toContain('季度工作汇报');
+    const history = await get(`${base}/b-mech-t1`);
+    expect(history.body.replace(/\s+/g, ' ')).toContain('报送通知 · 经办 api-token · 理由：联络员更换，重发通知');
+  });
+});
+
+describe('the outbox page (MAIL_URL an outbox)', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'console-outbox-'));
+    h = await startWebHarness({ from: '2010-09-28T10:00', mailUrl: `outbox:${dir}` });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('lists the messages and shows one as text, HTML (sandboxed) and .ics', async () => {
+    const list = await eventually('mail in the outbox', async () => {
+      const res = await h.app.inject({ method: 'GET', url: '/console/outbox', headers: office });
+      return /请按时报送[^<]*季度工作汇报/.test(res.body) ? res.body : undefined;
+    });
+    const n = /href="\/console\/outbox\/(\d+)">[^<]*请按时报送[^<]*季度工作汇报/.exec(list)![1]!;
+    const one = await h.app.inject({ method: 'GET', url: `/console/outbox/${n}`, headers: office });
+    expect(one.statusCode).toBe(200);
+    expect(one.body).toContain('截止时间：2010年9月25日（星期六）23:59');
+    const htmlPart = await h.app.inject({ method: 'GET', url: `/console/outbox/${n}?part=html`, headers: office });
+    expect(htmlPart.headers['content-security-policy']).toContain('sandbox');
+    expect(htmlPart.body).toContain('季度工作汇报');
+    const ics = await h.app.inject({ method: 'GET', url: `/console/outbox/${n}?part=ics`, headers: office });
+    expect(ics.body).toContain('BEGIN:VCALENDAR');
+    expect(ics.body).toContain('DTSTART:20100925T155959Z');
+    // Nobody but the office.
+    expect((await h.app.inject({ method: 'GET', url: '/console/outbox' })).statusCode).toBe(401);
+  });
+});
