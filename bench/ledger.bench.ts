@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { openLedger } from '../ledger';
-import type { LedgerEvent, LedgerStore } from '../ledger/types';
+import type { LedgerStore } from '../ledger/types';
+import { benchCampaign, benchUnits, BENCH_START } from './ledger-data';
 import {
   deadlineRows,
   lagRanking,
@@ -27,112 +28,6 @@ const BRANCHES = Number(arg('branches', '1000'));
 const YEARS = Number(arg('years', '3'));
 const DB = arg('db', 'both');
 const DAY = 86_400_000;
-const START = Date.parse('2010-07-01T00:00:00Z');
-
-/** A deterministic pseudo-random stream, so both databases get the same campaign. */
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-}
-
-/** One deadline's events: opened, its mail (intent + sent each), maybe escalations, maybe a submission. */
-function* campaign(): Generator<LedgerEvent[]> {
-  const rand = rng(42);
-  const obligations = [
-    { key: 'study-record', months: 1 },
-    { key: 'quarterly-report', months: 3 },
-    { key: 'quarterly-report.review', months: 3 },
-    { key: 'evaluation', months: 6 },
-    { key: 'commendation', months: 12 },
-  ];
-  for (let b = 0; b < BRANCHES; b++) {
-    const unit = `b-${String(b).padStart(5, '0')}`;
-    const committee = `c-${String(b % 40).padStart(2, '0')}`;
-    const batch: LedgerEvent[] = [];
-    for (const ob of obligations) {
-      for (let m = 0; m < YEARS * 12; m += ob.months) {
-        const cycle = `${2010 + Math.floor(m / 12)}-${m % 12}`;
-        const due = START + (m + ob.months) * 30 * DAY;
-        const base = {
-          campaignId: 'bench',
-          obligationKey: ob.key,
-          cycleKey: cycle,
-          unitId: unit,
-          committeeId: committee,
-          phaseKey: 'engage',
-        };
-        const id = `${ob.key}/${cycle}/${unit}`;
-        batch.push({
-          ...base,
-          id: `${id}:opened`,
-          kind: 'deadline-opened',
-          at: new Date(due - 20 * DAY).toISOString(),
-          dueAt: new Date(due).toISOString(),
-        });
-        const r = rand();
-        const lateDays = r < 0.7 ? 0 : r < 0.95 ? Math.ceil(rand() * 20) : -1; // -1: never
-        const steps = ['notice', 'reminder-1', 'reminder-2', 'due'];
-        if (lateDays !== 0) steps.push('escalation-1', 'escalation-2');
-        for (const step of steps) {
-          const at = new Date(due - 10 * DAY).toISOString();
-          batch.push({
-            ...base,
-            id: `msg:${id}:${step}:intent`,
-            kind: 'message-intent',
-            at,
-            step,
-            recipients: [`${unit}@example.org`],
-          });
-          batch.push({
-            ...base,
-            id: `msg:${id}:${step}:sent`,
-            kind: 'message-sent',
-            at,
-            step,
-            recipients: [`${unit}@example.org`],
-            messageId: `<${id}-${step}@bench>`,
-          });
-        }
-        if (lateDays !== 0) {
-          batch.push({
-            ...base,
-            id: `${id}:escalated:1`,
-            kind: 'escalated',
-            at: new Date(due + DAY).toISOString(),
-            step: 'escalation-1',
-          });
-          batch.push({
-            ...base,
-            id: `${id}:escalated:2`,
-            kind: 'escalated',
-            at: new Date(due + 3 * DAY).toISOString(),
-            step: 'escalation-2',
-          });
-        }
-        if (lateDays >= 0) {
-          batch.push({
-            ...base,
-            id: `${id}:submission`,
-            kind: 'submission',
-            at: new Date(due + lateDays * DAY - DAY).toISOString(),
-            dueAt: new Date(due).toISOString(),
-            lateMs: Math.max(0, lateDays * DAY - DAY),
-            data: { text: '报告' },
-          });
-        } else {
-          batch.push({
-            ...base,
-            id: `${id}:rectification`,
-            kind: 'rectification-ordered',
-            at: new Date(due + 14 * DAY).toISOString(),
-            data: { deadline: new Date(due + 28 * DAY).toISOString() },
-          });
-        }
-      }
-    }
-    yield batch;
-  }
-}
 
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = process.hrtime.bigint();
@@ -141,23 +36,15 @@ async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 async function run(name: string, ledger: LedgerStore, size: () => string): Promise<void> {
-  await ledger.upsertUnits(
-    Array.from({ length: BRANCHES }, (_, b) => ({
-      campaignId: 'bench',
-      unitId: `b-${String(b).padStart(5, '0')}`,
-      name: `支部${b}`,
-      level: 'branch',
-      committeeId: `c-${String(b % 40).padStart(2, '0')}`,
-    })),
-  );
+  await ledger.upsertUnits(benchUnits(BRANCHES).filter((u) => u.level === 'branch'));
   let events = 0;
   const t0 = Date.now();
-  for (const batch of campaign()) events += await ledger.recordMany(batch);
+  for (const batch of benchCampaign(BRANCHES, YEARS)) events += await ledger.recordMany(batch);
   const secs = (Date.now() - t0) / 1000;
   console.log(
     `\n${name}: ${events.toLocaleString()} events in ${secs.toFixed(1)} s = ${Math.round(events / secs).toLocaleString()} events/s; size ${size()}`,
   );
-  const asOf = new Date(START + (YEARS * 12 + 2) * 30 * DAY).toISOString();
+  const asOf = new Date(BENCH_START + (YEARS * 12 + 2) * 30 * DAY).toISOString();
   const f = { campaignId: 'bench', asOf };
   const queries: [string, () => Promise<unknown[]>][] = [
     ['lagging units', () => laggingUnits(ledger, f)],

@@ -1,6 +1,7 @@
 /**
  * The web service under load, on the dev server with the service's own worker process:
- *   npx tsx bench/web.bench.ts [--branches 200] [--views 5]
+ *   npx tsx bench/web.bench.ts [--part api|console|both] [--branches 200] [--views 5]
+ *                              [--console-branches 1000] [--years 3] [--requests 50]
  * A generated organisation of two committees sharing the branches (100 each by default) runs
  * the mini plan from 10 September 2010, when every branch's Q3 report is open. Prints:
  *   - "my open deadlines" (/me) for one committee's secretary (100 branches): each view's time;
@@ -8,14 +9,29 @@
  *     HTTP): p50/p99/max latency and the wall time; then the same POSTs again (a client's
  *     retries), which must get the same receipts;
  *   - the ledger's count: each submission recorded exactly once (the run fails otherwise).
+ * The console part fills a ledger with the ledger benchmark's campaign (1,000 branches in 40
+ * committees over three years, bench/ledger-data.ts) and serves the office's dashboard and the
+ * quarterly report's heatmap (1,000 units × 12 cycles) over HTTP, one request after another
+ * (the engine holds no such campaign, so the pages come from the ledger): p50/p99/max and the
+ * heatmap's size in bytes.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { generateOrg } from '../plans/generate-org';
-import { startWebHarness, TEST_API_TOKEN } from '../test/helpers/web';
+import { startWebHarness, TEST_API_TOKEN, TEST_LINK_SECRET } from '../test/helpers/web';
 import os from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { CampaignClient, connectClient } from '../client/campaigns';
+import { openSqlLedger } from '../ledger/store';
+import { createMailer, createPlainSender } from '../mail';
+import { loadOrgFile } from '../plans/load';
+import { freePort } from '../test/helpers/postgres';
+import { startDevServer } from '../test/helpers/processes';
+import { AttachmentStore } from '../web/attachments';
+import { parseWebConfig } from '../web/config';
+import { buildServer, DIRECTORY_CACHE_MS } from '../web/server';
+import { benchCampaign, benchUnits } from './ledger-data';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,12 +39,16 @@ const arg = (name: string, dflt: string): string => {
 };
 const BRANCHES = Number(arg('branches', '200'));
 const VIEWS = Number(arg('views', '5'));
+const PART = arg('part', 'both');
+const CONSOLE_BRANCHES = Number(arg('console-branches', '1000'));
+const YEARS = Number(arg('years', '3'));
+const REQUESTS = Number(arg('requests', '50'));
 
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 
-async function main(): Promise<void> {
+async function apiBench(): Promise<void> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'web-bench-'));
   const orgFile = path.join(scratch, 'org.yaml');
   const input = generateOrg({ committees: 2, branches: BRANCHES });
@@ -125,6 +145,85 @@ async function main(): Promise<void> {
     await h.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The office console on a big ledger: the dashboard and the heatmap, timed over HTTP. */
+async function consoleBench(): Promise<void> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'console-bench-'));
+  const temporalPort = await freePort();
+  const server = await startDevServer({ dbFile: path.join(scratch, 'temporal.sqlite'), port: temporalPort });
+  const webPort = await freePort();
+  const config = parseWebConfig({
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    LEDGER_URL: `sqlite:${path.join(scratch, 'ledger.sqlite')}`,
+    MAIL_URL: `outbox:${path.join(scratch, 'outbox')}`,
+    BASE_URL: `http://127.0.0.1:${webPort}`,
+    LINK_SECRET: TEST_LINK_SECRET,
+    API_TOKEN: TEST_API_TOKEN,
+    ATTACHMENTS_DIR: path.join(scratch, 'attachments'),
+  });
+  const ledger = await openSqlLedger(config.LEDGER_URL);
+  const client = await connectClient(config.TEMPORAL_ADDRESS);
+  const mailer = await createMailer({ url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger });
+  const signInMail = createPlainSender(config.MAIL_URL, config.MAIL_FROM);
+  try {
+    const t0 = Date.now();
+    await ledger.upsertUnits(benchUnits(CONSOLE_BRANCHES));
+    let events = 0;
+    for (const batch of benchCampaign(CONSOLE_BRANCHES, YEARS)) events += await ledger.recordMany(batch);
+    console.log(
+      `console: ledger of ${CONSOLE_BRANCHES} branches over ${YEARS} years, ${events.toLocaleString()} events, filled in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
+    const app = await buildServer({
+      config,
+      campaigns: new CampaignClient(client, DIRECTORY_CACHE_MS),
+      ledger,
+      mailer,
+      signInMail,
+      sessions: ledger.sessions(3600_000),
+      org: await loadOrgFile(config.ORG),
+      attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
+    });
+    await app.listen({ host: '127.0.0.1', port: webPort });
+    const pages: [string, string][] = [
+      ['dashboard (ranking of the last quarter)', '/console/bench'],
+      ['dashboard (ranking of 2012)', '/console/bench?period=2012'],
+      ['dashboard (ranking of the whole campaign)', '/console/bench?period=all'],
+      ['heatmap, quarterly report', '/console/bench/o/quarterly-report/'],
+      ['heatmap, one committee', '/console/bench/o/quarterly-report/?committee=c-07'],
+      ['heatmap PNG', '/console/bench/heatmap.png?obligation=quarterly-report'],
+    ];
+    for (const [label, url] of pages) {
+      const times: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < REQUESTS + 2; i++) {
+        const start = performance.now();
+        const res = await fetch(`${config.BASE_URL}${url}`, { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
+        const body = Buffer.from(await res.arrayBuffer());
+        if (res.status !== 200) throw new Error(`${url}: ${res.status} ${body.toString().slice(0, 300)}`);
+        // The first two warm the caches (the plan query, prepared statements).
+        if (i >= 2) times.push(performance.now() - start);
+        bytes = body.length;
+      }
+      times.sort((a, b) => a - b);
+      console.log(
+        `  ${label.padEnd(44)} p50 ${ms(pct(times, 50))}, p99 ${ms(pct(times, 99))}, max ${ms(times.at(-1)!)}; ${(bytes / 1024).toFixed(0)} KiB`,
+      );
+    }
+    await app.close();
+  } finally {
+    signInMail.close();
+    await mailer.close();
+    await ledger.close();
+    await client.connection.close();
+    await server.kill('SIGTERM');
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (PART === 'api' || PART === 'both') await apiBench();
+  if (PART === 'console' || PART === 'both') await consoleBench();
 }
 
 main().catch((err: unknown) => {

@@ -148,7 +148,7 @@ describe('the office console (inject)', () => {
     const waived = await h.ledger.events({ campaignId: 'mini', kinds: ['waiver'] });
     expect(waived.map((e) => [e.unitId, e.reason])).toEqual([['b-mech-s1', '转入其他支部']]);
     const map = await get('/console/mini/o/quarterly-report/');
-    expect(map.body).toMatch(/<td class="h-grey"><a href="2010-Q3\/b-mech-s1" title="已免报"/);
+    expect(map.body).toMatch(/<td class="hw"><a href="2010-Q3\/b-mech-s1" title="已免报">–<\/a>/);
 
     const before = h.smtp.received.length;
     const resend = await formPost(h, `${base}/b-mech-t1/resend`, { reason: '联络员更换，重发通知', confirm: 'yes' });

@@ -27,6 +27,9 @@ export interface CampaignContext {
   status?: CampaignStatus;
   units: LedgerUnit[];
   unitById: Map<string, LedgerUnit>;
+  /** Without the plan: the first and last due instants of one branch, where the periods of the ranking begin and end. */
+  firstDueAt?: string;
+  lastDueAt?: string;
 }
 
 const ZONE = 'Asia/Shanghai';
@@ -60,8 +63,15 @@ export async function loadCampaign(
     // A finished campaign (or one the engine no longer holds) is shown from the ledger alone.
     if ((err as { code?: string }).code !== 'CAMPAIGN_NOT_FOUND') throw err;
   }
+  // A campaign the engine no longer holds: where it began, from one branch's deadlines (an index read).
+  const branch = plan ? undefined : units.find((u) => u.level === 'branch');
+  const dues = branch
+    ? (await ledger.deadlineRows({ campaignId, unitId: branch.unitId })).flatMap((r) => (r.dueAt ? [r.dueAt] : []))
+    : [];
   return {
     campaignId,
+    firstDueAt: dues[0],
+    lastDueAt: dues.at(-1),
     title: plan?.title ?? status?.title ?? campaignId,
     timeZone: plan?.timeZone ?? ZONE,
     now: status?.now ?? new Date().toISOString(),
@@ -379,14 +389,18 @@ export interface Period {
   before?: string;
 }
 
-/** The quarters, half-years and years from the campaign's first phase to now, newest first, and the whole campaign. */
+/**
+ * The whole campaign, then the years, half-years and quarters from its first phase to now (or to
+ * its last deadline, for a campaign the engine no longer holds), newest first.
+ */
 export function periodsOf(c: CampaignContext, lang: Lang): Period[] {
   const zone = c.timeZone;
-  const first = c.status?.phases[0]?.startAt ?? c.plan?.phases[0]?.start;
+  const first = c.status?.phases[0]?.startAt ?? c.plan?.phases[0]?.start ?? c.firstDueAt;
   const all: Period = { key: 'all', label: lang === 'en' ? 'Whole campaign' : '活动全程' };
   if (!first) return [all];
   const start = DateTime.fromISO(first, { zone }).startOf('quarter');
-  const end = DateTime.fromISO(c.now, { zone });
+  const last = c.lastDueAt && c.lastDueAt < c.now ? c.lastDueAt : c.now;
+  const end = DateTime.fromISO(last, { zone });
   const out: Period[] = [all];
   const iso = (d: DateTime): string => d.toUTC().toISO()!;
   for (let y = end.year; y >= start.year; y--) {
@@ -420,6 +434,9 @@ export function periodsOf(c: CampaignContext, lang: Lang): Period[] {
   }
   return out;
 }
+
+/** The ranking's default period: the newest quarter (the office's usual question), else the whole campaign. */
+export const defaultPeriod = (periods: Period[]): Period => periods.find((p) => /-Q\d$/.test(p.key)) ?? periods[0]!;
 
 // ---------- one deadline, one unit ----------
 

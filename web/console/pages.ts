@@ -119,6 +119,19 @@ export const stepText = (step: string, lang: Lang): string => {
   return lang === 'en' ? `${word} ${m[2]}` : m[1] === 'reminder' ? `第${m[2]}次提醒` : `第${m[2]}级督办`;
 };
 
+/** The dashboard lists the first of each list (the most urgent); the download holds them all. */
+const LIST_MAX = 20;
+
+function shown(n: number, csv: string, lang: Lang): Html | '' {
+  if (n <= LIST_MAX) return '';
+  const t = tr(lang);
+  return html`<p class="hint">
+    ${t(`共 ${n} 项，以下为最早的 ${LIST_MAX} 项；`, `${n} in all, the first ${LIST_MAX} below; `)}<a href="${csv}"
+      >${t('下载全部（CSV）', 'download them all (CSV)')}</a
+    >
+  </p>`;
+}
+
 export function dashboardBody(d: DashboardData, lang: Lang): Html {
   const t = tr(lang);
   const { c } = d;
@@ -196,36 +209,42 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
     </section>
     <section class="card" aria-labelledby="h-rect">
       <h2 id="h-rect">${t('未完成的限期整改', 'Open rectification orders')}</h2>
+      ${shown(d.rectifications.length, `${base}/reports/rectifications.csv`, lang)}
       ${
         d.rectifications.length === 0
           ? html`<p>${t('无', 'None')}</p>`
           : html`<ul class="plain">
-              ${d.rectifications.map(
-                (r) =>
-                  html`<li>
-                    <a href="${base}/u/${enc(r.unitId)}">${r.unitName}</a> ·
-                    ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
-                    ${when(r.rectificationDeadline, z, lang)}
-                    ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
-                  </li>`,
-              )}
+              ${d.rectifications
+                .slice(0, LIST_MAX)
+                .map(
+                  (r) =>
+                    html`<li>
+                      <a href="${base}/u/${enc(r.unitId)}">${r.unitName}</a> ·
+                      ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
+                      ${when(r.rectificationDeadline, z, lang)}
+                      ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
+                    </li>`,
+                )}
             </ul>`
       }
     </section>
     <section class="card" aria-labelledby="h-rev">
       <h2 id="h-rev">${t('领导点评迟交、未交', 'Late and missing leader reviews')}</h2>
+      ${shown(d.reviewers.length, `${base}/reports/reviewers.csv`, lang)}
       ${
         d.reviewers.length === 0
           ? html`<p>${t('无', 'None')}</p>`
           : html`<ul class="plain">
-              ${d.reviewers.map(
-                (r) =>
-                  html`<li>
-                    ${r.reviewerName} → ${r.reviewedUnitName} · ${obligationTitle(c, r.obligationKey, lang)}
-                    ${r.cycleKey} · ${r.missing ? t('未点评', 'not given') : lateText(r.lateMs, lang)}
-                    (${t('截止', 'due')} ${when(r.dueAt, z, lang)})
-                  </li>`,
-              )}
+              ${d.reviewers
+                .slice(0, LIST_MAX)
+                .map(
+                  (r) =>
+                    html`<li>
+                      ${r.reviewerName} → ${r.reviewedUnitName} · ${obligationTitle(c, r.obligationKey, lang)}
+                      ${r.cycleKey} · ${r.missing ? t('未点评', 'not given') : lateText(r.lateMs, lang)}
+                      (${t('截止', 'due')} ${when(r.dueAt, z, lang)})
+                    </li>`,
+                )}
             </ul>`
       }
     </section>
@@ -287,6 +306,8 @@ function rankingTable(rows: UnitLag[], c: CampaignContext, lang: Lang): Html {
 // ---------- heatmap ----------
 
 const MARK: Record<CellColour, string> = { green: '✓', blue: '○', yellow: '!', red: '!!', grey: '–' };
+/** The heatmap's cell classes, short: a 1,000 × 12 map has 12,000 of them (app.css gives them the colours of .h-*). */
+const SHORT: Record<CellColour, string> = { green: 'hg', blue: 'hb', yellow: 'hy', red: 'hr', grey: 'hw' };
 
 /** The words of a cell's hover (and its accessible name). */
 export function cellText(cell: Cell, lang: Lang): string {
@@ -327,16 +348,18 @@ export function heatmapBody(h: HeatmapPage, lang: Lang): Html {
     Object.entries({ ...filter, obligation: map.obligationKey }).filter((e): e is [string, string] => !!e[1]),
   ).toString();
   const rows: string[] = [];
+  const cycles = map.cycles.map(enc);
   for (const g of map.groups) {
     rows.push(
       `<tbody><tr class="group"><th scope="rowgroup" colspan="${map.cycles.length + 1}">${html`${g.name}`.text}</th></tr>`,
     );
     for (const r of g.rows) {
+      const unit = enc(r.unitId);
       const cells = r.cells.map((cell, i) => {
-        if (!cell) return '<td class="h-none"></td>';
+        if (!cell) return '<td></td>';
         const words = cellText(cell, lang);
         const mark = cell.missing ? '×' : MARK[cell.colour];
-        return `<td class="h-${cell.colour}"><a href="${enc(map.cycles[i]!)}/${enc(r.unitId)}" title="${words}" aria-label="${words}">${mark}</a></td>`;
+        return `<td class="${SHORT[cell.colour]}"><a href="${cycles[i]!}/${unit}" title="${words}">${mark}</a></td>`;
       });
       rows.push(
         `<tr><th scope="row"><a href="../../u/${enc(r.unitId)}">${html`${r.name}`.text}</a></th>${cells.join('')}</tr>`,
@@ -623,18 +646,21 @@ export function unitBody(d: UnitPageData, lang: Lang): Html {
     </section>
     <section class="card" aria-labelledby="h-orders">
       <h2 id="h-orders">${t('限期整改', 'Rectification orders')}</h2>
+      ${shown(d.rectifications.length, `${base}/reports/rectifications.csv`, lang)}
       ${
         d.rectifications.length === 0
           ? html`<p>${t('无', 'None')}</p>`
           : html`<ul class="plain">
-              ${d.rectifications.map(
-                (r) =>
-                  html`<li>
-                    ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
-                    ${when(r.rectificationDeadline, z, lang)}
-                    ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
-                  </li>`,
-              )}
+              ${d.rectifications
+                .slice(0, LIST_MAX)
+                .map(
+                  (r) =>
+                    html`<li>
+                      ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
+                      ${when(r.rectificationDeadline, z, lang)}
+                      ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
+                    </li>`,
+                )}
             </ul>`
       }
     </section>

@@ -26,6 +26,7 @@ import { consolePage, LANG_COOKIE, tr, when } from '../console/frame';
 import {
   buildHeatmap,
   deadlineHistory,
+  defaultPeriod,
   loadCampaign,
   obligationTitle,
   openCounts,
@@ -134,7 +135,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const lang = langOf(req);
       const committeeId = scopedCommittee(p, undefined, c);
       const periods = periodsOf(c, lang);
-      const period = periods.find((x) => x.key === req.query.period) ?? periods[0]!;
+      const period = periods.find((x) => x.key === req.query.period) ?? defaultPeriod(periods);
       const f = { campaignId: c.campaignId, committeeId, asOf: c.now };
       const [timeline, upcoming, counts, rectifications, reviewers, ranking] = await Promise.all([
         phaseTimeline(ledger, c, lang),
