@@ -22,6 +22,8 @@ PLAN="${PLAN:-plans/003-changchun.yaml}"
 export ORG="${ORG:-plans/orgs/sample-university.yaml}"
 SPEED="${SPEED:-2880}"
 UI_PORT="${UI_PORT:-8233}"
+# The web console links each deadline to its workflow in the Web UI.
+export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:$UI_PORT}"
 # The search attributes, from their one definition (domain/engine/search-attributes.ts).
 mapfile -t search_attributes < <(npx tsx scripts/search-attribute-flags.ts)
 [ "${#search_attributes[@]}" -gt 0 ] || { echo "start.sh: could not read the search attributes" >&2; exit 1; }
@@ -45,7 +47,7 @@ cat <<MSG
 
 The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, web, sample campaign).
 Open ${BASE_URL:-http://localhost:8080}/login in a browser and sign in with an address from $ORG
-(the office: the sign-in mail lands in .data/outbox).
+(the office: the sign-in mail lands in .data/outbox); the office console is ${BASE_URL:-http://localhost:8080}/console.
 Temporal's Web UI: http://127.0.0.1:$UI_PORT/namespaces/default/workflows
 In another terminal:
   npm run cli -- status changchun-2010

@@ -163,7 +163,7 @@ describe('the office console in a browser', () => {
     const announcement = await eventually('the phase announcement', () =>
       h.smtp.received
         .slice(mailsBefore)
-        .find((r) => r.envelopeTo.includes('li.mech@example.org') && /进入"总结提高"阶段/.test(r.mail.subject ?? '')),
+        .find((r) => r.envelopeTo.includes('li.mech@example.org') && /进入「总结提高」阶段/.test(r.mail.subject ?? '')),
     );
     expect(announcement.mail.text).toContain('总结提高');
     expect((await h.campaigns.status('mini')).currentPhase).toBe('summary');

@@ -15,13 +15,13 @@ import { recipientsFor } from '../../domain/recipients';
 import { lagRanking, lateReviewers, openRectifications } from '../../ledger/audit';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
-import { deadlineWorkflowId } from '../../workflows/context';
+import { deadlineWorkflowId } from '../../domain/engine/context';
 import { canSee, type Principal } from '../access';
 import { receiptNumber } from '../deadlines';
 import { forbidden, WebError } from '../errors';
 import { html, type Html } from '../html';
 import { signLink } from '../links';
-import type { WebDeps } from '../server';
+import type { WebDeps } from '../context';
 import { consolePage, LANG_COOKIE, tr, when } from '../console/frame';
 import {
   buildHeatmap,
