@@ -7,7 +7,8 @@
  * records it), advances the phase from the form (the announcement mail arrives), and downloads
  * the audit workbook (parsed with exceljs, checked against `audit --json`). A committee
  * secretary sees only that committee and no form; the forms' POSTs answer 403. axe-core finds
- * no serious violation on the main pages. Screenshots go to test-artifacts/console/.
+ * no serious violation on the main pages, and at 200 % zoom nothing but a table's own box scrolls
+ * sideways. Screenshots go to test-artifacts/console/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -94,6 +95,10 @@ describe('the office console in a browser', () => {
     expect(dashboard).toContain('机械学院教工第一党支部');
     expect(await axeSerious(page)).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    // At 200 % zoom (a 1280 px window shows 640 CSS px): nothing scrolls sideways but the tables' own boxes.
+    await page.setViewportSize({ width: 640, height: 450 });
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(640);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // The heatmap: the branch's Q3 cell is overdue and never submitted, and says by how much.
     await page.getByRole('link', { name: '查看督办热力图' }).click();
@@ -105,6 +110,9 @@ describe('the office console in a browser', () => {
     expect(await row.locator('td').first().getAttribute('class')).toMatch(/^h[yr]$/);
     expect(await axeSerious(page)).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'heatmap.png'), fullPage: true });
+    await page.setViewportSize({ width: 640, height: 450 });
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(640);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // Its history: opened, the notice and the reminder sent, with instants.
     await cell.click();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
-import { eventually, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { eventually, multipart, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 
 const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
 const CSRF_COOKIE = /_csrf=[^;]+/;
@@ -20,19 +20,12 @@ async function formPost(h: WebHarness, url: string, fields: Record<string, strin
   const page = await h.app.inject({ method: 'GET', url, headers: office });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
   const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => CSRF_COOKIE.test(c));
-  const boundary = '----console-test';
-  const body = Object.entries({ _csrf: csrf, ...fields })
-    .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
-    .join('');
+  const form = multipart({ _csrf: csrf, ...fields });
   return h.app.inject({
     method: 'POST',
     url,
-    payload: `${body}--${boundary}--\r\n`,
-    headers: {
-      ...office,
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-      cookie: cookie?.split(';')[0] ?? '',
-    },
+    payload: form.payload,
+    headers: { ...office, ...form.headers, cookie: cookie?.split(';')[0] ?? '' },
   });
 }
 

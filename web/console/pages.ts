@@ -132,6 +132,27 @@ function shown(n: number, csv: string, lang: Lang): Html | '' {
   </p>`;
 }
 
+/** Open rectification orders, the earliest first (with the unit's name and link on the dashboard). */
+function rectificationList(rows: OpenRectification[], c: CampaignContext, lang: Lang, withUnit: boolean): Html {
+  const t = tr(lang);
+  const base = `/console/${enc(c.campaignId)}`;
+  if (rows.length === 0) return html`<p>${t('无', 'None')}</p>`;
+  return html`${shown(rows.length, `${base}/reports/rectifications.csv`, lang)}
+    <ul class="plain">
+      ${rows
+        .slice(0, LIST_MAX)
+        .map(
+          (r) =>
+            html`<li>
+              ${withUnit ? html`<a href="${base}/u/${enc(r.unitId)}">${r.unitName}</a> ·` : ''}
+              ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
+              ${when(r.rectificationDeadline, c.timeZone, lang)}
+              ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
+            </li>`,
+        )}
+    </ul>`;
+}
+
 export function dashboardBody(d: DashboardData, lang: Lang): Html {
   const t = tr(lang);
   const { c } = d;
@@ -209,24 +230,7 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
     </section>
     <section class="card" aria-labelledby="h-rect">
       <h2 id="h-rect">${t('未完成的限期整改', 'Open rectification orders')}</h2>
-      ${shown(d.rectifications.length, `${base}/reports/rectifications.csv`, lang)}
-      ${
-        d.rectifications.length === 0
-          ? html`<p>${t('无', 'None')}</p>`
-          : html`<ul class="plain">
-              ${d.rectifications
-                .slice(0, LIST_MAX)
-                .map(
-                  (r) =>
-                    html`<li>
-                      <a href="${base}/u/${enc(r.unitId)}">${r.unitName}</a> ·
-                      ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
-                      ${when(r.rectificationDeadline, z, lang)}
-                      ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
-                    </li>`,
-                )}
-            </ul>`
-      }
+      ${rectificationList(d.rectifications, c, lang, true)}
     </section>
     <section class="card" aria-labelledby="h-rev">
       <h2 id="h-rev">${t('领导点评迟交、未交', 'Late and missing leader reviews')}</h2>
@@ -646,23 +650,7 @@ export function unitBody(d: UnitPageData, lang: Lang): Html {
     </section>
     <section class="card" aria-labelledby="h-orders">
       <h2 id="h-orders">${t('限期整改', 'Rectification orders')}</h2>
-      ${shown(d.rectifications.length, `${base}/reports/rectifications.csv`, lang)}
-      ${
-        d.rectifications.length === 0
-          ? html`<p>${t('无', 'None')}</p>`
-          : html`<ul class="plain">
-              ${d.rectifications
-                .slice(0, LIST_MAX)
-                .map(
-                  (r) =>
-                    html`<li>
-                      ${obligationTitle(c, r.obligationKey, lang)} ${r.cycleKey} · ${t('整改期限', 'order due')}
-                      ${when(r.rectificationDeadline, z, lang)}
-                      ${r.overdue ? html`<strong class="late">${t('已逾期', 'overdue')}</strong>` : ''}
-                    </li>`,
-                )}
-            </ul>`
-      }
+      ${rectificationList(d.rectifications, c, lang, false)}
     </section>
   `;
 }
