@@ -201,6 +201,7 @@ export async function buildHeatmap(
 ): Promise<Heatmap> {
   const obligations = await reportObligations(ledger, c);
   const obligationKey = f.obligation ?? busiestObligation(c, obligations);
+
   const committeeId = scopedCommittee(p, f.committee, c);
   const rows = await ledger.deadlineRows({
     campaignId: c.campaignId,
@@ -255,6 +256,11 @@ export async function buildHeatmap(
     groups: [...groups.values()].sort((a, b) => a.committeeId.localeCompare(b.committeeId)),
     counts,
   };
+}
+
+/** The obligation the heatmap shows when none is asked for. */
+export async function defaultObligation(ledger: LedgerStore, c: CampaignContext): Promise<string> {
+  return busiestObligation(c, await reportObligations(ledger, c));
 }
 
 /** The default obligation of the heatmap: the one with the most cycles (a quarterly report over a monthly record of one unit). */

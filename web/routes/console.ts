@@ -26,6 +26,7 @@ import { consolePage, LANG_COOKIE, tr, when } from '../console/frame';
 import {
   buildHeatmap,
   deadlineHistory,
+  defaultObligation,
   defaultPeriod,
   loadCampaign,
   obligationTitle,
@@ -186,7 +187,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const q = new URLSearchParams(
         Object.entries(req.query).filter((e): e is [string, string] => !!e[1] && e[0] !== 'obligation'),
       ).toString();
-      const ob = req.query.obligation || (await buildHeatmap(ledger, c, who(req), { committee: '-' })).obligationKey;
+      const ob = req.query.obligation || (await defaultObligation(ledger, c));
       return reply.redirect(
         `/console/${encodeURIComponent(c.campaignId)}/o/${encodeURIComponent(ob)}/${q ? `?${q}` : ''}`,
         303,
