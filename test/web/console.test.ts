@@ -147,11 +147,42 @@ describe('the office console (inject)', () => {
     const resend = await formPost(h, `${base}/b-mech-t1/resend`, { reason: '联络员更换，重发通知', confirm: 'yes' });
     expect(resend.statusCode).toBe(303);
     const mail = await eventually('re-sent notice', () =>
-      h.smtp.received.slice(before).find((r) => r.envelopeTo.includes('liu.yang@example.org')),
+      h.smtp.received
+        .slice(before)
+        .find(
+          (r) =>
+            r.envelopeTo.includes('liu.yang@example.org') &&
+            /请按时报送「2010年第三季度工作汇报」/.test(r.mail.subject ?? ''),
+        ),
     );
-    expect(mail.mail.subject).toContain('季度工作汇报');
+    expect(mail.mail.text).toContain('截止时间：2010年9月25日（星期六）23:59');
     const history = await get(`${base}/b-mech-t1`);
     expect(history.body.replace(/\s+/g, ' ')).toContain('报送通知 · 经办 api-token · 理由：联络员更换，重发通知');
+  });
+  it('ends the running phase from its form, after a preview, recorded with who and why', async () => {
+    const preview = await get('/console/mini/end-phase');
+    expect(preview.statusCode).toBe(200);
+    const text = preview.body.replace(/\s+/g, ' ');
+    expect(text).toMatch(/阶段 <strong>全面争创<\/strong> 现在结束/);
+    expect(text).toMatch(/<strong id="announcements">0<\/strong>/);
+    // The Q4 report would have opened in this phase: it no longer will.
+    expect(text).toMatch(
+      /将不再开放的报送事项<\/h3> <ul class="plain"> <li> 季度工作汇报 2010-Q4 · 开放 2010年12月6日（星期一）23:59/,
+    );
+    const res = await formPost(h, '/console/mini/end-phase', {
+      phaseKey: 'engage',
+      reason: '上级通知提前结束争创阶段',
+      confirm: 'yes',
+    });
+    expect(res.statusCode).toBe(303);
+    const changes = await h.ledger.events({ campaignId: 'mini', kinds: ['phase-advanced'] });
+    expect(changes.map((e) => [e.phaseKey, e.data?.action, e.actor, e.reason])).toEqual([
+      ['engage', 'ended', 'api-token', '上级通知提前结束争创阶段'],
+    ]);
+    const dash = await get('/console/mini');
+    expect(dash.body.replace(/\s+/g, ' ')).toMatch(
+      /手动结束：api-token · 2010年9月28日（星期二）10:\d\d · 理由：上级通知提前结束争创阶段/,
+    );
   });
 });
 
@@ -170,7 +201,7 @@ describe('the outbox page (MAIL_URL an outbox)', () => {
       const res = await h.app.inject({ method: 'GET', url: '/console/outbox', headers: office });
       return /请按时报送[^<]*季度工作汇报/.test(res.body) ? res.body : undefined;
     });
-    const n = /href="\/console\/outbox\/(\d+)">[^<]*请按时报送[^<]*季度工作汇报/.exec(list)![1]!;
+    const n = /href="\/console\/outbox\/([^"]+\.eml)">[^<]*请按时报送[^<]*季度工作汇报/.exec(list)![1]!;
     const one = await h.app.inject({ method: 'GET', url: `/console/outbox/${n}`, headers: office });
     expect(one.statusCode).toBe(200);
     expect(one.body).toContain('截止时间：2010年9月25日（星期六）23:59');
@@ -180,6 +211,10 @@ describe('the outbox page (MAIL_URL an outbox)', () => {
     const ics = await h.app.inject({ method: 'GET', url: `/console/outbox/${n}?part=ics`, headers: office });
     expect(ics.body).toContain('BEGIN:VCALENDAR');
     expect(ics.body).toContain('DTSTART:20100925T155959Z');
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/console/outbox/..%2F..%2Fetc%2Fpasswd.eml', headers: office }))
+        .statusCode,
+    ).toBe(400);
     // Nobody but the office.
     expect((await h.app.inject({ method: 'GET', url: '/console/outbox' })).statusCode).toBe(401);
   });

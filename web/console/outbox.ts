@@ -1,8 +1,11 @@
 /**
  * The outbox in the browser (when MAIL_URL is `outbox:<dir>`, the embedded default): the list of
  * messages, and one message with its text, its HTML (served alone in a sandbox) and its `.ics`.
+ * A message is addressed by its file's name (named after its Message-ID): its place in the
+ * list moves as mail arrives.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import type { OutboxEntry } from '../../mail/outbox';
 import { html, type Html } from '../html';
@@ -29,7 +32,7 @@ export function outboxListBody(entries: OutboxEntry[], lang: Lang): Html {
               <td>${e.index}</td>
               <td>${when(e.date, 'Asia/Shanghai', lang)}</td>
               <td>${e.to}</td>
-              <td><a href="/console/outbox/${e.index}">${e.subject || '—'}</a></td>
+              <td><a href="/console/outbox/${path.basename(e.file)}">${e.subject || '—'}</a></td>
             </tr>`,
         )}
       </tbody>
@@ -45,11 +48,11 @@ export type OutboxView =
 
 export async function renderOutboxMessage(
   file: string,
-  n: number,
   part: 'html' | 'ics' | undefined,
   lang: Lang,
 ): Promise<OutboxView> {
   const t = tr(lang);
+  const name = path.basename(file);
   const m = await simpleParser(await readFile(file));
   const ics = m.attachments.find((a) => a.contentType === 'text/calendar' || a.filename?.endsWith('.ics'));
   if (part === 'html') return { kind: 'raw', type: 'text/html; charset=utf-8', content: m.html || '' };
@@ -70,8 +73,8 @@ export async function renderOutboxMessage(
         <dd>${when(m.date?.toISOString(), 'Asia/Shanghai', lang)}</dd>
       </dl>
       <p>
-        ${m.html ? html`<a href="/console/outbox/${n}?part=html">${t('查看 HTML 版本', 'Open the HTML version')}</a>` : ''}
-        ${ics ? html` · <a href="/console/outbox/${n}?part=ics">${t('日历附件（.ics）', 'Calendar attachment (.ics)')}</a>` : ''}
+        ${m.html ? html`<a href="/console/outbox/${name}?part=html">${t('查看 HTML 版本', 'Open the HTML version')}</a>` : ''}
+        ${ics ? html` · <a href="/console/outbox/${name}?part=ics">${t('日历附件（.ics）', 'Calendar attachment (.ics)')}</a>` : ''}
       </p>
     </section>
     <section class="card">
@@ -86,5 +89,5 @@ export async function renderOutboxMessage(
           </section>`
         : ''
     }`;
-  return { kind: 'page', title: m.subject ?? `#${n}`, body };
+  return { kind: 'page', title: m.subject ?? name, body };
 }

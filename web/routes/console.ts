@@ -6,11 +6,13 @@
  * (anyone else gets 403 before the form is read). Every change is confirmed on its form (a
  * preview, a reason, a tick) and recorded with who and why by the engine, as the CLI's are.
  */
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartValue } from '@fastify/multipart';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CampaignRequestError } from '../../client/campaigns';
+import { cyclesOf } from '../../domain/calendar';
 import { recipientsFor } from '../../domain/recipients';
 import { lagRanking, lateReviewers, openRectifications } from '../../ledger/audit';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
@@ -29,6 +31,7 @@ import {
   defaultObligation,
   defaultPeriod,
   loadCampaign,
+  obligationOf,
   obligationTitle,
   openCounts,
   periodsOf,
@@ -377,21 +380,22 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     return send(reply, frame(req, tr(lang)('发件箱', 'Outbox'), outboxListBody(entries, lang)));
   });
 
-  app.get<{ Params: { n: string }; Querystring: { part?: 'html' | 'ics' } }>(
-    '/console/outbox/:n',
+  app.get<{ Params: { file: string }; Querystring: { part?: 'html' | 'ics' } }>(
+    '/console/outbox/:file',
     {
       preHandler: officeOnly,
       schema: {
-        params: z.object({ n: z.string().regex(/^\d{1,7}$/) }),
+        params: z.object({ file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.eml$/) }),
         querystring: z.object({ part: z.enum(['html', 'ics']).optional() }),
       },
     },
     async (req, reply) => {
       const lang = langOf(req);
       const files = await outboxFiles(outboxDir());
-      const file = files[Number(req.params.n) - 1];
-      if (!file) throw new WebError(404, '没有这封邮件', `发件箱中没有第 ${req.params.n} 封邮件。`);
-      const out = await renderOutboxMessage(file, Number(req.params.n), req.query.part, lang);
+      // Only a file the outbox lists: the name is matched, never joined into a path unchecked.
+      const file = files.find((f) => path.basename(f) === req.params.file);
+      if (!file) throw new WebError(404, '没有这封邮件', `发件箱中没有邮件 ${req.params.file}。`);
+      const out = await renderOutboxMessage(file, req.query.part, lang);
       if (out.kind === 'page') return send(reply, frame(req, out.title, out.body));
       // The mail's own HTML, shown alone under a CSP that lets nothing run or load.
       return reply
@@ -629,6 +633,13 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   deadlineForm('waive');
   deadlineForm('resend');
 
+  function cycleLabelOf(c: CampaignContext, obligationKey: string, cycleKey: string): string {
+    const o = obligationOf(c, obligationKey);
+    if (!c.plan || !c.status || !o) return cycleKey;
+    const cy = cyclesOf(c.plan, o, c.status.phases).find((x) => x.cycleKey === cycleKey);
+    return cy ? (c.plan.locale === 'en' ? cy.cycleLabelEn : cy.cycleLabel) : cycleKey;
+  }
+
   /**
    * The notice again, to the unit's addresses now (a liaison changed, a mail bounced): the
    * mailer's own record of it carries the step `notice~resend-<n>` with the office's address and
@@ -666,7 +677,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       obligationKey,
       obligationTitle: obligationTitle(c, obligationKey, 'zh'),
       cycleKey,
-      cycleLabel: cycleKey,
+      // The label the engine's own notice carried (2010年第三季度), from the plan's calendar.
+      cycleLabel: cycleLabelOf(c, obligationKey, cycleKey),
       step,
       dueAt: s.dueAt,
       sentAt: c.now,
