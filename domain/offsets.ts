@@ -56,8 +56,30 @@ export function isNegativeOffset(offset: string): boolean {
   return first.amount < 0;
 }
 
+/**
+ * Offsets longer than this are refused by the schemas: `+99999999999d` is a valid shape, but
+ * luxon answers it with an invalid date, and `-20000wd` walks the calendar day by day.
+ */
+export const MAX_OFFSET_YEARS = 10;
+
+const APPROX_DAYS = { y: 365.25, M: 30.44, w: 7, d: 1, wd: 1.4, h: 1 / 24, m: 1 / 1440 } as const;
+const termMs = (t: OffsetTerm): number => t.amount * APPROX_DAYS[t.unit] * 86_400_000;
+
+/**
+ * True when the terms of an offset, added up without their signs, span at most `years`. Also
+ * true for text that is no offset at all: the shape has its own check and its own message.
+ */
+export function offsetWithin(offset: string, years: number): boolean {
+  let terms: OffsetTerm[];
+  try {
+    terms = parseOffset(offset);
+  } catch {
+    return true;
+  }
+  return terms.reduce((sum, t) => sum + Math.abs(termMs(t)), 0) <= years * APPROX_DAYS.y * 86_400_000;
+}
+
 /** Roughly how long an offset is, in ms (sign kept); for ordering checks in validation only. */
 export function approximateMs(offset: string): number {
-  const ms = { y: 365.25, M: 30.44, w: 7, d: 1, wd: 1.4, h: 1 / 24, m: 1 / 1440 } as const;
-  return parseOffset(offset).reduce((sum, t) => sum + t.amount * ms[t.unit] * 86_400_000, 0);
+  return parseOffset(offset).reduce((sum, t) => sum + termMs(t), 0);
 }

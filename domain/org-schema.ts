@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import { BranchKindSchema, type Level } from './plan-schema';
+import { idSchema } from './ids';
 
 export const PersonSchema = z.object({ name: z.string().min(1), email: z.email().optional() }).strict();
 export type Person = z.infer<typeof PersonSchema>;
 
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id of letters, digits, dot, dash, underscore');
+const id = idSchema('unit');
 
 export const OrgInputSchema = z
   .object({

@@ -6,13 +6,14 @@
  */
 import { IANAZone } from 'luxon';
 import { CYCLE_KEY, PlanSchema, type Plan, type EscalationStep } from './plan-schema';
-import { PlanValidationError, type FileIssue } from './errors';
+import { clip, PlanValidationError, type FileIssue } from './errors';
 import { readDocument, issueAt, zodIssues, type LocatedDocument } from './structured-file';
 import { approximateMs, isNegativeOffset } from './offsets';
 import { cyclesOf, phaseWindows } from './calendar';
+import { localDateTimeProblem } from './dates';
 
 export function parsePlan(text: string, file: string): Plan {
-  const d = readDocument(text, file);
+  const d = readDocument(text, file, 'plan');
   if (!('doc' in d)) throw new PlanValidationError(`plan ${file}`, [d]);
   const r = PlanSchema.safeParse(d.data);
   if (!r.success) throw new PlanValidationError(`plan ${file}`, zodIssues(d, r.error));
@@ -33,7 +34,7 @@ export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
   const at = (path: PropertyKey[], message: string): void => void issues.push(issueAt(d, path, message));
 
   if (!IANAZone.isValidZone(plan.timeZone))
-    at(['timeZone'], `unknown time zone "${plan.timeZone}" (expected e.g. Asia/Shanghai)`);
+    at(['timeZone'], `unknown time zone "${clip(plan.timeZone)}" (expected e.g. Asia/Shanghai)`);
 
   for (const i of duplicates(plan.phases.map((p) => p.key)))
     at(['phases', i, 'key'], `duplicate phase key "${plan.phases[i]!.key}"`);
@@ -57,6 +58,9 @@ export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
     });
     if (o.cadence !== 'once' && 'at' in o.due)
       at([...base, 'due', 'at'], `a fixed date fits only cadence "once", not "${o.cadence}"`);
+    // The schema knows the calendar; only here is the zone known, and with it the clocks' jumps.
+    const gap = 'at' in o.due && o.due.at.includes('T') ? localDateTimeProblem(o.due.at, plan.timeZone) : undefined;
+    if (gap) at([...base, 'due', 'at'], gap);
     if (approximateMs(o.opens) > 0)
       at([...base, 'opens'], `must open before the deadline (a negative offset such as -14d), got ${o.opens}`);
     o.reminders.forEach((r, j) => {

@@ -10,11 +10,12 @@
  * counting make-up working days 调休 as working days), `+11h`, combined left to right: `+6M-1d`.
  */
 import { z } from 'zod';
+import { realDate, realDateOrLocalDateTime } from './dates';
+import { MAX_OFFSET_YEARS, offsetWithin } from './offsets';
+import { idSchema } from './ids';
 
-export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const OFFSET = /^([+-]\d+(wd|[ywMdhm]))+$/;
-export const KEY = /^[a-z0-9][a-z0-9-]*$/;
 
 export const BRANCH_KINDS = ['教工', '学生', '机关', '教辅后勤'] as const;
 export const BranchKindSchema = z.enum(BRANCH_KINDS);
@@ -28,10 +29,14 @@ export type Level = z.infer<typeof LevelSchema>;
 export const AudienceSchema = z.enum(['unit', 'parent', 'office']);
 export type Audience = z.infer<typeof AudienceSchema>;
 
-const key = z.string().regex(KEY, 'a key of lower-case letters, digits and dashes');
-const isoDate = z.string().regex(ISO_DATE, 'a date YYYY-MM-DD');
+const key = idSchema('key');
+/** A real calendar date (2010-02-30 is refused, not only a bad shape): see dates.ts. */
+const isoDate = realDate();
 const hhmm = z.string().regex(HH_MM, 'a time HH:mm');
-export const OffsetSchema = z.string().regex(OFFSET, 'an offset such as +3d, -2wd, +1M-1d');
+export const OffsetSchema = z
+  .string()
+  .regex(OFFSET, 'an offset such as +3d, -2wd, +1M-1d')
+  .refine((o) => offsetWithin(o, MAX_OFFSET_YEARS), `an offset of at most ${MAX_OFFSET_YEARS} years in all`);
 
 export const PhaseSchema = z.object({
   key,
@@ -54,7 +59,7 @@ export type Phase = z.infer<typeof PhaseSchema>;
 export const DueRuleSchema = z.union([
   z
     .object({
-      at: z.string().regex(/^\d{4}-\d{2}-\d{2}(T([01]\d|2[0-3]):[0-5]\d)?$/, 'YYYY-MM-DD or YYYY-MM-DDTHH:mm'),
+      at: realDateOrLocalDateTime(),
     })
     .strict(),
   z

@@ -17,12 +17,11 @@ import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
 import { cyclesOf, phaseWindows, reviewSchedule } from '../domain/calendar';
 import { applyOffset } from '../domain/offsets';
 import { responsibleUnits } from '../domain/org-slice';
+import { localDateTimeProblem, realLocalDateTime } from '../domain/dates';
+import { BehaviourValidationError, pathText } from '../domain/errors';
 
-const LOCAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
-const localDateTime = z
-  .string()
-  .regex(LOCAL_INSTANT, 'a local date-time YYYY-MM-DDTHH:mm in the plan time zone')
-  .refine((s) => DateTime.fromISO(s).isValid, 'not a date-time of the calendar');
+/** A real local date-time; whether the plan's zone has it is checked by `behaviourInstantIssues`. */
+const localDateTime = realLocalDateTime();
 
 /** on-time: a day before the due instant; late: the offset after it; at: a local instant; never. */
 const SubmitSchema = z.union([
@@ -132,6 +131,31 @@ export function localInstant(iso: string, zone: string): string {
   if (!dt.isValid) throw new Error(`not a valid local instant: ${iso}`);
   return dt.toUTC().toISO();
 }
+
+/**
+ * Every local date-time of a behaviour that the plan's zone does not have (the schema checks the
+ * calendar; the zone comes with the plan), with the path of its field.
+ */
+export function behaviourInstantIssues(b: Behaviour, zone: string): { path: PropertyKey[]; message: string }[] {
+  const found: { path: PropertyKey[]; value: string }[] = [];
+  const submitAt = (s: SubmitBehaviour | undefined, path: PropertyKey[]): void => {
+    if (s !== undefined && typeof s === 'object' && 'at' in s) found.push({ path: [...path, 'at'], value: s.at });
+  };
+  submitAt(b.default.submit, ['default', 'submit']);
+  submitAt(b.default.review, ['default', 'review']);
+  b.rules.forEach((r, i) => {
+    submitAt(r.submit, ['rules', i, 'submit']);
+    submitAt(r.review, ['rules', i, 'review']);
+  });
+  b.actions.forEach((a, i) => {
+    found.push({ path: ['actions', i, 'at'], value: a.at });
+    if ('newDue' in a) found.push({ path: ['actions', i, 'newDue'], value: a.newDue });
+  });
+  return found.flatMap(({ path, value }) => {
+    const problem = localDateTimeProblem(value, zone);
+    return problem ? [{ path, message: problem }] : [];
+  });
+}
 const local = localInstant;
 
 /** When a behaviour submits, for a deadline due at `dueAt` that opened at `opensAt`. */
@@ -174,6 +198,12 @@ export interface EnginePhases {
  */
 export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour, engine?: EnginePhases): SimulationPlan {
   const zone = plan.timeZone;
+  const bad = behaviourInstantIssues(behaviour, zone);
+  if (bad.length > 0)
+    throw new BehaviourValidationError(
+      'behaviour',
+      bad.map((i) => ({ file: '(behaviour)', path: pathText(i.path), message: i.message })),
+    );
   const started: Record<string, string> = {};
   const ended: Record<string, string> = {};
   const requests: SimRequest[] = [];

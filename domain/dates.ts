@@ -1,0 +1,114 @@
+/**
+ * Dates and local date-times as people write them in plans, behaviour files and requests, checked
+ * to be real: a day the calendar has (2012-02-29 yes, 2010-02-29, 2010-02-30 and 2010-13-45 no),
+ * and a local time the zone's clocks show (a time skipped when the clocks go forward, such as
+ * 02:30 on 4 May 1986 in Asia/Shanghai, is not an instant). A shape check alone let 2010-02-30
+ * through to the calendar, where luxon answers an invalid date with `null` and the campaign's
+ * workflow failed on it for good.
+ *
+ * The years are bounded as well: the calendar generates cycles day by day and quarter by quarter,
+ * and a plan of the year 9999 would ask it for tens of thousands of them.
+ */
+import { DateTime, IANAZone } from 'luxon';
+import { z } from 'zod';
+import { clip } from './errors';
+
+export const FIRST_YEAR = 1970;
+export const LAST_YEAR = 2100;
+
+const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME_SHAPE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** Why `text` (YYYY-MM-DD) is not a real calendar date, or undefined when it is one. */
+export function dateProblem(text: string): string | undefined {
+  const m = DATE_SHAPE.exec(text);
+  if (!m) return `"${clip(text)}" is not a date YYYY-MM-DD`;
+  return calendarProblem(text, Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+/**
+ * Why `text` (YYYY-MM-DDTHH:mm[:ss], no offset) is not a real local instant in `zone`, or
+ * undefined when it is one. Without a zone, only the calendar and the clock face are checked.
+ */
+export function localDateTimeProblem(text: string, zone?: string): string | undefined {
+  const m = DATE_TIME_SHAPE.exec(text);
+  if (!m) return `"${clip(text)}" is not a local date-time YYYY-MM-DDTHH:mm`;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = m.slice(1).map((x) => Number(x ?? 0));
+  const calendar = calendarProblem(text.slice(0, 10), year, month, day);
+  if (calendar) return calendar;
+  if (hour > 23 || minute > 59 || second > 59) return `"${text}" has no such time of day (00:00 to 23:59)`;
+  if (zone === undefined || !IANAZone.isValidZone(zone)) return undefined;
+  const dt = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
+  // luxon moves a time the clocks skip forward; a time that moved did not exist.
+  if (!dt.isValid || dt.hour !== hour || dt.minute !== minute || dt.day !== day)
+    return `"${text}" does not exist in ${zone} (the clocks skip it)`;
+  return undefined;
+}
+
+function calendarProblem(text: string, year: number, month: number, day: number): string | undefined {
+  if (year < FIRST_YEAR || year > LAST_YEAR) return `"${text}" is outside the years ${FIRST_YEAR} to ${LAST_YEAR}`;
+  if (month < 1 || month > 12) return `"${text}" has no month ${month}`;
+  const days = DateTime.utc(year, month).daysInMonth!;
+  if (day < 1 || day > days) return `"${text}" is not a day of the calendar (${year}-${pad(month)} has ${days} days)`;
+  return undefined;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** A zod string that must be a real calendar date. */
+export const realDate = (): z.ZodType<string, string> =>
+  z.string().superRefine((s, ctx) => {
+    const problem = dateProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected a real date YYYY-MM-DD)` });
+  });
+
+/** A zod string that must be a real local date-time (the zone's clocks are checked where the zone is known). */
+export const realLocalDateTime = (): z.ZodType<string, string> =>
+  z.string().superRefine((s, ctx) => {
+    const problem = localDateTimeProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected YYYY-MM-DDTHH:mm)` });
+  });
+
+/** A date or a local date-time (`due.at` of a plan: `2010-07-31` or `2012-04-09T11:00`). */
+export const realDateOrLocalDateTime = (): z.ZodType<string, string> =>
+  z.string().superRefine((s, ctx) => {
+    const problem = s.includes('T') ? localDateTimeProblem(s) : dateProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected YYYY-MM-DD or YYYY-MM-DDTHH:mm)` });
+  });
+
+/** Thrown when a request names an instant that is not one (`--until 2010-02-30T10:00`). */
+export class InstantInputError extends Error {
+  override readonly name = 'InstantInputError';
+  readonly code = 'INSTANT_INVALID';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/**
+ * A request's instant to an ISO instant in UTC: a local date-time of the campaign's zone
+ * (`2010-08-15T17:00`), or an ISO instant with its offset (`2010-08-15T09:00:00Z`). A date alone
+ * means the start of that day. `field` names the option or field in the error.
+ */
+export function requestInstant(value: string, zone: string, field: string): string {
+  const local = DATE_SHAPE.test(value) ? `${value}T00:00` : value;
+  if (DATE_TIME_SHAPE.test(local)) {
+    const problem = localDateTimeProblem(local, zone);
+    if (problem) throw new InstantInputError(field, problem);
+    return DateTime.fromISO(local, { zone }).toUTC().toISO()!;
+  }
+  const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.exec(value);
+  if (withOffset) {
+    const problem = localDateTimeProblem(value.slice(0, 16));
+    const dt = DateTime.fromISO(value, { setZone: true });
+    if (!problem && dt.isValid) return dt.toUTC().toISO();
+    throw new InstantInputError(field, problem ?? `"${clip(value)}" is not an instant`);
+  }
+  throw new InstantInputError(
+    field,
+    `"${clip(value)}" is not a date-time (expected e.g. 2010-08-15T17:00 in ${zone}, or 2010-08-15T09:00Z)`,
+  );
+}
