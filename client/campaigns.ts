@@ -16,6 +16,7 @@ import type { Plan } from '../domain/plan-schema';
 import type { DeadlineCounts, DeadlineState } from '../domain/deadline-state';
 import type { Org } from '../domain/org-schema';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
+import { checkCampaignInputSize } from '../domain/limits';
 import {
   campaignWorkflowId,
   deadlineWorkflowId,
@@ -152,6 +153,8 @@ export class CampaignClient {
   async start(req: StartCampaignRequest): Promise<WorkflowHandle<typeof campaignWorkflow>> {
     const workflowId = campaignWorkflowId(req.plan.id);
     const options = { ...DEFAULT_ENGINE_OPTIONS, ...req.options };
+    // Temporal would refuse the input only after it travelled, as "Failed to start Workflow".
+    checkCampaignInputSize(req.plan, req.org, { clock: req.clock, options });
     try {
       return await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
         workflowId,

@@ -51,3 +51,9 @@ export function pathText(path: readonly PropertyKey[]): string {
     '',
   );
 }
+
+/** A value echoed in a message, kept short: a file or a request may hold anything in a field. */
+export function clip(text: string, max = 40): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max).join('')}…`;
+}

@@ -11,12 +11,12 @@
  * with level one of office, committee, branch, member (a member's email is secretary_email).
  */
 import { OrgInputSchema, type Org, type OrgInput, type Unit } from './org-schema';
-import { OrgValidationError, type FileIssue } from './errors';
-import { readDocument, issueAt, zodIssues } from './structured-file';
+import { clip, OrgValidationError, type FileIssue } from './errors';
+import { describeIssue, readDocument, issueAt, zodIssues } from './structured-file';
 import type { z } from 'zod';
 
 export function parseOrg(text: string, file: string): Org {
-  const d = readDocument(text, file);
+  const d = readDocument(text, file, 'organisation');
   if (!('doc' in d)) throw new OrgValidationError(`organisation ${file}`, [d]);
   const r = OrgInputSchema.safeParse(d.data);
   if (!r.success) throw new OrgValidationError(`organisation ${file}`, zodIssues(d, r.error));
@@ -83,7 +83,7 @@ export function orgFromRows(rows: OrgCsvRow[], file: string): Org {
           file,
           line,
           path: 'level',
-          message: `unknown level "${clean.level ?? ''}" (expected office, committee, branch or member)`,
+          message: `unknown level "${clip(clean.level ?? '')}" (expected office, committee, branch or member)`,
         });
     }
   });
@@ -102,12 +102,7 @@ export function orgFromRows(rows: OrgCsvRow[], file: string): Org {
   if (!r.success) {
     throw new OrgValidationError(
       `organisation ${file}`,
-      r.error.issues.map((i) =>
-        locate(
-          i.path,
-          i.code === 'invalid_type' && i.input === undefined ? `is required (expected ${i.expected})` : i.message,
-        ),
-      ),
+      r.error.issues.map((i) => locate(i.path, describeIssue(i))),
     );
   }
   return normalise(r.data, file, locate);

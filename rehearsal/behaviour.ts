@@ -18,7 +18,6 @@ import { cyclesOf, phaseWindows, reviewSchedule } from '../domain/calendar';
 import { applyOffset } from '../domain/offsets';
 import { responsibleUnits } from '../domain/org-slice';
 import { localDateTimeProblem, realLocalDateTime } from '../domain/dates';
-import { BehaviourValidationError, pathText } from '../domain/errors';
 
 /** A real local date-time; whether the plan's zone has it is checked by `behaviourInstantIssues`. */
 const localDateTime = realLocalDateTime();
@@ -132,13 +131,15 @@ export function localInstant(iso: string, zone: string): string {
   return dt.toUTC().toISO();
 }
 
+type Path = (string | number)[];
+
 /**
  * Every local date-time of a behaviour that the plan's zone does not have (the schema checks the
  * calendar; the zone comes with the plan), with the path of its field.
  */
-export function behaviourInstantIssues(b: Behaviour, zone: string): { path: PropertyKey[]; message: string }[] {
-  const found: { path: PropertyKey[]; value: string }[] = [];
-  const submitAt = (s: SubmitBehaviour | undefined, path: PropertyKey[]): void => {
+export function behaviourInstantIssues(b: Behaviour, zone: string): { path: Path; message: string }[] {
+  const found: { path: Path; value: string }[] = [];
+  const submitAt = (s: SubmitBehaviour | undefined, path: Path): void => {
     if (s !== undefined && typeof s === 'object' && 'at' in s) found.push({ path: [...path, 'at'], value: s.at });
   };
   submitAt(b.default.submit, ['default', 'submit']);
@@ -156,6 +157,7 @@ export function behaviourInstantIssues(b: Behaviour, zone: string): { path: Prop
     return problem ? [{ path, message: problem }] : [];
   });
 }
+
 const local = localInstant;
 
 /** When a behaviour submits, for a deadline due at `dueAt` that opened at `opensAt`. */
@@ -198,12 +200,6 @@ export interface EnginePhases {
  */
 export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour, engine?: EnginePhases): SimulationPlan {
   const zone = plan.timeZone;
-  const bad = behaviourInstantIssues(behaviour, zone);
-  if (bad.length > 0)
-    throw new BehaviourValidationError(
-      'behaviour',
-      bad.map((i) => ({ file: '(behaviour)', path: pathText(i.path), message: i.message })),
-    );
   const started: Record<string, string> = {};
   const ended: Record<string, string> = {};
   const requests: SimRequest[] = [];
