@@ -5,7 +5,8 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadBehaviourFile, loadOrgFile, loadPlanFile } from '../../plans/load';
+import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import { loadBehaviourFile } from '../../rehearsal/behaviour-file';
 import type { FileIssue } from '../../domain/errors';
 
 const DIR = path.resolve(__dirname, '..', 'fixtures', 'bad');
