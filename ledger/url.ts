@@ -2,6 +2,8 @@
  * The ledger's location as a URL: `sqlite:<path>`, `sqlite::memory:`, `sqlite:///abs/path`,
  * or `postgres://user:pass@host:port/db`. Errors show the URL with its password masked.
  */
+import { redactSecrets, redactUrl } from '../config/redact';
+
 export type LedgerLocation = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; connectionString: string };
 
 /** Raised when the ledger cannot be opened: bad URL, unreachable server, wrong password, unwritable file. */
@@ -12,13 +14,12 @@ export class LedgerConnectionError extends Error {
     readonly url: string,
     reason: string,
   ) {
-    super(`cannot open the ledger at ${maskUrl(url)}: ${reason}`);
+    super(`cannot open the ledger at ${redactUrl(url)}: ${redactSecrets(reason, [url])}`);
   }
 }
 
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]+):([^@]*)@/i, '$1:***@');
-}
+/** The ledger's name for `redactUrl` (config/redact.ts), the one redaction of every URL. */
+export const maskUrl = redactUrl;
 
 export function parseLedgerUrl(url: string): LedgerLocation {
   if (url === 'sqlite::memory:') return { dialect: 'sqlite', file: ':memory:' };

@@ -20,6 +20,7 @@ import type { SendMailOptions, Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
 import { renderMessage, TEMPLATES_DIR } from './render';
+import { redactSecrets, redactUrl } from '../config/redact';
 import { calendarEvent } from './ics';
 import type { DeadlineMessage, Mailer, SendResult } from './types';
 
@@ -111,7 +112,7 @@ function smtpTransport(url: string): Transport {
     for (const [k, v] of Object.entries(SMTP_TIMEOUTS)) if (!u.searchParams.has(k)) u.searchParams.set(k, v);
     t = nodemailer.createTransport(u.toString());
   } catch (err) {
-    throw new MailConfigError(`invalid mail URL ${url.replace(/:[^:@/]*@/, ':***@')}: ${(err as Error).message}`);
+    throw new MailConfigError(`invalid mail URL ${redactUrl(url)}: ${redactSecrets((err as Error).message, [url])}`);
   }
   return {
     async send(mail) {

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { processConfig } from '../config';
+import { redactSecrets, redactUrl } from '../config/redact';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
       client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
     },
   });
-  console.log(`worker: task queue ${config.TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}, ledger ${config.LEDGER_URL}`);
+  console.log(
+    `worker: task queue ${config.TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}, ledger ${redactUrl(config.LEDGER_URL)}, mail ${redactUrl(config.MAIL_URL)}`,
+  );
   try {
     await worker.run();
   } finally {
@@ -48,6 +51,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  // Whatever failed (a driver, a library), its message may quote a URL of the configuration.
+  const env = process.env;
+  const urls = [env.LEDGER_URL, env.MAIL_URL, env.BASE_URL, env.TEMPORAL_ADDRESS].filter((u) => u !== undefined);
+  console.error(redactSecrets(err instanceof Error ? err.message : String(err), urls));
   process.exit(1);
 });

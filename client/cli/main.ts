@@ -18,6 +18,7 @@ import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
 import { registerOutbox } from './commands/outbox';
+import { redactSecrets } from '../../config/redact';
 import { resolveLang, setLang } from './lang';
 
 /** The package's version, as `npm` knows it. */
@@ -66,7 +67,9 @@ if (require.main === module) {
     .catch((err: unknown) => {
       // Every error a person can cause carries a message that says what to fix: print it alone.
       const e = err as Error & { code?: string };
-      console.error(`error${e.code ? ` [${e.code}]` : ''}: ${e.message}`);
+      // A message from a driver may quote a URL from the environment or the command line.
+      const urls = [process.env.LEDGER_URL, process.env.MAIL_URL, ...process.argv].filter((u) => u !== undefined);
+      console.error(`error${e.code ? ` [${e.code}]` : ''}: ${redactSecrets(e.message, urls)}`);
       process.exit(1);
     });
 }
