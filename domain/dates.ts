@@ -94,6 +94,7 @@ export class InstantInputError extends Error {
  * means the start of that day. `field` names the option or field in the error.
  */
 export function requestInstant(value: string, zone: string, field: string): string {
+  if (!IANAZone.isValidZone(zone)) throw new InstantInputError(field, `unknown time zone "${clip(zone)}"`);
   const local = DATE_SHAPE.test(value) ? `${value}T00:00` : value;
   if (DATE_TIME_SHAPE.test(local)) {
     const problem = localDateTimeProblem(local, zone);

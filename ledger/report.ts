@@ -3,6 +3,7 @@
  * lateness in days, instants in the campaign's zone. One table per report; the CLI prints
  * them, or writes CSV (with a BOM, so Excel reads the Chinese) or an XLSX workbook.
  */
+import { writeFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { formatInstant, lateMinutesMs } from '../domain/format';
@@ -243,8 +244,29 @@ export function tableText(t: Table): string {
     .trimEnd();
 }
 
+/**
+ * A cell as a spreadsheet will read it. Text that starts with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return is a formula to Excel and LibreOffice (a unit named `=HYPERLINK(…)` would be a
+ * live link in the office's 台帐), so it gets a leading apostrophe and stays text, as OWASP's
+ * "CSV Injection" page advises. Numbers are numbers, negative ones included.
+ */
+export function spreadsheetCell(value: string | number): string | number {
+  return typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+const spreadsheetRows = (t: Table): (string | number)[][] => [t.headers, ...t.rows].map((r) => r.map(spreadsheetCell));
+
 export function tableCsv(t: Table): string {
-  return '\uFEFF' + stringify([t.headers, ...t.rows]);
+  return '\uFEFF' + stringify(spreadsheetRows(t));
+}
+
+/** Thrown when an export would replace a file that is there already and `--force` was not given. */
+export class ExportExistsError extends Error {
+  override readonly name = 'ExportExistsError';
+  readonly code = 'EXPORT_EXISTS';
+  constructor(readonly file: string) {
+    super(`${file} exists already; pass --force to overwrite it, or name another file`);
+  }
 }
 
 /**
@@ -257,13 +279,14 @@ export function xlsxWorkbook(tables: Table[]): ExcelJS.Workbook {
   for (const t of tables) {
     const ws = wb.addWorksheet(t.title.slice(0, 31), { views: [{ state: 'frozen', ySplit: 2 }] });
     ws.addRow([t.title]).font = { bold: true, size: 14 };
-    const header = ws.addRow(t.headers);
+    const [headers = [], ...rows] = spreadsheetRows(t);
+    const header = ws.addRow(headers);
     header.font = { bold: true };
     header.eachCell((c) => {
       c.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8E8E8' } };
       c.border = { bottom: { style: 'thin' } };
     });
-    for (const r of t.rows) ws.addRow(r);
+    for (const r of rows) ws.addRow(r);
     ws.columns.forEach((col, i) => {
       col.width = Math.max(
         8,
@@ -274,6 +297,14 @@ export function xlsxWorkbook(tables: Table[]): ExcelJS.Workbook {
   return wb;
 }
 
-export async function writeXlsx(tables: Table[], file: string): Promise<void> {
-  await xlsxWorkbook(tables).xlsx.writeFile(file);
+/** Writes the workbook; an existing file is replaced only with `force` (a plan file was lost to `--xlsx`). */
+export async function writeXlsx(tables: Table[], file: string, opts: { force?: boolean } = {}): Promise<void> {
+  const data = new Uint8Array(await xlsxWorkbook(tables).xlsx.writeBuffer());
+  try {
+    // 'wx' fails if the file exists, in the same call that creates it: no window between a check and the write.
+    await writeFile(file, data, { flag: opts.force ? 'w' : 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ExportExistsError(file);
+    throw err;
+  }
 }

@@ -12,6 +12,8 @@ import { formatInstant } from '../../../domain/format';
 import { processConfig } from '../../../config';
 import { CampaignClient, connectClient } from '../../campaigns';
 import { lang, say } from '../lang';
+import { requestInstant } from '../../../domain/dates';
+import { checkId } from '../../../domain/ids';
 
 interface AuditOptions {
   ledger?: string;
@@ -27,6 +29,7 @@ interface AuditOptions {
   json?: boolean;
   csv?: boolean;
   xlsx?: string;
+  force?: boolean;
 }
 
 /**
@@ -67,13 +70,19 @@ export function registerAudit(program: Command): void {
     .option('--zone <tz>', 'time zone for instants', 'Asia/Shanghai')
     .option('--json', 'machine-readable output: one object, a list of records per report')
     .option('--csv', 'one report as CSV (UTF-8 with BOM, for Excel); needs --report or --unit')
-    .option('--xlsx <file>', 'write an Excel workbook, one sheet per report')
+    .option('--xlsx <file>', 'write an Excel workbook, one sheet per report (refuses to replace an existing file)')
+    .option('--force', 'with --xlsx: replace the file if it exists')
     .action(async (o: AuditOptions) => {
       if (o.report !== undefined && !REPORTS.includes(o.report as ReportName)) {
         throw new Error(`--report must be one of ${REPORTS.join(', ')}, got "${o.report}"`);
       }
-      if (o.asOf !== undefined && Number.isNaN(Date.parse(o.asOf)))
-        throw new Error(`--as-of must be an ISO instant, got "${o.asOf}"`);
+      const givenAsOf = o.asOf === undefined ? undefined : requestInstant(o.asOf, o.zone ?? 'Asia/Shanghai', '--as-of');
+      checkId('key', o.campaign, '--campaign');
+      if (o.unit !== undefined) checkId('unit', o.unit, '--unit');
+      if (o.committee !== undefined) checkId('unit', o.committee, '--committee');
+      if (o.obligation !== undefined) checkId('obligation', o.obligation, '--obligation');
+      if (o.cycle !== undefined) checkId('cycle', o.cycle, '--cycle');
+      if (o.phase !== undefined) checkId('key', o.phase, '--phase');
       const names: ReportName[] = o.report
         ? [o.report as ReportName]
         : o.unit
@@ -85,7 +94,8 @@ export function registerAudit(program: Command): void {
       const ledger = await openLedger(o.ledger ?? processConfig().LEDGER_URL);
       try {
         await assertCampaignInLedger(ledger, o.campaign);
-        const asOf = o.asOf !== undefined ? { asOf: o.asOf, from: 'given' as const } : await defaultAsOf(o.campaign);
+        const asOf =
+          givenAsOf !== undefined ? { asOf: givenAsOf, from: 'given' as const } : await defaultAsOf(o.campaign);
         const filter = {
           campaignId: o.campaign,
           unitId: o.unit,
@@ -99,7 +109,7 @@ export function registerAudit(program: Command): void {
         };
         const tables = await Promise.all(names.map((n) => buildReport(ledger, n, filter)));
         if (o.xlsx) {
-          await writeXlsx(tables, o.xlsx);
+          await writeXlsx(tables, o.xlsx, { force: o.force });
           console.log(say(`已写入 ${o.xlsx}`, `wrote ${o.xlsx}`));
         } else if (o.json) {
           console.log(
