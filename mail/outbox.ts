@@ -4,9 +4,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
+import { clip } from '../domain/errors';
 
 export interface OutboxEntry {
   index: number;
+  /** The message's id: the hash in its file name and its Message-ID (mail/index.ts). */
+  id: string;
   file: string;
   date?: string;
   to: string;
@@ -36,7 +39,14 @@ export async function listOutbox(dir: string): Promise<OutboxEntry[]> {
   return Promise.all(
     files.map(async (file, i) => {
       const m = await simpleParser(await readFile(file));
-      return { index: i + 1, file, date: m.date?.toISOString(), to: addressText(m.to), subject: m.subject ?? '' };
+      return {
+        index: i + 1,
+        id: messageIdOf(file) ?? '',
+        file,
+        date: m.date?.toISOString(),
+        to: addressText(m.to),
+        subject: m.subject ?? '',
+      };
     }),
   );
 }
@@ -53,10 +63,30 @@ export interface OutboxMessage {
   text: string;
 }
 
+/** The file names the outbox writes: `<date>-<32 hex digits>.eml`. */
+const MESSAGE_FILE = /-([0-9a-f]{32})\.eml$/;
+const messageIdOf = (file: string): string | undefined => MESSAGE_FILE.exec(file)?.[1];
+
+/** Thrown when `outbox show` is asked for something that is not a message of the outbox. */
+export class OutboxRequestError extends Error {
+  override readonly name = 'OutboxRequestError';
+  readonly code = 'OUTBOX_NO_SUCH_MESSAGE';
+}
+
+/**
+ * One message, by its number in `outbox list` or its id, and nothing else: a path or a file name
+ * would let `show` read any file on the machine.
+ */
 export async function showOutboxMessage(dir: string, which: string): Promise<OutboxMessage> {
   const files = await outboxFiles(dir);
-  const file = /^\d+$/.test(which) ? files[Number(which) - 1] : (files.find((f) => f.endsWith(which)) ?? which);
-  if (!file) throw new Error(`no message ${which} in ${dir} (it has ${files.length})`);
+  let file: string | undefined;
+  if (/^\d{1,9}$/.test(which)) file = files[Number(which) - 1];
+  else if (/^[0-9a-f]{32}$/.test(which)) file = files.find((f) => messageIdOf(f) === which);
+  else
+    throw new OutboxRequestError(
+      `"${clip(which)}" is neither a message number nor a message id (32 hexadecimal digits); see \`outbox list\``,
+    );
+  if (!file) throw new OutboxRequestError(`no message ${which} in the outbox (it has ${files.length})`);
   const m = await simpleParser(await readFile(file));
   return {
     file,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import os from 'node:os';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { openLedger } from '../../ledger';
 import type { LedgerStore } from '../../ledger/types';
@@ -249,6 +249,41 @@ describe('the local outbox', () => {
       await mailer.close();
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows an outbox message by its number or id only, never a path', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'outbox-show-'));
+    const ledger = await openLedger('sqlite::memory:');
+    const mailer = await createMailer({ url: `outbox:${dir}`, from: 'o@example.org', baseUrl: 'http://x', ledger });
+    try {
+      await mailer.send(message());
+      const [entry] = await listOutbox(dir);
+      expect(entry!.id).toMatch(/^[0-9a-f]{32}$/);
+      expect(messageIdFor(message())).toContain(entry!.id);
+      expect(await showOutboxMessage(dir, '1')).toContain('Subject: 【提醒】');
+      expect(await showOutboxMessage(dir, entry!.id)).toContain('Subject: 【提醒】');
+      const secret = `${dir}-secret.eml`; // beside the outbox, not in it
+      writeFileSync(secret, 'Subject: not in the outbox\n\nprivate');
+      for (const which of [
+        '/etc/passwd',
+        secret,
+        `../${path.basename(secret)}`,
+        path.basename(entry!.file),
+        '1.eml',
+        '-1',
+      ]) {
+        await expect(showOutboxMessage(dir, which)).rejects.toMatchObject({
+          code: 'OUTBOX_NO_SUCH_MESSAGE',
+          message: expect.stringContaining('is neither a message number nor a message id'),
+        });
+      }
+      await expect(showOutboxMessage(dir, '7')).rejects.toThrow('no message 7 in the outbox (it has 1)');
+    } finally {
+      await mailer.close();
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(`${dir}-secret.eml`, { force: true });
     }
   });
 
