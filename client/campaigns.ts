@@ -17,6 +17,8 @@ import type { DeadlineCounts, DeadlineState } from '../domain/deadline-state';
 import type { Org } from '../domain/org-schema';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
+import { checkId, IdInputError } from '../domain/ids';
+import { describeWorkflow, lastPollAgoMs, noWorkerMessage, POLLER_FRESH_MS, QUERY_DEADLINE_MS } from './worker-check';
 import {
   campaignWorkflowId,
   deadlineWorkflowId,
@@ -53,6 +55,8 @@ export type RequestErrorCode =
   | 'UNKNOWN_UNIT'
   | 'UNKNOWN_OBLIGATION'
   | 'CYCLE_NOT_OPEN'
+  | 'CAMPAIGN_FAILED'
+  | 'NO_WORKER'
   | 'REJECTED';
 
 /** Thrown for every request the service refuses; `code` says which kind of refusal. */
@@ -147,6 +151,7 @@ export class CampaignClient {
   ) {}
 
   campaign(campaignId: string): WorkflowHandle<typeof campaignWorkflow> {
+    checkId('key', campaignId, 'campaign');
     return this.client.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaignId));
   }
 
@@ -179,9 +184,42 @@ export class CampaignClient {
     }
   }
 
+  /** Recent checks that a campaign is served, so that one command (or one web request) checks once. */
+  private readonly served = new Map<string, { at: number; check: Promise<void> }>();
+
+  /**
+   * Whether the campaign can answer: it exists, did not fail, and a worker polls its task queue.
+   * Each is asked of the server, which answers at once; the query or update itself would wait for
+   * a worker that is not there and end with "Failed to query Workflow". A check is reused for a
+   * few seconds; a worker that dies meanwhile is caught by the query's own deadline.
+   */
+  private checkServed(campaignId: string, h: WorkflowHandle): Promise<void> {
+    const hit = this.served.get(campaignId);
+    if (hit && Date.now() - hit.at < SERVED_CHECK_REUSE_MS) return hit.check;
+    const check = (async () => {
+      const w = await describeWorkflow(h);
+      if (w.state === 'not-found') throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `no campaign "${campaignId}"`);
+      if (w.state === 'closed' && w.failure !== undefined)
+        throw new CampaignRequestError(
+          'CAMPAIGN_FAILED',
+          `campaign "${campaignId}" ${w.status.toLowerCase().replace('_', ' ')}: ${w.failure}`,
+        );
+      if (w.state === 'running') {
+        const ago = await lastPollAgoMs(this.client, w.taskQueue);
+        if (ago === undefined || ago > POLLER_FRESH_MS)
+          throw new CampaignRequestError('NO_WORKER', noWorkerMessage(w.taskQueue, ago));
+      }
+    })();
+    check.catch(() => this.served.delete(campaignId));
+    this.served.set(campaignId, { at: Date.now(), check });
+    return check;
+  }
+
   private async ask<T>(campaignId: string, fn: (h: WorkflowHandle<typeof campaignWorkflow>) => Promise<T>): Promise<T> {
+    const h = this.campaign(campaignId);
+    await this.checkServed(campaignId, h);
     try {
-      return await fn(this.campaign(campaignId));
+      return await fn(h);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `no campaign "${campaignId}"`);
@@ -190,8 +228,26 @@ export class CampaignClient {
     }
   }
 
+  /** A query, within a few seconds: a worker that polled lately but no longer answers (killed) is said so. */
+  private query<T>(campaignId: string, fn: (h: WorkflowHandle<typeof campaignWorkflow>) => Promise<T>): Promise<T> {
+    return this.ask(campaignId, async (h) => {
+      try {
+        return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => fn(h));
+      } catch (err) {
+        if (!isDeadlineExceeded(err)) throw err;
+        const w = await describeWorkflow(h);
+        const queue = w.state === 'running' ? w.taskQueue : '(unknown)';
+        const ago = w.state === 'running' ? await lastPollAgoMs(this.client, queue) : undefined;
+        throw new CampaignRequestError(
+          'NO_WORKER',
+          `campaign "${campaignId}" did not answer within ${QUERY_DEADLINE_MS / 1000} s: ${noWorkerMessage(queue, ago)}`,
+        );
+      }
+    });
+  }
+
   status(campaignId: string): Promise<CampaignStatus> {
-    return this.ask(campaignId, (h) => h.query(campaignStatusQuery));
+    return this.query(campaignId, (h) => h.query(campaignStatusQuery));
   }
 
   /**
@@ -224,10 +280,10 @@ export class CampaignClient {
   }
 
   directory(campaignId: string, fresh = false): Promise<CampaignDirectory> {
-    if (this.directoryCacheMs <= 0) return this.ask(campaignId, (h) => h.query(campaignDirectoryQuery));
+    if (this.directoryCacheMs <= 0) return this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
     const hit = this.directories.get(campaignId);
     if (!fresh && hit && Date.now() - hit.at < this.directoryCacheMs) return hit.dir;
-    const dir = this.ask(campaignId, (h) => h.query(campaignDirectoryQuery));
+    const dir = this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
     this.directories.set(campaignId, { at: Date.now(), dir });
     dir.catch(() => this.directories.delete(campaignId));
     return dir;
@@ -248,6 +304,9 @@ export class CampaignClient {
    * campaign knows, so that a typo gets "unknown unit" rather than "not found".
    */
   async deadline(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): Promise<WorkflowHandle> {
+    checkId('obligation', obligationKey, 'obligation');
+    checkId('cycle', cycleKey, 'cycle');
+    checkId('unit', unitId, 'unit');
     try {
       checkRequest(await this.directory(campaignId), campaignId, obligationKey, cycleKey, unitId);
     } catch (err) {
@@ -337,18 +396,10 @@ export class CampaignClient {
   }
 
   /** Open deadlines from Temporal's visibility, filtered by the search attributes. */
-  async list(
-    campaignId: string,
-    filter: { committee?: string; obligation?: string; state?: string; cycle?: string; unit?: string } = {},
-  ): Promise<DeadlineStatus[]> {
-    const q = [openDeadlinesOf(campaignId)];
-    if (filter.committee) q.push(`CommitteeId = '${esc(filter.committee)}'`);
-    if (filter.unit) q.push(`UnitId = '${esc(filter.unit)}'`);
-    if (filter.obligation) q.push(`ObligationKey = '${esc(filter.obligation)}'`);
-    if (filter.cycle) q.push(`CycleKey = '${esc(filter.cycle)}'`);
-    if (filter.state) q.push(`DeadlineState = '${esc(filter.state)}'`);
+  async list(campaignId: string, filter: DeadlineFilter = {}): Promise<DeadlineStatus[]> {
     const ids: string[] = [];
-    for await (const wf of this.client.workflow.list({ query: q.join(' AND ') })) ids.push(wf.workflowId);
+    for await (const wf of this.client.workflow.list({ query: deadlineListQuery(campaignId, filter) }))
+      ids.push(wf.workflowId);
     // Each deadline answers on its own workflow: a few queries at a time, not one after another.
     const out: DeadlineStatus[] = [];
     let next = 0;
@@ -382,7 +433,7 @@ export class CampaignClient {
       byState('yellow'),
       byState('red'),
       count(
-        `CampaignId = '${esc(campaignId)}' AND WorkflowType = 'deadlineWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`,
+        `CampaignId = '${checkId('key', campaignId, 'campaign')}' AND WorkflowType = 'deadlineWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`,
       ),
     ]);
     return { green, blue, yellow, red, closed };
@@ -401,11 +452,47 @@ export async function runningCampaigns(client: Client): Promise<string[]> {
 
 const CAMPAIGN_PREFIX = campaignWorkflowId('');
 
+/** How long a check that a campaign is served is reused. */
+const SERVED_CHECK_REUSE_MS = 5_000;
+
 /** Deadline queries in flight at once while listing. */
 const LIST_QUERY_LANES = 16;
 
-/** The visibility query of a campaign's running deadlines (reports and reviews). */
+/** The visibility query of a campaign's running deadlines (reports and reviews), from a checked id. */
 const openDeadlinesOf = (campaignId: string): string =>
-  `CampaignId = '${esc(campaignId)}' AND ExecutionStatus = 'Running' AND WorkflowType = 'deadlineWorkflow'`;
+  `CampaignId = '${checkId('key', campaignId, 'campaign')}' AND ExecutionStatus = 'Running' AND WorkflowType = 'deadlineWorkflow'`;
 
-const esc = (s: string): string => s.replace(/'/g, "\\'");
+export interface DeadlineFilter {
+  committee?: string;
+  unit?: string;
+  obligation?: string;
+  state?: string;
+  cycle?: string;
+}
+
+export const DEADLINE_STATES = ['green', 'blue', 'yellow', 'red'] as const;
+
+/**
+ * The visibility query of `list`, built only from values that passed the id grammar or the list
+ * of states: none of them can hold a quote or a backslash, so nothing is escaped (an escape of
+ * `'` alone let `c-mech\` end the string early and break the query).
+ */
+export function deadlineListQuery(campaignId: string, f: DeadlineFilter): string {
+  const q = [openDeadlinesOf(campaignId)];
+  if (f.committee !== undefined) q.push(`CommitteeId = '${checkId('unit', f.committee, '--committee')}'`);
+  if (f.unit !== undefined) q.push(`UnitId = '${checkId('unit', f.unit, '--unit')}'`);
+  if (f.obligation !== undefined) q.push(`ObligationKey = '${checkId('obligation', f.obligation, '--obligation')}'`);
+  if (f.cycle !== undefined) q.push(`CycleKey = '${checkId('cycle', f.cycle, '--cycle')}'`);
+  if (f.state !== undefined) {
+    if (!(DEADLINE_STATES as readonly string[]).includes(f.state))
+      throw new IdInputError('--state', f.state, `one of ${DEADLINE_STATES.join(', ')}`);
+    q.push(`DeadlineState = '${f.state}'`);
+  }
+  return q.join(' AND ');
+}
+
+/** The gRPC status a call ends with when `withDeadline` ran out (4, DEADLINE_EXCEEDED). */
+function isDeadlineExceeded(err: unknown): boolean {
+  const e = err as { code?: number; cause?: { code?: number }; message?: string };
+  return e.code === 4 || e.cause?.code === 4 || /deadline exceeded/i.test(e.message ?? '');
+}

@@ -1,12 +1,12 @@
 /**
  * What the commands that drive a running campaign share: the server options, the connection
- * to the Temporal server named by TEMPORAL_ADDRESS, printing as text or JSON, and the reading
- * of a local date-time in the campaign's zone.
+ * to the Temporal server named by TEMPORAL_ADDRESS, printing as text or JSON. Instants given on
+ * the command line are read by `requestInstant` (domain/dates.ts).
  */
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import { processConfig } from '../../config';
 import { formatInstant } from '../../domain/format';
+import { requestInstant } from '../../domain/dates';
 import { CampaignClient, connectClient } from '../campaigns';
 import type { DeadlineStatus, PhaseChange } from '../../workflows/messages';
 import { lang, say } from './lang';
@@ -42,11 +42,12 @@ export function print(opts: CommonOptions, value: unknown, text: () => string): 
   console.log(opts.json ? JSON.stringify(value, null, 2) : text());
 }
 
-/** A local date-time in the campaign's zone (or an ISO instant with offset) to a UTC instant. */
-export function instant(value: string, zone: string): string {
-  const dt = DateTime.fromISO(value, { zone });
-  if (!dt.isValid) throw new Error(`not a date-time: "${value}" (expected e.g. 2010-08-15T17:00)`);
-  return dt.toUTC().toISO();
+/**
+ * A local date-time in the campaign's zone (or an ISO instant with offset) to a UTC instant; one
+ * that is not real (2010-02-30, or a time the zone's clocks skip) is refused naming `option`.
+ */
+export function instant(value: string, zone: string, option = 'date-time'): string {
+  return requestInstant(value, zone, option);
 }
 
 /** A phase started (advance) or ended (end-phase) by hand, with who did it, in the campaign's zone. */

@@ -3,25 +3,13 @@
  * date, or of a 50 MB plan, ends at once with the error naming file, line and field (exit 1),
  * never with a TypeError or an out-of-memory crash.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runCli as cli } from '../helpers/cli';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BAD = path.join(ROOT, 'test', 'fixtures', 'bad');
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'client', 'cli', 'main.ts'), ...args],
-      { cwd: ROOT },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('preview with a bad plan', () => {
   let dir: string;
@@ -48,5 +36,28 @@ describe('preview with a bad plan', () => {
     const r = await cli(['preview', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file} (root): the file is 50.0 MB; a plan file may be at most 1.0 MB`);
+  });
+});
+
+describe('requests with bad ids or instants, refused before any server is asked', () => {
+  // Nothing listens on this address: each refusal must come before a connection.
+  const env = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
+
+  it.each([
+    [['list', 'mini', '--committee', 'c-mech\\'], '--committee: "c-mech\\\\" is not an id of letters, digits'],
+    [['list', 'mini', '--cycle', "2010-Q3' OR CampaignId != '"], '--cycle: '],
+    [['list', 'mini', '--state', 'purple'], '--state: "purple" is not one of green, blue, yellow, red'],
+    [['list', "mini'"], 'campaign: "mini\'" is not an id of lower-case letters'],
+  ])('%j', async (args, says) => {
+    const r = await cli(args, env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error [ID_INVALID]: ${says}`);
+  });
+
+  it('start with a plan date that is no day, and audit with an --as-of that is none', async () => {
+    const start = await cli(['start', '--plan', path.join(BAD, 'plan-feb-30.yaml'), '--org', 'x.yaml'], env);
+    expect(start.stderr).toContain('error [PLAN_INVALID]');
+    const audit = await cli(['audit', '--campaign', 'mini', '--as-of', '2010-02-30', '--ledger', 'sqlite::memory:']);
+    expect(audit.stderr).toContain('error [INSTANT_INVALID]: --as-of: "2010-02-30" is not a day of the calendar');
   });
 });

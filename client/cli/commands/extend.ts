@@ -30,7 +30,7 @@ export function registerExtend(program: Command): void {
       const cc = await campaignClient(o);
       const zone = (await cc.directory(campaignId)).timeZone;
       const s = await cc.extend(campaignId, ob, cycle, unit, {
-        newDueAt: instant(o.until, zone),
+        newDueAt: instant(o.until, zone, '--until'),
         by: o.by,
         reason: o.reason,
       });

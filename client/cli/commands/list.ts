@@ -9,8 +9,7 @@ import {
   type CommonOptions,
 } from '../campaign-command';
 import { say } from '../lang';
-
-const STATES = ['green', 'blue', 'yellow', 'red'];
+import { DEADLINE_STATES, deadlineListQuery } from '../../campaigns';
 
 export function registerList(program: Command): void {
   withCommon(
@@ -27,12 +26,14 @@ export function registerList(program: Command): void {
       campaignId: string,
       o: CommonOptions & { committee?: string; obligation?: string; cycle?: string; state?: string },
     ) => {
-      if (o.state !== undefined && !STATES.includes(o.state))
-        throw new Error(`--state must be one of ${STATES.join(', ')}, got "${o.state}"`);
+      if (o.state !== undefined && !(DEADLINE_STATES as readonly string[]).includes(o.state))
+        throw new Error(`--state must be one of ${DEADLINE_STATES.join(', ')}, got "${o.state}"`);
+      const filter = { committee: o.committee, obligation: o.obligation, cycle: o.cycle, state: o.state };
+      deadlineListQuery(campaignId, filter); // refuses a bad id or state before anything is asked
       const cc = await campaignClient(o);
       const dir = await cc.directory(campaignId);
       const names = new Map(dir.units.map((u) => [u.id, u.name]));
-      const rows = await cc.list(campaignId, o);
+      const rows = await cc.list(campaignId, filter);
       print(o, rows, () =>
         rows.length === 0
           ? say('没有未结事项', 'no open deadlines')

@@ -8,6 +8,7 @@ import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import { processConfig } from '../../../config';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
 import { say } from '../lang';
+import { checkCampaignInputSize } from '../../../domain/limits';
 
 interface StartOptions extends CommonOptions {
   plan: string;
@@ -34,6 +35,7 @@ export function registerStart(program: Command): void {
   ).action(async (o: StartOptions) => {
     const plan = await loadPlanFile(o.plan);
     const org = await loadOrgFile(o.org);
+    checkCampaignInputSize(plan, org); // before any connection: the answer needs no server
     const config = processConfig();
     const cc = await campaignClient(o);
     let clock;
@@ -43,7 +45,7 @@ export function registerStart(program: Command): void {
         throw new Error(`--rehearse-speed must be a positive number, got ${o.rehearseSpeed}`);
       const from =
         o.rehearseFrom !== undefined
-          ? Date.parse(instant(o.rehearseFrom, plan.timeZone))
+          ? Date.parse(instant(o.rehearseFrom, plan.timeZone, '--rehearse-from'))
           : DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone }).minus({ days: 1 }).toMillis();
       clock = { originPlanMs: from, originServerMs: Date.now(), scale };
     }
