@@ -3,11 +3,13 @@
  * the typed error of its kind, naming the file, the line where there is one and the field, in a
  * short message of plain text. A new file in the folder needs its expectation here.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { loadBehaviourFile } from '../../rehearsal/behaviour-file';
 import type { FileIssue } from '../../domain/errors';
+import { parsePlan } from '../../domain/plan-loader';
+import { parseOrg } from '../../domain/org-loader';
 
 const DIR = path.resolve(__dirname, '..', 'fixtures', 'bad');
 
@@ -57,13 +59,17 @@ const EXPECTED: Record<string, { path: string; line?: number; says: string }> = 
   'behaviour-huge-late.yaml': { path: 'default.submit.late', line: 2, says: 'an offset of at most 10 years' },
 };
 
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
+const MINI_PLAN = parsePlan(readFileSync(path.join(FIXTURES, 'mini-plan.yaml'), 'utf8'), 'mini-plan.yaml');
+const MINI_ORG = parseOrg(readFileSync(path.join(FIXTURES, 'mini-org.yaml'), 'utf8'), 'mini-org.yaml');
+
 const CODES = { plan: 'PLAN_INVALID', org: 'ORG_INVALID', behaviour: 'BEHAVIOUR_INVALID' } as const;
 
 function load(file: string): Promise<unknown> {
   const name = path.basename(file);
   if (name.startsWith('plan-')) return loadPlanFile(file);
   if (name.startsWith('org-')) return loadOrgFile(file);
-  return loadBehaviourFile(file, 'Asia/Shanghai');
+  return loadBehaviourFile(file, { plan: MINI_PLAN, org: MINI_ORG });
 }
 
 describe('the corpus of malformed inputs', () => {

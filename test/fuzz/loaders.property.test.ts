@@ -186,7 +186,11 @@ describe('behaviour files', () => {
       fc.property(mutations, asText, (muts, toText) => {
         let behaviour;
         typedErrorOf(
-          () => (behaviour = parseBehaviour(toText(mutate(withActions, muts)), 'fuzz.yaml', validPlan.timeZone)),
+          () =>
+            (behaviour = parseBehaviour(toText(mutate(withActions, muts)), 'fuzz.yaml', {
+              plan: validPlan,
+              org: validOrg,
+            })),
           ['BehaviourValidationError'],
         );
         if (behaviour) planSimulation(validPlan, validOrg, behaviour);
