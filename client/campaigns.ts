@@ -18,7 +18,7 @@ import type { Org } from '../domain/org-schema';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
 import { checkId, IdInputError } from '../domain/ids';
-import { describeWorkflow, lastPollAgoMs, noWorkerMessage, POLLER_FRESH_MS, QUERY_DEADLINE_MS } from './worker-check';
+import { describeWorkflow, lastPollAgoMs, noRecentPoll, noWorkerMessage } from './worker-check';
 import {
   campaignWorkflowId,
   deadlineWorkflowId,
@@ -206,8 +206,8 @@ export class CampaignClient {
         );
       if (w.state === 'running') {
         const ago = await lastPollAgoMs(this.client, w.taskQueue);
-        if (ago === undefined || ago > POLLER_FRESH_MS)
-          throw new CampaignRequestError('NO_WORKER', noWorkerMessage(w.taskQueue, ago));
+        if (noRecentPoll(ago))
+          throw new CampaignRequestError('NO_WORKER', noWorkerMessage(w.taskQueue, ago ?? undefined));
       }
     })();
     check.catch(() => this.served.delete(campaignId));
@@ -228,19 +228,23 @@ export class CampaignClient {
     }
   }
 
-  /** A query, within a few seconds: a worker that polled lately but no longer answers (killed) is said so. */
+  /**
+   * A query. When it fails without an answer (the server gave up waiting for a worker), the
+   * error says which task queue had no worker answering and when a worker last polled it.
+   */
   private query<T>(campaignId: string, fn: (h: WorkflowHandle<typeof campaignWorkflow>) => Promise<T>): Promise<T> {
     return this.ask(campaignId, async (h) => {
       try {
-        return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => fn(h));
+        return await fn(h);
       } catch (err) {
-        if (!isDeadlineExceeded(err)) throw err;
+        if (!isUnanswered(err)) throw err;
         const w = await describeWorkflow(h);
-        const queue = w.state === 'running' ? w.taskQueue : '(unknown)';
-        const ago = w.state === 'running' ? await lastPollAgoMs(this.client, queue) : undefined;
+        if (w.state !== 'running') throw err;
+        const ago = await lastPollAgoMs(this.client, w.taskQueue);
+        if (ago === null) throw err;
         throw new CampaignRequestError(
           'NO_WORKER',
-          `campaign "${campaignId}" did not answer within ${QUERY_DEADLINE_MS / 1000} s: ${noWorkerMessage(queue, ago)}`,
+          `campaign "${campaignId}" did not answer (${(err as Error).message}): ${noWorkerMessage(w.taskQueue, ago)}`,
         );
       }
     });
@@ -491,8 +495,8 @@ export function deadlineListQuery(campaignId: string, f: DeadlineFilter): string
   return q.join(' AND ');
 }
 
-/** The gRPC status a call ends with when `withDeadline` ran out (4, DEADLINE_EXCEEDED). */
-function isDeadlineExceeded(err: unknown): boolean {
+/** A query the server gave up on: no worker took it in time (gRPC DEADLINE_EXCEEDED, 4). */
+function isUnanswered(err: unknown): boolean {
   const e = err as { code?: number; cause?: { code?: number }; message?: string };
-  return e.code === 4 || e.cause?.code === 4 || /deadline exceeded/i.test(e.message ?? '');
+  return e.code === 4 || e.cause?.code === 4 || /deadline exceeded|Failed to query Workflow/i.test(e.message ?? '');
 }

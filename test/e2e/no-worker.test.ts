@@ -1,8 +1,8 @@
 /**
  * With no worker on the campaign's task queue, `status` and `submit` say so at once (the server
  * answers DescribeTaskQueue without a worker), where they waited 10 s and 30 s for "Failed to
- * query Workflow"; with a worker that polled and was killed, a query gives up after a few
- * seconds with the same explanation.
+ * query Workflow"; with a worker that polled and was killed, the query's failure says when the
+ * queue was last polled.
  */
 import path from 'node:path';
 import os from 'node:os';
@@ -48,6 +48,7 @@ describe('requests while no worker polls the task queue', () => {
     const submit = await cli(['submit', 'mini', 'branch-plan', 'once', 'b-mech-t1', '--by', '张伟', '--text', '方案']);
     expect(submit.code).toBe(1);
     expect(submit.stderr).toContain('error [NO_WORKER]: no worker is polling the task queue "no-worker"');
+    console.log(`without a worker: status ${status.ms} ms, submit ${submit.ms} ms`);
 
     const worker = await startWorkerProcess(env);
     try {
@@ -58,10 +59,10 @@ describe('requests while no worker polls the task queue', () => {
     } finally {
       await worker.kill('SIGKILL');
     }
-    // The server still remembers its polls: the check passes, the query waits, and gives up.
+    // The server still remembers its polls: the check passes, the query waits until the server gives up.
     const afterKill = await cli(['status', 'mini']);
     expect(afterKill.code).toBe(1);
-    expect(afterKill.stderr).toContain('error [NO_WORKER]: campaign "mini" did not answer within 5 s');
-    expect(afterKill.stderr).toContain('the last poll was');
+    expect(afterKill.stderr).toContain('error [NO_WORKER]: campaign "mini" did not answer');
+    expect(afterKill.stderr).toContain('a worker last polled the task queue "no-worker"');
   });
 });
