@@ -164,8 +164,9 @@ export class CampaignClient {
       return await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
         workflowId,
         taskQueue: req.taskQueue,
-        // One campaign per id, ever: a finished campaign's id is not reused either.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // One campaign per id: a running or completed campaign's id is not reused; a failed one's
+        // may be, so that the office starts it again once its input is put right (README).
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         workflowTaskTimeout: options.workflowTaskTimeoutMs,
         args: [
           {

@@ -6,11 +6,13 @@
  * through to the calendar, where luxon answers an invalid date with `null` and the campaign's
  * workflow failed on it for good.
  *
+ * Pure and free of zod: the workflows check their input with it (domain/engine/input-check.ts);
+ * the schemas' forms are in field-schemas.ts.
+ *
  * The years are bounded as well: the calendar generates cycles day by day and quarter by quarter,
  * and a plan of the year 9999 would ask it for tens of thousands of them.
  */
 import { DateTime, IANAZone } from 'luxon';
-import { z } from 'zod';
 import { clip } from './errors';
 
 export const FIRST_YEAR = 1970;
@@ -54,27 +56,6 @@ function calendarProblem(text: string, year: number, month: number, day: number)
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** A zod string that must be a real calendar date. */
-export const realDate = (): z.ZodType<string, string> =>
-  z.string().superRefine((s, ctx) => {
-    const problem = dateProblem(s);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected a real date YYYY-MM-DD)` });
-  });
-
-/** A zod string that must be a real local date-time (the zone's clocks are checked where the zone is known). */
-export const realLocalDateTime = (): z.ZodType<string, string> =>
-  z.string().superRefine((s, ctx) => {
-    const problem = localDateTimeProblem(s);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected YYYY-MM-DDTHH:mm)` });
-  });
-
-/** A date or a local date-time (`due.at` of a plan: `2010-07-31` or `2012-04-09T11:00`). */
-export const realDateOrLocalDateTime = (): z.ZodType<string, string> =>
-  z.string().superRefine((s, ctx) => {
-    const problem = s.includes('T') ? localDateTimeProblem(s) : dateProblem(s);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected YYYY-MM-DD or YYYY-MM-DDTHH:mm)` });
-  });
 
 /** Thrown when a request names an instant that is not one (`--until 2010-02-30T10:00`). */
 export class InstantInputError extends Error {

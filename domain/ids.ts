@@ -5,8 +5,6 @@
  * backslash, a slash, a space) is refused where the id comes in, and every query is built from
  * ids that passed here: nothing needs escaping.
  */
-import { z } from 'zod';
-
 export const MAX_ID_LENGTH = 64;
 
 /** Plan, phase and obligation keys: lower-case letters, digits and dashes. */
@@ -57,10 +55,3 @@ export function checkId(kind: IdKind, value: string, field: string): string {
   if (problem) throw new IdInputError(field, value, problem);
   return value;
 }
-
-/** The zod form, for schemas. */
-export const idSchema = (kind: IdKind): z.ZodType<string, string> =>
-  z.string().superRefine((s, ctx) => {
-    const problem = idProblem(kind, s);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { BranchKindSchema, type Level } from './plan-schema';
-import { idSchema } from './ids';
+import { idSchema } from './field-schemas';
 
 export const PersonSchema = z.object({ name: z.string().min(1), email: z.email().optional() }).strict();
 export type Person = z.infer<typeof PersonSchema>;

@@ -7,7 +7,7 @@
 import { IANAZone } from 'luxon';
 import { CYCLE_KEY, PlanSchema, type Plan, type EscalationStep } from './plan-schema';
 import { clip, PlanValidationError, type FileIssue } from './errors';
-import { readDocument, issueAt, zodIssues, type LocatedDocument } from './structured-file';
+import { readDocument, issueAt, zodIssues } from './structured-file';
 import { approximateMs, isNegativeOffset } from './offsets';
 import { cyclesOf, phaseWindows } from './calendar';
 import { localDateTimeProblem } from './dates';
@@ -17,7 +17,7 @@ export function parsePlan(text: string, file: string): Plan {
   if (!('doc' in d)) throw new PlanValidationError(`plan ${file}`, [d]);
   const r = PlanSchema.safeParse(d.data);
   if (!r.success) throw new PlanValidationError(`plan ${file}`, zodIssues(d, r.error));
-  const issues = planRuleIssues(r.data, d);
+  const issues = planRuleIssues(r.data, (path, message) => issueAt(d, path, message));
   if (issues.length > 0) throw new PlanValidationError(`plan ${file}`, issues);
   return r.data;
 }
@@ -29,9 +29,12 @@ function duplicates(keys: string[]): Set<number> {
   return dup;
 }
 
-export function planRuleIssues(plan: Plan, d: LocatedDocument): FileIssue[] {
+/** Places an issue: in a file (line and column), or by path alone for a plan that comes from elsewhere. */
+export type LocateIssue = (path: PropertyKey[], message: string) => FileIssue;
+
+export function planRuleIssues(plan: Plan, locate: LocateIssue): FileIssue[] {
   const issues: FileIssue[] = [];
-  const at = (path: PropertyKey[], message: string): void => void issues.push(issueAt(d, path, message));
+  const at = (path: PropertyKey[], message: string): void => void issues.push(locate(path, message));
 
   if (!IANAZone.isValidZone(plan.timeZone))
     at(['timeZone'], `unknown time zone "${clip(plan.timeZone)}" (expected e.g. Asia/Shanghai)`);

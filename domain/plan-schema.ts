@@ -10,9 +10,8 @@
  * counting make-up working days 调休 as working days), `+11h`, combined left to right: `+6M-1d`.
  */
 import { z } from 'zod';
-import { realDate, realDateOrLocalDateTime } from './dates';
+import { realDate, realDateOrLocalDateTime, idSchema } from './field-schemas';
 import { MAX_OFFSET_YEARS, offsetWithin } from './offsets';
-import { idSchema } from './ids';
 
 export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const OFFSET = /^([+-]\d+(wd|[ywMdhm]))+$/;

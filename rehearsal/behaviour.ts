@@ -17,7 +17,8 @@ import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
 import { cyclesOf, phaseWindows, reviewSchedule } from '../domain/calendar';
 import { applyOffset } from '../domain/offsets';
 import { responsibleUnits } from '../domain/org-slice';
-import { localDateTimeProblem, realLocalDateTime } from '../domain/dates';
+import { localDateTimeProblem } from '../domain/dates';
+import { realLocalDateTime } from '../domain/field-schemas';
 
 /** A real local date-time; whether the plan's zone has it is checked by `behaviourInstantIssues`. */
 const localDateTime = realLocalDateTime();

@@ -9,6 +9,7 @@
  * starts in AdmissionQueue (admission-queue.ts); this file wires the handlers to them and acts.
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -38,6 +39,7 @@ import {
   type EndPhaseRequest,
 } from './messages';
 import { isPatched, PATCHES } from './patches';
+import { campaignInputProblems } from '../domain/engine/input-check';
 import { instantWaiter } from './wake';
 
 const { recordEvents, registerUnits, startBatch } = proxyActivities<Activities>({
@@ -53,6 +55,9 @@ const { announcePhase } = proxyActivities<Activities>({
 });
 
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignResult> {
+  // Before anything reads the plan: input the calendar cannot use fails the campaign for good, by
+  // field, where it failed the workflow task on every attempt and left the campaign RUNNING.
+  if (isPatched(PATCHES.CAMPAIGN_INPUT_CHECK)) refuseUnusableInput(input);
   const { plan, clock } = input;
   const state = input.carried ?? freshCampaignState();
   state.runs += 1;
@@ -94,6 +99,18 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     batches: Object.keys(state.batches).length,
     runs: state.runs,
   };
+}
+
+/** A non-retryable failure naming every field of the input the campaign cannot use. */
+function refuseUnusableInput(input: CampaignInput): void {
+  const problems = campaignInputProblems(input.plan, input.org);
+  if (problems.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'CampaignInputInvalid',
+    nonRetryable: true,
+    message: `the campaign's input cannot be used: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+    details: [problems],
+  });
 }
 
 /** The campaign's queries, signal and updates: each validator and change is the phases'. */

@@ -158,6 +158,15 @@ export const PATCHES = {
     retireWhen: DEADLINE_BOUND,
     stage: 'patched',
   },
+  CAMPAIGN_INPUT_CHECK: {
+    id: 'campaign-input-check',
+    workflow: 'campaign',
+    addedIn: 'v0.11',
+    guards:
+      'the campaign checks its plan and organisation first (domain/engine/input-check.ts) and fails for good, naming the field, on input it cannot use (2010-02-30 failed its workflow task on every attempt); an old run whose input the check refuses but the calendar got through keeps running',
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
 } as const satisfies Record<string, Patch>;
 
 /**

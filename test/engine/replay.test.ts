@@ -23,6 +23,9 @@
  * v0.10 sends every deadline through the plan's holiday rule (HOLIDAY_RULE_EVERY_DEADLINE): a
  * deadline's rectification order and the review it starts are worked out as preview shows them.
  * Deadlines recorded before it replay through the old branch (the review computed inline).
+ *
+ * v0.11 has the campaign check its input first (CAMPAIGN_INPUT_CHECK): an older run whose input
+ * the check would refuse keeps running as it did.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,9 +50,9 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of ten releases, of every workflow type', () => {
+  it('the corpus holds histories of eleven releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
-    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6', 'v0.7', 'v0.8', 'v0.9', 'v0.10'])
+    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6', 'v0.7', 'v0.8', 'v0.9', 'v0.10', 'v0.11'])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
 

@@ -1,4 +1,8 @@
 /**
+ * Campaigns that cannot answer say why. A campaign whose workflow input is unusable (a plan that
+ * skipped the command line's checks, with 2010-02-30) ends FAILED at once, naming the field, and
+ * `status` prints that; started again with the input put right, under the same id, it runs.
+ *
  * With no worker on the campaign's task queue, `status` and `submit` say so at once (the server
  * answers DescribeTaskQueue without a worker), where they waited 10 s and 30 s for "Failed to
  * query Workflow"; with a worker that polled and was killed, the query's failure says when the
@@ -6,16 +10,19 @@
  */
 import path from 'node:path';
 import os from 'node:os';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { freePort } from '../helpers/postgres';
 import { startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
 import { runCli } from '../helpers/cli';
+import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import { CampaignClient } from '../../client/campaigns';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
 const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
 
-describe('requests while no worker polls the task queue', () => {
+describe('campaigns that cannot answer', () => {
   let dir: string;
   let server: Proc;
   let env: Record<string, string>;
@@ -64,5 +71,50 @@ describe('requests while no worker polls the task queue', () => {
     expect(afterKill.code).toBe(1);
     expect(afterKill.stderr).toContain('error [NO_WORKER]: campaign "mini" did not answer');
     expect(afterKill.stderr).toContain('a worker last polled the task queue "no-worker"');
+  });
+
+  it('a campaign whose input it cannot use fails, naming the field; status says so; fixed, it starts again', async () => {
+    const worker = await startWorkerProcess(env);
+    try {
+      const plan = await loadPlanFile(PLAN);
+      const org = await loadOrgFile(ORG);
+      const bad = structuredClone(plan);
+      bad.id = 'bad-date';
+      const o = bad.obligations[0]!;
+      o.due = { at: '2010-02-30' }; // past the command line's checks: as another client might send it
+      const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS! }) });
+      try {
+        const h = await new CampaignClient(client).start({ plan: bad, org, taskQueue: env.TASK_QUEUE! });
+        const failure = (await h.result().catch((e: unknown) => e)) as WorkflowFailedError;
+        expect(failure).toBeInstanceOf(WorkflowFailedError);
+        expect(failure.cause).toMatchObject({
+          name: 'ApplicationFailure',
+          type: 'CampaignInputInvalid',
+          nonRetryable: true,
+        });
+        expect(failure.cause!.message).toContain(
+          'plan.obligations[0].due.at: "2010-02-30" is not a day of the calendar',
+        );
+        expect((await h.describe()).status.name).toBe('FAILED');
+      } finally {
+        await client.connection.close();
+      }
+      const status = await cli(['status', 'bad-date']);
+      expect(status.code).toBe(1);
+      expect(status.stderr).toContain(
+        'error [CAMPAIGN_FAILED]: campaign "bad-date" failed: the campaign\'s input cannot be used: plan.obligations[0].due.at: "2010-02-30"',
+      );
+      // The office puts the plan right and starts the campaign again under its id.
+      const fixed = path.join(dir, 'bad-date-fixed.yaml');
+      await writeFile(fixed, (await readFile(PLAN, 'utf8')).replace(/^id: mini$/m, 'id: bad-date'));
+      const again = await cli(['start', '--plan', fixed, '--org', ORG, '--rehearse-from', '2010-06-15T10:00']);
+      expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('started campaign bad-date') });
+      expect(await cli(['status', 'bad-date'])).toMatchObject({
+        code: 0,
+        stdout: expect.stringContaining('campaign bad-date'),
+      });
+    } finally {
+      await worker.kill('SIGKILL');
+    }
   });
 });
