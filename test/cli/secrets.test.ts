@@ -17,6 +17,8 @@ import { runCli } from '../helpers/cli';
 const ROOT = path.resolve(__dirname, '..', '..');
 const PASSWORD = 'Kp9/Tzu@Qwe:Rbn?Yxc#Lmo%';
 const MAIL_PASSWORD = 'Hj4/Vfa@Nrs:42';
+/** The key that signs links in mail: a secret of the configuration too. */
+const LINK_SECRET = 'Zq8-link-signing-key-Wy3-0123456789';
 
 /** Every form a password could be printed in. */
 const forms = (pw: string): string[] => [
@@ -26,7 +28,7 @@ const forms = (pw: string): string[] => [
 ];
 
 function expectNoSecret(text: string): void {
-  for (const f of [...forms(PASSWORD), ...forms(MAIL_PASSWORD)]) expect(text).not.toContain(f);
+  for (const f of [...forms(PASSWORD), ...forms(MAIL_PASSWORD), LINK_SECRET]) expect(text).not.toContain(f);
 }
 
 describe('redactUrl', () => {
@@ -79,7 +81,7 @@ describe('the worker and the command line, with passwords set', () => {
       execFile(
         process.execPath,
         ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')],
-        { cwd: ROOT, env: { ...process.env, TEMPORAL_ADDRESS: address, TASK_QUEUE: 'secrets', ...env } },
+        { cwd: ROOT, env: { ...process.env, TEMPORAL_ADDRESS: address, TASK_QUEUE: 'secrets', LINK_SECRET, ...env } },
         (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
       );
     });
@@ -105,6 +107,7 @@ describe('the worker and the command line, with passwords set', () => {
     const worker = await startWorkerProcess({
       TEMPORAL_ADDRESS: address,
       TASK_QUEUE: 'secrets',
+      LINK_SECRET,
       LEDGER_URL: ledgerUrl(PASSWORD),
       MAIL_URL: mailUrl,
     });

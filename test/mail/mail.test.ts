@@ -261,8 +261,8 @@ describe('the local outbox', () => {
       const [entry] = await listOutbox(dir);
       expect(entry!.id).toMatch(/^[0-9a-f]{32}$/);
       expect(messageIdFor(message())).toContain(entry!.id);
-      expect(await showOutboxMessage(dir, '1')).toContain('Subject: 【提醒】');
-      expect(await showOutboxMessage(dir, entry!.id)).toContain('Subject: 【提醒】');
+      expect((await showOutboxMessage(dir, '1')).subject).toContain('【提醒】');
+      expect((await showOutboxMessage(dir, entry!.id)).subject).toContain('【提醒】');
       const secret = `${dir}-secret.eml`; // beside the outbox, not in it
       writeFileSync(secret, 'Subject: not in the outbox\n\nprivate');
       for (const which of [
