@@ -37,6 +37,7 @@ describe('campaigns that cannot answer', () => {
       TASK_QUEUE: 'no-worker',
       LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
       MAIL_URL: `outbox:${path.join(dir, 'outbox')}`,
+      LANG: 'en_US.UTF-8', // the answers below are read in English
     };
   });
   afterAll(async () => {

@@ -31,23 +31,16 @@ export function registerOutbox(program: Command): void {
       else if (entries.length === 0) console.log(say('发件箱为空', 'the outbox is empty'));
       else {
         console.log(
-          [
-            say('序号', 'no.').padStart(4),
-            say('编号', 'id').padEnd(32),
-            say('日期', 'date'),
-            say('收件人', 'to'),
-            say('主题', 'subject'),
-          ].join('  '),
+          [say('序号', 'no.').padStart(4), say('日期', 'date'), say('收件人', 'to'), say('主题', 'subject')].join('  '),
         );
-        for (const e of entries)
-          console.log(`${String(e.index).padStart(4)}  ${e.id}  ${when(e.date)}  ${e.to}  ${e.subject}`);
+        for (const e of entries) console.log(`${String(e.index).padStart(4)}  ${when(e.date)}  ${e.to}  ${e.subject}`);
         console.log(say(`共 ${entries.length} 封`, `${entries.length} in all`));
       }
     });
   outbox
     .command('show')
     .description('one message: its headers, attachments and text')
-    .argument('<message>', 'its number or its id in `outbox list` (never a path)')
+    .argument('<message>', 'its number in `outbox list`, or its id (`outbox list --json`); never a path')
     .option('--dir <dir>', 'outbox folder (default: from MAIL_URL, .data/outbox)')
     .action(async (which: string, o: { dir?: string }) => {
       const m = await showOutboxMessage(o.dir ?? defaultDir(), which);
