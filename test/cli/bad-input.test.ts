@@ -6,7 +6,7 @@
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli as cli } from '../helpers/cli';
+import { runCli as cli } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BAD = path.join(ROOT, 'test', 'fixtures', 'bad');

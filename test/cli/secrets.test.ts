@@ -11,8 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { redactSecrets, redactUrl } from '../../config/redact';
 import { freePort, startPostgres, type PgCluster } from '../helpers/postgres';
-import { startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
-import { runCli } from '../helpers/cli';
+import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PASSWORD = 'Kp9/Tzu@Qwe:Rbn?Yxc#Lmo%';

@@ -13,8 +13,7 @@ import os from 'node:os';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { freePort } from '../helpers/postgres';
-import { startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
-import { runCli } from '../helpers/cli';
+import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { CampaignClient } from '../../client/campaigns';
 

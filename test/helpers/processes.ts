@@ -95,10 +95,13 @@ export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
+  /** How long the command took, in ms (for a test's message, never for an assertion). */
+  ms: number;
 }
 
 /** The `campaign` command line as a person runs it (Node with tsx as a loader), stdout and stderr apart. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -109,6 +112,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
           code: err ? ((err as { code?: number }).code ?? 1) : 0,
           stdout: String(stdout),
           stderr: String(stderr),
+          ms: Date.now() - started,
         }),
     );
   });

