@@ -161,4 +161,17 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '003-open-deadlines-index': {
+    async up(db: Kysely<unknown>) {
+      // The dashboard's open deadlines (counts, next instants, rectification orders) are a few
+      // thousand of a campaign's tens of thousands: a partial index reads only those.
+      await db.schema
+        .createIndex('deadlines_open')
+        .on('deadlines')
+        .columns(['campaign_id', 'due_at', 'unit_id'])
+        .where(sql.ref('submitted_at'), 'is', null)
+        .where(sql.ref('waived_at'), 'is', null)
+        .execute();
+    },
+  },
 };

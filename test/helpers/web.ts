@@ -16,6 +16,7 @@ import type { Mailer } from '../../mail/types';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
+import type { WebDeps } from '../../web/context';
 import { buildServer, DIRECTORY_CACHE_MS } from '../../web/server';
 import { freePort } from './postgres';
 import { startDevServer, startWorkerProcess, type Proc } from './processes';
@@ -31,6 +32,8 @@ export interface WebHarness {
   dir: string;
   config: WebConfig;
   app: FastifyInstance;
+  /** What `app` was built from: another app of other settings can share the engine and the ledger. */
+  deps: WebDeps;
   smtp: TestSmtp;
   ledger: SqlLedger;
   campaigns: CampaignClient;
@@ -90,7 +93,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     ledger,
   });
   const signInMail = createPlainSender(config.MAIL_URL, config.MAIL_FROM);
-  const app = await buildServer({
+  const deps: WebDeps = {
     config,
     campaigns,
     ledger,
@@ -99,12 +102,14 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
     org,
     attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
-  });
+  };
+  const app = await buildServer(deps);
   if (opts.listen) await app.listen({ host: '127.0.0.1', port: webPort });
   return {
     dir,
     config,
     app,
+    deps,
     smtp,
     ledger,
     campaigns,

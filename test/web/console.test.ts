@@ -10,6 +10,8 @@ import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import { connectClient } from '../../client/campaigns';
+import { buildServer } from '../../web/server';
 import { eventually, multipart, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 
 const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
@@ -69,6 +71,34 @@ describe('the office console (inject)', () => {
     const zh = await get('/console/mini/o/quarterly-report/');
     expect(zh.body).toContain('<html lang="zh-CN">');
     expect(zh.body).toContain('季度工作汇报');
+  });
+
+  it('links a deadline’s page to its workflow in the Temporal Web UI only where one is served', async () => {
+    const page = '/console/mini/o/quarterly-report/2010-Q3/b-mech-t1';
+    const without = await get(page);
+    expect(without.statusCode).toBe(200);
+    expect(without.body).not.toContain('Temporal Web UI');
+    // The same engine and ledger, served by an app told where the Web UI is (a trailing slash is dropped).
+    const withUi = await buildServer({ ...h.deps, config: { ...h.config, TEMPORAL_UI_URL: 'http://127.0.0.1:8233/' } });
+    try {
+      const res = await withUi.inject({ method: 'GET', url: page, headers: office });
+      expect(res.statusCode).toBe(200);
+      const href = /<a href="([^"]+)" rel="noopener"\s*>在 Temporal Web UI 中查看工作流/.exec(res.body)?.[1];
+      expect(href).toBe(
+        `http://127.0.0.1:8233/namespaces/${h.config.TEMPORAL_NAMESPACE}/workflows/mini%2Fquarterly-report%2F2010-Q3%2Fb-mech-t1`,
+      );
+      // The id in the link is the deadline's workflow, as the engine knows it.
+      const id = decodeURIComponent(/\/workflows\/([^/]+)$/.exec(href!)![1]!);
+      const client = await connectClient(h.config.TEMPORAL_ADDRESS, h.config.TEMPORAL_NAMESPACE);
+      try {
+        const d = await client.workflow.getHandle(id).describe();
+        expect(d.type).toBe('deadlineWorkflow');
+      } finally {
+        await client.connection.close();
+      }
+    } finally {
+      await withUi.close();
+    }
   });
 
   it('ranks by period and downloads CSV and Excel shaped like the office’s tables', async () => {

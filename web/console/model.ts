@@ -333,17 +333,16 @@ export interface Upcoming {
   units: number;
 }
 
+/** The campaign's open deadlines, read once per page for the counts and the next instants. */
+export function openDeadlines(ledger: LedgerStore, c: CampaignContext): Promise<DeadlineRow[]> {
+  return ledger.deadlineRows({ campaignId: c.campaignId, open: true });
+}
+
 /** The steps the plan schedules in the next `days` (reminders, due instants, escalations), with how many units each reaches. */
-export async function upcomingInstants(
-  ledger: LedgerStore,
-  c: CampaignContext,
-  p: Principal,
-  days = 14,
-): Promise<Upcoming[]> {
+export function upcomingInstants(open: DeadlineRow[], c: CampaignContext, p: Principal, days = 14): Upcoming[] {
   if (!c.plan || !c.status) return [];
   const from = Date.parse(c.now);
   const to = from + days * 86_400_000;
-  const open = await ledger.deadlineRows({ campaignId: c.campaignId, open: true });
   const owing = new Map<string, number>();
   for (const r of open) {
     if (!canSee(p, r.unitId)) continue;
@@ -365,14 +364,14 @@ export async function upcomingInstants(
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-/** Counts of the open deadlines by colour (and the never-submitted ones), in the person's scope. */
-export async function openCounts(
-  ledger: LedgerStore,
+/** Counts of the open deadlines (openDeadlines) by colour (and the never-submitted ones), in the person's scope. */
+export function openCounts(
+  open: DeadlineRow[],
   c: CampaignContext,
   p: Principal,
   committeeId?: string,
-): Promise<Record<CellColour | 'missing', number>> {
-  const rows = await ledger.deadlineRows({ campaignId: c.campaignId, open: true, committeeId });
+): Record<CellColour | 'missing', number> {
+  const rows = committeeId === undefined ? open : open.filter((r) => r.committeeId === committeeId);
   const ranks = officeRanks(c.plan);
   const nowMs = Date.parse(c.now);
   const counts = { green: 0, blue: 0, yellow: 0, red: 0, grey: 0, missing: 0 };

@@ -25,7 +25,7 @@ export interface PhasePreview {
   phaseKey: string;
   refusal?: string;
   windows: PhaseWindow[];
-  /** Cycles that appear with the change (opening now or later). */
+  /** Cycles that appear with the change, or open sooner because of it (opening now or later). */
   opening: CycleChange[];
   /** Cycles of the current calendar that the change removes (not yet opened: they never will). */
   closing: CycleChange[];
@@ -77,10 +77,12 @@ export function previewPhaseChange(
     // Cycles already opened stay open whatever the phases do; only the ones to come change.
     const before = cyclesOf(plan, o, windows).filter((c) => Date.parse(c.opensAt) > t);
     const next = cyclesOf(plan, o, after).filter((c) => Date.parse(c.opensAt) >= t || Date.parse(c.dueAt) > t);
-    const had = new Set(before.map(key));
+    // A cycle whose opening the phase's start held back opens sooner when the phase starts sooner.
+    const opensBefore = new Map(before.map((c) => [key(c), Date.parse(c.opensAt)]));
     const has = new Set(next.map(key));
     for (const c of next) {
-      if (had.has(key(c)) || Date.parse(c.dueAt) <= t) continue;
+      const was = opensBefore.get(key(c));
+      if ((was !== undefined && was <= Date.parse(c.opensAt)) || Date.parse(c.dueAt) <= t) continue;
       opening.push({ obligationKey: o.key, cycleKey: c.cycleKey, opensAt: c.opensAt, dueAt: c.dueAt, units });
       if (Date.parse(c.opensAt) <= t) notices += units;
     }

@@ -34,6 +34,7 @@ import {
   obligationOf,
   obligationTitle,
   openCounts,
+  openDeadlines,
   periodsOf,
   phaseName,
   phaseTimeline,
@@ -124,7 +125,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       lines.push({
         c,
         phase: phaseName(c, current, lang),
-        counts: await openCounts(ledger, c, p, scopedCommittee(p, undefined, c)),
+        counts: openCounts(await openDeadlines(ledger, c), c, p, scopedCommittee(p, undefined, c)),
       });
     }
     return send(reply, frame(req, tr(lang)('全部活动', 'Campaigns'), campaignsBody(lines, lang)));
@@ -141,10 +142,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const periods = periodsOf(c, lang);
       const period = periods.find((x) => x.key === req.query.period) ?? defaultPeriod(periods);
       const f = { campaignId: c.campaignId, committeeId, asOf: c.now };
-      const [timeline, upcoming, counts, rectifications, reviewers, ranking] = await Promise.all([
+      const [timeline, open, rectifications, reviewers, ranking] = await Promise.all([
         phaseTimeline(ledger, c, lang),
-        upcomingInstants(ledger, c, p),
-        openCounts(ledger, c, p, committeeId),
+        openDeadlines(ledger, c),
         openRectifications(ledger, f),
         lateReviewers(ledger, f),
         lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
@@ -153,8 +153,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         {
           c,
           timeline,
-          upcoming,
-          counts,
+          upcoming: upcomingInstants(open, c, p),
+          counts: openCounts(open, c, p, committeeId),
           rectifications: rectifications.filter((r) => canSee(p, r.unitId)),
           reviewers: reviewers.filter((r) => canSee(p, r.reviewedUnitId)),
           ranking: ranking.filter((r) => canSee(p, r.unitId)),
