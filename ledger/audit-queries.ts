@@ -5,7 +5,15 @@
  */
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { LedgerDb } from './schema';
-import type { AuditFilter, DeadlineRow, LateReview, OpenRectification, UnitLag, UnitLagOptions } from './types';
+import type {
+  AuditFilter,
+  DeadlineRow,
+  LateReview,
+  ListOptions,
+  OpenRectification,
+  UnitLag,
+  UnitLagOptions,
+} from './types';
 
 type DeadlineQuery = SelectQueryBuilder<LedgerDb, 'deadlines', object>;
 
@@ -103,10 +111,31 @@ export async function deadlineRows(
   }));
 }
 
-export async function openRectifications(db: Kysely<LedgerDb>, f: AuditFilter): Promise<OpenRectification[]> {
+/** Orders neither answered nor waived. Orders go to submitters only: a review's ladder ends in reminders. */
+function openRectificationQuery(db: Kysely<LedgerDb>, f: AuditFilter) {
+  return ofRole(filtered(db.selectFrom('deadlines'), f), 'submitter')
+    .where('deadlines.rectification_deadline', 'is not', null)
+    .where('deadlines.submitted_at', 'is', null)
+    .where('deadlines.waived_at', 'is', null);
+}
+
+/** How many rows a list query would return, counted by the database. */
+async function countOf(q: DeadlineQuery): Promise<number> {
+  const r = await q.select(sql<number>`COUNT(*)`.as('n')).executeTakeFirst();
+  return num(r?.n);
+}
+
+export function openRectificationCount(db: Kysely<LedgerDb>, f: AuditFilter): Promise<number> {
+  return countOf(openRectificationQuery(db, f));
+}
+
+export async function openRectifications(
+  db: Kysely<LedgerDb>,
+  f: AuditFilter,
+  opts: ListOptions = {},
+): Promise<OpenRectification[]> {
   const asOf = f.asOf ?? new Date().toISOString();
-  // Orders go to submitters only: a review's ladder ends in reminders.
-  const rows = await ofRole(filtered(db.selectFrom('deadlines'), f), 'submitter')
+  let q = openRectificationQuery(db, f)
     .leftJoin('units', (j) =>
       j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'),
     )
@@ -118,12 +147,13 @@ export async function openRectifications(db: Kysely<LedgerDb>, f: AuditFilter): 
       'deadlines.due_at as dueAt',
       'deadlines.rectification_deadline as rectificationDeadline',
     ])
-    .where('deadlines.rectification_deadline', 'is not', null)
-    .where('deadlines.submitted_at', 'is', null)
-    .where('deadlines.waived_at', 'is', null)
+    // A total order, so that the first rows of a limited list are those of the whole list.
     .orderBy('deadlines.rectification_deadline')
     .orderBy('deadlines.unit_id')
-    .execute();
+    .orderBy('deadlines.obligation_key')
+    .orderBy('deadlines.cycle_key');
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  const rows = await q.execute();
   return rows.map((r) => ({
     unitId: r.unitId,
     unitName: r.unitName ?? r.unitId,
@@ -139,10 +169,31 @@ export async function openRectifications(db: Kysely<LedgerDb>, f: AuditFilter): 
  * Leader reviews given late or not at all, one row per reviewed report. The filter's obligation
  * and cycle name the reviewed report's (`report`, `2010-Q3`), as a person asks for them.
  */
-export async function lateReviews(db: Kysely<LedgerDb>, f: AuditFilter): Promise<LateReview[]> {
+/** A reviewer's deadline answered late, or due before asOf and neither answered nor waived. */
+function lateReviewQuery(db: Kysely<LedgerDb>, f: AuditFilter) {
   const asOf = f.asOf ?? new Date().toISOString();
   const { obligationKey, cycleKey, ...rest } = f;
-  let q = ofRole(filtered(db.selectFrom('deadlines'), rest), 'reviewer')
+  let q = ofRole(filtered(db.selectFrom('deadlines'), rest), 'reviewer').where((eb) =>
+    eb.or([
+      eb('deadlines.late_ms', '>', 0),
+      eb.and([
+        eb('deadlines.submitted_at', 'is', null),
+        eb('deadlines.waived_at', 'is', null),
+        eb('deadlines.due_at', '<', asOf),
+      ]),
+    ]),
+  );
+  if (obligationKey !== undefined) q = q.where('deadlines.obligation_key', '=', `${obligationKey}${REVIEW_SUFFIX}`);
+  if (cycleKey !== undefined) q = q.where('deadlines.cycle_key', 'like', `${cycleKey}:%`);
+  return q;
+}
+
+export function lateReviewCount(db: Kysely<LedgerDb>, f: AuditFilter): Promise<number> {
+  return countOf(lateReviewQuery(db, f));
+}
+
+export async function lateReviews(db: Kysely<LedgerDb>, f: AuditFilter, opts: ListOptions = {}): Promise<LateReview[]> {
+  let q = lateReviewQuery(db, f)
     .leftJoin('units', (j) =>
       j.onRef('units.campaign_id', '=', 'deadlines.campaign_id').onRef('units.unit_id', '=', 'deadlines.unit_id'),
     )
@@ -155,33 +206,26 @@ export async function lateReviews(db: Kysely<LedgerDb>, f: AuditFilter): Promise
       'deadlines.submitted_at as commentedAt',
       'deadlines.late_ms as lateMs',
     ])
-    .where((eb) =>
-      eb.or([
-        eb('deadlines.late_ms', '>', 0),
-        eb.and([
-          eb('deadlines.submitted_at', 'is', null),
-          eb('deadlines.waived_at', 'is', null),
-          eb('deadlines.due_at', '<', asOf),
-        ]),
-      ]),
-    );
-  if (obligationKey !== undefined) q = q.where('deadlines.obligation_key', '=', `${obligationKey}${REVIEW_SUFFIX}`);
-  if (cycleKey !== undefined) q = q.where('deadlines.cycle_key', 'like', `${cycleKey}:%`);
-  const rows = await q
+    // A total order, so that the first rows of a limited list are those of the whole list.
     .orderBy('deadlines.due_at')
     .orderBy('deadlines.unit_id')
     .orderBy('deadlines.cycle_key')
-    .execute();
-  const reviewed = await db
-    .selectFrom('units')
-    .select(['unit_id', 'name'])
-    .where('campaign_id', '=', f.campaignId)
-    .execute();
-  const names = new Map(reviewed.map((u) => [u.unit_id, u.name]));
+    .orderBy('deadlines.obligation_key');
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  const rows = await q.execute();
+  // Unit ids and cycle keys hold no colon; the review's cycle is `<cycle>:<reviewed unit>`.
+  const reviewedOf = (cycleKey: string): string => {
+    const colon = cycleKey.lastIndexOf(':');
+    return colon < 0 ? '' : cycleKey.slice(colon + 1);
+  };
+  let unitNames = db.selectFrom('units').select(['unit_id', 'name']).where('campaign_id', '=', f.campaignId);
+  // A limited list names only its own reviewed units (a whole list may name more than a statement takes).
+  if (opts.limit !== undefined && rows.length > 0)
+    unitNames = unitNames.where('unit_id', 'in', [...new Set(rows.map((r) => reviewedOf(r.cycleKey)))]);
+  const names = new Map((await unitNames.execute()).map((u) => [u.unit_id, u.name]));
   return rows.map((r) => {
-    // Unit ids and cycle keys hold no colon; the review's cycle is `<cycle>:<reviewed unit>`.
     const colon = r.cycleKey.lastIndexOf(':');
-    const reviewedUnitId = colon < 0 ? '' : r.cycleKey.slice(colon + 1);
+    const reviewedUnitId = reviewedOf(r.cycleKey);
     return {
       reviewerId: r.reviewerId,
       reviewerName: r.reviewerName ?? r.reviewerId,

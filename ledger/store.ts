@@ -18,6 +18,7 @@ import type {
   LedgerEvent,
   LedgerStore,
   LedgerUnit,
+  ListOptions,
   OpenRectification,
   UnitLag,
   UnitLagOptions,
@@ -372,12 +373,20 @@ export class SqlLedger implements LedgerStore {
     return audit.deadlineRows(this.db, f);
   }
 
-  openRectifications(f: AuditFilter): Promise<OpenRectification[]> {
-    return audit.openRectifications(this.db, f);
+  openRectifications(f: AuditFilter, opts?: ListOptions): Promise<OpenRectification[]> {
+    return audit.openRectifications(this.db, f, opts);
   }
 
-  lateReviews(f: AuditFilter): Promise<LateReview[]> {
-    return audit.lateReviews(this.db, f);
+  openRectificationCount(f: AuditFilter): Promise<number> {
+    return audit.openRectificationCount(this.db, f);
+  }
+
+  lateReviews(f: AuditFilter, opts?: ListOptions): Promise<LateReview[]> {
+    return audit.lateReviews(this.db, f, opts);
+  }
+
+  lateReviewCount(f: AuditFilter): Promise<number> {
+    return audit.lateReviewCount(this.db, f);
   }
 
   async close(): Promise<void> {

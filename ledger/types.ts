@@ -165,6 +165,11 @@ export interface UnitLagOptions {
   role?: 'submitter' | 'reviewer';
 }
 
+/** A list read in part: its first `limit` rows, in the list's own order. */
+export interface ListOptions {
+  limit?: number;
+}
+
 export interface LedgerStore {
   /** Runs pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
@@ -182,8 +187,12 @@ export interface LedgerStore {
   unitLags(filter: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]>;
   /** `open`: only deadlines neither answered nor waived. */
   deadlineRows(filter: AuditFilter & { unitId?: string; open?: boolean }): Promise<DeadlineRow[]>;
-  openRectifications(filter: AuditFilter): Promise<OpenRectification[]>;
+  openRectifications(filter: AuditFilter, opts?: ListOptions): Promise<OpenRectification[]>;
+  /** How many rows openRectifications returns without a limit, counted by the database. */
+  openRectificationCount(filter: AuditFilter): Promise<number>;
   /** Leader reviews given late or missing, one row per reviewed report. */
-  lateReviews(filter: AuditFilter): Promise<LateReview[]>;
+  lateReviews(filter: AuditFilter, opts?: ListOptions): Promise<LateReview[]>;
+  /** How many rows lateReviews returns without a limit, counted by the database. */
+  lateReviewCount(filter: AuditFilter): Promise<number>;
   close(): Promise<void>;
 }

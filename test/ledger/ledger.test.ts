@@ -270,6 +270,92 @@ describe.each(backends)('the ledger on %s', (name, urlFor) => {
     expect(b4).toMatchObject({ extensions: 1, dueAt: iso(T0 + 90 * DAY), lateMs: 0 });
   });
 
+  it('lists the first rows of a long list as the whole list begins, and counts the whole list', async () => {
+    // Many orders and late reviews sharing their instants, so that only a total order keeps a
+    // limited list the beginning of the whole one.
+    const ev: LedgerEvent[] = [];
+    const units = ['b1', 'b2', 'b3', 'b4'];
+    for (let i = 0; i < 12; i++) {
+      for (const unitId of units) {
+        const committeeId = unitId < 'b3' ? 'c1' : 'c2';
+        const due = T0 + (i % 3) * DAY;
+        const base = { campaignId: C, cycleKey: `2010-M${String(i).padStart(2, '0')}`, unitId, committeeId };
+        for (const obligationKey of ['report', 'record']) {
+          ev.push({
+            ...base,
+            obligationKey,
+            id: `${obligationKey}/${i}/${unitId}:o`,
+            kind: 'deadline-opened',
+            at: iso(T0 - DAY),
+            dueAt: iso(due),
+          });
+          ev.push({
+            ...base,
+            obligationKey,
+            id: `${obligationKey}/${i}/${unitId}:r`,
+            kind: 'rectification-ordered',
+            at: iso(due + DAY),
+            data: { deadline: iso(due + 10 * DAY) },
+          });
+        }
+        const review = {
+          campaignId: C,
+          obligationKey: 'report.review',
+          cycleKey: `2010-M${i}:${unitId}`,
+          unitId: committeeId,
+          committeeId,
+        };
+        ev.push({ ...review, id: `rev/${i}/${unitId}:o`, kind: 'deadline-opened', at: iso(T0 - DAY), dueAt: iso(due) });
+        if (i % 2 === 0)
+          ev.push({
+            ...review,
+            id: `rev/${i}/${unitId}:s`,
+            kind: 'review-comment',
+            at: iso(due + DAY),
+            dueAt: iso(due),
+            lateMs: DAY,
+          });
+      }
+    }
+    // Answered and waived orders are not open: they count nowhere.
+    ev.push({
+      id: 'answered',
+      campaignId: C,
+      kind: 'submission',
+      obligationKey: 'report',
+      cycleKey: '2010-M00',
+      unitId: 'b1',
+      committeeId: 'c1',
+      at: iso(T0 + 2 * DAY),
+      lateMs: 2 * DAY,
+    });
+    ev.push({
+      id: 'waived',
+      campaignId: C,
+      kind: 'waiver',
+      obligationKey: 'record',
+      cycleKey: '2010-M00',
+      unitId: 'b2',
+      committeeId: 'c1',
+      at: iso(T0 + 2 * DAY),
+    });
+    await ledger.recordMany(ev);
+    const asOf = iso(T0 + 400 * DAY);
+    for (const f of [
+      { campaignId: C, asOf },
+      { campaignId: C, asOf, committeeId: 'c2' },
+    ]) {
+      const orders = await openRectifications(ledger, f);
+      expect(orders).toHaveLength(f.committeeId ? 48 : 94);
+      expect(await ledger.openRectifications(f, { limit: 20 })).toEqual(orders.slice(0, 20));
+      expect(await ledger.openRectificationCount(f)).toBe(orders.length);
+      const reviews = await lateReviewers(ledger, f);
+      expect(reviews).toHaveLength(f.committeeId ? 24 : 48);
+      expect(await ledger.lateReviews(f, { limit: 20 })).toEqual(reviews.slice(0, 20));
+      expect(await ledger.lateReviewCount(f)).toBe(reviews.length);
+    }
+  });
+
   it('answers each of many writes asked for at once on its own, a failed one alone', async () => {
     const e = (id: string, extra: Partial<LedgerEvent> = {}): LedgerEvent => ({
       id,

@@ -88,8 +88,11 @@ export interface DashboardData {
   timeline: PhaseLine[];
   upcoming: Upcoming[];
   counts: Record<string, number>;
+  /** The first LIST_MAX of each list, and how many there are in all. */
   rectifications: OpenRectification[];
+  rectificationTotal: number;
   reviewers: LateReview[];
+  reviewerTotal: number;
   ranking: UnitLag[];
   periods: Period[];
   period: string;
@@ -120,7 +123,7 @@ export const stepText = (step: string, lang: Lang): string => {
 };
 
 /** The dashboard lists the first of each list (the most urgent); the download holds them all. */
-const LIST_MAX = 20;
+export const LIST_MAX = 20;
 
 function shown(n: number, csv: string, lang: Lang): Html | '' {
   if (n <= LIST_MAX) return '';
@@ -133,11 +136,17 @@ function shown(n: number, csv: string, lang: Lang): Html | '' {
 }
 
 /** Open rectification orders, the earliest first (with the unit's name and link on the dashboard). */
-function rectificationList(rows: OpenRectification[], c: CampaignContext, lang: Lang, withUnit: boolean): Html {
+function rectificationList(
+  rows: OpenRectification[],
+  total: number,
+  c: CampaignContext,
+  lang: Lang,
+  withUnit: boolean,
+): Html {
   const t = tr(lang);
   const base = `/console/${enc(c.campaignId)}`;
   if (rows.length === 0) return html`<p>${t('无', 'None')}</p>`;
-  return html`${shown(rows.length, `${base}/reports/rectifications.csv`, lang)}
+  return html`${shown(total, `${base}/reports/rectifications.csv`, lang)}
     <ul class="plain">
       ${rows
         .slice(0, LIST_MAX)
@@ -230,11 +239,11 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
     </section>
     <section class="card" aria-labelledby="h-rect">
       <h2 id="h-rect">${t('未完成的限期整改', 'Open rectification orders')}</h2>
-      ${rectificationList(d.rectifications, c, lang, true)}
+      ${rectificationList(d.rectifications, d.rectificationTotal, c, lang, true)}
     </section>
     <section class="card" aria-labelledby="h-rev">
       <h2 id="h-rev">${t('领导点评迟交、未交', 'Late and missing leader reviews')}</h2>
-      ${shown(d.reviewers.length, `${base}/reports/reviewers.csv`, lang)}
+      ${shown(d.reviewerTotal, `${base}/reports/reviewers.csv`, lang)}
       ${
         d.reviewers.length === 0
           ? html`<p>${t('无', 'None')}</p>`
@@ -650,7 +659,7 @@ export function unitBody(d: UnitPageData, lang: Lang): Html {
     </section>
     <section class="card" aria-labelledby="h-orders">
       <h2 id="h-orders">${t('限期整改', 'Rectification orders')}</h2>
-      ${rectificationList(d.rectifications, c, lang, false)}
+      ${rectificationList(d.rectifications, d.rectifications.length, c, lang, false)}
     </section>
   `;
 }

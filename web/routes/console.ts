@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { CampaignRequestError } from '../../client/campaigns';
 import { cyclesOf } from '../../domain/calendar';
 import { recipientsFor } from '../../domain/recipients';
-import { lagRanking, lateReviewers, openRectifications } from '../../ledger/audit';
+import { lagRanking, openRectifications } from '../../ledger/audit';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
 import { deadlineWorkflowId } from '../../domain/engine/context';
@@ -46,7 +46,15 @@ import {
   type HeatmapFilter,
   type Lang,
 } from '../console/model';
-import { campaignsBody, dashboardBody, deadlineBody, heatmapBody, unitBody, type CampaignLine } from '../console/pages';
+import {
+  campaignsBody,
+  dashboardBody,
+  deadlineBody,
+  heatmapBody,
+  LIST_MAX,
+  unitBody,
+  type CampaignLine,
+} from '../console/pages';
 import { heatmapPng } from '../console/png';
 import { advanceTarget, previewPhaseChange, type PhasePreview } from '../console/steering';
 import { renderOutboxMessage, outboxListBody } from '../console/outbox';
@@ -142,13 +150,18 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const periods = periodsOf(c, lang);
       const period = periods.find((x) => x.key === req.query.period) ?? defaultPeriod(periods);
       const f = { campaignId: c.campaignId, committeeId, asOf: c.now };
-      const [timeline, open, rectifications, reviewers, ranking] = await Promise.all([
-        phaseTimeline(ledger, c, lang),
-        openDeadlines(ledger, c),
-        openRectifications(ledger, f),
-        lateReviewers(ledger, f),
-        lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
-      ]);
+      // The lists show their first LIST_MAX rows and how many there are: the database counts and limits.
+      const [timeline, open, rectifications, rectificationTotal, reviewers, reviewerTotal, ranking] = await Promise.all(
+        [
+          phaseTimeline(ledger, c, lang),
+          openDeadlines(ledger, c),
+          ledger.openRectifications(f, { limit: LIST_MAX }),
+          ledger.openRectificationCount(f),
+          ledger.lateReviews(f, { limit: LIST_MAX }),
+          ledger.lateReviewCount(f),
+          lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
+        ],
+      );
       const body = dashboardBody(
         {
           c,
@@ -156,7 +169,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           upcoming: upcomingInstants(open, c, p),
           counts: openCounts(open, c, p, committeeId),
           rectifications: rectifications.filter((r) => canSee(p, r.unitId)),
+          rectificationTotal,
           reviewers: reviewers.filter((r) => canSee(p, r.reviewedUnitId)),
+          reviewerTotal,
           ranking: ranking.filter((r) => canSee(p, r.unitId)),
           periods,
           period: period.key,
