@@ -2,8 +2,8 @@
  * The office console through fastify.inject on the dev server (the mini campaign rehearsed from
  * 28 September 2010: every branch's Q3 report is overdue): the English switch with the plan's
  * titleEn, the ranking by period, CSV and Excel downloads shaped like the office's tables, the
- * heatmap as a PNG, waiving and extending a whole committee, re-sending a notice (recorded with
- * who and why); and, with MAIL_URL an outbox, the outbox page rendering text, HTML and .ics.
+ * heatmap as a PNG, waiving and extending a whole committee (and one unit, whose coming steps move
+ * on the dashboard), re-sending a notice (recorded with who and why); and, with MAIL_URL an outbox, the outbox page rendering text, HTML and .ics.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -189,6 +189,48 @@ describe('the office console (inject)', () => {
     const history = await get(`${base}/b-mech-t1`);
     expect(history.body.replace(/\s+/g, ' ')).toContain('报送通知 · 经办 api-token · 理由：联络员更换，重发通知');
   });
+  it('lists an extended unit’s coming steps from its new due instant, no longer under the old one', async () => {
+    /** The rows of the dashboard's coming two weeks: when, obligation, cycle, step, units. */
+    const upcoming = async () => {
+      const page = await get('/console/mini');
+      const section = /<section class="card" aria-labelledby="h-next">[\s\S]*?<\/section>/.exec(page.body)![0];
+      return [...section.matchAll(/<tr>([\s\S]*?)<\/tr>/g)]
+        .map((row) => [...row[1]!.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((td) => td[1]!.replace(/\s+/g, ' ').trim()))
+        .filter((cells) => cells[2] === '2010-Q3');
+    };
+    const before = await upcoming();
+    const oldEscalation = before.find((r) => r[0] === '2010年10月8日（星期五）08:30' && r[3] === '第2级督办');
+    expect(oldEscalation).toBeDefined();
+    // b-mech-t1's Q3 report (due 25 September, overdue) moves to Monday 11 October, 23:59 China time.
+    await h.campaigns.extend('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1', {
+      newDueAt: '2010-10-11T15:59:00.000Z',
+      by: 'office',
+      reason: '书记出差，延期两周',
+    });
+    await eventually('extension recorded', async () =>
+      (await h.ledger.events({ campaignId: 'mini', kinds: ['extension'], unitId: 'b-mech-t1' })).length === 1
+        ? true
+        : undefined,
+    );
+    // The engine's next step for the unit: the reminder of its new due instant.
+    const { nextStep } = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1');
+    expect(nextStep).toMatchObject({ step: 'reminder-1~ext1', at: '2010-10-08T09:29:00.000Z' });
+    const after = await upcoming();
+    // The moved reminder and due step (its mail at the next office hours), for that one unit; not there before.
+    const moved = [
+      ['2010年10月8日（星期五）17:29', '季度工作汇报', '2010-Q3', '第1次提醒', '1'],
+      ['2010年10月11日（星期一）08:30', '季度工作汇报', '2010-Q3', '截止', '1'],
+    ];
+    for (const row of moved) {
+      expect(before).not.toContainEqual(row);
+      expect(after).toContainEqual(row);
+    }
+    // The old due instant's escalation no longer reaches it: one unit fewer, or gone when it reached that unit alone.
+    const left = Number(oldEscalation![4]) - 1;
+    const oldNow = after.filter((r) => r[0] === oldEscalation![0] && r[3] === '第2级督办');
+    expect(oldNow).toEqual(left > 0 ? [[...oldEscalation!.slice(0, 4), String(left)]] : []);
+  });
+
   it('ends the running phase from its form, after a preview, recorded with who and why', async () => {
     const preview = await get('/console/mini/end-phase');
     expect(preview.statusCode).toBe(200);

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import type { CampaignClient } from '../../client/campaigns';
-import { cyclesOf } from '../../domain/calendar';
+import { cyclesOf, stepsForDue } from '../../domain/calendar';
 import type { PhaseWindow, ScheduledStep } from '../../domain/calendar-types';
 import { DEFAULT_SOON_MS } from '../../domain/deadline-state';
 import type { Obligation, Plan } from '../../domain/plan-schema';
@@ -338,26 +338,57 @@ export function openDeadlines(ledger: LedgerStore, c: CampaignContext): Promise<
   return ledger.deadlineRows({ campaignId: c.campaignId, open: true });
 }
 
-/** The steps the plan schedules in the next `days` (reminders, due instants, escalations), with how many units each reaches. */
+/**
+ * The steps scheduled in the next `days` (reminders, due instants, escalations), with how many units
+ * each reaches: the plan's calendar for the deadlines at their planned due instant, and for an
+ * extended one the steps of its new due instant, as its workflow reschedules them (no new notice;
+ * step names marked `~extN`).
+ */
 export function upcomingInstants(open: DeadlineRow[], c: CampaignContext, p: Principal, days = 14): Upcoming[] {
   if (!c.plan || !c.status) return [];
+  const plan = c.plan;
   const from = Date.parse(c.now);
   const to = from + days * 86_400_000;
+  const inWindow = (at: string): boolean => {
+    const t = Date.parse(at);
+    return t >= from && t <= to;
+  };
+  /** Units owing a cycle at its planned due instant; and the extended ones, per new due instant. */
   const owing = new Map<string, number>();
+  const extended = new Map<string, { dueAt: string; extensions: number; units: number }[]>();
   for (const r of open) {
     if (!canSee(p, r.unitId)) continue;
     const k = `${r.obligationKey}/${r.cycleKey}`;
-    owing.set(k, (owing.get(k) ?? 0) + 1);
+    if (r.extensions === 0 || !r.dueAt) {
+      owing.set(k, (owing.get(k) ?? 0) + 1);
+      continue;
+    }
+    const moved = extended.get(k) ?? [];
+    const same = moved.find((m) => m.dueAt === r.dueAt && m.extensions === r.extensions);
+    if (same) same.units += 1;
+    else moved.push({ dueAt: r.dueAt, extensions: r.extensions, units: 1 });
+    extended.set(k, moved);
   }
   const out: Upcoming[] = [];
-  for (const o of c.plan.obligations) {
-    for (const cy of cyclesOf(c.plan, o, c.status.phases)) {
-      for (const step of cy.steps) {
-        const t = Date.parse(step.at);
-        if (t < from || t > to) continue;
-        const opened = owing.get(`${o.key}/${cy.cycleKey}`);
-        // A cycle not opened yet reaches every responsible unit; an opened one, those still owing.
-        out.push({ at: step.at, obligationKey: o.key, cycleKey: cy.cycleKey, step, units: opened ?? -1 });
+  for (const o of plan.obligations) {
+    for (const cy of cyclesOf(plan, o, c.status.phases)) {
+      const k = `${o.key}/${cy.cycleKey}`;
+      const opened = owing.get(k);
+      const moved = extended.get(k) ?? [];
+      // Opened, and every unit still owing it has a due instant of its own: the plan's steps reach no one.
+      if (opened !== undefined || moved.length === 0) {
+        for (const step of cy.steps) {
+          if (!inWindow(step.at)) continue;
+          // A cycle not opened yet reaches every responsible unit; an opened one, those still owing.
+          out.push({ at: step.at, obligationKey: o.key, cycleKey: cy.cycleKey, step, units: opened ?? -1 });
+        }
+      }
+      for (const m of moved) {
+        for (const s of stepsForDue(plan, o, cy.opensAt, m.dueAt, { holidayRule: true })) {
+          if (s.kind === 'notice' || !inWindow(s.at)) continue;
+          const step = { ...s, step: `${s.step}~ext${m.extensions}` };
+          out.push({ at: s.at, obligationKey: o.key, cycleKey: cy.cycleKey, step, units: m.units });
+        }
       }
     }
   }
