@@ -163,7 +163,7 @@ async function consoleBench(): Promise<void> {
     ATTACHMENTS_DIR: path.join(scratch, 'attachments'),
   });
   const ledger = await openSqlLedger(config.LEDGER_URL);
-  const client = await connectClient(config.TEMPORAL_ADDRESS);
+  const client = await connectClient(config.temporal);
   const mailer = await createMailer({ url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger });
   const signInMail = createPlainSender(config.MAIL_URL, config.MAIL_FROM);
   try {

@@ -3,9 +3,8 @@
  * ask its status, advance a phase, submit, extend, waive, list deadlines. Each bad request
  * gets an error that says what was wrong (`CampaignRequestError`, with a stable code).
  */
+import type { Client } from '@temporalio/client';
 import {
-  Client,
-  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -18,6 +17,7 @@ import type { Org } from '../domain/org-schema';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
 import { checkId, IdInputError } from '../domain/ids';
+import { connectTemporalClient, localTemporalSettings, type TemporalSettings } from '../config/temporal-connection';
 import { describeWorkflow, lastPollAgoMs, noRecentPoll, noWorkerMessage } from './worker-check';
 import {
   campaignWorkflowId,
@@ -49,7 +49,6 @@ import {
 } from '../workflows/messages';
 
 export type RequestErrorCode =
-  | 'SERVER_UNREACHABLE'
   | 'CAMPAIGN_EXISTS'
   | 'CAMPAIGN_NOT_FOUND'
   | 'UNKNOWN_UNIT'
@@ -70,20 +69,13 @@ export class CampaignRequestError extends Error {
   }
 }
 
-export async function connectClient(
-  address: string,
-  namespace = 'default',
-  connectTimeout: Duration = '5s',
-): Promise<Client> {
-  try {
-    const connection = await Connection.connect({ address, connectTimeout });
-    return new Client({ connection, namespace });
-  } catch (err) {
-    throw new CampaignRequestError(
-      'SERVER_UNREACHABLE',
-      `cannot reach the Temporal server at ${address}: ${(err as Error).message}`,
-    );
-  }
+/**
+ * A client of the Temporal server `target` names: the configuration's settings (TLS, API key,
+ * namespace; config/temporal-connection.ts), or a plain local address (tests, benchmarks). A
+ * failure is a `TemporalConnectionError` that says what to check.
+ */
+export function connectClient(target: TemporalSettings | string, connectTimeout?: Duration): Promise<Client> {
+  return connectTemporalClient(typeof target === 'string' ? localTemporalSettings(target) : target, connectTimeout);
 }
 
 /** The reason an update was refused: the validator's message, not the wrapper's. */

@@ -1,14 +1,15 @@
 /**
  * The service's configuration, read from the environment by every process that needs it (the
  * worker, the command line, the HTTP service) through one schema. Defaults are the embedded
- * setup: a local dev server, a SQLite ledger and a mail outbox under `.data/`.
+ * setup: a local dev server, a SQLite ledger and a mail outbox under `.data/`. Where Temporal is
+ * and how to reach it (TEMPORAL_*, temporal.toml profiles) is Temporal's own configuration, read
+ * by `temporal-connection.ts` into `temporal`.
  */
 import { z } from 'zod';
 import { MIN_SECRET_LENGTH } from '../web/links';
+import { loadTemporalSettings, type TemporalSettings } from './temporal-connection';
 
 export const ConfigSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TASK_QUEUE: z.string().min(1).default('campaigns'),
   LEDGER_URL: z.string().min(1).default('sqlite:.data/ledger.sqlite'),
   MAIL_URL: z.string().min(1).default('outbox:.data/outbox'),
@@ -17,7 +18,9 @@ export const ConfigSchema = z.object({
   /** Signs the links in mail (web/links.ts); `npm start` keeps one in .data/link-secret. */
   LINK_SECRET: z.string().min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`).optional(),
 });
-export type Config = z.infer<typeof ConfigSchema>;
+/** What the schema gives, plus the Temporal settings. */
+export type WithTemporal<T> = T & { temporal: TemporalSettings };
+export type Config = WithTemporal<z.infer<typeof ConfigSchema>>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -36,7 +39,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       'invalid configuration:\n  LINK_SECRET: required when MAIL_URL sends mail (smtp://, smtps://)',
     );
   }
-  return r.data;
+  return { ...r.data, temporal: loadTemporalSettings(env) };
 }
 
 let parsed: Config | undefined;

@@ -3,7 +3,8 @@
  * front door needs. LINK_SECRET is required here: every page hangs on it.
  */
 import { z } from 'zod';
-import { ConfigError, ConfigSchema } from '../config';
+import { ConfigError, ConfigSchema, type WithTemporal } from '../config';
+import { loadTemporalSettings } from '../config/temporal-connection';
 import { MIN_SECRET_LENGTH } from './links';
 
 export const WebConfigSchema = ConfigSchema.extend({
@@ -21,7 +22,7 @@ export const WebConfigSchema = ConfigSchema.extend({
   /** Where the Temporal dev server's Web UI is served (`npm start`: http://127.0.0.1:8233): a deadline's page links its workflow there. */
   TEMPORAL_UI_URL: z.url().optional(),
 });
-export type WebConfig = z.infer<typeof WebConfigSchema>;
+export type WebConfig = WithTemporal<z.infer<typeof WebConfigSchema>>;
 
 export function parseWebConfig(env: Record<string, string | undefined> = process.env): WebConfig {
   const r = WebConfigSchema.safeParse(env);
@@ -29,7 +30,7 @@ export function parseWebConfig(env: Record<string, string | undefined> = process
     const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return r.data;
+  return { ...r.data, temporal: loadTemporalSettings(env) };
 }
 
 export function listenPort(c: WebConfig): number {

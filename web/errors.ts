@@ -3,6 +3,7 @@
  * (RFC 9457) naming the field for the API. Nothing is changed before a request is refused.
  */
 import { CampaignRequestError } from '../client/campaigns';
+import { TemporalConnectionError } from '../config/temporal-connection';
 import { AttachmentRejected } from './attachments';
 
 export class WebError extends Error {
@@ -24,6 +25,8 @@ export const forbidden = (what = '您无权查看或操作该单位的事项。'
 export function describeError(err: unknown): WebError {
   if (err instanceof WebError) return err;
   if (err instanceof AttachmentRejected) return new WebError(415, '附件不符合要求', err.message, err.field);
+  if (err instanceof TemporalConnectionError)
+    return new WebError(503, '服务暂时不可用', '活动引擎暂时无法连接，请稍后再试。');
   if (err instanceof CampaignRequestError) {
     switch (err.code) {
       case 'CAMPAIGN_NOT_FOUND':
@@ -36,8 +39,6 @@ export function describeError(err: unknown): WebError {
         return new WebError(409, '该事项未开放或已关闭', `不能再提交：${err.message}`);
       case 'REJECTED':
         return new WebError(409, rejectionTitle(err.message), err.message);
-      case 'SERVER_UNREACHABLE':
-        return new WebError(503, '服务暂时不可用', '活动引擎暂时无法连接，请稍后再试。');
       default:
         return new WebError(409, '请求被拒绝', err.message);
     }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const ledger = await openSqlLedger(config.LEDGER_URL);
   const mailOpts = { url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger };
   const mailer = await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET });
-  const client = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const client = await connectClient(config.temporal);
   const app = await buildServer({
     config,
     campaigns: new CampaignClient(client, DIRECTORY_CACHE_MS),

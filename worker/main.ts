@@ -1,12 +1,12 @@
 /**
- * The worker process: parse the configuration, open the ledger and the mailer, run.
+ * The worker process: parse the configuration, open the ledger and the mailer, connect to
+ * Temporal (config/temporal-connection.ts), run.
  */
-import { NativeConnection } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { processConfig } from '../config';
 import { redactSecrets, redactUrl } from '../config/redact';
+import { connectTemporalClient, connectTemporalWorker, describeTemporal } from '../config/temporal-connection';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -19,39 +19,29 @@ async function main(): Promise<void> {
     linkSecret: config.LINK_SECRET,
     ledger,
   });
-  let connection: NativeConnection;
-  let clientConnection: Connection;
-  try {
-    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  } catch (err) {
-    throw new Error(`cannot reach the Temporal server at ${config.TEMPORAL_ADDRESS}: ${(err as Error).message}`);
-  }
+  const connection = await connectTemporalWorker(config.temporal);
+  const client = await connectTemporalClient(config.temporal);
   const worker = await createWorker({
     connection,
-    namespace: config.TEMPORAL_NAMESPACE,
+    namespace: config.temporal.namespace,
     taskQueue: config.TASK_QUEUE,
-    deps: {
-      ledger,
-      mailer,
-      client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
-    },
+    deps: { ledger, mailer, client },
   });
   console.log(
-    `worker: task queue ${config.TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}, ledger ${redactUrl(config.LEDGER_URL)}, mail ${redactUrl(config.MAIL_URL)}`,
+    `worker: task queue ${config.TASK_QUEUE} on ${describeTemporal(config.temporal)}, ledger ${redactUrl(config.LEDGER_URL)}, mail ${redactUrl(config.MAIL_URL)}`,
   );
   try {
     await worker.run();
   } finally {
     await mailer.close();
     await ledger.close();
-    await clientConnection.close();
+    await client.connection.close();
     await connection.close();
   }
 }
 
 main().catch((err: unknown) => {
-  // Whatever failed (a driver, a library), its message may quote a URL of the configuration.
+  // Whatever failed (a driver, a library), its message may quote a URL or a key of the configuration.
   const env = process.env;
   const urls = [env.LEDGER_URL, env.MAIL_URL, env.BASE_URL, env.TEMPORAL_ADDRESS].filter((u) => u !== undefined);
   console.error(redactSecrets(err instanceof Error ? err.message : String(err), urls));

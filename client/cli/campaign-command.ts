@@ -1,12 +1,13 @@
 /**
  * What the commands that drive a running campaign share: the server options, the connection
- * to the Temporal server named by TEMPORAL_ADDRESS, printing as text or JSON. Instants given on
+ * to the Temporal server the configuration names (config/temporal-connection.ts), printing as text or JSON. Instants given on
  * the command line are read by `requestInstant` (domain/dates.ts).
  */
 import type { Command } from 'commander';
 import { processConfig } from '../../config';
 import { formatInstant } from '../../domain/format';
 import { requestInstant } from '../../domain/dates';
+import { withAddress } from '../../config/temporal-connection';
 import { CampaignClient, connectClient } from '../campaigns';
 import type { DeadlineStatus, PhaseChange } from '../../workflows/messages';
 import { lang, say } from './lang';
@@ -20,7 +21,10 @@ export interface CommonOptions {
 /** Adds the options every campaign command takes. */
 export function withCommon(c: Command): Command {
   return c
-    .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)')
+    .option(
+      '--address <host:port>',
+      'Temporal server (default: TEMPORAL_ADDRESS, the TEMPORAL_PROFILE profile, or 127.0.0.1:7233)',
+    )
     .option('--json', 'machine-readable output');
 }
 
@@ -35,7 +39,7 @@ export function deadlineArgs(c: Command): Command {
 
 export async function campaignClient(opts: CommonOptions): Promise<CampaignClient> {
   const config = processConfig();
-  return new CampaignClient(await connectClient(opts.address ?? config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE));
+  return new CampaignClient(await connectClient(withAddress(config.temporal, opts.address)));
 }
 
 export function print(opts: CommonOptions, value: unknown, text: () => string): void {

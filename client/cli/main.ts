@@ -19,7 +19,7 @@ import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
 import { registerOutbox } from './commands/outbox';
 import { redactSecrets } from '../../config/redact';
-import { resolveLang, setLang } from './lang';
+import { resolveLang, say, setLang } from './lang';
 
 /** The package's version, as `npm` knows it. */
 function version(): string {
@@ -66,10 +66,12 @@ if (require.main === module) {
     .then(() => process.exit(0))
     .catch((err: unknown) => {
       // Every error a person can cause carries a message that says what to fix: print it alone.
-      const e = err as Error & { code?: string };
+      const e = err as Error & { code?: string; zh?: string; en?: string };
       // A message from a driver may quote a URL from the environment or the command line.
       const urls = [process.env.LEDGER_URL, process.env.MAIL_URL, ...process.argv].filter((u) => u !== undefined);
-      console.error(`error${e.code ? ` [${e.code}]` : ''}: ${redactSecrets(e.message, urls)}`);
+      // The connection's errors come in both languages (the worker logs both): print the run's.
+      const message = e.zh !== undefined && e.en !== undefined ? say(e.zh, e.en) : e.message;
+      console.error(`error${e.code ? ` [${e.code}]` : ''}: ${redactSecrets(message, urls)}`);
       process.exit(1);
     });
 }

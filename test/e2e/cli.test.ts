@@ -192,7 +192,16 @@ describe('the command line on the dev server', () => {
     expect(await bad(['list', 'mini', '--state', 'purple'])).toMatch(/--state must be one of green, blue, yellow, red/);
     expect(await bad(['status', 'nope'])).toMatch(/^error \[CAMPAIGN_NOT_FOUND\]/);
     const port = await freePort(); // nothing listens there
-    expect(await bad(['status', 'mini'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` })).toMatch(
+    expect(
+      await bad(['status', 'mini'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, LANG: 'C.UTF-8', LC_ALL: '' }),
+    ).toMatch(
+      new RegExp(
+        `^error \\[SERVER_UNREACHABLE\\]: 无法连接 Temporal 服务器 127\\.0\\.0\\.1:${port}：请检查 TEMPORAL_ADDRESS 以及服务器是否在运行$`,
+      ),
+    );
+    expect(
+      await bad(['status', 'mini'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, LANG: 'en_GB.UTF-8', LC_ALL: '' }),
+    ).toMatch(
       new RegExp(`^error \\[SERVER_UNREACHABLE\\]: cannot reach the Temporal server at 127\\.0\\.0\\.1:${port}`),
     );
   });

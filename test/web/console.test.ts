@@ -85,11 +85,11 @@ describe('the office console (inject)', () => {
       expect(res.statusCode).toBe(200);
       const href = /<a href="([^"]+)" rel="noopener"\s*>在 Temporal Web UI 中查看工作流/.exec(res.body)?.[1];
       expect(href).toBe(
-        `http://127.0.0.1:8233/namespaces/${h.config.TEMPORAL_NAMESPACE}/workflows/mini%2Fquarterly-report%2F2010-Q3%2Fb-mech-t1`,
+        `http://127.0.0.1:8233/namespaces/${h.config.temporal.namespace}/workflows/mini%2Fquarterly-report%2F2010-Q3%2Fb-mech-t1`,
       );
       // The id in the link is the deadline's workflow, as the engine knows it.
       const id = decodeURIComponent(/\/workflows\/([^/]+)$/.exec(href!)![1]!);
-      const client = await connectClient(h.config.TEMPORAL_ADDRESS, h.config.TEMPORAL_NAMESPACE);
+      const client = await connectClient(h.config.temporal);
       try {
         const d = await client.workflow.getHandle(id).describe();
         expect(d.type).toBe('deadlineWorkflow');

@@ -267,7 +267,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           events,
           live,
           workflowUrl: uiBase
-            ? `${uiBase}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(wf)}`
+            ? `${uiBase}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(wf)}`
             : undefined,
           office: p.role === 'office',
           csrf: '',

@@ -39,7 +39,7 @@ interface AuditOptions {
 async function defaultAsOf(campaignId: string): Promise<{ asOf: string; from: 'plan' | 'wall' }> {
   const config = processConfig();
   try {
-    const cc = new CampaignClient(await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, '1s'));
+    const cc = new CampaignClient(await connectClient(config.temporal, '1s'));
     try {
       return { asOf: await cc.planNow(campaignId), from: 'plan' };
     } finally {
