@@ -9,7 +9,9 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReu
 import type { Client } from '@temporalio/client';
 import {
   WORKFLOW_TYPES,
+  type BatchByReference,
   type BatchInput,
+  type OrgRef,
   type BatchWorkflow,
   type DeadlineInput,
   type DeadlineWorkflow,
@@ -24,9 +26,21 @@ import {
   rejectedMailFallback,
   reportDeadlineInput,
 } from '../domain/engine/deadline-opening';
+import {
+  announcementTargets,
+  batchUnitIds,
+  ledgerUnitsOf,
+  orgFactsOf,
+  type AnnouncementTarget,
+  type OrgFacts,
+} from '../domain/engine/org-by-reference';
+import { orgProblems } from '../domain/engine/input-check';
+import { orgSlice } from '../domain/org-slice';
+import type { Org } from '../domain/org-schema';
+import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
-import type { DeadlineMessage, Mailer, Recipient, SendResult } from '../mail/types';
+import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 
 export interface ActivityDeps {
   ledger: LedgerStore;
@@ -35,16 +49,15 @@ export interface ActivityDeps {
   client: Client;
 }
 
-export interface AnnouncementTarget {
-  unitId: string;
-  unitName: string;
-  to: Recipient[];
-}
+export type { AnnouncementTarget };
 
 export interface AnnounceRequest {
   /** The phase-started message, less what differs per unit. */
   message: Omit<DeadlineMessage, 'unitId' | 'unitName' | 'to' | 'cc'>;
+  /** Empty when `orgRef` is given: the targets are then every unit of the stored organisation (`announcementTargets`). */
   targets: AnnouncementTarget[];
+  /** Since v0.13: the organisation by reference. */
+  orgRef?: OrgRef;
 }
 
 export interface AnnounceResult {
@@ -72,6 +85,9 @@ function asFailure(err: unknown): unknown {
  */
 const STARTS_IN_FLIGHT = 64;
 
+/** Stored organisations kept parsed in a worker: a version never changes, and a 20,000-unit one is 6 MB of JSON. */
+const ORGS_KEPT = 4;
+
 export function createActivities(deps: ActivityDeps) {
   const starts = new StartGate(STARTS_IN_FLIGHT);
   /**
@@ -83,6 +99,32 @@ export function createActivities(deps: ActivityDeps) {
       await Promise.race([starts.idle(), new Promise<void>((resolve) => setTimeout(resolve, 5_000))]);
       Context.current().heartbeat(details);
     }
+  };
+  // Parsed organisations by content hash, the most recently used last.
+  const orgs = new Map<string, Promise<Org>>();
+  const storedOrg = (ref: OrgRef): Promise<Org> => {
+    let org = orgs.get(ref.hash);
+    if (org) orgs.delete(ref.hash);
+    else
+      org = deps.ledger.orgVersion(ref.hash).then((found) => {
+        // Not retryable: the hash came from a campaign's input, and the ledger never deletes a version.
+        if (!found)
+          throw ApplicationFailure.nonRetryable(
+            `organisation version ${ref.version} (${ref.hash}) is not in the ledger: the worker's ledger is not the one the campaign was started with`,
+            'OrgVersionMissing',
+          );
+        return found;
+      });
+    org.catch(() => orgs.delete(ref.hash));
+    orgs.set(ref.hash, org);
+    if (orgs.size > ORGS_KEPT) orgs.delete(orgs.keys().next().value!);
+    return org;
+  };
+  /** A batch with its slice of the organisation: its own, or (by reference) cut from the stored version. */
+  const withOrg = async (batch: BatchInput): Promise<BatchInput> => {
+    if (batch.org) return batch;
+    if (!batch.orgRef) throw ApplicationFailure.nonRetryable(`batch ${batch.batchId} has no organisation`, 'BadInput');
+    return { ...batch, org: orgSlice(await storedOrg(batch.orgRef), batch.unitIds) };
   };
   const sendOrFail = async (message: DeadlineMessage): Promise<SendResult> => {
     try {
@@ -101,6 +143,31 @@ export function createActivities(deps: ActivityDeps) {
       await deps.ledger.upsertUnits(units);
     },
 
+    /** `registerUnits` for a campaign that holds its organisation by reference (since v0.13). */
+    async registerOrgUnits(req: { campaignId: string; orgRef: OrgRef }): Promise<number> {
+      const units = ledgerUnitsOf(req.campaignId, await storedOrg(req.orgRef));
+      await deps.ledger.upsertUnits(units);
+      return units.length;
+    },
+
+    /**
+     * What a campaign holding its organisation by reference needs to know of it (since v0.13),
+     * checked as a campaign checks an organisation in its input: one that cannot be used fails
+     * the campaign for good, naming the field.
+     */
+    async orgFacts(req: { orgRef: OrgRef; obligations: Pick<Obligation, 'key' | 'submitters'>[] }): Promise<OrgFacts> {
+      const org = await storedOrg(req.orgRef);
+      const problems = orgProblems(org);
+      if (problems.length > 0)
+        throw ApplicationFailure.create({
+          type: 'CampaignInputInvalid',
+          nonRetryable: true,
+          message: `the stored organisation cannot be used: ${problems.slice(0, 5).join('; ')}`,
+          details: [problems],
+        });
+      return orgFactsOf(org, req.obligations);
+    },
+
     async sendMessage(message: DeadlineMessage): Promise<SendResult> {
       return sendOrFail(message);
     },
@@ -112,7 +179,19 @@ export function createActivities(deps: ActivityDeps) {
      * would turn a rehearsal into a real-time wait. The id is deterministic and a closed batch is
      * never started again, so a retry after a crash starts nothing twice.
      */
-    async startBatch(input: BatchInput): Promise<'started' | 'already-started'> {
+    async startBatch(request: BatchInput | BatchByReference): Promise<'started' | 'already-started'> {
+      // By reference (since v0.13) the batch gets its units' ids and the reference, not a slice.
+      const input: BatchInput =
+        'index' in request
+          ? {
+              ctx: request.ctx,
+              batchId: request.batchId,
+              obligation: request.obligation,
+              cycle: request.cycle,
+              unitIds: batchUnitIds(await storedOrg(request.orgRef), request.obligation, request.index, request.size),
+              orgRef: request.orgRef,
+            }
+          : request;
       try {
         await deps.client.workflow.start<BatchWorkflow>(WORKFLOW_TYPES.batch, {
           workflowId: input.batchId,
@@ -149,9 +228,10 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<{ started: number; alreadyStarted: number }> {
       // A v0.5 batch hands in the inputs themselves and leaves the openings to the deadlines
       // (workflows/patches.ts, OPENING_BY_STARTER, says until when one may still be running).
+      const batch = Array.isArray(request) ? undefined : await withOrg(request.batch);
       const given = Array.isArray(request)
         ? request
-        : request.batch.unitIds.map((unitId) => reportDeadlineInput(request.batch, unitId));
+        : batch!.unitIds.map((unitId) => reportDeadlineInput(batch!, unitId));
       const openedAt = Array.isArray(request) ? undefined : request.openedAt;
       const ctx = Context.current();
       const taskQueue = ctx.info.taskQueue;
@@ -222,11 +302,12 @@ export function createActivities(deps: ActivityDeps) {
      * crash resumes where the previous attempt stopped; progress is heartbeated.
      */
     async announcePhase(req: AnnounceRequest): Promise<AnnounceResult> {
+      const targets = req.orgRef ? announcementTargets(await storedOrg(req.orgRef)) : req.targets;
       const ctx = Context.current();
       const start = typeof ctx.info.heartbeatDetails === 'number' ? ctx.info.heartbeatDetails : 0;
       const result: AnnounceResult = { sent: 0, alreadySent: 0, failed: [] };
-      for (let i = start; i < req.targets.length; i++) {
-        const t = req.targets[i]!;
+      for (let i = start; i < targets.length; i++) {
+        const t = targets[i]!;
         if (t.to.length === 0) {
           result.failed.push(t.unitId);
           continue;

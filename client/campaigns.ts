@@ -16,6 +16,8 @@ import type { DeadlineCounts, DeadlineState } from '../domain/deadline-state';
 import type { Org } from '../domain/org-schema';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
+import type { OrgStore } from '../ledger/types';
+import { directoryUnits } from '../domain/engine/org-by-reference';
 import { checkId, IdInputError } from '../domain/ids';
 import { connectTemporalClient, localTemporalSettings, type TemporalSettings } from '../config/temporal-connection';
 import { describeWorkflow, lastPollAgoMs, noRecentPoll, noWorkerMessage } from './worker-check';
@@ -140,6 +142,13 @@ export class CampaignClient {
   constructor(
     readonly client: Client,
     private readonly directoryCacheMs = 0,
+    /**
+     * The ledger, when the client has one: campaigns are then started with the organisation by
+     * reference (stored there as a version; the input carries its hash), and a directory's units
+     * are read from the stored version. Without it the organisation travels in the input, which
+     * caps it near 7,000 branches (domain/limits.ts).
+     */
+    private readonly orgs?: OrgStore,
   ) {}
 
   campaign(campaignId: string): WorkflowHandle<typeof campaignWorkflow> {
@@ -151,7 +160,8 @@ export class CampaignClient {
     const workflowId = campaignWorkflowId(req.plan.id);
     const options = { ...DEFAULT_ENGINE_OPTIONS, ...req.options };
     // Temporal would refuse the input only after it travelled, as "Failed to start Workflow".
-    checkCampaignInputSize(req.plan, req.org, { clock: req.clock, options });
+    const orgRef = this.orgs ? await this.orgs.storeOrg(req.plan.id, req.org) : undefined;
+    if (!orgRef) checkCampaignInputSize(req.plan, req.org, { clock: req.clock, options });
     try {
       return await this.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
         workflowId,
@@ -163,7 +173,7 @@ export class CampaignClient {
         args: [
           {
             plan: req.plan,
-            org: req.org,
+            ...(orgRef ? { orgRef } : { org: req.org }),
             clock: req.clock ?? { originPlanMs: 0, originServerMs: 0, scale: 1 },
             options,
           },
@@ -277,13 +287,25 @@ export class CampaignClient {
   }
 
   directory(campaignId: string, fresh = false): Promise<CampaignDirectory> {
-    if (this.directoryCacheMs <= 0) return this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
+    if (this.directoryCacheMs <= 0) return this.askDirectory(campaignId);
     const hit = this.directories.get(campaignId);
     if (!fresh && hit && Date.now() - hit.at < this.directoryCacheMs) return hit.dir;
-    const dir = this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
+    const dir = this.askDirectory(campaignId);
     this.directories.set(campaignId, { at: Date.now(), dir });
     dir.catch(() => this.directories.delete(campaignId));
     return dir;
+  }
+
+  /** The campaign's directory; by reference (since v0.13), its units from the stored organisation. */
+  private async askDirectory(campaignId: string): Promise<CampaignDirectory> {
+    const dir = await this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
+    if (!dir.orgRef) return dir;
+    if (!this.orgs)
+      throw new Error(`campaign "${campaignId}" holds its organisation in the ledger: this client was given no ledger`);
+    const org = await this.orgs.orgVersion(dir.orgRef.hash);
+    if (!org)
+      throw new Error(`campaign "${campaignId}": organisation version ${dir.orgRef.version} is not in this ledger`);
+    return { ...dir, units: directoryUnits(org) };
   }
 
   async advance(campaignId: string, req: AdvancePhaseRequest): Promise<PhaseChange> {

@@ -22,7 +22,7 @@ export function orgSlice(org: Org, unitIds: Iterable<string>): Org {
 }
 
 /** The units that must hand in an obligation: its level, narrowed to some branch kinds if given. */
-export function responsibleUnits(org: Org, obligation: Obligation): string[] {
+export function responsibleUnits(org: Org, obligation: Pick<Obligation, 'submitters'>): string[] {
   const { level, kinds } = obligation.submitters;
   return org.order.filter((id) => {
     const u = org.units[id];

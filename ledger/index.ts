@@ -7,4 +7,4 @@ export async function openLedger(url: string): Promise<LedgerStore> {
 }
 
 export { LedgerConnectionError, maskUrl } from './url';
-export type { LedgerStore, LedgerEvent, LedgerUnit, EventFilter } from './types';
+export type { LedgerStore, LedgerEvent, LedgerUnit, EventFilter, OrgStore } from './types';

@@ -73,12 +73,30 @@ export interface WebSessionsTable {
   expires_at: string;
 }
 
+/** A version of a campaign's organisation (ledger/org-versions.ts). */
+export interface OrgVersionsTable {
+  campaign_id: string;
+  version: number;
+  hash: string;
+  units: number;
+  stored_at: string;
+}
+
+/** An organisation's canonical JSON, by its content hash: shared by every campaign and version that has it. */
+export interface OrgBodiesTable {
+  hash: string;
+  body: string;
+  bytes: number;
+}
+
 export interface LedgerDb {
   events: EventsTable;
   deadlines: DeadlinesTable;
   units: UnitsTable;
   web_sign_in_tokens: WebSignInTokensTable;
   web_sessions: WebSessionsTable;
+  org_versions: OrgVersionsTable;
+  org_bodies: OrgBodiesTable;
 }
 
 export const RECTIFICATION_RANK = 100;
@@ -171,6 +189,27 @@ export const migrations: Record<string, Migration> = {
         .columns(['campaign_id', 'due_at', 'unit_id'])
         .where(sql.ref('submitted_at'), 'is', null)
         .where(sql.ref('waived_at'), 'is', null)
+        .execute();
+    },
+  },
+  // Numbered after the grades' 004–008 (COORD of 2026-12-03), so that neither runs out of order.
+  '009-org-versions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('org_bodies')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('org_versions')
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().references('org_bodies.hash'))
+        .addColumn('units', 'integer', (c) => c.notNull())
+        .addColumn('stored_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('org_versions_pk', ['campaign_id', 'version'])
+        .addUniqueConstraint('org_versions_hash', ['campaign_id', 'hash'])
         .execute();
     },
   },

@@ -25,6 +25,9 @@ import type {
 } from './types';
 import * as audit from './audit-queries';
 import { SessionStore } from './sessions';
+import { OrgVersions } from './org-versions';
+import type { Org } from '../domain/org-schema';
+import type { OrgRef } from '../domain/engine/inputs';
 import { migrations, RECTIFICATION_RANK, type EventsTable, type LedgerDb } from './schema';
 import { LedgerConnectionError, maskUrl, parseLedgerUrl } from './url';
 
@@ -301,7 +304,24 @@ export class SqlLedger implements LedgerStore {
     readonly dialect: 'sqlite' | 'postgres',
     private readonly writer: SqlWriter,
     readonly url: string,
-  ) {}
+  ) {
+    this.orgs = new OrgVersions(db);
+  }
+
+  private readonly orgs: OrgVersions;
+
+  storeOrg(campaignId: string, org: Org): Promise<OrgRef> {
+    return this.orgs.store(campaignId, org);
+  }
+
+  orgVersion(hash: string): Promise<Org | undefined> {
+    return this.orgs.get(hash);
+  }
+
+  /** Every version of a campaign's organisation, the first first. */
+  orgVersions(campaignId: string): ReturnType<OrgVersions['list']> {
+    return this.orgs.list(campaignId);
+  }
 
   /** The web service's sign-in links and sessions, in this database. */
   sessions(sessionTtlMs: number, now?: () => number): SessionStore {

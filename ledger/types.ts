@@ -1,3 +1,6 @@
+import type { Org } from '../domain/org-schema';
+import type { OrgRef } from '../domain/engine/inputs';
+
 /**
  * The ledger (专项台帐): one row per fact, keyed by a deterministic id so that recording the
  * same fact twice (an activity retried after a crash) leaves one row. It outlives every
@@ -170,7 +173,15 @@ export interface ListOptions {
   limit?: number;
 }
 
-export interface LedgerStore {
+/** Where organisations are stored by reference (ledger/org-versions.ts). */
+export interface OrgStore {
+  /** Stores the organisation as a version of the campaign's (the same content keeps its version). */
+  storeOrg(campaignId: string, org: Org): Promise<OrgRef>;
+  /** The organisation stored under a content hash, or undefined. */
+  orgVersion(hash: string): Promise<Org | undefined>;
+}
+
+export interface LedgerStore extends OrgStore {
   /** Runs pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   /** Records one event; `inserted` is false when a row with that id already existed. */

@@ -160,7 +160,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const ledgerUrl = external?.ledgerUrl ?? `sqlite:${path.join(workDir, 'ledger.sqlite')}`;
   const outboxDir = path.join(workDir, 'outbox');
   const taskQueue = external?.taskQueue ?? `rehearsal-${plan.id}`;
-  const cc = new CampaignClient(env.client);
+  // The client stores the organisation in the ledger the workers read, and the campaign holds it by reference.
+  const orgLedger = await openLedger(ledgerUrl);
+  const cc = new CampaignClient(env.client, 0, orgLedger);
   // The campaign starts a day before its first phase, in plan time.
   const clock: ClockSpec = {
     originPlanMs: Date.parse(sim.windows[0]!.startAt) - DAY,
@@ -201,30 +203,11 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     finalStatus = await cc.status(plan.id);
   };
 
-  if (external) {
-    await drive();
-  } else {
-    const ledger: LedgerStore = await openLedger(ledgerUrl);
-    const mailer = await createMailer({
-      url: `outbox:${outboxDir}`,
-      from: 'campaign-office@example.org',
-      baseUrl: 'http://localhost:8080',
-      ledger,
-    });
-    if (!env.nativeConnection) throw new Error('runSimulation: an in-process worker needs env.nativeConnection');
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      deps: { ledger, mailer, client: env.client },
-      workflowBundle: opts.workflowBundle,
-      options: opts.workerOptions,
-    });
-    try {
-      await worker.runUntil(drive);
-    } finally {
-      await mailer.close();
-      await ledger.close();
-    }
+  try {
+    if (external) await drive();
+    else await driveWithWorker(opts, drive, { ledgerUrl, outboxDir, taskQueue });
+  } finally {
+    await orgLedger.close();
   }
   const ledger = await openLedger(ledgerUrl);
   const sent = await ledger.events({ campaignId: plan.id, kinds: ['message-sent'] });
@@ -244,6 +227,36 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     finalStatus: finalStatus!,
     wallMs: Date.now() - started,
   };
+}
+
+/** Runs `drive` beside an in-process worker with an outbox mailer and the ledger at `ledgerUrl`. */
+async function driveWithWorker(
+  opts: SimulationOptions,
+  drive: () => Promise<void>,
+  where: { ledgerUrl: string; outboxDir: string; taskQueue: string },
+): Promise<void> {
+  const { env } = opts;
+  const ledger: LedgerStore = await openLedger(where.ledgerUrl);
+  const mailer = await createMailer({
+    url: `outbox:${where.outboxDir}`,
+    from: 'campaign-office@example.org',
+    baseUrl: 'http://localhost:8080',
+    ledger,
+  });
+  if (!env.nativeConnection) throw new Error('runSimulation: an in-process worker needs env.nativeConnection');
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue: where.taskQueue,
+    deps: { ledger, mailer, client: env.client },
+    workflowBundle: opts.workflowBundle,
+    options: opts.workerOptions,
+  });
+  try {
+    await worker.runUntil(drive);
+  } finally {
+    await mailer.close();
+    await ledger.close();
+  }
 }
 
 /**

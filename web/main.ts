@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const client = await connectClient(config.temporal);
   const app = await buildServer({
     config,
-    campaigns: new CampaignClient(client, DIRECTORY_CACHE_MS),
+    campaigns: new CampaignClient(client, DIRECTORY_CACHE_MS, ledger),
     ledger,
     mailer,
     signInMail: createPlainSender(config.MAIL_URL, config.MAIL_FROM),

@@ -13,11 +13,11 @@ import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
 import { cyclesOf, intoOfficeHours, phaseWindows } from '../domain/calendar';
 import { addCounts, ZERO_COUNTS } from '../domain/deadline-state';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
-import { recipientsFor } from '../domain/recipients';
+import { announcementTargets, directoryUnits, ledgerUnitsOf, type OrgFacts } from '../domain/engine/org-by-reference';
 import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
 import { batchWorkflowId, type CampaignContext } from '../domain/engine/context';
 import { requestInstant, type ClockSpec } from '../domain/clock';
-import type { BatchInput, CampaignCarried } from '../domain/engine/inputs';
+import type { BatchByReference, BatchInput, CampaignCarried, OrgRef } from '../domain/engine/inputs';
 import type {
   AdvancePhaseRequest,
   BatchReport,
@@ -28,6 +28,12 @@ import type {
 } from '../domain/engine/requests';
 import type { LedgerEvent, LedgerUnit } from '../ledger/types';
 import type { AnnounceRequest } from '../activities';
+
+/** An organisation the campaign holds by reference (since v0.13): its hash, and what the activities told of it. */
+export interface OrgByReference {
+  ref: OrgRef;
+  facts: OrgFacts;
+}
 
 const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '';
 
@@ -58,7 +64,8 @@ export class CampaignPhases {
 
   constructor(
     private readonly plan: Plan,
-    private readonly org: Org,
+    /** The organisation itself (in the campaign's input), or by reference. */
+    private readonly org: Org | OrgByReference,
     /** What this run carries to the next: JSON-plain. */
     readonly state: CampaignCarried,
     /** Plan time now, epoch ms. */
@@ -173,6 +180,7 @@ export class CampaignPhases {
 
   directory(): CampaignDirectory {
     const { plan, org } = this;
+    const byRef = 'ref' in org;
     return {
       campaignId: plan.id,
       timeZone: plan.timeZone,
@@ -183,10 +191,8 @@ export class CampaignPhases {
         hasReview: o.review !== undefined,
         source: o.source,
       })),
-      units: org.order.map((id) => {
-        const u = org.units[id]!;
-        return { id, name: u.name, level: u.level, committeeId: u.committeeId };
-      }),
+      // By reference, the client reads the units from the ledger's copy (client/campaigns.ts).
+      ...(byRef ? { units: [], orgRef: org.ref } : { units: directoryUnits(org) }),
       launched: [...this.state.launched],
     };
   }
@@ -251,21 +257,15 @@ export class CampaignPhases {
 
   // ---- the work, as data for the activities ----
 
-  /** Every unit of the organisation, for the ledger. */
+  /** Every unit of an organisation in the input, for the ledger (by reference, the activity reads them). */
   units(): LedgerUnit[] {
-    const { plan, org } = this;
-    return org.order.map((id) => {
-      const u = org.units[id]!;
-      return {
-        campaignId: plan.id,
-        unitId: u.id,
-        name: u.name,
-        level: u.level,
-        kind: u.kind,
-        parentId: u.parentId,
-        committeeId: u.committeeId,
-      };
-    });
+    return ledgerUnitsOf(this.plan.id, this.inlineOrg('units'));
+  }
+
+  /** The organisation of the input; by reference the workflow has none to give. */
+  private inlineOrg(what: string): Org {
+    if ('ref' in this.org) throw new Error(`${what}: the campaign holds its organisation by reference`);
+    return this.org;
   }
 
   /** Who started a phase by hand (the `by` of the advance), if anyone did: the plan started it otherwise. */
@@ -292,9 +292,8 @@ export class CampaignPhases {
   announcement(w: PhaseWindow, at: string): AnnounceRequest {
     const { plan, org } = this;
     const phase = plan.phases.find((p) => p.key === w.key)!;
-    const targets = org.order
-      .filter((id) => id !== org.officeId && org.units[id]?.level !== 'member')
-      .map((id) => ({ unitId: id, unitName: org.units[id]!.name, to: recipientsFor(org, id, ['unit']).to }));
+    // By reference the activity works the targets out from the stored organisation.
+    const recipients = 'ref' in org ? { targets: [], orgRef: org.ref } : { targets: announcementTargets(org) };
     return {
       message: {
         kind: 'phase-started',
@@ -308,7 +307,7 @@ export class CampaignPhases {
         step: `phase-started-${w.key}`,
         sentAt: at,
       },
-      targets,
+      ...recipients,
     };
   }
 
@@ -316,9 +315,15 @@ export class CampaignPhases {
     this.state.announced.push(w.key);
   }
 
+  /** The batches of a cycle not launched yet, as `startBatch` takes them: by reference or with their units. */
+  batchesToStart(cycle: CycleSchedule, ctx: CampaignContext): (BatchInput | BatchByReference)[] {
+    return 'ref' in this.org ? this.batchesByReference(cycle, ctx) : this.batchesOf(cycle, ctx);
+  }
+
   /** The batches of a cycle not launched yet: at most `batchSize` units each. */
   batchesOf(cycle: CycleSchedule, ctx: CampaignContext): BatchInput[] {
-    const { plan, org } = this;
+    const { plan } = this;
+    const org = this.inlineOrg('batches');
     const obligation = plan.obligations.find((o) => o.key === cycle.obligationKey)!;
     const units = responsibleUnits(org, obligation);
     const size = ctx.options.batchSize;
@@ -332,8 +337,27 @@ export class CampaignPhases {
     return batches;
   }
 
+  /**
+   * The same batches by reference (since v0.13): the `startBatch` activity picks each one's
+   * units from the stored organisation, by the same rule (domain/engine/org-by-reference.ts).
+   */
+  batchesByReference(cycle: CycleSchedule, ctx: CampaignContext): BatchByReference[] {
+    const { plan, org } = this;
+    if (!('ref' in org)) throw new Error('batches by reference: the campaign holds its organisation in its input');
+    const obligation = plan.obligations.find((o) => o.key === cycle.obligationKey)!;
+    const size = ctx.options.batchSize;
+    const count = org.facts.responsible[obligation.key] ?? 0;
+    const batches: BatchByReference[] = [];
+    for (let i = 0; i * size < count; i++) {
+      const batchId = batchWorkflowId(plan.id, obligation.key, cycle.cycleKey, i);
+      if (!this.state.batches[batchId])
+        batches.push({ ctx, batchId, obligation, cycle, orgRef: org.ref, index: i, size });
+    }
+    return batches;
+  }
+
   /** The cycle is open and its batches started. A batch may have reported already: its report is kept. */
-  launched(cycle: CycleSchedule, batches: BatchInput[]): void {
+  launched(cycle: CycleSchedule, batches: { batchId: string }[]): void {
     for (const b of batches)
       this.state.batches[b.batchId] ??= { batchId: b.batchId, counts: { ...ZERO_COUNTS }, done: false };
     this.state.launched.push(cycleKey(cycle));

@@ -42,7 +42,7 @@ import { isPatched, PATCHES } from './patches';
 import { campaignInputProblems } from '../domain/engine/input-check';
 import { instantWaiter } from './wake';
 
-const { recordEvents, registerUnits, startBatch } = proxyActivities<Activities>({
+const { recordEvents, registerUnits, startBatch, orgFacts, registerOrgUnits } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: ACTIVITY_RETRY,
 });
@@ -57,19 +57,27 @@ const { announcePhase } = proxyActivities<Activities>({
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignResult> {
   // Before anything reads the plan: input the calendar cannot use fails the campaign for good, by
   // field, where it failed the workflow task on every attempt and left the campaign RUNNING.
-  if (isPatched(PATCHES.CAMPAIGN_INPUT_CHECK)) refuseUnusableInput(input);
+  // Since v0.13 a campaign may hold its organisation by reference: only its hash is in the
+  // input, and activities read the stored version (ledger/org-versions.ts). Inputs with `orgRef`
+  // exist only since then; the marker says so in the history too.
+  const byReference = input.orgRef !== undefined && isPatched(PATCHES.ORG_BY_REFERENCE);
+  if (isPatched(PATCHES.CAMPAIGN_INPUT_CHECK)) refuseUnusableInput(input, byReference);
   const { plan, clock } = input;
   const state = input.carried ?? freshCampaignState();
   state.runs += 1;
   const ctx = campaignContext(plan, clock, input.options, workflowInfo().workflowId);
-  const phases = new CampaignPhases(plan, input.org, state, () => planTime(clock, Date.now()), clock);
+  const org = byReference
+    ? { ref: input.orgRef!, facts: await orgFacts({ orgRef: input.orgRef!, obligations: plan.obligations }) }
+    : input.org!;
+  const phases = new CampaignPhases(plan, org, state, () => planTime(clock, Date.now()), clock);
   handleRequests(phases);
 
   // Runs started before v0.4 cancelled their wake timer on every batch report (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.CAMPAIGN_WAKE_TIMERS);
   const waitUntil = instantWaiter(clock);
   if (!state.unitsRegistered) {
-    await registerUnits(phases.units());
+    if (byReference) await registerOrgUnits({ campaignId: plan.id, orgRef: input.orgRef! });
+    else await registerUnits(phases.units());
     state.unitsRegistered = true;
   }
   const run = new CampaignRun(phases, ctx);
@@ -102,8 +110,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
 }
 
 /** A non-retryable failure naming every field of the input the campaign cannot use. */
-function refuseUnusableInput(input: CampaignInput): void {
-  const problems = campaignInputProblems(input.plan, input.org);
+function refuseUnusableInput(input: CampaignInput, orgByReference: boolean): void {
+  // An organisation by reference is checked by the activity that reads it (`orgFacts`).
+  const problems = campaignInputProblems(input.plan, input.org, orgByReference);
   if (problems.length === 0) return;
   throw ApplicationFailure.create({
     type: 'CampaignInputInvalid',
@@ -191,7 +200,7 @@ class CampaignRun {
   }
 
   private async launch(cycle: CycleSchedule): Promise<void> {
-    const batches = this.phases.batchesOf(cycle, this.ctx);
+    const batches = this.phases.batchesToStart(cycle, this.ctx);
     // Campaigns started before v0.3 started their batches as children, one after the other;
     // since v0.3 an activity starts each batch as a workflow of its own, all at once (see
     // `startBatch` for why). Histories already running keep the old commands.
@@ -200,7 +209,8 @@ class CampaignRun {
         await Promise.all(batches.map((b) => this.starts.run(utf8Length(JSON.stringify(b)), () => startBatch(b))));
       else await Promise.all(batches.map((b) => startBatch(b)));
     } else {
-      for (const b of batches) await startAsChild(b);
+      // Campaigns by reference (v0.13) are far newer than this branch: every batch here has its units.
+      for (const b of batches) if ('unitIds' in b) await startAsChild(b);
     }
     this.phases.launched(cycle, batches);
   }

@@ -50,6 +50,8 @@
  * about March 2027, once the query above says 0 on every deployment. v0.9 (this restructuring)
  * changes no command and adds its own histories. v0.10 (2026-12-03) adds HOLIDAY_RULE_EVERY_DEADLINE,
  * with histories before it (v0.1–v0.9) and after it.
+ * v0.13 (2026-12-03) adds ORG_BY_REFERENCE: campaigns started with the organisation stored in the
+ * ledger; histories before it (v0.1–v0.11, the organisation in the input) and after it.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -164,6 +166,15 @@ export const PATCHES = {
     addedIn: 'v0.11',
     guards:
       'the campaign checks its plan and organisation first (domain/engine/input-check.ts) and fails for good, naming the field, on input it cannot use (2010-02-30 failed its workflow task on every attempt); an old run whose input the check refuses but the calendar got through keeps running',
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  ORG_BY_REFERENCE: {
+    id: 'org-by-reference',
+    workflow: 'campaign',
+    addedIn: 'v0.13',
+    guards:
+      'a campaign whose input names its organisation by reference (`orgRef`, a content hash of a version stored in the ledger) asks the orgFacts activity what it needs (units, responsible units per obligation), registers the units, announces phases and starts batches through activities that read the stored version: no payload grows with the organisation',
     retireWhen: CAMPAIGN_BOUND,
     stage: 'patched',
   },

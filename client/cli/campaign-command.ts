@@ -9,6 +9,8 @@ import { formatInstant } from '../../domain/format';
 import { requestInstant } from '../../domain/dates';
 import { withAddress } from '../../config/temporal-connection';
 import { CampaignClient, connectClient } from '../campaigns';
+import { openLedger } from '../../ledger';
+import type { LedgerStore, OrgStore } from '../../ledger/types';
 import type { DeadlineStatus, PhaseChange } from '../../workflows/messages';
 import { lang, say } from './lang';
 import { pad, stateWord, stepWord } from './words';
@@ -39,7 +41,25 @@ export function deadlineArgs(c: Command): Command {
 
 export async function campaignClient(opts: CommonOptions): Promise<CampaignClient> {
   const config = processConfig();
-  return new CampaignClient(await connectClient(withAddress(config.temporal, opts.address)));
+  return new CampaignClient(
+    await connectClient(withAddress(config.temporal, opts.address)),
+    0,
+    ledgerOrgs(config.LEDGER_URL),
+  );
+}
+
+/**
+ * The ledger's organisations, opened on first use: `start` stores the organisation there (the
+ * campaign holds it by reference), `list` and `submit` read a campaign's units from it; the other
+ * commands never open it. The command's process exits when it is done, which closes it.
+ */
+function ledgerOrgs(url: string): OrgStore {
+  let ledger: Promise<LedgerStore> | undefined;
+  const open = (): Promise<LedgerStore> => (ledger ??= openLedger(url));
+  return {
+    storeOrg: async (campaignId, org) => (await open()).storeOrg(campaignId, org),
+    orgVersion: async (hash) => (await open()).orgVersion(hash),
+  };
 }
 
 export function print(opts: CommonOptions, value: unknown, text: () => string): void {

@@ -21,6 +21,8 @@ import { deadlineSearchAttributes } from './search-attributes';
 /** The input of one unit's report deadline in a batch. */
 export function reportDeadlineInput(batch: BatchInput, unitId: string): DeadlineInput {
   const { ctx, obligation, cycle } = batch;
+  // A batch by reference (since v0.13) has none: its starter cuts the slice from the stored version first.
+  if (!batch.org) throw new Error(`batch ${batch.batchId} carries no organisation slice`);
   return {
     ctx,
     deadlineId: deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId),

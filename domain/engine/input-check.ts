@@ -30,8 +30,11 @@ function offsetProblem(v: unknown): string | undefined {
   return offsetWithin(v, MAX_OFFSET_YEARS) ? undefined : `"${v}" spans more than ${MAX_OFFSET_YEARS} years`;
 }
 
-/** Every problem of a campaign's plan and organisation, each as `<field>: <what is wrong>`; none for usable input. */
-export function campaignInputProblems(plan: unknown, org: unknown): string[] {
+/**
+ * Every problem of a campaign's plan and organisation, each as `<field>: <what is wrong>`; none for
+ * usable input. `orgByReference`: the plan alone (the organisation is stored, and checked where it is read).
+ */
+export function campaignInputProblems(plan: unknown, org: unknown, orgByReference = false): string[] {
   const problems: string[] = [];
   const add = (field: string, problem: string | undefined): void => {
     if (problem !== undefined) problems.push(`${field}: ${problem}`);
@@ -85,6 +88,16 @@ export function campaignInputProblems(plan: unknown, org: unknown): string[] {
     }
   });
 
+  if (orgByReference) return problems;
+  return [...problems, ...orgProblems(org)];
+}
+
+/** Every problem of an organisation's shape, each as `org.<field>: <what is wrong>`. */
+export function orgProblems(org: unknown): string[] {
+  const problems: string[] = [];
+  const add = (field: string, problem: string | undefined): void => {
+    if (problem !== undefined) problems.push(`${field}: ${problem}`);
+  };
   if (!isObject(org) || !isObject(org.units) || !Array.isArray(org.order))
     return [...problems, 'org: is not an organisation'];
   const units = org.units;

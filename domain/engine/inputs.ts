@@ -27,9 +27,21 @@ export interface CampaignCarried {
   runs: number;
 }
 
+/**
+ * An organisation stored in the ledger (ledger/org-versions.ts): its content hash, which is what
+ * the activities read it by, and the campaign's version number, for people.
+ */
+export interface OrgRef {
+  hash: string;
+  version: number;
+}
+
 export interface CampaignInput {
   plan: Plan;
-  org: Org;
+  /** The organisation itself: campaigns started before v0.13, and clients without a ledger. */
+  org?: Org;
+  /** Since v0.13: the organisation by reference; the workflows read what they need through activities. */
+  orgRef?: OrgRef;
   clock: ClockSpec;
   options: EngineOptions;
   carried?: CampaignCarried;
@@ -50,8 +62,21 @@ export interface BatchInput {
   obligation: Obligation;
   cycle: CycleSchedule;
   unitIds: string[];
-  /** The units, their parents and the office. */
-  org: Org;
+  /** The units, their parents and the office (batches of campaigns with the organisation in their input). */
+  org?: Org;
+  /** Since v0.13: the organisation the batch's deadlines are sliced from, read by the starter. */
+  orgRef?: OrgRef;
+}
+
+/**
+ * What a campaign that holds its organisation by reference asks `startBatch` for (since v0.13):
+ * the activity reads the organisation, takes the `index`th `size` of the obligation's
+ * responsible units and starts the batch with their ids.
+ */
+export interface BatchByReference extends Omit<BatchInput, 'unitIds' | 'org'> {
+  orgRef: OrgRef;
+  index: number;
+  size: number;
 }
 
 export interface BatchResult {

@@ -4,6 +4,7 @@
  */
 import type { DeadlineCounts, DeadlineOutcome, DeadlineState } from '../deadline-state';
 import type { PhaseWindow, ScheduledStep } from '../calendar-types';
+import type { OrgRef } from './inputs';
 
 // ---- campaign ----
 
@@ -124,7 +125,10 @@ export interface CampaignDirectory {
   timeZone: string;
   /** `source`: the seed sentence the obligation comes from (since the web service; absent before). */
   obligations: { key: string; title: string; cadence: string; hasReview: boolean; source?: string }[];
+  /** Empty when the campaign holds its organisation by reference: the client reads the units by `orgRef`. */
   units: { id: string; name: string; level: string; committeeId?: string }[];
+  /** Since v0.13: the stored organisation the campaign runs on (ledger/org-versions.ts). */
+  orgRef?: OrgRef;
   /** `<obligation>/<cycle>` of every cycle opened so far. */
   launched: string[];
 }

@@ -26,6 +26,10 @@
  *
  * v0.11 has the campaign check its input first (CAMPAIGN_INPUT_CHECK): an older run whose input
  * the check would refuse keeps running as it did.
+ *
+ * v0.13 lets a campaign hold its organisation by reference (ORG_BY_REFERENCE): a stored version in
+ * the ledger, read by activities. Campaigns of older releases carry the organisation in their input
+ * (no `orgRef`) and replay as they ran; the batches and deadlines of both kinds run the same code.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -52,7 +56,20 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 describe('replaying recorded histories', () => {
   it('the corpus holds histories of eleven releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
-    for (const release of ['v0.1', 'v0.2', 'v0.3', 'v0.4', 'v0.5', 'v0.6', 'v0.7', 'v0.8', 'v0.9', 'v0.10', 'v0.11'])
+    for (const release of [
+      'v0.1',
+      'v0.2',
+      'v0.3',
+      'v0.4',
+      'v0.5',
+      'v0.6',
+      'v0.7',
+      'v0.8',
+      'v0.9',
+      'v0.10',
+      'v0.11',
+      'v0.13',
+    ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
 

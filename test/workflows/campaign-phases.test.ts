@@ -54,7 +54,7 @@ describe('CampaignPhases', () => {
     const cycle = p.dueCycles(clock.ms)[0]!;
     const batches = p.batchesOf(cycle, { ...mini.ctx, options: { ...mini.ctx.options, batchSize: 3 } });
     expect(batches.map((b) => b.unitIds.length)).toEqual([3, 1]);
-    expect(Object.keys(batches[1]!.org.units)).toContain('b-info-s1');
+    expect(Object.keys(batches[1]!.org!.units)).toContain('b-info-s1');
     const early = { batchId: batches[0]!.batchId, counts: { ...ZERO_COUNTS, blue: 3 }, done: false };
     p.batchReported(early);
     p.launched(cycle, batches);

@@ -8,7 +8,6 @@ import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import { processConfig } from '../../../config';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
 import { say } from '../lang';
-import { checkCampaignInputSize } from '../../../domain/limits';
 
 interface StartOptions extends CommonOptions {
   plan: string;
@@ -35,7 +34,6 @@ export function registerStart(program: Command): void {
   ).action(async (o: StartOptions) => {
     const plan = await loadPlanFile(o.plan);
     const org = await loadOrgFile(o.org);
-    checkCampaignInputSize(plan, org); // before any connection: the answer needs no server
     const config = processConfig();
     const cc = await campaignClient(o);
     let clock;

@@ -1,0 +1,123 @@
+/**
+ * Organisations by reference (tables of migration 009). A campaign's workflows no longer carry
+ * the organisation in their input: it is stored here once, as a version of the campaign's
+ * organisation named by the SHA-256 of its canonical JSON, and the activities read it by that
+ * hash. The workflows hold only the hash (and the slices their deadlines need), so no payload
+ * grows with the organisation: a 20,000-unit organisation is about 6 MB of JSON, three times
+ * Temporal's payload limit.
+ *
+ * Storing the same content again returns the version it already has; different content (a
+ * re-import) becomes the next version. A version is never changed or deleted while the ledger
+ * lives: a deadline opened under version 3 keeps the slice it was given, and a batch started
+ * under it reads version 3 by its hash whatever was imported since. The ledger is the store
+ * because every worker on every machine already shares it.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Org } from '../domain/org-schema';
+import type { OrgRef } from '../domain/engine/inputs';
+import type { LedgerDb } from './schema';
+
+/** JSON with every object's keys sorted: the same organisation always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const hashOfText = (canonical: string): string => `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+
+/** The content hash an organisation is stored under: `sha256:<hex>` of its canonical JSON. */
+export function orgHash(org: Org): string {
+  return hashOfText(canonicalJson(org));
+}
+
+/** A version of a campaign's organisation, as the ledger lists them. */
+export interface OrgVersionRow extends OrgRef {
+  campaignId: string;
+  units: number;
+  storedAt: string;
+}
+
+export class OrgVersions {
+  constructor(
+    private readonly db: Kysely<LedgerDb>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Stores `org` as a version of the campaign's organisation and returns its reference: the
+   * version it already has if this content was stored for the campaign before, the next
+   * version otherwise. Two importers at once may race for the same version number: the
+   * primary key refuses the second, which then tries again.
+   */
+  async store(campaignId: string, org: Org): Promise<OrgRef> {
+    const body = canonicalJson(org);
+    const hash = hashOfText(body);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('org_bodies')
+            .values({ hash, body, bytes: Buffer.byteLength(body) })
+            .onConflict((c) => c.column('hash').doNothing())
+            .execute();
+          const known = await tx
+            .selectFrom('org_versions')
+            .select('version')
+            .where('campaign_id', '=', campaignId)
+            .where('hash', '=', hash)
+            .executeTakeFirst();
+          if (known) return { hash, version: Number(known.version) };
+          const last = await tx
+            .selectFrom('org_versions')
+            .select((eb) => eb.fn.max('version').as('v'))
+            .where('campaign_id', '=', campaignId)
+            .executeTakeFirst();
+          const version = Number(last?.v ?? 0) + 1;
+          await tx
+            .insertInto('org_versions')
+            .values({
+              campaign_id: campaignId,
+              version,
+              hash,
+              units: org.order.length,
+              stored_at: new Date(this.now()).toISOString(),
+            })
+            .execute();
+          return { hash, version };
+        });
+      } catch (err) {
+        if (attempt >= 4) throw err;
+      }
+    }
+  }
+
+  /** The organisation stored under `hash`, or undefined when the ledger has none. */
+  async get(hash: string): Promise<Org | undefined> {
+    const row = await this.db.selectFrom('org_bodies').select('body').where('hash', '=', hash).executeTakeFirst();
+    return row ? (JSON.parse(row.body) as Org) : undefined;
+  }
+
+  /** The campaign's versions, the first first. */
+  async list(campaignId: string): Promise<OrgVersionRow[]> {
+    const rows = await this.db
+      .selectFrom('org_versions')
+      .selectAll()
+      .where('campaign_id', '=', campaignId)
+      .orderBy('version')
+      .execute();
+    return rows.map((r) => ({
+      campaignId: r.campaign_id,
+      version: Number(r.version),
+      hash: r.hash,
+      units: Number(r.units),
+      storedAt: r.stored_at,
+    }));
+  }
+}
