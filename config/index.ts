@@ -17,6 +17,13 @@ export const ConfigSchema = z.object({
   BASE_URL: z.url().default('http://localhost:8080'),
   /** Signs the links in mail (web/links.ts); `npm start` keeps one in .data/link-secret. */
   LINK_SECRET: z.string().min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`).optional(),
+  /** The JSON logs' least level (config/log.ts). */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  /** The worker's /live, /ready and /metrics (worker/health.ts); none without a port. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** How long a stopping worker lets the activities in flight (a mail being sent) finish. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 /** What the schema gives, plus the Temporal settings. */
 export type WithTemporal<T> = T & { temporal: TemporalSettings };

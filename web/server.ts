@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import helmet from '@fastify/helmet';
@@ -17,6 +17,7 @@ import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompi
 import { principalFor, type Principal } from './access';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from './attachments';
 import { secureCookies, type WebConfig } from './config';
+import { createLog } from '../config/log';
 import { describeError, problem, WebError } from './errors';
 import { errorPage } from './html';
 import { SESSION_COOKIE, type WebDeps } from './context';
@@ -60,8 +61,22 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown
 
 export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // The worker's JSON log setup (config/log.ts): the configuration's secrets masked in every line.
+  const logger: FastifyBaseLogger = createLog({
+    service: 'web',
+    level: process.env.WEB_LOG_LEVEL ?? 'warn',
+    env: {
+      LEDGER_URL: config.LEDGER_URL,
+      MAIL_URL: config.MAIL_URL,
+      BASE_URL: config.BASE_URL,
+      LINK_SECRET: config.LINK_SECRET,
+      API_TOKEN: config.API_TOKEN,
+      TEMPORAL_API_KEY: config.temporal.resolved.apiKey,
+    },
+    redact: ['req.headers.cookie', 'req.headers.authorization'],
+  });
   const app = Fastify({
-    logger: { level: process.env.WEB_LOG_LEVEL ?? 'warn', redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    loggerInstance: logger,
     // Behind a reverse proxy the client's address is in X-Forwarded-For (rate limits key on it).
     trustProxy: secureCookies(config),
     bodyLimit: 1024 * 1024,

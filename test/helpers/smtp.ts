@@ -28,14 +28,25 @@ export interface TestSmtp {
   start(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<TestSmtp> {
+/** With `auth`, the server asks for that login (AUTH PLAIN/LOGIN, over the plain connection) and refuses any other. */
+export async function startSmtp(opts: { auth?: { user: string; pass: string } } = {}): Promise<TestSmtp> {
   const port = await freePort();
   const received: Received[] = [];
   const reject = new Set<string>();
   let server: SMTPServer | undefined;
   const make = (): SMTPServer =>
     new SMTPServer({
-      authOptional: true,
+      authOptional: opts.auth === undefined,
+      ...(opts.auth
+        ? {
+            allowInsecureAuth: true,
+            onAuth(auth, _session, cb) {
+              if (auth.username === opts.auth!.user && auth.password === opts.auth!.pass)
+                cb(null, { user: auth.username });
+              else cb(new Error('invalid login'));
+            },
+          }
+        : {}),
       disabledCommands: ['STARTTLS'],
       logger: false,
       onRcptTo(address, _session, cb) {
