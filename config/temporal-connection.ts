@@ -224,6 +224,7 @@ function fullText(err: unknown): string {
   return parts.join(' | ');
 }
 
+const AUTH_WORDS = /does not have valid authentication credentials|permission to execute the specified operation/i;
 const TLS_WORDS =
   /certificate|UnknownIssuer|unknown ca|self[- ]signed|handshake|ssl|tls|alert|NotValidForName|altname|CERT_|close_notify|wrong version number/i;
 
@@ -236,7 +237,8 @@ function connectionError(s: TemporalSettings, err: unknown, tlsFailure?: string)
   if (err instanceof TemporalConnectionError) return err;
   const text = fullText(err);
   const code = grpcCode(err);
-  if (code === GRPC_UNAUTHENTICATED || code === GRPC_PERMISSION_DENIED) {
+  // The native connection gives the status only as its description in the message.
+  if (code === GRPC_UNAUTHENTICATED || code === GRPC_PERMISSION_DENIED || AUTH_WORDS.test(text)) {
     return new TemporalConnectionError(
       'AUTH_FAILED',
       `Temporal 服务器 ${s.address} 拒绝了本服务的凭据：请检查 TEMPORAL_API_KEY 或客户端证书`,

@@ -32,7 +32,11 @@ export interface ListenerTls {
 /** An empty protobuf message, framed: not compressed, length 0. */
 const EMPTY_MESSAGE = Buffer.alloc(5);
 
-export async function startGrpcListener(tls?: ListenerTls): Promise<GrpcListener> {
+/**
+ * With `bearer`, a call without `authorization: Bearer <bearer>` is answered UNAUTHENTICATED (16),
+ * as a server that checks API keys answers.
+ */
+export async function startGrpcListener(tls?: ListenerTls, opts: { bearer?: string } = {}): Promise<GrpcListener> {
   const calls: ReceivedCall[] = [];
   const server = tls
     ? http2.createSecureServer({
@@ -57,6 +61,14 @@ export async function startGrpcListener(tls?: ListenerTls): Promise<GrpcListener
     });
     stream.on('data', () => undefined);
     stream.on('end', () => {
+      if (opts.bearer !== undefined && headers.authorization !== `Bearer ${opts.bearer}`) {
+        // A refusal is a response with only trailers (a "trailers-only" response).
+        stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'bad API key' },
+          { endStream: true },
+        );
+        return;
+      }
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
       stream.end(EMPTY_MESSAGE);

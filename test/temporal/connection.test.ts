@@ -140,6 +140,20 @@ describe('Temporal connection settings and failures', () => {
     for (const c of calls) expect(c.headers.authorization).toBe(`Bearer ${API_KEY}`);
   });
 
+  it('says when the server refuses the API key', async () => {
+    const strict = await startGrpcListener({ cert: serverCert.cert, key: serverCert.key }, { bearer: API_KEY });
+    try {
+      const good = await connectTemporalClient(
+        loadTemporalSettings({ ...tlsEnv(strict.port), TEMPORAL_API_KEY: API_KEY }),
+      );
+      await good.connection.close();
+      for (const e of await bothFail({ ...tlsEnv(strict.port), TEMPORAL_API_KEY: `${API_KEY}-revoked` }))
+        expectOneLine(e, 'AUTH_FAILED', /拒绝了本服务的凭据：请检查 TEMPORAL_API_KEY/);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('presents the client certificate to a server that demands one (mTLS)', async () => {
     const settings = loadTemporalSettings({
       ...tlsEnv(mtlsServer.port),
