@@ -27,6 +27,17 @@ export function secretsOfEnv(env: Env): { urls: string[]; plain: string[] } {
 
 const MASK = '***';
 
+/**
+ * An error's message with the secrets of `env` out of it, for the one plain line a process
+ * prints when it cannot start (or a health check's reason): a driver may quote a URL or a key.
+ */
+export function redactedMessage(err: unknown, env: Env = process.env): string {
+  const { urls, plain } = secretsOfEnv(env);
+  let line = redactSecrets(err instanceof Error ? err.message : String(err), urls);
+  for (const s of plain) line = line.split(s).join(MASK);
+  return line;
+}
+
 /** Every form in which a secret could reach a JSON line: as is, and JSON-escaped. */
 function lineForms(secrets: { urls: string[]; plain: string[] }): string[] {
   const raw = [...secrets.urls.flatMap(secretsOf), ...secrets.plain];

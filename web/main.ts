@@ -10,6 +10,7 @@ import { loadOrgFile } from '../plans/load';
 import { AttachmentStore } from './attachments';
 import { listenPort, parseWebConfig, secureCookies } from './config';
 import { buildServer, DIRECTORY_CACHE_MS } from './server';
+import { redactedMessage } from '../config/log';
 
 async function main(): Promise<void> {
   const config = parseWebConfig();
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  // One plain line on stderr, what a person reads when the service does not start; whatever failed
+  // (a driver, a library), its message may quote a URL or a key of the configuration.
+  console.error(redactedMessage(err));
   process.exit(1);
 });

@@ -13,8 +13,8 @@ import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { checkMail } from '../mail/check';
 import { processConfig } from '../config';
-import { redactSecrets, redactUrl } from '../config/redact';
-import { createLog, secretsOfEnv, temporalLogger } from '../config/log';
+import { redactUrl } from '../config/redact';
+import { createLog, redactedMessage, temporalLogger } from '../config/log';
 import { connectTemporalClient, connectTemporalWorker, describeTemporal } from '../config/temporal-connection';
 import { createWorker } from './worker';
 import {
@@ -77,7 +77,6 @@ async function main(): Promise<void> {
 
   let health: HealthServer | undefined;
   if (config.METRICS_PORT !== undefined) {
-    const urls = secretsOfEnv(process.env).urls;
     addOpenDeadlinesGauge(metrics, openDeadlinesByColour(client));
     health = await startHealthServer({
       host: config.METRICS_HOST,
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
       ],
       registry: metrics.registry,
       sdkMetricsUrl: sdkMetricsPort === undefined ? undefined : `http://127.0.0.1:${sdkMetricsPort}/metrics`,
-      describe: (err) => redactSecrets(err instanceof Error ? err.message : String(err), urls),
+      describe: (err) => redactedMessage(err),
     });
   }
 
@@ -129,11 +128,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Whatever failed (a driver, a library), its message may quote a URL or a key of the configuration:
-  // one plain line on stderr, what a person reads when the service does not start.
-  const { urls, plain } = secretsOfEnv(process.env);
-  let line = redactSecrets(err instanceof Error ? err.message : String(err), urls);
-  for (const s of plain) line = line.split(s).join('***');
-  console.error(line);
+  // One plain line on stderr, what a person reads when the service does not start; whatever failed
+  // (a driver, a library), its message may quote a URL or a key of the configuration.
+  console.error(redactedMessage(err));
   process.exit(1);
 });

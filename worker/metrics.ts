@@ -49,7 +49,7 @@ export function createServiceMetrics(): ServiceMetrics {
     }),
     mailsFailed: new Counter({
       name: 'campaign_mails_failed_total',
-      help: 'Mails the mail server refused or could not take, by message kind',
+      help: 'Send attempts the mail server refused or could not take (a retried send counts each attempt), by message kind',
       labelNames: ['kind'],
       registers: [registry],
     }),

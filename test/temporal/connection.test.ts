@@ -18,6 +18,7 @@ import {
   type TemporalConnectionError,
 } from '../../config/temporal-connection';
 import { parseConfig } from '../../config';
+import { describeError } from '../../web/errors';
 import { makeCa, makeLeaf, type CertFiles } from '../helpers/certs';
 import { startGrpcListener, type GrpcListener } from '../helpers/grpc-listener';
 import { freePort } from '../helpers/postgres';
@@ -248,6 +249,36 @@ describe('Temporal connection settings and failures', () => {
       'TEMPORAL_CONFIG_INVALID',
       /无法读取 TLS 证书或私钥文件 .*gone\.crt：ENOENT/,
     );
+  });
+
+  it('stops the web service with that line alone, and answers a request it cannot serve with 503', async () => {
+    const port = await freePort();
+    const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'web', 'main.ts')], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+          TEMPORAL_API_KEY: API_KEY,
+          TEMPORAL_TLS: 'false',
+          LINK_SECRET: 'Nm4-web-link-key-for-this-test-0123456789',
+          LEDGER_URL: `sqlite:${path.join(dir, 'web-ledger.sqlite')}`,
+          MAIL_URL: `outbox:${path.join(dir, 'web-outbox')}`,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe(
+      `无法连接 Temporal 服务器 127.0.0.1:${port}：请检查 TEMPORAL_ADDRESS 以及服务器是否在运行（cannot reach the Temporal server at 127.0.0.1:${port}: check TEMPORAL_ADDRESS and that the server runs）\n`,
+    );
+    const e = await failure(
+      connectTemporalClient(loadTemporalSettings({ TEMPORAL_ADDRESS: `127.0.0.1:${port}` }), '1s'),
+    );
+    expect(describeError(e)).toMatchObject({ status: 503, title: '服务暂时不可用' });
   });
 
   describe('on the dev server', () => {
