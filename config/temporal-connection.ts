@@ -75,7 +75,11 @@ export function loadTemporalSettings(env: Env = process.env): TemporalSettings {
   try {
     resolved = loadClientConfigProfile({ overrideEnvVars: vars, configFileStrict: true });
   } catch (err) {
-    const msg = (err as Error).message;
+    // A TOML syntax error quotes the lines around the fault, an API key among them: keep its first
+    // line and say where it is.
+    const e = err as Error & { line?: number; column?: number };
+    const at = typeof e.line === 'number' ? ` (line ${e.line}, column ${e.column ?? 0})` : '';
+    const msg = `${e.message.split('\n')[0]!.trim()}${at}`;
     const where = file ?? '~/.config/temporalio/temporal.toml';
     const missing = /Profile '(.*)' not found/.exec(msg);
     if (missing) {
@@ -104,7 +108,7 @@ export function loadTemporalSettings(env: Env = process.env): TemporalSettings {
   };
 }
 
-/** Settings for a plain local server (tests, benchmarks, the `--address` option of the CLI). */
+/** Settings for a plain local server by its address alone (tests, benchmarks). */
 export function localTemporalSettings(address: string, namespace = DEFAULT_TEMPORAL_NAMESPACE): TemporalSettings {
   return { address, namespace, resolved: { address, namespace } };
 }

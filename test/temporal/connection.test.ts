@@ -234,6 +234,18 @@ describe('Temporal connection settings and failures', () => {
     expect(() => loadTemporalSettings({ TEMPORAL_CONFIG_FILE: path.join(dir, 'nope.toml') })).toThrow(
       /TEMPORAL_CONFIG_FILE 指向的文件 .*nope\.toml 不存在/,
     );
+    // A syntax error: one line that says where, and not the lines around it (a key may be there).
+    await writeFile(path.join(dir, 'broken.toml'), `[profile.default]\naddress = "127.0.0.1\napi_key = "${API_KEY}"\n`);
+    try {
+      loadTemporalSettings({ TEMPORAL_CONFIG_FILE: path.join(dir, 'broken.toml') });
+      throw new Error('no error');
+    } catch (e) {
+      expectOneLine(
+        e as TemporalConnectionError,
+        'TEMPORAL_CONFIG_INVALID',
+        /broken\.toml 有误：.*\(line 2, column \d+\)$/,
+      );
+    }
     await writeFile(path.join(dir, 'typo.toml'), '[profile.default]\nadress = "127.0.0.1:7233"\n');
     expect(() => loadTemporalSettings({ TEMPORAL_CONFIG_FILE: path.join(dir, 'typo.toml') })).toThrow(/adress/);
     expect(() => loadTemporalSettings({ TEMPORAL_TLS_CLIENT_CERT_PATH: clientCert.cert })).toThrow(
