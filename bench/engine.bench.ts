@@ -22,7 +22,6 @@
  *      each mail's acceptance by the SMTP server is compared with its scheduled instant.
  */
 import os from 'node:os';
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import YAML from 'yaml';
@@ -57,6 +56,7 @@ import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { freePort } from '../test/helpers/postgres';
 import { startDevServer } from '../test/helpers/processes';
+import { startSinkProcess } from './sink-process';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,36 +115,6 @@ async function rehearsals(): Promise<void> {
       await env.teardown();
     }
   }
-}
-
-/**
- * An SMTP sink in a child process (bench/smtp-sink.ts) and the times it accepted each message,
- * by dedupe key, as it reports them (every 100 ms).
- */
-async function startSink(): Promise<{ port: number; accepted: Map<string, number>; close(): Promise<void> }> {
-  const port = await freePort();
-  const accepted = new Map<string, number>();
-  // fork() reuses this process's execArgv, so the child runs under tsx as this script does.
-  const child = fork(require.resolve('./smtp-sink'), [String(port)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  child.on('message', (m: unknown) => {
-    if (typeof m === 'object' && m !== null && 'accepted' in m)
-      for (const [key, at] of (m as { accepted: [string, number][] }).accepted) accepted.set(key, at);
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the SMTP sink exited (${String(code)}) before it listened`)));
-  });
-  return {
-    port,
-    accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-  };
 }
 
 const FANOUT_PLAN = `
@@ -326,7 +296,7 @@ async function fanout(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
   const port = await freePort();
   const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
-  const sink = await startSink();
+  const sink = await startSinkProcess();
   const address = `127.0.0.1:${port}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
