@@ -17,6 +17,7 @@ import type {
   DeadlineStatus,
   CampaignDirectory,
 } from '../domain/engine/requests';
+import { DEADLINE_CHANGED_SIGNAL } from '../domain/engine/requests';
 
 export type * from '../domain/engine/requests';
 
@@ -33,7 +34,7 @@ export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 // ---- batch ----
 
 /** A deadline (or its review) tells its batch its new state. */
-export const deadlineChangedSignal = defineSignal<[DeadlineChange]>('deadlineChanged');
+export const deadlineChangedSignal = defineSignal<[DeadlineChange]>(DEADLINE_CHANGED_SIGNAL);
 export const batchCountsQuery = defineQuery<BatchReport>('batchCounts');
 
 // ---- deadline ----
