@@ -89,6 +89,10 @@ const load = (): string =>
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
+const cpuSeconds = (since: NodeJS.CpuUsage): string => {
+  const u = process.cpuUsage(since);
+  return ((u.user + u.system) / 1e6).toFixed(1);
+};
 /** Where to serve the SDK's Prometheus metrics (cache hits and evictions, replay latency), if anywhere. */
 const METRICS = arg('metrics', '');
 const MiB = 1024 * 1024;
@@ -109,6 +113,9 @@ async function rehearsals(): Promise<void> {
   for (const n of SIZES) {
     const org = university(n);
     const env = await createTimeSkippingEnv();
+    // This process's CPU (worker, workflow threads, client; not the test server's): other
+    // engineers' jobs change the wall time far more than the CPU a rehearsal needs.
+    const cpu0 = process.cpuUsage();
     try {
       const run = await runSimulation({
         plan,
@@ -127,7 +134,7 @@ async function rehearsals(): Promise<void> {
       console.log(
         `rehearsal of seed 003, ${n} branches: ${s.toFixed(1)} s wall; ${run.sim.expected.length} deadlines ` +
           `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails, ${run.campaignRuns} campaign run(s); ` +
-          `load average ${load()}`,
+          `worker process CPU ${cpuSeconds(cpu0)} s; load average ${load()}`,
       );
       rmSync(run.workDir, { recursive: true, force: true });
     } finally {
