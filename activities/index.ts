@@ -39,7 +39,6 @@ import { orgSlice } from '../domain/org-slice';
 import type { Org } from '../domain/org-schema';
 import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
-import { DEADLINE_CHANGED_SIGNAL, type DeadlineChange } from '../domain/engine/requests';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 
@@ -167,23 +166,6 @@ export function createActivities(deps: ActivityDeps) {
           details: [problems],
         });
       return orgFactsOf(org, req.obligations);
-    },
-
-    /**
-     * A deadline's answer and its closing, recorded together, and its batch told that it closed
-     * (since v0.13; workflows/deadline.ts, recordClosing). Both are idempotent: the events by
-     * their ids, the batch's counts by the deadline's id, so a retry changes nothing.
-     */
-    async closeDeadline(req: {
-      events: LedgerEvent[];
-      batchWorkflowId: string;
-      change?: DeadlineChange;
-    }): Promise<void> {
-      await deps.ledger.recordMany(req.events);
-      if (req.change)
-        await deps.client.workflow
-          .getHandle(req.batchWorkflowId)
-          .signal<[DeadlineChange]>(DEADLINE_CHANGED_SIGNAL, req.change);
     },
 
     async sendMessage(message: DeadlineMessage): Promise<SendResult> {

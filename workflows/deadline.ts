@@ -27,7 +27,6 @@ import type { Activities } from '../activities';
 import type { ScheduledStep } from '../domain/calendar-types';
 import { planTime, serverDelayUntil } from '../domain/clock';
 import type { DeadlineInput, DeadlineResult, OpeningDone } from '../domain/engine/inputs';
-import type { LedgerEvent } from '../ledger/types';
 import { openedEvent, reviewDeadlineInput } from '../domain/engine/deadline-opening';
 import { DeadlineStateKey } from '../domain/engine/search-attributes';
 import { ACTIVITY_RETRY } from './activity-retry';
@@ -49,24 +48,18 @@ import { instantWaiter } from './wake';
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
 // the clock while a rehearsal waited for months of plan time (seen here), and the ledger and
 // the mailer are idempotent by their own keys either way.
-const { recordEvents, sendMessage, closeDeadline } = proxyActivities<Activities>({
+const { recordEvents, sendMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: ACTIVITY_RETRY,
 });
-
-/** Whether a submission or waiver recorded the closing and told the batch itself (since v0.13). */
-interface Closing {
-  recorded: boolean;
-}
 
 export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineResult> {
   // Since v0.10 the rectification order's deadline and the review go through the plan's holiday
   // rule, as preview shows them; runs started before work their dates out as they did.
   const holidayRule = isPatched(PATCHES.HOLIDAY_RULE_EVERY_DEADLINE);
   const timeline = new DeadlineTimeline(input, () => planTime(input.ctx.clock, Date.now()), { holidayRule });
-  const closing: Closing = { recorded: false };
-  handleRequests(input, timeline, closing);
-  const run = new DeadlineRun(input, timeline, closing);
+  handleRequests(timeline);
+  const run = new DeadlineRun(input, timeline);
   // Runs started before v0.4 cancelled their step timers on a wake (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.DEADLINE_WAKE_TIMERS);
   await run.open();
@@ -75,18 +68,13 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
 }
 
 /** The deadline's query and updates: each validator and change is the timeline's. */
-function handleRequests(input: DeadlineInput, timeline: DeadlineTimeline, closing: Closing): void {
+function handleRequests(timeline: DeadlineTimeline): void {
   setHandler(deadlineStatusQuery, () => timeline.status());
   setHandler(
     submitUpdate,
     async (req) => {
       const { receipt, events } = timeline.submit(req);
-      // The old branch exactly as it was: one more async call level here would reorder the
-      // update's completion and the main loop's commands in a history's replay.
-      if (events.length > 0) {
-        if (isPatched(PATCHES.CLOSE_IN_ONE_ACTIVITY)) await recordClosing(input, timeline, events, closing);
-        else await recordEvents(events);
-      }
+      if (events.length > 0) await recordEvents(events);
       return receipt;
     },
     // An identical resubmission passes (and gets the same receipt): a client may retry.
@@ -103,9 +91,7 @@ function handleRequests(input: DeadlineInput, timeline: DeadlineTimeline, closin
   setHandler(
     waiveUpdate,
     async (req) => {
-      const waiver = timeline.waive(req);
-      if (isPatched(PATCHES.CLOSE_IN_ONE_ACTIVITY)) await recordClosing(input, timeline, [waiver], closing);
-      else await recordEvents([waiver]);
+      await recordEvents([timeline.waive(req)]);
       return timeline.status();
     },
     { validator: (req: WaiveRequest) => timeline.validateWaive(req) },
@@ -113,29 +99,6 @@ function handleRequests(input: DeadlineInput, timeline: DeadlineTimeline, closin
 }
 
 /** One run of a deadline: what it does at each point of its timeline, through activities, signals and children. */
-/**
- * Records a submission or waiver, which closes the deadline. Since v0.13 the same activity
- * records the closing and tells the batch (its signal sent by the activity, not the workflow):
- * a deadline answered costs two workflow tasks instead of four, the largest share of a
- * rehearsal's submissions. Runs started before record the closing and signal from `finish`.
- */
-function recordClosing(
-  input: DeadlineInput,
-  timeline: DeadlineTimeline,
-  events: LedgerEvent[],
-  closing: Closing,
-): Promise<void> {
-  closing.recorded = true;
-  const change = timeline.colourChange();
-  if (change && input.ctx.options.searchAttributes)
-    upsertSearchAttributes([{ key: DeadlineStateKey, value: change.state }]);
-  return closeDeadline({
-    events: [...events, timeline.closedEvent()],
-    batchWorkflowId: input.batchWorkflowId,
-    change,
-  });
-}
-
 class DeadlineRun {
   private readonly ladder: DeadlineLadder;
   private review?: ChildWorkflowHandle<typeof deadlineWorkflow>;
@@ -143,7 +106,6 @@ class DeadlineRun {
   constructor(
     private readonly input: DeadlineInput,
     private readonly timeline: DeadlineTimeline,
-    private readonly closing: Closing,
   ) {
     this.ladder = new DeadlineLadder(input);
   }
@@ -202,9 +164,7 @@ class DeadlineRun {
     const { timeline } = this;
     // Closing events for answered deadlines came in v0.2; histories recorded before it did not
     // write them, and replaying them must not ask for one.
-    // Since v0.13 the submission's or waiver's activity recorded it already (recordClosing).
-    if (timeline.answered() && !this.closing.recorded && isPatched(PATCHES.RECORD_CLOSED_OUTCOME))
-      await recordEvents([timeline.closedEvent()]);
+    if (timeline.answered() && isPatched(PATCHES.RECORD_CLOSED_OUTCOME)) await recordEvents([timeline.closedEvent()]);
     await this.startReview();
     await this.reportState();
     const review = this.review ? await this.review.result() : undefined;

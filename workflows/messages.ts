@@ -17,7 +17,6 @@ import type {
   DeadlineStatus,
   CampaignDirectory,
 } from '../domain/engine/requests';
-import { DEADLINE_CHANGED_SIGNAL } from '../domain/engine/requests';
 
 export type * from '../domain/engine/requests';
 
@@ -34,7 +33,7 @@ export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 // ---- batch ----
 
 /** A deadline (or its review) tells its batch its new state. */
-export const deadlineChangedSignal = defineSignal<[DeadlineChange]>(DEADLINE_CHANGED_SIGNAL);
+export const deadlineChangedSignal = defineSignal<[DeadlineChange]>('deadlineChanged');
 export const batchCountsQuery = defineQuery<BatchReport>('batchCounts');
 
 // ---- deadline ----

@@ -51,9 +51,7 @@
  * changes no command and adds its own histories. v0.10 (2026-12-03) adds HOLIDAY_RULE_EVERY_DEADLINE,
  * with histories before it (v0.1–v0.9) and after it.
  * v0.13 (2026-12-03) adds ORG_BY_REFERENCE: campaigns started with the organisation stored in the
- * ledger; histories before it (v0.1–v0.11, the organisation in the input) and after it. It also
- * adds CLOSE_IN_ONE_ACTIVITY: an answered deadline records its closing and tells its batch from
- * the activity that records the answer.
+ * ledger; histories before it (v0.1–v0.11, the organisation in the input) and after it.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -178,15 +176,6 @@ export const PATCHES = {
     guards:
       'a campaign whose input names its organisation by reference (`orgRef`, a content hash of a version stored in the ledger) asks the orgFacts activity what it needs (units, responsible units per obligation), registers the units, announces phases and starts batches through activities that read the stored version: no payload grows with the organisation',
     retireWhen: CAMPAIGN_BOUND,
-    stage: 'patched',
-  },
-  CLOSE_IN_ONE_ACTIVITY: {
-    id: 'close-in-one-activity',
-    workflow: 'deadline',
-    addedIn: 'v0.13',
-    guards:
-      "a submission or waiver records itself, the deadline's closing and tells the batch (a signal sent by the closeDeadline activity) in one activity, instead of an activity for each event and a signal from the workflow: two workflow tasks for an answered deadline instead of four",
-    retireWhen: DEADLINE_BOUND,
     stage: 'patched',
   },
 } as const satisfies Record<string, Patch>;

@@ -64,9 +64,6 @@ export interface BatchReport {
 
 // ---- batch ----
 
-/** The signal by which a batch learns a deadline's new state: sent by the deadline, or since v0.13 by its closing activity. */
-export const DEADLINE_CHANGED_SIGNAL = 'deadlineChanged';
-
 export interface DeadlineChange {
   deadlineId: string;
   state: DeadlineState;
