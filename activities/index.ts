@@ -228,33 +228,36 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<{ started: number; alreadyStarted: number }> {
       // A v0.5 batch hands in the inputs themselves and leaves the openings to the deadlines
       // (workflows/patches.ts, OPENING_BY_STARTER, says until when one may still be running).
-      const batch = Array.isArray(request) ? undefined : await withOrg(request.batch);
-      const given = Array.isArray(request)
-        ? request
-        : batch!.unitIds.map((unitId) => reportDeadlineInput(batch!, unitId));
       const openedAt = Array.isArray(request) ? undefined : request.openedAt;
       const ctx = Context.current();
       const taskQueue = ctx.info.taskQueue;
-      // A batch's deadlines share the plan, the obligation and the cycle's instants, so their
-      // steps are the same: worked out once, not once per deadline.
-      const steps = openedAt && given[0] ? initialSteps(given[0]) : undefined;
-      const notices = openedAt ? given.map((input) => dueNotice(input, openedAt, steps)) : [];
-      const inputs: DeadlineInput[] = openedAt
-        ? given.map((input, i) => {
-            const due = notices[i];
-            return {
-              ...input,
-              opening: due
-                ? { at: openedAt, notice: { step: due.step.step, status: 'after-start' } }
-                : { at: openedAt },
-            };
-          })
-        : given;
+      let inputs: DeadlineInput[] = [];
+      let notices: ReturnType<typeof dueNotice>[] = [];
       let started = 0;
       let alreadyStarted = 0;
-      // From the ledger write on, this worker's opening mail waits (`afterStarts`): the starts
-      // this leads to are not queued yet while the openings are written.
+      // From the first step on, this worker's opening mail waits (`afterStarts`): the starts this
+      // leads to are not queued yet while the organisation is read and the openings are written.
       await starts.holding(async () => {
+        // By reference (since v0.13) the batch's slice is cut from the stored organisation.
+        const batch = Array.isArray(request) ? undefined : await withOrg(request.batch);
+        const given = Array.isArray(request)
+          ? request
+          : batch!.unitIds.map((unitId) => reportDeadlineInput(batch!, unitId));
+        // A batch's deadlines share the plan, the obligation and the cycle's instants, so their
+        // steps are the same: worked out once, not once per deadline.
+        const steps = openedAt && given[0] ? initialSteps(given[0]) : undefined;
+        notices = openedAt ? given.map((input) => dueNotice(input, openedAt, steps)) : [];
+        inputs = openedAt
+          ? given.map((input, i) => {
+              const due = notices[i];
+              return {
+                ...input,
+                opening: due
+                  ? { at: openedAt, notice: { step: due.step.step, status: 'after-start' } }
+                  : { at: openedAt },
+              };
+            })
+          : given;
         if (openedAt) await deps.ledger.recordMany(inputs.map(openedEvent));
         await inLanes(32, inputs, async (input) => {
           try {

@@ -2,7 +2,7 @@
  * The engine's figures.
  *   npx tsx bench/engine.bench.ts [--part rehearsal|fanout|all] [--branches 100,1000,5000]
  *                                 [--fanout-branches 2500] [--probe-lead 3]
- *                                 [--workflow-threads N] [--max-cached N]
+ *                                 [--workflow-threads N] [--max-cached N] [--reuse-v8-context false]
  *                                 [--metrics 127.0.0.1:9464]
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
@@ -22,7 +22,6 @@
  *      each mail's acceptance by the SMTP server is compared with its scheduled instant.
  */
 import os from 'node:os';
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import YAML from 'yaml';
@@ -40,7 +39,12 @@ import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import type { SearchAttributePair } from '@temporalio/common';
 import { deadlineWorkflow } from '../workflows/deadline';
 import type { DeadlineInput } from '../domain/engine/inputs';
-import { deadlineWorkflowId, DEFAULT_ENGINE_OPTIONS, type CampaignContext } from '../domain/engine/context';
+import {
+  campaignWorkflowId,
+  deadlineWorkflowId,
+  DEFAULT_ENGINE_OPTIONS,
+  type CampaignContext,
+} from '../domain/engine/context';
 import {
   CampaignIdKey,
   CommitteeIdKey,
@@ -57,6 +61,7 @@ import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { freePort } from '../test/helpers/postgres';
 import { startDevServer } from '../test/helpers/processes';
+import { startSinkProcess } from './sink-process';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,6 +76,23 @@ const PROBE_LEAD = Number(arg('probe-lead', '3'));
 const WORKFLOW_THREADS = Number(arg('workflow-threads', '0')) || undefined;
 /** The rehearsal worker's workflow cache (default: the SDK's, from the heap size). */
 const MAX_CACHED = Number(arg('max-cached', '0')) || undefined;
+/** The SDK's reuseV8Context (default true): false gives every workflow a V8 context of its own. */
+const REUSE_V8 = arg('reuse-v8-context', 'true') !== 'false';
+/** The worker options the flags above ask for, for the rehearsal's worker and the fan-out's. */
+const TUNING = {
+  ...(WORKFLOW_THREADS ? { workflowThreadPoolSize: WORKFLOW_THREADS } : {}),
+  ...(MAX_CACHED ? { maxCachedWorkflows: MAX_CACHED } : {}),
+  ...(REUSE_V8 ? {} : { reuseV8Context: false }),
+};
+const load = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+const cpuSeconds = (since: NodeJS.CpuUsage): string => {
+  const u = process.cpuUsage(since);
+  return ((u.user + u.system) / 1e6).toFixed(1);
+};
 /** Where to serve the SDK's Prometheus metrics (cache hits and evictions, replay latency), if anywhere. */
 const METRICS = arg('metrics', '');
 const MiB = 1024 * 1024;
@@ -91,6 +113,9 @@ async function rehearsals(): Promise<void> {
   for (const n of SIZES) {
     const org = university(n);
     const env = await createTimeSkippingEnv();
+    // This process's CPU (worker, workflow threads, client; not the test server's): other
+    // engineers' jobs change the wall time far more than the CPU a rehearsal needs.
+    const cpu0 = process.cpuUsage();
     try {
       const run = await runSimulation({
         plan,
@@ -98,7 +123,7 @@ async function rehearsals(): Promise<void> {
         behaviour: BehaviourSchema.parse({}),
         env,
         workflowBundle: bundle,
-        workerOptions: MAX_CACHED ? { maxCachedWorkflows: MAX_CACHED } : undefined,
+        workerOptions: TUNING,
         onProgress: (at, done, total) => {
           process.stderr.write(`\r  ${n} branches: ${at.slice(0, 10)} ${done}/${total} requests`);
         },
@@ -108,43 +133,14 @@ async function rehearsals(): Promise<void> {
       const s = run.wallMs / 1000;
       console.log(
         `rehearsal of seed 003, ${n} branches: ${s.toFixed(1)} s wall; ${run.sim.expected.length} deadlines ` +
-          `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails, ${run.campaignRuns} campaign run(s)`,
+          `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails, ${run.campaignRuns} campaign run(s); ` +
+          `worker process CPU ${cpuSeconds(cpu0)} s; load average ${load()}`,
       );
       rmSync(run.workDir, { recursive: true, force: true });
     } finally {
       await env.teardown();
     }
   }
-}
-
-/**
- * An SMTP sink in a child process (bench/smtp-sink.ts) and the times it accepted each message,
- * by dedupe key, as it reports them (every 100 ms).
- */
-async function startSink(): Promise<{ port: number; accepted: Map<string, number>; close(): Promise<void> }> {
-  const port = await freePort();
-  const accepted = new Map<string, number>();
-  // fork() reuses this process's execArgv, so the child runs under tsx as this script does.
-  const child = fork(require.resolve('./smtp-sink'), [String(port)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  child.on('message', (m: unknown) => {
-    if (typeof m === 'object' && m !== null && 'accepted' in m)
-      for (const [key, at] of (m as { accepted: [string, number][] }).accepted) accepted.set(key, at);
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the SMTP sink exited (${String(code)}) before it listened`)));
-  });
-  return {
-    port,
-    accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-  };
 }
 
 const FANOUT_PLAN = `
@@ -326,7 +322,7 @@ async function fanout(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
   const port = await freePort();
   const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
-  const sink = await startSink();
+  const sink = await startSinkProcess();
   const address = `127.0.0.1:${port}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -355,7 +351,7 @@ async function fanout(): Promise<void> {
       taskQueue: 'bench-campaign',
       deps: { ledger, mailer, client },
       workflowBundle: await bundleWorkflows(quiet),
-      options: WORKFLOW_THREADS ? { workflowThreadPoolSize: WORKFLOW_THREADS } : {},
+      options: TUNING,
     });
     workers.push(worker);
     runs.push(worker.run());
@@ -406,7 +402,8 @@ async function fanout(): Promise<void> {
       [...sink.accepted.keys()].filter((k) => k.startsWith(prefix) && k.endsWith('/notice')).length;
     const bareRate = total / bareSeconds;
     console.log(
-      `  bare loop of client.workflow.start: ${total} deadlines in ${bareSeconds.toFixed(1)} s = ${Math.round(bareRate)}/s`,
+      `  bare loop of client.workflow.start: ${total} deadlines in ${bareSeconds.toFixed(1)} s = ${Math.round(bareRate)}/s; ` +
+        `load average ${load()}`,
     );
 
     // 2. The campaign's fan-out, with the service's worker.
@@ -414,7 +411,11 @@ async function fanout(): Promise<void> {
     const origin = Date.parse('2010-06-10T02:03:00Z') - PROBE_LEAD * 60_000;
     const clock: ClockSpec = { originPlanMs: origin, originServerMs: Date.now(), scale: 1 };
     const t1 = Date.now();
-    await new CampaignClient(client).start({ plan, org, taskQueue: 'bench-campaign', clock });
+    // With the ledger, the client stores the organisation and the campaign holds it by reference.
+    await new CampaignClient(client, 0, ledger).start({ plan, org, taskQueue: 'bench-campaign', clock });
+    const input = (await client.workflow.getHandle(campaignWorkflowId(plan.id)).fetchHistory()).events?.[0]
+      ?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length;
+    console.log(`  the campaign's input: ${input ?? '?'} bytes (the organisation by reference)`);
     const query = `WorkflowType = 'deadlineWorkflow' AND CampaignId = '${plan.id}'`;
     let started = 0;
     const ramp: string[] = [];
@@ -430,7 +431,7 @@ async function fanout(): Promise<void> {
     const fanRate = total / fanSeconds;
     console.log(
       `  campaign fan-out: ${total} deadlines in ${fanSeconds.toFixed(1)} s = ${Math.round(fanRate)}/s; ` +
-        `ratio to the bare loop ${(fanRate / bareRate).toFixed(2)}`,
+        `ratio to the bare loop ${(fanRate / bareRate).toFixed(2)}; load average ${load()}`,
     );
 
     // 3. Memory with the deadlines open, once their notices are out.
@@ -466,7 +467,7 @@ async function fanout(): Promise<void> {
     console.log(
       `  timer lateness while ${2 * total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
         `${steps.length} instants a minute apart): median ${pct(lateness, 50)} ms, p99 ${pct(lateness, 99)} ms, ` +
-        `max ${lateness[lateness.length - 1]} ms`,
+        `max ${lateness[lateness.length - 1]} ms; load average ${load()}`,
     );
   } finally {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
@@ -487,8 +488,8 @@ async function main(): Promise<void> {
     ...(METRICS ? { telemetryOptions: { metrics: { prometheus: { bindAddress: METRICS } } } } : {}),
   });
   console.log(
-    `engine benchmark: node ${process.version}, ${os.cpus().length} cores` +
-      (WORKFLOW_THREADS ? `, ${WORKFLOW_THREADS} workflow threads` : ''),
+    `engine benchmark: node ${process.version}, ${os.cpus().length} cores, worker options ${JSON.stringify(TUNING)}, ` +
+      `load average ${load()}`,
   );
   if (PART === 'rehearsal' || PART === 'all') await rehearsals();
   if (PART === 'fanout' || PART === 'all') await fanout();

@@ -2,9 +2,11 @@
  * Renders and delivers N deadline messages through the real send path (ledger intent →
  * template rendering with HTML and .ics → nodemailer → SMTP → ledger outcome) to a local
  * `smtp-server`, and prints messages per second and memory.
- *   npx tsx bench/mail.bench.ts [--messages 10000] [--concurrency 1,8,32]
+ *   npx tsx bench/mail.bench.ts [--messages 10000] [--concurrency 1,8,32] [--sink process|inline]
  * Each concurrency level gets its own SMTP connection pool of that size and its own SQLite
- * ledger file, so the figures include the two ledger writes every message costs.
+ * ledger file, so the figures include the two ledger writes every message costs. The SMTP server
+ * runs in a process of its own by default, as a mail server does (bench/smtp-sink.ts);
+ * `--sink inline` puts it in the benchmark's process, on the sender's thread.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { createMailer } from '../mail';
 import { renderMessage, TEMPLATES_DIR } from '../mail/render';
 import type { DeadlineMessage, MessageKind } from '../mail/types';
 import { freePort } from '../test/helpers/postgres';
+import { startSinkProcess } from './sink-process';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,6 +25,7 @@ const arg = (name: string, dflt: string): string => {
 };
 const MESSAGES = Number(arg('messages', '10000'));
 const LEVELS = arg('concurrency', '1,8,32').split(',').map(Number);
+const SINK = arg('sink', 'process');
 const MiB = 1024 * 1024;
 
 const KINDS: { kind: MessageKind; step: string }[] = [
@@ -66,12 +70,30 @@ function message(run: string, i: number): DeadlineMessage {
 }
 
 /** An SMTP sink that counts what it accepts (parsing every message would measure the parser). */
-async function startSink(): Promise<{
+interface Sink {
   port: number;
   count: () => number;
   bytes: () => number;
+  /** Resolves once the sink has reported `n` messages (a process reports every 100 ms). */
+  reached(n: number): Promise<void>;
   close(): Promise<void>;
-}> {
+}
+
+async function startSink(): Promise<Sink> {
+  if (SINK === 'process') {
+    const child = await startSinkProcess();
+    return {
+      port: child.port,
+      count: () => child.count(),
+      bytes: () => child.bytes(),
+      reached: async (n) => {
+        const until = Date.now() + 5_000;
+        while (child.count() < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      },
+      close: () => child.close(),
+    };
+  }
+  if (SINK !== 'inline') throw new Error(`--sink must be process or inline, got ${SINK}`);
   const port = await freePort();
   let count = 0;
   let bytes = 0;
@@ -93,6 +115,7 @@ async function startSink(): Promise<{
     port,
     count: () => count,
     bytes: () => bytes,
+    reached: () => Promise.resolve(),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -120,7 +143,13 @@ function renderOnly(): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`mail benchmark: ${MESSAGES} messages, node ${process.version}, ${os.cpus().length} cores`);
+  console.log(
+    `mail benchmark: ${MESSAGES} messages, node ${process.version}, ${os.cpus().length} cores, ` +
+      `SMTP server ${SINK === 'process' ? 'in a process of its own' : "in the sender's process"}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
   renderOnly();
   const sink = await startSink();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mail-bench-'));
@@ -145,26 +174,30 @@ async function main(): Promise<void> {
       }, 100);
       const run = `bench-c${concurrency}`;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       let failed = 0;
       await pool(MESSAGES, concurrency, async (i) => {
         const r = await mailer.send(message(run, i));
         if (r.status !== 'sent') failed++;
       });
       const s = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
       clearInterval(sampler);
+      await sink.reached(before + MESSAGES);
       const delivered = sink.count() - before;
       // Sending the whole run again must deliver nothing: every message is in the ledger as sent.
       const t1 = performance.now();
       await pool(MESSAGES, concurrency, async (i) => {
         await mailer.send(message(run, i));
       });
-      const again = sink.count() - before - delivered;
       const s2 = (performance.now() - t1) / 1000;
+      await new Promise((r) => setTimeout(r, SINK === 'process' ? 300 : 0)); // a late report would show here
+      const again = sink.count() - before - delivered;
       await mailer.close();
       await ledger.close();
       console.log(
         `concurrency ${String(concurrency).padStart(2)}: ${delivered} delivered (${failed} failed) in ${s.toFixed(1)} s = ` +
-          `${Math.round(delivered / s)} msg/s; peak RSS ${Math.round(peakRss / MiB)} MiB ` +
+          `${Math.round(delivered / s)} msg/s; sender CPU ${((cpu.user + cpu.system) / 1000 / MESSAGES).toFixed(2)} ms/msg; peak RSS ${Math.round(peakRss / MiB)} MiB ` +
           `(+${Math.round((peakRss - rss0) / MiB)}), peak heap ${Math.round(peakHeap / MiB)} MiB; ` +
           `resend of all: ${again} delivered, ${Math.round(MESSAGES / s2)} checks/s`,
       );

@@ -2,12 +2,16 @@
  * The fan-out benchmark's SMTP server, in a process of its own as a real mail server would be,
  * so that receiving the campaign's mail does not take the worker's main thread. It tells its
  * parent, over the fork's IPC channel, when it accepted each message (by dedupe key), in batches.
- *   fork('bench/smtp-sink.ts', [port])  →  'listening', then { accepted: [key, ms][] } …
+ *   fork('bench/smtp-sink.ts', [port])  →  'listening', then { accepted: [key, ms][], bytes, count } …
+ * (bench/sink-process.ts starts it and keeps the reports.)
  */
 import { SMTPServer } from 'smtp-server';
 
 const port = Number(process.argv[2]);
 let pending: [string, number][] = [];
+let bytes = 0;
+let count = 0;
+let reported = 0;
 
 const server = new SMTPServer({
   authOptional: true,
@@ -17,9 +21,11 @@ const server = new SMTPServer({
   onData(stream, _session, cb) {
     let head = '';
     stream.on('data', (c: Buffer) => {
+      bytes += c.length;
       if (head.length < 8192) head += c.toString('latin1');
     });
     stream.on('end', () => {
+      count++;
       const key = /^X-Campaign-Dedupe-Key: (.*)$/im.exec(head)?.[1]?.trim();
       if (key) pending.push([key, Date.now()]);
       cb();
@@ -28,8 +34,9 @@ const server = new SMTPServer({
 });
 
 setInterval(() => {
-  if (pending.length === 0) return;
-  process.send?.({ accepted: pending });
+  if (pending.length === 0 && count === reported) return;
+  process.send?.({ accepted: pending, bytes, count });
+  reported = count;
   pending = [];
 }, 100).unref();
 

@@ -302,11 +302,20 @@ export class CampaignClient {
     if (!dir.orgRef) return dir;
     if (!this.orgs)
       throw new Error(`campaign "${campaignId}" holds its organisation in the ledger: this client was given no ledger`);
-    const org = await this.orgs.orgVersion(dir.orgRef.hash);
-    if (!org)
-      throw new Error(`campaign "${campaignId}": organisation version ${dir.orgRef.version} is not in this ledger`);
-    return { ...dir, units: directoryUnits(org) };
+    const { hash, version } = dir.orgRef;
+    let units = this.unitsByOrg.get(hash);
+    if (!units) {
+      const org = await this.orgs.orgVersion(hash);
+      if (!org) throw new Error(`campaign "${campaignId}": organisation version ${version} is not in this ledger`);
+      units = directoryUnits(org);
+      if (this.unitsByOrg.size >= 4) this.unitsByOrg.clear(); // a client serves a few campaigns at most
+      this.unitsByOrg.set(hash, units);
+    }
+    return { ...dir, units };
   }
+
+  /** A stored organisation's units, by its content hash: a version never changes, and 20,000 units are 5 MB of JSON to parse. */
+  private readonly unitsByOrg = new Map<string, CampaignDirectory['units']>();
 
   async advance(campaignId: string, req: AdvancePhaseRequest): Promise<PhaseChange> {
     return this.ask(campaignId, (h) =>

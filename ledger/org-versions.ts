@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Org } from '../domain/org-schema';
-import type { OrgRef } from '../domain/engine/inputs';
+import type { OrgRef } from '../domain/engine/org-ref';
 import type { LedgerDb } from './schema';
 
 /** JSON with every object's keys sorted: the same organisation always gives the same text. */

@@ -27,7 +27,7 @@ import * as audit from './audit-queries';
 import { SessionStore } from './sessions';
 import { OrgVersions } from './org-versions';
 import type { Org } from '../domain/org-schema';
-import type { OrgRef } from '../domain/engine/inputs';
+import type { OrgRef } from '../domain/engine/org-ref';
 import { migrations, RECTIFICATION_RANK, type EventsTable, type LedgerDb } from './schema';
 import { LedgerConnectionError, maskUrl, parseLedgerUrl } from './url';
 

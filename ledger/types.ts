@@ -1,5 +1,5 @@
 import type { Org } from '../domain/org-schema';
-import type { OrgRef } from '../domain/engine/inputs';
+import type { OrgRef } from '../domain/engine/org-ref';
 
 /**
  * The ledger (专项台帐): one row per fact, keyed by a deterministic id so that recording the

@@ -6,11 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatDate, formatDuration, formatInstant } from '../domain/format';
+import { formatDate, formatDuration, formatInstant, localIsoDate } from '../domain/format';
 import { isWorkingDay } from '../domain/workdays';
 import { holidayName } from '../domain/holiday-names';
 import type { DeadlineMessage, Recipient } from './types';
-import { DateTime } from 'luxon';
 import { linkUrl } from '../web/links';
 
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
@@ -133,7 +132,7 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
   const due = m.dueAt;
   const left = due ? Date.parse(due) - Date.parse(m.sentAt) : 0;
   const daysText = !due ? '' : left >= 0 ? formatDuration(left, m.locale) : formatDuration(-left, m.locale);
-  const dueLocalDate = due ? DateTime.fromISO(due, { zone: m.timeZone }).toISODate()! : '';
+  const dueLocalDate = due ? localIsoDate(due, m.timeZone) : '';
   const holiday = due ? holidayName(dueLocalDate) : undefined;
   const restDay = due ? !isWorkingDay(dueLocalDate) : false;
   const holidayNote = !due

@@ -11,6 +11,9 @@ import type { DeadlineOutcome } from '../deadline-state';
 import type { SendResult } from '../../mail/types';
 import type { CampaignContext, EngineOptions } from './context';
 import type { BatchReport, PhaseChange, Receipt, SubmitRequest } from './requests';
+import type { OrgRef } from './org-ref';
+
+export type { OrgRef };
 
 // ---- campaign ----
 
@@ -25,15 +28,6 @@ export interface CampaignCarried {
   batches: Record<string, BatchReport>;
   unitsRegistered: boolean;
   runs: number;
-}
-
-/**
- * An organisation stored in the ledger (ledger/org-versions.ts): its content hash, which is what
- * the activities read it by, and the campaign's version number, for people.
- */
-export interface OrgRef {
-  hash: string;
-  version: number;
 }
 
 export interface CampaignInput {

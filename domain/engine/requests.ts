@@ -4,7 +4,7 @@
  */
 import type { DeadlineCounts, DeadlineOutcome, DeadlineState } from '../deadline-state';
 import type { PhaseWindow, ScheduledStep } from '../calendar-types';
-import type { OrgRef } from './inputs';
+import type { OrgRef } from './org-ref';
 
 // ---- campaign ----
 

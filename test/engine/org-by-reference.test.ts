@@ -174,6 +174,11 @@ describe('a campaign of 20,000 units, its first cycle', () => {
           if (Date.now() - started > 540_000) throw new Error(`first cycle not done: ${opened} opened, ${sent} sent`);
           await new Promise((r) => setTimeout(r, 1000));
         }
+        // The campaign's directory names no unit itself: the client reads them from the stored version.
+        const dir = await cc.directory(plan.id);
+        expect(dir.orgRef).toEqual({ hash: orgHash(big), version: 1 });
+        expect(dir.units).toHaveLength(20_000);
+        expect(dir.units.find((u) => u.id === branches[0])).toMatchObject({ level: 'branch' });
       });
     } finally {
       await mailer.close();
