@@ -17,7 +17,8 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-function track(child: ChildProcess): Proc {
+/** Keeps what a child process prints and lets a test kill it and wait for its end. */
+export function track(child: ChildProcess): Proc {
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -32,7 +33,8 @@ function track(child: ChildProcess): Proc {
   };
 }
 
-async function until(what: string, ok: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
+/** Polls `ok` until it answers true; fails early with the process's output if the process exits. */
+export async function until(what: string, ok: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`${what}: the process exited early:\n${proc.output()}`);
