@@ -13,12 +13,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/engine/search-attributes';
 import { TOOLS_BIN } from '../../worker/servers';
+import { makeCa, makeLeaf } from './certs';
 import { freePort, type PgCluster } from './postgres';
 import { track, until, type Proc } from './processes';
 
@@ -42,83 +43,22 @@ export interface ClusterCerts {
   strangerKey: string;
 }
 
-/** A CA, the frontend's certificate and two client certificates (one trusted, one not), as files in `dir`. */
+/** A CA, the frontend's certificate and two client certificates (one from our CA, one from another), in `dir`. */
 export async function makeCerts(dir: string): Promise<ClusterCerts> {
   mkdirSync(dir, { recursive: true });
-  const f = (name: string): string => path.join(dir, name);
-  const ssl = (...args: string[]): Promise<unknown> => run('openssl', args);
-  const ca = async (name: string, cn: string): Promise<void> => {
-    await ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      f(`${name}.key`),
-      '-out',
-      f(`${name}.pem`),
-    );
-  };
-  /** A certificate signed by the CA `signer`, with the extensions of `ext` (an openssl config section). */
-  const leaf = async (name: string, cn: string, signer: string, ext: string): Promise<void> => {
-    writeFileSync(f(`${name}.ext`), ext);
-    await ssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      f(`${name}.key`),
-      '-out',
-      f(`${name}.csr`),
-    );
-    await ssl(
-      'x509',
-      '-req',
-      '-in',
-      f(`${name}.csr`),
-      '-CA',
-      f(`${signer}.pem`),
-      '-CAkey',
-      f(`${signer}.key`),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      f(`${name}.ext`),
-      '-out',
-      f(`${name}.pem`),
-    );
-  };
-  await ca('ca', 'campaign test CA');
-  await ca('stranger-ca', 'a CA nobody trusts');
-  await leaf(
-    'server',
-    CLUSTER_SERVER_NAME,
-    'ca',
-    `subjectAltName=DNS:${CLUSTER_SERVER_NAME},IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n`,
-  );
-  await leaf('client', 'campaign-worker', 'ca', 'extendedKeyUsage=clientAuth\n');
-  await leaf('stranger', 'campaign-worker', 'stranger-ca', 'extendedKeyUsage=clientAuth\n');
+  const ca = await makeCa(dir, 'campaign-test-ca');
+  const stranger = await makeCa(dir, 'stranger-ca');
+  const server = await makeLeaf(dir, ca, CLUSTER_SERVER_NAME, { server: [CLUSTER_SERVER_NAME] });
+  const client = await makeLeaf(dir, ca, 'campaign-worker', 'client');
+  const strangerClient = await makeLeaf(dir, stranger, 'stranger-worker', 'client');
   return {
-    caCert: f('ca.pem'),
-    serverCert: f('server.pem'),
-    serverKey: f('server.key'),
-    clientCert: f('client.pem'),
-    clientKey: f('client.key'),
-    strangerCert: f('stranger.pem'),
-    strangerKey: f('stranger.key'),
+    caCert: ca.cert,
+    serverCert: server.cert,
+    serverKey: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
+    strangerCert: strangerClient.cert,
+    strangerKey: strangerClient.key,
   };
 }
 
@@ -128,7 +68,7 @@ export interface TemporalCluster {
   namespace: string;
   certs: ClusterCerts;
   /** TLS for an SDK connection with the trusted client certificate. */
-  tls: NonNullable<ConnectionOptions['tls']>;
+  tls: TLSConfig;
   /** The TEMPORAL_* variables a worker or the CLI connects with (@temporalio/envconfig's names). */
   env: Record<string, string>;
   /** A client connection (mTLS) to the namespace's frontend. */
@@ -312,7 +252,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   writeFileSync(path.join(configDir, 'development.yaml'), serverConfig({ pg: opts.pg, database, ports, certs }));
 
   const address = `127.0.0.1:${ports.frontend}`;
-  const tls = {
+  const tls: TLSConfig = {
     serverNameOverride: CLUSTER_SERVER_NAME,
     serverRootCACertificate: readFileSync(certs.caCert),
     clientCertPair: { crt: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) },
