@@ -135,15 +135,20 @@ async function replanFromEngine(
   return after;
 }
 
-/** Runs `fn` a few times while the workflow it targets has not started yet. */
+/**
+ * Runs `fn` again while the workflow it targets has not started yet, for up to two minutes: a
+ * deadline starts late when the worker running its batch's starter died (the chaos soak kills
+ * them), and the starter resumes elsewhere only once its 30 s heartbeat timeout has passed.
+ */
 async function whenStarted(fn: () => Promise<void>): Promise<void> {
+  const giveUpAt = Date.now() + 120_000;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const notYet = (err as Error).name === 'WorkflowNotFoundError';
-      if (!notYet || attempt >= 20) throw err;
-      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      if (!notYet || Date.now() > giveUpAt) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * (attempt + 1))));
     }
   }
 }
