@@ -136,12 +136,13 @@ async function replanFromEngine(
 }
 
 /**
- * Runs `fn` again while the workflow it targets has not started yet, for up to two minutes: a
- * deadline starts late when the worker running its batch's starter died (the chaos soak kills
- * them), and the starter resumes elsewhere only once its 30 s heartbeat timeout has passed.
+ * Runs `fn` again while the workflow it targets has not started yet, for up to ten minutes, as a
+ * unit would try again later: a deadline starts late when the worker running its batch's
+ * starter died (the chaos soak kills one every few seconds), and the starter resumes elsewhere
+ * only once its 30 s heartbeat timeout has passed, perhaps to be killed again.
  */
 async function whenStarted(fn: () => Promise<void>): Promise<void> {
-  const giveUpAt = Date.now() + 120_000;
+  const giveUpAt = Date.now() + 600_000;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
