@@ -27,7 +27,7 @@ fi
 
 command -v go >/dev/null || fail "Go is needed to build the Temporal server (go.temporal.io/server@v$SERVER_VERSION)"
 echo "install-temporal-server: building the Temporal server v$SERVER_VERSION and temporal-sql-tool from their Go module" \
-  "(about 10 minutes on two cores, once)…"
+  "(up to six minutes on two cores, once; about two after the CLI's build)…"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 started=$SECONDS
