@@ -2,13 +2,17 @@
  * The engine's figures.
  *   npx tsx bench/engine.bench.ts [--part rehearsal|fanout|all] [--branches 100,1000,5000]
  *                                 [--fanout-branches 2500] [--probe-lead 3]
+ *                                 [--server dev|cluster] [--workers 1|2]
  *                                 [--workflow-threads N] [--max-cached N] [--reuse-v8-context false]
  *                                 [--metrics 127.0.0.1:9464]
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
  *   workflows and activities (mail into an outbox, ledger in SQLite).
- * fanout — on the dev server (SQLite, WAL), in one run:
+ * fanout — on the dev server (SQLite, WAL; the ledger in SQLite), or with `--server cluster` on the
+ *   self-hosted cluster (test/helpers/cluster.ts: PostgreSQL persistence and visibility, mTLS;
+ *   the ledger in PostgreSQL), with the service's worker in this process and, with `--workers 2`,
+ *   a second one in a process of its own (worker/main.ts) on the same task queue, in one run:
  *   1. a bare loop of `client.workflow.start` (64 in flight) starting the same deadline
  *      workflows, with the same inputs, for a campaign of their own: the yardstick;
  *   2. a campaign that opens two one-off obligations for every branch (2 × 2,500 deadlines by default;
@@ -25,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import YAML from 'yaml';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { generateOrg } from '../plans/generate-org';
 import { loadPlanFile, parseOrgText, PLANS_DIR } from '../plans/load';
@@ -59,8 +63,9 @@ import { runSimulation } from '../rehearsal/simulate';
 import { CampaignClient } from '../client/campaigns';
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
-import { freePort } from '../test/helpers/postgres';
-import { startDevServer } from '../test/helpers/processes';
+import { createDatabase, freePort, startPostgres } from '../test/helpers/postgres';
+import { startDevServer, startWorkerProcess, type Proc } from '../test/helpers/processes';
+import { startCluster } from '../test/helpers/cluster';
 import { startSinkProcess } from './sink-process';
 
 const arg = (name: string, dflt: string): string => {
@@ -93,6 +98,10 @@ const cpuSeconds = (since: NodeJS.CpuUsage): string => {
   const u = process.cpuUsage(since);
   return ((u.user + u.system) / 1e6).toFixed(1);
 };
+/** The fan-out's server: `dev` (the dev server on SQLite) or `cluster` (the self-hosted cluster on PostgreSQL). */
+const SERVER = arg('server', 'dev');
+/** The fan-out's workers: this process's, and with 2 a second in a process of its own. */
+const WORKERS = Number(arg('workers', '1'));
 /** Where to serve the SDK's Prometheus metrics (cache hits and evictions, replay latency), if anywhere. */
 const METRICS = arg('metrics', '');
 const MiB = 1024 * 1024;
@@ -187,11 +196,12 @@ obligations:
 
 /** Tasks waiting in a task queue (workflow and activity), as the server estimates them. */
 async function backlog(client: Client, taskQueue: string): Promise<number> {
+  const namespace = client.options.namespace;
   let n = 0;
   // TaskQueueType: 1 workflow, 2 activity (temporal.api.enums.v1).
   for (const taskQueueType of [1, 2]) {
     const r = await client.workflowService.describeTaskQueue({
-      namespace: 'default',
+      namespace,
       taskQueue: { name: taskQueue },
       taskQueueType,
       reportStats: true,
@@ -318,36 +328,96 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec): BareDeadline[] {
   return out;
 }
 
+interface FanoutServer {
+  label: string;
+  address: string;
+  namespace: string;
+  tls?: TLSConfig;
+  ledgerUrl: string;
+  /** How a worker process reaches the server (TEMPORAL_* variables). */
+  workerEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function fanoutServer(dir: string): Promise<FanoutServer> {
+  if (SERVER === 'dev') {
+    const port = await freePort();
+    const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
+    const address = `127.0.0.1:${port}`;
+    return {
+      label: 'the dev server',
+      address,
+      namespace: 'default',
+      ledgerUrl: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
+      workerEnv: { TEMPORAL_ADDRESS: address },
+      stop: () => server.kill('SIGTERM'),
+    };
+  }
+  if (SERVER !== 'cluster') throw new Error(`--server: dev or cluster, not ${SERVER}`);
+  const pg = await startPostgres();
+  try {
+    const cluster = await startCluster({ pg, dir });
+    return {
+      label: 'the self-hosted cluster (PostgreSQL, mTLS)',
+      address: cluster.address,
+      namespace: cluster.namespace,
+      tls: cluster.tls,
+      ledgerUrl: await createDatabase(pg, 'ledger_bench'),
+      workerEnv: cluster.env,
+      stop: async () => {
+        await cluster.stop();
+        pg.stop();
+      },
+    };
+  } catch (err) {
+    pg.stop();
+    throw err;
+  }
+}
+
 async function fanout(): Promise<void> {
+  if (WORKERS !== 1 && WORKERS !== 2) throw new Error(`--workers: 1 or 2, not ${WORKERS}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
-  const port = await freePort();
-  const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
+  const server = await fanoutServer(dir);
   const sink = await startSinkProcess();
-  const address = `127.0.0.1:${port}`;
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const native = await NativeConnection.connect({ address });
-  const ledger = await openLedger(`sqlite:${path.join(dir, 'ledger.sqlite')}`);
+  const { address, namespace, tls } = server;
+  const connection = await Connection.connect({ address, tls });
+  const client = new Client({ connection, namespace });
+  const native = await NativeConnection.connect({ address, tls });
+  const ledger = await openLedger(server.ledgerUrl);
+  const sinkUrl = `smtp://127.0.0.1:${sink.port}/?pool=true&maxConnections=8`;
   const mailer = await createMailer({
-    url: `smtp://127.0.0.1:${sink.port}/?pool=true&maxConnections=8`,
+    url: sinkUrl,
     from: 'office@example.org',
     baseUrl: 'http://localhost:8080',
     ledger,
   });
   const workers: Worker[] = [];
   const runs: Promise<void>[] = [];
+  let second: Proc | undefined;
   try {
     const plan = parsePlan(FANOUT_PLAN, 'fanout.yaml');
     const org = university(FANOUT_BRANCHES);
     const committees = org.order.filter((id) => org.units[id]!.level === 'committee').length;
     const total = 2 * FANOUT_BRANCHES + committees;
     console.log(
-      `fan-out on the dev server: ${FANOUT_BRANCHES} branches × 2 obligations + ${committees} committees = ${total} deadlines`,
+      `fan-out on ${server.label}, ${WORKERS} worker(s): ` +
+        `${FANOUT_BRANCHES} branches × 2 obligations + ${committees} committees = ${total} deadlines`,
     );
 
-    // The service's worker runs both sets of deadlines.
+    // The service's worker runs both sets of deadlines; with --workers 2, so does a second one
+    // in a process of its own (worker/main.ts), as a deployment would run it.
+    if (WORKERS === 2)
+      second = await startWorkerProcess({
+        ...server.workerEnv,
+        TASK_QUEUE: 'bench-campaign',
+        LEDGER_URL: server.ledgerUrl,
+        MAIL_URL: sinkUrl,
+        LINK_SECRET: 'engine-bench-link-secret-0123456789abcdef',
+      });
     const worker = await createWorker({
       connection: native,
+      namespace,
       taskQueue: 'bench-campaign',
       deps: { ledger, mailer, client },
       workflowBundle: await bundleWorkflows(quiet),
@@ -362,6 +432,7 @@ async function fanout(): Promise<void> {
     //    reports go to workflows that only wait (bench/bare-workflow.ts), one per 250.
     const sinkWorker = await Worker.create({
       connection: native,
+      namespace,
       taskQueue: 'bench-bare',
       workflowsPath: require.resolve('./bare-workflow'),
     });
@@ -441,7 +512,7 @@ async function fanout(): Promise<void> {
     console.log(
       `  ${2 * total} deadlines open (both sets), the campaign's notices sent (${((Date.now() - t1) / 1000).toFixed(0)} s after the start): ` +
         `process RSS ${Math.round(m.rss / MiB)} MiB, heap ${Math.round(m.heapUsed / MiB)} MiB ` +
-        `(worker and client; the SMTP sink runs in a process of its own)`,
+        `(worker and client${second ? '; not the second worker' : ''}; the SMTP sink runs in a process of its own)`,
     );
 
     // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
@@ -472,12 +543,13 @@ async function fanout(): Promise<void> {
   } finally {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.allSettled(runs);
+    await second?.kill('SIGTERM');
     await mailer.close();
     await ledger.close();
     await native.close();
     await connection.close();
     await sink.close();
-    await server.kill('SIGTERM');
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

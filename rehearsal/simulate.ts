@@ -14,7 +14,7 @@ import type { Plan } from '../domain/plan-schema';
 import type { PhaseWindow } from '../domain/calendar-types';
 import type { Org } from '../domain/org-schema';
 import { planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from './behaviour';
-import { serverTime, type ClockSpec } from '../domain/clock';
+import { REHEARSAL_LAG_SERVER_MS, serverTime, type ClockSpec } from '../domain/clock';
 import { checkBehaviour } from './behaviour-file';
 import { openLedger } from '../ledger';
 import type { LedgerStore } from '../ledger/types';
@@ -88,7 +88,12 @@ export function mailKindOfStep(step: string): string {
   return base.replace(/-\d+$/, '');
 }
 
-async function perform(cc: CampaignClient, campaignId: string, r: SimRequest): Promise<void> {
+/**
+ * Makes one request. `arrivesLate`: it waited longer than the engine takes a rehearsal request's
+ * own instant for (REHEARSAL_LAG_SERVER_MS, a deadline that opened late), so it takes effect when
+ * it arrives, as a live request does.
+ */
+async function perform(cc: CampaignClient, campaignId: string, r: SimRequest, arrivesLate = false): Promise<void> {
   if (r.type === 'advance') {
     await cc.advance(campaignId, { toPhase: r.phaseKey, by: r.by, reason: r.reason, at: r.at });
     return;
@@ -100,7 +105,8 @@ async function perform(cc: CampaignClient, campaignId: string, r: SimRequest): P
   // Straight to the deadline workflow: the rehearsal's requests were checked against the plan.
   const h = cc.client.workflow.getHandle(deadlineWorkflowId(campaignId, r.obligationKey, r.cycleKey, r.unitId));
   // The request names its instant: it reaches the engine milliseconds later (domain/clock.ts requestInstant).
-  if (r.type === 'submit') await h.executeUpdate(submitUpdate, { args: [{ by: r.by, text: r.text, at: r.at }] });
+  if (r.type === 'submit')
+    await h.executeUpdate(submitUpdate, { args: [{ by: r.by, text: r.text, at: arrivesLate ? undefined : r.at }] });
   else if (r.type === 'extend')
     await h.executeUpdate(extendUpdate, { args: [{ newDueAt: r.newDueAt, by: r.by, reason: r.reason }] });
   else await h.executeUpdate(waiveUpdate, { args: [{ by: r.by, reason: r.reason }] });
@@ -135,15 +141,23 @@ async function replanFromEngine(
   return after;
 }
 
-/** Runs `fn` a few times while the workflow it targets has not started yet. */
-async function whenStarted(fn: () => Promise<void>): Promise<void> {
+/**
+ * Runs `fn` again while the workflow it targets has not started yet, for up to ten minutes, as a
+ * unit would try again later: a deadline starts late when the worker running its batch's
+ * starter died (the chaos soak kills one every few seconds), and the starter resumes elsewhere
+ * only once its 30 s heartbeat timeout has passed, perhaps to be killed again.
+ */
+async function whenStarted(fn: (arrivesLate: boolean) => Promise<void>): Promise<void> {
+  const started = Date.now();
+  const giveUpAt = started + 600_000;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fn();
+      // A margin under the engine's lag, for the request's own way to the workflow.
+      return await fn(Date.now() - started > REHEARSAL_LAG_SERVER_MS - 10_000);
     } catch (err) {
       const notYet = (err as Error).name === 'WorkflowNotFoundError';
-      if (!notYet || attempt >= 20) throw err;
-      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      if (!notYet || Date.now() > giveUpAt) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * (attempt + 1))));
     }
   }
 }
@@ -191,7 +205,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       if (phaseChanges.length > 0) sim = await replanFromEngine(cc, plan.id, plan, org, opts.behaviour, sim, at);
       const rest = atThisInstant().filter((r) => !isPhaseChange(r));
       for (let i = 0; i < rest.length; i += 64) {
-        await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted(() => perform(cc, plan.id, r))));
+        await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted((late) => perform(cc, plan.id, r, late))));
       }
       done += phaseChanges.length + rest.length;
       next = sim.requests.findIndex((r) => Date.parse(r.at) > Date.parse(at));

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/install-temporal.sh
+bash scripts/install-temporal-server.sh
 bash scripts/install-postgres.sh
 for b in bench/*.bench.ts; do
   echo "== $b"

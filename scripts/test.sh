@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/install-temporal.sh
+bash scripts/install-temporal-server.sh
 bash scripts/install-postgres.sh
 bash scripts/install-browser.sh
 

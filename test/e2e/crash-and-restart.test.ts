@@ -9,91 +9,33 @@
 import path from 'node:path';
 import os from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
-import { loadOrgFile, loadPlanFile } from '../../plans/load';
-import { BehaviourSchema, planSimulation } from '../../rehearsal/behaviour';
+import { Connection } from '@temporalio/client';
+import { planSimulation } from '../../rehearsal/behaviour';
 import type { Plan } from '../../domain/plan-schema';
 import type { Org } from '../../domain/org-schema';
 import { createTimeSkippingEnv } from '../../worker/servers';
-import { runSimulation, type RehearsalServer, type SimulationRun } from '../../rehearsal/simulate';
-import { openLedger } from '../../ledger';
-import { deadlineRows, laggingUnits } from '../../ledger/audit';
+import { runSimulation, type SimulationRun } from '../../rehearsal/simulate';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
 import { freePort } from '../helpers/postgres';
 import { startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
-
-const DAY = 86_400_000;
-/**
- * A plan day in 800 ms of server time. Slower would only cost time; much faster and the few
- * tens of milliseconds a busy machine adds to an update become plan hours, enough to move a
- * review due "ten days after the report arrives" past midnight.
- */
-const SCALE = DAY / 800;
-/**
- * Temporal's own 10 s for a task that a killed worker held, not the engine's minute: at this
- * scale a minute is 75 plan days, and the test is about what the kill loses, not how long the
- * server waits for a dead worker.
- */
-const ENGINE = { graceMs: 5 * DAY, reportEveryMs: 200, searchAttributes: true, workflowTaskTimeoutMs: 10_000 };
-
-const behaviour = BehaviourSchema.parse({
-  rules: [
-    { unit: 'b-mech-s1', obligation: 'branch-plan', submit: { late: '+2d' } },
-    { unit: 'b-info-t1', submit: 'never' },
-    { unit: 'b-mech-t1', cycle: '2010-Q3', review: { late: '+3d' } },
-  ],
-  actions: [{ advance: 'engage', at: '2010-06-28T09:00', by: '校党委', reason: '提前' }],
-});
-
-/** The mini plan cut to its first two phases, so that it ends in about a minute when compressed. */
-async function compressedPlan(): Promise<Plan> {
-  const mini = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
-  return {
-    ...mini,
-    phases: mini.phases.slice(0, 2).map((p) => (p.key === 'engage' ? { ...p, end: '2010-09-30' } : p)),
-    obligations: mini.obligations.filter((o) => o.phases.every((k) => k === 'mobilise' || k === 'engage')),
-  };
-}
-
-/** What the audit says of each deadline, in the units a person reads (days, steps). */
-async function auditOf(ledgerUrl: string, campaignId: string) {
-  const ledger = await openLedger(ledgerUrl);
-  try {
-    const rows = await deadlineRows(ledger, { campaignId });
-    const sent = await ledger.events({ campaignId, kinds: ['message-sent'] });
-    const lag = await laggingUnits(ledger, { campaignId });
-    return {
-      deadlines: rows
-        .map((r) => ({
-          deadline: `${r.obligationKey}/${r.cycleKey}/${r.unitId}`,
-          dueAt: r.dueAt,
-          submitted: r.submittedAt !== null,
-          lateDays: r.lateMs === null ? null : Math.round(r.lateMs / DAY),
-          outcome: r.closedOutcome,
-          highestEscalation: r.highestEscalation,
-        }))
-        .sort((a, b) => a.deadline.localeCompare(b.deadline)),
-      sentMessageIds: sent.map((e) => e.messageId!),
-      mailSteps: sent.map((e) => `${e.unitId}/${e.obligationKey ?? '-'}/${e.cycleKey ?? '-'}/${e.step}`).sort(),
-      lag: Object.fromEntries(lag.map((l) => [l.unitId, l])),
-    };
-  } finally {
-    await ledger.close();
-  }
-}
+import {
+  auditOf,
+  behaviour,
+  compressedPlan,
+  DAY,
+  ENGINE,
+  miniOrg,
+  receivedByMessageId,
+  SCALE,
+  wallClockServer as onConnection,
+  type CampaignAudit,
+} from '../helpers/compressed-campaign';
 
 /** The dev server as the rehearsal driver sees it: wall-clock time, a client that reconnects. */
-async function wallClockServer(address: string): Promise<{ server: RehearsalServer; close(): Promise<void> }> {
+async function wallClockServer(address: string) {
   const connection = await Connection.connect({ address });
-  return {
-    server: {
-      client: new Client({ connection }),
-      currentTimeMs: () => Promise.resolve(Date.now()),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    },
-    close: () => connection.close(),
-  };
+  return { server: onConnection(connection), close: () => connection.close() };
 }
 
 describe('a compressed campaign on the dev server', () => {
@@ -101,14 +43,14 @@ describe('a compressed campaign on the dev server', () => {
   let smtp: TestSmtp;
   let plan: Plan;
   let org: Org;
-  let reference: Awaited<ReturnType<typeof auditOf>>;
+  let reference: CampaignAudit;
   let referenceRun: SimulationRun;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-'));
     smtp = await startSmtp();
     plan = await compressedPlan();
-    org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
+    org = await miniOrg();
     // The reference: the same plan and behaviour rehearsed on the time-skipping server.
     const env = await createTimeSkippingEnv();
     try {
@@ -144,9 +86,7 @@ describe('a compressed campaign on the dev server', () => {
   async function checkExactlyOnce(campaignId: string, ledgerUrl: string): Promise<void> {
     const audit = await auditOf(ledgerUrl, campaignId);
     // Every message reached the SMTP server exactly once …
-    const received = smtp.received.filter((r) => String(r.mail.messageId).includes(`@${campaignId}.campaign.invalid`));
-    const perId = new Map<string, number>();
-    for (const r of received) perId.set(r.mail.messageId!, (perId.get(r.mail.messageId!) ?? 0) + 1);
+    const perId = receivedByMessageId(smtp.received, campaignId);
     expect([...perId.entries()].filter(([, n]) => n > 1)).toEqual([]);
     // … and is the message the ledger records as sent, one row each.
     expect(new Set(audit.sentMessageIds).size).toBe(audit.sentMessageIds.length);

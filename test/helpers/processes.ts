@@ -3,6 +3,7 @@
  * of its own so that a test can kill it (SIGKILL, no goodbye) and start it again.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TEMPORAL_CLI, DEV_SERVER_PRAGMAS } from '../../worker/servers';
@@ -17,7 +18,8 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-function track(child: ChildProcess): Proc {
+/** Keeps what a child process prints and lets a test kill it and wait for its end. */
+export function track(child: ChildProcess): Proc {
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -32,7 +34,8 @@ function track(child: ChildProcess): Proc {
   };
 }
 
-async function until(what: string, ok: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
+/** Polls `ok` until it answers true; fails early with the process's output if the process exits. */
+export async function until(what: string, ok: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`${what}: the process exited early:\n${proc.output()}`);
@@ -115,5 +118,38 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
           ms: Date.now() - started,
         }),
     );
+  });
+}
+
+/**
+ * Which of `procs` holds the loopback TCP connection whose local end is `port` (the sender of a
+ * message an SMTP test server is holding, say): the socket's inode from /proc/net/tcp, then the
+ * process whose file descriptors include it. Linux only, as the tests are.
+ */
+export function ownerOfLocalPort(port: number, procs: Proc[]): Proc | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const local = cols[1];
+      if (local && parseInt(local.split(':').pop()!, 16) === port && cols[9]) inodes.add(cols[9]);
+    }
+  }
+  return procs.find((p) => {
+    const pid = p.child.pid;
+    if (pid === undefined || p.child.exitCode !== null) return false;
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+          return m !== null && inodes.has(m[1]!);
+        } catch {
+          return false; // the descriptor closed while we looked
+        }
+      });
+    } catch {
+      return false;
+    }
   });
 }

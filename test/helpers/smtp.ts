@@ -22,8 +22,9 @@ export interface TestSmtp {
   /**
    * Called with each message before the server answers for it; a false answer drops it
    * unacknowledged (a test kills the sender at that moment: the message was never accepted).
+   * `senderPort` is the client's end of the connection, to tell which process sent it.
    */
-  beforeAccept?: (mail: ParsedMail) => boolean | Promise<boolean>;
+  beforeAccept?: (mail: ParsedMail, senderPort: number) => boolean | Promise<boolean>;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -65,7 +66,7 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
           const raw = Buffer.concat(chunks);
           simpleParser(raw)
             .then(async (mail) => {
-              if (t.beforeAccept && !(await t.beforeAccept(mail))) {
+              if (t.beforeAccept && !(await t.beforeAccept(mail, session.remotePort))) {
                 const err = new Error('dropped before acceptance') as Error & { responseCode: number };
                 err.responseCode = 451;
                 cb(err);
