@@ -180,6 +180,11 @@ export interface BatchContext {
   quotaOverride?: string;
   /** The office's reason for each branch allowed to rise more than one grade. */
   riseOverrides?: Record<string, string>;
+  /**
+   * Grades of a past year (an import): recorded as they were given, by the office. That year's
+   * share and rise rules were applied then, and this year's waivers do not concern them.
+   */
+  past?: boolean;
   /** Names the source in messages: a file name, `--grade`, `form`. */
   source: string;
   /** Column (field) names for messages, as the source names them. */
@@ -271,6 +276,7 @@ export function planGradeBatch(entries: GradeEntry[], ctx: BatchContext): BatchP
     issues.push({ file: ctx.source, ...(e?.row !== undefined ? { line: e.row } : {}), path: field, message });
   };
   const office = ctx.grader.role === 'office';
+  if (ctx.past && !office) issue(undefined, 'step', 'only the campaign office imports past grades');
   if (!office && (ctx.quotaOverride !== undefined || Object.keys(ctx.riseOverrides ?? {}).length > 0))
     issue(undefined, 'override', 'only the campaign office may override the grading rules');
   if (ctx.step === 'final' && !office)
@@ -307,7 +313,7 @@ export function planGradeBatch(entries: GradeEntry[], ctx: BatchContext): BatchP
       issue(e, f.grade, `"${e.grade}" is not a grade (A, B, C or D)`);
       continue;
     }
-    if (b.waived) {
+    if (b.waived && !ctx.past) {
       issue(e, f.unit, `branch ${e.unitId} was waived from grading; it takes no grade`);
       continue;
     }
@@ -328,7 +334,7 @@ export function planGradeBatch(entries: GradeEntry[], ctx: BatchContext): BatchP
     const overrides: OverrideKind[] = [];
     const overrideReasons: string[] = [];
     const last = ctx.lastYear[e.unitId];
-    if (skipsAGrade(last, grade)) {
+    if (!ctx.past && skipsAGrade(last, grade)) {
       const why = ctx.riseOverrides?.[e.unitId]?.trim();
       if (!why || !office) {
         issue(
@@ -361,6 +367,7 @@ export function planGradeBatch(entries: GradeEntry[], ctx: BatchContext): BatchP
     planned.filter((p) => p.grade === 'A' && p.previous !== 'A').map((p) => scopeOf(ctx.step, p.committeeId)),
   );
   const quotaReason = office ? ctx.quotaOverride?.trim() || undefined : undefined;
+  if (ctx.past) addsA.clear();
   const overridden = new Set(quotaReason ? addsA : []);
   const quotas = quotaStatus(ctx.step, ctx.branches, after, ctx.policy.aSharePercent, overridden);
   for (const q of quotas) {
