@@ -8,14 +8,16 @@ import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { formatInstant, lateMinutesMs } from '../domain/format';
 import type { AuditFilter, LateReview, LedgerStore, UnitLag } from './types';
+import { buildGradeReport, GRADE_REPORTS } from './grade-reports';
 import { escalationLabel, lagRanking, laggingUnits, lateReviewers, openRectifications, unitHistory } from './audit';
 
-export const REPORTS = ['lagging', 'ranking', 'reviewers', 'rectifications', 'unit'] as const;
+export const REPORTS = ['lagging', 'ranking', 'reviewers', 'rectifications', 'unit', ...GRADE_REPORTS] as const;
 export type ReportName = (typeof REPORTS)[number];
 export type Locale = 'zh' | 'en';
 
 export interface Table {
-  name: ReportName;
+  /** A report, or one of the grading year's tables 4 and 5 (ledger/grade-reports.ts). */
+  name: ReportName | 'table4' | 'table5';
   locale: Locale;
   title: string;
   headers: string[];
@@ -180,6 +182,17 @@ export async function buildReport(
   const w = WORDS[locale];
   const names = new Map((await store.units(f.campaignId)).map((u) => [u.unitId, u.name]));
   switch (name) {
+    case 'grade-distribution':
+    case 'grade-changes':
+    case 'grade-flags':
+    case 'grade-rectifications':
+      // A grading year is a yearly cycle: `--cycle 2012` picks it.
+      return buildGradeReport(store, name, {
+        ...f,
+        locale,
+        timeZone: zone,
+        ...(f.cycleKey !== undefined && /^\d{4}$/.test(f.cycleKey) ? { year: Number(f.cycleKey) } : {}),
+      });
     case 'lagging':
       return lagTable(name, w.lagging, await laggingUnits(store, f), names, locale);
     case 'ranking':
