@@ -64,7 +64,7 @@ export async function withGrades<T>(o: { ledger?: string }, fn: (ledger: SqlLedg
 export async function readablePolicy(campaignId: string): Promise<GradingPolicy> {
   const config = processConfig();
   try {
-    const cc = new CampaignClient(await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, '1s'));
+    const cc = new CampaignClient(await connectClient(config.temporal, '1s'));
     try {
       return await campaignGradingPolicy(cc, campaignId);
     } finally {

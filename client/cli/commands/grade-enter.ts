@@ -114,7 +114,10 @@ function outcomeText(r: EnterOutcome, step: string, year: number, share: number)
 
 export function registerGradeEnter(grade: Command): void {
   gradeOptions(grade.command('enter').description("enter a step's grades for many branches at once (all or nothing)"))
-    .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)')
+    .option(
+      '--address <host:port>',
+      'Temporal server (default: TEMPORAL_ADDRESS, the TEMPORAL_PROFILE profile, or 127.0.0.1:7233)',
+    )
     .option('--step <step>', 'self, preliminary (default) or final')
     .requiredOption('--by <who>', 'who enters the grades')
     .option('--office', 'the campaign office enters them (needed for final grades and overrides)')
