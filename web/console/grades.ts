@@ -58,8 +58,8 @@ function quotaList(quotas: QuotaStatus[], share: number, names: Map<string, stri
 
 function savedCard(s: EnterOutcome, lang: Lang): Html {
   const t = tr(lang);
-  return html`<section class="card ok" role="status" aria-labelledby="h-saved">
-    <h2 id="h-saved">${t(`已保存 ${s.recorded.length} 个等级`, `Saved ${s.recorded.length} grades`)}</h2>
+  return html`<section class="card" role="status" aria-labelledby="h-saved">
+    <h2 id="h-saved" class="ok">${t(`已保存 ${s.recorded.length} 个等级`, `Saved ${s.recorded.length} grades`)}</h2>
     ${s.unchanged.length > 0 ? html`<p>${t(`${s.unchanged.length} 个与已记录相同，未改动。`, `${s.unchanged.length} as recorded, unchanged.`)}</p>` : ''}
     <ul>
       ${s.closings.map((c) =>
@@ -157,70 +157,74 @@ export function gradesBody(p: GradesPage, lang: Lang): Html {
         <input type="hidden" name="year" value="${p.year}" />
         <input type="hidden" name="step" value="${p.step}" />
         <input type="hidden" name="committee" value="${p.committeeId ?? ''}" />
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">${t('党支部', 'Branch')}</th>
-              <th scope="col">${t('上年度', 'Last year')}</th>
-              ${GRADING_STEPS.filter((s) => s !== p.step).map((s) => html`<th scope="col">${stepWord(s, lang)}</th>`)}
-              <th scope="col">${stepWord(p.step, lang)}</th>
-              <th scope="col">${t('变更理由', 'Reason for a change')}</th>
-              ${p.office ? html`<th scope="col">${t('越级理由', 'Reason to skip a grade')}</th>` : ''}
-            </tr>
-          </thead>
-          <tbody>
-            ${p.sheet.rows.map((r) => {
-              const typed = p.values.grade[r.unitId] ?? r.grade ?? '';
-              const label = `g-${r.unitId}`;
-              return html`<tr>
-                <th scope="row">
-                  <label for="${label}">${r.name}</label><br /><small>${r.unitId}${r.kind ? ` · ${r.kind}` : ''}</small>
-                </th>
-                <td>${r.lastYear ?? '—'}</td>
-                ${GRADING_STEPS.filter((s) => s !== p.step).map((s) => html`<td>${r[s] ?? '—'}</td>`)}
-                <td>
+        <div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">${t('党支部', 'Branch')}</th>
+                <th scope="col">${t('上年度', 'Last year')}</th>
+                ${GRADING_STEPS.filter((s) => s !== p.step).map((s) => html`<th scope="col">${stepWord(s, lang)}</th>`)}
+                <th scope="col">${stepWord(p.step, lang)}</th>
+                <th scope="col">${t('变更理由', 'Reason for a change')}</th>
+                ${p.office ? html`<th scope="col">${t('越级理由', 'Reason to skip a grade')}</th>` : ''}
+              </tr>
+            </thead>
+            <tbody>
+              ${p.sheet.rows.map((r) => {
+                const typed = p.values.grade[r.unitId] ?? r.grade ?? '';
+                const label = `g-${r.unitId}`;
+                return html`<tr>
+                  <th scope="row">
+                    <label for="${label}">${r.name}</label><br /><small
+                      >${r.unitId}${r.kind ? ` · ${r.kind}` : ''}</small
+                    >
+                  </th>
+                  <td>${r.lastYear ?? '—'}</td>
+                  ${GRADING_STEPS.filter((s) => s !== p.step).map((s) => html`<td>${r[s] ?? '—'}</td>`)}
+                  <td>
+                    ${
+                      r.waived
+                        ? t('免于定级', 'waived')
+                        : html`<select id="${label}" name="g.${r.unitId}" ${p.editable ? '' : 'disabled'}>
+                            <option value="">—</option>
+                            ${GRADE_LETTERS.map((g) => html`<option value="${g}" ${g === typed ? 'selected' : ''}>${g}</option>`)}
+                          </select>`
+                    }
+                  </td>
+                  <td>
+                    ${
+                      r.grade && !r.waived
+                        ? html`<input
+                            name="r.${r.unitId}"
+                            value="${p.values.reason[r.unitId] ?? ''}"
+                            maxlength="500"
+                            aria-label="${t('变更理由', 'Reason for a change')} ${r.name}"
+                            ${p.editable ? '' : 'disabled'}
+                          />`
+                        : ''
+                    }
+                  </td>
                   ${
-                    r.waived
-                      ? t('免于定级', 'waived')
-                      : html`<select id="${label}" name="g.${r.unitId}" ${p.editable ? '' : 'disabled'}>
-                          <option value="">—</option>
-                          ${GRADE_LETTERS.map((g) => html`<option value="${g}" ${g === typed ? 'selected' : ''}>${g}</option>`)}
-                        </select>`
-                  }
-                </td>
-                <td>
-                  ${
-                    r.grade && !r.waived
-                      ? html`<input
-                          name="r.${r.unitId}"
-                          value="${p.values.reason[r.unitId] ?? ''}"
-                          maxlength="500"
-                          aria-label="${t('变更理由', 'Reason for a change')} ${r.name}"
-                          ${p.editable ? '' : 'disabled'}
-                        />`
+                    p.office
+                      ? html`<td>
+                          ${
+                            r.waived
+                              ? ''
+                              : html`<input
+                                  name="x.${r.unitId}"
+                                  value="${p.values.rise[r.unitId] ?? ''}"
+                                  maxlength="500"
+                                  aria-label="${t('越级理由', 'Reason to skip a grade')} ${r.name}"
+                                />`
+                          }
+                        </td>`
                       : ''
                   }
-                </td>
-                ${
-                  p.office
-                    ? html`<td>
-                        ${
-                          r.waived
-                            ? ''
-                            : html`<input
-                                name="x.${r.unitId}"
-                                value="${p.values.rise[r.unitId] ?? ''}"
-                                maxlength="500"
-                                aria-label="${t('越级理由', 'Reason to skip a grade')} ${r.name}"
-                              />`
-                        }
-                      </td>`
-                    : ''
-                }
-              </tr>`;
-            })}
-          </tbody>
-        </table>
+                </tr>`;
+              })}
+            </tbody>
+          </table>
+        </div>
         ${
           p.office
             ? html`<label
