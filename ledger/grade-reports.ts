@@ -332,8 +332,10 @@ export async function gradeRectifications(store: LedgerStore, f: GradeReportFilt
 }
 
 async function rectificationsOf(store: LedgerStore, c: Context): Promise<GradeRectification[]> {
+  // An imported grade of a past year ordered its rectification then, outside this campaign.
   const ordered = c.grades.filter(
     (g) =>
+      g.source !== 'import' &&
       g.step === c.policy.rectifyStep &&
       consequences(g.grade, g.year).rectification &&
       (c.f.year === undefined || g.year === c.f.year),
