@@ -283,6 +283,16 @@ describe('grading from the command line on the dev server', () => {
     expect(final).toMatch(/A级比例 全校：3\/10，上限 2（20%），超出（办公室已批准）/);
     expect(await openUnits('university-grade', 0)).toEqual([]);
 
+    // Only an A branch may be nominated as advanced.
+    expect(await ok(['grade', 'nomination', '--campaign', C, '--unit', 'mech-2'])).toMatch(
+      /mech-2 可推荐：2012年学校定级为 A/,
+    );
+    const notA = await cli(['grade', 'nomination', '--campaign', C, '--unit', 'mech-1']);
+    expect(notA.code).toBe(1);
+    expect(notA.stderr).toContain(
+      'error [NOMINATION_REFUSED]: branch mech-1 cannot be nominated as an advanced branch: its latest grade (2012) is B',
+    );
+
     // Tables 4 and 5 for c-mech, cell by cell.
     const xlsx = path.join(dir, 'tables.xlsx');
     await ok(['grade', 'tables', '--campaign', C, '--year', '2012', '--committee', 'c-mech', '--xlsx', xlsx]);

@@ -4,11 +4,18 @@ import { registerGradeEnter } from './grade-enter';
 import { registerGradeShow } from './grade-show';
 import { registerGradeImport } from './grade-import';
 import { registerGradeTables } from './grade-tables';
+import { registerGradeNomination } from './grade-nomination';
 
 export function registerGrade(program: Command): void {
   const grade = program
     .command('grade')
     .description('the grading year (分类定级): enter, show and import grades; tables 4 and 5');
-  for (const register of [registerGradeShow, registerGradeEnter, registerGradeImport, registerGradeTables])
+  for (const register of [
+    registerGradeShow,
+    registerGradeEnter,
+    registerGradeImport,
+    registerGradeTables,
+    registerGradeNomination,
+  ])
     register(grade);
 }
