@@ -21,7 +21,7 @@ import {
   type GradingPolicy,
 } from '../domain/grading';
 import type { GradeRecord } from './grades';
-import type { Locale, Table } from './report';
+import { lateDays as days, type Locale, type Table } from './table';
 import type { DeadlineRow, LedgerStore } from './types';
 
 export const GRADE_REPORTS = ['grade-distribution', 'grade-changes', 'grade-flags', 'grade-rectifications'] as const;
@@ -141,8 +141,6 @@ const W = {
     override: { quota: 'over the share (allowed)', rise: 'skipped a grade (allowed)' },
   },
 } as const;
-
-const days = (ms: number): number => Math.round((lateMinutesMs(ms) / 86_400_000) * 10) / 10;
 
 export type RectificationOutcome = 'on-time' | 'late' | 'waived' | 'missing' | 'open' | 'not-opened';
 

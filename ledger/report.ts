@@ -9,25 +9,12 @@ import { stringify } from 'csv-stringify/sync';
 import { formatInstant, lateMinutesMs } from '../domain/format';
 import type { AuditFilter, LateReview, LedgerStore, UnitLag } from './types';
 import { buildGradeReport, GRADE_REPORTS } from './grade-reports';
+import { lateDays as days, type Locale, type Table } from './table';
 import { escalationLabel, lagRanking, laggingUnits, lateReviewers, openRectifications, unitHistory } from './audit';
 
 export const REPORTS = ['lagging', 'ranking', 'reviewers', 'rectifications', 'unit', ...GRADE_REPORTS] as const;
 export type ReportName = (typeof REPORTS)[number];
-export type Locale = 'zh' | 'en';
-
-export interface Table {
-  /** A report, or one of the grading year's tables 4 and 5 (ledger/grade-reports.ts). */
-  name: ReportName | 'table4' | 'table5';
-  locale: Locale;
-  title: string;
-  headers: string[];
-  rows: (string | number)[][];
-  /** The same rows as objects, for --json. */
-  records: Record<string, unknown>[];
-}
-
-/** Days to one decimal, from lateness rounded to the minute (as every figure a person reads). */
-const days = (ms: number): number => Math.round((lateMinutesMs(ms) / 86_400_000) * 10) / 10;
+export type { Locale, Table };
 
 /** Titles and column headers, in the language asked for (Chinese by default, as the office files them). */
 const WORDS = {
