@@ -60,24 +60,28 @@ export async function withGrades<T>(o: { ledger?: string }, fn: (ledger: SqlLedg
   }
 }
 
-/** The plan's grading rules when the campaign answers on the server; the seed's otherwise (said on stderr). */
-export async function readablePolicy(campaignId: string): Promise<GradingPolicy> {
+/**
+ * The plan's grading rules and the campaign's plan time now when the campaign answers on the
+ * server (a rehearsal counts in its own 2012); the seed's rules and the wall clock otherwise
+ * (said on stderr).
+ */
+export async function readableCampaign(campaignId: string): Promise<{ policy: GradingPolicy; asOf: string }> {
   const config = processConfig();
   try {
     const cc = new CampaignClient(await connectClient(config.temporal, '1s'));
     try {
-      return await campaignGradingPolicy(cc, campaignId);
+      return { policy: await campaignGradingPolicy(cc, campaignId), asOf: await cc.planNow(campaignId) };
     } finally {
       await cc.client.connection.close();
     }
   } catch {
     console.error(
       say(
-        '（未连上活动：按默认规则显示，A级不超过20%，学校定级的C、D级整改）',
-        '(campaign not reachable: shown with the default rules, 20 % A, rectification by the final grade)',
+        '（未连上活动：按默认规则显示，A级不超过20%，学校定级的C、D级整改，按当前时间统计）',
+        '(campaign not reachable: shown with the default rules, 20 % A, rectification by the final grade, as of now)',
       ),
     );
-    return DEFAULT_GRADING_POLICY;
+    return { policy: DEFAULT_GRADING_POLICY, asOf: new Date().toISOString() };
   }
 }
 

@@ -5,7 +5,7 @@ import {
   checkCampaign,
   gradeOptions,
   quotaLines,
-  readablePolicy,
+  readableCampaign,
   stepName,
   stepOf,
   withGrades,
@@ -24,7 +24,7 @@ export function registerGradeShow(grade: Command): void {
       const year = yearOf(o.year);
       const step = stepOf(o.step, 'preliminary');
       const committee = o.committee === undefined ? undefined : checkId('unit', o.committee, '--committee');
-      const policy = await readablePolicy(campaignId);
+      const { policy } = await readableCampaign(campaignId);
       const { sheet, names } = await withGrades(o, async (ledger) => ({
         sheet: await ledger.grades().sheet(campaignId, year, step, policy, committee),
         names: new Map((await ledger.units(campaignId)).map((u) => [u.unitId, u.name])),

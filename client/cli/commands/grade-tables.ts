@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { checkId } from '../../../domain/ids';
 import { gradingTables } from '../../../ledger/grade-reports';
 import { tableText, writeXlsx } from '../../../ledger/report';
-import { checkCampaign, gradeOptions, readablePolicy, withGrades, yearOf, type GradeOptions } from '../grade-command';
+import { checkCampaign, gradeOptions, readableCampaign, withGrades, yearOf, type GradeOptions } from '../grade-command';
 import { lang, say } from '../lang';
 
 export function registerGradeTables(grade: Command): void {
@@ -19,9 +19,9 @@ export function registerGradeTables(grade: Command): void {
       const campaignId = checkCampaign(o.campaign);
       const year = yearOf(o.year);
       const committeeId = o.committee === undefined ? undefined : checkId('unit', o.committee, '--committee');
-      const policy = await readablePolicy(campaignId);
+      const { policy, asOf } = await readableCampaign(campaignId);
       const tables = await withGrades(o, (ledger) =>
-        gradingTables(ledger, { campaignId, year, committeeId, policy, locale: lang(), timeZone: o.zone }),
+        gradingTables(ledger, { campaignId, year, committeeId, policy, asOf, locale: lang(), timeZone: o.zone }),
       );
       if (o.xlsx) {
         await writeXlsx(tables, o.xlsx, { force: o.force });
