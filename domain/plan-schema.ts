@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { realDate, realDateOrLocalDateTime, idSchema } from './field-schemas';
 import { MAX_OFFSET_YEARS, offsetWithin } from './offsets';
+import { GradingPolicySchema } from './grading-policy';
 
 export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const OFFSET = /^([+-]\d+(wd|[ywMdhm]))+$/;
@@ -183,6 +184,8 @@ export const PlanSchema = z
     phases: z.array(PhaseSchema).min(1),
     obligations: z.array(ObligationSchema).default([]),
     source: z.string().optional(),
+    /** The grading year's rules (seed 002): the A share, the step that orders rectification, the steps' obligations. */
+    grading: GradingPolicySchema.optional(),
   })
   .strict();
 export type Plan = z.infer<typeof PlanSchema>;

@@ -8,24 +8,13 @@ import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { formatInstant, lateMinutesMs } from '../domain/format';
 import type { AuditFilter, LateReview, LedgerStore, UnitLag } from './types';
+import { buildGradeReport, GRADE_REPORTS } from './grade-reports';
+import { lateDays as days, type Locale, type Table } from './table';
 import { escalationLabel, lagRanking, laggingUnits, lateReviewers, openRectifications, unitHistory } from './audit';
 
-export const REPORTS = ['lagging', 'ranking', 'reviewers', 'rectifications', 'unit'] as const;
+export const REPORTS = ['lagging', 'ranking', 'reviewers', 'rectifications', 'unit', ...GRADE_REPORTS] as const;
 export type ReportName = (typeof REPORTS)[number];
-export type Locale = 'zh' | 'en';
-
-export interface Table {
-  name: ReportName;
-  locale: Locale;
-  title: string;
-  headers: string[];
-  rows: (string | number)[][];
-  /** The same rows as objects, for --json. */
-  records: Record<string, unknown>[];
-}
-
-/** Days to one decimal, from lateness rounded to the minute (as every figure a person reads). */
-const days = (ms: number): number => Math.round((lateMinutesMs(ms) / 86_400_000) * 10) / 10;
+export type { Locale, Table };
 
 /** Titles and column headers, in the language asked for (Chinese by default, as the office files them). */
 const WORDS = {
@@ -180,6 +169,17 @@ export async function buildReport(
   const w = WORDS[locale];
   const names = new Map((await store.units(f.campaignId)).map((u) => [u.unitId, u.name]));
   switch (name) {
+    case 'grade-distribution':
+    case 'grade-changes':
+    case 'grade-flags':
+    case 'grade-rectifications':
+      // A grading year is a yearly cycle: `--cycle 2012` picks it.
+      return buildGradeReport(store, name, {
+        ...f,
+        locale,
+        timeZone: zone,
+        ...(f.cycleKey !== undefined && /^\d{4}$/.test(f.cycleKey) ? { year: Number(f.cycleKey) } : {}),
+      });
     case 'lagging':
       return lagTable(name, w.lagging, await laggingUnits(store, f), names, locale);
     case 'ranking':

@@ -89,7 +89,35 @@ export interface OrgBodiesTable {
   bytes: number;
 }
 
+/**
+ * A grade (migration 004, ledger/grades.ts): the one in force per (campaign, year, branch, step)
+ * in `grades`; every grade ever accepted in `grade_history`, keyed by revision, never changed.
+ */
+export interface GradesTable {
+  campaign_id: string;
+  year: number;
+  unit_id: string;
+  committee_id: string;
+  /** self | preliminary | final */
+  step: string;
+  /** A | B | C | D */
+  grade: string;
+  revision: number;
+  previous_grade: string | null;
+  set_by: string;
+  set_at: string;
+  /** cli | upload | web | api | import */
+  source: string;
+  /** Why a grade already given was changed. */
+  reason: string | null;
+  /** The rules the office overrode for it: `quota`, `rise`, or both, comma-separated. */
+  overrides: string | null;
+  override_reason: string | null;
+}
+
 export interface LedgerDb {
+  grades: GradesTable;
+  grade_history: GradesTable;
   events: EventsTable;
   deadlines: DeadlinesTable;
   units: UnitsTable;
@@ -189,6 +217,39 @@ export const migrations: Record<string, Migration> = {
         .columns(['campaign_id', 'due_at', 'unit_id'])
         .where(sql.ref('submitted_at'), 'is', null)
         .where(sql.ref('waived_at'), 'is', null)
+        .execute();
+    },
+  },
+  '004-grades': {
+    async up(db: Kysely<unknown>) {
+      const columns = (t: string) =>
+        db.schema
+          .createTable(t)
+          .addColumn('campaign_id', 'text', (c) => c.notNull())
+          .addColumn('year', 'integer', (c) => c.notNull())
+          .addColumn('unit_id', 'text', (c) => c.notNull())
+          .addColumn('committee_id', 'text', (c) => c.notNull())
+          .addColumn('step', 'text', (c) => c.notNull().check(sql`step in ('self', 'preliminary', 'final')`))
+          .addColumn('grade', 'text', (c) => c.notNull().check(sql`grade in ('A', 'B', 'C', 'D')`))
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('previous_grade', 'text')
+          .addColumn('set_by', 'text', (c) => c.notNull())
+          .addColumn('set_at', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('overrides', 'text')
+          .addColumn('override_reason', 'text');
+      await columns('grades')
+        .addPrimaryKeyConstraint('grades_pk', ['campaign_id', 'year', 'unit_id', 'step'])
+        .execute();
+      // The history is the record the awards rest on: one row per accepted grade, never updated.
+      await columns('grade_history')
+        .addPrimaryKeyConstraint('grade_history_pk', ['campaign_id', 'year', 'unit_id', 'step', 'revision'])
+        .execute();
+      await db.schema
+        .createIndex('grades_by_committee')
+        .on('grades')
+        .columns(['campaign_id', 'year', 'committee_id'])
         .execute();
     },
   },

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
 import type {
   AuditFilter,
   DeadlineRow,
@@ -28,6 +28,7 @@ import { SessionStore } from './sessions';
 import { OrgVersions } from './org-versions';
 import type { Org } from '../domain/org-schema';
 import type { OrgRef } from '../domain/engine/org-ref';
+import { GradeStore } from './grades';
 import { migrations, RECTIFICATION_RANK, type EventsTable, type LedgerDb } from './schema';
 import { LedgerConnectionError, maskUrl, parseLedgerUrl } from './url';
 
@@ -154,6 +155,11 @@ interface SqlWriter {
   recordEvents(events: LedgerEvent[]): Promise<number>;
   upsertUnits(units: LedgerUnit[]): Promise<void>;
   getEvent(id: string): Promise<LedgerEvent | undefined>;
+  /**
+   * Runs `fn` while this writer writes nothing (SQLite: the writer's own transactions on the same
+   * handle would otherwise join, and be rolled back with, the caller's). PostgreSQL: `fn` as is.
+   */
+  apart<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 const unitParams = (u: LedgerUnit): unknown[] => [
@@ -217,6 +223,14 @@ function sqliteWriter(db: Database.Database): SqlWriter {
   // of the fan-out found commits the ledger's largest cost). Each caller learns its own count,
   // or its own error, once the transaction has committed.
   let queue: { events: LedgerEvent[]; resolve(n: number): void; reject(e: unknown): void }[] = [];
+  // A transaction of another kind (the grades' exclusive one) holds the handle: the group commit
+  // waits for it to end. `held` is set synchronously, so a flush never runs inside it.
+  let held = false;
+  let gate: Promise<void> = Promise.resolve();
+  const flushWhenFree = (): void => {
+    if (held) void gate.then(flushWhenFree);
+    else flush();
+  };
   const flush = () => {
     const writes = queue;
     queue = [];
@@ -237,12 +251,27 @@ function sqliteWriter(db: Database.Database): SqlWriter {
     recordEvents: (events) =>
       new Promise<number>((resolve, reject) => {
         queue.push({ events, resolve, reject });
-        if (queue.length === 1) setImmediate(flush);
+        if (queue.length === 1) setImmediate(flushWhenFree);
       }),
     upsertUnits: (list) => Promise.resolve(units.immediate(list)),
     getEvent: (id) => {
       const row = prepared().selectEvent.get(id);
       return Promise.resolve(row ? rowToEvent(row) : undefined);
+    },
+    apart: <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = gate.then(async () => {
+        held = true;
+        try {
+          return await fn();
+        } finally {
+          held = false;
+        }
+      });
+      gate = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
     },
   };
 }
@@ -295,6 +324,7 @@ function pgWriter(pool: pg.Pool): SqlWriter {
       const r = await pool.query<EventsTable>({ name: 'ledger-select-event', text: selectEvent, values: [id] });
       return r.rows[0] ? rowToEvent(r.rows[0]) : undefined;
     },
+    apart: (fn) => fn(),
   };
 }
 
@@ -328,9 +358,41 @@ export class SqlLedger implements LedgerStore {
     return new SessionStore(this.db, sessionTtlMs, now);
   }
 
+  /** The grades (分类定级) in this database. */
+  grades(): GradeStore {
+    return new GradeStore(this.db, (fn) => this.exclusive(fn));
+  }
+
+  /**
+   * `fn` in a transaction no other writer of grades shares: SQLite's BEGIN IMMEDIATE takes the
+   * database's write lock at once (another process waits on busy_timeout); PostgreSQL locks the
+   * grades table against other writers (readers go on). Committed when `fn` resolves, rolled
+   * back when it throws.
+   */
+  private exclusive<T>(fn: (db: Kysely<LedgerDb>) => Promise<T>): Promise<T> {
+    const begin = this.dialect === 'sqlite' ? sql`BEGIN IMMEDIATE` : sql`BEGIN`;
+    return this.writer.apart(() =>
+      this.db.connection().execute(async (conn) => {
+        await begin.execute(conn);
+        try {
+          if (this.dialect === 'postgres') await sql`LOCK TABLE grades IN SHARE ROW EXCLUSIVE MODE`.execute(conn);
+          const out = await fn(conn);
+          await sql`COMMIT`.execute(conn);
+          return out;
+        } catch (err) {
+          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+          throw err;
+        }
+      }),
+    );
+  }
+
   async migrate(): Promise<void> {
     const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
-    const { error } = await new Migrator({ db: this.db, provider }).migrateToLatest();
+    // Migrations are numbered by reservation between branches developed side by side (004–008 the
+    // grades', 009 the organisation versions'), so a database may have run a later number before
+    // an earlier one exists: each migration stands alone, and the missing ones run in their order.
+    const { error } = await new Migrator({ db: this.db, provider, allowUnorderedMigrations: true }).migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
   }
 

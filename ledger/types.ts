@@ -6,6 +6,7 @@ import type { OrgRef } from '../domain/engine/org-ref';
  * same fact twice (an activity retried after a crash) leaves one row. It outlives every
  * workflow; the audit reads only from here.
  */
+import type { GradeStore } from './grades';
 
 export const EVENT_KINDS = [
   'deadline-opened',
@@ -182,6 +183,8 @@ export interface OrgStore {
 }
 
 export interface LedgerStore extends OrgStore {
+  /** The grades (分类定级) in the same database (ledger/grades.ts). */
+  grades(): GradeStore;
   /** Runs pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   /** Records one event; `inserted` is false when a row with that id already existed. */

@@ -5,6 +5,7 @@
 import { CampaignRequestError } from '../client/campaigns';
 import { TemporalConnectionError } from '../config/temporal-connection';
 import { AttachmentRejected } from './attachments';
+import { GradeInputError, NominationRefusedError } from '../domain/grading';
 
 export class WebError extends Error {
   override readonly name = 'WebError';
@@ -25,6 +26,9 @@ export const forbidden = (what = '您无权查看或操作该单位的事项。'
 export function describeError(err: unknown): WebError {
   if (err instanceof WebError) return err;
   if (err instanceof AttachmentRejected) return new WebError(415, '附件不符合要求', err.message, err.field);
+  // Every row and field at fault is in the message; nothing was recorded.
+  if (err instanceof GradeInputError) return new WebError(400, '等级未保存', err.message, err.issues[0]?.path);
+  if (err instanceof NominationRefusedError) return new WebError(409, '不能推荐为先进党支部', err.message, 'unitId');
   if (err instanceof TemporalConnectionError)
     return new WebError(503, '服务暂时不可用', '活动引擎暂时无法连接，请稍后再试。');
   if (err instanceof CampaignRequestError) {

@@ -25,6 +25,8 @@ import { registerLinkRoutes } from './routes/links';
 import { registerSignInRoutes } from './routes/sign-in';
 import { registerApi } from './routes/api';
 import { registerConsole } from './routes/console';
+import { registerGradeConsole } from './routes/grades';
+import { registerGradeApi } from './routes/grades-api';
 
 /** How long the web service reuses a campaign's directory (client/campaigns.ts asks again before refusing). */
 export const DIRECTORY_CACHE_MS = 5000;
@@ -143,7 +145,9 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   registerLinkRoutes(app, deps);
   registerSignInRoutes(app, deps);
   registerConsole(app, deps);
+  await registerGradeConsole(app, deps);
   await registerApi(app, deps);
+  await registerGradeApi(app, deps);
   return app;
 }
 

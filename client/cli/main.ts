@@ -18,6 +18,7 @@ import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
 import { registerOutbox } from './commands/outbox';
+import { registerGrade } from './commands/grade';
 import { redactSecrets } from '../../config/redact';
 import { resolveLang, say, setLang } from './lang';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     registerWaive,
     registerList,
     registerSimulate,
+    registerGrade,
     registerAudit,
     registerOutbox,
   ];

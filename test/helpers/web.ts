@@ -48,6 +48,8 @@ export interface HarnessOptions {
   listen?: boolean;
   /** Another organisation file (a generated one for benchmarks). */
   org?: string;
+  /** Another plan file (the mini plan by default). */
+  plan?: string;
   /** Another mail URL (an outbox for benchmarks); by default the test SMTP server. */
   mailUrl?: string;
   /** Plan milliseconds per server millisecond (1, real speed, by default; more compresses the plan). */
@@ -76,7 +78,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
   const org = await loadOrgFile(config.ORG);
   const client = await connectClient(config.temporal);
   const campaigns = new CampaignClient(client, DIRECTORY_CACHE_MS);
-  const plan = await loadPlanFile(PLAN);
+  const plan = await loadPlanFile(opts.plan ?? PLAN);
   const from = DateTime.fromISO(opts.from ?? '2010-09-10T10:00', { zone: plan.timeZone }).toMillis();
   await campaigns.start({
     plan,

@@ -199,6 +199,13 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
             </p>`
           : ''
       }
+      ${
+        c.plan?.grading
+          ? html`<p>
+              <a href="${base}/grades">${t('分类定级：录入与查看等级…', 'Grading: enter and see the grades…')}</a>
+            </p>`
+          : ''
+      }
     </section>
     <section class="card" aria-labelledby="h-counts">
       <h2 id="h-counts">${t('未关闭事项（按督办颜色）', 'Open deadlines by colour')}</h2>
