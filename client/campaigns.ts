@@ -36,11 +36,14 @@ import {
   deadlineStatusQuery,
   endPhaseUpdate,
   extendUpdate,
+  openForEventUpdate,
   submitUpdate,
   waiveUpdate,
   type AdvancePhaseRequest,
   type CampaignDirectory,
+  type CampaignEvent,
   type CampaignStatus,
+  type EventOpening,
   type EndPhaseRequest,
   type DeadlineStatus,
   type ExtendRequest,
@@ -316,6 +319,26 @@ export class CampaignClient {
 
   async endPhase(campaignId: string, req: EndPhaseRequest): Promise<PhaseChange> {
     return this.ask(campaignId, (h) => h.executeUpdate(endPhaseUpdate, { args: [req] }).catch((err) => rejection(err)));
+  }
+
+  /**
+   * Something happened to one unit: a grade recorded (at any step, any letter) or a new branch
+   * secretary appointed. The campaign opens what its plan's `openedBy` declares for it (a C/D
+   * branch's rectification report, a new secretary's training), once: the same event again
+   * answers with the deadline in `alreadyOpen`. Grades are checked by whoever records them; the
+   * campaign checks the unit and the fields, naming the field it refuses.
+   */
+  async openForEvent(campaignId: string, event: CampaignEvent): Promise<EventOpening> {
+    checkId('unit', String(event?.unitId), 'unitId');
+    const dir = await this.directory(campaignId);
+    if (!dir.units.some((u) => u.id === event.unitId))
+      throw new CampaignRequestError('UNKNOWN_UNIT', `unknown unit "${event.unitId}" in campaign ${campaignId}`);
+    const reply = await this.ask(campaignId, (h) =>
+      h.executeUpdate(openForEventUpdate, { args: [event] }).catch((err) => rejection(err)),
+    );
+    // A cached directory does not list the cycle just opened: the next request must see it.
+    if (reply.opened.length > 0) this.directories.delete(campaignId);
+    return reply;
   }
 
   /**
