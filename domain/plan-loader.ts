@@ -123,9 +123,15 @@ function eventIssues(o: Obligation, base: PropertyKey[], at: At): void {
       `an obligation opened by an event is due a set time after it, e.g. due: { afterEvent: '+6M' }`,
     );
   else if (approximateMs((o.due as { afterEvent: string }).afterEvent) <= 0)
-    at([...base, 'due', 'afterEvent'], `due after the event (a positive offset), got ${(o.due as { afterEvent: string }).afterEvent}`);
+    at(
+      [...base, 'due', 'afterEvent'],
+      `due after the event (a positive offset), got ${(o.due as { afterEvent: string }).afterEvent}`,
+    );
   if (o.cadence !== 'once')
-    at([...base, 'cadence'], `an obligation opened by an event opens once per event: cadence "once", not "${o.cadence}"`);
+    at(
+      [...base, 'cadence'],
+      `an obligation opened by an event opens once per event: cadence "once", not "${o.cadence}"`,
+    );
   if (o.cycles) at([...base, 'cycles'], 'an obligation opened by an event has no cycle list: each event opens one');
   if (o.submitters.level !== 'branch')
     at(
