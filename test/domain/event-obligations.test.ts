@@ -216,7 +216,7 @@ describe('obligations opened by events', () => {
     expect(p.directory().launched).toContain('rectification-report/2012');
     expect(Object.keys(p.state.batches)).toEqual(['harbin-2012/rectification-report/2012#b-cs-t1']);
     // The state, carried as JSON into the next run, still knows.
-    const next = new CampaignPhases(plan, org, JSON.parse(JSON.stringify(p.state)), () => now);
+    const next = new CampaignPhases(plan, org, JSON.parse(JSON.stringify(p.state)) as typeof p.state, () => now);
     expect(next.openForEvent(graded('b-cs-t1', 'C'), ctx).batches).toEqual([]);
     expect(() => next.validateEvent({ ...graded('b-cs-t1', 'C'), grade: 'X' } as never)).toThrow(
       'event: grade: one of A, B, C, D, got "X"',
