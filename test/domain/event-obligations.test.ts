@@ -48,14 +48,14 @@ describe('obligations opened by events', () => {
   const ob = (key: string) => plan.obligations.find((o) => o.key === key)!;
 
   it('plan 002 declares the C/D rectification report and the new secretary’s training, and no longer says it cannot', () => {
-    expect(ob('rectification-report').openedBy).toEqual({ event: 'graded', grades: ['C', 'D'], step: 'final' });
-    expect(ob('rectification-report').due).toEqual({ afterEvent: '+1M', time: 'end-of-day' });
+    expect(ob('grade-rectification').openedBy).toEqual({ event: 'graded', grades: ['C', 'D'], step: 'final' });
+    expect(ob('grade-rectification').due).toEqual({ afterEvent: '+1M', time: 'end-of-day' });
     expect(ob('secretary-training').openedBy).toEqual({ event: 'secretary-appointed' });
     expect(ob('secretary-training').due).toEqual({ afterEvent: '+6M', time: 'end-of-day' });
     expect(HARBIN).not.toContain('cannot aim an obligation');
     // The calendar opens neither: only an event does.
     const cal = computeCalendar(plan, org);
-    expect(cal.cycles.map((c) => c.obligationKey)).not.toContain('rectification-report');
+    expect(cal.cycles.map((c) => c.obligationKey)).not.toContain('grade-rectification');
     expect(cal.deadlines.filter((d) => d.obligationKey === 'secretary-training')).toEqual([]);
   });
 
@@ -64,7 +64,7 @@ describe('obligations opened by events', () => {
       expect(HARBIN).toContain(needle);
       return HARBIN.replace(needle, replacement);
     };
-    const i = plan.obligations.findIndex((o) => o.key === 'rectification-report');
+    const i = plan.obligations.findIndex((o) => o.key === 'grade-rectification');
     expect(issuesOf(at("due: { afterEvent: '+1M' }", "due: { at: '2012-05-08' }"))).toEqual([
       `obligations[${i}].due: an obligation opened by an event is due a set time after it, e.g. due: { afterEvent: '+6M' }`,
     ]);
@@ -78,7 +78,7 @@ describe('obligations opened by events', () => {
       /^obligations\[\d+\]\.openedBy\.event: /,
     );
     const sections = HARBIN.split('  - key: ');
-    const rect = sections.find((s) => s.startsWith('rectification-report'))!;
+    const rect = sections.find((s) => s.startsWith('grade-rectification'))!;
     expect(
       issuesOf(
         HARBIN.replace(
@@ -97,7 +97,7 @@ describe('obligations opened by events', () => {
   });
 
   it('opens on the event it names: a grade of its letters at its step, or an appointment', () => {
-    const rect = ob('rectification-report');
+    const rect = ob('grade-rectification');
     expect(opensOn(rect, graded('b-cs-t1', 'C'))).toBe(true);
     expect(opensOn(rect, graded('b-cs-t1', 'D'))).toBe(true);
     expect(opensOn(rect, graded('b-cs-t1', 'B'))).toBe(false);
@@ -113,7 +113,7 @@ describe('obligations opened by events', () => {
     // and the plan moves it to the next working day.
     const key = eventCycleKey(graded('b-cs-t1', 'D'), '2012-04-01T02:00:00Z', plan.timeZone);
     expect(key).toEqual({ key: '2012', label: '2012年度分类定级', labelEn: 'grading 2012' });
-    const c = eventCycle(plan, ob('rectification-report'), windows, '2012-04-01T02:00:00Z', key);
+    const c = eventCycle(plan, ob('grade-rectification'), windows, '2012-04-01T02:00:00Z', key);
     expect(c).toMatchObject({
       cycleKey: '2012',
       phaseKey: 'survey-grade',
@@ -125,7 +125,7 @@ describe('obligations opened by events', () => {
     // The same with onHoliday: flag keeps 1 May and flags it.
     const flagged = eventCycle(
       plan,
-      { ...ob('rectification-report'), onHoliday: 'flag' },
+      { ...ob('grade-rectification'), onHoliday: 'flag' },
       windows,
       '2012-04-01T02:00:00Z',
       key,
@@ -155,7 +155,7 @@ describe('obligations opened by events', () => {
     const windows = phaseWindows(plan);
     const r = eventCycles(plan, org, windows, graded('b-cs-t1', 'C'), '2012-04-06T07:00:00.000Z');
     expect(r.cycles.map((c) => [c.obligationKey, c.cycleKey, c.dueAt])).toEqual([
-      ['rectification-report', '2012', '2012-05-07T15:59:59.000Z'], // Sunday 6 May moved to Monday
+      ['grade-rectification', '2012', '2012-05-07T15:59:59.000Z'], // Sunday 6 May moved to Monday
     ]);
     expect(eventCycles(plan, org, windows, graded('b-cs-t1', 'A'), '2012-04-06T07:00:00.000Z')).toEqual({
       cycles: [],
@@ -202,9 +202,9 @@ describe('obligations opened by events', () => {
     );
     const first = p.openForEvent(graded('b-cs-t1', 'C'), ctx);
     expect(first.batches.map((b) => [b.batchId, b.unitIds])).toEqual([
-      ['harbin-2012/rectification-report/2012#b-cs-t1', ['b-cs-t1']],
+      ['harbin-2012/grade-rectification/2012#b-cs-t1', ['b-cs-t1']],
     ]);
-    expect(first.reply.opened.map((d) => d.deadlineId)).toEqual(['harbin-2012/rectification-report/2012/b-cs-t1']);
+    expect(first.reply.opened.map((d) => d.deadlineId)).toEqual(['harbin-2012/grade-rectification/2012/b-cs-t1']);
     p.eventLaunched(first.batches);
     // Graded again (the same, or D after C): the year's report is already open.
     for (const again of [graded('b-cs-t1', 'C'), graded('b-cs-t1', 'D')]) {
@@ -213,8 +213,8 @@ describe('obligations opened by events', () => {
       expect(second.reply.opened).toEqual([]);
       expect(second.reply.alreadyOpen).toEqual(first.reply.opened);
     }
-    expect(p.directory().launched).toContain('rectification-report/2012');
-    expect(Object.keys(p.state.batches)).toEqual(['harbin-2012/rectification-report/2012#b-cs-t1']);
+    expect(p.directory().launched).toContain('grade-rectification/2012');
+    expect(Object.keys(p.state.batches)).toEqual(['harbin-2012/grade-rectification/2012#b-cs-t1']);
     // The state, carried as JSON into the next run, still knows.
     const next = new CampaignPhases(plan, org, JSON.parse(JSON.stringify(p.state)) as typeof p.state, () => now);
     expect(next.openForEvent(graded('b-cs-t1', 'C'), ctx).batches).toEqual([]);

@@ -75,15 +75,15 @@ describe('rehearsing plan 002: grades and an appointment open obligations', () =
       run.sim.eventDeadlines.map((d) => [d.cycle.obligationKey, d.cycle.cycleKey, d.unitId, d.cycle.dueAt]),
     ).toEqual([
       // Graded on Friday 6 April: a month later is Sunday 6 May, moved to Monday 7 May (onHoliday).
-      ['rectification-report', '2012', 'b-mat-s2', '2012-05-07T15:59:59.000Z'],
-      ['rectification-report', '2012', 'b-cs-t1', '2012-05-07T15:59:59.000Z'],
-      ['rectification-report', '2012', 'b-cs-l1', '2012-05-07T15:59:59.000Z'],
+      ['grade-rectification', '2012', 'b-mat-s2', '2012-05-07T15:59:59.000Z'],
+      ['grade-rectification', '2012', 'b-cs-t1', '2012-05-07T15:59:59.000Z'],
+      ['grade-rectification', '2012', 'b-cs-l1', '2012-05-07T15:59:59.000Z'],
       // Appointed on Monday 14 May: six months later, Wednesday 14 November.
       ['secretary-training', '2012-05-14', 'b-mat-t2', '2012-11-14T15:59:59.000Z'],
     ]);
     // The same grades again (the engine's own answer): nothing more opens; a B opens nothing.
     expect(again.c!.opened).toEqual([]);
-    expect(again.c!.alreadyOpen.map((d) => d.deadlineId)).toEqual(['harbin-2012/rectification-report/2012/b-cs-t1']);
+    expect(again.c!.alreadyOpen.map((d) => d.deadlineId)).toEqual(['harbin-2012/grade-rectification/2012/b-cs-t1']);
     expect(again.d!.alreadyOpen.map((d) => d.dueAt)).toEqual(['2012-05-07T15:59:59.000Z']);
     expect(again.b).toEqual({ opened: [], alreadyOpen: [], notOpened: [] });
     expect(again.appointed!.opened).toEqual([]);
@@ -102,13 +102,13 @@ describe('rehearsing plan 002: grades and an appointment open obligations', () =
       expect(rows).toHaveLength(run.sim.expected.length);
       const row = (o: string, c: string, u: string) =>
         rows.find((r) => r.obligationKey === o && r.cycleKey === c && r.unitId === u)!;
-      const onTime = row('rectification-report', '2012', 'b-cs-t1');
+      const onTime = row('grade-rectification', '2012', 'b-cs-t1');
       expect(onTime).toMatchObject({ dueAt: '2012-05-07T15:59:59.000Z', lateMs: 0, highestEscalation: 0 });
-      const late = row('rectification-report', '2012', 'b-mat-s2');
+      const late = row('grade-rectification', '2012', 'b-mat-s2');
       expect(Math.round(late.lateMs! / DAY)).toBe(5);
       // Due Mon 7 May; the ladder's +1wd (Tue 8) and +3wd (Thu 10) steps went out before it came on Sat 12.
       expect(late.highestEscalation).toBe(2);
-      const never = row('rectification-report', '2012', 'b-cs-l1');
+      const never = row('grade-rectification', '2012', 'b-cs-l1');
       expect(never).toMatchObject({
         submittedAt: null,
         closedOutcome: 'missing',
@@ -118,7 +118,7 @@ describe('rehearsing plan 002: grades and an appointment open obligations', () =
       expect(training).toMatchObject({ dueAt: '2012-11-14T15:59:59.000Z', lateMs: 0, phaseKey: 'improve' });
       expect(
         rows
-          .filter((r) => r.obligationKey === 'rectification-report')
+          .filter((r) => r.obligationKey === 'grade-rectification')
           .map((r) => r.unitId)
           .sort(),
       ).toEqual(['b-cs-l1', 'b-cs-t1', 'b-mat-s2']);
@@ -148,7 +148,7 @@ describe('rehearsing plan 002: grades and an appointment open obligations', () =
       });
       const orders = await openRectifications(ledger, { campaignId: plan.id, asOf: run.sim.endAt });
       expect(orders.map((o) => [o.unitId, o.obligationKey, o.cycleKey])).toEqual([
-        ['b-cs-l1', 'rectification-report', '2012'],
+        ['b-cs-l1', 'grade-rectification', '2012'],
       ]);
     } finally {
       await ledger.close();

@@ -48,13 +48,13 @@ describe('grades and appointments in a behaviour file', () => {
     ]);
     // The C grades at the committee's step open nothing: the plan opens on the university's.
     expect(sim.eventDeadlines.map((d) => `${d.cycle.obligationKey} ${d.unitId} ${d.cycle.opensAt}`)).toEqual([
-      'rectification-report b-mat-s2 2012-04-06T07:00:00.000Z',
-      'rectification-report b-cs-t1 2012-04-06T07:00:00.000Z',
-      'rectification-report b-cs-l1 2012-04-06T07:00:00.000Z',
+      'grade-rectification b-mat-s2 2012-04-06T07:00:00.000Z',
+      'grade-rectification b-cs-t1 2012-04-06T07:00:00.000Z',
+      'grade-rectification b-cs-l1 2012-04-06T07:00:00.000Z',
       'secretary-training b-mat-t2 2012-05-14T01:30:00.000Z',
     ]);
     const report = (u: string) =>
-      sim.expected.find((e) => e.obligationKey === 'rectification-report' && e.unitId === u)!;
+      sim.expected.find((e) => e.obligationKey === 'grade-rectification' && e.unitId === u)!;
     expect(report('b-cs-l1').submittedAt).toBeUndefined();
     expect(report('b-mat-s2').submittedAt).toBe('2012-05-12T15:59:59.000Z');
   });
@@ -77,7 +77,7 @@ describe('grades and appointments in a behaviour file', () => {
       'a grade rule naming an obligation',
       HARBIN.replace(
         '{ unit: b-cs-t1, grade: { preliminary: C, final: C } }',
-        '{ unit: b-cs-t1, obligation: rectification-report, grade: { final: C } }',
+        '{ unit: b-cs-t1, obligation: grade-rectification, grade: { final: C } }',
       ),
       /rules\[4\]\.obligation: a grade rule names branches, not an obligation/,
     ],
