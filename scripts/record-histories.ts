@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { loadOrgFile } from '../plans/load';
-import { parsePlan } from '../domain/plan-loader';
+import { miniPlanWithEvents } from '../test/helpers/mini-events';
 import { runSimulation } from '../rehearsal/simulate';
 import { parseBehaviour } from '../rehearsal/behaviour-file';
 
@@ -24,10 +24,7 @@ async function main(): Promise<void> {
   try {
     // The mini plan and (since v0.12) an obligation opened by an event, which the behaviour's
     // appointment opens: the campaign's history then holds an openForEvent update (EVENT_OPENINGS).
-    const planText = ['mini-plan.yaml', 'mini-plan-events.yaml']
-      .map((f) => readFileSync(path.join(FIXTURES, f), 'utf8'))
-      .join('\n');
-    const plan = parsePlan(planText, 'mini-plan.yaml + mini-plan-events.yaml');
+    const plan = miniPlanWithEvents();
     const org = await loadOrgFile(path.join(FIXTURES, 'mini-org.yaml'));
     const behaviour = parseBehaviour(
       readFileSync(path.join(FIXTURES, 'mini-behaviour.yaml'), 'utf8'),

@@ -86,3 +86,35 @@ export function eventCycles(
   }
   return { cycles, notOpened };
 }
+
+/** A branch whose secretary is someone else in the re-imported organisation file: an appointment. */
+export interface SecretaryChange {
+  unitId: string;
+  unitName: string;
+  /** Absent when the branch had no secretary recorded. */
+  previous?: string;
+  secretary: string;
+}
+
+/**
+ * The appointments a re-imported organisation file records: each branch of the campaign's
+ * organisation whose secretary (by name) is another person in the new file. A branch only in the
+ * new file is not the campaign's (it has no deadlines to open), and is listed apart.
+ */
+export function secretaryChanges(before: Org, after: Org): { changes: SecretaryChange[]; newBranches: string[] } {
+  const changes: SecretaryChange[] = [];
+  const newBranches: string[] = [];
+  for (const id of after.order) {
+    const now = after.units[id];
+    if (now?.level !== 'branch') continue;
+    const was = before.units[id];
+    if (!was) {
+      newBranches.push(id);
+      continue;
+    }
+    const name = now.secretary?.name.trim();
+    if (name && name !== was.secretary?.name.trim())
+      changes.push({ unitId: id, unitName: now.name, previous: was.secretary?.name, secretary: name });
+  }
+  return { changes, newBranches };
+}

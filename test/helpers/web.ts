@@ -14,6 +14,7 @@ import { openSqlLedger, type SqlLedger } from '../../ledger/store';
 import { createMailer, createPlainSender } from '../../mail';
 import type { Mailer } from '../../mail/types';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import type { Plan } from '../../domain/plan-schema';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
 import type { WebDeps } from '../../web/context';
@@ -52,6 +53,8 @@ export interface HarnessOptions {
   mailUrl?: string;
   /** Plan milliseconds per server millisecond (1, real speed, by default; more compresses the plan). */
   scale?: number;
+  /** Another plan than the mini one (e.g. with obligations opened by events). */
+  plan?: Plan;
 }
 
 export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHarness> {
@@ -76,7 +79,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
   const org = await loadOrgFile(config.ORG);
   const client = await connectClient(config.temporal);
   const campaigns = new CampaignClient(client, DIRECTORY_CACHE_MS);
-  const plan = await loadPlanFile(PLAN);
+  const plan = opts.plan ?? (await loadPlanFile(PLAN));
   const from = DateTime.fromISO(opts.from ?? '2010-09-10T10:00', { zone: plan.timeZone }).toMillis();
   await campaigns.start({
     plan,
