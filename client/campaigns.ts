@@ -303,12 +303,24 @@ export class CampaignClient {
   private async askDirectory(campaignId: string): Promise<CampaignDirectory> {
     const dir = await this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
     if (!dir.orgRef) return dir;
+    return { ...dir, units: directoryUnits(await this.storedOrg(campaignId, dir.orgRef)) };
+  }
+
+  private async storedOrg(campaignId: string, ref: NonNullable<CampaignDirectory['orgRef']>): Promise<Org> {
     if (!this.orgs)
       throw new Error(`campaign "${campaignId}" holds its organisation in the ledger: this client was given no ledger`);
-    const org = await this.orgs.orgVersion(dir.orgRef.hash);
-    if (!org)
-      throw new Error(`campaign "${campaignId}": organisation version ${dir.orgRef.version} is not in this ledger`);
-    return { ...dir, units: directoryUnits(org) };
+    const org = await this.orgs.orgVersion(ref.hash);
+    if (!org) throw new Error(`campaign "${campaignId}": organisation version ${ref.version} is not in this ledger`);
+    return org;
+  }
+
+  /** The organisation the campaign runs on: from its input, or the stored version it names (by reference). */
+  async campaignOrg(campaignId: string): Promise<Org> {
+    const dir = await this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
+    if (dir.orgRef) return this.storedOrg(campaignId, dir.orgRef);
+    const org = (await this.startInput(campaignId))?.org;
+    if (!org) throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `campaign "${campaignId}" has no organisation`);
+    return org;
   }
 
   async advance(campaignId: string, req: AdvancePhaseRequest): Promise<PhaseChange> {
@@ -330,12 +342,15 @@ export class CampaignClient {
    */
   async openForEvent(campaignId: string, event: CampaignEvent): Promise<EventOpening> {
     checkId('unit', String(event?.unitId), 'unitId');
-    const dir = await this.directory(campaignId);
-    if (!dir.units.some((u) => u.id === event.unitId))
-      throw new CampaignRequestError('UNKNOWN_UNIT', `unknown unit "${event.unitId}" in campaign ${campaignId}`);
+    // The campaign checks the unit itself (by reference, against the stored organisation), so
+    // no ledger is needed here: its refusal names the field, and an unknown unit keeps its code.
     const reply = await this.ask(campaignId, (h) =>
       h.executeUpdate(openForEventUpdate, { args: [event] }).catch((err) => rejection(err)),
-    );
+    ).catch((err: unknown) => {
+      if (err instanceof CampaignRequestError && err.message.startsWith('event: unitId: no unit'))
+        throw new CampaignRequestError('UNKNOWN_UNIT', err.message);
+      throw err;
+    });
     // A cached directory does not list the cycle just opened: the next request must see it.
     if (reply.opened.length > 0) this.directories.delete(campaignId);
     return reply;

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const label = process.argv[2] ?? 'current';
   const env = await createTimeSkippingEnv();
   try {
-    // The mini plan and (since v0.12) an obligation opened by an event, which the behaviour's
+    // The mini plan and (since v0.14) an obligation opened by an event, which the behaviour's
     // appointment opens: the campaign's history then holds an openForEvent update (EVENT_OPENINGS).
     const plan = miniPlanWithEvents();
     const org = await loadOrgFile(path.join(FIXTURES, 'mini-org.yaml'));

@@ -23,7 +23,7 @@ export interface CampaignCarried {
   /** `<obligation>/<cycle>` of every cycle opened. */
   launched: string[];
   batches: Record<string, BatchReport>;
-  /** Since v0.12: the deadlines events opened (the plan's openedBy), by deadline id. */
+  /** Since v0.14: the deadlines events opened (the plan's openedBy), by deadline id. */
   eventOpened?: Record<string, EventDeadline>;
   unitsRegistered: boolean;
   runs: number;

@@ -15,6 +15,7 @@ import type { Org } from '../../domain/org-schema';
 import type { Plan } from '../../domain/plan-schema';
 import type { PlanValidationError } from '../../domain/errors';
 import { CampaignPhases, freshCampaignState } from '../../workflows/campaign-phases';
+import { orgSlice } from '../../domain/org-slice';
 
 const ROOT = path.join(__dirname, '..', '..');
 const HARBIN = readFileSync(path.join(ROOT, 'plans', '002-harbin.yaml'), 'utf8');
@@ -200,15 +201,21 @@ describe('obligations opened by events', () => {
       DEFAULT_ENGINE_OPTIONS,
       'campaign/harbin-2012',
     );
-    const first = p.openForEvent(graded('b-cs-t1', 'C'), ctx);
-    expect(first.batches.map((b) => [b.batchId, b.unitIds])).toEqual([
-      ['harbin-2012/grade-rectification/2012#b-cs-t1', ['b-cs-t1']],
+    // The unit, its parents and the office, as the workflow gives it (sliced from the input, or read by reference).
+    const open = (q: CampaignPhases, e: CampaignEvent) => {
+      const r = q.openForEvent(e, ctx, orgSlice(org, [e.unitId]));
+      if ('problem' in r) throw new Error(r.problem);
+      return r;
+    };
+    const first = open(p, graded('b-cs-t1', 'C'));
+    expect(first.batches.map((b) => [b.batchId, b.unitIds, Object.keys(b.org!.units)])).toEqual([
+      ['harbin-2012/grade-rectification/2012#b-cs-t1', ['b-cs-t1'], ['b-cs-t1', 'c-cs', 'office']],
     ]);
     expect(first.reply.opened.map((d) => d.deadlineId)).toEqual(['harbin-2012/grade-rectification/2012/b-cs-t1']);
     p.eventLaunched(first.batches);
     // Graded again (the same, or D after C): the year's report is already open.
     for (const again of [graded('b-cs-t1', 'C'), graded('b-cs-t1', 'D')]) {
-      const second = p.openForEvent(again, ctx);
+      const second = open(p, again);
       expect(second.batches).toEqual([]);
       expect(second.reply.opened).toEqual([]);
       expect(second.reply.alreadyOpen).toEqual(first.reply.opened);
@@ -217,11 +224,29 @@ describe('obligations opened by events', () => {
     expect(Object.keys(p.state.batches)).toEqual(['harbin-2012/grade-rectification/2012#b-cs-t1']);
     // The state, carried as JSON into the next run, still knows.
     const next = new CampaignPhases(plan, org, JSON.parse(JSON.stringify(p.state)) as typeof p.state, () => now);
-    expect(next.openForEvent(graded('b-cs-t1', 'C'), ctx).batches).toEqual([]);
+    expect(open(next, graded('b-cs-t1', 'C')).batches).toEqual([]);
     expect(() => next.validateEvent({ ...graded('b-cs-t1', 'C'), grade: 'X' } as never)).toThrow(
       'event: grade: one of A, B, C, D, got "X"',
     );
-    expect(p.appointmentEvent(appointed('b-mat-t2'))).toMatchObject({
+    // A unit the slice does not hold (by reference the validator cannot know it): refused when opened.
+    expect(next.openForEvent(graded('b-gone', 'C'), ctx, orgSlice(org, ['b-gone']))).toEqual({
+      problem: 'event: unitId: no unit "b-gone" in this campaign\'s organisation',
+    });
+    // By reference: the batch names the stored organisation instead of carrying a slice.
+    const ref = { hash: 'f'.repeat(64), version: 1 };
+    const byRef = new CampaignPhases(
+      plan,
+      { ref, facts: { units: 14, responsible: {} } },
+      freshCampaignState(),
+      () => now,
+    );
+    expect(() => byRef.validateEvent(graded('b-gone', 'C'))).not.toThrow();
+    const r = byRef.openForEvent(graded('b-cs-l1', 'D'), ctx, orgSlice(org, ['b-cs-l1']));
+    if ('problem' in r) throw new Error(r.problem);
+    expect(r.batches.map((b) => [b.batchId, b.unitIds, b.orgRef, b.org])).toEqual([
+      ['harbin-2012/grade-rectification/2012#b-cs-l1', ['b-cs-l1'], ref, undefined],
+    ]);
+    expect(p.appointmentEvent(appointed('b-mat-t2'), orgSlice(org, ['b-mat-t2']))).toMatchObject({
       kind: 'secretary-appointed',
       unitId: 'b-mat-t2',
       committeeId: 'c-mat',

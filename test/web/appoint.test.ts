@@ -36,7 +36,10 @@ describe('appointing a branch secretary opens her training', () => {
       headers,
     });
   const cli = (args: string[]) =>
-    runCli(['--lang', 'zh', 'appoint', 'mini', ...args], { TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS });
+    runCli(['--lang', 'zh', 'appoint', 'mini', ...args], {
+      TEMPORAL_ADDRESS: h.config.temporal.address,
+      LEDGER_URL: h.config.LEDGER_URL,
+    });
 
   it('the API: only the office appoints; the training opens once, due a month later through the holiday rule', async () => {
     // The branch's own secretary and its committee's secretary may not.
@@ -79,6 +82,9 @@ describe('appointing a branch secretary opens her training', () => {
     const committee = await appoint('c-info', { secretary: '马新' }, OFFICE);
     expect(committee.statusCode).toBe(409);
     expect(committee.json<{ detail: string }>().detail).toContain('unitId: "c-info" is not a branch');
+    const nobody = await appoint('b-nobody', { secretary: '马新' }, OFFICE);
+    expect(nobody.statusCode).toBe(404);
+    expect(nobody.json<{ detail: string }>().detail).toContain('unitId: no unit "b-nobody"');
   });
 
   it('the command line: one branch, and the organisation file re-imported', async () => {

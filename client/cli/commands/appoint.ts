@@ -92,10 +92,7 @@ export function registerAppoint(program: Command): void {
       print(o, r, () => openingLines(unit!, r, zone).join('\n'));
       return;
     }
-    const before = (await cc.startInput(campaignId))?.org;
-    if (!before)
-      throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `campaign "${campaignId}" has no organisation in its input`);
-    const { changes, newBranches } = secretaryChanges(before, await loadOrgFile(o.org));
+    const { changes, newBranches } = secretaryChanges(await cc.campaignOrg(campaignId), await loadOrgFile(o.org));
     const results: (SecretaryChange & EventOpening)[] = [];
     for (const c of changes)
       results.push({ ...c, ...(await appointOne(cc, campaignId, c.unitId, c.secretary, o, zone)) });
