@@ -168,6 +168,14 @@ export function createActivities(deps: ActivityDeps) {
       return orgFactsOf(org, req.obligations);
     },
 
+    /**
+     * The units, their parents and the office, from the stored organisation (since v0.14): what a
+     * campaign holding its organisation by reference needs of the one unit an event concerns.
+     */
+    async orgSliceOf(req: { orgRef: OrgRef; unitIds: string[] }): Promise<Org> {
+      return orgSlice(await storedOrg(req.orgRef), req.unitIds);
+    },
+
     async sendMessage(message: DeadlineMessage): Promise<SendResult> {
       return sendOrFail(message);
     },

@@ -36,11 +36,14 @@ import {
   deadlineStatusQuery,
   endPhaseUpdate,
   extendUpdate,
+  openForEventUpdate,
   submitUpdate,
   waiveUpdate,
   type AdvancePhaseRequest,
   type CampaignDirectory,
+  type CampaignEvent,
   type CampaignStatus,
+  type EventOpening,
   type EndPhaseRequest,
   type DeadlineStatus,
   type ExtendRequest,
@@ -300,18 +303,30 @@ export class CampaignClient {
   private async askDirectory(campaignId: string): Promise<CampaignDirectory> {
     const dir = await this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
     if (!dir.orgRef) return dir;
-    if (!this.orgs)
-      throw new Error(`campaign "${campaignId}" holds its organisation in the ledger: this client was given no ledger`);
-    const { hash, version } = dir.orgRef;
-    let units = this.unitsByOrg.get(hash);
+    let units = this.unitsByOrg.get(dir.orgRef.hash);
     if (!units) {
-      const org = await this.orgs.orgVersion(hash);
-      if (!org) throw new Error(`campaign "${campaignId}": organisation version ${version} is not in this ledger`);
-      units = directoryUnits(org);
+      units = directoryUnits(await this.storedOrg(campaignId, dir.orgRef));
       if (this.unitsByOrg.size >= 4) this.unitsByOrg.clear(); // a client serves a few campaigns at most
-      this.unitsByOrg.set(hash, units);
+      this.unitsByOrg.set(dir.orgRef.hash, units);
     }
     return { ...dir, units };
+  }
+
+  private async storedOrg(campaignId: string, ref: NonNullable<CampaignDirectory['orgRef']>): Promise<Org> {
+    if (!this.orgs)
+      throw new Error(`campaign "${campaignId}" holds its organisation in the ledger: this client was given no ledger`);
+    const org = await this.orgs.orgVersion(ref.hash);
+    if (!org) throw new Error(`campaign "${campaignId}": organisation version ${ref.version} is not in this ledger`);
+    return org;
+  }
+
+  /** The organisation the campaign runs on: from its input, or the stored version it names (by reference). */
+  async campaignOrg(campaignId: string): Promise<Org> {
+    const dir = await this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
+    if (dir.orgRef) return this.storedOrg(campaignId, dir.orgRef);
+    const org = (await this.startInput(campaignId))?.org;
+    if (!org) throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `campaign "${campaignId}" has no organisation`);
+    return org;
   }
 
   /** A stored organisation's units, by its content hash: a version never changes, and 20,000 units are 5 MB of JSON to parse. */
@@ -325,6 +340,29 @@ export class CampaignClient {
 
   async endPhase(campaignId: string, req: EndPhaseRequest): Promise<PhaseChange> {
     return this.ask(campaignId, (h) => h.executeUpdate(endPhaseUpdate, { args: [req] }).catch((err) => rejection(err)));
+  }
+
+  /**
+   * Something happened to one unit: a grade recorded (at any step, any letter) or a new branch
+   * secretary appointed. The campaign opens what its plan's `openedBy` declares for it (a C/D
+   * branch's rectification report, a new secretary's training), once: the same event again
+   * answers with the deadline in `alreadyOpen`. Grades are checked by whoever records them; the
+   * campaign checks the unit and the fields, naming the field it refuses.
+   */
+  async openForEvent(campaignId: string, event: CampaignEvent): Promise<EventOpening> {
+    checkId('unit', String(event?.unitId), 'unitId');
+    // The campaign checks the unit itself (by reference, against the stored organisation), so
+    // no ledger is needed here: its refusal names the field, and an unknown unit keeps its code.
+    const reply = await this.ask(campaignId, (h) =>
+      h.executeUpdate(openForEventUpdate, { args: [event] }).catch((err) => rejection(err)),
+    ).catch((err: unknown) => {
+      if (err instanceof CampaignRequestError && err.message.startsWith('event: unitId: no unit'))
+        throw new CampaignRequestError('UNKNOWN_UNIT', err.message);
+      throw err;
+    });
+    // A cached directory does not list the cycle just opened: the next request must see it.
+    if (reply.opened.length > 0) this.directories.delete(campaignId);
+    return reply;
   }
 
   /**

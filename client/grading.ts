@@ -19,42 +19,19 @@ import {
 import { gradingPolicyOf } from '../domain/grading-policy';
 import { CampaignRequestError, type CampaignClient } from './campaigns';
 import type { Receipt } from '../workflows/messages';
-
-/** The event the campaign hears of for every grade (events' `CampaignEvent`, client/campaigns.ts). */
-export interface GradedEvent {
-  event: 'graded';
-  unitId: string;
-  year: number;
-  step: GradingStep;
-  grade: GradeLetter;
-  actor: string;
-  /** Only a rehearsal's plan instant, like submit's. */
-  at?: string;
-}
-
-export interface EventOpening {
-  opened: { obligationKey: string; cycleKey: string; unitId: string; deadlineId: string; dueAt: string }[];
-  alreadyOpen: string[];
-}
-
-interface EventOpener {
-  openForEvent(campaignId: string, event: GradedEvent): Promise<EventOpening>;
-}
+import type { CampaignEvent, EventOpening } from '../domain/engine/requests';
 
 /**
- * Tells the campaign of a recorded grade, so that it opens what the plan opens on it (a C/D
- * branch's rectification report). The method is the events branch's (`openForEvent`, agreed in
- * the coordination notes): with an engine that lacks it, nothing opens and the caller says so.
+ * Tells the campaign of a recorded grade (events' `openForEvent`), so that it opens what the plan
+ * opens on it: a C/D branch's rectification report. Idempotent: the same grade told twice opens
+ * one deadline.
  */
-export async function notifyGradeRecorded(
-  cc: CampaignClient,
-  campaignId: string,
-  event: GradedEvent,
-): Promise<EventOpening | undefined> {
-  const opener = cc as unknown as Partial<EventOpener>;
-  if (typeof opener.openForEvent !== 'function') return undefined;
-  return opener.openForEvent.call(cc, campaignId, event);
+export function notifyGradeRecorded(cc: CampaignClient, campaignId: string, event: GradedEvent): Promise<EventOpening> {
+  return cc.openForEvent(campaignId, event);
 }
+
+/** The `graded` event of events' CampaignEvent. */
+export type GradedEvent = Extract<CampaignEvent, { event: 'graded' }>;
 
 /** The plan's grading rules, from the campaign's input (the seed's defaults when it has none). */
 export async function campaignGradingPolicy(cc: CampaignClient, campaignId: string): Promise<GradingPolicy> {

@@ -176,6 +176,7 @@ function dueFromRule(rule: DueRule, period: Period, phase: PhaseWindow, zone: st
   if ('at' in rule) {
     return rule.at.includes('T') ? at(rule.at, zone) : endOfDay(localDate(rule.at, zone));
   }
+  if ('afterEvent' in rule) throw new CalendarError('a due date counted from an event has no calendar cycle');
   const anchor =
     rule.from === 'cycle-start'
       ? period.start
@@ -210,6 +211,8 @@ export function cyclesOf(
   windows: PhaseWindow[],
   opts: CycleOptions = {},
 ): CycleSchedule[] {
+  // An obligation opened by an event has no cycles of its own: `eventCycle` opens it, per event.
+  if (obligation.openedBy) return [];
   const zone = plan.timeZone;
   const active = windows.filter((w) => obligation.phases.includes(w.key));
   if (active.length === 0) return [];
@@ -258,6 +261,54 @@ export function cyclesOf(
     }
   }
   return out;
+}
+
+/** What an event opens its obligation's cycle as: its key (the grade's year, the appointment's day) and labels. */
+export interface EventCycleKey {
+  key: string;
+  label: string;
+  labelEn: string;
+}
+
+/**
+ * The one cycle an event opens of an obligation with `openedBy`, at the event's instant `eventAt`:
+ * open at once, due `afterEvent` after it (at the end of that day, or at the rule's time) through
+ * the obligation's holiday rule like every deadline, in the phase that holds the event. A string
+ * saying why not when the event falls in none of the obligation's phases.
+ */
+export function eventCycle(
+  plan: Plan,
+  obligation: Obligation,
+  windows: PhaseWindow[],
+  eventAt: string,
+  cycle: EventCycleKey,
+): CycleSchedule | string {
+  const rule = obligation.due;
+  if (!obligation.openedBy || !('afterEvent' in rule))
+    throw new CalendarError(`obligations.${obligation.key} is not opened by an event`);
+  const zone = plan.timeZone;
+  const t = Date.parse(eventAt);
+  const w = windows.find(
+    (x) => obligation.phases.includes(x.key) && Date.parse(x.startAt) <= t && t < windowEnd(plan, x),
+  );
+  if (!w) return `the event (${eventAt}) falls in none of its phases (${obligation.phases.join(', ')})`;
+  const day = applyOffset(at(eventAt, zone), rule.afterEvent);
+  const [hour, minute] = rule.time === 'end-of-day' ? [] : rule.time.split(':').map(Number);
+  const due = hour === undefined ? endOfDay(day) : day.set({ hour, minute, second: 0, millisecond: 0 });
+  const { dueAt, dueOnHoliday, movedFrom } = applyHolidayRule(obligation.onHoliday, due);
+  const opensAt = iso(at(eventAt, zone));
+  return {
+    obligationKey: obligation.key,
+    cycleKey: cycle.key,
+    cycleLabel: cycle.label,
+    cycleLabelEn: cycle.labelEn,
+    phaseKey: w.key,
+    opensAt,
+    dueAt,
+    dueOnHoliday,
+    movedFrom,
+    steps: stepsForDue(plan, obligation, opensAt, dueAt, { holidayRule: true }),
+  };
 }
 
 // ---------- steps ----------

@@ -11,8 +11,8 @@ export const MAX_ID_LENGTH = 64;
 export const KEY = /^[a-z0-9][a-z0-9-]*$/;
 /** Unit ids of an organisation: letters, digits, dot, dash, underscore. */
 export const UNIT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-/** Cycle keys the calendar makes: 2010-Q3, 2010-H2, 2011, once. */
-export const CYCLE_KEY = /^(\d{4}(-[QH]\d)?|once)$/;
+/** Cycle keys the calendar makes: 2010-Q3, 2010-H2, 2011, once; and an appointment's day, 2012-05-14 (domain/engine/events.ts). */
+export const CYCLE_KEY = /^(\d{4}(-[QH]\d|-\d{2}-\d{2})?|once)$/;
 /** A review's obligation key is its report's key with `.review`. */
 export const OBLIGATION_REF = /^[a-z0-9][a-z0-9-]*(\.review)?$/;
 
@@ -21,7 +21,7 @@ export type IdKind = 'key' | 'unit' | 'cycle' | 'obligation';
 const GRAMMAR: Record<IdKind, { pattern: RegExp; says: string }> = {
   key: { pattern: KEY, says: 'lower-case letters, digits and dashes' },
   unit: { pattern: UNIT_ID, says: 'letters, digits, dot, dash and underscore' },
-  cycle: { pattern: CYCLE_KEY, says: 'a cycle such as 2010-Q3, 2010-H2, 2011 or once' },
+  cycle: { pattern: CYCLE_KEY, says: 'a cycle such as 2010-Q3, 2010-H2, 2011, once or 2012-05-14' },
   obligation: { pattern: OBLIGATION_REF, says: 'an obligation key, or one ending in .review' },
 };
 

@@ -5,7 +5,7 @@
  * the escalation ladder climbs in time and ends before the rectification order.
  */
 import { IANAZone } from 'luxon';
-import { CYCLE_KEY, PlanSchema, type Plan, type EscalationStep } from './plan-schema';
+import { CYCLE_KEY, PlanSchema, type Plan, type EscalationStep, type Obligation } from './plan-schema';
 import { clip, PlanValidationError, type FileIssue } from './errors';
 import { readDocument, issueAt, zodIssues } from './structured-file';
 import { approximateMs, isNegativeOffset } from './offsets';
@@ -102,11 +102,43 @@ export function planRuleIssues(plan: Plan, locate: LocateIssue): FileIssue[] {
       });
     }
     if (o.cycles) cycleListIssues(plan, i, at);
+    eventIssues(o, base, at);
   });
   return issues;
 }
 
 type At = (path: PropertyKey[], message: string) => void;
+
+/** An obligation opened by an event (`openedBy`): one deadline per event, for one branch, due after the event. */
+function eventIssues(o: Obligation, base: PropertyKey[], at: At): void {
+  const afterEvent = 'afterEvent' in o.due;
+  if (!o.openedBy) {
+    if (afterEvent)
+      at([...base, 'due', 'afterEvent'], 'a due date counted from an event fits only an obligation with openedBy');
+    return;
+  }
+  if (!afterEvent)
+    at(
+      [...base, 'due'],
+      `an obligation opened by an event is due a set time after it, e.g. due: { afterEvent: '+6M' }`,
+    );
+  else if (approximateMs((o.due as { afterEvent: string }).afterEvent) <= 0)
+    at(
+      [...base, 'due', 'afterEvent'],
+      `due after the event (a positive offset), got ${(o.due as { afterEvent: string }).afterEvent}`,
+    );
+  if (o.cadence !== 'once')
+    at(
+      [...base, 'cadence'],
+      `an obligation opened by an event opens once per event: cadence "once", not "${o.cadence}"`,
+    );
+  if (o.cycles) at([...base, 'cycles'], 'an obligation opened by an event has no cycle list: each event opens one');
+  if (o.submitters.level !== 'branch')
+    at(
+      [...base, 'submitters', 'level'],
+      `a ${o.openedBy.event === 'graded' ? 'grade' : 'secretary appointment'} is a branch's: submitters level "branch", not "${o.submitters.level}"`,
+    );
+}
 
 /** An escalation ladder comes after the deadline and climbs in time; returns its last step (ms). */
 function ladderIssues(ladder: EscalationStep[], path: PropertyKey[], at: At): number {
@@ -134,7 +166,7 @@ function cycleListIssues(plan: Plan, i: number, at: At): void {
   for (const j of duplicates(o.cycles!)) at([...path, j], `duplicate cycle "${o.cycles![j]!}"`);
   const bad = o.cycles!.map((k, j) => [k, j] as const).filter(([k]) => !shape.test(k));
   for (const [k, j] of bad) at([...path, j], `"${k}" is not a ${o.cadence} cycle (e.g. ${CYCLE_EXAMPLE[o.cadence]})`);
-  if (bad.length > 0 || 'at' in o.due) return; // reported above
+  if (bad.length > 0 || 'at' in o.due || 'afterEvent' in o.due) return; // reported above or by eventIssues
   // The calendar without the list: every listed cycle must be one it would open.
   const all = new Set(cyclesOf(plan, { ...o, cycles: undefined }, phaseWindows(plan)).map((c) => c.cycleKey));
   o.cycles!.forEach((k, j) => {

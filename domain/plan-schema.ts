@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { realDate, realDateOrLocalDateTime, idSchema } from './field-schemas';
 import { MAX_OFFSET_YEARS, offsetWithin } from './offsets';
 import { GradingPolicySchema } from './grading-policy';
+import { GRADE_LETTERS, GRADING_STEPS } from './grading';
 
 export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const OFFSET = /^([+-]\d+(wd|[ywMdhm]))+$/;
@@ -69,6 +70,13 @@ export const DueRuleSchema = z.union([
       time: z.union([hhmm, z.literal('end-of-day')]).default('end-of-day'),
     })
     .strict(),
+  z
+    .object({
+      /** Only for an obligation opened by an event (`openedBy`): this long after the event, e.g. +6M. */
+      afterEvent: OffsetSchema,
+      time: z.union([hhmm, z.literal('end-of-day')]).default('end-of-day'),
+    })
+    .strict(),
 ]);
 export type DueRule = z.infer<typeof DueRuleSchema>;
 
@@ -109,6 +117,33 @@ export const ReviewSchema = z
   })
   .strict();
 
+/** A branch's grade in the grading year (分类定级). */
+export const GRADES = GRADE_LETTERS;
+export const GradeSchema = z.enum(GRADES);
+export type Grade = z.infer<typeof GradeSchema>;
+
+/** The three steps of a grading: the branch's self-evaluation, the committee's preliminary grade, the university's. */
+export { GRADING_STEPS };
+export const GradingStepSchema = z.enum(GRADING_STEPS);
+export type GradingStep = z.infer<typeof GradingStepSchema>;
+
+/**
+ * What opens an obligation for one unit, instead of the calendar: a grade of one of `grades` at
+ * `step` (the university's, by default), or the appointment of a new branch secretary.
+ */
+export const OpenedBySchema = z.discriminatedUnion('event', [
+  z
+    .object({
+      event: z.literal('graded'),
+      grades: z.array(GradeSchema).min(1),
+      step: GradingStepSchema.default('final'),
+    })
+    .strict(),
+  z.object({ event: z.literal('secretary-appointed') }).strict(),
+]);
+export type OpenedBy = z.infer<typeof OpenedBySchema>;
+export type CampaignEventKind = OpenedBy['event'];
+
 /** Cycle keys by cadence: 2011 (yearly), 2011-H1 (half-yearly), 2011-Q3 (quarterly). */
 export const CYCLE_KEY = {
   yearly: /^\d{4}$/,
@@ -128,6 +163,11 @@ export const ObligationSchema = z
     /** Who receives it: the submitter's parent (branch → committee) or the office directly. */
     receiver: z.enum(['parent', 'office']).default('parent'),
     cadence: z.enum(['once', 'quarterly', 'half-yearly', 'yearly']),
+    /**
+     * Opened for one unit when something happens (a grade, an appointment), not by the calendar:
+     * then `cadence: once`, `due: { afterEvent: … }`, and `phases` are those the event may fall in.
+     */
+    openedBy: OpenedBySchema.optional(),
     due: DueRuleSchema,
     /** When the cycle opens (the notice goes out), counted back from the due instant. */
     opens: OffsetSchema.default('-14d'),

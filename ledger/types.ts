@@ -24,6 +24,8 @@ export const EVENT_KINDS = [
   'phase-started',
   'phase-advanced',
   'deadline-closed',
+  /** A new branch secretary (data: the name), which may open her training (the plan's openedBy). */
+  'secretary-appointed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -13,7 +13,7 @@ import type { FileIssue } from '../domain/errors';
 import { phaseWindows, type PhaseOverrides } from '../domain/calendar';
 import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
 import { responsibleUnits } from '../domain/org-slice';
-import { localInstant, planSimulation, ruleMatches, type Behaviour } from './behaviour';
+import { localInstant, planSimulation, ruleMatches, type Behaviour, type Rule } from './behaviour';
 
 /** Where an issue is: a file's line and column when the behaviour came from one. */
 export type Locate = (path: (string | number)[], message: string) => FileIssue;
@@ -53,6 +53,22 @@ function phaseActionIssues(b: Behaviour, plan: Plan, locate: Locate): FileIssue[
   return issues;
 }
 
+/** A grade rule names branches (not an obligation or a cycle), and each step it grades has its instant. */
+function gradeRuleIssues(b: Behaviour, r: Rule, path: (string | number)[], locate: Locate, issues: FileIssue[]): void {
+  for (const field of ['obligation', 'cycle'] as const)
+    if (r[field] !== undefined)
+      issues.push(
+        locate([...path, field], `a grade rule names branches, not ${field === 'cycle' ? 'a cycle' : 'an obligation'}`),
+      );
+  for (const step of ['self', 'preliminary', 'final'] as const) {
+    if (r.grade?.[step] === undefined) continue;
+    if (b.grading?.at[step] === undefined)
+      issues.push(
+        locate([...path, 'grade', step], `no instant for the ${step} grades: give grading.year and grading.at.${step}`),
+      );
+  }
+}
+
 export function behaviourIssues(b: Behaviour, plan: Plan, org: Org, locate: Locate): FileIssue[] {
   const phaseIssues = phaseActionIssues(b, plan, locate);
   // Deadlines cannot be known from phases the engine would not run.
@@ -63,10 +79,16 @@ export function behaviourIssues(b: Behaviour, plan: Plan, org: Org, locate: Loca
   const units = Object.values(org.units);
   const committees = units.filter((u) => u.level === 'committee').map((u) => u.id);
   const kinds = units.flatMap((u) => (u.kind ? [u.kind] : []));
-  const cyclesOf = (ob?: string) => sim.cycles.filter((c) => ob === undefined || c.obligationKey === ob);
-  const deadlines = sim.cycles.flatMap((c) =>
-    responsibleUnits(org, obligations.get(c.obligationKey)!).map((unitId) => ({ c, unitId })),
-  );
+  const allCycles = [...sim.cycles, ...sim.eventDeadlines.map((d) => d.cycle)];
+  const cyclesOf = (ob?: string) => allCycles.filter((c) => ob === undefined || c.obligationKey === ob);
+  const deadlines = [
+    ...sim.cycles.flatMap((c) =>
+      responsibleUnits(org, obligations.get(c.obligationKey)!).map((unitId) => ({ c, unitId })),
+    ),
+    // Those the behaviour's grades and appointments open (the plan's openedBy).
+    ...sim.eventDeadlines.map((d) => ({ c: d.cycle, unitId: d.unitId })),
+  ];
+  const branches = units.filter((u) => u.level === 'branch').map((u) => u.id);
 
   b.rules.forEach((r, i) => {
     const before = issues.length;
@@ -82,6 +104,12 @@ export function behaviourIssues(b: Behaviour, plan: Plan, org: Org, locate: Loca
     if (r.cycle !== undefined && !cyclesOf(r.obligation).some((c) => c.cycleKey === r.cycle))
       unknown('cycle', r.cycle, list(cyclesOf(r.obligation).map((c) => c.cycleKey)));
     if (issues.length > before) return;
+    if (r.grade !== undefined) {
+      gradeRuleIssues(b, r, ['rules', i], locate, issues);
+      if (!branches.some((id) => ruleMatches(r, org, id, '', '')))
+        issues.push(locate(['rules', i], 'grades no branch (each field exists, but not together)'));
+      if (r.submit === undefined && r.review === undefined) return;
+    }
     const matched = deadlines.filter((d) => ruleMatches(r, org, d.unitId, d.c.obligationKey, d.c.cycleKey));
     if (matched.length === 0) {
       issues.push(locate(['rules', i], 'matches no deadline of the plan (each field exists, but not together)'));
@@ -91,6 +119,10 @@ export function behaviourIssues(b: Behaviour, plan: Plan, org: Org, locate: Loca
   });
 
   b.actions.forEach((a, i) => {
+    if ('appoint' in a && !branches.includes(a.appoint.unit))
+      issues.push(
+        locate(['actions', i, 'appoint', 'unit'], `"${a.appoint.unit}" is not a branch of the organisation file`),
+      );
     if (!('extend' in a) && !('waive' in a)) return;
     const field = 'extend' in a ? 'extend' : 'waive';
     const d = 'extend' in a ? a.extend : a.waive;

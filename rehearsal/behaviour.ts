@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { DateTime } from 'luxon';
 import type { Plan } from '../domain/plan-schema';
-import { OffsetSchema } from '../domain/plan-schema';
+import { GradeSchema, OffsetSchema, type GradingStep } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
 import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
 import { cyclesOf, phaseWindows, reviewSchedule } from '../domain/calendar';
@@ -19,6 +19,8 @@ import { applyOffset } from '../domain/offsets';
 import { responsibleUnits } from '../domain/org-slice';
 import { localDateTimeProblem } from '../domain/dates';
 import { realLocalDateTime } from '../domain/field-schemas';
+import { eventCycles } from '../domain/engine/events';
+import type { CampaignEvent } from '../domain/engine/requests';
 
 /** A real local date-time; whether the plan's zone has it is checked by `behaviourInstantIssues`. */
 const localDateTime = realLocalDateTime();
@@ -42,6 +44,36 @@ const RuleSchema = z
     submit: SubmitSchema.optional(),
     /** How the reviewer answers this unit's report, if the obligation has a leader review. */
     review: SubmitSchema.optional(),
+    /**
+     * The grade these branches get at each step of the grading (分类定级): their self-evaluation,
+     * the committee's preliminary grade, the university's. Recorded at the instants of `grading`.
+     */
+    grade: z
+      .object({ self: GradeSchema.optional(), preliminary: GradeSchema.optional(), final: GradeSchema.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** When each step's grades are recorded, for which year, and by whom (each step's secretary by default). */
+const GradingSchema = z
+  .object({
+    year: z.number().int().min(1900).max(2999),
+    at: z
+      .object({
+        self: localDateTime.optional(),
+        preliminary: localDateTime.optional(),
+        final: localDateTime.optional(),
+      })
+      .strict(),
+    by: z
+      .object({
+        self: z.string().min(1).optional(),
+        preliminary: z.string().min(1).optional(),
+        final: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -65,6 +97,14 @@ const ActionSchema = z.union([
       ...ActorSchema,
     })
     .strict(),
+  /** A new branch secretary appointed (which may open her training: the plan's openedBy). */
+  z
+    .object({
+      appoint: z.object({ unit: z.string(), secretary: z.string().min(1) }).strict(),
+      at: localDateTime,
+      by: z.string().min(1),
+    })
+    .strict(),
 ]);
 
 export const BehaviourSchema = z
@@ -79,6 +119,7 @@ export const BehaviourSchema = z
       }),
     rules: z.array(RuleSchema).default([]),
     actions: z.array(ActionSchema).default([]),
+    grading: GradingSchema.optional(),
   })
   .strict();
 export type Behaviour = z.infer<typeof BehaviourSchema>;
@@ -97,7 +138,17 @@ export type SimRequest =
       by: string;
       reason: string;
     }
-  | { type: 'waive'; at: string; obligationKey: string; cycleKey: string; unitId: string; by: string; reason: string };
+  | { type: 'waive'; at: string; obligationKey: string; cycleKey: string; unitId: string; by: string; reason: string }
+  | {
+      type: 'grade';
+      at: string;
+      unitId: string;
+      year: number;
+      step: GradingStep;
+      grade: 'A' | 'B' | 'C' | 'D';
+      by: string;
+    }
+  | { type: 'appoint'; at: string; unitId: string; secretary: string; by: string };
 
 /** What the rehearsal is told to expect of one deadline, for checking the audit against it. */
 export interface ExpectedDeadline {
@@ -111,7 +162,10 @@ export interface ExpectedDeadline {
 
 export interface SimulationPlan {
   windows: PhaseWindow[];
+  /** The calendar's cycles (each for every responsible unit). */
   cycles: CycleSchedule[];
+  /** The cycles the behaviour's events open (the plan's openedBy), each for its one unit. */
+  eventDeadlines: { cycle: CycleSchedule; unitId: string }[];
   requests: SimRequest[];
   expected: ExpectedDeadline[];
   /** The plan instant at which the rehearsal has seen everything (the last phase's end). */
@@ -153,6 +207,10 @@ export function behaviourInstantIssues(b: Behaviour, zone: string): { path: Path
     found.push({ path: ['actions', i, 'at'], value: a.at });
     if ('newDue' in a) found.push({ path: ['actions', i, 'newDue'], value: a.newDue });
   });
+  for (const step of GRADING_STEP_ORDER) {
+    const at = b.grading?.at[step];
+    if (at !== undefined) found.push({ path: ['grading', 'at', step], value: at });
+  }
   return found.flatMap(({ path, value }) => {
     const problem = localDateTimeProblem(value, zone);
     return problem ? [{ path, message: problem }] : [];
@@ -176,6 +234,49 @@ export function submissionInstant(
 }
 
 export type Rule = z.infer<typeof RuleSchema>;
+
+const GRADING_STEP_ORDER: GradingStep[] = ['self', 'preliminary', 'final'];
+
+/**
+ * The grades the behaviour records: for each step with an instant, each branch's grade at that
+ * step (the last matching rule with one wins), by the step's own person unless `grading.by` names one.
+ */
+export function gradeRequests(b: Behaviour, org: Org, zone: string): SimRequest[] {
+  const g = b.grading;
+  if (!g) return [];
+  const out: SimRequest[] = [];
+  for (const step of GRADING_STEP_ORDER) {
+    const atLocal = g.at[step];
+    if (atLocal === undefined) continue;
+    for (const unitId of org.order.filter((id) => org.units[id]?.level === 'branch')) {
+      let grade: 'A' | 'B' | 'C' | 'D' | undefined;
+      for (const rule of b.rules)
+        if (rule.grade?.[step] !== undefined && ruleMatches(rule, org, unitId, '', '')) grade = rule.grade[step];
+      if (grade === undefined) continue;
+      const u = org.units[unitId]!;
+      const who = step === 'self' ? u : step === 'preliminary' ? org.units[u.parentId ?? ''] : org.units[org.officeId];
+      out.push({
+        type: 'grade',
+        at: local(atLocal, zone),
+        unitId,
+        year: g.year,
+        step,
+        grade,
+        by: g.by[step] ?? who?.secretary?.name ?? who?.id ?? unitId,
+      });
+    }
+  }
+  return out;
+}
+
+/** The engine's event for a grade or an appointment of the rehearsal. */
+export function eventOf(r: SimRequest): CampaignEvent | undefined {
+  if (r.type === 'grade')
+    return { event: 'graded', unitId: r.unitId, year: r.year, step: r.step, grade: r.grade, actor: r.by, at: r.at };
+  if (r.type === 'appoint')
+    return { event: 'secretary-appointed', unitId: r.unitId, secretary: r.secretary, actor: r.by, at: r.at };
+  return undefined;
+}
 
 export function ruleMatches(rule: Rule, org: Org, unitId: string, obligationKey: string, cycleKey: string): boolean {
   const u = org.units[unitId];
@@ -263,74 +364,99 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour, engin
       });
     }
   }
+  for (const a of behaviour.actions)
+    if ('appoint' in a)
+      requests.push({
+        type: 'appoint',
+        at: local(a.at, zone),
+        unitId: a.appoint.unit,
+        secretary: a.appoint.secretary,
+        by: a.by,
+      });
+  requests.push(...gradeRequests(behaviour, org, zone));
+  // What the events open, as the engine will: once per obligation, cycle and unit.
+  const eventDeadlines: SimulationPlan['eventDeadlines'] = [];
+  const seen = new Set<string>();
+  for (const r of [...requests].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) {
+    const event = eventOf(r);
+    if (!event) continue;
+    for (const cycle of eventCycles(plan, org, finalWindows, event, r.at).cycles) {
+      const key = `${cycle.obligationKey}/${cycle.cycleKey}/${event.unitId}`;
+      if (!seen.has(key)) eventDeadlines.push({ cycle, unitId: event.unitId });
+      seen.add(key);
+    }
+  }
   const extendedDue = new Map<string, string>();
   for (const r of requests)
     if (r.type === 'extend') extendedDue.set(`${r.obligationKey}/${r.cycleKey}/${r.unitId}`, r.newDueAt);
 
   const expected: ExpectedDeadline[] = [];
-  for (const c of cycles) {
-    const obligation = plan.obligations.find((o) => o.key === c.obligationKey)!;
-    for (const unitId of responsibleUnits(org, obligation)) {
-      const key = `${c.obligationKey}/${c.cycleKey}/${unitId}`;
-      let submit = behaviour.default.submit;
-      let review = behaviour.default.review;
-      for (const rule of behaviour.rules) {
-        if (!ruleMatches(rule, org, unitId, c.obligationKey, c.cycleKey)) continue;
-        if (rule.submit !== undefined) submit = rule.submit;
-        if (rule.review !== undefined) review = rule.review;
-      }
-      const dueAt = extendedDue.get(key) ?? c.dueAt;
-      const isWaived = waived.has(key);
-      const at = isWaived ? undefined : submissionInstant(submit, c.opensAt, dueAt, zone);
-      const who = org.units[unitId]?.secretary?.name ?? unitId;
-      if (at !== undefined) {
-        requests.push({
-          type: 'submit',
-          at,
-          obligationKey: c.obligationKey,
-          cycleKey: c.cycleKey,
-          unitId,
-          by: who,
-          text: `${c.cycleLabel} ${obligation.title}`,
-        });
-      }
-      expected.push({
+  const obligationOf = (c: CycleSchedule) => plan.obligations.find((o) => o.key === c.obligationKey)!;
+  const deadlines = [
+    ...cycles.flatMap((cycle) => responsibleUnits(org, obligationOf(cycle)).map((unitId) => ({ cycle, unitId }))),
+    ...eventDeadlines,
+  ];
+  for (const { cycle: c, unitId } of deadlines) {
+    const obligation = obligationOf(c);
+    const key = `${c.obligationKey}/${c.cycleKey}/${unitId}`;
+    let submit = behaviour.default.submit;
+    let review = behaviour.default.review;
+    for (const rule of behaviour.rules) {
+      if (!ruleMatches(rule, org, unitId, c.obligationKey, c.cycleKey)) continue;
+      if (rule.submit !== undefined) submit = rule.submit;
+      if (rule.review !== undefined) review = rule.review;
+    }
+    const dueAt = extendedDue.get(key) ?? c.dueAt;
+    const isWaived = waived.has(key);
+    const at = isWaived ? undefined : submissionInstant(submit, c.opensAt, dueAt, zone);
+    const who = org.units[unitId]?.secretary?.name ?? unitId;
+    if (at !== undefined) {
+      requests.push({
+        type: 'submit',
+        at,
         obligationKey: c.obligationKey,
         cycleKey: c.cycleKey,
         unitId,
-        dueAt,
-        submittedAt: at,
-        waived: isWaived,
+        by: who,
+        text: `${c.cycleLabel} ${obligation.title}`,
       });
-      if (obligation.review && !isWaived) {
-        const arrived = at !== undefined && Date.parse(at) <= Date.parse(dueAt) ? at : undefined;
-        // The engine's own rule for the review (HOLIDAY_RULE_EVERY_DEADLINE): its due date moved when the plan says so.
-        const { opensAt: reviewOpens, dueAt: reviewDue } = reviewSchedule(plan, obligation, dueAt, arrived);
-        const reviewAt = submissionInstant(review, reviewOpens, reviewDue, zone);
-        const reviewer = org.units[unitId]?.parentId ?? org.officeId;
-        const reviewKey = `${c.obligationKey}.review`;
-        if (reviewAt !== undefined) {
-          requests.push({
-            type: 'submit',
-            at: reviewAt,
-            obligationKey: reviewKey,
-            cycleKey: c.cycleKey,
-            unitId,
-            by: org.units[reviewer]?.secretary?.name ?? reviewer,
-            text: `点评：${org.units[unitId]?.name ?? unitId} ${c.cycleLabel}`,
-          });
-        }
-        expected.push({
+    }
+    expected.push({
+      obligationKey: c.obligationKey,
+      cycleKey: c.cycleKey,
+      unitId,
+      dueAt,
+      submittedAt: at,
+      waived: isWaived,
+    });
+    if (obligation.review && !isWaived) {
+      const arrived = at !== undefined && Date.parse(at) <= Date.parse(dueAt) ? at : undefined;
+      // The engine's own rule for the review (HOLIDAY_RULE_EVERY_DEADLINE): its due date moved when the plan says so.
+      const { opensAt: reviewOpens, dueAt: reviewDue } = reviewSchedule(plan, obligation, dueAt, arrived);
+      const reviewAt = submissionInstant(review, reviewOpens, reviewDue, zone);
+      const reviewer = org.units[unitId]?.parentId ?? org.officeId;
+      const reviewKey = `${c.obligationKey}.review`;
+      if (reviewAt !== undefined) {
+        requests.push({
+          type: 'submit',
+          at: reviewAt,
           obligationKey: reviewKey,
-          cycleKey: `${c.cycleKey}:${unitId}`,
-          unitId: reviewer,
-          dueAt: reviewDue,
-          submittedAt: reviewAt,
-          waived: false,
+          cycleKey: c.cycleKey,
+          unitId,
+          by: org.units[reviewer]?.secretary?.name ?? reviewer,
+          text: `点评：${org.units[unitId]?.name ?? unitId} ${c.cycleLabel}`,
         });
       }
+      expected.push({
+        obligationKey: reviewKey,
+        cycleKey: `${c.cycleKey}:${unitId}`,
+        unitId: reviewer,
+        dueAt: reviewDue,
+        submittedAt: reviewAt,
+        waived: false,
+      });
     }
   }
   requests.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  return { windows: finalWindows, cycles, requests, expected, endAt: ended[last.key] ?? last.endAt! };
+  return { windows: finalWindows, cycles, eventDeadlines, requests, expected, endAt: ended[last.key] ?? last.endAt! };
 }

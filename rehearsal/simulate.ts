@@ -13,7 +13,7 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Plan } from '../domain/plan-schema';
 import type { PhaseWindow } from '../domain/calendar-types';
 import type { Org } from '../domain/org-schema';
-import { planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from './behaviour';
+import { eventOf, planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from './behaviour';
 import { REHEARSAL_LAG_SERVER_MS, serverTime, type ClockSpec } from '../domain/clock';
 import { checkBehaviour } from './behaviour-file';
 import { openLedger } from '../ledger';
@@ -100,6 +100,11 @@ async function perform(cc: CampaignClient, campaignId: string, r: SimRequest, ar
   }
   if (r.type === 'end-phase') {
     await cc.endPhase(campaignId, { phaseKey: r.phaseKey, by: r.by, reason: r.reason, at: r.at });
+    return;
+  }
+  // A grade or an appointment: the campaign opens what the plan's openedBy declares for it.
+  if (r.type === 'grade' || r.type === 'appoint') {
+    await cc.openForEvent(campaignId, eventOf(r)!);
     return;
   }
   // Straight to the deadline workflow: the rehearsal's requests were checked against the plan.

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../worker/servers';
-import { loadOrgFile, loadPlanFile } from '../plans/load';
+import { loadOrgFile } from '../plans/load';
+import { miniPlanWithEvents } from '../test/helpers/mini-events';
 import { runSimulation } from '../rehearsal/simulate';
 import { parseBehaviour } from '../rehearsal/behaviour-file';
 
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
   const label = process.argv[2] ?? 'current';
   const env = await createTimeSkippingEnv();
   try {
-    const plan = await loadPlanFile(path.join(FIXTURES, 'mini-plan.yaml'));
+    // The mini plan and (since v0.14) an obligation opened by an event, which the behaviour's
+    // appointment opens: the campaign's history then holds an openForEvent update (EVENT_OPENINGS).
+    const plan = miniPlanWithEvents();
     const org = await loadOrgFile(path.join(FIXTURES, 'mini-org.yaml'));
     const behaviour = parseBehaviour(
       readFileSync(path.join(FIXTURES, 'mini-behaviour.yaml'), 'utf8'),
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
       'mini/branch-plan/once/b-info-t1',
       'mini/quarterly-report/2010-Q3/b-mech-t1',
       'mini/quarterly-report.review/2010-Q3/b-mech-t1',
+      'mini/secretary-training/2010-09-06/b-info-s1',
     ];
     for (const workflowId of ids) {
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();

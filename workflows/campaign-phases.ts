@@ -15,15 +15,24 @@ import { addCounts, ZERO_COUNTS } from '../domain/deadline-state';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import { announcementTargets, directoryUnits, ledgerUnitsOf, type OrgFacts } from '../domain/engine/org-by-reference';
 import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
-import { batchWorkflowId, type CampaignContext } from '../domain/engine/context';
+import {
+  batchWorkflowId,
+  deadlineWorkflowId,
+  eventBatchWorkflowId,
+  type CampaignContext,
+} from '../domain/engine/context';
+import { campaignEventProblem, eventCycleKey, eventCycles } from '../domain/engine/events';
 import { requestInstant, type ClockSpec } from '../domain/clock';
 import type { BatchByReference, BatchInput, CampaignCarried, OrgRef } from '../domain/engine/inputs';
 import type {
   AdvancePhaseRequest,
   BatchReport,
   CampaignDirectory,
+  CampaignEvent,
   CampaignStatus,
   EndPhaseRequest,
+  EventDeadline,
+  EventOpening,
   PhaseChange,
 } from '../domain/engine/requests';
 import type { LedgerEvent, LedgerUnit } from '../ledger/types';
@@ -354,6 +363,101 @@ export class CampaignPhases {
         batches.push({ ctx, batchId, obligation, cycle, orgRef: org.ref, index: i, size });
     }
     return batches;
+  }
+
+  // ---- obligations opened by events (the plan's openedBy) ----
+
+  /** The organisation when it is in the campaign's input; by reference an activity reads the event's unit. */
+  inputOrg(): Org | undefined {
+    return 'ref' in this.org ? undefined : this.org;
+  }
+
+  /** The event's fields, and its unit when the organisation is in the input (by reference: when it is read). */
+  validateEvent(event: CampaignEvent): void {
+    const problem = campaignEventProblem(event, this.inputOrg());
+    if (problem) throw new Error(`event: ${problem}`);
+    this.changeAt(event, 'event');
+  }
+
+  /**
+   * What an event opens: the batches to start (one unit each) and the reply, or what is wrong with
+   * its unit. `unitOrg` holds the unit, its parents and the office. A deadline the event (or an
+   * earlier one of the same cycle) opened before is not opened again: it is marked opened here,
+   * before the batch starts, so that the same event arriving twice at once opens one.
+   */
+  openForEvent(
+    event: CampaignEvent,
+    ctx: CampaignContext,
+    unitOrg: Org,
+  ): { batches: BatchInput[]; reply: EventOpening } | { problem: string } {
+    const { plan, org } = this;
+    const problem = campaignEventProblem(event, unitOrg);
+    if (problem) return { problem: `event: ${problem}` };
+    const eventAt = new Date(this.changeAt(event, 'event')).toISOString();
+    const { cycles, notOpened } = eventCycles(plan, unitOrg, this.windows(), event, eventAt);
+    const opened = (this.state.eventOpened ??= {});
+    const reply: EventOpening = { opened: [], alreadyOpen: [], notOpened };
+    const batches: BatchInput[] = [];
+    for (const cycle of cycles) {
+      const deadlineId = deadlineWorkflowId(plan.id, cycle.obligationKey, cycle.cycleKey, event.unitId);
+      const before = opened[deadlineId];
+      if (before) {
+        reply.alreadyOpen.push(before);
+        continue;
+      }
+      const d: EventDeadline = {
+        obligationKey: cycle.obligationKey,
+        cycleKey: cycle.cycleKey,
+        unitId: event.unitId,
+        deadlineId,
+        opensAt: cycle.opensAt,
+        dueAt: cycle.dueAt,
+        dueOnHoliday: cycle.dueOnHoliday,
+      };
+      opened[deadlineId] = d;
+      reply.opened.push(d);
+      const obligation = plan.obligations.find((o) => o.key === cycle.obligationKey)!;
+      const batchId = eventBatchWorkflowId(plan.id, obligation.key, cycle.cycleKey, event.unitId);
+      const unitIds = [event.unitId];
+      // Through the same opening path as a cycle's batches: the organisation sliced, or by reference.
+      batches.push(
+        'ref' in org
+          ? { ctx, batchId, obligation, cycle, unitIds, orgRef: org.ref }
+          : { ctx, batchId, obligation, cycle, unitIds, org: orgSlice(unitOrg, unitIds) },
+      );
+    }
+    return { batches, reply };
+  }
+
+  /**
+   * The ledger's record of an appointment (who, when, by whom): the audit's, whatever it opened.
+   * Keyed by the unit, the day and the secretary: the same appointment told twice is one row.
+   */
+  appointmentEvent(event: CampaignEvent, unitOrg: Org): LedgerEvent | undefined {
+    if (event.event !== 'secretary-appointed') return undefined;
+    const at = new Date(this.changeAt(event, 'event')).toISOString();
+    const day = eventCycleKey(event, at, this.plan.timeZone).key;
+    return {
+      id: `${this.plan.id}:secretary-appointed:${event.unitId}:${day}:${event.secretary}`,
+      campaignId: this.plan.id,
+      kind: 'secretary-appointed',
+      at,
+      phaseKey: this.currentPhase(),
+      unitId: event.unitId,
+      committeeId: unitOrg.units[event.unitId]?.committeeId,
+      actor: event.actor,
+      data: { secretary: event.secretary },
+    };
+  }
+
+  /** The event's batches are started: counted like a cycle's, and their cycles listed as open. */
+  eventLaunched(batches: BatchInput[]): void {
+    for (const b of batches) {
+      this.state.batches[b.batchId] ??= { batchId: b.batchId, counts: { ...ZERO_COUNTS }, done: false };
+      const key = cycleKey(b.cycle);
+      if (!this.state.launched.includes(key)) this.state.launched.push(key);
+    }
+    this.version++;
   }
 
   /** The cycle is open and its batches started. A batch may have reported already: its report is kept. */

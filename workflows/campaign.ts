@@ -24,7 +24,8 @@ import type { Activities } from '../activities';
 import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
 import { planTime, serverDelayUntil } from '../domain/clock';
 import { campaignContext, type CampaignContext } from '../domain/engine/context';
-import type { BatchInput, CampaignInput, CampaignResult } from '../domain/engine/inputs';
+import type { BatchInput, CampaignInput, CampaignResult, OrgRef } from '../domain/engine/inputs';
+import { orgSlice } from '../domain/org-slice';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { AdmissionQueue, START_BYTES_IN_FLIGHT, utf8Length } from './admission-queue';
 import { batchWorkflow } from './batch';
@@ -35,17 +36,21 @@ import {
   campaignDirectoryQuery,
   campaignStatusQuery,
   endPhaseUpdate,
+  openForEventUpdate,
   type AdvancePhaseRequest,
+  type CampaignEvent,
   type EndPhaseRequest,
 } from './messages';
 import { isPatched, PATCHES } from './patches';
 import { campaignInputProblems } from '../domain/engine/input-check';
 import { instantWaiter } from './wake';
 
-const { recordEvents, registerUnits, startBatch, orgFacts, registerOrgUnits } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: ACTIVITY_RETRY,
-});
+const { recordEvents, registerUnits, startBatch, orgFacts, registerOrgUnits, orgSliceOf } = proxyActivities<Activities>(
+  {
+    startToCloseTimeout: '5 minutes',
+    retry: ACTIVITY_RETRY,
+  },
+);
 const { announcePhase } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   // A worker that dies mid-announcement is noticed within this, and another resumes after the
@@ -70,7 +75,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     ? { ref: input.orgRef!, facts: await orgFacts({ orgRef: input.orgRef!, obligations: plan.obligations }) }
     : input.org!;
   const phases = new CampaignPhases(plan, org, state, () => planTime(clock, Date.now()), clock);
-  handleRequests(phases);
+  handleRequests(phases, ctx, byReference ? input.orgRef : undefined);
 
   // Runs started before v0.4 cancelled their wake timer on every batch report (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.CAMPAIGN_WAKE_TIMERS);
@@ -123,7 +128,7 @@ function refuseUnusableInput(input: CampaignInput, orgByReference: boolean): voi
 }
 
 /** The campaign's queries, signal and updates: each validator and change is the phases'. */
-function handleRequests(phases: CampaignPhases): void {
+function handleRequests(phases: CampaignPhases, ctx: CampaignContext, orgRef: OrgRef | undefined): void {
   setHandler(campaignStatusQuery, () => phases.status());
   setHandler(campaignDirectoryQuery, () => phases.directory());
   setHandler(batchReportSignal, (report) => phases.batchReported(report));
@@ -144,6 +149,30 @@ function handleRequests(phases: CampaignPhases): void {
       return change;
     },
     { validator: (req: EndPhaseRequest) => phases.validateEnd(req) },
+  );
+  setHandler(
+    openForEventUpdate,
+    async (event) => {
+      // Only a run that took this update writes the marker: histories of older releases hold no
+      // such update (their campaigns refused it as unknown), so they never reach this branch.
+      if (!isPatched(PATCHES.EVENT_OPENINGS))
+        throw ApplicationFailure.nonRetryable('this campaign run predates obligations opened by events');
+      // The unit, its parents and the office: from the input, or read from the stored organisation.
+      const inline = phases.inputOrg();
+      const unitOrg = inline
+        ? orgSlice(inline, [event.unitId])
+        : await orgSliceOf({ orgRef: orgRef!, unitIds: [event.unitId] });
+      const opening = phases.openForEvent(event, ctx, unitOrg);
+      if ('problem' in opening)
+        throw ApplicationFailure.create({ type: 'EventRefused', nonRetryable: true, message: opening.problem });
+      const appointment = phases.appointmentEvent(event, unitOrg);
+      if (appointment) await recordEvents([appointment]);
+      // Through the same opening path as a cycle's: a batch (of one unit) started by the activity.
+      await Promise.all(opening.batches.map((b) => startBatch(b)));
+      phases.eventLaunched(opening.batches);
+      return opening.reply;
+    },
+    { validator: (event: CampaignEvent) => phases.validateEvent(event) },
   );
 }
 

@@ -16,6 +16,8 @@ import type {
   WaiveRequest,
   DeadlineStatus,
   CampaignDirectory,
+  CampaignEvent,
+  EventOpening,
 } from '../domain/engine/requests';
 
 export type * from '../domain/engine/requests';
@@ -27,6 +29,8 @@ export const endPhaseUpdate = defineUpdate<PhaseChange, [EndPhaseRequest]>('endP
 export const campaignStatusQuery = defineQuery<CampaignStatus>('campaignStatus');
 /** What the campaign knows of its plan and organisation, for clients to check requests. */
 export const campaignDirectoryQuery = defineQuery<CampaignDirectory>('campaignDirectory');
+/** Something happened to one unit (a grade, an appointment): open what the plan's `openedBy` declares for it. */
+export const openForEventUpdate = defineUpdate<EventOpening, [CampaignEvent]>('openForEvent');
 /** A batch tells its campaign its counts (coalesced, so the campaign's history stays small). */
 export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 

@@ -52,6 +52,7 @@
  * with histories before it (v0.1–v0.9) and after it.
  * v0.13 (2026-12-03) adds ORG_BY_REFERENCE: campaigns started with the organisation stored in the
  * ledger; histories before it (v0.1–v0.11, the organisation in the input) and after it.
+ * v0.14 adds EVENT_OPENINGS: its histories include a campaign that opened a deadline for an event.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -175,6 +176,15 @@ export const PATCHES = {
     addedIn: 'v0.13',
     guards:
       'a campaign whose input names its organisation by reference (`orgRef`, a content hash of a version stored in the ledger) asks the orgFacts activity what it needs (units, responsible units per obligation), registers the units, announces phases and starts batches through activities that read the stored version: no payload grows with the organisation',
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  EVENT_OPENINGS: {
+    id: 'event-openings',
+    workflow: 'campaign',
+    addedIn: 'v0.14',
+    guards:
+      "the campaign takes events (openForEvent: a grade, a secretary's appointment) and opens the obligations the plan's openedBy declares for that unit, as a batch of one started by the startBatch activity; a run of an older release never accepted the update, so its histories hold none",
     retireWhen: CAMPAIGN_BOUND,
     stage: 'patched',
   },

@@ -14,6 +14,7 @@ import { registerEndPhase } from './commands/end-phase';
 import { registerSubmit } from './commands/submit';
 import { registerExtend } from './commands/extend';
 import { registerWaive } from './commands/waive';
+import { registerAppoint } from './commands/appoint';
 import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
     registerSubmit,
     registerExtend,
     registerWaive,
+    registerAppoint,
     registerList,
     registerSimulate,
     registerGrade,

@@ -4,7 +4,8 @@
  * values. Plan and unit names are the office's own data and are shown as written.
  */
 import type { DeadlineState } from '../../domain/deadline-state';
-import type { Audience, Obligation } from '../../domain/plan-schema';
+import type { Audience, Obligation, OpenedBy } from '../../domain/plan-schema';
+import { parseOffset, type OffsetUnit } from '../../domain/offsets';
 import type { ScheduledStep } from '../../domain/calendar-types';
 import { say } from './lang';
 
@@ -57,6 +58,48 @@ export function submitterWord(level: Obligation['submitters']['level']): string 
 
 export function receiverWord(receiver: Obligation['receiver']): string {
   return receiver === 'office' ? audienceWord('office') : audienceWord('parent');
+}
+
+const GRADING_STEP_WORDS = {
+  self: ['党支部自评', 'the branch’s self-evaluation'],
+  preliminary: ['基层党委初评', 'the committee’s preliminary grade'],
+  final: ['学校党委考评定级', 'the university’s grade'],
+} as const;
+
+/** When an event-opened obligation opens: "opened when …" (preview). */
+export function openedWhenWords(by: OpenedBy): string {
+  if (by.event === 'secretary-appointed')
+    return say(
+      '新任党支部书记任命时开启（每次任命一次）',
+      'opened when a new branch secretary is appointed (once per appointment)',
+    );
+  const [zh, en] = GRADING_STEP_WORDS[by.step];
+  return say(
+    `${zh}为 ${by.grades.join('、')} 级时开启（每个党支部每年一次）`,
+    `opened when ${en} of a branch is ${by.grades.join(' or ')} (once a year per branch)`,
+  );
+}
+
+const OFFSET_WORDS: Record<OffsetUnit, [string, string]> = {
+  y: ['年', 'year'],
+  M: ['个月', 'month'],
+  w: ['周', 'week'],
+  d: ['天', 'day'],
+  h: ['小时', 'hour'],
+  m: ['分钟', 'minute'],
+  wd: ['个工作日', 'working day'],
+};
+
+/** An offset as people say it, without its sign: +6M → 6个月 / 6 months; +1M-1d → 1个月减1天. */
+export function offsetWords(offset: string): string {
+  return parseOffset(offset)
+    .map(({ amount, unit }, i) => {
+      const n = Math.abs(amount);
+      const [zh, en] = OFFSET_WORDS[unit];
+      const sign = i > 0 ? (amount < 0 ? say('减', ' less ') : say('加', ' and ')) : '';
+      return sign + say(`${n}${zh}`, `${n} ${en}${n === 1 ? '' : 's'}`);
+    })
+    .join('');
 }
 
 /** Pads to a width in terminal columns: a Chinese character takes two. */

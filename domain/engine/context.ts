@@ -95,6 +95,16 @@ export function batchWorkflowId(campaignId: string, obligationKey: string, cycle
   return `${campaignId}/${obligationKey}/${cycleKey}#${index}`;
 }
 
+/** The batch of one unit's deadline that an event opened (domain/engine/events.ts). */
+export function eventBatchWorkflowId(
+  campaignId: string,
+  obligationKey: string,
+  cycleKey: string,
+  unitId: string,
+): string {
+  return `${campaignId}/${obligationKey}/${cycleKey}#${unitId}`;
+}
+
 export function deadlineWorkflowId(
   campaignId: string,
   obligationKey: string,

@@ -73,6 +73,10 @@ export function campaignInputProblems(plan: unknown, org: unknown, orgByReferenc
         `${at}.due.at`,
         text.includes('T') ? localDateTimeProblem(text, zoneOk ? zone : undefined) : dateProblem(text),
       );
+    } else if ('afterEvent' in due) {
+      // Opened by an event (openedBy): the calendar counts only this offset, from the event.
+      add(`${at}.due.afterEvent`, offsetProblem(due.afterEvent));
+      if (!isObject(o.openedBy)) add(`${at}.openedBy`, 'is missing for a due date counted from an event');
     } else add(`${at}.due.offset`, offsetProblem(due.offset));
     add(`${at}.opens`, offsetProblem(o.opens));
     const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);

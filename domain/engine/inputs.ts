@@ -10,7 +10,7 @@ import type { CycleSchedule, PhaseWindow } from '../calendar-types';
 import type { DeadlineOutcome } from '../deadline-state';
 import type { SendResult } from '../../mail/types';
 import type { CampaignContext, EngineOptions } from './context';
-import type { BatchReport, PhaseChange, Receipt, SubmitRequest } from './requests';
+import type { BatchReport, EventDeadline, PhaseChange, Receipt, SubmitRequest } from './requests';
 import type { OrgRef } from './org-ref';
 
 export type { OrgRef };
@@ -26,6 +26,8 @@ export interface CampaignCarried {
   /** `<obligation>/<cycle>` of every cycle opened. */
   launched: string[];
   batches: Record<string, BatchReport>;
+  /** Since v0.14: the deadlines events opened (the plan's openedBy), by deadline id. */
+  eventOpened?: Record<string, EventDeadline>;
   unitsRegistered: boolean;
   runs: number;
 }

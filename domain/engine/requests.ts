@@ -5,6 +5,7 @@
 import type { DeadlineCounts, DeadlineOutcome, DeadlineState } from '../deadline-state';
 import type { PhaseWindow, ScheduledStep } from '../calendar-types';
 import type { OrgRef } from './org-ref';
+import type { Grade, GradingStep } from '../plan-schema';
 
 // ---- campaign ----
 
@@ -35,6 +36,51 @@ export interface PhaseChange {
   at: string;
   by: string;
   reason: string;
+}
+
+/**
+ * Something that happened to one unit and may open an obligation for it (the plan's `openedBy`):
+ * a grade recorded at one step of the grading, or a new branch secretary appointed. The
+ * campaign opens what the plan declares for it, once: the same event again opens nothing more.
+ */
+export type CampaignEvent =
+  | {
+      event: 'graded';
+      unitId: string;
+      /** The grading year (2012): one rectification per branch and year, whatever its grade. */
+      year: number;
+      step: GradingStep;
+      grade: Grade;
+      actor: string;
+      /** Only a rehearsal's: the plan instant it means (domain/clock.ts `requestInstant`). */
+      at?: string;
+    }
+  | {
+      event: 'secretary-appointed';
+      unitId: string;
+      /** The new secretary's name. */
+      secretary: string;
+      actor: string;
+      /** Only a rehearsal's: the plan instant it means (domain/clock.ts `requestInstant`). */
+      at?: string;
+    };
+
+/** One deadline an event opened (or had opened before). */
+export interface EventDeadline {
+  obligationKey: string;
+  cycleKey: string;
+  unitId: string;
+  deadlineId: string;
+  opensAt: string;
+  dueAt: string;
+  dueOnHoliday: boolean;
+}
+
+/** What an event did: the deadlines it opened now, those it had opened before, and why others did not open. */
+export interface EventOpening {
+  opened: EventDeadline[];
+  alreadyOpen: EventDeadline[];
+  notOpened: { obligationKey: string; reason: string }[];
 }
 
 export interface CampaignStatus {

@@ -26,6 +26,23 @@ describe('campaignInputProblems', () => {
       'plan.obligations[1].reminders[0]: "-99999999wd" spans more than 10 years',
       'org.officeId: names no unit',
     ]);
+    // Opened by an event: its offset from the event is read, and only with the event named.
+    const events = structuredClone(plan);
+    events.obligations[0] = {
+      ...events.obligations[0]!,
+      openedBy: { event: 'secretary-appointed' },
+      due: { afterEvent: '+6M', time: 'end-of-day' },
+    };
+    expect(campaignInputProblems(events, org)).toEqual([]);
+    events.obligations[0] = {
+      ...events.obligations[0],
+      openedBy: undefined,
+      due: { afterEvent: '6 months', time: 'end-of-day' },
+    };
+    expect(campaignInputProblems(events, org)).toEqual([
+      'plan.obligations[0].due.afterEvent: "6 months" is not an offset',
+      'plan.obligations[0].openedBy: is missing for a due date counted from an event',
+    ]);
     expect(campaignInputProblems('not a plan', org)).toEqual(['plan: is not a plan']);
     expect(campaignInputProblems(plan, { units: [] })).toEqual(['org: is not an organisation']);
   });

@@ -283,6 +283,9 @@ describe('grading from the command line on the dev server', () => {
     expect(final).toMatch(/A级比例 全校：3\/10，上限 2（20%），超出（办公室已批准）/);
     expect(await openUnits('university-grade', 0)).toEqual([]);
 
+    // The C and D final grades opened their branches' rectification reports (plan 002's openedBy).
+    expect(await openUnits('grade-rectification', 3)).toEqual(['info-4', 'mech-5', 'mech-6']);
+
     // Only an A branch may be nominated as advanced.
     expect(await ok(['grade', 'nomination', '--campaign', C, '--unit', 'mech-2'])).toMatch(
       /mech-2 可推荐：2012年学校定级为 A/,
@@ -345,6 +348,9 @@ describe('grading from the command line on the dev server', () => {
     expect(cells(t5!, 3).slice(0, 5)).toEqual([1, '机械学院党委', '机械学院第5党支部', 'mech-5', 'C']);
     expect(cells(t5!, 4).slice(0, 5)).toEqual([2, '机械学院党委', '机械学院第6党支部', 'mech-6', 'D']);
     expect(cells(t5!, 4)[9]).toBe('班子成员不得享受绩效等奖励；党支部书记下一年度内不能提拔使用');
+    // Each report is open, due a month after the grade.
+    expect(cells(t5!, 3)[8]).toBe('整改中');
+    expect(String(cells(t5!, 3)[6])).toMatch(/^2012年4月30日|^2012年5月/);
 
     // The audit: distribution, changes and flags, as JSON.
     const audit = await json<Record<string, Record<string, unknown>[]>>([

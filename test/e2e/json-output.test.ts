@@ -97,6 +97,12 @@ describe('--json', () => {
     expect(await json('advance', ['mini', '--to', 'engage', '--by', '校党委', '--reason', '提前'])).toMatchObject({
       phaseKey: 'engage',
     });
+    // The mini plan opens nothing on an appointment: the answer says so, as one document.
+    expect(await json('appoint', ['mini', 'b-mech-s1', '--secretary', '周敏', '--by', '组织部'])).toEqual({
+      opened: [],
+      alreadyOpen: [],
+      notOpened: [],
+    });
     await json('end-phase', ['mini', 'engage', '--by', '校党委', '--reason', '提前结束']);
     expect(await json('audit', ['--campaign', 'mini'])).toHaveProperty('lagging');
     expect(Array.isArray(await json('outbox list'))).toBe(true);

@@ -30,6 +30,11 @@
  * v0.13 lets a campaign hold its organisation by reference (ORG_BY_REFERENCE): a stored version in
  * the ledger, read by activities. Campaigns of older releases carry the organisation in their input
  * (no `orgRef`) and replay as they ran; the batches and deadlines of both kinds run the same code.
+ *
+ * v0.14 lets the campaign open an obligation for one unit on an event (EVENT_OPENINGS: the
+ * openForEvent update, a grade or a secretary's appointment). Its mini campaign took one (an
+ * appointment opening the training of mini-plan-events.yaml), and the deadline it opened is in
+ * the corpus too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -54,7 +59,7 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of eleven releases, of every workflow type', () => {
+  it('the corpus holds histories of thirteen releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -69,6 +74,7 @@ describe('replaying recorded histories', () => {
       'v0.10',
       'v0.11',
       'v0.13',
+      'v0.14',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });

@@ -14,6 +14,7 @@ import { openSqlLedger, type SqlLedger } from '../../ledger/store';
 import { createMailer, createPlainSender } from '../../mail';
 import type { Mailer } from '../../mail/types';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import type { Plan } from '../../domain/plan-schema';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
 import type { WebDeps } from '../../web/context';
@@ -48,12 +49,12 @@ export interface HarnessOptions {
   listen?: boolean;
   /** Another organisation file (a generated one for benchmarks). */
   org?: string;
-  /** Another plan file (the mini plan by default). */
-  plan?: string;
   /** Another mail URL (an outbox for benchmarks); by default the test SMTP server. */
   mailUrl?: string;
   /** Plan milliseconds per server millisecond (1, real speed, by default; more compresses the plan). */
   scale?: number;
+  /** Another plan than the mini one (e.g. with obligations opened by events). */
+  plan?: Plan;
 }
 
 export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHarness> {
@@ -78,7 +79,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
   const org = await loadOrgFile(config.ORG);
   const client = await connectClient(config.temporal);
   const campaigns = new CampaignClient(client, DIRECTORY_CACHE_MS);
-  const plan = await loadPlanFile(opts.plan ?? PLAN);
+  const plan = opts.plan ?? (await loadPlanFile(PLAN));
   const from = DateTime.fromISO(opts.from ?? '2010-09-10T10:00', { zone: plan.timeZone }).toMillis();
   await campaigns.start({
     plan,

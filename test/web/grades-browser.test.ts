@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadPlanFile } from '../../plans/load';
 import { eventually, startWebHarness, type WebHarness } from '../helpers/web';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -33,7 +34,7 @@ describe('the grading page in a browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startWebHarness({
       listen: true,
-      plan: path.join(ROOT, 'plans', '002-harbin.yaml'),
+      plan: await loadPlanFile(path.join(ROOT, 'plans', '002-harbin.yaml')),
       org: path.join(ROOT, 'test', 'fixtures', 'grading-org.yaml'),
       from: '2012-03-31T09:00',
     });

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import { loadPlanFile } from '../../plans/load';
 import { eventually, multipart, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -21,7 +22,7 @@ describe('grading in the web console and the API', () => {
   let mech: string;
   beforeAll(async () => {
     h = await startWebHarness({
-      plan: path.join(ROOT, 'plans', '002-harbin.yaml'),
+      plan: await loadPlanFile(path.join(ROOT, 'plans', '002-harbin.yaml')),
       org: path.join(ROOT, 'test', 'fixtures', 'grading-org.yaml'),
       from: '2012-03-31T09:00',
     });

@@ -52,6 +52,20 @@ const DeadlineStatusSchema = z.object({
   receipt: BaseReceipt.optional(),
   extensions: z.number(),
 });
+const EventDeadlineSchema = z.object({
+  obligationKey: z.string(),
+  cycleKey: z.string(),
+  unitId: z.string(),
+  deadlineId: z.string(),
+  opensAt: z.string(),
+  dueAt: z.string(),
+  dueOnHoliday: z.boolean(),
+});
+const EventOpeningSchema = z.object({
+  opened: z.array(EventDeadlineSchema),
+  alreadyOpen: z.array(EventDeadlineSchema),
+  notOpened: z.array(z.object({ obligationKey: z.string(), reason: z.string() })),
+});
 const Problem = z.object({
   type: z.string(),
   title: z.string(),
@@ -279,6 +293,27 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         async (req) => {
           const p = office(req);
           return deps.campaigns.endPhase(req.params.campaignId, { ...req.body, by: p.email });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/units/:unitId/appoint',
+        {
+          schema: {
+            summary: 'A new branch secretary (office): opens the training the plan declares for the branch',
+            params: CampaignParams.extend({ unitId: id }),
+            body: z.object({ secretary: z.string().trim().min(1, 'required').max(200) }).strict(),
+            response: { 200: EventOpeningSchema, ...errors },
+          },
+        },
+        async (req) => {
+          const p = office(req);
+          return deps.campaigns.openForEvent(req.params.campaignId, {
+            event: 'secretary-appointed',
+            unitId: req.params.unitId,
+            secretary: req.body.secretary,
+            actor: p.email,
+          });
         },
       );
 

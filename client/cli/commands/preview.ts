@@ -2,8 +2,9 @@
  * `preview <plan>`: every deadline a campaign will open, before it is launched — phases, and
  * for each cycle its opening, reminders, due instant (a day off flagged or moved), escalation
  * steps and rectification order, then the leader review of each report (领导点评) with its own
- * reminders and escalation; with `--org`, the units each concerns. A table in the plan's zone,
- * or `--json`.
+ * reminders and escalation; with `--org`, the units each concerns. Obligations opened by an
+ * event (a grade, an appointment) have no date of their own: they are shown as "opened when …",
+ * with their deadline and ladder counted from the event. A table in the plan's zone, or `--json`.
  */
 import type { Command } from 'commander';
 import { computeCalendar, type CampaignCalendar } from '../../../domain/calendar';
@@ -13,7 +14,8 @@ import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import type { Org } from '../../../domain/org-schema';
 import type { Obligation, Plan } from '../../../domain/plan-schema';
 import { lang, say } from '../lang';
-import { audienceWord, pad, receiverWord, stepWord, submitterWord } from '../words';
+import { responsibleUnits } from '../../../domain/org-slice';
+import { audienceWord, offsetWords, openedWhenWords, pad, receiverWord, stepWord, submitterWord } from '../words';
 
 const LISTED_UNITS = 12;
 
@@ -29,7 +31,7 @@ export function registerPreview(program: Command): void {
       const plan = await loadPlanFile(planFile);
       const org: Org = o.org ? await loadOrgFile(o.org) : { officeId: 'office', units: {}, order: [] };
       const cal = computeCalendar(plan, org);
-      const text = o.json ? JSON.stringify(previewJson(plan, cal, o), null, 2) : previewTable(plan, cal, o);
+      const text = o.json ? JSON.stringify(previewJson(plan, org, cal, o), null, 2) : previewTable(plan, org, cal, o);
       // A pipe takes stdout asynchronously, and the CLI exits when the command returns: wait
       // until the whole text is handed over (a preview with an organisation runs to megabytes).
       await new Promise<void>((resolve, reject) =>
@@ -52,7 +54,7 @@ function unitDeadlines(cal: CampaignCalendar, f: Filter): Pick<CampaignCalendar,
 }
 
 /** By cycle: the report, its review, and (with an organisation) every deadline with its unit and role. */
-function previewJson(plan: Plan, cal: CampaignCalendar, f: Filter): unknown {
+function previewJson(plan: Plan, org: Org, cal: CampaignCalendar, f: Filter): unknown {
   const mine = unitDeadlines(cal, f);
   return {
     plan: plan.id,
@@ -70,6 +72,21 @@ function previewJson(plan: Plan, cal: CampaignCalendar, f: Filter): unknown {
         review: review && { ...review.review, title: ob.review!.title },
       };
     }),
+    openedByEvents: eventObligations(plan, org, f).map(({ ob, units }) => ({
+      key: ob.key,
+      title: ob.title,
+      openedBy: ob.openedBy,
+      openedWhen: openedWhenWords(ob.openedBy!),
+      due: ob.due,
+      onHoliday: ob.onHoliday,
+      phases: ob.phases,
+      submitters: ob.submitters.level,
+      receiver: ob.receiver,
+      reminders: ob.reminders,
+      escalation: ob.escalation,
+      rectification: ob.rectification,
+      units: f.org ? units : undefined,
+    })),
     deadlines: f.org
       ? [
           ...mine.deadlines.map((d) => ({ role: 'report' as const, ...d })),
@@ -79,11 +96,19 @@ function previewJson(plan: Plan, cal: CampaignCalendar, f: Filter): unknown {
   };
 }
 
+/** The obligations an event opens, each with the units it may open for (with --unit: only those that unit hands in). */
+function eventObligations(plan: Plan, org: Org, f: Filter): { ob: Obligation; units: string[] }[] {
+  return plan.obligations
+    .filter((ob) => ob.openedBy !== undefined)
+    .map((ob) => ({ ob, units: responsibleUnits(org, ob) }))
+    .filter(({ units }) => !f.unit || units.includes(f.unit));
+}
+
 function obligationOf(plan: Plan, key: string): Obligation {
   return plan.obligations.find((x) => x.key === key)!;
 }
 
-function previewTable(plan: Plan, cal: CampaignCalendar, f: Filter): string {
+function previewTable(plan: Plan, org: Org, cal: CampaignCalendar, f: Filter): string {
   const t = (iso: string): string => formatInstant(iso, plan.timeZone, lang());
   const due = (d: DueDate): string =>
     d.movedFrom
@@ -149,5 +174,57 @@ function previewTable(plan: Plan, cal: CampaignCalendar, f: Filter): string {
       out.push(say('    点评单位', '    reviewing units') + ` (${byReviewer.size}): ${listed(who)}`);
     }
   }
+  out.push(...eventLines(plan, org, f, label, listed));
   return out.join('\n');
+}
+
+/**
+ * The obligations an event opens: when, from whom to whom, and the deadline and ladder counted
+ * from the event (the instants exist only once it happens; the holiday rule applies as to every deadline).
+ */
+function eventLines(
+  plan: Plan,
+  org: Org,
+  f: Filter,
+  label: (text: string) => string,
+  listed: (ids: string[]) => string,
+): string[] {
+  const out: string[] = [];
+  const beforeDue = (o: string): string => say(`截止前${offsetWords(o)}`, `${offsetWords(o)} before the due date`);
+  const afterDue = (o: string): string => say(`截止后${offsetWords(o)}`, `${offsetWords(o)} after the due date`);
+  const to = (audience: Obligation['escalation'][number]['notify']): string =>
+    audience.map(audienceWord).join(say('、', ', '));
+  for (const { ob, units } of eventObligations(plan, org, f)) {
+    const rule = ob.due as { afterEvent: string; time: string };
+    const time = rule.time === 'end-of-day' ? say('当日结束', 'the end of that day') : rule.time;
+    const holiday =
+      ob.onHoliday === 'next-working-day'
+        ? say('，遇节假日顺延至下一工作日', ', moved to the next working day if it is a day off')
+        : say('，遇节假日照常（提示）', ', kept (and flagged) if it is a day off');
+    out.push(
+      '',
+      `${ob.title}  [${ob.key}${say('，因事件开启', ', opened by an event')}]`,
+      `  ${openedWhenWords(ob.openedBy!)}`,
+      say('  报送：', '  from ') + `${submitterWord(ob.submitters.level)} → ${receiverWord(ob.receiver)}`,
+    );
+    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${ob.dateNote}`));
+    out.push(
+      `  ${label(say('截止', 'due'))} ${say(`事件后${offsetWords(rule.afterEvent)}，${time}`, `${offsetWords(rule.afterEvent)} after the event, at ${time}`)}${holiday}`,
+      `  ${label(say('可开启阶段', 'phases'))} ${ob.phases.join(', ')}`,
+    );
+    ob.reminders.forEach((r, i) =>
+      out.push(`  ${label(stepWord({ step: `reminder-${i + 1}`, kind: 'reminder' }))} ${beforeDue(r)}`),
+    );
+    ob.escalation.forEach((e, i) =>
+      out.push(
+        `  ${label(stepWord({ step: `escalation-${i + 1}`, kind: 'escalation' }))} ${afterDue(e.after)}  → ${to(e.notify)}`,
+      ),
+    );
+    if (ob.rectification)
+      out.push(
+        `  ${label(stepWord({ step: 'rectification', kind: 'rectification' }))} ${afterDue(ob.rectification.after)}  → ${to(ob.rectification.notify)}  ${say(`整改期限：通知后${offsetWords(ob.rectification.deadline)}`, `to rectify within ${offsetWords(ob.rectification.deadline)} of the order`)}`,
+      );
+    if (f.org) out.push(say('  可能涉及单位', '  units it may open for') + ` (${units.length}): ${listed(units)}`);
+  }
+  return out;
 }

@@ -1,0 +1,118 @@
+/**
+ * `appoint <campaign> <unit> --secretary <name>`: a new branch secretary, which opens her training
+ * (任职培训) if the plan declares it (`openedBy: { event: secretary-appointed }`).
+ * `appoint <campaign> --org <file>`: the organisation file re-imported; every branch whose
+ * secretary changed is an appointment.
+ */
+import type { Command } from 'commander';
+import { formatInstant } from '../../../domain/format';
+import { secretaryChanges, type SecretaryChange } from '../../../domain/engine/events';
+import type { EventOpening } from '../../../domain/engine/requests';
+import { loadOrgFile } from '../../../plans/load';
+import { CampaignRequestError, type CampaignClient } from '../../campaigns';
+import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
+import { lang, say } from '../lang';
+
+interface AppointOptions extends CommonOptions {
+  secretary?: string;
+  org?: string;
+  by: string;
+  at?: string;
+}
+
+/** What one appointment opened, one line each, in the campaign's zone. */
+export function openingLines(unitId: string, r: EventOpening, zone: string): string[] {
+  const due = (iso: string): string => formatInstant(iso, zone, lang());
+  return [
+    ...r.opened.map((d) =>
+      say(
+        `${unitId}：已开启 ${d.obligationKey} ${d.cycleKey}，截止 ${due(d.dueAt)}`,
+        `${unitId}: opened ${d.obligationKey} ${d.cycleKey}, due ${due(d.dueAt)}`,
+      ),
+    ),
+    ...r.alreadyOpen.map((d) =>
+      say(
+        `${unitId}：${d.obligationKey} ${d.cycleKey} 已开启，截止 ${due(d.dueAt)}`,
+        `${unitId}: ${d.obligationKey} ${d.cycleKey} was open already, due ${due(d.dueAt)}`,
+      ),
+    ),
+    ...r.notOpened.map((n) =>
+      say(
+        `${unitId}：未开启 ${n.obligationKey}（${n.reason}）`,
+        `${unitId}: ${n.obligationKey} not opened (${n.reason})`,
+      ),
+    ),
+    ...(r.opened.length + r.alreadyOpen.length + r.notOpened.length === 0
+      ? [say(`${unitId}：计划未规定因任命开启的事项`, `${unitId}: the plan opens nothing on an appointment`)]
+      : []),
+  ];
+}
+
+async function appointOne(
+  cc: CampaignClient,
+  campaignId: string,
+  unitId: string,
+  secretary: string,
+  o: AppointOptions,
+  zone: string,
+): Promise<EventOpening> {
+  const at = o.at === undefined ? undefined : instant(o.at, zone, '--at');
+  return cc.openForEvent(campaignId, { event: 'secretary-appointed', unitId, secretary, actor: o.by, at });
+}
+
+export function registerAppoint(program: Command): void {
+  withCommon(
+    program
+      .command('appoint')
+      .description(
+        'a new branch secretary (or, with --org, every one the re-imported organisation file names): opens the training the plan declares',
+      )
+      .argument('<campaign>', 'campaign id')
+      .argument('[unit]', 'the branch (not with --org)')
+      .option('--secretary <name>', 'the new secretary’s name')
+      .option(
+        '--org <file>',
+        'the organisation file re-imported: each branch whose secretary changed is an appointment',
+      )
+      .requiredOption('--by <who>', 'who records the appointment')
+      .option('--at <datetime>', "only a rehearsal's: the plan instant the appointment means"),
+  ).action(async (campaignId: string, unit: string | undefined, o: AppointOptions) => {
+    if ((o.org === undefined) === (unit === undefined || o.secretary === undefined))
+      throw new CampaignRequestError(
+        'REJECTED',
+        say(
+          '请给出 <unit> 和 --secretary，或者只给 --org <组织文件>',
+          'give <unit> and --secretary, or --org <file> alone',
+        ),
+      );
+    const cc = await campaignClient(o);
+    const zone = (await cc.directory(campaignId)).timeZone;
+    if (o.org === undefined) {
+      const r = await appointOne(cc, campaignId, unit!, o.secretary!, o, zone);
+      print(o, r, () => openingLines(unit!, r, zone).join('\n'));
+      return;
+    }
+    const { changes, newBranches } = secretaryChanges(await cc.campaignOrg(campaignId), await loadOrgFile(o.org));
+    const results: (SecretaryChange & EventOpening)[] = [];
+    for (const c of changes)
+      results.push({ ...c, ...(await appointOne(cc, campaignId, c.unitId, c.secretary, o, zone)) });
+    print(o, { appointments: results, newBranches }, () =>
+      [
+        ...(results.length === 0 ? [say('没有党支部书记变更', 'no branch secretary changed')] : []),
+        ...results.flatMap((r) => [
+          say(
+            `${r.unitId} ${r.unitName}：书记 ${r.previous ?? '（无）'} → ${r.secretary}`,
+            `${r.unitId} ${r.unitName}: secretary ${r.previous ?? '(none)'} → ${r.secretary}`,
+          ),
+          ...openingLines(r.unitId, r, zone).map((l) => `  ${l}`),
+        ]),
+        ...newBranches.map((id) =>
+          say(
+            `${id}：新党支部，不在本活动的组织中（未开启任何事项）`,
+            `${id}: a new branch, not in this campaign's organisation (nothing opened)`,
+          ),
+        ),
+      ].join('\n'),
+    );
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * A new branch secretary recorded three ways, each opening her training (任职培训) when the plan
+ * declares it: the HTTP API (office only), the `appoint` command, and the organisation file
+ * re-imported (`appoint --org`: a changed secretary is an appointment). On the dev server with a
+ * worker process, the mini plan with a training due a month after the appointment.
+ */
+import path from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { SESSION_COOKIE } from '../../web/context';
+import { runCli } from '../helpers/processes';
+import { miniPlanWithEvents } from '../helpers/mini-events';
+import { ORG, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+
+const OFFICE = { authorization: `Bearer ${TEST_API_TOKEN}` };
+
+describe('appointing a branch secretary opens her training', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await startWebHarness({ plan: miniPlanWithEvents() });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  /** A signed session cookie for a person of the organisation, as the sign-in link would leave. */
+  async function cookieOf(email: string): Promise<string> {
+    const token = await h.deps.sessions.issueSignIn(email);
+    const { sessionId } = (await h.deps.sessions.redeem(token))!;
+    return `${SESSION_COOKIE}=${h.app.signCookie(sessionId)}`;
+  }
+  const appoint = (unitId: string, payload: unknown, headers: Record<string, string>) =>
+    h.app.inject({
+      method: 'POST',
+      url: `/api/v1/campaigns/mini/units/${unitId}/appoint`,
+      payload: payload as object,
+      headers,
+    });
+  const cli = (args: string[]) =>
+    runCli(['--lang', 'zh', 'appoint', 'mini', ...args], {
+      TEMPORAL_ADDRESS: h.config.temporal.address,
+      LEDGER_URL: h.config.LEDGER_URL,
+    });
+
+  it('the API: only the office appoints; the training opens once, due a month later through the holiday rule', async () => {
+    // The branch's own secretary and its committee's secretary may not.
+    for (const email of ['yang.fan@example.org', 'zhao.info@example.org']) {
+      const res = await appoint('b-info-s1', { secretary: '马新' }, { cookie: await cookieOf(email) });
+      expect({ email, status: res.statusCode }).toEqual({ email, status: 403 });
+    }
+    expect((await appoint('b-info-s1', { secretary: '马新' }, {})).statusCode).toBe(401);
+    const blank = await appoint('b-info-s1', { secretary: ' ' }, OFFICE);
+    expect(blank.statusCode).toBe(400);
+    expect(JSON.stringify(blank.json())).toContain('secretary');
+    expect((await h.ledger.events({ campaignId: 'mini', kinds: ['secretary-appointed'] })).length).toBe(0);
+
+    const res = await appoint('b-info-s1', { secretary: '马新' }, OFFICE);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{
+      opened: { deadlineId: string; dueAt: string; dueOnHoliday: boolean; cycleKey: string }[];
+    }>();
+    expect(body.opened).toHaveLength(1);
+    const [d] = body.opened;
+    // The harness's plan time starts on Friday 10 September 2010: due Sunday 10 October, a day
+    // off (the plan keeps it and flags it, onHoliday: flag).
+    expect(d).toMatchObject({
+      deadlineId: 'mini/secretary-training/2010-09-10/b-info-s1',
+      cycleKey: '2010-09-10',
+      dueAt: '2010-10-10T15:59:59.000Z',
+      dueOnHoliday: true,
+    });
+    const again = (await appoint('b-info-s1', { secretary: '马新' }, OFFICE)).json<{
+      opened: [];
+      alreadyOpen: unknown[];
+    }>();
+    expect(again.opened).toEqual([]);
+    expect(again.alreadyOpen).toEqual([d]);
+    const status = await h.campaigns.deadlineStatus('mini', 'secretary-training', '2010-09-10', 'b-info-s1');
+    expect(status).toMatchObject({ state: 'green', dueAt: d!.dueAt });
+    const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['secretary-appointed'] });
+    expect(rows.map((e) => [e.unitId, e.actor, e.data])).toEqual([['b-info-s1', 'api-token', { secretary: '马新' }]]);
+    // A unit that is not a branch: the engine refuses it by field (409, as every refused request), nothing opened.
+    const committee = await appoint('c-info', { secretary: '马新' }, OFFICE);
+    expect(committee.statusCode).toBe(409);
+    expect(committee.json<{ detail: string }>().detail).toContain('unitId: "c-info" is not a branch');
+    const nobody = await appoint('b-nobody', { secretary: '马新' }, OFFICE);
+    expect(nobody.statusCode).toBe(404);
+    expect(nobody.json<{ detail: string }>().detail).toContain('unitId: no unit "b-nobody"');
+  });
+
+  it('the command line: one branch, and the organisation file re-imported', async () => {
+    const one = await cli(['b-mech-t1', '--secretary', '王五', '--by', '组织部']);
+    expect(one.stderr).toBe('');
+    expect(one.stdout).toMatch(/^b-mech-t1：已开启 secretary-training 2010-09-\d\d，截止 2010年10月\d+日/);
+    expect((await cli(['b-mech-t1', '--by', '组织部'])).stderr).toContain('请给出 <unit> 和 --secretary');
+
+    // The organisation file again, with two branches' secretaries changed and one branch added.
+    const text = (await readFile(ORG, 'utf8'))
+      .replace(
+        'secretary: { name: 陈静, email: chen.jing@example.org }',
+        'secretary: { name: 周敏, email: zhou.min@example.org }',
+      )
+      .replace('secretary: { name: 黄磊 }', 'secretary: { name: 马新 }')
+      .concat(
+        '  - id: b-info-g1\n    name: 信息学院研究生第二党支部\n    kind: 学生\n    parent: c-info\n    secretary: { name: 徐立 }\n',
+      );
+    const file = path.join(h.dir, 'org-2.yaml');
+    await writeFile(file, text);
+    const reimport = await cli(['--org', file, '--by', '组织部', '--json']);
+    expect(reimport.stderr).toBe('');
+    const out = JSON.parse(reimport.stdout) as {
+      appointments: {
+        unitId: string;
+        previous: string;
+        secretary: string;
+        opened: unknown[];
+        alreadyOpen: unknown[];
+      }[];
+      newBranches: string[];
+    };
+    expect(
+      out.appointments.map((a) => [a.unitId, a.previous, a.secretary, a.opened.length, a.alreadyOpen.length]),
+    ).toEqual([
+      ['b-mech-s1', '陈静', '周敏', 1, 0],
+      // Appointed through the API today already: the same day's training, not a second one.
+      ['b-info-s1', '黄磊', '马新', 0, 1],
+    ]);
+    expect(out.newBranches).toEqual(['b-info-g1']);
+    const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['secretary-appointed'] });
+    expect(rows.map((e) => `${e.unitId} ${String(e.data?.secretary)}`).sort()).toEqual([
+      'b-info-s1 马新',
+      'b-mech-s1 周敏',
+      'b-mech-t1 王五',
+    ]);
+  });
+});
