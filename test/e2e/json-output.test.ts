@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import os from 'node:os';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { buildProgram } from '../../client/cli/main';
 import { freePort } from '../helpers/postgres';
@@ -104,6 +104,19 @@ describe('--json', () => {
       notOpened: [],
     });
     await json('end-phase', ['mini', 'engage', '--by', '校党委', '--reason', '提前结束']);
+    // The grading commands: last year's grades imported, this year's entered, shown, tabulated, checked.
+    const past = path.join(dir, '2009.csv');
+    await writeFile(past, '年度,支部编号,等级\n2009,b-mech-t1,A\n2009,b-mech-s1,B\n');
+    expect(await json('grade import', ['--campaign', 'mini', '--file', past, '--by', '组织部'])).toBeTruthy();
+    const grading = ['--campaign', 'mini', '--year', '2010'];
+    const entered = ['--committee', 'c-mech', '--by', '李书记', '--grade', 'b-mech-t1=B', 'b-mech-s1=C'];
+    expect(await json('grade enter', [...grading, ...entered])).toBeTruthy();
+    expect(await json('grade show', grading)).toHaveProperty('rows');
+    expect(await json('grade tables', grading)).toBeTruthy();
+    expect(await json('grade nomination', ['--campaign', 'mini', '--unit', 'b-mech-t1'])).toMatchObject({
+      unitId: 'b-mech-t1',
+      eligible: true,
+    });
     expect(await json('audit', ['--campaign', 'mini'])).toHaveProperty('lagging');
     expect(Array.isArray(await json('outbox list'))).toBe(true);
 
