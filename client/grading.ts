@@ -73,6 +73,11 @@ export interface EnterRequest {
   sourceName: string;
   fields?: EnterGradesRequest['fields'];
   quotaOverride?: string;
+  /**
+   * The plan instant of the entry, when the caller knows it better than the wall clock: a
+   * rehearsal on the time-skipping server, whose clock is not this process's. Else: now, in plan time.
+   */
+  at?: string;
 }
 
 /** A grade count in words, for the submission that closes a committee's deadline: "A 2，B 7，C 1". */
@@ -115,7 +120,7 @@ async function close(
  */
 export async function enterGrades(grades: GradeStore, cc: CampaignClient, req: EnterRequest): Promise<EnterOutcome> {
   const policy = await campaignGradingPolicy(cc, req.campaignId);
-  const at = await cc.planNow(req.campaignId);
+  const at = req.at ?? (await cc.planNow(req.campaignId));
   const riseOverrides = Object.fromEntries(
     req.entries.filter((e) => e.riseReason).map((e) => [e.unitId, e.riseReason!]),
   );

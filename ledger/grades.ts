@@ -25,8 +25,11 @@ import {
 } from '../domain/grading';
 import type { LedgerDb } from './schema';
 
-/** Where a grade came in: the CLI, a file upload, the console's form, the JSON API, an import of past grades. */
-export type GradeSource = 'cli' | 'upload' | 'web' | 'api' | 'import';
+/**
+ * Where a grade came in: the CLI, a file upload, the console's form, the JSON API, an import of
+ * past grades, a rehearsal's behaviour file.
+ */
+export type GradeSource = 'cli' | 'upload' | 'web' | 'api' | 'import' | 'rehearsal';
 
 export interface GradeRecord {
   campaignId: string;

@@ -13,7 +13,17 @@ import type { FileIssue } from '../domain/errors';
 import { phaseWindows, type PhaseOverrides } from '../domain/calendar';
 import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
 import { responsibleUnits } from '../domain/org-slice';
-import { localInstant, planSimulation, ruleMatches, type Behaviour, type Rule } from './behaviour';
+import {
+  behaviourGrade,
+  localInstant,
+  planSimulation,
+  quotaOverrideOf,
+  ruleMatches,
+  type Behaviour,
+  type Rule,
+} from './behaviour';
+import { quotaStatus, type GradedBranch } from '../domain/grading';
+import { gradingPolicyOf } from '../domain/grading-policy';
 
 /** Where an issue is: a file's line and column when the behaviour came from one. */
 export type Locate = (path: (string | number)[], message: string) => FileIssue;
@@ -69,11 +79,66 @@ function gradeRuleIssues(b: Behaviour, r: Rule, path: (string | number)[], locat
   }
 }
 
+/**
+ * The A share (the plan's grading policy) of each step's grades: a committee's preliminary grades
+ * or the university's final ones over it need the office's override (`grading.overrides`), as
+ * the grades' ledger will require when the rehearsal enters them.
+ */
+function quotaIssues(b: Behaviour, plan: Plan, org: Org, locate: Locate): FileIssue[] {
+  const g = b.grading;
+  if (!g) return [];
+  const issues: FileIssue[] = [];
+  const committees = Object.values(org.units)
+    .filter((u) => u.level === 'committee')
+    .map((u) => u.id);
+  g.overrides.forEach((o, i) => {
+    if (o.step === 'final' && o.committee !== undefined)
+      issues.push(
+        locate(
+          ['grading', 'overrides', i, 'committee'],
+          'the final grades share is the university’s: name no committee',
+        ),
+      );
+    if (o.step === 'preliminary' && (o.committee === undefined || !committees.includes(o.committee)))
+      issues.push(
+        locate(
+          ['grading', 'overrides', i, 'committee'],
+          `the preliminary grades share is a committee's: name one of ${list(committees)}`,
+        ),
+      );
+  });
+  const branches: GradedBranch[] = org.order
+    .map((id) => org.units[id]!)
+    .filter((u) => u.level === 'branch')
+    .map((u) => ({ unitId: u.id, committeeId: u.committeeId ?? '', waived: false }));
+  const share = gradingPolicyOf(plan).aSharePercent;
+  for (const step of ['preliminary', 'final'] as const) {
+    if (g.at[step] === undefined) continue;
+    const graded = branches.map((br) => ({ br, g: behaviourGrade(b, org, br.unitId, step) }));
+    const letters = Object.fromEntries(graded.flatMap(({ br, g: x }) => (x ? [[br.unitId, x.grade]] : [])));
+    for (const q of quotaStatus(step, branches, letters, share)) {
+      if (!q.over) continue;
+      const inScope = graded.filter(
+        ({ br, g: x }) => x?.grade === 'A' && (step === 'final' || br.committeeId === q.scope),
+      );
+      if (quotaOverrideOf(b, org, inScope[0]!.br.unitId, step)) continue;
+      const where = step === 'final' ? 'across the university' : `in committee ${q.scope}`;
+      issues.push(
+        locate(
+          ['rules', inScope.at(-1)!.g!.rule, 'grade', step],
+          `${q.aCount} A ${where} at the ${step} step is over the share: at most ${q.ceiling} of ${q.graded} branches (${share} %); the office's override needs grading.overrides: [{ step: ${step}${step === 'final' ? '' : `, committee: ${q.scope}`}, quota: <reason>, by: <name> }]`,
+        ),
+      );
+    }
+  }
+  return issues;
+}
+
 export function behaviourIssues(b: Behaviour, plan: Plan, org: Org, locate: Locate): FileIssue[] {
   const phaseIssues = phaseActionIssues(b, plan, locate);
   // Deadlines cannot be known from phases the engine would not run.
   if (phaseIssues.length > 0) return phaseIssues;
-  const issues: FileIssue[] = [];
+  const issues: FileIssue[] = quotaIssues(b, plan, org, locate);
   const sim = planSimulation(plan, org, b);
   const obligations = new Map(plan.obligations.map((o) => [o.key, o]));
   const units = Object.values(org.units);

@@ -21,6 +21,7 @@ import { localDateTimeProblem } from '../domain/dates';
 import { realLocalDateTime } from '../domain/field-schemas';
 import { eventCycles } from '../domain/engine/events';
 import type { CampaignEvent } from '../domain/engine/requests';
+import { gradingPolicyOf } from '../domain/grading-policy';
 
 /** A real local date-time; whether the plan's zone has it is checked by `behaviourInstantIssues`. */
 const localDateTime = realLocalDateTime();
@@ -74,6 +75,23 @@ const GradingSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * The office's override of the A share (原则上…一般不能超过20%) for one scope of one step: a
+     * committee's preliminary grades (the office then enters them) or the university's final ones.
+     * `quota` is the reason, recorded with each A over the share.
+     */
+    overrides: z
+      .array(
+        z
+          .object({
+            step: z.enum(['preliminary', 'final']),
+            committee: z.string().min(1).optional(),
+            quota: z.string().trim().min(1),
+            by: z.string().min(1),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 
@@ -147,6 +165,8 @@ export type SimRequest =
       step: GradingStep;
       grade: 'A' | 'B' | 'C' | 'D';
       by: string;
+      /** The office's reason for going over the A share of this grade's scope (the office enters the batch). */
+      quotaOverride?: string;
     }
   | { type: 'appoint'; at: string; unitId: string; secretary: string; by: string };
 
@@ -237,9 +257,33 @@ export type Rule = z.infer<typeof RuleSchema>;
 
 const GRADING_STEP_ORDER: GradingStep[] = ['self', 'preliminary', 'final'];
 
+/** A branch's grade at one step: the last matching rule with one wins (`rule`: its index). */
+export function behaviourGrade(
+  b: Behaviour,
+  org: Org,
+  unitId: string,
+  step: GradingStep,
+): { grade: 'A' | 'B' | 'C' | 'D'; rule: number } | undefined {
+  let found: { grade: 'A' | 'B' | 'C' | 'D'; rule: number } | undefined;
+  b.rules.forEach((rule, i) => {
+    const grade = rule.grade?.[step];
+    if (grade !== undefined && ruleMatches(rule, org, unitId, '', '')) found = { grade, rule: i };
+  });
+  return found;
+}
+
+/** The office's quota override of the scope a branch's grade counts in at `step`, if the behaviour has one. */
+export function quotaOverrideOf(b: Behaviour, org: Org, unitId: string, step: GradingStep) {
+  const committeeId = org.units[unitId]?.committeeId;
+  return b.grading?.overrides.find(
+    (o) => o.step === step && (step === 'final' ? o.committee === undefined : o.committee === committeeId),
+  );
+}
+
 /**
  * The grades the behaviour records: for each step with an instant, each branch's grade at that
- * step (the last matching rule with one wins), by the step's own person unless `grading.by` names one.
+ * step, by the step's own person unless `grading.by` names one, or by the office when it
+ * overrides the A share of the branch's scope.
  */
 export function gradeRequests(b: Behaviour, org: Org, zone: string): SimRequest[] {
   const g = b.grading;
@@ -249,12 +293,11 @@ export function gradeRequests(b: Behaviour, org: Org, zone: string): SimRequest[
     const atLocal = g.at[step];
     if (atLocal === undefined) continue;
     for (const unitId of org.order.filter((id) => org.units[id]?.level === 'branch')) {
-      let grade: 'A' | 'B' | 'C' | 'D' | undefined;
-      for (const rule of b.rules)
-        if (rule.grade?.[step] !== undefined && ruleMatches(rule, org, unitId, '', '')) grade = rule.grade[step];
+      const grade = behaviourGrade(b, org, unitId, step)?.grade;
       if (grade === undefined) continue;
       const u = org.units[unitId]!;
       const who = step === 'self' ? u : step === 'preliminary' ? org.units[u.parentId ?? ''] : org.units[org.officeId];
+      const override = quotaOverrideOf(b, org, unitId, step);
       out.push({
         type: 'grade',
         at: local(atLocal, zone),
@@ -262,11 +305,44 @@ export function gradeRequests(b: Behaviour, org: Org, zone: string): SimRequest[
         year: g.year,
         step,
         grade,
-        by: g.by[step] ?? who?.secretary?.name ?? who?.id ?? unitId,
+        by: override?.by ?? g.by[step] ?? who?.secretary?.name ?? who?.id ?? unitId,
+        ...(override ? { quotaOverride: override.quota } : {}),
       });
     }
   }
   return out;
+}
+
+/**
+ * The deadlines that entering the grades closes (client/grading.ts, the plan's `grading.obligations`),
+ * by `obligation/unit`, with the instant: a branch's self-evaluation when it is graded, a committee's
+ * preliminary or final deadline when all its branches are. The units do not submit these themselves.
+ */
+export function closedByGrades(plan: Plan, org: Org, grades: SimRequest[]): Map<string, string> {
+  const closed = new Map<string, string>();
+  const keys = gradingPolicyOf(plan).obligations;
+  const branches = org.order.filter((id) => org.units[id]?.level === 'branch');
+  for (const r of grades) {
+    if (r.type !== 'grade') continue;
+    const key = keys[r.step];
+    if (key === undefined) continue;
+    if (r.step === 'self') {
+      closed.set(`${key}/${r.unitId}`, r.at);
+      continue;
+    }
+    const committeeId = org.units[r.unitId]?.committeeId ?? '';
+    const mine = branches.filter((id) => org.units[id]?.committeeId === committeeId);
+    const graded = grades.filter((x) => x.type === 'grade' && x.step === r.step && mine.includes(x.unitId));
+    if (graded.length === mine.length)
+      closed.set(
+        `${key}/${committeeId}`,
+        graded
+          .map((x) => x.at)
+          .sort()
+          .at(-1)!,
+      );
+  }
+  return closed;
 }
 
 /** The engine's event for a grade or an appointment of the rehearsal. */
@@ -373,7 +449,9 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour, engin
         secretary: a.appoint.secretary,
         by: a.by,
       });
-  requests.push(...gradeRequests(behaviour, org, zone));
+  const grades = gradeRequests(behaviour, org, zone);
+  requests.push(...grades);
+  const gradeClosings = closedByGrades(plan, org, grades);
   // What the events open, as the engine will: once per obligation, cycle and unit.
   const eventDeadlines: SimulationPlan['eventDeadlines'] = [];
   const seen = new Set<string>();
@@ -408,9 +486,10 @@ export function planSimulation(plan: Plan, org: Org, behaviour: Behaviour, engin
     }
     const dueAt = extendedDue.get(key) ?? c.dueAt;
     const isWaived = waived.has(key);
-    const at = isWaived ? undefined : submissionInstant(submit, c.opensAt, dueAt, zone);
+    const closedAt = gradeClosings.get(`${c.obligationKey}/${unitId}`);
+    const at = isWaived ? undefined : (closedAt ?? submissionInstant(submit, c.opensAt, dueAt, zone));
     const who = org.units[unitId]?.secretary?.name ?? unitId;
-    if (at !== undefined) {
+    if (at !== undefined && closedAt === undefined) {
       requests.push({
         type: 'submit',
         at,

@@ -25,6 +25,9 @@ import { deadlineWorkflowId, type EngineOptions } from '../domain/engine/context
 import { extendUpdate, submitUpdate, waiveUpdate } from '../workflows/messages';
 import { CampaignClient } from '../client/campaigns';
 import type { CampaignStatus } from '../workflows/messages';
+import { enterGrades } from '../client/grading';
+import type { GradeStore } from '../ledger/grades';
+import type { Grader } from '../domain/grading';
 
 /**
  * The server a rehearsal runs on: a time-skipping test environment, or any server with a
@@ -102,8 +105,10 @@ async function perform(cc: CampaignClient, campaignId: string, r: SimRequest, ar
     await cc.endPhase(campaignId, { phaseKey: r.phaseKey, by: r.by, reason: r.reason, at: r.at });
     return;
   }
-  // A grade or an appointment: the campaign opens what the plan's openedBy declares for it.
-  if (r.type === 'grade' || r.type === 'appoint') {
+  // A grade goes through the grades' entry path (performGrades); an appointment: the campaign
+  // opens what the plan's openedBy declares for it.
+  if (r.type === 'grade') throw new Error('a grade is entered with its batch (performGrades)');
+  if (r.type === 'appoint') {
     await cc.openForEvent(campaignId, eventOf(r)!);
     return;
   }
@@ -115,6 +120,49 @@ async function perform(cc: CampaignClient, campaignId: string, r: SimRequest, ar
   else if (r.type === 'extend')
     await h.executeUpdate(extendUpdate, { args: [{ newDueAt: r.newDueAt, by: r.by, reason: r.reason }] });
   else await h.executeUpdate(waiveUpdate, { args: [{ by: r.by, reason: r.reason }] });
+}
+
+type GradeRequest = Extract<SimRequest, { type: 'grade' }>;
+
+/**
+ * The grades of one instant, entered as people enter them (client/grading.ts, as the CLI does):
+ * a branch its self-evaluation, a committee the preliminary grades of all its branches at once
+ * (the office, when it overrides the committee's A share), the office the university's grades.
+ * The ledger records them and checks the rules, the campaign hears of each once, the step's
+ * deadlines close. Anything the rehearsal planned that does not happen stops it.
+ */
+async function performGrades(grades: GradeStore, cc: CampaignClient, campaignId: string, org: Org, rs: GradeRequest[]) {
+  const batches = new Map<string, GradeRequest[]>();
+  for (const r of rs) {
+    const scope = r.step === 'self' ? r.unitId : r.step === 'preliminary' ? org.units[r.unitId]?.committeeId : 'office';
+    const key = `${r.step}/${scope}/${r.by}/${r.quotaOverride ?? ''}`;
+    batches.set(key, [...(batches.get(key) ?? []), r]);
+  }
+  for (const batch of batches.values()) {
+    const first = batch[0]!;
+    const committeeId = org.units[first.unitId]?.committeeId;
+    const grader: Grader =
+      first.step === 'self'
+        ? { role: 'branch', unitId: first.unitId }
+        : first.step === 'preliminary' && first.quotaOverride === undefined
+          ? { role: 'committee', ...(committeeId ? { unitId: committeeId } : {}) }
+          : { role: 'office' };
+    const outcome = await enterGrades(grades, cc, {
+      campaignId,
+      year: first.year,
+      step: first.step,
+      entries: batch.map((r) => ({ unitId: r.unitId, grade: r.grade })),
+      grader,
+      by: first.by,
+      source: 'rehearsal',
+      at: first.at,
+      sourceName: `behaviour (grading.at.${first.step})`,
+      ...(first.quotaOverride !== undefined ? { quotaOverride: first.quotaOverride } : {}),
+    });
+    const problems = [...outcome.notices, ...outcome.closings].flatMap((n) => (n.problem ? [n.problem] : []));
+    if (problems.length > 0)
+      throw new Error(`the ${first.step} grades of ${first.at} were recorded, but: ${problems.join('; ')}`);
+  }
 }
 
 const isPhaseChange = (r: SimRequest): boolean => r.type === 'advance' || r.type === 'end-phase';
@@ -208,11 +256,13 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       const phaseChanges = atThisInstant().filter(isPhaseChange);
       for (const r of phaseChanges) await perform(cc, plan.id, r);
       if (phaseChanges.length > 0) sim = await replanFromEngine(cc, plan.id, plan, org, opts.behaviour, sim, at);
-      const rest = atThisInstant().filter((r) => !isPhaseChange(r));
+      const grades = atThisInstant().filter((r): r is GradeRequest => r.type === 'grade');
+      await performGrades(orgLedger.grades(), cc, plan.id, org, grades);
+      const rest = atThisInstant().filter((r) => !isPhaseChange(r) && r.type !== 'grade');
       for (let i = 0; i < rest.length; i += 64) {
         await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted((late) => perform(cc, plan.id, r, late))));
       }
-      done += phaseChanges.length + rest.length;
+      done += phaseChanges.length + grades.length + rest.length;
       next = sim.requests.findIndex((r) => Date.parse(r.at) > Date.parse(at));
       if (next < 0) next = sim.requests.length;
       await opts.onProgress?.(at, done, sim.requests.length);

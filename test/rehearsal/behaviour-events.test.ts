@@ -41,6 +41,17 @@ describe('grades and appointments in a behaviour file', () => {
     expect(grades).toContain('final b-cs-l1 D 周部长');
     expect(grades).toContain('self b-mat-s2 B 陈丽'); // its rule grades only the later steps
     expect(grades).toContain('final b-mat-t1 A 周部长');
+    // 材料学院's preliminary grades over its A share: the office enters them, with its reason.
+    expect(grades).toContain('preliminary b-mat-t1 A 周部长');
+    expect(grades).toContain('preliminary b-cs-t1 C 钱书记');
+    expect(
+      sim.requests.flatMap((r) => (r.type === 'grade' && r.quotaOverride ? [`${r.step} ${r.unitId}`] : [])),
+    ).toHaveLength(6);
+    // Entering the grades closes the grading steps' deadlines: nobody submits them besides.
+    expect(sim.requests.filter((r) => r.type === 'submit' && r.obligationKey === 'branch-self-evaluation')).toEqual([]);
+    expect(
+      sim.expected.find((e) => e.obligationKey === 'committee-preliminary-grade' && e.unitId === 'c-mat')?.submittedAt,
+    ).toBe('2012-03-29T08:00:00.000Z');
     expect(grades.filter((g) => g.startsWith('final') && / [CD] /.test(g))).toHaveLength(3);
     const appoint = sim.requests.filter((r) => r.type === 'appoint');
     expect(appoint).toEqual([
@@ -85,6 +96,28 @@ describe('grades and appointments in a behaviour file', () => {
       'an appointment in a committee',
       HARBIN.replace('appoint: { unit: b-mat-t2', 'appoint: { unit: c-mat'),
       /actions\[0\]\.appoint\.unit: "c-mat" is not a branch of the organisation file/,
+    ],
+    [
+      'a committee’s preliminary A share breached without the office’s override',
+      HARBIN.replace('  overrides:\n', '').replace(
+        '    - { step: preliminary, committee: c-mat, quota: 两个党支部均获评省级先进基层党组织, by: 周部长 }\n',
+        '',
+      ),
+      // The last A of the scope: rules[2] (b-mat-t2), line 15 of the file, 13 without the two override lines.
+      /b\.yaml:13:\d+ rules\[2\]\.grade\.preliminary: 2 A in committee c-mat at the preliminary step is over the share: at most 1 of 6 branches \(20 %\)/,
+    ],
+    [
+      'the university’s final A share breached without an override',
+      HARBIN.replace(
+        '{ unit: b-cs-t1, grade: { preliminary: C, final: C } }',
+        '{ unit: b-cs-t1, grade: { preliminary: C, final: A } }',
+      ),
+      /rules\[4\]\.grade\.final: 3 A across the university at the final step is over the share: at most 2 of 11 branches/,
+    ],
+    [
+      'a preliminary override naming no committee',
+      HARBIN.replace('{ step: preliminary, committee: c-mat,', '{ step: preliminary,'),
+      /grading\.overrides\[0\]\.committee: the preliminary grades share is a committee's: name one of c-mat, c-cs/,
     ],
     [
       'a grading instant the calendar lacks',
