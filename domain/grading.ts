@@ -123,8 +123,8 @@ export class NominationRefusedError extends Error {
   ) {
     super(
       latest
-        ? `branch ${unitId} cannot be nominated as an advanced branch: its latest grade (${latest.year}) is ${latest.grade}, and only A branches may be nominated (推荐评选先进党支部，必须从A级党支部中产生)`
-        : `branch ${unitId} cannot be nominated as an advanced branch: it has no grade yet, and only A branches may be nominated (推荐评选先进党支部，必须从A级党支部中产生)`,
+        ? `不能推荐党支部 ${unitId} 为先进党支部：其最近一次学校定级（${latest.year}年）为 ${latest.grade}，推荐评选先进党支部必须从A级党支部中产生 (branch ${unitId} cannot be nominated as an advanced branch: its latest grade (${latest.year}) is ${latest.grade}, and only A branches may be nominated)`
+        : `不能推荐党支部 ${unitId} 为先进党支部：尚无学校定级，推荐评选先进党支部必须从A级党支部中产生 (branch ${unitId} cannot be nominated as an advanced branch: it has no grade yet, and only A branches may be nominated)`,
     );
   }
 }

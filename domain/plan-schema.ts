@@ -168,6 +168,11 @@ export const ObligationSchema = z
      * then `cadence: once`, `due: { afterEvent: … }`, and `phases` are those the event may fall in.
      */
     openedBy: OpenedBySchema.optional(),
+    /**
+     * Its submissions nominate branches as advanced (先进基层党组织): each nominee is named with the
+     * submission and must be A in its latest final grading ("必须从A级党支部中产生", client/nomination.ts).
+     */
+    nominates: z.literal('advanced-branch').optional(),
     due: DueRuleSchema,
     /** When the cycle opens (the notice goes out), counted back from the due instant. */
     opens: OffsetSchema.default('-14d'),

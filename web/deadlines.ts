@@ -20,6 +20,7 @@ import { refHash } from './attachments';
 import { reviewerOf } from './access';
 import { WebError } from './errors';
 import type { LinkTarget } from './links';
+import { nominatesAdvanced, submitNomination, type Nominees } from '../client/nomination';
 
 /** After a deadline closes, its link shows the whole submission this long; then the receipt alone. */
 export const LINK_GRACE_MS = 30 * 24 * 3600 * 1000;
@@ -55,6 +56,8 @@ export interface DeadlineView {
   receipt?: Receipt & { number: string };
   /** Closed more than 30 days ago: the link shows the receipt, read-only. */
   expired: boolean;
+  /** Its report nominates advanced branches (plan `nominates: advanced-branch`): the form asks for them. */
+  nominates: boolean;
 }
 
 /** A short receipt number people can read out: the same receipt always gets the same number. */
@@ -205,6 +208,7 @@ export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<D
     comment,
     receipt: status?.receipt ? { ...status.receipt, number: receiptNumber(status.receipt) } : undefined,
     expired: readOnly !== undefined && now > readOnly,
+    nominates: t.purpose === 'submit' && (await nominatesAdvanced(deps.campaigns, t.campaignId, t.obligationKey)),
   };
 }
 
@@ -212,6 +216,8 @@ export interface SubmitInput {
   by: string;
   text: string;
   attachments: AttachmentMeta[];
+  /** The branches nominated as advanced, and the request field that named them (client/nomination.ts). */
+  nominees?: Nominees;
 }
 
 /**
@@ -225,11 +231,9 @@ export async function submitDeadline(
   input: SubmitInput,
 ): Promise<Receipt & { number: string }> {
   await refuseIfEnded(deps, t.campaignId);
-  const receipt = await deps.campaigns.submit(t.campaignId, deadlineKey(t), t.cycleKey, t.unitId, {
-    by: input.by,
-    text: input.text,
-    attachments: input.attachments.map((a) => `sha256:${a.sha256}`),
-  });
+  const target = { campaignId: t.campaignId, obligationKey: deadlineKey(t), cycleKey: t.cycleKey, unitId: t.unitId };
+  const req = { by: input.by, text: input.text, attachments: input.attachments.map((a) => `sha256:${a.sha256}`) };
+  const receipt = await submitNomination(deps.campaigns, deps.ledger.grades(), target, req, input.nominees);
   const number = receiptNumber(receipt);
   await singleFlight(receipt.deadlineId, () => mailReceipt(deps, t, receipt, number));
   return { ...receipt, number };

@@ -3,6 +3,7 @@
  * (RFC 9457) naming the field for the API. Nothing is changed before a request is refused.
  */
 import { CampaignRequestError } from '../client/campaigns';
+import { NomineeInputError } from '../client/nomination';
 import { TemporalConnectionError } from '../config/temporal-connection';
 import { AttachmentRejected } from './attachments';
 import { GradeInputError, NominationRefusedError } from '../domain/grading';
@@ -29,6 +30,7 @@ export function describeError(err: unknown): WebError {
   // Every row and field at fault is in the message; nothing was recorded.
   if (err instanceof GradeInputError) return new WebError(400, '等级未保存', err.message, err.issues[0]?.path);
   if (err instanceof NominationRefusedError) return new WebError(409, '不能推荐为先进党支部', err.message, 'unitId');
+  if (err instanceof NomineeInputError) return new WebError(400, '推荐对象有误', err.message, err.field);
   if (err instanceof TemporalConnectionError)
     return new WebError(503, '服务暂时不可用', '活动引擎暂时无法连接，请稍后再试。');
   if (err instanceof CampaignRequestError) {

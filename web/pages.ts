@@ -94,13 +94,21 @@ export function receiptCard(v: DeadlineView): Html {
   </section>`;
 }
 
-function form(token: string, csrf: string, review: boolean): Html {
+function form(token: string, csrf: string, review: boolean, nominates: boolean): Html {
   return html`<section class="card">
     <h2>${review ? '点评意见' : '报送内容'}</h2>
     <form method="post" action="/s/${token}" enctype="multipart/form-data">
       <input type="hidden" name="_csrf" value="${csrf}" />
       <label for="text" class="hint">${review ? '请填写点评意见' : '请填写报送内容（可附文件）'}</label>
       <textarea id="text" name="text" required maxlength="20000"></textarea>
+      ${
+        nominates
+          ? html`<label for="nominees" class="hint"
+                >推荐的先进党支部（支部编号，以空格或逗号分隔；只能推荐最近一次学校定级为A级的党支部）</label
+              >
+              <input id="nominees" type="text" name="nominees" maxlength="2000" />`
+          : ''
+      }
       ${
         review
           ? ''
@@ -136,7 +144,7 @@ export function deadlinePage(v: DeadlineView, token: string, csrf: string, signe
   const mine = review ? v.comment : v.report;
   if (v.receipt && mine) parts.push(submissionBlock(review ? '点评意见' : '已报送内容', token, mine, v));
   if (!v.status && !review) parts.push(html`<section class="card"><p>该事项尚未开始报送。</p></section>`);
-  if (!v.ended && v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review));
+  if (!v.ended && v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review, v.nominates));
   if (v.status && v.status.state === 'closed' && !v.receipt)
     parts.push(
       html`<section class="card">

@@ -293,7 +293,7 @@ describe('grading from the command line on the dev server', () => {
     const notA = await cli(['grade', 'nomination', '--campaign', C, '--unit', 'mech-1']);
     expect(notA.code).toBe(1);
     expect(notA.stderr).toContain(
-      'error [NOMINATION_REFUSED]: branch mech-1 cannot be nominated as an advanced branch: its latest grade (2012) is B',
+      'error [NOMINATION_REFUSED]: 不能推荐党支部 mech-1 为先进党支部：其最近一次学校定级（2012年）为 B',
     );
 
     // Tables 4 and 5 for c-mech, cell by cell.

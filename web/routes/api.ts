@@ -195,8 +195,10 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         {
           schema: {
             summary: "Submit a unit's report (the same Update as `cli submit`)",
+            description:
+              'nominees: the branches a nomination of advanced branches names (its obligation has `nominates: advanced-branch`); each must be A in its latest final grading, or 409 and nothing is recorded.',
             params: DeadlineParams,
-            body: z.object({ text: Text }).strict(),
+            body: z.object({ text: Text, nominees: z.array(id).min(1).max(200).optional() }).strict(),
             response: { 200: ReceiptSchema, ...errors },
           },
         },
@@ -206,6 +208,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             by: p.email,
             text: req.body.text,
             attachments: [],
+            ...(req.body.nominees ? { nominees: { unitIds: req.body.nominees, field: 'nominees' } } : {}),
           });
         },
       );

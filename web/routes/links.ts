@@ -10,6 +10,7 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { canSee, reviewerOf } from '../access';
 import { AttachmentRejected, checkAttachment, MAX_ATTACHMENTS, type AttachmentMeta } from '../attachments';
 import { loadDeadline, refuseLinkSubmission, submitDeadline } from '../deadlines';
+import { parseNomineeList } from '../../client/nomination';
 import { forbidden, WebError } from '../errors';
 import { html, page } from '../html';
 import { linkUrl, verifyLink, type LinkTarget } from '../links';
@@ -33,7 +34,7 @@ function field(body: unknown, name: string): string {
 }
 
 /** The link form's own fields; the deadline comes from the signed token alone, never from the form. */
-const FORM_FIELDS = new Set(['_csrf', 'text', 'attachments']);
+const FORM_FIELDS = new Set(['_csrf', 'text', 'attachments', 'nominees']);
 
 function refuseForeignFields(body: unknown): void {
   const foreign = Object.keys((body as Record<string, unknown> | undefined) ?? {}).find((k) => !FORM_FIELDS.has(k));
@@ -95,7 +96,13 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
       const files = t.purpose === 'review' ? [] : await uploads(req.body);
       const stored: AttachmentMeta[] = [];
       for (const f of files) stored.push(await deps.attachments.put(f.name, f.mime, f.content));
-      await submitDeadline(deps, t, { by: linkActor(deps, t, req), text, attachments: stored });
+      const nominees = parseNomineeList(field(req.body, 'nominees'));
+      await submitDeadline(deps, t, {
+        by: linkActor(deps, t, req),
+        text,
+        attachments: stored,
+        ...(nominees.length > 0 ? { nominees: { unitIds: nominees, field: 'nominees' } } : {}),
+      });
       // Post/redirect/get: reloading the receipt does not post again.
       return reply.redirect(`/s/${req.params.token}#receipt`, 303);
     },

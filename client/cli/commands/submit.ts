@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { formatDuration, formatInstant, lateMinutesMs } from '../../../domain/format';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
 import { lang, say } from '../lang';
+import { withGrades } from '../grade-command';
+import { submitNomination } from '../../nomination';
 
 export function registerSubmit(program: Command): void {
   withCommon(
@@ -13,17 +15,24 @@ export function registerSubmit(program: Command): void {
     )
       .requiredOption('--by <who>', 'who submits')
       .requiredOption('--text <text>', 'what is submitted')
-      .option('--attach <ref...>', 'attachment references'),
+      .option('--attach <ref...>', 'attachment references')
+      .option('--nominee <unit...>', 'branches nominated as advanced (only A in their latest grading)')
+      .option('--ledger <url>', "ledger URL for the nominees' grades (default: LEDGER_URL)"),
   ).action(
     async (
       campaignId: string,
       ob: string,
       cycle: string,
       unit: string,
-      o: CommonOptions & { by: string; text: string; attach?: string[] },
+      o: CommonOptions & { by: string; text: string; attach?: string[]; nominee?: string[]; ledger?: string },
     ) => {
       const cc = await campaignClient(o);
-      const r = await cc.submit(campaignId, ob, cycle, unit, { by: o.by, text: o.text, attachments: o.attach });
+      const req = { by: o.by, text: o.text, attachments: o.attach };
+      const target = { campaignId, obligationKey: ob, cycleKey: cycle, unitId: unit };
+      const nominees = o.nominee && { unitIds: o.nominee, field: '--nominee' };
+      const r = nominees
+        ? await withGrades(o, (ledger) => submitNomination(cc, ledger.grades(), target, req, nominees))
+        : await cc.submit(campaignId, ob, cycle, unit, req);
       const zone = (await cc.directory(campaignId)).timeZone;
       const at = formatInstant(r.receivedAt, zone, lang());
       const late = formatDuration(lateMinutesMs(r.lateMs), lang());
