@@ -117,7 +117,9 @@ describe('grading in the web console and the API', () => {
     const saved = await post({ cookie: mech }, { action: 'save', ...grades });
     expect(saved.statusCode).toBe(200);
     expect(saved.body).toContain('已保存 6 个等级');
-    expect(saved.body.replace(/\s+/g, ' ')).toMatch(/已报送 committee-preliminary-grade（c-mech）：逾期/);
+    expect(saved.body.replace(/\s+/g, ' ')).toContain(
+      '已报送 基层党委（党总支、直属党支部）初审初评意见（分类定级第二步）（机械学院党委）：逾期',
+    );
     expect(await recorded()).toEqual(['mech-1=A', 'mech-2=B', 'mech-3=B', 'mech-4=B', 'mech-5=C', 'mech-6=D']);
     expect((await h.ledger.grades().history(C, { unitId: 'mech-1' }))[0]).toMatchObject({
       setBy: 'li.mech@example.org',

@@ -38,6 +38,8 @@ export interface GradesPage {
   checked?: QuotaStatus[];
   saved?: EnterOutcome;
   names: Map<string, string>;
+  /** The obligations' titles in the page's language, by key: what a closed deadline is called. */
+  obligationTitles: Map<string, string>;
 }
 
 const stepWord = (s: GradingStep, lang: Lang) => STEP_NAMES[s][lang];
@@ -56,8 +58,10 @@ function quotaList(quotas: QuotaStatus[], share: number, names: Map<string, stri
   </ul>`;
 }
 
-function savedCard(s: EnterOutcome, lang: Lang): Html {
+function savedCard(s: EnterOutcome, p: GradesPage, lang: Lang): Html {
   const t = tr(lang);
+  const what = (c: { obligationKey: string; unitId: string }): string =>
+    `${p.obligationTitles.get(c.obligationKey) ?? c.obligationKey}（${p.names.get(c.unitId) ?? c.unitId}）`;
   return html`<section class="card" role="status" aria-labelledby="h-saved">
     <h2 id="h-saved" class="ok">${t(`已保存 ${s.recorded.length} 个等级`, `Saved ${s.recorded.length} grades`)}</h2>
     ${s.unchanged.length > 0 ? html`<p>${t(`${s.unchanged.length} 个与已记录相同，未改动。`, `${s.unchanged.length} as recorded, unchanged.`)}</p>` : ''}
@@ -65,10 +69,9 @@ function savedCard(s: EnterOutcome, lang: Lang): Html {
       ${s.closings.map((c) =>
         c.receipt
           ? html`<li>
-              ${t('已报送', 'Submitted')}
-              ${c.obligationKey}（${c.unitId}）：${c.receipt.onTime ? t('按时', 'on time') : t('逾期', 'late')}
+              ${t('已报送', 'Submitted')} ${what(c)}：${c.receipt.onTime ? t('按时', 'on time') : t('逾期', 'late')}
             </li>`
-          : html`<li>${t('未关闭', 'Not closed')} ${c.obligationKey}（${c.unitId}）：${c.problem ?? ''}</li>`,
+          : html`<li>${t('未关闭', 'Not closed')} ${what(c)}：${c.problem ?? ''}</li>`,
       )}
       ${s.notices.flatMap((n) =>
         n.opened.map(
@@ -117,7 +120,7 @@ export function gradesBody(p: GradesPage, lang: Lang): Html {
         <button type="submit">${t('查看', 'Show')}</button>
       </form>
     </section>
-    ${p.saved ? savedCard(p.saved, lang) : ''}
+    ${p.saved ? savedCard(p.saved, p, lang) : ''}
     ${
       p.issues && p.issues.length > 0
         ? html`<section class="card error" role="alert" aria-labelledby="h-issues">

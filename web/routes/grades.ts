@@ -210,6 +210,9 @@ export async function registerGradeConsole(app: FastifyInstance, deps: WebDeps):
           checked: extra.checked,
           saved: extra.saved,
           names: new Map(c.units.map((u) => [u.unitId, u.name])),
+          obligationTitles: new Map(
+            (c.plan?.obligations ?? []).map((o) => [o.key, lang === 'en' ? (o.titleEn ?? o.title) : o.title]),
+          ),
         },
         lang,
       );
