@@ -23,7 +23,7 @@ import {
   type OverrideKind,
   type QuotaStatus,
 } from '../domain/grading';
-import type { LedgerDb } from './schema';
+import type { GradesTable, LedgerDb } from './schema';
 
 /**
  * Where a grade came in: the CLI, a file upload, the console's form, the JSON API, an import of
@@ -111,22 +111,8 @@ export interface GradeFilter {
   unitId?: string;
 }
 
-interface GradeRowDb {
-  campaign_id: string;
-  year: number;
-  unit_id: string;
-  committee_id: string;
-  step: string;
-  grade: string;
-  revision: number;
-  previous_grade: string | null;
-  set_by: string;
-  set_at: string;
-  source: string;
-  reason: string | null;
-  overrides: string | null;
-  override_reason: string | null;
-}
+/** A row of the grades and grade_history tables, as the database gives it back. */
+type GradeRowDb = GradesTable;
 
 const toRecord = (r: GradeRowDb): GradeRecord => ({
   campaignId: r.campaign_id,
