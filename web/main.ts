@@ -11,11 +11,12 @@ import { AttachmentStore } from './attachments';
 import { listenPort, parseWebConfig, secureCookies } from './config';
 import { buildServer, DIRECTORY_CACHE_MS } from './server';
 import { redactedMessage } from '../config/log';
+import { ledgerPoolOf } from '../config';
 
 async function main(): Promise<void> {
   const config = parseWebConfig();
   const org = await loadOrgFile(config.ORG);
-  const ledger = await openSqlLedger(config.LEDGER_URL);
+  const ledger = await openSqlLedger(config.LEDGER_URL, ledgerPoolOf(config));
   const mailOpts = { url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger };
   const mailer = await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET });
   const client = await connectClient(config.temporal);
