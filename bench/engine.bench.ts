@@ -61,7 +61,7 @@ import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker, bundleWorkflows } from '../worker/worker';
 import { runSimulation } from '../rehearsal/simulate';
 import { CampaignClient } from '../client/campaigns';
-import { openLedger } from '../ledger';
+import { openSqlLedger } from '../ledger/store';
 import { createMailer } from '../mail';
 import { createDatabase, freePort, startPostgres } from '../test/helpers/postgres';
 import { startDevServer, startWorkerProcess, type Proc } from '../test/helpers/processes';
@@ -384,7 +384,7 @@ async function fanout(): Promise<void> {
   const connection = await Connection.connect({ address, tls });
   const client = new Client({ connection, namespace });
   const native = await NativeConnection.connect({ address, tls });
-  const ledger = await openLedger(server.ledgerUrl);
+  const ledger = await openSqlLedger(server.ledgerUrl);
   const sinkUrl = `smtp://127.0.0.1:${sink.port}/?pool=true&maxConnections=8`;
   const mailer = await createMailer({
     url: sinkUrl,
@@ -514,6 +514,13 @@ async function fanout(): Promise<void> {
         `process RSS ${Math.round(m.rss / MiB)} MiB, heap ${Math.round(m.heapUsed / MiB)} MiB ` +
         `(worker and client${second ? '; not the second worker' : ''}; the SMTP sink runs in a process of its own)`,
     );
+
+    const pool = ledger.poolStats();
+    if (pool)
+      console.log(
+        `  ledger pool of this process, the fan-out and its notices: ${pool.size} connections, ${pool.waitMs / 1000} s wait; ` +
+          `longest queue ${pool.maxWaiting}, waits run out ${pool.busy} (each retried)`,
+      );
 
     // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
     const probe = plan.obligations.find((o) => o.key === 'probe')!;

@@ -24,6 +24,14 @@ export interface LedgerPoolOptions {
  */
 export const LEDGER_POOL_DEFAULTS: LedgerPoolOptions = { size: 20, waitMs: 15_000 };
 
+/** What the pool went through since it opened: for the benchmarks and the worker's metrics. */
+export interface LedgerPoolStats extends LedgerPoolOptions {
+  /** The most queries ever queued at once for a connection. */
+  maxWaiting: number;
+  /** Waits that ran out (each a LedgerBusyError). */
+  busy: number;
+}
+
 /** pg-pool's message when the wait for a connection runs out (pg-pool/index.js). */
 const POOL_WAIT_EXPIRED = 'timeout exceeded when trying to connect';
 

@@ -31,7 +31,7 @@ import type { OrgRef } from '../domain/engine/org-ref';
 import { GradeStore } from './grades';
 import { migrations, RECTIFICATION_RANK, type EventsTable, type LedgerDb } from './schema';
 import { LedgerConnectionError, maskUrl, parseLedgerUrl } from './url';
-import { busyOr, LEDGER_POOL_DEFAULTS, type LedgerPoolOptions } from './pool';
+import { busyOr, LEDGER_POOL_DEFAULTS, type LedgerPoolOptions, type LedgerPoolStats } from './pool';
 
 const INSERT_EVENT = `INSERT INTO events (id, campaign_id, kind, at, phase_key, obligation_key, cycle_key, unit_id,
   committee_id, step, actor, reason, due_at, late_ms, message_id, recipients, error, data)
@@ -340,8 +340,14 @@ export class SqlLedger implements LedgerStore {
     readonly dialect: 'sqlite' | 'postgres',
     private readonly writer: SqlWriter,
     readonly url: string,
+    private readonly pool?: LedgerPoolStats,
   ) {
     this.orgs = new OrgVersions(db);
+  }
+
+  /** A PostgreSQL ledger's pool: its settings, its longest queue, its waits that ran out. */
+  poolStats(): LedgerPoolStats | undefined {
+    return this.pool && { ...this.pool };
   }
 
   private readonly orgs: OrgVersions;
@@ -517,11 +523,16 @@ export async function openSqlLedger(url: string, pool: LedgerPoolOptions = LEDGE
     pgPool.on('error', () => undefined); // idle-client errors surface on the next query instead
     // Every query, the writer's and Kysely's, gets its connection here: a wait that runs out is
     // a LedgerBusyError, which callers retry, and not pg-pool's bare message.
+    const stats: LedgerPoolStats = { ...pool, maxWaiting: 0, busy: 0 };
     const connect = async (): Promise<pg.PoolClient> => {
+      const client = pgPool.connect(); // queues at once when every connection is out
+      stats.maxWaiting = Math.max(stats.maxWaiting, pgPool.waitingCount);
       try {
-        return await pgPool.connect();
+        return await client;
       } catch (err) {
-        throw busyOr(err, pool);
+        const busy = busyOr(err, pool);
+        if (busy !== err) stats.busy += 1;
+        throw busy;
       }
     };
     try {
@@ -536,6 +547,7 @@ export async function openSqlLedger(url: string, pool: LedgerPoolOptions = LEDGE
       'postgres',
       pgWriter(connect),
       url,
+      stats,
     );
   }
   try {

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { openLedger, LEDGER_POOL_DEFAULTS } from '../../ledger';
 import type { LedgerEvent, LedgerStore } from '../../ledger/types';
+import type { SqlLedger } from '../../ledger/store';
 import { ConfigError, ledgerPoolOf, parseConfig } from '../../config';
 import { ledgerBusyAsFailure } from '../../worker/ledger-busy';
 import { createDatabase, startPostgres, type PgCluster } from '../helpers/postgres';
@@ -84,6 +85,10 @@ describe('the PostgreSQL ledger under a burst larger than its pool', () => {
         code: 'LEDGER_BUSY',
       });
     expect(reasons[0]!.message).toContain('2 PostgreSQL connections stayed busy for 0.3 s');
+    // The pool's account of it, as the benchmark prints it.
+    const stats = (ledger as SqlLedger).poolStats()!;
+    expect(stats).toMatchObject({ size: 2, waitMs: 300, busy: reasons.length });
+    expect(stats.maxWaiting).toBeGreaterThanOrEqual(8);
     await released;
     // A retry after the wait: each write lands once (the two that waited on the lock already did).
     await Promise.all(Array.from({ length: 10 }, (_, i) => ledger!.recordMany([event(i)])));
