@@ -22,7 +22,7 @@ import { renderMessage, TEMPLATES_DIR, type RenderedMail } from './render';
 import { redactSecrets, redactUrl } from '../config/redact';
 import { calendarEvent } from './ics';
 import { buildMessage } from './mime';
-import type { DeadlineMessage, Mailer, SendResult } from './types';
+import type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';
 
 /** The mail server could not take the message now (down, timed out, 4xx): try again later. */
 export class MailTransientError extends Error {
@@ -69,6 +69,7 @@ export function messageIdFor(m: DeadlineMessage): string {
 }
 
 interface Transport {
+  /** `mail.signal` aborts it (nodemailer closes the connection). */
   send(mail: SendMailOptions): Promise<{ accepted: string[]; rejected: string[] }>;
   close(): void;
 }
@@ -121,7 +122,7 @@ function smtpTransport(url: string): Transport {
       // it is one write. The envelope is the one nodemailer would have derived.
       const { raw, envelope } = await buildMessage(mail);
       // The Message-ID given: nodemailer would otherwise make a random one for the envelope's node.
-      const info = (await t.sendMail({ envelope, raw, messageId: mail.messageId })) as {
+      const info = (await t.sendMail({ envelope, raw, messageId: mail.messageId, signal: mail.signal })) as {
         accepted: unknown;
         rejected: unknown;
       };
@@ -174,6 +175,8 @@ export function deadlineMail(
   };
 }
 
+const isAbortError = (err: unknown): boolean => err instanceof Error && err.name === 'AbortError';
+
 /** A permanent refusal: the server said 5xx, for the envelope or every recipient. */
 function isPermanent(err: unknown): boolean {
   const e = err as { responseCode?: number; code?: string };
@@ -212,7 +215,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
   });
 
   return Promise.resolve({
-    async send(m: DeadlineMessage): Promise<SendResult> {
+    async send(m: DeadlineMessage, sendOpts: SendOptions = {}): Promise<SendResult> {
       const key = dedupeKey(m);
       const messageId = messageIdFor(m);
       const sent = await ledger.get(`msg:${key}:sent`);
@@ -237,11 +240,14 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
           data: { kind: m.kind, subject: rendered.subject },
         }),
       );
-      const mail = deadlineMail(m, key, messageId, rendered, opts);
+      // The caller's signal goes with it: nodemailer closes the connection on abort.
+      const mail = { ...deadlineMail(m, key, messageId, rendered, opts), signal: sendOpts.signal };
       let result: { accepted: string[]; rejected: string[] };
       try {
         result = await transport.send(mail);
       } catch (err) {
+        // Aborted by the caller (a stopping worker): neither sent nor failed, for a retry to send.
+        if (isAbortError(err)) throw err;
         if (!isPermanent(err))
           throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
         const error = (err as Error).message;
@@ -291,4 +297,4 @@ export function createPlainSender(url: string, from: string): PlainSender {
   };
 }
 
-export type { DeadlineMessage, Mailer, SendResult } from './types';
+export type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';

@@ -108,12 +108,13 @@ export function openDeadlinesByColour(client: Client): () => Promise<Record<stri
 /** The mailer, counting each send by kind and outcome. */
 export function instrumentMailer(mailer: Mailer, m: ServiceMetrics): Mailer {
   return {
-    async send(msg) {
+    async send(msg, opts) {
       let result;
       try {
-        result = await mailer.send(msg);
+        result = await mailer.send(msg, opts);
       } catch (err) {
-        m.mailsFailed.inc({ kind: msg.kind });
+        // A send aborted by its caller (a stopping worker) is no failure of the mail server's.
+        if (!(err instanceof Error && err.name === 'AbortError')) m.mailsFailed.inc({ kind: msg.kind });
         throw err;
       }
       if (result.status === 'sent') {
