@@ -14,18 +14,8 @@ import path from 'node:path';
 import { freePort } from '../helpers/postgres';
 import { runCli, startDevServer, startWebProcess, startWorkerProcess, type Proc } from '../helpers/processes';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
-import { multipart, ORG, PLAN, TEST_API_TOKEN, TEST_LINK_SECRET } from '../helpers/web';
+import { eventually, multipart, ORG, PLAN, TEST_API_TOKEN, TEST_LINK_SECRET } from '../helpers/web';
 import { parseWebConfig } from '../../web/config';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** The value of the sample `name` whose labels include `labels` (in any order), or undefined. */
 function sample(page: string, name: string, labels: Record<string, string>): number | undefined {
@@ -108,7 +98,7 @@ describe('the web service’s own /live, /ready and /metrics', () => {
     const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
     const json = { ...office, 'content-type': 'application/json' };
     const q3 = '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3';
-    await until('the Q3 deadlines open', async () => {
+    await eventually('the Q3 deadlines open', async () => {
       const rows = (await (await site('/api/v1/campaigns/mini/deadlines', { headers: office })).json()) as unknown[];
       return rows.length === 4 ? true : undefined;
     });
@@ -185,6 +175,8 @@ describe('the web service’s own /live, /ready and /metrics', () => {
     expect((await probe('/live')).status).toBe(200); // the process itself is fine
 
     server = await startServer();
-    await until('ready again', async () => ((await probe('/ready')).status === 200 ? true : undefined));
+    await eventually('ready again', async () =>
+      (await probe('/ready').catch(() => undefined))?.status === 200 ? true : undefined,
+    );
   });
 });
