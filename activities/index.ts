@@ -126,9 +126,14 @@ export function createActivities(deps: ActivityDeps) {
     if (!batch.orgRef) throw ApplicationFailure.nonRetryable(`batch ${batch.batchId} has no organisation`, 'BadInput');
     return { ...batch, org: orgSlice(await storedOrg(batch.orgRef), batch.unitIds) };
   };
+  /**
+   * Sends with the activity's cancellation signal: a worker stopping past its grace
+   * (SHUTDOWN_GRACE_SECONDS) aborts the send, and the attempt goes back to Temporal for another
+   * worker to retry; until then the send runs to its end.
+   */
   const sendOrFail = async (message: DeadlineMessage): Promise<SendResult> => {
     try {
-      return await deps.mailer.send(message);
+      return await deps.mailer.send(message, { signal: Context.current().cancellationSignal });
     } catch (err) {
       throw asFailure(err);
     }

@@ -22,7 +22,7 @@ import type { LedgerEvent, LedgerStore } from '../ledger/types';
 import { renderMessage, TEMPLATES_DIR } from './render';
 import { redactSecrets, redactUrl } from '../config/redact';
 import { calendarEvent } from './ics';
-import type { DeadlineMessage, Mailer, SendResult } from './types';
+import type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';
 
 /** The mail server could not take the message now (down, timed out, 4xx): try again later. */
 export class MailTransientError extends Error {
@@ -69,6 +69,7 @@ export function messageIdFor(m: DeadlineMessage): string {
 }
 
 interface Transport {
+  /** `mail.signal` aborts it (nodemailer closes the connection). */
   send(mail: SendMailOptions): Promise<{ accepted: string[]; rejected: string[] }>;
   close(): void;
 }
@@ -122,7 +123,12 @@ function smtpTransport(url: string): Transport {
       const node = new MailComposer(mail).compile();
       const raw = await node.build();
       // The Message-ID given: nodemailer would otherwise make a random one for the envelope's node.
-      const info = (await t.sendMail({ envelope: node.getEnvelope(), raw, messageId: mail.messageId })) as {
+      const info = (await t.sendMail({
+        envelope: node.getEnvelope(),
+        raw,
+        messageId: mail.messageId,
+        signal: mail.signal,
+      })) as {
         accepted: unknown;
         rejected: unknown;
       };
@@ -139,6 +145,8 @@ function makeTransport(url: string): Transport {
   if (/^smtps?:\/\//.test(url)) return smtpTransport(url);
   throw new MailConfigError(`mail URL must start with smtp://, smtps:// or outbox: (got "${url.split(':')[0]}:…")`);
 }
+
+const isAbortError = (err: unknown): boolean => err instanceof Error && err.name === 'AbortError';
 
 /** A permanent refusal: the server said 5xx, for the envelope or every recipient. */
 function isPermanent(err: unknown): boolean {
@@ -177,7 +185,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
   });
 
   return Promise.resolve({
-    async send(m: DeadlineMessage): Promise<SendResult> {
+    async send(m: DeadlineMessage, sendOpts: SendOptions = {}): Promise<SendResult> {
       const key = dedupeKey(m);
       const messageId = messageIdFor(m);
       const sent = await ledger.get(`msg:${key}:sent`);
@@ -207,6 +215,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
         text: rendered.text,
         html: rendered.html,
         messageId,
+        signal: sendOpts.signal,
         // The MIME boundaries from the Message-ID's hash rather than random bytes for every part
         // (3% of the sender's CPU): a retried send builds the same bytes, and no text of ours
         // contains a 32-digit hash.
@@ -228,6 +237,8 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       try {
         result = await transport.send(mail);
       } catch (err) {
+        // Aborted by the caller (a stopping worker): neither sent nor failed, for a retry to send.
+        if (isAbortError(err)) throw err;
         if (!isPermanent(err))
           throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
         const error = (err as Error).message;
@@ -277,4 +288,4 @@ export function createPlainSender(url: string, from: string): PlainSender {
   };
 }
 
-export type { DeadlineMessage, Mailer, SendResult } from './types';
+export type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';
