@@ -4,6 +4,7 @@
  * Failures become ApplicationFailures: retryable when waiting may help (a database or mail
  * server that is down), not retryable when it cannot (bad input).
  */
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -132,8 +133,13 @@ export function createActivities(deps: ActivityDeps) {
    * worker to retry; until then the send runs to its end.
    */
   const sendOrFail = async (message: DeadlineMessage): Promise<SendResult> => {
+    const signal = Context.current().cancellationSignal;
+    // The sends of one activity run up to 32 at a time (`inLanes`), and nodemailer's mailer and
+    // pool each listen to the activity's one signal until a send ends: up to 64 listeners, where
+    // Node warns of a leak past 10.
+    setMaxListeners(128, signal);
     try {
-      return await deps.mailer.send(message, { signal: Context.current().cancellationSignal });
+      return await deps.mailer.send(message, { signal });
     } catch (err) {
       throw asFailure(err);
     }
