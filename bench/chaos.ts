@@ -85,6 +85,15 @@ export interface ChaosReport {
   server: string;
   seed: number;
   kills: number;
+  /**
+   * How the kills went: how late each came after its planned instant (a kill waits for a worker
+   * that is up), how long its victim had been up, and how long a worker took to start. When
+   * workers start more slowly than kills come, every worker is killed soon after it is up and
+   * the soak tests a service with hardly a worker: these say whether that happened.
+   */
+  killLagMs: Spread;
+  victimUptimeMs: Spread;
+  workerStartMs: Spread;
   serverRestarts: number;
   outages: { startMs: number; lengthMs: number; held: number; catchUpMs: number | null }[];
   expected: number;
@@ -104,6 +113,18 @@ export interface ChaosReport {
   /** Deadlines whose audit differs from the rehearsal's (`deadline: soak ≠ rehearsal`). */
   auditDiffs: string[];
   wallMs: number;
+}
+
+/** The median and the extremes of some durations, in ms. */
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+function spreadOf(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0] ?? 0, median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted.at(-1) ?? 0 };
 }
 
 /** A small seeded generator (mulberry32), so that a soak can be run again with the same draws. */
@@ -191,6 +212,10 @@ async function soakServer(kind: ChaosOptions['server'], pg: PgCluster, dir: stri
 class WorkerPool {
   readonly procs: (Proc | undefined)[];
   private readonly starting: (Promise<void> | undefined)[];
+  /** When each worker was last up (its start resolved). */
+  private readonly upSince: number[];
+  /** How long each start took, from the spawn to the worker's first poll. */
+  readonly startMs: number[] = [];
   private stopped = false;
 
   constructor(
@@ -200,13 +225,17 @@ class WorkerPool {
   ) {
     this.procs = Array.from({ length: size }, () => undefined);
     this.starting = Array.from({ length: size }, () => undefined);
+    this.upSince = Array.from({ length: size }, () => 0);
   }
 
   start(i: number): Promise<void> {
     const p = (async () => {
       for (let attempt = 1; !this.stopped; attempt++) {
         try {
+          const began = Date.now();
           this.procs[i] = await startWorkerProcess(this.env);
+          this.upSince[i] = Date.now();
+          this.startMs.push(this.upSince[i] - began);
           return;
         } catch (err) {
           this.log(`  worker ${i + 1} did not start (attempt ${attempt}): ${String(err).split('\n')[0]}`);
@@ -222,14 +251,18 @@ class WorkerPool {
     return this.procs.flatMap((p, i) => (p && !this.starting[i] && p.child.exitCode === null ? [i] : []));
   }
 
-  /** SIGKILLs a running worker chosen by `pick` (waiting for one to be running) and starts it again in the background. */
-  async killOne(pick: (n: number) => number): Promise<number> {
+  /**
+   * SIGKILLs a running worker chosen by `pick` (waiting for one to be running) and starts it
+   * again in the background; returns which, and how long it had been up.
+   */
+  async killOne(pick: (n: number) => number): Promise<{ worker: number; uptimeMs: number }> {
     while (this.ready().length === 0) await sleep(100);
     const ready = this.ready();
     const i = ready[pick(ready.length)]!;
+    const uptimeMs = Date.now() - this.upSince[i]!;
     await this.procs[i]!.kill('SIGKILL');
     void this.start(i);
-    return i;
+    return { worker: i, uptimeMs };
   }
 
   async stop(): Promise<void> {
@@ -317,7 +350,7 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
 
     const t0 = Date.now();
     let done = false;
-    const kills: { at: number; worker: number }[] = [];
+    const kills: { at: number; worker: number; lagMs: number; uptimeMs: number }[] = [];
     let restarts = 0;
     const until = async (ms: number): Promise<boolean> => {
       while (!done && Date.now() - t0 < ms) await sleep(Math.min(200, ms - (Date.now() - t0)));
@@ -326,9 +359,12 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
     const killing = (async () => {
       for (const at of killAt) {
         if (!(await until(at))) return;
-        const worker = await pool.killOne((n) => Math.floor(rand() * n));
-        kills.push({ at: Date.now() - t0, worker });
-        if (kills.length % 10 === 0) log(`  ${kills.length} kills, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+        const { worker, uptimeMs } = await pool.killOne((n) => Math.floor(rand() * n));
+        kills.push({ at: Date.now() - t0, worker, lagMs: Date.now() - t0 - at, uptimeMs });
+        if (kills.length % 10 === 0)
+          log(
+            `  ${kills.length} kills, ${((Date.now() - t0) / 1000).toFixed(0)} s (planned by ${(at / 1000).toFixed(0)} s)`,
+          );
       }
     })();
     const restarting = (async () => {
@@ -415,6 +451,9 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
       server: server.label,
       seed: opts.seed,
       kills: kills.length,
+      killLagMs: spreadOf(kills.map((k) => k.lagMs)),
+      victimUptimeMs: spreadOf(kills.map((k) => k.uptimeMs)),
+      workerStartMs: spreadOf(pool.startMs),
       serverRestarts: restarts,
       outages: outages.map((o) => {
         const held = expectedSteps.filter((s) => {
@@ -459,6 +498,9 @@ export function formatReport(r: ChaosReport): string {
   const lines = [
     `chaos on ${r.server} (seed ${r.seed}): ${r.kills} worker kills survived, ${r.serverRestarts} server restarts, ` +
       `${r.outages.length} SMTP outages, ${s(r.wallMs)}`,
+    `  kills came ${s(r.killLagMs.median)} after their planned instant (at most ${s(r.killLagMs.max)}); ` +
+      `a killed worker had been up ${s(r.victimUptimeMs.median)} (at least ${s(r.victimUptimeMs.min)}); ` +
+      `a worker took ${s(r.workerStartMs.median)} to start (at most ${s(r.workerStartMs.max)})`,
     `  messages expected ${r.expected}, delivered ${r.delivered}, doubled ${r.doubled.length}, ` +
       `missing ${r.missing.length}, not sent because the unit had answered first ${r.moot.length}` +
       (r.unexpected.length > 0 ? `, not in the rehearsal ${r.unexpected.length}` : ''),
