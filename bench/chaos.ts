@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/chaos.ts [--server dev|cluster|both] [--kills 100] [--server-restarts 5]
  *                          [--outages 3] [--outage-seconds 30-120] [--workers 2]
- *                          [--day-ms 4000] [--seed N]
+ *                          [--day-ms 4000] [--min-uptime-s 20] [--task-timeout-s 10] [--seed N]
  *
  * dev — the dev server (SQLite); cluster — the self-hosted cluster (test/helpers/cluster.ts:
  * PostgreSQL persistence and visibility, mTLS). Either way the ledger is in PostgreSQL, which
@@ -59,6 +59,14 @@ export interface ChaosOptions {
   workers: number;
   /** Wall milliseconds per plan day. */
   dayMs: number;
+  /**
+   * A kill takes a worker that has been up at least this long (waiting for one). Without it, a
+   * machine that starts workers more slowly than kills come has every worker shot as soon as it
+   * is up, and nothing runs: that tests a crash loop, not a worker lost now and then.
+   */
+  minUptimeMs: number;
+  /** The workflow task timeout (EngineOptions.workflowTaskTimeoutMs): a fresh worker's first task on a loaded machine may take longer than Temporal's 10 s. */
+  workflowTaskTimeoutMs: number;
   seed: number;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
@@ -233,7 +241,8 @@ class WorkerPool {
       for (let attempt = 1; !this.stopped; attempt++) {
         try {
           const began = Date.now();
-          this.procs[i] = await startWorkerProcess(this.env);
+          // On a loaded machine a worker may take minutes to start (it bundles its workflows).
+          this.procs[i] = await startWorkerProcess(this.env, 300_000);
           this.upSince[i] = Date.now();
           this.startMs.push(this.upSince[i] - began);
           return;
@@ -247,17 +256,21 @@ class WorkerPool {
     return p.finally(() => (this.starting[i] = undefined));
   }
 
-  ready(): number[] {
-    return this.procs.flatMap((p, i) => (p && !this.starting[i] && p.child.exitCode === null ? [i] : []));
+  /** The workers running, and up for at least `minUptimeMs`. */
+  ready(minUptimeMs = 0): number[] {
+    const now = Date.now();
+    return this.procs.flatMap((p, i) =>
+      p && !this.starting[i] && p.child.exitCode === null && now - this.upSince[i]! >= minUptimeMs ? [i] : [],
+    );
   }
 
   /**
    * SIGKILLs a running worker chosen by `pick` (waiting for one to be running) and starts it
    * again in the background; returns which, and how long it had been up.
    */
-  async killOne(pick: (n: number) => number): Promise<{ worker: number; uptimeMs: number }> {
-    while (this.ready().length === 0) await sleep(100);
-    const ready = this.ready();
+  async killOne(pick: (n: number) => number, minUptimeMs: number): Promise<{ worker: number; uptimeMs: number }> {
+    while (this.ready(minUptimeMs).length === 0) await sleep(100);
+    const ready = this.ready(minUptimeMs);
     const i = ready[pick(ready.length)]!;
     const uptimeMs = Date.now() - this.upSince[i]!;
     await this.procs[i]!.kill('SIGKILL');
@@ -345,7 +358,8 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
     log(
       `chaos on ${server.label}: campaign of about ${(lengthMs / 1000).toFixed(0)} s (a plan day in ${opts.dayMs} ms), ` +
         `${opts.workers} workers, ${opts.kills} kills, ${opts.serverRestarts} server restarts, ` +
-        `${opts.outages} SMTP outages, seed ${opts.seed}`,
+        `${opts.outages} SMTP outages, seed ${opts.seed}; a kill takes a worker up for ${opts.minUptimeMs / 1000} s or more; ` +
+        `workflow task timeout ${opts.workflowTaskTimeoutMs / 1000} s`,
     );
 
     const t0 = Date.now();
@@ -359,7 +373,7 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
     const killing = (async () => {
       for (const at of killAt) {
         if (!(await until(at))) return;
-        const { worker, uptimeMs } = await pool.killOne((n) => Math.floor(rand() * n));
+        const { worker, uptimeMs } = await pool.killOne((n) => Math.floor(rand() * n), opts.minUptimeMs);
         kills.push({ at: Date.now() - t0, worker, lagMs: Date.now() - t0 - at, uptimeMs });
         if (kills.length % 10 === 0)
           log(
@@ -396,7 +410,7 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
         behaviour,
         env: wallClockServer(connection, server.namespace),
         scale,
-        engine: ENGINE,
+        engine: { ...ENGINE, workflowTaskTimeoutMs: opts.workflowTaskTimeoutMs },
         campaignIdSuffix: suffix,
         worker: { kind: 'external', taskQueue, ledgerUrl },
       });
@@ -538,13 +552,24 @@ async function main(): Promise<void> {
     outageMs: [lo, hi ?? lo] as [number, number],
     workers: Number(arg('workers', '2')),
     dayMs: Number(arg('day-ms', '4000')),
+    minUptimeMs: Number(arg('min-uptime-s', '20')) * 1000,
+    workflowTaskTimeoutMs: Number(arg('task-timeout-s', '10')) * 1000,
     seed: Number(arg('seed', String(Date.now() % 100_000))),
   };
   Runtime.install({ logger: new DefaultLogger('WARN') });
   console.log(
     `chaos soak: node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`,
   );
-  const reference = await chaosReference();
+  // The time-skipping server gets 5 s to start, which a loaded machine may not give it: up to five tries.
+  let reference: ChaosReference | undefined;
+  for (let attempt = 1; !reference; attempt++) {
+    try {
+      reference = await chaosReference();
+    } catch (err) {
+      if (attempt === 5) throw err;
+      console.error(`the rehearsal did not run (${String(err).split('\n')[0]}); once more`);
+    }
+  }
   const kinds = servers === 'both' ? (['dev', 'cluster'] as const) : [servers as 'dev' | 'cluster'];
   for (const server of kinds) {
     if (server !== 'dev' && server !== 'cluster')

@@ -80,7 +80,7 @@ export async function startDevServer(opts: { dbFile: string; port: number }): Pr
 }
 
 /** The service's own worker (`worker/main.ts`), configured through its environment; resolves once it polls. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<Proc> {
+export async function startWorkerProcess(env: Record<string, string>, readyWithinMs = 60_000): Promise<Proc> {
   // Node itself with tsx as a loader: the `tsx` command would run the worker in a child process
   // of its own, and killing the command would leave the worker running.
   const proc = track(
@@ -90,7 +90,13 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<P
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  await until('worker', () => Promise.resolve(proc.output().includes('worker: task queue')), proc);
+  try {
+    await until('worker', () => Promise.resolve(proc.output().includes('worker: task queue')), proc, readyWithinMs);
+  } catch (err) {
+    // A worker that was slow to start would poll later, unseen by the caller, who starts another.
+    await proc.kill('SIGKILL');
+    throw err;
+  }
   return proc;
 }
 
