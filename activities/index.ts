@@ -234,8 +234,8 @@ export function createActivities(deps: ActivityDeps) {
      *
      * A retry resumes (activities/progress.ts): the heartbeat details say whether every deadline
      * exists and up to which one the notices are done, and the attempt heartbeats them every two
-     * seconds. In a chaos soak that killed a worker every few seconds, attempts that began all
-     * over again rarely lived to the end of the batch.
+     * seconds. A retry used to begin all over again (every start asked of the server again, every
+     * notice gone through again), each time a worker was killed.
      */
     async startDeadlines(
       request: StartDeadlinesRequest | LegacyStartDeadlinesRequest,
