@@ -4,6 +4,7 @@
  * Failures become ApplicationFailures: retryable when waiting may help (a database or mail
  * server that is down), not retryable when it cannot (bad input).
  */
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -39,6 +40,7 @@ import { orgSlice } from '../domain/org-slice';
 import type { Org } from '../domain/org-schema';
 import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
+import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } from './progress';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 
@@ -126,9 +128,19 @@ export function createActivities(deps: ActivityDeps) {
     if (!batch.orgRef) throw ApplicationFailure.nonRetryable(`batch ${batch.batchId} has no organisation`, 'BadInput');
     return { ...batch, org: orgSlice(await storedOrg(batch.orgRef), batch.unitIds) };
   };
+  /**
+   * Sends with the activity's cancellation signal: a worker stopping past its grace
+   * (SHUTDOWN_GRACE_SECONDS) aborts the send, and the attempt goes back to Temporal for another
+   * worker to retry; until then the send runs to its end.
+   */
   const sendOrFail = async (message: DeadlineMessage): Promise<SendResult> => {
+    const signal = Context.current().cancellationSignal;
+    // The sends of one activity run up to 32 at a time (`inLanes`), and nodemailer's mailer and
+    // pool each listen to the activity's one signal until a send ends: up to 64 listeners, where
+    // Node warns of a leak past 10.
+    setMaxListeners(128, signal);
     try {
-      return await deps.mailer.send(message);
+      return await deps.mailer.send(message, { signal });
     } catch (err) {
       throw asFailure(err);
     }
@@ -230,6 +242,11 @@ export function createActivities(deps: ActivityDeps) {
      * The deadlines exist as soon as the server can take them, whatever the mail server does:
      * an SMTP outage used to stop the fan-out at the first notice. Mail and ledger are
      * idempotent by their keys, so a retry sends and records nothing twice.
+     *
+     * A retry resumes (activities/progress.ts): the heartbeat details say whether every deadline
+     * exists and up to which one the notices are done, and the attempt heartbeats them every two
+     * seconds. A retry used to begin all over again (every start asked of the server again, every
+     * notice gone through again), each time a worker was killed.
      */
     async startDeadlines(
       request: StartDeadlinesRequest | LegacyStartDeadlinesRequest,
@@ -239,72 +256,107 @@ export function createActivities(deps: ActivityDeps) {
       const openedAt = Array.isArray(request) ? undefined : request.openedAt;
       const ctx = Context.current();
       const taskQueue = ctx.info.taskQueue;
-      let inputs: DeadlineInput[] = [];
-      let notices: ReturnType<typeof dueNotice>[] = [];
-      let started = 0;
-      let alreadyStarted = 0;
-      // From the first step on, this worker's opening mail waits (`afterStarts`): the starts this
-      // leads to are not queued yet while the organisation is read and the openings are written.
-      await starts.holding(async () => {
+      // What an earlier attempt got done (its worker killed, or the mail server away): this one
+      // goes on from there, and says how far it got every few seconds, whatever it waits on.
+      const progress: StarterProgress = { ...starterProgressOf(ctx.info.heartbeatDetails) };
+      const stopHeartbeating = keepHeartbeating(() => progress);
+      // An attempt the server gave up on (its heartbeat lost) takes no new item: its retry does them.
+      const notCancelled = (): void => {
+        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
+      };
+      const result = (): { started: number; alreadyStarted: number } => ({
+        started: progress.started,
+        alreadyStarted: progress.alreadyStarted,
+      });
+      try {
         // By reference (since v0.13) the batch's slice is cut from the stored organisation.
-        const batch = Array.isArray(request) ? undefined : await withOrg(request.batch);
-        const given = Array.isArray(request)
-          ? request
-          : batch!.unitIds.map((unitId) => reportDeadlineInput(batch!, unitId));
-        // A batch's deadlines share the plan, the obligation and the cycle's instants, so their
-        // steps are the same: worked out once, not once per deadline.
-        const steps = openedAt && given[0] ? initialSteps(given[0]) : undefined;
-        notices = openedAt ? given.map((input) => dueNotice(input, openedAt, steps)) : [];
-        inputs = openedAt
-          ? given.map((input, i) => {
-              const due = notices[i];
-              return {
-                ...input,
-                opening: due
-                  ? { at: openedAt, notice: { step: due.step.step, status: 'after-start' } }
-                  : { at: openedAt },
-              };
-            })
-          : given;
-        if (openedAt) await deps.ledger.recordMany(inputs.map(openedEvent));
-        await inLanes(32, inputs, async (input) => {
-          try {
-            await starts.run(() =>
-              deps.client.workflow.start<DeadlineWorkflow>(WORKFLOW_TYPES.deadline, {
-                workflowId: input.deadlineId,
-                taskQueue,
-                workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-                typedSearchAttributes: input.ctx.options.searchAttributes
-                  ? deadlineSearchAttributesOf(input)
-                  : undefined,
-                args: [input],
-              }),
-            );
-            started++;
-          } catch (err) {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-            alreadyStarted++;
-          }
-          ctx.heartbeat(started + alreadyStarted);
-        });
-      });
+        const prepare = async () => {
+          const batch = Array.isArray(request) ? undefined : await withOrg(request.batch);
+          const given = Array.isArray(request)
+            ? request
+            : batch!.unitIds.map((unitId) => reportDeadlineInput(batch!, unitId));
+          // A batch's deadlines share the plan, the obligation and the cycle's instants, so their
+          // steps are the same: worked out once, not once per deadline.
+          const steps = openedAt && given[0] ? initialSteps(given[0]) : undefined;
+          const notices = openedAt ? given.map((input) => dueNotice(input, openedAt, steps)) : [];
+          const inputs: DeadlineInput[] = openedAt
+            ? given.map((input, i) => {
+                const due = notices[i];
+                return {
+                  ...input,
+                  opening: due
+                    ? { at: openedAt, notice: { step: due.step.step, status: 'after-start' } }
+                    : { at: openedAt },
+                };
+              })
+            : given;
+          return { inputs, notices };
+        };
+        let prepared: Awaited<ReturnType<typeof prepare>>;
+        if (progress.startsDone) prepared = await prepare();
+        else {
+          // From the first step on, this worker's opening mail waits (`afterStarts`): the starts this
+          // leads to are not queued yet while the organisation is read and the openings are written.
+          prepared = await starts.holding(async () => {
+            const p = await prepare();
+            if (openedAt) await deps.ledger.recordMany(p.inputs.map(openedEvent));
+            // Counted afresh: deadlines an attempt killed mid-way started are found started now.
+            progress.started = 0;
+            progress.alreadyStarted = 0;
+            await inLanes(32, p.inputs, async (input) => {
+              notCancelled();
+              try {
+                await starts.run(() =>
+                  deps.client.workflow.start<DeadlineWorkflow>(WORKFLOW_TYPES.deadline, {
+                    workflowId: input.deadlineId,
+                    taskQueue,
+                    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+                    typedSearchAttributes: input.ctx.options.searchAttributes
+                      ? deadlineSearchAttributesOf(input)
+                      : undefined,
+                    args: [input],
+                  }),
+                );
+                progress.started++;
+              } catch (err) {
+                if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+                progress.alreadyStarted++;
+              }
+            });
+            progress.startsDone = true;
+            return p;
+          });
+        }
+        const { inputs, notices } = prepared;
 
-      // Batches before v0.6 leave the notices to their deadlines.
-      if (!openedAt) return { started, alreadyStarted };
-      await afterStarts(started + alreadyStarted);
-      const escalations: LedgerEvent[] = [];
-      await inLanes(32, inputs, async (input, i) => {
-        const due = notices[i];
-        if (!due) return;
-        const sent = await sendOrFail(due.built.message);
-        const fallback =
-          sent.status === 'failed' ? rejectedMailFallback(input, input.dueAt, due.step, openedAt, openedAt) : undefined;
-        if (fallback?.message) await sendOrFail(fallback.message);
-        if (fallback) escalations.push(fallback.event);
-        ctx.heartbeat(inputs.length + i + 1);
-      });
-      if (escalations.length > 0) await deps.ledger.recordMany(escalations);
-      return { started, alreadyStarted };
+        // Batches before v0.6 leave the notices to their deadlines.
+        if (!openedAt || progress.noticesBelow >= inputs.length) return result();
+        await afterStarts(progress);
+        // The notices before the watermark went out in an earlier attempt; one after it may have
+        // too (lanes finish out of order), and the mailer sends nothing twice by its key.
+        const from = progress.noticesBelow;
+        const handled = new Watermark(from);
+        await inLanes(32, inputs.slice(from), async (input, k) => {
+          notCancelled();
+          const i = from + k;
+          const due = notices[i];
+          if (due) {
+            const sent = await sendOrFail(due.built.message);
+            const fallback =
+              sent.status === 'failed'
+                ? rejectedMailFallback(input, input.dueAt, due.step, openedAt, openedAt)
+                : undefined;
+            if (fallback?.message) await sendOrFail(fallback.message);
+            // Recorded before the notice counts as handled, so that no retry skips it unrecorded.
+            if (fallback) await deps.ledger.recordMany([fallback.event]);
+          }
+          handled.finished(i);
+          progress.noticesBelow = handled.below;
+        });
+        return result();
+      } finally {
+        stopHeartbeating();
+      }
     },
 
     /**

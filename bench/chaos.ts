@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/chaos.ts [--server dev|cluster|both] [--kills 100] [--server-restarts 5]
  *                          [--outages 3] [--outage-seconds 30-120] [--workers 2]
- *                          [--day-ms 4000] [--seed N]
+ *                          [--day-ms 4000] [--min-uptime-s 20] [--task-timeout-s 10] [--seed N]
  *
  * dev — the dev server (SQLite); cluster — the self-hosted cluster (test/helpers/cluster.ts:
  * PostgreSQL persistence and visibility, mTLS). Either way the ledger is in PostgreSQL, which
@@ -59,6 +59,14 @@ export interface ChaosOptions {
   workers: number;
   /** Wall milliseconds per plan day. */
   dayMs: number;
+  /**
+   * A kill takes a worker that has been up at least this long (waiting for one). Without it, a
+   * machine that starts workers more slowly than kills come has every worker shot as soon as it
+   * is up, and nothing runs: that tests a crash loop, not a worker lost now and then.
+   */
+  minUptimeMs: number;
+  /** The workflow task timeout (EngineOptions.workflowTaskTimeoutMs): a fresh worker's first task on a loaded machine may take longer than Temporal's 10 s. */
+  workflowTaskTimeoutMs: number;
   seed: number;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
@@ -85,6 +93,15 @@ export interface ChaosReport {
   server: string;
   seed: number;
   kills: number;
+  /**
+   * How the kills went: how late each came after its planned instant (a kill waits for a worker
+   * that is up), how long its victim had been up, and how long a worker took to start. When
+   * workers start more slowly than kills come, every worker is killed soon after it is up and
+   * the soak tests a service with hardly a worker: these say whether that happened.
+   */
+  killLagMs: Spread;
+  victimUptimeMs: Spread;
+  workerStartMs: Spread;
   serverRestarts: number;
   outages: { startMs: number; lengthMs: number; held: number; catchUpMs: number | null }[];
   expected: number;
@@ -104,6 +121,18 @@ export interface ChaosReport {
   /** Deadlines whose audit differs from the rehearsal's (`deadline: soak ≠ rehearsal`). */
   auditDiffs: string[];
   wallMs: number;
+}
+
+/** The median and the extremes of some durations, in ms. */
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+function spreadOf(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0] ?? 0, median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted.at(-1) ?? 0 };
 }
 
 /** A small seeded generator (mulberry32), so that a soak can be run again with the same draws. */
@@ -191,6 +220,10 @@ async function soakServer(kind: ChaosOptions['server'], pg: PgCluster, dir: stri
 class WorkerPool {
   readonly procs: (Proc | undefined)[];
   private readonly starting: (Promise<void> | undefined)[];
+  /** When each worker was last up (its start resolved). */
+  private readonly upSince: number[];
+  /** How long each start took, from the spawn to the worker's first poll. */
+  readonly startMs: number[] = [];
   private stopped = false;
 
   constructor(
@@ -200,13 +233,18 @@ class WorkerPool {
   ) {
     this.procs = Array.from({ length: size }, () => undefined);
     this.starting = Array.from({ length: size }, () => undefined);
+    this.upSince = Array.from({ length: size }, () => 0);
   }
 
   start(i: number): Promise<void> {
     const p = (async () => {
       for (let attempt = 1; !this.stopped; attempt++) {
         try {
-          this.procs[i] = await startWorkerProcess(this.env);
+          const began = Date.now();
+          // On a loaded machine a worker may take minutes to start (it bundles its workflows).
+          this.procs[i] = await startWorkerProcess(this.env, 300_000);
+          this.upSince[i] = Date.now();
+          this.startMs.push(this.upSince[i] - began);
           return;
         } catch (err) {
           this.log(`  worker ${i + 1} did not start (attempt ${attempt}): ${String(err).split('\n')[0]}`);
@@ -218,18 +256,26 @@ class WorkerPool {
     return p.finally(() => (this.starting[i] = undefined));
   }
 
-  ready(): number[] {
-    return this.procs.flatMap((p, i) => (p && !this.starting[i] && p.child.exitCode === null ? [i] : []));
+  /** The workers running, and up for at least `minUptimeMs`. */
+  ready(minUptimeMs = 0): number[] {
+    const now = Date.now();
+    return this.procs.flatMap((p, i) =>
+      p && !this.starting[i] && p.child.exitCode === null && now - this.upSince[i]! >= minUptimeMs ? [i] : [],
+    );
   }
 
-  /** SIGKILLs a running worker chosen by `pick` (waiting for one to be running) and starts it again in the background. */
-  async killOne(pick: (n: number) => number): Promise<number> {
-    while (this.ready().length === 0) await sleep(100);
-    const ready = this.ready();
+  /**
+   * SIGKILLs a running worker chosen by `pick` (waiting for one to be running) and starts it
+   * again in the background; returns which, and how long it had been up.
+   */
+  async killOne(pick: (n: number) => number, minUptimeMs: number): Promise<{ worker: number; uptimeMs: number }> {
+    while (this.ready(minUptimeMs).length === 0) await sleep(100);
+    const ready = this.ready(minUptimeMs);
     const i = ready[pick(ready.length)]!;
+    const uptimeMs = Date.now() - this.upSince[i]!;
     await this.procs[i]!.kill('SIGKILL');
     void this.start(i);
-    return i;
+    return { worker: i, uptimeMs };
   }
 
   async stop(): Promise<void> {
@@ -312,12 +358,13 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
     log(
       `chaos on ${server.label}: campaign of about ${(lengthMs / 1000).toFixed(0)} s (a plan day in ${opts.dayMs} ms), ` +
         `${opts.workers} workers, ${opts.kills} kills, ${opts.serverRestarts} server restarts, ` +
-        `${opts.outages} SMTP outages, seed ${opts.seed}`,
+        `${opts.outages} SMTP outages, seed ${opts.seed}; a kill takes a worker up for ${opts.minUptimeMs / 1000} s or more; ` +
+        `workflow task timeout ${opts.workflowTaskTimeoutMs / 1000} s`,
     );
 
     const t0 = Date.now();
     let done = false;
-    const kills: { at: number; worker: number }[] = [];
+    const kills: { at: number; worker: number; lagMs: number; uptimeMs: number }[] = [];
     let restarts = 0;
     const until = async (ms: number): Promise<boolean> => {
       while (!done && Date.now() - t0 < ms) await sleep(Math.min(200, ms - (Date.now() - t0)));
@@ -326,9 +373,12 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
     const killing = (async () => {
       for (const at of killAt) {
         if (!(await until(at))) return;
-        const worker = await pool.killOne((n) => Math.floor(rand() * n));
-        kills.push({ at: Date.now() - t0, worker });
-        if (kills.length % 10 === 0) log(`  ${kills.length} kills, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+        const { worker, uptimeMs } = await pool.killOne((n) => Math.floor(rand() * n), opts.minUptimeMs);
+        kills.push({ at: Date.now() - t0, worker, lagMs: Date.now() - t0 - at, uptimeMs });
+        if (kills.length % 10 === 0)
+          log(
+            `  ${kills.length} kills, ${((Date.now() - t0) / 1000).toFixed(0)} s (planned by ${(at / 1000).toFixed(0)} s)`,
+          );
       }
     })();
     const restarting = (async () => {
@@ -360,7 +410,7 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
         behaviour,
         env: wallClockServer(connection, server.namespace),
         scale,
-        engine: ENGINE,
+        engine: { ...ENGINE, workflowTaskTimeoutMs: opts.workflowTaskTimeoutMs },
         campaignIdSuffix: suffix,
         worker: { kind: 'external', taskQueue, ledgerUrl },
       });
@@ -415,6 +465,9 @@ export async function runChaos(opts: ChaosOptions, reference: ChaosReference): P
       server: server.label,
       seed: opts.seed,
       kills: kills.length,
+      killLagMs: spreadOf(kills.map((k) => k.lagMs)),
+      victimUptimeMs: spreadOf(kills.map((k) => k.uptimeMs)),
+      workerStartMs: spreadOf(pool.startMs),
       serverRestarts: restarts,
       outages: outages.map((o) => {
         const held = expectedSteps.filter((s) => {
@@ -459,6 +512,9 @@ export function formatReport(r: ChaosReport): string {
   const lines = [
     `chaos on ${r.server} (seed ${r.seed}): ${r.kills} worker kills survived, ${r.serverRestarts} server restarts, ` +
       `${r.outages.length} SMTP outages, ${s(r.wallMs)}`,
+    `  kills came ${s(r.killLagMs.median)} after their planned instant (at most ${s(r.killLagMs.max)}); ` +
+      `a killed worker had been up ${s(r.victimUptimeMs.median)} (at least ${s(r.victimUptimeMs.min)}); ` +
+      `a worker took ${s(r.workerStartMs.median)} to start (at most ${s(r.workerStartMs.max)})`,
     `  messages expected ${r.expected}, delivered ${r.delivered}, doubled ${r.doubled.length}, ` +
       `missing ${r.missing.length}, not sent because the unit had answered first ${r.moot.length}` +
       (r.unexpected.length > 0 ? `, not in the rehearsal ${r.unexpected.length}` : ''),
@@ -496,13 +552,24 @@ async function main(): Promise<void> {
     outageMs: [lo, hi ?? lo] as [number, number],
     workers: Number(arg('workers', '2')),
     dayMs: Number(arg('day-ms', '4000')),
+    minUptimeMs: Number(arg('min-uptime-s', '20')) * 1000,
+    workflowTaskTimeoutMs: Number(arg('task-timeout-s', '10')) * 1000,
     seed: Number(arg('seed', String(Date.now() % 100_000))),
   };
   Runtime.install({ logger: new DefaultLogger('WARN') });
   console.log(
     `chaos soak: node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`,
   );
-  const reference = await chaosReference();
+  // The time-skipping server gets 5 s to start, which a loaded machine may not give it: up to five tries.
+  let reference: ChaosReference | undefined;
+  for (let attempt = 1; !reference; attempt++) {
+    try {
+      reference = await chaosReference();
+    } catch (err) {
+      if (attempt === 5) throw err;
+      console.error(`the rehearsal did not run (${String(err).split('\n')[0]}); once more`);
+    }
+  }
   const kinds = servers === 'both' ? (['dev', 'cluster'] as const) : [servers as 'dev' | 'cluster'];
   for (const server of kinds) {
     if (server !== 'dev' && server !== 'cluster')

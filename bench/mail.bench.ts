@@ -1,7 +1,8 @@
 /**
  * Renders and delivers N deadline messages through the real send path (ledger intent →
  * template rendering with HTML and .ics → nodemailer → SMTP → ledger outcome) to a local
- * `smtp-server`, and prints messages per second and memory.
+ * `smtp-server`, and prints messages per second, the CPU a message costs the sender and the SMTP
+ * server (which other jobs on the machine disturb less than the rate), and memory.
  *   npx tsx bench/mail.bench.ts [--messages 10000] [--concurrency 1,8,32] [--sink process|inline]
  * Each concurrency level gets its own SMTP connection pool of that size and its own SQLite
  * ledger file, so the figures include the two ledger writes every message costs. The SMTP server
@@ -74,6 +75,8 @@ interface Sink {
   port: number;
   count: () => number;
   bytes: () => number;
+  /** The SMTP server's CPU so far (ms), when it runs in a process of its own. */
+  cpuMs?: () => number;
   /** Resolves once the sink has reported `n` messages (a process reports every 100 ms). */
   reached(n: number): Promise<void>;
   close(): Promise<void>;
@@ -86,6 +89,7 @@ async function startSink(): Promise<Sink> {
       port: child.port,
       count: () => child.count(),
       bytes: () => child.bytes(),
+      cpuMs: () => child.cpuMs(),
       reached: async (n) => {
         const until = Date.now() + 5_000;
         while (child.count() < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
@@ -156,6 +160,7 @@ async function main(): Promise<void> {
   try {
     for (const concurrency of LEVELS) {
       const before = sink.count();
+      const sinkCpu0 = sink.cpuMs?.();
       const ledger = await openLedger(`sqlite:${path.join(dir, `ledger-${concurrency}.sqlite`)}`);
       const mailer = await createMailer({
         url: `smtp://127.0.0.1:${sink.port}/?pool=true&maxConnections=${concurrency}&maxMessages=Infinity`,
@@ -185,6 +190,8 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       await sink.reached(before + MESSAGES);
       const delivered = sink.count() - before;
+      const sinkCpu =
+        sinkCpu0 === undefined ? '' : `, SMTP server ${((sink.cpuMs!() - sinkCpu0) / MESSAGES).toFixed(2)}`;
       // Sending the whole run again must deliver nothing: every message is in the ledger as sent.
       const t1 = performance.now();
       await pool(MESSAGES, concurrency, async (i) => {
@@ -197,7 +204,7 @@ async function main(): Promise<void> {
       await ledger.close();
       console.log(
         `concurrency ${String(concurrency).padStart(2)}: ${delivered} delivered (${failed} failed) in ${s.toFixed(1)} s = ` +
-          `${Math.round(delivered / s)} msg/s; sender CPU ${((cpu.user + cpu.system) / 1000 / MESSAGES).toFixed(2)} ms/msg; peak RSS ${Math.round(peakRss / MiB)} MiB ` +
+          `${Math.round(delivered / s)} msg/s; sender CPU ${((cpu.user + cpu.system) / 1000 / MESSAGES).toFixed(2)}${sinkCpu} ms/msg; peak RSS ${Math.round(peakRss / MiB)} MiB ` +
           `(+${Math.round((peakRss - rss0) / MiB)}), peak heap ${Math.round(peakHeap / MiB)} MiB; ` +
           `resend of all: ${again} delivered, ${Math.round(MESSAGES / s2)} checks/s`,
       );

@@ -14,6 +14,8 @@ export interface SinkProcess {
   bytes(): number;
   /** Messages received so far, as reported (a folded dedupe-key header may hide a message's key). */
   count(): number;
+  /** The sink process's CPU time so far (user + system, ms), as reported with the count. */
+  cpuMs(): number;
   close(): Promise<void>;
 }
 
@@ -22,16 +24,18 @@ export async function startSinkProcess(): Promise<SinkProcess> {
   const accepted = new Map<string, number>();
   let bytes = 0;
   let count = 0;
+  let cpuMs = 0;
   // fork() reuses this process's execArgv, so the child runs under tsx as the benchmark does.
   const child = fork(require.resolve('./smtp-sink'), [String(port)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.on('message', (m: unknown) => {
     if (typeof m !== 'object' || m === null || !('accepted' in m)) return;
-    const report = m as { accepted: [string, number][]; bytes: number; count: number };
+    const report = m as { accepted: [string, number][]; bytes: number; count: number; cpuMs: number };
     for (const [key, at] of report.accepted) accepted.set(key, at);
     bytes = report.bytes;
     count = report.count;
+    cpuMs = report.cpuMs;
   });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
@@ -42,6 +46,7 @@ export async function startSinkProcess(): Promise<SinkProcess> {
     accepted,
     bytes: () => bytes,
     count: () => count,
+    cpuMs: () => cpuMs,
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -27,7 +27,7 @@ export const ConfigSchema = z.object({
   LINK_SECRET: z.string().min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`).optional(),
   /** The JSON logs' least level (config/log.ts). */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-  /** The worker's /live, /ready and /metrics (worker/health.ts); none without a port. */
+  /** The worker's /live, /ready and /metrics (config/health.ts); none without a port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** How long a stopping worker lets the activities in flight (a mail being sent) finish. */

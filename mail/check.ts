@@ -1,18 +1,14 @@
 /**
- * Whether mail can go out now, for the worker's readiness: the outbox folder is writable, or
- * the SMTP server answers, greets and takes our login (nodemailer's `verify`; nothing is sent).
+ * Whether mail can go out now, for the readiness of the worker and the web service: the outbox
+ * folder is writable, or the SMTP server answers, greets and takes our login (nodemailer's
+ * `verify`; nothing is sent).
  */
-import { access, constants, mkdir } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
+import { writableDir, type HealthCheck } from '../config/health';
 
 /** Resolves when mail can go out through `url`; rejects with the reason. */
 export async function checkMail(url: string, timeoutMs = 3000): Promise<void> {
-  if (url.startsWith('outbox:')) {
-    const dir = url.slice('outbox:'.length) || 'outbox';
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    return;
-  }
+  if (url.startsWith('outbox:')) return writableDir(url.slice('outbox:'.length) || 'outbox');
   // A probe must answer within the prober's patience: nodemailer would wait minutes.
   const u = new URL(url);
   for (const k of ['connectionTimeout', 'greetingTimeout', 'socketTimeout']) u.searchParams.set(k, String(timeoutMs));
@@ -23,3 +19,6 @@ export async function checkMail(url: string, timeoutMs = 3000): Promise<void> {
     t.close();
   }
 }
+
+/** The readiness check of a process that sends mail through `url`. */
+export const mailCheck = (url: string): HealthCheck => ({ name: 'mail', run: () => checkMail(url) });

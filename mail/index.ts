@@ -17,12 +17,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions, Transporter } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
-import { renderMessage, TEMPLATES_DIR } from './render';
+import { renderMessage, TEMPLATES_DIR, type RenderedMail } from './render';
 import { redactSecrets, redactUrl } from '../config/redact';
 import { calendarEvent } from './ics';
-import type { DeadlineMessage, Mailer, SendResult } from './types';
+import { buildMessage } from './mime';
+import type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';
 
 /** The mail server could not take the message now (down, timed out, 4xx): try again later. */
 export class MailTransientError extends Error {
@@ -69,6 +69,7 @@ export function messageIdFor(m: DeadlineMessage): string {
 }
 
 interface Transport {
+  /** `mail.signal` aborts it (nodemailer closes the connection). */
   send(mail: SendMailOptions): Promise<{ accepted: string[]; rejected: string[] }>;
   close(): void;
 }
@@ -119,10 +120,9 @@ function smtpTransport(url: string): Transport {
       // Built whole before it goes out: streamed, a message left nodemailer in dozens of small
       // socket writes, the largest cost of sending in a profile of the fan-out; as one buffer
       // it is one write. The envelope is the one nodemailer would have derived.
-      const node = new MailComposer(mail).compile();
-      const raw = await node.build();
+      const { raw, envelope } = await buildMessage(mail);
       // The Message-ID given: nodemailer would otherwise make a random one for the envelope's node.
-      const info = (await t.sendMail({ envelope: node.getEnvelope(), raw, messageId: mail.messageId })) as {
+      const info = (await t.sendMail({ envelope, raw, messageId: mail.messageId, signal: mail.signal })) as {
         accepted: unknown;
         rejected: unknown;
       };
@@ -139,6 +139,43 @@ function makeTransport(url: string): Transport {
   if (/^smtps?:\/\//.test(url)) return smtpTransport(url);
   throw new MailConfigError(`mail URL must start with smtp://, smtps:// or outbox: (got "${url.split(':')[0]}:…")`);
 }
+
+/** What nodemailer is given for a deadline message: the same options, so the same bytes, on every retry. */
+export function deadlineMail(
+  m: DeadlineMessage,
+  key: string,
+  messageId: string,
+  rendered: RenderedMail,
+  opts: Pick<MailerOptions, 'from' | 'baseUrl' | 'linkSecret'>,
+): SendMailOptions {
+  return {
+    from: opts.from,
+    to: m.to.map((r) => ({ name: r.name, address: r.email })),
+    cc: (m.cc ?? []).map((r) => ({ name: r.name, address: r.email })),
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    messageId,
+    // The MIME boundaries from the Message-ID's hash rather than random bytes for every part
+    // (3% of the sender's CPU): a retried send builds the same bytes, and no text of ours
+    // contains a 32-digit hash.
+    baseBoundary: messageId.slice(1, 33),
+    date: new Date(m.sentAt),
+    headers: { 'X-Campaign-Dedupe-Key': key },
+    attachments:
+      DEADLINE_KINDS.has(m.kind) && m.dueAt
+        ? [
+            {
+              filename: 'deadline.ics',
+              contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+              content: calendarEvent(m, key, rendered.subject, opts.baseUrl, opts.linkSecret),
+            },
+          ]
+        : [],
+  };
+}
+
+const isAbortError = (err: unknown): boolean => err instanceof Error && err.name === 'AbortError';
 
 /** A permanent refusal: the server said 5xx, for the envelope or every recipient. */
 function isPermanent(err: unknown): boolean {
@@ -158,6 +195,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
   const event = (
     m: DeadlineMessage,
     key: string,
+    messageId: string,
     kind: LedgerEvent['kind'],
     extra: Partial<LedgerEvent>,
   ): LedgerEvent => ({
@@ -171,13 +209,13 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
     unitId: m.unitId,
     step: m.step,
     dueAt: m.dueAt,
-    messageId: messageIdFor(m),
+    messageId,
     data: { kind: m.kind },
     ...extra,
   });
 
   return Promise.resolve({
-    async send(m: DeadlineMessage): Promise<SendResult> {
+    async send(m: DeadlineMessage, sendOpts: SendOptions = {}): Promise<SendResult> {
       const key = dedupeKey(m);
       const messageId = messageIdFor(m);
       const sent = await ledger.get(`msg:${key}:sent`);
@@ -197,50 +235,32 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       const rendered = renderMessage(m, opts.baseUrl, opts.templatesDir ?? TEMPLATES_DIR, opts.linkSecret);
       const all = [...m.to, ...(m.cc ?? [])].map((r) => r.email);
       await ledger.record(
-        event(m, key, 'message-intent', { recipients: all, data: { kind: m.kind, subject: rendered.subject } }),
+        event(m, key, messageId, 'message-intent', {
+          recipients: all,
+          data: { kind: m.kind, subject: rendered.subject },
+        }),
       );
-      const mail: SendMailOptions = {
-        from: opts.from,
-        to: m.to.map((r) => ({ name: r.name, address: r.email })),
-        cc: (m.cc ?? []).map((r) => ({ name: r.name, address: r.email })),
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        messageId,
-        // The MIME boundaries from the Message-ID's hash rather than random bytes for every part
-        // (3% of the sender's CPU): a retried send builds the same bytes, and no text of ours
-        // contains a 32-digit hash.
-        baseBoundary: messageId.slice(1, 33),
-        date: new Date(m.sentAt),
-        headers: { 'X-Campaign-Dedupe-Key': key },
-        attachments:
-          DEADLINE_KINDS.has(m.kind) && m.dueAt
-            ? [
-                {
-                  filename: 'deadline.ics',
-                  contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
-                  content: calendarEvent(m, key, rendered.subject, opts.baseUrl, opts.linkSecret),
-                },
-              ]
-            : [],
-      };
+      // The caller's signal goes with it: nodemailer closes the connection on abort.
+      const mail = { ...deadlineMail(m, key, messageId, rendered, opts), signal: sendOpts.signal };
       let result: { accepted: string[]; rejected: string[] };
       try {
         result = await transport.send(mail);
       } catch (err) {
+        // Aborted by the caller (a stopping worker): neither sent nor failed, for a retry to send.
+        if (isAbortError(err)) throw err;
         if (!isPermanent(err))
           throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
         const error = (err as Error).message;
-        await ledger.record(event(m, key, 'message-failed', { recipients: all, error }));
+        await ledger.record(event(m, key, messageId, 'message-failed', { recipients: all, error }));
         return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: all, error };
       }
       if (result.accepted.length === 0) {
         const error = `every recipient was rejected: ${result.rejected.join(', ')}`;
-        await ledger.record(event(m, key, 'message-failed', { recipients: result.rejected, error }));
+        await ledger.record(event(m, key, messageId, 'message-failed', { recipients: result.rejected, error }));
         return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: result.rejected, error };
       }
       await ledger.record(
-        event(m, key, 'message-sent', {
+        event(m, key, messageId, 'message-sent', {
           recipients: result.accepted,
           error: result.rejected.length > 0 ? `rejected: ${result.rejected.join(', ')}` : undefined,
           data: { kind: m.kind, subject: rendered.subject, rejected: result.rejected },
@@ -277,4 +297,4 @@ export function createPlainSender(url: string, from: string): PlainSender {
   };
 }
 
-export type { DeadlineMessage, Mailer, SendResult } from './types';
+export type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';

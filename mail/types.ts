@@ -61,7 +61,16 @@ export interface SendResult {
   error?: string;
 }
 
+export interface SendOptions {
+  /**
+   * Aborts the send where it stands (the SMTP connection is closed) and rejects with an
+   * `AbortError`: an activity hands in its cancellation signal, so that a stopping worker past
+   * its grace gives the message back for another worker to retry instead of holding on to it.
+   */
+  signal?: AbortSignal;
+}
+
 export interface Mailer {
-  send(msg: DeadlineMessage): Promise<SendResult>;
+  send(msg: DeadlineMessage, opts?: SendOptions): Promise<SendResult>;
   close(): Promise<void>;
 }

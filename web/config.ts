@@ -19,6 +19,12 @@ export const WebConfigSchema = ConfigSchema.extend({
   /** The address to listen on; the port is BASE_URL's unless WEB_PORT says otherwise (behind a proxy). */
   WEB_HOST: z.string().min(1).default('127.0.0.1'),
   WEB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * The web service's /live, /ready and /metrics (config/health.ts), on a port of their own that
+   * must not face the internet (not BASE_URL's: the proxy forwards only that one); none without a port.
+   */
+  WEB_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  WEB_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where the Temporal dev server's Web UI is served (`npm start`: http://127.0.0.1:8233): a deadline's page links its workflow there. */
   TEMPORAL_UI_URL: z.url().optional(),
 });
@@ -30,7 +36,12 @@ export function parseWebConfig(env: Record<string, string | undefined> = process
     const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return { ...r.data, temporal: loadTemporalSettings(env) };
+  const config: WebConfig = { ...r.data, temporal: loadTemporalSettings(env) };
+  if (config.WEB_METRICS_PORT !== undefined && config.WEB_METRICS_PORT === listenPort(config))
+    throw new ConfigError(
+      `invalid configuration:\n  WEB_METRICS_PORT: ${config.WEB_METRICS_PORT} is the port the web service serves people on; give the probes and metrics a port of their own`,
+    );
+  return config;
 }
 
 export function listenPort(c: WebConfig): number {

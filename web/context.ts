@@ -11,6 +11,7 @@ import type { PlainSender } from '../mail';
 import type { Mailer } from '../mail/types';
 import type { AttachmentStore } from './attachments';
 import type { WebConfig } from './config';
+import type { WebMetrics } from './metrics';
 import { WebError } from './errors';
 import { verifyLink } from './links';
 
@@ -23,6 +24,8 @@ export interface WebDeps {
   sessions: SessionStore;
   org: Org;
   attachments: AttachmentStore;
+  /** Where the server counts its requests (web/metrics.ts); one of its own when not given. */
+  metrics?: WebMetrics;
 }
 
 export const SESSION_COOKIE = 'sid';

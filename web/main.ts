@@ -1,6 +1,13 @@
 /**
  * The web process (`npm run web`, and started by `npm start` beside the worker): configuration,
- * ledger, mailers, the Temporal client, then the server on BASE_URL's port.
+ * ledger, mailers, the Temporal client, then the server on BASE_URL's port, and with
+ * WEB_METRICS_PORT its /live, /ready and /metrics on a port of their own (config/health.ts).
+ *
+ * Ready means a submission can be served now: Temporal answers in the namespace (the submission
+ * is an Update), the ledger answers (sessions, reports, the receipt's record), the mail server
+ * answers (the receipt, sign-in links) and the attachments folder takes files. What is read once
+ * at start (LINK_SECRET, the organisation file) stops the process when it is missing or wrong, so
+ * a running process has it.
  */
 import path from 'node:path';
 import { CampaignClient, connectClient } from '../client/campaigns';
@@ -12,6 +19,9 @@ import { listenPort, parseWebConfig, secureCookies } from './config';
 import { buildServer, DIRECTORY_CACHE_MS } from './server';
 import { redactedMessage } from '../config/log';
 import { ledgerPoolOf } from '../config';
+import { ledgerCheck, startHealthServer, temporalCheck, writableDir, type HealthServer } from '../config/health';
+import { mailCheck } from '../mail/check';
+import { createWebMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = parseWebConfig();
@@ -20,6 +30,7 @@ async function main(): Promise<void> {
   const mailOpts = { url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger };
   const mailer = await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET });
   const client = await connectClient(config.temporal);
+  const metrics = createWebMetrics();
   const app = await buildServer({
     config,
     campaigns: new CampaignClient(client, DIRECTORY_CACHE_MS, ledger),
@@ -29,14 +40,35 @@ async function main(): Promise<void> {
     sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
     org,
     attachments: new AttachmentStore(path.resolve(config.ATTACHMENTS_DIR)),
+    metrics,
   });
   const port = listenPort(config);
   await app.listen({ host: config.WEB_HOST, port });
+  let serving = true;
+  let probes: HealthServer | undefined;
+  if (config.WEB_METRICS_PORT !== undefined) {
+    probes = await startHealthServer({
+      host: config.WEB_METRICS_HOST,
+      port: config.WEB_METRICS_PORT,
+      live: () => serving,
+      checks: [
+        temporalCheck(client),
+        ledgerCheck(ledger),
+        mailCheck(config.MAIL_URL),
+        { name: 'attachments', run: () => writableDir(path.resolve(config.ATTACHMENTS_DIR)) },
+      ],
+      registry: metrics.registry,
+      describe: (err) => redactedMessage(err),
+    });
+  }
   console.log(
-    `web: ${config.BASE_URL} (listening on ${config.WEB_HOST}:${port}${secureCookies(config) ? ', secure cookies' : ''})`,
+    `web: ${config.BASE_URL} (listening on ${config.WEB_HOST}:${port}${secureCookies(config) ? ', secure cookies' : ''}` +
+      `${probes ? `; /live, /ready, /metrics on ${config.WEB_METRICS_HOST}:${probes.port}` : ''})`,
   );
   const stop = (): void => {
+    serving = false;
     void app.close().finally(() => {
+      void probes?.close();
       void mailer.close();
       void ledger.close();
       void client.connection.close();

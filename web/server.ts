@@ -27,6 +27,7 @@ import { registerApi } from './routes/api';
 import { registerConsole } from './routes/console';
 import { registerGradeConsole } from './routes/grades';
 import { registerGradeApi } from './routes/grades-api';
+import { createWebMetrics, registerHttpMetrics } from './metrics';
 
 /** How long the web service reuses a campaign's directory (client/campaigns.ts asks again before refusing). */
 export const DIRECTORY_CACHE_MS = 5000;
@@ -85,6 +86,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
     // A signed link is longer than the router's default 100 characters per parameter.
     routerOptions: { maxParamLength: 800 },
   });
+  registerHttpMetrics(app, deps.metrics ?? createWebMetrics());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { makeTelemetryFilterString, Runtime, type Worker } from '@temporalio/worker';
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
-import { checkMail } from '../mail/check';
+import { mailCheck } from '../mail/check';
 import { ledgerPoolOf, processConfig } from '../config';
 import { redactUrl } from '../config/redact';
 import { createLog, redactedMessage, temporalLogger } from '../config/log';
@@ -24,7 +24,7 @@ import {
   instrumentMailer,
   openDeadlinesByColour,
 } from './metrics';
-import { startHealthServer, type HealthServer } from './health';
+import { ledgerCheck, startHealthServer, temporalCheck, type HealthServer } from '../config/health';
 
 /** A loopback port nobody uses now, for the SDK core's own metrics page (read by /metrics only). */
 function freeLoopbackPort(): Promise<number> {
@@ -87,11 +87,11 @@ async function main(): Promise<void> {
           name: 'temporal',
           run: async () => {
             if (worker.getState() !== 'RUNNING') throw new Error(`the worker is ${worker.getState().toLowerCase()}`);
-            await client.connection.withDeadline(Date.now() + 3000, () => client.workflowService.getSystemInfo({}));
+            await temporalCheck(client).run();
           },
         },
-        { name: 'ledger', run: async () => void (await ledger.get('readiness-probe')) },
-        { name: 'mail', run: () => checkMail(config.MAIL_URL) },
+        ledgerCheck(ledger),
+        mailCheck(config.MAIL_URL),
       ],
       registry: metrics.registry,
       sdkMetricsUrl: sdkMetricsPort === undefined ? undefined : `http://127.0.0.1:${sdkMetricsPort}/metrics`,

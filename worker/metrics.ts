@@ -1,6 +1,6 @@
 /**
  * The worker's Prometheus metrics (prom-client): what the service itself does, beside the
- * Temporal SDK's own (served by its core, merged into the same page by worker/health.ts).
+ * Temporal SDK's own (served by its core, merged into the same page by config/health.ts).
  *
  * - `campaign_mails_sent_total{kind}`, `campaign_mails_failed_total{kind}`: every send the
  *   engine asked for, by message kind (a send the ledger already had counts as `already_sent`);
@@ -10,8 +10,9 @@
  *   visibility when scraped (the source `list` and `status` read);
  * - Node's process metrics (`process_*`, `nodejs_*`).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Client } from '@temporalio/client';
+import { processRegistry } from '../config/health';
 import type { LedgerStore } from '../ledger/types';
 import type { Mailer } from '../mail/types';
 
@@ -31,8 +32,7 @@ export interface ServiceMetrics {
 
 /** The registry and its counters (the deadlines' gauge comes with the Temporal client: `addOpenDeadlinesGauge`). */
 export function createServiceMetrics(): ServiceMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = processRegistry();
   const m: ServiceMetrics = {
     registry,
     mailsSent: new Counter({
@@ -108,12 +108,13 @@ export function openDeadlinesByColour(client: Client): () => Promise<Record<stri
 /** The mailer, counting each send by kind and outcome. */
 export function instrumentMailer(mailer: Mailer, m: ServiceMetrics): Mailer {
   return {
-    async send(msg) {
+    async send(msg, opts) {
       let result;
       try {
-        result = await mailer.send(msg);
+        result = await mailer.send(msg, opts);
       } catch (err) {
-        m.mailsFailed.inc({ kind: msg.kind });
+        // A send aborted by its caller (a stopping worker) is no failure of the mail server's.
+        if (!(err instanceof Error && err.name === 'AbortError')) m.mailsFailed.inc({ kind: msg.kind });
         throw err;
       }
       if (result.status === 'sent') {

@@ -26,10 +26,13 @@ import { deadlineWorkflow } from './deadline';
 import { batchCountsQuery, batchReportSignal, deadlineChangedSignal } from './messages';
 import { isPatched, PATCHES } from './patches';
 
+// The starter heartbeats every two seconds whatever it waits on (activities/progress.ts), so a
+// dead worker's attempt is noticed in 10 s; and it resumes where the last one stopped, so
+// retrying it often costs little, while a deadline that does not exist yet cannot be answered.
 const { startDeadlines } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: ACTIVITY_RETRY,
+  heartbeatTimeout: '10 seconds',
+  retry: { ...ACTIVITY_RETRY, maximumInterval: '10 seconds' },
 });
 
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {

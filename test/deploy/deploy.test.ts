@@ -63,6 +63,9 @@ describe('deploy/', () => {
     const config = parseWebConfig(env);
     expect(config.temporal.profile).toBe('campus');
     expect(config.METRICS_PORT).toBe(9464);
+    // The web's probes on a port of their own: not the worker's (one file for both) nor the one people reach.
+    expect(config.WEB_METRICS_PORT).toBe(9465);
+    expect(config.WEB_PORT).toBe(8080);
     expect(config.SHUTDOWN_GRACE_SECONDS).toBe(30);
   });
 

@@ -20,6 +20,8 @@ describe('the chaos soak, short version', () => {
         outageMs: [20_000, 30_000],
         workers: 2,
         dayMs: 1600,
+        minUptimeMs: 0,
+        workflowTaskTimeoutMs: 10_000,
         seed: 19,
         log: (line) => lines.push(line),
       },

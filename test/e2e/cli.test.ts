@@ -5,28 +5,18 @@
  * the unreachable server included.
  */
 import path from 'node:path';
-import os from 'node:os';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { freePort } from '../helpers/postgres';
-import { runCli, startDevServer, startWorkerProcess, type CliRun, type Proc } from '../helpers/processes';
+import { startDevStack, type DevStack } from '../helpers/dev-stack';
+import type { CliRun } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
 const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
 
 describe('the command line on the dev server', () => {
-  let dir: string;
-  let server: Proc;
-  let worker: Proc;
-  let env: Record<string, string>;
-
-  const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> =>
-    runCli(args, { ...env, ...extraEnv });
-  const json = async <T>(args: string[]): Promise<T> => {
-    const r = await cli([...args, '--json']);
-    if (r.code !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as T;
-  };
+  let stack: DevStack;
+  const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> => stack.cli(args, extraEnv);
+  const json = <T>(args: string[]): Promise<T> => stack.json<T>(args);
   /** Visibility is eventually consistent: ask again until the list says what is expected. */
   const listUntil = async (args: string[], expected: number): Promise<{ unitId: string; state: string }[]> => {
     let rows: { unitId: string; state: string }[] = [];
@@ -39,22 +29,9 @@ describe('the command line on the dev server', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'cli-e2e-'));
-    const port = await freePort();
-    server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
-    env = {
-      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-      TASK_QUEUE: 'cli-e2e',
-      LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-      MAIL_URL: `outbox:${path.join(dir, 'outbox')}`,
-    };
-    worker = await startWorkerProcess(env);
+    stack = await startDevStack({ name: 'cli-e2e' });
   });
-  afterAll(async () => {
-    await worker?.kill();
-    await server?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   it('starts a campaign once, lists its deadlines by filter, and takes submissions, extensions and waivers', async () => {
     // Live from 10:00 on 15 June 2010 in the plan's calendar: the branch plans (due 25 June) are open.

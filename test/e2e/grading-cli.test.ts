@@ -7,16 +7,17 @@
  * override, close the university-grade deadlines; tables 4 and 5 and the audit read it back.
  */
 import path from 'node:path';
-import os from 'node:os';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
-import { freePort } from '../helpers/postgres';
-import { runCli, startDevServer, startWorkerProcess, type CliRun, type Proc } from '../helpers/processes';
+import { startDevStack, type DevStack } from '../helpers/dev-stack';
+import type { CliRun } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLAN = path.join(ROOT, 'plans', '002-harbin.yaml');
 const ORG = path.join(ROOT, 'test', 'fixtures', 'grading-org.yaml');
 const C = 'harbin-2012';
+const MECH = { committee: 'c-mech', by: '李书记' };
+const INFO = { committee: 'c-info', by: '赵书记' };
 
 async function workbook(rows: (string | number)[][]): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
@@ -26,51 +27,36 @@ async function workbook(rows: (string | number)[][]): Promise<Buffer> {
 }
 
 describe('grading from the command line on the dev server', () => {
-  let dir: string;
-  let server: Proc;
-  let worker: Proc;
-  let env: Record<string, string>;
-  const cli = (args: string[]): Promise<CliRun> => runCli(args, env);
-  const ok = async (args: string[]): Promise<string> => {
-    const r = await cli(args);
-    if (r.code !== 0) throw new Error(`${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
-    return r.stdout;
-  };
-  const json = async <T>(args: string[]): Promise<T> => JSON.parse(await ok([...args, '--json'])) as T;
+  let stack: DevStack;
+  const cli = (args: string[]): Promise<CliRun> => stack.cli(args);
+  const ok = (args: string[]): Promise<string> => stack.ok(args);
+  const json = <T>(args: string[]): Promise<T> => stack.json<T>(args);
   const file = async (name: string, content: string | Buffer): Promise<string> => {
-    const f = path.join(dir, name);
+    const f = path.join(stack.dir, name);
     await writeFile(f, content);
     return f;
   };
-  /** The deadlines still open for an obligation, from Temporal's visibility (eventually consistent). */
-  const openUnits = async (obligation: string, expected: number): Promise<string[]> => {
-    let units: string[] = [];
-    for (let i = 0; i < 60; i++) {
-      units = (await json<{ unitId: string }[]>(['list', C, '--obligation', obligation])).map((d) => d.unitId).sort();
-      if (units.length === expected) return units;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    return units;
-  };
+  const openUnits = (obligation: string, expected: number): Promise<string[]> =>
+    stack.openUnits(C, obligation, expected);
+  /** `grade enter` for 2012, by a committee's secretary or, for the final grades, by the office. */
+  const enter2012 = (who: { committee: string; by: string } | 'office', ...rest: string[]): string[] => [
+    'grade',
+    'enter',
+    '--campaign',
+    C,
+    '--year',
+    '2012',
+    ...(who === 'office'
+      ? ['--step', 'final', '--office', '--by', 'office@example.org']
+      : ['--committee', who.committee, '--by', who.by]),
+    ...rest,
+  ];
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'grading-e2e-'));
-    const port = await freePort();
-    server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
-    env = {
-      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-      TASK_QUEUE: 'grading-e2e',
-      LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-      MAIL_URL: `outbox:${path.join(dir, 'outbox')}`,
-    };
-    worker = await startWorkerProcess(env);
+    stack = await startDevStack({ name: 'grading-e2e' });
     await ok(['start', '--plan', PLAN, '--org', ORG, '--rehearse-from', '2012-03-31T09:00']);
   });
-  afterAll(async () => {
-    await worker?.kill();
-    await server?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   it('imports last year, refuses bad input whole, closes the deadlines the grades answer, and tabulates them', async () => {
     expect(await openUnits('committee-preliminary-grade', 2)).toEqual(['c-info', 'c-mech']);
@@ -99,20 +85,7 @@ describe('grading from the command line on the dev server', () => {
         ['mech-3', '机械学院第3党支部', 'A'],
       ]),
     );
-    const refused = await cli([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--committee',
-      'c-mech',
-      '--by',
-      '李书记',
-      '--file',
-      over,
-    ]);
+    const refused = await cli(enter2012(MECH, '--file', over));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('error [GRADE_INVALID]');
     expect(refused.stderr).toContain(`${over}:3 等级: branch mech-1 was C last year: A rises more than one grade`);
@@ -121,40 +94,10 @@ describe('grading from the command line on the dev server', () => {
     );
     // A file without the grade column, an unknown letter, another committee's branch, a waived branch.
     const noColumn = await file('no-column.csv', '支部编号,支部名称\nmech-1,x\n');
-    expect(
-      (
-        await cli([
-          'grade',
-          'enter',
-          '--campaign',
-          C,
-          '--year',
-          '2012',
-          '--committee',
-          'c-mech',
-          '--by',
-          '李书记',
-          '--file',
-          noColumn,
-        ])
-      ).stderr,
-    ).toContain(`${noColumn}:1 等级（或 初评等级）: the column is missing`);
-    const pairs = await cli([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--committee',
-      'c-info',
-      '--by',
-      '赵书记',
-      '--grade',
-      'info-1=E',
-      'mech-2=B',
-      'info-5=B',
-    ]);
+    expect((await cli(enter2012(MECH, '--file', noColumn))).stderr).toContain(
+      `${noColumn}:1 等级（或 初评等级）: the column is missing`,
+    );
+    const pairs = await cli(enter2012(INFO, '--grade', 'info-1=E', 'mech-2=B', 'info-5=B'));
     expect(pairs.stderr).toContain('--grade:1 --grade: "E" is not a grade (A, B, C or D)');
     expect(pairs.stderr).toContain('--grade:2 --grade: branch mech-2 belongs to committee c-mech, not to c-info');
     expect(pairs.stderr).toContain('--grade:3 --grade: branch info-5 was waived from grading; it takes no grade');
@@ -167,20 +110,7 @@ describe('grading from the command line on the dev server', () => {
       recorded: unknown[];
       completeCommittees: string[];
       closings: { obligationKey: string; unitId: string; receipt?: { onTime: boolean } }[];
-    }>([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--committee',
-      'c-mech',
-      '--by',
-      '李书记',
-      '--file',
-      good,
-    ]);
+    }>(enter2012(MECH, '--file', good));
     expect(entered.recorded).toHaveLength(6);
     expect(entered.completeCommittees).toEqual(['c-mech']);
     expect(entered.closings).toEqual([
@@ -192,53 +122,12 @@ describe('grading from the command line on the dev server', () => {
     ]);
     expect(await openUnits('committee-preliminary-grade', 1)).toEqual(['c-info']);
     // c-info grades 3 of its 4 graded branches (4 allow no A): its deadline stays open until the fourth.
-    await ok([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--committee',
-      'c-info',
-      '--by',
-      '赵书记',
-      '--grade',
-      'info-1=B',
-      'info-2=B',
-      'info-3=B',
-    ]);
+    await ok(enter2012(INFO, '--grade', 'info-1=B', 'info-2=B', 'info-3=B'));
     expect(await openUnits('committee-preliminary-grade', 1)).toEqual(['c-info']);
-    await ok([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--committee',
-      'c-info',
-      '--by',
-      '赵书记',
-      '--grade',
-      'info-4=C',
-    ]);
+    await ok(enter2012(INFO, '--grade', 'info-4=C'));
     expect(await openUnits('committee-preliminary-grade', 0)).toEqual([]);
     // A second grade for the same branch and step without a reason.
-    const again = await cli([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--committee',
-      'c-info',
-      '--by',
-      '赵书记',
-      '--grade',
-      'info-4=B',
-    ]);
+    const again = await cli(enter2012(INFO, '--grade', 'info-4=B'));
     expect(again.stderr).toContain(
       '--grade:1 --reason: branch info-4 already has C at this step: a change to B needs a reason',
     );
@@ -247,39 +136,11 @@ describe('grading from the command line on the dev server', () => {
     const finals = 'mech-1=B mech-2=A mech-3=A mech-4=B mech-5=C mech-6=D info-1=A info-2=B info-3=B info-4=C'.split(
       ' ',
     );
-    const noOverride = await cli([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--step',
-      'final',
-      '--office',
-      '--by',
-      'office@example.org',
-      '--grade',
-      ...finals,
-    ]);
+    const noOverride = await cli(enter2012('office', '--grade', ...finals));
     expect(noOverride.stderr).toContain('3 A across the university is over the share: at most 2 of 10 branches');
-    const final = await ok([
-      'grade',
-      'enter',
-      '--campaign',
-      C,
-      '--year',
-      '2012',
-      '--step',
-      'final',
-      '--office',
-      '--by',
-      'office@example.org',
-      '--grade',
-      ...finals,
-      '--quota-override',
-      '机械学院整体考核优秀，领导小组同意',
-    ]);
+    const final = await ok(
+      enter2012('office', '--grade', ...finals, '--quota-override', '机械学院整体考核优秀，领导小组同意'),
+    );
     expect(final).toMatch(/A级比例 全校：3\/10，上限 2（20%），超出（办公室已批准）/);
     expect(await openUnits('university-grade', 0)).toEqual([]);
 
@@ -297,7 +158,7 @@ describe('grading from the command line on the dev server', () => {
     );
 
     // Tables 4 and 5 for c-mech, cell by cell.
-    const xlsx = path.join(dir, 'tables.xlsx');
+    const xlsx = path.join(stack.dir, 'tables.xlsx');
     await ok(['grade', 'tables', '--campaign', C, '--year', '2012', '--committee', 'c-mech', '--xlsx', xlsx]);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(xlsx);

@@ -5,12 +5,10 @@
  * own time-skipping server, and its whole stdout goes through JSON.parse.
  */
 import path from 'node:path';
-import os from 'node:os';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { buildProgram } from '../../client/cli/main';
-import { freePort } from '../helpers/postgres';
-import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
+import { startDevStack, type DevStack } from '../helpers/dev-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
@@ -27,15 +25,12 @@ function commandsWithJson(c: Command, prefix = ''): string[] {
 }
 
 describe('--json', () => {
-  let dir: string;
-  let server: Proc;
-  let worker: Proc;
-  let env: Record<string, string>;
+  let stack: DevStack;
   const ran = new Set<string>();
 
   /** Runs a command with --json and parses its stdout: the test fails on anything else there. */
   const json = async (command: string, args: string[] = []): Promise<unknown> => {
-    const r = await runCli([...command.split(' '), ...args, '--json'], env);
+    const r = await stack.cli([...command.split(' '), ...args, '--json']);
     if (r.code !== 0) throw new Error(`${command} failed (${r.code}): ${r.stderr}`);
     ran.add(command);
     try {
@@ -46,22 +41,9 @@ describe('--json', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'json-e2e-'));
-    const port = await freePort();
-    server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
-    env = {
-      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-      TASK_QUEUE: 'json-e2e',
-      LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-      MAIL_URL: `outbox:${path.join(dir, 'outbox')}`,
-    };
-    worker = await startWorkerProcess(env);
+    stack = await startDevStack({ name: 'json-e2e' });
   });
-  afterAll(async () => {
-    await worker?.kill();
-    await server?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   it('is one JSON document on stdout for every command that takes it', async () => {
     expect(await json('preview', [PLAN, '--org', ORG])).toMatchObject({ plan: 'mini' });
@@ -105,7 +87,7 @@ describe('--json', () => {
     });
     await json('end-phase', ['mini', 'engage', '--by', '校党委', '--reason', '提前结束']);
     // The grading commands: last year's grades imported, this year's entered, shown, tabulated, checked.
-    const past = path.join(dir, '2009.csv');
+    const past = path.join(stack.dir, '2009.csv');
     await writeFile(past, '年度,支部编号,等级\n2009,b-mech-t1,A\n2009,b-mech-s1,B\n');
     expect(await json('grade import', ['--campaign', 'mini', '--file', past, '--by', '组织部'])).toBeTruthy();
     const grading = ['--campaign', 'mini', '--year', '2010'];
@@ -121,7 +103,7 @@ describe('--json', () => {
     expect(Array.isArray(await json('outbox list'))).toBe(true);
 
     // On its own time-skipping server, which logs as it starts, as does the SDK's native side.
-    const out = path.join(dir, 'rehearsal');
+    const out = path.join(stack.dir, 'rehearsal');
     const sim = await json('simulate', ['--plan', PLAN, '--org', ORG, '--behaviour', BEHAVIOUR, '--out', out]);
     expect(sim).toMatchObject({ campaignId: 'mini' });
     const outbox = (await json('outbox list', ['--dir', path.join(out, 'outbox')])) as unknown[];

@@ -6,10 +6,9 @@
  * message and its deadline stays open (nothing recorded).
  */
 import path from 'node:path';
-import os from 'node:os';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { freePort } from '../helpers/postgres';
-import { runCli, startDevServer, startWorkerProcess, type CliRun, type Proc } from '../helpers/processes';
+import { writeFile } from 'node:fs/promises';
+import { startDevStack, type DevStack } from '../helpers/dev-stack';
+import type { CliRun } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLAN = path.join(ROOT, 'plans', '003-changchun.yaml');
@@ -18,50 +17,20 @@ const C = 'changchun-2010';
 const OB = 'nominations-2012';
 
 describe('nominating advanced branches from the command line on the dev server', () => {
-  let dir: string;
-  let server: Proc;
-  let worker: Proc;
-  let env: Record<string, string>;
-  const cli = (args: string[]): Promise<CliRun> => runCli(args, env);
-  const ok = async (args: string[]): Promise<string> => {
-    const r = await cli(args);
-    if (r.code !== 0) throw new Error(`${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
-    return r.stdout;
-  };
-  /** The deadlines of the nominations still open, from Temporal's visibility (eventually consistent). */
-  const openUnits = async (expected: number): Promise<string[]> => {
-    let units: string[] = [];
-    for (let i = 0; i < 60; i++) {
-      const open = JSON.parse(await ok(['list', C, '--obligation', OB, '--json'])) as { unitId: string }[];
-      units = open.map((d) => d.unitId).sort();
-      if (units.length === expected) return units;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    return units;
-  };
+  let stack: DevStack;
+  const cli = (args: string[]): Promise<CliRun> => stack.cli(args);
+  const ok = (args: string[]): Promise<string> => stack.ok(args);
+  const openUnits = (expected: number): Promise<string[]> => stack.openUnits(C, OB, expected);
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'nomination-e2e-'));
-    const port = await freePort();
-    server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
-    env = {
-      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-      TASK_QUEUE: 'nomination-e2e',
-      LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-      MAIL_URL: `outbox:${path.join(dir, 'outbox')}`,
-    };
-    worker = await startWorkerProcess(env);
+    stack = await startDevStack({ name: 'nomination-e2e' });
     await ok(['start', '--plan', PLAN, '--org', ORG, '--rehearse-from', '2012-06-01T09:00']);
   });
-  afterAll(async () => {
-    await worker?.kill();
-    await server?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   it('receives the nomination of an A branch and refuses that of a B branch, recording nothing', async () => {
     expect(await openUnits(11)).toContain('mech-3');
-    const past = path.join(dir, '2011.csv');
+    const past = path.join(stack.dir, '2011.csv');
     await writeFile(
       past,
       '\uFEFF年度,支部编号,支部名称,等级\n2011,mech-1,机械学院第1党支部,A\n2011,mech-2,机械学院第2党支部,B\n',

@@ -9,11 +9,10 @@
  * queue was last polled.
  */
 import path from 'node:path';
-import os from 'node:os';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { freePort } from '../helpers/postgres';
-import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
+import { startDevStack, type DevStack } from '../helpers/dev-stack';
+import { startWorkerProcess } from '../helpers/processes';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import { CampaignClient } from '../../client/campaigns';
 
@@ -22,27 +21,14 @@ const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
 const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
 
 describe('campaigns that cannot answer', () => {
-  let dir: string;
-  let server: Proc;
-  let env: Record<string, string>;
-  const cli = (args: string[]) => runCli(args, env);
+  let stack: DevStack;
+  const cli = (args: string[]) => stack.cli(args);
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'no-worker-'));
-    const port = await freePort();
-    server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
-    env = {
-      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-      TASK_QUEUE: 'no-worker',
-      LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-      MAIL_URL: `outbox:${path.join(dir, 'outbox')}`,
-      LANG: 'en_US.UTF-8', // the answers below are read in English
-    };
+    // The answers below are read in English.
+    stack = await startDevStack({ name: 'no-worker', worker: false, env: { LANG: 'en_US.UTF-8' } });
   });
-  afterAll(async () => {
-    await server?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   it('status and submit say that no worker polls the queue, and a killed worker is named the same way', async () => {
     const started = await cli(['start', '--plan', PLAN, '--org', ORG, '--rehearse-from', '2010-06-15T10:00']);
@@ -57,7 +43,7 @@ describe('campaigns that cannot answer', () => {
     expect(submit.stderr).toContain('error [NO_WORKER]: no worker is polling the task queue "no-worker"');
     console.log(`without a worker: status ${status.ms} ms, submit ${submit.ms} ms`);
 
-    const worker = await startWorkerProcess(env);
+    const worker = await startWorkerProcess(stack.env);
     try {
       expect(await cli(['status', 'mini'])).toMatchObject({
         code: 0,
@@ -74,7 +60,7 @@ describe('campaigns that cannot answer', () => {
   });
 
   it('a campaign whose input it cannot use fails, naming the field; status says so; fixed, it starts again', async () => {
-    const worker = await startWorkerProcess(env);
+    const worker = await startWorkerProcess(stack.env);
     try {
       const plan = await loadPlanFile(PLAN);
       const org = await loadOrgFile(ORG);
@@ -82,9 +68,9 @@ describe('campaigns that cannot answer', () => {
       bad.id = 'bad-date';
       const o = bad.obligations[0]!;
       o.due = { at: '2010-02-30' }; // past the command line's checks: as another client might send it
-      const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS! }) });
+      const client = new Client({ connection: await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! }) });
       try {
-        const h = await new CampaignClient(client).start({ plan: bad, org, taskQueue: env.TASK_QUEUE! });
+        const h = await new CampaignClient(client).start({ plan: bad, org, taskQueue: stack.env.TASK_QUEUE! });
         const failure = (await h.result().catch((e: unknown) => e)) as WorkflowFailedError;
         expect(failure).toBeInstanceOf(WorkflowFailedError);
         expect(failure.cause).toMatchObject({
@@ -105,7 +91,7 @@ describe('campaigns that cannot answer', () => {
         'error [CAMPAIGN_FAILED]: campaign "bad-date" failed: the campaign\'s input cannot be used: plan.obligations[0].due.at: "2010-02-30"',
       );
       // The office puts the plan right and starts the campaign again under its id.
-      const fixed = path.join(dir, 'bad-date-fixed.yaml');
+      const fixed = path.join(stack.dir, 'bad-date-fixed.yaml');
       await writeFile(fixed, (await readFile(PLAN, 'utf8')).replace(/^id: mini$/m, 'id: bad-date'));
       const again = await cli(['start', '--plan', fixed, '--org', ORG, '--rehearse-from', '2010-06-15T10:00']);
       expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('started campaign bad-date') });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { Client } from '@temporalio/client';
 import { loadOrgFile, loadPlanFile, parseOrgText } from '../../plans/load';
 import { cyclesOf, phaseWindows, stepsForDue } from '../../domain/calendar';
 import { orgSlice, responsibleUnits } from '../../domain/org-slice';
@@ -273,6 +274,77 @@ describe('the deadline starter', () => {
       }
       // When the first mail reached the server, the announcement's or a notice, all 200 had started.
       expect(startedAtFirstMail).toBe(200);
+    });
+
+    it('resumes where an attempt stopped mid-way: the retry starts nothing and mails only what is left, each notice once', async () => {
+      const big = parseOrgText(YAML.stringify(generateOrg({ committees: 4, branches: 200 })), 'big.yaml');
+      const small = batchOf('starter-g');
+      const unitIds = responsibleUnits(big, small.obligation);
+      const b: BatchInput = { ...small, unitIds, org: orgSlice(big, unitIds) };
+      const openedAt = noticeAt(b);
+      // What each attempt asks of the Temporal server and of the mailer, counted on their way to the real ones.
+      let starts = 0;
+      const client = new Client({
+        connection: env.client.connection,
+        namespace: env.namespace,
+        interceptors: {
+          workflow: [
+            {
+              startWithDetails: (input, next) => {
+                starts++;
+                return next(input);
+              },
+            },
+          ],
+        },
+      });
+      const mailed: string[] = [];
+      const counted: Mailer = { ...smtpMailer, send: (m) => (mailed.push(m.unitId), smtpMailer.send(m)) };
+      const activities = createActivities({ ledger, mailer: counted, client });
+      const key = (r: { mail: { headers: Map<string, unknown> } }): string =>
+        String(r.mail.headers.get('x-campaign-dedupe-key'));
+      const ours = () => smtp.received.filter((r) => key(r).startsWith('starter-g/'));
+
+      // The first attempt: the mail server takes 60 notices, then answers "try later" to the rest.
+      let accepted = 0;
+      smtp.beforeAccept = () => ++accepted <= 60;
+      const first = new MockActivityEnvironment({ taskQueue: 'starter-test' });
+      let details: unknown;
+      first.on('heartbeat', (d: unknown) => (details = d));
+      try {
+        await expect(first.run(() => activities.startDeadlines({ batch: b, openedAt }))).rejects.toThrow(
+          /not sent yet/,
+        );
+      } finally {
+        smtp.beforeAccept = undefined;
+      }
+      expect(starts).toBe(200);
+      expect(ours()).toHaveLength(60);
+      // What the server hands the retry: the last details the attempt heartbeated.
+      const progress = details as { startsDone: boolean; noticesBelow: number };
+      expect(progress).toMatchObject({ startsDone: true, started: 200, alreadyStarted: 0 });
+      expect(progress.noticesBelow).toBeGreaterThan(0);
+      expect(progress.noticesBelow).toBeLessThanOrEqual(60);
+
+      // The retry: no start, and the mailer asked only for the notices from the watermark on.
+      starts = 0;
+      mailed.length = 0;
+      const retry = new MockActivityEnvironment({ taskQueue: 'starter-test', attempt: 2, heartbeatDetails: details });
+      expect(await retry.run(() => activities.startDeadlines({ batch: b, openedAt }))).toEqual({
+        started: 200,
+        alreadyStarted: 0,
+      });
+      expect(starts).toBe(0);
+      expect([...mailed].sort()).toEqual(unitIds.slice(progress.noticesBelow).sort());
+      // Every deadline is there, and every notice reached the mail server once.
+      const found = await Promise.allSettled(
+        unitIds.map((u) => env.client.workflow.getHandle(reportDeadlineInput(b, u).deadlineId).describe()),
+      );
+      expect(found.filter((f) => f.status === 'fulfilled')).toHaveLength(200);
+      expect(ours().map(key).sort()).toEqual(
+        unitIds.map((u) => ['starter-g', u, b.obligation.key, b.cycle.cycleKey, 'notice'].join('/')).sort(),
+      );
+      expect(await ledger.events({ campaignId: 'starter-g', kinds: ['message-sent'] })).toHaveLength(200);
     });
 
     it('tells the parent when the server rejects a notice, and records the escalation', async () => {

@@ -79,20 +79,42 @@ export async function startDevServer(opts: { dbFile: string; port: number }): Pr
   return proc;
 }
 
-/** The service's own worker (`worker/main.ts`), configured through its environment; resolves once it polls. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<Proc> {
-  // Node itself with tsx as a loader: the `tsx` command would run the worker in a child process
-  // of its own, and killing the command would leave the worker running.
+/**
+ * One of the service's own processes (`script`), configured through its environment; resolves
+ * once it prints `mark`. One that is not ready within `readyWithinMs` is killed: it would come up
+ * later, unseen by the caller, who starts another.
+ */
+async function startServiceProcess(
+  script: string,
+  env: Record<string, string>,
+  mark: string,
+  readyWithinMs = 60_000,
+): Promise<Proc> {
+  // Node itself with tsx as a loader: the `tsx` command would run the process in a child process
+  // of its own, and killing the command would leave the service running.
   const proc = track(
-    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
+    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  await until('worker', () => Promise.resolve(proc.output().includes('worker: task queue')), proc);
+  try {
+    await until(script, () => Promise.resolve(proc.output().includes(mark)), proc, readyWithinMs);
+  } catch (err) {
+    await proc.kill('SIGKILL');
+    throw err;
+  }
   return proc;
 }
+
+/** The service's own worker (`worker/main.ts`); resolves once it polls. */
+export const startWorkerProcess = (env: Record<string, string>, readyWithinMs?: number): Promise<Proc> =>
+  startServiceProcess(path.join('worker', 'main.ts'), env, 'worker: task queue', readyWithinMs);
+
+/** The web service (`web/main.ts`, as `npm run web` runs it); resolves once it listens. */
+export const startWebProcess = (env: Record<string, string>): Promise<Proc> =>
+  startServiceProcess(path.join('web', 'main.ts'), env, 'web: ');
 
 export interface CliRun {
   code: number;

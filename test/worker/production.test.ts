@@ -5,8 +5,10 @@
  * - /live, /ready (Temporal, ledger, mail; the mail server stopped makes it not ready) and
  *   /metrics (the service's counters and gauges, and the Temporal SDK's own);
  * - SIGTERM while a mail is being sent (the SMTP server holds its answer): the worker drains,
- *   the mail is delivered and recorded once, the worker exits 0, and a new worker carries on
- *   without sending anything twice (by Message-ID).
+ *   the mail is sent by that worker in its first attempt and recorded once, the worker exits 0
+ *   only after the server accepted it, and a new worker carries on without sending anything twice
+ *   (by Message-ID). With SHUTDOWN_GRACE_SECONDS=0 the same test fails: the send is cancelled and
+ *   aborted at once, and the worker exits while the server still holds the message.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,7 +16,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { openLedger } from '../../ledger';
 import { freePort, startPostgres, type PgCluster } from '../helpers/postgres';
-import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
+import { ownerOfLocalPort, runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
 import { startSmtp } from '../helpers/smtp';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
@@ -59,6 +61,9 @@ const exitOf = (p: Proc): Promise<number | null> =>
     : new Promise((resolve) => p.child.once('exit', (code) => resolve(code)));
 
 const normalId = (id: string): string => id.replace(/^<|>$/g, '');
+
+/** The drain test's SHUTDOWN_GRACE_SECONDS: well over the 3 s its SMTP server holds a message. */
+const DRAIN_GRACE_SECONDS = 20;
 
 describe('the worker in production', () => {
   let dir: string;
@@ -156,7 +161,7 @@ describe('the worker in production', () => {
     for (const line of lines) for (const f of SECRET_FORMS) expect(line).not.toContain(f);
   });
 
-  it('drains on SIGTERM: the mail being sent is delivered and recorded once, and a new worker sends nothing twice', async () => {
+  it('drains on SIGTERM: the mail being sent finishes on that worker within its grace, recorded once; a new worker sends nothing twice', async () => {
     const smtp = await startSmtp();
     const drainLedger = `postgres://ledger:${encodeURIComponent(PASSWORD)}@127.0.0.1:${cluster.port}/drain`;
     // A server of its own: the campaign's id is the plan's, and the first test's campaign runs on.
@@ -168,17 +173,28 @@ describe('the worker in production', () => {
       LEDGER_URL: drainLedger,
       MAIL_URL: smtp.url,
       LINK_SECRET,
+      // Longer than the server holds the message below. With no grace the SDK cancels the send at
+      // once, the worker aborts it (the connection closes) and exits before the server answers.
+      SHUTDOWN_GRACE_SECONDS: String(DRAIN_GRACE_SECONDS),
     };
     const first: Proc | undefined = await startWorkerProcess(env);
     let inFlight: string | undefined;
+    let heldBy: Proc | undefined;
+    let heldByWhenAccepted: Proc | undefined;
     let exitWhileHeld: number | null | undefined;
+    // Every attempt to send a message that reached the server's DATA, by Message-ID.
+    const attempts = new Map<string, number>();
     // The first message is held: the worker gets SIGTERM while it waits for the server's answer,
-    // and the answer comes 3 s later. Had the worker let go, the message would not be delivered.
-    smtp.beforeAccept = async (mail) => {
+    // and the answer comes 3 s later. Had the worker let go, the message would not be delivered by it.
+    smtp.beforeAccept = async (mail, senderPort) => {
+      attempts.set(mail.messageId!, (attempts.get(mail.messageId!) ?? 0) + 1);
       if (inFlight !== undefined) return true;
       inFlight = mail.messageId!;
+      heldBy = ownerOfLocalPort(senderPort, [first]);
       first.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 3000));
+      // Still waiting on that connection for the answer, or gave up on the send (aborted it)?
+      heldByWhenAccepted = ownerOfLocalPort(senderPort, [first]);
       exitWhileHeld = first.child.exitCode;
       return true;
     };
@@ -187,8 +203,12 @@ describe('the worker in production', () => {
       const started = await runCli(['start', '--plan', PLAN, '--org', ORG, '--rehearse-from', '2010-06-15T10:00'], env);
       expect(started.stderr).toBe('');
       const code = await exitOf(first);
-      expect(exitWhileHeld).toBeNull(); // still there while its mail was held
+      expect(heldBy?.child.pid).toBe(first.child.pid); // the held send was the draining worker's own
+      expect(heldByWhenAccepted?.child.pid).toBe(first.child.pid); // and it still waited for the answer on it
+      expect(exitWhileHeld).toBeNull(); // still there when the server accepted its mail
       expect(code).toBe(0);
+      // One attempt reached the server before the worker stopped: no earlier try, no retry.
+      expect(attempts.get(inFlight!)).toBe(1);
       const records = first
         .output()
         .trim()

@@ -193,6 +193,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
       r.post(
         '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/submit',
         {
+          config: { counts: 'submission' },
           schema: {
             summary: "Submit a unit's report (the same Update as `cli submit`)",
             description:
@@ -216,6 +217,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
       r.post(
         '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/review',
         {
+          config: { counts: 'review' },
           schema: {
             summary: "Comment on a unit's report (closes the review deadline)",
             params: DeadlineParams,

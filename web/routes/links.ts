@@ -17,6 +17,7 @@ import { linkUrl, verifyLink, type LinkTarget } from '../links';
 import { deadlinePage } from '../pages';
 import { recipientsFor } from '../../domain/recipients';
 import { targetOf, type WebDeps } from '../context';
+import type { CountedAs } from '../metrics';
 
 /** Token failures per client address before it has to wait. */
 const TOKEN_FAILURES = { max: 20, timeWindow: '10 minutes' };
@@ -65,12 +66,16 @@ export function linkActor(deps: WebDeps, t: LinkTarget, req: FastifyRequest): st
 
 export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config } = deps;
+  /** The target of the request's signed token, if the token is genuine. */
+  const linkOf = (req: FastifyRequest): LinkTarget | undefined =>
+    verifyLink(config.LINK_SECRET, (req.params as { token?: string }).token ?? '');
   const rateLimit = {
     ...TOKEN_FAILURES,
     // Only failures count: a genuine token is on the allow list.
-    allowList: (req: FastifyRequest) =>
-      verifyLink(config.LINK_SECRET, (req.params as { token?: string }).token ?? '') !== undefined,
+    allowList: (req: FastifyRequest) => linkOf(req) !== undefined,
   };
+  // A review link's answer is a review comment; anything else posted to a link counts as a report.
+  const linkCounts = (req: FastifyRequest): CountedAs => (linkOf(req)?.purpose === 'review' ? 'review' : 'submission');
 
   app.get<{ Params: { token: string } }>('/s/:token', { config: { rateLimit } }, async (req, reply) => {
     const t = targetOf(config, req.params.token);
@@ -84,7 +89,7 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   app.post<{ Params: { token: string } }>(
     '/s/:token',
-    { config: { rateLimit }, preHandler: app.csrfProtection.bind(app) },
+    { config: { rateLimit, counts: linkCounts }, preHandler: app.csrfProtection.bind(app) },
     async (req, reply) => {
       const t = targetOf(config, req.params.token);
       if (!req.isMultipart()) throw new WebError(415, '请求格式错误', '请通过报送页面的表单提交。', 'content-type');

@@ -141,7 +141,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
 
   app.post<{ Params: { token: string } }>(
     '/login/:token',
-    { config: { rateLimit: LOGIN_LIMIT }, preHandler: app.csrfProtection.bind(app) },
+    { config: { rateLimit: LOGIN_LIMIT, counts: 'sign-in' }, preHandler: app.csrfProtection.bind(app) },
     async (req, reply) => {
       const s = await deps.sessions.redeem(req.params.token);
       if (!s)

@@ -1,20 +1,60 @@
 /**
- * The worker's HTTP endpoint for the machines that watch it (systemd, Kubernetes, Prometheus),
- * on METRICS_PORT:
+ * The HTTP endpoint each long-running process of the service (the worker, the web service)
+ * serves for the machines that watch it (systemd, Kubernetes, Prometheus), on a port of its own
+ * that never faces the internet (the worker's METRICS_PORT, the web's WEB_METRICS_PORT):
  *
- * - `GET /live`: 200 while the worker runs (polls or drains), 503 once it failed or stopped;
- * - `GET /ready`: 200 when Temporal, the ledger and the mail server all answer now, else 503;
- *   the body names each check and, for a failed one, why (redacted);
- * - `GET /metrics`: the service's metrics (worker/metrics.ts) followed by the Temporal SDK's.
+ * - `GET /live`: 200 while the process serves (the worker polls or drains, the web listens), 503
+ *   once it failed or is stopping;
+ * - `GET /ready`: 200 when every dependency it needs answers now, else 503; the body names each
+ *   check and, for a failed one, why (redacted);
+ * - `GET /metrics`: the process's registry (Node's own metrics and the service's), followed, in
+ *   the worker, by the Temporal SDK's.
+ *
+ * The checks both processes make are here too, so that "Temporal is ready" means one thing.
  */
+import { access, constants, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import type { Client } from '@temporalio/client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { LedgerStore } from '../ledger/types';
 
 export interface HealthCheck {
   name: string;
   /** Resolves when the dependency answers. */
   run(): Promise<void>;
+}
+
+/** How long a check may take before it counts as failed (a prober waits a few seconds at most). */
+const CHECK_TIMEOUT_MS = 3000;
+
+/** A registry with Node's process metrics (`process_*`, `nodejs_*`), for the service's own beside them. */
+export function processRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** The Temporal server answers, and knows the client's namespace. */
+export function temporalCheck(client: Client): HealthCheck {
+  return {
+    name: 'temporal',
+    run: async () =>
+      void (await client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
+        client.workflowService.describeNamespace({ namespace: client.options.namespace }),
+      )),
+  };
+}
+
+/** The ledger answers a read. */
+export function ledgerCheck(ledger: Pick<LedgerStore, 'get'>): HealthCheck {
+  return { name: 'ledger', run: async () => void (await ledger.get('readiness-probe')) };
+}
+
+/** Resolves when `dir` exists (made if missing) and this process may write in it. */
+export async function writableDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await access(dir, constants.W_OK);
 }
 
 export interface HealthOptions {
@@ -23,7 +63,7 @@ export interface HealthOptions {
   live(): boolean;
   checks: HealthCheck[];
   registry: Registry;
-  /** Where the SDK's core serves its own metrics, if it does. */
+  /** Where the Temporal SDK's core serves its own metrics, if it does (the worker's). */
   sdkMetricsUrl?: string;
   /** How a check's failure is shown (redacted: a driver's message may quote a URL). */
   describe(err: unknown): string;
@@ -47,7 +87,7 @@ async function readiness(opts: HealthOptions): Promise<{ ready: boolean; checks:
   const results = await Promise.all(
     opts.checks.map(async (c) => {
       try {
-        await withTimeout(c.run(), opts.checkTimeoutMs ?? 3000);
+        await withTimeout(c.run(), opts.checkTimeoutMs ?? CHECK_TIMEOUT_MS);
         return [c.name, 'ok'] as const;
       } catch (err) {
         return [c.name, opts.describe(err)] as const;
