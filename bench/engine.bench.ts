@@ -1,7 +1,7 @@
 /**
  * The engine's figures.
  *   npx tsx bench/engine.bench.ts [--part rehearsal|fanout|all] [--branches 100,1000,5000]
- *                                 [--fanout-branches 2500] [--probe-lead 3]
+ *                                 [--fanout-branches 2500] [--probe-lead 3] [--lateness false]
  *                                 [--server dev|cluster] [--workers 1|2]
  *                                 [--workflow-threads N] [--max-cached N] [--reuse-v8-context false]
  *                                 [--metrics 127.0.0.1:9464]
@@ -61,7 +61,7 @@ import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker, bundleWorkflows } from '../worker/worker';
 import { runSimulation } from '../rehearsal/simulate';
 import { CampaignClient } from '../client/campaigns';
-import { openLedger } from '../ledger';
+import { openSqlLedger } from '../ledger/store';
 import { createMailer } from '../mail';
 import { createDatabase, freePort, startPostgres } from '../test/helpers/postgres';
 import { startDevServer, startWorkerProcess, type Proc } from '../test/helpers/processes';
@@ -77,6 +77,8 @@ const SIZES = arg('branches', '100,1000,5000').split(',').map(Number);
 const FANOUT_BRANCHES = Number(arg('fanout-branches', '2500'));
 /** Minutes from the campaign's start to the probe's first timer. */
 const PROBE_LEAD = Number(arg('probe-lead', '3'));
+/** `--lateness false` ends the fan-out after its memory figure, without waiting for the probes (about 8 minutes). */
+const LATENESS = arg('lateness', 'true') !== 'false';
 /** The service worker's workflow threads in the fan-out (default: the SDK's, one). */
 const WORKFLOW_THREADS = Number(arg('workflow-threads', '0')) || undefined;
 /** The rehearsal worker's workflow cache (default: the SDK's, from the heap size). */
@@ -384,7 +386,7 @@ async function fanout(): Promise<void> {
   const connection = await Connection.connect({ address, tls });
   const client = new Client({ connection, namespace });
   const native = await NativeConnection.connect({ address, tls });
-  const ledger = await openLedger(server.ledgerUrl);
+  const ledger = await openSqlLedger(server.ledgerUrl);
   const sinkUrl = `smtp://127.0.0.1:${sink.port}/?pool=true&maxConnections=8`;
   const mailer = await createMailer({
     url: sinkUrl,
@@ -515,6 +517,14 @@ async function fanout(): Promise<void> {
         `(worker and client${second ? '; not the second worker' : ''}; the SMTP sink runs in a process of its own)`,
     );
 
+    const pool = ledger.poolStats();
+    if (pool)
+      console.log(
+        `  ledger pool of this process, the fan-out and its notices: ${pool.size} connections, ${pool.waitMs / 1000} s wait; ` +
+          `longest queue ${pool.maxWaiting}, waits run out ${pool.busy} (each retried)`,
+      );
+
+    if (!LATENESS) return;
     // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
     const probe = plan.obligations.find((o) => o.key === 'probe')!;
     const cycle = cyclesOf(plan, probe, phaseWindows(plan, {}), {})[0]!;

@@ -504,6 +504,19 @@ export class CampaignClient {
     ]);
     return { green, blue, yellow, red, closed };
   }
+
+  /**
+   * How many of the campaign's open deadlines are leader reviews (since v0.15 they carry the
+   * search attributes, under the obligation key `<report>.review`): a part of `deadlineCounts`.
+   */
+  async openReviewCount(campaignId: string): Promise<number> {
+    const keys = (await this.directory(campaignId)).obligations
+      .filter((o) => o.hasReview)
+      .map((o) => `'${checkId('obligation', `${o.key}.review`, 'obligation')}'`);
+    if (keys.length === 0) return 0;
+    const q = `${openDeadlinesOf(campaignId)} AND ObligationKey IN (${keys.join(', ')})`;
+    return (await this.client.workflow.count(q)).count;
+  }
 }
 
 /** The ids of the campaigns running now, from Temporal's visibility. */

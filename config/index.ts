@@ -8,10 +8,18 @@
 import { z } from 'zod';
 import { MIN_SECRET_LENGTH } from '../web/links';
 import { loadTemporalSettings, type TemporalSettings } from './temporal-connection';
+import { LEDGER_POOL_DEFAULTS, type LedgerPoolOptions } from '../ledger/pool';
 
 export const ConfigSchema = z.object({
   TASK_QUEUE: z.string().min(1).default('campaigns'),
   LEDGER_URL: z.string().min(1).default('sqlite:.data/ledger.sqlite'),
+  /** A PostgreSQL ledger's connections per process, and how long a write waits for one (ledger/pool.ts). */
+  LEDGER_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(LEDGER_POOL_DEFAULTS.size),
+  LEDGER_POOL_WAIT_SECONDS: z.coerce
+    .number()
+    .min(0.1)
+    .max(3600)
+    .default(LEDGER_POOL_DEFAULTS.waitMs / 1000),
   MAIL_URL: z.string().min(1).default('outbox:.data/outbox'),
   MAIL_FROM: z.string().min(1).default('创先争优活动领导小组办公室 <campaign-office@example.org>'),
   BASE_URL: z.url().default('http://localhost:8080'),
@@ -47,6 +55,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     );
   }
   return { ...r.data, temporal: loadTemporalSettings(env) };
+}
+
+/** The ledger's connection pool as the configuration sets it. */
+export function ledgerPoolOf(config: Pick<Config, 'LEDGER_POOL_SIZE' | 'LEDGER_POOL_WAIT_SECONDS'>): LedgerPoolOptions {
+  return { size: config.LEDGER_POOL_SIZE, waitMs: Math.round(config.LEDGER_POOL_WAIT_SECONDS * 1000) };
 }
 
 let parsed: Config | undefined;

@@ -31,6 +31,7 @@ import type { OrgRef } from '../domain/engine/org-ref';
 import { GradeStore } from './grades';
 import { migrations, RECTIFICATION_RANK, type EventsTable, type LedgerDb } from './schema';
 import { LedgerConnectionError, maskUrl, parseLedgerUrl } from './url';
+import { busyOr, LEDGER_POOL_DEFAULTS, type LedgerPoolOptions, type LedgerPoolStats } from './pool';
 
 const INSERT_EVENT = `INSERT INTO events (id, campaign_id, kind, at, phase_key, obligation_key, cycle_key, unit_id,
   committee_id, step, actor, reason, due_at, late_ms, message_id, recipients, error, data)
@@ -281,9 +282,9 @@ function toPg(s: string): string {
   return s.replace(/\?/g, () => `$${++n}`);
 }
 
-function pgWriter(pool: pg.Pool): SqlWriter {
+function pgWriter(connect: () => Promise<pg.PoolClient>): SqlWriter {
   const inTransaction = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
+    const client = await connect();
     try {
       await client.query('BEGIN');
       const out = await fn(client);
@@ -320,9 +321,14 @@ function pgWriter(pool: pg.Pool): SqlWriter {
         for (const u of list) await c.query(upsertUnit, unitParams(u));
       }),
     getEvent: async (id) => {
-      // Named, so that pg prepares it once per connection.
-      const r = await pool.query<EventsTable>({ name: 'ledger-select-event', text: selectEvent, values: [id] });
-      return r.rows[0] ? rowToEvent(r.rows[0]) : undefined;
+      const client = await connect();
+      try {
+        // Named, so that pg prepares it once per connection.
+        const r = await client.query<EventsTable>({ name: 'ledger-select-event', text: selectEvent, values: [id] });
+        return r.rows[0] ? rowToEvent(r.rows[0]) : undefined;
+      } finally {
+        client.release();
+      }
     },
     apart: (fn) => fn(),
   };
@@ -334,8 +340,14 @@ export class SqlLedger implements LedgerStore {
     readonly dialect: 'sqlite' | 'postgres',
     private readonly writer: SqlWriter,
     readonly url: string,
+    private readonly pool?: LedgerPoolStats,
   ) {
     this.orgs = new OrgVersions(db);
+  }
+
+  /** A PostgreSQL ledger's pool: its settings, its longest queue, its waits that ran out. */
+  poolStats(): LedgerPoolStats | undefined {
+    return this.pool && { ...this.pool };
   }
 
   private readonly orgs: OrgVersions;
@@ -477,7 +489,12 @@ export class SqlLedger implements LedgerStore {
   }
 }
 
-export async function openSqlLedger(url: string): Promise<SqlLedger> {
+/**
+ * Opens (and migrates) the ledger at `url`. `pool` sizes a PostgreSQL ledger's connection pool
+ * (the worker and the web service pass LEDGER_POOL_SIZE and LEDGER_POOL_WAIT_SECONDS); SQLite
+ * has one handle and ignores it.
+ */
+export async function openSqlLedger(url: string, pool: LedgerPoolOptions = LEDGER_POOL_DEFAULTS): Promise<SqlLedger> {
   const loc = parseLedgerUrl(url);
   let ledger: SqlLedger;
   if (loc.dialect === 'sqlite') {
@@ -498,20 +515,39 @@ export async function openSqlLedger(url: string): Promise<SqlLedger> {
       url,
     );
   } else {
-    const pool = new pg.Pool({ connectionString: loc.connectionString, max: 8, connectionTimeoutMillis: 5000 });
-    pool.on('error', () => undefined); // idle-client errors surface on the next query instead
+    const pgPool = new pg.Pool({
+      connectionString: loc.connectionString,
+      max: pool.size,
+      connectionTimeoutMillis: pool.waitMs,
+    });
+    pgPool.on('error', () => undefined); // idle-client errors surface on the next query instead
+    // Every query, the writer's and Kysely's, gets its connection here: a wait that runs out is
+    // a LedgerBusyError, which callers retry, and not pg-pool's bare message.
+    const stats: LedgerPoolStats = { ...pool, maxWaiting: 0, busy: 0 };
+    const connect = async (): Promise<pg.PoolClient> => {
+      const client = pgPool.connect(); // queues at once when every connection is out
+      stats.maxWaiting = Math.max(stats.maxWaiting, pgPool.waitingCount);
+      try {
+        return await client;
+      } catch (err) {
+        const busy = busyOr(err, pool);
+        if (busy !== err) stats.busy += 1;
+        throw busy;
+      }
+    };
     try {
-      const c = await pool.connect();
+      const c = await pgPool.connect();
       c.release();
     } catch (err) {
-      await pool.end().catch(() => undefined);
+      await pgPool.end().catch(() => undefined);
       throw new LedgerConnectionError(url, (err as Error).message);
     }
     ledger = new SqlLedger(
-      new Kysely<LedgerDb>({ dialect: new PostgresDialect({ pool }) }),
+      new Kysely<LedgerDb>({ dialect: new PostgresDialect({ pool: { connect, end: () => pgPool.end() } }) }),
       'postgres',
-      pgWriter(pool),
+      pgWriter(connect),
       url,
+      stats,
     );
   }
   try {

@@ -20,7 +20,7 @@ const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const label = process.argv[2] ?? 'current';
-  const env = await createTimeSkippingEnv();
+  const env = await createTimeSkippingEnv({ searchAttributes: true });
   try {
     // The mini plan and (since v0.14) an obligation opened by an event, which the behaviour's
     // appointment opens: the campaign's history then holds an openForEvent update (EVENT_OPENINGS).
@@ -30,7 +30,9 @@ async function main(): Promise<void> {
       readFileSync(path.join(FIXTURES, 'mini-behaviour.yaml'), 'utf8'),
       'mini-behaviour.yaml',
     );
-    await runSimulation({ plan, org, behaviour, env });
+    // With the search attributes on, as a deployment runs (a rehearsal's default is off): since
+    // v0.15 the review a report starts carries them (REVIEW_SEARCH_ATTRIBUTES).
+    await runSimulation({ plan, org, behaviour, env, engine: { searchAttributes: true } });
     const ids = [
       'campaign/mini',
       'mini/branch-plan/once#0',

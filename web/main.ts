@@ -18,6 +18,7 @@ import { AttachmentStore } from './attachments';
 import { listenPort, parseWebConfig, secureCookies } from './config';
 import { buildServer, DIRECTORY_CACHE_MS } from './server';
 import { redactedMessage } from '../config/log';
+import { ledgerPoolOf } from '../config';
 import { ledgerCheck, startHealthServer, temporalCheck, writableDir, type HealthServer } from '../config/health';
 import { mailCheck } from '../mail/check';
 import { createWebMetrics } from './metrics';
@@ -25,7 +26,7 @@ import { createWebMetrics } from './metrics';
 async function main(): Promise<void> {
   const config = parseWebConfig();
   const org = await loadOrgFile(config.ORG);
-  const ledger = await openSqlLedger(config.LEDGER_URL);
+  const ledger = await openSqlLedger(config.LEDGER_URL, ledgerPoolOf(config));
   const mailOpts = { url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger };
   const mailer = await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET });
   const client = await connectClient(config.temporal);

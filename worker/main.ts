@@ -12,7 +12,7 @@ import { makeTelemetryFilterString, Runtime, type Worker } from '@temporalio/wor
 import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { mailCheck } from '../mail/check';
-import { processConfig } from '../config';
+import { ledgerPoolOf, processConfig } from '../config';
 import { redactUrl } from '../config/redact';
 import { createLog, redactedMessage, temporalLogger } from '../config/log';
 import { connectTemporalClient, connectTemporalWorker, describeTemporal } from '../config/temporal-connection';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     },
   });
   const metrics = createServiceMetrics();
-  const ledger = instrumentLedger(await openLedger(config.LEDGER_URL), metrics);
+  const ledger = instrumentLedger(await openLedger(config.LEDGER_URL, ledgerPoolOf(config)), metrics);
   const mailer = instrumentMailer(
     await createMailer({
       url: config.MAIL_URL,

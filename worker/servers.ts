@@ -6,6 +6,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ConnectionPlugin } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/engine/search-attributes';
 
 export const TOOLS_BIN = path.resolve(__dirname, '..', '.tools', 'bin');
@@ -47,12 +48,26 @@ const testServerKeepalive: ConnectionPlugin = {
   }),
 };
 
-/** The time-skipping test server (Java), on a free port. */
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+/**
+ * The time-skipping test server (Java), on a free port. It starts without the engine's search
+ * attributes, and a rehearsal runs without them; `searchAttributes` registers them, for a
+ * rehearsal that sets them as a deployment does (scripts/record-histories.ts).
+ */
+export async function createTimeSkippingEnv(
+  opts: { searchAttributes?: boolean } = {},
+): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: need(TEST_SERVER) } },
     plugins: [testServerKeepalive],
   });
+  if (opts.searchAttributes) {
+    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, keyword])),
+    });
+  }
+  return env;
 }
 
 export interface DevServerOptions {

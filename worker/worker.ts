@@ -11,6 +11,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { ledgerBusyInterceptor } from './ledger-busy';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -61,5 +62,9 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
       ? { workflowBundle: setup.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     ...setup.options,
+    interceptors: {
+      ...setup.options?.interceptors,
+      activity: [ledgerBusyInterceptor, ...(setup.options?.interceptors?.activity ?? [])],
+    },
   });
 }

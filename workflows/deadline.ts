@@ -27,7 +27,7 @@ import type { Activities } from '../activities';
 import type { ScheduledStep } from '../domain/calendar-types';
 import { planTime, serverDelayUntil } from '../domain/clock';
 import type { DeadlineInput, DeadlineResult, OpeningDone } from '../domain/engine/inputs';
-import { openedEvent, reviewDeadlineInput } from '../domain/engine/deadline-opening';
+import { deadlineSearchAttributesOf, openedEvent, reviewDeadlineInput } from '../domain/engine/deadline-opening';
 import { DeadlineStateKey } from '../domain/engine/search-attributes';
 import { ACTIVITY_RETRY } from './activity-retry';
 import {
@@ -206,10 +206,14 @@ class DeadlineRun {
     const { dueAt, receipt, stepOptions } = this.timeline;
     const reviewInput = reviewDeadlineInput(this.input, dueAt, receipt, stepOptions);
     if (!reviewInput) return;
+    // Since v0.15 the review starts with its search attributes, as a report does, so that list,
+    // status, the console and /me find it; a run started before starts it without them.
+    const withAttributes = isPatched(PATCHES.REVIEW_SEARCH_ATTRIBUTES) && reviewInput.ctx.options.searchAttributes;
     this.review = await startChild(deadlineWorkflow, {
       workflowId: reviewInput.deadlineId,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       args: [reviewInput],
+      ...(withAttributes ? { typedSearchAttributes: deadlineSearchAttributesOf(reviewInput) } : {}),
     });
   }
 }

@@ -40,7 +40,7 @@
  *     AND StartTime < '<when addedIn was deployed>'"
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
- * ## Where things stand (v0.9, 2026-12-03)
+ * ## Where things stand (v0.15, 2026-12-03)
  * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: eleven days ago. The shipped seed plans'
  * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
  * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
@@ -53,6 +53,8 @@
  * v0.13 (2026-12-03) adds ORG_BY_REFERENCE: campaigns started with the organisation stored in the
  * ledger; histories before it (v0.1–v0.11, the organisation in the input) and after it.
  * v0.14 adds EVENT_OPENINGS: its histories include a campaign that opened a deadline for an event.
+ * v0.15 (2026-12-03) adds REVIEW_SEARCH_ATTRIBUTES: its histories are recorded with the search
+ * attributes on, as a deployment runs, so that its review starts with them.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -186,6 +188,15 @@ export const PATCHES = {
     guards:
       "the campaign takes events (openForEvent: a grade, a secretary's appointment) and opens the obligations the plan's openedBy declares for that unit, as a batch of one started by the startBatch activity; a run of an older release never accepted the update, so its histories hold none",
     retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  REVIEW_SEARCH_ATTRIBUTES: {
+    id: 'review-search-attributes',
+    workflow: 'deadline',
+    addedIn: 'v0.15',
+    guards:
+      "a report starts its leader review with the search attributes a report deadline has (deadlineSearchAttributesOf: the reviewer's unit, the report's committee and cycle, the obligation `<key>.review`), so that every list of deadlines by visibility finds it; before, the review had only the DeadlineState it upserts itself",
+    retireWhen: DEADLINE_BOUND,
     stage: 'patched',
   },
 } as const satisfies Record<string, Patch>;

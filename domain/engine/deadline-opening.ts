@@ -38,11 +38,18 @@ export function reportDeadlineInput(batch: BatchInput, unitId: string): Deadline
   };
 }
 
+/**
+ * A deadline's search attributes as it starts. A leader review (since v0.15) is found as what it
+ * is: owed by its reviewer (`UnitId`, as its status says), in the committee of the report it
+ * reviews (a committee's list holds the reviews of its branches' reports), in the report's cycle,
+ * under the obligation key `<report>.review` that its workflow id and ledger rows carry too.
+ */
 export function deadlineSearchAttributesOf(d: DeadlineInput): SearchAttributePair[] {
+  const scopeUnit = d.role === 'review' ? (d.reviewedUnitId ?? d.unitId) : d.unitId;
   return deadlineSearchAttributes({
     campaignId: d.ctx.campaignId,
     unitId: d.unitId,
-    committeeId: d.org.units[d.unitId]?.committeeId ?? '',
+    committeeId: d.org.units[scopeUnit]?.committeeId ?? '',
     obligationKey: d.obligation.key,
     cycleKey: d.cycle.key,
   });

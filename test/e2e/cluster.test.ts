@@ -13,7 +13,7 @@ import os from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { Connection, type TLSConfig, type WorkflowExecutionInfo } from '@temporalio/client';
-import { CampaignIdKey } from '../../domain/engine/search-attributes';
+import { CampaignIdKey, ObligationKeyKey } from '../../domain/engine/search-attributes';
 import type { Plan } from '../../domain/plan-schema';
 import type { Org } from '../../domain/org-schema';
 import { createTimeSkippingEnv } from '../../worker/servers';
@@ -154,19 +154,20 @@ describe('a compressed campaign on a self-hosted cluster (PostgreSQL, mTLS) with
       expect(audit.deadlines).toEqual(reference.deadlines);
       expect(audit.deadlines).toHaveLength(planSimulation(plan, org, behaviour).expected.length);
       expect(run.mailByKind).toEqual(referenceRun.mailByKind);
-      // Every report deadline of the campaign (the only one in the namespace) is findable by
-      // the engine's search attributes in SQL visibility. (Leader reviews start as children of
-      // their report without them: workflows/deadline.ts startReview.)
+      // Every deadline of the campaign (the only one in the namespace), its reports and (since
+      // v0.15) its leader reviews, is findable by the engine's search attributes in SQL
+      // visibility; a review under its obligation key `<report>.review`.
       const client = wallClockServer(connection, cluster.namespace).client;
-      const reports: WorkflowExecutionInfo[] = [];
-      for await (const w of client.workflow.list({ query: `WorkflowType = 'deadlineWorkflow'` }))
-        if (!w.workflowId.split('/')[1]!.endsWith('.review')) reports.push(w);
-      expect(reports.length).toBeGreaterThan(0);
-      expect(reports.filter((w) => w.typedSearchAttributes.get(CampaignIdKey) !== campaignId)).toEqual([]);
+      const deadlines: WorkflowExecutionInfo[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowType = 'deadlineWorkflow'` })) deadlines.push(w);
+      const reviews = deadlines.filter((w) => w.workflowId.split('/')[1]!.endsWith('.review'));
+      expect(reviews.length).toBeGreaterThan(0);
+      expect(deadlines.filter((w) => w.typedSearchAttributes.get(CampaignIdKey) !== campaignId)).toEqual([]);
+      expect(reviews.filter((w) => !w.typedSearchAttributes.get(ObligationKeyKey)?.endsWith('.review'))).toEqual([]);
       const byAttribute = await client.workflow.count(
         `WorkflowType = 'deadlineWorkflow' AND CampaignId = '${campaignId}'`,
       );
-      expect(byAttribute.count).toBe(reports.length);
+      expect(byAttribute.count).toBe(deadlines.length);
     } catch (err) {
       const said = workers.map((w, i) => `--- worker ${i + 1} said:\n${w.output().slice(-3000)}`).join('\n');
       throw new Error(`${String(err)}\n${said}\n--- the server said:\n${cluster.proc().output().slice(-3000)}`);

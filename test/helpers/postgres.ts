@@ -68,7 +68,7 @@ export async function startPostgres(): Promise<PgCluster> {
     '-l',
     path.join(dir, 'log'),
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
     'start',
   ]);
   const url = `postgres://ledger:${password}@127.0.0.1:${port}/postgres`;

@@ -18,14 +18,23 @@ export function registerStatus(program: Command): void {
       .argument('<campaign>', 'campaign id'),
   ).action(async (campaignId: string, o: CommonOptions) => {
     const cc = await campaignClient(o);
-    const [campaign, zone, now, counts] = await Promise.all([
+    const [campaign, zone, now, counts, reviews] = await Promise.all([
       cc.status(campaignId),
       cc.directory(campaignId).then((d) => d.timeZone),
       cc.planNow(campaignId),
       cc.deadlineCounts(campaignId),
+      cc.openReviewCount(campaignId),
     ]);
     const open = counts.green + counts.blue + counts.yellow + counts.red;
-    const s = { ...campaign, now, lastWakeAt: campaign.now, counts, open, overdue: counts.yellow + counts.red };
+    const s = {
+      ...campaign,
+      now,
+      lastWakeAt: campaign.now,
+      counts,
+      open,
+      overdue: counts.yellow + counts.red,
+      reviews,
+    };
     const t = (iso: string): string => formatInstant(iso, zone, lang());
     const line = (zh: string, en: string, value: string | number): string => say(`${zh}：${value}`, `${en}: ${value}`);
     const none = say('（无）', '(none)');
@@ -40,6 +49,7 @@ export function registerStatus(program: Command): void {
         line('下一时点', 'next instant', s.nextAt ? t(s.nextAt) : none),
         line('未结事项', 'open deadlines', say(`${s.open}（${byColour}）`, `${s.open} (${byColour})`)),
         line('其中逾期', 'of them overdue', s.overdue),
+        line('其中领导点评', "of them leaders' reviews", s.reviews),
         line('已结束', 'closed', s.counts.closed),
         say(
           `已开启周期 ${s.cyclesLaunched}；批次 ${s.batchesDone}/${s.batchesLaunched} 完成；第 ${s.runs} 轮运行`,
