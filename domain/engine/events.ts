@@ -14,7 +14,10 @@ import type { CycleSchedule, PhaseWindow } from '../calendar-types';
 import { isId } from '../ids';
 import type { Org } from '../org-schema';
 import { responsibleUnits } from '../org-slice';
-import { GRADES, GRADING_STEPS, type Obligation, type Plan } from '../plan-schema';
+// The grades from grading.ts, not plan-schema.ts: the campaign workflow imports this file, and
+// plan-schema.ts would bring zod into the workflow bundle (see test/architecture/workflow-bundle.test.ts).
+import { GRADE_LETTERS, GRADING_STEPS } from '../grading';
+import type { Obligation, Plan } from '../plan-schema';
 import type { CampaignEvent } from './requests';
 
 const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '';
@@ -38,7 +41,8 @@ export function campaignEventProblem(event: CampaignEvent, org?: Org): string | 
       return `year: a grading year such as 2012, got ${JSON.stringify(e.year)}`;
     if (!GRADING_STEPS.includes(e.step as never))
       return `step: one of ${GRADING_STEPS.join(', ')}, got ${JSON.stringify(e.step)}`;
-    if (!GRADES.includes(e.grade as never)) return `grade: one of ${GRADES.join(', ')}, got ${JSON.stringify(e.grade)}`;
+    if (!GRADE_LETTERS.includes(e.grade as never))
+      return `grade: one of ${GRADE_LETTERS.join(', ')}, got ${JSON.stringify(e.grade)}`;
   } else if (isBlank(e.secretary)) return 'secretary: the new secretary’s name is required';
   return undefined;
 }
