@@ -516,6 +516,13 @@ async function fanout(): Promise<void> {
         `process RSS ${Math.round(m.rss / MiB)} MiB, heap ${Math.round(m.heapUsed / MiB)} MiB ` +
         `(worker and client${second ? '; not the second worker' : ''}; the SMTP sink runs in a process of its own)`,
     );
+    // The heap above is the main thread's; the workflows live in the workflow thread's, whose
+    // cache keeps up to this many, each with its own copy of the modules it evaluated (all but
+    // the SDK's shared ones and SHARED_WORKFLOW_MODULES; test/architecture/workflow-bundle.test.ts).
+    console.log(
+      `  workflow cache of this worker: up to ${worker.options.maxCachedWorkflows} workflows ` +
+        `in ${worker.options.workflowThreadPoolSize} thread(s), outside the heap above`,
+    );
 
     const pool = ledger.poolStats();
     if (pool)

@@ -14,8 +14,8 @@ import type { CycleSchedule, PhaseWindow } from '../calendar-types';
 import { isId } from '../ids';
 import type { Org } from '../org-schema';
 import { responsibleUnits } from '../org-slice';
-// The grades' names from domain/grading.ts, not plan-schema.ts: workflows import this module, and
-// plan-schema's zod schemas would be built again for every workflow the worker creates.
+// The grades from grading.ts, not plan-schema.ts: the campaign workflow imports this file, and
+// plan-schema.ts would bring zod into the workflow bundle (see test/architecture/workflow-bundle.test.ts).
 import { GRADE_LETTERS, GRADING_STEPS } from '../grading';
 import type { Obligation, Plan } from '../plan-schema';
 import type { CampaignEvent } from './requests';
