@@ -80,24 +80,43 @@ function addresses(list: unknown): string[] {
     : [];
 }
 
+/**
+ * The outbox: each message an .eml file with Unix line breaks and its Bcc kept, the bytes
+ * nodemailer's stream transport wrote (`newline: 'unix'`), built at once (mail/mime.ts) rather
+ * than through its streams, which cost a rehearsal more than writing the files.
+ */
 function outboxTransport(dir: string): Transport {
-  const t = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // The folder is made once, and again only if someone removed it.
+  let made: Promise<unknown> | undefined;
+  const write = async (file: string, bytes: Buffer): Promise<void> => {
+    made ??= mkdir(dir, { recursive: true });
+    await made;
+    try {
+      await writeFile(file, bytes);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      made = mkdir(dir, { recursive: true });
+      await made;
+      await writeFile(file, bytes);
+    }
+  };
   return {
     async send(mail) {
-      const info = (await t.sendMail(mail)) as { message: Buffer; envelope: { to: string[] } };
-      await mkdir(dir, { recursive: true });
+      const { raw, envelope } = await buildMessage(mail, { keepBcc: true });
       // The file is named after the Message-ID: writing the same message twice leaves one file.
       const id = String(mail.messageId).replace(/[<>]/g, '').split('@')[0];
       const stamp = String(mail.date instanceof Date ? mail.date.toISOString() : new Date().toISOString()).replace(
         /[:.]/g,
         '-',
       );
-      await writeFile(path.join(dir, `${stamp}-${id}.eml`), info.message);
-      return { accepted: info.envelope.to, rejected: [] };
+      // Unix line breaks as nodemailer's `newline: 'unix'` makes them: every CR byte dropped.
+      await write(
+        path.join(dir, `${stamp}-${id}.eml`),
+        Buffer.from(raw.toString('latin1').replace(/\r/g, ''), 'latin1'),
+      );
+      return { accepted: envelope.to, rejected: [] };
     },
-    close() {
-      t.close();
-    },
+    close() {},
   };
 }
 

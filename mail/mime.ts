@@ -49,11 +49,22 @@ function walk(node: MimeNode, out: string[]): boolean {
   return true;
 }
 
-/** The message's bytes and envelope, exactly as nodemailer's `build()` makes them. */
-export async function buildMessage(mail: SendMailOptions): Promise<{ raw: Buffer; envelope: MimeNodeEnvelope }> {
-  const root = new MailComposer(mail).compile();
+/**
+ * The message's bytes and envelope, exactly as nodemailer's `build()` makes them; with `keepBcc`
+ * the Bcc header stays, as nodemailer's stream transport keeps it (the outbox).
+ */
+export async function buildMessage(
+  mail: SendMailOptions,
+  opts: { keepBcc?: boolean } = {},
+): Promise<{ raw: Buffer; envelope: MimeNodeEnvelope }> {
+  const compile = (): MimeNode => {
+    const node = new MailComposer(mail).compile();
+    node.keepBcc = opts.keepBcc === true;
+    return node;
+  };
+  const root = compile();
   const out: string[] = [];
-  if (!walk(root, out)) return { raw: await new MailComposer(mail).compile().build(), envelope: root.getEnvelope() };
+  if (!walk(root, out)) return { raw: await compile().build(), envelope: root.getEnvelope() };
   let text = out.join('');
   // nodemailer ends every message with a line break.
   if (!text.endsWith('\n')) text += text.endsWith('\r') ? '\n' : '\r\n';

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
 import { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -112,6 +115,48 @@ describe('a message built at once (mail/mime.ts)', () => {
     } finally {
       await smtp.stop();
       await ledger?.close();
+    }
+  });
+
+  it("writes into the outbox the bytes nodemailer's stream transport wrote (Unix line breaks, Bcc kept), for every kind", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'outbox-bytes-'));
+    const ledger = await openLedger('sqlite::memory:');
+    const secret = 'a-link-secret-of-32-characters!!';
+    const streams = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    try {
+      const mailer = await createMailer({
+        url: `outbox:${dir}`,
+        from: FROM,
+        baseUrl: BASE,
+        linkSecret: secret,
+        ledger,
+      });
+      for (const kind of KINDS) {
+        for (const locale of ['zh', 'en'] as const) {
+          const m = { ...message(kind, locale), step: `${kind}-${locale}` };
+          expect((await mailer.send(m)).status).toBe('sent');
+          const file = readdirSync(dir).find((f) => f.includes(messageIdFor(m).slice(1).split('@')[0]!));
+          const written = readFileSync(path.join(dir, file!));
+          // The same mail with a Bcc, which the outbox keeps as the stream transport did.
+          const withBcc = await buildMessage({ ...mailFor(m, secret), bcc: 'archive@example.org' }, { keepBcc: true });
+          const { message: streamed } = (await streams.sendMail(mailFor(m, secret))) as { message: Buffer };
+          const { message: streamedBcc } = (await streams.sendMail({
+            ...mailFor(m, secret),
+            bcc: 'archive@example.org',
+          })) as { message: Buffer };
+          expect([kind, locale, written.toString('latin1')]).toEqual([kind, locale, streamed.toString('latin1')]);
+          expect(withBcc.raw.toString('latin1').replace(/\r/g, '')).toBe(streamedBcc.toString('latin1'));
+          expect(streamedBcc.toString('latin1')).toContain('Bcc: archive@example.org');
+        }
+      }
+      // Removed while the mailer runs: the next message makes the folder again.
+      rmSync(dir, { recursive: true });
+      expect((await mailer.send({ ...message('notice', 'zh'), step: 'notice-again' })).status).toBe('sent');
+      expect(readdirSync(dir)).toHaveLength(1);
+      await mailer.close();
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
