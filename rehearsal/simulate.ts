@@ -14,7 +14,7 @@ import type { Plan } from '../domain/plan-schema';
 import type { PhaseWindow } from '../domain/calendar-types';
 import type { Org } from '../domain/org-schema';
 import { eventOf, planSimulation, type Behaviour, type SimRequest, type SimulationPlan } from './behaviour';
-import { REHEARSAL_LAG_SERVER_MS, serverTime, type ClockSpec } from '../domain/clock';
+import { rehearsalLagServerMs, serverTime, type ClockSpec } from '../domain/clock';
 import { checkBehaviour } from './behaviour-file';
 import { openLedger } from '../ledger';
 import type { LedgerStore } from '../ledger/types';
@@ -93,7 +93,7 @@ export function mailKindOfStep(step: string): string {
 
 /**
  * Makes one request. `arrivesLate`: it waited longer than the engine takes a rehearsal request's
- * own instant for (REHEARSAL_LAG_SERVER_MS, a deadline that opened late), so it takes effect when
+ * own instant for (`rehearsalLagServerMs`, a deadline that opened late), so it takes effect when
  * it arrives, as a live request does.
  */
 async function perform(cc: CampaignClient, campaignId: string, r: SimRequest, arrivesLate = false): Promise<void> {
@@ -200,13 +200,17 @@ async function replanFromEngine(
  * starter died (the chaos soak kills one every few seconds), and the starter resumes elsewhere
  * only once its 30 s heartbeat timeout has passed, perhaps to be killed again.
  */
-async function whenStarted(fn: (arrivesLate: boolean) => Promise<void>): Promise<void> {
-  const started = Date.now();
-  const giveUpAt = started + 600_000;
+async function whenStarted(
+  fn: (arrivesLate: boolean) => Promise<void>,
+  instantReached: number,
+  lagMs: number,
+): Promise<void> {
+  const giveUpAt = Date.now() + 600_000;
   for (let attempt = 0; ; attempt++) {
     try {
-      // A margin under the engine's lag, for the request's own way to the workflow.
-      return await fn(Date.now() - started > REHEARSAL_LAG_SERVER_MS - 10_000);
+      // Late by the server's clock since the instant (the requests before it in the queue
+      // count too), with a margin under the engine's lag for the request's own way there.
+      return await fn(Date.now() - instantReached > lagMs - 10_000);
     } catch (err) {
       const notYet = (err as Error).name === 'WorkflowNotFoundError';
       if (!notYet || Date.now() > giveUpAt) throw err;
@@ -252,6 +256,8 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       const at = sim.requests[next]!.at;
       const wait = serverTime(clock, Date.parse(at)) - (await env.currentTimeMs());
       if (wait > 0) await env.sleep(wait);
+      // From here the server's clock runs with this process's (time skips only during a sleep).
+      const reached = Date.now() - Math.max(0, -wait);
       const atThisInstant = (): SimRequest[] => sim.requests.filter((r) => r.at === at);
       const phaseChanges = atThisInstant().filter(isPhaseChange);
       for (const r of phaseChanges) await perform(cc, plan.id, r);
@@ -260,7 +266,11 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       await performGrades(orgLedger.grades(), cc, plan.id, org, grades);
       const rest = atThisInstant().filter((r) => !isPhaseChange(r) && r.type !== 'grade');
       for (let i = 0; i < rest.length; i += 64) {
-        await Promise.all(rest.slice(i, i + 64).map((r) => whenStarted((late) => perform(cc, plan.id, r, late))));
+        await Promise.all(
+          rest
+            .slice(i, i + 64)
+            .map((r) => whenStarted((late) => perform(cc, plan.id, r, late), reached, rehearsalLagServerMs(clock))),
+        );
       }
       done += phaseChanges.length + grades.length + rest.length;
       next = sim.requests.findIndex((r) => Date.parse(r.at) > Date.parse(at));
