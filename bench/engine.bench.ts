@@ -259,7 +259,6 @@ async function explainWorst(
   console.log(`  the latest probe mail (${worst.key}, ${worst.late} ms late) in its history: ${shown.join(', ')}`);
 }
 
-/** The instant the server started the last deadline of a campaign. */
 /** The first and the last start instant of a campaign's deadlines, as the server recorded them. */
 async function startSpan(client: Client, campaignId: string): Promise<{ first: number; last: number }> {
   let first = Infinity;

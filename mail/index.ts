@@ -86,17 +86,21 @@ function addresses(list: unknown): string[] {
  * than through its streams, which cost a rehearsal more than writing the files.
  */
 function outboxTransport(dir: string): Transport {
-  // The folder is made once, and again only if someone removed it.
+  // The folder is made once, and again if someone removed it or making it failed.
   let made: Promise<unknown> | undefined;
+  const makeDir = (): Promise<unknown> =>
+    (made ??= mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      made = undefined;
+      throw err;
+    }));
   const write = async (file: string, bytes: Buffer): Promise<void> => {
-    made ??= mkdir(dir, { recursive: true });
-    await made;
+    await makeDir();
     try {
       await writeFile(file, bytes);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      made = mkdir(dir, { recursive: true });
-      await made;
+      made = undefined;
+      await makeDir();
       await writeFile(file, bytes);
     }
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -154,6 +154,17 @@ describe('a message built at once (mail/mime.ts)', () => {
       expect((await mailer.send({ ...message('notice', 'zh'), step: 'notice-again' })).status).toBe('sent');
       expect(readdirSync(dir)).toHaveLength(1);
       await mailer.close();
+      // A folder that cannot be made (a file stands in its way): not sent yet, and once the
+      // way is clear the next try makes it.
+      const blocked = path.join(dir, 'blocked');
+      writeFileSync(blocked, 'a file, not a folder');
+      const blockedMailer = await createMailer({ url: `outbox:${blocked}/out`, from: FROM, baseUrl: BASE, ledger });
+      const m = { ...message('notice', 'zh'), step: 'notice-blocked' };
+      await expect(blockedMailer.send(m)).rejects.toThrow(/not sent yet/);
+      rmSync(blocked);
+      expect((await blockedMailer.send(m)).status).toBe('sent');
+      expect(readdirSync(path.join(blocked, 'out'))).toHaveLength(1);
+      await blockedMailer.close();
     } finally {
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });
