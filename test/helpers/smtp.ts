@@ -35,8 +35,8 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
   const received: Received[] = [];
   const reject = new Set<string>();
   let server: SMTPServer | undefined;
-  const make = (): SMTPServer =>
-    new SMTPServer({
+  const make = (): SMTPServer => {
+    const s = new SMTPServer({
       authOptional: opts.auth === undefined,
       ...(opts.auth
         ? {
@@ -79,6 +79,13 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
         });
       },
     });
+    // A client that drops its connection in the middle of a message (a worker stopped while it
+    // sends, a pool closed) is an error of that connection: smtp-server emits it on the server,
+    // and without a listener it crashed the test process ("read ECONNRESET", a whole suite
+    // failing). A real server survives it; the message it was sending is not accepted.
+    s.on('error', () => undefined);
+    return s;
+  };
   const t: TestSmtp = {
     port,
     url: `smtp://127.0.0.1:${port}`,
