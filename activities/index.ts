@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import {
+  SIGNAL_NAMES,
   WORKFLOW_TYPES,
   type BatchByReference,
   type BatchInput,
@@ -42,6 +43,7 @@ import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
 import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } from './progress';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
+import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 
 export interface ActivityDeps {
@@ -146,9 +148,26 @@ export function createActivities(deps: ActivityDeps) {
     }
   };
 
+  /** A deadline's change of colour, to the batch that counts it. */
+  const tellBatch = ({ batchWorkflowId, change }: DeadlineReport): Promise<void> =>
+    deps.client.workflow.getHandle(batchWorkflowId).signal<[DeadlineChange]>(SIGNAL_NAMES.deadlineChanged, change);
+
   return {
     async recordEvents(events: LedgerEvent[]): Promise<number> {
       return deps.ledger.recordMany(events);
+    },
+
+    /**
+     * Ledger events of a deadline, then its new colour to its batch (since v0.16,
+     * `COLOUR_REPORTS_IN_ACTIVITIES`): one activity where the deadline spent an activity and a
+     * signal, a workflow task each. The report goes after the write, so a batch (and then its
+     * campaign) never finishes before the ledger holds every closing; a retry records nothing
+     * twice (the events' ids) and tells the batch the same colour again, which changes nothing.
+     */
+    async recordAndReport(req: { events: LedgerEvent[]; report: DeadlineReport }): Promise<number> {
+      const recorded = await deps.ledger.recordMany(req.events);
+      await tellBatch(req.report);
+      return recorded;
     },
 
     async registerUnits(units: LedgerUnit[]): Promise<void> {
@@ -190,6 +209,13 @@ export function createActivities(deps: ActivityDeps) {
 
     async sendMessage(message: DeadlineMessage): Promise<SendResult> {
       return sendOrFail(message);
+    },
+
+    /** A step's mail, then the deadline's new colour to its batch, as `recordAndReport` does (since v0.16). */
+    async sendAndReport(req: { message: DeadlineMessage; report: DeadlineReport }): Promise<SendResult> {
+      const sent = await sendOrFail(req.message);
+      await tellBatch(req.report);
+      return sent;
     },
 
     /**

@@ -67,6 +67,7 @@ import { createDatabase, freePort, startPostgres } from '../test/helpers/postgre
 import { startDevServer, startWorkerProcess, type Proc } from '../test/helpers/processes';
 import { startCluster } from '../test/helpers/cluster';
 import { startSinkProcess } from './sink-process';
+import { cpuSince, findProcess, processCpuSeconds } from './process-cpu';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -127,6 +128,9 @@ async function rehearsals(): Promise<void> {
     // This process's CPU (worker, workflow threads, client; not the test server's): other
     // engineers' jobs change the wall time far more than the CPU a rehearsal needs.
     const cpu0 = process.cpuUsage();
+    // The test server's own CPU beside it: on two cores the two compete for the same time.
+    const serverPid = findProcess(['TestServerLauncher', ` ${env.address.split(':').pop()}`]);
+    const serverCpu0 = processCpuSeconds(serverPid);
     try {
       const run = await runSimulation({
         plan,
@@ -145,7 +149,7 @@ async function rehearsals(): Promise<void> {
       console.log(
         `rehearsal of seed 003, ${n} branches: ${s.toFixed(1)} s wall; ${run.sim.expected.length} deadlines ` +
           `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails, ${run.campaignRuns} campaign run(s); ` +
-          `worker process CPU ${cpuSeconds(cpu0)} s; load average ${load()}`,
+          `worker process CPU ${cpuSeconds(cpu0)} s, test server CPU ${cpuSince(serverPid, serverCpu0)}; load average ${load()}`,
       );
       rmSync(run.workDir, { recursive: true, force: true });
     } finally {
@@ -339,6 +343,8 @@ interface FanoutServer {
   namespace: string;
   tls?: TLSConfig;
   ledgerUrl: string;
+  /** The server's process, when it is one process on this machine (the dev server), for its CPU. */
+  pid?: number;
   /** How a worker process reaches the server (TEMPORAL_* variables). */
   workerEnv: Record<string, string>;
   stop(): Promise<void>;
@@ -354,6 +360,7 @@ async function fanoutServer(dir: string): Promise<FanoutServer> {
       address,
       namespace: 'default',
       ledgerUrl: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
+      pid: server.child.pid,
       workerEnv: { TEMPORAL_ADDRESS: address },
       stop: () => server.kill('SIGTERM'),
     };
@@ -453,6 +460,13 @@ async function fanout(): Promise<void> {
       scale: 1,
     });
     const t0 = Date.now();
+    const halfCpu = (): { server?: number; bench: NodeJS.CpuUsage } => ({
+      server: processCpuSeconds(server.pid),
+      bench: process.cpuUsage(),
+    });
+    const cpuOf = (from: ReturnType<typeof halfCpu>): string =>
+      `server CPU ${cpuSince(server.pid, from.server)}, bench process CPU ${cpuSeconds(from.bench)} s`;
+    const bareCpu = halfCpu();
     let next = 0;
     await Promise.all(
       Array.from({ length: 64 }, async () => {
@@ -472,6 +486,7 @@ async function fanout(): Promise<void> {
     // counts them all, which lags the starts by seconds under load.
     const bareSpan = await startSpan(client, 'bench-bare');
     const bareSeconds = (bareSpan.last - t0) / 1000;
+    const bareCpuText = cpuOf(bareCpu);
     // Let the bare deadlines run their first workflow task before the campaign starts, so that
     // the two measurements do not share the machine.
     while ((await backlog(client, 'bench-campaign')) > 0) await new Promise((r) => setTimeout(r, 500));
@@ -481,7 +496,7 @@ async function fanout(): Promise<void> {
     console.log(
       `  bare loop of client.workflow.start: ${total} deadlines in ${bareSeconds.toFixed(1)} s = ${Math.round(bareRate)}/s ` +
         `(the first started at +${((bareSpan.first - t0) / 1000).toFixed(1)} s); ` +
-        `load average ${load()}`,
+        `${bareCpuText} until the last start was listed; load average ${load()}`,
     );
 
     // 2. The campaign's fan-out, with the service's worker.
@@ -489,6 +504,7 @@ async function fanout(): Promise<void> {
     const origin = Date.parse('2010-06-10T02:03:00Z') - PROBE_LEAD * 60_000;
     const clock: ClockSpec = { originPlanMs: origin, originServerMs: Date.now(), scale: 1 };
     const t1 = Date.now();
+    const fanCpu = halfCpu();
     // With the ledger, the client stores the organisation and the campaign holds it by reference.
     await new CampaignClient(client, 0, ledger).start({ plan, org, taskQueue: 'bench-campaign', clock });
     const input = (await client.workflow.getHandle(campaignWorkflowId(plan.id)).fetchHistory()).events?.[0]
@@ -507,10 +523,12 @@ async function fanout(): Promise<void> {
     console.log(`  started, by the ten seconds: ${ramp.join('; ')}`);
     const fanSpan = await startSpan(client, plan.id);
     const fanSeconds = (fanSpan.last - t1) / 1000;
+    const fanCpuText = cpuOf(fanCpu);
     const fanRate = total / fanSeconds;
     console.log(
       `  campaign fan-out: ${total} deadlines in ${fanSeconds.toFixed(1)} s = ${Math.round(fanRate)}/s ` +
         `(the first started at +${((fanSpan.first - t1) / 1000).toFixed(1)} s, after the campaign's own start-up); ` +
+        `${fanCpuText} until the last start was listed; ` +
         `ratio to the bare loop ${(fanRate / bareRate).toFixed(2)}; load average ${load()}`,
     );
 

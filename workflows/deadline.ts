@@ -29,6 +29,8 @@ import { planTime, serverDelayUntil } from '../domain/clock';
 import type { DeadlineInput, DeadlineResult, OpeningDone } from '../domain/engine/inputs';
 import { deadlineSearchAttributesOf, openedEvent, reviewDeadlineInput } from '../domain/engine/deadline-opening';
 import { DeadlineStateKey } from '../domain/engine/search-attributes';
+import type { LedgerEvent } from '../ledger/types';
+import type { DeadlineMessage, SendResult } from '../mail/types';
 import { ACTIVITY_RETRY } from './activity-retry';
 import {
   deadlineChangedSignal,
@@ -36,6 +38,7 @@ import {
   extendUpdate,
   submitUpdate,
   waiveUpdate,
+  type DeadlineReport,
   type ExtendRequest,
   type SubmitRequest,
   type WaiveRequest,
@@ -48,7 +51,7 @@ import { instantWaiter } from './wake';
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
 // the clock while a rehearsal waited for months of plan time (seen here), and the ledger and
 // the mailer are idempotent by their own keys either way.
-const { recordEvents, sendMessage } = proxyActivities<Activities>({
+const { recordEvents, recordAndReport, sendMessage, sendAndReport } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: ACTIVITY_RETRY,
 });
@@ -58,8 +61,10 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   // rule, as preview shows them; runs started before work their dates out as they did.
   const holidayRule = isPatched(PATCHES.HOLIDAY_RULE_EVERY_DEADLINE);
   const timeline = new DeadlineTimeline(input, () => planTime(input.ctx.clock, Date.now()), { holidayRule });
-  handleRequests(timeline);
-  const run = new DeadlineRun(input, timeline);
+  // Since v0.16 a change of colour rides on the activity the deadline runs anyway (a step's mail,
+  // a ledger write), and an answer is recorded with its closing; runs started before signal.
+  const run = new DeadlineRun(input, timeline, isPatched(PATCHES.COLOUR_REPORTS_IN_ACTIVITIES));
+  handleRequests(timeline, run);
   // Runs started before v0.4 cancelled their step timers on a wake (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.DEADLINE_WAKE_TIMERS);
   await run.open();
@@ -67,14 +72,16 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   return run.finish();
 }
 
-/** The deadline's query and updates: each validator and change is the timeline's. */
-function handleRequests(timeline: DeadlineTimeline): void {
+/** The deadline's query and updates: each validator and change is the timeline's, each answer the run records. */
+function handleRequests(timeline: DeadlineTimeline, run: DeadlineRun): void {
   setHandler(deadlineStatusQuery, () => timeline.status());
   setHandler(
     submitUpdate,
     async (req) => {
       const { receipt, events } = timeline.submit(req);
-      if (events.length > 0) await recordEvents(events);
+      // Awaited as before for a run started before v0.16: an extra async step would reorder its
+      // update's completion against the main loop's commands, which replay checks.
+      if (events.length > 0) await (run.reportsRide ? run.recordAnswer(events) : recordEvents(events));
       return receipt;
     },
     // An identical resubmission passes (and gets the same receipt): a client may retry.
@@ -91,7 +98,8 @@ function handleRequests(timeline: DeadlineTimeline): void {
   setHandler(
     waiveUpdate,
     async (req) => {
-      await recordEvents([timeline.waive(req)]);
+      const waiver = timeline.waive(req);
+      await (run.reportsRide ? run.recordAnswer([waiver]) : recordEvents([waiver]));
       return timeline.status();
     },
     { validator: (req: WaiveRequest) => timeline.validateWaive(req) },
@@ -102,12 +110,30 @@ function handleRequests(timeline: DeadlineTimeline): void {
 class DeadlineRun {
   private readonly ladder: DeadlineLadder;
   private review?: ChildWorkflowHandle<typeof deadlineWorkflow>;
+  /** The answer's activity recorded the closing too (`COLOUR_REPORTS_IN_ACTIVITIES`). */
+  private closingRecorded = false;
+  /** The last report to the batch, which the next one follows (`COLOUR_REPORTS_IN_ACTIVITIES`). */
+  private lastReport: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly input: DeadlineInput,
     private readonly timeline: DeadlineTimeline,
+    /** Changes of colour ride on the deadline's activities (`COLOUR_REPORTS_IN_ACTIVITIES`). */
+    readonly reportsRide: boolean,
   ) {
     this.ladder = new DeadlineLadder(input);
+  }
+
+  /**
+   * Records an answer (a submission or a waiver), which closed the deadline. Since v0.16 its
+   * closing goes into the same write and the closed colour to the batch from the same activity,
+   * and `finish` has neither left to do; the flag is set before anything is awaited, since the
+   * main loop wakes on the closing while the write runs.
+   */
+  async recordAnswer(events: LedgerEvent[]): Promise<void> {
+    const { timeline } = this;
+    this.closingRecorded = true;
+    await this.recordReporting([...events, timeline.closedEvent()]);
   }
 
   /** Records the opening, unless the starter did; then the notice the starter took on, if any. */
@@ -145,7 +171,8 @@ class DeadlineRun {
       if (timeline.closed) break;
       if (woke) continue; // an extension changed the timeline
       if (item.type === 'close') {
-        await recordEvents([timeline.closeUnanswered()]);
+        if (this.reportsRide) await this.recordReporting([timeline.closeUnanswered()]);
+        else await recordEvents([timeline.closeUnanswered()]);
         break;
       }
       if (item.type === 'overdue') {
@@ -164,7 +191,8 @@ class DeadlineRun {
     const { timeline } = this;
     // Closing events for answered deadlines came in v0.2; histories recorded before it did not
     // write them, and replaying them must not ask for one.
-    if (timeline.answered() && isPatched(PATCHES.RECORD_CLOSED_OUTCOME)) await recordEvents([timeline.closedEvent()]);
+    if (timeline.answered() && isPatched(PATCHES.RECORD_CLOSED_OUTCOME) && !this.closingRecorded)
+      await recordEvents([timeline.closedEvent()]);
     await this.startReview();
     await this.reportState();
     const review = this.review ? await this.review.result() : undefined;
@@ -174,13 +202,50 @@ class DeadlineRun {
     return result;
   }
 
-  /** Tells the batch (and Temporal's visibility) when the colour changes. */
+  /** Tells the batch (and Temporal's visibility) when the colour changes that no activity told. */
   private async reportState(): Promise<void> {
+    const report = this.colourReport();
+    if (!report) return;
+    const signal = (): Promise<void> =>
+      getExternalWorkflowHandle(report.batchWorkflowId).signal(deadlineChangedSignal, report.change);
+    await (this.reportsRide ? this.inTurn(signal) : signal());
+  }
+
+  /** The change of colour to tell the batch, if any, with Temporal's visibility told at once. */
+  private colourReport(): DeadlineReport | undefined {
     const change = this.timeline.colourChange();
-    if (!change) return;
+    if (!change) return undefined;
     if (this.input.ctx.options.searchAttributes)
       upsertSearchAttributes([{ key: DeadlineStateKey, value: change.state }]);
-    await getExternalWorkflowHandle(this.input.batchWorkflowId).signal(deadlineChangedSignal, change);
+    return { batchWorkflowId: this.input.batchWorkflowId, change };
+  }
+
+  /**
+   * Sends a report after the one before it has arrived. An answer's report goes from its update
+   * handler while the main loop may still be sending one, and two activities (or an activity and
+   * a signal) arrive in no set order: a batch told "blue" after "closed" would wait for ever.
+   */
+  private inTurn<T>(send: () => Promise<T>): Promise<T> {
+    const sent = this.lastReport.then(send);
+    this.lastReport = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** Records `events`, and tells the batch the colour they leave it in from the same activity. */
+  private async recordReporting(events: LedgerEvent[]): Promise<void> {
+    const report = this.colourReport();
+    if (!report) await recordEvents(events);
+    else await this.inTurn(() => recordAndReport({ events, report }));
+  }
+
+  /** Sends a step's mail, and tells the batch the colour the step leaves it in from the same activity. */
+  private async sendReporting(step: ScheduledStep, message: DeadlineMessage): Promise<SendResult> {
+    // The colour after the step is known before its mail goes: the time has come, and a step to
+    // the office turns the deadline red whatever the mail server says.
+    this.timeline.reached(step);
+    const report = this.colourReport();
+    if (!report) return sendMessage(message);
+    return this.inTurn(() => sendAndReport({ message, report }));
   }
 
   /** Mails a step, or leaves it to the starter that took it on, and records what follows. */
@@ -192,12 +257,19 @@ class DeadlineRun {
       return;
     }
     let rejected = mail.by === 'starter-before-start' && mail.rejected;
-    if (mail.by === 'deadline' && mail.built.message.to.length > 0)
-      rejected = (await sendMessage(mail.built.message)).status === 'failed';
+    if (mail.by === 'deadline' && mail.built.message.to.length > 0) {
+      const sent = this.reportsRide
+        ? await this.sendReporting(step, mail.built.message)
+        : await sendMessage(mail.built.message);
+      rejected = sent.status === 'failed';
+    }
     timeline.reached(step);
     const { fallback, events } = ladder.after(step, timeline.dueAt, mail, rejected, timeline.nowIso());
     if (fallback) await sendMessage(fallback);
-    if (events.length > 0) await recordEvents(events);
+    if (events.length > 0) {
+      if (this.reportsRide) await this.recordReporting(events);
+      else await recordEvents(events);
+    }
   }
 
   /** Starts the leader review, if the report has one and it has not started. */

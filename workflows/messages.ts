@@ -20,6 +20,8 @@ import type {
   EventOpening,
 } from '../domain/engine/requests';
 
+import { SIGNAL_NAMES } from '../domain/engine/inputs';
+
 export type * from '../domain/engine/requests';
 
 // ---- campaign ----
@@ -37,7 +39,7 @@ export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 // ---- batch ----
 
 /** A deadline (or its review) tells its batch its new state. */
-export const deadlineChangedSignal = defineSignal<[DeadlineChange]>('deadlineChanged');
+export const deadlineChangedSignal = defineSignal<[DeadlineChange]>(SIGNAL_NAMES.deadlineChanged);
 export const batchCountsQuery = defineQuery<BatchReport>('batchCounts');
 
 // ---- deadline ----

@@ -40,7 +40,7 @@
  *     AND StartTime < '<when addedIn was deployed>'"
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
- * ## Where things stand (v0.15, 2026-12-03)
+ * ## Where things stand (v0.16, 2026-12-03)
  * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: eleven days ago. The shipped seed plans'
  * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
  * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
@@ -55,6 +55,8 @@
  * v0.14 adds EVENT_OPENINGS: its histories include a campaign that opened a deadline for an event.
  * v0.15 (2026-12-03) adds REVIEW_SEARCH_ATTRIBUTES: its histories are recorded with the search
  * attributes on, as a deployment runs, so that its review starts with them.
+ * v0.16 adds COLOUR_REPORTS_IN_ACTIVITIES: a deadline's colour reports ride on its activities, two
+ * to three workflow tasks fewer a deadline; histories before it signal, its own do not.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -196,6 +198,15 @@ export const PATCHES = {
     addedIn: 'v0.15',
     guards:
       "a report starts its leader review with the search attributes a report deadline has (deadlineSearchAttributesOf: the reviewer's unit, the report's committee and cycle, the obligation `<key>.review`), so that every list of deadlines by visibility finds it; before, the review had only the DeadlineState it upserts itself",
+    retireWhen: DEADLINE_BOUND,
+    stage: 'patched',
+  },
+  COLOUR_REPORTS_IN_ACTIVITIES: {
+    id: 'colour-reports-in-activities',
+    workflow: 'deadline',
+    addedIn: 'v0.16',
+    guards:
+      "a deadline tells its batch a change of colour from the activity it runs anyway (sendAndReport for a step's mail, recordAndReport for a ledger write), and records an answer with its deadline-closed event in one write; before, each change was a signal and the closing a write of its own, a workflow task each",
     retireWhen: DEADLINE_BOUND,
     stage: 'patched',
   },

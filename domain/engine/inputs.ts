@@ -158,3 +158,6 @@ export type LegacyStartDeadlinesRequest = DeadlineInput[];
 export const WORKFLOW_TYPES = { batch: 'batchWorkflow', deadline: 'deadlineWorkflow' } as const;
 export type BatchWorkflow = (input: BatchInput) => Promise<BatchResult>;
 export type DeadlineWorkflow = (input: DeadlineInput) => Promise<DeadlineResult>;
+
+/** The signals the activities send by name: a deadline's change of colour to its batch (since v0.16). */
+export const SIGNAL_NAMES = { deadlineChanged: 'deadlineChanged' } as const;

@@ -117,6 +117,12 @@ export interface DeadlineChange {
   outcome?: DeadlineOutcome;
 }
 
+/** A change of colour and the batch to tell it to, for an activity that tells it (since v0.16). */
+export interface DeadlineReport {
+  batchWorkflowId: string;
+  change: DeadlineChange;
+}
+
 // ---- deadline ----
 
 export interface SubmitRequest {

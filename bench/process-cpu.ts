@@ -1,0 +1,47 @@
+/**
+ * CPU seconds another process has used so far, from /proc (Linux): the benches print what the
+ * Temporal server spent beside what their own process did, since on two cores the two compete.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** Clock ticks a second of /proc's utime and stime: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const TICKS_A_SECOND = 100;
+
+/** User and system CPU seconds of process `pid`, or undefined when it cannot be read (not Linux, process gone). */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_A_SECOND; // utime, stime (fields 14 and 15)
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first process whose command line contains every one of `parts` (the test server that the SDK spawned, say). */
+export function findProcess(parts: string[]): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+      if (parts.every((p) => cmdline.includes(p))) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** "12.3 s" of `pid` since `since`, or "?" when unknown. */
+export function cpuSince(pid: number | undefined, since: number | undefined): string {
+  const now = processCpuSeconds(pid);
+  return now === undefined || since === undefined ? '?' : `${(now - since).toFixed(1)} s`;
+}
