@@ -18,16 +18,20 @@ import {
   type DeadlineInput,
   type DeadlineWorkflow,
   type LegacyStartDeadlinesRequest,
+  type SharedStepRequest,
   type StartDeadlinesRequest,
 } from '../domain/engine/inputs';
 import {
   deadlineSearchAttributesOf,
   dueNotice,
   initialSteps,
+  messageSubjectOf,
   openedEvent,
   rejectedMailFallback,
   reportDeadlineInput,
+  stepAftermath,
 } from '../domain/engine/deadline-opening';
+import { buildMessage } from '../domain/engine/mail-message';
 import {
   announcementTargets,
   batchUnitIds,
@@ -280,6 +284,7 @@ export function createActivities(deps: ActivityDeps) {
       // A v0.5 batch hands in the inputs themselves and leaves the openings to the deadlines
       // (workflows/patches.ts, OPENING_BY_STARTER, says until when one may still be running).
       const openedAt = Array.isArray(request) ? undefined : request.openedAt;
+      const sharedSteps = Array.isArray(request) ? undefined : request.sharedSteps;
       const ctx = Context.current();
       const taskQueue = ctx.info.taskQueue;
       // What an earlier attempt got done (its worker killed, or the mail server away): this one
@@ -310,9 +315,11 @@ export function createActivities(deps: ActivityDeps) {
                 const due = notices[i];
                 return {
                   ...input,
-                  opening: due
-                    ? { at: openedAt, notice: { step: due.step.step, status: 'after-start' } }
-                    : { at: openedAt },
+                  opening: {
+                    at: openedAt,
+                    ...(due ? { notice: { step: due.step.step, status: 'after-start' as const } } : {}),
+                    ...(sharedSteps ? { sharedSteps } : {}),
+                  },
                 };
               })
             : given;
@@ -380,6 +387,63 @@ export function createActivities(deps: ActivityDeps) {
           progress.noticesBelow = handled.below;
         });
         return result();
+      } finally {
+        stopHeartbeating();
+      }
+    },
+
+    /**
+     * Mails a shared step (the notice, a reminder, the due-day notice: `isSharedStep`) of a batch's deadlines
+     * for the units the batch still counts open (since v0.17): one activity where each deadline
+     * spent a timer and an activity, two workflow tasks. The ledger has the last word on who is
+     * still owed it: a deadline answered or extended since the batch last heard from it is skipped
+     * (an extended one mails its own steps). A mail that cannot go is followed up as the deadline
+     * would (`stepAftermath`). Mail and ledger are idempotent by their keys, so a retry sends and
+     * records nothing twice. Returns the deadlines the step was mailed for.
+     */
+    async mailSharedStep(req: SharedStepRequest): Promise<{ mailed: string[] }> {
+      const stopHeartbeating = keepHeartbeating(() => req.step.step);
+      try {
+        const batch = await withOrg(req.batch);
+        const { ctx, obligation, cycle } = batch;
+        const settled = await deps.ledger.events({
+          campaignId: ctx.campaignId,
+          obligationKey: obligation.key,
+          cycleKey: cycle.cycleKey,
+          kinds: ['submission', 'waiver', 'extension', 'deadline-closed'],
+        });
+        const skip = new Set(settled.map((e) => e.unitId));
+        // A notice due when the deadlines opened went out from the starter, to every unit it could reach.
+        const starterTookIt = (input: DeadlineInput): boolean =>
+          req.step.kind === 'notice' && dueNotice(input, req.openedAt, [req.step]) !== undefined;
+        const inputs = req.unitIds
+          .filter((u) => !skip.has(u))
+          .map((u) => reportDeadlineInput(batch, u))
+          .filter((input) => !starterTookIt(input));
+        const events: LedgerEvent[] = [];
+        await inLanes(32, inputs, async (input) => {
+          const built = buildMessage(
+            ctx,
+            input.org,
+            messageSubjectOf(input, input.dueAt),
+            req.step,
+            input.role,
+            req.at,
+          );
+          const sent = built.message.to.length > 0 ? await sendOrFail(built.message) : undefined;
+          const after = stepAftermath(
+            input,
+            req.step,
+            input.dueAt,
+            { built, sentAt: req.at },
+            sent?.status === 'failed',
+            req.at,
+          );
+          if (after.fallback) await sendOrFail(after.fallback);
+          events.push(...after.events);
+        });
+        if (events.length > 0) await deps.ledger.recordMany(events);
+        return { mailed: inputs.map((input) => input.deadlineId) };
       } finally {
         stopHeartbeating();
       }

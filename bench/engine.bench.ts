@@ -145,10 +145,13 @@ async function rehearsals(): Promise<void> {
       });
       process.stderr.write('\n');
       const mails = Object.values(run.mailByKind).reduce((a, b) => a + b, 0);
+      const byKind = Object.entries(run.mailByKind)
+        .map(([kind, count]) => `${kind} ${count}`)
+        .join(', ');
       const s = run.wallMs / 1000;
       console.log(
         `rehearsal of seed 003, ${n} branches: ${s.toFixed(1)} s wall; ${run.sim.expected.length} deadlines ` +
-          `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails, ${run.campaignRuns} campaign run(s); ` +
+          `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails (${byKind}), ${run.campaignRuns} campaign run(s); ` +
           `worker process CPU ${cpuSeconds(cpu0)} s, test server CPU ${cpuSince(serverPid, serverCpu0)}; load average ${load()}`,
       );
       rmSync(run.workDir, { recursive: true, force: true });

@@ -18,6 +18,7 @@ import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
 import type { OrgStore } from '../ledger/types';
 import { directoryUnits } from '../domain/engine/org-by-reference';
+import { statusAt } from '../domain/engine/status-at';
 import { checkId, IdInputError } from '../domain/ids';
 import { connectTemporalClient, localTemporalSettings, type TemporalSettings } from '../config/temporal-connection';
 import { describeWorkflow, lastPollAgoMs, noRecentPoll, noWorkerMessage } from './worker-check';
@@ -152,6 +153,12 @@ export class CampaignClient {
      * caps it near 7,000 branches (domain/limits.ts).
      */
     private readonly orgs?: OrgStore,
+    /**
+     * The Temporal server's time, epoch ms: a deadline's status counts the steps its batch has
+     * mailed since the deadline last woke (`statusAt`). The host's clock is the server's on a
+     * live deployment; a test on the time-skipping server hands in the server's own.
+     */
+    private readonly serverNow: () => number | Promise<number> = Date.now,
   ) {}
 
   campaign(campaignId: string): WorkflowHandle<typeof campaignWorkflow> {
@@ -458,7 +465,7 @@ export class CampaignClient {
     unitId: string,
   ): Promise<DeadlineStatus> {
     const h = this.client.workflow.getHandle(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
-    return h.query(deadlineStatusQuery);
+    return statusAt(await h.query(deadlineStatusQuery), await this.serverNow());
   }
 
   /** Open deadlines from Temporal's visibility, filtered by the search attributes. */
@@ -473,7 +480,8 @@ export class CampaignClient {
       while (next < ids.length) {
         const id = ids[next++]!;
         try {
-          out.push(await this.client.workflow.getHandle(id).query(deadlineStatusQuery));
+          const status = await this.client.workflow.getHandle(id).query(deadlineStatusQuery);
+          out.push(statusAt(status, await this.serverNow()));
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err; // closed between list and query
         }

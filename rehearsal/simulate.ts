@@ -233,7 +233,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const taskQueue = external?.taskQueue ?? `rehearsal-${plan.id}`;
   // The client stores the organisation in the ledger the workers read, and the campaign holds it by reference.
   const orgLedger = await openLedger(ledgerUrl);
-  const cc = new CampaignClient(env.client, 0, orgLedger);
+  const cc = new CampaignClient(env.client, 0, orgLedger, () => env.currentTimeMs());
   // The campaign starts a day before its first phase, in plan time.
   const clock: ClockSpec = {
     originPlanMs: Date.parse(sim.windows[0]!.startAt) - DAY,

@@ -39,6 +39,21 @@ export class BatchCounts {
     }
   }
 
+  /**
+   * The batch mailed a shared step for these deadlines (since v0.17), which leaves each in
+   * `colour` (blue, from the first reminder on): a deadline still counted green takes it. Any
+   * other colour came from the deadline itself, later, and stands (a batch told "blue" after
+   * "closed" would wait for ever).
+   */
+  sharedStepMailed(deadlineIds: string[], colour: DeadlineState): void {
+    for (const id of deadlineIds) {
+      if (this.states[id] === 'green' && colour !== 'green') {
+        this.states[id] = colour;
+        this.dirty = true;
+      }
+    }
+  }
+
   allClosed(deadlineIds: string[]): boolean {
     return deadlineIds.every((id) => this.states[id] === 'closed');
   }

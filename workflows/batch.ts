@@ -17,19 +17,22 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { planTime } from '../domain/clock';
-import { deadlineWorkflowId, reviewWorkflowId } from '../domain/engine/context';
-import { deadlineSearchAttributesOf, reportDeadlineInput } from '../domain/engine/deadline-opening';
+import { stepsForDue } from '../domain/calendar';
+import { deadlineState } from '../domain/deadline-state';
+import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from '../domain/engine/context';
+import { deadlineSearchAttributesOf, isSharedStep, reportDeadlineInput } from '../domain/engine/deadline-opening';
 import type { BatchInput, BatchResult } from '../domain/engine/inputs';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { BatchCounts } from './batch-counts';
 import { deadlineWorkflow } from './deadline';
 import { batchCountsQuery, batchReportSignal, deadlineChangedSignal } from './messages';
 import { isPatched, PATCHES } from './patches';
+import { instantWaiter } from './wake';
 
 // The starter heartbeats every two seconds whatever it waits on (activities/progress.ts), so a
 // dead worker's attempt is noticed in 10 s; and it resumes where the last one stopped, so
 // retrying it often costs little, while a deadline that does not exist yet cannot be answered.
-const { startDeadlines } = proxyActivities<Activities>({
+const { startDeadlines, mailSharedStep } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { ...ACTIVITY_RETRY, maximumInterval: '10 seconds' },
@@ -75,12 +78,21 @@ async function startedByActivity(input: BatchInput, counts: BatchCounts): Promis
   const { ctx, obligation, cycle } = input;
   const deadlineId = (unitId: string): string =>
     deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId);
+  let mailing: Promise<void> = Promise.resolve();
   if (isPatched(PATCHES.OPENING_BY_STARTER)) {
     // Since v0.6 the activity builds the inputs from the batch's (a tenth of the payload),
     // records the openings and takes the notices that are due on, and the deadlines it starts
     // green say nothing until their colour changes.
-    await startDeadlines({ batch: input, openedAt: new Date(planTime(ctx.clock, Date.now())).toISOString() });
+    // Since v0.17 the batch also mails the steps its deadlines share (`mailSharedSteps`).
+    const sharedSteps = isPatched(PATCHES.SHARED_STEPS_BY_BATCH);
+    const openedAt = new Date(planTime(ctx.clock, Date.now())).toISOString();
+    await startDeadlines({ batch: input, openedAt, ...(sharedSteps ? { sharedSteps } : {}) });
     counts.startedGreen(input.unitIds.map(deadlineId));
+    if (sharedSteps) {
+      mailing = mailSharedSteps(input, openedAt, counts, deadlineId);
+      // Awaited once every deadline has closed: a failure then fails the batch, as it failed the deadline before.
+      mailing.catch(() => undefined);
+    }
   } else {
     await startDeadlines(input.unitIds.map((unitId) => reportDeadlineInput(input, unitId)));
   }
@@ -90,7 +102,43 @@ async function startedByActivity(input: BatchInput, counts: BatchCounts): Promis
   ]);
   await condition(() => counts.allClosed(ids));
   counts.finished = true;
+  await mailing;
   return Object.fromEntries(input.unitIds.map((unitId) => [unitId, counts.outcomeOf(deadlineId(unitId))]));
+}
+
+/**
+ * Mails each step the batch's deadlines share (`isSharedStep`: the notice, the reminders, the due-day notice)
+ * at its instant, for the deadlines still open, through one activity (since v0.17): their timers
+ * and activities for those steps, two workflow tasks a deadline and a step, become the batch's
+ * one of each. The colour the step leaves a deadline in is counted here; the deadline tells
+ * visibility at the first step itself (deadline-timeline.ts). Stops once every report is closed.
+ */
+async function mailSharedSteps(
+  input: BatchInput,
+  openedAt: string,
+  counts: BatchCounts,
+  deadlineId: (unitId: string) => string,
+): Promise<void> {
+  const { ctx, obligation, cycle } = input;
+  const steps = stepsForDue(planForSteps(ctx), obligation, cycle.opensAt, cycle.dueAt, { holidayRule: true });
+  const reports = input.unitIds.map(deadlineId);
+  const firstReminder = steps.find((s) => s.kind === 'reminder');
+  const waitUntil = instantWaiter(ctx.clock);
+  for (const step of steps.filter((s) => isSharedStep(s, cycle.dueAt))) {
+    if (await waitUntil(() => counts.allClosed(reports), Date.parse(step.at))) return;
+    const unitIds = input.unitIds.filter((unitId) => counts.states[deadlineId(unitId)] !== 'closed');
+    const nowMs = planTime(ctx.clock, Date.now());
+    const at = new Date(nowMs).toISOString();
+    const { mailed } = await mailSharedStep({ batch: input, step, at, openedAt, unitIds });
+    const colour = deadlineState({
+      nowMs,
+      dueMs: Date.parse(cycle.dueAt),
+      firstReminderMs: firstReminder ? Date.parse(firstReminder.at) : undefined,
+      closed: false,
+      atOffice: false,
+    });
+    counts.sharedStepMailed(mailed, colour);
+  }
 }
 
 /** Before v0.5: the deadlines as children of the batch, their outcomes from their results. */

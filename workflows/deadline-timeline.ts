@@ -10,7 +10,7 @@ import { deadlineState, type DeadlineOutcome, type DeadlineState } from '../doma
 import type { LedgerEvent } from '../ledger/types';
 import { planForSteps } from '../domain/engine/context';
 import { requestInstant } from '../domain/clock';
-import { deadlineEvent, initialSteps, messageSubjectOf } from '../domain/engine/deadline-opening';
+import { deadlineEvent, initialSteps, isSharedStep, messageSubjectOf } from '../domain/engine/deadline-opening';
 import type { DeadlineInput, DeadlineResult } from '../domain/engine/inputs';
 import type {
   DeadlineChange,
@@ -23,7 +23,11 @@ import type {
 
 /** A point on the deadline's timeline: a mail step, its due instant (it turns overdue), or its end. */
 export type TimelineItem =
-  { type: 'step'; step: ScheduledStep } | { type: 'overdue'; at: string } | { type: 'close'; at: string };
+  | { type: 'step'; step: ScheduledStep }
+  | { type: 'overdue'; at: string }
+  | { type: 'close'; at: string }
+  /** The first of its batch's steps that changes its colour: visibility is told (since v0.17). */
+  | { type: 'colour'; at: string };
 
 export const itemAt = (item: TimelineItem): string => (item.type === 'step' ? item.step.at : item.at);
 
@@ -46,6 +50,15 @@ export class DeadlineTimeline {
   version = 0;
   /** The colour last told to the batch and to visibility. */
   reported?: DeadlineState;
+  /**
+   * The steps its batch mails for it (`isSharedStep`, since v0.17: `opening.sharedSteps`): the
+   * deadline does not wait for them, but for the first that changes its colour (`colourAt`), and
+   * counts them done as their instants pass (`status`, and `statusAt` for a client whose clock is
+   * ahead of the deadline's last wake). Empty once an extension gives it steps of its own.
+   */
+  private batchSteps: readonly string[];
+  /** The instant of the first of `batchSteps` that changes the colour, until the deadline has woken for it. */
+  private colourAt?: string;
 
   constructor(
     private readonly input: DeadlineInput,
@@ -56,6 +69,21 @@ export class DeadlineTimeline {
   ) {
     this.dueAt = input.dueAt;
     this.steps = initialSteps(input, stepOptions);
+    this.batchSteps = input.opening?.sharedSteps
+      ? this.steps.filter((s) => isSharedStep(s, this.dueAt)).map((s) => s.step)
+      : [];
+    this.colourAt = this.steps.find((s) => this.isBatchStep(s) && this.stateAt(Date.parse(s.at)) !== 'green')?.at;
+  }
+
+  /** Whether its batch mails `step` (`opening.sharedSteps`), not the deadline. */
+  isBatchStep(step: ScheduledStep): boolean {
+    return this.batchSteps.includes(step.step);
+  }
+
+  /** The batch's steps whose instant has passed by the deadline's clock and that are not counted done yet. */
+  private batchStepsPassed(): ScheduledStep[] {
+    const nowMs = this.nowMs();
+    return this.steps.filter((s) => this.isBatchStep(s) && Date.parse(s.at) <= nowMs && !this.done.includes(s.step));
   }
 
   nowIso(): string {
@@ -70,9 +98,13 @@ export class DeadlineTimeline {
   // ---- colour and status ----
 
   state(): DeadlineState {
+    return this.stateAt(this.nowMs());
+  }
+
+  private stateAt(nowMs: number): DeadlineState {
     const reminder = this.steps.find((s) => s.kind === 'reminder');
     return deadlineState({
-      nowMs: this.nowMs(),
+      nowMs,
       dueMs: Date.parse(this.dueAt),
       firstReminderMs: reminder ? Date.parse(reminder.at) : undefined,
       closed: this.closed,
@@ -99,6 +131,18 @@ export class DeadlineTimeline {
 
   status(): DeadlineStatus {
     const subject = messageSubjectOf(this.input, this.dueAt);
+    // The batch's steps passed by the deadline's clock count as done, in the timeline's order.
+    const passed = this.batchStepsPassed().map((s) => s.step);
+    const names = this.steps.map((s) => s.step);
+    const done =
+      passed.length === 0
+        ? [...this.done]
+        : [
+            ...this.done.filter((step) => !names.includes(step)),
+            ...names.filter((step) => this.done.includes(step) || passed.includes(step)),
+          ];
+    const pending = this.steps.filter((s) => !done.includes(s.step));
+    const byBatch = pending.filter((s) => this.isBatchStep(s));
     return {
       deadlineId: this.input.deadlineId,
       campaignId: this.input.ctx.campaignId,
@@ -111,10 +155,13 @@ export class DeadlineTimeline {
       opensAt: this.input.opensAt,
       dueAt: this.dueAt,
       dueOnHoliday: this.input.dueOnHoliday,
-      nextStep: this.closed ? undefined : this.steps.find((s) => !this.done.includes(s.step)),
-      stepsDone: [...this.done],
+      nextStep: this.closed ? undefined : pending[0],
+      stepsDone: done,
       receipt: this.receipt,
       extensions: this.extensions,
+      ...(byBatch.length > 0 && !this.closed
+        ? { byBatch: { clock: this.input.ctx.clock, steps: byBatch, next: pending.find((s) => !this.isBatchStep(s)) } }
+        : {}),
     };
   }
 
@@ -129,8 +176,9 @@ export class DeadlineTimeline {
   /** The next thing to happen: the earliest step not done, the due instant, or the close. */
   nextItem(): TimelineItem | undefined {
     const items: TimelineItem[] = this.steps
-      .filter((s) => !this.done.includes(s.step))
+      .filter((s) => !this.done.includes(s.step) && !this.isBatchStep(s))
       .map((step) => ({ type: 'step', step }));
+    if (this.colourAt) items.push({ type: 'colour', at: this.colourAt });
     if (!this.overdueMarked) items.push({ type: 'overdue', at: this.dueAt });
     items.push({ type: 'close', at: this.closeAt() });
     return items.sort((a, b) => Date.parse(itemAt(a)) - Date.parse(itemAt(b)))[0];
@@ -138,6 +186,11 @@ export class DeadlineTimeline {
 
   markDone(step: string): void {
     if (!this.done.includes(step)) this.done.push(step);
+  }
+
+  /** The first of the batch's steps to change the colour has come, and visibility has been told. */
+  markColourTold(): void {
+    this.colourAt = undefined;
   }
 
   markOverdue(): void {
@@ -237,6 +290,10 @@ export class DeadlineTimeline {
    */
   extend(req: ExtendRequest): LedgerEvent {
     this.extensions += 1;
+    // The batch mailed its steps that have passed; from now on every step is the deadline's own.
+    for (const s of this.batchStepsPassed()) this.markDone(s.step);
+    this.batchSteps = [];
+    this.colourAt = undefined;
     const previous = this.dueAt;
     this.dueAt = new Date(Date.parse(req.newDueAt)).toISOString();
     const suffix = `~ext${this.extensions}`;

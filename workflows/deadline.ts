@@ -27,7 +27,12 @@ import type { Activities } from '../activities';
 import type { ScheduledStep } from '../domain/calendar-types';
 import { planTime, serverDelayUntil } from '../domain/clock';
 import type { DeadlineInput, DeadlineResult, OpeningDone } from '../domain/engine/inputs';
-import { deadlineSearchAttributesOf, openedEvent, reviewDeadlineInput } from '../domain/engine/deadline-opening';
+import {
+  deadlineSearchAttributesOf,
+  openedEvent,
+  reviewDeadlineInput,
+  stepAftermath,
+} from '../domain/engine/deadline-opening';
 import { DeadlineStateKey } from '../domain/engine/search-attributes';
 import type { LedgerEvent } from '../ledger/types';
 import type { DeadlineMessage, SendResult } from '../mail/types';
@@ -91,6 +96,12 @@ function handleRequests(timeline: DeadlineTimeline, run: DeadlineRun): void {
     extendUpdate,
     async (req) => {
       await recordEvents([timeline.extend(req)]);
+      // A deadline whose batch mails its shared steps (since v0.17) tells the batch the colour an
+      // extension leaves it in: the batch counted it by the old steps, and nothing else would.
+      if (run.input.opening?.sharedSteps) {
+        timeline.reported = undefined;
+        await run.reportState();
+      }
       return timeline.status();
     },
     { validator: (req: ExtendRequest) => timeline.validateExtend(req) },
@@ -116,7 +127,7 @@ class DeadlineRun {
   private lastReport: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly input: DeadlineInput,
+    readonly input: DeadlineInput,
     private readonly timeline: DeadlineTimeline,
     /** Changes of colour ride on the deadline's activities (`COLOUR_REPORTS_IN_ACTIVITIES`). */
     readonly reportsRide: boolean,
@@ -175,6 +186,12 @@ class DeadlineRun {
         else await recordEvents([timeline.closeUnanswered()]);
         break;
       }
+      if (item.type === 'colour') {
+        // Its batch mailed the step and counted the colour (since v0.17); visibility hears it from here.
+        timeline.markColourTold();
+        this.colourReport();
+        continue;
+      }
       if (item.type === 'overdue') {
         timeline.markOverdue();
         await this.startReview();
@@ -203,7 +220,7 @@ class DeadlineRun {
   }
 
   /** Tells the batch (and Temporal's visibility) when the colour changes that no activity told. */
-  private async reportState(): Promise<void> {
+  async reportState(): Promise<void> {
     const report = this.colourReport();
     if (!report) return;
     const signal = (): Promise<void> =>
@@ -264,7 +281,7 @@ class DeadlineRun {
       rejected = sent.status === 'failed';
     }
     timeline.reached(step);
-    const { fallback, events } = ladder.after(step, timeline.dueAt, mail, rejected, timeline.nowIso());
+    const { fallback, events } = stepAftermath(this.input, step, timeline.dueAt, mail, rejected, timeline.nowIso());
     if (fallback) await sendMessage(fallback);
     if (events.length > 0) {
       if (this.reportsRide) await this.recordReporting(events);

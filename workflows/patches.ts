@@ -40,7 +40,7 @@
  *     AND StartTime < '<when addedIn was deployed>'"
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
- * ## Where things stand (v0.16, 2026-12-03)
+ * ## Where things stand (v0.17, 2026-12-04)
  * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: eleven days ago. The shipped seed plans'
  * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
  * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
@@ -57,6 +57,9 @@
  * attributes on, as a deployment runs, so that its review starts with them.
  * v0.16 adds COLOUR_REPORTS_IN_ACTIVITIES: a deadline's colour reports ride on its activities, two
  * to three workflow tasks fewer a deadline; histories before it signal, its own do not.
+ * v0.17 adds SHARED_STEPS_BY_BATCH: a batch mails its deadlines' reminders and due-day notices; a
+ * deadline reads `opening.sharedSteps` from its input (no marker of its own: only a batch with the
+ * marker writes it), so its histories before and after differ by their inputs.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -208,6 +211,15 @@ export const PATCHES = {
     guards:
       "a deadline tells its batch a change of colour from the activity it runs anyway (sendAndReport for a step's mail, recordAndReport for a ledger write), and records an answer with its deadline-closed event in one write; before, each change was a signal and the closing a write of its own, a workflow task each",
     retireWhen: DEADLINE_BOUND,
+    stage: 'patched',
+  },
+  SHARED_STEPS_BY_BATCH: {
+    id: 'shared-steps-by-batch',
+    workflow: 'batch',
+    addedIn: 'v0.17',
+    guards:
+      "the batch mails its deadlines' shared steps (isSharedStep: the reminders and the due-day notice) itself, one timer and one mailSharedStep activity a step for every deadline it counts open, and counts their colour; it starts them with opening.sharedSteps, and a deadline so started waits only for the first of those steps (to tell visibility its colour) and mails the rest of its ladder itself. Before, every deadline had a timer and an activity for each step, two workflow tasks",
+    retireWhen: BATCH_BOUND,
     stage: 'patched',
   },
 } as const satisfies Record<string, Patch>;

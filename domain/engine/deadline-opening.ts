@@ -145,6 +145,61 @@ export function rejectedMailFallback(
 }
 
 /**
+ * Whether its batch mails `step` for every deadline it still counts open (since v0.17,
+ * workflows/patches.ts `SHARED_STEPS_BY_BATCH`): the notice (unless the starter took it on), the
+ * reminders and the due-day notice, to the unit alone, before the due instant. Such a step
+ * records nothing unless its mail cannot go (no address, or rejected) and leaves the colour what
+ * the clock makes it, so that the batch's one timer and one activity can stand for a timer and an
+ * activity in each of its deadlines. Escalations and rectification orders stay with the
+ * deadline, which records them.
+ */
+export function isSharedStep(step: ScheduledStep, dueAt: string): boolean {
+  return (
+    (step.kind === 'notice' || step.kind === 'reminder' || step.kind === 'due') &&
+    step.notify.length === 1 &&
+    step.notify[0] === 'unit' &&
+    Date.parse(step.at) < Date.parse(dueAt)
+  );
+}
+
+/**
+ * What follows a step's mail, at `at`: the ledger's escalation or rectification order, and
+ * either the escalation of a unit that could not be reached (its parent was told instead) or,
+ * when the mail server rejected the unit's mail, the same mail to the parent. The deadline
+ * (workflows/deadline-ladder.ts) and a batch mailing a shared step do the same.
+ */
+export function stepAftermath(
+  input: DeadlineInput,
+  step: ScheduledStep,
+  dueAt: string,
+  mail: { built: BuiltMessage; sentAt: string },
+  rejected: boolean,
+  at: string,
+): { fallback?: DeadlineMessage; events: LedgerEvent[] } {
+  const event = (suffix: string, kind: LedgerEvent['kind'], extra: Partial<LedgerEvent>): LedgerEvent =>
+    deadlineEvent(input, dueAt, at, suffix, kind, extra);
+  const events: LedgerEvent[] = [];
+  if (step.kind === 'escalation') events.push(event(`escalated:${step.step}`, 'escalated', { step: step.step }));
+  if (step.kind === 'rectification') {
+    events.push(
+      event('rectification', 'rectification-ordered', { step: step.step, data: { deadline: step.deadline } }),
+    );
+  }
+  if (mail.built.unreachable) {
+    events.push(
+      event(`escalated:${step.step}:unreachable`, 'escalated', {
+        step: `${step.step}:unreachable`,
+        reason: 'no usable address; the parent was told instead',
+      }),
+    );
+    return { events };
+  }
+  const fallback = rejected ? rejectedMailFallback(input, dueAt, step, mail.sentAt, at) : undefined;
+  if (fallback) events.push(fallback.event);
+  return { fallback: fallback?.message, events };
+}
+
+/**
  * The notice a starter may send for the deadline at plan instant `at`: only a report's, only
  * when its instant has come, and only to a unit that can be reached (otherwise the deadline
  * sends it itself, so that the ledger says who was told instead). A starter of many deadlines

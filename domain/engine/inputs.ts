@@ -6,7 +6,7 @@
 import type { Plan, Obligation } from '../plan-schema';
 import type { Org } from '../org-schema';
 import type { ClockSpec } from '../clock';
-import type { CycleSchedule, PhaseWindow } from '../calendar-types';
+import type { CycleSchedule, PhaseWindow, ScheduledStep } from '../calendar-types';
 import type { DeadlineOutcome } from '../deadline-state';
 import type { SendResult } from '../../mail/types';
 import type { CampaignContext, EngineOptions } from './context';
@@ -106,6 +106,12 @@ export interface OpeningDone {
    * those up itself (workflows/patches.ts, `LEGACY_NOTICE_OUTCOME`).
    */
   notice?: { step: string; status: SendResult['status'] | 'after-start' };
+  /**
+   * The batch mails the shared steps (`isSharedStep`: the notice, reminders, the due-day notice) of the
+   * deadline's original due instant for it (since v0.17); the deadline mails the rest, and every
+   * step once an extension gives it a due instant of its own.
+   */
+  sharedSteps?: true;
 }
 
 export interface DeadlineInput {
@@ -143,6 +149,20 @@ export interface StartDeadlinesRequest {
   batch: BatchInput;
   /** The plan instant the batch opens its deadlines at. */
   openedAt: string;
+  /** The batch mails its deadlines' shared steps (since v0.17): the deadlines are started knowing it. */
+  sharedSteps?: true;
+}
+
+/** A shared step that a batch mails for the deadlines it still counts open (since v0.17). */
+export interface SharedStepRequest {
+  batch: BatchInput;
+  step: ScheduledStep;
+  /** The plan instant the batch reached the step at: the mails' `sentAt`. */
+  at: string;
+  /** When the batch opened its deadlines: a notice due then was the starter's (`dueNotice`). */
+  openedAt: string;
+  /** The units whose deadlines the batch counts open; the activity skips any the ledger says answered or extended. */
+  unitIds: string[];
 }
 
 /**

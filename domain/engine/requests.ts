@@ -6,6 +6,7 @@ import type { DeadlineCounts, DeadlineOutcome, DeadlineState } from '../deadline
 import type { PhaseWindow, ScheduledStep } from '../calendar-types';
 import type { OrgRef } from './org-ref';
 import type { Grade, GradingStep } from '../plan-schema';
+import type { ClockSpec } from '../clock';
 
 // ---- campaign ----
 
@@ -169,6 +170,13 @@ export interface DeadlineStatus {
   stepsDone: string[];
   receipt?: Receipt;
   extensions: number;
+  /**
+   * Since v0.17, for a deadline whose batch mails its shared steps (`isSharedStep`): those its
+   * own clock has not passed (it does not wake for them, and a query answers with the clock of
+   * its last wake), with that clock and its own next step, so that a client whose clock is
+   * ahead counts the ones passed since (`statusAt`). CampaignClient does, and drops this.
+   */
+  byBatch?: { clock: ClockSpec; steps: ScheduledStep[]; next?: ScheduledStep };
 }
 
 /** What the campaign knows of its plan and organisation, for clients to check requests. */

@@ -1,31 +1,19 @@
 /**
  * A deadline tells its batch each change of colour from the activity it runs anyway (since v0.16,
- * `COLOUR_REPORTS_IN_ACTIVITIES`): the first reminder's mail carries "blue", the answer's ledger
- * write carries "closed" together with the deadline-closed event. On the time-skipping server, with
- * the mini plan: the histories show no signal of the deadline's own and one activity for an answer,
- * and a submission that comes while the reminder's mail (and its report) is still on its way waits
- * for it, so that the batch never hears "blue" after "closed" and finishes.
+ * `COLOUR_REPORTS_IN_ACTIVITIES`): the escalation's mail to the office carries "red", the answer's
+ * ledger write carries "closed" together with the deadline-closed event. On the time-skipping
+ * server, with the mini plan: the histories show one activity for an answer and no signal of the
+ * deadline's own but the overdue mark's (no mail goes at the due instant), and a submission that
+ * comes while the escalation's mail (and its report) is still on its way waits for it, so that the
+ * batch never hears "red" after "closed" and finishes. (Since v0.17 the reminders are the batch's:
+ * test/engine/shared-steps.test.ts.)
  */
-import path from 'node:path';
-import os from 'node:os';
-import { mkdtempSync } from 'node:fs';
-import { DateTime } from 'luxon';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { loadOrgFile, loadPlanFile } from '../../plans/load';
-import { createTimeSkippingEnv } from '../../worker/servers';
-import { createWorker, bundleWorkflows } from '../../worker/worker';
-import { CampaignClient } from '../../client/campaigns';
-import { openLedger } from '../../ledger';
-import type { LedgerStore } from '../../ledger/types';
-import { createMailer } from '../../mail';
-import { serverTime, type ClockSpec } from '../../domain/clock';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { batchCountsQuery } from '../../workflows/messages';
 import { PATCHES } from '../../workflows/patches';
+import { activityNames, local, patchIds, startMiniCampaign, type MiniCampaign } from '../helpers/mini-campaign';
 
-const local = (s: string): number => DateTime.fromISO(s, { zone: 'Asia/Shanghai' }).toMillis();
 const EventType = temporal.api.enums.v1.EventType;
 
 /** Holds the mail that `hold` picks until the test lets it go, and says when one is held. */
@@ -48,71 +36,32 @@ function holdingMailer(inner: Mailer, hold: (m: DeadlineMessage) => boolean) {
 }
 
 describe('colour reports ride on the deadline’s activities', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let ledger: LedgerStore;
-  let outbox: Mailer;
-  let cc: CampaignClient;
-  let clock: ClockSpec;
-  let running: Promise<void>;
-  const hold = { unit: 'b-mech-t1', step: 'reminder-1' };
+  let mini: MiniCampaign;
+  const hold = { unit: 'b-mech-t1', step: 'escalation-3' };
   let held: ReturnType<typeof holdingMailer>;
 
-  const history = async (workflowId: string) =>
-    (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const patchIds = (events: temporal.api.history.v1.IHistoryEvent[]): string[] =>
-    events.flatMap((e) => {
-      const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-      return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
-    });
-  const activityNames = (events: temporal.api.history.v1.IHistoryEvent[]): string[] =>
-    events.flatMap((e) =>
-      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
-    );
-
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'colour-reports-'));
-    ledger = await openLedger(`sqlite:${dir}/ledger.sqlite`);
-    outbox = await createMailer({
-      url: `outbox:${dir}/outbox`,
-      from: 'office@example.org',
-      baseUrl: 'http://localhost',
-      ledger,
-    });
-    held = holdingMailer(outbox, (m) => m.unitId === hold.unit && m.step === hold.step && m.kind !== 'receipt');
-    worker = await createWorker({
-      connection: env.nativeConnection,
+    mini = await startMiniCampaign({
       taskQueue: 'colour-reports',
-      deps: { ledger, mailer: held.mailer, client: env.client },
-      workflowBundle: await bundleWorkflows(),
+      origin: '2010-06-10T00:00',
+      mailerOf: (outbox) => {
+        held = holdingMailer(outbox, (m) => m.unitId === hold.unit && m.step === hold.step && m.kind !== 'receipt');
+        return held.mailer;
+      },
     });
-    running = worker.run();
-    cc = new CampaignClient(env.client);
-    clock = { originPlanMs: local('2010-06-10T00:00'), originServerMs: await env.currentTimeMs(), scale: 1 };
-    const plan = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
-    const org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
-    await cc.start({ plan, org, taskQueue: 'colour-reports', clock, options: { searchAttributes: false } });
   });
   afterAll(async () => {
     held?.release();
-    worker?.shutdown();
-    await running;
-    await outbox?.close();
-    await ledger?.close();
-    await env?.teardown();
+    await mini?.stop();
   });
 
-  it('tells the batch blue with the first reminder, and closed with the answer, in order, without a signal of its own', async () => {
-    const until = async (at: number): Promise<void> => {
-      const wait = serverTime(clock, at) - (await env.currentTimeMs());
-      if (wait > 0) await env.sleep(wait);
-    };
-    await until(local('2010-06-12T12:00'));
+  it('tells the batch red with the escalation to the office, and closed with the answer, in order', async () => {
+    const { until, history, cc, env, ledger } = mini;
+    await until(local('2010-06-29T12:00'));
     const status = await cc.deadlineStatus('mini', 'branch-plan', 'once', hold.unit);
-    expect(status).toMatchObject({ state: 'green', nextStep: { step: hold.step, kind: 'reminder' } });
+    expect(status).toMatchObject({ state: 'yellow', nextStep: { step: hold.step, kind: 'escalation' } });
 
-    // The first reminder's mail is held on its way: its activity, and the report it carries, are in flight.
+    // The escalation's mail is held on its way: its activity, and the report it carries, are in flight.
     const skipping = until(Date.parse(status.nextStep!.at) + 60_000).catch(() => undefined);
     await held.heldNow;
     const deadlineId = status.deadlineId;
@@ -125,20 +74,26 @@ describe('colour reports ride on the deadline’s activities', () => {
         break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    // The notice, which left it green, and the held reminder; the answer's activity waits.
-    expect(activityNames(await history(deadlineId))).toEqual(['sendMessage', 'sendAndReport']);
+    // The two escalations that left it yellow (each mailed, then recorded; the notice and the
+    // reminders were the batch's), and the held one; the answer's activity waits.
+    const beforeAnswer = ['sendMessage', 'recordEvents', 'sendMessage', 'recordEvents', 'sendAndReport'];
+    expect(activityNames(await history(deadlineId))).toEqual(beforeAnswer);
     held.release();
-    await expect(submitted).resolves.toMatchObject({ deadlineId, onTime: true });
+    await expect(submitted).resolves.toMatchObject({ deadlineId, onTime: false });
     await env.client.workflow.getHandle(deadlineId).result();
     await skipping;
 
     const events = await history(deadlineId);
     expect(patchIds(events)).toContain(PATCHES.COLOUR_REPORTS_IN_ACTIVITIES.id);
-    // One activity for the reminder and its report, one for the answer, its closing and its report; no signal.
-    expect(activityNames(events)).toEqual(['sendMessage', 'sendAndReport', 'recordAndReport']);
+    // One activity for the escalation and its report, one for the answer, its closing and its
+    // report; one signal, for the overdue mark, which has no mail to ride on.
+    // After the held mail: the escalation's record (its colour already told) and the answer's.
+    const names = activityNames(events);
+    expect(names.slice(0, beforeAnswer.length)).toEqual(beforeAnswer);
+    expect(names.slice(beforeAnswer.length).sort()).toEqual(['recordAndReport', 'recordEvents']);
     expect(
       events.filter((e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
-    ).toEqual([]);
+    ).toHaveLength(1);
     const reminderScheduled = events.findIndex(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendAndReport',
     );
@@ -153,7 +108,7 @@ describe('colour reports ride on the deadline’s activities', () => {
 
     const recorded = await ledger.events({ campaignId: 'mini', unitId: hold.unit, obligationKey: 'branch-plan' });
     expect(recorded.map((e) => e.kind)).toEqual(expect.arrayContaining(['submission', 'deadline-closed']));
-    expect(recorded.find((e) => e.kind === 'deadline-closed')?.data).toEqual({ outcome: 'on-time' });
+    expect(recorded.find((e) => e.kind === 'deadline-closed')?.data).toEqual({ outcome: 'late' });
 
     // The batch heard closed last: its count says so, and once the others answer it finishes.
     const batch = env.client.workflow.getHandle('mini/branch-plan/once#0');
@@ -162,7 +117,7 @@ describe('colour reports ride on the deadline’s activities', () => {
     for (const unit of ['b-mech-s1', 'b-info-t1', 'b-info-s1'])
       await cc.waive('mini', 'branch-plan', 'once', unit, { by: '组织部', reason: '测试' });
     await expect(batch.result()).resolves.toMatchObject({
-      outcomes: { [hold.unit]: 'on-time', 'b-mech-s1': 'waived', 'b-info-t1': 'waived', 'b-info-s1': 'waived' },
+      outcomes: { [hold.unit]: 'late', 'b-mech-s1': 'waived', 'b-info-t1': 'waived', 'b-info-s1': 'waived' },
     });
   });
 });

@@ -26,6 +26,22 @@ describe('BatchCounts', () => {
     expect(c.states.d1).toBe('yellow');
   });
 
+  it('paints blue a green deadline it mailed a shared step for, and nothing its deadline said since', () => {
+    const c = new BatchCounts('b#0');
+    c.startedGreen(['d1', 'd2', 'd3']);
+    c.deadlineChanged({ deadlineId: 'd2', state: 'closed', outcome: 'on-time' });
+    c.dirty = false;
+    // d2 answered while the step's activity ran (it had read the ledger before): closed stands.
+    c.sharedStepMailed(['d1', 'd2'], 'blue');
+    expect(c.states).toEqual({ d1: 'blue', d2: 'closed', d3: 'green' });
+    expect(c.dirty).toBe(true);
+    c.dirty = false;
+    c.sharedStepMailed(['d1'], 'blue');
+    c.sharedStepMailed(['d3'], 'green');
+    expect(c.dirty).toBe(false);
+    expect(c.allClosed(['d2'])).toBe(true);
+  });
+
   it('knows when every deadline has closed and how each ended', () => {
     const c = new BatchCounts('b#0');
     c.deadlineChanged({ deadlineId: 'd1', state: 'closed', outcome: 'late' });

@@ -4,7 +4,7 @@
  * rectification order, a unit that cannot be reached and a rejected mail passed to the parent.
  */
 import { DeadlineLadder } from '../../workflows/deadline-ladder';
-import { initialSteps, reportDeadlineInput } from '../../domain/engine/deadline-opening';
+import { initialSteps, reportDeadlineInput, stepAftermath } from '../../domain/engine/deadline-opening';
 import type { ScheduledStep } from '../../domain/calendar-types';
 import { loadMini, type Mini } from './mini';
 
@@ -49,19 +49,19 @@ describe('DeadlineLadder', () => {
     expect(mail.sentAt).toBe(NOW);
     expect(mail.built.message).toMatchObject({ kind: 'reminder', step: 'reminder-1', unitId: 'b-mech-t1' });
     expect(mail.built.message.to.map((r) => r.email)).toContain('liu.yang@example.org');
-    expect(ladder.after(step('reminder-1'), input.dueAt, mail, false, NOW)).toEqual({ events: [] });
+    expect(stepAftermath(input, step('reminder-1'), input.dueAt, mail, false, NOW)).toEqual({ events: [] });
   });
 
   it('records an escalation and a rectification order after their mail', () => {
     const { input, ladder, step } = ladderOf('b-mech-t1');
     const escalation = ladder.mailFor(step('escalation-2'), input.dueAt, NOW);
     if (escalation.by === 'starter') throw new Error('not the starter’s');
-    expect(ladder.after(step('escalation-2'), input.dueAt, escalation, false, NOW).events).toEqual([
+    expect(stepAftermath(input, step('escalation-2'), input.dueAt, escalation, false, NOW).events).toEqual([
       expect.objectContaining({ id: `${input.deadlineId}:escalated:escalation-2`, kind: 'escalated', at: NOW }),
     ]);
     const order = ladder.mailFor(step('rectification'), input.dueAt, NOW);
     if (order.by === 'starter') throw new Error('not the starter’s');
-    expect(ladder.after(step('rectification'), input.dueAt, order, false, NOW).events).toEqual([
+    expect(stepAftermath(input, step('rectification'), input.dueAt, order, false, NOW).events).toEqual([
       expect.objectContaining({
         kind: 'rectification-ordered',
         data: { deadline: step('rectification').deadline },
@@ -73,7 +73,7 @@ describe('DeadlineLadder', () => {
     const { input, ladder, step } = ladderOf('b-mech-t1');
     const mail = ladder.mailFor(step('reminder-1'), input.dueAt, NOW);
     if (mail.by === 'starter') throw new Error('not the starter’s');
-    const { fallback, events } = ladder.after(step('reminder-1'), input.dueAt, mail, true, NOW);
+    const { fallback, events } = stepAftermath(input, step('reminder-1'), input.dueAt, mail, true, NOW);
     expect(fallback).toMatchObject({ step: 'reminder-1:to-parent', sentAt: NOW });
     expect(fallback!.to.map((r) => r.email)).toEqual(['li.mech@example.org']);
     expect(events).toEqual([
@@ -82,7 +82,7 @@ describe('DeadlineLadder', () => {
     // A step that told the parent already has nobody more to tell.
     const both = ladder.mailFor(step('escalation-2'), input.dueAt, NOW);
     if (both.by === 'starter') throw new Error('not the starter’s');
-    const after = ladder.after(step('escalation-2'), input.dueAt, both, true, NOW);
+    const after = stepAftermath(input, step('escalation-2'), input.dueAt, both, true, NOW);
     expect(after.fallback).toBeUndefined();
     expect(after.events.map((e) => e.kind)).toEqual(['escalated']);
   });
@@ -93,7 +93,7 @@ describe('DeadlineLadder', () => {
     if (mail.by === 'starter') throw new Error('not the starter’s');
     expect(mail.built.unreachable).toBe(true);
     expect(mail.built.message.to.map((r) => r.email)).toEqual(['zhao.info@example.org']);
-    const { fallback, events } = ladder.after(step('reminder-1'), input.dueAt, mail, true, NOW);
+    const { fallback, events } = stepAftermath(input, step('reminder-1'), input.dueAt, mail, true, NOW);
     expect(fallback).toBeUndefined();
     expect(events).toEqual([
       expect.objectContaining({

@@ -5,6 +5,8 @@
 import { DeadlineTimeline, itemAt } from '../../workflows/deadline-timeline';
 import { reportDeadlineInput, reviewDeadlineInput } from '../../domain/engine/deadline-opening';
 import type { DeadlineInput } from '../../domain/engine/inputs';
+import { statusAt } from '../../domain/engine/status-at';
+import { serverTime } from '../../domain/clock';
 import { loadMini, TestClock, type Mini } from './mini';
 
 describe('DeadlineTimeline', () => {
@@ -26,10 +28,10 @@ describe('DeadlineTimeline', () => {
       if (item.type === 'overdue') {
         seen.push('overdue');
         t.markOverdue();
-      } else {
+      } else if (item.type === 'step') {
         seen.push(item.step.step);
         t.markDone(item.step.step);
-      }
+      } else throw new Error('a deadline that mails its own steps has no colour wake');
     }
     expect(seen).toEqual([
       'notice',
@@ -145,6 +147,67 @@ describe('DeadlineTimeline', () => {
     expect(t.state()).not.toBe('red');
     expect(t.nextItem()).toMatchObject({ type: 'step' });
     expect(t.status().extensions).toBe(1);
+  });
+
+  it('leaves the shared steps to its batch when started so: one wake for its colour, the steps done as their instants pass, its own after an extension', () => {
+    const shared: DeadlineInput = { ...input, opening: { at: input.opensAt, sharedSteps: true } };
+    const clock = new TestClock(Date.parse(input.opensAt));
+    const t = new DeadlineTimeline(shared, clock.now);
+    // The notice, the reminders and the due-day notice: to the unit alone, before the due instant.
+    expect(t.steps.filter((s) => t.isBatchStep(s)).map((s) => s.step)).toEqual([
+      'notice',
+      'reminder-1',
+      'reminder-2',
+      'due',
+    ]);
+    const own = new DeadlineTimeline(input, clock.now);
+    expect(own.steps.some((s) => own.isBatchStep(s))).toBe(false);
+    const firstReminder = t.steps.find((s) => s.step === 'reminder-1')!;
+    const seen: string[] = [];
+    for (let item = t.nextItem(); item && item.type !== 'close'; item = t.nextItem()) {
+      clock.set(itemAt(item));
+      if (item.type === 'colour') t.markColourTold();
+      else if (item.type === 'overdue') t.markOverdue();
+      else t.markDone(item.step.step);
+      seen.push(item.type === 'step' ? item.step.step : `${item.type}@${item.at}`);
+    }
+    // It wakes once before its due instant: at the first reminder, when it turns blue.
+    expect(seen).toEqual([
+      `colour@${firstReminder.at}`,
+      `overdue@${t.dueAt}`,
+      'escalation-1',
+      'escalation-2',
+      'escalation-3',
+      'rectification',
+    ]);
+    expect(t.status().stepsDone).toEqual(t.steps.map((s) => s.step));
+
+    // Its status by its own clock, and as of a later instant (statusAt, as a client counts it).
+    const u = new DeadlineTimeline(shared, clock.now);
+    clock.set(firstReminder.at);
+    const atReminder = u.status();
+    expect(atReminder).toMatchObject({
+      state: 'blue',
+      stepsDone: ['notice', 'reminder-1'],
+      nextStep: { step: 'reminder-2' },
+    });
+    expect(atReminder.byBatch?.steps.map((s) => s.step)).toEqual(['reminder-2', 'due']);
+    expect(atReminder.byBatch?.next?.step).toBe('escalation-1');
+    const due = u.steps.find((s) => s.step === 'due')!;
+    const later = statusAt(atReminder, serverTime(input.ctx.clock, Date.parse(due.at)));
+    expect(later.stepsDone).toEqual(['notice', 'reminder-1', 'reminder-2', 'due']);
+    expect(later.nextStep?.step).toBe('escalation-1');
+    expect(later).not.toHaveProperty('byBatch');
+    expect(statusAt(atReminder, serverTime(input.ctx.clock, Date.parse(due.at)) - 1).nextStep?.step).toBe('due');
+    expect(statusAt(own.status(), Date.parse(due.at))).toEqual(own.status());
+
+    const newDueAt = new Date(Date.parse(u.dueAt) + 10 * 24 * 3600 * 1000).toISOString();
+    u.extend({ by: '王主任', reason: '延期', newDueAt });
+    // Off the batch's steps: what it mailed stays done, every new step is the deadline's own, no colour wake is left.
+    expect(u.done).toEqual(['notice', 'reminder-1']);
+    expect(u.nextItem()).toMatchObject({ type: 'step', step: { step: 'reminder-1~ext1' } });
+    expect(u.status()).not.toHaveProperty('byBatch');
+    expect(JSON.parse(JSON.stringify(u))).toMatchObject({ batchSteps: [] });
   });
 
   it('closes unanswered as missing, with the ledger told', () => {

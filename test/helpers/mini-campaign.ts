@@ -1,0 +1,101 @@
+/**
+ * The mini plan's campaign on the time-skipping server, with an in-process worker, a SQLite
+ * ledger and an outbox in a temporary directory: the set-up of the engine tests that drive one
+ * campaign through requests and look at its histories.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { DateTime } from 'luxon';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
+import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import { createTimeSkippingEnv } from '../../worker/servers';
+import { createWorker, bundleWorkflows } from '../../worker/worker';
+import { CampaignClient } from '../../client/campaigns';
+import { openLedger } from '../../ledger';
+import type { LedgerStore } from '../../ledger/types';
+import { createMailer } from '../../mail';
+import { serverTime, type ClockSpec } from '../../domain/clock';
+import type { Mailer } from '../../mail/types';
+
+/** A local instant in China time, epoch ms. */
+export const local = (s: string): number => DateTime.fromISO(s, { zone: 'Asia/Shanghai' }).toMillis();
+
+export interface MiniCampaign {
+  env: TestWorkflowEnvironment;
+  ledger: LedgerStore;
+  /** The client, reading deadline statuses by the test server's clock. */
+  cc: CampaignClient;
+  clock: ClockSpec;
+  /** Skips the server's time to plan instant `at` (epoch ms), if it is ahead. */
+  until: (at: number) => Promise<void>;
+  history: (workflowId: string) => Promise<temporal.api.history.v1.IHistoryEvent[]>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the mini campaign (search attributes off) at plan instant `origin`, its worker on
+ * `taskQueue`, mailing through `mailerOf(outbox)` (the outbox itself by default).
+ */
+export async function startMiniCampaign(opts: {
+  taskQueue: string;
+  origin: string;
+  mailerOf?: (outbox: Mailer) => Mailer;
+}): Promise<MiniCampaign> {
+  const env = await createTimeSkippingEnv();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${opts.taskQueue}-`));
+  const ledger = await openLedger(`sqlite:${dir}/ledger.sqlite`);
+  const outbox = await createMailer({
+    url: `outbox:${dir}/outbox`,
+    from: 'office@example.org',
+    baseUrl: 'http://localhost',
+    ledger,
+  });
+  const worker: Worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue: opts.taskQueue,
+    deps: { ledger, mailer: opts.mailerOf?.(outbox) ?? outbox, client: env.client },
+    workflowBundle: await bundleWorkflows(),
+  });
+  const running = worker.run();
+  const cc = new CampaignClient(env.client, 0, undefined, () => env.currentTimeMs());
+  const clock = { originPlanMs: local(opts.origin), originServerMs: await env.currentTimeMs(), scale: 1 };
+  const plan = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
+  const org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
+  await cc.start({ plan, org, taskQueue: opts.taskQueue, clock, options: { searchAttributes: false } });
+  return {
+    env,
+    ledger,
+    cc,
+    clock,
+    until: async (at) => {
+      const wait = serverTime(clock, at) - (await env.currentTimeMs());
+      if (wait > 0) await env.sleep(wait);
+    },
+    history: async (workflowId) => (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [],
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await outbox.close();
+      await ledger.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** The activities a history scheduled, by name, in order. */
+export function activityNames(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
+  return events.flatMap((e) =>
+    e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
+  );
+}
+
+/** The patch ids a history's markers carry. */
+export function patchIds(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
+  });
+}
