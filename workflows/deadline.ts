@@ -50,7 +50,7 @@ import {
 } from './messages';
 import { DeadlineTimeline, itemAt } from './deadline-timeline';
 import { DeadlineLadder } from './deadline-ladder';
-import { isPatched, PATCHES } from './patches';
+import { deadlinePatched, PATCHES, type Patch } from './patches';
 import { instantWaiter } from './wake';
 
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
@@ -62,13 +62,15 @@ const { recordEvents, recordAndReport, sendMessage, sendAndReport } = proxyActiv
 });
 
 export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineResult> {
+  // Since v0.17 a deadline its batch started with shared steps takes the older patches unasked.
+  const isPatched = deadlinePatched(input);
   // Since v0.10 the rectification order's deadline and the review go through the plan's holiday
   // rule, as preview shows them; runs started before work their dates out as they did.
   const holidayRule = isPatched(PATCHES.HOLIDAY_RULE_EVERY_DEADLINE);
   const timeline = new DeadlineTimeline(input, () => planTime(input.ctx.clock, Date.now()), { holidayRule });
   // Since v0.16 a change of colour rides on the activity the deadline runs anyway (a step's mail,
   // a ledger write), and an answer is recorded with its closing; runs started before signal.
-  const run = new DeadlineRun(input, timeline, isPatched(PATCHES.COLOUR_REPORTS_IN_ACTIVITIES));
+  const run = new DeadlineRun(input, timeline, isPatched(PATCHES.COLOUR_REPORTS_IN_ACTIVITIES), isPatched);
   handleRequests(timeline, run);
   // Runs started before v0.4 cancelled their step timers on a wake (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.DEADLINE_WAKE_TIMERS);
@@ -131,6 +133,8 @@ class DeadlineRun {
     private readonly timeline: DeadlineTimeline,
     /** Changes of colour ride on the deadline's activities (`COLOUR_REPORTS_IN_ACTIVITIES`). */
     readonly reportsRide: boolean,
+    /** `isPatched` for this deadline (`deadlinePatched`). */
+    private readonly isPatched: (patch: Patch) => boolean,
   ) {
     this.ladder = new DeadlineLadder(input);
   }
@@ -208,7 +212,7 @@ class DeadlineRun {
     const { timeline } = this;
     // Closing events for answered deadlines came in v0.2; histories recorded before it did not
     // write them, and replaying them must not ask for one.
-    if (timeline.answered() && isPatched(PATCHES.RECORD_CLOSED_OUTCOME) && !this.closingRecorded)
+    if (timeline.answered() && this.isPatched(PATCHES.RECORD_CLOSED_OUTCOME) && !this.closingRecorded)
       await recordEvents([timeline.closedEvent()]);
     await this.startReview();
     await this.reportState();
@@ -297,7 +301,7 @@ class DeadlineRun {
     if (!reviewInput) return;
     // Since v0.15 the review starts with its search attributes, as a report does, so that list,
     // status, the console and /me find it; a run started before starts it without them.
-    const withAttributes = isPatched(PATCHES.REVIEW_SEARCH_ATTRIBUTES) && reviewInput.ctx.options.searchAttributes;
+    const withAttributes = this.isPatched(PATCHES.REVIEW_SEARCH_ATTRIBUTES) && reviewInput.ctx.options.searchAttributes;
     this.review = await startChild(deadlineWorkflow, {
       workflowId: reviewInput.deadlineId,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,

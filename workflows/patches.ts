@@ -243,6 +243,36 @@ export const COMPATIBILITY = {
 } as const;
 
 /**
+ * `isPatched` for a deadline, asked only of a run that may have started before the patch. A
+ * deadline started with `opening.sharedSteps` was started by a batch with SHARED_STEPS_BY_BATCH
+ * (v0.17), so by a release with every deadline patch of v0.16 and before: it takes their new
+ * branches without a marker. Each marker costs a history event and, from the SDK's core, an
+ * upsert of the `TemporalChangeVersion` search attribute (a visibility write on the server):
+ * three of each in every deadline's first workflow task, in the middle of a fan-out. A patch
+ * added after v0.17 is not in `IMPLIED_BY_SHARED_STEPS` and is asked as usual: such a deadline
+ * may have started before it.
+ */
+export function deadlinePatched(input: { opening?: { sharedSteps?: true } }): (patch: Patch) => boolean {
+  const startedSinceSharedSteps = input.opening?.sharedSteps === true;
+  return (patch) => {
+    if (patch.workflow !== 'deadline') throw new Error(`patch ${patch.id} is not a deadline's`);
+    if (startedSinceSharedSteps && IMPLIED_BY_SHARED_STEPS.has(patch.id)) return true;
+    return isPatched(patch);
+  };
+}
+
+/** The deadline patches every deadline started with `opening.sharedSteps` has (all up to v0.16). */
+const IMPLIED_BY_SHARED_STEPS: ReadonlySet<string> = new Set(
+  [
+    PATCHES.RECORD_CLOSED_OUTCOME,
+    PATCHES.DEADLINE_WAKE_TIMERS,
+    PATCHES.HOLIDAY_RULE_EVERY_DEADLINE,
+    PATCHES.REVIEW_SEARCH_ATTRIBUTES,
+    PATCHES.COLOUR_REPORTS_IN_ACTIVITIES,
+  ].map((p) => p.id),
+);
+
+/**
  * Whether this run takes the patch's new branch. While the patch is `'patched'`, `patched()`:
  * true for a new run (which records the marker), and on replay true only if the history has
  * it. Once `'deprecated'`, always true, and `deprecatePatch()` lets histories with the marker
