@@ -41,7 +41,7 @@
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
  * ## Where things stand (v0.17, 2026-12-04)
- * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: eleven days ago. The shipped seed plans'
+ * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: twelve days ago. The shipped seed plans'
  * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
  * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
  * batch started by any of these releases on a live campaign may still be running, and a campaign
@@ -57,9 +57,11 @@
  * attributes on, as a deployment runs, so that its review starts with them.
  * v0.16 adds COLOUR_REPORTS_IN_ACTIVITIES: a deadline's colour reports ride on its activities, two
  * to three workflow tasks fewer a deadline; histories before it signal, its own do not.
- * v0.17 adds SHARED_STEPS_BY_BATCH: a batch mails its deadlines' reminders and due-day notices; a
- * deadline reads `opening.sharedSteps` from its input (no marker of its own: only a batch with the
- * marker writes it), so its histories before and after differ by their inputs.
+ * v0.17 adds SHARED_STEPS_BY_BATCH: a batch mails its deadlines' notices, reminders and due-day
+ * notices; a deadline reads `opening.sharedSteps` from its input (no marker of its own: only a
+ * batch with the marker writes it), so its histories before and after differ by their inputs.
+ * Such a deadline also takes the deadline patches of v0.16 and before without their markers
+ * (`deadlinePatched`): when those patches are deprecated or removed, nothing changes for it.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
