@@ -19,6 +19,7 @@ import { checkCampaignInputSize } from '../domain/limits';
 import type { OrgStore } from '../ledger/types';
 import { directoryUnits } from '../domain/engine/org-by-reference';
 import { statusAt } from '../domain/engine/status-at';
+import { sameSubmission } from '../domain/engine/requests';
 import { checkId, IdInputError } from '../domain/ids';
 import { connectTemporalClient, localTemporalSettings, type TemporalSettings } from '../config/temporal-connection';
 import { describeWorkflow, lastPollAgoMs, noRecentPoll, noWorkerMessage } from './worker-check';
@@ -424,8 +425,7 @@ export class CampaignClient {
         deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId),
       );
       const result = await done.result().catch(() => undefined);
-      if (result?.receipt && result.submission?.by === req.by && result.submission.text === req.text)
-        return result.receipt;
+      if (result?.receipt && result.submission && sameSubmission(result.submission, req)) return result.receipt;
       if (result?.receipt) {
         throw new CampaignRequestError(
           'REJECTED',

@@ -10,10 +10,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/install-temporal.sh
 mkdir -p .data
-# The secret that signs the links in mail: made once, kept with the data (umask: only this user reads it).
+# The secret that signs the links in mail: made once, kept with the data.
 if [ -z "${LINK_SECRET:-}" ]; then
-  [ -s .data/link-secret ] || (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' > .data/link-secret)
-  LINK_SECRET="$(cat .data/link-secret)"
+  LINK_SECRET="$(bash scripts/link-secret.sh .data)"
 fi
 export LINK_SECRET
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"

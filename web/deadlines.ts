@@ -165,6 +165,14 @@ export async function refuseLinkSubmission(deps: DeadlineDeps, t: LinkTarget): P
   const from = readOnlyFrom(status);
   if (from !== undefined && now > from)
     throw new WebError(410, '链接已过期', '该事项已关闭超过30天，链接仅显示回执，不能再提交。', 'token');
+  // Closed with no answer to repeat (waived, or closed unanswered): refused before any upload is
+  // kept. The engine would refuse it too; this keeps refused files out of the attachment store.
+  if (status?.state === 'closed' && !status.receipt)
+    throw new WebError(
+      409,
+      status.outcome === 'waived' ? '该事项已免报' : '该事项已关闭',
+      `不能再提交：该事项已${status.outcome === 'waived' ? '免报' : '关闭'}。`,
+    );
 }
 
 export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<DeadlineView> {

@@ -7,6 +7,7 @@ import { NomineeInputError } from '../client/nomination';
 import { TemporalConnectionError } from '../config/temporal-connection';
 import { AttachmentRejected } from './attachments';
 import { GradeInputError, NominationRefusedError } from '../domain/grading';
+import { IdInputError } from '../domain/ids';
 
 export class WebError extends Error {
   override readonly name = 'WebError';
@@ -26,6 +27,7 @@ export const forbidden = (what = '您无权查看或操作该单位的事项。'
 /** The error as the service says it: status, Chinese title, detail and the field at fault. */
 export function describeError(err: unknown): WebError {
   if (err instanceof WebError) return err;
+  if (err instanceof IdInputError) return new WebError(400, '请求有误', err.message, err.field);
   if (err instanceof AttachmentRejected) return new WebError(415, '附件不符合要求', err.message, err.field);
   // Every row and field at fault is in the message; nothing was recorded.
   if (err instanceof GradeInputError) return new WebError(400, '等级未保存', err.message, err.issues[0]?.path);

@@ -51,10 +51,16 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown
   let e = describeError(err);
   let fieldErrors: { field: string; message: string }[] | undefined;
   if (hasZodFastifySchemaValidationErrors(err)) {
-    fieldErrors = err.validation.map((v) => ({
-      field: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
-      message: v.message ?? 'invalid',
-    }));
+    fieldErrors = err.validation.flatMap((v) => {
+      // Fields are named as the service's own refusals name them: `query.cycle`, `params.unitId`, `body.text`.
+      const context = err.validationContext === 'querystring' ? 'query' : err.validationContext;
+      const at = [context, ...v.instancePath.split('/').filter(Boolean)];
+      // A key the schema does not know is named itself, not only the object that holds it.
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+      if (Array.isArray(keys) && keys.length > 0)
+        return keys.map((k) => ({ field: [...at, String(k)].join('.'), message: 'unknown field' }));
+      return [{ field: at.join('.'), message: v.message ?? 'invalid' }];
+    });
     e = new WebError(400, '请求有误', fieldErrors.map((f) => `${f.field}: ${f.message}`).join('; '));
   }
   if (e.status >= 500) req.log.error({ err }, 'request failed');

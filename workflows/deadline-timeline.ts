@@ -12,13 +12,14 @@ import { planForSteps } from '../domain/engine/context';
 import { requestInstant } from '../domain/clock';
 import { deadlineEvent, initialSteps, isSharedStep, messageSubjectOf } from '../domain/engine/deadline-opening';
 import type { DeadlineInput, DeadlineResult } from '../domain/engine/inputs';
-import type {
-  DeadlineChange,
-  DeadlineStatus,
-  ExtendRequest,
-  Receipt,
-  SubmitRequest,
-  WaiveRequest,
+import {
+  sameSubmission,
+  type DeadlineChange,
+  type DeadlineStatus,
+  type ExtendRequest,
+  type Receipt,
+  type SubmitRequest,
+  type WaiveRequest,
 } from '../domain/engine/requests';
 
 /** A point on the deadline's timeline: a mail step, its due instant (it turns overdue), or its end. */
@@ -230,8 +231,8 @@ export class DeadlineTimeline {
     if (isBlank(req?.by)) throw new Error('submit: "by" (who submits) is required');
     if (isBlank(req?.text)) throw new Error('submit: "text" (what is submitted) is required');
     if (this.receipt && this.submission) {
-      const same = this.submission.by === req.by && this.submission.text === req.text;
-      if (same) return;
+      // A validator is not run on replay: refusing more here meets no recorded history.
+      if (sameSubmission(this.submission, req)) return;
       throw new Error(`submit: ${this.input.deadlineId} was already submitted at ${this.receipt.receivedAt}`);
     }
     if (this.closed) throw new Error(`submit: ${this.input.deadlineId} is closed (${this.outcome ?? 'closed'})`);

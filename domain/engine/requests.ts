@@ -136,6 +136,15 @@ export interface SubmitRequest {
    */
   at?: string;
 }
+/**
+ * Whether `b` is the submission `a` again (a double click, a retried POST): the same person, text
+ * and files, in any order. It then gets the same receipt; anything else after a submission is refused.
+ */
+export function sameSubmission(a: SubmitRequest, b: SubmitRequest): boolean {
+  const files = (r: SubmitRequest): string => [...(r.attachments ?? [])].sort().join('\n');
+  return a.by === b.by && a.text === b.text && files(a) === files(b);
+}
+
 export interface Receipt {
   deadlineId: string;
   unitId: string;

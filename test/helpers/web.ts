@@ -15,6 +15,7 @@ import { createMailer, createPlainSender } from '../../mail';
 import type { Mailer } from '../../mail/types';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import type { Plan } from '../../domain/plan-schema';
+import type { Org } from '../../domain/org-schema';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
 import type { WebDeps } from '../../web/context';
@@ -87,25 +88,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     taskQueue: config.TASK_QUEUE,
     clock: { originPlanMs: from, originServerMs: Date.now(), scale: opts.scale ?? 1 },
   });
-  const ledger = await openSqlLedger(config.LEDGER_URL);
-  const mailer = await createMailer({
-    url: config.MAIL_URL,
-    from: config.MAIL_FROM,
-    baseUrl: config.BASE_URL,
-    linkSecret: config.LINK_SECRET,
-    ledger,
-  });
-  const signInMail = createPlainSender(config.MAIL_URL, config.MAIL_FROM);
-  const deps: WebDeps = {
-    config,
-    campaigns,
-    ledger,
-    mailer,
-    signInMail,
-    sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
-    org,
-    attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
-  };
+  const { deps, ledger, mailer, close } = await webDeps(config, campaigns, org);
   const app = await buildServer(deps);
   if (opts.listen) await app.listen({ host: '127.0.0.1', port: webPort });
   return {
@@ -119,9 +102,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     mailer,
     async stop() {
       await app.close();
-      signInMail.close();
-      await mailer.close();
-      await ledger.close();
+      await close();
       await client.connection.close();
       await worker.kill();
       await server.kill('SIGTERM');
@@ -129,6 +110,54 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What the web service runs on besides the engine: the ledger, the mailer, the sign-in mail (to
+ * `signInMailUrl` if given, e.g. a dead port), sessions and the attachment store.
+ */
+export async function webDeps(config: WebConfig, campaigns: CampaignClient, org: Org, signInMailUrl?: string) {
+  const ledger = await openSqlLedger(config.LEDGER_URL);
+  const mailer = await createMailer({
+    url: config.MAIL_URL,
+    from: config.MAIL_FROM,
+    baseUrl: config.BASE_URL,
+    linkSecret: config.LINK_SECRET,
+    ledger,
+  });
+  const signInMail = createPlainSender(signInMailUrl ?? config.MAIL_URL, config.MAIL_FROM);
+  const deps: WebDeps = {
+    config,
+    campaigns,
+    ledger,
+    mailer,
+    signInMail,
+    sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
+    org,
+    attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
+  };
+  const close = async (): Promise<void> => {
+    signInMail.close();
+    await mailer.close();
+    await ledger.close();
+  };
+  return { deps, ledger, mailer, close };
+}
+
+/** A zip of stored (uncompressed) entries: local headers and data, as zip tools begin an archive. */
+export function storedZip(entries: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, text] of Object.entries(entries)) {
+    const data = Buffer.from(text);
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0); // local file header signature
+    header.writeUInt16LE(20, 4); // version needed
+    header.writeUInt32LE(data.length, 18); // compressed size
+    header.writeUInt32LE(data.length, 22); // uncompressed size
+    header.writeUInt16LE(Buffer.byteLength(name), 26);
+    parts.push(header, Buffer.from(name), data);
+  }
+  return Buffer.concat(parts);
 }
 
 /** Waits until `pick` finds something (mail arrives, visibility catches up). */

@@ -6,6 +6,7 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { eventually, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { verifyLink } from '../../web/links';
 
 const UNITS = ['office', 'c-mech', 'c-info', 'b-mech-t1', 'b-mech-s1', 'b-info-t1', 'b-info-s1'];
 const ROLES = [
@@ -92,6 +93,10 @@ describe('sign-in, roles and the API on the dev server', () => {
     expect(me.statusCode).toBe(200);
     expect(me.body).toContain('机械学院教工第一党支部');
     expect(me.body).not.toContain('信息学院教工党支部');
+    // Each deadline by its title as the plan names it, with its cycle; never the bare keys.
+    expect(me.body).toMatch(/>季度工作汇报<\/a>\s*<span class="hint">2010-Q3</);
+    expect(me.body).toMatch(/>支部实施方案<\/a>\s*<span class="hint"><\/span>/);
+    expect(me.body).not.toContain('quarterly-report');
   });
 
   it('answers every role × every other unit’s resource with 403 and changes nothing', async () => {
@@ -196,6 +201,95 @@ describe('sign-in, roles and the API on the dev server', () => {
     expect(again.json()).toEqual(ok.json());
     const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['submission'], unitId: 'b-mech-t1' });
     expect(rows).toHaveLength(1);
+  });
+
+  it("keeps a branch from its leader's review of its own report, and refuses ids outside the grammar", async () => {
+    const cookie = sessions.get('zhang.wei@example.org')!;
+    // The branch's 2010-Q3 report is in (the test before): its committee's review is open.
+    const review = () => h.campaigns.deadlineStatus('mini', 'quarterly-report.review', '2010-Q3', 'b-mech-t1');
+    await eventually('the review open', async () =>
+      (await review().catch(() => undefined))?.state ? true : undefined,
+    );
+    const before = await review();
+    const comments = async () => (await h.ledger.events({ campaignId: 'mini', kinds: ['review-comment'] })).length;
+    const commentsBefore = await comments();
+    const base = '/api/v1/campaigns/mini/deadlines/quarterly-report.review/2010-Q3/b-mech-t1';
+    const read = await h.app.inject({ method: 'GET', url: base, headers: { cookie } });
+    expect(read.statusCode).toBe(403);
+    const answer = await h.app.inject({
+      method: 'POST',
+      url: `${base}/submit`,
+      payload: { text: '自评' },
+      headers: { cookie },
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toMatchObject({ errors: [{ field: 'params.obligationKey' }] });
+    const asReview = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-mech-t1/review',
+      payload: { text: '自评' },
+      headers: { cookie },
+    });
+    expect(asReview.statusCode).toBe(403);
+    const listed = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/mini/deadlines?unit=b-mech-t1&obligation=quarterly-report.review',
+      headers: { cookie },
+    });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json()).toEqual([]);
+    // The committee that reviews lists it under its own unit (a review is the reviewer's deadline).
+    const committee = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/mini/deadlines?unit=c-mech&obligation=quarterly-report.review',
+      headers: { cookie: sessions.get('li.mech@example.org')! },
+    });
+    expect(committee.json<{ deadlineId: string }[]>().map((d) => d.deadlineId)).toContain(before.deadlineId);
+    expect(await comments()).toBe(commentsBefore);
+    expect((await review()).state).toBe(before.state);
+
+    // Ids outside the domain's grammar: 400 naming the field, as the CLI refuses them.
+    const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
+    const badCampaign = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns/Mini/deadlines', headers: office });
+    expect(badCampaign.statusCode).toBe(400);
+    expect(badCampaign.json()).toMatchObject({ errors: [{ field: 'params.campaignId' }] });
+    const badCycle = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/mini/deadlines?cycle=2010-Q9x',
+      headers: office,
+    });
+    expect(badCycle.statusCode).toBe(400);
+    expect(badCycle.json()).toMatchObject({ errors: [{ field: 'query.cycle' }] });
+    // A field the body does not take is named itself.
+    const foreign = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-mech-t1/submit',
+      payload: { text: 'x', unitId: 'b-info-t1' },
+      headers: { cookie },
+    });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json()).toMatchObject({ errors: [{ field: 'body.unitId' }] });
+  });
+
+  it('sends a signed-in person from an old-style link to its signed link, within their scope only', async () => {
+    const cookie = sessions.get('zhang.wei@example.org')!;
+    const old = (path: string) => h.app.inject({ method: 'GET', url: `/submit/mini/${path}`, headers: { cookie } });
+    const own = await old('quarterly-report/2010-Q3/b-mech-t1');
+    expect(own.statusCode).toBe(303);
+    const token = /^\/s\/(.+)$/.exec(String(own.headers.location))?.[1];
+    expect(verifyLink(h.config.LINK_SECRET, token ?? '')).toEqual({
+      campaignId: 'mini',
+      obligationKey: 'quarterly-report',
+      cycleKey: '2010-Q3',
+      unitId: 'b-mech-t1',
+      purpose: 'submit',
+    });
+    // Another unit's, or a review's (the reviewer's, not the branch's): to "my open deadlines", no link made.
+    for (const other of ['quarterly-report/2010-Q3/b-info-t1', 'quarterly-report.review/2010-Q3/b-mech-t1']) {
+      const res = await old(other);
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe('/me');
+    }
   });
 
   it('takes the office API token, refuses a visitor, and publishes OpenAPI 3', async () => {

@@ -66,7 +66,7 @@ describe('the JSON API for the office on the dev server', () => {
     expect(byState.sort()).toEqual(BRANCHES);
     const bad = await get('/deadlines?state=purple');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toMatchObject({ errors: [{ field: 'querystring.state' }] });
+    expect(bad.json()).toMatchObject({ errors: [{ field: 'query.state' }] });
   });
 
   it('extends a deadline: the due instant moves in Temporal’s status and in the ledger', async () => {

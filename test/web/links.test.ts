@@ -18,6 +18,7 @@ import {
   openLink,
   postLink,
   startWebHarness,
+  storedZip,
   tinyPdf,
   type LinkForm,
   type Upload,
@@ -31,18 +32,6 @@ const Q3: LinkTarget = {
   unitId: 'b-mech-t1',
   purpose: 'submit',
 };
-
-/** A zip archive of one stored (uncompressed) file: a local header and the data, as zip tools begin one. */
-function storedZip(name: string, text: string): Buffer {
-  const data = Buffer.from(text);
-  const header = Buffer.alloc(30);
-  header.writeUInt32LE(0x04034b50, 0); // local file header signature
-  header.writeUInt16LE(20, 4); // version needed
-  header.writeUInt32LE(data.length, 18); // compressed size
-  header.writeUInt32LE(data.length, 22); // uncompressed size
-  header.writeUInt16LE(Buffer.byteLength(name), 26);
-  return Buffer.concat([header, Buffer.from(name), data]);
-}
 
 describe('signed links on the dev server', () => {
   let h: WebHarness;
@@ -128,6 +117,11 @@ describe('signed links on the dev server', () => {
     const again = await post(token, { text: '第三季度汇报' }, files, form); // the browser's retry
     expect(again.statusCode).toBe(303);
     expect((await open(token)).res.body).toContain(number!);
+    // The same words with another file is another submission: refused, the first one stands.
+    const otherFile = [{ ...files[0]!, content: tinyPdf('Q3, second thoughts') }];
+    const changed = await post(token, { text: '第三季度汇报' }, otherFile, form);
+    expect(changed.statusCode).toBe(409);
+    expect(changed.body).toContain('已报送过');
 
     const sha = createHash('sha256').update(pdf).digest('hex');
     const recorded = await events('b-mech-t1', 'submission');
@@ -170,7 +164,7 @@ describe('signed links on the dev server', () => {
     const xlsx = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
     const disguised = [
       { filename: '汇报.pdf', type: 'application/pdf', content: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(256)]) },
-      { filename: '统计.xlsx', type: xlsx, content: storedZip('notes.txt', '不是表格') },
+      { filename: '统计.xlsx', type: xlsx, content: storedZip({ 'notes.txt': '不是表格' }) },
     ];
     for (const f of disguised) {
       const res = await post(token, { text: '第三季度汇报' }, [{ name: 'attachments', ...f }]);
@@ -290,10 +284,15 @@ describe('signed links on the dev server', () => {
         purpose: 'submit',
       }),
     );
-    const res = await post(token, { text: '迟到的汇报' }, [], { cookie, csrf });
+    // With a file: refused before the file is kept.
+    const pdf = tinyPdf('after the waiver');
+    const files = [{ name: 'attachments', filename: '迟到.pdf', type: 'application/pdf', content: pdf }];
+    const res = await post(token, { text: '迟到的汇报' }, files, { cookie, csrf });
     expect(res.statusCode).toBe(409);
-    expect(res.body).toMatch(/该事项已免报|该事项未开放或已关闭/);
+    expect(res.body).toContain('该事项已免报');
     expect(await events('b-info-t1', 'submission')).toEqual([]);
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    expect(existsSync(path.join(h.config.ATTACHMENTS_DIR, sha.slice(0, 2), sha))).toBe(false);
   });
 
   it('makes a client that keeps failing tokens wait, while genuine links still open', async () => {

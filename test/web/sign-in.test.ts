@@ -4,6 +4,7 @@
  * and only its hash is kept; behind HTTPS (BASE_URL https, a proxy in front) the session and
  * CSRF cookies are Secure and the service asks for HSTS.
  */
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -13,12 +14,10 @@ import { Client } from '@temporalio/client';
 import { CampaignClient } from '../../client/campaigns';
 import { SIGN_IN_TTL_MS } from '../../ledger/sessions';
 import { openSqlLedger, type SqlLedger } from '../../ledger/store';
-import { createMailer, createPlainSender } from '../../mail';
 import { loadOrgFile } from '../../plans/load';
-import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig } from '../../web/config';
 import { buildServer } from '../../web/server';
-import { eventually, multipart, ORG, TEST_LINK_SECRET } from '../helpers/web';
+import { eventually, multipart, ORG, TEST_LINK_SECRET, webDeps } from '../helpers/web';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -65,56 +64,47 @@ describe('sign-in links', () => {
   });
 });
 
+/**
+ * The web service on a real ledger and SMTP server, its engine client never connected (signing
+ * in asks nothing of the engine). `signInMailUrl` sends the sign-in mail elsewhere (a dead port).
+ */
+async function signInService(baseUrl: string, signInMailUrl?: string) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sign-in-web-'));
+  const smtp = await startSmtp();
+  const config = parseWebConfig({
+    LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
+    MAIL_URL: smtp.url,
+    BASE_URL: baseUrl,
+    WEB_PORT: '8080',
+    LINK_SECRET: TEST_LINK_SECRET,
+    ORG,
+    ATTACHMENTS_DIR: path.join(dir, 'attachments'),
+  });
+  const { deps, close } = await webDeps(
+    config,
+    new CampaignClient(new Client()),
+    await loadOrgFile(config.ORG),
+    signInMailUrl,
+  );
+  const app = await buildServer(deps);
+  const stop = async (): Promise<void> => {
+    await app.close();
+    await close();
+    await smtp.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { app, smtp, stop };
+}
+
 describe('behind HTTPS', () => {
-  let dir: string;
   let smtp: TestSmtp;
-  let ledger: SqlLedger;
   let stop: () => Promise<void>;
   let app: Awaited<ReturnType<typeof buildServer>>;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'https-'));
-    smtp = await startSmtp();
-    const config = parseWebConfig({
-      LEDGER_URL: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-      MAIL_URL: smtp.url,
-      BASE_URL: 'https://dangjian.example.edu.cn',
-      WEB_PORT: '8080',
-      LINK_SECRET: TEST_LINK_SECRET,
-      ORG,
-      ATTACHMENTS_DIR: path.join(dir, 'attachments'),
-    });
-    ledger = await openSqlLedger(config.LEDGER_URL);
-    const mailer = await createMailer({
-      url: config.MAIL_URL,
-      from: config.MAIL_FROM,
-      baseUrl: config.BASE_URL,
-      linkSecret: config.LINK_SECRET,
-      ledger,
-    });
-    const signInMail = createPlainSender(config.MAIL_URL, config.MAIL_FROM);
-    // Signing in asks nothing of the engine: its client is never connected here.
-    const client = new Client();
-    app = await buildServer({
-      config,
-      campaigns: new CampaignClient(client),
-      ledger,
-      mailer,
-      signInMail,
-      sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
-      org: await loadOrgFile(config.ORG),
-      attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
-    });
-    stop = async () => {
-      await app.close();
-      signInMail.close();
-      await mailer.close();
-      await ledger.close();
-      await smtp.stop();
-    };
+    ({ app, smtp, stop } = await signInService('https://dangjian.example.edu.cn'));
   });
   afterAll(async () => {
     await stop?.();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** As the proxy forwards a browser's HTTPS request. */
@@ -167,5 +157,41 @@ describe('behind HTTPS', () => {
     expect(sid).toMatch(/; Secure/);
     expect(sid).toMatch(/; HttpOnly/);
     expect(sid).toMatch(/; SameSite=Lax/);
+  });
+});
+
+describe('when the sign-in mail cannot be sent', () => {
+  let stop: () => Promise<void>;
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  beforeAll(async () => {
+    // A port that was free a moment ago: nothing answers there.
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    ({ app, stop } = await signInService('http://localhost:8080', `smtp://127.0.0.1:${port}`));
+  });
+  afterAll(async () => {
+    await stop?.();
+  });
+
+  it('answers a known address exactly as an unknown one', async () => {
+    const ask = async (email: string) => {
+      const login = await app.inject({ method: 'GET', url: '/login' });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)?.[1] ?? '';
+      const cookie = ([] as string[])
+        .concat(login.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const body = multipart({ _csrf: csrf, email });
+      return app.inject({ method: 'POST', url: '/login', payload: body.payload, headers: { ...body.headers, cookie } });
+    };
+    const known = await ask('zhang.wei@example.org');
+    const unknown = await ask('stranger@example.org');
+    expect(known.statusCode).toBe(200);
+    expect(unknown.statusCode).toBe(known.statusCode);
+    expect(unknown.body).toBe(known.body);
   });
 });

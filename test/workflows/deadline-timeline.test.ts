@@ -109,6 +109,10 @@ describe('DeadlineTimeline', () => {
     expect(() => t.validateSubmit({ by: '张伟', text: '方案' })).not.toThrow();
     expect(t.submit({ by: '张伟', text: '方案' })).toEqual({ receipt, events: [] });
     expect(() => t.validateSubmit({ by: '刘洋', text: '另一份' })).toThrow(/already submitted/);
+    // The same words with other files are another submission, not a retry of this one.
+    expect(() => t.validateSubmit({ by: '张伟', text: '方案', attachments: ['sha256:ab'] })).toThrow(
+      /already submitted/,
+    );
     expect(() => t.validateExtend({ by: 'x', reason: 'y', newDueAt: '2030-01-01T00:00:00Z' })).toThrow(/closed/);
   });
 

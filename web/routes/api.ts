@@ -18,10 +18,18 @@ import { submitDeadline } from '../deadlines';
 import type { LinkTarget } from '../links';
 import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
+import { idSchema } from '../../domain/field-schemas';
+import type { Org } from '../../domain/org-schema';
 
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, dot, dash, underscore');
-const CampaignParams = z.object({ campaignId: id });
-const DeadlineParams = CampaignParams.extend({ obligationKey: id, cycleKey: id, unitId: id });
+// The domain's id grammar (domain/ids.ts), so a request is refused here, naming the field, as the CLI refuses it.
+const key = idSchema('key');
+const unit = idSchema('unit');
+const cycle = idSchema('cycle');
+const obligation = idSchema('obligation');
+const CampaignParams = z.object({ campaignId: key });
+const DeadlineParams = CampaignParams.extend({ obligationKey: obligation, cycleKey: cycle, unitId: unit });
+/** A report's own deadline, by its obligation key (a review is reached through its report's path). */
+const ReportParams = DeadlineParams.extend({ obligationKey: key });
 const Text = z.string().trim().min(1, 'required').max(20_000);
 const Reason = z.string().trim().min(1, 'required').max(2_000);
 
@@ -86,11 +94,15 @@ function office(req: FastifyRequest): Principal {
   return p;
 }
 
-/** The unit whose deadline it is (a review's path names the reviewed unit, like the CLI). */
-function ownScope(req: FastifyRequest, unitId: string): Principal {
-  const p = who(req);
-  if (!canSee(p, unitId)) throw forbidden();
-  return p;
+const isReview = (obligationKey: string): boolean => obligationKey.endsWith('.review');
+
+/**
+ * Whether `p` may see a deadline. A review's path names the reviewed unit, like the CLI, but the
+ * review is its reviewer's: only who sees both the unit and its reviewer sees it (a branch
+ * cannot read, nor answer, the leader's review of its own report).
+ */
+function canSeeDeadline(p: Principal, org: Org, obligationKey: string, unitId: string): boolean {
+  return canSee(p, unitId) && (!isReview(obligationKey) || canSee(p, reviewerOf(org, unitId)));
 }
 
 export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<void> {
@@ -146,11 +158,11 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             summary: 'Open deadlines, with the CLI filters',
             params: CampaignParams,
             querystring: z.object({
-              committee: id.optional(),
-              obligation: id.optional(),
-              cycle: id.optional(),
+              committee: unit.optional(),
+              obligation: obligation.optional(),
+              cycle: cycle.optional(),
               state: z.enum(['green', 'blue', 'yellow', 'red']).optional(),
-              unit: id.optional(),
+              unit: unit.optional(),
             }),
             response: { 200: z.array(DeadlineStatusSchema), ...errors },
           },
@@ -162,7 +174,8 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           if (p.role !== 'office' && !q.committee && !q.unit)
             throw new WebError(400, '请求有误', '请用 committee 或 unit 限定范围。', 'query.committee');
           const list = await deps.campaigns.list(req.params.campaignId, q);
-          return list.filter((s) => canSee(p, s.deadlineId.split('/').pop()!));
+          // The workflow id ends with the unit whose report it is (for a review: the reviewed unit).
+          return list.filter((s) => canSeeDeadline(p, deps.org, s.obligationKey, s.deadlineId.split('/').pop()!));
         },
       );
 
@@ -177,7 +190,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         },
         async (req) => {
           const { campaignId, obligationKey, cycleKey, unitId } = req.params;
-          ownScope(req, unitId);
+          if (!canSeeDeadline(who(req), deps.org, obligationKey, unitId)) throw forbidden();
           return deps.campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId);
         },
       );
@@ -199,12 +212,16 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             description:
               'nominees: the branches a nomination of advanced branches names (its obligation has `nominates: advanced-branch`); each must be A in its latest final grading, or 409 and nothing is recorded.',
             params: DeadlineParams,
-            body: z.object({ text: Text, nominees: z.array(id).min(1).max(200).optional() }).strict(),
+            body: z.object({ text: Text, nominees: z.array(unit).min(1).max(200).optional() }).strict(),
             response: { 200: ReceiptSchema, ...errors },
           },
         },
         async (req) => {
-          const p = ownScope(req, req.params.unitId);
+          const p = who(req);
+          if (!canSee(p, req.params.unitId)) throw forbidden();
+          // A review is answered by its reviewer through /review, never as the unit's own report.
+          if (isReview(req.params.obligationKey))
+            throw new WebError(400, '请求有误', '点评请用 …/review 提交。', 'params.obligationKey');
           return submitDeadline(deps, target(req.params, 'submit'), {
             by: p.email,
             text: req.body.text,
@@ -220,7 +237,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           config: { counts: 'review' },
           schema: {
             summary: "Comment on a unit's report (closes the review deadline)",
-            params: DeadlineParams,
+            params: ReportParams,
             body: z.object({ text: Text }).strict(),
             response: { 200: ReceiptSchema, ...errors },
           },
@@ -228,7 +245,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         async (req) => {
           const p = who(req);
           // The reviewer is the unit's parent: its secretary, or anyone above it, or the office.
-          if (!canSee(p, req.params.unitId) || !canSee(p, reviewerOf(deps.org, req.params.unitId))) throw forbidden();
+          if (!canSeeDeadline(p, deps.org, `${req.params.obligationKey}.review`, req.params.unitId)) throw forbidden();
           return submitDeadline(deps, target(req.params, 'review'), {
             by: p.email,
             text: req.body.text,
@@ -277,7 +294,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: 'Start the next (or a named) phase (office)',
             params: CampaignParams,
-            body: z.object({ toPhase: id.optional(), reason: Reason }).strict(),
+            body: z.object({ toPhase: key.optional(), reason: Reason }).strict(),
           },
         },
         async (req) => {
@@ -292,7 +309,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: 'End a phase (office)',
             params: CampaignParams,
-            body: z.object({ phaseKey: id, reason: Reason }).strict(),
+            body: z.object({ phaseKey: key, reason: Reason }).strict(),
           },
         },
         async (req) => {
@@ -306,7 +323,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         {
           schema: {
             summary: 'A new branch secretary (office): opens the training the plan declares for the branch',
-            params: CampaignParams.extend({ unitId: id }),
+            params: CampaignParams.extend({ unitId: unit }),
             body: z.object({ secretary: z.string().trim().min(1, 'required').max(200) }).strict(),
             response: { 200: EventOpeningSchema, ...errors },
           },
@@ -329,11 +346,11 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             summary: 'An audit report from the ledger (office: all; committee: its own)',
             params: CampaignParams.extend({ report: z.enum(REPORTS) }),
             querystring: z.object({
-              committee: id.optional(),
-              unit: id.optional(),
-              obligation: id.optional(),
-              cycle: id.optional(),
-              phase: id.optional(),
+              committee: unit.optional(),
+              unit: unit.optional(),
+              obligation: obligation.optional(),
+              cycle: cycle.optional(),
+              phase: key.optional(),
               asOf: z.iso.datetime({ offset: true }).optional(),
             }),
           },

@@ -24,6 +24,12 @@ function field(req: FastifyRequest, name: string): string {
   return v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
 }
 
+/** The cycle a person reads beside a title: a review's is its report's; a one-off obligation has none. */
+const cycleOf = (cycleKey: string): string => {
+  const cycle = cycleKey.split(':')[0]!;
+  return cycle === 'once' ? '' : cycle;
+};
+
 const htmlReply = (reply: FastifyReply, body: string): FastifyReply =>
   reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
 
@@ -32,12 +38,15 @@ export interface OpenDeadline {
   /** The unit whose report it is (for a review, the reviewed unit). */
   unitId: string;
   token: string;
+  /** The obligation's title as the plan names it (a review's: its report's, with 点评). */
+  title: string;
 }
 
 /** The open deadlines a person may see, across the running campaigns, each with its signed link. */
 export async function openDeadlinesFor(deps: WebDeps, p: Principal): Promise<OpenDeadline[]> {
   const out: OpenDeadline[] = [];
   for (const campaignId of await runningCampaigns(deps.campaigns.client)) {
+    const titles = new Map((await deps.campaigns.directory(campaignId)).obligations.map((o) => [o.key, o.title]));
     const filters =
       p.role === 'office'
         ? [{}]
@@ -50,14 +59,16 @@ export async function openDeadlinesFor(deps: WebDeps, p: Principal): Promise<Ope
         const unitId = s.deadlineId.split('/').pop()!;
         if (!canSee(p, unitId)) continue;
         const review = s.role === 'review';
+        const reportKey = review ? s.obligationKey.replace(/\.review$/, '') : s.obligationKey;
+        const title = `${titles.get(reportKey) ?? reportKey}${review ? '点评' : ''}`;
         const token = signLink(deps.config.LINK_SECRET, {
           campaignId,
-          obligationKey: review ? s.obligationKey.replace(/\.review$/, '') : s.obligationKey,
+          obligationKey: reportKey,
           cycleKey: s.cycleKey.split(':')[0]!,
           unitId,
           purpose: review ? 'review' : 'submit',
         });
-        out.push({ status: s, unitId, token });
+        out.push({ status: s, unitId, token, title });
       }
     }
   }
@@ -92,13 +103,20 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
     async (req, reply) => {
       const parsed = Email.safeParse(field(req, 'email'));
       if (parsed.success && principalFor(org, parsed.data)) {
-        const token = await deps.sessions.issueSignIn(parsed.data.toLowerCase());
-        const url = `${config.BASE_URL.replace(/\/$/, '')}/login/${token}`;
-        await deps.signInMail.send({
-          to: parsed.data,
-          subject: '【创先争优活动】登录链接',
-          text: `请在15分钟内打开以下链接登录（只能使用一次）：\n${url}\n\n如果不是您本人操作，请忽略本邮件。`,
-        });
+        const email = parsed.data;
+        // Not awaited: a known address must not answer later (the SMTP round trip) nor otherwise
+        // (a mail failure) than an unknown one. A failure is logged without the link.
+        void (async () => {
+          const token = await deps.sessions.issueSignIn(email.toLowerCase());
+          const url = `${config.BASE_URL.replace(/\/$/, '')}/login/${token}`;
+          await deps.signInMail.send({
+            to: email,
+            subject: '【创先争优活动】登录链接',
+            text: `请在15分钟内打开以下链接登录（只能使用一次）：\n${url}\n\n如果不是您本人操作，请忽略本邮件。`,
+          });
+        })().catch((err: unknown) =>
+          req.log.error({ code: (err as { code?: unknown }).code }, 'sign-in mail not sent'),
+        );
       }
       // The same answer for every address: the page does not tell who is in the organisation.
       return htmlReply(
@@ -205,7 +223,10 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
               ${rows.map(
                 (r) =>
                   html`<tr>
-                    <td><a href="/s/${r.token}">${r.status.obligationKey} ${r.status.cycleKey}</a></td>
+                    <td>
+                      <a href="/s/${r.token}">${r.title}</a>
+                      <span class="hint">${cycleOf(r.status.cycleKey)}</span>
+                    </td>
                     <td>${name(r.unitId)}</td>
                     <td>${formatInstant(r.status.dueAt, 'Asia/Shanghai', 'zh')}</td>
                     <td>
