@@ -11,13 +11,15 @@ import path from 'node:path';
 import pg from 'pg';
 import { redactSecrets, redactUrl } from '../../config/redact';
 import { freePort, startPostgres, type PgCluster } from '../helpers/postgres';
-import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
+import { runCli, startDevServer, startWebProcess, startWorkerProcess, type Proc } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PASSWORD = 'Kp9/Tzu@Qwe:Rbn?Yxc#Lmo%';
 const MAIL_PASSWORD = 'Hj4/Vfa@Nrs:42';
 /** The key that signs links in mail: a secret of the configuration too. */
 const LINK_SECRET = 'Zq8-link-signing-key-Wy3-0123456789';
+/** The office's token for the JSON API. */
+const API_TOKEN = 'Tk5-office-api-token-Rv2-0123456789';
 
 /** Every form a password could be printed in. */
 const forms = (pw: string): string[] => [
@@ -27,7 +29,7 @@ const forms = (pw: string): string[] => [
 ];
 
 function expectNoSecret(text: string): void {
-  for (const f of [...forms(PASSWORD), ...forms(MAIL_PASSWORD), LINK_SECRET]) expect(text).not.toContain(f);
+  for (const f of [...forms(PASSWORD), ...forms(MAIL_PASSWORD), LINK_SECRET, API_TOKEN]) expect(text).not.toContain(f);
 }
 
 describe('redactUrl', () => {
@@ -57,7 +59,7 @@ describe('redactUrl', () => {
   });
 });
 
-describe('the worker and the command line, with passwords set', () => {
+describe('the worker, the web service and the command line, with passwords set', () => {
   let dir: string;
   let cluster: PgCluster;
   let server: Proc;
@@ -149,8 +151,63 @@ describe('the worker and the command line, with passwords set', () => {
     for (const out of outs) expectNoSecret(out);
   });
 
+  it('the web service, serving the API with its token, and failing to mail a sign-in link', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const web = await startWebProcess({
+      TEMPORAL_ADDRESS: address,
+      LINK_SECRET,
+      API_TOKEN,
+      LEDGER_URL: ledgerUrl(PASSWORD),
+      MAIL_URL: mailUrl, // nothing listens there: the sign-in mail fails and is logged
+      BASE_URL: base,
+      WEB_LOG_LEVEL: 'info',
+      ATTACHMENTS_DIR: path.join(dir, 'attachments'),
+    });
+    try {
+      const login = await fetch(`${base}/login`);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? '';
+      const cookie = login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const form = new FormData();
+      form.set('_csrf', csrf);
+      form.set('email', 'cxzy-office@example.org');
+      expect((await fetch(`${base}/login`, { method: 'POST', body: form, headers: { cookie } })).status).toBe(200);
+      const api = await fetch(`${base}/api/v1/campaigns`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+      expect(api.status).toBe(200);
+      const wrong = await fetch(`${base}/api/v1/campaigns`, { headers: { authorization: `Bearer ${LINK_SECRET}` } });
+      expect(wrong.status).toBe(401);
+      // The failed sign-in mail is logged (after the answer: it is sent in the background).
+      const deadline = Date.now() + 30_000;
+      while (!web.output().includes('sign-in mail not sent') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await web.kill('SIGTERM');
+    }
+    const out = web.output();
+    printed.push(out);
+    expect(out).toContain('sign-in mail not sent');
+    expectNoSecret(out);
+    const failing = await new Promise<string>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', path.join(ROOT, 'web', 'main.ts')],
+        {
+          cwd: ROOT,
+          env: { ...process.env, TEMPORAL_ADDRESS: address, LINK_SECRET, LEDGER_URL: ledgerUrl(`${PASSWORD}x`) },
+        },
+        (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
+      );
+    });
+    printed.push(failing);
+    expect(failing).toContain('postgres://ledger:***@127.0.0.1');
+    expectNoSecret(failing);
+  });
+
   it('printed something in every run, and no password anywhere', () => {
-    expect(printed).toHaveLength(7);
+    expect(printed).toHaveLength(9);
     for (const out of printed) expect(out.trim()).not.toBe('');
     expectNoSecret(printed.join('\n'));
   });
