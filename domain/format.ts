@@ -45,11 +45,17 @@ export function localIsoDate(instant: string, zone: string): string {
   return memo(`l|${instant}|${zone}`, () => DateTime.fromISO(instant, { zone }).toISODate()!);
 }
 
+/**
+ * A duration as a person reads it (a receipt's lateness, a console cell, the time left in a
+ * reminder). Rounded to the minute first (lateMinutesMs), then shown in whole days and hours, or
+ * minutes: flooring the raw figure would turn a rehearsal's 9 days less 4 ms into 8天23小时.
+ */
 export function formatDuration(ms: number, locale: 'zh' | 'en'): string {
-  const totalHours = Math.floor(Math.abs(ms) / 3_600_000);
+  const abs = lateMinutesMs(Math.abs(ms));
+  const totalHours = Math.floor(abs / 3_600_000);
   const days = Math.floor(totalHours / 24);
   const hours = totalHours % 24;
-  const minutes = Math.floor((Math.abs(ms) % 3_600_000) / 60_000);
+  const minutes = Math.floor((abs % 3_600_000) / 60_000);
   if (locale === 'en') {
     if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
     return hours > 0 ? `${hours} h` : `${minutes} min`;
