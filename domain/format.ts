@@ -45,17 +45,11 @@ export function localIsoDate(instant: string, zone: string): string {
   return memo(`l|${instant}|${zone}`, () => DateTime.fromISO(instant, { zone }).toISODate()!);
 }
 
-/**
- * A duration as a person reads it (a receipt's lateness, a console cell, the time left in a
- * reminder). Rounded to the minute first (lateMinutesMs), then shown in whole days and hours, or
- * minutes: flooring the raw figure would turn a rehearsal's 9 days less 4 ms into 8天23小时.
- */
 export function formatDuration(ms: number, locale: 'zh' | 'en'): string {
-  const abs = lateMinutesMs(Math.abs(ms));
-  const totalHours = Math.floor(abs / 3_600_000);
+  const totalHours = Math.floor(Math.abs(ms) / 3_600_000);
   const days = Math.floor(totalHours / 24);
   const hours = totalHours % 24;
-  const minutes = Math.floor((abs % 3_600_000) / 60_000);
+  const minutes = Math.floor((Math.abs(ms) % 3_600_000) / 60_000);
   if (locale === 'en') {
     if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
     return hours > 0 ? `${hours} h` : `${minutes} min`;
@@ -75,4 +69,13 @@ export function daysBetween(from: string, to: string): number {
  */
 export function lateMinutesMs(ms: number): number {
   return Math.round(ms / 60_000) * 60_000;
+}
+
+/**
+ * Lateness in words (a receipt, the console's cells and lines, `submit`): rounded to the minute
+ * with lateMinutesMs before formatDuration floors it to days and hours, so that a rehearsal's
+ * 9 days less 4 ms reads 9天, not 8天23小时. Every place a person reads lateness goes through here.
+ */
+export function formatLateness(ms: number, locale: 'zh' | 'en'): string {
+  return formatDuration(lateMinutesMs(ms), locale);
 }
