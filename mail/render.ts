@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatDate, formatDuration, formatInstant, localIsoDate } from '../domain/format';
+import { formatDate, formatDuration, formatInstant, formatLateness, localIsoDate } from '../domain/format';
 import { isWorkingDay } from '../domain/workdays';
 import { holidayName } from '../domain/holiday-names';
 import type { DeadlineMessage, Recipient } from './types';
@@ -112,7 +112,7 @@ export function submitUrl(baseUrl: string, m: DeadlineMessage, linkSecret?: stri
 /** On time, or late by how long, as a receipt says it. */
 export function timeliness(lateMs: number, locale: 'zh' | 'en'): string {
   if (lateMs <= 0) return locale === 'zh' ? '按时报送' : 'on time';
-  return locale === 'zh' ? `迟交${formatDuration(lateMs, 'zh')}` : `late by ${formatDuration(lateMs, 'en')}`;
+  return locale === 'zh' ? `迟交${formatLateness(lateMs, 'zh')}` : `late by ${formatLateness(lateMs, 'en')}`;
 }
 
 /**
@@ -131,7 +131,8 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
   const zh = m.locale === 'zh';
   const due = m.dueAt;
   const left = due ? Date.parse(due) - Date.parse(m.sentAt) : 0;
-  const daysText = !due ? '' : left >= 0 ? formatDuration(left, m.locale) : formatDuration(-left, m.locale);
+  // Overdue is lateness, said to the minute like every lateness; time left stays floored.
+  const daysText = !due ? '' : left >= 0 ? formatDuration(left, m.locale) : formatLateness(-left, m.locale);
   const dueLocalDate = due ? localIsoDate(due, m.timeZone) : '';
   const holiday = due ? holidayName(dueLocalDate) : undefined;
   const restDay = due ? !isWorkingDay(dueLocalDate) : false;

@@ -173,9 +173,10 @@ const isPhaseChange = (r: SimRequest): boolean => r.type === 'advance' || r.type
  * `at` were already made: if the engine's phases would have asked for others (a phase the
  * engine ran differently from what the checked behaviour implied), the rehearsal stops with
  * both calendars, rather than submit against deadlines that do not exist and report false lateness.
+ * Exported for its test (test/rehearsal/replan-from-engine.test.ts); `cc` needs only `status`.
  */
-async function replanFromEngine(
-  cc: CampaignClient,
+export async function replanFromEngine(
+  cc: Pick<CampaignClient, 'status'>,
   campaignId: string,
   plan: Plan,
   org: Org,

@@ -3,16 +3,18 @@
  * cycle's due date, every review's (for a report handed in on its due day, and for one handed
  * in on any day of its cycle: reviews are opened by the report's arrival) and every
  * rectification order's deadline is on a working day of the table, or flagged as kept on a day
- * off, or moved from one (and then lands on a working day).
+ * off, or moved from one (and then lands on a working day). So is every deadline an event opens
+ * (plan 002's grade rectification and secretary training, and their orders), for an event on
+ * any day of its phases.
  */
 import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
-import { computeCalendar, reviewSchedule } from '../../domain/calendar';
+import { computeCalendar, eventCycle, phaseWindows, reviewSchedule } from '../../domain/calendar';
 import { parsePlan } from '../../domain/plan-loader';
 import { isWorkingDay } from '../../domain/workdays';
 import { loadOrgFile, SAMPLE_ORG, SHIPPED_PLANS } from '../../plans/load';
 import { PlanSchema, type Plan } from '../../domain/plan-schema';
-import type { DueDate } from '../../domain/calendar-types';
+import type { DueDate, ScheduledStep } from '../../domain/calendar-types';
 import type { Org } from '../../domain/org-schema';
 
 const ZONE = 'Asia/Shanghai';
@@ -49,16 +51,18 @@ describe('every deadline of every seed plan goes through the holiday rule', () =
         const p = holidayProblem(what, d);
         if (p) problems.push(p);
       };
-      for (const d of cal.deadlines) {
-        check(d.id, d);
+      /** A deadline's due date and its rectification order's deadline. */
+      const checkCycle = (what: string, d: DueDate & { steps: ScheduledStep[] }): void => {
+        check(what, d);
         for (const s of d.steps)
           if (s.deadline)
-            check(`${d.id} ${s.step}`, {
+            check(`${what} ${s.step}`, {
               dueAt: s.deadline,
               dueOnHoliday: s.deadlineOnHoliday === true,
               movedFrom: s.deadlineMovedFrom,
             });
-      }
+      };
+      for (const d of cal.deadlines) checkCycle(d.id, d);
       for (const r of cal.reviewDeadlines) check(r.id, r);
       // A review opened by the report's arrival, on each day the report may come in.
       for (const c of cal.cycles) {
@@ -72,11 +76,36 @@ describe('every deadline of every seed plan goes through the holiday rule', () =
           t = t.plus({ hours: 23 });
         }
       }
+      // An obligation opened by an event (a grade, an appointment): on every day its phases may
+      // hold the event (every 23 hours, so the event's hour walks round the clock too), its due
+      // date and its rectification order's deadline.
+      const windows = phaseWindows(plan);
+      for (const ob of plan.obligations.filter((o) => o.openedBy !== undefined)) {
+        const mine = windows.filter((w) => ob.phases.includes(w.key));
+        const from = DateTime.fromISO(mine[0]!.startAt);
+        const to = Date.parse(mine.at(-1)!.endAt ?? from.plus({ years: 2 }).toISO()!);
+        let opened = 0;
+        for (let t = from; t.toMillis() < to; t = t.plus({ hours: 23 })) {
+          const c = eventCycle(plan, ob, windows, t.toISO()!, { key: 'k', label: 'k', labelEn: 'k' });
+          if (typeof c === 'string') throw new Error(`${ob.key} not opened on ${t.toISO()}: ${c}`);
+          opened++;
+          checkCycle(`${ob.key} opened on ${t.toISO()}`, c);
+        }
+        expect(opened).toBeGreaterThan(300);
+      }
       expect(problems).toEqual([]);
       expect(cal.deadlines.length).toBeGreaterThan(0);
       expect(checked).toBeGreaterThan(cal.deadlines.length);
     });
   }
+
+  it('plan 002 has event-opened obligations to walk (grade rectification, secretary training)', () => {
+    const file = SHIPPED_PLANS.find((f) => f.endsWith('002-harbin.yaml'))!;
+    const plan = parsePlan(readFileSync(file, 'utf8'), file);
+    const byEvent = plan.obligations.filter((o) => o.openedBy !== undefined);
+    expect(byEvent.map((o) => o.key).sort()).toEqual(['grade-rectification', 'secretary-training']);
+    expect(byEvent.find((o) => o.key === 'grade-rectification')!.rectification).toBeDefined();
+  });
 
   it('the plans with leader reviews have review deadlines to walk', async () => {
     const reviewed = SHIPPED_PLANS.map((f) => parsePlan(readFileSync(f, 'utf8'), f)).filter((p) =>

@@ -117,11 +117,14 @@ describe('the command line on the dev server', () => {
     expect(s.counts.closed).toBe(2); // one submitted, one waived
     const status = await cli(['status', 'mini']);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/^当前阶段：mobilise$/m);
+    // The phase by its name, with the key that `advance --to` takes.
+    expect(status.stdout).toMatch(/^当前阶段：动员部署（mobilise）$/m);
+    expect(status.stdout).toMatch(/^ {2}全面争创（engage）\s+2010年7月1日/m);
     expect(status.stdout).toMatch(/^未结事项：2（绿（未到期） 2，蓝（临近截止） 0，黄（逾期） 0，红（已督办） 0）$/m);
     expect(status.stdout).not.toMatch(/phase|deadlines|open|next|\bnow\b|\d{4}-\d\d-\d\dT/);
     const statusEn = await cli(['status', 'mini'], { LANG: 'en_GB.UTF-8' });
-    expect(statusEn.stdout).toMatch(/^current phase: mobilise$/m);
+    expect(statusEn.stdout).toMatch(/^current phase: Mobilisation \(mobilise\)$/m);
+    expect(statusEn.stdout).toMatch(/^ {2}Full engagement \(engage\)\s+Thu 1 Jul 2010/m);
     expect(statusEn.stdout).toMatch(/^plan time now: \w{3} \d+ \w+ 2010 \d\d:\d\d$/m);
     expect(statusEn.stdout).not.toMatch(/当前|未结|计划时间|由党委决定/);
 
@@ -143,6 +146,39 @@ describe('the command line on the dev server', () => {
 
     const audit = await json<unknown[]>(['audit', '--campaign', 'mini', '--report', 'unit', '--unit', 'b-mech-t1']);
     expect(JSON.stringify(audit)).toMatch(/submission/);
+
+    // A rehearsed campaign's audit counts from its plan time (mid-June 2010), not from today:
+    // b-info-s1's plan, due 25 June 2010 and still open, is not missing yet, and the text says
+    // which time it counted from. With --as-of after the due date, the same deadline is missing.
+    const auditText = await cli(['audit', '--campaign', 'mini']);
+    expect(auditText.code).toBe(0);
+    expect(auditText.stdout).toMatch(/^统计截至 2010年6月1[5-9]日（星期.）\d\d:\d\d（活动计划时间）$/m);
+    expect(auditText.stdout).not.toContain('b-info-s1');
+    const auditAsked = Date.now();
+    const byPlanTime = await json<{ asOf: string; lagging: { unitId: string; missing: number }[] }>([
+      'audit',
+      '--campaign',
+      'mini',
+      '--report',
+      'lagging',
+    ]);
+    expect(Date.parse(byPlanTime.asOf)).toBeGreaterThanOrEqual(
+      Date.parse('2010-06-15T02:00:00Z') + (auditAsked - startedBy),
+    );
+    expect(Date.parse(byPlanTime.asOf)).toBeLessThanOrEqual(
+      Date.parse('2010-06-15T02:00:00Z') + (Date.now() - startedAsked),
+    );
+    expect(byPlanTime.lagging).toEqual([]);
+    const afterDue = await json<{ lagging: { unitId: string; missing: number }[] }>([
+      'audit',
+      '--campaign',
+      'mini',
+      '--report',
+      'lagging',
+      '--as-of',
+      '2010-06-26T09:00',
+    ]);
+    expect(afterDue.lagging.map((l) => [l.unitId, l.missing])).toEqual([['b-info-s1', 1]]);
   });
 
   it('answers every bad request with an error that says what is wrong', async () => {

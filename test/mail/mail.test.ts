@@ -223,6 +223,34 @@ describe('deadline mail', () => {
   });
 });
 
+describe('lateness in a receipt', () => {
+  const DAY = 86_400_000;
+  const receipt = (lateMs: number, locale: 'zh' | 'en') =>
+    renderMessage(
+      message({
+        kind: 'receipt',
+        locale,
+        receiptNumber: 'R-0001',
+        // Due Sat 25 Sept 2010 23:59:59 China time; received 9 days later, give or take the few
+        // milliseconds a rehearsal's clock adds or loses.
+        receivedAt: new Date(Date.parse('2010-09-25T15:59:59.000Z') + lateMs).toISOString(),
+        lateMs,
+      }),
+      'x',
+    ).text;
+
+  it('is said to the minute, not floored: 9 days and 4 ms, or less 4 ms, is 9 days', () => {
+    for (const lateMs of [9 * DAY + 4, 9 * DAY - 4]) {
+      expect(receipt(lateMs, 'zh')).toMatch(/^报送情况：迟交9天$/m);
+      expect(receipt(lateMs, 'en')).toMatch(/^Timeliness: late by 9 d$/m);
+    }
+    // Half a minute short of 9 days and 1 hour rounds up to it; a few seconds past it rounds down.
+    expect(receipt(9 * DAY + 3_600_000 - 30_000, 'zh')).toMatch(/^报送情况：迟交9天1小时$/m);
+    expect(receipt(9 * DAY + 3_600_000 + 4_000, 'zh')).toMatch(/^报送情况：迟交9天1小时$/m);
+    expect(receipt(0, 'zh')).toMatch(/^报送情况：按时报送$/m);
+  });
+});
+
 describe('the local outbox', () => {
   it('writes each message once as an .eml file a person can open, and lists it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'outbox-'));

@@ -3,7 +3,7 @@
  * deadline's history, one unit's page. Server-rendered, no script: every link and form works
  * with the keyboard, and the tables reflow at 200 % zoom (they scroll inside their own box).
  */
-import { formatDuration } from '../../domain/format';
+import { formatLateness } from '../../domain/format';
 import { escalationLabel } from '../../ledger/audit';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LateReview, LedgerEvent, OpenRectification, UnitLag } from '../../ledger/types';
@@ -30,7 +30,7 @@ const enc = encodeURIComponent;
 const COLOURS: (CellColour | 'missing')[] = ['green', 'blue', 'yellow', 'red', 'grey', 'missing'];
 
 export const lateText = (ms: number, lang: Lang): string =>
-  ms <= 0 ? tr(lang)('按时', 'on time') : tr(lang)(`迟${formatDuration(ms, 'zh')}`, `${formatDuration(ms, 'en')} late`);
+  ms <= 0 ? tr(lang)('按时', 'on time') : tr(lang)(`迟${formatLateness(ms, 'zh')}`, `${formatLateness(ms, 'en')} late`);
 
 export function countsList(counts: Record<string, number>, lang: Lang): Html {
   return html`<ul class="counts">
@@ -314,7 +314,7 @@ function rankingTable(rows: UnitLag[], c: CampaignContext, lang: Lang): Html {
               <td>${unitName(c, r.committeeId)}</td>
               <td>${r.late}</td>
               <td>${r.missing}</td>
-              <td>${r.totalLateMs > 0 ? formatDuration(r.totalLateMs, lang) : '—'}</td>
+              <td>${r.totalLateMs > 0 ? formatLateness(r.totalLateMs, lang) : '—'}</td>
               <td>${escalationLabel(r.highestEscalation, lang)}</td>
             </tr>`,
         )}
@@ -335,12 +335,12 @@ export function cellText(cell: Cell, lang: Lang): string {
   if (cell.colour === 'grey') return t('已免报', 'waived');
   if (cell.missing)
     return t(
-      `未报送，已逾期${formatDuration(cell.lateMs, 'zh')}`,
-      `never submitted, ${formatDuration(cell.lateMs, 'en')} overdue`,
+      `未报送，已逾期${formatLateness(cell.lateMs, 'zh')}`,
+      `never submitted, ${formatLateness(cell.lateMs, 'en')} overdue`,
     );
   if (cell.done)
     return cell.lateMs > 0
-      ? t(`迟交${formatDuration(cell.lateMs, 'zh')}`, `${formatDuration(cell.lateMs, 'en')} late`)
+      ? t(`迟交${formatLateness(cell.lateMs, 'zh')}`, `${formatLateness(cell.lateMs, 'en')} late`)
       : t('按时', 'on time');
   return cell.colour === 'blue' ? t('即将截止', 'due soon') : t('未到期', 'not yet due');
 }

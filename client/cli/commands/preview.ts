@@ -25,7 +25,10 @@ export function registerPreview(program: Command): void {
     .description('print every deadline a plan will open: phases, cycles, reviews, reminders, escalations, orders')
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--org <file>', 'organisation file: also list the units each deadline concerns')
-    .option('--unit <id>', 'only the deadlines of this unit: its reports and the reviews it writes (with --org)')
+    .option(
+      '--unit <id>',
+      'only the deadlines of this unit: its reports, the reviews of them and the reviews it writes (with --org)',
+    )
     .option('--json', 'machine-readable output')
     .action(async (planFile: string, o: { org?: string; unit?: string; json?: boolean }) => {
       const plan = await loadPlanFile(planFile);
@@ -45,12 +48,27 @@ interface Filter {
   unit?: string;
 }
 
+/**
+ * A unit's share of the calendar: its reports, and the reviews that concern it — those it writes
+ * and those of its own reports (written above it), so that a committee sees who comments on it.
+ */
 function unitDeadlines(cal: CampaignCalendar, f: Filter): Pick<CampaignCalendar, 'deadlines' | 'reviewDeadlines'> {
   if (!f.unit) return cal;
   return {
     deadlines: cal.deadlines.filter((d) => d.unitId === f.unit),
-    reviewDeadlines: cal.reviewDeadlines.filter((d) => d.unitId === f.unit),
+    reviewDeadlines: cal.reviewDeadlines.filter((d) => d.unitId === f.unit || d.reviewedUnitId === f.unit),
   };
+}
+
+/** Said after a plan's own text shown in Chinese to an English reader because the plan has no English for it. */
+export const CHINESE_ONLY = '[Chinese only]';
+
+/**
+ * A plan's own text in the run's language: its English form where the plan gives one, else the
+ * Chinese marked with CHINESE_ONLY, so that a reader (and a test) can tell the plan's gaps from ours.
+ */
+function planText(zh: string, en: string | undefined): string {
+  return say(zh, en ?? `${zh} ${CHINESE_ONLY}`);
 }
 
 /** By cycle: the report, its review, and (with an organisation) every deadline with its unit and role. */
@@ -130,7 +148,11 @@ function previewTable(plan: Plan, org: Org, cal: CampaignCalendar, f: Filter): s
     `${ids.slice(0, LISTED_UNITS).join(', ')}${ids.length > LISTED_UNITS ? ', …' : ''}`;
   const mine = unitDeadlines(cal, f);
 
-  const out: string[] = [`${plan.title} (${plan.id}), ${plan.timeZone}`, '', say('阶段', 'phases')];
+  const out: string[] = [
+    `${planText(plan.title, plan.titleEn)} (${plan.id}), ${plan.timeZone}`,
+    '',
+    say('阶段', 'phases'),
+  ];
   for (const w of cal.windows) {
     const p = plan.phases.find((x) => x.key === w.key)!;
     out.push(
@@ -147,19 +169,21 @@ function previewTable(plan: Plan, org: Org, cal: CampaignCalendar, f: Filter): s
     const cycle = say(c.cycleLabel, c.cycleLabelEn);
     out.push(
       '',
-      `${ob.title} · ${cycle}  [${c.obligationKey}/${c.cycleKey}${say('，阶段 ', ', phase ')}${c.phaseKey}]`,
+      `${planText(ob.title, ob.titleEn)} · ${cycle}  [${c.obligationKey}/${c.cycleKey}${say('，阶段 ', ', phase ')}${c.phaseKey}]`,
     );
     out.push(say('  报送：', '  from ') + `${submitterWord(ob.submitters.level)} → ${receiverWord(ob.receiver)}`);
-    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${ob.dateNote}`));
+    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${planText(ob.dateNote, undefined)}`));
     out.push(`  ${label(say('截止', 'due'))} ${due(c)}`);
     for (const s of c.steps) out.push(step(s, '  '));
-    if (f.org)
+    // Under --unit a cycle may concern the unit only as a reviewer: no empty list of submitters then.
+    if (f.org && (units.length > 0 || !f.unit))
       out.push(say('  报送单位', '  submitting units') + ` (${units.length}): ${listed(units.map((d) => d.unitId))}`);
 
     const review = cal.reviews.find((r) => r.obligationKey === c.obligationKey && r.cycleKey === c.cycleKey)?.review;
     if (!review) continue;
     out.push(
-      say('  领导点评：', '  leader review: ') + `${ob.review!.title}  [${review.obligationKey}]`,
+      say('  领导点评：', '  leader review: ') +
+        `${planText(ob.review!.title, ob.review!.titleEn)}  [${review.obligationKey}]`,
       say(
         '    报告按时报送的，自收到时起算；以下按截止时收到计（最晚）',
         '    counted from the report’s arrival; below, from its due instant (the latest)',
@@ -167,11 +191,16 @@ function previewTable(plan: Plan, org: Org, cal: CampaignCalendar, f: Filter): s
       `    ${label(say('截止', 'due'))} ${due(review)}`,
     );
     for (const s of review.steps) out.push(step(s, '    '));
-    if (f.org) {
-      const byReviewer = new Map<string, number>();
-      for (const r of reviews) byReviewer.set(r.unitId, (byReviewer.get(r.unitId) ?? 0) + 1);
-      const who = [...byReviewer].map(([id, n]) => say(`${id}（${n}份）`, `${id} (${n})`));
-      out.push(say('    点评单位', '    reviewing units') + ` (${byReviewer.size}): ${listed(who)}`);
+    if (f.org && reviews.length > 0) {
+      // Each reviewer with the units whose reports it comments on: a count alone cannot be checked.
+      const byReviewer = new Map<string, string[]>();
+      for (const r of reviews) byReviewer.set(r.unitId, [...(byReviewer.get(r.unitId) ?? []), r.reviewedUnitId]);
+      out.push(say('    点评单位', '    reviewing units') + ` (${byReviewer.size}):`);
+      for (const [id, reviewed] of byReviewer)
+        out.push(
+          say(`      ${id} 点评 ${reviewed.length} 份：`, `      ${id} reviews ${reviewed.length}: `) +
+            listed(reviewed),
+        );
     }
   }
   out.push(...eventLines(plan, org, f, label, listed));
@@ -203,11 +232,11 @@ function eventLines(
         : say('，遇节假日照常（提示）', ', kept (and flagged) if it is a day off');
     out.push(
       '',
-      `${ob.title}  [${ob.key}${say('，因事件开启', ', opened by an event')}]`,
+      `${planText(ob.title, ob.titleEn)}  [${ob.key}${say('，因事件开启', ', opened by an event')}]`,
       `  ${openedWhenWords(ob.openedBy!)}`,
       say('  报送：', '  from ') + `${submitterWord(ob.submitters.level)} → ${receiverWord(ob.receiver)}`,
     );
-    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${ob.dateNote}`));
+    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${planText(ob.dateNote, undefined)}`));
     out.push(
       `  ${label(say('截止', 'due'))} ${say(`事件后${offsetWords(rule.afterEvent)}，${time}`, `${offsetWords(rule.afterEvent)} after the event, at ${time}`)}${holiday}`,
       `  ${label(say('可开启阶段', 'phases'))} ${ob.phases.join(', ')}`,

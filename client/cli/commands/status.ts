@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
 import { campaignClient, print, withCommon, type CommonOptions } from '../campaign-command';
 import { lang, say } from '../lang';
-import { stateWord } from '../words';
+import { pad, stateWord } from '../words';
 
 export function registerStatus(program: Command): void {
   withCommon(
@@ -18,12 +18,13 @@ export function registerStatus(program: Command): void {
       .argument('<campaign>', 'campaign id'),
   ).action(async (campaignId: string, o: CommonOptions) => {
     const cc = await campaignClient(o);
-    const [campaign, zone, now, counts, reviews] = await Promise.all([
+    const [campaign, zone, now, counts, reviews, plan] = await Promise.all([
       cc.status(campaignId),
       cc.directory(campaignId).then((d) => d.timeZone),
       cc.planNow(campaignId),
       cc.deadlineCounts(campaignId),
       cc.openReviewCount(campaignId),
+      cc.startInput(campaignId).then((i) => i?.plan),
     ]);
     const open = counts.green + counts.blue + counts.yellow + counts.red;
     const s = {
@@ -38,6 +39,12 @@ export function registerStatus(program: Command): void {
     const t = (iso: string): string => formatInstant(iso, zone, lang());
     const line = (zh: string, en: string, value: string | number): string => say(`${zh}：${value}`, `${en}: ${value}`);
     const none = say('（无）', '(none)');
+    // A phase by its name in the run's language, with the key that `advance --to` takes; the key
+    // alone only where the campaign's input carries no plan to name it.
+    const phase = (key: string): string => {
+      const p = plan?.phases.find((x) => x.key === key);
+      return p ? say(`${p.name}（${key}）`, `${p.label} (${key})`) : key;
+    };
     const byColour = (['green', 'blue', 'yellow', 'red'] as const)
       .map((c) => `${stateWord(c)} ${counts[c]}`)
       .join(say('，', ', '));
@@ -45,7 +52,7 @@ export function registerStatus(program: Command): void {
       [
         say(`活动 ${s.campaignId}：${s.title}`, `campaign ${s.campaignId}: ${s.title}`),
         line('计划时间', 'plan time now', t(s.now)),
-        line('当前阶段', 'current phase', s.currentPhase ?? none),
+        line('当前阶段', 'current phase', s.currentPhase ? phase(s.currentPhase) : none),
         line('下一时点', 'next instant', s.nextAt ? t(s.nextAt) : none),
         line('未结事项', 'open deadlines', say(`${s.open}（${byColour}）`, `${s.open} (${byColour})`)),
         line('其中逾期', 'of them overdue', s.overdue),
@@ -58,7 +65,7 @@ export function registerStatus(program: Command): void {
         say('阶段：', 'phases:'),
         ...s.phases.map(
           (p) =>
-            `  ${p.key.padEnd(20)} ${t(p.startAt)} → ${p.endAt ? t(p.endAt) : say('由党委决定结束', 'ended by the committee')}`,
+            `  ${pad(phase(p.key), 40)} ${t(p.startAt)} → ${p.endAt ? t(p.endAt) : say('由党委决定结束', 'ended by the committee')}`,
         ),
       ].join('\n'),
     );

@@ -1,6 +1,6 @@
 /** `submit <campaign> <obligation> <cycle> <unit>`: records a unit's submission and prints the receipt. */
 import type { Command } from 'commander';
-import { formatDuration, formatInstant, lateMinutesMs } from '../../../domain/format';
+import { formatInstant, formatLateness } from '../../../domain/format';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
 import { lang, say } from '../lang';
 import { withGrades } from '../grade-command';
@@ -35,7 +35,7 @@ export function registerSubmit(program: Command): void {
         : await cc.submit(campaignId, ob, cycle, unit, req);
       const zone = (await cc.directory(campaignId)).timeZone;
       const at = formatInstant(r.receivedAt, zone, lang());
-      const late = formatDuration(lateMinutesMs(r.lateMs), lang());
+      const late = formatLateness(r.lateMs, lang());
       print(o, r, () =>
         r.onTime
           ? say(`已收到 ${at}：按时`, `received ${at}: on time`)
