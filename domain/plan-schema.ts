@@ -200,6 +200,8 @@ export const ObligationSchema = z
      * show beside each cycle: the office can then tell the plan's choices from the seed's dates.
      */
     dateNote: z.string().min(1).optional(),
+    /** The date note in English, for `--lang en`. */
+    dateNoteEn: z.string().min(1).optional(),
     /** The seed sentence this obligation comes from. */
     source: z.string().optional(),
   })

@@ -27,8 +27,7 @@ function chineseOnly(plan: Plan): string[] {
   for (const ob of plan.obligations) {
     if (!ob.titleEn) texts.push(ob.title);
     if (ob.review && !ob.review.titleEn) texts.push(ob.review.title);
-    // The schema has no English date note.
-    if (ob.dateNote) texts.push(ob.dateNote);
+    if (ob.dateNote && !ob.dateNoteEn) texts.push(ob.dateNote);
   }
   return texts;
 }
@@ -57,6 +56,8 @@ describe('preview in English', () => {
       for (const ob of plan.obligations.filter((o) => o.titleEn && o.openedBy === undefined))
         expect(r.stdout).toContain(`${ob.titleEn} · `);
       for (const p of plan.phases) expect(r.stdout).toContain(`  ${p.label}  `);
+      for (const ob of plan.obligations.filter((o) => o.dateNoteEn))
+        expect(r.stdout).toContain(`date note: ${ob.dateNoteEn}`);
     },
   );
 
