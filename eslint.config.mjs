@@ -80,6 +80,12 @@ export default tseslint.config(
             "ImportDeclaration[source.value='@temporalio/workflow'] > ImportSpecifier[imported.name=/^(patched|deprecatePatch)$/]",
           message: 'call patches through isPatched(PATCHES.X) from workflows/patches.ts',
         },
+        {
+          // The same call through a namespace import (`import * as wf …; wf.patched('x')`), which the
+          // import selector above does not see.
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(patched|deprecatePatch)$/]",
+          message: 'call patches through isPatched(PATCHES.X) from workflows/patches.ts',
+        },
       ],
     },
   },

@@ -56,6 +56,7 @@ import {
   DeadlineStateKey,
   ObligationKeyKey,
   UnitIdKey,
+  keywordIs,
 } from '../domain/engine/search-attributes';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker, bundleWorkflows } from '../worker/worker';
@@ -282,7 +283,7 @@ async function startSpan(
     if (tries > 0) await new Promise((r) => setTimeout(r, 500));
     starts = [];
     for await (const w of client.workflow.list({
-      query: `WorkflowType = 'deadlineWorkflow' AND CampaignId = '${campaignId}'`,
+      query: `WorkflowType = 'deadlineWorkflow' AND ${keywordIs(CampaignIdKey, campaignId)}`,
     }))
       starts.push(w.startTime.getTime());
   }

@@ -21,6 +21,16 @@ import { directoryUnits } from '../domain/engine/org-by-reference';
 import { statusAt } from '../domain/engine/status-at';
 import { sameSubmission } from '../domain/engine/requests';
 import { checkId, IdInputError } from '../domain/ids';
+import {
+  CampaignIdKey,
+  CommitteeIdKey,
+  CycleKeyKey,
+  DeadlineStateKey,
+  keywordIn,
+  keywordIs,
+  ObligationKeyKey,
+  UnitIdKey,
+} from '../domain/engine/search-attributes';
 import { connectTemporalClient, localTemporalSettings, type TemporalSettings } from '../config/temporal-connection';
 import { describeWorkflow, lastPollAgoMs, noRecentPoll, noWorkerMessage } from './worker-check';
 import {
@@ -500,14 +510,14 @@ export class CampaignClient {
   async deadlineCounts(campaignId: string): Promise<DeadlineCounts> {
     const count = async (q: string): Promise<number> => (await this.client.workflow.count(q)).count;
     const byState = (state: DeadlineState): Promise<number> =>
-      count(`${openDeadlinesOf(campaignId)} AND DeadlineState = '${state}'`);
+      count(`${openDeadlinesOf(campaignId)} AND ${keywordIs(DeadlineStateKey, state)}`);
     const [green, blue, yellow, red, closed] = await Promise.all([
       byState('green'),
       byState('blue'),
       byState('yellow'),
       byState('red'),
       count(
-        `CampaignId = '${checkId('key', campaignId, 'campaign')}' AND WorkflowType = 'deadlineWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`,
+        `${keywordIs(CampaignIdKey, checkId('key', campaignId, 'campaign'))} AND WorkflowType = 'deadlineWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`,
       ),
     ]);
     return { green, blue, yellow, red, closed };
@@ -520,9 +530,9 @@ export class CampaignClient {
   async openReviewCount(campaignId: string): Promise<number> {
     const keys = (await this.directory(campaignId)).obligations
       .filter((o) => o.hasReview)
-      .map((o) => `'${checkId('obligation', `${o.key}.review`, 'obligation')}'`);
+      .map((o) => checkId('obligation', `${o.key}.review`, 'obligation'));
     if (keys.length === 0) return 0;
-    const q = `${openDeadlinesOf(campaignId)} AND ObligationKey IN (${keys.join(', ')})`;
+    const q = `${openDeadlinesOf(campaignId)} AND ${keywordIn(ObligationKeyKey, keys)}`;
     return (await this.client.workflow.count(q)).count;
   }
 }
@@ -547,7 +557,7 @@ const LIST_QUERY_LANES = 16;
 
 /** The visibility query of a campaign's running deadlines (reports and reviews), from a checked id. */
 const openDeadlinesOf = (campaignId: string): string =>
-  `CampaignId = '${checkId('key', campaignId, 'campaign')}' AND ExecutionStatus = 'Running' AND WorkflowType = 'deadlineWorkflow'`;
+  `${keywordIs(CampaignIdKey, checkId('key', campaignId, 'campaign'))} AND ExecutionStatus = 'Running' AND WorkflowType = 'deadlineWorkflow'`;
 
 export interface DeadlineFilter {
   committee?: string;
@@ -566,14 +576,15 @@ export const DEADLINE_STATES = ['green', 'blue', 'yellow', 'red'] as const;
  */
 export function deadlineListQuery(campaignId: string, f: DeadlineFilter): string {
   const q = [openDeadlinesOf(campaignId)];
-  if (f.committee !== undefined) q.push(`CommitteeId = '${checkId('unit', f.committee, '--committee')}'`);
-  if (f.unit !== undefined) q.push(`UnitId = '${checkId('unit', f.unit, '--unit')}'`);
-  if (f.obligation !== undefined) q.push(`ObligationKey = '${checkId('obligation', f.obligation, '--obligation')}'`);
-  if (f.cycle !== undefined) q.push(`CycleKey = '${checkId('cycle', f.cycle, '--cycle')}'`);
+  if (f.committee !== undefined) q.push(keywordIs(CommitteeIdKey, checkId('unit', f.committee, '--committee')));
+  if (f.unit !== undefined) q.push(keywordIs(UnitIdKey, checkId('unit', f.unit, '--unit')));
+  if (f.obligation !== undefined)
+    q.push(keywordIs(ObligationKeyKey, checkId('obligation', f.obligation, '--obligation')));
+  if (f.cycle !== undefined) q.push(keywordIs(CycleKeyKey, checkId('cycle', f.cycle, '--cycle')));
   if (f.state !== undefined) {
     if (!(DEADLINE_STATES as readonly string[]).includes(f.state))
       throw new IdInputError('--state', f.state, `one of ${DEADLINE_STATES.join(', ')}`);
-    q.push(`DeadlineState = '${f.state}'`);
+    q.push(keywordIs(DeadlineStateKey, f.state));
   }
   return q.join(' AND ');
 }

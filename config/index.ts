@@ -6,9 +6,14 @@
  * by `temporal-connection.ts` into `temporal`.
  */
 import { z } from 'zod';
-import { MIN_SECRET_LENGTH } from '../web/links';
 import { loadTemporalSettings, type TemporalSettings } from './temporal-connection';
 import { LEDGER_POOL_DEFAULTS, type LedgerPoolOptions } from '../ledger/pool';
+
+/**
+ * The least length of a secret that signs or authorises (LINK_SECRET, API_TOKEN): an HMAC key is
+ * as strong as its entropy, so shorter ones are refused when the configuration is read.
+ */
+export const MIN_SECRET_LENGTH = 32;
 
 export const ConfigSchema = z.object({
   TASK_QUEUE: z.string().min(1).default('campaigns'),

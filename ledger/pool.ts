@@ -18,7 +18,7 @@ export interface LedgerPoolOptions {
  * which no pool gives. So the pool is as large as a PostgreSQL with its default 100 connections
  * can give each of two workers and the web service (3 × 20) with room for the rest, and a burst
  * queues for it. The wait is long enough for that queue to drain under a loaded database (the
- * 8 connections and 5 s of before did not, docs/performance.md) and shorter than the shortest
+ * 8 connections and 5 s of before did not: commit 5cd977e) and shorter than the shortest
  * heartbeat timeout of an activity that writes (announcePhase's 20 s), so a wait that still runs
  * out is a retry of the activity, not a heartbeat timeout.
  */

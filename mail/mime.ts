@@ -3,7 +3,7 @@
  * only the walk over the tree is ours. Its own `build()` streams each part through a pipeline
  * of transforms (a PassThrough, an encoder, a last-newline check, a DOMException for every
  * pipeline that ends): 0.4 ms of CPU a message, a third of the sender's, where the same bytes
- * joined here cost a tenth of that (docs/performance.md, "Mail"). The tree of a message with
+ * joined here cost a tenth of that (measured in commit 4ddfc06). The tree of a message with
  * content nodemailer would have to read (a stream, a file, a URL) or that it would transform
  * is left to `build()`; the tests check both give the same bytes for every template.
  */

@@ -1,11 +1,10 @@
 /**
- * The web service's configuration: the service's own (worker/config.ts) plus what only the
+ * The web service's configuration: the service's own (config/index.ts) plus what only the
  * front door needs. LINK_SECRET is required here: every page hangs on it.
  */
 import { z } from 'zod';
-import { ConfigError, ConfigSchema, type WithTemporal } from '../config';
+import { ConfigError, ConfigSchema, MIN_SECRET_LENGTH, type WithTemporal } from '../config';
 import { loadTemporalSettings } from '../config/temporal-connection';
-import { MIN_SECRET_LENGTH } from './links';
 
 export const WebConfigSchema = ConfigSchema.extend({
   LINK_SECRET: z.string().min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`),

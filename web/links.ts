@@ -24,8 +24,6 @@ export interface LinkTarget {
 const VERSION = 'v1';
 const PURPOSE_CODE: Record<LinkPurpose, string> = { submit: 's', review: 'r' };
 const TOKEN_SHAPE = /^v1\.([A-Za-z0-9_-]{1,600})\.([A-Za-z0-9_-]{43})$/;
-/** Shorter secrets are refused: an HMAC key is as strong as its entropy. */
-export const MIN_SECRET_LENGTH = 32;
 
 const mac = (secret: string, signed: string): string => createHmac('sha256', secret).update(signed).digest('base64url');
 

@@ -15,6 +15,7 @@ import type { Client } from '@temporalio/client';
 import { processRegistry } from '../config/health';
 import type { LedgerStore } from '../ledger/types';
 import type { Mailer } from '../mail/types';
+import { DeadlineStateKey, keywordIs } from '../domain/engine/search-attributes';
 
 const OPEN_COLOURS = ['green', 'blue', 'yellow', 'red'] as const;
 const ESCALATION_KINDS = new Set(['escalation', 'review-escalation']);
@@ -96,7 +97,7 @@ export function openDeadlinesByColour(client: Client): () => Promise<Record<stri
         async (c) =>
           (
             await client.workflow.count(
-              `WorkflowType = 'deadlineWorkflow' AND ExecutionStatus = 'Running' AND DeadlineState = '${c}'`,
+              `WorkflowType = 'deadlineWorkflow' AND ExecutionStatus = 'Running' AND ${keywordIs(DeadlineStateKey, c)}`,
             )
           ).count,
       ),

@@ -30,6 +30,23 @@ export function searchAttributeFlags(): string[] {
   return SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${cliType(k.type)}`]);
 }
 
+type KeywordKey = (typeof SEARCH_ATTRIBUTE_KEYS)[number];
+
+/**
+ * A visibility query's clause on one of these attributes, `DeadlineState = 'red'`, so that every
+ * query names them as they are defined and registered. The value must already have passed the id
+ * grammar (domain/ids.ts) or a list of known values: nothing is escaped, because an escape of `'`
+ * alone let `c-mech\` end the string early and break the query.
+ */
+export function keywordIs(key: KeywordKey, value: string): string {
+  return `${key.name} = '${value}'`;
+}
+
+/** `ObligationKey IN ('a', 'b')`, with values checked as for `keywordIs`. */
+export function keywordIn(key: KeywordKey, values: readonly string[]): string {
+  return `${key.name} IN (${values.map((v) => `'${v}'`).join(', ')})`;
+}
+
 /** A report deadline's attributes as it starts: who, what, which cycle, green. */
 export function deadlineSearchAttributes(d: {
   campaignId: string;
