@@ -172,7 +172,8 @@ function previewTable(plan: Plan, org: Org, cal: CampaignCalendar, f: Filter): s
       `${planText(ob.title, ob.titleEn)} · ${cycle}  [${c.obligationKey}/${c.cycleKey}${say('，阶段 ', ', phase ')}${c.phaseKey}]`,
     );
     out.push(say('  报送：', '  from ') + `${submitterWord(ob.submitters.level)} → ${receiverWord(ob.receiver)}`);
-    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${planText(ob.dateNote, ob.dateNoteEn)}`));
+    if (ob.dateNote)
+      out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${planText(ob.dateNote, ob.dateNoteEn)}`));
     out.push(`  ${label(say('截止', 'due'))} ${due(c)}`);
     for (const s of c.steps) out.push(step(s, '  '));
     // Under --unit a cycle may concern the unit only as a reviewer: no empty list of submitters then.
@@ -236,7 +237,8 @@ function eventLines(
       `  ${openedWhenWords(ob.openedBy!)}`,
       say('  报送：', '  from ') + `${submitterWord(ob.submitters.level)} → ${receiverWord(ob.receiver)}`,
     );
-    if (ob.dateNote) out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${planText(ob.dateNote, ob.dateNoteEn)}`));
+    if (ob.dateNote)
+      out.push(say(`  日期说明：${ob.dateNote}`, `  date note: ${planText(ob.dateNote, ob.dateNoteEn)}`));
     out.push(
       `  ${label(say('截止', 'due'))} ${say(`事件后${offsetWords(rule.afterEvent)}，${time}`, `${offsetWords(rule.afterEvent)} after the event, at ${time}`)}${holiday}`,
       `  ${label(say('可开启阶段', 'phases'))} ${ob.phases.join(', ')}`,
