@@ -9,10 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/install-temporal.sh
-mkdir -p .data
+# Everything the service keeps, in one folder (DATA_DIR, .data by default).
+DATA_DIR="${DATA_DIR:-.data}"
+mkdir -p "$DATA_DIR"
+export LEDGER_URL="${LEDGER_URL:-sqlite:$DATA_DIR/ledger.sqlite}"
+export MAIL_URL="${MAIL_URL:-outbox:$DATA_DIR/outbox}"
+export ATTACHMENTS_DIR="${ATTACHMENTS_DIR:-$DATA_DIR/attachments}"
 # The secret that signs the links in mail: made once, kept with the data.
 if [ -z "${LINK_SECRET:-}" ]; then
-  LINK_SECRET="$(bash scripts/link-secret.sh .data)"
+  LINK_SECRET="$(bash scripts/link-secret.sh "$DATA_DIR")"
 fi
 export LINK_SECRET
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
@@ -28,8 +33,8 @@ mapfile -t search_attributes < <(npx tsx scripts/search-attribute-flags.ts)
 [ "${#search_attributes[@]}" -gt 0 ] || { echo "start.sh: could not read the search attributes" >&2; exit 1; }
 
 .tools/bin/temporal server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$UI_PORT" \
-  --db-filename .data/temporal.sqlite --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
-  "${search_attributes[@]}" --log-level error > .data/temporal.log 2>&1 &
+  --db-filename "$DATA_DIR/temporal.sqlite" --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+  "${search_attributes[@]}" --log-level error > "$DATA_DIR/temporal.log" 2>&1 &
 server=$!
 trap 'kill ${web:-} ${worker:-} $server 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 for _ in $(seq 60); do
@@ -46,7 +51,7 @@ cat <<MSG
 
 The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, web, sample campaign).
 Open ${BASE_URL:-http://localhost:8080}/login in a browser and sign in with an address from $ORG
-(the office: the sign-in mail lands in .data/outbox); the office console is ${BASE_URL:-http://localhost:8080}/console.
+(the office: the sign-in mail lands in $DATA_DIR/outbox); the office console is ${BASE_URL:-http://localhost:8080}/console.
 Temporal's Web UI: http://127.0.0.1:$UI_PORT/namespaces/default/workflows
 In another terminal:
   npm run cli -- status changchun-2010

@@ -1,0 +1,89 @@
+/**
+ * The README's first command, `npm start` (scripts/start.sh), as a new user runs it: the dev
+ * server with Temporal's Web UI, the worker, the web service and the sample campaign come up;
+ * the link secret is made once into the data folder; the campaign answers `status`; Ctrl-C
+ * (SIGINT) stops it all. Ports and the data folder are the test's own (DATA_DIR, UI_PORT, …).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { freePort } from '../helpers/postgres';
+import { runCli, track, type Proc } from '../helpers/processes';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+describe('npm start', () => {
+  let dir: string;
+  let service: Proc | undefined;
+  let env: Record<string, string>;
+  let ports: { temporal: number; ui: number; web: number };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'quick-start-'));
+    ports = { temporal: await freePort(), ui: await freePort(), web: await freePort() };
+    env = {
+      DATA_DIR: path.join(dir, 'data'),
+      TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+      UI_PORT: String(ports.ui),
+      BASE_URL: `http://127.0.0.1:${ports.web}`,
+      TASK_QUEUE: 'quick-start',
+    };
+    // A process group of its own: Ctrl-C reaches the script, which stops what it started.
+    service = track(
+      spawn('bash', ['scripts/start.sh'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, LINK_SECRET: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      }),
+    );
+    const until = Date.now() + 240_000;
+    while (!service.output().includes('The service is running')) {
+      if (service.child.exitCode !== null) throw new Error(`npm start ended:\n${service.output()}`);
+      if (Date.now() > until) throw new Error(`npm start not up after 240 s:\n${service.output()}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    if (service && service.child.exitCode === null) {
+      process.kill(-service.child.pid!, 'SIGKILL');
+      await service.kill('SIGKILL');
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the Web UI, the sign-in page and the sample campaign, with a link secret of its own', async () => {
+    const out = service!.output();
+    expect(out).toContain(`Temporal's Web UI: http://127.0.0.1:${ports.ui}/namespaces/default/workflows`);
+    const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toMatch(/<html/i);
+    const login = await fetch(`${env.BASE_URL}/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('用邮箱登录');
+
+    const secret = path.join(env.DATA_DIR!, 'link-secret');
+    expect(readFileSync(secret, 'utf8')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(existsSync(path.join(env.DATA_DIR!, 'ledger.sqlite'))).toBe(true);
+
+    const status = await runCli(['status', 'changchun-2010'], {
+      ...env,
+      LEDGER_URL: `sqlite:${path.join(env.DATA_DIR!, 'ledger.sqlite')}`,
+    });
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toContain('changchun-2010');
+  }, 120_000);
+
+  it('stops everything on Ctrl-C', async () => {
+    process.kill(-service!.child.pid!, 'SIGINT');
+    await service!.kill('SIGINT');
+    const gone = await fetch(`${env.BASE_URL}/login`).then(
+      () => false,
+      () => true,
+    );
+    expect(gone).toBe(true);
+  }, 60_000);
+});
