@@ -14,6 +14,7 @@ import type { Duration } from '@temporalio/common';
 import type { Plan } from '../domain/plan-schema';
 import type { DeadlineCounts, DeadlineState } from '../domain/deadline-state';
 import type { Org } from '../domain/org-schema';
+import type { OrgRef } from '../domain/engine/org-ref';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
 import type { OrgStore } from '../ledger/types';
@@ -282,7 +283,9 @@ export class CampaignClient {
    * The input of the campaign's current run (plan, organisation, clock), from its first event:
    * continue-as-new carries it on. The web console reads the plan's names and calendar from it.
    */
-  async startInput(campaignId: string): Promise<{ plan?: Plan; org?: Org; clock?: ClockSpec } | undefined> {
+  async startInput(
+    campaignId: string,
+  ): Promise<{ plan?: Plan; org?: Org; orgRef?: OrgRef; clock?: ClockSpec } | undefined> {
     await this.ask(campaignId, (h) => h.describe());
     const { history } = await this.client.workflowService.getWorkflowExecutionHistory({
       namespace: this.client.options.namespace,
@@ -291,7 +294,9 @@ export class CampaignClient {
     });
     const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     const converter = this.client.options.loadedDataConverter.payloadConverter;
-    return payloads[0] ? converter.fromPayload<{ plan?: Plan; org?: Org; clock?: ClockSpec }>(payloads[0]) : undefined;
+    return payloads[0]
+      ? converter.fromPayload<{ plan?: Plan; org?: Org; orgRef?: OrgRef; clock?: ClockSpec }>(payloads[0])
+      : undefined;
   }
 
   /**

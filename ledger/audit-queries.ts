@@ -23,6 +23,9 @@ function filtered(q: DeadlineQuery, f: AuditFilter): DeadlineQuery {
   if (f.obligationKey !== undefined) out = out.where('deadlines.obligation_key', '=', f.obligationKey);
   if (f.cycleKey !== undefined) out = out.where('deadlines.cycle_key', '=', f.cycleKey);
   if (f.committeeId !== undefined) out = out.where('deadlines.committee_id', '=', f.committeeId);
+  if (f.unitIds !== undefined)
+    // `IN ()` is not SQL: a scope without units reads nothing rather than everything.
+    out = f.unitIds.length === 0 ? out.where(sql<boolean>`1 = 0`) : out.where('deadlines.unit_id', 'in', f.unitIds);
   if (f.dueFrom !== undefined) out = out.where('deadlines.due_at', '>=', f.dueFrom);
   if (f.dueBefore !== undefined) out = out.where('deadlines.due_at', '<', f.dueBefore);
   return out;

@@ -86,6 +86,12 @@ export interface AuditFilter {
   obligationKey?: string;
   cycleKey?: string;
   committeeId?: string;
+  /**
+   * Only the deadlines owed by these units: a person's scope (a branch secretary's own branch, a
+   * committee secretary's committee and everything under it). A review deadline is owed by its
+   * reviewer, so it is in scope when the reviewer is. An empty list selects nothing.
+   */
+  unitIds?: readonly string[];
   /** Deadlines due before this instant and not answered are missing. Default: now. */
   asOf?: string;
   /** Only deadlines due at or after this instant (a period of the ranking: a quarter, a year). */

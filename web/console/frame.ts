@@ -34,6 +34,8 @@ export interface FrameOptions {
   /** The path of this page, for the language switch to come back to. */
   path: string;
   campaignId?: string;
+  /** MAIL_URL is an outbox (`outbox:`): only then is there an outbox page to link to (else it answers 404). */
+  outbox?: boolean;
 }
 
 export function consolePage(title: string, body: Html, o: FrameOptions): string {
@@ -61,7 +63,7 @@ ${
                   <a href="/console/${c}/heatmap">${t('督办热力图', 'Heatmap')}</a>`
               : ''
           }
-          ${o.principal.role === 'office' ? html`<a href="/console/outbox">${t('发件箱', 'Outbox')}</a>` : ''}
+          ${o.principal.role === 'office' && o.outbox ? html`<a href="/console/outbox">${t('发件箱', 'Outbox')}</a>` : ''}
           <a href="/me">${t('我的待办', 'My deadlines')}</a>
           <a href="/console/lang/${other}?back=${back}" lang="${other === 'en' ? 'en' : 'zh-CN'}"
             >${other === 'en' ? 'English' : '中文'}</a

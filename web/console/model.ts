@@ -8,6 +8,7 @@ import type { CampaignClient } from '../../client/campaigns';
 import { cyclesOf, stepsForDue } from '../../domain/calendar';
 import type { PhaseWindow, ScheduledStep } from '../../domain/calendar-types';
 import { DEFAULT_SOON_MS } from '../../domain/deadline-state';
+import type { OrgRef } from '../../domain/engine/org-ref';
 import type { Obligation, Plan } from '../../domain/plan-schema';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LedgerEvent, LedgerStore, LedgerUnit } from '../../ledger/types';
@@ -24,6 +25,8 @@ export interface CampaignContext {
   /** Plan time now: the campaign's own clock while it runs (a rehearsal), else the wall clock. */
   now: string;
   plan?: Plan;
+  /** The stored organisation the campaign started on (since v0.13; older ones carry it whole). */
+  orgRef?: OrgRef;
   status?: CampaignStatus;
   units: LedgerUnit[];
   unitById: Map<string, LedgerUnit>;
@@ -34,13 +37,18 @@ export interface CampaignContext {
 
 const ZONE = 'Asia/Shanghai';
 
-/** Plans do not change while a campaign runs: read once from the workflow's input. */
-const plans = new Map<string, Promise<Plan | undefined>>();
+interface Started {
+  plan?: Plan;
+  orgRef?: OrgRef;
+}
 
-async function planOf(campaigns: CampaignClient, campaignId: string): Promise<Plan | undefined> {
+/** Plans do not change while a campaign runs: read once from the workflow's input. */
+const plans = new Map<string, Promise<Started>>();
+
+async function planOf(campaigns: CampaignClient, campaignId: string): Promise<Started> {
   let p = plans.get(campaignId);
   if (!p) {
-    p = campaigns.startInput(campaignId).then((i) => i?.plan);
+    p = campaigns.startInput(campaignId).then((i) => ({ plan: i?.plan, orgRef: i?.orgRef }));
     p.catch(() => plans.delete(campaignId));
     plans.set(campaignId, p);
   }
@@ -57,8 +65,11 @@ export async function loadCampaign(
   if (units.length === 0) return undefined;
   let status: CampaignStatus | undefined;
   let plan: Plan | undefined;
+  let orgRef: OrgRef | undefined;
   try {
-    [status, plan] = await Promise.all([campaigns.status(campaignId), planOf(campaigns, campaignId)]);
+    let started: Started;
+    [status, started] = await Promise.all([campaigns.status(campaignId), planOf(campaigns, campaignId)]);
+    ({ plan, orgRef } = started);
   } catch (err) {
     // A finished campaign (or one the engine no longer holds) is shown from the ledger alone.
     if ((err as { code?: string }).code !== 'CAMPAIGN_NOT_FOUND') throw err;
@@ -76,6 +87,7 @@ export async function loadCampaign(
     timeZone: plan?.timeZone ?? ZONE,
     now: status?.now ?? new Date().toISOString(),
     plan,
+    orgRef,
     status,
     units,
     unitById: new Map(units.map((u) => [u.unitId, u])),
@@ -98,6 +110,12 @@ export const phaseName = (c: CampaignContext, key: string | null | undefined, la
 export const unitName = (c: CampaignContext, id: string | null | undefined): string =>
   id ? (c.unitById.get(id)?.name ?? id) : '';
 
+/** The organisation a campaign runs on: its office's name (as the ledger keeps it) and, when stored by reference, its version. */
+export function organisationOf(c: CampaignContext): { name: string; version?: number } {
+  const office = c.units.find((u) => u.level === 'office');
+  return { name: office?.name ?? '', version: c.orgRef?.version };
+}
+
 /** The committees a person may see (all for the office). */
 export function visibleCommittees(c: CampaignContext, p: Principal): LedgerUnit[] {
   return c.units.filter((u) => u.level === 'committee' && canSee(p, u.unitId));
@@ -108,6 +126,25 @@ export function scopedCommittee(p: Principal, asked: string | undefined, c: Camp
   if (p.role === 'office') return asked;
   const own = visibleCommittees(c, p).map((u) => u.unitId);
   return asked && own.includes(asked) ? asked : own[0];
+}
+
+/** Which deadlines a person's audit reads (an AuditFilter's part): see auditScope. */
+export interface AuditScope {
+  committeeId?: string;
+  unitIds?: string[];
+}
+
+/**
+ * The office reads everything (or the committee it asked for); anyone else reads exactly the
+ * units they may see, by id. A committee id alone is not enough: a branch secretary sees no
+ * committee (and read the whole campaign for want of one), and a committee with committees
+ * under it would miss theirs. The database applies the scope, so that the first N rows of a
+ * list and its total are those of the person's own part.
+ */
+export function auditScope(p: Principal, c: CampaignContext, asked?: string): AuditScope {
+  const committeeId = asked !== undefined && canSee(p, asked) ? asked : undefined;
+  if (p.role === 'office') return { committeeId: asked };
+  return { committeeId, unitIds: c.units.filter((u) => canSee(p, u.unitId)).map((u) => u.unitId) };
 }
 
 // ---------- a deadline's colour ----------
@@ -202,11 +239,10 @@ export async function buildHeatmap(
   const obligations = await reportObligations(ledger, c);
   const obligationKey = f.obligation ?? busiestObligation(c, obligations);
 
-  const committeeId = scopedCommittee(p, f.committee, c);
   const rows = await ledger.deadlineRows({
     campaignId: c.campaignId,
     obligationKey,
-    committeeId,
+    ...auditScope(p, c, f.committee),
     phaseKey: f.phase,
   });
   const nowMs = Date.parse(c.now);
@@ -333,9 +369,9 @@ export interface Upcoming {
   units: number;
 }
 
-/** The campaign's open deadlines, read once per page for the counts and the next instants. */
-export function openDeadlines(ledger: LedgerStore, c: CampaignContext): Promise<DeadlineRow[]> {
-  return ledger.deadlineRows({ campaignId: c.campaignId, open: true });
+/** The campaign's open deadlines in a person's scope, read once per page for the counts and the next instants. */
+export function openDeadlines(ledger: LedgerStore, c: CampaignContext, scope: AuditScope): Promise<DeadlineRow[]> {
+  return ledger.deadlineRows({ campaignId: c.campaignId, ...scope, open: true });
 }
 
 /**
@@ -495,4 +531,43 @@ export async function deadlineHistory(
 
 export function obligationOf(c: CampaignContext, key: string): Obligation | undefined {
   return c.plan?.obligations.find((o) => o.key === key.replace(/\.review$/, ''));
+}
+
+/** A rectification order of one unit, open or not, and how it ended. */
+export interface UnitOrder {
+  obligationKey: string;
+  cycleKey: string;
+  dueAt: string | null;
+  /** The order's own deadline. */
+  deadline: string;
+  /** answered: the report came in after the order; waived; closed without it (the outcome says how); open, or overdue. */
+  state: 'answered' | 'waived' | 'closed' | 'open' | 'overdue';
+  /** When it was answered or waived. */
+  at?: string;
+  /** The deadline's closing outcome (on-time, late, waived, missing), when it closed. */
+  outcome?: string;
+}
+
+/**
+ * Every order a unit was given, from its deadline rows (a deadline takes at most one order, kept
+ * in its summary row): the open ones, and the closed ones with how they ended, so a unit's page
+ * shows its whole record and not only what is still owed.
+ */
+export function unitOrders(rows: DeadlineRow[], now: string): UnitOrder[] {
+  const out: UnitOrder[] = [];
+  for (const r of rows) {
+    if (r.rectificationDeadline === null) continue;
+    const base = {
+      obligationKey: r.obligationKey,
+      cycleKey: r.cycleKey,
+      dueAt: r.dueAt,
+      deadline: r.rectificationDeadline,
+      ...(r.closedOutcome ? { outcome: r.closedOutcome } : {}),
+    };
+    if (r.submittedAt) out.push({ ...base, state: 'answered', at: r.submittedAt });
+    else if (r.waivedAt) out.push({ ...base, state: 'waived', at: r.waivedAt });
+    else if (r.closedOutcome) out.push({ ...base, state: 'closed' });
+    else out.push({ ...base, state: r.rectificationDeadline < now ? 'overdue' : 'open' });
+  }
+  return out.sort((a, b) => a.deadline.localeCompare(b.deadline) || a.obligationKey.localeCompare(b.obligationKey));
 }

@@ -13,6 +13,7 @@ import {
   cellOf,
   obligationTitle,
   officeRanks,
+  organisationOf,
   soonMsOf,
   unitName,
   type CampaignContext,
@@ -23,6 +24,7 @@ import {
   type Lang,
   type Period,
   type PhaseLine,
+  type UnitOrder,
   type Upcoming,
 } from './model';
 
@@ -58,6 +60,7 @@ export function campaignsBody(lines: CampaignLine[], lang: Lang): Html {
         <tr>
           <th scope="col">${t('活动', 'Campaign')}</th>
           <th scope="col">${t('方案', 'Plan')}</th>
+          <th scope="col">${t('组织', 'Organisation')}</th>
           <th scope="col">${t('单位数', 'Units')}</th>
           <th scope="col">${t('当前阶段', 'Current phase')}</th>
           <th scope="col">${t('未关闭事项（按督办颜色）', 'Open deadlines by colour')}</th>
@@ -65,17 +68,28 @@ export function campaignsBody(lines: CampaignLine[], lang: Lang): Html {
         </tr>
       </thead>
       <tbody>
-        ${lines.map(
-          ({ c, phase, counts }) =>
-            html`<tr>
-              <th scope="row"><a href="/console/${enc(c.campaignId)}">${c.title}</a></th>
-              <td>${c.campaignId}${c.status ? '' : t('（已结束或不在引擎中）', ' (finished or not in the engine)')}</td>
-              <td>${c.units.length}</td>
-              <td>${phase || '—'}</td>
-              <td>${countsList(counts, lang)}</td>
-              <td>${when(c.status?.nextAt, c.timeZone, lang)}</td>
-            </tr>`,
-        )}
+        ${lines.map(({ c, phase, counts }) => {
+          const org = organisationOf(c);
+          return html`<tr>
+            <th scope="row"><a href="/console/${enc(c.campaignId)}">${c.title}</a></th>
+            <td class="plan">
+              ${
+                c.plan
+                  ? html`${lang === 'en' ? (c.plan.titleEn ?? c.plan.title) : c.plan.title} <code>${c.plan.id}</code>`
+                  : t('（已结束或不在引擎中，方案不可读）', '(finished or not in the engine: no plan)')
+              }
+            </td>
+            <td class="org">
+              ${org.name || '—'}${
+                org.version !== undefined ? html` · ${t(`第${org.version}版`, `version ${org.version}`)}` : ''
+              }
+            </td>
+            <td>${c.units.length}</td>
+            <td>${phase || '—'}</td>
+            <td>${countsList(counts, lang)}</td>
+            <td>${when(c.status?.nextAt, c.timeZone, lang)}</td>
+          </tr>`;
+        })}
       </tbody>
     </table>
   </div>`;
@@ -375,11 +389,13 @@ export function heatmapBody(h: HeatmapPage, lang: Lang): Html {
     );
     for (const r of g.rows) {
       const unit = enc(r.unitId);
+      // A cell's end tag is optional before the next cell or the row's end (HTML's parsing rules
+      // close it): 60 KB of a 1,000 × 12 map, which must stay under 1 MB.
       const cells = r.cells.map((cell, i) => {
-        if (!cell) return '<td></td>';
+        if (!cell) return '<td>';
         const words = cellText(cell, lang);
         const mark = cell.missing ? '×' : MARK[cell.colour];
-        return `<td class="${SHORT[cell.colour]}"><a href="${cycles[i]!}/${unit}" title="${words}">${mark}</a></td>`;
+        return `<td class="${SHORT[cell.colour]}"><a href="${cycles[i]!}/${unit}" title="${words}">${mark}</a>`;
       });
       rows.push(
         `<tr><th scope="row"><a href="../../u/${enc(r.unitId)}">${html`${r.name}`.text}</a></th>${cells.join('')}</tr>`,
@@ -553,7 +569,47 @@ export interface UnitPageData {
   rows: DeadlineRow[];
   submissions: LedgerEvent[];
   attachmentLinks: Map<string, string>;
-  rectifications: OpenRectification[];
+  /** Every order, open and closed (unitOrders). */
+  orders: UnitOrder[];
+}
+
+const OUTCOME: Record<string, [string, string]> = {
+  'on-time': ['按时', 'on time'],
+  late: ['迟交', 'late'],
+  waived: ['免报', 'waived'],
+  missing: ['未交', 'missing'],
+};
+
+/** A unit's rectification orders, each with its deadline and how it ended. */
+function orderList(orders: UnitOrder[], c: CampaignContext, lang: Lang): Html {
+  const t = tr(lang);
+  const z = c.timeZone;
+  if (orders.length === 0) return html`<p>${t('无', 'None')}</p>`;
+  const stateText = (o: UnitOrder): Html => {
+    switch (o.state) {
+      case 'answered':
+        return html`${t('已整改：', 'answered: ')}${t('报送于', 'submitted')} ${when(o.at, z, lang)}`;
+      case 'waived':
+        return html`${t('已免报', 'waived')} ${when(o.at, z, lang)}`;
+      case 'closed': {
+        const w = OUTCOME[o.outcome ?? ''];
+        return html`${t('已关闭', 'closed')}：${w ? t(w[0], w[1]) : (o.outcome ?? '')}`;
+      }
+      case 'overdue':
+        return html`<strong class="late">${t('未整改，已逾期', 'open, overdue')}</strong>`;
+      case 'open':
+        return html`${t('整改中', 'open')}`;
+    }
+  };
+  return html`<ul class="plain orders">
+    ${orders.map(
+      (o) =>
+        html`<li data-state="${o.state}">
+          ${obligationTitle(c, o.obligationKey, lang)} ${o.cycleKey} · ${t('原截止', 'was due')}
+          ${when(o.dueAt, z, lang)} · ${t('整改期限', 'order due')} ${when(o.deadline, z, lang)} · ${stateText(o)}
+        </li>`,
+    )}
+  </ul>`;
 }
 
 /** Lateness over time as bars (inline SVG: no script, no style attribute). */
@@ -591,7 +647,8 @@ function latenessChart(rows: DeadlineRow[], c: CampaignContext, lang: Lang): Htm
         height="${Math.max(h, 1)}"
         fill="${missing ? '#c62828' : p.days > 0 ? '#b7791f' : '#2e7d32'}"
         ><title>
-          ${p.r.obligationKey} ${p.r.cycleKey}: ${missing ? t('未交', 'missing') : lateText(p.days * 86_400_000, lang)}
+          ${obligationTitle(c, p.r.obligationKey, lang)} ${p.r.cycleKey}:
+          ${missing ? t('未交', 'missing') : lateText(p.days * 86_400_000, lang)}
         </title></rect
       >`;
     })}
@@ -666,7 +723,7 @@ export function unitBody(d: UnitPageData, lang: Lang): Html {
     </section>
     <section class="card" aria-labelledby="h-orders">
       <h2 id="h-orders">${t('限期整改', 'Rectification orders')}</h2>
-      ${rectificationList(d.rectifications, d.rectifications.length, c, lang, false)}
+      ${orderList(d.orders, c, lang)}
     </section>
   `;
 }

@@ -11,6 +11,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { runningCampaigns } from '../../client/campaigns';
+import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
 import { canSee, reviewerOf, type Principal } from '../access';
 import { forbidden, WebError } from '../errors';
@@ -362,11 +363,17 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             if (!q.committee && !q.unit)
               throw new WebError(400, '请求有误', '请用 committee 或 unit 限定范围。', 'query.committee');
             for (const unit of [q.committee, q.unit]) if (unit && !canSee(p, unit)) throw forbidden();
+            // The grading reports are read per committee only: a unit alone would read every committee's.
+            if ((GRADE_REPORTS as readonly string[]).includes(req.params.report) && !q.committee)
+              throw forbidden('分类定级报表按党委查看。');
           }
           return buildReport(deps.ledger, req.params.report, {
             campaignId: req.params.campaignId,
             committeeId: q.committee,
             unitId: q.unit,
+            // The audit's aggregates take a unit as a list; without it `?unit=` selected the whole
+            // campaign. Anyone but the office reads only the units they may see.
+            unitIds: q.unit !== undefined ? [q.unit] : p.role === 'office' ? undefined : [...p.scope],
             obligationKey: q.obligation,
             cycleKey: q.cycle,
             phaseKey: q.phase,

@@ -14,7 +14,8 @@ import { z } from 'zod';
 import { CampaignRequestError } from '../../client/campaigns';
 import { cyclesOf } from '../../domain/calendar';
 import { recipientsFor } from '../../domain/recipients';
-import { lagRanking, openRectifications } from '../../ledger/audit';
+import { lagRanking } from '../../ledger/audit';
+import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
 import { deadlineWorkflowId } from '../../domain/engine/context';
@@ -26,6 +27,7 @@ import { signLink } from '../links';
 import type { WebDeps } from '../context';
 import { consolePage, LANG_COOKIE, tr, when } from '../console/frame';
 import {
+  auditScope,
   buildHeatmap,
   deadlineHistory,
   defaultObligation,
@@ -40,8 +42,10 @@ import {
   phaseTimeline,
   scopedCommittee,
   unitName,
+  unitOrders,
   upcomingInstants,
   visibleCommittees,
+  type AuditScope,
   type CampaignContext,
   type HeatmapFilter,
   type Lang,
@@ -93,11 +97,68 @@ function field(req: FastifyRequest, name: string): string {
 
 const Reason = z.string().min(1, '请填写理由').max(2000);
 
+/** The outcome of an extension or waiver over a unit, a committee or a cycle: who was changed, who skipped and why. */
+interface SteerResult {
+  kind: 'extend' | 'waive';
+  scope: string;
+  changed: string[];
+  skipped: { unitId: string; why: string }[];
+  /** How many of each there were, when the lists were cut to fit a cookie. */
+  changedCount?: number;
+  skippedCount?: number;
+}
+const STEER_COOKIE = 'steered';
+/** A cookie holds about 4 KB: the counts always, the first units of each list. */
+const STEER_NAMES = 20;
+const trimResult = (r: SteerResult): SteerResult => ({
+  ...r,
+  changed: r.changed.slice(0, STEER_NAMES),
+  skipped: r.skipped.slice(0, STEER_NAMES).map((x) => ({ ...x, why: x.why.slice(0, 80) })),
+  changedCount: r.changed.length,
+  skippedCount: r.skipped.length,
+});
+
+function steerNotice(r: SteerResult, c: CampaignContext, lang: Lang): Html {
+  const t = tr(lang);
+  const verb = r.kind === 'extend' ? t('延期', 'Extended') : t('免报', 'Waived');
+  const changed = r.changedCount ?? r.changed.length;
+  const skipped = r.skippedCount ?? r.skipped.length;
+  const names = (ids: string[]) => ids.map((u) => unitName(c, u)).join('、');
+  return html`<section class="card notice" id="steered" role="status">
+    <p>
+      ${verb}：<strong id="steered-changed">${changed}</strong> ${t('个单位', 'units')}${
+        r.changed.length > 0 ? html`（${names(r.changed)}${changed > r.changed.length ? '…' : ''}）` : ''
+      }；${t('跳过', 'skipped')} <strong id="steered-skipped">${skipped}</strong> ${t('个', '')}
+    </p>
+    ${
+      r.skipped.length > 0
+        ? html`<ul class="plain">
+            ${r.skipped.map((x) => html`<li>${unitName(c, x.unitId)}：${x.why}</li>`)}
+          </ul>`
+        : ''
+    }
+  </section>`;
+}
+
 /** A `datetime-local` value read in the campaign's zone (China time), as ISO UTC. */
 function localInstant(value: string, zone: string): string {
   const dt = DateTime.fromISO(value, { zone });
   if (!dt.isValid) throw new WebError(400, '请求有误', `时间格式不对：“${value}”`, 'newDueAt');
   return dt.toUTC().toISO();
+}
+
+/** The office's last extension or waiver, once: read from its signed cookie, which is then cleared. */
+function steeredResult(req: FastifyRequest, reply: FastifyReply): SteerResult | undefined {
+  const raw = req.cookies[STEER_COOKIE];
+  if (!raw) return undefined;
+  reply.clearCookie(STEER_COOKIE, { path: req.url.split('?')[0] });
+  const v = req.unsignCookie(raw);
+  if (!v.valid || !v.value) return undefined;
+  try {
+    return JSON.parse(v.value) as SteerResult;
+  } catch {
+    return undefined;
+  }
 }
 
 export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
@@ -111,7 +172,13 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     return c;
   }
   const frame = (req: FastifyRequest, title: string, body: Html, campaignId?: string): string =>
-    consolePage(title, body, { lang: langOf(req), principal: who(req), path: req.url, campaignId });
+    consolePage(title, body, {
+      lang: langOf(req),
+      principal: who(req),
+      path: req.url,
+      campaignId,
+      outbox: config.MAIL_URL.startsWith('outbox:'),
+    });
 
   app.get<{ Params: { lang: string }; Querystring: { back?: string } }>('/console/lang/:lang', (req, reply) => {
     const lang = req.params.lang === 'en' ? 'en' : 'zh';
@@ -133,7 +200,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       lines.push({
         c,
         phase: phaseName(c, current, lang),
-        counts: openCounts(await openDeadlines(ledger, c), c, p, scopedCommittee(p, undefined, c)),
+        counts: openCounts(await openDeadlines(ledger, c, auditScope(p, c)), c, p),
       });
     }
     return send(reply, frame(req, tr(lang)('全部活动', 'Campaigns'), campaignsBody(lines, lang)));
@@ -146,15 +213,15 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const c = await campaignOf(req, req.params.campaignId);
       const p = who(req);
       const lang = langOf(req);
-      const committeeId = scopedCommittee(p, undefined, c);
       const periods = periodsOf(c, lang);
       const period = periods.find((x) => x.key === req.query.period) ?? defaultPeriod(periods);
-      const f = { campaignId: c.campaignId, committeeId, asOf: c.now };
-      // The lists show their first LIST_MAX rows and how many there are: the database counts and limits.
+      const f = { campaignId: c.campaignId, ...auditScope(p, c), asOf: c.now };
+      // The lists show their first LIST_MAX rows and how many there are: the database scopes, counts
+      // and limits, so the rows shown and the totals are the person's own (never a cut of everyone's).
       const [timeline, open, rectifications, rectificationTotal, reviewers, reviewerTotal, ranking] = await Promise.all(
         [
           phaseTimeline(ledger, c, lang),
-          openDeadlines(ledger, c),
+          openDeadlines(ledger, c, auditScope(p, c)),
           ledger.openRectifications(f, { limit: LIST_MAX }),
           ledger.openRectificationCount(f),
           ledger.lateReviews(f, { limit: LIST_MAX }),
@@ -167,12 +234,12 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           c,
           timeline,
           upcoming: upcomingInstants(open, c, p),
-          counts: openCounts(open, c, p, committeeId),
-          rectifications: rectifications.filter((r) => canSee(p, r.unitId)),
+          counts: openCounts(open, c, p),
+          rectifications,
           rectificationTotal,
-          reviewers: reviewers.filter((r) => canSee(p, r.reviewedUnitId)),
+          reviewers,
           reviewerTotal,
-          ranking: ranking.filter((r) => canSee(p, r.unitId)),
+          ranking,
           periods,
           period: period.key,
           office: p.role === 'office',
@@ -275,7 +342,11 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         lang,
       );
       const title = `${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, lang)} ${cycleKey}`;
-      return send(reply, frame(req, title, body, c.campaignId));
+      const steered = steeredResult(req, reply);
+      return send(
+        reply,
+        frame(req, title, steered ? html`${steerNotice(steered, c, lang)}${body}` : body, c.campaignId),
+      );
     },
   );
 
@@ -288,10 +359,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       if (!canSee(who(req), unitId)) throw forbidden();
       if (!c.unitById.has(unitId)) throw new WebError(404, '没有这个单位', `活动中没有单位“${unitId}”。`, 'unitId');
       const lang = langOf(req);
-      const [rows, submissions, rectifications] = await Promise.all([
+      const [rows, submissions] = await Promise.all([
         ledger.deadlineRows({ campaignId, unitId }),
         ledger.events({ campaignId, unitId, kinds: ['submission', 'review-comment'] }),
-        openRectifications(ledger, { campaignId, asOf: c.now }),
       ]);
       const attachmentLinks = new Map<string, string>();
       for (const e of submissions) {
@@ -322,7 +392,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           rows,
           submissions,
           attachmentLinks,
-          rectifications: rectifications.filter((r) => r.unitId === unitId),
+          orders: unitOrders(rows, c.now),
         },
         lang,
       );
@@ -332,12 +402,22 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
 
   // ---------- downloads ----------
 
-  const reportFilter = (req: FastifyRequest, c: CampaignContext, period?: string) => {
+  /**
+   * A download's filter in the person's scope. The grading reports are read per committee (they
+   * take no unit list): a committee secretary's own, and none for a branch, which is refused.
+   */
+  const reportFilter = (req: FastifyRequest, c: CampaignContext, report: ReportName, period?: string) => {
     const p = who(req);
     const per = periodsOf(c, 'zh').find((x) => x.key === period);
+    let scope: AuditScope = auditScope(p, c);
+    if ((GRADE_REPORTS as readonly string[]).includes(report) && p.role !== 'office') {
+      const own = p.role === 'committee' ? scopedCommittee(p, undefined, c) : undefined;
+      if (!own) throw forbidden('分类定级报表按党委查看，党支部不能下载。');
+      scope = { committeeId: own };
+    }
     return {
       campaignId: c.campaignId,
-      committeeId: scopedCommittee(p, undefined, c),
+      ...scope,
       asOf: c.now,
       timeZone: c.timeZone,
       locale: langOf(req),
@@ -356,7 +436,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     },
     async (req, reply) => {
       const c = await campaignOf(req, req.params.campaignId);
-      const t = await buildReport(ledger, req.params.report as ReportName, reportFilter(req, c, req.query.period));
+      const report = req.params.report as ReportName;
+      const t = await buildReport(ledger, report, reportFilter(req, c, report, req.query.period));
       const name = `${c.campaignId}-${t.name}.${req.params.ext}`;
       reply.header('Content-Disposition', `attachment; filename="${name}"`);
       if (req.params.ext === 'csv') return reply.type('text/csv; charset=utf-8').send(tableCsv(t));
@@ -371,8 +452,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     { schema: { params: CampaignParams } },
     async (req, reply) => {
       const c = await campaignOf(req, req.params.campaignId);
-      const f = reportFilter(req, c);
       const names: ReportName[] = ['lagging', 'ranking', 'reviewers', 'rectifications'];
+      const f = reportFilter(req, c, 'lagging');
       const tables = await Promise.all(names.map((n) => buildReport(ledger, n, f)));
       return reply
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
@@ -543,7 +624,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     if (scope === 'unit') return [unitId];
     const committee = scope === 'committee' ? (org.units[unitId]?.parentId ?? unitId) : undefined;
     const open = await campaigns.list(campaignId, { obligation: obligationKey, cycle: cycleKey, committee });
-    return open.filter((s) => s.role === 'report').map((s) => s.unitId);
+    // A deadline answered or waived may still run (a review to wait for): it is no target any more.
+    return open.filter((s) => s.role === 'report' && s.state !== 'closed').map((s) => s.unitId);
   }
 
   const deadlineForm = (kind: 'extend' | 'waive' | 'resend') => {
@@ -629,17 +711,38 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         const scope = field(req, 'scope') || 'unit';
         if (!['unit', 'committee', 'cycle'].includes(scope)) throw new WebError(400, '请求有误', '范围不对。', 'scope');
         const units = await targetsOf(campaignId, obligationKey, cycleKey, unitId, scope);
+        // A committee or cycle with nothing open left: say so rather than do nothing and look done.
+        if (units.length === 0)
+          throw new WebError(
+            409,
+            '没有可操作的单位',
+            scope === 'committee'
+              ? '该党委在本周期已没有未交的单位，未作任何更改。'
+              : '本周期已没有未交的单位，未作任何更改。',
+            'scope',
+          );
         const newDueAt = kind === 'extend' ? localInstant(field(req, 'newDueAt'), c.timeZone) : '';
+        const result: SteerResult = { kind, scope, changed: [], skipped: [] };
         for (const u of units) {
           try {
             if (kind === 'extend')
               await campaigns.extend(campaignId, obligationKey, cycleKey, u, { newDueAt, by: p.email, reason });
             else await campaigns.waive(campaignId, obligationKey, cycleKey, u, { by: p.email, reason });
+            result.changed.push(u);
           } catch (err) {
             // In a committee or cycle, a unit that answered meanwhile (or already has a later due date) is skipped.
             if (scope === 'unit' || !(err instanceof CampaignRequestError)) throw err;
+            result.skipped.push({ unitId: u, why: err.message });
           }
         }
+        // What was done, shown once on the page the office lands on (a signed cookie: nobody can forge a count).
+        reply.setCookie(STEER_COOKIE, JSON.stringify(trimResult(result)), {
+          signed: true,
+          httpOnly: true,
+          sameSite: 'strict',
+          path: back,
+          maxAge: 120,
+        });
         return reply.redirect(back, 303);
       },
     );

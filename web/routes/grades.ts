@@ -216,7 +216,13 @@ export async function registerGradeConsole(app: FastifyInstance, deps: WebDeps):
         },
         lang,
       );
-      return consolePage(title, body, { lang, principal: p, path: req.url, campaignId: c.campaignId });
+      return consolePage(title, body, {
+        lang,
+        principal: p,
+        path: req.url,
+        campaignId: c.campaignId,
+        outbox: deps.config.MAIL_URL.startsWith('outbox:'),
+      });
     }
 
     scope.get<{ Params: { campaignId: string }; Querystring: z.infer<typeof GradesQuery> }>(
