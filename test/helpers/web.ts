@@ -160,6 +160,29 @@ export function storedZip(entries: Record<string, string>): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * Posts a form of the web service as `headers` (the office's token, a session cookie), with the
+ * CSRF token and cookie of a form page: the page itself, or `from` when it has no form of its own.
+ */
+export async function formPost(
+  h: Pick<WebHarness, 'app'>,
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string>,
+  from = url,
+) {
+  const page = await h.app.inject({ method: 'GET', url: from, headers });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('_csrf='));
+  const form = multipart({ _csrf: csrf, ...fields });
+  return h.app.inject({
+    method: 'POST',
+    url,
+    payload: form.payload,
+    headers: { ...headers, ...form.headers, cookie: cookie?.split(';')[0] ?? '' },
+  });
+}
+
 /** Waits until `pick` finds something (mail arrives, visibility catches up). */
 export async function eventually<T>(
   what: string,

@@ -25,7 +25,7 @@ import { verifyLink } from '../../web/links';
 import { buildServer } from '../../web/server';
 import {
   eventually,
-  multipart,
+  formPost,
   startWebHarness,
   TEST_API_TOKEN,
   TEST_LINK_SECRET,
@@ -381,20 +381,10 @@ describe('the console’s pages with data, each person’s part of them', () => 
   });
 
   /** Posts an office form, with the CSRF token and cookie of a form page (its own, or `from` when it has none). */
-  async function formPost(url: string, fields: Record<string, string>, from = url) {
-    const page = await get(from);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-    const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('_csrf='));
-    const form = multipart({ _csrf: csrf, ...fields });
-    return h.app.inject({
-      method: 'POST',
-      url,
-      payload: form.payload,
-      headers: { ...office, ...form.headers, cookie: cookie?.split(';')[0] ?? '' },
-    });
-  }
+  const officePost = (url: string, fields: Record<string, string>, from = url) =>
+    formPost(h, url, fields, office, from);
   /** The page a steering form lands on, with the cookie it set: what it says was done. */
-  async function landing(res: Awaited<ReturnType<typeof formPost>>): Promise<string> {
+  async function landing(res: Awaited<ReturnType<typeof officePost>>): Promise<string> {
     expect(res.statusCode).toBe(303);
     const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('steered='));
     expect(set).toBeDefined();
@@ -403,7 +393,7 @@ describe('the console’s pages with data, each person’s part of them', () => 
 
   it('extends a whole cycle and waives a whole committee, saying how many units changed; refuses an empty one in words', async () => {
     const base = '/console/mini/o/quarterly-report/2010-Q3';
-    const ext = await formPost(`${base}/b-mech-s1/extend`, {
+    const ext = await officePost(`${base}/b-mech-s1/extend`, {
       scope: 'cycle',
       newDueAt: '2010-10-20T17:00',
       reason: '国庆假期，本季度统一延期',
@@ -419,7 +409,7 @@ describe('the console’s pages with data, each person’s part of them', () => 
     const extended = await h.ledger.events({ campaignId: 'mini', kinds: ['extension'] });
     expect(extended.map((e) => e.unitId).sort()).toEqual(BRANCHES);
 
-    const waive = await formPost(`${base}/b-info-t1/waive`, {
+    const waive = await officePost(`${base}/b-info-t1/waive`, {
       scope: 'committee',
       reason: '信息学院党总支改组，本季度免报',
       confirm: 'yes',
@@ -437,7 +427,7 @@ describe('the console’s pages with data, each person’s part of them', () => 
     // Again, once the engine's list no longer holds them: nothing left to waive, and it says so.
     const again = await eventually('the committee’s list empty', async () => {
       // The closed deadline has no form page any more: the token of an open one's.
-      const res = await formPost(
+      const res = await officePost(
         `${base}/b-info-t1/waive`,
         { scope: 'committee', reason: '重复提交', confirm: 'yes' },
         `${base}/b-mech-t1/waive`,

@@ -12,24 +12,11 @@ import { inflateSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { connectClient } from '../../client/campaigns';
 import { buildServer } from '../../web/server';
-import { eventually, multipart, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { eventually, formPost, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 
 const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
-const CSRF_COOKIE = /_csrf=[^;]+/;
-
-async function formPost(h: WebHarness, url: string, fields: Record<string, string>) {
-  // The office's forms need a CSRF token: take one from a form page, with its cookie.
-  const page = await h.app.inject({ method: 'GET', url, headers: office });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => CSRF_COOKIE.test(c));
-  const form = multipart({ _csrf: csrf, ...fields });
-  return h.app.inject({
-    method: 'POST',
-    url,
-    payload: form.payload,
-    headers: { ...office, ...form.headers, cookie: cookie?.split(';')[0] ?? '' },
-  });
-}
+/** An office form, posted with the CSRF token of its own page. */
+const officePost = (h: WebHarness, url: string, fields: Record<string, string>) => formPost(h, url, fields, office);
 
 /** Width and height of a PNG, and whether its data inflates to the right size (RGB rows with a filter byte). */
 function pngShape(buf: Buffer): { width: number; height: number; complete: boolean } {
@@ -141,7 +128,7 @@ describe('the office console (inject)', () => {
 
   it('extends a whole committee, waives one unit and re-sends a notice, each recorded with who and why', async () => {
     const base = '/console/mini/o/quarterly-report/2010-Q3';
-    const ext = await formPost(h, `${base}/b-info-t1/extend`, {
+    const ext = await officePost(h, `${base}/b-info-t1/extend`, {
       scope: 'committee',
       newDueAt: '2010-10-12T17:00',
       reason: '信息学院迎评，统一延期',
@@ -160,9 +147,9 @@ describe('the office console (inject)', () => {
     ]);
 
     // Unconfirmed: refused, nothing done.
-    const unconfirmed = await formPost(h, `${base}/b-mech-s1/waive`, { scope: 'unit', reason: '转入其他支部' });
+    const unconfirmed = await officePost(h, `${base}/b-mech-s1/waive`, { scope: 'unit', reason: '转入其他支部' });
     expect(unconfirmed.statusCode).toBe(400);
-    const waive = await formPost(h, `${base}/b-mech-s1/waive`, {
+    const waive = await officePost(h, `${base}/b-mech-s1/waive`, {
       scope: 'unit',
       reason: '转入其他支部',
       confirm: 'yes',
@@ -174,7 +161,7 @@ describe('the office console (inject)', () => {
     expect(map.body).toMatch(/<td class="hw"><a href="2010-Q3\/b-mech-s1" title="已免报">–<\/a>/);
 
     const before = h.smtp.received.length;
-    const resend = await formPost(h, `${base}/b-mech-t1/resend`, { reason: '联络员更换，重发通知', confirm: 'yes' });
+    const resend = await officePost(h, `${base}/b-mech-t1/resend`, { reason: '联络员更换，重发通知', confirm: 'yes' });
     expect(resend.statusCode).toBe(303);
     const mail = await eventually('re-sent notice', () =>
       h.smtp.received
@@ -241,7 +228,7 @@ describe('the office console (inject)', () => {
     expect(text).toMatch(
       /将不再开放的报送事项<\/h3> <ul class="plain"> <li> 季度工作汇报 2010-Q4 · 开放 2010年12月6日（星期一）23:59/,
     );
-    const res = await formPost(h, '/console/mini/end-phase', {
+    const res = await officePost(h, '/console/mini/end-phase', {
       phaseKey: 'engage',
       reason: '上级通知提前结束争创阶段',
       confirm: 'yes',
