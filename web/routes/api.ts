@@ -12,6 +12,7 @@ import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider
 import { z } from 'zod';
 import { runningCampaigns } from '../../client/campaigns';
 import { buildReport, REPORTS } from '../../ledger/report';
+import { requestInstantSchema } from '../../domain/field-schemas';
 import { canSee, reviewerOf, type Principal } from '../access';
 import { forbidden, WebError } from '../errors';
 import { submitDeadline } from '../deadlines';
@@ -243,7 +244,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: 'Extend a deadline (office)',
             params: DeadlineParams,
-            body: z.object({ newDueAt: z.iso.datetime({ offset: true }), reason: Reason }).strict(),
+            body: z.object({ newDueAt: requestInstantSchema(), reason: Reason }).strict(),
             response: { 200: DeadlineStatusSchema, ...errors },
           },
         },
@@ -334,7 +335,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
               obligation: id.optional(),
               cycle: id.optional(),
               phase: id.optional(),
-              asOf: z.iso.datetime({ offset: true }).optional(),
+              asOf: requestInstantSchema().optional(),
             }),
           },
         },

@@ -18,6 +18,8 @@ import { lagRanking, openRectifications } from '../../ledger/audit';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
 import { deadlineWorkflowId } from '../../domain/engine/context';
+import { InstantInputError, requestInstant } from '../../domain/dates';
+import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
 import { receiptNumber } from '../deadlines';
 import { forbidden, WebError } from '../errors';
@@ -93,11 +95,23 @@ function field(req: FastifyRequest, name: string): string {
 
 const Reason = z.string().min(1, '请填写理由').max(2000);
 
-/** A `datetime-local` value read in the campaign's zone (China time), as ISO UTC. */
+/**
+ * A `datetime-local` value read in the campaign's zone (China time), as ISO UTC, checked as the
+ * command line checks `--until` (`requestInstant`): luxon alone took the year 9999, and moved a
+ * time the clocks skip to another without a word.
+ */
 function localInstant(value: string, zone: string): string {
-  const dt = DateTime.fromISO(value, { zone });
-  if (!dt.isValid) throw new WebError(400, '请求有误', `时间格式不对：“${value}”`, 'newDueAt');
-  return dt.toUTC().toISO();
+  try {
+    return requestInstant(value, zone, 'newDueAt');
+  } catch (err) {
+    if (!(err instanceof InstantInputError)) throw err;
+    throw new WebError(
+      400,
+      '请求有误',
+      `新的截止时间不对：“${clip(value)}”不是 1970 至 2100 年间真实存在的时间（${err.problem}）`,
+      'newDueAt',
+    );
+  }
 }
 
 export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
