@@ -63,9 +63,10 @@ export class InstantInputError extends Error {
   readonly code = 'INSTANT_INVALID';
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong, without the field: for callers that name the field their own way (the web's errors[]). */
+    readonly problem: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${problem}`);
   }
 }
 

@@ -34,7 +34,8 @@ export const megabytes = (bytes: number): string => `${(bytes / 1_000_000).toFix
 export function fileSizeProblem(kind: FileKind, bytes: number): string | undefined {
   const max = MAX_FILE_BYTES[kind];
   if (bytes <= max) return undefined;
-  return `the file is ${megabytes(bytes)}; a ${kind} file may be at most ${megabytes(max)}, so it is refused unread`;
+  const article = /^[aeiou]/.test(kind) ? 'an' : 'a';
+  return `the file is ${megabytes(bytes)}; ${article} ${kind} file may be at most ${megabytes(max)}, so it is refused unread`;
 }
 
 /** UTF-8 bytes of a string (without Node's Buffer: domain/ runs inside workflows too). */

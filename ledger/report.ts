@@ -276,8 +276,9 @@ export class ExportExistsError extends Error {
 export function xlsxWorkbook(tables: Table[]): ExcelJS.Workbook {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'campaign-reminders';
+  const taken = new Set<string>();
   for (const t of tables) {
-    const ws = wb.addWorksheet(t.title.slice(0, 31), { views: [{ state: 'frozen', ySplit: 2 }] });
+    const ws = wb.addWorksheet(sheetName(t.title, taken), { views: [{ state: 'frozen', ySplit: 2 }] });
     ws.addRow([t.title]).font = { bold: true, size: 14 };
     const [headers = [], ...rows] = spreadsheetRows(t);
     const header = ws.addRow(headers);
@@ -295,6 +296,38 @@ export function xlsxWorkbook(tables: Table[]): ExcelJS.Workbook {
     });
   }
   return wb;
+}
+
+const SHEET_NAME_MAX = 31;
+/** A sheet name of at most `max` UTF-16 units, cut between characters (never inside a surrogate pair). */
+const cutTo = (text: string, max: number): string => {
+  let out = '';
+  for (const ch of text) {
+    if (out.length + ch.length > max) break;
+    out += ch;
+  }
+  return out;
+};
+
+/**
+ * A worksheet name Excel (and ExcelJS, which throws otherwise) accepts, from a report's title: the
+ * unit report's title holds the unit's name, which may have any of `/ \ [ ] ? * :`. Those become
+ * `_`, an apostrophe may not begin or end it, it has at most 31 characters, and it differs from
+ * every name in `taken` (Excel compares them without case): a second one gets ` (2)`, and so on.
+ */
+export function sheetName(title: string, taken: Set<string>): string {
+  const clean =
+    title
+      .replace(/[/\\[\]?*:]/g, '_')
+      .replace(/^'+|'+$/g, '')
+      .trim() || 'Sheet';
+  let name = cutTo(clean, SHEET_NAME_MAX).replace(/'+$/, '');
+  for (let n = 2; taken.has(name.toLowerCase()); n++) {
+    const suffix = ` (${n})`;
+    name = `${cutTo(clean, SHEET_NAME_MAX - suffix.length).replace(/'+$/, '')}${suffix}`;
+  }
+  taken.add(name.toLowerCase());
+  return name;
 }
 
 /** Writes the workbook; an existing file is replaced only with `force` (a plan file was lost to `--xlsx`). */

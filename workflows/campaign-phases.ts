@@ -139,6 +139,19 @@ export class CampaignPhases {
     return candidates.length > 0 ? Math.min(...candidates) : undefined;
   }
 
+  /**
+   * Why the calendar cannot be computed (the error's name and message), or undefined when it can:
+   * everything the run's first `nextAt` and `actOnWhatIsDue` work out, computed and memoised.
+   */
+  calendarProblem(): string | undefined {
+    try {
+      this.nextAt();
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${JSON.stringify(err) ?? typeof err}`;
+    }
+  }
+
   /** The phases whose announcement is due at `t` and not yet made. */
   dueAnnouncements(t: number): PhaseWindow[] {
     return this.windows().filter((w) => this.announceAt(w) <= t && !this.state.announced.includes(w.key));

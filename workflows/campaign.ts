@@ -86,6 +86,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     state.unitsRegistered = true;
   }
   const run = new CampaignRun(phases, ctx);
+  failForGoodIfCalendarThrows(phases);
   // Runs started before v0.6 announced a phase to every unit before opening its cycles.
   const announceAlongside = isPatched(PATCHES.ANNOUNCE_ALONGSIDE_LAUNCH);
 
@@ -124,6 +125,27 @@ function refuseUnusableInput(input: CampaignInput, orgByReference: boolean): voi
     nonRetryable: true,
     message: `the campaign's input cannot be used: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
     details: [problems],
+  });
+}
+
+/**
+ * The run's first calendar computation, where an error the input check did not foresee fails the
+ * campaign for good, named: left to itself it fails the workflow task on every attempt, and the
+ * campaign stays RUNNING, stuck.
+ *
+ * No `patched()` marker guards this, as none is needed: the calendar is pure and memoised
+ * (CampaignPhases), and this is the workflow task that computed it first anyway (the first
+ * `actOnWhatIsDue` follows with nothing awaited in between), so no command changes. A history in
+ * which it throws never completed that task, so no recorded history meets the difference; one in
+ * which it does not throw goes on as before. A marker would only cost every campaign an event.
+ */
+function failForGoodIfCalendarThrows(phases: CampaignPhases): void {
+  const problem = phases.calendarProblem();
+  if (problem === undefined) return;
+  throw ApplicationFailure.create({
+    type: 'CampaignInputInvalid',
+    nonRetryable: true,
+    message: `the campaign's calendar cannot be computed from its input: ${problem}`,
   });
 }
 

@@ -51,6 +51,7 @@ import {
 import { DeadlineTimeline, itemAt } from './deadline-timeline';
 import { DeadlineLadder } from './deadline-ladder';
 import { deadlinePatched, PATCHES, type Patch } from './patches';
+import { deadlineInputProblems } from '../domain/engine/input-check';
 import { instantWaiter } from './wake';
 
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
@@ -62,6 +63,7 @@ const { recordEvents, recordAndReport, sendMessage, sendAndReport } = proxyActiv
 });
 
 export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineResult> {
+  refuseUnusableInput(input);
   // Since v0.17 a deadline its batch started with shared steps takes the older patches unasked.
   const isPatched = deadlinePatched(input);
   // Since v0.10 the rectification order's deadline and the review go through the plan's holiday
@@ -77,6 +79,28 @@ export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineRe
   await run.open();
   await run.followTimeline(neverCancelTimers);
   return run.finish();
+}
+
+/**
+ * Input the deadline cannot use fails it for good, naming the field, before anything reads it
+ * (domain/engine/input-check.ts): a TypeError or an instant that is none would otherwise fail its
+ * workflow task on every attempt, leaving the deadline RUNNING and its batch waiting for it.
+ *
+ * No `patched()` marker guards this: every release's starters wrote these fields so, and the
+ * check asks of the later ones only what is present, so a history of theirs passes it and
+ * replays as before. An input it refuses came from elsewhere, and a deadline started with it
+ * never got past it: its first task failed on it (the steps, the unit's slice), or the first
+ * wait on its instants did. A marker would cost every deadline a history event, in the fan-out.
+ */
+function refuseUnusableInput(input: DeadlineInput): void {
+  const problems = deadlineInputProblems(input);
+  if (problems.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'DeadlineInputInvalid',
+    nonRetryable: true,
+    message: `the deadline's input cannot be used: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+    details: [problems],
+  });
 }
 
 /** The deadline's query and updates: each validator and change is the timeline's, each answer the run records. */

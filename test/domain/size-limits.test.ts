@@ -26,16 +26,16 @@ describe('file size limits', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it.each([
-    ['plan', loadPlanFile, 'PLAN_INVALID'],
-    ['organisation', loadOrgFile, 'ORG_INVALID'],
-    ['behaviour', loadBehaviourFile, 'BEHAVIOUR_INVALID'],
-  ] as const)('refuses a 50 MB %s file unread', async (kind, load, code) => {
+    ['plan', loadPlanFile, 'PLAN_INVALID', 'a plan file'],
+    ['organisation', loadOrgFile, 'ORG_INVALID', 'an organisation file'],
+    ['behaviour', loadBehaviourFile, 'BEHAVIOUR_INVALID', 'a behaviour file'],
+  ] as const)('refuses a 50 MB %s file unread', async (kind, load, code, aFile) => {
     const file = path.join(dir, `huge-${kind}.yaml`);
     await writeFile(file, '');
     await truncate(file, 50_000_000); // sparse: nothing to read, only its size to know
     const err = (await load(file).catch((e: unknown) => e)) as Error & { code?: string };
     expect(err.code).toBe(code);
-    expect(err.message).toContain(`${file} (root): the file is 50.0 MB; a ${kind} file may be at most`);
+    expect(err.message).toContain(`${file} (root): the file is 50.0 MB; ${aFile} may be at most`);
     expect(err.message).toContain('refused unread');
   });
 

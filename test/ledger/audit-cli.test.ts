@@ -177,6 +177,16 @@ describe('the audit command', () => {
     expect(csv.startsWith('\uFEFF序号,单位,单位编号,所属党委')).toBe(true);
   });
 
+  it('refuses a time zone it does not know, naming --zone, with or without --as-of', () => {
+    // Without --as-of it printed "as of Invalid DateTime" over the report.
+    for (const asOf of [[], AS_OF]) {
+      const out = fail('--ledger', url, '--campaign', 'c', '--report', 'lagging', '--zone', 'Nope/Nope', ...asOf);
+      expect(out).toMatch(/^exit 1: /);
+      expect(out).toContain('error [INSTANT_INVALID]: --zone: unknown time zone "Nope/Nope"');
+      expect(out).not.toContain('Invalid DateTime');
+    }
+  });
+
   it('writes an Excel workbook, one sheet per report', async () => {
     const file = path.join(dir, 'audit.xlsx');
     cli('--ledger', url, '--campaign', 'c', '--as-of', '2011-01-01T00:00:00Z', '--xlsx', file);

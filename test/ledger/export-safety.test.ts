@@ -10,6 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { openLedger } from '../../ledger';
+import { writeXlsx } from '../../ledger/report';
+import type { Table } from '../../ledger/table';
 import { runCli } from '../helpers/processes';
 
 const HOSTILE = [
@@ -104,5 +106,39 @@ describe('exports with hostile unit names', () => {
     expect(readFileSync(file, 'utf8')).toBe('id: precious\n');
     expect((await cli(...common(), '--xlsx', file, '--force')).code).toBe(0);
     expect(readFileSync(file).subarray(0, 2).toString()).toBe('PK'); // now a workbook (a zip)
+  });
+
+  it('XLSX: a unit name with / \\ [ ] ? * : makes a sheet name Excel takes, unique and at most 31 long', async () => {
+    // The unit report's title holds the unit's name: ExcelJS threw on these characters, and audit crashed.
+    const table = (title: string): Table => ({
+      name: 'unit',
+      locale: 'zh',
+      title,
+      headers: ['单位'],
+      rows: [[title]],
+      records: [],
+    });
+    const titles = [
+      '单位报送明细：机械/电子[联合]党支部?*',
+      '单位报送明细：机械/电子[联合]党支部?*', // the same unit twice: Excel wants distinct names
+      "'a:b\\c'",
+      'Unit report: a very long branch name, longer than thirty-one',
+      'unit report: A VERY LONG BRANCH NAME, LONGER THAN THIRTY-ONE', // equal but for case
+    ];
+    const file = path.join(dir, 'sheet-names.xlsx');
+    await writeXlsx(titles.map(table), file);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const names = wb.worksheets.map((w) => w.name);
+    expect(names).toEqual([
+      '单位报送明细：机械_电子_联合_党支部__', // a full-width colon is no ASCII ':'
+      '单位报送明细：机械_电子_联合_党支部__ (2)',
+      'a_b_c',
+      'Unit report_ a very long branch',
+      'unit report_ A VERY LONG BR (2)',
+    ]);
+    for (const n of names) expect(n.length).toBeLessThanOrEqual(31);
+    // Each sheet still carries its report's full title in its first row.
+    expect(wb.worksheets.map((w) => w.getRow(1).getCell(1).text)).toEqual(titles);
   });
 });

@@ -27,6 +27,15 @@ describe('CampaignPhases', () => {
     expect(p.currentPhase()).toBe('engage');
   });
 
+  it('says why its calendar cannot be computed, which the workflow turns into a failure for good', () => {
+    expect(fresh().p.calendarProblem()).toBeUndefined();
+    // Input past every check (the workflow's own included), as the last line of defence meets it.
+    const plan = structuredClone(mini.plan);
+    delete (plan.obligations[1] as Partial<(typeof plan.obligations)[1]>).reminders;
+    const p = new CampaignPhases(plan, mini.org, freshCampaignState(), () => Date.parse('2010-05-20T00:00:00Z'));
+    expect(p.calendarProblem()).toBe("TypeError: Cannot read properties of undefined (reading 'map')");
+  });
+
   it('announces each phase once and opens each cycle once, when its time has come', () => {
     const { p, clock } = fresh();
     expect(p.dueAnnouncements(clock.ms)).toEqual([]);

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { runningCampaigns } from '../../client/campaigns';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
+import { requestInstantSchema } from '../../domain/field-schemas';
 import { canSee, reviewerOf, type Principal } from '../access';
 import { forbidden, WebError } from '../errors';
 import { submitDeadline } from '../deadlines';
@@ -261,7 +262,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: 'Extend a deadline (office)',
             params: DeadlineParams,
-            body: z.object({ newDueAt: z.iso.datetime({ offset: true }), reason: Reason }).strict(),
+            body: z.object({ newDueAt: requestInstantSchema(), reason: Reason }).strict(),
             response: { 200: DeadlineStatusSchema, ...errors },
           },
         },
@@ -352,7 +353,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
               obligation: obligation.optional(),
               cycle: cycle.optional(),
               phase: key.optional(),
-              asOf: z.iso.datetime({ offset: true }).optional(),
+              asOf: requestInstantSchema().optional(),
             }),
           },
         },

@@ -19,6 +19,8 @@ import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
 import { deadlineWorkflowId } from '../../domain/engine/context';
+import { InstantInputError, requestInstant } from '../../domain/dates';
+import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
 import { receiptNumber } from '../deadlines';
 import { forbidden, WebError } from '../errors';
@@ -140,11 +142,23 @@ function steerNotice(r: SteerResult, c: CampaignContext, lang: Lang): Html {
   </section>`;
 }
 
-/** A `datetime-local` value read in the campaign's zone (China time), as ISO UTC. */
+/**
+ * A `datetime-local` value read in the campaign's zone (China time), as ISO UTC, checked as the
+ * command line checks `--until` (`requestInstant`): luxon alone took the year 9999, and moved a
+ * time the clocks skip to another without a word.
+ */
 function localInstant(value: string, zone: string): string {
-  const dt = DateTime.fromISO(value, { zone });
-  if (!dt.isValid) throw new WebError(400, '请求有误', `时间格式不对：“${value}”`, 'newDueAt');
-  return dt.toUTC().toISO();
+  try {
+    return requestInstant(value, zone, 'newDueAt');
+  } catch (err) {
+    if (!(err instanceof InstantInputError)) throw err;
+    throw new WebError(
+      400,
+      '请求有误',
+      `新的截止时间不对：“${clip(value)}”不是 1970 至 2100 年间真实存在的时间（${err.problem}）`,
+      'newDueAt',
+    );
+  }
 }
 
 /** The office's last extension or waiver, once: read from its signed cookie, which is then cleared. */

@@ -12,7 +12,9 @@ import { formatInstant } from '../../../domain/format';
 import { processConfig } from '../../../config';
 import { CampaignClient, connectClient } from '../../campaigns';
 import { lang, say } from '../lang';
-import { requestInstant } from '../../../domain/dates';
+import { IANAZone } from 'luxon';
+import { InstantInputError, requestInstant } from '../../../domain/dates';
+import { clip } from '../../../domain/errors';
 import { checkId } from '../../../domain/ids';
 
 interface AuditOptions {
@@ -76,7 +78,11 @@ export function registerAudit(program: Command): void {
       if (o.report !== undefined && !REPORTS.includes(o.report as ReportName)) {
         throw new Error(`--report must be one of ${REPORTS.join(', ')}, got "${o.report}"`);
       }
-      const givenAsOf = o.asOf === undefined ? undefined : requestInstant(o.asOf, o.zone ?? 'Asia/Shanghai', '--as-of');
+      // Checked before anything else reads it: without --as-of, a zone luxon does not know printed
+      // "as of Invalid DateTime" over the whole report.
+      const zone = o.zone ?? 'Asia/Shanghai';
+      if (!IANAZone.isValidZone(zone)) throw new InstantInputError('--zone', `unknown time zone "${clip(zone)}"`);
+      const givenAsOf = o.asOf === undefined ? undefined : requestInstant(o.asOf, zone, '--as-of');
       checkId('key', o.campaign, '--campaign');
       if (o.unit !== undefined) checkId('unit', o.unit, '--unit');
       if (o.committee !== undefined) checkId('unit', o.committee, '--committee');
