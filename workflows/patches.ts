@@ -175,7 +175,7 @@ export const PATCHES = {
     workflow: 'campaign',
     addedIn: 'v0.11',
     guards:
-      'the campaign checks its plan and organisation first (domain/engine/input-check.ts) and fails for good, naming the field, on input it cannot use (2010-02-30 failed its workflow task on every attempt); an old run whose input the check refuses but the calendar got through keeps running',
+      'the campaign checks its plan and organisation first (domain/engine/input-check.ts) and fails for good, naming the field, on input it cannot use (2010-02-30 failed its workflow task on every attempt); an old run whose input the check refuses but the calendar got through keeps running. The check has since grown to the shape of every field the calendar reads: input only the wider check refuses cannot have come through the loaders, the CLI or the API, which refuse it too',
     retireWhen: CAMPAIGN_BOUND,
     stage: 'patched',
   },
