@@ -62,6 +62,10 @@
  * batch with the marker writes it), so its histories before and after differ by their inputs.
  * Such a deadline also takes the deadline patches of v0.16 and before without their markers
  * (`deadlinePatched`): when those patches are deprecated or removed, nothing changes for it.
+ * After v0.17 (2026-12-04), with no patch and no release: a deadline checks its input first and
+ * fails for good on input it cannot use, the campaign's first calendar computation fails for good
+ * on an error, and the submit validator compares the files too (validators do not run on replay).
+ * None of them changes a command for input a running history can hold; the corpus replays as before.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
