@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import {
+  QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -74,7 +75,33 @@ export type RequestErrorCode =
   | 'CYCLE_NOT_OPEN'
   | 'CAMPAIGN_FAILED'
   | 'NO_WORKER'
+  | 'NOT_READY'
   | 'REJECTED';
+
+/** How long a query waits for a workflow just started to run its first task (where it registers its queries). */
+export const FIRST_TASK_WAIT_MS = 10_000;
+
+/**
+ * A workflow registers its queries in its first workflow task: until a worker has run that task
+ * (a campaign or a deadline just started), the server answers "not registered". Asked again for a
+ * while rather than shown as an error; one whose first task never completes says so.
+ */
+export async function afterFirstTask<T>(what: string, fn: () => Promise<T>, waitMs = FIRST_TASK_WAIT_MS): Promise<T> {
+  const until = Date.now() + waitMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof QueryNotRegisteredError)) throw err;
+      if (Date.now() + delay > until)
+        throw new CampaignRequestError(
+          'NOT_READY',
+          `${what} has not run its first step yet: it was just started, or its worker keeps failing it (see the worker's log)`,
+        );
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
 
 /** Thrown for every request the service refuses; `code` says which kind of refusal. */
 export class CampaignRequestError extends Error {
@@ -260,7 +287,7 @@ export class CampaignClient {
   private query<T>(campaignId: string, fn: (h: WorkflowHandle<typeof campaignWorkflow>) => Promise<T>): Promise<T> {
     return this.ask(campaignId, async (h) => {
       try {
-        return await fn(h);
+        return await afterFirstTask(`campaign "${campaignId}"`, () => fn(h));
       } catch (err) {
         if (!isUnanswered(err)) throw err;
         const w = await describeWorkflow(h);
@@ -480,7 +507,8 @@ export class CampaignClient {
     unitId: string,
   ): Promise<DeadlineStatus> {
     const h = this.client.workflow.getHandle(deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId));
-    return statusAt(await h.query(deadlineStatusQuery), await this.serverNow());
+    const status = await afterFirstTask(`deadline ${h.workflowId}`, () => h.query(deadlineStatusQuery));
+    return statusAt(status, await this.serverNow());
   }
 
   /** Open deadlines from Temporal's visibility, filtered by the search attributes. */
@@ -495,7 +523,9 @@ export class CampaignClient {
       while (next < ids.length) {
         const id = ids[next++]!;
         try {
-          const status = await this.client.workflow.getHandle(id).query(deadlineStatusQuery);
+          const h = this.client.workflow.getHandle(id);
+          // Listed by visibility as soon as it starts: maybe before its first task has run.
+          const status = await afterFirstTask(`deadline ${id}`, () => h.query(deadlineStatusQuery));
           out.push(statusAt(status, await this.serverNow()));
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err; // closed between list and query

@@ -8,6 +8,8 @@ import { TemporalConnectionError } from '../config/temporal-connection';
 import { AttachmentRejected } from './attachments';
 import { GradeInputError, NominationRefusedError } from '../domain/grading';
 import { IdInputError } from '../domain/ids';
+import { PlanValidationError } from '../domain/errors';
+import { CampaignTooLargeError } from '../domain/limits';
 
 export class WebError extends Error {
   override readonly name = 'WebError';
@@ -17,6 +19,8 @@ export class WebError extends Error {
     readonly title: string,
     message: string,
     readonly field?: string,
+    /** Every field at fault, when there are several (a plan's issues). */
+    readonly errors?: { field: string; message: string }[],
   ) {
     super(message);
   }
@@ -27,6 +31,15 @@ export const forbidden = (what = '您无权查看或操作该单位的事项。'
 /** The error as the service says it: status, Chinese title, detail and the field at fault. */
 export function describeError(err: unknown): WebError {
   if (err instanceof WebError) return err;
+  if (err instanceof PlanValidationError) {
+    // Each issue as its field in the request (`body.plan.phases[1].end`), its line and column in the message.
+    const issues = err.issues.map((i) => ({
+      field: `body.plan${i.path ? `.${i.path}` : ''}`,
+      message: `${[i.line, i.column].filter((x) => x !== undefined).join(':')} ${i.message}`.trim(),
+    }));
+    return new WebError(400, '方案有误', err.message, issues[0]?.field, issues);
+  }
+  if (err instanceof CampaignTooLargeError) return new WebError(413, '活动过大', err.message, 'body.plan');
   if (err instanceof IdInputError) return new WebError(400, '请求有误', err.message, err.field);
   if (err instanceof AttachmentRejected) return new WebError(415, '附件不符合要求', err.message, err.field);
   // Every row and field at fault is in the message; nothing was recorded.
@@ -37,6 +50,12 @@ export function describeError(err: unknown): WebError {
     return new WebError(503, '服务暂时不可用', '活动引擎暂时无法连接，请稍后再试。');
   if (err instanceof CampaignRequestError) {
     switch (err.code) {
+      case 'NOT_READY':
+        return new WebError(503, '正在启动', '该活动或事项刚刚启动，尚未就绪，请稍后再试。');
+      case 'NO_WORKER':
+        return new WebError(503, '服务暂时不可用', '活动引擎的工作进程未在运行，请稍后再试或联系管理员。');
+      case 'CAMPAIGN_EXISTS':
+        return new WebError(409, '活动已存在', err.message, 'body.plan.id');
       case 'CAMPAIGN_NOT_FOUND':
         return new WebError(404, '没有这项活动', `活动不存在（${err.message}）`, 'campaignId');
       case 'UNKNOWN_OBLIGATION':
@@ -89,6 +108,12 @@ export function problem(e: WebError, errors?: { field: string; message: string }
     title: e.title,
     status: e.status,
     detail: e.message,
-    ...(errors ? { errors } : e.field ? { errors: [{ field: e.field, message: e.message }] } : {}),
+    ...(errors
+      ? { errors }
+      : e.errors
+        ? { errors: e.errors }
+        : e.field
+          ? { errors: [{ field: e.field, message: e.message }] }
+          : {}),
   };
 }

@@ -19,7 +19,8 @@ describe('tracked files', () => {
   it('name no absolute path of one machine', () => {
     const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
       .split('\0')
-      .filter((f) => f !== '' && !f.startsWith('node_modules/'));
+      // This file spells the paths it looks for.
+      .filter((f) => f !== '' && !f.startsWith('node_modules/') && f !== 'test/architecture/machine-paths.test.ts');
     expect(files).toContain('plans/003-changchun.yaml');
     const found = files.flatMap((f) => {
       const bytes = readFileSync(path.join(ROOT, f));

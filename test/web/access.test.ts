@@ -151,6 +151,8 @@ describe('sign-in, roles and the API on the dev server', () => {
     const own = '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-mech-t1';
     const routes = [
       { method: 'GET' as const, url: '/api/v1/campaigns/mini' },
+      { method: 'GET' as const, url: '/api/v1/campaigns/mini/phase-preview?action=advance' },
+      { method: 'POST' as const, url: '/api/v1/campaigns', payload: { plan: 'id: stolen' } },
       { method: 'POST' as const, url: '/api/v1/campaigns/mini/advance', payload: { reason: '提前' } },
       { method: 'POST' as const, url: '/api/v1/campaigns/mini/advance', payload: { toPhase: 'summary', reason: 'x' } },
       {

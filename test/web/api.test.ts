@@ -5,8 +5,9 @@
  * Temporal and in the ledger), waive, every audit report (the same records as `audit --json`),
  * then advance (the next phase starts and is announced by mail) and end-phase.
  */
+import { readFile } from 'node:fs/promises';
 import { runCli } from '../helpers/processes';
-import { eventually, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { eventually, PLAN, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 import { REPORTS } from '../../ledger/report';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 
@@ -143,6 +144,21 @@ describe('the JSON API for the office on the dev server', () => {
     expect(bad.json()).toMatchObject({ errors: [{ field: 'params.report' }] });
   });
 
+  it('previews a phase change as the console does, changing nothing', async () => {
+    const res = await get('/phase-preview?action=advance');
+    expect(res.statusCode).toBe(200);
+    const pv = res.json<{ phaseKey: string; action: string; announcements: number; refusal?: string }>();
+    expect(pv).toMatchObject({ phaseKey: 'summary', action: 'advance' });
+    expect(pv.refusal).toBeUndefined();
+    expect(pv.announcements).toBeGreaterThan(0);
+    const end = (await get('/phase-preview?action=end-phase')).json();
+    expect(end).toMatchObject({ phaseKey: 'engage', action: 'end' });
+    expect((await get('')).json()).toMatchObject({ currentPhase: 'engage' });
+    const bad = await get('/phase-preview?action=jump');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ errors: [{ field: 'query.action' }] });
+  });
+
   it('advances to the next phase (announced by mail), then ends it', async () => {
     const res = await post('/advance', { reason: '提前进入总结提高阶段' });
     expect(res.statusCode).toBe(200);
@@ -169,5 +185,25 @@ describe('the JSON API for the office on the dev server', () => {
     expect(end.json()).toMatchObject({ phaseKey: 'summary', action: 'ended' });
     const ended = await h.ledger.events({ campaignId: 'mini', kinds: ['phase-advanced'] });
     expect(ended.map((e) => e.phaseKey)).toEqual(['summary', 'summary']);
+  });
+
+  it('starts a campaign from plan text, with every issue of a bad plan named, and one campaign per id', async () => {
+    const text = (await readFile(PLAN, 'utf8')).replace(/^id: mini$/m, 'id: mini-api');
+    const start = (payload: object) =>
+      h.app.inject({ method: 'POST', url: '/api/v1/campaigns', payload, headers: office });
+    const bad = await start({ plan: text.replace("start: '2010-06-01'", "start: '2010-02-30'") });
+    expect(bad.statusCode).toBe(400);
+    const problem = bad.json<{ errors: { field: string; message: string }[] }>();
+    expect(problem.errors).toContainEqual({
+      field: 'body.plan.phases[0].start',
+      message: expect.stringMatching(/^\d+:\d+ /),
+    });
+    const res = await start({ plan: text, rehearseSpeed: 1 });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ campaignId: 'mini-api', workflowId: 'campaign/mini-api' });
+    expect((await h.campaigns.status('mini-api')).title).toBe('创先争优测试活动');
+    const again = await start({ plan: text });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ errors: [{ field: 'body.plan.id' }] });
   });
 });

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { runningCampaigns } from '../../client/campaigns';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
@@ -20,6 +21,10 @@ import { submitDeadline } from '../deadlines';
 import type { LinkTarget } from '../links';
 import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
+import { parsePlan } from '../../domain/plan-loader';
+import { MAX_FILE_BYTES } from '../../domain/limits';
+import { loadCampaign } from '../console/model';
+import { advanceTarget, previewPhaseChange } from '../console/steering';
 import { idSchema } from '../../domain/field-schemas';
 import type { Org } from '../../domain/org-schema';
 
@@ -135,6 +140,65 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         async (req) => {
           who(req);
           return runningCampaigns(deps.campaigns.client);
+        },
+      );
+
+      r.post(
+        '/campaigns',
+        {
+          schema: {
+            summary: "Start a campaign (office): the plan as YAML or JSON text, on the service's organisation",
+            description:
+              'The same checks as `cli start`: a plan that breaks the schema or a rule is refused with every issue, each named `body.plan.<field>` (line and column in the message); a campaign id in use answers 409. `rehearseSpeed` runs the plan from the day before its first phase at that many plan-seconds per second.',
+            body: z
+              .object({
+                plan: z.string().min(1, 'required').max(MAX_FILE_BYTES.plan, 'a plan may be at most 1 MB'),
+                rehearseSpeed: z.number().positive().max(1_000_000).optional(),
+              })
+              .strict(),
+            response: { 200: z.object({ campaignId: z.string(), workflowId: z.string() }), ...errors },
+          },
+        },
+        async (req) => {
+          office(req);
+          const plan = parsePlan(req.body.plan, 'body.plan');
+          const speed = req.body.rehearseSpeed;
+          // As `start --rehearse-speed`: from the day before the first phase, in the plan's zone.
+          const clock =
+            speed === undefined
+              ? undefined
+              : {
+                  originPlanMs: DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone })
+                    .minus({ days: 1 })
+                    .toMillis(),
+                  originServerMs: Date.now(),
+                  scale: speed,
+                };
+          const h = await deps.campaigns.start({ plan, org: deps.org, taskQueue: deps.config.TASK_QUEUE, clock });
+          return { campaignId: plan.id, workflowId: h.workflowId };
+        },
+      );
+
+      r.get(
+        '/campaigns/:campaignId/phase-preview',
+        {
+          schema: {
+            summary: 'What advancing or ending a phase now would do (office), as the console previews it',
+            params: CampaignParams,
+            querystring: z.object({ action: z.enum(['advance', 'end-phase']), toPhase: key.optional() }).strict(),
+          },
+        },
+        async (req) => {
+          office(req);
+          const c = await loadCampaign(deps.ledger, deps.campaigns, req.params.campaignId);
+          if (!c?.plan || !c.status)
+            throw new WebError(409, '活动未在运行', '该活动已不在引擎中，不能调整阶段。', 'params.campaignId');
+          const advance = req.query.action === 'advance';
+          const phaseKey = advance
+            ? advanceTarget(c.status.phases, c.now, req.query.toPhase)
+            : (c.status.currentPhase ?? undefined);
+          if (!phaseKey) throw new WebError(409, '没有可调整的阶段', '没有下一阶段或正在进行的阶段。', 'query.action');
+          return previewPhaseChange(c.plan, deps.org, c.status.phases, c.now, advance ? 'advance' : 'end', phaseKey);
         },
       );
 
