@@ -4,31 +4,20 @@
  * campaign continuing-as-new without losing anything.
  */
 import path from 'node:path';
-import os from 'node:os';
-import { mkdtempSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
-import { createTimeSkippingEnv } from '../../worker/servers';
-import { createWorker, bundleWorkflows } from '../../worker/worker';
 import { CampaignClient } from '../../client/campaigns';
-import { openLedger } from '../../ledger';
-import type { LedgerStore } from '../../ledger/types';
-import { createMailer } from '../../mail';
 import { serverTime, type ClockSpec } from '../../domain/clock';
-import type { Mailer } from '../../mail/types';
+import { startEngineStack, type EngineStack } from '../helpers/engine-stack';
 
 const local = (s: string): number => DateTime.fromISO(s, { zone: 'Asia/Shanghai' }).toMillis();
 
 describe('driving a campaign', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let ledger: LedgerStore;
-  let mailer: Mailer;
+  let stack: EngineStack;
   let cc: CampaignClient;
   let clock: ClockSpec;
-  let running: Promise<void>;
 
   const until = async (planLocal: string): Promise<void> => {
     const wait = serverTime(clock, local(planLocal)) - (await env.currentTimeMs());
@@ -41,22 +30,8 @@ describe('driving a campaign', () => {
     );
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'requests-'));
-    ledger = await openLedger(`sqlite:${dir}/ledger.sqlite`);
-    mailer = await createMailer({
-      url: `outbox:${dir}/outbox`,
-      from: 'office@example.org',
-      baseUrl: 'http://localhost',
-      ledger,
-    });
-    worker = await createWorker({
-      connection: env.nativeConnection,
-      taskQueue: 'requests',
-      deps: { ledger, mailer, client: env.client },
-      workflowBundle: await bundleWorkflows(),
-    });
-    running = worker.run();
+    stack = await startEngineStack('requests');
+    env = stack.env;
     cc = new CampaignClient(env.client);
     clock = { originPlanMs: local('2010-05-31T00:00'), originServerMs: await env.currentTimeMs(), scale: 1 };
     const plan = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
@@ -67,11 +42,7 @@ describe('driving a campaign', () => {
     });
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await mailer?.close();
-    await ledger?.close();
-    await env?.teardown();
+    await stack?.stop();
   });
 
   it('answers submissions with receipts, once, and refuses what it cannot take', async () => {

@@ -5,62 +5,30 @@
  * a deadline started by hand with a due instant that is none or a slice without its unit. A
  * deadline with a sound input starts as before.
  */
-import path from 'node:path';
-import os from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
-import { createTimeSkippingEnv } from '../../worker/servers';
-import { createWorker, bundleWorkflows } from '../../worker/worker';
 import { CampaignClient } from '../../client/campaigns';
-import { openLedger } from '../../ledger';
-import type { LedgerStore } from '../../ledger/types';
-import { createMailer } from '../../mail';
-import type { Mailer } from '../../mail/types';
 import { reportDeadlineInput } from '../../domain/engine/deadline-opening';
 import { WORKFLOW_TYPES, type DeadlineInput } from '../../domain/engine/inputs';
 import { deadlineStatusQuery } from '../../workflows/messages';
 import { loadMini, type Mini } from '../workflows/mini';
 import { local } from '../helpers/mini-campaign';
+import { startEngineStack, type EngineStack } from '../helpers/engine-stack';
 
 const TASK_QUEUE = 'unusable-input';
 
 describe('workflows with input they cannot use', () => {
   let env: TestWorkflowEnvironment;
-  let dir: string;
-  let ledger: LedgerStore;
-  let mailer: Mailer;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stack: EngineStack;
   let mini: Mini;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    dir = mkdtempSync(path.join(os.tmpdir(), `${TASK_QUEUE}-`));
-    ledger = await openLedger(`sqlite:${dir}/ledger.sqlite`);
-    mailer = await createMailer({
-      url: `outbox:${dir}/outbox`,
-      from: 'office@example.org',
-      baseUrl: 'http://localhost',
-      ledger,
-    });
-    worker = await createWorker({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      deps: { ledger, mailer, client: env.client },
-      workflowBundle: await bundleWorkflows(),
-    });
-    running = worker.run();
+    stack = await startEngineStack(TASK_QUEUE);
+    env = stack.env;
     mini = await loadMini();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await mailer?.close();
-    await ledger?.close();
-    await env?.teardown();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   /** Waits for the workflow's end and returns its failure (it must fail). */
