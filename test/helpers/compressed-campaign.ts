@@ -30,9 +30,19 @@ export const SCALE = DAY / 800;
  */
 export const ENGINE = { graceMs: 5 * DAY, reportEveryMs: 200, searchAttributes: true, workflowTaskTimeoutMs: 10_000 };
 
+/**
+ * Every request lands at least half a plan day (some 400 ms here) from the engine's own instants
+ * for its deadline. The default "on-time" (16:00 the day before) would put the branch plans 89
+ * plan minutes (49 ms) before their second reminder at 17:29: a driver that lagged that much on a
+ * busy CI machine let the reminder go out first, a mail the rehearsal does not send (CI,
+ * 2026-12-04). So the branch plans come in on Monday evening, three days clear of both
+ * reminders, and the late one on Sunday afternoon, 17.5 hours before the Monday escalation it
+ * must not cause. `test/helpers/compressed-campaign.test.ts` keeps the margin.
+ */
 export const behaviour = BehaviourSchema.parse({
   rules: [
-    { unit: 'b-mech-s1', obligation: 'branch-plan', submit: { late: '+2d' } },
+    { obligation: 'branch-plan', submit: { at: '2010-06-21T20:00' } },
+    { unit: 'b-mech-s1', obligation: 'branch-plan', submit: { at: '2010-06-27T15:00' } },
     { unit: 'b-info-t1', submit: 'never' },
     { unit: 'b-mech-t1', cycle: '2010-Q3', review: { late: '+3d' } },
   ],
