@@ -5,6 +5,8 @@
  * Everything the plan speaks of (phases, due instants, office hours, ledger times) is in plan
  * time; only the sleeps are converted back to server time.
  */
+import { DateTime } from 'luxon';
+
 export interface ClockSpec {
   /** Plan time (epoch ms) at the origin. */
   originPlanMs: number;
@@ -15,6 +17,25 @@ export interface ClockSpec {
 }
 
 export const REAL_TIME: ClockSpec = { originPlanMs: 0, originServerMs: 0, scale: 1 };
+
+/**
+ * A campaign that runs its plan's own calendar from now on, `scale` plan milliseconds a server
+ * millisecond: from `fromPlanMs`, or by default from midnight of the day before its first phase
+ * in the plan's zone (`start --rehearse-speed`, the API's `rehearseSpeed`).
+ */
+export function rehearsalClock(
+  plan: { timeZone: string; phases: readonly { start: string }[] },
+  scale: number,
+  serverNowMs: number,
+  fromPlanMs?: number,
+): ClockSpec {
+  if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`the speed must be a positive number, got ${scale}`);
+  const first = plan.phases[0];
+  if (fromPlanMs === undefined && !first) throw new RangeError('the plan has no phase to start from');
+  const originPlanMs =
+    fromPlanMs ?? DateTime.fromISO(first!.start, { zone: plan.timeZone }).minus({ days: 1 }).toMillis();
+  return { originPlanMs, originServerMs: serverNowMs, scale };
+}
 
 export function planTime(clock: ClockSpec, serverMs: number): number {
   return clock.originPlanMs + (serverMs - clock.originServerMs) * clock.scale;

@@ -157,6 +157,13 @@ describe('the JSON API for the office on the dev server', () => {
     const bad = await get('/phase-preview?action=jump');
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ errors: [{ field: 'query.action' }] });
+    const unknown = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/no-such/phase-preview?action=advance',
+      headers: office,
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ errors: [{ field: 'params.campaignId' }] });
   });
 
   it('advances to the next phase (announced by mail), then ends it', async () => {

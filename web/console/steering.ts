@@ -11,6 +11,8 @@ import type { Org } from '../../domain/org-schema';
 import { responsibleUnits } from '../../domain/org-slice';
 import type { Plan } from '../../domain/plan-schema';
 import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../../domain/phase-changes';
+import { WebError } from '../errors';
+import type { CampaignContext } from './model';
 
 export interface CycleChange {
   obligationKey: string;
@@ -95,4 +97,27 @@ export function previewPhaseChange(
       ? org.order.filter((id) => id !== org.officeId && org.units[id]?.level !== 'member').length
       : 0;
   return { action, phaseKey, refusal, windows: after, opening, closing, announcements, notices };
+}
+
+/**
+ * What advancing (to `toPhase`, else the phase after the running one) or ending the running phase
+ * of a campaign would do now: the console's form and the API's phase-preview show the same.
+ * A campaign no longer in the engine, or with no phase to change, is a 409 (the API names the
+ * field at fault, the console's page shows the sentence).
+ */
+export function steeringPreview(
+  c: CampaignContext,
+  org: Org,
+  action: 'advance' | 'end',
+  toPhase: string | undefined,
+): PhasePreview {
+  if (!c.plan || !c.status)
+    throw new WebError(409, '活动未在运行', '该活动已不在引擎中，不能调整阶段。', 'params.campaignId');
+  const phaseKey =
+    action === 'advance' ? advanceTarget(c.status.phases, c.now, toPhase) : (c.status.currentPhase ?? undefined);
+  if (!phaseKey)
+    throw action === 'advance'
+      ? new WebError(409, '没有下一阶段', '当前阶段已是最后一个阶段。', 'query.action')
+      : new WebError(409, '没有正在进行的阶段', '现在没有可以结束的阶段。', 'query.action');
+  return previewPhaseChange(c.plan, org, c.status.phases, c.now, action, phaseKey);
 }

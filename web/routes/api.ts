@@ -9,12 +9,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { runningCampaigns } from '../../client/campaigns';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
 import { requestInstantSchema } from '../../domain/field-schemas';
+import { rehearsalClock } from '../../domain/clock';
 import { canSee, reviewerOf, type Principal } from '../access';
 import { forbidden, WebError } from '../errors';
 import { submitDeadline } from '../deadlines';
@@ -24,7 +24,7 @@ import { openDeadlinesFor } from './sign-in';
 import { parsePlan } from '../../domain/plan-loader';
 import { MAX_FILE_BYTES } from '../../domain/limits';
 import { loadCampaign } from '../console/model';
-import { advanceTarget, previewPhaseChange } from '../console/steering';
+import { steeringPreview } from '../console/steering';
 import { idSchema } from '../../domain/field-schemas';
 import type { Org } from '../../domain/org-schema';
 
@@ -163,17 +163,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           office(req);
           const plan = parsePlan(req.body.plan, 'body.plan');
           const speed = req.body.rehearseSpeed;
-          // As `start --rehearse-speed`: from the day before the first phase, in the plan's zone.
-          const clock =
-            speed === undefined
-              ? undefined
-              : {
-                  originPlanMs: DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone })
-                    .minus({ days: 1 })
-                    .toMillis(),
-                  originServerMs: Date.now(),
-                  scale: speed,
-                };
+          const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
           const h = await deps.campaigns.start({ plan, org: deps.org, taskQueue: deps.config.TASK_QUEUE, clock });
           return { campaignId: plan.id, workflowId: h.workflowId };
         },
@@ -191,14 +181,10 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         async (req) => {
           office(req);
           const c = await loadCampaign(deps.ledger, deps.campaigns, req.params.campaignId);
-          if (!c?.plan || !c.status)
-            throw new WebError(409, '活动未在运行', '该活动已不在引擎中，不能调整阶段。', 'params.campaignId');
-          const advance = req.query.action === 'advance';
-          const phaseKey = advance
-            ? advanceTarget(c.status.phases, c.now, req.query.toPhase)
-            : (c.status.currentPhase ?? undefined);
-          if (!phaseKey) throw new WebError(409, '没有可调整的阶段', '没有下一阶段或正在进行的阶段。', 'query.action');
-          return previewPhaseChange(c.plan, deps.org, c.status.phases, c.now, advance ? 'advance' : 'end', phaseKey);
+          if (!c)
+            throw new WebError(404, '没有这项活动', `台帐中没有活动“${req.params.campaignId}”。`, 'params.campaignId');
+          const action = req.query.action === 'advance' ? 'advance' : 'end';
+          return steeringPreview(c, deps.org, action, req.query.toPhase);
         },
       );
 

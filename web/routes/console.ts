@@ -62,7 +62,7 @@ import {
   type CampaignLine,
 } from '../console/pages';
 import { heatmapPng } from '../console/png';
-import { advanceTarget, previewPhaseChange, type PhasePreview } from '../console/steering';
+import { steeringPreview, type PhasePreview } from '../console/steering';
 import { renderOutboxMessage, outboxListBody } from '../console/outbox';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits, dot, colon, dash, underscore');
@@ -570,14 +570,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     const url = `/console/:campaignId/${action}`;
     const preview = async (req: FastifyRequest, campaignId: string, toPhase?: string) => {
       const c = await campaignOf(req, campaignId);
-      if (!c.plan || !c.status) throw new WebError(409, '活动未在运行', '该活动已不在引擎中，不能调整阶段。');
-      const phaseKey =
-        action === 'advance' ? advanceTarget(c.status.phases, c.now, toPhase) : (c.status.currentPhase ?? '');
-      if (!phaseKey) throw new WebError(409, '没有下一阶段', '当前阶段已是最后一个阶段。');
-      return {
-        c,
-        pv: previewPhaseChange(c.plan, org, c.status.phases, c.now, action === 'advance' ? 'advance' : 'end', phaseKey),
-      };
+      return { c, pv: steeringPreview(c, org, action === 'advance' ? 'advance' : 'end', toPhase) };
     };
 
     app.get<{ Params: { campaignId: string }; Querystring: { toPhase?: string } }>(

@@ -3,7 +3,7 @@
  * server from the plan's own calendar at a chosen speed.
  */
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
+import { rehearsalClock } from '../../../domain/clock';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import { processConfig } from '../../../config';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
@@ -44,8 +44,8 @@ export function registerStart(program: Command): void {
       const from =
         o.rehearseFrom !== undefined
           ? Date.parse(instant(o.rehearseFrom, plan.timeZone, '--rehearse-from'))
-          : DateTime.fromISO(plan.phases[0]!.start, { zone: plan.timeZone }).minus({ days: 1 }).toMillis();
-      clock = { originPlanMs: from, originServerMs: Date.now(), scale };
+          : undefined;
+      clock = rehearsalClock(plan, scale, Date.now(), from);
     }
     const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
     print(o, { campaignId: plan.id, workflowId: h.workflowId }, () =>
