@@ -16,14 +16,17 @@
  *   1. a bare loop of `client.workflow.start` (64 in flight) starting the same deadline
  *      workflows, with the same inputs, for a campaign of their own: the yardstick;
  *   2. a campaign that opens two one-off obligations for every branch (2 × 2,500 deadlines by default;
- *      the organisation travels in the campaign input, which caps it near 7,000 branches)
- *      and a probe obligation for every committee: deadlines started per second, from the
- *      first request to the last deadline's start instant as the server recorded it (both sets
- *      are timed so), and the ratio to the bare loop; then when the last notice went out;
+ *      the organisation by reference) and a probe obligation for every committee: deadlines
+ *      started per second, from the first request to the last deadline's start instant as the
+ *      server recorded it (both sets are timed so), and the ratio to the bare loop; then when
+ *      the last notice went out, and when every deadline had run its first workflow task;
  *   3. the memory of the process (worker and client; the SMTP sink runs in a child process)
  *      with those deadlines open;
- *   4. timer lateness while they are open: the probe deadlines mail an escalation a minute, and
- *      each mail's acceptance by the SMTP server is compared with its scheduled instant.
+ *   4. the bare loop again, for a third set: the campaign against the mean of the loops before
+ *      and after it (each set the server holds makes the next starts dearer);
+ *   5. timer lateness with the three sets open, right after that fan-out: the probe deadlines
+ *      mail an escalation a minute, and each mail's acceptance by the SMTP server is compared
+ *      with its scheduled instant.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -332,9 +335,9 @@ interface BareDeadline {
 }
 
 /** The deadlines the campaign would open, for a campaign of their own ("bench-bare"), as a batch would start them. */
-function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec): BareDeadline[] {
+function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: string): BareDeadline[] {
   const ctx: CampaignContext = {
-    campaignId: 'bench-bare',
+    campaignId,
     title: plan.title,
     timeZone: plan.timeZone,
     locale: plan.locale,
@@ -504,53 +507,69 @@ async function fanout(): Promise<void> {
     runs.push(sinkWorker.run());
     for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < total; i++)
       await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bench-bare-sink-${i}` });
-    // Their clock reads a day earlier than the campaign's, after the probe opens: its notices go
-    // at once, its reminders a day later, after the run.
-    const bare = bareDeadlines(plan, org, {
-      originPlanMs: Date.parse('2010-06-09T02:10:00Z'), // 10:10, after every notice's instant
-      originServerMs: Date.now(),
-      scale: 1,
-    });
     const cpu = cpuSampler(server.pid);
-    await new Promise((r) => setTimeout(r, 300));
-    const t0 = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (next < bare.length) {
-          const d = bare[next++]!;
-          await client.workflow.start(deadlineWorkflow, {
-            taskQueue: 'bench-campaign',
-            workflowId: d.input.deadlineId,
-            typedSearchAttributes: d.attributes,
-            args: [d.input],
-          });
-        }
-      }),
-    );
-    // Both sets are timed the same way: from the first request to the last deadline's start
-    // instant as the server recorded it (its visibility start time), not to when visibility
-    // counts them all, which lags the starts by seconds under load.
-    const bareSpan = await startSpan(client, 'bench-bare', t0, total);
-    const bareSeconds = (bareSpan.last - t0) / 1000;
-    // Let the bare deadlines run their first workflow task before the campaign starts, so that
-    // the two measurements do not share the machine.
-    while ((await backlog(client, 'bench-campaign')) > 0) await new Promise((r) => setTimeout(r, 500));
-    const bareSettled = Date.now();
+    /**
+     * The bare loop over the deadlines of campaign `campaignId`: its rate from the first request
+     * to the last deadline's start instant as the server recorded it (its visibility start time,
+     * not when visibility counts them all, which lags the starts by seconds under load), as the
+     * campaign's is timed. `settle`: then until they have run their first workflow task.
+     */
+    const bareLoop = async (campaignId: string, label: string, settle: boolean): Promise<number> => {
+      // Their clock reads a day earlier than the campaign's, after the probe opens: its notices go
+      // at once, its reminders a day later, after the run.
+      const bare = bareDeadlines(
+        plan,
+        org,
+        {
+          originPlanMs: Date.parse('2010-06-09T02:10:00Z'), // 10:10, after every notice's instant
+          originServerMs: Date.now(),
+          scale: 1,
+        },
+        campaignId,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < bare.length) {
+            const d = bare[next++]!;
+            await client.workflow.start(deadlineWorkflow, {
+              taskQueue: 'bench-campaign',
+              workflowId: d.input.deadlineId,
+              typedSearchAttributes: d.attributes,
+              args: [d.input],
+            });
+          }
+        }),
+      );
+      const span = await startSpan(client, campaignId, t0, total);
+      const seconds = (span.last - t0) / 1000;
+      console.log(
+        `  ${label}: ${total} deadlines in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)}/s ` +
+          `(the first started at +${((span.first - t0) / 1000).toFixed(1)} s; by the ten seconds: ${span.ramp}); ` +
+          `${cpu.between(t0, span.last)} up to the last start; load average ${load()}`,
+      );
+      if (settle) {
+        // The campaign's deadlines run some of their first workflow tasks inside its window;
+        // what the loop's deadlines cost until they have all run theirs, for the comparison.
+        while ((await backlog(client, 'bench-campaign')) > 0) await new Promise((r) => setTimeout(r, 500));
+        const settled = Date.now();
+        bareSettledSeconds = (settled - t0) / 1000;
+        console.log(
+          `  the loop's deadlines had run their first workflow task ${bareSettledSeconds.toFixed(1)} s after its first request ` +
+            `(no backlog at a check every 0.5 s); ${cpu.between(t0, settled)} until then`,
+        );
+      }
+      return total / seconds;
+    };
+    let bareSettledSeconds = 0;
+    // Each set a server holds makes its next starts dearer (in one run, 2026-12-04: a second
+    // loop of 5,050 after the first, 286/s against 300/s); the campaign, second in line, is
+    // compared with a loop before it and one after it.
+    const bareRate = await bareLoop('bench-bare', 'bare loop of client.workflow.start', true);
     const sent = (prefix: string): number =>
       [...sink.accepted.keys()].filter((k) => k.startsWith(prefix) && k.endsWith('/notice')).length;
-    const bareRate = total / bareSeconds;
-    console.log(
-      `  bare loop of client.workflow.start: ${total} deadlines in ${bareSeconds.toFixed(1)} s = ${Math.round(bareRate)}/s ` +
-        `(the first started at +${((bareSpan.first - t0) / 1000).toFixed(1)} s; by the ten seconds: ${bareSpan.ramp}); ` +
-        `${cpu.between(t0, bareSpan.last)} up to the last start; load average ${load()}`,
-    );
-    // The campaign's deadlines run their first workflow task inside its window; these ran after
-    // the loop's: what the loop's deadlines cost until then, for the comparison.
-    console.log(
-      `  the loop's deadlines had run their first workflow task ${((bareSettled - t0) / 1000).toFixed(1)} s after its first request ` +
-        `(no backlog at a check every 0.5 s); ${cpu.between(t0, bareSettled)} until then`,
-    );
 
     // 2. The campaign's fan-out, with the service's worker.
     // The probe's first escalation is at 10:03 in Shanghai; the campaign starts PROBE_LEAD minutes before.
@@ -572,7 +591,6 @@ async function fanout(): Promise<void> {
     // As for the loop: until its deadlines have run their first task (asked once the notices are out).
     while ((await backlog(client, 'bench-campaign')) > 0) await new Promise((r) => setTimeout(r, 500));
     const fanSettled = Date.now();
-    cpu.stop();
     console.log(`  started, by the ten seconds: ${fanSpan.ramp}`);
     const fanSeconds = (fanSpan.last - t1) / 1000;
     const fanRate = total / fanSeconds;
@@ -582,7 +600,7 @@ async function fanout(): Promise<void> {
         `${cpu.between(t1, fanSpan.last)} up to the last start; ` +
         `ratio to the bare loop ${(fanRate / bareRate).toFixed(2)}; load average ${load()}`,
     );
-    const settledRatio = (bareSettled - t0) / (fanSettled - t1);
+    const settledRatio = bareSettledSeconds / ((fanSettled - t1) / 1000);
     console.log(
       `  the campaign's deadlines had run their first workflow task ${((fanSettled - t1) / 1000).toFixed(1)} s after its start ` +
         `(no backlog at a check every 0.5 s once the notices were out); ${cpu.between(t1, fanSettled)} until then; ` +
@@ -603,6 +621,16 @@ async function fanout(): Promise<void> {
     console.log(
       `  workflow cache of this worker: up to ${worker.options.maxCachedWorkflows} workflows ` +
         `in ${worker.options.workflowThreadPoolSize} thread(s), outside the heap above`,
+    );
+
+    // The yardstick again, on the server as the campaign left it (its deadlines' first tasks
+    // left to run as the probe's timers come due: the lateness below is right after a fan-out).
+    const afterRate = await bareLoop('bench-bare-after', 'bare loop again, after the campaign', false);
+    cpu.stop();
+    const meanRate = (bareRate + afterRate) / 2;
+    console.log(
+      `  campaign fan-out against the mean of the loops before and after it (${Math.round(meanRate)}/s): ` +
+        `ratio ${(fanRate / meanRate).toFixed(2)}`,
     );
 
     const pool = ledger.poolStats();
@@ -634,7 +662,7 @@ async function fanout(): Promise<void> {
     const lateness = late().sort((a, b) => a - b);
     await explainWorst(client, sink.accepted, plan.id, steps, clock);
     console.log(
-      `  timer lateness while ${2 * total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
+      `  timer lateness while ${3 * total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
         `${steps.length} instants a minute apart): median ${pct(lateness, 50)} ms, p99 ${pct(lateness, 99)} ms, ` +
         `max ${lateness[lateness.length - 1]} ms; load average ${load()}`,
     );

@@ -78,8 +78,8 @@ test('the workflow code imports no package but the SDK and the shared ones', asy
 /**
  * The files that hold the workflow functions (and their activity proxies) are evaluated for each
  * workflow; every other project module of the bundle is shared, so that a new workflow does not
- * evaluate it again nor a cached one keep a copy (2026-12-04: 600 MiB less with 10,100 deadlines
- * open). A shared module is frozen and outlives every workflow: it may keep a memo of a pure
+ * evaluate it again nor a cached one keep a copy (2026-12-04: about 300 MiB less with 10,100
+ * deadlines open). A shared module is frozen and outlives every workflow: it may keep a memo of a pure
  * function (domain/calendar.ts), never a variable that a workflow changes.
  */
 test('every project module of the bundle but the workflow functions is shared, and keeps no variable', async () => {
