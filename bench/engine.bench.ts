@@ -508,6 +508,8 @@ async function fanout(): Promise<void> {
     for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < total; i++)
       await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bench-bare-sink-${i}` });
     const cpu = cpuSampler(server.pid);
+    /** How long the first loop's deadlines took to run their first workflow task (`settle`). */
+    let bareSettledSeconds = 0;
     /**
      * The bare loop over the deadlines of campaign `campaignId`: its rate from the first request
      * to the last deadline's start instant as the server recorded it (its visibility start time,
@@ -563,7 +565,6 @@ async function fanout(): Promise<void> {
       }
       return total / seconds;
     };
-    let bareSettledSeconds = 0;
     // Each set a server holds makes its next starts dearer (in one run, 2026-12-04: a second
     // loop of 5,050 after the first, 286/s against 300/s); the campaign, second in line, is
     // compared with a loop before it and one after it.

@@ -37,7 +37,7 @@ export const ENGINE = { graceMs: 5 * DAY, reportEveryMs: 200, searchAttributes: 
  * busy CI machine let the reminder go out first, a mail the rehearsal does not send (CI,
  * 2026-12-04). So the branch plans come in on Monday evening, three days clear of both
  * reminders, and the late one on Sunday afternoon, 17.5 hours before the Monday escalation it
- * must not cause. `test/helpers/compressed-campaign.test.ts` keeps the margin.
+ * must not cause. `test/rehearsal/compressed-campaign-margin.test.ts` keeps the margin.
  */
 export const behaviour = BehaviourSchema.parse({
   rules: [
