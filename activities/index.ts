@@ -99,6 +99,13 @@ const ORGS_KEPT = 4;
 export function createActivities(deps: ActivityDeps) {
   const starts = new StartGate(STARTS_IN_FLIGHT);
   /**
+   * One batch at a time works out its deadlines' inputs and records their openings: the 21
+   * batches of the bench's fan-out, all preparing at once, held the first start back half a
+   * second (the ledger's writes queue, and the preparing is CPU on the one event loop); in turn,
+   * the first batch's starts go out while the others prepare.
+   */
+  const preparing = new StartGate(1);
+  /**
    * Waits until this worker has no workflow start queued or in flight, heartbeating `details`
    * every few seconds: the opening mail (notices, announcements) gives way to the starts.
    */
@@ -331,8 +338,11 @@ export function createActivities(deps: ActivityDeps) {
           // From the first step on, this worker's opening mail waits (`afterStarts`): the starts this
           // leads to are not queued yet while the organisation is read and the openings are written.
           prepared = await starts.holding(async () => {
-            const p = await prepare();
-            if (openedAt) await deps.ledger.recordMany(p.inputs.map(openedEvent));
+            const p = await preparing.run(async () => {
+              const inTurn = await prepare();
+              if (openedAt) await deps.ledger.recordMany(inTurn.inputs.map(openedEvent));
+              return inTurn;
+            });
             // Counted afresh: deadlines an attempt killed mid-way started are found started now.
             progress.started = 0;
             progress.alreadyStarted = 0;

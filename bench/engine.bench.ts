@@ -18,8 +18,10 @@
  *   2. a campaign that opens two one-off obligations for every branch (2 × 2,500 deadlines by default;
  *      the organisation by reference) and a probe obligation for every committee: deadlines
  *      started per second, from the first request to the last deadline's start instant as the
- *      server recorded it (both sets are timed so), and the ratio to the bare loop; then when
- *      the last notice went out, and when every deadline had run its first workflow task;
+ *      server recorded it (both sets are timed so, each with its starts second by second for
+ *      the first ten), and the ratio to the bare loop; the campaign's start-up (its activities
+ *      and its first deadline's batch's, up to that deadline's start); then when the last
+ *      notice went out, and when every deadline had run its first workflow task;
  *   3. the memory of the process (worker and client; the SMTP sink runs in a child process)
  *      with those deadlines open;
  *   4. the bare loop again, for a third set: the campaign against the mean of the loops before
@@ -71,7 +73,7 @@ import { createDatabase, freePort, startPostgres } from '../test/helpers/postgre
 import { startDevServer, startWorkerProcess, type Proc } from '../test/helpers/processes';
 import { startCluster } from '../test/helpers/cluster';
 import { startSinkProcess } from './sink-process';
-import { cpuSince, findProcess, processCpuSeconds } from './process-cpu';
+import { cpuSince, findProcess, processCpuSeconds, processTreeCpuSeconds } from './process-cpu';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -280,39 +282,83 @@ async function startSpan(
   campaignId: string,
   from: number,
   total: number,
-): Promise<{ first: number; last: number; ramp: string }> {
-  let starts: number[] = [];
+): Promise<{ first: number; firstId: string; last: number; ramp: string }> {
+  let starts: { at: number; workflowId: string }[] = [];
   for (let tries = 0; starts.length < total && tries < 120; tries++) {
     if (tries > 0) await new Promise((r) => setTimeout(r, 500));
     starts = [];
     for await (const w of client.workflow.list({
       query: `WorkflowType = 'deadlineWorkflow' AND ${keywordIs(CampaignIdKey, campaignId)}`,
     }))
-      starts.push(w.startTime.getTime());
+      starts.push({ at: w.startTime.getTime(), workflowId: w.workflowId });
   }
   if (starts.length < total) throw new Error(`${campaignId}: visibility lists ${starts.length} of ${total} deadlines`);
-  let first = Infinity;
-  let last = 0;
-  const byTen: number[] = [];
-  for (const at of starts) {
-    first = Math.min(first, at);
-    last = Math.max(last, at);
-    const ten = Math.min(1000, Math.max(0, Math.floor((at - from) / 10_000)));
-    byTen[ten] = (byTen[ten] ?? 0) + 1;
-  }
-  let sum = 0;
-  const ramp = Array.from(byTen, (n, i) => `${(i + 1) * 10} s: ${(sum += n ?? 0)}`).join('; ');
-  return { first, last, ramp };
+  starts.sort((a, b) => a.at - b.at);
+  const first = starts[0]!;
+  const last = starts[starts.length - 1]!.at;
+  // Second by second for the first ten (where a fan-out's start-up shows), then by ten seconds.
+  const bounds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  while (bounds[bounds.length - 1]! * 1000 < last - from) bounds.push(bounds[bounds.length - 1]! + 10);
+  const ramp = bounds.map((s) => `${s} s: ${starts.filter((x) => x.at - from < s * 1000).length}`).join('; ');
+  return { first: first.at, firstId: first.workflowId, last, ramp };
+}
+
+/**
+ * Where a campaign's start-up goes before its first deadline starts: the activities of the
+ * campaign and of the batch that started that deadline, each as seconds after the client's
+ * request (an activity that ran several times, as the campaign's `startBatch`, first to last).
+ */
+async function startUpTrace(
+  client: Client,
+  campaignId: string,
+  from: number,
+  first: { at: number; workflowId: string },
+): Promise<string> {
+  const offset = (at: number): string => `+${((at - from) / 1000).toFixed(2)}`;
+  const timeline = async (workflowId: string, label: string): Promise<string[]> => {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const types = new Map<string, string>();
+    const seen = new Map<string, { first: number; last: number; count: number }>();
+    for (const e of history.events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      if (at > first.at) break;
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled) types.set(String(e.eventId), scheduled.activityType?.name ?? '?');
+      const of =
+        e.activityTaskStartedEventAttributes?.scheduledEventId ??
+        e.activityTaskCompletedEventAttributes?.scheduledEventId;
+      const activity = scheduled ? scheduled.activityType?.name : of ? types.get(String(of)) : undefined;
+      const what = e.workflowExecutionStartedEventAttributes
+        ? 'started'
+        : activity
+          ? `${activity} ${EVENT_NAMES[e.eventType ?? 0]}`
+          : undefined;
+      if (!what) continue;
+      const span = seen.get(what) ?? { first: at, last: at, count: 0 };
+      seen.set(what, { first: span.first, last: at, count: span.count + 1 });
+    }
+    return [...seen].map(
+      ([what, s]) =>
+        `${label} ${what}${s.count > 1 ? ` ×${s.count}` : ''} ${offset(s.first)}${s.last > s.first ? `…${offset(s.last).slice(1)}` : ''}`,
+    );
+  };
+  const started = (await client.workflow.getHandle(first.workflowId).fetchHistory()).events?.[0];
+  const data = started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  const batchId = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as DeadlineInput).batchWorkflowId : undefined;
+  const lines = await timeline(campaignWorkflowId(campaignId), 'campaign');
+  if (batchId) lines.push(...(await timeline(batchId, 'batch')));
+  lines.push(`first deadline started ${offset(first.at)}`);
+  return lines.join('; ');
 }
 
 /**
  * The server's and this process's CPU, sampled four times a second without asking the server
  * anything, so that a half can be charged what it used up to its last start.
  */
-function cpuSampler(serverPid: number | undefined) {
+function cpuSampler(serverCpu: () => number | undefined) {
   const samples: { at: number; server?: number; bench: NodeJS.CpuUsage }[] = [];
   const take = (): void => {
-    samples.push({ at: Date.now(), server: processCpuSeconds(serverPid), bench: process.cpuUsage() });
+    samples.push({ at: Date.now(), server: serverCpu(), bench: process.cpuUsage() });
   };
   take();
   const timer = setInterval(take, 250);
@@ -398,8 +444,8 @@ interface FanoutServer {
   namespace: string;
   tls?: TLSConfig;
   ledgerUrl: string;
-  /** The server's process, when it is one process on this machine (the dev server), for its CPU. */
-  pid?: number;
+  /** CPU seconds the server has used so far: the dev server's process, or the cluster's with its PostgreSQL (the ledger's too). */
+  cpuSeconds(): number | undefined;
   /** How a worker process reaches the server (TEMPORAL_* variables). */
   workerEnv: Record<string, string>;
   stop(): Promise<void>;
@@ -415,7 +461,7 @@ async function fanoutServer(dir: string): Promise<FanoutServer> {
       address,
       namespace: 'default',
       ledgerUrl: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
-      pid: server.child.pid,
+      cpuSeconds: () => processCpuSeconds(server.child.pid),
       workerEnv: { TEMPORAL_ADDRESS: address },
       stop: () => server.kill('SIGTERM'),
     };
@@ -424,13 +470,20 @@ async function fanoutServer(dir: string): Promise<FanoutServer> {
   const pg = await startPostgres();
   try {
     const cluster = await startCluster({ pg, dir });
+    const postmaster = findProcess(['postgres', `-p ${pg.port} `]);
     return {
-      label: 'the self-hosted cluster (PostgreSQL, mTLS)',
+      label:
+        "the self-hosted cluster (PostgreSQL, mTLS; its server CPU is the Temporal server's and PostgreSQL's, the ledger's writes included)",
       address: cluster.address,
       namespace: cluster.namespace,
       tls: cluster.tls,
       ledgerUrl: await createDatabase(pg, 'ledger_bench'),
       workerEnv: cluster.env,
+      cpuSeconds: () => {
+        const temporal = processTreeCpuSeconds(cluster.proc().child.pid);
+        const postgres = processTreeCpuSeconds(postmaster);
+        return temporal === undefined || postgres === undefined ? undefined : temporal + postgres;
+      },
       stop: async () => {
         await cluster.stop();
         pg.stop();
@@ -507,7 +560,7 @@ async function fanout(): Promise<void> {
     runs.push(sinkWorker.run());
     for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < total; i++)
       await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bench-bare-sink-${i}` });
-    const cpu = cpuSampler(server.pid);
+    const cpu = cpuSampler(() => server.cpuSeconds());
     /** How long the first loop's deadlines took to run their first workflow task (`settle`). */
     let bareSettledSeconds = 0;
     /**
@@ -549,7 +602,7 @@ async function fanout(): Promise<void> {
       const seconds = (span.last - t0) / 1000;
       console.log(
         `  ${label}: ${total} deadlines in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)}/s ` +
-          `(the first started at +${((span.first - t0) / 1000).toFixed(1)} s; by the ten seconds: ${span.ramp}); ` +
+          `(the first started at +${((span.first - t0) / 1000).toFixed(1)} s; started by: ${span.ramp}); ` +
           `${cpu.between(t0, span.last)} up to the last start; load average ${load()}`,
       );
       if (settle) {
@@ -592,7 +645,10 @@ async function fanout(): Promise<void> {
     // As for the loop: until its deadlines have run their first task (asked once the notices are out).
     while ((await backlog(client, 'bench-campaign')) > 0) await new Promise((r) => setTimeout(r, 500));
     const fanSettled = Date.now();
-    console.log(`  started, by the ten seconds: ${fanSpan.ramp}`);
+    console.log(`  started by: ${fanSpan.ramp}`);
+    console.log(
+      `  the campaign's start-up: ${await startUpTrace(client, plan.id, t1, { at: fanSpan.first, workflowId: fanSpan.firstId })}`,
+    );
     const fanSeconds = (fanSpan.last - t1) / 1000;
     const fanRate = total / fanSeconds;
     console.log(

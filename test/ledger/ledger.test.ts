@@ -190,6 +190,59 @@ describe.each(backends)('the ledger on %s', (name, urlFor) => {
     expect(row!.lateMs).toBe(7); // the retried copy did not count twice or overwrite
   });
 
+  it('sums many events written at once, over several statements, as it sums them written one by one', async () => {
+    // 1,200 deadlines: more rows than one PostgreSQL statement takes (ledger/store.ts).
+    const once = (campaignId: string): LedgerEvent[] => {
+      const base = { campaignId, obligationKey: 'report', unitId: 'b1', committeeId: 'c1' };
+      const opened = Array.from({ length: 1200 }, (_, i): LedgerEvent => ({
+        ...base,
+        id: `${campaignId}/${i}:opened`,
+        kind: 'deadline-opened',
+        cycleKey: `k${i}`,
+        at: iso(T0),
+        dueAt: iso(T0 + 10 * DAY),
+      }));
+      const k7 = { ...base, cycleKey: 'k7' };
+      const later: LedgerEvent[] = [
+        { ...k7, id: `${campaignId}/7:escalated-2`, kind: 'escalated', at: iso(T0 + 12 * DAY), step: 'escalation-2' },
+        {
+          ...k7,
+          id: `${campaignId}/7:extension`,
+          kind: 'extension',
+          at: iso(T0 + 13 * DAY),
+          dueAt: iso(T0 + 20 * DAY),
+        },
+        { ...k7, id: `${campaignId}/7:escalated-1`, kind: 'escalated', at: iso(T0 + 21 * DAY), step: 'escalation-1' },
+        { ...k7, id: `${campaignId}/7:submission`, kind: 'submission', at: iso(T0 + 22 * DAY), lateMs: 2 * DAY },
+        { ...k7, id: `${campaignId}/7:second`, kind: 'submission', at: iso(T0 + 23 * DAY), lateMs: 3 * DAY },
+      ];
+      // A fact repeated within the write counts once, with its first copy.
+      return [...opened.slice(0, 600), ...later, { ...later[1]!, dueAt: iso(T0 + 30 * DAY) }, ...opened.slice(600)];
+    };
+    const atOnce = once('all');
+    expect(await ledger.recordMany(atOnce)).toBe(1205);
+    for (const e of once('each')) await ledger.record(e);
+    const rows = async (campaignId: string) =>
+      (await deadlineRows(ledger, { campaignId })).map((r) => ({ ...r, campaignId: undefined }));
+    expect(await rows('all')).toEqual(await rows('each'));
+    expect((await rows('all')).find((r) => r.cycleKey === 'k7')).toMatchObject({
+      highestEscalation: 2,
+      lateMs: 2 * DAY,
+    });
+
+    // Units: 1,200 at once, one of them twice, the later copy standing, as one by one.
+    const units = Array.from({ length: 1200 }, (_, i) => ({
+      campaignId: 'u',
+      unitId: `b${i}`,
+      name: `支部${i}`,
+      level: 'branch' as const,
+    }));
+    await ledger.upsertUnits([...units, { ...units[3]!, name: '改名支部' }]);
+    const stored = await ledger.units('u');
+    expect(stored).toHaveLength(1200);
+    expect(stored.find((u) => u.unitId === 'b3')?.name).toBe('改名支部');
+  });
+
   it('answers the audit on data whose answer is known', async () => {
     await ledger.recordMany(seedEvents());
     const asOf = iso(T0 + 400 * DAY);
