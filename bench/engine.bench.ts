@@ -45,7 +45,8 @@ import { serverTime, type ClockSpec } from '../domain/clock';
 import type { Org } from '../domain/org-schema';
 import type { Plan } from '../domain/plan-schema';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
-import type { SearchAttributePair } from '@temporalio/common';
+import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { deadlineWorkflow } from '../workflows/deadline';
 import type { DeadlineInput } from '../domain/engine/inputs';
 import {
@@ -265,7 +266,7 @@ async function explainWorst(
   const history = await client.workflow.getHandle(deadlineId).fetchHistory();
   const events = (history.events ?? []).map((e) => ({
     type: EVENT_NAMES[Number(e.eventType)] ?? `event ${String(e.eventType)}`,
-    ms: Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6) - worst.due,
+    ms: tsToMs(e.eventTime) - worst.due,
   }));
   const from = events.findIndex((e) => e.ms >= -1000);
   const shown = events.slice(Math.max(0, from), from + 14).map((e) => `${e.type} +${e.ms} ms`);
@@ -320,7 +321,7 @@ async function startUpTrace(
     const types = new Map<string, string>();
     const seen = new Map<string, { first: number; last: number; count: number }>();
     for (const e of history.events ?? []) {
-      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      const at = tsToMs(e.eventTime);
       if (at > first.at) break;
       const scheduled = e.activityTaskScheduledEventAttributes;
       if (scheduled) types.set(String(e.eventId), scheduled.activityType?.name ?? '?');
@@ -343,8 +344,8 @@ async function startUpTrace(
     );
   };
   const started = (await client.workflow.getHandle(first.workflowId).fetchHistory()).events?.[0];
-  const data = started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-  const batchId = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as DeadlineInput).batchWorkflowId : undefined;
+  const payload = started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const batchId = payload ? defaultPayloadConverter.fromPayload<DeadlineInput>(payload).batchWorkflowId : undefined;
   const lines = await timeline(campaignWorkflowId(campaignId), 'campaign');
   if (batchId) lines.push(...(await timeline(batchId, 'batch')));
   lines.push(`first deadline started ${offset(first.at)}`);
@@ -479,11 +480,7 @@ async function fanoutServer(dir: string): Promise<FanoutServer> {
       tls: cluster.tls,
       ledgerUrl: await createDatabase(pg, 'ledger_bench'),
       workerEnv: cluster.env,
-      cpuSeconds: () => {
-        const temporal = processTreeCpuSeconds(cluster.proc().child.pid);
-        const postgres = processTreeCpuSeconds(postmaster);
-        return temporal === undefined || postgres === undefined ? undefined : temporal + postgres;
-      },
+      cpuSeconds: () => processTreeCpuSeconds([cluster.proc().child.pid, postmaster]),
       stop: async () => {
         await cluster.stop();
         pg.stop();

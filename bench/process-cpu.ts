@@ -26,11 +26,12 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
 }
 
 /**
- * CPU seconds of process `pid` and every descendant now alive, with what its children that ended
- * used: for a server of many processes (PostgreSQL's postmaster and one backend a connection).
+ * CPU seconds of processes `roots` and every descendant now alive, with what their children that
+ * ended used, in one read of /proc: for a server of many processes (PostgreSQL's postmaster and
+ * one backend a connection). Undefined when a root cannot be read.
  */
-export function processTreeCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined || !statFields(pid)) return undefined;
+export function processTreeCpuSeconds(roots: (number | undefined)[]): number | undefined {
+  if (roots.some((pid) => pid === undefined || !statFields(pid))) return undefined;
   const children = new Map<number, number[]>();
   const cpu = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
@@ -46,7 +47,7 @@ export function processTreeCpuSeconds(pid: number | undefined): number | undefin
     );
   }
   let total = 0;
-  const todo = [pid];
+  const todo = [...roots] as number[];
   for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
     total += cpu.get(next) ?? 0;
     todo.push(...(children.get(next) ?? []));
