@@ -59,6 +59,7 @@ export const SHARED_WORKFLOW_MODULES = [
   require.resolve('../workflows/campaign-phases'),
   require.resolve('../workflows/admission-queue'),
   require.resolve('../workflows/batch-counts'),
+  require.resolve('../workflows/stack-depth'),
 ];
 
 /** How the engine's workflows are bundled, wherever they are: worker, tests, replay, benchmarks. */

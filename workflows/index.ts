@@ -2,6 +2,8 @@
 import type { BatchWorkflow, DeadlineWorkflow, WORKFLOW_TYPES } from '../domain/engine/inputs';
 import { batchWorkflow } from './batch';
 import { deadlineWorkflow } from './deadline';
+// Preloaded before the sandbox is frozen: the stack depth of every workflow (see the module).
+import './stack-depth';
 
 export { campaignWorkflow } from './campaign';
 export { batchWorkflow, deadlineWorkflow };

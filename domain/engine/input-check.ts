@@ -11,8 +11,8 @@
  * bundle): the dates and date-times the calendar parses, the offsets it adds, the zone, the
  * keys, and the organisation's shape.
  */
-import { DateTime, IANAZone } from 'luxon';
-import { dateProblem, FIRST_YEAR, LAST_YEAR, localDateTimeProblem } from '../dates';
+import { DateTime } from 'luxon';
+import { dateProblem, FIRST_YEAR, isEngineInstant, isTimeZone, LAST_YEAR, localDateTimeProblem } from '../dates';
 import { idProblem } from '../ids';
 import { MAX_OFFSET_YEARS, offsetWithin, parseOffset } from '../offsets';
 import { initialSteps } from './deadline-opening';
@@ -208,7 +208,7 @@ export function campaignInputProblems(plan: unknown, org: unknown, orgByReferenc
   add('plan.id', typeof plan.id === 'string' ? idProblem('key', plan.id) : 'is missing');
   add('plan.title', textProblem(plan.title));
   const zone = plan.timeZone;
-  const zoneOk = typeof zone === 'string' && IANAZone.isValidZone(zone);
+  const zoneOk = typeof zone === 'string' && isTimeZone(zone);
   if (!zoneOk)
     add('plan.timeZone', `is not a time zone (${typeof zone === 'string' ? zone.slice(0, 40) : shown(zone)})`);
   add('plan.locale', oneOfProblem(plan.locale, ['zh', 'en']));
@@ -298,6 +298,7 @@ export function unitProblems(units: Json, id: string): string[] {
 /** Why `v` is not an ISO instant the calendar can read (with its offset, within the years it knows). */
 function instantProblem(v: unknown): string | undefined {
   if (typeof v !== 'string') return v === undefined ? 'is missing' : `is ${shown(v)}, not an instant`;
+  if (isEngineInstant(v)) return undefined;
   const dt = DateTime.fromISO(v, { setZone: true });
   if (!dt.isValid || !Number.isFinite(Date.parse(v))) return `${shown(v)} is not an instant`;
   if (dt.year < FIRST_YEAR || dt.year > LAST_YEAR)
@@ -331,7 +332,7 @@ export function deadlineInputProblems(input: unknown): string[] {
   if (!isObject(ctx)) add('ctx', ctx === undefined ? 'is missing' : 'is not a campaign context');
   else {
     add('ctx.campaignId', textProblem(ctx.campaignId));
-    if (!(typeof ctx.timeZone === 'string' && IANAZone.isValidZone(ctx.timeZone)))
+    if (!(typeof ctx.timeZone === 'string' && isTimeZone(ctx.timeZone)))
       add('ctx.timeZone', `is not a time zone (${shown(ctx.timeZone)})`);
     if (!isObject(ctx.officeHours))
       add('ctx.officeHours', ctx.officeHours === undefined ? 'is missing' : 'is not office hours');

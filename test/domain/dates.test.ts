@@ -3,7 +3,17 @@
  * month 13 no, and no local time that the clocks skip. Requests are held to the same rule.
  */
 import { readFileSync } from 'node:fs';
-import { dateProblem, localDateTimeProblem, requestInstant } from '../../domain/dates';
+import fc from 'fast-check';
+import { DateTime, IANAZone } from 'luxon';
+import {
+  dateProblem,
+  FIRST_YEAR,
+  isEngineInstant,
+  isTimeZone,
+  LAST_YEAR,
+  localDateTimeProblem,
+  requestInstant,
+} from '../../domain/dates';
 import { parsePlan } from '../../domain/plan-loader';
 import { computeCalendar } from '../../domain/calendar';
 
@@ -43,6 +53,61 @@ describe('real dates', () => {
       /newDueAt: .* does not exist in Asia\/Shanghai/,
     );
     expect(() => requestInstant('next friday', 'Asia/Shanghai', '--as-of')).toThrow(/--as-of: "next friday" is not/);
+  });
+});
+
+describe("the engine's own instants, read the quick way", () => {
+  /** The slow way, luxon's: what the quick answer must agree with whenever it says yes. */
+  const luxonSaysInstant = (text: string): boolean => {
+    const dt = DateTime.fromISO(text, { setZone: true });
+    return dt.isValid && dt.year >= FIRST_YEAR && dt.year <= LAST_YEAR;
+  };
+
+  it('takes every instant the engine writes, of the years the calendar knows', () => {
+    const inYears = fc.integer({ min: Date.UTC(FIRST_YEAR, 0, 1), max: Date.UTC(LAST_YEAR, 11, 31, 23, 59, 59, 999) });
+    fc.assert(
+      fc.property(inYears, (ms) => {
+        const text = new Date(ms).toISOString();
+        expect(isEngineInstant(text)).toBe(true);
+        expect(isEngineInstant(DateTime.fromMillis(ms).toUTC().toISO()!)).toBe(true);
+        expect(luxonSaysInstant(text)).toBe(true);
+      }),
+    );
+  });
+
+  it('says yes only where luxon does, and leaves every other form to it', () => {
+    const cases: Array<[string, boolean]> = [
+      ['2012-02-29T00:00:00.000Z', true],
+      ['2010-02-29T00:00:00.000Z', false], // Date.parse rolls it into March
+      ['2010-02-30T15:59:59.000Z', false],
+      ['2010-04-31T00:00:00.000Z', false],
+      ['2010-06-15T24:00:00.000Z', false],
+      ['2010-13-01T00:00:00.000Z', false],
+      ['1969-12-31T23:59:59.999Z', false], // before the calendar's years
+      ['2101-01-01T00:00:00.000Z', false],
+      ['2010-06-15T10:00:00.000+08:00', false], // an offset: luxon reads it
+      ['2010-06-15T02:00:00Z', false],
+      ['2010-06-15', false],
+      [' 2010-06-15T02:00:00.000Z', false],
+    ];
+    for (const [text, quick] of cases) {
+      expect([text, isEngineInstant(text)]).toEqual([text, quick]);
+      if (quick) expect(luxonSaysInstant(text)).toBe(true);
+    }
+    fc.assert(fc.property(fc.string(), (text) => !isEngineInstant(text) || luxonSaysInstant(text)));
+  });
+
+  it('knows a time zone as luxon does, however often it is asked', () => {
+    for (const zone of [
+      'Asia/Shanghai',
+      'UTC',
+      'America/New_York',
+      'Asia/Shanghai',
+      'Mars/Olympus',
+      '',
+      'asia/shanghai',
+    ])
+      for (let i = 0; i < 2; i++) expect([zone, isTimeZone(zone)]).toEqual([zone, IANAZone.isValidZone(zone)]);
   });
 });
 
