@@ -325,7 +325,7 @@ export function createActivities(deps: ActivityDeps) {
                   opening: {
                     at: openedAt,
                     ...(due ? { notice: { step: due.step.step, status: 'after-start' as const } } : {}),
-                    ...(sharedSteps ? { sharedSteps } : {}),
+                    ...(sharedSteps ? { sharedSteps, wakesOnlyForVisibility: true as const } : {}),
                   },
                 };
               })

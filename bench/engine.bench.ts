@@ -431,7 +431,12 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: strin
           // recorded, the notice the starter's to send after every start, the shared steps the
           // batch's. The campaign's fan-out does that work itself (a ledger write, the notices);
           // the yardstick does not.
-          opening: { at: openedAt, notice: { step: noticeStep, status: 'after-start' }, sharedSteps: true },
+          opening: {
+            at: openedAt,
+            notice: { step: noticeStep, status: 'after-start' },
+            sharedSteps: true,
+            wakesOnlyForVisibility: true,
+          },
         },
       });
     }

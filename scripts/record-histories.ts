@@ -20,7 +20,29 @@ const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const label = process.argv[2] ?? 'current';
-  const env = await createTimeSkippingEnv({ searchAttributes: true });
+  // With the search attributes on, as a deployment runs: since v0.15 the review a report starts
+  // carries them (REVIEW_SEARCH_ATTRIBUTES).
+  await recordRehearsal(label, '', true, [
+    'campaign/mini',
+    'mini/branch-plan/once#0',
+    'mini/branch-plan/once/b-mech-t1',
+    'mini/branch-plan/once/b-mech-s1',
+    'mini/branch-plan/once/b-info-t1',
+    'mini/quarterly-report/2010-Q3/b-mech-t1',
+    'mini/quarterly-report.review/2010-Q3/b-mech-t1',
+    'mini/secretary-training/2010-09-06/b-info-s1',
+  ]);
+  // And off, as a rehearsal runs (since v0.18): the deadlines that went past their first reminder
+  // unanswered did not wake for their colour (`wakesOnlyForVisibility`).
+  await recordRehearsal(label, 'rehearsal_', false, [
+    'mini/branch-plan/once/b-mech-s1',
+    'mini/branch-plan/once/b-info-t1',
+  ]);
+}
+
+/** Rehearses the mini plan on a time-skipping server of its own and saves the histories of `ids`. */
+async function recordRehearsal(label: string, prefix: string, searchAttributes: boolean, ids: string[]): Promise<void> {
+  const env = await createTimeSkippingEnv({ searchAttributes });
   try {
     // The mini plan and (since v0.14) an obligation opened by an event, which the behaviour's
     // appointment opens: the campaign's history then holds an openForEvent update (EVENT_OPENINGS).
@@ -30,23 +52,12 @@ async function main(): Promise<void> {
       readFileSync(path.join(FIXTURES, 'mini-behaviour.yaml'), 'utf8'),
       'mini-behaviour.yaml',
     );
-    // With the search attributes on, as a deployment runs (a rehearsal's default is off): since
-    // v0.15 the review a report starts carries them (REVIEW_SEARCH_ATTRIBUTES).
-    await runSimulation({ plan, org, behaviour, env, engine: { searchAttributes: true } });
-    const ids = [
-      'campaign/mini',
-      'mini/branch-plan/once#0',
-      'mini/branch-plan/once/b-mech-t1',
-      'mini/branch-plan/once/b-mech-s1',
-      'mini/branch-plan/once/b-info-t1',
-      'mini/quarterly-report/2010-Q3/b-mech-t1',
-      'mini/quarterly-report.review/2010-Q3/b-mech-t1',
-      'mini/secretary-training/2010-09-06/b-info-s1',
-    ];
+    await runSimulation({ plan, org, behaviour, env, engine: { searchAttributes } });
     for (const workflowId of ids) {
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
       // Protobuf-encoded (base64): the SDK's JSON converter trips over two protobufjs copies here.
-      const file = path.join(FIXTURES, 'histories', `${label}--${workflowId.replace(/[/#]/g, '_')}.json`);
+      const name = `${label}--${prefix}${workflowId.replace(/[/#]/g, '_')}.json`;
+      const file = path.join(FIXTURES, 'histories', name);
       const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
       writeFileSync(file, JSON.stringify({ workflowId, recordedWith: label, history: encoded }) + '\n');
       console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);

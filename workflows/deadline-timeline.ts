@@ -73,7 +73,11 @@ export class DeadlineTimeline {
     this.batchSteps = input.opening?.sharedSteps
       ? this.steps.filter((s) => isSharedStep(s, this.dueAt)).map((s) => s.step)
       : [];
-    this.colourAt = this.steps.find((s) => this.isBatchStep(s) && this.stateAt(Date.parse(s.at)) !== 'green')?.at;
+    // The wake only tells visibility (since v0.18, `wakesOnlyForVisibility`): none without it.
+    const tellsNobody = input.opening?.wakesOnlyForVisibility === true && !input.ctx.options.searchAttributes;
+    this.colourAt = tellsNobody
+      ? undefined
+      : this.steps.find((s) => this.isBatchStep(s) && this.stateAt(Date.parse(s.at)) !== 'green')?.at;
   }
 
   /** Whether its batch mails `step` (`opening.sharedSteps`), not the deadline. */

@@ -215,7 +215,8 @@ class DeadlineRun {
         break;
       }
       if (item.type === 'colour') {
-        // Its batch mailed the step and counted the colour (since v0.17); visibility hears it from here.
+        // Its batch mailed the step and counted the colour (since v0.17); visibility hears it from
+        // here. A rehearsal's deadline started since v0.18 has no such wake (`wakesOnlyForVisibility`).
         timeline.markColourTold();
         this.colourReport();
         continue;

@@ -40,7 +40,7 @@
  *     AND StartTime < '<when addedIn was deployed>'"
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
- * ## Where things stand (v0.17, 2026-12-04)
+ * ## Where things stand (v0.18, 2026-12-04)
  * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: twelve days ago. The shipped seed plans'
  * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
  * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
@@ -66,6 +66,11 @@
  * fails for good on input it cannot use, the campaign's first calendar computation fails for good
  * on an error, and the submit validator compares the files too (validators do not run on replay).
  * None of them changes a command for input a running history can hold; the corpus replays as before.
+ * v0.18 (2026-12-04) has every starter write `opening.wakesOnlyForVisibility` beside
+ * `sharedSteps`: a deadline so started, of a campaign without search attributes (a rehearsal),
+ * does not wake for its colour, which only told visibility; a workflow task fewer. No marker, as
+ * with v0.17: the branch follows the input, which no older starter wrote. Its histories add two
+ * such deadlines of a rehearsal (`v0.18--rehearsal_…`).
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 

@@ -112,6 +112,13 @@ export interface OpeningDone {
    * step once an extension gives it a due instant of its own.
    */
   sharedSteps?: true;
+  /**
+   * Its wake for the colour (the first shared step that changes it) only tells Temporal's
+   * visibility, so a deadline of a campaign that keeps no search attributes, as a rehearsal runs,
+   * does not wake for it (since v0.18): a workflow task fewer for most deadlines. Written by every
+   * starter since, with `sharedSteps`; a deadline started before wakes either way, as its history has.
+   */
+  wakesOnlyForVisibility?: true;
 }
 
 export interface DeadlineInput {

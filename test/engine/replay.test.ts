@@ -50,6 +50,12 @@
  * with `opening.sharedSteps`, so that they wait for none of those steps but the first to change
  * their colour. Older batches and deadlines replay as they ran: the deadline's branch follows its
  * input, which only a batch with the marker writes.
+ *
+ * v0.18 has the starter write `opening.wakesOnlyForVisibility`: such a deadline of a campaign that
+ * keeps no search attributes (a rehearsal) does not wake for its colour, which would only have told
+ * visibility. No marker: the deadline's branch follows its input, as with v0.17. Its histories add
+ * two deadlines of a rehearsal without search attributes (`v0.18--rehearsal_…`), which went past
+ * their first reminder unanswered without a timer for it; older deadlines of that kind wake.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -74,7 +80,7 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of sixteen releases, of every workflow type', () => {
+  it('the corpus holds histories of seventeen releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -93,6 +99,7 @@ describe('replaying recorded histories', () => {
       'v0.15',
       'v0.16',
       'v0.17',
+      'v0.18',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
@@ -109,6 +116,15 @@ describe('replaying recorded histories', () => {
     }
     expect(results).toHaveLength(histories.length);
     expect(results.filter((r) => r.error !== undefined).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
+  });
+
+  it('holds a deadline of a rehearsal that did not wake for its colour, beside the same deadline that did', () => {
+    const timers = (file: string): number =>
+      corpus()
+        .find((h) => h.file === file)!
+        .history.events!.filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED).length;
+    const id = 'mini_branch-plan_once_b-mech-s1.json';
+    expect(timers(`v0.18--rehearsal_${id}`)).toBe(timers(`v0.18--${id}`) - 1);
   });
 
   it('keeps, for every patch not deprecated, histories of its workflow from before it and after it', () => {

@@ -14,6 +14,7 @@ import { temporal } from '@temporalio/proto';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { batchCountsQuery, deadlineStatusQuery } from '../../workflows/messages';
 import { PATCHES } from '../../workflows/patches';
+import { DeadlineStateKey } from '../../domain/engine/search-attributes';
 import { activityNames, local, patchIds, startMiniCampaign, type MiniCampaign } from '../helpers/mini-campaign';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -87,11 +88,12 @@ describe('a batch mails the steps its deadlines share', () => {
       'mailSharedStep',
     ]);
     expect(patchIds(batchEvents)).toContain(PATCHES.SHARED_STEPS_BY_BATCH.id);
-    // The open deadline mailed nothing itself, and woke once, at the first reminder (its colour);
-    // its status, as the client reads it, counts the batch's steps since all the same.
+    // The open deadline mailed nothing itself, and did not wake: its colour wake would only tell
+    // visibility, which this campaign does not keep (since v0.18, `wakesOnlyForVisibility`). Its
+    // status, as the client reads it, counts the batch's steps since and their colour all the same.
     const deadlineEvents = await mini.history(rejected.deadlineId);
     expect(activityNames(deadlineEvents)).toEqual([]);
-    expect(deadlineEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED)).toHaveLength(1);
+    expect(deadlineEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED)).toEqual([]);
     expect(
       deadlineEvents.filter((e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
     ).toEqual([]);
@@ -99,10 +101,10 @@ describe('a batch mails the steps its deadlines share', () => {
     expect(beforeDue).toMatchObject({ state: 'blue', stepsDone: ['notice', 'reminder-1', 'reminder-2', 'due'] });
     expect(beforeDue.nextStep).toMatchObject({ step: 'escalation-1' });
     expect(beforeDue).not.toHaveProperty('byBatch');
-    // By the deadline's own clock (its last wake), the raw query still has them to come.
+    // By the deadline's own clock (its start, before the notice's instant), the raw query still has them to come, and it green.
     const raw = await mini.env.client.workflow.getHandle(rejected.deadlineId).query(deadlineStatusQuery);
-    expect(raw.stepsDone).toEqual(['notice', 'reminder-1']);
-    expect(raw.byBatch?.steps.map((s) => s.step)).toEqual(['reminder-2', 'due']);
+    expect(raw).toMatchObject({ state: 'green', stepsDone: [] });
+    expect(raw.byBatch?.steps.map((s) => s.step)).toEqual(['notice', 'reminder-1', 'reminder-2', 'due']);
 
     // The ledger has what a deadline mailing its own steps would have written, under the same ids.
     const escalated = await mini.ledger.events({
@@ -128,5 +130,28 @@ describe('a batch mails the steps its deadlines share', () => {
     await expect(batch.result()).resolves.toMatchObject({
       outcomes: { [SUBMITTED]: 'on-time', [EXTENDED]: 'waived', [REJECTED]: 'waived', [UNREACHABLE]: 'waived' },
     });
+  });
+});
+
+describe('a deadline of a campaign that keeps search attributes, as a deployment runs', () => {
+  let mini: MiniCampaign;
+  beforeAll(async () => {
+    mini = await startMiniCampaign({
+      taskQueue: 'shared-steps-visible',
+      origin: '2010-06-10T00:00',
+      searchAttributes: true,
+    });
+  });
+  afterAll(() => mini?.stop());
+
+  it('wakes once, at the first reminder, to tell visibility it is blue', async () => {
+    await mini.until(local('2010-06-20T12:00'));
+    const status = await mini.cc.deadlineStatus('mini', 'branch-plan', 'once', REJECTED);
+    expect(status).toMatchObject({ state: 'blue', stepsDone: ['notice', 'reminder-1'] });
+    const handle = mini.env.client.workflow.getHandle(status.deadlineId);
+    expect((await handle.describe()).typedSearchAttributes.get(DeadlineStateKey)).toBe('blue');
+    const events = await mini.history(status.deadlineId);
+    expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED)).toHaveLength(1);
+    expect(activityNames(events)).toEqual([]);
   });
 });

@@ -36,15 +36,18 @@ export interface MiniCampaign {
 }
 
 /**
- * Starts the mini campaign (search attributes off) at plan instant `origin`, its worker on
- * `taskQueue`, mailing through `mailerOf(outbox)` (the outbox itself by default).
+ * Starts the mini campaign at plan instant `origin`, its worker on `taskQueue`, mailing through
+ * `mailerOf(outbox)` (the outbox itself by default); search attributes off, as a rehearsal runs,
+ * unless `searchAttributes` asks for them, as a deployment runs.
  */
 export async function startMiniCampaign(opts: {
   taskQueue: string;
   origin: string;
   mailerOf?: (outbox: Mailer) => Mailer;
+  searchAttributes?: boolean;
 }): Promise<MiniCampaign> {
-  const env = await createTimeSkippingEnv();
+  const searchAttributes = opts.searchAttributes ?? false;
+  const env = await createTimeSkippingEnv({ searchAttributes });
   const dir = mkdtempSync(path.join(os.tmpdir(), `${opts.taskQueue}-`));
   const ledger = await openLedger(`sqlite:${dir}/ledger.sqlite`);
   const outbox = await createMailer({
@@ -64,7 +67,7 @@ export async function startMiniCampaign(opts: {
   const clock = { originPlanMs: local(opts.origin), originServerMs: await env.currentTimeMs(), scale: 1 };
   const plan = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
   const org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
-  await cc.start({ plan, org, taskQueue: opts.taskQueue, clock, options: { searchAttributes: false } });
+  await cc.start({ plan, org, taskQueue: opts.taskQueue, clock, options: { searchAttributes } });
   return {
     env,
     ledger,

@@ -214,6 +214,40 @@ describe('DeadlineTimeline', () => {
     expect(JSON.parse(JSON.stringify(u))).toMatchObject({ batchSteps: [] });
   });
 
+  it('does not wake for its colour when the wake would tell nobody: a starter of v0.18 or later, no search attributes', () => {
+    const opening = { at: input.opensAt, sharedSteps: true as const, wakesOnlyForVisibility: true as const };
+    const withOptions = (searchAttributes: boolean, o: DeadlineInput['opening']): DeadlineInput => ({
+      ...input,
+      ctx: { ...input.ctx, options: { ...input.ctx.options, searchAttributes } },
+      opening: o,
+    });
+    const firstItem = (i: DeadlineInput) =>
+      new DeadlineTimeline(i, new TestClock(Date.parse(input.opensAt)).now).nextItem();
+    const firstReminder = new DeadlineTimeline(input, () => 0).steps.find((s) => s.step === 'reminder-1')!;
+    // Visibility kept: it wakes at the first reminder to say blue, as before.
+    expect(firstItem(withOptions(true, opening))).toEqual({ type: 'colour', at: firstReminder.at });
+    // Started before v0.18 (no `wakesOnlyForVisibility`): it wakes either way, as its history has.
+    expect(firstItem(withOptions(false, { at: input.opensAt, sharedSteps: true }))).toMatchObject({ type: 'colour' });
+    // A rehearsal's: nothing until its due instant.
+    const rehearsed = withOptions(false, opening);
+    const clock = new TestClock(Date.parse(input.opensAt));
+    const t = new DeadlineTimeline(rehearsed, clock.now);
+    expect(t.nextItem()).toEqual({ type: 'overdue', at: t.dueAt });
+    // Its status as a client reads it says blue from the first reminder all the same, green before.
+    const atOpening = t.status();
+    expect(atOpening.state).toBe('green');
+    const server = (planIso: string, deltaMs = 0): number => serverTime(input.ctx.clock, Date.parse(planIso)) + deltaMs;
+    expect(statusAt(atOpening, server(firstReminder.at, -1)).state).toBe('green');
+    expect(statusAt(atOpening, server(firstReminder.at))).toMatchObject({
+      state: 'blue',
+      stepsDone: ['notice', 'reminder-1'],
+    });
+    expect(statusAt(atOpening, server(t.dueAt, 1)).state).toBe('yellow');
+    // Never an earlier colour than the deadline's own: a closed one stays closed.
+    t.submit({ by: '张伟', text: '方案' });
+    expect(statusAt(t.status(), server(firstReminder.at)).state).toBe('closed');
+  });
+
   it('closes unanswered as missing, with the ledger told', () => {
     const { t } = fresh();
     expect(t.closeUnanswered()).toMatchObject({ kind: 'deadline-closed', data: { outcome: 'missing' } });
