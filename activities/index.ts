@@ -93,6 +93,13 @@ function asFailure(err: unknown): unknown {
  */
 const STARTS_IN_FLIGHT = 64;
 
+/**
+ * What a deadline started by this release's starter may do that one started before may not (its
+ * history would then differ): the branch follows the input, which no older starter wrote, so no
+ * `patched()` marker is needed (workflows/patches.ts, v0.18).
+ */
+const SINCE_V0_18 = { wakesOnlyForVisibility: true, closesInOneTask: true } as const;
+
 /** Stored organisations kept parsed in a worker: a version never changes, and a 20,000-unit one is 6 MB of JSON. */
 const ORGS_KEPT = 4;
 
@@ -325,7 +332,7 @@ export function createActivities(deps: ActivityDeps) {
                   opening: {
                     at: openedAt,
                     ...(due ? { notice: { step: due.step.step, status: 'after-start' as const } } : {}),
-                    ...(sharedSteps ? { sharedSteps, wakesOnlyForVisibility: true as const } : {}),
+                    ...(sharedSteps ? { sharedSteps, ...SINCE_V0_18 } : {}),
                   },
                 };
               })

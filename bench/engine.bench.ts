@@ -436,6 +436,7 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: strin
             notice: { step: noticeStep, status: 'after-start' },
             sharedSteps: true,
             wakesOnlyForVisibility: true,
+            closesInOneTask: true,
           },
         },
       });

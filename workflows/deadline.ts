@@ -16,6 +16,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -55,12 +56,14 @@ import { deadlineInputProblems } from '../domain/engine/input-check';
 import { instantWaiter } from './wake';
 
 // Ordinary activities, not local ones: on the time-skipping server, local activities held
-// the clock while a rehearsal waited for months of plan time (seen here), and the ledger and
-// the mailer are idempotent by their own keys either way.
-const { recordEvents, recordAndReport, sendMessage, sendAndReport } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: ACTIVITY_RETRY,
-});
+// the clock while a rehearsal waited for months of plan time (seen here, when every step's mail
+// and write was one), and the ledger and the mailer are idempotent by their own keys either way.
+const writes = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: ACTIVITY_RETRY });
+const { recordEvents, sendMessage, sendAndReport } = writes;
+// Except the write that closes a deadline started since v0.18 (`opening.closesInOneTask`): one
+// ledger write, no mail, inside the workflow task that closes the deadline, which then completes
+// in it; an activity of its own cost a workflow task more and the server an activity task.
+const closingWrites = proxyLocalActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: ACTIVITY_RETRY });
 
 export async function deadlineWorkflow(input: DeadlineInput): Promise<DeadlineResult> {
   refuseUnusableInput(input);
@@ -172,7 +175,7 @@ class DeadlineRun {
   async recordAnswer(events: LedgerEvent[]): Promise<void> {
     const { timeline } = this;
     this.closingRecorded = true;
-    await this.recordReporting([...events, timeline.closedEvent()]);
+    await this.recordReporting([...events, timeline.closedEvent()], 'closing');
   }
 
   /** Records the opening, unless the starter did; then the notice the starter took on, if any. */
@@ -210,7 +213,7 @@ class DeadlineRun {
       if (timeline.closed) break;
       if (woke) continue; // an extension changed the timeline
       if (item.type === 'close') {
-        if (this.reportsRide) await this.recordReporting([timeline.closeUnanswered()]);
+        if (this.reportsRide) await this.recordReporting([timeline.closeUnanswered()], 'closing');
         else await recordEvents([timeline.closeUnanswered()]);
         break;
       }
@@ -277,11 +280,15 @@ class DeadlineRun {
     return sent;
   }
 
-  /** Records `events`, and tells the batch the colour they leave it in from the same activity. */
-  private async recordReporting(events: LedgerEvent[]): Promise<void> {
+  /**
+   * Records `events`, and tells the batch the colour they leave it in from the same activity; the
+   * closing of a deadline started since v0.18 from a local one (`closesInOneTask`).
+   */
+  private async recordReporting(events: LedgerEvent[], what: 'closing' | 'other' = 'other'): Promise<void> {
+    const through = what === 'closing' && this.input.opening?.closesInOneTask === true ? closingWrites : writes;
     const report = this.colourReport();
-    if (!report) await recordEvents(events);
-    else await this.inTurn(() => recordAndReport({ events, report }));
+    if (!report) await through.recordEvents(events);
+    else await this.inTurn(() => through.recordAndReport({ events, report }));
   }
 
   /** Sends a step's mail, and tells the batch the colour the step leaves it in from the same activity. */

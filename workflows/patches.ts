@@ -66,11 +66,13 @@
  * fails for good on input it cannot use, the campaign's first calendar computation fails for good
  * on an error, and the submit validator compares the files too (validators do not run on replay).
  * None of them changes a command for input a running history can hold; the corpus replays as before.
- * v0.18 (2026-12-04) has every starter write `opening.wakesOnlyForVisibility` beside
- * `sharedSteps`: a deadline so started, of a campaign without search attributes (a rehearsal),
- * does not wake for its colour, which only told visibility; a workflow task fewer. No marker, as
- * with v0.17: the branch follows the input, which no older starter wrote. Its histories add two
- * such deadlines of a rehearsal (`v0.18--rehearsal_…`).
+ * v0.18 (2026-12-04) has every starter write two flags beside `sharedSteps` (`SINCE_V0_18` in
+ * activities/index.ts). `wakesOnlyForVisibility`: a deadline of a campaign without search
+ * attributes (a rehearsal) does not wake for its colour, which only told visibility.
+ * `closesInOneTask`: the write that closes the deadline is a local activity, and the deadline
+ * completes in the workflow task that closed it. A workflow task fewer each, for most deadlines.
+ * No marker, as with v0.17: the branch follows the input, which no older starter wrote. Its
+ * histories add two deadlines of a rehearsal (`v0.18--rehearsal_…`).
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 

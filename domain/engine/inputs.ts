@@ -119,6 +119,13 @@ export interface OpeningDone {
    * starter since, with `sharedSteps`; a deadline started before wakes either way, as its history has.
    */
   wakesOnlyForVisibility?: true;
+  /**
+   * The write that closes it (an answer with its closing, or the closing unanswered) is a local
+   * activity inside the workflow task that closes it, which completes the deadline (since v0.18):
+   * an ordinary activity cost a workflow task more, and the server an activity task. Written by
+   * every starter since, with `sharedSteps`; a deadline started before writes as its history has.
+   */
+  closesInOneTask?: true;
 }
 
 export interface DeadlineInput {

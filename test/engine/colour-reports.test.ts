@@ -2,16 +2,23 @@
  * A deadline tells its batch each change of colour from the activity it runs anyway (since v0.16,
  * `COLOUR_REPORTS_IN_ACTIVITIES`): the escalation's mail to the office carries "red", the answer's
  * ledger write carries "closed" together with the deadline-closed event. On the time-skipping
- * server, with the mini plan: the histories show one activity for an answer and no signal of the
- * deadline's own but the overdue mark's (no mail goes at the due instant), and a submission that
- * comes while the escalation's mail (and its report) is still on its way waits for it, so that the
- * batch never hears "red" after "closed" and finishes. (Since v0.17 the reminders are the batch's:
+ * server, with the mini plan: the histories show one activity for an answer (a local one since
+ * v0.18) and no signal of the deadline's own but the overdue mark's (no mail goes at the due
+ * instant), and a submission that comes while the escalation's mail (and its report) is still on
+ * its way waits for it, so that the batch never hears "red" after "closed" and finishes. (Since v0.17 the reminders are the batch's:
  * test/engine/shared-steps.test.ts.)
  */
 import { temporal } from '@temporalio/proto';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { batchCountsQuery } from '../../workflows/messages';
-import { activityNames, local, patchIds, startMiniCampaign, type MiniCampaign } from '../helpers/mini-campaign';
+import {
+  activityNames,
+  local,
+  localActivityNames,
+  patchIds,
+  startMiniCampaign,
+  type MiniCampaign,
+} from '../helpers/mini-campaign';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -88,11 +95,13 @@ describe('colour reports ride on the deadline’s activities', () => {
     expect(patchIds(events)).toEqual([]);
     expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)).toEqual([]);
     // One activity for the escalation and its report, one for the answer, its closing and its
-    // report; one signal, for the overdue mark, which has no mail to ride on.
-    // After the held mail: the escalation's record (its colour already told) and the answer's.
+    // report (since v0.18 a local one, `closesInOneTask`: a marker in the history); one signal,
+    // for the overdue mark, which has no mail to ride on.
+    // After the held mail: the escalation's record (its colour already told), and the answer's.
     const names = activityNames(events);
     expect(names.slice(0, beforeAnswer.length)).toEqual(beforeAnswer);
-    expect(names.slice(beforeAnswer.length).sort()).toEqual(['recordAndReport', 'recordEvents']);
+    expect(names.slice(beforeAnswer.length)).toEqual(['recordEvents']);
+    expect(localActivityNames(events)).toEqual(['recordAndReport']);
     expect(
       events.filter((e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
     ).toHaveLength(1);
@@ -103,7 +112,7 @@ describe('colour reports ride on the deadline’s activities', () => {
       (e, i) => i > reminderScheduled && e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
     );
     const answerScheduled = events.findIndex(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordAndReport',
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
     );
     expect(firstDone).toBeGreaterThan(-1);
     expect(answerScheduled).toBeGreaterThan(firstDone);

@@ -53,9 +53,11 @@
  *
  * v0.18 has the starter write `opening.wakesOnlyForVisibility`: such a deadline of a campaign that
  * keeps no search attributes (a rehearsal) does not wake for its colour, which would only have told
- * visibility. No marker: the deadline's branch follows its input, as with v0.17. Its histories add
- * two deadlines of a rehearsal without search attributes (`v0.18--rehearsal_…`), which went past
- * their first reminder unanswered without a timer for it; older deadlines of that kind wake.
+ * visibility; and `opening.closesInOneTask`: the write that closes it is a local activity (a marker
+ * in its history, not an activity). No marker: the deadline's branch follows its input, as with
+ * v0.17. Its histories add two deadlines of a rehearsal without search attributes
+ * (`v0.18--rehearsal_…`), which went past their first reminder unanswered without a timer for it;
+ * older deadlines of that kind wake.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -125,6 +127,21 @@ describe('replaying recorded histories', () => {
         .history.events!.filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED).length;
     const id = 'mini_branch-plan_once_b-mech-s1.json';
     expect(timers(`v0.18--rehearsal_${id}`)).toBe(timers(`v0.18--${id}`) - 1);
+  });
+
+  it('holds deadlines of v0.18 closed by a local activity, and older ones closed by an activity', () => {
+    const closings = (file: string): { local: number; activities: number } => {
+      const events = corpus().find((h) => h.file === file)!.history.events!;
+      return {
+        local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+        activities: events.filter(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordAndReport',
+        ).length,
+      };
+    };
+    const answered = 'mini_branch-plan_once_b-mech-t1.json';
+    expect(closings(`v0.18--${answered}`)).toEqual({ local: 1, activities: 0 });
+    expect(closings(`v0.17--${answered}`)).toEqual({ local: 0, activities: 1 });
   });
 
   it('keeps, for every patch not deprecated, histories of its workflow from before it and after it', () => {

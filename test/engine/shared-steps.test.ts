@@ -15,7 +15,14 @@ import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { batchCountsQuery, deadlineStatusQuery } from '../../workflows/messages';
 import { PATCHES } from '../../workflows/patches';
 import { DeadlineStateKey } from '../../domain/engine/search-attributes';
-import { activityNames, local, patchIds, startMiniCampaign, type MiniCampaign } from '../helpers/mini-campaign';
+import {
+  activityNames,
+  local,
+  localActivityNames,
+  patchIds,
+  startMiniCampaign,
+  type MiniCampaign,
+} from '../helpers/mini-campaign';
 
 const EventType = temporal.api.enums.v1.EventType;
 const SUBMITTED = 'b-mech-t1';
@@ -54,6 +61,16 @@ describe('a batch mails the steps its deadlines share', () => {
       newDueAt: DateTime.fromISO('2010-07-05T17:00', { zone: 'Asia/Shanghai' }).toUTC().toISO()!,
     });
     expect(extended.state).toBe('green');
+    // The answer and the closing were written inside the workflow task that took the answer, by a
+    // local activity that also told the batch, and the deadline completed in it (since v0.18,
+    // `closesInOneTask`): two workflow tasks in all, its start's and its answer's.
+    const submitted = await mini.history(`mini/branch-plan/once/${SUBMITTED}`);
+    expect(activityNames(submitted)).toEqual([]);
+    expect(localActivityNames(submitted)).toEqual(['recordAndReport']);
+    expect(submitted.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toHaveLength(2);
+    expect(submitted.at(-1)?.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    const written = await mini.ledger.events({ campaignId: 'mini', obligationKey: 'branch-plan', unitId: SUBMITTED });
+    expect(written.map((e) => e.kind)).toEqual(expect.arrayContaining(['submission', 'deadline-closed']));
 
     // After the first reminder: the batch mailed it to the two open branches (one by way of its
     // parent), and counts them blue; the extended one is green, the submitted one closed.

@@ -95,6 +95,15 @@ export function activityNames(events: temporal.api.history.v1.IHistoryEvent[]): 
   );
 }
 
+/** The local activities a history recorded (their markers), by name, in order. */
+export function localActivityNames(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString()) as { activity_type: string }).activity_type] : [];
+  });
+}
+
 /** The patch ids a history's markers carry. */
 export function patchIds(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
   return events.flatMap((e) => {
