@@ -8,7 +8,8 @@
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
- *   workflows and activities (mail into an outbox, ledger in SQLite).
+ *   workflows and activities (mail into an outbox, ledger in SQLite); up to 1,000 branches, then
+ *   the workflow tasks and history events of each workflow type, read from the histories.
  * fanout — on the dev server (SQLite, WAL; the ledger in SQLite), or with `--server cluster` on the
  *   self-hosted cluster (test/helpers/cluster.ts: PostgreSQL persistence and visibility, mTLS;
  *   the ledger in PostgreSQL), with the service's worker in this process and, with `--workers 2`,
@@ -34,7 +35,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import YAML from 'yaml';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type TLSConfig } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { generateOrg } from '../plans/generate-org';
 import { loadPlanFile, parseOrgText, PLANS_DIR } from '../plans/load';
@@ -50,6 +52,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { deadlineWorkflow } from '../workflows/deadline';
 import type { DeadlineInput } from '../domain/engine/inputs';
 import {
+  batchWorkflowId,
   campaignWorkflowId,
   deadlineWorkflowId,
   DEFAULT_ENGINE_OPTIONS,
@@ -161,11 +164,67 @@ async function rehearsals(): Promise<void> {
           `(${Math.round(run.sim.expected.length / s)}/s), ${mails} mails (${byKind}), ${run.campaignRuns} campaign run(s); ` +
           `worker process CPU ${cpuSeconds(cpu0)} s, test server CPU ${cpuSince(serverPid, serverCpu0)}; load average ${load()}`,
       );
+      if (n <= 1000) console.log(`  ${await historyCounts(env.client, plan.id, run.sim.expected)}`);
       rmSync(run.workDir, { recursive: true, force: true });
     } finally {
       await env.teardown();
     }
   }
+}
+
+/**
+ * Workflow tasks and history events per run of each workflow type of a rehearsed campaign, from
+ * its histories: its deadlines (and their reviews, if any), its batches and the campaign.
+ */
+async function historyCounts(
+  client: Client,
+  campaignId: string,
+  expected: readonly { obligationKey: string; cycleKey: string; unitId: string }[],
+): Promise<string> {
+  const ids = [campaignWorkflowId(campaignId)];
+  const cycles = new Set<string>();
+  for (const d of expected) {
+    ids.push(deadlineWorkflowId(campaignId, d.obligationKey, d.cycleKey, d.unitId));
+    ids.push(deadlineWorkflowId(campaignId, `${d.obligationKey}.review`, d.cycleKey, d.unitId));
+    const cycle = JSON.stringify([d.obligationKey, d.cycleKey]);
+    if (cycles.has(cycle)) continue;
+    cycles.add(cycle);
+    const units = expected.filter((e) => e.obligationKey === d.obligationKey && e.cycleKey === d.cycleKey).length;
+    for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < units; i++)
+      ids.push(batchWorkflowId(campaignId, d.obligationKey, d.cycleKey, i));
+  }
+  const byType = new Map<string, { runs: number; tasks: number; events: number }>();
+  const { EventType } = temporal.api.enums.v1;
+  for (let i = 0; i < ids.length; i += 32) {
+    const histories = await Promise.all(
+      ids.slice(i, i + 32).map((id) =>
+        client.workflow
+          .getHandle(id)
+          .fetchHistory()
+          .catch((err: unknown) => {
+            // A report without a review has none (gRPC's NOT_FOUND, 5).
+            if (isGrpcServiceError(err) && Number(err.code) === 5 && id.includes('.review/')) return undefined;
+            throw err;
+          }),
+      ),
+    );
+    for (const [k, history] of histories.entries()) {
+      if (!history) continue;
+      const events = history.events ?? [];
+      const type = `${events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?'}${ids[i + k]!.includes('.review/') ? ' (review)' : ''}`;
+      const t = byType.get(type) ?? { runs: 0, tasks: 0, events: 0 };
+      t.runs += 1;
+      t.events += events.length;
+      t.tasks += events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length;
+      byType.set(type, t);
+    }
+  }
+  return [...byType]
+    .map(
+      ([type, t]) =>
+        `${type}: ${t.runs} run(s), ${(t.tasks / t.runs).toFixed(2)} workflow tasks and ${(t.events / t.runs).toFixed(1)} events a run`,
+    )
+    .join('; ');
 }
 
 const FANOUT_PLAN = `
