@@ -54,3 +54,23 @@ export function deadlineState(i: StateInputs): DeadlineState {
   const soonFrom = i.firstReminderMs ?? i.dueMs - DEFAULT_SOON_MS;
   return i.nowMs >= soonFrom ? 'blue' : 'green';
 }
+
+/**
+ * The colour of a deadline neither closed nor at the office by `nowMs`, from its steps (their
+ * first reminder) and its due instant: what its batch counts once it has mailed a shared step, and
+ * what a client reads between the deadline's own wakes (domain/engine/status-at.ts).
+ */
+export function openDeadlineState(
+  nowMs: number,
+  dueAt: string,
+  steps: readonly { kind: string; at: string }[],
+): DeadlineState {
+  const reminder = steps.find((s) => s.kind === 'reminder');
+  return deadlineState({
+    nowMs,
+    dueMs: Date.parse(dueAt),
+    firstReminderMs: reminder ? Date.parse(reminder.at) : undefined,
+    closed: false,
+    atOffice: false,
+  });
+}

@@ -18,7 +18,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { planTime } from '../domain/clock';
 import { stepsForDue } from '../domain/calendar';
-import { deadlineState } from '../domain/deadline-state';
+import { openDeadlineState } from '../domain/deadline-state';
 import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from '../domain/engine/context';
 import { deadlineSearchAttributesOf, isSharedStep, reportDeadlineInput } from '../domain/engine/deadline-opening';
 import type { BatchInput, BatchResult } from '../domain/engine/inputs';
@@ -111,7 +111,8 @@ async function startedByActivity(input: BatchInput, counts: BatchCounts): Promis
  * at its instant, for the deadlines still open, through one activity (since v0.17): their timers
  * and activities for those steps, two workflow tasks a deadline and a step, become the batch's
  * one of each. The colour the step leaves a deadline in is counted here; the deadline tells
- * visibility at the first step itself (deadline-timeline.ts). Stops once every report is closed.
+ * visibility at the first step itself, if its campaign keeps search attributes (deadline-timeline.ts).
+ * Stops once every report is closed.
  */
 async function mailSharedSteps(
   input: BatchInput,
@@ -122,7 +123,6 @@ async function mailSharedSteps(
   const { ctx, obligation, cycle } = input;
   const steps = stepsForDue(planForSteps(ctx), obligation, cycle.opensAt, cycle.dueAt, { holidayRule: true });
   const reports = input.unitIds.map(deadlineId);
-  const firstReminder = steps.find((s) => s.kind === 'reminder');
   const waitUntil = instantWaiter(ctx.clock);
   for (const step of steps.filter((s) => isSharedStep(s, cycle.dueAt))) {
     if (await waitUntil(() => counts.allClosed(reports), Date.parse(step.at))) return;
@@ -130,14 +130,7 @@ async function mailSharedSteps(
     const nowMs = planTime(ctx.clock, Date.now());
     const at = new Date(nowMs).toISOString();
     const { mailed } = await mailSharedStep({ batch: input, step, at, openedAt, unitIds });
-    const colour = deadlineState({
-      nowMs,
-      dueMs: Date.parse(cycle.dueAt),
-      firstReminderMs: firstReminder ? Date.parse(firstReminder.at) : undefined,
-      closed: false,
-      atOffice: false,
-    });
-    counts.sharedStepMailed(mailed, colour);
+    counts.sharedStepMailed(mailed, openDeadlineState(nowMs, cycle.dueAt, steps));
   }
 }
 

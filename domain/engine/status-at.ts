@@ -8,7 +8,7 @@
  */
 import type { ScheduledStep } from '../calendar-types';
 import { planTime } from '../clock';
-import { deadlineState, DEADLINE_STATES, type DeadlineState } from '../deadline-state';
+import { openDeadlineState, DEADLINE_STATES, type DeadlineState } from '../deadline-state';
 import type { DeadlineStatus } from './requests';
 
 /** `status` with the batch's steps passed by `serverNowMs` counted done, its colour then, and without `byBatch`. */
@@ -35,13 +35,6 @@ export function statusAt(status: DeadlineStatus, serverNowMs: number): DeadlineS
  */
 function colourBy(status: DeadlineStatus, batchSteps: readonly ScheduledStep[], nowMs: number): DeadlineState {
   if (status.state !== 'green' && status.state !== 'blue') return status.state;
-  const reminder = batchSteps.find((s) => s.kind === 'reminder');
-  const byClock = deadlineState({
-    nowMs,
-    dueMs: Date.parse(status.dueAt),
-    firstReminderMs: reminder ? Date.parse(reminder.at) : undefined,
-    closed: false,
-    atOffice: false,
-  });
+  const byClock = openDeadlineState(nowMs, status.dueAt, batchSteps);
   return DEADLINE_STATES.indexOf(byClock) > DEADLINE_STATES.indexOf(status.state) ? byClock : status.state;
 }
