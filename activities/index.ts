@@ -98,7 +98,7 @@ const STARTS_IN_FLIGHT = 64;
  * history would then differ): the branch follows the input, which no older starter wrote, so no
  * `patched()` marker is needed (workflows/patches.ts, v0.18).
  */
-const SINCE_V0_18 = { wakesOnlyForVisibility: true, closesInOneTask: true } as const;
+export const SINCE_V0_18 = { wakesOnlyForVisibility: true, closesInOneTask: true } as const;
 
 /** Stored organisations kept parsed in a worker: a version never changes, and a 20,000-unit one is 6 MB of JSON. */
 const ORGS_KEPT = 4;

@@ -50,6 +50,7 @@ import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { deadlineWorkflow } from '../workflows/deadline';
+import { SINCE_V0_18 } from '../activities';
 import type { DeadlineInput } from '../domain/engine/inputs';
 import {
   batchWorkflowId,
@@ -494,8 +495,7 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: strin
             at: openedAt,
             notice: { step: noticeStep, status: 'after-start' },
             sharedSteps: true,
-            wakesOnlyForVisibility: true,
-            closesInOneTask: true,
+            ...SINCE_V0_18,
           },
         },
       });
