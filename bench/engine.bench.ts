@@ -4,7 +4,7 @@
  *                                 [--fanout-branches 2500] [--probe-lead 3] [--lateness false]
  *                                 [--server dev|cluster] [--workers 1|2]
  *                                 [--workflow-threads N] [--max-cached N] [--reuse-v8-context false]
- *                                 [--metrics 127.0.0.1:9464]
+ *                                 [--metrics 127.0.0.1:9464] [--window-events true]
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
@@ -29,7 +29,10 @@
  *      and after it (each set the server holds makes the next starts dearer);
  *   5. timer lateness with the three sets open, right after that fan-out: the probe deadlines
  *      mail an escalation a minute, and each mail's acceptance by the SMTP server is compared
- *      with its scheduled instant.
+ *      with its scheduled instant;
+ *   6. with `--window-events true` (bench/window-counts.ts): the requests and database operations
+ *      of the dev server inside each set's window, from its metrics read every second, and last
+ *      (it reads every history) the history events written inside each window.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +52,7 @@ import type { Plan } from '../domain/plan-schema';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
+import { requestSampler, windowEvents, type StartWindow } from './window-counts';
 import { deadlineWorkflow } from '../workflows/deadline';
 import { SINCE_V0_18 } from '../activities';
 import type { DeadlineInput } from '../domain/engine/inputs';
@@ -118,6 +122,8 @@ const SERVER = arg('server', 'dev');
 const WORKERS = Number(arg('workers', '1'));
 /** Where to serve the SDK's Prometheus metrics (cache hits and evictions, replay latency), if anywhere. */
 const METRICS = arg('metrics', '');
+/** `--window-events true`: what the server did inside each set's window (bench/window-counts.ts). */
+const WINDOW_EVENTS = arg('window-events', 'false') === 'true';
 const MiB = 1024 * 1024;
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
@@ -514,13 +520,16 @@ interface FanoutServer {
   cpuSeconds(): number | undefined;
   /** How a worker process reaches the server (TEMPORAL_* variables). */
   workerEnv: Record<string, string>;
+  /** The server's Prometheus metrics (the dev server's, with `--window-events true`). */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
 async function fanoutServer(dir: string): Promise<FanoutServer> {
   if (SERVER === 'dev') {
     const port = await freePort();
-    const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port });
+    const metricsPort = WINDOW_EVENTS ? await freePort() : undefined;
+    const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port, metricsPort });
     const address = `127.0.0.1:${port}`;
     return {
       label: 'the dev server',
@@ -529,6 +538,7 @@ async function fanoutServer(dir: string): Promise<FanoutServer> {
       ledgerUrl: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
       cpuSeconds: () => processCpuSeconds(server.child.pid),
       workerEnv: { TEMPORAL_ADDRESS: address },
+      ...(metricsPort ? { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` } : {}),
       stop: () => server.kill('SIGTERM'),
     };
   }
@@ -623,6 +633,8 @@ async function fanout(): Promise<void> {
     for (let i = 0; i * DEFAULT_ENGINE_OPTIONS.batchSize < total; i++)
       await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bench-bare-sink-${i}` });
     const cpu = cpuSampler(() => server.cpuSeconds());
+    const windows: StartWindow[] = [];
+    const requests = WINDOW_EVENTS && server.metricsUrl ? requestSampler(server.metricsUrl) : undefined;
     /** How long the first loop's deadlines took to run their first workflow task (`settle`). */
     let bareSettledSeconds = 0;
     /**
@@ -661,6 +673,7 @@ async function fanout(): Promise<void> {
         }),
       );
       const span = await startSpan(client, campaignId, t0, total);
+      windows.push({ label, from: t0, to: span.last });
       const seconds = (span.last - t0) / 1000;
       console.log(
         `  ${label}: ${total} deadlines in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)}/s ` +
@@ -712,6 +725,7 @@ async function fanout(): Promise<void> {
       `  the campaign's start-up: ${await startUpTrace(client, plan.id, t1, { at: fanSpan.first, workflowId: fanSpan.firstId })}`,
     );
     const fanSeconds = (fanSpan.last - t1) / 1000;
+    windows.push({ label: 'campaign fan-out', from: t1, to: fanSpan.last });
     const fanRate = total / fanSeconds;
     console.log(
       `  campaign fan-out: ${total} deadlines in ${fanSeconds.toFixed(1)} s = ${Math.round(fanRate)}/s ` +
@@ -751,6 +765,12 @@ async function fanout(): Promise<void> {
       `  campaign fan-out against the mean of the loops before and after it (${Math.round(meanRate)}/s): ` +
         `ratio ${(fanRate / meanRate).toFixed(2)}`,
     );
+    if (requests) {
+      // Read until here only: the reads would cost the server CPU through the lateness below.
+      await requests.stop();
+      for (const w of windows)
+        console.log(`  the server's requests and database operations in the window of the ${requests.within(w)}`);
+    }
 
     const pool = ledger.poolStats();
     if (pool)
@@ -759,32 +779,36 @@ async function fanout(): Promise<void> {
           `longest queue ${pool.maxWaiting}, waits run out ${pool.busy} (each retried)`,
       );
 
-    if (!LATENESS) return;
-    // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
-    const probe = plan.obligations.find((o) => o.key === 'probe')!;
-    const cycle = cyclesOf(plan, probe, phaseWindows(plan, {}), {})[0]!;
-    const steps = stepsForDue(plan, probe, cycle.opensAt, cycle.dueAt).filter((s) => s.kind === 'escalation');
-    const lastAt = Math.max(...steps.map((s) => serverTime(clock, Date.parse(s.at))));
-    const deadline = lastAt + 120_000;
-    const expected = steps.length * committees;
-    const late = (): number[] => {
-      const out: number[] = [];
-      for (const s of steps) {
-        const due = serverTime(clock, Date.parse(s.at));
-        for (const [key, at] of sink.accepted)
-          if (key.startsWith(`${plan.id}/`) && key.includes('/probe/') && key.endsWith(`/${s.step}`))
-            out.push(at - due);
-      }
-      return out;
-    };
-    while (late().length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-    const lateness = late().sort((a, b) => a - b);
-    await explainWorst(client, sink.accepted, plan.id, steps, clock);
-    console.log(
-      `  timer lateness while ${3 * total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
-        `${steps.length} instants a minute apart): median ${pct(lateness, 50)} ms, p99 ${pct(lateness, 99)} ms, ` +
-        `max ${lateness[lateness.length - 1]} ms; load average ${load()}`,
-    );
+    if (LATENESS) {
+      // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
+      const probe = plan.obligations.find((o) => o.key === 'probe')!;
+      const cycle = cyclesOf(plan, probe, phaseWindows(plan, {}), {})[0]!;
+      const steps = stepsForDue(plan, probe, cycle.opensAt, cycle.dueAt).filter((s) => s.kind === 'escalation');
+      const lastAt = Math.max(...steps.map((s) => serverTime(clock, Date.parse(s.at))));
+      const deadline = lastAt + 120_000;
+      const expected = steps.length * committees;
+      const late = (): number[] => {
+        const out: number[] = [];
+        for (const s of steps) {
+          const due = serverTime(clock, Date.parse(s.at));
+          for (const [key, at] of sink.accepted)
+            if (key.startsWith(`${plan.id}/`) && key.includes('/probe/') && key.endsWith(`/${s.step}`))
+              out.push(at - due);
+        }
+        return out;
+      };
+      while (late().length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+      const lateness = late().sort((a, b) => a - b);
+      await explainWorst(client, sink.accepted, plan.id, steps, clock);
+      console.log(
+        `  timer lateness while ${3 * total} deadlines are open (${lateness.length}/${expected} probe mails, ` +
+          `${steps.length} instants a minute apart): median ${pct(lateness, 50)} ms, p99 ${pct(lateness, 99)} ms, ` +
+          `max ${lateness[lateness.length - 1]} ms; load average ${load()}`,
+      );
+    }
+    if (WINDOW_EVENTS)
+      for (const line of await windowEvents(client, windows))
+        console.log(`  history events in the window of the ${line}`);
   } finally {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.allSettled(runs);

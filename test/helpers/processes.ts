@@ -46,7 +46,7 @@ export async function until(what: string, ok: () => Promise<boolean>, proc: Proc
 }
 
 /** `temporal server start-dev` on a SQLite file, with the engine's search attributes; resolves once it answers. */
-export async function startDevServer(opts: { dbFile: string; port: number }): Promise<Proc> {
+export async function startDevServer(opts: { dbFile: string; port: number; metricsPort?: number }): Promise<Proc> {
   const args = [
     'server',
     'start-dev',
@@ -61,6 +61,7 @@ export async function startDevServer(opts: { dbFile: string; port: number }): Pr
     'error',
     ...DEV_SERVER_PRAGMAS,
     ...searchAttributeFlags(),
+    ...(opts.metricsPort ? ['--metrics-port', String(opts.metricsPort)] : []),
   ];
   const proc = track(spawn(TEMPORAL_CLI, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   await until(
