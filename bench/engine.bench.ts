@@ -587,6 +587,8 @@ async function fanout(): Promise<void> {
   const workers: Worker[] = [];
   const runs: Promise<void>[] = [];
   let second: Proc | undefined;
+  /** With `--window-events true`: the dev server's counters, read every second (stopped in `finally` too). */
+  let requests: ReturnType<typeof requestSampler> | undefined;
   try {
     const plan = parsePlan(FANOUT_PLAN, 'fanout.yaml');
     const org = university(FANOUT_BRANCHES);
@@ -634,7 +636,7 @@ async function fanout(): Promise<void> {
       await client.workflow.start('bareWorkflow', { taskQueue: 'bench-bare', workflowId: `bench-bare-sink-${i}` });
     const cpu = cpuSampler(() => server.cpuSeconds());
     const windows: StartWindow[] = [];
-    const requests = WINDOW_EVENTS && server.metricsUrl ? requestSampler(server.metricsUrl) : undefined;
+    if (WINDOW_EVENTS && server.metricsUrl) requests = requestSampler(server.metricsUrl);
     /** How long the first loop's deadlines took to run their first workflow task (`settle`). */
     let bareSettledSeconds = 0;
     /**
@@ -780,7 +782,7 @@ async function fanout(): Promise<void> {
       );
 
     if (LATENESS) {
-      // 4. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
+      // 5. Timer lateness: the probe deadlines' reminders, due-day notice and first escalation.
       const probe = plan.obligations.find((o) => o.key === 'probe')!;
       const cycle = cyclesOf(plan, probe, phaseWindows(plan, {}), {})[0]!;
       const steps = stepsForDue(plan, probe, cycle.opensAt, cycle.dueAt).filter((s) => s.kind === 'escalation');
@@ -810,6 +812,7 @@ async function fanout(): Promise<void> {
       for (const line of await windowEvents(client, windows))
         console.log(`  history events in the window of the ${line}`);
   } finally {
+    await requests?.stop();
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.allSettled(runs);
     await second?.kill('SIGTERM');
