@@ -17,6 +17,16 @@ describe('the JSON API for the office on the dev server', () => {
   let h: WebHarness;
   beforeAll(async () => {
     h = await startWebHarness();
+    // The campaign starts in the engage phase: the branch plans, due in June, open overdue and
+    // run their whole ladder at once (escalations, rectification, closing), writing to the ledger
+    // for a few seconds. Every test here compares two reads, so they start once that has settled
+    // and only the four Q3 deadlines are open (in one CI run four rows were seen while the branch
+    // plans were still listed, and the audit's two reads straddled their escalations).
+    await eventually('only the four Q3 deadlines open', async () => {
+      const rows = (await get('/deadlines')).json<{ obligationKey: string; cycleKey: string }[]>();
+      const q3Only = rows.every((r) => r.obligationKey === 'quarterly-report' && r.cycleKey === '2010-Q3');
+      return rows.length === 4 && q3Only ? rows : undefined;
+    });
   });
   afterAll(async () => {
     await h?.stop();
@@ -30,10 +40,6 @@ describe('the JSON API for the office on the dev server', () => {
   const q3 = '/deadlines/quarterly-report/2010-Q3';
 
   it('lists open deadlines under each of the CLI’s filters, as the CLI’s client does', async () => {
-    await eventually('four Q3 deadlines visible', async () => {
-      const rows = (await get('/deadlines')).json<{ unitId: string }[]>();
-      return rows.length === 4 ? rows : undefined;
-    });
     const filters: [string, Record<string, string>, string[]][] = [
       ['', {}, BRANCHES],
       ['?committee=c-mech', { committee: 'c-mech' }, ['b-mech-s1', 'b-mech-t1']],
