@@ -122,6 +122,10 @@ const SERVER = arg('server', 'dev');
 const WORKERS = Number(arg('workers', '1'));
 /** Where to serve the SDK's Prometheus metrics (cache hits and evictions, replay latency), if anywhere. */
 const METRICS = arg('metrics', '');
+/** The fan-out campaign's deadlines per batch (default: the engine's, DEFAULT_ENGINE_OPTIONS.batchSize). */
+const BATCH_SIZE = Number(arg('batch-size', '0')) || undefined;
+if (BATCH_SIZE !== undefined && !(Number.isInteger(BATCH_SIZE) && BATCH_SIZE >= 1 && BATCH_SIZE <= 2_000))
+  throw new Error(`--batch-size: a whole number from 1 to 2000, not ${arg('batch-size', '')}`);
 /** `--window-events true`: what the server did inside each set's window (bench/window-counts.ts). */
 const WINDOW_EVENTS = arg('window-events', 'false') === 'true';
 const MiB = 1024 * 1024;
@@ -439,6 +443,28 @@ function cpuSampler(serverCpu: () => number | undefined) {
       const bench = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6;
       return `server CPU ${server}, bench process CPU ${bench.toFixed(1)} s`;
     },
+    /**
+     * Each of the first `seconds` seconds from `from`: the cores the server and this process used
+     * in it, and how late the sampler's timer ran at worst (this process's event loop held up):
+     * whether a half's slow first seconds waited on the server or on the worker.
+     */
+    bySecond(from: number, seconds: number): string {
+      const at = (t: number) => samples.find((x) => x.at >= t) ?? samples[samples.length - 1]!;
+      const parts: string[] = [];
+      for (let k = 0; k < seconds; k++) {
+        const a = at(from + k * 1000);
+        const b = at(from + (k + 1) * 1000);
+        const span = (b.at - a.at) / 1000;
+        if (span <= 0) break;
+        const server =
+          a.server === undefined || b.server === undefined ? '?' : ((b.server - a.server) / span).toFixed(2);
+        const bench = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6 / span;
+        const within = samples.filter((x) => x.at > a.at && x.at <= b.at);
+        const late = Math.max(0, ...within.map((x, i) => x.at - (i === 0 ? a.at : within[i - 1]!.at) - 250));
+        parts.push(`${k + 1} s: ${server}/${bench.toFixed(2)} (${late} ms)`);
+      }
+      return `cores used by second, server/bench (the bench's event loop late by at most): ${parts.join('; ')}`;
+    },
   };
 }
 
@@ -682,6 +708,7 @@ async function fanout(): Promise<void> {
           `(the first started at +${((span.first - t0) / 1000).toFixed(1)} s; started by: ${span.ramp}); ` +
           `${cpu.between(t0, span.last)} up to the last start; load average ${load()}`,
       );
+      console.log(`    ${cpu.bySecond(t0, 5)}`);
       if (settle) {
         // The campaign's deadlines run some of their first workflow tasks inside its window;
         // what the loop's deadlines cost until they have all run theirs, for the comparison.
@@ -708,7 +735,13 @@ async function fanout(): Promise<void> {
     const clock: ClockSpec = { originPlanMs: origin, originServerMs: Date.now(), scale: 1 };
     const t1 = Date.now();
     // With the ledger, the client stores the organisation and the campaign holds it by reference.
-    await new CampaignClient(client, 0, ledger).start({ plan, org, taskQueue: 'bench-campaign', clock });
+    await new CampaignClient(client, 0, ledger).start({
+      plan,
+      org,
+      taskQueue: 'bench-campaign',
+      clock,
+      ...(BATCH_SIZE ? { options: { batchSize: BATCH_SIZE } } : {}),
+    });
     const input = (await client.workflow.getHandle(campaignWorkflowId(plan.id)).fetchHistory()).events?.[0]
       ?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data?.length;
     console.log(`  the campaign's input: ${input ?? '?'} bytes (the organisation by reference)`);
@@ -735,6 +768,7 @@ async function fanout(): Promise<void> {
         `${cpu.between(t1, fanSpan.last)} up to the last start; ` +
         `ratio to the bare loop ${(fanRate / bareRate).toFixed(2)}; load average ${load()}`,
     );
+    console.log(`    ${cpu.bySecond(t1, 5)}`);
     const settledRatio = bareSettledSeconds / ((fanSettled - t1) / 1000);
     console.log(
       `  the campaign's deadlines had run their first workflow task ${((fanSettled - t1) / 1000).toFixed(1)} s after its start ` +
