@@ -28,7 +28,7 @@ import {
   messageSubjectOf,
   openedEvent,
   rejectedMailFallback,
-  reportDeadlineInput,
+  reportDeadlineInputs,
   stepAftermath,
 } from '../domain/engine/deadline-opening';
 import { buildMessage } from '../domain/engine/mail-message';
@@ -317,9 +317,7 @@ export function createActivities(deps: ActivityDeps) {
         // By reference (since v0.13) the batch's slice is cut from the stored organisation.
         const prepare = async () => {
           const batch = Array.isArray(request) ? undefined : await withOrg(request.batch);
-          const given = Array.isArray(request)
-            ? request
-            : batch!.unitIds.map((unitId) => reportDeadlineInput(batch!, unitId));
+          const given = Array.isArray(request) ? request : reportDeadlineInputs(batch!, batch!.unitIds);
           // A batch's deadlines share the plan, the obligation and the cycle's instants, so their
           // steps are the same: worked out once, not once per deadline.
           const steps = openedAt && given[0] ? initialSteps(given[0]) : undefined;
@@ -433,10 +431,10 @@ export function createActivities(deps: ActivityDeps) {
         // A notice due when the deadlines opened went out from the starter, to every unit it could reach.
         const starterTookIt = (input: DeadlineInput): boolean =>
           req.step.kind === 'notice' && dueNotice(input, req.openedAt, [req.step]) !== undefined;
-        const inputs = req.unitIds
-          .filter((u) => !skip.has(u))
-          .map((u) => reportDeadlineInput(batch, u))
-          .filter((input) => !starterTookIt(input));
+        const inputs = reportDeadlineInputs(
+          batch,
+          req.unitIds.filter((u) => !skip.has(u)),
+        ).filter((input) => !starterTookIt(input));
         const events: LedgerEvent[] = [];
         await inLanes(32, inputs, async (input) => {
           const built = buildMessage(

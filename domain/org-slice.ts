@@ -7,6 +7,32 @@ import type { Obligation } from './plan-schema';
 import type { Org, Unit } from './org-schema';
 
 export function orgSlice(org: Org, unitIds: Iterable<string>): Org {
+  const units = withAncestors(org, unitIds);
+  return { officeId: org.officeId, units, order: org.order.filter((id) => units[id] !== undefined) };
+}
+
+/**
+ * `orgSlice(org, [unitId])` for many units of one organisation, the same slices: the positions in
+ * its order are looked up once, so a slice costs its unit's line of ancestors instead of a pass
+ * over the whole order. A starter slicing a batch of 250 units out of their slice of some 260 spent
+ * 14 ms on it, 0.3 s of the worker's main thread in the first seconds of a fan-out of 5,050.
+ */
+export function unitSlicer(org: Org): (unitId: string) => Org {
+  const position = new Map<string, number>();
+  org.order.forEach((id, i) => position.set(id, i));
+  // An order naming a unit twice (none the loaders make) keeps both in `orgSlice`'s filter.
+  if (position.size !== org.order.length) return (unitId) => orgSlice(org, [unitId]);
+  return (unitId) => {
+    const units = withAncestors(org, [unitId]);
+    const order = Object.keys(units)
+      .filter((id) => position.has(id))
+      .sort((a, b) => position.get(a)! - position.get(b)!);
+    return { officeId: org.officeId, units, order };
+  };
+}
+
+/** The units named, each with its line of parents, and the office; in that order of insertion. */
+function withAncestors(org: Org, unitIds: Iterable<string>): Record<string, Unit> {
   const units: Record<string, Unit> = {};
   const add = (id: string | undefined): void => {
     while (id !== undefined && units[id] === undefined) {
@@ -18,7 +44,7 @@ export function orgSlice(org: Org, unitIds: Iterable<string>): Org {
   };
   for (const id of unitIds) add(id);
   add(org.officeId);
-  return { officeId: org.officeId, units, order: org.order.filter((id) => units[id] !== undefined) };
+  return units;
 }
 
 /** The units that must hand in an obligation: its level, narrowed to some branch kinds if given. */

@@ -11,7 +11,8 @@ import type { DeadlineMessage } from '../../mail/types';
 import { reviewDueAt, reviewObligationOf, reviewSchedule, stepsForDue, type StepOptions } from '../calendar';
 import type { Obligation } from '../plan-schema';
 import type { ScheduledStep } from '../calendar-types';
-import { orgSlice } from '../org-slice';
+import { orgSlice, unitSlicer } from '../org-slice';
+import type { Org } from '../org-schema';
 import type { BatchInput, DeadlineInput } from './inputs';
 import type { Receipt } from './requests';
 import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from './context';
@@ -20,9 +21,27 @@ import { deadlineSearchAttributes } from './search-attributes';
 
 /** The input of one unit's report deadline in a batch. */
 export function reportDeadlineInput(batch: BatchInput, unitId: string): DeadlineInput {
-  const { ctx, obligation, cycle } = batch;
+  const org = batchOrg(batch);
+  return reportInput(batch, unitId, (id) => orgSlice(org, [id]));
+}
+
+/**
+ * `reportDeadlineInput` for many units of a batch, the same inputs, each unit's slice cut without
+ * a pass over the batch's whole organisation (`unitSlicer`): for the starters, in activities.
+ */
+export function reportDeadlineInputs(batch: BatchInput, unitIds: readonly string[]): DeadlineInput[] {
+  const sliceOf = unitSlicer(batchOrg(batch));
+  return unitIds.map((unitId) => reportInput(batch, unitId, sliceOf));
+}
+
+function batchOrg(batch: BatchInput): Org {
   // A batch by reference (since v0.13) has none: its starter cuts the slice from the stored version first.
   if (!batch.org) throw new Error(`batch ${batch.batchId} carries no organisation slice`);
+  return batch.org;
+}
+
+function reportInput(batch: BatchInput, unitId: string, sliceOf: (unitId: string) => Org): DeadlineInput {
+  const { ctx, obligation, cycle } = batch;
   return {
     ctx,
     deadlineId: deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId),
@@ -30,7 +49,7 @@ export function reportDeadlineInput(batch: BatchInput, unitId: string): Deadline
     obligation,
     cycle: { key: cycle.cycleKey, label: cycle.cycleLabel, labelEn: cycle.cycleLabelEn, phaseKey: cycle.phaseKey },
     unitId,
-    org: orgSlice(batch.org, [unitId]),
+    org: sliceOf(unitId),
     opensAt: cycle.opensAt,
     dueAt: cycle.dueAt,
     dueOnHoliday: cycle.dueOnHoliday,
