@@ -5,6 +5,7 @@
  *                                 [--server dev|cluster] [--workers 1|2]
  *                                 [--workflow-threads N] [--max-cached N] [--reuse-v8-context false]
  *                                 [--metrics 127.0.0.1:9464] [--window-events true]
+ *                                 [--server-profile true]
  *
  * rehearsal — the wall time to rehearse the four-phase seed plan (003) for generated
  *   universities of 100, 1,000 and 5,000 branches on the time-skipping server, with the real
@@ -32,7 +33,10 @@
  *      with its scheduled instant;
  *   6. with `--window-events true` (bench/window-counts.ts): the requests and database operations
  *      of the dev server inside each set's window, from its metrics read every second, and last
- *      (it reads every history) the history events written inside each window.
+ *      (it reads every history) the history events written inside each window;
+ *   7. with `--server-profile true` (bench/server-profile.ts; needs Linux `perf`): the dev
+ *      server's CPU inside each window by the part of the server it went to (visibility records,
+ *      starts, transfer tasks, matching, its garbage collector, …), and the share in SQLite.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +57,7 @@ import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { requestSampler, windowEvents, type StartWindow } from './window-counts';
+import { perfUnavailable, profileByWindow, recordServer } from './server-profile';
 import { deadlineWorkflow } from '../workflows/deadline';
 import { SINCE_V0_18 } from '../activities';
 import type { DeadlineInput } from '../domain/engine/inputs';
@@ -128,6 +133,8 @@ if (BATCH_SIZE !== undefined && !(Number.isInteger(BATCH_SIZE) && BATCH_SIZE >= 
   throw new Error(`--batch-size: a whole number from 1 to 2000, not ${arg('batch-size', '')}`);
 /** `--window-events true`: what the server did inside each set's window (bench/window-counts.ts). */
 const WINDOW_EVENTS = arg('window-events', 'false') === 'true';
+/** `--server-profile true`: where the dev server's CPU went inside each window (bench/server-profile.ts). */
+const SERVER_PROFILE = arg('server-profile', 'false') === 'true';
 const MiB = 1024 * 1024;
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
@@ -548,6 +555,8 @@ interface FanoutServer {
   workerEnv: Record<string, string>;
   /** The server's Prometheus metrics (the dev server's, with `--window-events true`). */
   metricsUrl?: string;
+  /** The dev server's process, for `--server-profile`. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -563,6 +572,7 @@ async function fanoutServer(dir: string): Promise<FanoutServer> {
       namespace: 'default',
       ledgerUrl: `sqlite:${path.join(dir, 'ledger.sqlite')}`,
       cpuSeconds: () => processCpuSeconds(server.child.pid),
+      ...(server.child.pid ? { pid: server.child.pid } : {}),
       workerEnv: { TEMPORAL_ADDRESS: address },
       ...(metricsPort ? { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` } : {}),
       stop: () => server.kill('SIGTERM'),
@@ -615,6 +625,9 @@ async function fanout(): Promise<void> {
   let second: Proc | undefined;
   /** With `--window-events true`: the dev server's counters, read every second (stopped in `finally` too). */
   let requests: ReturnType<typeof requestSampler> | undefined;
+  /** With `--server-profile true`: `perf` recording the dev server (stopped in `finally` too). */
+  let profile: ReturnType<typeof recordServer> | undefined;
+  const profileFile = path.join(dir, 'server.perf');
   try {
     const plan = parsePlan(FANOUT_PLAN, 'fanout.yaml');
     const org = university(FANOUT_BRANCHES);
@@ -663,6 +676,11 @@ async function fanout(): Promise<void> {
     const cpu = cpuSampler(() => server.cpuSeconds());
     const windows: StartWindow[] = [];
     if (WINDOW_EVENTS && server.metricsUrl) requests = requestSampler(server.metricsUrl);
+    if (SERVER_PROFILE) {
+      const unavailable = server.pid ? perfUnavailable() : 'it profiles the dev server only';
+      if (unavailable) console.log(`  --server-profile: not recorded, ${unavailable}`);
+      else profile = recordServer(server.pid!, profileFile);
+    }
     /** How long the first loop's deadlines took to run their first workflow task (`settle`). */
     let bareSettledSeconds = 0;
     /**
@@ -801,6 +819,18 @@ async function fanout(): Promise<void> {
       `  campaign fan-out against the mean of the loops before and after it (${Math.round(meanRate)}/s): ` +
         `ratio ${(fanRate / meanRate).toFixed(2)}`,
     );
+    if (profile) {
+      // A recording that failed (no leave to trace another process, say) is reported, not fatal.
+      const stopped = profile.stop();
+      profile = undefined;
+      await stopped.then(
+        async () => {
+          for (const line of await profileByWindow(profileFile, windows))
+            console.log(`  the dev server's CPU by part (perf, 250 samples a second) in the window of the ${line}`);
+        },
+        (err: unknown) => console.log(`  --server-profile: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
     if (requests) {
       // Read until here only: the reads would cost the server CPU through the lateness below.
       await requests.stop();
@@ -847,6 +877,7 @@ async function fanout(): Promise<void> {
         console.log(`  history events in the window of the ${line}`);
   } finally {
     await requests?.stop();
+    await profile?.stop().catch(() => undefined);
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.allSettled(runs);
     await second?.kill('SIGTERM');

@@ -96,5 +96,21 @@ export function createDevServerEnv(opts: DevServerOptions): Promise<TestWorkflow
   });
 }
 
-/** SQLite pragmas for the dev server's file: WAL and relaxed sync for speed, still crash-safe. */
-export const DEV_SERVER_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+/**
+ * SQLite pragmas for the dev server's file: WAL and relaxed sync for speed, still crash-safe; a
+ * page cache of 64 MiB instead of SQLite's 2 MiB (the visibility table alone has 45 indexes, each
+ * written on every workflow start), and a checkpoint every 10,000 pages of WAL (40 MiB) instead
+ * of 1,000, so that a page written again and again between checkpoints goes back to the database
+ * once. Alternated with the first two alone (2026-12-05, docs/performance.md), the fan-out
+ * bench's sets started 6 % faster on average.
+ */
+export const DEV_SERVER_PRAGMAS = [
+  '--sqlite-pragma',
+  'journal_mode=wal',
+  '--sqlite-pragma',
+  'synchronous=normal',
+  '--sqlite-pragma',
+  'cache_size=-65536',
+  '--sqlite-pragma',
+  'wal_autocheckpoint=10000',
+];
