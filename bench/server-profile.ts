@@ -16,8 +16,9 @@ const HZ = 250;
 
 /**
  * The parts a sample is counted under: the first whose pattern one of its frames matches, in
- * this order (the garbage collector's workers and the queue processors run on goroutines of
- * their own, so their frames never share a stack with a request's).
+ * this order. The garbage collector's workers and the queue processors run on goroutines of
+ * their own; a request's goroutine that assists the collector (`gcAssistAlloc`) is counted as
+ * the collector's, which it is doing then.
  */
 const PARTS: { name: string; frame: RegExp }[] = [
   { name: 'garbage collector', frame: /^runtime\.(gcBgMarkWorker|bgsweep|bgscavenge|gcAssistAlloc)/ },
