@@ -299,6 +299,8 @@ export function createActivities(deps: ActivityDeps) {
       // (workflows/patches.ts, OPENING_BY_STARTER, says until when one may still be running).
       const openedAt = Array.isArray(request) ? undefined : request.openedAt;
       const sharedSteps = Array.isArray(request) ? undefined : request.sharedSteps;
+      // The colour its batch counts them in, when they open late (since v0.19): visibility too.
+      const startedAs = Array.isArray(request) ? undefined : request.startedAs;
       const ctx = Context.current();
       const taskQueue = ctx.info.taskQueue;
       // What an earlier attempt got done (its worker killed, or the mail server away): this one
@@ -331,6 +333,7 @@ export function createActivities(deps: ActivityDeps) {
                     at: openedAt,
                     ...(due ? { notice: { step: due.step.step, status: 'after-start' as const } } : {}),
                     ...(sharedSteps ? { sharedSteps, ...SINCE_V0_18 } : {}),
+                    ...(startedAs ? { startedAs } : {}),
                   },
                 };
               })

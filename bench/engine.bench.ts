@@ -51,6 +51,7 @@ import { parsePlan } from '../domain/plan-loader';
 import { BehaviourSchema } from '../rehearsal/behaviour';
 import { stepsForDue, phaseWindows, cyclesOf } from '../domain/calendar';
 import { serverTime, type ClockSpec } from '../domain/clock';
+import { openDeadlineState } from '../domain/deadline-state';
 import type { Org } from '../domain/org-schema';
 import type { Plan } from '../domain/plan-schema';
 import { orgSlice, responsibleUnits } from '../domain/org-slice';
@@ -496,7 +497,10 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: strin
   const openedAt = new Date(clock.originPlanMs).toISOString();
   for (const obligation of plan.obligations) {
     const cycle = cyclesOf(plan, obligation, phaseWindows(plan, {}), {})[0]!;
-    const noticeStep = stepsForDue(plan, obligation, cycle.opensAt, cycle.dueAt).find((s) => s.kind === 'notice')!.step;
+    const steps = stepsForDue(plan, obligation, cycle.opensAt, cycle.dueAt, { holidayRule: true });
+    const noticeStep = steps.find((s) => s.kind === 'notice')!.step;
+    // The colour its batch starts it in (since v0.19): blue past its first reminder.
+    const colour = openDeadlineState(clock.originPlanMs, cycle.dueAt, steps);
     for (const unitId of responsibleUnits(org, obligation)) {
       const deadlineId = deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId);
       out.push({
@@ -506,7 +510,7 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: strin
           { key: CommitteeIdKey, value: org.units[unitId]?.committeeId ?? '' },
           { key: ObligationKeyKey, value: obligation.key },
           { key: CycleKeyKey, value: cycle.cycleKey },
-          { key: DeadlineStateKey, value: 'green' },
+          { key: DeadlineStateKey, value: colour },
         ],
         input: {
           ctx,
@@ -535,6 +539,7 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: strin
             notice: { step: noticeStep, status: 'after-start' },
             sharedSteps: true,
             ...SINCE_V0_18,
+            ...(colour !== 'green' ? { startedAs: colour } : {}),
           },
         },
       });

@@ -14,6 +14,7 @@ import { loadOrgFile } from '../plans/load';
 import { miniPlanWithEvents } from '../test/helpers/mini-events';
 import { runSimulation } from '../rehearsal/simulate';
 import { parseBehaviour } from '../rehearsal/behaviour-file';
+import { local, startMiniCampaign } from '../test/helpers/mini-campaign';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
@@ -38,6 +39,47 @@ async function main(): Promise<void> {
     'mini/branch-plan/once/b-mech-s1',
     'mini/branch-plan/once/b-info-t1',
   ]);
+  // And a campaign started late (since v0.19): its branch plans open past their first reminder,
+  // so its batch counts them blue from their start and they start blue (STARTED_IN_COLOUR).
+  await recordLateStart(label, [
+    'mini/branch-plan/once#0',
+    'mini/branch-plan/once/b-mech-t1',
+    'mini/branch-plan/once/b-info-t1',
+  ]);
+}
+
+/** Saves a history under `<label>--<prefix><workflow id>.json`. */
+function save(label: string, prefix: string, workflowId: string, history: temporal.api.history.v1.IHistory): void {
+  // Protobuf-encoded (base64): the SDK's JSON converter trips over two protobufjs copies here.
+  const name = `${label}--${prefix}${workflowId.replace(/[/#]/g, '_')}.json`;
+  const file = path.join(FIXTURES, 'histories', name);
+  const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
+  writeFileSync(file, JSON.stringify({ workflowId, recordedWith: label, history: encoded }) + '\n');
+  console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
+}
+
+/**
+ * The mini campaign started on 2010-06-20, with search attributes on: one branch answers, two
+ * are waived, one runs its ladder to the end unanswered; saves the histories of `ids` once the
+ * branch plans' batch has finished.
+ */
+async function recordLateStart(label: string, ids: string[]): Promise<void> {
+  const mini = await startMiniCampaign({
+    taskQueue: 'record-late',
+    origin: '2010-06-20T10:00',
+    searchAttributes: true,
+  });
+  try {
+    await mini.until(local('2010-06-21T10:00'));
+    await mini.cc.submit('mini', 'branch-plan', 'once', 'b-mech-t1', { by: '张伟', text: '支部实施方案' });
+    for (const unit of ['b-mech-s1', 'b-info-s1'])
+      await mini.cc.waive('mini', 'branch-plan', 'once', unit, { by: '组织部', reason: '合并报送' });
+    await mini.env.client.workflow.getHandle('mini/branch-plan/once#0').result();
+    for (const workflowId of ids)
+      save(label, 'late_', workflowId, await mini.env.client.workflow.getHandle(workflowId).fetchHistory());
+  } finally {
+    await mini.stop();
+  }
 }
 
 /** Rehearses the mini plan on a time-skipping server of its own and saves the histories of `ids`. */
@@ -53,15 +95,8 @@ async function recordRehearsal(label: string, prefix: string, searchAttributes: 
       'mini-behaviour.yaml',
     );
     await runSimulation({ plan, org, behaviour, env, engine: { searchAttributes } });
-    for (const workflowId of ids) {
-      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-      // Protobuf-encoded (base64): the SDK's JSON converter trips over two protobufjs copies here.
-      const name = `${label}--${prefix}${workflowId.replace(/[/#]/g, '_')}.json`;
-      const file = path.join(FIXTURES, 'histories', name);
-      const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
-      writeFileSync(file, JSON.stringify({ workflowId, recordedWith: label, history: encoded }) + '\n');
-      console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
-    }
+    for (const workflowId of ids)
+      save(label, prefix, workflowId, await env.client.workflow.getHandle(workflowId).fetchHistory());
   } finally {
     await env.teardown();
   }

@@ -29,11 +29,14 @@ export class BatchCounts {
     }
   }
 
-  /** The starter started these green and they say nothing until their colour changes (since v0.6). */
-  startedGreen(deadlineIds: string[]): void {
+  /**
+   * The starter started these in `colour` and they say nothing until their colour changes (since
+   * v0.6 green; since v0.19 the colour of a late opening, STARTED_IN_COLOUR).
+   */
+  startedIn(deadlineIds: string[], colour: DeadlineState): void {
     for (const id of deadlineIds) {
       if (this.states[id] === undefined) {
-        this.states[id] = 'green';
+        this.states[id] = colour;
         this.dirty = true;
       }
     }

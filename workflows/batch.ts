@@ -22,6 +22,7 @@ import { openDeadlineState } from '../domain/deadline-state';
 import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from '../domain/engine/context';
 import { deadlineSearchAttributesOf, isSharedStep, reportDeadlineInput } from '../domain/engine/deadline-opening';
 import type { BatchInput, BatchResult } from '../domain/engine/inputs';
+import type { ScheduledStep } from '../domain/calendar-types';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { BatchCounts } from './batch-counts';
 import { deadlineWorkflow } from './deadline';
@@ -85,9 +86,23 @@ async function startedByActivity(input: BatchInput, counts: BatchCounts): Promis
     // green say nothing until their colour changes.
     // Since v0.17 the batch also mails the steps its deadlines share (`mailSharedSteps`).
     const sharedSteps = isPatched(PATCHES.SHARED_STEPS_BY_BATCH);
-    const openedAt = new Date(planTime(ctx.clock, Date.now())).toISOString();
-    await startDeadlines({ batch: input, openedAt, ...(sharedSteps ? { sharedSteps } : {}) });
-    counts.startedGreen(input.unitIds.map(deadlineId));
+    const openedAtMs = planTime(ctx.clock, Date.now());
+    const openedAt = new Date(openedAtMs).toISOString();
+    // Since v0.19 a deadline opened late starts in its colour (blue past its first reminder,
+    // yellow past its due instant), in visibility and here, rather than green and then telling
+    // both in its first workflow task: a signal and a visibility write fewer for each, and no
+    // moment in which a late campaign's deadlines all show green.
+    const colour =
+      sharedSteps && isPatched(PATCHES.STARTED_IN_COLOUR)
+        ? openDeadlineState(openedAtMs, cycle.dueAt, batchSteps(input))
+        : 'green';
+    await startDeadlines({
+      batch: input,
+      openedAt,
+      ...(sharedSteps ? { sharedSteps } : {}),
+      ...(colour !== 'green' ? { startedAs: colour } : {}),
+    });
+    counts.startedIn(input.unitIds.map(deadlineId), colour);
     if (sharedSteps) {
       mailing = mailSharedSteps(input, openedAt, counts, deadlineId);
       // Awaited once every deadline has closed: a failure then fails the batch, as it failed the deadline before.
@@ -120,8 +135,8 @@ async function mailSharedSteps(
   counts: BatchCounts,
   deadlineId: (unitId: string) => string,
 ): Promise<void> {
-  const { ctx, obligation, cycle } = input;
-  const steps = stepsForDue(planForSteps(ctx), obligation, cycle.opensAt, cycle.dueAt, { holidayRule: true });
+  const { ctx, cycle } = input;
+  const steps = batchSteps(input);
   const reports = input.unitIds.map(deadlineId);
   const waitUntil = instantWaiter(ctx.clock);
   for (const step of steps.filter((s) => isSharedStep(s, cycle.dueAt))) {
@@ -132,6 +147,11 @@ async function mailSharedSteps(
     const { mailed } = await mailSharedStep({ batch: input, step, at, openedAt, unitIds });
     counts.sharedStepMailed(mailed, openDeadlineState(nowMs, cycle.dueAt, steps));
   }
+}
+
+/** The steps of the batch's deadlines, as each of them works them out (the holiday rule, since v0.10). */
+function batchSteps({ ctx, obligation, cycle }: BatchInput): ScheduledStep[] {
+  return stepsForDue(planForSteps(ctx), obligation, cycle.opensAt, cycle.dueAt, { holidayRule: true });
 }
 
 /** Before v0.5: the deadlines as children of the batch, their outcomes from their results. */

@@ -73,11 +73,15 @@ export class DeadlineTimeline {
     this.batchSteps = input.opening?.sharedSteps
       ? this.steps.filter((s) => isSharedStep(s, this.dueAt)).map((s) => s.step)
       : [];
-    // The wake only tells visibility (since v0.18, `wakesOnlyForVisibility`): none without it.
+    // The wake only tells visibility (since v0.18, `wakesOnlyForVisibility`): none without it, and
+    // none for a deadline started past green (since v0.19, `startedAs`): the batch's steps come
+    // before the due instant and turn it blue at most, which visibility has had from its start.
     const tellsNobody = input.opening?.wakesOnlyForVisibility === true && !input.ctx.options.searchAttributes;
-    this.colourAt = tellsNobody
-      ? undefined
-      : this.steps.find((s) => this.isBatchStep(s) && this.stateAt(Date.parse(s.at)) !== 'green')?.at;
+    const startedPastGreen = input.opening?.startedAs !== undefined && input.opening.startedAs !== 'green';
+    this.colourAt =
+      tellsNobody || startedPastGreen
+        ? undefined
+        : this.steps.find((s) => this.isBatchStep(s) && this.stateAt(Date.parse(s.at)) !== 'green')?.at;
   }
 
   /** Whether its batch mails `step` (`opening.sharedSteps`), not the deadline. */
@@ -129,9 +133,13 @@ export class DeadlineTimeline {
     };
   }
 
-  /** A starter that opened the deadline started it green in visibility, and its batch counts it green. */
-  startedGreenByStarter(): void {
-    if (this.state() === 'green') this.reported = 'green';
+  /**
+   * A starter that opened the deadline started it in `colour` in visibility, and its batch counts
+   * it so: green, or since v0.19 the colour of a late opening (`opening.startedAs`). Told again
+   * only if its colour has changed since.
+   */
+  startedByStarter(colour: DeadlineState): void {
+    if (this.state() === colour) this.reported = colour;
   }
 
   status(): DeadlineStatus {

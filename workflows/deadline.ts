@@ -191,7 +191,7 @@ class DeadlineRun {
         timeline.markDone(notice.step);
         await this.sendStep(notice, opening);
       }
-      timeline.startedGreenByStarter();
+      timeline.startedByStarter(opening.startedAs ?? 'green');
     }
     await this.reportState();
   }

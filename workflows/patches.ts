@@ -40,7 +40,7 @@
  *     AND StartTime < '<when addedIn was deployed>'"
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
- * ## Where things stand (v0.18, 2026-12-04)
+ * ## Where things stand (v0.19, 2026-12-05)
  * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: twelve days ago. The shipped seed plans'
  * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
  * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
@@ -73,6 +73,10 @@
  * completes in the workflow task that closed it. A workflow task fewer each, for most deadlines.
  * No marker, as with v0.17: the branch follows the input, which no older starter wrote. Its
  * histories add two deadlines of a rehearsal (`v0.18--rehearsal_…`).
+ * v0.19 (2026-12-05) adds STARTED_IN_COLOUR: a batch counts the deadlines it opens late in their
+ * colour and its starter starts them in it (`opening.startedAs`, absent for green). The deadline
+ * reads the input, no marker, as with v0.18; its histories add a campaign started late
+ * (`v0.19--late_…`), whose batch has the marker and whose deadlines start blue.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -232,6 +236,15 @@ export const PATCHES = {
     addedIn: 'v0.17',
     guards:
       "the batch mails its deadlines' shared steps (isSharedStep: the reminders and the due-day notice) itself, one timer and one mailSharedStep activity a step for every deadline it counts open, and counts their colour; it starts them with opening.sharedSteps, and a deadline so started waits only for the first of those steps (to tell visibility its colour) and mails the rest of its ladder itself. Before, every deadline had a timer and an activity for each step, two workflow tasks",
+    retireWhen: BATCH_BOUND,
+    stage: 'patched',
+  },
+  STARTED_IN_COLOUR: {
+    id: 'started-in-colour',
+    workflow: 'batch',
+    addedIn: 'v0.19',
+    guards:
+      "a batch that mails its deadlines' shared steps works out the colour they open in (blue past the first reminder, yellow past the due instant) and counts them in it at once; the starter starts them in it (the DeadlineState search attribute, opening.startedAs), so a deadline opened late tells neither its batch nor visibility in its first workflow task. Before, every deadline started green and a late one corrected both at once: a signal, a batch workflow task and a visibility write more",
     retireWhen: BATCH_BOUND,
     stage: 'patched',
   },

@@ -71,6 +71,7 @@ export function deadlineSearchAttributesOf(d: DeadlineInput): SearchAttributePai
     committeeId: d.org.units[scopeUnit]?.committeeId ?? '',
     obligationKey: d.obligation.key,
     cycleKey: d.cycle.key,
+    state: d.opening?.startedAs,
   });
 }
 

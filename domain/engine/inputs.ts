@@ -7,7 +7,7 @@ import type { Plan, Obligation } from '../plan-schema';
 import type { Org } from '../org-schema';
 import type { ClockSpec } from '../clock';
 import type { CycleSchedule, PhaseWindow, ScheduledStep } from '../calendar-types';
-import type { DeadlineOutcome } from '../deadline-state';
+import type { DeadlineOutcome, DeadlineState } from '../deadline-state';
 import type { SendResult } from '../../mail/types';
 import type { CampaignContext, EngineOptions } from './context';
 import type { BatchReport, EventDeadline, PhaseChange, Receipt, SubmitRequest } from './requests';
@@ -126,6 +126,14 @@ export interface OpeningDone {
    * every starter since, with `sharedSteps`; a deadline started before writes as its history has.
    */
   closesInOneTask?: true;
+  /**
+   * The colour it was started in, when not green: a deadline opened past its first reminder (a
+   * campaign started late, or a rehearsal from the middle of its plan) is started blue, and one
+   * opened past its due instant yellow, in Temporal's visibility and in its batch's counts alike
+   * (since v0.19, STARTED_IN_COLOUR). The deadline then tells nobody that colour again. Absent:
+   * green, as every starter before started every deadline.
+   */
+  startedAs?: DeadlineState;
 }
 
 export interface DeadlineInput {
@@ -165,6 +173,8 @@ export interface StartDeadlinesRequest {
   openedAt: string;
   /** The batch mails its deadlines' shared steps (since v0.17): the deadlines are started knowing it. */
   sharedSteps?: true;
+  /** The colour the batch counts them in as they start, when not green (since v0.19): the starter starts them in it. */
+  startedAs?: DeadlineState;
 }
 
 /** A shared step that a batch mails for the deadlines it still counts open (since v0.17). */

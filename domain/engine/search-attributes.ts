@@ -6,6 +6,7 @@
  * server's SQLite) has a fixed number of Keyword slots per namespace (10), and these six fit.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { DeadlineState } from '../deadline-state';
 
 export const CampaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 export const UnitIdKey = defineSearchAttributeKey('UnitId', SearchAttributeType.KEYWORD);
@@ -47,13 +48,14 @@ export function keywordIn(key: KeywordKey, values: readonly string[]): string {
   return `${key.name} IN (${values.map((v) => `'${v}'`).join(', ')})`;
 }
 
-/** A report deadline's attributes as it starts: who, what, which cycle, green. */
+/** A report deadline's attributes as it starts: who, what, which cycle, and its colour (green unless it opens late). */
 export function deadlineSearchAttributes(d: {
   campaignId: string;
   unitId: string;
   committeeId: string;
   obligationKey: string;
   cycleKey: string;
+  state?: DeadlineState;
 }): SearchAttributePair[] {
   return [
     { key: CampaignIdKey, value: d.campaignId },
@@ -61,6 +63,6 @@ export function deadlineSearchAttributes(d: {
     { key: CommitteeIdKey, value: d.committeeId },
     { key: ObligationKeyKey, value: d.obligationKey },
     { key: CycleKeyKey, value: d.cycleKey },
-    { key: DeadlineStateKey, value: 'green' },
+    { key: DeadlineStateKey, value: d.state ?? 'green' },
   ];
 }

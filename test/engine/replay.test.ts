@@ -58,6 +58,10 @@
  * v0.17. Its histories add two deadlines of a rehearsal without search attributes
  * (`v0.18--rehearsal_…`), which went past their first reminder unanswered without a timer for it;
  * older deadlines of that kind wake.
+ *
+ * v0.19 adds STARTED_IN_COLOUR: a batch counts the deadlines it opens late in their colour, and its
+ * starter starts them in it (`opening.startedAs`). Its histories add a campaign started late
+ * (`v0.19--late_…`): the batch with the marker, and two of its deadlines started blue.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -65,6 +69,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { WORKFLOWS_PATH, WORKFLOW_BUNDLER_OPTIONS } from '../../worker/worker';
 import { PATCHES, type WorkflowType } from '../../workflows/patches';
+import { patchIds } from '../helpers/mini-campaign';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -82,7 +87,7 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of seventeen releases, of every workflow type', () => {
+  it('the corpus holds histories of eighteen releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -102,6 +107,7 @@ describe('replaying recorded histories', () => {
       'v0.16',
       'v0.17',
       'v0.18',
+      'v0.19',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
@@ -142,6 +148,25 @@ describe('replaying recorded histories', () => {
     const answered = 'mini_branch-plan_once_b-mech-t1.json';
     expect(closings(`v0.18--${answered}`)).toEqual({ local: 1, activities: 0 });
     expect(closings(`v0.17--${answered}`)).toEqual({ local: 0, activities: 1 });
+  });
+
+  it('holds a campaign of v0.19 started late: its batch counted its deadlines blue, and they started blue', () => {
+    const history = (file: string) => corpus().find((h) => h.file === file)!.history;
+    expect(patchIds(history('v0.19--late_mini_branch-plan_once_0.json').events!)).toContain(
+      PATCHES.STARTED_IN_COLOUR.id,
+    );
+    // The same branch plan's batch of the campaign started on time has the marker and counts green.
+    expect(patchIds(history('v0.19--mini_branch-plan_once_0.json').events!)).toContain(PATCHES.STARTED_IN_COLOUR.id);
+    for (const unit of ['b-mech-t1', 'b-info-t1']) {
+      const started = history(`v0.19--late_mini_branch-plan_once_${unit}.json`).events![0]!
+        .workflowExecutionStartedEventAttributes!;
+      const input = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString()) as {
+        opening?: { startedAs?: string };
+      };
+      expect(input.opening?.startedAs).toBe('blue');
+      const state = started.searchAttributes!.indexedFields!.DeadlineState!.data!;
+      expect(JSON.parse(Buffer.from(state).toString())).toBe('blue');
+    }
   });
 
   it('keeps, for every patch not deprecated, histories of its workflow from before it and after it', () => {

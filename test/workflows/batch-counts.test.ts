@@ -4,7 +4,7 @@ import { BatchCounts } from '../../workflows/batch-counts';
 describe('BatchCounts', () => {
   it('counts the colours its deadlines last reported, and has news only when one changed', () => {
     const c = new BatchCounts('b#0');
-    c.startedGreen(['d1', 'd2']);
+    c.startedIn(['d1', 'd2'], 'green');
     expect(c.report()).toEqual({
       batchId: 'b#0',
       counts: { green: 2, blue: 0, yellow: 0, red: 0, closed: 0 },
@@ -22,13 +22,23 @@ describe('BatchCounts', () => {
   it('does not paint green a deadline that reported before its starter returned', () => {
     const c = new BatchCounts('b#0');
     c.deadlineChanged({ deadlineId: 'd1', state: 'yellow' });
-    c.startedGreen(['d1']);
+    c.startedIn(['d1'], 'green');
     expect(c.states.d1).toBe('yellow');
+  });
+
+  it('counts the deadlines a late starter opened in their colour, and a later shared step leaves them so (since v0.19)', () => {
+    const c = new BatchCounts('b#0');
+    c.startedIn(['d1', 'd2'], 'blue');
+    expect(c.report().counts).toEqual({ green: 0, blue: 2, yellow: 0, red: 0, closed: 0 });
+    c.sharedStepMailed(['d1', 'd2'], 'blue');
+    expect(c.states).toEqual({ d1: 'blue', d2: 'blue' });
+    c.deadlineChanged({ deadlineId: 'd2', state: 'yellow' });
+    expect(c.report().counts).toMatchObject({ blue: 1, yellow: 1 });
   });
 
   it('paints blue a green deadline it mailed a shared step for, and nothing its deadline said since', () => {
     const c = new BatchCounts('b#0');
-    c.startedGreen(['d1', 'd2', 'd3']);
+    c.startedIn(['d1', 'd2', 'd3'], 'green');
     c.deadlineChanged({ deadlineId: 'd2', state: 'closed', outcome: 'on-time' });
     c.dirty = false;
     // d2 answered while the step's activity ran (it had read the ledger before): closed stands.

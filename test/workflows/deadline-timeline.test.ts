@@ -75,14 +75,24 @@ describe('DeadlineTimeline', () => {
     expect(t.colourChange()).toEqual({ deadlineId: input.deadlineId, state: 'closed', outcome: 'waived' });
   });
 
-  it('counts as told green when its starter started it green, and not otherwise', () => {
+  it('counts as told the colour its starter started it in, and not another', () => {
     const started = fresh();
-    started.t.startedGreenByStarter();
+    started.t.startedByStarter('green');
     expect(started.t.colourChange()).toBeUndefined();
     const late = fresh();
     late.clock.after(late.t.dueAt);
-    late.t.startedGreenByStarter();
+    late.t.startedByStarter('green');
     expect(late.t.colourChange()?.state).toBe('yellow');
+    // Since v0.19 a late opening starts in its colour (`opening.startedAs`): told already.
+    const startedLate = fresh();
+    startedLate.clock.after(startedLate.t.dueAt);
+    startedLate.t.startedByStarter('yellow');
+    expect(startedLate.t.colourChange()).toBeUndefined();
+    // Its colour changed between the start and its first task: told, as before.
+    const movedOn = fresh();
+    movedOn.clock.after(movedOn.t.dueAt);
+    movedOn.t.startedByStarter('blue');
+    expect(movedOn.t.colourChange()?.state).toBe('yellow');
   });
 
   it('takes a submission on time, gives an identical resubmission the same receipt, and refuses another', () => {
@@ -228,6 +238,12 @@ describe('DeadlineTimeline', () => {
     expect(firstItem(withOptions(true, opening))).toEqual({ type: 'colour', at: firstReminder.at });
     // Started before v0.18 (no `wakesOnlyForVisibility`): it wakes either way, as its history has.
     expect(firstItem(withOptions(false, { at: input.opensAt, sharedSteps: true }))).toMatchObject({ type: 'colour' });
+    // Started past green (since v0.19, `startedAs`): visibility has had its colour from its start.
+    expect(firstItem(withOptions(true, { ...opening, startedAs: 'blue' }))).toEqual({
+      type: 'overdue',
+      at: input.dueAt,
+    });
+    expect(firstItem(withOptions(true, { ...opening, startedAs: 'green' }))).toMatchObject({ type: 'colour' });
     // A rehearsal's: nothing until its due instant.
     const rehearsed = withOptions(false, opening);
     const clock = new TestClock(Date.parse(input.opensAt));
