@@ -31,9 +31,12 @@ export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:$UI_PORT}"
 # The search attributes, from their one definition (domain/engine/search-attributes.ts).
 mapfile -t search_attributes < <(npx tsx scripts/search-attribute-flags.ts)
 [ "${#search_attributes[@]}" -gt 0 ] || { echo "start.sh: could not read the search attributes" >&2; exit 1; }
+# Its SQLite settings, as the tests and the benchmarks run it (DEV_SERVER_PRAGMAS, worker/servers.ts).
+mapfile -t pragmas < <(npx tsx scripts/dev-server-pragmas.ts)
+[ "${#pragmas[@]}" -gt 0 ] || { echo "start.sh: could not read the dev server's SQLite settings" >&2; exit 1; }
 
 .tools/bin/temporal server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$UI_PORT" \
-  --db-filename "$DATA_DIR/temporal.sqlite" --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+  --db-filename "$DATA_DIR/temporal.sqlite" "${pragmas[@]}" \
   "${search_attributes[@]}" --log-level error > "$DATA_DIR/temporal.log" 2>&1 &
 server=$!
 trap 'kill ${web:-} ${worker:-} $server 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
@@ -47,6 +50,9 @@ node --import tsx web/main.ts &
 web=$!
 npx tsx client/cli/main.ts start --plan "$PLAN" --org "$ORG" --rehearse-speed "$SPEED" \
   || echo "(the campaign already exists: resuming it)"
+# Running means answering: the worker bundles its workflows before it first polls, and a
+# `status` asked before that poll would be told that no worker runs.
+npx tsx scripts/wait-for-worker.ts || { echo "start.sh: the worker did not start polling" >&2; exit 1; }
 cat <<MSG
 
 The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, web, sample campaign).

@@ -1,18 +1,34 @@
 /**
  * The README's first command, `npm start` (scripts/start.sh), as a new user runs it: the dev
  * server with Temporal's Web UI, the worker, the web service and the sample campaign come up;
- * the link secret is made once into the data folder; the campaign answers `status`; Ctrl-C
- * (SIGINT) stops it all. Ports and the data folder are the test's own (DATA_DIR, UI_PORT, …).
+ * the link secret is made once into the data folder; the campaign answers `status` as soon as
+ * the script says the service is running (it waits for the worker's first poll); the dev server
+ * runs with the SQLite settings of the tests (`DEV_SERVER_PRAGMAS`); Ctrl-C (SIGINT) stops it all. Ports and the data folder are the test's own (DATA_DIR, UI_PORT, …).
  */
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { freePort } from '../helpers/postgres';
 import { runCli, track, type Proc } from '../helpers/processes';
+import { DEV_SERVER_PRAGMAS } from '../../worker/servers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The command line, word by word, of the process whose command line holds every one of `words`. */
+function commandLineWith(words: string[]): string[] | undefined {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // it ended while we looked
+    }
+    if (words.every((w) => argv.includes(w))) return argv;
+  }
+  return undefined;
+}
 
 describe('npm start', () => {
   let dir: string;
@@ -76,6 +92,14 @@ describe('npm start', () => {
     expect(status).toMatchObject({ code: 0, stderr: '' });
     expect(status.stdout).toContain('changchun-2010');
   }, 120_000);
+
+  it('runs the dev server with the SQLite settings the tests and the benchmarks use', () => {
+    const argv = commandLineWith(['start-dev', '--port', String(ports.temporal)]);
+    expect(argv).toBeDefined();
+    const at = argv!.indexOf(DEV_SERVER_PRAGMAS[0]!);
+    expect(at).toBeGreaterThan(-1);
+    expect(argv!.slice(at, at + DEV_SERVER_PRAGMAS.length)).toEqual(DEV_SERVER_PRAGMAS);
+  });
 
   it('stops everything on Ctrl-C', async () => {
     process.kill(-service!.child.pid!, 'SIGINT');
