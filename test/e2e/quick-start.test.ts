@@ -3,7 +3,8 @@
  * server with Temporal's Web UI, the worker, the web service and the sample campaign come up;
  * the link secret is made once into the data folder; the campaign answers `status` as soon as
  * the script says the service is running (it waits for the worker's first poll); the dev server
- * runs with the SQLite settings of the tests (`DEV_SERVER_PRAGMAS`); Ctrl-C (SIGINT) stops it all. Ports and the data folder are the test's own (DATA_DIR, UI_PORT, …).
+ * runs with the SQLite settings of the tests (`DEV_SERVER_PRAGMAS`); Ctrl-C (SIGINT) stops it
+ * all. Ports and the data folder are the test's own (DATA_DIR, UI_PORT, …).
  */
 import os from 'node:os';
 import path from 'node:path';
