@@ -69,15 +69,8 @@ import {
   DEFAULT_ENGINE_OPTIONS,
   type CampaignContext,
 } from '../domain/engine/context';
-import {
-  CampaignIdKey,
-  CommitteeIdKey,
-  CycleKeyKey,
-  DeadlineStateKey,
-  ObligationKeyKey,
-  UnitIdKey,
-  keywordIs,
-} from '../domain/engine/search-attributes';
+import { CampaignIdKey, keywordIs } from '../domain/engine/search-attributes';
+import { deadlineSearchAttributesOf } from '../domain/engine/deadline-opening';
 import { createTimeSkippingEnv } from '../worker/servers';
 import { createWorker, bundleWorkflows } from '../worker/worker';
 import { runSimulation } from '../rehearsal/simulate';
@@ -503,46 +496,38 @@ function bareDeadlines(plan: Plan, org: Org, clock: ClockSpec, campaignId: strin
     const colour = openDeadlineState(clock.originPlanMs, cycle.dueAt, steps);
     for (const unitId of responsibleUnits(org, obligation)) {
       const deadlineId = deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId);
-      out.push({
-        attributes: [
-          { key: CampaignIdKey, value: ctx.campaignId },
-          { key: UnitIdKey, value: unitId },
-          { key: CommitteeIdKey, value: org.units[unitId]?.committeeId ?? '' },
-          { key: ObligationKeyKey, value: obligation.key },
-          { key: CycleKeyKey, value: cycle.cycleKey },
-          { key: DeadlineStateKey, value: colour },
-        ],
-        input: {
-          ctx,
-          deadlineId,
-          role: 'report',
-          obligation,
-          cycle: {
-            key: cycle.cycleKey,
-            label: cycle.cycleLabel,
-            labelEn: cycle.cycleLabelEn,
-            phaseKey: cycle.phaseKey,
-          },
-          unitId,
-          org: orgSlice(org, [unitId]),
-          opensAt: cycle.opensAt,
-          dueAt: cycle.dueAt,
-          dueOnHoliday: cycle.dueOnHoliday,
-          // As many deadlines per sink as per batch: a workflow takes at most 10,000 signals.
-          batchWorkflowId: `bench-bare-sink-${Math.floor(out.length / DEFAULT_ENGINE_OPTIONS.batchSize)}`,
-          // As the campaign's starter (activities/index.ts) starts them today: the opening
-          // recorded, the notice the starter's to send after every start, the shared steps the
-          // batch's. The campaign's fan-out does that work itself (a ledger write, the notices);
-          // the yardstick does not.
-          opening: {
-            at: openedAt,
-            notice: { step: noticeStep, status: 'after-start' },
-            sharedSteps: true,
-            ...SINCE_V0_18,
-            ...(colour !== 'green' ? { startedAs: colour } : {}),
-          },
+      const input: DeadlineInput = {
+        ctx,
+        deadlineId,
+        role: 'report',
+        obligation,
+        cycle: {
+          key: cycle.cycleKey,
+          label: cycle.cycleLabel,
+          labelEn: cycle.cycleLabelEn,
+          phaseKey: cycle.phaseKey,
         },
-      });
+        unitId,
+        org: orgSlice(org, [unitId]),
+        opensAt: cycle.opensAt,
+        dueAt: cycle.dueAt,
+        dueOnHoliday: cycle.dueOnHoliday,
+        // As many deadlines per sink as per batch: a workflow takes at most 10,000 signals.
+        batchWorkflowId: `bench-bare-sink-${Math.floor(out.length / DEFAULT_ENGINE_OPTIONS.batchSize)}`,
+        // As the campaign's starter (activities/index.ts) starts them today: the opening
+        // recorded, the notice the starter's to send after every start, the shared steps the
+        // batch's. The campaign's fan-out does that work itself (a ledger write, the notices);
+        // the yardstick does not.
+        opening: {
+          at: openedAt,
+          notice: { step: noticeStep, status: 'after-start' },
+          sharedSteps: true,
+          ...SINCE_V0_18,
+          ...(colour !== 'green' ? { startedAs: colour } : {}),
+        },
+      };
+      // The starter's own attributes for that input (domain/engine/deadline-opening.ts).
+      out.push({ input, attributes: deadlineSearchAttributesOf(input) });
     }
   }
   return out;
