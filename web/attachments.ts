@@ -62,6 +62,11 @@ export async function checkAttachment(name: string, content: Buffer): Promise<{ 
 export const attachmentRef = (sha256: string): string => `sha256:${sha256}`;
 export const refHash = (ref: string): string | undefined => /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
 
+/** A file's description, its hash included, without keeping it. */
+export function describeAttachment(name: string, mime: string, content: Buffer): AttachmentMeta {
+  return { sha256: createHash('sha256').update(content).digest('hex'), name, mime, size: content.length };
+}
+
 export class AttachmentStore {
   constructor(readonly dir: string) {}
 
@@ -71,9 +76,8 @@ export class AttachmentStore {
 
   /** Keeps the file (once per content) and its description; returns the description. */
   async put(name: string, mime: string, content: Buffer): Promise<AttachmentMeta> {
-    const sha256 = createHash('sha256').update(content).digest('hex');
-    const file = this.file(sha256);
-    const meta: AttachmentMeta = { sha256, name, mime, size: content.length };
+    const meta = describeAttachment(name, mime, content);
+    const file = this.file(meta.sha256);
     const exists = await stat(file).then(
       () => true,
       () => false,

@@ -158,8 +158,12 @@ async function refuseIfEnded(deps: DeadlineDeps, campaignId: string): Promise<vo
     throw new WebError(409, '活动已结束', '该活动已经结束，不再接受报送或点评。如有疑问，请联系活动办公室。');
 }
 
-/** Refuses a link's submission after its campaign ended, or once the link shows the receipt only. */
-export async function refuseLinkSubmission(deps: DeadlineDeps, t: LinkTarget): Promise<void> {
+/**
+ * Refuses a link's submission after its campaign ended, or once the link shows the receipt only.
+ * Says whether the deadline holds its answer already: then only the same submission again (a
+ * retried post) can pass, and its files are in the store since that answer was taken.
+ */
+export async function refuseLinkSubmission(deps: DeadlineDeps, t: LinkTarget): Promise<{ answered: boolean }> {
   await refuseIfEnded(deps, t.campaignId);
   const [status, now] = await Promise.all([statusOf(deps, t), campaignNow(deps, t.campaignId)]);
   const from = readOnlyFrom(status);
@@ -173,6 +177,7 @@ export async function refuseLinkSubmission(deps: DeadlineDeps, t: LinkTarget): P
       status.outcome === 'waived' ? '该事项已免报' : '该事项已关闭',
       `不能再提交：该事项已${status.outcome === 'waived' ? '免报' : '关闭'}。`,
     );
+  return { answered: status?.receipt !== undefined };
 }
 
 export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<DeadlineView> {

@@ -2,8 +2,9 @@
  * The signed links through fastify.inject against the real engine (dev server, worker process)
  * and the real ledger: the mail's link opens the submission page; a submission with a PDF
  * closes the deadline in Temporal and the ledger and mails a receipt; a double post gets the
- * same receipt and records nothing twice; bad input changes nothing; a tampered link is a
- * Chinese 403; the leader's review link shows the report and its comment closes the review.
+ * same receipt and records nothing twice, and another submission after it is refused with its
+ * files not kept; bad input changes nothing; a tampered link is a Chinese 403; the leader's
+ * review link shows the report and its comment closes the review.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -122,6 +123,9 @@ describe('signed links on the dev server', () => {
     const changed = await post(token, { text: '第三季度汇报' }, otherFile, form);
     expect(changed.statusCode).toBe(409);
     expect(changed.body).toContain('已报送过');
+    // Its file was not kept: nothing would ever name it.
+    const otherSha = createHash('sha256').update(otherFile[0]!.content).digest('hex');
+    expect(existsSync(path.join(h.config.ATTACHMENTS_DIR, otherSha.slice(0, 2), otherSha))).toBe(false);
 
     const sha = createHash('sha256').update(pdf).digest('hex');
     const recorded = await events('b-mech-t1', 'submission');
