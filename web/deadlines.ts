@@ -21,6 +21,7 @@ import { reviewerOf } from './access';
 import { WebError } from './errors';
 import type { LinkTarget } from './links';
 import { nominatesAdvanced, submitNomination, type Nominees } from '../client/nomination';
+import { PerKeyQueue } from './per-key-queue';
 
 /** After a deadline closes, its link shows the whole submission this long; then the receipt alone. */
 export const LINK_GRACE_MS = 30 * 24 * 3600 * 1000;
@@ -248,7 +249,7 @@ export async function submitDeadline(
   const req = { by: input.by, text: input.text, attachments: input.attachments.map((a) => `sha256:${a.sha256}`) };
   const receipt = await submitNomination(deps.campaigns, deps.ledger.grades(), target, req, input.nominees);
   const number = receiptNumber(receipt);
-  await singleFlight(receipt.deadlineId, () => mailReceipt(deps, t, receipt, number));
+  await receiptMails.run(receipt.deadlineId, () => mailReceipt(deps, t, receipt, number));
   return { ...receipt, number };
 }
 
@@ -256,16 +257,16 @@ export async function submitDeadline(
  * The mailer sends once per dedupe key by asking the ledger first; two sends of one receipt at
  * the same instant (a double click) would both find nothing yet. One at a time per deadline.
  */
-const receiptMails = new Map<string, Promise<void>>();
-async function singleFlight(key: string, fn: () => Promise<void>): Promise<void> {
-  const before = receiptMails.get(key) ?? Promise.resolve();
-  const mine = before.then(fn, fn);
-  receiptMails.set(key, mine);
-  try {
-    await mine;
-  } finally {
-    if (receiptMails.get(key) === mine) receiptMails.delete(key);
-  }
+const receiptMails = new PerKeyQueue();
+
+/**
+ * Posts to one deadline's link, one at a time in this process: each checks whether the deadline
+ * is answered before it keeps any file, and that check must not race another post's submission
+ * (two different reports posted at once would both keep their files, and the refused one's stay).
+ */
+const linkPosts = new PerKeyQueue();
+export function oneLinkPostAtATime<T>(t: LinkTarget, post: () => Promise<T>): Promise<T> {
+  return linkPosts.run(deadlineWorkflowId(t.campaignId, deadlineKey(t), t.cycleKey, t.unitId), post);
 }
 
 /** A campaign's title does not change while it runs: asked once (every query waits on the campaign's one workflow). */

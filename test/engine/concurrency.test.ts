@@ -4,20 +4,7 @@
  * these tests pin down the rules it rests on.
  */
 import { inLanes, StartGate } from '../../activities/concurrency';
-
-/** A start that finishes when the test says so. */
-function controlled() {
-  let finish!: () => void;
-  let fail!: (err: Error) => void;
-  const done = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
-  return { done, finish, fail };
-}
-
-/** Lets every settled promise's continuations run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { controlled, settle } from '../helpers/promises';
 
 describe('StartGate', () => {
   it('runs at most its places at once and serves the queue in arrival order', async () => {

@@ -333,4 +333,29 @@ describe('signed links on the dev server', () => {
     expect(res.statusCode).toBe(404);
     expect(res.body).toContain('没有这项活动');
   });
+
+  it('takes one of two different reports posted to one deadline at once, and keeps only its files', async () => {
+    const target: LinkTarget = { ...Q3, unitId: 'b-info-s1' };
+    const token = signLink(h.config.LINK_SECRET, target);
+    const form = await open(token);
+    const pdfs = [tinyPdf('Q3, from the secretary'), tinyPdf('Q3, from the liaison')];
+    const replies = await Promise.all(
+      pdfs.map((content, i) =>
+        post(
+          token,
+          { text: `第三季度汇报（${i + 1}）` },
+          [{ name: 'attachments', filename: `汇报${i + 1}.pdf`, type: 'application/pdf', content }],
+          form,
+        ),
+      ),
+    );
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([303, 409]);
+    const taken = replies.findIndex((r) => r.statusCode === 303);
+    const recorded = await events('b-info-s1', 'submission');
+    expect(recorded).toHaveLength(1);
+    const shas = pdfs.map((p) => createHash('sha256').update(p).digest('hex'));
+    expect(recorded[0]!.data?.attachments).toEqual([`sha256:${shas[taken]}`]);
+    const kept = shas.map((sha) => existsSync(path.join(h.config.ATTACHMENTS_DIR, sha.slice(0, 2), sha)));
+    expect(kept).toEqual(shas.map((_, i) => i === taken));
+  });
 });

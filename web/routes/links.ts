@@ -15,7 +15,7 @@ import {
   MAX_ATTACHMENTS,
   type AttachmentMeta,
 } from '../attachments';
-import { loadDeadline, refuseLinkSubmission, submitDeadline } from '../deadlines';
+import { loadDeadline, oneLinkPostAtATime, refuseLinkSubmission, submitDeadline } from '../deadlines';
 import { parseNomineeList } from '../../client/nomination';
 import { forbidden, WebError } from '../errors';
 import { html, page } from '../html';
@@ -103,23 +103,25 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
       const text = field(req.body, 'text').trim();
       if (text === '') throw new WebError(400, '内容不能为空', '请填写报送内容后再提交。', 'text');
       if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
-      const { answered } = await refuseLinkSubmission(deps, t);
-      const files = t.purpose === 'review' ? [] : await uploads(req.body);
-      const stored: AttachmentMeta[] = [];
-      // After the answer, the engine takes only that answer again, whose files are kept already:
-      // keeping another submission's files would leave them in the store, named by nothing.
-      for (const f of files)
-        stored.push(
-          answered
-            ? describeAttachment(f.name, f.mime, f.content)
-            : await deps.attachments.put(f.name, f.mime, f.content),
-        );
-      const nominees = parseNomineeList(field(req.body, 'nominees'));
-      await submitDeadline(deps, t, {
-        by: linkActor(deps, t, req),
-        text,
-        attachments: stored,
-        ...(nominees.length > 0 ? { nominees: { unitIds: nominees, field: 'nominees' } } : {}),
+      await oneLinkPostAtATime(t, async () => {
+        const { answered } = await refuseLinkSubmission(deps, t);
+        const files = t.purpose === 'review' ? [] : await uploads(req.body);
+        const stored: AttachmentMeta[] = [];
+        // After the answer, the engine takes only that answer again, whose files are kept already:
+        // keeping another submission's files would leave them in the store, named by nothing.
+        for (const f of files)
+          stored.push(
+            answered
+              ? describeAttachment(f.name, f.mime, f.content)
+              : await deps.attachments.put(f.name, f.mime, f.content),
+          );
+        const nominees = parseNomineeList(field(req.body, 'nominees'));
+        await submitDeadline(deps, t, {
+          by: linkActor(deps, t, req),
+          text,
+          attachments: stored,
+          ...(nominees.length > 0 ? { nominees: { unitIds: nominees, field: 'nominees' } } : {}),
+        });
       });
       // Post/redirect/get: reloading the receipt does not post again.
       return reply.redirect(`/s/${req.params.token}#receipt`, 303);
