@@ -27,6 +27,9 @@ const arg = (name: string, dflt: string): string => {
 const BRANCHES = Number(arg('branches', '1000'));
 const YEARS = Number(arg('years', '3'));
 const DB = arg('db', 'both');
+/** The unit and the cycle of the two single-deadline queries: b-00500 and 2011-0 at the default sizes. */
+const MIDDLE_BRANCH = `b-${String(Math.floor(BRANCHES / 2)).padStart(5, '0')}`;
+const SECOND_YEAR_FIRST_CYCLE = `${2010 + Math.min(1, YEARS - 1)}-0`;
 const DAY = 86_400_000;
 
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -59,8 +62,8 @@ async function run(
     ['ranking of lagging branches', () => lagRanking(ledger, f)],
     ['late reviewers', () => lateReviewers(ledger, f)],
     ['open rectification orders', () => openRectifications(ledger, f)],
-    ["one unit's history", () => unitHistory(ledger, 'bench', 'b-00500')],
-    ['deadlines of one cycle', () => deadlineRows(ledger, { ...f, cycleKey: '2011-0' })],
+    ["one unit's history", () => unitHistory(ledger, 'bench', MIDDLE_BRANCH)],
+    ['deadlines of one cycle', () => deadlineRows(ledger, { ...f, cycleKey: SECOND_YEAR_FIRST_CYCLE })],
   ];
   for (const [label, q] of queries) {
     const [rows, ms] = await time(q);

@@ -31,6 +31,7 @@ import { freePort } from '../test/helpers/postgres';
 import { startDevServer } from '../test/helpers/processes';
 import { AttachmentStore } from '../web/attachments';
 import { parseWebConfig } from '../web/config';
+import { verifyLink } from '../web/links';
 import { buildServer, DIRECTORY_CACHE_MS } from '../web/server';
 import { benchCampaign, benchUnits } from './ledger-data';
 
@@ -94,9 +95,11 @@ async function apiBench(): Promise<void> {
       const res = await fetch(`${h.config.BASE_URL}/me`, { headers: { cookie }, redirect: 'manual' });
       const body = await res.text();
       views.push(performance.now() - start);
-      // Its branches' Q3 reports, besides older deadlines still open (overdue branch plans).
-      const rows = (body.match(/<tr>\s*<td><a href="\/s\//g) ?? []).length;
-      const reports = (body.match(/>quarterly-report 2010-Q3</g) ?? []).length;
+      // Its branches' Q3 reports, besides older deadlines still open (overdue branch plans):
+      // each row links to its deadline, and the link's token names it.
+      const targets = [...body.matchAll(/<a href="\/s\/([^"]+)"/g)].map((m) => verifyLink(h.config.LINK_SECRET, m[1]!));
+      const rows = targets.length;
+      const reports = targets.filter((t) => t?.obligationKey === 'quarterly-report' && t.cycleKey === '2010-Q3').length;
       if (res.status !== 200 || reports !== mine)
         throw new Error(`/me: ${res.status}, ${reports} Q3 reports, expected ${mine}`);
       lastRows = rows;
