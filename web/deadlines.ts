@@ -10,6 +10,7 @@ import type { CampaignClient } from '../client/campaigns';
 import { CampaignRequestError } from '../client/campaigns';
 import { planTime, type ClockSpec } from '../domain/clock';
 import type { Org } from '../domain/org-schema';
+import { formatInstant } from '../domain/format';
 import { recipientsFor } from '../domain/recipients';
 import type { LedgerStore } from '../ledger/types';
 import type { Mailer } from '../mail/types';
@@ -164,7 +165,10 @@ async function refuseIfEnded(deps: DeadlineDeps, campaignId: string): Promise<vo
  * Says whether the deadline holds its answer already: then only the same submission again (a
  * retried post) can pass, and its files are in the store since that answer was taken.
  */
-export async function refuseLinkSubmission(deps: DeadlineDeps, t: LinkTarget): Promise<{ answered: boolean }> {
+export async function refuseLinkSubmission(
+  deps: DeadlineDeps,
+  t: LinkTarget,
+): Promise<{ answered: Receipt | undefined }> {
   await refuseIfEnded(deps, t.campaignId);
   const [status, now] = await Promise.all([statusOf(deps, t), campaignNow(deps, t.campaignId)]);
   const from = readOnlyFrom(status);
@@ -178,7 +182,23 @@ export async function refuseLinkSubmission(deps: DeadlineDeps, t: LinkTarget): P
       status.outcome === 'waived' ? '该事项已免报' : '该事项已关闭',
       `不能再提交：该事项已${status.outcome === 'waived' ? '免报' : '关闭'}。`,
     );
-  return { answered: status?.receipt !== undefined };
+  return { answered: status?.receipt };
+}
+
+/**
+ * The refusal of a submission other than the one a deadline took (`answered`), for the person
+ * at the page: when the answer came, in China time with the weekday, and whom to ask. The
+ * engine's own words name the workflow and a UTC instant.
+ */
+export async function answeredRefusal(deps: DeadlineDeps, t: LinkTarget, answered: Receipt): Promise<WebError> {
+  const { timeZone } = await deps.campaigns.directory(t.campaignId);
+  const what = t.purpose === 'review' ? '点评' : '报送';
+  return new WebError(
+    409,
+    t.purpose === 'review' ? '已点评过' : '已报送过',
+    `本事项已于${formatInstant(answered.receivedAt, timeZone, 'zh')}（北京时间）${what}，回执编号 ${receiptNumber(answered)}。` +
+      `${what}后不能再提交不同的内容；如需更正，请联系活动办公室。`,
+  );
 }
 
 export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<DeadlineView> {

@@ -123,6 +123,11 @@ describe('signed links on the dev server', () => {
     const changed = await post(token, { text: '第三季度汇报' }, otherFile, form);
     expect(changed.statusCode).toBe(409);
     expect(changed.body).toContain('已报送过');
+    // In Chinese, with the answer's instant in China time and its receipt number, not the engine's words.
+    expect(changed.body).toMatch(/本事项已于2010年9月\d+日（星期.）\d\d:\d\d（北京时间）报送/);
+    expect(changed.body).toContain(number!);
+    expect(changed.body).toContain('如需更正，请联系活动办公室');
+    expect(changed.body).not.toMatch(/already submitted|T\d\d:\d\d/);
     // Its file was not kept: nothing would ever name it.
     const otherSha = createHash('sha256').update(otherFile[0]!.content).digest('hex');
     expect(existsSync(path.join(h.config.ATTACHMENTS_DIR, otherSha.slice(0, 2), otherSha))).toBe(false);

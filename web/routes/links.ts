@@ -15,8 +15,9 @@ import {
   MAX_ATTACHMENTS,
   type AttachmentMeta,
 } from '../attachments';
-import { loadDeadline, oneLinkPostAtATime, refuseLinkSubmission, submitDeadline } from '../deadlines';
+import { answeredRefusal, loadDeadline, oneLinkPostAtATime, refuseLinkSubmission, submitDeadline } from '../deadlines';
 import { parseNomineeList } from '../../client/nomination';
+import { CampaignRequestError } from '../../client/campaigns';
 import { forbidden, WebError } from '../errors';
 import { html, page } from '../html';
 import { linkUrl, verifyLink, type LinkTarget } from '../links';
@@ -121,6 +122,11 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
           text,
           attachments: stored,
           ...(nominees.length > 0 ? { nominees: { unitIds: nominees, field: 'nominees' } } : {}),
+        }).catch(async (err: unknown) => {
+          // Refused after the answer: the person is told when it came, not the engine's words.
+          if (answered && err instanceof CampaignRequestError && err.code === 'REJECTED')
+            throw await answeredRefusal(deps, t, answered);
+          throw err;
         });
       });
       // Post/redirect/get: reloading the receipt does not post again.
