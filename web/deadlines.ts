@@ -162,8 +162,9 @@ async function refuseIfEnded(deps: DeadlineDeps, campaignId: string): Promise<vo
 
 /**
  * Refuses a link's submission after its campaign ended, or once the link shows the receipt only.
- * Says whether the deadline holds its answer already: then only the same submission again (a
- * retried post) can pass, and its files are in the store since that answer was taken.
+ * Gives the receipt of the deadline's answer, if it holds one already: then only the same
+ * submission again (a retried post) can pass, and its files are in the store since that answer
+ * was taken.
  */
 export async function refuseLinkSubmission(
   deps: DeadlineDeps,

@@ -5,27 +5,13 @@
  * What is checked is that each figure is there and counts what it says, never how fast it came:
  * speed is the benchmarks' own business, on a quiet machine.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { runScript } from '../helpers/processes';
 
-const ROOT = path.resolve(__dirname, '../..');
-
-interface BenchRun {
-  code: number;
-  out: string;
-}
-
-/** A benchmark as `npm run bench` runs it (tsx as a loader), stdout and stderr together. */
-function bench(file: string, args: string[]): Promise<BenchRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'bench', file), ...args],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
-    );
-  });
+/** A benchmark as `npm run bench` runs it, its exit code and its output (stdout and stderr together). */
+async function bench(file: string, args: string[]): Promise<{ code: number; out: string }> {
+  const run = await runScript(path.join('bench', file), args);
+  return { code: run.code, out: `${run.stdout}\n${run.stderr}` };
 }
 
 /** The rows a ledger benchmark's query line reports, by its label. */

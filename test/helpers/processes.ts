@@ -127,11 +127,20 @@ export interface CliRun {
 
 /** The `campaign` command line as a person runs it (Node with tsx as a loader), stdout and stderr apart. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runScript(path.join('client', 'cli', 'main.ts'), args, env);
+}
+
+/** A TypeScript script of the project (a path from its root) run to its end, as `npm run` runs it. */
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'client', 'cli', 'main.ts'), ...args],
+      ['--import', 'tsx', path.join(ROOT, script), ...args],
       { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) =>
         resolve({
