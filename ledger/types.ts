@@ -14,6 +14,8 @@ export const EVENT_KINDS = [
   'message-sent',
   'message-failed',
   'submission',
+  /** The office's correction of a report received (ledger/corrections.ts): the whole report as corrected. */
+  'submission-corrected',
   'extension',
   'waiver',
   'escalated',

@@ -55,6 +55,7 @@ const COLOUR: Record<string, string> = {
   rectification: '#c62828',
   'phase-started': '#2e7d32',
   receipt: '#2e7d32',
+  correction: '#1565c0',
 };
 
 const cache = new Map<string, string>();
@@ -184,6 +185,9 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
     receiptNumber: m.receiptNumber ?? '',
     receivedText: m.receivedAt ? formatInstant(m.receivedAt, m.timeZone, m.locale) : '',
     timelinessText: timeliness(m.lateMs ?? 0, m.locale),
+    sentText: formatInstant(m.sentAt, m.timeZone, m.locale),
+    correctedBy: m.correctedBy ?? '',
+    correctionReason: m.correctionReason ?? '',
     audienceText,
   };
 }

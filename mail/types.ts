@@ -13,7 +13,9 @@ export type MessageKind =
   | 'review-due'
   | 'review-reminder'
   | 'review-escalation'
-  | 'receipt';
+  | 'receipt'
+  /** The office corrected a report received (ledger/corrections.ts): to the unit, with who and why. */
+  | 'correction';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };
@@ -42,6 +44,9 @@ export interface DeadlineMessage {
   receiptNumber?: string;
   receivedAt?: string;
   lateMs?: number;
+  /** For a correction: who in the office corrected the report, and why. */
+  correctedBy?: string;
+  correctionReason?: string;
   /** notice, reminder-1, due, escalation-2, rectification, phase-started-<phase>, … */
   step: string;
   dueAt?: string;

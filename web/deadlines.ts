@@ -12,7 +12,8 @@ import { planTime, type ClockSpec } from '../domain/clock';
 import type { Org } from '../domain/org-schema';
 import { formatInstant } from '../domain/format';
 import { recipientsFor } from '../domain/recipients';
-import type { LedgerStore } from '../ledger/types';
+import type { LedgerEvent, LedgerStore } from '../ledger/types';
+import { currentReport } from '../ledger/corrections';
 import type { Mailer } from '../mail/types';
 import type { DeadlineStatus, Receipt } from '../workflows/messages';
 import { deadlineWorkflowId } from '../domain/engine/context';
@@ -28,10 +29,16 @@ import { PerKeyQueue } from './per-key-queue';
 export const LINK_GRACE_MS = 30 * 24 * 3600 * 1000;
 
 export interface Submission {
+  /** When it came (a corrected report keeps the original's instant). */
   at: string;
   by: string;
+  /** The report as it stands: its newest correction's text and files, if the office corrected it. */
   text: string;
   attachments: AttachmentMeta[];
+  /** The office's corrections, oldest first (ledger/corrections.ts). */
+  corrections: { at: string; by: string; reason: string }[];
+  /** Files of the versions before, which the current one no longer lists. */
+  earlierAttachments: AttachmentMeta[];
 }
 
 export interface DeadlineView {
@@ -90,21 +97,33 @@ async function submissionOf(
   const review = kind === 'review-comment';
   const events = await deps.ledger.events({
     campaignId: t.campaignId,
-    kinds: [kind],
+    kinds: review ? [kind] : [kind, 'submission-corrected'],
     obligationKey: review ? `${t.obligationKey}.review` : t.obligationKey,
     cycleKey: review ? reviewCycleKey(t) : t.cycleKey,
   });
   // A review comment is recorded under the reviewer; the reviewed unit is in its data.
-  const e = events.find((x) => (review ? x.data?.reviewedUnit === t.unitId : x.unitId === t.unitId));
+  const own = events.filter((x) => (review ? x.data?.reviewedUnit === t.unitId : x.unitId === t.unitId));
+  const e = own.find((x) => x.kind === kind);
   if (!e) return undefined;
-  const refs = Array.isArray(e.data?.attachments) ? (e.data.attachments as string[]) : [];
-  const attachments: AttachmentMeta[] = [];
-  for (const ref of refs) {
-    const h = refHash(ref);
-    const meta = h ? await deps.attachments.meta(h) : undefined;
-    attachments.push(meta ?? { sha256: h ?? ref, name: ref, mime: 'application/octet-stream', size: 0 });
-  }
-  return { at: e.at, by: e.actor ?? '', text: typeof e.data?.text === 'string' ? e.data.text : '', attachments };
+  const report = review ? undefined : currentReport(own);
+  const metas = (refs: string[]) => Promise.all(refs.map((ref) => attachmentMeta(deps, ref)));
+  return {
+    at: e.at,
+    by: e.actor ?? '',
+    text: report ? report.text : typeof e.data?.text === 'string' ? e.data.text : '',
+    attachments: await metas(
+      report ? report.attachments : Array.isArray(e.data?.attachments) ? (e.data.attachments as string[]) : [],
+    ),
+    corrections: (report?.corrections ?? []).map((c) => ({ at: c.at, by: c.actor ?? '', reason: c.reason ?? '' })),
+    earlierAttachments: await metas(report?.earlierAttachments ?? []),
+  };
+}
+
+/** A stored file's description; a ref the store does not know is shown by its ref. */
+async function attachmentMeta(deps: DeadlineDeps, ref: string): Promise<AttachmentMeta> {
+  const h = refHash(ref);
+  const meta = h ? await deps.attachments.meta(h) : undefined;
+  return meta ?? { sha256: h ?? ref, name: ref, mime: 'application/octet-stream', size: 0 };
 }
 
 /** A campaign's clock never changes (continue-as-new carries it on): read once from its history. */
@@ -330,6 +349,44 @@ async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, 
     receiptNumber: number,
     receivedAt: receipt.receivedAt,
     lateMs: receipt.lateMs,
+    to,
+  });
+}
+
+/**
+ * Tells the unit that the office corrected its report: who, when, why, and the link to the report
+ * as it now reads. Its dedupe key is the correction's own step (`correction-<n>`): sent once.
+ */
+export async function mailCorrection(deps: DeadlineDeps, t: LinkTarget, correction: LedgerEvent): Promise<void> {
+  const [dir, title, status] = await Promise.all([
+    deps.campaigns.directory(t.campaignId),
+    campaignTitle(deps, t.campaignId),
+    statusOf(deps, t),
+  ]);
+  const receipt = status?.receipt;
+  const to = recipientsFor(deps.org, t.unitId, ['unit']).to;
+  if (!receipt || to.length === 0) return;
+  const ob = dir.obligations.find((o) => o.key === t.obligationKey);
+  await deps.mailer.send({
+    kind: 'correction',
+    campaignId: t.campaignId,
+    campaignTitle: title,
+    timeZone: dir.timeZone,
+    locale: 'zh',
+    unitId: t.unitId,
+    unitName: deps.org.units[t.unitId]?.name ?? t.unitId,
+    obligationKey: t.obligationKey,
+    obligationTitle: ob?.title ?? t.obligationKey,
+    cycleKey: t.cycleKey,
+    cycleLabel: t.cycleKey,
+    step: `correction-${String(correction.data?.correction)}`,
+    dueAt: receipt.dueAt,
+    sentAt: correction.at,
+    receiptNumber: receiptNumber(receipt),
+    receivedAt: receipt.receivedAt,
+    lateMs: receipt.lateMs,
+    correctedBy: correction.actor ?? '',
+    correctionReason: correction.reason ?? '',
     to,
   });
 }

@@ -69,9 +69,18 @@ function submissionBlock(heading: string, token: string, s: Submission, v: Deadl
   return html`<section class="card">
     <h2>${heading}</h2>
     <p class="hint">${s.by} · ${when(v, s.at)}</p>
+    ${s.corrections.map(
+      (c) => html`<p class="hint corrected">活动办公室 ${c.by} 于 ${when(v, c.at)} 更正，理由：${c.reason}</p>`,
+    )}
     <div class="report">${s.text}</div>
     <h2>附件</h2>
     ${attachmentList(token, s.attachments)}
+    ${
+      s.earlierAttachments.length > 0
+        ? html`<h2>更正前的附件</h2>
+            ${attachmentList(token, s.earlierAttachments)}`
+        : ''
+    }
   </section>`;
 }
 

@@ -14,6 +14,7 @@ import { registerEndPhase } from './commands/end-phase';
 import { registerSubmit } from './commands/submit';
 import { registerExtend } from './commands/extend';
 import { registerWaive } from './commands/waive';
+import { registerCorrect } from './commands/correct';
 import { registerAppoint } from './commands/appoint';
 import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     registerSubmit,
     registerExtend,
     registerWaive,
+    registerCorrect,
     registerAppoint,
     registerList,
     registerSimulate,

@@ -102,6 +102,17 @@ describe('the command line on the dev server', () => {
     ]);
     expect(extended.dueAt).toBe('2010-07-05T09:00:00.000Z');
     await json(['waive', 'mini', 'branch-plan', 'once', 'b-info-t1', '--by', '组织部', '--reason', '支部撤并']);
+    // The office corrects the report received: recorded beside it, numbered, on the plan's clock.
+    const correct = ['correct', 'mini', 'branch-plan', 'once', 'b-mech-t1', '--by', '组织部', '--reason', '发错了版本'];
+    expect(await json([...correct, '--text', '支部实施方案（修订稿）'])).toMatchObject({
+      id: 'mini/branch-plan/once/b-mech-t1:correction:1',
+      kind: 'submission-corrected',
+      actor: '组织部',
+      data: { correction: 1, text: '支部实施方案（修订稿）', attachments: [] },
+    });
+    expect((await cli([...correct, '--text', '支部实施方案（定稿）'])).stdout).toMatch(
+      /^已更正（第 2 次）：2010年6月15日（星期二）\d\d:\d\d$/m,
+    );
     expect((await listUntil([], 2)).map((d) => d.unitId).sort()).toEqual(['b-info-s1', 'b-mech-s1']);
 
     // status: the plan time now (not the campaign's last wake-up, at its start here) and the
@@ -199,6 +210,13 @@ describe('the command line on the dev server', () => {
     expect(
       await bad(['submit', 'mini', 'branch-plan', 'once', 'b-mech-t1', '--by', '张伟', '--text', '另一份']),
     ).toMatch(/^error \[REJECTED\]: .*already submitted/);
+    const correct = ['correct', 'mini', 'branch-plan', 'once', '--by', '组织部', '--reason', '改'];
+    expect(await bad([...correct, 'b-mech-s1', '--text', '改'])).toMatch(
+      /^error \[NOT_SUBMITTED\]: b-mech-s1 尚未报送 branch-plan once，没有可更正的内容$/,
+    );
+    expect(await bad([...correct, 'b-mech-t1', '--text', '改', '--attach', 'report.pdf'])).toMatch(
+      /^error: --attach：“report.pdf”不是 sha256:<64位十六进制>$/,
+    );
     expect(await bad(['advance', 'mini', '--to', 'mobilise', '--by', '校党委', '--reason', '试'])).toMatch(
       /^error \[REJECTED\]: advance: phases only move forward/,
     );

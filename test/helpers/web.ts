@@ -19,6 +19,7 @@ import type { Org } from '../../domain/org-schema';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
 import type { WebDeps } from '../../web/context';
+import type { LinkTarget } from '../../web/links';
 import { buildServer, DIRECTORY_CACHE_MS } from '../../web/server';
 import { freePort } from './postgres';
 import { startDevServer, startWorkerProcess, type Proc } from './processes';
@@ -29,6 +30,15 @@ export const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
 export const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
 export const TEST_LINK_SECRET = 'web-test-link-secret-0123456789abcdefghij';
 export const TEST_API_TOKEN = 'web-test-office-api-token-0123456789abcdef';
+
+/** The mini campaign's Q3 report of 机械学院教工第一党支部 (liu.yang is its liaison), as its link names it. */
+export const Q3: LinkTarget = {
+  campaignId: 'mini',
+  obligationKey: 'quarterly-report',
+  cycleKey: '2010-Q3',
+  unitId: 'b-mech-t1',
+  purpose: 'submit',
+};
 
 export interface WebHarness {
   dir: string;
@@ -167,14 +177,15 @@ export function storedZip(entries: Record<string, string>): Buffer {
 export async function formPost(
   h: Pick<WebHarness, 'app'>,
   url: string,
-  fields: Record<string, string>,
+  fields: Record<string, string | string[]>,
   headers: Record<string, string>,
   from = url,
+  files: Upload[] = [],
 ) {
   const page = await h.app.inject({ method: 'GET', url: from, headers });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
   const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('_csrf='));
-  const form = multipart({ _csrf: csrf, ...fields });
+  const form = multipart({ _csrf: csrf, ...fields }, files);
   return h.app.inject({
     method: 'POST',
     url,
@@ -235,13 +246,15 @@ export async function postLink(
 
 /** A multipart/form-data body, as a browser sends a form. */
 export function multipart(
-  fields: Record<string, string>,
+  fields: Record<string, string | string[]>,
   files: Upload[] = [],
 ): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----web-test-${Math.random().toString(16).slice(2)}`;
   const chunks: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  // A list repeats its field, as a form's ticked boxes of one name do.
+  for (const [k, vs] of Object.entries(fields)) {
+    for (const v of ([] as string[]).concat(vs))
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   }
   for (const f of files) {
     chunks.push(

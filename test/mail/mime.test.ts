@@ -31,6 +31,7 @@ const KINDS: MessageKind[] = [
   'review-reminder',
   'review-escalation',
   'receipt',
+  'correction',
 ];
 
 function message(kind: MessageKind, locale: 'zh' | 'en'): DeadlineMessage {
@@ -52,6 +53,8 @@ function message(kind: MessageKind, locale: 'zh' | 'en'): DeadlineMessage {
     rectificationDeadline: '2010-10-15T15:59:59.000Z',
     receiptNumber: 'R-2010-0001',
     receivedAt: '2010-09-24T03:00:00.000Z',
+    correctedBy: 'office@example.org',
+    correctionReason: '误传了二季度的表',
     sentAt: '2010-09-22T01:00:00.000Z',
     ...recipientsFor(org, 'b-mech-t1', kind.includes('escalation') ? ['unit', 'parent', 'office'] : ['unit']),
   };

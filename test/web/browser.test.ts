@@ -7,11 +7,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { SESSION_COOKIE } from '../../web/context';
+import { axeSerious, launchBrowser } from '../helpers/browser';
 import { eventually, linkIn, startWebHarness, tinyPdf, type WebHarness } from '../helpers/web';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'web');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 describe('submitting from the mail in a browser', () => {
   let h: WebHarness;
@@ -19,10 +20,7 @@ describe('submitting from the mail in a browser', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startWebHarness({ listen: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -70,5 +68,51 @@ describe('submitting from the mail in a browser', () => {
       h.smtp.received.find((r) => r.envelopeTo.includes(c.to) && /报送回执/.test(r.mail.subject ?? '')),
     );
     expect(mail.mail.text).toContain(number);
+  });
+
+  it('on a phone screen: the office corrects a report received, and the unit’s link shows it', async () => {
+    // The phone case's report, as sent above.
+    const deadline = `${h.config.BASE_URL}/console/mini/o/quarterly-report/2010-Q3/b-mech-s1`;
+    const { sessionId } = (await h.deps.sessions.redeem(await h.deps.sessions.issueSignIn('office@example.org')))!;
+    const viewport = { width: 375, height: 740 };
+    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    await context.addCookies([{ name: SESSION_COOKIE, value: h.app.signCookie(sessionId), url: h.config.BASE_URL }]);
+    const page = await context.newPage();
+    await page.goto(deadline);
+    await page.getByRole('link', { name: '更正报送…' }).click();
+    await page.getByRole('heading', { name: '更正报送' }).waitFor();
+    expect(await page.inputValue('textarea[name=text]')).toBe('第三季度工作汇报（phone）');
+    expect(await axeSerious(page)).toEqual([]);
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(viewport.width);
+    await page.fill('textarea[name=text]', '第三季度工作汇报（更正：补上了组织生活会记录）');
+    await page.getByLabel('第三季度汇报.pdf').uncheck();
+    await page.setInputFiles('input[name=attachments]', {
+      name: '组织生活会记录.pdf',
+      mimeType: 'application/pdf',
+      buffer: tinyPdf('minutes'),
+    });
+    await page.fill('textarea[name=reason]', '支部书记来电：漏传组织生活会记录');
+    await page.check('input[name=confirm]');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'correction-phone.png'), fullPage: true });
+    await page.click('button[type=submit]');
+    await page.waitForURL(deadline);
+    expect(await page.textContent('.history')).toContain(
+      '更正报送 · 经办 office@example.org · 理由：支部书记来电：漏传组织生活会记录',
+    );
+
+    // The unit's own link: the report as corrected, its new file, and the file before under its own heading.
+    const link = await eventually('the correction mail', () =>
+      h.smtp.received.find(
+        (r) => r.envelopeTo.includes('chen.jing@example.org') && /【报送更正】/.test(r.mail.subject ?? ''),
+      ),
+    );
+    await page.goto(/https?:\/\/\S+\/s\/[A-Za-z0-9._-]+/.exec(link.mail.text ?? '')![0]);
+    const body = (await page.textContent('main'))!;
+    expect(body).toContain('第三季度工作汇报（更正：补上了组织生活会记录）');
+    expect(body).toContain('组织生活会记录.pdf');
+    expect(body).toMatch(/更正前的附件\s*第三季度汇报\.pdf/);
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(viewport.width);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'corrected-link-phone.png'), fullPage: true });
+    await context.close();
   });
 });

@@ -5,27 +5,16 @@
  * is saved and its preliminary-grade deadline closes. The page passes axe (no serious finding),
  * runs no script under the CSP, and reflows at 200 % zoom.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { loadPlanFile } from '../../plans/load';
+import { axeSerious, launchBrowser } from '../helpers/browser';
 import { eventually, startWebHarness, type WebHarness } from '../helpers/web';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'console');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const C = 'harbin-2012';
-
-async function axeSerious(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate<{ id: string; impact: string | null; nodes: { target: string[] }[] }[]>(
-    'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
-  );
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('the grading page in a browser', () => {
   let h: WebHarness;
@@ -39,10 +28,7 @@ describe('the grading page in a browser', () => {
       from: '2012-03-31T09:00',
     });
     await eventually('units in the ledger', async () => ((await h.ledger.units(C)).length > 0 ? true : undefined));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

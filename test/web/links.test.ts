@@ -18,6 +18,7 @@ import {
   multipart,
   openLink,
   postLink,
+  Q3,
   startWebHarness,
   storedZip,
   tinyPdf,
@@ -25,14 +26,6 @@ import {
   type Upload,
   type WebHarness,
 } from '../helpers/web';
-
-const Q3: LinkTarget = {
-  campaignId: 'mini',
-  obligationKey: 'quarterly-report',
-  cycleKey: '2010-Q3',
-  unitId: 'b-mech-t1',
-  purpose: 'submit',
-};
 
 describe('signed links on the dev server', () => {
   let h: WebHarness;

@@ -55,7 +55,14 @@ describe('the submission page', () => {
         by: '刘洋',
         number: 'R1A2B-3C4D-5E6F',
       },
-      report: { at: '2010-09-26T18:00:00.000Z', by: '刘洋', text: '第三季度汇报', attachments: [] },
+      report: {
+        at: '2010-09-26T18:00:00.000Z',
+        by: '刘洋',
+        text: '第三季度汇报',
+        attachments: [],
+        corrections: [],
+        earlierAttachments: [],
+      },
     };
     const page = deadlinePage(view, 'v1.token.mac', 'csrf', false);
     expect(page).toContain('报送回执');

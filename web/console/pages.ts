@@ -468,6 +468,7 @@ const KIND_ZH: Record<string, string> = {
   'rectification-ordered': '限期整改',
   'review-comment': '点评',
   'deadline-closed': '关闭',
+  'submission-corrected': '更正报送',
 };
 
 export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): string {
@@ -510,6 +511,9 @@ export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
   const rank = officeRanks(c.plan).get(d.obligationKey) ?? RECTIFICATION_RANK;
   const cell = d.row ? cellOf(d.row, Date.parse(c.now), rank, soonMsOf(c.plan, d.obligationKey)) : undefined;
   const action = `${base}/o/${enc(d.obligationKey)}/${enc(d.cycleKey)}/${enc(d.unitId)}`;
+  const open = d.live !== undefined && d.live.state !== 'closed';
+  // A unit's own report can be corrected once it came in (a leader's review comment cannot).
+  const reported = !d.obligationKey.endsWith('.review') && d.events.some((e) => e.kind === 'submission');
   return html`
     <section class="card">
       <p>
@@ -547,13 +551,18 @@ export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
       </ol>
     </section>
     ${
-      d.office && d.live && d.live.state !== 'closed'
+      d.office && (open || reported)
         ? html`<section class="card" aria-labelledby="h-steer">
             <h2 id="h-steer">${t('办公室操作', 'Office actions')}</h2>
             <p>
-              <a class="button" href="${action}/extend">${t('延期…', 'Extend…')}</a>
-              <a class="button" href="${action}/waive">${t('免报…', 'Waive…')}</a>
-              <a class="button" href="${action}/resend">${t('重发通知…', 'Re-send the notice…')}</a>
+              ${
+                open
+                  ? html`<a class="button" href="${action}/extend">${t('延期…', 'Extend…')}</a>
+                      <a class="button" href="${action}/waive">${t('免报…', 'Waive…')}</a>
+                      <a class="button" href="${action}/resend">${t('重发通知…', 'Re-send the notice…')}</a>`
+                  : ''
+              }
+              ${reported ? html`<a class="button" href="${action}/correct">${t('更正报送…', 'Correct the report…')}</a>` : ''}
             </p>
           </section>`
         : ''
@@ -706,16 +715,22 @@ export function unitBody(d: UnitPageData, lang: Lang): Html {
           : html`<ul class="plain">
               ${d.submissions.map((e) => {
                 const refs = Array.isArray(e.data?.attachments) ? (e.data.attachments as string[]) : [];
+                const files = refs.map((ref) => {
+                  const href = d.attachmentLinks.get(ref);
+                  return href ? html` · <a href="${href}">${t('附件', 'attachment')} ${ref.slice(7, 19)}…</a>` : '';
+                });
+                if (e.kind === 'submission-corrected')
+                  return html`<li class="corrected">
+                    ${obligationTitle(c, e.obligationKey ?? '', lang)} ${e.cycleKey} · ${when(e.at, z, lang)} ·
+                    ${t('办公室更正', 'corrected by the office')} · ${t('经办', 'by')} ${e.actor ?? ''} ·
+                    ${t('理由', 'reason')}：${e.reason ?? ''}${files}
+                  </li>`;
                 return html`<li>
                   ${obligationTitle(c, e.obligationKey ?? '', lang)} ${e.cycleKey} · ${when(e.at, z, lang)} ·
                   ${lateText(e.lateMs ?? 0, lang)} · ${t('回执号', 'receipt')}
                   <span class="receipt-no"
                     >${typeof e.data?.receiptNumber === 'string' ? e.data.receiptNumber : ''}</span
-                  >
-                  ${refs.map((ref) => {
-                    const href = d.attachmentLinks.get(ref);
-                    return href ? html` · <a href="${href}">${t('附件', 'attachment')} ${ref.slice(7, 19)}…</a>` : '';
-                  })}
+                  >${files}
                 </li>`;
               })}
             </ul>`

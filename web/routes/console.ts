@@ -22,7 +22,10 @@ import { deadlineWorkflowId } from '../../domain/engine/context';
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
-import { receiptNumber } from '../deadlines';
+import { mailCorrection, receiptNumber } from '../deadlines';
+import { attachmentRef, refHash } from '../attachments';
+import { parts, uploads } from '../uploads';
+import { CorrectionRefused, currentReport, recordCorrection } from '../../ledger/corrections';
 import { forbidden, WebError } from '../errors';
 import { html, type Html } from '../html';
 import { signLink } from '../links';
@@ -74,6 +77,10 @@ const HeatmapQuery = z.object({
   kind: z.string().max(20).optional(),
   phase: id.optional().or(z.literal('')),
 });
+
+/** A deadline's page in the console, its forms under it. */
+const deadlinePath = (d: z.infer<typeof DeadlineParams>): string =>
+  `/console/${[d.campaignId, 'o', d.obligationKey, d.cycleKey, d.unitId].map(encodeURIComponent).join('/')}`;
 
 const langOf = (req: FastifyRequest): Lang => (req.cookies[LANG_COOKIE] === 'en' ? 'en' : 'zh');
 
@@ -375,7 +382,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const lang = langOf(req);
       const [rows, submissions] = await Promise.all([
         ledger.deadlineRows({ campaignId, unitId }),
-        ledger.events({ campaignId, unitId, kinds: ['submission', 'review-comment'] }),
+        ledger.events({ campaignId, unitId, kinds: ['submission', 'review-comment', 'submission-corrected'] }),
       ]);
       const attachmentLinks = new Map<string, string>();
       for (const e of submissions) {
@@ -390,7 +397,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         };
         const token = signLink(config.LINK_SECRET, target);
         for (const ref of refs) attachmentLinks.set(ref, `/s/${token}/a/${ref.replace(/^sha256:/, '')}`);
-        // The receipt number people were given: the same function of the same receipt.
+        // The receipt number people were given: the same function of the same receipt (a correction has none).
+        if (e.kind === 'submission-corrected') continue;
         e.data = {
           ...e.data,
           receiptNumber: receiptNumber({
@@ -659,11 +667,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
             ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, lang)} ${cycleKey} · ${t('截止', 'due')}
             ${when(s.dueAt, c.timeZone, lang)}
           </p>
-          <form
-            method="post"
-            action="/console/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(obligationKey)}/${encodeURIComponent(cycleKey)}/${encodeURIComponent(unitId)}/${kind}"
-            enctype="multipart/form-data"
-          >
+          <form method="post" action="${deadlinePath(req.params)}/${kind}" enctype="multipart/form-data">
             <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
             ${
               kind === 'resend'
@@ -710,7 +714,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         const { campaignId, obligationKey, cycleKey, unitId } = req.params;
         const reason = readConfirmed(req);
         const c = await campaignOf(req, campaignId);
-        const back = `/console/${encodeURIComponent(campaignId)}/o/${encodeURIComponent(obligationKey)}/${encodeURIComponent(cycleKey)}/${encodeURIComponent(unitId)}`;
+        const back = deadlinePath(req.params);
         if (kind === 'resend') {
           await resendNotice(c, obligationKey, cycleKey, unitId, p, reason);
           return reply.redirect(back, 303);
@@ -757,6 +761,123 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   deadlineForm('extend');
   deadlineForm('waive');
   deadlineForm('resend');
+
+  /** The deadline's report as it stands, or a refusal: only a unit's own report that came in can be corrected. */
+  async function reportToCorrect(campaignId: string, obligationKey: string, cycleKey: string, unitId: string) {
+    const report = obligationKey.endsWith('.review')
+      ? undefined
+      : currentReport(
+          await ledger.events({
+            campaignId,
+            kinds: ['submission', 'submission-corrected'],
+            obligationKey,
+            cycleKey,
+            unitId,
+          }),
+        );
+    if (!report) throw new WebError(409, '无可更正', '该单位尚未报送这一事项，没有可更正的内容。');
+    return report;
+  }
+
+  const correctUrl = '/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/correct';
+  app.get<{ Params: z.infer<typeof DeadlineParams> }>(
+    correctUrl,
+    { preHandler: officeOnly, schema: { params: DeadlineParams } },
+    async (req, reply) => {
+      const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+      const c = await campaignOf(req, campaignId);
+      const t = tr(langOf(req));
+      const report = await reportToCorrect(campaignId, obligationKey, cycleKey, unitId);
+      const metas = await Promise.all(
+        report.attachments.map(async (ref) => ({ ref, meta: await deps.attachments.meta(refHash(ref) ?? '') })),
+      );
+      const title = t('更正报送', 'Correct the report');
+      const body = html`<section class="card">
+        <p>
+          ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, langOf(req))} ${cycleKey} ·
+          ${t('报送于', 'received')} ${when(report.original.at, c.timeZone, langOf(req))}
+        </p>
+        <p class="hint">
+          ${t(
+            '更正只改变报送的内容，报送时间和是否按时不变；原报送和每次更正都保留在台帐中。',
+            'A correction changes what was reported, not when: the report stays on time or late as it was, and the ledger keeps the original and every correction.',
+          )}
+        </p>
+        <form method="post" action="${deadlinePath(req.params)}/correct" enctype="multipart/form-data">
+          <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
+          <label for="text">${t('更正后的报送内容', 'The report as corrected')}</label>
+          <textarea id="text" name="text" required maxlength="20000" rows="8">${report.text}</textarea>
+          ${
+            metas.length > 0
+              ? html`<fieldset>
+                  <legend>${t('保留的附件', 'Files to keep')}</legend>
+                  ${metas.map(
+                    ({ ref, meta }, i) =>
+                      html`<p>
+                        <input type="checkbox" id="keep-${i}" name="keep" value="${ref}" checked />
+                        <label for="keep-${i}">${meta?.name ?? ref}</label>
+                      </p>`,
+                  )}
+                </fieldset>`
+              : ''
+          }
+          <label for="attachments"
+            >${t('新增附件（PDF、Word、Excel 或图片）', 'Add files (PDF, Word, Excel or images)')}</label
+          >
+          <input type="file" id="attachments" name="attachments" multiple />
+          ${confirmBox(t)}
+          <button type="submit">${title}</button>
+        </form>
+      </section>`;
+      return send(reply, frame(req, title, body, c.campaignId));
+    },
+  );
+
+  app.post<{ Params: z.infer<typeof DeadlineParams> }>(
+    correctUrl,
+    { preHandler: [officeOnly, app.csrfProtection.bind(app)], schema: { params: DeadlineParams } },
+    async (req, reply) => {
+      const p = who(req);
+      const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+      const reason = readConfirmed(req);
+      const c = await campaignOf(req, campaignId);
+      const text = field(req, 'text');
+      if (text === '') throw new WebError(400, '内容不能为空', '请填写更正后的报送内容。', 'text');
+      if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
+      const report = await reportToCorrect(campaignId, obligationKey, cycleKey, unitId);
+      const keep = parts(req.body, 'keep').map((k) => (k.type === 'field' ? String(k.value) : ''));
+      // Only files of the report as it stands can be kept: a ref from elsewhere would name another unit's file.
+      const foreign = keep.find((k) => !report.attachments.includes(k));
+      if (foreign !== undefined) throw new WebError(400, '请求有误', '只能保留本报送现有的附件。', 'keep');
+      const added = [];
+      for (const f of await uploads(req.body, keep.length))
+        added.push(attachmentRef((await deps.attachments.put(f.name, f.mime, f.content)).sha256));
+      let correction;
+      try {
+        correction = await recordCorrection(ledger, {
+          campaignId,
+          obligationKey,
+          cycleKey,
+          unitId,
+          at: c.now,
+          by: p.email,
+          reason,
+          text,
+          attachments: [...new Set([...keep, ...added])],
+        });
+      } catch (err) {
+        if (err instanceof CorrectionRefused && err.code === 'CONFLICT')
+          throw new WebError(409, '已有人更正', '刚才已有人更正了这份报送。请重新打开页面，核对后再更正。');
+        throw err;
+      }
+      // Recorded: the unit hears of it. A mail the server refuses is in the ledger as failed; one
+      // that cannot go now is logged, and the correction stands (sending it again would record a second).
+      await mailCorrection(deps, { campaignId, obligationKey, cycleKey, unitId, purpose: 'submit' }, correction).catch(
+        (err: unknown) => req.log.error({ code: (err as { code?: unknown }).code }, 'correction mail not sent'),
+      );
+      return reply.redirect(deadlinePath(req.params), 303);
+    },
+  );
 
   function cycleLabelOf(c: CampaignContext, obligationKey: string, cycleKey: string): string {
     const o = obligationOf(c, obligationKey);

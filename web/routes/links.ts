@@ -6,15 +6,9 @@
  * asked to sign in. Failed tokens count against the client's rate limit; good ones do not.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { canSee, reviewerOf } from '../access';
-import {
-  AttachmentRejected,
-  checkAttachment,
-  describeAttachment,
-  MAX_ATTACHMENTS,
-  type AttachmentMeta,
-} from '../attachments';
+import { describeAttachment, type AttachmentMeta } from '../attachments';
+import { parts, uploads } from '../uploads';
 import { answeredRefusal, loadDeadline, oneLinkPostAtATime, refuseLinkSubmission, submitDeadline } from '../deadlines';
 import { parseNomineeList } from '../../client/nomination';
 import { CampaignRequestError } from '../../client/campaigns';
@@ -29,13 +23,6 @@ import type { CountedAs } from '../metrics';
 /** Token failures per client address before it has to wait. */
 const TOKEN_FAILURES = { max: 20, timeWindow: '10 minutes' };
 
-type Part = MultipartFile | MultipartValue;
-
-function parts(body: unknown, name: string): Part[] {
-  const v = (body as Record<string, Part | Part[] | undefined> | undefined)?.[name];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
 function field(body: unknown, name: string): string {
   const p = parts(body, name)[0];
   return p && p.type === 'field' && typeof p.value === 'string' ? p.value : '';
@@ -48,19 +35,6 @@ function refuseForeignFields(body: unknown): void {
   const foreign = Object.keys((body as Record<string, unknown> | undefined) ?? {}).find((k) => !FORM_FIELDS.has(k));
   if (foreign !== undefined)
     throw new WebError(400, '请求有误', `表单含有无关字段“${foreign}”：报送的事项只由链接确定。`, foreign);
-}
-
-/** The uploaded files, checked by content before any is kept: one bad file keeps none. */
-async function uploads(body: unknown): Promise<{ name: string; mime: string; content: Buffer }[]> {
-  const files = parts(body, 'attachments').filter((p): p is MultipartFile => p.type === 'file');
-  const out: { name: string; mime: string; content: Buffer }[] = [];
-  for (const f of files) {
-    const content = await f.toBuffer();
-    if (f.filename === '' && content.length === 0) continue; // the empty file input of a form
-    out.push({ name: f.filename, content, mime: (await checkAttachment(f.filename, content)).mime });
-  }
-  if (out.length > MAX_ATTACHMENTS) throw new AttachmentRejected('attachments', `每次最多 ${MAX_ATTACHMENTS} 个附件`);
-  return out;
 }
 
 /** Who a link submission is by: the person it was mailed to (the unit's liaison or secretary, or the reviewer). */
@@ -140,7 +114,11 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
     async (req, reply) => {
       const t = targetOf(config, req.params.token);
       const view = await loadDeadline(deps, t);
-      const own = [...(view.report?.attachments ?? []), ...(view.comment?.attachments ?? [])];
+      const own = [
+        ...(view.report?.attachments ?? []),
+        ...(view.report?.earlierAttachments ?? []),
+        ...(view.comment?.attachments ?? []),
+      ];
       const meta = own.find((a) => a.sha256 === req.params.sha);
       // Only this deadline's own files, and not after the link has turned read-only.
       if (!meta || view.expired) throw forbidden('该附件不属于此链接，或链接已仅显示回执。');

@@ -1,0 +1,83 @@
+/**
+ * `correct <campaign> <obligation> <cycle> <unit>`: the office records a corrected report beside
+ * the one received (ledger/corrections.ts). The original stays, and so does its lateness.
+ */
+import type { Command } from 'commander';
+import { CorrectionRefused, currentReport, recordCorrection } from '../../../ledger/corrections';
+import { formatInstant } from '../../../domain/format';
+import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
+import { withGrades } from '../grade-command';
+import { lang, say } from '../lang';
+
+const REF = /^sha256:[0-9a-f]{64}$/;
+
+export function registerCorrect(program: Command): void {
+  withCommon(
+    deadlineArgs(
+      program
+        .command('correct')
+        .description("the office corrects a unit's report received (the original and its lateness stay)"),
+    )
+      .requiredOption('--by <who>', 'who corrects it')
+      .requiredOption('--reason <why>', 'why')
+      .requiredOption('--text <text>', 'the report as corrected, whole')
+      .option('--attach <ref...>', 'its attachments as sha256:<hex> (default: keep the current ones)')
+      .option('--ledger <url>', 'ledger URL (default: LEDGER_URL)'),
+  ).action(
+    async (
+      campaignId: string,
+      ob: string,
+      cycle: string,
+      unit: string,
+      o: CommonOptions & { by: string; reason: string; text: string; attach?: string[]; ledger?: string },
+    ) => {
+      const text = o.text.trim();
+      if (text === '') throw new Error(say('--text：更正后的内容不能为空', '--text: the corrected report is empty'));
+      const bad = o.attach?.find((r) => !REF.test(r));
+      if (bad !== undefined)
+        throw new Error(
+          say(`--attach：“${bad}”不是 sha256:<64位十六进制>`, `--attach: "${bad}" is not sha256:<64 hex>`),
+        );
+      const cc = await campaignClient(o);
+      // The campaign's time now: a rehearsal records the correction on its own calendar.
+      const [at, { timeZone }] = await Promise.all([cc.planNow(campaignId), cc.directory(campaignId)]);
+      const keys = { campaignId, obligationKey: ob, cycleKey: cycle, unitId: unit };
+      const event = await withGrades(o, async (ledger) => {
+        const current = currentReport(await ledger.events({ ...keys, kinds: ['submission', 'submission-corrected'] }));
+        try {
+          return await recordCorrection(ledger, {
+            ...keys,
+            at,
+            by: o.by,
+            reason: o.reason,
+            text,
+            attachments: o.attach ?? current?.attachments ?? [],
+          });
+        } catch (err) {
+          if (!(err instanceof CorrectionRefused)) throw err;
+          throw Object.assign(
+            new Error(
+              err.code === 'NOT_SUBMITTED'
+                ? say(
+                    `${unit} 尚未报送 ${ob} ${cycle}，没有可更正的内容`,
+                    `${unit} has not reported ${ob} ${cycle}: nothing to correct`,
+                  )
+                : say(
+                    '刚才已有人更正了这份报送，请核对后再试',
+                    'someone else corrected this report meanwhile: check it and try again',
+                  ),
+            ),
+            { code: err.code },
+          );
+        }
+      });
+      const n = String(event.data?.correction);
+      print(o, event, () =>
+        say(
+          `已更正（第 ${n} 次）：${formatInstant(at, timeZone, lang())}`,
+          `corrected (correction ${n}): ${formatInstant(at, timeZone, lang())}`,
+        ),
+      );
+    },
+  );
+}
