@@ -70,7 +70,7 @@ export interface DeadlineView {
 }
 
 /** A short receipt number people can read out: the same receipt always gets the same number. */
-export function receiptNumber(r: Receipt): string {
+export function receiptNumber(r: Pick<Receipt, 'deadlineId' | 'receivedAt'>): string {
   const h = createHash('sha256').update(`${r.deadlineId}|${r.receivedAt}`).digest('hex').toUpperCase();
   return `R${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8, 12)}`;
 }
@@ -355,18 +355,21 @@ async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, 
 
 /**
  * Tells the unit that the office corrected its report: who, when, why, and the link to the report
- * as it now reads. Its dedupe key is the correction's own step (`correction-<n>`): sent once.
+ * as it now reads. The receipt is the original's, from the ledger (a deadline's workflow is gone
+ * once its history is past retention; a correction may come months later). Its dedupe key is the
+ * correction's own step (`correction-<n>`): sent once.
  */
-export async function mailCorrection(deps: DeadlineDeps, t: LinkTarget, correction: LedgerEvent): Promise<void> {
-  const [dir, title, status] = await Promise.all([
-    deps.campaigns.directory(t.campaignId),
-    campaignTitle(deps, t.campaignId),
-    statusOf(deps, t),
-  ]);
-  const receipt = status?.receipt;
+export async function mailCorrection(
+  deps: DeadlineDeps,
+  t: LinkTarget,
+  original: LedgerEvent,
+  correction: LedgerEvent,
+): Promise<void> {
   const to = recipientsFor(deps.org, t.unitId, ['unit']).to;
-  if (!receipt || to.length === 0) return;
+  if (to.length === 0) return;
+  const [dir, title] = await Promise.all([deps.campaigns.directory(t.campaignId), campaignTitle(deps, t.campaignId)]);
   const ob = dir.obligations.find((o) => o.key === t.obligationKey);
+  const deadlineId = deadlineWorkflowId(t.campaignId, t.obligationKey, t.cycleKey, t.unitId);
   await deps.mailer.send({
     kind: 'correction',
     campaignId: t.campaignId,
@@ -380,11 +383,11 @@ export async function mailCorrection(deps: DeadlineDeps, t: LinkTarget, correcti
     cycleKey: t.cycleKey,
     cycleLabel: t.cycleKey,
     step: `correction-${String(correction.data?.correction)}`,
-    dueAt: receipt.dueAt,
+    ...(original.dueAt ? { dueAt: original.dueAt } : {}),
     sentAt: correction.at,
-    receiptNumber: receiptNumber(receipt),
-    receivedAt: receipt.receivedAt,
-    lateMs: receipt.lateMs,
+    receiptNumber: receiptNumber({ deadlineId, receivedAt: original.at }),
+    receivedAt: original.at,
+    lateMs: original.lateMs ?? 0,
     correctedBy: correction.actor ?? '',
     correctionReason: correction.reason ?? '',
     to,

@@ -404,7 +404,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           receiptNumber: receiptNumber({
             deadlineId: deadlineWorkflowId(campaignId, e.obligationKey ?? '', e.cycleKey ?? '', unitId),
             receivedAt: e.at,
-          } as Parameters<typeof receiptNumber>[0]),
+          }),
         };
       }
       const body = unitBody(
@@ -872,9 +872,12 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       }
       // Recorded: the unit hears of it. A mail the server refuses is in the ledger as failed; one
       // that cannot go now is logged, and the correction stands (sending it again would record a second).
-      await mailCorrection(deps, { campaignId, obligationKey, cycleKey, unitId, purpose: 'submit' }, correction).catch(
-        (err: unknown) => req.log.error({ code: (err as { code?: unknown }).code }, 'correction mail not sent'),
-      );
+      await mailCorrection(
+        deps,
+        { campaignId, obligationKey, cycleKey, unitId, purpose: 'submit' },
+        report.original,
+        correction,
+      ).catch((err: unknown) => req.log.error({ code: (err as { code?: unknown }).code }, 'correction mail not sent'));
       return reply.redirect(deadlinePath(req.params), 303);
     },
   );
