@@ -1,7 +1,7 @@
 /**
  * Corrections (更正) of a report already received. A deadline takes one report and closes; when a
- * unit sent the wrong text or file, it asks the office, which records the corrected report beside
- * the original. Nothing is overwritten: the original stays, with when it came, and each
+ * unit sent the wrong text or file, it asks the office (through its link, or by telephone), which
+ * records the corrected report beside the original. Nothing is overwritten: the original stays, with when it came, and each
  * correction is a fact of its own (who, when, why, and the whole report as corrected). Lateness
  * stays the original's: a correction changes what was reported, not when.
  */
@@ -21,6 +21,8 @@ export interface CorrectionRequest {
   text: string;
   /** Its files, as `sha256:<hex>` refs: the ones kept from before and the new ones. */
   attachments: string[];
+  /** The unit's request this correction answers, by its number. */
+  answers?: number;
 }
 
 export class CorrectionRefused extends Error {
@@ -43,12 +45,20 @@ export interface CurrentReport {
   corrections: LedgerEvent[];
   /** Files of earlier versions that the current one no longer lists: still the unit's record. */
   earlierAttachments: string[];
+  /** The unit's requests for a correction, oldest first. */
+  requests: LedgerEvent[];
+  /** The newest request no correction has answered yet: what the office has still to decide. */
+  pendingRequest?: LedgerEvent;
 }
 
 const refsOf = (e: LedgerEvent): string[] =>
   Array.isArray(e.data?.attachments) ? (e.data.attachments as unknown[]).filter((r) => typeof r === 'string') : [];
 const textOf = (e: LedgerEvent): string => (typeof e.data?.text === 'string' ? e.data.text : '');
-const numberOf = (e: LedgerEvent): number => (typeof e.data?.correction === 'number' ? e.data.correction : 0);
+/** A correction's number, or a request's: each deadline counts its own from 1. */
+const numberOf = (e: LedgerEvent): number => {
+  const n = e.kind === 'correction-requested' ? e.data?.request : e.data?.correction;
+  return typeof n === 'number' ? n : 0;
+};
 
 /** One deadline's report from its `submission` and `submission-corrected` events, or undefined before the report. */
 export function currentReport(events: readonly LedgerEvent[]): CurrentReport | undefined {
@@ -59,8 +69,21 @@ export function currentReport(events: readonly LedgerEvent[]): CurrentReport | u
   const newest = corrections[corrections.length - 1] ?? original;
   const attachments = refsOf(newest);
   const earlier = new Set([original, ...corrections].flatMap(refsOf).filter((r) => !attachments.includes(r)));
-  return { original, text: textOf(newest), attachments, corrections, earlierAttachments: [...earlier] };
+  const requests = events.filter((e) => e.kind === 'correction-requested').sort((a, b) => numberOf(a) - numberOf(b));
+  const [pendingRequest] = pendingRequests(events);
+  return {
+    original,
+    text: textOf(newest),
+    attachments,
+    corrections,
+    earlierAttachments: [...earlier],
+    requests,
+    ...(pendingRequest ? { pendingRequest } : {}),
+  };
 }
+
+/** The kinds `currentReport` reads. */
+export const REPORT_KINDS = ['submission', 'submission-corrected', 'correction-requested'] as const;
 
 /**
  * Records a correction as the next of the deadline's corrections. Refused before the report
@@ -68,16 +91,65 @@ export function currentReport(events: readonly LedgerEvent[]): CurrentReport | u
  * again rather than overwrite what a colleague just recorded).
  */
 export async function recordCorrection(ledger: LedgerStore, req: CorrectionRequest): Promise<LedgerEvent> {
+  return recordNext(
+    ledger,
+    req,
+    'submission-corrected',
+    (report) => report.corrections.length + 1,
+    (n) => ({
+      correction: n,
+      text: req.text,
+      attachments: req.attachments,
+      ...(req.answers !== undefined ? { request: req.answers } : {}),
+    }),
+  );
+}
+
+/**
+ * Records a unit's request for a correction (through its link): the report as the unit wants it
+ * to read and why. The office decides; until a correction answers it, it is the pending request.
+ */
+export async function recordCorrectionRequest(
+  ledger: LedgerStore,
+  req: Omit<CorrectionRequest, 'answers'>,
+): Promise<LedgerEvent> {
+  return recordNext(
+    ledger,
+    req,
+    'correction-requested',
+    (report) => report.requests.length + 1,
+    (n) => ({
+      request: n,
+      text: req.text,
+      attachments: req.attachments,
+    }),
+  );
+}
+
+/** The id's word for each kind: `<deadline id>:correction:<n>`, `<deadline id>:correction-request:<n>`. */
+const ID_WORD = { 'submission-corrected': 'correction', 'correction-requested': 'correction-request' } as const;
+
+/**
+ * Records the deadline's next correction or request, numbered after those in the ledger; the
+ * number makes the id, so that of two recorded at once the second is refused, not lost in the first.
+ */
+async function recordNext(
+  ledger: LedgerStore,
+  req: Omit<CorrectionRequest, 'answers'>,
+  kind: keyof typeof ID_WORD,
+  next: (report: CurrentReport) => number,
+  data: (n: number) => Record<string, unknown>,
+): Promise<LedgerEvent> {
   const { campaignId, obligationKey, cycleKey, unitId } = req;
   const report = currentReport(
-    await ledger.events({ campaignId, kinds: ['submission', 'submission-corrected'], obligationKey, cycleKey, unitId }),
+    await ledger.events({ campaignId, obligationKey, cycleKey, unitId, kinds: [...REPORT_KINDS] }),
   );
   if (!report) throw new CorrectionRefused('NOT_SUBMITTED', 'nothing to correct: the unit has not reported yet');
-  const n = report.corrections.length + 1;
+  const n = next(report);
   const event: LedgerEvent = {
-    id: `${deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId)}:correction:${n}`,
+    id: `${deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId)}:${ID_WORD[kind]}:${n}`,
     campaignId,
-    kind: 'submission-corrected',
+    kind,
     at: req.at,
     obligationKey,
     cycleKey,
@@ -86,9 +158,31 @@ export async function recordCorrection(ledger: LedgerStore, req: CorrectionReque
     ...(report.original.phaseKey ? { phaseKey: report.original.phaseKey } : {}),
     actor: req.by,
     reason: req.reason,
-    data: { correction: n, text: req.text, attachments: req.attachments },
+    data: data(n),
   };
   if (!(await ledger.record(event)).inserted)
-    throw new CorrectionRefused('CONFLICT', `correction ${n} was recorded by someone else meanwhile`);
+    throw new CorrectionRefused('CONFLICT', `${ID_WORD[kind]} ${n} was recorded by someone else meanwhile`);
   return event;
+}
+
+/**
+ * The requests no correction has answered yet, across a campaign's events of the two kinds
+ * (`correction-requested`, `submission-corrected`): the newest of each deadline, oldest first.
+ */
+export function pendingRequests(events: readonly LedgerEvent[]): LedgerEvent[] {
+  const byDeadline = new Map<string, LedgerEvent[]>();
+  for (const e of events) {
+    const key = `${e.obligationKey ?? ''}|${e.cycleKey ?? ''}|${e.unitId ?? ''}`;
+    byDeadline.set(key, [...(byDeadline.get(key) ?? []), e]);
+  }
+  const out: LedgerEvent[] = [];
+  for (const list of byDeadline.values()) {
+    const answered = new Set(list.filter((e) => e.kind === 'submission-corrected').map((e) => e.data?.request));
+    const pending = list
+      .filter((e) => e.kind === 'correction-requested' && !answered.has(numberOf(e)))
+      .sort((a, b) => numberOf(a) - numberOf(b))
+      .pop();
+    if (pending) out.push(pending);
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at));
 }

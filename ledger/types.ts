@@ -16,6 +16,8 @@ export const EVENT_KINDS = [
   'submission',
   /** The office's correction of a report received (ledger/corrections.ts): the whole report as corrected. */
   'submission-corrected',
+  /** A unit asks the office, through its link, to correct its report (the proposed report and why). */
+  'correction-requested',
   'extension',
   'waiver',
   'escalated',

@@ -56,6 +56,7 @@ const COLOUR: Record<string, string> = {
   'phase-started': '#2e7d32',
   receipt: '#2e7d32',
   correction: '#1565c0',
+  'correction-request': '#1565c0',
 };
 
 const cache = new Map<string, string>();
@@ -187,6 +188,8 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
     timelinessText: timeliness(m.lateMs ?? 0, m.locale),
     sentText: formatInstant(m.sentAt, m.timeZone, m.locale),
     correctedBy: m.correctedBy ?? '',
+    // The office's form to decide a unit's request for a correction.
+    correctUrl: `${baseUrl.replace(/\/$/, '')}/console/${[m.campaignId, 'o', m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent).join('/')}/correct`,
     correctionReason: m.correctionReason ?? '',
     audienceText,
   };

@@ -15,7 +15,9 @@ export type MessageKind =
   | 'review-escalation'
   | 'receipt'
   /** The office corrected a report received (ledger/corrections.ts): to the unit, with who and why. */
-  | 'correction';
+  | 'correction'
+  /** A unit asks for a correction of its report: to the office, with who and why. */
+  | 'correction-request';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };
@@ -44,7 +46,7 @@ export interface DeadlineMessage {
   receiptNumber?: string;
   receivedAt?: string;
   lateMs?: number;
-  /** For a correction: who in the office corrected the report, and why. */
+  /** For a correction: who in the office corrected the report, and why (for a request: who asks, and why). */
   correctedBy?: string;
   correctionReason?: string;
   /** notice, reminder-1, due, escalation-2, rectification, phase-started-<phase>, … */

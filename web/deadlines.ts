@@ -13,8 +13,8 @@ import type { Org } from '../domain/org-schema';
 import { formatInstant } from '../domain/format';
 import { recipientsFor } from '../domain/recipients';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
-import { currentReport } from '../ledger/corrections';
-import type { Mailer } from '../mail/types';
+import { currentReport, REPORT_KINDS } from '../ledger/corrections';
+import type { DeadlineMessage, Mailer } from '../mail/types';
 import type { DeadlineStatus, Receipt } from '../workflows/messages';
 import { deadlineWorkflowId } from '../domain/engine/context';
 import type { AttachmentMeta, AttachmentStore } from './attachments';
@@ -39,6 +39,8 @@ export interface Submission {
   corrections: { at: string; by: string; reason: string }[];
   /** Files of the versions before, which the current one no longer lists. */
   earlierAttachments: AttachmentMeta[];
+  /** The unit's request for a correction that the office has not answered yet. */
+  pendingRequest?: { at: string; by: string; reason: string; text: string; attachments: AttachmentMeta[] };
 }
 
 export interface DeadlineView {
@@ -97,7 +99,7 @@ async function submissionOf(
   const review = kind === 'review-comment';
   const events = await deps.ledger.events({
     campaignId: t.campaignId,
-    kinds: review ? [kind] : [kind, 'submission-corrected'],
+    kinds: review ? [kind] : [...REPORT_KINDS],
     obligationKey: review ? `${t.obligationKey}.review` : t.obligationKey,
     cycleKey: review ? reviewCycleKey(t) : t.cycleKey,
   });
@@ -116,6 +118,21 @@ async function submissionOf(
     ),
     corrections: (report?.corrections ?? []).map((c) => ({ at: c.at, by: c.actor ?? '', reason: c.reason ?? '' })),
     earlierAttachments: await metas(report?.earlierAttachments ?? []),
+    ...(report?.pendingRequest
+      ? {
+          pendingRequest: {
+            at: report.pendingRequest.at,
+            by: report.pendingRequest.actor ?? '',
+            reason: report.pendingRequest.reason ?? '',
+            text: typeof report.pendingRequest.data?.text === 'string' ? report.pendingRequest.data.text : '',
+            attachments: await metas(
+              Array.isArray(report.pendingRequest.data?.attachments)
+                ? (report.pendingRequest.data.attachments as string[])
+                : [],
+            ),
+          },
+        }
+      : {}),
   };
 }
 
@@ -365,13 +382,41 @@ export async function mailCorrection(
   original: LedgerEvent,
   correction: LedgerEvent,
 ): Promise<void> {
-  const to = recipientsFor(deps.org, t.unitId, ['unit']).to;
+  const deadlineId = deadlineWorkflowId(t.campaignId, t.obligationKey, t.cycleKey, t.unitId);
+  await mailAboutCorrection(deps, t, 'unit', correction, {
+    kind: 'correction',
+    step: `correction-${String(correction.data?.correction)}`,
+    ...(original.dueAt ? { dueAt: original.dueAt } : {}),
+    receiptNumber: receiptNumber({ deadlineId, receivedAt: original.at }),
+    receivedAt: original.at,
+    lateMs: original.lateMs ?? 0,
+  });
+}
+
+/**
+ * Tells the office that a unit asks for a correction of its report: who, why, and the console's
+ * form to decide it. Sent once per request (`correction-request-<n>`).
+ */
+export async function mailCorrectionRequest(deps: DeadlineDeps, t: LinkTarget, request: LedgerEvent): Promise<void> {
+  await mailAboutCorrection(deps, t, 'office', request, {
+    kind: 'correction-request',
+    step: `correction-request-${String(request.data?.request)}`,
+  });
+}
+
+/** A correction's or a request's mail: about the unit's report, with the event's who, when and why. */
+async function mailAboutCorrection(
+  deps: DeadlineDeps,
+  t: LinkTarget,
+  audience: 'unit' | 'office',
+  event: LedgerEvent,
+  own: Pick<DeadlineMessage, 'kind' | 'step'> & Partial<DeadlineMessage>,
+): Promise<void> {
+  const to = recipientsFor(deps.org, t.unitId, [audience]).to;
   if (to.length === 0) return;
   const [dir, title] = await Promise.all([deps.campaigns.directory(t.campaignId), campaignTitle(deps, t.campaignId)]);
   const ob = dir.obligations.find((o) => o.key === t.obligationKey);
-  const deadlineId = deadlineWorkflowId(t.campaignId, t.obligationKey, t.cycleKey, t.unitId);
   await deps.mailer.send({
-    kind: 'correction',
     campaignId: t.campaignId,
     campaignTitle: title,
     timeZone: dir.timeZone,
@@ -382,14 +427,10 @@ export async function mailCorrection(
     obligationTitle: ob?.title ?? t.obligationKey,
     cycleKey: t.cycleKey,
     cycleLabel: t.cycleKey,
-    step: `correction-${String(correction.data?.correction)}`,
-    ...(original.dueAt ? { dueAt: original.dueAt } : {}),
-    sentAt: correction.at,
-    receiptNumber: receiptNumber({ deadlineId, receivedAt: original.at }),
-    receivedAt: original.at,
-    lateMs: original.lateMs ?? 0,
-    correctedBy: correction.actor ?? '',
-    correctionReason: correction.reason ?? '',
+    sentAt: event.at,
+    correctedBy: event.actor ?? '',
+    correctionReason: event.reason ?? '',
     to,
+    ...own,
   });
 }

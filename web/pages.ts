@@ -137,6 +137,51 @@ function form(token: string, csrf: string, review: boolean, nominates: boolean):
   </section>`;
 }
 
+/**
+ * Asking the office for a correction of the report received: the report as it should read, why,
+ * and files to add. The office decides; a pending request is shown with what it asked.
+ */
+function correctionRequestForm(token: string, csrf: string, s: Submission, v: DeadlineView): Html {
+  const asked = s.pendingRequest;
+  return html`<section class="card" id="correction-request">
+    <h2>申请更正</h2>
+    ${
+      asked
+        ? html`<p class="hint">
+              已于 ${when(v, asked.at)}
+              申请更正（${asked.by}），说明：${asked.reason}。活动办公室处理后会邮件通知本单位。
+            </p>
+            ${
+              asked.attachments.length > 0
+                ? html`<p class="hint">申请附上的文件：</p>
+                    ${attachmentList(token, asked.attachments)}`
+                : ''
+            }`
+        : html`<p class="hint">
+            报送后发现内容或附件有误，可在此申请更正；活动办公室核对后更正，报送时间和是否按时不变。
+          </p>`
+    }
+    <form method="post" action="/s/${token}/correction" enctype="multipart/form-data">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <label for="request-text" class="hint">更正后的报送内容</label>
+      <textarea id="request-text" name="text" required maxlength="20000">${asked ? asked.text : s.text}</textarea>
+      <label for="request-reason" class="hint">为什么要更正</label>
+      <textarea id="request-reason" name="reason" required maxlength="2000"></textarea>
+      <label for="request-attachments" class="hint"
+        >需要补充或替换的附件：PDF、Word、Excel 或图片，最多 ${MAX_ATTACHMENTS} 个</label
+      >
+      <input
+        id="request-attachments"
+        type="file"
+        name="attachments"
+        multiple
+        accept=".pdf,.doc,.docx,.xls,.xlsx,image/*"
+      />
+      <button type="submit">${asked ? '重新提交更正申请' : '提交更正申请'}</button>
+    </form>
+  </section>`;
+}
+
 /** The page a link opens: form while open, receipt once answered, read-only after the grace period. */
 export function deadlinePage(v: DeadlineView, token: string, csrf: string, signedIn: boolean): string {
   const review = v.target.purpose === 'review';
@@ -152,6 +197,7 @@ export function deadlinePage(v: DeadlineView, token: string, csrf: string, signe
     parts.push(html`<section class="card"><p>该单位尚未报送，点评在单位报送或逾期后开放。</p></section>`);
   const mine = review ? v.comment : v.report;
   if (v.receipt && mine) parts.push(submissionBlock(review ? '点评意见' : '已报送内容', token, mine, v));
+  if (v.receipt && mine && !review && !v.ended) parts.push(correctionRequestForm(token, csrf, mine, v));
   if (!v.status && !review) parts.push(html`<section class="card"><p>该事项尚未开始报送。</p></section>`);
   if (!v.ended && v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review, v.nominates));
   if (v.status && v.status.state === 'closed' && !v.receipt)

@@ -121,7 +121,9 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   });
   await app.register(multipart, {
     attachFieldsToBody: true,
-    limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS, fields: 10, fieldSize: 100_000, parts: 20 },
+    // fields: the office's correction form ticks up to ten files to keep (the report's five and
+    // those of the unit's request) beside its five other fields.
+    limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS, fields: 20, fieldSize: 100_000, parts: 30 },
   });
   await app.register(rateLimit, {
     global: false,

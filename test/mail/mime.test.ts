@@ -32,6 +32,7 @@ const KINDS: MessageKind[] = [
   'review-escalation',
   'receipt',
   'correction',
+  'correction-request',
 ];
 
 function message(kind: MessageKind, locale: 'zh' | 'en'): DeadlineMessage {

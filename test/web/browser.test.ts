@@ -70,34 +70,50 @@ describe('submitting from the mail in a browser', () => {
     expect(mail.mail.text).toContain(number);
   });
 
-  it('on a phone screen: the office corrects a report received, and the unit’s link shows it', async () => {
-    // The phone case's report, as sent above.
+  it('on a phone screen: the unit asks for a correction, the office makes it, and the link shows it', async () => {
+    // The phone case's report, as sent above: its secretary asks through the link (the notice's).
+    const viewport = { width: 375, height: 740 };
+    const unitContext = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const unitPage = await unitContext.newPage();
+    await unitPage.goto(linkIn(h.smtp, 'chen.jing@example.org', /季度工作汇报/)!);
+    await unitPage.getByRole('heading', { name: '申请更正' }).waitFor();
+    expect(await unitPage.inputValue('#request-text')).toBe('第三季度工作汇报（phone）');
+    await unitPage.fill('#request-text', '第三季度工作汇报（附组织生活会记录）');
+    await unitPage.fill('#request-reason', '漏传组织生活会记录');
+    await unitPage.setInputFiles('#request-attachments', {
+      name: '组织生活会记录.pdf',
+      mimeType: 'application/pdf',
+      buffer: tinyPdf('minutes'),
+    });
+    await unitPage.getByRole('button', { name: '提交更正申请' }).click();
+    await unitPage.getByText('活动办公室处理后会邮件通知本单位').waitFor();
+    expect(Number(await unitPage.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(viewport.width);
+    await unitPage.screenshot({ path: path.join(ARTIFACTS, 'correction-request-phone.png'), fullPage: true });
+    await unitContext.close();
+
+    // The office, on its phone: the form starts from the request.
     const deadline = `${h.config.BASE_URL}/console/mini/o/quarterly-report/2010-Q3/b-mech-s1`;
     const { sessionId } = (await h.deps.sessions.redeem(await h.deps.sessions.issueSignIn('office@example.org')))!;
-    const viewport = { width: 375, height: 740 };
     const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     await context.addCookies([{ name: SESSION_COOKIE, value: h.app.signCookie(sessionId), url: h.config.BASE_URL }]);
     const page = await context.newPage();
     await page.goto(deadline);
     await page.getByRole('link', { name: '更正报送…' }).click();
     await page.getByRole('heading', { name: '更正报送' }).waitFor();
-    expect(await page.inputValue('textarea[name=text]')).toBe('第三季度工作汇报（phone）');
+    expect(await page.inputValue('textarea[name=text]')).toBe('第三季度工作汇报（附组织生活会记录）');
+    expect(await page.textContent('main')).toContain('说明：漏传组织生活会记录');
+    expect(await page.getByLabel('组织生活会记录.pdf').isChecked()).toBe(true);
     expect(await axeSerious(page)).toEqual([]);
     expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(viewport.width);
     await page.fill('textarea[name=text]', '第三季度工作汇报（更正：补上了组织生活会记录）');
     await page.getByLabel('第三季度汇报.pdf').uncheck();
-    await page.setInputFiles('input[name=attachments]', {
-      name: '组织生活会记录.pdf',
-      mimeType: 'application/pdf',
-      buffer: tinyPdf('minutes'),
-    });
-    await page.fill('textarea[name=reason]', '支部书记来电：漏传组织生活会记录');
+    await page.fill('textarea[name=reason]', '按支部申请：漏传组织生活会记录');
     await page.check('input[name=confirm]');
     await page.screenshot({ path: path.join(ARTIFACTS, 'correction-phone.png'), fullPage: true });
     await page.click('button[type=submit]');
     await page.waitForURL(deadline);
     expect(await page.textContent('.history')).toContain(
-      '更正报送 · 经办 office@example.org · 理由：支部书记来电：漏传组织生活会记录',
+      '更正报送 · 经办 office@example.org · 理由：按支部申请：漏传组织生活会记录',
     );
 
     // The unit's own link: the report as corrected, its new file, and the file before under its own heading.

@@ -7,7 +7,9 @@
  * and a correction recorded meanwhile by someone else (ledger/corrections.ts).
  */
 import { createHash } from 'node:crypto';
-import { CorrectionRefused, currentReport, recordCorrection } from '../../ledger/corrections';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CorrectionRefused, currentReport, recordCorrection, REPORT_KINDS } from '../../ledger/corrections';
 import { SESSION_COOKIE } from '../../web/context';
 import { signLink } from '../../web/links';
 import {
@@ -195,5 +197,124 @@ describe('correcting a report received', () => {
     await expect(recordCorrection(h.ledger, { ...req, unitId: 'b-info-s1', text: '丙' })).rejects.toMatchObject({
       code: 'NOT_SUBMITTED',
     });
+  });
+
+  it('takes a unit’s request through its link; the office’s form starts from it, and answering it settles it', async () => {
+    const unit = { ...Q3, unitId: 'b-info-t1' };
+    const link = signLink(h.config.LINK_SECRET, unit);
+    const base = `${BASE}/b-info-t1`;
+    const ask = async (fields: Record<string, string>, files: Buffer[] = [], token = link) => {
+      const { csrf, cookie } = await openLink(h, token);
+      const body = multipart(
+        { _csrf: csrf ?? '', ...fields },
+        files.map((content) => ({
+          name: 'attachments',
+          filename: '支部会议记录.pdf',
+          type: 'application/pdf',
+          content,
+        })),
+      );
+      return h.app.inject({
+        method: 'POST',
+        url: `/s/${token}/correction`,
+        payload: body.payload,
+        headers: { ...body.headers, cookie },
+      });
+    };
+    // Nothing reported yet: nothing to correct, nothing kept.
+    const early = await ask({ text: '信息学院第三季度汇报', reason: '补附件' }, [tinyPdf('too early')]);
+    expect(early.statusCode).toBe(409);
+    expect(early.body).toContain('本事项尚未报送，无需更正');
+    const tooEarly = sha(tinyPdf('too early'));
+    expect(existsSync(path.join(h.config.ATTACHMENTS_DIR, tooEarly.slice(0, 2), tooEarly))).toBe(false);
+
+    expect((await postLink(h, link, { text: '信息学院第三季度汇报' })).statusCode).toBe(303);
+    expect((await openLink(h, link)).res.body).toContain('提交更正申请');
+    // Bad requests: no reason, a field the form does not have.
+    expect((await ask({ text: '改后的汇报', reason: ' ' })).statusCode).toBe(400);
+    const foreign = await ask({ text: '改后的汇报', reason: '补附件', unitId: 'b-mech-t1' });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.body).toContain('无关字段“unitId”');
+
+    const minutes = tinyPdf('minutes');
+    const asked = await ask({ text: '信息学院第三季度汇报（附支部会议记录）', reason: '漏传了支部会议记录' }, [
+      minutes,
+    ]);
+    expect(asked.statusCode).toBe(303);
+    expect(asked.headers.location).toBe(`/s/${link}#correction-request`);
+    const [request] = await h.ledger.events({ campaignId: 'mini', kinds: ['correction-requested'] });
+    expect(request).toMatchObject({
+      id: 'mini/quarterly-report/2010-Q3/b-info-t1:correction-request:1',
+      unitId: 'b-info-t1',
+      reason: '漏传了支部会议记录',
+      actor: expect.stringMatching(/（邮件链接）$/),
+      data: { request: 1, text: '信息学院第三季度汇报（附支部会议记录）', attachments: [`sha256:${sha(minutes)}`] },
+    });
+    // The link says it is waiting for the office, and serves the file it sent.
+    const waiting = flat((await openLink(h, link)).res.body);
+    expect(waiting).toMatch(/已于 2010年9月\d+日（星期.）\d\d:\d\d（北京时间） 申请更正/);
+    expect(waiting).toContain('重新提交更正申请');
+    const file = await h.app.inject({ method: 'GET', url: `/s/${link}/a/${sha(minutes)}` });
+    expect(file.rawPayload.equals(minutes)).toBe(true);
+
+    // The office is mailed, with the form to decide it.
+    const mail = await eventually('the request mail', () =>
+      h.smtp.received.find((r) => /【更正申请】/.test(r.mail.subject ?? '')),
+    );
+    expect(mail.envelopeTo).toEqual(['office@example.org']);
+    expect(mail.mail.text).toContain('说明：漏传了支部会议记录');
+    expect(mail.mail.text).toContain(`${h.config.BASE_URL}${base}/correct`);
+
+    // On the dashboard until decided: the office's entry opens the form; a committee sees its own units' only.
+    const dashboard = flat((await get('/console/mini')).body);
+    expect(dashboard).toContain('待处理的更正申请');
+    expect(dashboard).toMatch(
+      new RegExp(`<a href="${base}/correct" >[^<]*季度工作汇报 2010-Q3</a > · [^<]*说明：漏传了支部会议记录`),
+    );
+    const committee = async (email: string) => {
+      const { sessionId } = (await h.deps.sessions.redeem(await h.deps.sessions.issueSignIn(email)))!;
+      return flat((await get('/console/mini', { cookie: `${SESSION_COOKIE}=${h.app.signCookie(sessionId)}` })).body);
+    };
+    expect(await committee('zhao.info@example.org')).toContain(`<a href="${base}" >`);
+    expect(await committee('li.mech@example.org')).not.toContain('待处理的更正申请');
+
+    // The office's form starts from the request: its text, its file ticked, the request it answers.
+    const form = await get(`${base}/correct`);
+    expect(form.body).toContain('信息学院第三季度汇报（附支部会议记录）</textarea>');
+    expect(form.body).toContain(`name="keep" value="sha256:${sha(minutes)}" checked`);
+    expect(form.body).toContain('name="answers" value="1"');
+    expect(flat(form.body)).toContain('本单位申请更正');
+    const done = await formPost(
+      h,
+      `${base}/correct`,
+      {
+        text: '信息学院第三季度汇报（附支部会议记录）',
+        keep: [`sha256:${sha(minutes)}`],
+        answers: '1',
+        reason: '按支部申请更正',
+        confirm: 'yes',
+      },
+      office,
+    );
+    expect(done.statusCode).toBe(303);
+    const report = currentReport(
+      await h.ledger.events({ campaignId: 'mini', unitId: 'b-info-t1', kinds: [...REPORT_KINDS] }),
+    )!;
+    expect(report.corrections.map((c) => c.data)).toEqual([
+      {
+        correction: 1,
+        request: 1,
+        text: '信息学院第三季度汇报（附支部会议记录）',
+        attachments: [`sha256:${sha(minutes)}`],
+      },
+    ]);
+    expect(report.pendingRequest).toBeUndefined();
+    // Settled: the link shows the report as corrected and no longer the request.
+    const settled = flat((await openLink(h, link)).res.body);
+    expect(settled).toContain('活动办公室 api-token');
+    expect(settled).not.toContain('申请更正（');
+    expect(settled).toContain('提交更正申请');
+    expect(flat((await get(base)).body)).toContain('申请更正 · 经办');
+    expect((await get('/console/mini')).body).not.toContain('待处理的更正申请');
   });
 });

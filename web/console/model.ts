@@ -10,6 +10,7 @@ import type { PhaseWindow, ScheduledStep } from '../../domain/calendar-types';
 import { DEFAULT_SOON_MS } from '../../domain/deadline-state';
 import type { OrgRef } from '../../domain/engine/org-ref';
 import type { Obligation, Plan } from '../../domain/plan-schema';
+import { pendingRequests } from '../../ledger/corrections';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LedgerEvent, LedgerStore, LedgerUnit } from '../../ledger/types';
 import type { CampaignStatus } from '../../workflows/messages';
@@ -570,4 +571,19 @@ export function unitOrders(rows: DeadlineRow[], now: string): UnitOrder[] {
     else out.push({ ...base, state: r.rectificationDeadline < now ? 'overdue' : 'open' });
   }
   return out.sort((a, b) => a.deadline.localeCompare(b.deadline) || a.obligationKey.localeCompare(b.obligationKey));
+}
+
+/** The units' requests for a correction that the office has not answered, in the person's scope. */
+export async function pendingCorrectionRequests(
+  ledger: LedgerStore,
+  c: CampaignContext,
+  scope: AuditScope,
+): Promise<LedgerEvent[]> {
+  const events = await ledger.events({
+    campaignId: c.campaignId,
+    kinds: ['correction-requested', 'submission-corrected'],
+    ...(scope.committeeId ? { committeeId: scope.committeeId } : {}),
+  });
+  const mine = scope.unitIds ? new Set(scope.unitIds) : undefined;
+  return pendingRequests(mine ? events.filter((e) => mine.has(e.unitId ?? '')) : events);
 }

@@ -111,6 +111,8 @@ export interface DashboardData {
   periods: Period[];
   period: string;
   office: boolean;
+  /** The units' requests for a correction still to decide (pendingCorrectionRequests). */
+  requests: LedgerEvent[];
 }
 
 const STEP_ZH: Record<string, string> = {
@@ -262,6 +264,24 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
       <h2 id="h-rect">${t('未完成的限期整改', 'Open rectification orders')}</h2>
       ${rectificationList(d.rectifications, d.rectificationTotal, c, lang, true)}
     </section>
+    ${
+      d.requests.length === 0
+        ? ''
+        : html`<section class="card" aria-labelledby="h-requests">
+            <h2 id="h-requests">${t('待处理的更正申请', 'Correction requests to decide')}</h2>
+            <ul class="plain">
+              ${d.requests.map((e) => {
+                const page = `${base}/o/${enc(e.obligationKey ?? '')}/${enc(e.cycleKey ?? '')}/${enc(e.unitId ?? '')}`;
+                return html`<li>
+                  <a href="${d.office ? `${page}/correct` : page}"
+                    >${unitName(c, e.unitId)} · ${obligationTitle(c, e.obligationKey ?? '', lang)} ${e.cycleKey}</a
+                  >
+                  · ${when(e.at, z, lang)} · ${t('说明', 'why')}：${e.reason ?? ''}
+                </li>`;
+              })}
+            </ul>
+          </section>`
+    }
     <section class="card" aria-labelledby="h-rev">
       <h2 id="h-rev">${t('领导点评迟交、未交', 'Late and missing leader reviews')}</h2>
       ${shown(d.reviewerTotal, `${base}/reports/reviewers.csv`, lang)}
@@ -469,6 +489,7 @@ const KIND_ZH: Record<string, string> = {
   'review-comment': '点评',
   'deadline-closed': '关闭',
   'submission-corrected': '更正报送',
+  'correction-requested': '申请更正',
 };
 
 export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): string {

@@ -25,7 +25,13 @@ import { canSee, type Principal } from '../access';
 import { mailCorrection, receiptNumber } from '../deadlines';
 import { attachmentRef, refHash } from '../attachments';
 import { parts, uploads } from '../uploads';
-import { CorrectionRefused, currentReport, recordCorrection } from '../../ledger/corrections';
+import {
+  CorrectionRefused,
+  currentReport,
+  recordCorrection,
+  REPORT_KINDS,
+  type CurrentReport,
+} from '../../ledger/corrections';
 import { forbidden, WebError } from '../errors';
 import { html, type Html } from '../html';
 import { signLink } from '../links';
@@ -42,6 +48,7 @@ import {
   obligationTitle,
   openCounts,
   openDeadlines,
+  pendingCorrectionRequests,
   periodsOf,
   phaseName,
   phaseTimeline,
@@ -239,8 +246,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const f = { campaignId: c.campaignId, ...auditScope(p, c), asOf: c.now };
       // The lists show their first LIST_MAX rows and how many there are: the database scopes, counts
       // and limits, so the rows shown and the totals are the person's own (never a cut of everyone's).
-      const [timeline, open, rectifications, rectificationTotal, reviewers, reviewerTotal, ranking] = await Promise.all(
-        [
+      const [timeline, open, rectifications, rectificationTotal, reviewers, reviewerTotal, ranking, requests] =
+        await Promise.all([
           phaseTimeline(ledger, c, lang),
           openDeadlines(ledger, c, auditScope(p, c)),
           ledger.openRectifications(f, { limit: LIST_MAX }),
@@ -248,8 +255,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           ledger.lateReviews(f, { limit: LIST_MAX }),
           ledger.lateReviewCount(f),
           lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
-        ],
-      );
+          pendingCorrectionRequests(ledger, c, auditScope(p, c)),
+        ]);
       const body = dashboardBody(
         {
           c,
@@ -264,6 +271,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           periods,
           period: period.key,
           office: p.role === 'office',
+          requests,
         },
         lang,
       );
@@ -769,7 +777,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       : currentReport(
           await ledger.events({
             campaignId,
-            kinds: ['submission', 'submission-corrected'],
+            kinds: [...REPORT_KINDS],
             obligationKey,
             cycleKey,
             unitId,
@@ -778,6 +786,12 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     if (!report) throw new WebError(409, '无可更正', '该单位尚未报送这一事项，没有可更正的内容。');
     return report;
   }
+
+  /** The files a correction may keep: the report's as it stands, and those of the unit's pending request. */
+  const keepable = (report: CurrentReport): string[] => {
+    const asked = report.pendingRequest?.data?.attachments;
+    return [...new Set([...report.attachments, ...(Array.isArray(asked) ? (asked as string[]) : [])])];
+  };
 
   const correctUrl = '/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/correct';
   app.get<{ Params: z.infer<typeof DeadlineParams> }>(
@@ -788,8 +802,13 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const c = await campaignOf(req, campaignId);
       const t = tr(langOf(req));
       const report = await reportToCorrect(campaignId, obligationKey, cycleKey, unitId);
+      // The unit's pending request, if any: its report and files are what the form starts from.
+      const asked = report.pendingRequest;
+      const startText = typeof asked?.data?.text === 'string' ? asked.data.text : report.text;
+      // The files open through the unit's own signed link, which serves the report's and its request's.
+      const linkToken = signLink(config.LINK_SECRET, { ...req.params, purpose: 'submit' });
       const metas = await Promise.all(
-        report.attachments.map(async (ref) => ({ ref, meta: await deps.attachments.meta(refHash(ref) ?? '') })),
+        keepable(report).map(async (ref) => ({ ref, meta: await deps.attachments.meta(refHash(ref) ?? '') })),
       );
       const title = t('更正报送', 'Correct the report');
       const body = html`<section class="card">
@@ -797,6 +816,14 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, langOf(req))} ${cycleKey} ·
           ${t('报送于', 'received')} ${when(report.original.at, c.timeZone, langOf(req))}
         </p>
+        ${
+          asked
+            ? html`<p class="request">
+                ${t('本单位申请更正', 'The unit asked for a correction')} · ${when(asked.at, c.timeZone, langOf(req))} ·
+                ${asked.actor ?? ''} · ${t('说明', 'why')}：${asked.reason ?? ''}
+              </p>`
+            : ''
+        }
         <p class="hint">
           ${t(
             '更正只改变报送的内容，报送时间和是否按时不变；原报送和每次更正都保留在台帐中。',
@@ -805,8 +832,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         </p>
         <form method="post" action="${deadlinePath(req.params)}/correct" enctype="multipart/form-data">
           <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
+          ${asked ? html`<input type="hidden" name="answers" value="${String(asked.data?.request)}" />` : ''}
           <label for="text">${t('更正后的报送内容', 'The report as corrected')}</label>
-          <textarea id="text" name="text" required maxlength="20000" rows="8">${report.text}</textarea>
+          <textarea id="text" name="text" required maxlength="20000" rows="8">${startText}</textarea>
           ${
             metas.length > 0
               ? html`<fieldset>
@@ -816,6 +844,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
                       html`<p>
                         <input type="checkbox" id="keep-${i}" name="keep" value="${ref}" checked />
                         <label for="keep-${i}">${meta?.name ?? ref}</label>
+                        · <a href="/s/${linkToken}/a/${refHash(ref) ?? ''}">${t('查看', 'open')}</a>
                       </p>`,
                   )}
                 </fieldset>`
@@ -846,9 +875,13 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
       const report = await reportToCorrect(campaignId, obligationKey, cycleKey, unitId);
       const keep = parts(req.body, 'keep').map((k) => (k.type === 'field' ? String(k.value) : ''));
-      // Only files of the report as it stands can be kept: a ref from elsewhere would name another unit's file.
-      const foreign = keep.find((k) => !report.attachments.includes(k));
+      // Only files of the report as it stands (or of the unit's request) can be kept: a ref from
+      // elsewhere would name another unit's file.
+      const foreign = keep.find((k) => !keepable(report).includes(k));
       if (foreign !== undefined) throw new WebError(400, '请求有误', '只能保留本报送现有的附件。', 'keep');
+      // The request the form answered: the one still pending, or none if it was answered meanwhile.
+      const answers = report.pendingRequest?.data?.request;
+      const answering = field(req, 'answers') !== '' && field(req, 'answers') === String(answers);
       const added = [];
       for (const f of await uploads(req.body, keep.length))
         added.push(attachmentRef((await deps.attachments.put(f.name, f.mime, f.content)).sha256));
@@ -864,6 +897,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           reason,
           text,
           attachments: [...new Set([...keep, ...added])],
+          ...(answering && typeof answers === 'number' ? { answers } : {}),
         });
       } catch (err) {
         if (err instanceof CorrectionRefused && err.code === 'CONFLICT')

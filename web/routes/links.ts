@@ -7,9 +7,18 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canSee, reviewerOf } from '../access';
-import { describeAttachment, type AttachmentMeta } from '../attachments';
+import { attachmentRef, describeAttachment, type AttachmentMeta } from '../attachments';
+import { CorrectionRefused, recordCorrectionRequest } from '../../ledger/corrections';
 import { parts, uploads } from '../uploads';
-import { answeredRefusal, loadDeadline, oneLinkPostAtATime, refuseLinkSubmission, submitDeadline } from '../deadlines';
+import {
+  answeredRefusal,
+  campaignNow,
+  loadDeadline,
+  mailCorrectionRequest,
+  oneLinkPostAtATime,
+  refuseLinkSubmission,
+  submitDeadline,
+} from '../deadlines';
 import { parseNomineeList } from '../../client/nomination';
 import { CampaignRequestError } from '../../client/campaigns';
 import { forbidden, WebError } from '../errors';
@@ -28,11 +37,12 @@ function field(body: unknown, name: string): string {
   return p && p.type === 'field' && typeof p.value === 'string' ? p.value : '';
 }
 
-/** The link form's own fields; the deadline comes from the signed token alone, never from the form. */
+/** The link forms' own fields; the deadline comes from the signed token alone, never from the form. */
 const FORM_FIELDS = new Set(['_csrf', 'text', 'attachments', 'nominees']);
+const REQUEST_FIELDS = new Set(['_csrf', 'text', 'reason', 'attachments']);
 
-function refuseForeignFields(body: unknown): void {
-  const foreign = Object.keys((body as Record<string, unknown> | undefined) ?? {}).find((k) => !FORM_FIELDS.has(k));
+function refuseForeignFields(body: unknown, fields = FORM_FIELDS): void {
+  const foreign = Object.keys((body as Record<string, unknown> | undefined) ?? {}).find((k) => !fields.has(k));
   if (foreign !== undefined)
     throw new WebError(400, '请求有误', `表单含有无关字段“${foreign}”：报送的事项只由链接确定。`, foreign);
 }
@@ -108,6 +118,52 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
     },
   );
 
+  // A unit's request for a correction of its report, for the office to decide (ledger/corrections.ts).
+  app.post<{ Params: { token: string } }>(
+    '/s/:token/correction',
+    { config: { rateLimit }, preHandler: app.csrfProtection.bind(app) },
+    async (req, reply) => {
+      const t = targetOf(config, req.params.token);
+      if (t.purpose !== 'submit') throw new WebError(400, '请求有误', '点评不能申请更正。', 'token');
+      if (!req.isMultipart()) throw new WebError(415, '请求格式错误', '请通过报送页面的表单提交。', 'content-type');
+      refuseForeignFields(req.body, REQUEST_FIELDS);
+      const text = field(req.body, 'text').trim();
+      if (text === '') throw new WebError(400, '内容不能为空', '请填写更正后的报送内容。', 'text');
+      if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
+      const reason = field(req.body, 'reason').trim();
+      if (reason === '' || reason.length > 2000)
+        throw new WebError(400, '请说明原因', '请说明为什么要更正（最多2000字）。', 'reason');
+      await oneLinkPostAtATime(t, async () => {
+        // Refused before any file is kept: the campaign ended, the link is read-only, or nothing was reported.
+        const { answered } = await refuseLinkSubmission(deps, t);
+        if (!answered) throw new WebError(409, '尚未报送', '本事项尚未报送，无需更正：请直接在本页报送。');
+        const refs: string[] = [];
+        for (const f of await uploads(req.body))
+          refs.push(attachmentRef((await deps.attachments.put(f.name, f.mime, f.content)).sha256));
+        const request = await recordCorrectionRequest(deps.ledger, {
+          campaignId: t.campaignId,
+          obligationKey: t.obligationKey,
+          cycleKey: t.cycleKey,
+          unitId: t.unitId,
+          at: new Date(await campaignNow(deps, t.campaignId)).toISOString(),
+          by: linkActor(deps, t, req),
+          reason,
+          text,
+          attachments: refs,
+        }).catch((err: unknown) => {
+          if (err instanceof CorrectionRefused)
+            throw new WebError(409, '请稍后再试', '刚才已有一份更正申请提交，请刷新页面后再试。');
+          throw err;
+        });
+        // Recorded: the office hears of it; a mail that cannot go now is logged, the request stands.
+        await mailCorrectionRequest(deps, t, request).catch((err: unknown) =>
+          req.log.error({ code: (err as { code?: unknown }).code }, 'correction request mail not sent'),
+        );
+      });
+      return reply.redirect(`/s/${req.params.token}#correction-request`, 303);
+    },
+  );
+
   app.get<{ Params: { token: string; sha: string } }>(
     '/s/:token/a/:sha',
     { config: { rateLimit } },
@@ -117,6 +173,7 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
       const own = [
         ...(view.report?.attachments ?? []),
         ...(view.report?.earlierAttachments ?? []),
+        ...(view.report?.pendingRequest?.attachments ?? []),
         ...(view.comment?.attachments ?? []),
       ];
       const meta = own.find((a) => a.sha256 === req.params.sha);
