@@ -28,8 +28,11 @@ export interface CorrectionRequest {
 export class CorrectionRefused extends Error {
   override readonly name = 'CorrectionRefused';
   constructor(
-    /** NOT_SUBMITTED: nothing to correct yet; CONFLICT: another correction was recorded meanwhile. */
-    readonly code: 'NOT_SUBMITTED' | 'CONFLICT',
+    /**
+     * NOT_SUBMITTED: nothing to correct yet; CONFLICT: another was recorded meanwhile;
+     * NO_REQUEST: the request to decline is not the one pending (answered, or a newer one came).
+     */
+    readonly code: 'NOT_SUBMITTED' | 'CONFLICT' | 'NO_REQUEST',
     message: string,
   ) {
     super(message);
@@ -47,16 +50,18 @@ export interface CurrentReport {
   earlierAttachments: string[];
   /** The unit's requests for a correction, oldest first. */
   requests: LedgerEvent[];
-  /** The newest request no correction has answered yet: what the office has still to decide. */
+  /** The newest request, while neither a correction nor a decline has answered it: what the office has to decide. */
   pendingRequest?: LedgerEvent;
+  /** The office's decline of the newest request, if it declined it. */
+  declined?: LedgerEvent;
 }
 
 const refsOf = (e: LedgerEvent): string[] =>
   Array.isArray(e.data?.attachments) ? (e.data.attachments as unknown[]).filter((r) => typeof r === 'string') : [];
 const textOf = (e: LedgerEvent): string => (typeof e.data?.text === 'string' ? e.data.text : '');
-/** A correction's number, or a request's: each deadline counts its own from 1. */
+/** A correction's number, or a request's (a decline's: the request's); each deadline counts its own from 1. */
 const numberOf = (e: LedgerEvent): number => {
-  const n = e.kind === 'correction-requested' ? e.data?.request : e.data?.correction;
+  const n = e.kind === 'submission-corrected' ? e.data?.correction : e.data?.request;
   return typeof n === 'number' ? n : 0;
 };
 
@@ -71,6 +76,8 @@ export function currentReport(events: readonly LedgerEvent[]): CurrentReport | u
   const earlier = new Set([original, ...corrections].flatMap(refsOf).filter((r) => !attachments.includes(r)));
   const requests = events.filter((e) => e.kind === 'correction-requested').sort((a, b) => numberOf(a) - numberOf(b));
   const [pendingRequest] = pendingRequests(events);
+  const last = requests[requests.length - 1];
+  const declined = last && events.find((e) => e.kind === 'correction-declined' && numberOf(e) === numberOf(last));
   return {
     original,
     text: textOf(newest),
@@ -79,11 +86,17 @@ export function currentReport(events: readonly LedgerEvent[]): CurrentReport | u
     earlierAttachments: [...earlier],
     requests,
     ...(pendingRequest ? { pendingRequest } : {}),
+    ...(declined ? { declined } : {}),
   };
 }
 
 /** The kinds `currentReport` reads. */
-export const REPORT_KINDS = ['submission', 'submission-corrected', 'correction-requested'] as const;
+export const REPORT_KINDS = [
+  'submission',
+  'submission-corrected',
+  'correction-requested',
+  'correction-declined',
+] as const;
 
 /**
  * Records a correction as the next of the deadline's corrections. Refused before the report
@@ -126,8 +139,34 @@ export async function recordCorrectionRequest(
   );
 }
 
-/** The id's word for each kind: `<deadline id>:correction:<n>`, `<deadline id>:correction-request:<n>`. */
-const ID_WORD = { 'submission-corrected': 'correction', 'correction-requested': 'correction-request' } as const;
+/**
+ * The office declines the unit's pending request `request`, saying why (the reason). Refused when
+ * that request is no longer the pending one: answered meanwhile, or a newer request came.
+ */
+export async function recordDecline(
+  ledger: LedgerStore,
+  req: Omit<CorrectionRequest, 'answers' | 'text' | 'attachments'>,
+  request: number,
+): Promise<LedgerEvent> {
+  return recordNext(
+    ledger,
+    { ...req, text: '', attachments: [] },
+    'correction-declined',
+    (report) => {
+      if (report.pendingRequest?.data?.request !== request)
+        throw new CorrectionRefused('NO_REQUEST', `request ${request} is not the one pending`);
+      return request;
+    },
+    (n) => ({ request: n }),
+  );
+}
+
+/** The id's word for each kind: `<deadline id>:correction:<n>`, `…:correction-request:<n>`, `…:correction-declined:<request>`. */
+const ID_WORD = {
+  'submission-corrected': 'correction',
+  'correction-requested': 'correction-request',
+  'correction-declined': 'correction-declined',
+} as const;
 
 /**
  * Records the deadline's next correction or request, numbered after those in the ledger; the
@@ -166,8 +205,9 @@ async function recordNext(
 }
 
 /**
- * The requests no correction has answered yet, across a campaign's events of the two kinds
- * (`correction-requested`, `submission-corrected`): the newest of each deadline, oldest first.
+ * The requests still to decide, across a campaign's events of the kinds that answer them
+ * (`correction-requested`, `submission-corrected`, `correction-declined`): of each deadline its
+ * newest request while unanswered, the oldest first.
  */
 export function pendingRequests(events: readonly LedgerEvent[]): LedgerEvent[] {
   const byDeadline = new Map<string, LedgerEvent[]>();
@@ -177,12 +217,20 @@ export function pendingRequests(events: readonly LedgerEvent[]): LedgerEvent[] {
   }
   const out: LedgerEvent[] = [];
   for (const list of byDeadline.values()) {
-    const answered = new Set(list.filter((e) => e.kind === 'submission-corrected').map((e) => e.data?.request));
-    const pending = list
-      .filter((e) => e.kind === 'correction-requested' && !answered.has(numberOf(e)))
+    // Only the newest request counts (a newer one supersedes the one before); it is pending until a
+    // correction answers it or the office declines it.
+    const newest = list
+      .filter((e) => e.kind === 'correction-requested')
       .sort((a, b) => numberOf(a) - numberOf(b))
       .pop();
-    if (pending) out.push(pending);
+    if (!newest) continue;
+    const n = numberOf(newest);
+    const answered = list.some(
+      (e) =>
+        (e.kind === 'submission-corrected' && e.data?.request === n) ||
+        (e.kind === 'correction-declined' && numberOf(e) === n),
+    );
+    if (!answered) out.push(newest);
   }
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }

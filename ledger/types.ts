@@ -18,6 +18,8 @@ export const EVENT_KINDS = [
   'submission-corrected',
   /** A unit asks the office, through its link, to correct its report (the proposed report and why). */
   'correction-requested',
+  /** The office declines a unit's request for a correction, saying why. */
+  'correction-declined',
   'extension',
   'waiver',
   'escalated',

@@ -57,6 +57,7 @@ const COLOUR: Record<string, string> = {
   receipt: '#2e7d32',
   correction: '#1565c0',
   'correction-request': '#1565c0',
+  'correction-declined': '#f9a825',
 };
 
 const cache = new Map<string, string>();

@@ -17,7 +17,9 @@ export type MessageKind =
   /** The office corrected a report received (ledger/corrections.ts): to the unit, with who and why. */
   | 'correction'
   /** A unit asks for a correction of its report: to the office, with who and why. */
-  | 'correction-request';
+  | 'correction-request'
+  /** The office declines a unit's request for a correction: to the unit, with who and why. */
+  | 'correction-declined';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };

@@ -41,6 +41,8 @@ export interface Submission {
   earlierAttachments: AttachmentMeta[];
   /** The unit's request for a correction that the office has not answered yet. */
   pendingRequest?: { at: string; by: string; reason: string; text: string; attachments: AttachmentMeta[] };
+  /** The office's answer to the unit's newest request, when it declined it. */
+  declined?: { at: string; by: string; reason: string };
 }
 
 export interface DeadlineView {
@@ -118,6 +120,9 @@ async function submissionOf(
     ),
     corrections: (report?.corrections ?? []).map((c) => ({ at: c.at, by: c.actor ?? '', reason: c.reason ?? '' })),
     earlierAttachments: await metas(report?.earlierAttachments ?? []),
+    ...(report?.declined
+      ? { declined: { at: report.declined.at, by: report.declined.actor ?? '', reason: report.declined.reason ?? '' } }
+      : {}),
     ...(report?.pendingRequest
       ? {
           pendingRequest: {
@@ -401,6 +406,14 @@ export async function mailCorrectionRequest(deps: DeadlineDeps, t: LinkTarget, r
   await mailAboutCorrection(deps, t, 'office', request, {
     kind: 'correction-request',
     step: `correction-request-${String(request.data?.request)}`,
+  });
+}
+
+/** Tells the unit that the office declined its request for a correction, and why. Once per request. */
+export async function mailCorrectionDeclined(deps: DeadlineDeps, t: LinkTarget, decline: LedgerEvent): Promise<void> {
+  await mailAboutCorrection(deps, t, 'unit', decline, {
+    kind: 'correction-declined',
+    step: `correction-declined-${String(decline.data?.request)}`,
   });
 }
 

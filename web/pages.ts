@@ -157,9 +157,16 @@ function correctionRequestForm(token: string, csrf: string, s: Submission, v: De
                     ${attachmentList(token, asked.attachments)}`
                 : ''
             }`
-        : html`<p class="hint">
-            报送后发现内容或附件有误，可在此申请更正；活动办公室核对后更正，报送时间和是否按时不变。
-          </p>`
+        : html`${
+              s.declined
+                ? html`<p class="declined">
+                    活动办公室 ${s.declined.by} 于 ${when(v, s.declined.at)} 答复：不予更正，理由：${s.declined.reason}
+                  </p>`
+                : ''
+            }
+            <p class="hint">
+              报送后发现内容或附件有误，可在此申请更正；活动办公室核对后更正，报送时间和是否按时不变。
+            </p>`
     }
     <form method="post" action="/s/${token}/correction" enctype="multipart/form-data">
       <input type="hidden" name="_csrf" value="${csrf}" />

@@ -33,6 +33,7 @@ const KINDS: MessageKind[] = [
   'receipt',
   'correction',
   'correction-request',
+  'correction-declined',
 ];
 
 function message(kind: MessageKind, locale: 'zh' | 'en'): DeadlineMessage {

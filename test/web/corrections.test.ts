@@ -316,5 +316,37 @@ describe('correcting a report received', () => {
     expect(settled).toContain('提交更正申请');
     expect(flat((await get(base)).body)).toContain('申请更正 · 经办');
     expect((await get('/console/mini')).body).not.toContain('待处理的更正申请');
+
+    // Asked again; the office declines, saying why: the unit is told, on its link and by mail.
+    expect((await ask({ text: '信息学院第三季度汇报（第三稿）', reason: '想换个说法' })).statusCode).toBe(303);
+    const again = await get(`${base}/correct`);
+    expect(again.body).toContain('name="answers" value="2"');
+    expect(again.body).toContain('不予更正');
+    const decline = (fields: Record<string, string>) =>
+      formPost(h, `${base}/correct/decline`, fields, office, `${base}/correct`);
+    expect((await decline({ answers: '2', reason: '措辞调整不需更正' })).statusCode).toBe(400); // not confirmed
+    expect((await decline({ answers: '2', reason: '措辞调整不需更正', confirm: 'yes' })).statusCode).toBe(303);
+    const [declined] = await h.ledger.events({ campaignId: 'mini', kinds: ['correction-declined'] });
+    expect(declined).toMatchObject({
+      id: 'mini/quarterly-report/2010-Q3/b-info-t1:correction-declined:2',
+      actor: 'api-token',
+      reason: '措辞调整不需更正',
+      data: { request: 2 },
+    });
+    // Decided once: declining it again is refused, and the dashboard no longer lists it.
+    const twice = await decline({ answers: '2', reason: '再次', confirm: 'yes' });
+    expect(twice.statusCode).toBe(409);
+    expect((await get('/console/mini')).body).not.toContain('待处理的更正申请');
+    const told = await eventually('the decline mail', () =>
+      h.smtp.received.find((r) => /【更正申请答复】/.test(r.mail.subject ?? '')),
+    );
+    expect(told.mail.text).toContain('理由：措辞调整不需更正');
+    const answered = flat((await openLink(h, link)).res.body);
+    expect(answered).toMatch(
+      /活动办公室 api-token 于 2010年9月\d+日（星期.）\d\d:\d\d（北京时间） 答复：不予更正，理由：措辞调整不需更正/,
+    );
+    // The report stands as the office corrected it.
+    expect(answered).toContain('信息学院第三季度汇报（附支部会议记录）');
+    expect(answered).not.toContain('第三稿');
   });
 });

@@ -581,7 +581,7 @@ export async function pendingCorrectionRequests(
 ): Promise<LedgerEvent[]> {
   const events = await ledger.events({
     campaignId: c.campaignId,
-    kinds: ['correction-requested', 'submission-corrected'],
+    kinds: ['correction-requested', 'submission-corrected', 'correction-declined'],
     ...(scope.committeeId ? { committeeId: scope.committeeId } : {}),
   });
   const mine = scope.unitIds ? new Set(scope.unitIds) : undefined;

@@ -490,6 +490,7 @@ const KIND_ZH: Record<string, string> = {
   'deadline-closed': '关闭',
   'submission-corrected': '更正报送',
   'correction-requested': '申请更正',
+  'correction-declined': '不予更正',
 };
 
 export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): string {

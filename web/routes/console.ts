@@ -22,13 +22,14 @@ import { deadlineWorkflowId } from '../../domain/engine/context';
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
-import { mailCorrection, receiptNumber } from '../deadlines';
+import { mailCorrection, mailCorrectionDeclined, receiptNumber } from '../deadlines';
 import { attachmentRef, refHash } from '../attachments';
 import { parts, uploads } from '../uploads';
 import {
   CorrectionRefused,
   currentReport,
   recordCorrection,
+  recordDecline,
   REPORT_KINDS,
   type CurrentReport,
 } from '../../ledger/corrections';
@@ -804,6 +805,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const report = await reportToCorrect(campaignId, obligationKey, cycleKey, unitId);
       // The unit's pending request, if any: its report and files are what the form starts from.
       const asked = report.pendingRequest;
+      // One token for the page's two forms: a second would replace the first one's secret.
+      const csrf = reply.generateCsrf();
       const startText = typeof asked?.data?.text === 'string' ? asked.data.text : report.text;
       // The files open through the unit's own signed link, which serves the report's and its request's.
       const linkToken = signLink(config.LINK_SECRET, { ...req.params, purpose: 'submit' });
@@ -812,53 +815,104 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       );
       const title = t('更正报送', 'Correct the report');
       const body = html`<section class="card">
-        <p>
-          ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, langOf(req))} ${cycleKey} ·
-          ${t('报送于', 'received')} ${when(report.original.at, c.timeZone, langOf(req))}
-        </p>
-        ${
-          asked
-            ? html`<p class="request">
-                ${t('本单位申请更正', 'The unit asked for a correction')} · ${when(asked.at, c.timeZone, langOf(req))} ·
-                ${asked.actor ?? ''} · ${t('说明', 'why')}：${asked.reason ?? ''}
-              </p>`
-            : ''
-        }
-        <p class="hint">
-          ${t(
-            '更正只改变报送的内容，报送时间和是否按时不变；原报送和每次更正都保留在台帐中。',
-            'A correction changes what was reported, not when: the report stays on time or late as it was, and the ledger keeps the original and every correction.',
-          )}
-        </p>
-        <form method="post" action="${deadlinePath(req.params)}/correct" enctype="multipart/form-data">
-          <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
-          ${asked ? html`<input type="hidden" name="answers" value="${String(asked.data?.request)}" />` : ''}
-          <label for="text">${t('更正后的报送内容', 'The report as corrected')}</label>
-          <textarea id="text" name="text" required maxlength="20000" rows="8">${startText}</textarea>
+          <p>
+            ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, langOf(req))} ${cycleKey} ·
+            ${t('报送于', 'received')} ${when(report.original.at, c.timeZone, langOf(req))}
+          </p>
           ${
-            metas.length > 0
-              ? html`<fieldset>
-                  <legend>${t('保留的附件', 'Files to keep')}</legend>
-                  ${metas.map(
-                    ({ ref, meta }, i) =>
-                      html`<p>
-                        <input type="checkbox" id="keep-${i}" name="keep" value="${ref}" checked />
-                        <label for="keep-${i}">${meta?.name ?? ref}</label>
-                        · <a href="/s/${linkToken}/a/${refHash(ref) ?? ''}">${t('查看', 'open')}</a>
-                      </p>`,
-                  )}
-                </fieldset>`
+            asked
+              ? html`<p class="request">
+                  ${t('本单位申请更正', 'The unit asked for a correction')} · ${when(asked.at, c.timeZone, langOf(req))}
+                  · ${asked.actor ?? ''} · ${t('说明', 'why')}：${asked.reason ?? ''}
+                </p>`
               : ''
           }
-          <label for="attachments"
-            >${t('新增附件（PDF、Word、Excel 或图片）', 'Add files (PDF, Word, Excel or images)')}</label
-          >
-          <input type="file" id="attachments" name="attachments" multiple />
-          ${confirmBox(t)}
-          <button type="submit">${title}</button>
-        </form>
-      </section>`;
+          <p class="hint">
+            ${t(
+              '更正只改变报送的内容，报送时间和是否按时不变；原报送和每次更正都保留在台帐中。',
+              'A correction changes what was reported, not when: the report stays on time or late as it was, and the ledger keeps the original and every correction.',
+            )}
+          </p>
+          <form method="post" action="${deadlinePath(req.params)}/correct" enctype="multipart/form-data">
+            <input type="hidden" name="_csrf" value="${csrf}" />
+            ${asked ? html`<input type="hidden" name="answers" value="${String(asked.data?.request)}" />` : ''}
+            <label for="text">${t('更正后的报送内容', 'The report as corrected')}</label>
+            <textarea id="text" name="text" required maxlength="20000" rows="8">${startText}</textarea>
+            ${
+              metas.length > 0
+                ? html`<fieldset>
+                    <legend>${t('保留的附件', 'Files to keep')}</legend>
+                    ${metas.map(
+                      ({ ref, meta }, i) =>
+                        html`<p>
+                          <input type="checkbox" id="keep-${i}" name="keep" value="${ref}" checked />
+                          <label for="keep-${i}">${meta?.name ?? ref}</label>
+                          · <a href="/s/${linkToken}/a/${refHash(ref) ?? ''}">${t('查看', 'open')}</a>
+                        </p>`,
+                    )}
+                  </fieldset>`
+                : ''
+            }
+            <label for="attachments"
+              >${t('新增附件（PDF、Word、Excel 或图片）', 'Add files (PDF, Word, Excel or images)')}</label
+            >
+            <input type="file" id="attachments" name="attachments" multiple />
+            ${confirmBox(t)}
+            <button type="submit">${title}</button>
+          </form>
+        </section>
+        ${
+          asked
+            ? html`<section class="card" aria-labelledby="h-decline">
+                <h2 id="h-decline">${t('不予更正', 'Decline the request')}</h2>
+                <form method="post" action="${deadlinePath(req.params)}/correct/decline" enctype="multipart/form-data">
+                  <input type="hidden" name="_csrf" value="${csrf}" />
+                  <input type="hidden" name="answers" value="${String(asked.data?.request)}" />
+                  <label for="decline-reason"
+                    >${t('不予更正的理由（将告知本单位，并记录在台帐中）', 'Why (the unit is told; recorded in the ledger)')}</label
+                  >
+                  <textarea id="decline-reason" name="reason" required maxlength="2000"></textarea>
+                  <p>
+                    <input type="checkbox" id="decline-confirm" name="confirm" value="yes" required />
+                    <label for="decline-confirm"
+                      >${t('我已核对以上内容，确认执行', 'I have checked the above and confirm')}</label
+                    >
+                  </p>
+                  <button type="submit">${t('不予更正', 'Decline')}</button>
+                </form>
+              </section>`
+            : ''
+        }`;
       return send(reply, frame(req, title, body, c.campaignId));
+    },
+  );
+
+  app.post<{ Params: z.infer<typeof DeadlineParams> }>(
+    `${correctUrl}/decline`,
+    { preHandler: [officeOnly, app.csrfProtection.bind(app)], schema: { params: DeadlineParams } },
+    async (req, reply) => {
+      const p = who(req);
+      const { campaignId, obligationKey, cycleKey, unitId } = req.params;
+      const reason = readConfirmed(req);
+      const c = await campaignOf(req, campaignId);
+      const request = Number(field(req, 'answers'));
+      if (!Number.isInteger(request) || request < 1)
+        throw new WebError(400, '请求有误', '缺少要答复的申请。', 'answers');
+      const declined = await recordDecline(
+        ledger,
+        { campaignId, obligationKey, cycleKey, unitId, at: c.now, by: p.email, reason },
+        request,
+      ).catch((err: unknown) => {
+        if (err instanceof CorrectionRefused)
+          throw new WebError(409, '申请已处理', '这份更正申请已经处理，或本单位又提交了新的申请。请重新打开页面。');
+        throw err;
+      });
+      await mailCorrectionDeclined(
+        deps,
+        { campaignId, obligationKey, cycleKey, unitId, purpose: 'submit' },
+        declined,
+      ).catch((err: unknown) => req.log.error({ code: (err as { code?: unknown }).code }, 'decline mail not sent'));
+      return reply.redirect(deadlinePath(req.params), 303);
     },
   );
 
