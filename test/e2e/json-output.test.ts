@@ -76,6 +76,10 @@ describe('--json', () => {
       '出差',
     ]);
     await json('waive', [...deadline, 'b-info-t1', '--by', '组织部', '--reason', '撤并']);
+    const corrected = ['--by', '组织部', '--reason', '发错了版本', '--text', '方案（修订稿）'];
+    expect(await json('correct', [...deadline, 'b-mech-t1', ...corrected])).toMatchObject({
+      kind: 'submission-corrected',
+    });
     expect(await json('advance', ['mini', '--to', 'engage', '--by', '校党委', '--reason', '提前'])).toMatchObject({
       phaseKey: 'engage',
     });
