@@ -56,7 +56,8 @@ export interface CurrentReport {
   declined?: LedgerEvent;
 }
 
-const refsOf = (e: LedgerEvent): string[] =>
+/** The `sha256:` refs of an event's files. */
+export const refsOf = (e: LedgerEvent): string[] =>
   Array.isArray(e.data?.attachments) ? (e.data.attachments as unknown[]).filter((r) => typeof r === 'string') : [];
 const textOf = (e: LedgerEvent): string => (typeof e.data?.text === 'string' ? e.data.text : '');
 /** A correction's number, or a request's (a decline's: the request's); each deadline counts its own from 1. */

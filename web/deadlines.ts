@@ -13,7 +13,7 @@ import type { Org } from '../domain/org-schema';
 import { formatInstant } from '../domain/format';
 import { recipientsFor } from '../domain/recipients';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
-import { currentReport, REPORT_KINDS } from '../ledger/corrections';
+import { currentReport, refsOf, REPORT_KINDS } from '../ledger/corrections';
 import type { DeadlineMessage, Mailer } from '../mail/types';
 import type { DeadlineStatus, Receipt } from '../workflows/messages';
 import { deadlineWorkflowId } from '../domain/engine/context';
@@ -41,6 +41,8 @@ export interface Submission {
   earlierAttachments: AttachmentMeta[];
   /** The unit's request for a correction that the office has not answered yet. */
   pendingRequest?: { at: string; by: string; reason: string; text: string; attachments: AttachmentMeta[] };
+  /** Files the unit sent with its requests for a correction (its own, still served to its link). */
+  requestedAttachments: AttachmentMeta[];
   /** The office's answer to the unit's newest request, when it declined it. */
   declined?: { at: string; by: string; reason: string };
 }
@@ -120,6 +122,7 @@ async function submissionOf(
     ),
     corrections: (report?.corrections ?? []).map((c) => ({ at: c.at, by: c.actor ?? '', reason: c.reason ?? '' })),
     earlierAttachments: await metas(report?.earlierAttachments ?? []),
+    requestedAttachments: await metas([...new Set((report?.requests ?? []).flatMap(refsOf))]),
     ...(report?.declined
       ? { declined: { at: report.declined.at, by: report.declined.actor ?? '', reason: report.declined.reason ?? '' } }
       : {}),

@@ -318,7 +318,10 @@ describe('correcting a report received', () => {
     expect((await get('/console/mini')).body).not.toContain('待处理的更正申请');
 
     // Asked again; the office declines, saying why: the unit is told, on its link and by mail.
-    expect((await ask({ text: '信息学院第三季度汇报（第三稿）', reason: '想换个说法' })).statusCode).toBe(303);
+    const thirdDraft = tinyPdf('third draft');
+    expect((await ask({ text: '信息学院第三季度汇报（第三稿）', reason: '想换个说法' }, [thirdDraft])).statusCode).toBe(
+      303,
+    );
     const again = await get(`${base}/correct`);
     expect(again.body).toContain('name="answers" value="2"');
     expect(again.body).toContain('不予更正');
@@ -345,6 +348,10 @@ describe('correcting a report received', () => {
     expect(answered).toMatch(
       /活动办公室 api-token 于 2010年9月\d+日（星期.）\d\d:\d\d（北京时间） 答复：不予更正，理由：措辞调整不需更正/,
     );
+    // The file the unit sent with it is still its own, through its link.
+    const kept = await h.app.inject({ method: 'GET', url: `/s/${link}/a/${sha(thirdDraft)}` });
+    expect(kept.statusCode).toBe(200);
+    expect(kept.rawPayload.equals(thirdDraft)).toBe(true);
     // The report stands as the office corrected it.
     expect(answered).toContain('信息学院第三季度汇报（附支部会议记录）');
     expect(answered).not.toContain('第三稿');

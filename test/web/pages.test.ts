@@ -41,7 +41,7 @@ const status = (state: 'yellow' | 'closed') =>
   }) as unknown as DeadlineView['status'];
 
 describe('the submission page', () => {
-  it('shows a late receipt with how late, its number and both instants in China time, and no form', () => {
+  it('shows a late receipt with how late, its number and both instants in China time, and no form to report again', () => {
     const view: DeadlineView = {
       ...base,
       status: status('closed'),
@@ -62,6 +62,7 @@ describe('the submission page', () => {
         attachments: [],
         corrections: [],
         earlierAttachments: [],
+        requestedAttachments: [],
       },
     };
     const page = deadlinePage(view, 'v1.token.mac', 'csrf', false);
@@ -71,7 +72,12 @@ describe('the submission page', () => {
     expect(page).toContain('R1A2B-3C4D-5E6F');
     expect(page).toContain('2010年9月27日（星期一）02:00'); // received, China time with the weekday
     expect(page).toContain('2010年9月25日（星期六）23:59'); // due
-    expect(page).not.toContain('<textarea');
+    // No form to report again; only the request for a correction, which the office decides.
+    expect(page).not.toContain('action="/s/v1.token.mac"');
+    expect(page).not.toContain('提交报送');
+    expect(page.match(/<form /g)).toHaveLength(1);
+    expect(page).toContain('action="/s/v1.token.mac/correction"');
+    expect(page).toContain('提交更正申请');
   });
 
   it('shows an open deadline with its seed sentence, colour and form', () => {

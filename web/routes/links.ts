@@ -173,7 +173,7 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
       const own = [
         ...(view.report?.attachments ?? []),
         ...(view.report?.earlierAttachments ?? []),
-        ...(view.report?.pendingRequest?.attachments ?? []),
+        ...(view.report?.requestedAttachments ?? []),
         ...(view.comment?.attachments ?? []),
       ];
       const meta = own.find((a) => a.sha256 === req.params.sha);
