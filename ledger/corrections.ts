@@ -1,9 +1,10 @@
 /**
  * Corrections (更正) of a report already received. A deadline takes one report and closes; when a
  * unit sent the wrong text or file, it asks the office (through its link, or by telephone), which
- * records the corrected report beside the original. Nothing is overwritten: the original stays, with when it came, and each
- * correction is a fact of its own (who, when, why, and the whole report as corrected). Lateness
- * stays the original's: a correction changes what was reported, not when.
+ * records the corrected report beside the original, or declines. Nothing is overwritten: the
+ * original stays, with when it came, and each correction, request and decline is a fact of its
+ * own (who, when, why; a correction carries the whole report as corrected). Lateness stays the
+ * original's: a correction changes what was reported, not when.
  */
 import { deadlineWorkflowId } from '../domain/engine/context';
 import type { LedgerEvent, LedgerStore } from './types';
@@ -66,7 +67,7 @@ const numberOf = (e: LedgerEvent): number => {
   return typeof n === 'number' ? n : 0;
 };
 
-/** One deadline's report from its `submission` and `submission-corrected` events, or undefined before the report. */
+/** One deadline's report from its events of `REPORT_KINDS`, or undefined before the report. */
 export function currentReport(events: readonly LedgerEvent[]): CurrentReport | undefined {
   const original = events.find((e) => e.kind === 'submission');
   if (!original) return undefined;
@@ -162,7 +163,10 @@ export async function recordDecline(
   );
 }
 
-/** The id's word for each kind: `<deadline id>:correction:<n>`, `…:correction-request:<n>`, `…:correction-declined:<request>`. */
+/**
+ * The id's word for each kind: `<deadline id>:correction:<n>`, `…:correction-request:<n>`,
+ * `…:correction-declined:<request>`.
+ */
 const ID_WORD = {
   'submission-corrected': 'correction',
   'correction-requested': 'correction-request',

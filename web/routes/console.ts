@@ -30,6 +30,7 @@ import {
   currentReport,
   recordCorrection,
   recordDecline,
+  refsOf,
   REPORT_KINDS,
   type CurrentReport,
 } from '../../ledger/corrections';
@@ -789,10 +790,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   }
 
   /** The files a correction may keep: the report's as it stands, and those of the unit's pending request. */
-  const keepable = (report: CurrentReport): string[] => {
-    const asked = report.pendingRequest?.data?.attachments;
-    return [...new Set([...report.attachments, ...(Array.isArray(asked) ? (asked as string[]) : [])])];
-  };
+  const keepable = (report: CurrentReport): string[] => [
+    ...new Set([...report.attachments, ...(report.pendingRequest ? refsOf(report.pendingRequest) : [])]),
+  ];
 
   const correctUrl = '/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/correct';
   app.get<{ Params: z.infer<typeof DeadlineParams> }>(
