@@ -152,6 +152,22 @@ interface Period {
 
 const ZH_NUM = ['一', '二', '三', '四'];
 
+/**
+ * A calendar cycle's label from its key (2010-Q3 → 2010年第三季度, 2011-H1 → 2011年上半年, 2012 →
+ * 2012年度), for a page or a mail that has the key alone; undefined for a key of another kind
+ * (`once`, an event's).
+ */
+export function cycleLabelOfKey(key: string, locale: 'zh' | 'en'): string | undefined {
+  const m = /^(\d{4})(?:-([QH])([1-4]))?$/.exec(key);
+  if (!m) return undefined;
+  const [, y, kind, nText] = m;
+  const n = Number(nText);
+  if (kind === 'Q') return locale === 'zh' ? `${y}年第${ZH_NUM[n - 1]}季度` : `Q${n} ${y}`;
+  if (kind === 'H' && n <= 2) return locale === 'zh' ? `${y}年${n === 1 ? '上' : '下'}半年` : `H${n} ${y}`;
+  if (kind === undefined) return locale === 'zh' ? `${y}年度` : y;
+  return undefined;
+}
+
 function periodsOf(cadence: Obligation['cadence'], from: DateTime, to: DateTime): Period[] {
   const months = cadence === 'quarterly' ? 3 : cadence === 'half-yearly' ? 6 : 12;
   const out: Period[] = [];
@@ -160,13 +176,14 @@ function periodsOf(cadence: Obligation['cadence'], from: DateTime, to: DateTime)
     const end = start.plus({ months });
     const y = start.year;
     const n = Math.floor((start.month - 1) / months) + 1;
-    const p =
-      cadence === 'quarterly'
-        ? { key: `${y}-Q${n}`, label: `${y}年第${ZH_NUM[n - 1]}季度`, labelEn: `Q${n} ${y}` }
-        : cadence === 'half-yearly'
-          ? { key: `${y}-H${n}`, label: `${y}年${n === 1 ? '上' : '下'}半年`, labelEn: `H${n} ${y}` }
-          : { key: `${y}`, label: `${y}年度`, labelEn: `${y}` };
-    out.push({ ...p, start, lastDay: end.minus({ days: 1 }) });
+    const key = cadence === 'quarterly' ? `${y}-Q${n}` : cadence === 'half-yearly' ? `${y}-H${n}` : `${y}`;
+    out.push({
+      key,
+      label: cycleLabelOfKey(key, 'zh') ?? key,
+      labelEn: cycleLabelOfKey(key, 'en') ?? key,
+      start,
+      lastDay: end.minus({ days: 1 }),
+    });
     start = end;
   }
   return out;

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CampaignClient } from '../client/campaigns';
 import { CampaignRequestError } from '../client/campaigns';
+import { cycleLabelOfKey } from '../domain/calendar';
 import { planTime, type ClockSpec } from '../domain/clock';
 import type { Org } from '../domain/org-schema';
 import { formatInstant } from '../domain/format';
@@ -366,7 +367,7 @@ async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, 
     obligationKey: deadlineKey(t),
     obligationTitle: review ? `${ob?.title ?? t.obligationKey}点评` : (ob?.title ?? t.obligationKey),
     cycleKey: review ? reviewCycleKey(t) : t.cycleKey,
-    cycleLabel: t.cycleKey,
+    cycleLabel: cycleLabelOfKey(t.cycleKey, 'zh') ?? t.cycleKey,
     reviewedUnitName: review ? unitName : undefined,
     step: 'receipt',
     dueAt: receipt.dueAt,
@@ -442,7 +443,7 @@ async function mailAboutCorrection(
     obligationKey: t.obligationKey,
     obligationTitle: ob?.title ?? t.obligationKey,
     cycleKey: t.cycleKey,
-    cycleLabel: t.cycleKey,
+    cycleLabel: cycleLabelOfKey(t.cycleKey, 'zh') ?? t.cycleKey,
     sentAt: event.at,
     correctedBy: event.actor ?? '',
     correctionReason: event.reason ?? '',

@@ -1,7 +1,14 @@
 import { DateTime } from 'luxon';
 import { readFileSync } from 'node:fs';
 import { PlanSchema, type Plan } from '../../domain/plan-schema';
-import { computeCalendar, cyclesOf, phaseWindows, stepsForDue, reviewDueAt } from '../../domain/calendar';
+import {
+  computeCalendar,
+  cycleLabelOfKey,
+  cyclesOf,
+  phaseWindows,
+  stepsForDue,
+  reviewDueAt,
+} from '../../domain/calendar';
 import { addWorkingDays, isWorkingDay, FIRST_KNOWN_YEAR, LAST_KNOWN_YEAR } from '../../domain/workdays';
 import { holidayName } from '../../domain/holiday-names';
 import { isWorkday } from 'chinese-days/dist/index.min.js';
@@ -122,6 +129,15 @@ describe('the campaign calendar', () => {
     expect(c!.dueAt).toBe(local('2012-04-05T11:00').toUTC().toISO()); // 清明 2–4 April 2012
     expect(c!.movedFrom).toBe(local('2012-04-02T11:00').toUTC().toISO());
     expect(c!.dueOnHoliday).toBe(false);
+  });
+
+  it('labels a calendar cycle from its key alone, as its cycle is labelled, and no other key', () => {
+    expect(cycleLabelOfKey('2010-Q3', 'zh')).toBe('2010年第三季度');
+    expect(cycleLabelOfKey('2010-Q3', 'en')).toBe('Q3 2010');
+    expect(cycleLabelOfKey('2011-H2', 'zh')).toBe('2011年下半年');
+    expect(cycleLabelOfKey('2012', 'zh')).toBe('2012年度');
+    for (const key of ['once', '2010-H3', '2010-Q5', '2010-Q3:b-mech-t1', 'party-congress'])
+      expect([key, cycleLabelOfKey(key, 'zh')]).toEqual([key, undefined]);
   });
 
   it('gives quarterly, half-yearly and yearly cycles their keys and Chinese labels', () => {

@@ -117,6 +117,13 @@ describe('correcting a report received', () => {
       h.smtp.received.find((r) => /【报送更正】/.test(r.mail.subject ?? '')),
     );
     expect(mail.envelopeTo).toEqual(expect.arrayContaining(['liu.yang@example.org']));
+    // Named as the notice named it: the cycle by its label, not its key.
+    expect(mail.mail.subject).toBe(
+      '【报送更正】机械学院教工第一党支部「2010年第三季度工作汇报」已由活动办公室更正（回执号' +
+        /回执号：(R[0-9A-F-]+)/.exec(mail.mail.text ?? '')![1]! +
+        '）',
+    );
+    expect(mail.mail.text).not.toContain('undefined');
     expect(mail.mail.text).toContain('理由：支部误传了二季度的表，书记来电要求更正');
     expect(mail.mail.text).toContain('经办：api-token');
     expect(mail.mail.text).toMatch(/更正时间：2010年9月\d+日（星期.）\d\d:\d\d/);

@@ -140,6 +140,9 @@ describe('signed links on the dev server', () => {
       ),
     );
     expect(receiptMail.mail.text).toContain(number!);
+    expect(receiptMail.mail.subject).toBe(
+      `【报送回执】机械学院教工第一党支部「2010年第三季度工作汇报」（回执号${number!}）`,
+    );
     expect(h.smtp.received.filter((r) => /报送回执/.test(r.mail.subject ?? ''))).toHaveLength(1);
 
     // The attachment, through the link only.
