@@ -92,6 +92,15 @@ export function currentReport(events: readonly LedgerEvent[]): CurrentReport | u
   };
 }
 
+/** One deadline's report as it stands in the ledger, or undefined before the report. */
+export async function readReport(
+  ledger: LedgerStore,
+  keys: { campaignId: string; obligationKey: string; cycleKey: string; unitId: string },
+): Promise<CurrentReport | undefined> {
+  const { campaignId, obligationKey, cycleKey, unitId } = keys;
+  return currentReport(await ledger.events({ campaignId, obligationKey, cycleKey, unitId, kinds: [...REPORT_KINDS] }));
+}
+
 /** The kinds `currentReport` reads. */
 export const REPORT_KINDS = [
   'submission',
@@ -185,9 +194,7 @@ async function recordNext(
   data: (n: number) => Record<string, unknown>,
 ): Promise<LedgerEvent> {
   const { campaignId, obligationKey, cycleKey, unitId } = req;
-  const report = currentReport(
-    await ledger.events({ campaignId, obligationKey, cycleKey, unitId, kinds: [...REPORT_KINDS] }),
-  );
+  const report = await readReport(ledger, req);
   if (!report) throw new CorrectionRefused('NOT_SUBMITTED', 'nothing to correct: the unit has not reported yet');
   const n = next(report);
   const event: LedgerEvent = {

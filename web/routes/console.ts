@@ -27,11 +27,10 @@ import { attachmentRef, refHash } from '../attachments';
 import { parts, uploads } from '../uploads';
 import {
   CorrectionRefused,
-  currentReport,
+  readReport,
   recordCorrection,
   recordDecline,
   refsOf,
-  REPORT_KINDS,
   type CurrentReport,
 } from '../../ledger/corrections';
 import { forbidden, WebError } from '../errors';
@@ -536,12 +535,17 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
 
   // ---------- steering (office only) ----------
 
-  const confirmBox = (t: ReturnType<typeof tr>): Html =>
-    html` <label for="reason">${t('理由（将记录在台帐中）', 'Reason (recorded in the ledger)')}</label>
-      <textarea id="reason" name="reason" required maxlength="2000"></textarea>
+  /** The reason and the tick every office form asks for; `id` keeps two forms on one page apart. */
+  const confirmBox = (
+    t: ReturnType<typeof tr>,
+    id = '',
+    label = t('理由（将记录在台帐中）', 'Reason (recorded in the ledger)'),
+  ): Html =>
+    html` <label for="${id}reason">${label}</label>
+      <textarea id="${id}reason" name="reason" required maxlength="2000"></textarea>
       <p>
-        <input type="checkbox" id="confirm" name="confirm" value="yes" required />
-        <label for="confirm">${t('我已核对以上内容，确认执行', 'I have checked the above and confirm')}</label>
+        <input type="checkbox" id="${id}confirm" name="confirm" value="yes" required />
+        <label for="${id}confirm">${t('我已核对以上内容，确认执行', 'I have checked the above and confirm')}</label>
       </p>`;
 
   const readConfirmed = (req: FastifyRequest): string => {
@@ -776,15 +780,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   async function reportToCorrect(campaignId: string, obligationKey: string, cycleKey: string, unitId: string) {
     const report = obligationKey.endsWith('.review')
       ? undefined
-      : currentReport(
-          await ledger.events({
-            campaignId,
-            kinds: [...REPORT_KINDS],
-            obligationKey,
-            cycleKey,
-            unitId,
-          }),
-        );
+      : await readReport(ledger, { campaignId, obligationKey, cycleKey, unitId });
     if (!report) throw new WebError(409, '无可更正', '该单位尚未报送这一事项，没有可更正的内容。');
     return report;
   }
@@ -868,16 +864,14 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
                 <form method="post" action="${deadlinePath(req.params)}/correct/decline" enctype="multipart/form-data">
                   <input type="hidden" name="_csrf" value="${csrf}" />
                   <input type="hidden" name="answers" value="${String(asked.data?.request)}" />
-                  <label for="decline-reason"
-                    >${t('不予更正的理由（将告知本单位，并记录在台帐中）', 'Why (the unit is told; recorded in the ledger)')}</label
-                  >
-                  <textarea id="decline-reason" name="reason" required maxlength="2000"></textarea>
-                  <p>
-                    <input type="checkbox" id="decline-confirm" name="confirm" value="yes" required />
-                    <label for="decline-confirm"
-                      >${t('我已核对以上内容，确认执行', 'I have checked the above and confirm')}</label
-                    >
-                  </p>
+                  ${confirmBox(
+                    t,
+                    'decline-',
+                    t(
+                      '不予更正的理由（将告知本单位，并记录在台帐中）',
+                      'Why (the unit is told; recorded in the ledger)',
+                    ),
+                  )}
                   <button type="submit">${t('不予更正', 'Decline')}</button>
                 </form>
               </section>`

@@ -3,7 +3,7 @@
  * the one received (ledger/corrections.ts). The original stays, and so does its lateness.
  */
 import type { Command } from 'commander';
-import { CorrectionRefused, currentReport, recordCorrection, REPORT_KINDS } from '../../../ledger/corrections';
+import { CorrectionRefused, readReport, recordCorrection } from '../../../ledger/corrections';
 import { formatInstant } from '../../../domain/format';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
 import { withGrades } from '../grade-command';
@@ -43,7 +43,7 @@ export function registerCorrect(program: Command): void {
       const [at, { timeZone }] = await Promise.all([cc.planNow(campaignId), cc.directory(campaignId)]);
       const keys = { campaignId, obligationKey: ob, cycleKey: cycle, unitId: unit };
       const event = await withGrades(o, async (ledger) => {
-        const current = currentReport(await ledger.events({ ...keys, kinds: [...REPORT_KINDS] }));
+        const current = await readReport(ledger, keys);
         try {
           return await recordCorrection(ledger, {
             ...keys,
