@@ -189,6 +189,7 @@ async function consoleBench(): Promise<void> {
       mailer,
       signInMail,
       sessions: ledger.sessions(3600_000),
+      apiTokens: ledger.apiTokens(),
       org: await loadOrgFile(config.ORG),
       attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
     });

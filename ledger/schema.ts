@@ -73,6 +73,21 @@ export interface WebSessionsTable {
   expires_at: string;
 }
 
+/** A person's API token (migration 010, ledger/api-tokens.ts): the SHA-256 of its secret, never the secret. */
+export interface WebApiTokensTable {
+  id: string;
+  secret_hash: string;
+  email: string;
+  name: string;
+  /** read | write */
+  access: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
 /** A version of a campaign's organisation (ledger/org-versions.ts). */
 export interface OrgVersionsTable {
   campaign_id: string;
@@ -123,6 +138,7 @@ export interface LedgerDb {
   units: UnitsTable;
   web_sign_in_tokens: WebSignInTokensTable;
   web_sessions: WebSessionsTable;
+  web_api_tokens: WebApiTokensTable;
   org_versions: OrgVersionsTable;
   org_bodies: OrgBodiesTable;
 }
@@ -272,6 +288,24 @@ export const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('org_versions_pk', ['campaign_id', 'version'])
         .addUniqueConstraint('org_versions_hash', ['campaign_id', 'hash'])
         .execute();
+    },
+  },
+  '010-api-tokens': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('web_api_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('access', 'text', (c) => c.notNull().check(sql`access in ('read', 'write')`))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('revoked_by', 'text')
+        .execute();
+      await db.schema.createIndex('web_api_tokens_by_email').on('web_api_tokens').column('email').execute();
     },
   },
 };

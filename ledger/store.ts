@@ -25,6 +25,7 @@ import type {
 } from './types';
 import * as audit from './audit-queries';
 import { SessionStore } from './sessions';
+import { ApiTokenStore } from './api-tokens';
 import { OrgVersions } from './org-versions';
 import type { Org } from '../domain/org-schema';
 import type { OrgRef } from '../domain/engine/org-ref';
@@ -421,6 +422,11 @@ export class SqlLedger implements LedgerStore {
   /** The web service's sign-in links and sessions, in this database. */
   sessions(sessionTtlMs: number, now?: () => number): SessionStore {
     return new SessionStore(this.db, sessionTtlMs, now);
+  }
+
+  /** People's API tokens, in this database. */
+  apiTokens(now?: () => number): ApiTokenStore {
+    return new ApiTokenStore(this.db, now);
   }
 
   /** The grades (分类定级) in this database. */

@@ -16,6 +16,8 @@ export interface Principal {
   posts: string[];
   /** Every unit they may see; empty for the office, which sees all. */
   scope: Set<string>;
+  /** Set when the request came with one of the person's API tokens (ledger/api-tokens.ts). */
+  token?: { id: string; access: 'read' | 'write' };
 }
 
 const same = (a: string | undefined, b: string): boolean => !!a && a.toLowerCase() === b.toLowerCase();

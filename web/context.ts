@@ -6,6 +6,7 @@
 import type { CampaignClient } from '../client/campaigns';
 import type { Org } from '../domain/org-schema';
 import type { SessionStore } from '../ledger/sessions';
+import type { ApiTokenStore } from '../ledger/api-tokens';
 import type { LedgerStore } from '../ledger/types';
 import type { PlainSender } from '../mail';
 import type { Mailer } from '../mail/types';
@@ -22,6 +23,8 @@ export interface WebDeps {
   mailer: Mailer;
   signInMail: PlainSender;
   sessions: SessionStore;
+  /** People's API tokens (ledger/api-tokens.ts). */
+  apiTokens: ApiTokenStore;
   org: Org;
   attachments: AttachmentStore;
   /** Where the server counts its requests (web/metrics.ts); one of its own when not given. */

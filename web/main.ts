@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     mailer,
     signInMail: createPlainSender(config.MAIL_URL, config.MAIL_FROM),
     sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
+    apiTokens: ledger.apiTokens(),
     org,
     attachments: new AttachmentStore(path.resolve(config.ATTACHMENTS_DIR)),
     metrics,

@@ -25,6 +25,7 @@ import { registerLinkRoutes } from './routes/links';
 import { registerSignInRoutes } from './routes/sign-in';
 import { registerApi } from './routes/api';
 import { registerConsole } from './routes/console';
+import { registerApiTokenRoutes } from './routes/api-tokens';
 import { registerGradeConsole } from './routes/grades';
 import { registerGradeApi } from './routes/grades-api';
 import { createWebMetrics, registerHttpMetrics } from './metrics';
@@ -34,7 +35,7 @@ export const DIRECTORY_CACHE_MS = 5000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who is signed in (session cookie or the office's API token); undefined for a visitor. */
+    /** Who is signed in (session cookie, the office's API token or a person's); undefined for a visitor. */
     principal?: Principal;
   }
 }
@@ -133,10 +134,19 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req) => {
     const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ') && config.API_TOKEN !== undefined) {
-      if (constantTimeEqual(auth.slice('Bearer '.length), config.API_TOKEN)) {
+    if (auth?.startsWith('Bearer ')) {
+      const bearer = auth.slice('Bearer '.length).trim();
+      if (config.API_TOKEN !== undefined && constantTimeEqual(bearer, config.API_TOKEN)) {
         req.principal = { email: 'api-token', role: 'office', posts: [deps.org.officeId], scope: new Set() };
+        return;
       }
+      // A person's token serves programs: the API only, never the pages and their forms.
+      if (!isApi(req)) return;
+      req.principal = await personalToken(deps, bearer);
+      if (!req.principal)
+        throw new WebError(401, 'API 令牌无效', 'API 令牌无效、已过期或已撤销，或其持有人已不在组织名册中。');
+      if (req.principal.token?.access === 'read' && req.method !== 'GET' && req.method !== 'HEAD')
+        throw new WebError(403, '令牌只能读取', `令牌 ${req.principal.token.id} 只能读取，不能执行此操作。`);
       return;
     }
     const raw = req.cookies[SESSION_COOKIE];
@@ -155,10 +165,21 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   registerLinkRoutes(app, deps);
   registerSignInRoutes(app, deps);
   registerConsole(app, deps);
+  registerApiTokenRoutes(app, deps);
   await registerGradeConsole(app, deps);
   await registerApi(app, deps);
   await registerGradeApi(app, deps);
   return app;
+}
+
+/**
+ * The person a personal token acts as, in the scope the organisation gives them now: a secretary
+ * replaced in the organisation file loses what their tokens could see.
+ */
+async function personalToken(deps: WebDeps, bearer: string): Promise<Principal | undefined> {
+  const t = await deps.apiTokens.verify(bearer);
+  const p = t && principalFor(deps.org, t.email);
+  return p && { ...p, token: { id: t.id, access: t.access } };
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { redactSecrets, redactUrl } from '../../config/redact';
+import { openSqlLedger } from '../../ledger/store';
 import { freePort, startPostgres, type PgCluster } from '../helpers/postgres';
 import { runCli, startDevServer, startWebProcess, startWorkerProcess, type Proc } from '../helpers/processes';
 
@@ -154,6 +155,7 @@ describe('the worker, the web service and the command line, with passwords set',
   it('the web service, serving the API with its token, and failing to mail a sign-in link', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    let personal = '';
     const web = await startWebProcess({
       TEMPORAL_ADDRESS: address,
       LINK_SECRET,
@@ -179,6 +181,18 @@ describe('the worker, the web service and the command line, with passwords set',
       expect(api.status).toBe(200);
       const wrong = await fetch(`${base}/api/v1/campaigns`, { headers: { authorization: `Bearer ${LINK_SECRET}` } });
       expect(wrong.status).toBe(401);
+      // A person's token, read only: used, refused a write, then altered; never printed either.
+      const ledger = await openSqlLedger(ledgerUrl(PASSWORD));
+      personal = (
+        await ledger.apiTokens().create({ email: 'cxzy-office@example.org', name: 'secrets', access: 'read', days: 30 })
+      ).token;
+      await ledger.close();
+      const bearer = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
+      expect((await fetch(`${base}/api/v1/campaigns`, { headers: bearer(personal) })).status).toBe(200);
+      const write = await fetch(`${base}/api/v1/campaigns`, { method: 'POST', headers: bearer(personal), body: '{}' });
+      expect(write.status).toBe(403);
+      const altered = `${personal.slice(0, -1)}${personal.endsWith('A') ? 'B' : 'A'}`;
+      expect((await fetch(`${base}/api/v1/campaigns`, { headers: bearer(altered) })).status).toBe(401);
       // The failed sign-in mail is logged (after the answer: it is sent in the background).
       const deadline = Date.now() + 30_000;
       while (!web.output().includes('sign-in mail not sent') && Date.now() < deadline)
@@ -190,6 +204,8 @@ describe('the worker, the web service and the command line, with passwords set',
     printed.push(out);
     expect(out).toContain('sign-in mail not sent');
     expectNoSecret(out);
+    expect(personal).not.toBe('');
+    expect(out).not.toContain(personal.split('_')[2]!);
     const failing = await new Promise<string>((resolve) => {
       execFile(
         process.execPath,

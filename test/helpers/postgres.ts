@@ -97,3 +97,26 @@ export async function createDatabase(cluster: PgCluster, name: string): Promise<
   }
   return cluster.url.replace(/\/postgres$/, `/${name}`);
 }
+
+/**
+ * The two databases a ledger test runs on, for `describe.each`: registers the hooks that start
+ * PostgreSQL and a scratch directory for SQLite's files, and names a new empty ledger of each
+ * per call (`prefix` tells a test's databases apart).
+ */
+export function ledgerBackends(prefix: string): [string, () => Promise<string>][] {
+  let cluster: PgCluster | undefined;
+  let tmp = '';
+  beforeAll(async () => {
+    cluster = await startPostgres();
+    tmp = mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  });
+  afterAll(() => {
+    cluster?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  let n = 0;
+  return [
+    ['SQLite', () => Promise.resolve(`sqlite:${path.join(tmp, `${prefix}-${++n}.sqlite`)}`)],
+    ['PostgreSQL', () => createDatabase(cluster!, `${prefix.replace(/\W/g, '_')}_${++n}`)],
+  ];
+}

@@ -143,6 +143,7 @@ export async function webDeps(config: WebConfig, campaigns: CampaignClient, org:
     mailer,
     signInMail,
     sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
+    apiTokens: ledger.apiTokens(),
     org,
     attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
   };
@@ -190,7 +191,12 @@ export async function formPost(
     method: 'POST',
     url,
     payload: form.payload,
-    headers: { ...headers, ...form.headers, cookie: cookie?.split(';')[0] ?? '' },
+    // A session's cookie (in `headers`) goes with the form's CSRF cookie, as a browser sends both.
+    headers: {
+      ...headers,
+      ...form.headers,
+      cookie: [headers.cookie, cookie?.split(';')[0]].filter(Boolean).join('; '),
+    },
   });
 }
 

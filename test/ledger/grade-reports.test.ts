@@ -5,16 +5,13 @@
  * each with its outcome (on time, late by how much, missing, open, never opened); tables 4 and 5
  * per committee; CSV and Excel as the audit writes them.
  */
-import path from 'node:path';
-import os from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { openSqlLedger, type SqlLedger } from '../../ledger/store';
 import type { LedgerEvent, LedgerUnit } from '../../ledger/types';
 import { buildReport, tableCsv, xlsxWorkbook } from '../../ledger/report';
 import { gradeRectifications, gradingTables } from '../../ledger/grade-reports';
 import { DEFAULT_GRADING_POLICY } from '../../domain/grading';
-import { startPostgres, createDatabase, type PgCluster } from '../helpers/postgres';
+import { ledgerBackends } from '../helpers/postgres';
 
 const C = 'grading';
 const unit = (unitId: string, name: string, committeeId: string): LedgerUnit => ({
@@ -54,22 +51,7 @@ function report(unitId: string, committeeId: string, dueAt: string, submittedLat
   return ev;
 }
 
-let cluster: PgCluster;
-let tmp: string;
-beforeAll(async () => {
-  cluster = await startPostgres();
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'grade-reports-'));
-});
-afterAll(() => {
-  cluster?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-let n = 0;
-const backends: [string, () => Promise<string>][] = [
-  ['SQLite', () => Promise.resolve(`sqlite:${path.join(tmp, `r-${++n}.sqlite`)}`)],
-  ['PostgreSQL', () => createDatabase(cluster, `reports_${++n}`)],
-];
+const backends = ledgerBackends('grade-reports');
 
 describe.each(backends)('the grading reports on %s', (_name, urlFor) => {
   let ledger: SqlLedger;

@@ -3,9 +3,6 @@
  * grade stays in the history, a change needs a reason, past grades import from CSV and Excel with
  * Chinese headers, and two writers cannot both take the last A of the share.
  */
-import path from 'node:path';
-import os from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -14,7 +11,7 @@ import type { GradeStore, EnterGradesRequest } from '../../ledger/grades';
 import type { LedgerUnit } from '../../ledger/types';
 import { DEFAULT_GRADING_POLICY, type GradingPolicy } from '../../domain/grading';
 import { readGradeFile } from '../../client/grade-file';
-import { startPostgres, createDatabase, type PgCluster } from '../helpers/postgres';
+import { ledgerBackends } from '../helpers/postgres';
 
 const C = 'harbin-test';
 const POLICY: GradingPolicy = {
@@ -87,22 +84,7 @@ async function rawSql(url: string, statements: string[]): Promise<void> {
   await client.end();
 }
 
-let cluster: PgCluster;
-let tmp: string;
-beforeAll(async () => {
-  cluster = await startPostgres();
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'grades-test-'));
-});
-afterAll(() => {
-  cluster?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-let n = 0;
-const backends: [string, () => Promise<string>][] = [
-  ['SQLite', () => Promise.resolve(`sqlite:${path.join(tmp, `grades-${++n}.sqlite`)}`)],
-  ['PostgreSQL', () => createDatabase(cluster, `grades_${++n}`)],
-];
+const backends = ledgerBackends('grades');
 
 describe.each(backends)('grades in the ledger on %s', (_name, urlFor) => {
   let ledger: SqlLedger;

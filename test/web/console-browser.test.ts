@@ -235,6 +235,31 @@ describe('the office console in a browser', () => {
     }
     const waivers = await h.ledger.events({ campaignId: 'mini', kinds: ['waiver', 'extension'] });
     expect(waivers).toHaveLength(1); // the office's one extension
+
+    // The secretary makes an API token for a program through the form, reads it once, revokes it.
+    await sec.page.goto(`${h.config.BASE_URL}/console`);
+    await sec.page.getByRole('link', { name: 'API 令牌' }).click();
+    await sec.page.getByLabel('名称（用于识别用途）').fill('党委看板');
+    await sec.page.getByLabel('有效期').selectOption('30');
+    await sec.page.getByRole('button', { name: '生成令牌' }).click();
+    const token = await sec.page.locator('#new-token').inputValue();
+    expect(token).toMatch(/^cpt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(await axeSerious(sec.page)).toEqual([]);
+    const read = await sec.page.request.get(`${h.config.BASE_URL}/api/v1/campaigns/mini/deadlines?committee=c-mech`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(read.status()).toBe(200);
+    const units = ((await read.json()) as { unitId: string }[]).map((d) => d.unitId);
+    expect(units.length).toBeGreaterThan(0);
+    expect(units.every((u) => u.startsWith('b-mech') || u === 'c-mech')).toBe(true);
+    const id = token.split('_')[1]!;
+    await sec.page.getByRole('button', { name: `撤销令牌 党委看板（${id}）` }).click();
+    expect(await sec.page.getByRole('status').textContent()).toContain('已撤销');
+    expect(await sec.page.locator('#new-token').count()).toBe(0);
+    const refused = await sec.page.request.get(`${h.config.BASE_URL}/api/v1/campaigns`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(refused.status()).toBe(401);
     await sec.context.close();
   });
 });

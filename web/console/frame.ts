@@ -65,6 +65,7 @@ ${
           }
           ${o.principal.role === 'office' && o.outbox ? html`<a href="/console/outbox">${t('发件箱', 'Outbox')}</a>` : ''}
           <a href="/me">${t('我的待办', 'My deadlines')}</a>
+          <a href="/console/tokens">${t('API 令牌', 'API tokens')}</a>
           <a href="/console/lang/${other}?back=${back}" lang="${other === 'en' ? 'en' : 'zh-CN'}"
             >${other === 'en' ? 'English' : '中文'}</a
           >

@@ -1,6 +1,8 @@
 /**
- * The JSON API, `/api/v1/…`: what the CLI does, for programs. Signed in by the session cookie
- * or the office's API token (`Authorization: Bearer …`). Every route checks scope before it
+ * The JSON API, `/api/v1/…`: what the CLI does, for programs. Signed in by the session cookie,
+ * the service's API_TOKEN (the office) or a person's own token (`Authorization: Bearer cpt_…`,
+ * ledger/api-tokens.ts: that person's scope; a read-only one is refused every POST in
+ * web/server.ts). Every route checks scope before it
  * reads or changes anything: the office sees all; others only their units. Requests and
  * answers are zod schemas, from which the OpenAPI 3 document is generated (`/api/v1/openapi.json`).
  * Mutations take JSON bodies only, which a cross-site form cannot send (with SameSite=Lax
@@ -120,7 +122,12 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'sid' },
-          token: { type: 'http', scheme: 'bearer' },
+          token: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A personal token made signed in at /console/tokens (cpt_…): it acts as its owner, in their scope; a read-only token is refused every POST (403). Or the service’s API_TOKEN, which acts as the office.',
+          },
         },
       },
       security: [{ session: [] }, { token: [] }],

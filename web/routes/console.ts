@@ -8,7 +8,6 @@
  */
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { MultipartValue } from '@fastify/multipart';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CampaignRequestError } from '../../client/campaigns';
@@ -37,6 +36,7 @@ import { forbidden, WebError } from '../errors';
 import { html, type Html } from '../html';
 import { signLink } from '../links';
 import type { WebDeps } from '../context';
+import { formField, htmlReply } from '../forms';
 import { consolePage, LANG_COOKIE, tr, when } from '../console/frame';
 import {
   auditScope,
@@ -104,13 +104,8 @@ function officeOnly(req: FastifyRequest, _reply: FastifyReply, done: (err?: Erro
   done(p.role === 'office' ? undefined : forbidden('只有活动办公室可以执行此操作。'));
 }
 
-const send = (reply: FastifyReply, body: string): FastifyReply =>
-  reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
-
-function field(req: FastifyRequest, name: string): string {
-  const v = (req.body as Record<string, MultipartValue | undefined> | undefined)?.[name];
-  return v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
-}
+const send = htmlReply;
+const field = (req: FastifyRequest, name: string): string => formField(req.body, name);
 
 const Reason = z.string().min(1, '请填写理由').max(2000);
 

@@ -33,6 +33,7 @@ import type { LedgerStore } from '../../ledger/types';
 import type { Principal } from '../access';
 import { forbidden, WebError } from '../errors';
 import type { WebDeps } from '../context';
+import { formField, htmlReply } from '../forms';
 import { consolePage, LANG_COOKIE, tr } from '../console/frame';
 import { loadCampaign, scopedCommittee, visibleCommittees, type CampaignContext, type Lang } from '../console/model';
 import { gradesBody, type GradeFormValues } from '../console/grades';
@@ -86,10 +87,7 @@ export function gradingScope(
 /** The grading year a page opens on: the year of the campaign's plan time. */
 export const yearNow = (c: CampaignContext): number => DateTime.fromISO(c.now, { zone: c.timeZone }).year;
 
-function field(body: Body | undefined, name: string): string {
-  const v = body?.[name];
-  return v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
-}
+const field = formField;
 
 /** The typed values: `g.<branch>` grade, `r.<branch>` reason of a change, `x.<branch>` reason to skip a grade. */
 function formValues(body: Body | undefined): GradeFormValues {
@@ -234,7 +232,7 @@ export async function registerGradeConsole(app: FastifyInstance, deps: WebDeps):
         const year = req.query.year ? Number(req.query.year) : yearNow(c);
         const s = gradingScope(who(req), c, req.query.committee || undefined, step);
         const page = await render(req, reply.generateCsrf(), c, year, step, s);
-        return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(page);
+        return htmlReply(reply, page);
       },
     );
 

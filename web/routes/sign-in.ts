@@ -4,8 +4,7 @@
  * a button (mail scanners that open links do not use it up). The session cookie is httpOnly,
  * SameSite=Lax, and Secure when BASE_URL is https. `/me` lists the person's open deadlines.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { MultipartValue } from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { runningCampaigns } from '../../client/campaigns';
 import { formatInstant } from '../../domain/format';
@@ -15,23 +14,16 @@ import { secureCookies } from '../config';
 import { html, page, STATE_LABEL } from '../html';
 import { signLink } from '../links';
 import { SESSION_COOKIE, type WebDeps } from '../context';
+import { formField, htmlReply } from '../forms';
 
 const LOGIN_LIMIT = { max: 5, timeWindow: '1 minute' };
 const Email = z.email().max(254);
-
-function field(req: FastifyRequest, name: string): string {
-  const v = (req.body as Record<string, MultipartValue | undefined> | undefined)?.[name];
-  return v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
-}
 
 /** The cycle a person reads beside a title: a review's is its report's; a one-off obligation has none. */
 const cycleOf = (cycleKey: string): string => {
   const cycle = cycleKey.split(':')[0]!;
   return cycle === 'once' ? '' : cycle;
 };
-
-const htmlReply = (reply: FastifyReply, body: string): FastifyReply =>
-  reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
 
 export interface OpenDeadline {
   status: DeadlineStatus;
@@ -101,7 +93,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
     '/login',
     { config: { rateLimit: LOGIN_LIMIT }, preHandler: app.csrfProtection.bind(app) },
     async (req, reply) => {
-      const parsed = Email.safeParse(field(req, 'email'));
+      const parsed = Email.safeParse(formField(req.body, 'email'));
       if (parsed.success && principalFor(org, parsed.data)) {
         const email = parsed.data;
         // Not awaited: a known address must not answer later (the SMTP round trip) nor otherwise
