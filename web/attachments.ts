@@ -70,7 +70,8 @@ export function describeAttachment(name: string, mime: string, content: Buffer):
 export class AttachmentStore {
   constructor(readonly dir: string) {}
 
-  private file(sha256: string): string {
+  /** Where a stored file lies (for a reader that streams it, such as a ZIP of a cycle's materials). */
+  file(sha256: string): string {
     return path.join(this.dir, sha256.slice(0, 2), sha256);
   }
 

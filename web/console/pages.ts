@@ -458,6 +458,7 @@ export function heatmapBody(h: HeatmapPage, lang: Lang): Html {
       ${t('计划时间：', 'Plan time: ')}${when(c.now, c.timeZone, lang)} ·
       <a href="${base}/heatmap.png?${query}">${t('下载 PNG 图', 'Download as PNG')}</a>
     </p>
+    ${materialsForm(h, lang)}
     <div class="legend">${countsList(map.counts, lang)}</div>
     <div class="scroll heatmap-box">
       <table class="heatmap" id="heatmap">
@@ -473,6 +474,29 @@ export function heatmapBody(h: HeatmapPage, lang: Lang): Html {
         ${new Html(rows.join('\n'))}
       </table>
     </div>`;
+}
+
+/**
+ * The ZIP of one cycle's reports and files (web/console/materials.ts), for the obligation and the
+ * committee the map shows; the newest cycle with a deadline opened is chosen.
+ */
+function materialsForm(h: HeatmapPage, lang: Lang): Html {
+  const t = tr(lang);
+  const { c, map, filter } = h;
+  if (map.cycles.length === 0) return html``;
+  const opened = map.cycles.filter((_, i) => map.groups.some((g) => g.rows.some((r) => r.cells[i] !== undefined)));
+  const chosen = opened[opened.length - 1] ?? map.cycles[map.cycles.length - 1];
+  return html`<form method="get" action="/console/${enc(c.campaignId)}/materials.zip" class="filters">
+    <input type="hidden" name="obligation" value="${map.obligationKey}" />
+    ${filter.committee ? html`<input type="hidden" name="committee" value="${filter.committee}" />` : ''}
+    <label
+      >${t('周期', 'Cycle')}
+      <select name="cycle">
+        ${map.cycles.map((k) => html`<option value="${k}" ${k === chosen ? html`selected` : ''}>${k}</option>`)}
+      </select></label
+    >
+    <button type="submit">${t('下载本期报送材料（ZIP）', "Download the cycle's materials (ZIP)")}</button>
+  </form>`;
 }
 
 // ---------- one deadline ----------
