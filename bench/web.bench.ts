@@ -1,7 +1,7 @@
 /**
  * The web service under load, on the dev server with the service's own worker process:
  *   npx tsx bench/web.bench.ts [--part api|console|both] [--branches 200] [--views 5]
- *                              [--console-branches 1000] [--years 3] [--requests 50]
+ *                              [--console-branches 1000] [--years 3] [--requests 50] [--materials-kb 256]
  * A generated organisation of two committees sharing the branches (100 each by default) runs
  * the mini plan from 10 September 2010, when every branch's Q3 report is open. Prints:
  *   - "my open deadlines" (/me) for one committee's secretary (100 branches): each view's time;
@@ -14,8 +14,11 @@
  * quarterly report's heatmap (1,000 units × 12 cycles) over HTTP, one request after another
  * (the engine holds no such campaign, so the pages come from the ledger): p50/p99/max and the
  * heatmap's size in bytes, and whether issue 17's goals are met (p99 ≤ 300 ms, reported; the
- * heatmap under 1 MB, else the run exits 1).
+ * heatmap under 1 MB, else the run exits 1). Then the ZIP of one quarter's materials for every
+ * branch that reported, each with one file of --materials-kb (256) KiB: its time, size and the
+ * resident memory at its highest while it streams.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -45,6 +48,7 @@ const PART = arg('part', 'both');
 const CONSOLE_BRANCHES = Number(arg('console-branches', '1000'));
 const YEARS = Number(arg('years', '3'));
 const REQUESTS = Number(arg('requests', '50'));
+const MATERIALS_KB = Number(arg('materials-kb', '256'));
 
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -239,6 +243,7 @@ async function consoleBench(): Promise<void> {
     console.log(
       misses.length === 0 ? 'console: every goal of issue 17 met' : `console: goals missed:\n  ${misses.join('\n  ')}`,
     );
+    await materialsBench(ledger, new AttachmentStore(config.ATTACHMENTS_DIR), config.BASE_URL);
     await app.close();
   } finally {
     signInMail.close();
@@ -247,6 +252,57 @@ async function consoleBench(): Promise<void> {
     await client.connection.close();
     await server.kill('SIGTERM');
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The ZIP of one quarter's materials (web/console/materials.ts) for every branch that reported:
+ * each report is corrected to carry one file of MATERIALS_KB random (incompressible, as a PDF or
+ * a scan is) kilobytes. Prints the time to the last byte, the archive's size and rate, and the
+ * process's resident memory before and at its highest while the archive streams.
+ */
+async function materialsBench(ledger: Awaited<ReturnType<typeof openSqlLedger>>, store: AttachmentStore, base: string) {
+  const cycle = `${2010 + YEARS - 1}-9`;
+  const reports = await ledger.events({
+    campaignId: 'bench',
+    obligationKey: 'quarterly-report',
+    cycleKey: cycle,
+    kinds: ['submission'],
+  });
+  const t0 = Date.now();
+  const corrections = [];
+  for (const [i, e] of reports.entries()) {
+    const meta = await store.put(`附件-${i}.pdf`, 'application/pdf', randomBytes(MATERIALS_KB * 1024));
+    corrections.push({
+      ...e,
+      id: `${e.id}:correction:1`,
+      kind: 'submission-corrected' as const,
+      actor: 'office@example.org',
+      reason: 'bench',
+      data: { correction: 1, text: '报告（更正）', attachments: [`sha256:${meta.sha256}`] },
+    });
+  }
+  await ledger.recordMany(corrections);
+  console.log(
+    `materials: ${reports.length} reports of ${cycle} given one file of ${MATERIALS_KB} KiB each in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  const url = `${base}/console/bench/materials.zip?obligation=quarterly-report&cycle=${cycle}`;
+  for (let run = 1; run <= 2; run++) {
+    const rssBefore = process.memoryUsage().rss;
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const start = performance.now();
+    const res = await fetch(url, { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
+    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+    let bytes = 0;
+    // Read as a client would, chunk by chunk, never holding the archive.
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    const seconds = (performance.now() - start) / 1000;
+    clearInterval(sampler);
+    const mib = (n: number) => (n / 1024 / 1024).toFixed(0);
+    console.log(
+      `  ZIP run ${run}: ${mib(bytes)} MiB in ${seconds.toFixed(1)} s (${(bytes / 1024 / 1024 / seconds).toFixed(0)} MiB/s); resident memory ${mib(rssBefore)} MiB before, ${mib(peak)} MiB at most (+${mib(peak - rssBefore)} MiB)`,
+    );
   }
 }
 

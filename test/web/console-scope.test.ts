@@ -18,7 +18,11 @@
  * waiving a whole committee, with how many units were changed or skipped, and an empty target
  * list refused in words; the outbox link only where MAIL_URL is an outbox.
  */
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
+import type { FastifyInstance } from 'fastify';
+import { openSqlLedger, type SqlLedger } from '../../ledger/store';
 import type { LedgerEvent } from '../../ledger/types';
 import { SESSION_COOKIE } from '../../web/context';
 import { verifyLink } from '../../web/links';
@@ -110,6 +114,8 @@ function facts(): LedgerEvent[] {
 
 describe('the console’s pages with data, each person’s part of them', () => {
   let h: WebHarness;
+  let frozen: FastifyInstance;
+  let frozenLedger: SqlLedger;
   const cookies = new Map<string, string>();
   beforeAll(async () => {
     h = await startWebHarness({ from: '2010-09-28T10:00' });
@@ -118,16 +124,43 @@ describe('the console’s pages with data, each person’s part of them', () => 
       (await h.ledger.events({ campaignId: 'mini', kinds: ['escalated'] })).length >= 4 ? true : undefined,
     );
     expect(await h.ledger.recordMany(facts())).toBe(facts().length);
+    // The engine goes on catching up on the branch plans' ladders (due in June) for a few seconds
+    // more, up to orders of its own that close them. The pages are read from a copy of the ledger
+    // taken now, so that every test reads this moment of the campaign however long the tests
+    // before it took (the steering test, last, reads the live one).
+    const copy = path.join(h.dir, 'ledger-now.sqlite');
+    const live = new Database(h.config.LEDGER_URL.slice('sqlite:'.length), { readonly: true });
+    try {
+      await live.backup(copy);
+    } finally {
+      live.close();
+    }
+    frozenLedger = await openSqlLedger(`sqlite:${copy}`);
+    frozen = await buildServer({ ...h.deps, ledger: frozenLedger });
+    // The moment the tests describe: the two branch plans without an order not yet escalated to the office.
+    const plans = await frozenLedger.deadlineRows({ campaignId: 'mini', obligationKey: 'branch-plan' });
+    expect(
+      plans
+        .filter((r) => r.highestEscalation >= 3)
+        .map((r) => r.unitId)
+        .sort(),
+    ).toEqual(['b-info-t1', 'b-mech-t1']);
     for (const email of ['zhang.wei@example.org', 'li.mech@example.org']) {
       const { sessionId } = (await h.deps.sessions.redeem(await h.deps.sessions.issueSignIn(email)))!;
       cookies.set(email, `${SESSION_COOKIE}=${h.app.signCookie(sessionId)}`);
     }
   });
   afterAll(async () => {
+    await frozen?.close();
+    await frozenLedger?.close();
     await h?.stop();
   });
 
-  const get = (url: string, headers: Record<string, string> = office) => h.app.inject({ method: 'GET', url, headers });
+  /** A page as the ledger stood when the facts were recorded. */
+  const get = (url: string, headers: Record<string, string> = office) => frozen.inject({ method: 'GET', url, headers });
+  /** A page as the ledger stands now (after the office's steering). */
+  const getLive = (url: string, headers: Record<string, string> = office) =>
+    h.app.inject({ method: 'GET', url, headers });
   const as = (email: string) => ({ cookie: cookies.get(email)! });
   const branch = () => as('zhang.wei@example.org');
   const committee = () => as('li.mech@example.org');
@@ -388,7 +421,7 @@ describe('the console’s pages with data, each person’s part of them', () => 
     expect(res.statusCode).toBe(303);
     const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('steered='));
     expect(set).toBeDefined();
-    return flat((await get(res.headers.location!, { ...office, cookie: set!.split(';')[0]! })).body);
+    return flat((await getLive(res.headers.location!, { ...office, cookie: set!.split(';')[0]! })).body);
   }
 
   it('extends a whole cycle and waives a whole committee, saying how many units changed; refuses an empty one in words', async () => {
