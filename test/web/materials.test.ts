@@ -171,6 +171,31 @@ describe('a cycle’s materials as one ZIP', () => {
     ]);
   });
 
+  it('serves programs through the API with a person’s token, in that person’s scope', async () => {
+    const { token } = await h.deps.apiTokens.create({
+      email: 'li.mech@example.org',
+      name: '归档',
+      access: 'read',
+      days: 30,
+    });
+    const api = '/api/v1/campaigns/mini/materials.zip?obligation=quarterly-report&cycle=2010-Q3';
+    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+    const mine = await download(bearer(token), api);
+    expect(mine.res.statusCode).toBe(200);
+    expect(folders(mine.zip!)).toEqual(['2-机械学院教工第一党支部']);
+    expect(await mine.zip!.file('2-机械学院教工第一党支部/更正后的汇总表.pdf')!.async('nodebuffer')).toEqual(
+      replacement,
+    );
+    expect((await download(bearer(token), `${api}&committee=c-info`)).res.statusCode).toBe(403);
+    const all = await download(office, api);
+    expect(folders(all.zip!)).toEqual(['4-机械学院教工第一党支部']);
+    const none = await download(office, api.replace('2010-Q3', '2012-Q4'));
+    expect(none.res.statusCode).toBe(404);
+    expect(none.res.json()).toMatchObject({ status: 404, errors: [{ field: 'query.cycle' }] });
+    const doc = (await h.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{ paths: object }>();
+    expect(Object.keys(doc.paths)).toContain('/api/v1/campaigns/{campaignId}/materials.zip');
+  });
+
   it('is offered on the heatmap, and refused for a cycle without deadlines, a review, or a visitor', async () => {
     const map = await h.app.inject({ method: 'GET', url: '/console/mini/o/quarterly-report/', headers: office });
     expect(map.body).toContain('action="/console/mini/materials.zip"');

@@ -7,15 +7,20 @@
  * late by how much, its receipt number, or that it has not reported. Built from the ledger and
  * the attachment store only, so a campaign the engine no longer holds downloads the same.
  */
+import archiver from 'archiver';
+import type { FastifyReply } from 'fastify';
 import { cycleLabelOfKey } from '../../domain/calendar';
 import { formatInstant, formatLateness } from '../../domain/format';
-import { currentReport } from '../../ledger/corrections';
+import { currentReport, REPORT_KINDS } from '../../ledger/corrections';
+import { xlsxWorkbook } from '../../ledger/report';
 import type { Table } from '../../ledger/table';
 import type { DeadlineRow, LedgerEvent } from '../../ledger/types';
 import { deadlineWorkflowId } from '../../domain/engine/context';
-import { refHash, type AttachmentMeta } from '../attachments';
+import { refHash, type AttachmentMeta, type AttachmentStore } from '../attachments';
+import { WebError } from '../errors';
 import { receiptNumber } from '../deadlines';
-import { obligationTitle, unitName, type CampaignContext } from './model';
+import type { LedgerStore } from '../../ledger/types';
+import { obligationTitle, unitName, type AuditScope, type CampaignContext } from './model';
 
 /** One entry of the archive: text written as is, or a stored file by its hash. */
 export type MaterialsEntry = { path: string; text: string } | { path: string; sha256: string };
@@ -167,4 +172,61 @@ export async function buildMaterials(input: MaterialsInput): Promise<Materials> 
   };
   const fileName = safeName(`${title}${cycle ? `-${cycle}` : ''}-报送材料.zip`);
   return { fileName, index, entries };
+}
+
+/**
+ * Answers with the ZIP of one cycle's materials in `scope` (the console's page and the API's
+ * route). Streamed: each stored file is opened only when the archive reaches it, so memory stays
+ * flat however many units and files the cycle has.
+ */
+export async function sendMaterials(
+  reply: FastifyReply,
+  deps: { ledger: LedgerStore; attachments: AttachmentStore },
+  c: CampaignContext,
+  scope: AuditScope,
+  q: { obligationKey: string; cycleKey: string },
+  /** How a refusal names its field: the console's form fields, the API's `query.` ones. */
+  field = (name: string): string => name,
+): Promise<FastifyReply> {
+  const { obligationKey, cycleKey } = q;
+  if (obligationKey.endsWith('.review'))
+    throw new WebError(400, '请求有误', '点评没有报送材料，请选择报送事项。', field('obligation'));
+  const rows = await deps.ledger.deadlineRows({ campaignId: c.campaignId, obligationKey, cycleKey, ...scope });
+  if (rows.length === 0)
+    throw new WebError(
+      404,
+      '没有材料',
+      `在您的范围内，“${obligationKey}”没有周期“${cycleKey}”的事项。`,
+      field('cycle'),
+    );
+  const owing = new Set(rows.map((r) => r.unitId));
+  const events = await deps.ledger.events({
+    campaignId: c.campaignId,
+    obligationKey,
+    cycleKey,
+    kinds: [...REPORT_KINDS],
+  });
+  const m = await buildMaterials({
+    c,
+    obligationKey,
+    cycleKey,
+    rows,
+    events: events.filter((e) => owing.has(e.unitId ?? '')),
+    meta: (sha256) => deps.attachments.meta(sha256),
+  });
+  const zip = archiver('zip', { zlib: { level: 6 } });
+  zip.on('warning', (err) => reply.log.warn({ code: err.code }, 'materials archive warning'));
+  zip.append(Buffer.from(await xlsxWorkbook([m.index]).xlsx.writeBuffer()), { name: '汇总.xlsx' });
+  for (const e of m.entries)
+    if ('text' in e) zip.append(e.text, { name: e.path });
+    else zip.file(deps.attachments.file(e.sha256), { name: e.path });
+  void zip.finalize();
+  return reply
+    .type('application/zip')
+    .header(
+      'Content-Disposition',
+      `attachment; filename="materials.zip"; filename*=UTF-8''${encodeURIComponent(m.fileName)}`,
+    )
+    .header('Cache-Control', 'no-store')
+    .send(zip);
 }

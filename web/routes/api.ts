@@ -25,7 +25,8 @@ import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
 import { parsePlan } from '../../domain/plan-loader';
 import { MAX_FILE_BYTES } from '../../domain/limits';
-import { loadCampaign } from '../console/model';
+import { auditScope, loadCampaign } from '../console/model';
+import { sendMaterials } from '../console/materials';
 import { steeringPreview } from '../console/steering';
 import { idSchema } from '../../domain/field-schemas';
 import type { Org } from '../../domain/org-schema';
@@ -437,6 +438,28 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             phaseKey: q.phase,
             asOf: q.asOf,
           });
+        },
+      );
+      r.get(
+        '/campaigns/:campaignId/materials.zip',
+        {
+          schema: {
+            summary:
+              "One cycle's materials as a ZIP: a folder per unit that reported (its report as it stands, its files) and 汇总.xlsx; in the caller's scope",
+            params: CampaignParams,
+            querystring: z.object({ obligation, cycle, committee: unit.optional() }).strict(),
+            produces: ['application/zip'],
+          },
+        },
+        async (req, reply) => {
+          const p = who(req);
+          const q = req.query;
+          if (q.committee && !canSee(p, q.committee)) throw forbidden();
+          const c = await loadCampaign(deps.ledger, deps.campaigns, req.params.campaignId);
+          if (!c)
+            throw new WebError(404, '没有这项活动', `台帐中没有活动“${req.params.campaignId}”。`, 'params.campaignId');
+          const keys = { obligationKey: q.obligation, cycleKey: q.cycle };
+          return sendMaterials(reply, deps, c, auditScope(p, c, q.committee), keys, (f) => `query.${f}`);
         },
       );
       done();

@@ -17,7 +17,6 @@ import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
-import archiver from 'archiver';
 import { deadlineWorkflowId } from '../../domain/engine/context';
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
@@ -31,7 +30,6 @@ import {
   recordCorrection,
   recordDecline,
   refsOf,
-  REPORT_KINDS,
   type CurrentReport,
 } from '../../ledger/corrections';
 import { forbidden, WebError } from '../errors';
@@ -77,7 +75,7 @@ import {
 import { heatmapPng } from '../console/png';
 import { steeringPreview, type PhasePreview } from '../console/steering';
 import { renderOutboxMessage, outboxListBody } from '../console/outbox';
-import { buildMaterials } from '../console/materials';
+import { sendMaterials } from '../console/materials';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits, dot, colon, dash, underscore');
 const CampaignParams = z.object({ campaignId: id });
@@ -499,44 +497,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     { schema: { params: CampaignParams, querystring: MaterialsQuery } },
     async (req, reply) => {
       const c = await campaignOf(req, req.params.campaignId);
-      const { obligation: obligationKey, cycle: cycleKey, committee } = req.query;
-      if (obligationKey.endsWith('.review'))
-        throw new WebError(400, '请求有误', '点评没有报送材料，请选择报送事项。', 'obligation');
+      const { obligation, cycle, committee } = req.query;
       const scope = auditScope(who(req), c, committee || undefined);
-      const rows = await ledger.deadlineRows({ campaignId: c.campaignId, obligationKey, cycleKey, ...scope });
-      if (rows.length === 0)
-        throw new WebError(404, '没有材料', `在您的范围内，“${obligationKey}”没有周期“${cycleKey}”的事项。`, 'cycle');
-      const owing = new Set(rows.map((r) => r.unitId));
-      const events = await ledger.events({
-        campaignId: c.campaignId,
-        obligationKey,
-        cycleKey,
-        kinds: [...REPORT_KINDS],
-      });
-      const m = await buildMaterials({
-        c,
-        obligationKey,
-        cycleKey,
-        rows,
-        events: events.filter((e) => owing.has(e.unitId ?? '')),
-        meta: (sha256) => deps.attachments.meta(sha256),
-      });
-      // Streamed: the files are read one at a time as the archive reaches them, never all at once.
-      const zip = archiver('zip', { zlib: { level: 6 } });
-      zip.on('warning', (err) => req.log.warn({ code: err.code }, 'materials archive warning'));
-      zip.append(Buffer.from(await xlsxWorkbook([m.index]).xlsx.writeBuffer()), { name: '汇总.xlsx' });
-      for (const e of m.entries)
-        if ('text' in e) zip.append(e.text, { name: e.path });
-        else zip.file(deps.attachments.file(e.sha256), { name: e.path });
-      void zip.finalize();
-      return reply
-        .type('application/zip')
-        .header(
-          'Content-Disposition',
-          `attachment; filename="materials.zip"; filename*=UTF-8''${encodeURIComponent(m.fileName)}`,
-        )
-        .header('Cache-Control', 'no-store')
-        .send(zip);
+      return sendMaterials(reply, deps, c, scope, { obligationKey: obligation, cycleKey: cycle });
     },
   );
 
