@@ -299,6 +299,9 @@ async function materialsBench(ledger: Awaited<ReturnType<typeof openSqlLedger>>,
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
     const seconds = (performance.now() - start) / 1000;
     clearInterval(sampler);
+    // Every file went in (stored or deflated, random bytes do not shrink): else the figure counts less than it says.
+    if (bytes < reports.length * MATERIALS_KB * 1024)
+      throw new Error(`materials: ${bytes} bytes for ${reports.length} files of ${MATERIALS_KB} KiB`);
     const mib = (n: number) => (n / 1024 / 1024).toFixed(0);
     console.log(
       `  ZIP run ${run}: ${mib(bytes)} MiB in ${seconds.toFixed(1)} s (${(bytes / 1024 / 1024 / seconds).toFixed(0)} MiB/s); resident memory ${mib(rssBefore)} MiB before, ${mib(peak)} MiB at most (+${mib(peak - rssBefore)} MiB)`,

@@ -76,5 +76,7 @@ describe('the benchmarks, at small sizes', () => {
     expect(run.out).toContain('ledger: 10 submissions for 10 branches, each once: yes');
     expect(run.out).toMatch(/heatmap, quarterly report\s+p50 [0-9.]+ ms/);
     expect(run.out).toMatch(/heatmap PNG\s+p50 [0-9.]+ ms/);
+    expect(run.out).toMatch(/materials: [1-9]\d* reports of 2010-9 given one file of 256 KiB each/);
+    expect(run.out).toMatch(/ZIP run 2: \d+ MiB in [0-9.]+ s .*resident memory \d+ MiB before/);
   });
 });
