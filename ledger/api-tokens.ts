@@ -40,6 +40,8 @@ export class ApiTokenRefused extends Error {
   constructor(
     readonly code: 'TOO_MANY' | 'NOT_FOUND' | 'REVOKED',
     message: string,
+    /** The token as it stands (a revoked one: who revoked it, when). */
+    readonly token?: ApiTokenInfo,
   ) {
     super(message);
     this.name = 'ApiTokenRefused';
@@ -145,7 +147,7 @@ export class ApiTokenStore {
     const info = await this.get(id);
     if (!info) throw new ApiTokenRefused('NOT_FOUND', `没有令牌 ${id}。`);
     if (Number(r.numUpdatedRows) !== 1)
-      throw new ApiTokenRefused('REVOKED', `令牌 ${id} 已于 ${info.revokedAt ?? ''} 由 ${info.revokedBy ?? ''} 撤销。`);
+      throw new ApiTokenRefused('REVOKED', `令牌 ${id} 已由 ${info.revokedBy ?? ''} 撤销。`, info);
     return info;
   }
 

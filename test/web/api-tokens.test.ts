@@ -145,6 +145,10 @@ describe('personal API tokens', () => {
     // Revoked twice: refused, the first revocation stands.
     const twice = await formPost(h, `/console/tokens/${id}/revoke`, {}, liu, '/console/tokens');
     expect(twice.statusCode).toBe(409);
+    // When, in China time with the weekday, and by whom.
+    expect(flat(twice.body)).toMatch(
+      new RegExp(`令牌 ${id} 已于 \\d{4}年\\d+月\\d+日（星期.）\\d\\d:\\d\\d 由 liu.yang@example.org 撤销`),
+    );
   });
 
   it('lets the office see and revoke everybody’s tokens, mailing the owner', async () => {

@@ -3,12 +3,16 @@
  * `/console/lang/:lang`), instants in the campaign's zone with the weekday, a skip link and one
  * navigation for the keyboard. No script; the stylesheet is the service's one file.
  */
+import type { FastifyRequest } from 'fastify';
 import { formatInstant } from '../../domain/format';
 import type { Principal } from '../access';
 import { html, type Html } from '../html';
 import type { Lang } from './model';
 
 export const LANG_COOKIE = 'lang';
+
+/** The language a person chose by the switch; Chinese unless they chose English. */
+export const langOf = (req: FastifyRequest): Lang => (req.cookies[LANG_COOKIE] === 'en' ? 'en' : 'zh');
 
 /** One phrase in both languages: `t(lang)('活动', 'Campaigns')`. */
 export const tr =

@@ -12,8 +12,7 @@ import { principalFor, type Principal } from '../access';
 import type { WebDeps } from '../context';
 import { forbidden, WebError } from '../errors';
 import { formField, htmlReply } from '../forms';
-import { consolePage, LANG_COOKIE, tr } from '../console/frame';
-import type { Lang } from '../console/model';
+import { consolePage, langOf, tr } from '../console/frame';
 import { TOKEN_DAYS, tokensBody, type TokensView } from '../console/tokens';
 
 const TokenForm = z.object({
@@ -26,8 +25,6 @@ const TokenForm = z.object({
 
 const TokenId = z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) });
 const ZONE = 'Asia/Shanghai';
-
-const langOf = (req: FastifyRequest): Lang => (req.cookies[LANG_COOKIE] === 'en' ? 'en' : 'zh');
 
 export function registerApiTokenRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { apiTokens, config, org } = deps;
@@ -126,7 +123,15 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: WebDeps): voi
       try {
         revoked = await apiTokens.revoke(t.id, p.email);
       } catch (err) {
-        if (err instanceof ApiTokenRefused) throw new WebError(409, '令牌已撤销', err.message);
+        if (err instanceof ApiTokenRefused) {
+          const by = err.token?.revokedBy;
+          const at = err.token?.revokedAt;
+          throw new WebError(
+            409,
+            '令牌已撤销',
+            at && by ? `令牌 ${req.params.id} 已于 ${formatInstant(at, ZONE, 'zh')} 由 ${by} 撤销。` : err.message,
+          );
+        }
         throw err;
       }
       if (revoked.email !== p.email.toLowerCase())

@@ -37,7 +37,7 @@ import { html, type Html } from '../html';
 import { signLink } from '../links';
 import type { WebDeps } from '../context';
 import { formField, htmlReply } from '../forms';
-import { consolePage, LANG_COOKIE, tr, when } from '../console/frame';
+import { consolePage, LANG_COOKIE, langOf, tr, when } from '../console/frame';
 import {
   auditScope,
   buildHeatmap,
@@ -92,8 +92,6 @@ const MaterialsQuery = z.object({ obligation: id, cycle: id, committee: id.optio
 /** A deadline's page in the console, its forms under it. */
 const deadlinePath = (d: z.infer<typeof DeadlineParams>): string =>
   `/console/${[d.campaignId, 'o', d.obligationKey, d.cycleKey, d.unitId].map(encodeURIComponent).join('/')}`;
-
-const langOf = (req: FastifyRequest): Lang => (req.cookies[LANG_COOKIE] === 'en' ? 'en' : 'zh');
 
 function who(req: FastifyRequest): Principal {
   if (!req.principal) throw new WebError(401, '请先登录', '请先登录后再打开办公室控制台。');

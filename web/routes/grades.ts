@@ -34,8 +34,8 @@ import type { Principal } from '../access';
 import { forbidden, WebError } from '../errors';
 import type { WebDeps } from '../context';
 import { formField, htmlReply } from '../forms';
-import { consolePage, LANG_COOKIE, tr } from '../console/frame';
-import { loadCampaign, scopedCommittee, visibleCommittees, type CampaignContext, type Lang } from '../console/model';
+import { consolePage, langOf, tr } from '../console/frame';
+import { loadCampaign, scopedCommittee, visibleCommittees, type CampaignContext } from '../console/model';
 import { gradesBody, type GradeFormValues } from '../console/grades';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, dot, dash, underscore');
@@ -51,8 +51,6 @@ const GradesQuery = z.object({
 
 /** The form's fields: url-encoded or multipart, each as `{ type: 'field', value }`. */
 type Body = Record<string, MultipartValue | MultipartFile | { type: 'field'; value: string } | undefined>;
-
-const langOf = (req: FastifyRequest): Lang => (req.cookies[LANG_COOKIE] === 'en' ? 'en' : 'zh');
 
 function who(req: FastifyRequest): Principal {
   if (!req.principal) throw new WebError(401, '请先登录', '请先登录后再打开办公室控制台。');
