@@ -7,6 +7,7 @@
  * the committee's units only, a branch its own; a cycle without deadlines and a review are refused.
  */
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { recordCorrection } from '../../ledger/corrections';
@@ -194,6 +195,30 @@ describe('a cycle’s materials as one ZIP', () => {
     expect(none.res.json()).toMatchObject({ status: 404, errors: [{ field: 'query.cycle' }] });
     const doc = (await h.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{ paths: object }>();
     expect(Object.keys(doc.paths)).toContain('/api/v1/campaigns/{campaignId}/materials.zip');
+  });
+
+  it('names a file the store lacks in a note in its place, and the download completes', async () => {
+    const other = tinyPdf('a file the store loses');
+    const sent = await postLink(h, signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-s1' }), { text: '汇报' }, [
+      { name: 'attachments', filename: '丢失的表.pdf', type: 'application/pdf', content: other },
+    ]);
+    expect(sent.statusCode).toBe(303);
+    await eventually(
+      'the report in the ledger',
+      async () =>
+        (
+          await h.ledger.events({ campaignId: 'mini', unitId: 'b-mech-s1', cycleKey: '2010-Q3', kinds: ['submission'] })
+        )[0],
+    );
+    await rm(h.deps.attachments.file(sha(other)));
+    const { res, zip } = await download(office);
+    expect(res.statusCode).toBe(200);
+    expect(folders(zip!)).toEqual(['3-机械学院本科生第一党支部', '4-机械学院教工第一党支部']);
+    expect(zip!.file('3-机械学院本科生第一党支部/丢失的表.pdf')).toBeNull();
+    const note = await zip!.file('3-机械学院本科生第一党支部/丢失的表.pdf.缺失.txt')!.async('string');
+    expect(note).toContain(`附件库中缺少此文件（SHA-256：${sha(other)}）`);
+    // The other unit's files are whole.
+    expect(await zip!.file('4-机械学院教工第一党支部/汇总表.pdf')!.async('nodebuffer')).toEqual(first);
   });
 
   it('is offered on the heatmap, and refused for a cycle without deadlines, a review, or a visitor', async () => {

@@ -7,6 +7,7 @@
  * late by how much, its receipt number, or that it has not reported. Built from the ledger and
  * the attachment store only, so a campaign the engine no longer holds downloads the same.
  */
+import { stat } from 'node:fs/promises';
 import archiver from 'archiver';
 import type { FastifyReply } from 'fastify';
 import { cycleLabelOfKey } from '../../domain/calendar';
@@ -232,10 +233,29 @@ export async function sendMaterials(
   const zip = archiver('zip', { zlib: { level: ZIP_LEVEL } });
   zip.on('warning', (err) => reply.log.warn({ code: err.code }, 'materials archive warning'));
   zip.append(Buffer.from(await xlsxWorkbook([m.index]).xlsx.writeBuffer()), { name: '汇总.xlsx' });
-  for (const e of m.entries)
-    if ('text' in e) zip.append(e.text, { name: e.path });
+  for (const e of m.entries) {
+    if ('text' in e) {
+      zip.append(e.text, { name: e.path });
+      continue;
+    }
+    const file = deps.attachments.file(e.sha256);
+    // A file the store lacks (a data folder restored without it) would cut the download short
+    // midway: it is named in a note in its place instead, and logged.
+    if (
+      !(await stat(file).then(
+        (st) => st.isFile(),
+        () => false,
+      ))
+    ) {
+      reply.log.warn({ sha256: e.sha256 }, 'materials: attachment missing from the store');
+      zip.append(`\ufeff附件库中缺少此文件（SHA-256：${e.sha256}），请联系系统管理员。\r\n`, {
+        name: `${e.path}.缺失.txt`,
+      });
+      continue;
+    }
     // zip-stream reads `store` on every entry; the types list it for append only.
-    else zip.file(deps.attachments.file(e.sha256), { name: e.path, store: e.stored } as archiver.ZipEntryData);
+    zip.file(file, { name: e.path, store: e.stored } as archiver.ZipEntryData);
+  }
   void zip.finalize();
   return reply
     .type('application/zip')
