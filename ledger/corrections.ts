@@ -5,8 +5,14 @@
  * original stays, with when it came, and each correction, request and decline is a fact of its
  * own (who, when, why; a correction carries the whole report as corrected). Lateness stays the
  * original's: a correction changes what was reported, not when.
+ *
+ * A leader's review comment is the reviewer's answer to a review deadline (`<obligation>.review`,
+ * cycle `<cycle>:<reviewed unit>`, under the reviewer) and is corrected the same way, as
+ * `review-comment-corrected`: by the reviewer through the review link (the words are the
+ * reviewer's own, so nobody has to approve them) or by the office. A comment has no files and no
+ * requests.
  */
-import { deadlineWorkflowId } from '../domain/engine/context';
+import { deadlineIdOfLedgerKeys } from '../domain/engine/context';
 import type { LedgerEvent, LedgerStore } from './types';
 
 export interface CorrectionRequest {
@@ -24,6 +30,8 @@ export interface CorrectionRequest {
   attachments: string[];
   /** The unit's request this correction answers, by its number. */
   answers?: number;
+  /** Who corrects: the office (the default), or a reviewer their own review comment, through the review link. */
+  corrector?: 'office' | 'reviewer';
 }
 
 export class CorrectionRefused extends Error {
@@ -33,15 +41,16 @@ export class CorrectionRefused extends Error {
      * NOT_SUBMITTED: nothing to correct yet; CONFLICT: another was recorded meanwhile;
      * NO_REQUEST: the request to decline is not the one pending (answered, or a newer one came).
      */
-    readonly code: 'NOT_SUBMITTED' | 'CONFLICT' | 'NO_REQUEST',
+    readonly code: 'NOT_SUBMITTED' | 'CONFLICT' | 'NO_REQUEST' | 'COMMENT_HAS_NO_FILES',
     message: string,
   ) {
     super(message);
   }
 }
 
-/** The report as it stands: the original submission with its newest correction applied. */
+/** The report as it stands: the original submission (or review comment) with its newest correction applied. */
 export interface CurrentReport {
+  /** The `submission`, or the `review-comment` of a review deadline. */
   original: LedgerEvent;
   text: string;
   attachments: string[];
@@ -61,18 +70,20 @@ export interface CurrentReport {
 export const refsOf = (e: LedgerEvent): string[] =>
   Array.isArray(e.data?.attachments) ? (e.data.attachments as unknown[]).filter((r) => typeof r === 'string') : [];
 const textOf = (e: LedgerEvent): string => (typeof e.data?.text === 'string' ? e.data.text : '');
+const ORIGINAL_KINDS: readonly string[] = ['submission', 'review-comment'];
+const CORRECTION_KINDS: readonly string[] = ['submission-corrected', 'review-comment-corrected'];
 /** A correction's number, or a request's (a decline's: the request's); each deadline counts its own from 1. */
 const numberOf = (e: LedgerEvent): number => {
-  const n = e.kind === 'submission-corrected' ? e.data?.correction : e.data?.request;
+  const n = CORRECTION_KINDS.includes(e.kind) ? e.data?.correction : e.data?.request;
   return typeof n === 'number' ? n : 0;
 };
 
 /** One deadline's report from its events of `REPORT_KINDS`, or undefined before the report. */
 export function currentReport(events: readonly LedgerEvent[]): CurrentReport | undefined {
-  const original = events.find((e) => e.kind === 'submission');
+  const original = events.find((e) => ORIGINAL_KINDS.includes(e.kind));
   if (!original) return undefined;
   // Numbered, not ordered by instant: two corrections may carry the same plan instant.
-  const corrections = events.filter((e) => e.kind === 'submission-corrected').sort((a, b) => numberOf(a) - numberOf(b));
+  const corrections = events.filter((e) => CORRECTION_KINDS.includes(e.kind)).sort((a, b) => numberOf(a) - numberOf(b));
   const newest = corrections[corrections.length - 1] ?? original;
   const attachments = refsOf(newest);
   const earlier = new Set([original, ...corrections].flatMap(refsOf).filter((r) => !attachments.includes(r)));
@@ -92,7 +103,7 @@ export function currentReport(events: readonly LedgerEvent[]): CurrentReport | u
   };
 }
 
-/** One deadline's report as it stands in the ledger, or undefined before the report. */
+/** One deadline's report (or review comment) as it stands in the ledger, or undefined before it came. */
 export async function readReport(
   ledger: LedgerStore,
   keys: { campaignId: string; obligationKey: string; cycleKey: string; unitId: string },
@@ -107,24 +118,35 @@ export const REPORT_KINDS = [
   'submission-corrected',
   'correction-requested',
   'correction-declined',
+  'review-comment',
+  'review-comment-corrected',
 ] as const;
 
 /**
- * Records a correction as the next of the deadline's corrections. Refused before the report
- * came, and when another correction took the same number meanwhile (the office is told to look
- * again rather than overwrite what a colleague just recorded).
+ * Records a correction as the next of the deadline's corrections: of its report, or of its review
+ * comment (which takes no files). Refused before the report came, and when another correction
+ * took the same number meanwhile (the office is told to look again rather than overwrite what a
+ * colleague just recorded).
  */
 export async function recordCorrection(ledger: LedgerStore, req: CorrectionRequest): Promise<LedgerEvent> {
   return recordNext(
     ledger,
     req,
-    'submission-corrected',
+    (report) => {
+      if (report.original.kind !== 'review-comment') return 'submission-corrected';
+      if (req.attachments.length > 0)
+        throw new CorrectionRefused('COMMENT_HAS_NO_FILES', 'a review comment has no files');
+      return 'review-comment-corrected';
+    },
     (report) => report.corrections.length + 1,
-    (n) => ({
+    (n, report) => ({
       correction: n,
       text: req.text,
       attachments: req.attachments,
       ...(req.answers !== undefined ? { request: req.answers } : {}),
+      ...(req.corrector === 'reviewer' ? { corrector: 'reviewer' } : {}),
+      // A comment's events are the reviewer's; the unit it is about is in their data.
+      ...(report.original.data?.reviewedUnit !== undefined ? { reviewedUnit: report.original.data.reviewedUnit } : {}),
     }),
   );
 }
@@ -140,7 +162,7 @@ export async function recordCorrectionRequest(
   return recordNext(
     ledger,
     req,
-    'correction-requested',
+    () => 'correction-requested',
     (report) => report.requests.length + 1,
     (n) => ({
       request: n,
@@ -162,7 +184,7 @@ export async function recordDecline(
   return recordNext(
     ledger,
     { ...req, text: '', attachments: [] },
-    'correction-declined',
+    () => 'correction-declined',
     (report) => {
       if (report.pendingRequest?.data?.request !== request)
         throw new CorrectionRefused('NO_REQUEST', `request ${request} is not the one pending`);
@@ -174,10 +196,12 @@ export async function recordDecline(
 
 /**
  * The id's word for each kind: `<deadline id>:correction:<n>`, `…:correction-request:<n>`,
- * `…:correction-declined:<request>`.
+ * `…:correction-declined:<request>`; a review comment's correction, on the review deadline,
+ * `…:comment-correction:<n>`.
  */
 const ID_WORD = {
   'submission-corrected': 'correction',
+  'review-comment-corrected': 'comment-correction',
   'correction-requested': 'correction-request',
   'correction-declined': 'correction-declined',
 } as const;
@@ -189,16 +213,17 @@ const ID_WORD = {
 async function recordNext(
   ledger: LedgerStore,
   req: Omit<CorrectionRequest, 'answers'>,
-  kind: keyof typeof ID_WORD,
+  kindOf: (report: CurrentReport) => keyof typeof ID_WORD,
   next: (report: CurrentReport) => number,
-  data: (n: number) => Record<string, unknown>,
+  data: (n: number, report: CurrentReport) => Record<string, unknown>,
 ): Promise<LedgerEvent> {
   const { campaignId, obligationKey, cycleKey, unitId } = req;
   const report = await readReport(ledger, req);
   if (!report) throw new CorrectionRefused('NOT_SUBMITTED', 'nothing to correct: the unit has not reported yet');
+  const kind = kindOf(report);
   const n = next(report);
   const event: LedgerEvent = {
-    id: `${deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId)}:${ID_WORD[kind]}:${n}`,
+    id: `${deadlineIdOfLedgerKeys(campaignId, obligationKey, cycleKey, unitId)}:${ID_WORD[kind]}:${n}`,
     campaignId,
     kind,
     at: req.at,
@@ -209,7 +234,7 @@ async function recordNext(
     ...(report.original.phaseKey ? { phaseKey: report.original.phaseKey } : {}),
     actor: req.by,
     reason: req.reason,
-    data: data(n),
+    data: data(n, report),
   };
   if (!(await ledger.record(event)).inserted)
     throw new CorrectionRefused('CONFLICT', `${ID_WORD[kind]} ${n} was recorded by someone else meanwhile`);

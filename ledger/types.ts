@@ -25,6 +25,11 @@ export const EVENT_KINDS = [
   'escalated',
   'rectification-ordered',
   'review-comment',
+  /**
+   * A leader's review comment corrected, by the reviewer through the review link or by the office
+   * (ledger/corrections.ts): the whole comment as corrected, who and why. The original stays.
+   */
+  'review-comment-corrected',
   'evaluation',
   'grade',
   'phase-started',

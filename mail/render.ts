@@ -58,6 +58,7 @@ const COLOUR: Record<string, string> = {
   correction: '#1565c0',
   'correction-request': '#1565c0',
   'correction-declined': '#f9a825',
+  'comment-correction': '#1565c0',
 };
 
 const cache = new Map<string, string>();

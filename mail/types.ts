@@ -19,7 +19,9 @@ export type MessageKind =
   /** A unit asks for a correction of its report: to the office, with who and why. */
   | 'correction-request'
   /** The office declines a unit's request for a correction: to the unit, with who and why. */
-  | 'correction-declined';
+  | 'correction-declined'
+  /** A leader's review comment corrected (by the reviewer or the office): to the reviewer, with who and why. */
+  | 'comment-correction';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };

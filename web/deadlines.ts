@@ -36,8 +36,8 @@ export interface Submission {
   /** The report as it stands: its newest correction's text and files, if the office corrected it. */
   text: string;
   attachments: AttachmentMeta[];
-  /** The office's corrections, oldest first (ledger/corrections.ts). */
-  corrections: { at: string; by: string; reason: string }[];
+  /** The corrections, oldest first (ledger/corrections.ts): the office's, or a reviewer's of their own comment. */
+  corrections: { at: string; by: string; reason: string; byReviewer: boolean }[];
   /** Files of the versions before, which the current one no longer lists. */
   earlierAttachments: AttachmentMeta[];
   /** The unit's request for a correction that the office has not answered yet. */
@@ -104,30 +104,33 @@ async function submissionOf(
   const review = kind === 'review-comment';
   const events = await deps.ledger.events({
     campaignId: t.campaignId,
-    kinds: review ? [kind] : [...REPORT_KINDS],
+    kinds: [...REPORT_KINDS],
     obligationKey: review ? `${t.obligationKey}.review` : t.obligationKey,
     cycleKey: review ? reviewCycleKey(t) : t.cycleKey,
   });
   // A review comment is recorded under the reviewer; the reviewed unit is in its data.
   const own = events.filter((x) => (review ? x.data?.reviewedUnit === t.unitId : x.unitId === t.unitId));
-  const e = own.find((x) => x.kind === kind);
-  if (!e) return undefined;
-  const report = review ? undefined : currentReport(own);
+  const report = currentReport(own);
+  if (!report) return undefined;
+  const e = report.original;
   const metas = (refs: string[]) => Promise.all(refs.map((ref) => attachmentMeta(deps, ref)));
   return {
     at: e.at,
     by: e.actor ?? '',
-    text: report ? report.text : typeof e.data?.text === 'string' ? e.data.text : '',
-    attachments: await metas(
-      report ? report.attachments : Array.isArray(e.data?.attachments) ? (e.data.attachments as string[]) : [],
-    ),
-    corrections: (report?.corrections ?? []).map((c) => ({ at: c.at, by: c.actor ?? '', reason: c.reason ?? '' })),
-    earlierAttachments: await metas(report?.earlierAttachments ?? []),
-    requestedAttachments: await metas([...new Set((report?.requests ?? []).flatMap(refsOf))]),
-    ...(report?.declined
+    text: report.text,
+    attachments: await metas(report.attachments),
+    corrections: report.corrections.map((c) => ({
+      at: c.at,
+      by: c.actor ?? '',
+      reason: c.reason ?? '',
+      byReviewer: c.data?.corrector === 'reviewer',
+    })),
+    earlierAttachments: await metas(report.earlierAttachments),
+    requestedAttachments: await metas([...new Set(report.requests.flatMap(refsOf))]),
+    ...(report.declined
       ? { declined: { at: report.declined.at, by: report.declined.actor ?? '', reason: report.declined.reason ?? '' } }
       : {}),
-    ...(report?.pendingRequest
+    ...(report.pendingRequest
       ? {
           pendingRequest: {
             at: report.pendingRequest.at,
@@ -347,28 +350,56 @@ function campaignTitle(deps: DeadlineDeps, campaignId: string): Promise<string> 
   return t;
 }
 
-async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, number: string): Promise<void> {
+/**
+ * What a mail about a link's deadline names: the unit, obligation and cycle. A review's mail goes
+ * to the reviewer, under the engine's keys for that review, and names the unit reviewed.
+ */
+async function aboutDeadline(
+  deps: DeadlineDeps,
+  t: LinkTarget,
+): Promise<
+  Pick<
+    DeadlineMessage,
+    | 'campaignId'
+    | 'campaignTitle'
+    | 'timeZone'
+    | 'locale'
+    | 'unitId'
+    | 'unitName'
+    | 'obligationKey'
+    | 'obligationTitle'
+    | 'cycleKey'
+    | 'cycleLabel'
+    | 'reviewedUnitName'
+  >
+> {
   const [dir, title] = await Promise.all([deps.campaigns.directory(t.campaignId), campaignTitle(deps, t.campaignId)]);
   const ob = dir.obligations.find((o) => o.key === t.obligationKey);
   const review = t.purpose === 'review';
-  // A review's receipt goes to the reviewer, under the engine's keys for that review.
   const unitId = review ? reviewerOf(deps.org, t.unitId) : t.unitId;
-  const to = recipientsFor(deps.org, unitId, ['unit']).to;
-  if (to.length === 0) return;
-  const unitName = deps.org.units[t.unitId]?.name ?? t.unitId;
-  await deps.mailer.send({
-    kind: 'receipt',
+  const nameOf = (id: string) => deps.org.units[id]?.name ?? id;
+  return {
     campaignId: t.campaignId,
     campaignTitle: title,
     timeZone: dir.timeZone,
     locale: 'zh',
     unitId,
-    unitName: deps.org.units[unitId]?.name ?? unitId,
+    unitName: nameOf(unitId),
     obligationKey: deadlineKey(t),
     obligationTitle: review ? `${ob?.title ?? t.obligationKey}点评` : (ob?.title ?? t.obligationKey),
     cycleKey: review ? reviewCycleKey(t) : t.cycleKey,
     cycleLabel: cycleLabelOfKey(t.cycleKey, 'zh') ?? t.cycleKey,
-    reviewedUnitName: review ? unitName : undefined,
+    ...(review ? { reviewedUnitName: nameOf(t.unitId) } : {}),
+  };
+}
+
+async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, number: string): Promise<void> {
+  const about = await aboutDeadline(deps, t);
+  const to = recipientsFor(deps.org, about.unitId, ['unit']).to;
+  if (to.length === 0) return;
+  await deps.mailer.send({
+    kind: 'receipt',
+    ...about,
     step: 'receipt',
     dueAt: receipt.dueAt,
     sentAt: receipt.receivedAt,
@@ -380,10 +411,11 @@ async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, 
 }
 
 /**
- * Tells the unit that the office corrected its report: who, when, why, and the link to the report
- * as it now reads. The receipt is the original's, from the ledger (a deadline's workflow is gone
- * once its history is past retention; a correction may come months later). Its dedupe key is the
- * correction's own step (`correction-<n>`): sent once.
+ * Tells the unit that the office corrected its report (a reviewer, that their review comment was
+ * corrected, by them or the office): who, when, why, and the link to it as it now reads. The
+ * receipt is the original's, from the ledger (a deadline's workflow is gone once its history is
+ * past retention; a correction may come months later). Its dedupe key is the correction's own
+ * step (`correction-<n>`): sent once.
  */
 export async function mailCorrection(
   deps: DeadlineDeps,
@@ -391,9 +423,9 @@ export async function mailCorrection(
   original: LedgerEvent,
   correction: LedgerEvent,
 ): Promise<void> {
-  const deadlineId = deadlineWorkflowId(t.campaignId, t.obligationKey, t.cycleKey, t.unitId);
+  const deadlineId = deadlineWorkflowId(t.campaignId, deadlineKey(t), t.cycleKey, t.unitId);
   await mailAboutCorrection(deps, t, 'unit', correction, {
-    kind: 'correction',
+    kind: t.purpose === 'review' ? 'comment-correction' : 'correction',
     step: `correction-${String(correction.data?.correction)}`,
     ...(original.dueAt ? { dueAt: original.dueAt } : {}),
     receiptNumber: receiptNumber({ deadlineId, receivedAt: original.at }),
@@ -421,7 +453,7 @@ export async function mailCorrectionDeclined(deps: DeadlineDeps, t: LinkTarget, 
   });
 }
 
-/** A correction's or a request's mail: about the unit's report, with the event's who, when and why. */
+/** A correction's or a request's mail: about the unit's report (or review comment), with the event's who, when and why. */
 async function mailAboutCorrection(
   deps: DeadlineDeps,
   t: LinkTarget,
@@ -429,21 +461,11 @@ async function mailAboutCorrection(
   event: LedgerEvent,
   own: Pick<DeadlineMessage, 'kind' | 'step'> & Partial<DeadlineMessage>,
 ): Promise<void> {
-  const to = recipientsFor(deps.org, t.unitId, [audience]).to;
+  const about = await aboutDeadline(deps, t);
+  const to = recipientsFor(deps.org, about.unitId, [audience]).to;
   if (to.length === 0) return;
-  const [dir, title] = await Promise.all([deps.campaigns.directory(t.campaignId), campaignTitle(deps, t.campaignId)]);
-  const ob = dir.obligations.find((o) => o.key === t.obligationKey);
   await deps.mailer.send({
-    campaignId: t.campaignId,
-    campaignTitle: title,
-    timeZone: dir.timeZone,
-    locale: 'zh',
-    unitId: t.unitId,
-    unitName: deps.org.units[t.unitId]?.name ?? t.unitId,
-    obligationKey: t.obligationKey,
-    obligationTitle: ob?.title ?? t.obligationKey,
-    cycleKey: t.cycleKey,
-    cycleLabel: cycleLabelOfKey(t.cycleKey, 'zh') ?? t.cycleKey,
+    ...about,
     sentAt: event.at,
     correctedBy: event.actor ?? '',
     correctionReason: event.reason ?? '',

@@ -9,6 +9,7 @@
  * No I/O here: the mailer signs, the web service verifies.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { reviewOfLedgerKeys } from '../domain/engine/context';
 
 export type LinkPurpose = 'submit' | 'review';
 
@@ -19,6 +20,25 @@ export interface LinkTarget {
   /** The unit whose report it is (for a review too: the reviewed unit). */
   unitId: string;
   purpose: LinkPurpose;
+}
+
+/** The link of the deadline whose ledger rows carry these keys: a review's names the report and the unit reviewed. */
+export function linkTargetOfLedgerKeys(
+  campaignId: string,
+  obligationKey: string,
+  cycleKey: string,
+  unitId: string,
+): LinkTarget {
+  const review = reviewOfLedgerKeys(obligationKey, cycleKey);
+  if (review)
+    return {
+      campaignId,
+      obligationKey: review.obligationKey,
+      cycleKey: review.cycleKey,
+      unitId: review.reviewedUnitId,
+      purpose: 'review',
+    };
+  return { campaignId, obligationKey, cycleKey, unitId, purpose: 'submit' };
 }
 
 const VERSION = 'v1';

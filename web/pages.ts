@@ -65,16 +65,25 @@ function summary(v: DeadlineView): Html {
   </section>`;
 }
 
-function submissionBlock(heading: string, token: string, s: Submission, v: DeadlineView): Html {
-  return html`<section class="card">
+function submissionBlock(heading: string, token: string, s: Submission, v: DeadlineView, id = ''): Html {
+  // A review comment is words only: it has no files to list.
+  const files = !(v.target.purpose === 'review' && s === v.comment);
+  return html`<section class="card" ${id ? html`id="${id}"` : ''}>
     <h2>${heading}</h2>
     <p class="hint">${s.by} · ${when(v, s.at)}</p>
     ${s.corrections.map(
-      (c) => html`<p class="hint corrected">活动办公室 ${c.by} 于 ${when(v, c.at)} 更正，理由：${c.reason}</p>`,
+      (c) =>
+        html`<p class="hint corrected">
+          ${c.byReviewer ? '点评人' : '活动办公室'} ${c.by} 于 ${when(v, c.at)} 更正，理由：${c.reason}
+        </p>`,
     )}
     <div class="report">${s.text}</div>
-    <h2>附件</h2>
-    ${attachmentList(token, s.attachments)}
+    ${
+      files
+        ? html`<h2>附件</h2>
+            ${attachmentList(token, s.attachments)}`
+        : ''
+    }
     ${
       s.earlierAttachments.length > 0
         ? html`<h2>更正前的附件</h2>
@@ -189,6 +198,26 @@ function correctionRequestForm(token: string, csrf: string, s: Submission, v: De
   </section>`;
 }
 
+/**
+ * Correcting one's own review comment: the words are the reviewer's, so the correction is
+ * recorded at once (who, when, why), beside the original, which stays; the comment keeps its
+ * receipt and whether it was on time.
+ */
+function commentCorrectionForm(token: string, csrf: string, s: Submission): Html {
+  return html`<section class="card" id="comment-correction">
+    <h2>更正点评意见</h2>
+    <p class="hint">点评提交后发现有误，可在此更正。原点评和每次更正都保留在台帐中，点评时间和是否按时不变。</p>
+    <form method="post" action="/s/${token}/correction" enctype="multipart/form-data">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <label for="comment-text" class="hint">更正后的点评意见</label>
+      <textarea id="comment-text" name="text" required maxlength="20000">${s.text}</textarea>
+      <label for="comment-reason" class="hint">为什么要更正</label>
+      <textarea id="comment-reason" name="reason" required maxlength="2000"></textarea>
+      <button type="submit">更正点评</button>
+    </form>
+  </section>`;
+}
+
 /** The page a link opens: form while open, receipt once answered, read-only after the grace period. */
 export function deadlinePage(v: DeadlineView, token: string, csrf: string, signedIn: boolean): string {
   const review = v.target.purpose === 'review';
@@ -203,8 +232,10 @@ export function deadlinePage(v: DeadlineView, token: string, csrf: string, signe
   if (review && !v.report)
     parts.push(html`<section class="card"><p>该单位尚未报送，点评在单位报送或逾期后开放。</p></section>`);
   const mine = review ? v.comment : v.report;
-  if (v.receipt && mine) parts.push(submissionBlock(review ? '点评意见' : '已报送内容', token, mine, v));
+  if (v.receipt && mine)
+    parts.push(submissionBlock(review ? '点评意见' : '已报送内容', token, mine, v, review ? 'comment' : ''));
   if (v.receipt && mine && !review && !v.ended) parts.push(correctionRequestForm(token, csrf, mine, v));
+  if (v.receipt && mine && review && !v.ended) parts.push(commentCorrectionForm(token, csrf, mine));
   if (!v.status && !review) parts.push(html`<section class="card"><p>该事项尚未开始报送。</p></section>`);
   if (!v.ended && v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review, v.nominates));
   if (v.status && v.status.state === 'closed' && !v.receipt)

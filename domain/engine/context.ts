@@ -118,3 +118,31 @@ export function deadlineWorkflowId(
 export function reviewWorkflowId(campaignId: string, obligationKey: string, cycleKey: string, unitId: string): string {
   return deadlineWorkflowId(campaignId, `${obligationKey}.review`, cycleKey, unitId);
 }
+
+/**
+ * The review that ledger keys name, if they name one. A review's rows are the reviewer's, under
+ * the obligation `<report>.review` and the cycle `<cycle>:<reviewed unit>`.
+ */
+export function reviewOfLedgerKeys(
+  obligationKey: string,
+  cycleKey: string,
+): { obligationKey: string; cycleKey: string; reviewedUnitId: string } | undefined {
+  const [cycle, reviewed] = cycleKey.split(':');
+  if (!obligationKey.endsWith('.review') || cycle === undefined || reviewed === undefined) return undefined;
+  return { obligationKey: obligationKey.slice(0, -'.review'.length), cycleKey: cycle, reviewedUnitId: reviewed };
+}
+
+/**
+ * The workflow id of the deadline whose ledger rows carry these keys. A review's workflow is named
+ * after the unit it reviews (reviewWorkflowId), and so are its events' ids and its receipt's number.
+ */
+export function deadlineIdOfLedgerKeys(
+  campaignId: string,
+  obligationKey: string,
+  cycleKey: string,
+  unitId: string,
+): string {
+  const review = reviewOfLedgerKeys(obligationKey, cycleKey);
+  if (review) return reviewWorkflowId(campaignId, review.obligationKey, review.cycleKey, review.reviewedUnitId);
+  return deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId);
+}

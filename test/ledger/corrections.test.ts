@@ -1,9 +1,11 @@
 /**
  * A report's corrections and the unit's requests, read from the ledger's events
  * (ledger/corrections.ts): which request is still to decide, what the report reads now, which
- * files it had before.
+ * files it had before; a leader's review comment and its corrections read the same way.
  */
+import { deadlineIdOfLedgerKeys, deadlineWorkflowId } from '../../domain/engine/context';
 import { currentReport, pendingRequests } from '../../ledger/corrections';
+import { linkTargetOfLedgerKeys } from '../../web/links';
 import type { LedgerEvent } from '../../ledger/types';
 
 const deadline = (unitId: string) => ({
@@ -64,5 +66,55 @@ describe('a report’s corrections and requests', () => {
     const c1 = ev('b3', 'correction-requested', { request: 1 });
     const c1no = ev('b3', 'correction-declined', { request: 1 });
     expect(pendingRequests([a1, b1, a2, c1, c1no])).toEqual([b1, a2]);
+  });
+});
+
+describe('a leader’s review comment and its corrections', () => {
+  // A review's rows are the reviewer's, under the cycle `<cycle>:<unit reviewed>`.
+  const review = { campaignId: 'mini', obligationKey: 'quarterly-report.review', cycleKey: '2010-Q3:b1', unitId: 'c1' };
+  const at = (m: number) => new Date(Date.parse('2010-09-21T02:00:00Z') + m * 60_000).toISOString();
+  const comment = (kind: LedgerEvent['kind'], m: number, data: Record<string, unknown>): LedgerEvent => ({
+    ...review,
+    id: `${kind}:${m}`,
+    kind,
+    at: at(m),
+    data: { reviewedUnit: 'b1', attachments: [], ...data },
+  });
+
+  it('reads the newest correction by its number, the original kept', () => {
+    const original = comment('review-comment', 0, { text: '好' });
+    // Two corrections may carry the same instant: their numbers order them.
+    const c2 = comment('review-comment-corrected', 5, { correction: 2, text: '很好，措施还需细化' });
+    const c1 = comment('review-comment-corrected', 5, { correction: 1, text: '很好' });
+    const now = currentReport([c2, original, c1])!;
+    expect(now.original).toBe(original);
+    expect(now.text).toBe('很好，措施还需细化');
+    expect(now.corrections).toEqual([c1, c2]);
+    expect(now.attachments).toEqual([]);
+    expect(now.pendingRequest).toBeUndefined();
+    expect(currentReport([c1])).toBeUndefined();
+  });
+
+  it('names the review by the workflow and the link of the unit it reviews', () => {
+    const { campaignId, obligationKey, cycleKey, unitId } = review;
+    expect(deadlineIdOfLedgerKeys(campaignId, obligationKey, cycleKey, unitId)).toBe(
+      'mini/quarterly-report.review/2010-Q3/b1',
+    );
+    expect(linkTargetOfLedgerKeys(campaignId, obligationKey, cycleKey, unitId)).toEqual({
+      campaignId: 'mini',
+      obligationKey: 'quarterly-report',
+      cycleKey: '2010-Q3',
+      unitId: 'b1',
+      purpose: 'review',
+    });
+    // A report's keys are its workflow's and its link's as they are.
+    const report = deadline('b1');
+    expect(deadlineIdOfLedgerKeys(report.campaignId, report.obligationKey, report.cycleKey, report.unitId)).toBe(
+      deadlineWorkflowId(report.campaignId, report.obligationKey, report.cycleKey, report.unitId),
+    );
+    expect(linkTargetOfLedgerKeys(report.campaignId, report.obligationKey, report.cycleKey, report.unitId)).toEqual({
+      ...report,
+      purpose: 'submit',
+    });
   });
 });

@@ -34,6 +34,7 @@ const KINDS: MessageKind[] = [
   'correction',
   'correction-request',
   'correction-declined',
+  'comment-correction',
 ];
 
 function message(kind: MessageKind, locale: 'zh' | 'en'): DeadlineMessage {

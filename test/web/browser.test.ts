@@ -3,7 +3,9 @@
  * scripts/install-browser.sh): the notice arrives at the SMTP server, its link is opened, the
  * report is submitted with a PDF, the receipt page shows, the deadline is closed in Temporal
  * and in the ledger, and the receipt mail arrives. Once on a desktop window, once on a 375 px
- * phone screen, where nothing may scroll sideways. Screenshots go to test-artifacts/web/.
+ * phone screen, where nothing may scroll sideways. Then, on the phone, a unit's correction
+ * request and the office's correction, and a leader's comment corrected by the leader.
+ * Screenshots go to test-artifacts/web/.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -130,5 +132,30 @@ describe('submitting from the mail in a browser', () => {
     expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(viewport.width);
     await page.screenshot({ path: path.join(ARTIFACTS, 'corrected-link-phone.png'), fullPage: true });
     await context.close();
+  });
+
+  it('on a phone screen: a leader comments on a report, then corrects the comment', async () => {
+    // The desktop case's report (b-mech-t1) opened its review, owed by 李书记 of c-mech.
+    const url = await eventually('the review mail to 李书记', () => linkIn(h.smtp, 'li.mech@example.org', /领导点评/));
+    const viewport = { width: 375, height: 740 };
+    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.fill('textarea[name=text]', '汇报扎实，措施不够具体。');
+    await page.getByRole('button', { name: '提交点评' }).click();
+    await page.getByRole('heading', { name: '更正点评意见' }).waitFor();
+    expect(await page.inputValue('#comment-text')).toBe('汇报扎实，措施不够具体。');
+    await page.fill('#comment-text', '汇报扎实；整改措施还需细化到人。');
+    await page.fill('#comment-reason', '补充意见');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.getByRole('button', { name: '更正点评' }).click();
+    await page.locator('#comment .corrected').waitFor();
+    expect(await page.textContent('#comment')).toContain('汇报扎实；整改措施还需细化到人。');
+    expect(await page.textContent('#comment .corrected')).toMatch(/点评人 .* 更正，理由：补充意见/);
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(viewport.width);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'comment-corrected-phone.png'), fullPage: true });
+    await context.close();
+    const [corrected] = await h.ledger.events({ campaignId: 'mini', kinds: ['review-comment-corrected'] });
+    expect(corrected?.data).toMatchObject({ correction: 1, text: '汇报扎实；整改措施还需细化到人。' });
   });
 });

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { DateTime } from 'luxon';
 import { planTime } from '../../domain/clock';
 import { LINK_GRACE_MS } from '../../web/deadlines';
 import { signLink } from '../../web/links';
@@ -55,6 +56,29 @@ describe('links on the campaign clock (one plan day per second)', () => {
         throw e;
       }),
     );
+
+  it("goes by the campaign's clock in the console, not by the instant the campaign last woke", async () => {
+    // A query does not move a workflow's time: the campaign's status says the instant of its last
+    // wake-up, which falls days behind while it sleeps (here within seconds, a day a second).
+    await eventually('the campaign asleep for two plan days', async () => {
+      const asleep = (await planNow()) - Date.parse((await h.campaigns.status('mini')).now);
+      return asleep > 2 * DAY ? true : undefined;
+    });
+    const before = await planNow();
+    const page = await h.app.inject({
+      method: 'GET',
+      url: '/console/mini',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    const after = await planNow();
+    const m = /计划时间：(\d+)年(\d+)月(\d+)日（星期.）(\d\d):(\d\d)/.exec(page.body);
+    expect(m).not.toBeNull();
+    const [, y, mo, d, hh, mi] = m!.map(Number);
+    const shown = DateTime.fromObject({ year: y, month: mo, day: d, hour: hh, minute: mi }, { zone: 'Asia/Shanghai' });
+    // Shown to the minute: between the clock before the request (its minute) and after it.
+    expect(shown.toMillis()).toBeGreaterThanOrEqual(before - (before % 60_000));
+    expect(shown.toMillis()).toBeLessThanOrEqual(after);
+  });
 
   it('keeps a link open for 30 days after its deadline closed, then shows the receipt read-only', async () => {
     await opened('b-mech-t1');

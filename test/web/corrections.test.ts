@@ -4,7 +4,9 @@
  * corrected (and the files it had before, still served), the deadline's history and the unit's
  * page say who corrected it, when and why, and the lateness stays the original's. Refused: a
  * unit that has not reported, a committee secretary, a file of another report kept by its ref,
- * and a correction recorded meanwhile by someone else (ledger/corrections.ts).
+ * and a correction recorded meanwhile by someone else (ledger/corrections.ts). A leader corrects
+ * their own review comment through the review link (recorded at once, the original kept), and the
+ * office one in the console; the reviewer is mailed either way.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -362,5 +364,156 @@ describe('correcting a report received', () => {
     // The report stands as the office corrected it.
     expect(answered).toContain('信息学院第三季度汇报（附支部会议记录）');
     expect(answered).not.toContain('第三稿');
+  });
+
+  it('lets a leader correct their own review comment through the review link, and the office one in the console', async () => {
+    const review = signLink(h.config.LINK_SECRET, { ...Q3, purpose: 'review' });
+    // The review's ledger rows are the reviewer's (c-mech), under the cycle `<cycle>:<unit reviewed>`.
+    const reviewBase = `/console/mini/o/quarterly-report.review/${encodeURIComponent('2010-Q3:b-mech-t1')}/c-mech`;
+    const corrections = () => h.ledger.events({ campaignId: 'mini', kinds: ['review-comment-corrected'] });
+    await eventually('the review open', () =>
+      h.campaigns.deadlineStatus('mini', 'quarterly-report.review', '2010-Q3', 'b-mech-t1').catch(() => undefined),
+    );
+    const correct = async (fields: Record<string, string>, files: Buffer[] = []) => {
+      const { csrf, cookie } = await openLink(h, review);
+      const body = multipart(
+        { _csrf: csrf ?? '', ...fields },
+        files.map((content) => ({ name: 'attachments', filename: '点评.pdf', type: 'application/pdf', content })),
+      );
+      return h.app.inject({
+        method: 'POST',
+        url: `/s/${review}/correction`,
+        payload: body.payload,
+        headers: { ...body.headers, cookie },
+      });
+    };
+    // Nothing commented yet: nothing to correct.
+    const early = await correct({ text: '改后的点评', reason: '改' });
+    expect(early.statusCode).toBe(409);
+    expect(early.body).toContain('本事项尚未点评');
+
+    const first = '汇报扎实，望继续保持。措施不够具体。';
+    expect((await postLink(h, review, { text: first })).statusCode).toBe(303);
+    const before = await h.ledger.deadlineRows({ campaignId: 'mini', unitId: 'c-mech', cycleKey: '2010-Q3:b-mech-t1' });
+    const page = flat((await openLink(h, review)).res.body);
+    expect(page).toContain('更正点评意见');
+    expect(page).toContain(`${first}</textarea>`);
+    const receiptNo = /class="receipt-no">(R[0-9A-F-]+)</.exec(page)![1]!;
+
+    // Bad requests change nothing: no reason, the same words, a file (a comment is words only).
+    const noReason = await correct({ text: '改后的点评', reason: ' ' });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toContain('请说明原因');
+    const same = await correct({ text: first, reason: '核对' });
+    expect(same.statusCode).toBe(400);
+    expect(same.body).toContain('内容未改变');
+    const withFile = await correct({ text: '改后的点评', reason: '附件' }, [tinyPdf('comment')]);
+    expect(withFile.statusCode).toBe(400);
+    expect(withFile.body).toContain('无关字段“attachments”');
+    expect(await corrections()).toEqual([]);
+
+    const second = '汇报扎实，望继续保持；整改措施还需细化到人。';
+    const done = await correct({ text: second, reason: '补充意见，原措辞不准确' });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe(`/s/${review}#comment`);
+    const [c1] = await corrections();
+    expect(c1).toMatchObject({
+      // Named like the review's own events: after the review's workflow, not its ledger keys.
+      id: 'mini/quarterly-report.review/2010-Q3/b-mech-t1:comment-correction:1',
+      unitId: 'c-mech',
+      committeeId: 'c-mech',
+      obligationKey: 'quarterly-report.review',
+      cycleKey: '2010-Q3:b-mech-t1',
+      actor: expect.stringMatching(/li\.mech@example\.org.*（邮件链接）$/),
+      reason: '补充意见，原措辞不准确',
+      data: { correction: 1, text: second, attachments: [], corrector: 'reviewer', reviewedUnit: 'b-mech-t1' },
+    });
+    // The original stays, and so do when it came and how late.
+    const originals = await h.ledger.events({ campaignId: 'mini', kinds: ['review-comment'], unitId: 'c-mech' });
+    expect(originals.map((e) => e.data?.text)).toEqual([first]);
+    expect(
+      await h.ledger.deadlineRows({ campaignId: 'mini', unitId: 'c-mech', cycleKey: '2010-Q3:b-mech-t1' }),
+    ).toEqual(before);
+    const corrected = flat((await openLink(h, review)).res.body);
+    expect(corrected).toContain(second);
+    expect(corrected).not.toContain('措施不够具体');
+    expect(corrected).toMatch(
+      /点评人 [^<]*li\.mech@example\.org[^<]* 于 2010年9月\d+日（星期.）\d\d:\d\d（北京时间） 更正，理由：补充意见，原措辞不准确/,
+    );
+    expect(corrected).toContain(receiptNo);
+
+    // The reviewer is mailed: who, when, why, the receipt as it was, and the link to the comment.
+    const mail = await eventually('the comment correction mail', () =>
+      h.smtp.received.find((r) => /【点评更正】/.test(r.mail.subject ?? '')),
+    );
+    expect(mail.envelopeTo).toEqual(expect.arrayContaining(['li.mech@example.org']));
+    expect(mail.mail.subject).toBe(
+      `【点评更正】机械工程学院党委对机械学院教工第一党支部的「2010年第三季度工作汇报点评」已更正（回执号${receiptNo}）`,
+    );
+    expect(mail.mail.text).not.toContain('undefined');
+    expect(mail.mail.text).toContain('理由：补充意见，原措辞不准确');
+    expect(mail.mail.text).toMatch(/更正时间：2010年9月\d+日（星期.）\d\d:\d\d/);
+    expect(mail.mail.text).toContain(`${h.config.BASE_URL}/s/${review}`);
+
+    // The office: the review's history names the correction, and its form corrects the words only.
+    const history = flat((await get(reviewBase)).body);
+    expect(history).toContain('更正点评 · 经办');
+    expect(history).toContain(`href="${reviewBase}/correct"`);
+    expect(history).toContain('更正点评…');
+    const form = await get(`${reviewBase}/correct`);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain(`${second}</textarea>`);
+    expect(form.body).toContain('更正后的点评意见');
+    expect(form.body).not.toContain('type="file"');
+    const post = (fields: Record<string, string>, files: Buffer[] = []) =>
+      formPost(
+        h,
+        `${reviewBase}/correct`,
+        fields,
+        office,
+        undefined,
+        files.map((content) => ({ name: 'attachments', filename: '点评.pdf', type: 'application/pdf', content })),
+      );
+    const filed = await post({ text: '办公室更正的点评', reason: '按李书记电话要求', confirm: 'yes' }, [tinyPdf('x')]);
+    expect(filed.statusCode).toBe(400);
+    expect(filed.body).toContain('点评不附文件');
+    // The ledger itself takes no file for a comment (the command line's --attach).
+    await expect(
+      recordCorrection(h.ledger, {
+        campaignId: 'mini',
+        obligationKey: 'quarterly-report.review',
+        cycleKey: '2010-Q3:b-mech-t1',
+        unitId: 'c-mech',
+        at: '2010-09-21T02:00:00.000Z',
+        by: 'office@example.org',
+        reason: '附件',
+        text: '改',
+        attachments: [`sha256:${'ab'.repeat(32)}`],
+      }),
+    ).rejects.toMatchObject({ code: 'COMMENT_HAS_NO_FILES' });
+    const third = '汇报扎实，望继续保持；整改措施还需细化到人、到时间。';
+    const byOffice = await post({ text: third, reason: '按李书记电话要求补充', confirm: 'yes' });
+    expect(byOffice.statusCode).toBe(303);
+    const c2 = (await corrections()).find((e) => e.data?.correction === 2);
+    expect(c2).toMatchObject({
+      id: 'mini/quarterly-report.review/2010-Q3/b-mech-t1:comment-correction:2',
+      actor: 'api-token',
+      data: { correction: 2, text: third, attachments: [], reviewedUnit: 'b-mech-t1' },
+    });
+    expect(c2!.data?.corrector).toBeUndefined();
+    expect(flat((await openLink(h, review)).res.body)).toMatch(
+      /活动办公室 api-token 于 2010年9月\d+日（星期.）\d\d:\d\d（北京时间） 更正，理由：按李书记电话要求补充/,
+    );
+    await eventually('the office correction mail', () =>
+      h.smtp.received.find(
+        (r) => /【点评更正】/.test(r.mail.subject ?? '') && /经办：api-token/.test(r.mail.text ?? ''),
+      ),
+    );
+
+    // The reviewer's page in the console: the receipt number the leader was given, and both corrections.
+    const unit = flat((await get('/console/mini/u/c-mech')).body);
+    expect(unit).toContain(receiptNo);
+    expect(unit).toContain('点评人更正');
+    expect(unit).toContain('办公室更正 · 经办 api-token · 理由：按李书记电话要求补充');
   });
 });

@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import type { CampaignClient } from '../../client/campaigns';
 import { cyclesOf, stepsForDue } from '../../domain/calendar';
+import { planTime, REAL_TIME, type ClockSpec } from '../../domain/clock';
 import type { PhaseWindow, ScheduledStep } from '../../domain/calendar-types';
 import { DEFAULT_SOON_MS } from '../../domain/deadline-state';
 import type { OrgRef } from '../../domain/engine/org-ref';
@@ -41,6 +42,7 @@ const ZONE = 'Asia/Shanghai';
 interface Started {
   plan?: Plan;
   orgRef?: OrgRef;
+  clock?: ClockSpec;
 }
 
 /** Plans do not change while a campaign runs: read once from the workflow's input. */
@@ -49,11 +51,23 @@ const plans = new Map<string, Promise<Started>>();
 async function planOf(campaigns: CampaignClient, campaignId: string): Promise<Started> {
   let p = plans.get(campaignId);
   if (!p) {
-    p = campaigns.startInput(campaignId).then((i) => ({ plan: i?.plan, orgRef: i?.orgRef }));
+    p = campaigns
+      .startInput(campaignId)
+      .then((i) => ({ plan: i?.plan, orgRef: i?.orgRef, clock: i?.clock ?? REAL_TIME }));
     p.catch(() => plans.delete(campaignId));
     plans.set(campaignId, p);
   }
   return p;
+}
+
+/**
+ * Plan time now. While the campaign runs, from its clock: its status's `now` is the instant of
+ * its last wake-up (a query does not move a workflow's time), which in a live campaign may be
+ * weeks behind, and the console would colour, rank and record by it. Once it has ended, its end.
+ */
+function nowOf(status: CampaignStatus | undefined, clock: ClockSpec | undefined): string {
+  if (status && !status.completed && clock) return new Date(planTime(clock, Date.now())).toISOString();
+  return status?.now ?? new Date().toISOString();
 }
 
 /** The campaign, or undefined when the ledger holds nothing of it. */
@@ -67,10 +81,11 @@ export async function loadCampaign(
   let status: CampaignStatus | undefined;
   let plan: Plan | undefined;
   let orgRef: OrgRef | undefined;
+  let clock: ClockSpec | undefined;
   try {
     let started: Started;
     [status, started] = await Promise.all([campaigns.status(campaignId), planOf(campaigns, campaignId)]);
-    ({ plan, orgRef } = started);
+    ({ plan, orgRef, clock } = started);
   } catch (err) {
     // A finished campaign (or one the engine no longer holds) is shown from the ledger alone.
     if ((err as { code?: string }).code !== 'CAMPAIGN_NOT_FOUND') throw err;
@@ -86,7 +101,7 @@ export async function loadCampaign(
     lastDueAt: dues.at(-1),
     title: plan?.title ?? status?.title ?? campaignId,
     timeZone: plan?.timeZone ?? ZONE,
-    now: status?.now ?? new Date().toISOString(),
+    now: nowOf(status, clock),
     plan,
     orgRef,
     status,

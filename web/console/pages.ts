@@ -513,6 +513,7 @@ const KIND_ZH: Record<string, string> = {
   'review-comment': '点评',
   'deadline-closed': '关闭',
   'submission-corrected': '更正报送',
+  'review-comment-corrected': '更正点评',
   'correction-requested': '申请更正',
   'correction-declined': '不予更正',
 };
@@ -558,8 +559,9 @@ export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
   const cell = d.row ? cellOf(d.row, Date.parse(c.now), rank, soonMsOf(c.plan, d.obligationKey)) : undefined;
   const action = `${base}/o/${enc(d.obligationKey)}/${enc(d.cycleKey)}/${enc(d.unitId)}`;
   const open = d.live !== undefined && d.live.state !== 'closed';
-  // A unit's own report can be corrected once it came in (a leader's review comment cannot).
-  const reported = !d.obligationKey.endsWith('.review') && d.events.some((e) => e.kind === 'submission');
+  // What came in can be corrected: a unit's report, or a leader's review comment.
+  const reported = d.events.some((e) => e.kind === 'submission' || e.kind === 'review-comment');
+  const review = d.obligationKey.endsWith('.review');
   return html`
     <section class="card">
       <p>
@@ -608,7 +610,13 @@ export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
                       <a class="button" href="${action}/resend">${t('重发通知…', 'Re-send the notice…')}</a>`
                   : ''
               }
-              ${reported ? html`<a class="button" href="${action}/correct">${t('更正报送…', 'Correct the report…')}</a>` : ''}
+              ${
+                reported
+                  ? html`<a class="button" href="${action}/correct"
+                      >${review ? t('更正点评…', 'Correct the comment…') : t('更正报送…', 'Correct the report…')}</a
+                    >`
+                  : ''
+              }
             </p>
           </section>`
         : ''
@@ -765,11 +773,15 @@ export function unitBody(d: UnitPageData, lang: Lang): Html {
                   const href = d.attachmentLinks.get(ref);
                   return href ? html` · <a href="${href}">${t('附件', 'attachment')} ${ref.slice(7, 19)}…</a>` : '';
                 });
-                if (e.kind === 'submission-corrected')
+                if (e.kind === 'submission-corrected' || e.kind === 'review-comment-corrected')
                   return html`<li class="corrected">
                     ${obligationTitle(c, e.obligationKey ?? '', lang)} ${e.cycleKey} · ${when(e.at, z, lang)} ·
-                    ${t('办公室更正', 'corrected by the office')} · ${t('经办', 'by')} ${e.actor ?? ''} ·
-                    ${t('理由', 'reason')}：${e.reason ?? ''}${files}
+                    ${
+                      e.data?.corrector === 'reviewer'
+                        ? t('点评人更正', 'corrected by the reviewer')
+                        : t('办公室更正', 'corrected by the office')
+                    }
+                    · ${t('经办', 'by')} ${e.actor ?? ''} · ${t('理由', 'reason')}：${e.reason ?? ''}${files}
                   </li>`;
                 return html`<li>
                   ${obligationTitle(c, e.obligationKey ?? '', lang)} ${e.cycleKey} · ${when(e.at, z, lang)} ·

@@ -17,7 +17,7 @@ import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
-import { deadlineWorkflowId } from '../../domain/engine/context';
+import { deadlineIdOfLedgerKeys } from '../../domain/engine/context';
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
@@ -34,7 +34,7 @@ import {
 } from '../../ledger/corrections';
 import { forbidden, WebError } from '../errors';
 import { html, type Html } from '../html';
-import { signLink } from '../links';
+import { linkTargetOfLedgerKeys, signLink, type LinkTarget } from '../links';
 import type { WebDeps } from '../context';
 import { formField, htmlReply } from '../forms';
 import { consolePage, LANG_COOKIE, langOf, tr, when } from '../console/frame';
@@ -349,7 +349,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const live = c.status
         ? await campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId).catch(() => undefined)
         : undefined;
-      const wf = deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId);
+      const wf = deadlineIdOfLedgerKeys(campaignId, obligationKey, cycleKey, unitId);
       const body = deadlineBody(
         {
           c,
@@ -387,27 +387,26 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const lang = langOf(req);
       const [rows, submissions] = await Promise.all([
         ledger.deadlineRows({ campaignId, unitId }),
-        ledger.events({ campaignId, unitId, kinds: ['submission', 'review-comment', 'submission-corrected'] }),
+        ledger.events({
+          campaignId,
+          unitId,
+          kinds: ['submission', 'review-comment', 'submission-corrected', 'review-comment-corrected'],
+        }),
       ]);
       const attachmentLinks = new Map<string, string>();
       for (const e of submissions) {
         const refs = Array.isArray(e.data?.attachments) ? (e.data.attachments as string[]) : [];
-        const review = e.kind === 'review-comment';
-        const target = {
-          campaignId,
-          obligationKey: (e.obligationKey ?? '').replace(/\.review$/, ''),
-          cycleKey: (e.cycleKey ?? '').split(':')[0]!,
-          unitId: review && typeof e.data?.reviewedUnit === 'string' ? e.data.reviewedUnit : unitId,
-          purpose: review ? ('review' as const) : ('submit' as const),
-        };
-        const token = signLink(config.LINK_SECRET, target);
+        const token = signLink(
+          config.LINK_SECRET,
+          linkTargetOfLedgerKeys(campaignId, e.obligationKey ?? '', e.cycleKey ?? '', unitId),
+        );
         for (const ref of refs) attachmentLinks.set(ref, `/s/${token}/a/${ref.replace(/^sha256:/, '')}`);
         // The receipt number people were given: the same function of the same receipt (a correction has none).
-        if (e.kind === 'submission-corrected') continue;
+        if (e.kind === 'submission-corrected' || e.kind === 'review-comment-corrected') continue;
         e.data = {
           ...e.data,
           receiptNumber: receiptNumber({
-            deadlineId: deadlineWorkflowId(campaignId, e.obligationKey ?? '', e.cycleKey ?? '', unitId),
+            deadlineId: deadlineIdOfLedgerKeys(campaignId, e.obligationKey ?? '', e.cycleKey ?? '', unitId),
             receivedAt: e.at,
           }),
         };
@@ -784,12 +783,23 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   deadlineForm('waive');
   deadlineForm('resend');
 
-  /** The deadline's report as it stands, or a refusal: only a unit's own report that came in can be corrected. */
+  const linkTargetOf = (k: z.infer<typeof DeadlineParams>): LinkTarget =>
+    linkTargetOfLedgerKeys(k.campaignId, k.obligationKey, k.cycleKey, k.unitId);
+
+  /**
+   * The deadline's report (or a leader's review comment) as it stands, or a refusal: only what
+   * came in can be corrected.
+   */
   async function reportToCorrect(campaignId: string, obligationKey: string, cycleKey: string, unitId: string) {
-    const report = obligationKey.endsWith('.review')
-      ? undefined
-      : await readReport(ledger, { campaignId, obligationKey, cycleKey, unitId });
-    if (!report) throw new WebError(409, '无可更正', '该单位尚未报送这一事项，没有可更正的内容。');
+    const report = await readReport(ledger, { campaignId, obligationKey, cycleKey, unitId });
+    if (!report)
+      throw new WebError(
+        409,
+        '无可更正',
+        obligationKey.endsWith('.review')
+          ? '尚未点评，没有可更正的内容。'
+          : '该单位尚未报送这一事项，没有可更正的内容。',
+      );
     return report;
   }
 
@@ -807,21 +817,24 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const c = await campaignOf(req, campaignId);
       const t = tr(langOf(req));
       const report = await reportToCorrect(campaignId, obligationKey, cycleKey, unitId);
+      // A leader's review comment: words only, corrected on the reviewer's behalf.
+      const comment = report.original.kind === 'review-comment';
       // The unit's pending request, if any: its report and files are what the form starts from.
       const asked = report.pendingRequest;
       // One token for the page's two forms: a second would replace the first one's secret.
       const csrf = reply.generateCsrf();
       const startText = typeof asked?.data?.text === 'string' ? asked.data.text : report.text;
       // The files open through the unit's own signed link, which serves the report's and its request's.
-      const linkToken = signLink(config.LINK_SECRET, { ...req.params, purpose: 'submit' });
+      const linkToken = signLink(config.LINK_SECRET, linkTargetOf(req.params));
       const metas = await Promise.all(
         keepable(report).map(async (ref) => ({ ref, meta: await deps.attachments.meta(refHash(ref) ?? '') })),
       );
-      const title = t('更正报送', 'Correct the report');
+      const title = comment ? t('更正点评', 'Correct the review comment') : t('更正报送', 'Correct the report');
       const body = html`<section class="card">
           <p>
             ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, langOf(req))} ${cycleKey} ·
-            ${t('报送于', 'received')} ${when(report.original.at, c.timeZone, langOf(req))}
+            ${comment ? t('点评于', 'commented') : t('报送于', 'received')}
+            ${when(report.original.at, c.timeZone, langOf(req))}
           </p>
           ${
             asked
@@ -832,15 +845,24 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
               : ''
           }
           <p class="hint">
-            ${t(
-              '更正只改变报送的内容，报送时间和是否按时不变；原报送和每次更正都保留在台帐中。',
-              'A correction changes what was reported, not when: the report stays on time or late as it was, and the ledger keeps the original and every correction.',
-            )}
+            ${
+              comment
+                ? t(
+                    '更正只改变点评意见，点评时间和是否按时不变；原点评和每次更正都保留在台帐中，点评人会收到邮件。',
+                    'A correction changes the comment, not when it came: it stays on time or late as it was, the ledger keeps the original and every correction, and the reviewer is mailed.',
+                  )
+                : t(
+                    '更正只改变报送的内容，报送时间和是否按时不变；原报送和每次更正都保留在台帐中。',
+                    'A correction changes what was reported, not when: the report stays on time or late as it was, and the ledger keeps the original and every correction.',
+                  )
+            }
           </p>
           <form method="post" action="${deadlinePath(req.params)}/correct" enctype="multipart/form-data">
             <input type="hidden" name="_csrf" value="${csrf}" />
             ${asked ? html`<input type="hidden" name="answers" value="${String(asked.data?.request)}" />` : ''}
-            <label for="text">${t('更正后的报送内容', 'The report as corrected')}</label>
+            <label for="text"
+              >${comment ? t('更正后的点评意见', 'The comment as corrected') : t('更正后的报送内容', 'The report as corrected')}</label
+            >
             <textarea id="text" name="text" required maxlength="20000" rows="8">${startText}</textarea>
             ${
               metas.length > 0
@@ -857,10 +879,14 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
                   </fieldset>`
                 : ''
             }
-            <label for="attachments"
-              >${t('新增附件（PDF、Word、Excel 或图片）', 'Add files (PDF, Word, Excel or images)')}</label
-            >
-            <input type="file" id="attachments" name="attachments" multiple />
+            ${
+              comment
+                ? ''
+                : html`<label for="attachments"
+                      >${t('新增附件（PDF、Word、Excel 或图片）', 'Add files (PDF, Word, Excel or images)')}</label
+                    >
+                    <input type="file" id="attachments" name="attachments" multiple />`
+            }
             ${confirmBox(t)}
             <button type="submit">${title}</button>
           </form>
@@ -931,6 +957,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
       const report = await reportToCorrect(campaignId, obligationKey, cycleKey, unitId);
       const keep = parts(req.body, 'keep').map((k) => (k.type === 'field' ? String(k.value) : ''));
+      if (report.original.kind === 'review-comment' && (keep.length > 0 || parts(req.body, 'attachments').length > 0))
+        throw new WebError(400, '点评不附文件', '点评意见只有文字，不能保留或附加文件。', 'attachments');
       // Only files of the report as it stands (or of the unit's request) can be kept: a ref from
       // elsewhere would name another unit's file.
       const foreign = keep.find((k) => !keepable(report).includes(k));
@@ -962,12 +990,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       }
       // Recorded: the unit hears of it. A mail the server refuses is in the ledger as failed; one
       // that cannot go now is logged, and the correction stands (sending it again would record a second).
-      await mailCorrection(
-        deps,
-        { campaignId, obligationKey, cycleKey, unitId, purpose: 'submit' },
-        report.original,
-        correction,
-      ).catch((err: unknown) => req.log.error({ code: (err as { code?: unknown }).code }, 'correction mail not sent'));
+      await mailCorrection(deps, linkTargetOf(req.params), report.original, correction).catch((err: unknown) =>
+        req.log.error({ code: (err as { code?: unknown }).code }, 'correction mail not sent'),
+      );
       return reply.redirect(deadlinePath(req.params), 303);
     },
   );

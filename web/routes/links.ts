@@ -8,13 +8,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canSee, reviewerOf } from '../access';
 import { attachmentRef, describeAttachment, type AttachmentMeta } from '../attachments';
-import { CorrectionRefused, recordCorrectionRequest } from '../../ledger/corrections';
+import { CorrectionRefused, readReport, recordCorrection, recordCorrectionRequest } from '../../ledger/corrections';
 import { parts, uploads } from '../uploads';
 import {
   answeredRefusal,
   campaignNow,
+  deadlineKey,
   loadDeadline,
+  mailCorrection,
   mailCorrectionRequest,
+  reviewCycleKey,
   oneLinkPostAtATime,
   refuseLinkSubmission,
   submitDeadline,
@@ -40,11 +43,23 @@ function field(body: unknown, name: string): string {
 /** The link forms' own fields; the deadline comes from the signed token alone, never from the form. */
 const FORM_FIELDS = new Set(['_csrf', 'text', 'attachments', 'nominees']);
 const REQUEST_FIELDS = new Set(['_csrf', 'text', 'reason', 'attachments']);
+const COMMENT_FIELDS = new Set(['_csrf', 'text', 'reason']);
 
 function refuseForeignFields(body: unknown, fields = FORM_FIELDS): void {
   const foreign = Object.keys((body as Record<string, unknown> | undefined) ?? {}).find((k) => !fields.has(k));
   if (foreign !== undefined)
     throw new WebError(400, '请求有误', `表单含有无关字段“${foreign}”：报送的事项只由链接确定。`, foreign);
+}
+
+/** A correction's text as it should read (`what`: 报送内容 or 点评意见) and why, each required and bounded. */
+function correctionFields(body: unknown, what: string): { text: string; reason: string } {
+  const text = field(body, 'text').trim();
+  if (text === '') throw new WebError(400, '内容不能为空', `请填写更正后的${what}。`, 'text');
+  if (text.length > 20_000) throw new WebError(400, '内容过长', `${what}不超过 20000 字。`, 'text');
+  const reason = field(body, 'reason').trim();
+  if (reason === '' || reason.length > 2000)
+    throw new WebError(400, '请说明原因', '请说明为什么要更正（最多2000字）。', 'reason');
+  return { text, reason };
 }
 
 /** Who a link submission is by: the person it was mailed to (the unit's liaison or secretary, or the reviewer). */
@@ -118,21 +133,60 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
     },
   );
 
-  // A unit's request for a correction of its report, for the office to decide (ledger/corrections.ts).
+  /**
+   * A reviewer corrects their own review comment: recorded at once beside the original (the words
+   * are theirs; nobody has to approve them), and the reviewer's addresses are mailed the same.
+   */
+  async function correctComment(req: FastifyRequest, t: LinkTarget): Promise<void> {
+    refuseForeignFields(req.body, COMMENT_FIELDS);
+    const { text, reason } = correctionFields(req.body, '点评意见');
+    await oneLinkPostAtATime(t, async () => {
+      // Refused when the campaign ended or the link is read-only.
+      await refuseLinkSubmission(deps, t);
+      const keys = {
+        campaignId: t.campaignId,
+        obligationKey: deadlineKey(t),
+        cycleKey: reviewCycleKey(t),
+        unitId: reviewerOf(deps.org, t.unitId),
+      };
+      const comment = await readReport(deps.ledger, keys);
+      if (!comment) throw new WebError(409, '尚未点评', '本事项尚未点评，无需更正：请直接在本页点评。');
+      if (comment.text === text)
+        throw new WebError(400, '内容未改变', '更正后的点评意见与现在的相同，无需更正。', 'text');
+      const correction = await recordCorrection(deps.ledger, {
+        ...keys,
+        at: new Date(await campaignNow(deps, t.campaignId)).toISOString(),
+        by: linkActor(deps, t, req),
+        reason,
+        text,
+        attachments: [],
+        corrector: 'reviewer',
+      }).catch((err: unknown) => {
+        if (err instanceof CorrectionRefused)
+          throw new WebError(409, '请稍后再试', '刚才已有一次更正记录，请刷新页面，核对后再试。');
+        throw err;
+      });
+      // Recorded: a mail that cannot go now is logged, and the correction stands.
+      await mailCorrection(deps, t, comment.original, correction).catch((err: unknown) =>
+        req.log.error({ code: (err as { code?: unknown }).code }, 'comment correction mail not sent'),
+      );
+    });
+  }
+
+  // A unit's request for a correction of its report, for the office to decide (ledger/corrections.ts);
+  // on a review link, the reviewer's correction of their own comment.
   app.post<{ Params: { token: string } }>(
     '/s/:token/correction',
     { config: { rateLimit }, preHandler: app.csrfProtection.bind(app) },
     async (req, reply) => {
       const t = targetOf(config, req.params.token);
-      if (t.purpose !== 'submit') throw new WebError(400, '请求有误', '点评不能申请更正。', 'token');
       if (!req.isMultipart()) throw new WebError(415, '请求格式错误', '请通过报送页面的表单提交。', 'content-type');
+      if (t.purpose === 'review') {
+        await correctComment(req, t);
+        return reply.redirect(`/s/${req.params.token}#comment`, 303);
+      }
       refuseForeignFields(req.body, REQUEST_FIELDS);
-      const text = field(req.body, 'text').trim();
-      if (text === '') throw new WebError(400, '内容不能为空', '请填写更正后的报送内容。', 'text');
-      if (text.length > 20_000) throw new WebError(400, '内容过长', '报送内容不超过 20000 字。', 'text');
-      const reason = field(req.body, 'reason').trim();
-      if (reason === '' || reason.length > 2000)
-        throw new WebError(400, '请说明原因', '请说明为什么要更正（最多2000字）。', 'reason');
+      const { text, reason } = correctionFields(req.body, '报送内容');
       await oneLinkPostAtATime(t, async () => {
         // Refused before any file is kept: the campaign ended, the link is read-only, or nothing was reported.
         const { answered } = await refuseLinkSubmission(deps, t);

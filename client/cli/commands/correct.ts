@@ -16,7 +16,9 @@ export function registerCorrect(program: Command): void {
     deadlineArgs(
       program
         .command('correct')
-        .description("the office corrects a unit's report received (the original and its lateness stay)"),
+        .description(
+          "the office corrects a unit's report received, or a leader's review comment (<obligation>.review <cycle>:<unit> <reviewer>); the original and its lateness stay",
+        ),
     )
       .requiredOption('--by <who>', 'who corrects it')
       .requiredOption('--reason <why>', 'why')
@@ -62,10 +64,12 @@ export function registerCorrect(program: Command): void {
                     `${unit} 尚未报送 ${ob} ${cycle}，没有可更正的内容`,
                     `${unit} has not reported ${ob} ${cycle}: nothing to correct`,
                   )
-                : say(
-                    '刚才已有人更正了这份报送，请核对后再试',
-                    'someone else corrected this report meanwhile: check it and try again',
-                  ),
+                : err.code === 'COMMENT_HAS_NO_FILES'
+                  ? say('--attach：点评意见只有文字，不能附文件', '--attach: a review comment has no files')
+                  : say(
+                      '刚才已有人更正了这份报送，请核对后再试',
+                      'someone else corrected this report meanwhile: check it and try again',
+                    ),
             ),
             { code: err.code },
           );
