@@ -133,16 +133,27 @@ export function reviewOfLedgerKeys(
 }
 
 /**
- * The workflow id of the deadline whose ledger rows carry these keys. A review's workflow is named
- * after the unit it reviews (reviewWorkflowId), and so are its events' ids and its receipt's number.
+ * The keys the engine (its workflow id, the client's requests) knows the deadline by whose
+ * ledger rows carry these: a review's workflow is named after the unit it reviews
+ * (reviewWorkflowId), and so are its events' ids and its receipt's number.
  */
+export function engineKeysOfLedgerKeys(
+  obligationKey: string,
+  cycleKey: string,
+  unitId: string,
+): { obligationKey: string; cycleKey: string; unitId: string } {
+  const review = reviewOfLedgerKeys(obligationKey, cycleKey);
+  if (!review) return { obligationKey, cycleKey, unitId };
+  return { obligationKey: `${review.obligationKey}.review`, cycleKey: review.cycleKey, unitId: review.reviewedUnitId };
+}
+
+/** The workflow id of the deadline whose ledger rows carry these keys (engineKeysOfLedgerKeys). */
 export function deadlineIdOfLedgerKeys(
   campaignId: string,
   obligationKey: string,
   cycleKey: string,
   unitId: string,
 ): string {
-  const review = reviewOfLedgerKeys(obligationKey, cycleKey);
-  if (review) return reviewWorkflowId(campaignId, review.obligationKey, review.cycleKey, review.reviewedUnitId);
-  return deadlineWorkflowId(campaignId, obligationKey, cycleKey, unitId);
+  const k = engineKeysOfLedgerKeys(obligationKey, cycleKey, unitId);
+  return deadlineWorkflowId(campaignId, k.obligationKey, k.cycleKey, k.unitId);
 }

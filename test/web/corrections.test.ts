@@ -516,4 +516,48 @@ describe('correcting a report received', () => {
     expect(unit).toContain('点评人更正');
     expect(unit).toContain('办公室更正 · 经办 api-token · 理由：按李书记电话要求补充');
   });
+
+  it('extends and waives a leader review from its own page in the console', async () => {
+    // b-info-t1 reported above: its review, owed by c-info, is open. Its ledger rows are c-info's.
+    const base = `/console/mini/o/quarterly-report.review/${encodeURIComponent('2010-Q3:b-info-t1')}/c-info`;
+    const review = () => h.campaigns.deadlineStatus('mini', 'quarterly-report.review', '2010-Q3', 'b-info-t1');
+    await eventually('the review of b-info-t1 open', () => review().catch(() => undefined));
+    const page = flat((await get(base)).body);
+    // The engine's view of it (asked by the review's own workflow): its next step, and the office's actions.
+    expect(page).toMatch(/id="next-step"> [^—]/);
+    expect(page).toContain(`href="${base}/extend"`);
+    expect(page).toContain(`href="${base}/waive"`);
+    expect(page).not.toContain(`href="${base}/resend"`);
+    expect((await get(`${base}/resend`)).statusCode).toBe(400);
+    const form = await get(`${base}/extend`);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).not.toContain('name="scope"');
+
+    const extend = (fields: Record<string, string>) =>
+      formPost(
+        h,
+        `${base}/extend`,
+        { newDueAt: '2010-12-10T23:59', reason: '李书记出差', confirm: 'yes', ...fields },
+        office,
+      );
+    const wide = await extend({ scope: 'committee' });
+    expect(wide.statusCode).toBe(400);
+    expect(wide.body).toContain('领导点评只能逐个延期或免报');
+    expect((await extend({})).statusCode).toBe(303);
+    expect(Date.parse((await review()).dueAt)).toBe(Date.parse('2010-12-10T23:59:00+08:00'));
+    const [extension] = await eventually('the extension recorded', async () => {
+      const found = await h.ledger.events({ campaignId: 'mini', kinds: ['extension'], unitId: 'c-info' });
+      return found.length > 0 ? found : undefined;
+    });
+    expect(extension).toMatchObject({
+      obligationKey: 'quarterly-report.review',
+      cycleKey: '2010-Q3:b-info-t1',
+      actor: 'api-token',
+      reason: '李书记出差',
+    });
+
+    const waived = await formPost(h, `${base}/waive`, { reason: '支部已撤并', confirm: 'yes' }, office);
+    expect(waived.statusCode).toBe(303);
+    expect(await review()).toMatchObject({ state: 'closed', outcome: 'waived' });
+  });
 });

@@ -607,7 +607,7 @@ export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
                 open
                   ? html`<a class="button" href="${action}/extend">${t('延期…', 'Extend…')}</a>
                       <a class="button" href="${action}/waive">${t('免报…', 'Waive…')}</a>
-                      <a class="button" href="${action}/resend">${t('重发通知…', 'Re-send the notice…')}</a>`
+                      ${review ? '' : html`<a class="button" href="${action}/resend">${t('重发通知…', 'Re-send the notice…')}</a>`}`
                   : ''
               }
               ${

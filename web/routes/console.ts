@@ -17,7 +17,7 @@ import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
-import { deadlineIdOfLedgerKeys } from '../../domain/engine/context';
+import { deadlineIdOfLedgerKeys, engineKeysOfLedgerKeys } from '../../domain/engine/context';
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
@@ -346,9 +346,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const lang = langOf(req);
       const { row, events } = await deadlineHistory(ledger, campaignId, obligationKey, cycleKey, unitId);
       if (!row && events.length === 0) throw new WebError(404, '没有这个事项', '台帐中没有该单位的这一事项。');
-      const live = c.status
-        ? await campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId).catch(() => undefined)
-        : undefined;
+      const live = c.status ? await liveStatus(req.params) : undefined;
       const wf = deadlineIdOfLedgerKeys(campaignId, obligationKey, cycleKey, unitId);
       const body = deadlineBody(
         {
@@ -649,6 +647,15 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   phaseForm('advance');
   phaseForm('end-phase');
 
+  /**
+   * The deadline as the engine holds it now (undefined once its workflow is gone), asked by the
+   * engine's keys: a leader review's ledger rows are the reviewer's, its workflow the reviewed unit's.
+   */
+  function liveStatus(k: z.infer<typeof DeadlineParams>) {
+    const e = engineKeysOfLedgerKeys(k.obligationKey, k.cycleKey, k.unitId);
+    return campaigns.deadlineStatus(k.campaignId, e.obligationKey, e.cycleKey, e.unitId).catch(() => undefined);
+  }
+
   /** The deadlines one extension or waiver reaches: one unit's, or every open one of a committee or of the cycle. */
   async function targetsOf(
     campaignId: string,
@@ -674,7 +681,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         const c = await campaignOf(req, campaignId);
         const lang = langOf(req);
         const t = tr(lang);
-        const s = await campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId).catch(() => undefined);
+        const review = obligationKey.endsWith('.review');
+        if (review && kind === 'resend') throw notForReviews();
+        const s = await liveStatus(req.params);
         if (!s || s.state === 'closed') throw new WebError(409, '该事项已关闭', '该事项已关闭，不能再操作。');
         const committee = unitName(c, org.units[unitId]?.parentId);
         const title = {
@@ -691,7 +700,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           <form method="post" action="${deadlinePath(req.params)}/${kind}" enctype="multipart/form-data">
             <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
             ${
-              kind === 'resend'
+              // A leader review is one reviewer's: extended or waived alone.
+              kind === 'resend' || review
                 ? ''
                 : html`<fieldset>
                     <legend>${t('范围', 'Scope')}</legend>
@@ -736,12 +746,15 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         const reason = readConfirmed(req);
         const c = await campaignOf(req, campaignId);
         const back = deadlinePath(req.params);
+        const review = obligationKey.endsWith('.review');
+        if (review && kind === 'resend') throw notForReviews();
         if (kind === 'resend') {
           await resendNotice(c, obligationKey, cycleKey, unitId, p, reason);
           return reply.redirect(back, 303);
         }
         const scope = field(req, 'scope') || 'unit';
         if (!['unit', 'committee', 'cycle'].includes(scope)) throw new WebError(400, '请求有误', '范围不对。', 'scope');
+        if (review && scope !== 'unit') throw new WebError(400, '请求有误', '领导点评只能逐个延期或免报。', 'scope');
         const units = await targetsOf(campaignId, obligationKey, cycleKey, unitId, scope);
         // A committee or cycle with nothing open left: say so rather than do nothing and look done.
         if (units.length === 0)
@@ -756,10 +769,15 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         const newDueAt = kind === 'extend' ? localInstant(field(req, 'newDueAt'), c.timeZone) : '';
         const result: SteerResult = { kind, scope, changed: [], skipped: [] };
         for (const u of units) {
+          const e = engineKeysOfLedgerKeys(obligationKey, cycleKey, u);
           try {
             if (kind === 'extend')
-              await campaigns.extend(campaignId, obligationKey, cycleKey, u, { newDueAt, by: p.email, reason });
-            else await campaigns.waive(campaignId, obligationKey, cycleKey, u, { by: p.email, reason });
+              await campaigns.extend(campaignId, e.obligationKey, e.cycleKey, e.unitId, {
+                newDueAt,
+                by: p.email,
+                reason,
+              });
+            else await campaigns.waive(campaignId, e.obligationKey, e.cycleKey, e.unitId, { by: p.email, reason });
             result.changed.push(u);
           } catch (err) {
             // In a committee or cycle, a unit that answered meanwhile (or already has a later due date) is skipped.
@@ -782,6 +800,11 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   deadlineForm('extend');
   deadlineForm('waive');
   deadlineForm('resend');
+
+  /** A leader review's mail is the engine's own (review-due), not a unit's notice to send again. */
+  function notForReviews(): WebError {
+    return new WebError(400, '请求有误', '领导点评没有报送通知可重发。', 'obligationKey');
+  }
 
   const linkTargetOf = (k: z.infer<typeof DeadlineParams>): LinkTarget =>
     linkTargetOfLedgerKeys(k.campaignId, k.obligationKey, k.cycleKey, k.unitId);
