@@ -60,6 +60,10 @@ const UPSERT_DEADLINE = `INSERT INTO deadlines (campaign_id, obligation_key, cyc
 
 const SELECT_EVENT = `SELECT * FROM events WHERE id = ?`;
 
+/** The kinds of event that name files (`data.attachments`), and how many rows a read of them takes at a time. */
+const ATTACHMENT_KINDS = ['submission', 'submission-corrected', 'correction-requested'] as const;
+const ATTACHMENT_PAGE = 2000;
+
 const UPSERT_UNIT = `INSERT INTO units (campaign_id, unit_id, name, level, kind, parent_id, committee_id)
   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, unit_id) DO UPDATE SET
   name = excluded.name, level = excluded.level, kind = excluded.kind, parent_id = excluded.parent_id,
@@ -516,6 +520,32 @@ export class SqlLedger implements LedgerStore {
   async campaigns(): Promise<string[]> {
     const rows = await this.db.selectFrom('units').select('campaign_id').distinct().orderBy('campaign_id').execute();
     return rows.map((r) => r.campaign_id);
+  }
+
+  async attachmentHashes(): Promise<Set<string>> {
+    const hashes = new Set<string>();
+    // Read a page at a time, by id: a ledger of years holds many reports, each with its text.
+    let after = '';
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('events')
+        .select(['id', 'data'])
+        .where('kind', 'in', [...ATTACHMENT_KINDS])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(ATTACHMENT_PAGE)
+        .execute();
+      for (const r of rows) {
+        const data = r.data ? (JSON.parse(r.data) as { attachments?: unknown }) : {};
+        if (!Array.isArray(data.attachments)) continue;
+        for (const ref of data.attachments) {
+          const hash = typeof ref === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1] : undefined;
+          if (hash) hashes.add(hash);
+        }
+      }
+      if (rows.length < ATTACHMENT_PAGE) return hashes;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   unitLags(f: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]> {

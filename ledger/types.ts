@@ -216,6 +216,12 @@ export interface LedgerStore extends OrgStore {
   units(campaignId: string): Promise<LedgerUnit[]>;
   /** Every campaign the ledger holds (each registers its units as it starts), by id. */
   campaigns(): Promise<string[]>;
+  /**
+   * The SHA-256 (hex) of every file an event names, across campaigns: the files of reports, of
+   * corrections and of units' requests for one. What the attachment store keeps beyond these is
+   * nobody's (web/attachment-sweep.ts).
+   */
+  attachmentHashes(): Promise<Set<string>>;
   /** The audit's reads, aggregated by the database from the per-deadline summary. */
   unitLags(filter: AuditFilter, opts?: UnitLagOptions): Promise<UnitLag[]>;
   /** `open`: only deadlines neither answered nor waived. */

@@ -8,7 +8,7 @@
  * PDF, OOXML (docx/xlsx) by their zip entries, the older Office files as CFB, and images.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromBuffer } from 'file-type';
 
@@ -75,15 +75,21 @@ export class AttachmentStore {
     return path.join(this.dir, sha256.slice(0, 2), sha256);
   }
 
-  /** Keeps the file (once per content) and its description; returns the description. */
+  /**
+   * Keeps the file (once per content) and its description; returns the description. A file kept
+   * already is touched: the sweep of files nobody names (web/attachment-sweep.ts) spares a file
+   * put within its grace period, and this upload is about to be named.
+   */
   async put(name: string, mime: string, content: Buffer): Promise<AttachmentMeta> {
     const meta = describeAttachment(name, mime, content);
     const file = this.file(meta.sha256);
-    const exists = await stat(file).then(
+    const now = new Date();
+    // Touched if kept already; written if not (never kept, or taken by a sweep since).
+    const kept = await utimes(file, now, now).then(
       () => true,
       () => false,
     );
-    if (!exists) {
+    if (!kept) {
       await mkdir(path.dirname(file), { recursive: true });
       // Written beside and renamed: a reader never sees half a file.
       const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
@@ -91,15 +97,9 @@ export class AttachmentStore {
       await rename(tmp, file);
     }
     // The description of the first upload stays (the same bytes under another name are one file).
-    const metaFile = `${file}.json`;
-    if (
-      !(await stat(metaFile).then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      await writeFile(metaFile, JSON.stringify(meta));
-    }
+    await writeFile(`${file}.json`, JSON.stringify(meta), { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
     return meta;
   }
 

@@ -11,6 +11,14 @@ export const WebConfigSchema = ConfigSchema.extend({
   /** The organisation file: who may sign in, and what each person sees. */
   ORG: z.string().min(1).default('plans/orgs/sample-university.yaml'),
   ATTACHMENTS_DIR: z.string().min(1).default('.data/attachments'),
+  /** How often the web service sweeps files named by nobody out of ATTACHMENTS_DIR (web/attachment-sweep.ts); 0: never. */
+  ATTACHMENT_SWEEP_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 30)
+    .default(24),
+  /** How old a file named by nobody must be before a sweep removes it. */
+  ATTACHMENT_GRACE_DAYS: z.coerce.number().min(1).max(365).default(7),
   /** How long a session lasts without signing in again. */
   SESSION_TTL_HOURS: z.coerce.number().positive().max(720).default(12),
   /** The office's token for the JSON API (`Authorization: Bearer …`); no token, no token access. */

@@ -15,6 +15,7 @@ import { openSqlLedger } from '../ledger/store';
 import { createMailer, createPlainSender } from '../mail';
 import { loadOrgFile } from '../plans/load';
 import { AttachmentStore } from './attachments';
+import { scheduleSweeps, sweepAttachments } from './attachment-sweep';
 import { listenPort, parseWebConfig, secureCookies } from './config';
 import { buildServer, DIRECTORY_CACHE_MS } from './server';
 import { redactedMessage } from '../config/log';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const mailer = await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET });
   const client = await connectClient(config.temporal);
   const metrics = createWebMetrics();
+  const attachments = new AttachmentStore(path.resolve(config.ATTACHMENTS_DIR));
   const app = await buildServer({
     config,
     campaigns: new CampaignClient(client, DIRECTORY_CACHE_MS, ledger),
@@ -40,9 +42,23 @@ async function main(): Promise<void> {
     sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
     apiTokens: ledger.apiTokens(),
     org,
-    attachments: new AttachmentStore(path.resolve(config.ATTACHMENTS_DIR)),
+    attachments,
     metrics,
   });
+  // Files kept for a report the engine then refused: nobody names them (a web service of several
+  // processes sweeps in each; a sweep is safe beside another and beside uploads).
+  const sweeps =
+    config.ATTACHMENT_SWEEP_HOURS > 0
+      ? scheduleSweeps(
+          () => sweepAttachments(attachments, ledger, { graceMs: config.ATTACHMENT_GRACE_DAYS * 86_400_000 }),
+          {
+            everyMs: config.ATTACHMENT_SWEEP_HOURS * 3600_000,
+            firstAfterMs: Math.min(config.ATTACHMENT_SWEEP_HOURS * 3600_000, 10 * 60_000),
+            log: (msg, err) =>
+              err === undefined ? app.log.info(msg) : app.log.error({ err: redactedMessage(err) }, msg),
+          },
+        )
+      : undefined;
   const port = listenPort(config);
   await app.listen({ host: config.WEB_HOST, port });
   let serving = true;
@@ -68,6 +84,7 @@ async function main(): Promise<void> {
   );
   const stop = (): void => {
     serving = false;
+    sweeps?.stop();
     void app.close().finally(() => {
       void probes?.close();
       void mailer.close();

@@ -20,6 +20,7 @@ import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
 import { registerOutbox } from './commands/outbox';
+import { registerAttachments } from './commands/attachments';
 import { registerGrade } from './commands/grade';
 import { redactSecrets } from '../../config/redact';
 import { resolveLang, say, setLang } from './lang';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     registerGrade,
     registerAudit,
     registerOutbox,
+    registerAttachments,
   ];
   // In this order in `--help`: read a plan, drive a campaign, rehearse it, read what it left.
   for (const register of commands) register(program);

@@ -1,0 +1,161 @@
+/**
+ * The sweep of files nobody names. The attachment store keeps a file as it is uploaded, before
+ * the engine takes the report that names it; a report refused after its files were kept (one that
+ * lost to a submission made at the same moment elsewhere: the API, the command line, a second web
+ * service) leaves them named by nothing. The sweep removes a file that no event of the ledger
+ * names once it is older than a grace period, with its description, and the leftovers of writes
+ * that never finished. The grace period (a week by default) is longer than any wait between an
+ * upload and the ledger's record of its report, a worker down over a weekend included.
+ *
+ * Safe beside uploads in any process that shares the store: an upload touches a file it finds
+ * kept (AttachmentStore.put), and the sweep moves a file aside before it looks at its age a last
+ * time, and puts it back if an upload touched it meanwhile; an upload after the move finds no file
+ * and writes it again, with its description.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LedgerStore } from '../ledger/types';
+import type { AttachmentMeta, AttachmentStore } from './attachments';
+
+export const DEFAULT_GRACE_MS = 7 * 24 * 3600_000;
+
+export interface SweepOptions {
+  /** How old a file named by nobody must be before it goes. */
+  graceMs: number;
+  /** Reports what would go, removing nothing. */
+  dryRun?: boolean;
+  now?: number;
+}
+
+export interface SweepResult {
+  /** Files an event of the ledger names. */
+  named: number;
+  /** Files named by nobody, younger than the grace period: kept. */
+  young: number;
+  /** Files removed (in a dry run: that would be), with their size and the name they were uploaded under. */
+  removed: { sha256: string; bytes: number; name?: string }[];
+  /** Leftovers removed: writes that never finished, descriptions without their file. */
+  leftovers: number;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+const SHARD = /^[0-9a-f]{2}$/;
+/** A write in progress (AttachmentStore.put), and a file this sweep (or one that stopped) moved aside. */
+const LEFTOVER = /^[0-9a-f]{64}\.[0-9a-f]{12}\.(tmp|sweep)$/;
+
+const ageOf = (file: string) =>
+  stat(file).then(
+    (s) => ({ mtimeMs: s.mtimeMs, size: s.size }),
+    () => undefined,
+  );
+
+export async function sweepAttachments(
+  store: AttachmentStore,
+  ledger: Pick<LedgerStore, 'attachmentHashes'>,
+  opts: SweepOptions,
+): Promise<SweepResult> {
+  // Read before the files are listed: a file put after this read is within its grace period.
+  const named = await ledger.attachmentHashes();
+  const cutoff = (opts.now ?? Date.now()) - opts.graceMs;
+  const result: SweepResult = { named: 0, young: 0, removed: [], leftovers: 0 };
+  const shards = await readdir(store.dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  for (const shard of shards.filter((n) => SHARD.test(n))) {
+    const dir = path.join(store.dir, shard);
+    const names = await readdir(dir);
+    const files = new Set(names.filter((n) => HASH.test(n)));
+    for (const n of names) {
+      const file = path.join(dir, n);
+      if (files.has(n)) {
+        if (named.has(n)) {
+          result.named++;
+          continue;
+        }
+        const age = await ageOf(file);
+        if (!age) continue; // taken by another sweep meanwhile
+        if (age.mtimeMs > cutoff) {
+          result.young++;
+          continue;
+        }
+        const meta = await store.meta(n);
+        if (!opts.dryRun && !(await removeUntouched(file, meta, cutoff))) {
+          result.young++;
+          continue;
+        }
+        result.removed.push({ sha256: n, bytes: age.size, ...(meta ? { name: meta.name } : {}) });
+        continue;
+      }
+      const orphanMeta = n.endsWith('.json') && HASH.test(n.slice(0, -5)) && !files.has(n.slice(0, -5));
+      if (!orphanMeta && !LEFTOVER.test(n)) continue;
+      const age = await ageOf(file);
+      if (!age || age.mtimeMs > cutoff) continue;
+      if (!opts.dryRun) await rm(file, { force: true });
+      result.leftovers++;
+    }
+  }
+  return result;
+}
+
+/**
+ * Removes a file and its description unless an upload touched it since `cutoff`. The description
+ * goes first: an upload that finds the file still there writes a missing description, and one
+ * that comes after the move writes both. A file touched before the move is put back (unless an
+ * upload wrote it anew meanwhile), with its description.
+ */
+export async function removeUntouched(
+  file: string,
+  meta: AttachmentMeta | undefined,
+  cutoff: number,
+): Promise<boolean> {
+  await rm(`${file}.json`, { force: true });
+  const aside = `${file}.${randomBytes(6).toString('hex')}.sweep`;
+  const moved = await rename(file, aside).then(
+    () => true,
+    () => false,
+  );
+  if (!moved) return false;
+  const age = await ageOf(aside);
+  if (age && age.mtimeMs > cutoff) {
+    await link(aside, file).catch(() => undefined);
+    await rm(aside, { force: true });
+    if (meta) await writeFile(`${file}.json`, JSON.stringify(meta), { flag: 'wx' }).catch(() => undefined);
+    return false;
+  }
+  await rm(aside, { force: true });
+  return true;
+}
+
+/** The sweep again and again, in the web service: every `everyMs`, the first after `firstAfterMs`. */
+export function scheduleSweeps(
+  run: () => Promise<SweepResult>,
+  opts: { everyMs: number; firstAfterMs: number; log: (msg: string, err?: unknown) => void },
+): { stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const next = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      run()
+        .then((r) => {
+          const bytes = r.removed.reduce((n, f) => n + f.bytes, 0);
+          opts.log(
+            `attachments sweep: removed ${r.removed.length} file(s) named by nobody (${bytes} bytes) and ` +
+              `${r.leftovers} leftover(s); ${r.named} named, ${r.young} within the grace period`,
+          );
+        })
+        .catch((err: unknown) => opts.log('attachments sweep failed', err))
+        .finally(() => next(opts.everyMs));
+    }, ms);
+    timer.unref();
+  };
+  next(opts.firstAfterMs);
+  return {
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
