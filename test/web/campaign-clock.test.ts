@@ -57,7 +57,7 @@ describe('links on the campaign clock (one plan day per second)', () => {
       }),
     );
 
-  it("goes by the campaign's clock in the console, not by the instant the campaign last woke", async () => {
+  it("goes by the campaign's clock in the console and the API, not by the instant the campaign last woke", async () => {
     // A query does not move a workflow's time: the campaign's status says the instant of its last
     // wake-up, which falls days behind while it sleeps (here within seconds, a day a second).
     await eventually('the campaign asleep for two plan days', async () => {
@@ -78,6 +78,19 @@ describe('links on the campaign clock (one plan day per second)', () => {
     // Shown to the minute: between the clock before the request (its minute) and after it.
     expect(shown.toMillis()).toBeGreaterThanOrEqual(before - (before % 60_000));
     expect(shown.toMillis()).toBeLessThanOrEqual(after);
+
+    // The API says the same, and when the campaign last woke beside it.
+    const apiBefore = await planNow();
+    const api = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/mini',
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    const apiAfter = await planNow();
+    const body = api.json<{ now: string; lastWakeAt: string }>();
+    expect(Date.parse(body.now)).toBeGreaterThanOrEqual(apiBefore);
+    expect(Date.parse(body.now)).toBeLessThanOrEqual(apiAfter);
+    expect(Date.parse(body.lastWakeAt)).toBeLessThan(apiBefore);
   });
 
   it('keeps a link open for 30 days after its deadline closed, then shows the receipt read-only', async () => {

@@ -201,7 +201,14 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         { schema: { summary: 'Campaign status (office)', params: CampaignParams } },
         async (req) => {
           office(req);
-          return deps.campaigns.status(req.params.campaignId);
+          const [status, now] = await Promise.all([
+            deps.campaigns.status(req.params.campaignId),
+            deps.campaigns.planNow(req.params.campaignId),
+          ]);
+          // The status's own `now` is the instant the campaign last woke (a query does not move a
+          // workflow's time): weeks behind in a live campaign. Plan time now is the clock's, as
+          // `cli status` says it; once the campaign has ended, its end.
+          return { ...status, now: status.completed ? status.now : now, lastWakeAt: status.now };
         },
       );
 
