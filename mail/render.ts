@@ -114,8 +114,9 @@ export function submitUrl(baseUrl: string, m: DeadlineMessage, linkSecret?: stri
 }
 
 /** On time, or late by how long, as a receipt says it. */
-export function timeliness(lateMs: number, locale: 'zh' | 'en'): string {
-  if (lateMs <= 0) return locale === 'zh' ? '按时报送' : 'on time';
+/** On time or late by how much; in Chinese a leader's review comment is 点评 where a report is 报送. */
+export function timeliness(lateMs: number, locale: 'zh' | 'en', review = false): string {
+  if (lateMs <= 0) return locale === 'zh' ? (review ? '按时点评' : '按时报送') : 'on time';
   return locale === 'zh' ? `迟交${formatLateness(lateMs, 'zh')}` : `late by ${formatLateness(lateMs, 'en')}`;
 }
 
@@ -187,7 +188,7 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
     submitUrl: submitUrl(baseUrl, m, linkSecret),
     receiptNumber: m.receiptNumber ?? '',
     receivedText: m.receivedAt ? formatInstant(m.receivedAt, m.timeZone, m.locale) : '',
-    timelinessText: timeliness(m.lateMs ?? 0, m.locale),
+    timelinessText: timeliness(m.lateMs ?? 0, m.locale, (m.obligationKey ?? '').endsWith('.review')),
     sentText: formatInstant(m.sentAt, m.timeZone, m.locale),
     correctedBy: m.correctedBy ?? '',
     // The office's form to decide a unit's request for a correction.

@@ -97,7 +97,7 @@ export function receiptCard(v: DeadlineView): Html {
   const r = v.receipt!;
   return html`<section class="card" id="receipt">
     <h1>${v.target.purpose === 'review' ? '点评回执' : '报送回执'}</h1>
-    <p class="${r.onTime ? 'ok' : 'late'}">已收到，${timeliness(r.lateMs, 'zh')}</p>
+    <p class="${r.onTime ? 'ok' : 'late'}">已收到，${timeliness(r.lateMs, 'zh', v.target.purpose === 'review')}</p>
     <dl>
       <dt>回执号</dt>
       <dd class="receipt-no">${r.number}</dd>

@@ -397,6 +397,8 @@ describe('correcting a report received', () => {
     const before = await h.ledger.deadlineRows({ campaignId: 'mini', unitId: 'c-mech', cycleKey: '2010-Q3:b-mech-t1' });
     const page = flat((await openLink(h, review)).res.body);
     expect(page).toContain('更正点评意见');
+    // A comment's receipt says it in a comment's words.
+    expect(page).toContain('已收到，按时点评');
     expect(page).toContain(`${first}</textarea>`);
     const receiptNo = /class="receipt-no">(R[0-9A-F-]+)</.exec(page)![1]!;
 
@@ -452,6 +454,7 @@ describe('correcting a report received', () => {
     );
     expect(mail.mail.text).not.toContain('undefined');
     expect(mail.mail.text).toContain('理由：补充意见，原措辞不准确');
+    expect(mail.mail.text).toContain('点评情况：按时点评');
     expect(mail.mail.text).toMatch(/更正时间：2010年9月\d+日（星期.）\d\d:\d\d/);
     expect(mail.mail.text).toContain(`${h.config.BASE_URL}/s/${review}`);
 
