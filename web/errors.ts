@@ -79,6 +79,11 @@ export function describeError(err: unknown): WebError {
     return new WebError(403, '页面已过期', '表单校验失败（CSRF），请刷新页面后重新提交。', '_csrf');
   if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
     return new WebError(400, '请求格式错误', `请求体不是合法的 JSON：${e.message ?? ''}`, 'body');
+  // A form cut short or without its boundary: the parser's own words (@fastify/busboy), no status of its own.
+  if (e.statusCode === undefined && /multipart/i.test(e.message ?? ''))
+    return new WebError(400, '请求格式错误', '表单数据不完整或格式错误，请重新提交。', 'body');
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new WebError(413, '请求过大', '请求体过大（每个附件不超过 20 MB）。', 'body');
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return new WebError(415, '请求格式错误', '不支持的请求类型。', 'content-type');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)

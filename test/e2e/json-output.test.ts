@@ -105,6 +105,8 @@ describe('--json', () => {
     });
     expect(await json('audit', ['--campaign', 'mini'])).toHaveProperty('lagging');
     expect(Array.isArray(await json('outbox list'))).toBe(true);
+    const attachments = ['--dir', path.join(stack.dir, 'attachments'), '--dry-run'];
+    expect(await json('attachments sweep', attachments)).toMatchObject({ dryRun: true, removed: [], leftovers: 0 });
 
     // On its own time-skipping server, which logs as it starts, as does the SDK's native side.
     const out = path.join(stack.dir, 'rehearsal');

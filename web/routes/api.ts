@@ -5,8 +5,9 @@
  * web/server.ts). Every route checks scope before it
  * reads or changes anything: the office sees all; others only their units. Requests and
  * answers are zod schemas, from which the OpenAPI 3 document is generated (`/api/v1/openapi.json`).
- * Mutations take JSON bodies only, which a cross-site form cannot send (with SameSite=Lax
- * cookies, the API needs no CSRF token).
+ * Mutations take JSON bodies, and a report's file goes alone as a request's body typed as what it
+ * is (application/pdf, an image type, application/octet-stream): neither can a cross-site form
+ * send (with SameSite=Lax cookies, the API needs no CSRF token).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -19,7 +20,17 @@ import { requestInstantSchema } from '../../domain/field-schemas';
 import { rehearsalClock } from '../../domain/clock';
 import { canSee, reviewerOf, type Principal } from '../access';
 import { forbidden, WebError } from '../errors';
-import { submitDeadline } from '../deadlines';
+import { answeredRefusal, refuseLinkSubmission, submitDeadline } from '../deadlines';
+import {
+  AttachmentRejected,
+  attachmentRef,
+  checkAttachment,
+  MAX_ATTACHMENT_BYTES,
+  MAX_ATTACHMENTS,
+  refHash,
+  type AttachmentMeta,
+} from '../attachments';
+import { readReport, refsOf } from '../../ledger/corrections';
 import type { LinkTarget } from '../links';
 import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
@@ -93,6 +104,39 @@ const Problem = z.object({
 });
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
 
+/**
+ * What a report's file may be sent as, alone as the request's body. What it is comes from its
+ * bytes (checkAttachment), not from this; none of these can a cross-site form send.
+ */
+const UPLOAD_TYPES = [
+  'application/octet-stream',
+  'application/pdf',
+  'application/msword',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+];
+const AttachmentRef = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex>, as …/attachments answered');
+const AttachmentSchema = z.object({
+  ref: z.string(),
+  sha256: z.string(),
+  name: z.string(),
+  mime: z.string(),
+  size: z.number(),
+});
+const ReportSchema = z.object({
+  receivedAt: z.string(),
+  by: z.string(),
+  lateMs: z.number(),
+  text: z.string(),
+  attachments: z.array(AttachmentSchema),
+  corrections: z.array(z.object({ at: z.string(), by: z.string(), reason: z.string() })),
+});
+
 function who(req: FastifyRequest): Principal {
   if (!req.principal) throw new WebError(401, '请先登录', '需要登录或 API 令牌（Authorization: Bearer …）。');
   return req.principal;
@@ -139,6 +183,12 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
   await app.register(
     (api, _opts, done) => {
       const r = api.withTypeProvider<ZodTypeProvider>();
+      // A report's file, alone as the body (…/attachments); a larger one is refused before it is read whole.
+      api.addContentTypeParser(
+        UPLOAD_TYPES,
+        { parseAs: 'buffer', bodyLimit: MAX_ATTACHMENT_BYTES },
+        (_req, body, done) => done(null, body),
+      );
 
       r.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
@@ -270,6 +320,20 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         purpose,
       });
 
+      /** The files a submission names, each uploaded already (…/attachments), or a refusal naming the entry. */
+      const uploaded = async (refs: string[]): Promise<AttachmentMeta[]> => {
+        const metas: AttachmentMeta[] = [];
+        for (const [i, ref] of refs.entries()) {
+          const field = `body.attachments.${i}`;
+          if (refs.indexOf(ref) !== i) throw new WebError(400, '请求有误', `附件 ${ref} 列了两次。`, field);
+          const meta = await deps.attachments.meta(refHash(ref) ?? '');
+          if (!meta)
+            throw new WebError(400, '没有这个附件', `附件 ${ref} 尚未上传：请先用 …/attachments 上传。`, field);
+          metas.push(meta);
+        }
+        return metas;
+      };
+
       r.post(
         '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/submit',
         {
@@ -277,9 +341,15 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: "Submit a unit's report (the same Update as `cli submit`)",
             description:
-              'nominees: the branches a nomination of advanced branches names (its obligation has `nominates: advanced-branch`); each must be A in its latest final grading, or 409 and nothing is recorded.',
+              'attachments: the refs …/attachments answered, at most 5. nominees: the branches a nomination of advanced branches names (its obligation has `nominates: advanced-branch`); each must be A in its latest final grading, or 409 and nothing is recorded.',
             params: DeadlineParams,
-            body: z.object({ text: Text, nominees: z.array(unit).min(1).max(200).optional() }).strict(),
+            body: z
+              .object({
+                text: Text,
+                nominees: z.array(unit).min(1).max(200).optional(),
+                attachments: z.array(AttachmentRef).max(MAX_ATTACHMENTS).optional(),
+              })
+              .strict(),
             response: { 200: ReceiptSchema, ...errors },
           },
         },
@@ -292,9 +362,110 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           return submitDeadline(deps, target(req.params, 'submit'), {
             by: p.email,
             text: req.body.text,
-            attachments: [],
+            attachments: await uploaded(req.body.attachments ?? []),
             ...(req.body.nominees ? { nominees: { unitIds: req.body.nominees, field: 'nominees' } } : {}),
           });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/attachments',
+        {
+          schema: {
+            summary: "Upload one file for a unit's report: the body is the file, `name` its name",
+            description:
+              'PDF, Word, Excel or an image, at most 20 MB, recognised by its content (sent as its own type or application/octet-stream). Answers its ref, which …/submit names in `attachments`. Refused once the deadline is answered or closed. A file that no report names is removed after a week (ATTACHMENT_GRACE_DAYS).',
+            params: ReportParams,
+            querystring: z.object({ name: z.string().trim().min(1, 'required').max(200) }).strict(),
+            consumes: UPLOAD_TYPES,
+            response: { 200: AttachmentSchema, ...errors },
+          },
+        },
+        async (req) => {
+          const p = who(req);
+          if (!canSee(p, req.params.unitId)) throw forbidden();
+          if (!Buffer.isBuffer(req.body))
+            throw new WebError(
+              415,
+              '请求格式错误',
+              `请把文件本身作为请求体发送，Content-Type 为 ${UPLOAD_TYPES.slice(0, 2).join(' 或 ')} 等。`,
+              'content-type',
+            );
+          const t = target(req.params, 'submit');
+          // Refused before it is kept: the campaign ended, the deadline closed, or answered already.
+          const { answered } = await refuseLinkSubmission(deps, t);
+          if (answered) throw await answeredRefusal(deps, t, answered);
+          const { name } = req.query;
+          const { mime } = await checkAttachment(name, req.body).catch((err: unknown) => {
+            if (err instanceof AttachmentRejected) throw new WebError(415, '附件不符合要求', err.message, 'body');
+            throw err;
+          });
+          const meta = await deps.attachments.put(name, mime, req.body);
+          return { ref: attachmentRef(meta.sha256), ...meta };
+        },
+      );
+
+      r.get(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/report',
+        {
+          schema: {
+            summary: "A unit's report as it stands: its text and files as the office last corrected them",
+            params: ReportParams,
+            response: { 200: ReportSchema, ...errors },
+          },
+        },
+        async (req) => {
+          if (!canSee(who(req), req.params.unitId)) throw forbidden();
+          const report = await readReport(deps.ledger, req.params);
+          if (!report) throw new WebError(404, '尚未报送', '该单位尚未报送这一事项。', 'params.unitId');
+          const describe = async (ref: string) => {
+            const sha256 = refHash(ref) ?? ref;
+            const meta = await deps.attachments.meta(sha256);
+            return {
+              ref,
+              sha256,
+              name: meta?.name ?? ref,
+              mime: meta?.mime ?? 'application/octet-stream',
+              size: meta?.size ?? 0,
+            };
+          };
+          return {
+            receivedAt: report.original.at,
+            by: report.original.actor ?? '',
+            lateMs: report.original.lateMs ?? 0,
+            text: report.text,
+            attachments: await Promise.all(report.attachments.map(describe)),
+            corrections: report.corrections.map((c) => ({ at: c.at, by: c.actor ?? '', reason: c.reason ?? '' })),
+          };
+        },
+      );
+
+      r.get(
+        '/campaigns/:campaignId/deadlines/:obligationKey/:cycleKey/:unitId/attachments/:sha256',
+        {
+          schema: {
+            summary:
+              "One file of a unit's report: as it stands, from before a correction, or sent with a request for one",
+            params: ReportParams.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex') }),
+            produces: ['application/octet-stream'],
+          },
+        },
+        async (req, reply) => {
+          const { sha256, ...keys } = req.params;
+          if (!canSee(who(req), keys.unitId)) throw forbidden();
+          const report = await readReport(deps.ledger, keys);
+          const own = report
+            ? [...report.attachments, ...report.earlierAttachments, ...report.requests.flatMap(refsOf)]
+            : [];
+          // Only this report's own files: a hash alone opens nothing.
+          if (!own.includes(attachmentRef(sha256)))
+            throw new WebError(404, '没有这个附件', '该报送没有这个附件。', 'params.sha256');
+          const meta = await deps.attachments.meta(sha256);
+          return reply
+            .type(meta?.mime ?? 'application/octet-stream')
+            .header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(meta?.name ?? sha256)}`)
+            .header('Cache-Control', 'private, no-store')
+            .send(await deps.attachments.read(sha256));
         },
       );
 
