@@ -13,10 +13,10 @@
  * and writes it again, with its description.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerStore } from '../ledger/types';
-import type { AttachmentMeta, AttachmentStore } from './attachments';
+import { UPLOADS_DIR, type AttachmentMeta, type AttachmentStore } from './attachments';
 
 export const DEFAULT_GRACE_MS = 7 * 24 * 3600_000;
 
@@ -37,6 +37,8 @@ export interface SweepResult {
   removed: { sha256: string; bytes: number; name?: string }[];
   /** Leftovers removed: writes that never finished, descriptions without their file. */
   leftovers: number;
+  /** Marks of API uploads (AttachmentStore.markUpload) removed, past the grace period. */
+  uploadMarks: number;
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -58,7 +60,7 @@ export async function sweepAttachments(
   // Read before the files are listed: a file put after this read is within its grace period.
   const named = await ledger.attachmentHashes();
   const cutoff = (opts.now ?? Date.now()) - opts.graceMs;
-  const result: SweepResult = { named: 0, young: 0, removed: [], leftovers: 0 };
+  const result: SweepResult = { named: 0, young: 0, removed: [], leftovers: 0, uploadMarks: 0 };
   const shards = await readdir(store.dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [] as string[];
     throw err;
@@ -96,7 +98,31 @@ export async function sweepAttachments(
       result.leftovers++;
     }
   }
+  result.uploadMarks = await sweepUploadMarks(store, cutoff, opts.dryRun === true);
   return result;
+}
+
+/**
+ * Removes the marks of API uploads dated before `cutoff`, and a deadline's folder once empty. A
+ * mark only lets a submission name a file; past the grace period its file may be gone anyway.
+ */
+async function sweepUploadMarks(store: AttachmentStore, cutoff: number, dryRun: boolean): Promise<number> {
+  const root = path.join(store.dir, UPLOADS_DIR);
+  const readNames = (dir: string) => readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const deadline of (await readNames(root)).filter((n) => HASH.test(n))) {
+    const dir = path.join(root, deadline);
+    const marks = (await readNames(dir)).filter((n) => HASH.test(n));
+    for (const n of marks) {
+      const age = await ageOf(path.join(dir, n));
+      if (!age || age.mtimeMs > cutoff) continue;
+      if (!dryRun) await rm(path.join(dir, n), { force: true });
+      removed++;
+    }
+    // Fails while a mark is left, or one was written meanwhile: the folder stays.
+    if (!dryRun) await rmdir(dir).catch(() => undefined);
+  }
+  return removed;
 }
 
 /**
@@ -142,8 +168,9 @@ export function scheduleSweeps(
         .then((r) => {
           const bytes = r.removed.reduce((n, f) => n + f.bytes, 0);
           opts.log(
-            `attachments sweep: removed ${r.removed.length} file(s) named by nobody (${bytes} bytes) and ` +
-              `${r.leftovers} leftover(s); ${r.named} named, ${r.young} within the grace period`,
+            `attachments sweep: removed ${r.removed.length} file(s) named by nobody (${bytes} bytes), ` +
+              `${r.leftovers} leftover(s) and ${r.uploadMarks} upload mark(s); ${r.named} named, ` +
+              `${r.young} within the grace period`,
           );
         })
         .catch((err: unknown) => opts.log('attachments sweep failed', err))

@@ -8,12 +8,17 @@
  * PDF, OOXML (docx/xlsx) by their zip entries, the older Office files as CFB, and images.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromBuffer } from 'file-type';
 
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 export const MAX_ATTACHMENTS = 5;
+/**
+ * How many files one deadline may have uploaded through the API (…/attachments) within the grace
+ * period of the sweep: six reports' worth, room for second thoughts, not for filling the disk.
+ */
+export const MAX_UPLOADS_PER_DEADLINE = 30;
 
 /** What may be attached, by detected type: PDF, Word, Excel, images. */
 const ALLOWED: Record<string, string> = {
@@ -59,6 +64,9 @@ export async function checkAttachment(name: string, content: Buffer): Promise<{ 
   return { mime: t.mime };
 }
 
+/** The folder of the marks of API uploads (AttachmentStore.markUpload), beside the files' shards. */
+export const UPLOADS_DIR = 'uploads';
+
 export const attachmentRef = (sha256: string): string => `sha256:${sha256}`;
 export const refHash = (ref: string): string | undefined => /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
 
@@ -101,6 +109,37 @@ export class AttachmentStore {
       if (err.code !== 'EEXIST') throw err;
     });
     return meta;
+  }
+
+  /**
+   * The API takes a report's files in two steps: each uploaded for one deadline, then named by
+   * its submission. A mark (`uploads/<hash of the deadline>/<file's hash>`, empty, dated by the
+   * upload) ties the file to the deadline, so that a submission names only files uploaded for it
+   * and a hash learnt elsewhere opens nothing. The sweep removes marks past its grace period.
+   */
+  private uploadMark(deadline: string, sha256?: string): string {
+    const dir = path.join(this.dir, UPLOADS_DIR, createHash('sha256').update(deadline).digest('hex'));
+    return sha256 ? path.join(dir, sha256) : dir;
+  }
+
+  /** Marks a file as uploaded for a deadline (again: dated anew). */
+  async markUpload(deadline: string, sha256: string): Promise<void> {
+    const mark = this.uploadMark(deadline, sha256);
+    await mkdir(path.dirname(mark), { recursive: true });
+    await writeFile(mark, '');
+  }
+
+  async uploadedFor(deadline: string, sha256: string): Promise<boolean> {
+    return stat(this.uploadMark(deadline, sha256)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** How many files are marked as uploaded for a deadline. */
+  async uploadsFor(deadline: string): Promise<number> {
+    const names = await readdir(this.uploadMark(deadline)).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
   }
 
   async meta(sha256: string): Promise<AttachmentMeta | undefined> {

@@ -4,9 +4,11 @@
  * names the refs it got in the submission, and reads the report and its files back, in the
  * caller's scope. Refused, naming the field and keeping nothing: a file that is not what it says,
  * a form or JSON in place of a file, a file too large, an upload once the deadline is answered,
- * a ref never uploaded or listed twice, another committee's unit, a file of another report.
+ * a ref never uploaded or listed twice, another committee's unit, a file of another report, a
+ * file uploaded for another deadline, more than thirty uploads for one deadline.
  */
 import { createHash } from 'node:crypto';
+import { MAX_UPLOADS_PER_DEADLINE } from '../../web/attachments';
 import { SESSION_COOKIE } from '../../web/context';
 import { eventually, startWebHarness, TEST_API_TOKEN, tinyPdf, type WebHarness } from '../helpers/web';
 
@@ -172,5 +174,34 @@ describe('a report’s files through the API', () => {
     const pdf = sha(tinyPdf('Q3 by API'));
     for (const url of [`${REPORT}/b-mech-t1/report`, `${REPORT}/b-mech-t1/attachments/${pdf}`])
       expect((await h.app.inject({ method: 'GET', url, headers: otherCommittee })).statusCode).toBe(403);
+  });
+
+  it('lets a submission name only the files uploaded for its own deadline, and caps what one deadline uploads', async () => {
+    const s1 = () => h.ledger.events({ campaignId: 'mini', kinds: ['submission'], unitId: 'b-mech-s1' });
+    const draft = `sha256:${sha(tinyPdf('b-mech-s1 draft'))}`;
+    // b-mech-t1's file, kept in the store and named by its report: not b-mech-s1's to name.
+    const theirs = `sha256:${sha(tinyPdf('Q3 by API'))}`;
+    const refused = await submit('b-mech-s1', { text: '三季度汇报', attachments: [draft, theirs] });
+    expect(problem(refused)).toEqual({ status: 400, fields: ['body.attachments.1'] });
+    expect(refused.json()).toMatchObject({ detail: expect.stringContaining('未为这一事项上传') });
+    expect(await s1()).toEqual([]);
+
+    // Thirty files a deadline (its draft among them); the thirty-first is refused and not kept.
+    for (let i = 1; i < MAX_UPLOADS_PER_DEADLINE; i++)
+      expect((await upload('b-mech-s1', `第${i}稿.pdf`, tinyPdf(`s1 version ${i}`))).statusCode).toBe(200);
+    const tooMany = await upload('b-mech-s1', '又一稿.pdf', tinyPdf('one too many'));
+    expect(problem(tooMany)).toEqual({ status: 409, fields: ['body'] });
+    expect(tooMany.json()).toMatchObject({ title: '上传过多' });
+    expect(await h.deps.attachments.meta(sha(tinyPdf('one too many')))).toBeUndefined();
+    // One of its own again counts once: taken.
+    expect((await upload('b-mech-s1', '草稿（重传）.pdf', tinyPdf('b-mech-s1 draft'))).statusCode).toBe(200);
+
+    const receipt = await submit('b-mech-s1', { text: '三季度汇报', attachments: [draft] });
+    expect(receipt.statusCode).toBe(200);
+    const [recorded] = await eventually('the submission recorded', async () => {
+      const found = await s1();
+      return found.length > 0 ? found : undefined;
+    });
+    expect(recorded!.data?.attachments).toEqual([draft]);
   });
 });

@@ -2,8 +2,9 @@
  * The sweep of files nobody names (web/attachment-sweep.ts), against a real attachment store on
  * disk and the ledger on SQLite and PostgreSQL: a file that no report, correction or request
  * names goes once older than the grace period, with its description; one that is named, or
- * young, or touched by an upload of the same bytes, stays; leftovers of writes go; a dry run
- * removes nothing. And through the command line, with the scheduler the web service runs.
+ * young, or touched by an upload of the same bytes, stays; leftovers of writes go, and the marks
+ * that tie an API upload to its deadline once past the grace period; a dry run removes nothing.
+ * And through the command line, with the scheduler the web service runs.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { openSqlLedger, type SqlLedger } from '../../ledger/store';
 import type { LedgerEvent } from '../../ledger/types';
-import { AttachmentStore } from '../../web/attachments';
+import { AttachmentStore, UPLOADS_DIR } from '../../web/attachments';
 import { parseWebConfig } from '../../web/config';
 import { removeUntouched, scheduleSweeps, sweepAttachments, type SweepResult } from '../../web/attachment-sweep';
 import { ledgerBackends } from '../helpers/postgres';
@@ -90,6 +91,7 @@ describe.each(backends)('sweeping the attachment store on %s', (_name, urlFor) =
       young: 1,
       removed: [{ sha256: refused, bytes: tinyPdf('refused').length, name: 'refused.pdf' }],
       leftovers: 1,
+      uploadMarks: 0,
     });
     expect(present(refused)).toBe(true);
     expect(existsSync(staleTmp)).toBe(true);
@@ -135,6 +137,33 @@ describe.each(backends)('sweeping the attachment store on %s', (_name, urlFor) =
     await utimes(lone, old, old);
     expect((await sweepAttachments(store, ledger, { graceMs: GRACE })).leftovers).toBe(1);
     expect(existsSync(lone)).toBe(false);
+  });
+
+  it('forgets the marks of API uploads past the grace period, and keeps the young ones', async () => {
+    const deadline = 'mini/quarterly-report/2010-Q3/b-mech-t1';
+    const stale = await kept('stale upload', 9);
+    const recent = await kept('recent upload', 1);
+    await store.markUpload(deadline, stale);
+    await store.markUpload(deadline, recent);
+    await store.markUpload('mini/quarterly-report/2010-Q3/b-mech-s1', stale);
+    const marks = path.join(store.dir, UPLOADS_DIR);
+    const old = new Date(Date.now() - 9 * DAY);
+    for (const d of await readdir(marks)) await utimes(path.join(marks, d, stale), old, old);
+    expect(await store.uploadsFor(deadline)).toBe(2);
+
+    expect((await sweepAttachments(store, ledger, { graceMs: GRACE, dryRun: true })).uploadMarks).toBe(2);
+    expect(await store.uploadedFor(deadline, stale)).toBe(true);
+    const done = await sweepAttachments(store, ledger, { graceMs: GRACE });
+    expect(done).toMatchObject({ uploadMarks: 2, removed: [{ sha256: stale }], young: 1 });
+    expect(await store.uploadedFor(deadline, stale)).toBe(false);
+    expect(await store.uploadedFor(deadline, recent)).toBe(true);
+    expect(await store.uploadsFor(deadline)).toBe(1);
+    // The other deadline's folder, empty now, went with its mark.
+    expect(await readdir(marks)).toHaveLength(1);
+    // Uploaded again: marked anew, and the sweep leaves it.
+    await store.markUpload(deadline, stale);
+    expect((await sweepAttachments(store, ledger, { graceMs: GRACE })).uploadMarks).toBe(0);
+    expect(await store.uploadsFor(deadline)).toBe(2);
   });
 });
 
@@ -191,7 +220,13 @@ describe('the sweep from the command line and on a schedule', () => {
       () => {
         runs++;
         if (runs === 2) return Promise.reject(new Error('disk gone'));
-        return Promise.resolve({ named: 2, young: 1, removed: [{ sha256: 'ab'.repeat(32), bytes: 10 }], leftovers: 0 });
+        return Promise.resolve({
+          named: 2,
+          young: 1,
+          removed: [{ sha256: 'ab'.repeat(32), bytes: 10 }],
+          leftovers: 0,
+          uploadMarks: 3,
+        });
       },
       {
         everyMs: 20,
@@ -205,7 +240,8 @@ describe('the sweep from the command line and on a schedule', () => {
     await new Promise((r) => setTimeout(r, 80));
     expect(runs).toBe(after);
     expect(lines[0]).toBe(
-      'attachments sweep: removed 1 file(s) named by nobody (10 bytes) and 0 leftover(s); 2 named, 1 within the grace period',
+      'attachments sweep: removed 1 file(s) named by nobody (10 bytes), 0 leftover(s) and 3 upload mark(s); ' +
+        '2 named, 1 within the grace period',
     );
     // A failed sweep is logged, and the next one still comes.
     expect(lines[1]).toBe('attachments sweep failed: disk gone');

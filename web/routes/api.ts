@@ -25,8 +25,10 @@ import {
   AttachmentRejected,
   attachmentRef,
   checkAttachment,
+  describeAttachment,
   MAX_ATTACHMENT_BYTES,
   MAX_ATTACHMENTS,
+  MAX_UPLOADS_PER_DEADLINE,
   refHash,
   type AttachmentMeta,
 } from '../attachments';
@@ -320,15 +322,31 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         purpose,
       });
 
-      /** The files a submission names, each uploaded already (…/attachments), or a refusal naming the entry. */
-      const uploaded = async (refs: string[]): Promise<AttachmentMeta[]> => {
+      /** A deadline as the marks of its API uploads name it (AttachmentStore.markUpload). */
+      const uploadsOf = (p: z.infer<typeof DeadlineParams>): string =>
+        [p.campaignId, p.obligationKey, p.cycleKey, p.unitId].join('/');
+
+      /**
+       * The files a submission names, each uploaded already for this deadline (…/attachments), or
+       * a refusal naming the entry. A file kept for another deadline is refused as one never
+       * uploaded: the answer does not tell whether a hash is known.
+       */
+      const uploaded = async (deadline: string, refs: string[]): Promise<AttachmentMeta[]> => {
         const metas: AttachmentMeta[] = [];
         for (const [i, ref] of refs.entries()) {
           const field = `body.attachments.${i}`;
           if (refs.indexOf(ref) !== i) throw new WebError(400, '请求有误', `附件 ${ref} 列了两次。`, field);
-          const meta = await deps.attachments.meta(refHash(ref) ?? '');
+          const sha256 = refHash(ref) ?? '';
+          const meta = (await deps.attachments.uploadedFor(deadline, sha256))
+            ? await deps.attachments.meta(sha256)
+            : undefined;
           if (!meta)
-            throw new WebError(400, '没有这个附件', `附件 ${ref} 尚未上传：请先用 …/attachments 上传。`, field);
+            throw new WebError(
+              400,
+              '没有这个附件',
+              `附件 ${ref} 未为这一事项上传：请先用这一事项的 …/attachments 上传。`,
+              field,
+            );
           metas.push(meta);
         }
         return metas;
@@ -341,7 +359,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: "Submit a unit's report (the same Update as `cli submit`)",
             description:
-              'attachments: the refs …/attachments answered, at most 5. nominees: the branches a nomination of advanced branches names (its obligation has `nominates: advanced-branch`); each must be A in its latest final grading, or 409 and nothing is recorded.',
+              'attachments: the refs …/attachments of this deadline answered, at most 5. nominees: the branches a nomination of advanced branches names (its obligation has `nominates: advanced-branch`); each must be A in its latest final grading, or 409 and nothing is recorded.',
             params: DeadlineParams,
             body: z
               .object({
@@ -362,7 +380,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           return submitDeadline(deps, target(req.params, 'submit'), {
             by: p.email,
             text: req.body.text,
-            attachments: await uploaded(req.body.attachments ?? []),
+            attachments: await uploaded(uploadsOf(req.params), req.body.attachments ?? []),
             ...(req.body.nominees ? { nominees: { unitIds: req.body.nominees, field: 'nominees' } } : {}),
           });
         },
@@ -374,7 +392,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: "Upload one file for a unit's report: the body is the file, `name` its name",
             description:
-              'PDF, Word, Excel or an image, at most 20 MB, recognised by its content (sent as its own type or application/octet-stream). Answers its ref, which …/submit names in `attachments`. Refused once the deadline is answered or closed. A file that no report names is removed after a week (ATTACHMENT_GRACE_DAYS).',
+              'PDF, Word, Excel or an image, at most 20 MB, recognised by its content (sent as its own type or application/octet-stream). Answers its ref, which …/submit of the same deadline (and no other) names in `attachments`. Refused once the deadline is answered or closed, and past 30 files uploaded for one deadline within a week (409). A file that no report names is removed after a week (ATTACHMENT_GRACE_DAYS).',
             params: ReportParams,
             querystring: z.object({ name: z.string().trim().min(1, 'required').max(200) }).strict(),
             consumes: UPLOAD_TYPES,
@@ -400,7 +418,21 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             if (err instanceof AttachmentRejected) throw new WebError(415, '附件不符合要求', err.message, 'body');
             throw err;
           });
+          // A file uploaded for this deadline before counts once, however often it comes again.
+          const deadline = uploadsOf(req.params);
+          const sha256 = describeAttachment(name, mime, req.body).sha256;
+          if (
+            !(await deps.attachments.uploadedFor(deadline, sha256)) &&
+            (await deps.attachments.uploadsFor(deadline)) >= MAX_UPLOADS_PER_DEADLINE
+          )
+            throw new WebError(
+              409,
+              '上传过多',
+              `这一事项已上传 ${MAX_UPLOADS_PER_DEADLINE} 个文件：请用其中的文件报送，未被引用的文件一周后清理。`,
+              'body',
+            );
           const meta = await deps.attachments.put(name, mime, req.body);
+          await deps.attachments.markUpload(deadline, meta.sha256);
           return { ref: attachmentRef(meta.sha256), ...meta };
         },
       );

@@ -44,10 +44,10 @@ export function registerAttachments(program: Command): void {
       const verb = o.dryRun ? say('将删除', 'would remove') : say('已删除', 'removed');
       console.log(
         say(
-          `${verb} ${r.removed.length} 个无人引用的文件（${bytes} 字节）和 ${r.leftovers} 个残留文件；` +
-            `保留 ${r.named} 个被引用的文件、${r.young} 个未满 ${graceDays} 天的文件`,
-          `${verb} ${r.removed.length} file(s) named by nobody (${bytes} bytes) and ${r.leftovers} leftover(s); ` +
-            `kept ${r.named} named, ${r.young} younger than ${graceDays} day(s)`,
+          `${verb} ${r.removed.length} 个无人引用的文件（${bytes} 字节）、${r.leftovers} 个残留文件和 ` +
+            `${r.uploadMarks} 个过期的上传标记；保留 ${r.named} 个被引用的文件、${r.young} 个未满 ${graceDays} 天的文件`,
+          `${verb} ${r.removed.length} file(s) named by nobody (${bytes} bytes), ${r.leftovers} leftover(s) and ` +
+            `${r.uploadMarks} expired upload mark(s); kept ${r.named} named, ${r.young} younger than ${graceDays} day(s)`,
         ),
       );
     });
