@@ -15,7 +15,7 @@ import { formatInstant } from '../domain/format';
 import { recipientsFor } from '../domain/recipients';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
 import { currentReport, refsOf, REPORT_KINDS } from '../ledger/corrections';
-import type { DeadlineMessage, Mailer } from '../mail/types';
+import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 import type { DeadlineStatus, Receipt } from '../workflows/messages';
 import { deadlineWorkflowId } from '../domain/engine/context';
 import type { AttachmentMeta, AttachmentStore } from './attachments';
@@ -95,6 +95,9 @@ export interface DeadlineDeps {
   org: Org;
   attachments: AttachmentStore;
 }
+
+/** What a mail about a deadline needs: the campaign's names, who to tell, and the sender. */
+export type DeadlineMailDeps = Pick<DeadlineDeps, 'campaigns' | 'org' | 'mailer'>;
 
 async function submissionOf(
   deps: DeadlineDeps,
@@ -340,7 +343,7 @@ export function oneLinkPostAtATime<T>(t: LinkTarget, post: () => Promise<T>): Pr
 
 /** A campaign's title does not change while it runs: asked once (every query waits on the campaign's one workflow). */
 const titles = new Map<string, Promise<string>>();
-function campaignTitle(deps: DeadlineDeps, campaignId: string): Promise<string> {
+function campaignTitle(deps: DeadlineMailDeps, campaignId: string): Promise<string> {
   let t = titles.get(campaignId);
   if (!t) {
     t = deps.campaigns.status(campaignId).then((s) => s.title);
@@ -355,7 +358,7 @@ function campaignTitle(deps: DeadlineDeps, campaignId: string): Promise<string> 
  * to the reviewer, under the engine's keys for that review, and names the unit reviewed.
  */
 async function aboutDeadline(
-  deps: DeadlineDeps,
+  deps: DeadlineMailDeps,
   t: LinkTarget,
 ): Promise<
   Pick<
@@ -418,13 +421,13 @@ async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, 
  * step (`correction-<n>`): sent once.
  */
 export async function mailCorrection(
-  deps: DeadlineDeps,
+  deps: DeadlineMailDeps,
   t: LinkTarget,
   original: LedgerEvent,
   correction: LedgerEvent,
-): Promise<void> {
+): Promise<SendResult | undefined> {
   const deadlineId = deadlineWorkflowId(t.campaignId, deadlineKey(t), t.cycleKey, t.unitId);
-  await mailAboutCorrection(deps, t, 'unit', correction, {
+  return mailAboutCorrection(deps, t, 'unit', correction, {
     kind: t.purpose === 'review' ? 'comment-correction' : 'correction',
     step: `correction-${String(correction.data?.correction)}`,
     ...(original.dueAt ? { dueAt: original.dueAt } : {}),
@@ -455,16 +458,17 @@ export async function mailCorrectionDeclined(deps: DeadlineDeps, t: LinkTarget, 
 
 /** A correction's or a request's mail: about the unit's report (or review comment), with the event's who, when and why. */
 async function mailAboutCorrection(
-  deps: DeadlineDeps,
+  deps: DeadlineMailDeps,
   t: LinkTarget,
   audience: 'unit' | 'office',
   event: LedgerEvent,
   own: Pick<DeadlineMessage, 'kind' | 'step'> & Partial<DeadlineMessage>,
-): Promise<void> {
+): Promise<SendResult | undefined> {
   const about = await aboutDeadline(deps, t);
   const to = recipientsFor(deps.org, about.unitId, [audience]).to;
-  if (to.length === 0) return;
-  await deps.mailer.send({
+  // Nobody to tell (a unit without a secretary's address): nothing sent.
+  if (to.length === 0) return undefined;
+  return deps.mailer.send({
     ...about,
     sentAt: event.at,
     correctedBy: event.actor ?? '',

@@ -5,6 +5,7 @@
  * the unreachable server included.
  */
 import path from 'node:path';
+import { listOutbox } from '../../mail/outbox';
 import { freePort } from '../helpers/postgres';
 import { startDevStack, type DevStack } from '../helpers/dev-stack';
 import type { CliRun } from '../helpers/processes';
@@ -109,10 +110,23 @@ describe('the command line on the dev server', () => {
       kind: 'submission-corrected',
       actor: '组织部',
       data: { correction: 1, text: '支部实施方案（修订稿）', attachments: [] },
+      mail: { status: 'sent', accepted: ['liu.yang@example.org'] },
     });
-    expect((await cli([...correct, '--text', '支部实施方案（定稿）'])).stdout).toMatch(
-      /^已更正（第 2 次）：2010年6月15日（星期二）\d\d:\d\d$/m,
-    );
+    const second = (await cli([...correct, '--text', '支部实施方案（定稿）'])).stdout;
+    expect(second).toMatch(/^已更正（第 2 次）：2010年6月15日（星期二）\d\d:\d\d$/m);
+    expect(second).toMatch(/^已邮件告知 liu\.yang@example\.org$/m);
+    // The unit heard of each correction, once, as from the console; --no-mail records one and mails nobody.
+    const corrections = async () =>
+      (await listOutbox(path.join(stack.dir, 'outbox'))).filter((m) => m.subject.startsWith('【报送更正】'));
+    expect((await corrections()).map((m) => m.to)).toEqual([
+      expect.stringContaining('liu.yang@example.org'),
+      expect.stringContaining('liu.yang@example.org'),
+    ]);
+    expect(await json([...correct, '--text', '支部实施方案（第三稿）', '--no-mail'])).toMatchObject({
+      data: { correction: 3 },
+      mail: null,
+    });
+    expect(await corrections()).toHaveLength(2);
     expect((await listUntil([], 2)).map((d) => d.unitId).sort()).toEqual(['b-info-s1', 'b-mech-s1']);
 
     // status: the plan time now (not the campaign's last wake-up, at its start here) and the

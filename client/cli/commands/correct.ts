@@ -1,9 +1,18 @@
 /**
  * `correct <campaign> <obligation> <cycle> <unit>`: the office records a corrected report beside
- * the one received (ledger/corrections.ts). The original stays, and so does its lateness.
+ * the one received (ledger/corrections.ts). The original stays, and so does its lateness. The
+ * unit (for a review comment, its reviewer) is mailed as the console's correction mails it, once
+ * (the correction's own dedupe key), unless `--no-mail`.
  */
 import type { Command } from 'commander';
-import { CorrectionRefused, readReport, recordCorrection } from '../../../ledger/corrections';
+import { processConfig } from '../../../config';
+import { CorrectionRefused, readReport, recordCorrection, type CurrentReport } from '../../../ledger/corrections';
+import type { LedgerEvent, LedgerStore } from '../../../ledger/types';
+import { createMailer } from '../../../mail';
+import type { SendResult } from '../../../mail/types';
+import type { CampaignClient } from '../../campaigns';
+import { mailCorrection } from '../../../web/deadlines';
+import { linkTargetOfLedgerKeys } from '../../../web/links';
 import { formatInstant } from '../../../domain/format';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
 import { withGrades } from '../grade-command';
@@ -24,14 +33,22 @@ export function registerCorrect(program: Command): void {
       .requiredOption('--reason <why>', 'why')
       .requiredOption('--text <text>', 'the report as corrected, whole')
       .option('--attach <ref...>', 'its attachments as sha256:<hex> (default: keep the current ones)')
-      .option('--ledger <url>', 'ledger URL (default: LEDGER_URL)'),
+      .option('--ledger <url>', 'ledger URL (default: LEDGER_URL)')
+      .option('--no-mail', 'record the correction without mailing the unit (or the reviewer)'),
   ).action(
     async (
       campaignId: string,
       ob: string,
       cycle: string,
       unit: string,
-      o: CommonOptions & { by: string; reason: string; text: string; attach?: string[]; ledger?: string },
+      o: CommonOptions & {
+        by: string;
+        reason: string;
+        text: string;
+        attach?: string[];
+        ledger?: string;
+        mail: boolean;
+      },
     ) => {
       const text = o.text.trim();
       if (text === '') throw new Error(say('--text：更正后的内容不能为空', '--text: the corrected report is empty'));
@@ -44,10 +61,11 @@ export function registerCorrect(program: Command): void {
       // The campaign's time now: a rehearsal records the correction on its own calendar.
       const [at, { timeZone }] = await Promise.all([cc.planNow(campaignId), cc.directory(campaignId)]);
       const keys = { campaignId, obligationKey: ob, cycleKey: cycle, unitId: unit };
-      const event = await withGrades(o, async (ledger) => {
+      const { event, mail } = await withGrades(o, async (ledger) => {
         const current = await readReport(ledger, keys);
+        let event: LedgerEvent;
         try {
-          return await recordCorrection(ledger, {
+          event = await recordCorrection(ledger, {
             ...keys,
             at,
             by: o.by,
@@ -74,14 +92,67 @@ export function registerCorrect(program: Command): void {
             { code: err.code },
           );
         }
+        return { event, mail: o.mail && current ? await tell(cc, ledger, current, event) : undefined };
       });
       const n = String(event.data?.correction);
-      print(o, event, () =>
-        say(
-          `已更正（第 ${n} 次）：${formatInstant(at, timeZone, lang())}`,
-          `corrected (correction ${n}): ${formatInstant(at, timeZone, lang())}`,
-        ),
+      print(o, { ...event, mail: mail ?? null }, () =>
+        [
+          say(
+            `已更正（第 ${n} 次）：${formatInstant(at, timeZone, lang())}`,
+            `corrected (correction ${n}): ${formatInstant(at, timeZone, lang())}`,
+          ),
+          ...(mail?.accepted.length
+            ? [say(`已邮件告知 ${mail.accepted.join('、')}`, `mailed ${mail.accepted.join(', ')}`)]
+            : []),
+        ].join('\n'),
       );
+      if (mail && mail.status === 'failed')
+        console.error(
+          say(
+            `更正已记录，但邮件被拒收：${mail.error ?? ''}`,
+            `the correction is recorded, but the mail was refused: ${mail.error ?? ''}`,
+          ),
+        );
     },
   );
+}
+
+/**
+ * Mails the correction to whom it concerns, as the console does. A mail that cannot go now is
+ * said on stderr and the correction stands: recording it again would make a second correction.
+ */
+async function tell(
+  cc: CampaignClient,
+  ledger: LedgerStore,
+  before: CurrentReport,
+  correction: LedgerEvent,
+): Promise<SendResult | undefined> {
+  const config = processConfig();
+  const mailer = await createMailer({
+    url: config.MAIL_URL,
+    from: config.MAIL_FROM,
+    baseUrl: config.BASE_URL,
+    ...(config.LINK_SECRET ? { linkSecret: config.LINK_SECRET } : {}),
+    ledger,
+  });
+  try {
+    const c = correction;
+    const target = linkTargetOfLedgerKeys(c.campaignId, c.obligationKey ?? '', c.cycleKey ?? '', c.unitId ?? '');
+    return await mailCorrection(
+      { campaigns: cc, org: await cc.campaignOrg(c.campaignId), mailer },
+      target,
+      before.original,
+      correction,
+    );
+  } catch (err) {
+    console.error(
+      say(
+        `更正已记录，但邮件未发出：${err instanceof Error ? err.message : String(err)}`,
+        `the correction is recorded, but the mail did not go: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
+    return undefined;
+  } finally {
+    await mailer.close();
+  }
 }
