@@ -45,6 +45,7 @@ import { orgSlice } from '../domain/org-slice';
 import type { Org } from '../domain/org-schema';
 import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
+import { CurrentContacts } from './current-contacts';
 import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } from './progress';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
@@ -55,6 +56,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   /** For starting batches (see `startBatch`). */
   client: Client;
+  /** How long a campaign's re-imported contacts are trusted before the ledger is asked again (activities/current-contacts.ts). */
+  contactsFreshMs?: number;
 }
 
 export type { AnnouncementTarget };
@@ -153,7 +156,10 @@ export function createActivities(deps: ActivityDeps) {
    * (SHUTDOWN_GRACE_SECONDS) aborts the send, and the attempt goes back to Temporal for another
    * worker to retry; until then the send runs to its end.
    */
-  const sendOrFail = async (message: DeadlineMessage): Promise<SendResult> => {
+  const contacts = new CurrentContacts(deps.ledger, storedOrg, deps.contactsFreshMs);
+  /** Every mail of the engine goes through here: to the contacts of the campaign's latest re-import. */
+  const sendOrFail = async (built: DeadlineMessage): Promise<SendResult> => {
+    const message = await contacts.readdress(built);
     const signal = Context.current().cancellationSignal;
     // The sends of one activity run up to 32 at a time (`inLanes`), and nodemailer's mailer and
     // pool each listen to the activity's one signal until a send ends: up to 64 listeners, where

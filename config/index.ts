@@ -37,6 +37,11 @@ export const ConfigSchema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** How long a stopping worker lets the activities in flight (a mail being sent) finish. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  /**
+   * How soon a re-imported organisation file (`appoint --org`) reaches the worker's mail: each
+   * campaign's contacts are read from the ledger at most this often (activities/current-contacts.ts).
+   */
+  CONTACTS_FRESH_SECONDS: z.coerce.number().min(0).max(3600).default(2),
 });
 /** What the schema gives, plus the Temporal settings. */
 export type WithTemporal<T> = T & { temporal: TemporalSettings };

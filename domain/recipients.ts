@@ -89,3 +89,43 @@ export function recipientsFor(
   if (audiences.includes('office')) push(to.length > 0 ? cc : to, officeRecipient(org));
   return { to, cc, unreachable, escalatedTo };
 }
+
+/**
+ * A message's recipients as the organisation names them now: each recipient replaced by whoever
+ * holds the same role towards `unitId` in `org` (the unit's own contact, its reviewer, its
+ * parent's secretary, the office). A re-imported organisation file (a new secretary or liaison,
+ * a changed address) thus reaches every mail still to go, also those of deadlines opened before.
+ * Who is told stays what the deadline decided: a role the new organisation leaves without an
+ * address keeps the old recipient, and a unit it no longer has keeps them all.
+ */
+export function currentRecipients(
+  org: Org,
+  unitId: string,
+  was: { to: Recipient[]; cc?: Recipient[] },
+): { to: Recipient[]; cc: Recipient[] } {
+  const unit = org.units[unitId];
+  if (!unit) return { to: was.to, cc: was.cc ?? [] };
+  const now = (r: Recipient): Recipient | undefined => {
+    switch (r.role) {
+      case 'reviewer':
+        return reviewerRecipients(unit).to;
+      case 'parent-secretary':
+        return parentRecipient(org, unit);
+      case 'office':
+        return officeRecipient(org);
+      default:
+        // liaison, secretary, member: the unit's own contact (a review's liaison in copy is the reviewer's).
+        return unitRecipient(unit);
+    }
+  };
+  const seen = new Set<string>();
+  const each = (list: Recipient[]): Recipient[] =>
+    list.flatMap((r) => {
+      const x = now(r) ?? r;
+      if (seen.has(x.email)) return [];
+      seen.add(x.email);
+      return [x];
+    });
+  const to = each(was.to);
+  return { to, cc: each(was.cc ?? []) };
+}

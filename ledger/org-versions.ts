@@ -17,6 +17,7 @@ import type { Kysely } from 'kysely';
 import type { Org } from '../domain/org-schema';
 import type { OrgRef } from '../domain/engine/org-ref';
 import type { LedgerDb } from './schema';
+import type { LedgerEvent, LedgerStore } from './types';
 
 /** JSON with every object's keys sorted: the same organisation always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -120,4 +121,39 @@ export class OrgVersions {
       storedAt: r.stored_at,
     }));
   }
+}
+
+/**
+ * The organisation version whose contacts a campaign's mail goes to: the one its latest
+ * re-import recorded (`org-reimported`), or undefined when it was never re-imported (its mail
+ * then goes as its deadlines' own versions say). The structure stays each deadline's own: who
+ * is responsible, who reviews, where an escalation goes; only the addresses are the newest.
+ */
+export async function reimportedOrg(
+  ledger: Pick<LedgerStore, 'events'>,
+  campaignId: string,
+): Promise<OrgRef | undefined> {
+  const last = (await reimports(ledger, campaignId)).at(-1);
+  const hash = last?.data?.hash;
+  const version = last?.data?.version;
+  return typeof hash === 'string' && typeof version === 'number' ? { hash, version } : undefined;
+}
+
+/** A campaign's re-imports of its organisation (`org-reimported`), the first first. */
+export async function reimports(ledger: Pick<LedgerStore, 'events'>, campaignId: string): Promise<LedgerEvent[]> {
+  const events = await ledger.events({ campaignId, kinds: ['org-reimported'] });
+  return events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+}
+
+/** The event that makes `ref` the campaign's contacts from `at`, recorded by `by`. */
+export function reimportEvent(campaignId: string, ref: OrgRef, units: number, at: string, by: string): LedgerEvent {
+  return {
+    // One per re-import, also when it brings back an earlier version's content.
+    id: `${campaignId}:org-reimported:${at}:${ref.version}`,
+    campaignId,
+    kind: 'org-reimported',
+    at,
+    actor: by,
+    data: { hash: ref.hash, version: ref.version, units },
+  };
 }

@@ -37,6 +37,11 @@ export const EVENT_KINDS = [
   'deadline-closed',
   /** A new branch secretary (data: the name), which may open her training (the plan's openedBy). */
   'secretary-appointed',
+  /**
+   * The organisation file re-imported for a running campaign (data: the stored version's hash and
+   * number): from then on every mail goes to the contacts it names (ledger/org-versions.ts).
+   */
+  'org-reimported',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.TASK_QUEUE,
-    deps: { ledger, mailer, client },
+    deps: { ledger, mailer, client, contactsFreshMs: config.CONTACTS_FRESH_SECONDS * 1000 },
     options: { shutdownGraceTime: config.SHUTDOWN_GRACE_SECONDS * 1000 },
   });
 

@@ -1,15 +1,18 @@
 /**
  * A new branch secretary recorded three ways, each opening her training (任职培训) when the plan
  * declares it: the HTTP API (office only), the `appoint` command, and the organisation file
- * re-imported (`appoint --org`: a changed secretary is an appointment). On the dev server with a
- * worker process, the mini plan with a training due a month after the appointment.
+ * re-imported (`appoint --org`: a changed secretary is an appointment, and the file the contacts
+ * every mail goes to from then on). On the dev server with a worker process, the mini plan with a
+ * training due a month after the appointment.
  */
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { SESSION_COOKIE } from '../../web/context';
 import { runCli } from '../helpers/processes';
 import { miniPlanWithEvents } from '../helpers/mini-events';
-import { ORG, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { eventually, ORG, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { orgHash } from '../../ledger/org-versions';
+import { loadOrgFile } from '../../plans/load';
 
 const OFFICE = { authorization: `Bearer ${TEST_API_TOKEN}` };
 
@@ -125,6 +128,31 @@ describe('appointing a branch secretary opens her training', () => {
       ['b-info-s1', '黄磊', '马新', 0, 1],
     ]);
     expect(out.newBranches).toEqual(['b-info-g1']);
+    // The file is the campaign's contacts from now on, recorded with who imported it.
+    expect(out).toMatchObject({ contacts: { version: 1, hash: orgHash(await loadOrgFile(file)) } });
+    const [imported] = await h.ledger.events({ campaignId: 'mini', kinds: ['org-reimported'] });
+    expect(imported).toMatchObject({ actor: '组织部', data: { version: 1, units: 8 } });
+
+    // The new secretary's training notice goes to her, though the campaign's own organisation
+    // (the deadline's, as it opened) still names 陈静: every mail goes to the contacts imported last.
+    const trainingNotice = await eventually('the training notice of b-mech-s1', () =>
+      h.smtp.received.find(
+        (m) =>
+          m.mail.subject?.includes('任职培训') &&
+          ['zhou.min@example.org', 'chen.jing@example.org'].some((a) => m.envelopeTo.includes(a)),
+      ),
+    );
+    expect(trainingNotice.envelopeTo).toEqual(['zhou.min@example.org']);
+    expect(trainingNotice.mail.text).toContain('新任党支部书记任职培训');
+
+    // The same file again: nothing to update, no appointment made twice.
+    const again = JSON.parse((await cli(['--org', file, '--by', '组织部', '--json'])).stdout) as {
+      contacts: unknown;
+      appointments: { unitId: string; opened: unknown[] }[];
+    };
+    expect(again.contacts).toBeNull();
+    expect(again.appointments.every((a) => a.opened.length === 0)).toBe(true);
+    expect(await h.ledger.events({ campaignId: 'mini', kinds: ['org-reimported'] })).toHaveLength(1);
     const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['secretary-appointed'] });
     expect(rows.map((e) => `${e.unitId} ${String(e.data?.secretary)}`).sort()).toEqual([
       'b-info-s1 马新',

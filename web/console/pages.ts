@@ -516,6 +516,7 @@ const KIND_ZH: Record<string, string> = {
   'review-comment-corrected': '更正点评',
   'correction-requested': '申请更正',
   'correction-declined': '不予更正',
+  'org-reimported': '更新通讯录',
 };
 
 export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): string {

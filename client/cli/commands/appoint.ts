@@ -2,13 +2,18 @@
  * `appoint <campaign> <unit> --secretary <name>`: a new branch secretary, which opens her training
  * (任职培训) if the plan declares it (`openedBy: { event: secretary-appointed }`).
  * `appoint <campaign> --org <file>`: the organisation file re-imported; every branch whose
- * secretary changed is an appointment.
+ * secretary changed since the last import is an appointment, and the file becomes the campaign's
+ * contacts: every mail from then on goes to the addresses it names (activities/current-contacts.ts).
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
 import { secretaryChanges, type SecretaryChange } from '../../../domain/engine/events';
 import type { EventOpening } from '../../../domain/engine/requests';
 import { loadOrgFile } from '../../../plans/load';
+import type { Org } from '../../../domain/org-schema';
+import type { OrgRef } from '../../../domain/engine/org-ref';
+import { orgHash, reimports, reimportEvent } from '../../../ledger/org-versions';
+import { withGrades } from '../grade-command';
 import { CampaignRequestError, type CampaignClient } from '../../campaigns';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
 import { lang, say } from '../lang';
@@ -92,12 +97,36 @@ export function registerAppoint(program: Command): void {
       print(o, r, () => openingLines(unit!, r, zone).join('\n'));
       return;
     }
-    const { changes, newBranches } = secretaryChanges(await cc.campaignOrg(campaignId), await loadOrgFile(o.org));
-    const results: (SecretaryChange & EventOpening)[] = [];
-    for (const c of changes)
-      results.push({ ...c, ...(await appointOne(cc, campaignId, c.unitId, c.secretary, o, zone)) });
-    print(o, { appointments: results, newBranches }, () =>
+    const file = await loadOrgFile(o.org);
+    const campaignOrg = await cc.campaignOrg(campaignId);
+    const at = o.at === undefined ? await cc.planNow(campaignId) : instant(o.at, zone, '--at');
+    const { results, newBranches, contacts } = await withGrades({}, async (ledger) => {
+      const imports = await reimports(ledger, campaignId);
+      const latest = imports.at(-1);
+      // Run again (the same file after an appointment failed): compared with the contacts before
+      // it, so that every appointment it makes is made; one made already opens nothing more.
+      const again = latest?.data?.hash === orgHash(file);
+      const previous = again ? imports.at(-2) : latest;
+      const before: Org = (previous && (await ledger.orgVersion(String(previous.data?.hash)))) ?? campaignOrg;
+      // The contacts first: the notice of a training the import opens goes to the new secretary.
+      let contacts: OrgRef | undefined;
+      if (!again && orgHash(before) !== orgHash(file)) {
+        contacts = await ledger.storeOrg(campaignId, file);
+        await ledger.record(reimportEvent(campaignId, contacts, file.order.length, at, o.by));
+      }
+      const results: (SecretaryChange & EventOpening)[] = [];
+      for (const c of secretaryChanges(before, file).changes)
+        results.push({ ...c, ...(await appointOne(cc, campaignId, c.unitId, c.secretary, o, zone)) });
+      return { results, newBranches: secretaryChanges(campaignOrg, file).newBranches, contacts };
+    });
+    print(o, { appointments: results, newBranches, contacts: contacts ?? null }, () =>
       [
+        contacts
+          ? say(
+              `通讯录已更新为第 ${contacts.version} 版（${file.order.length} 个单位）：此后的邮件按新通讯录发送`,
+              `contacts now version ${contacts.version} (${file.order.length} units): mail from now on goes to its addresses`,
+            )
+          : say('组织文件与当前通讯录相同，未更新', 'the file is the contacts already: nothing updated'),
         ...(results.length === 0 ? [say('没有党支部书记变更', 'no branch secretary changed')] : []),
         ...results.flatMap((r) => [
           say(

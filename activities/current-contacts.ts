@@ -1,0 +1,44 @@
+/**
+ * The contacts a campaign's mail goes to now: the organisation its latest re-import stored
+ * (`appoint --org`), read from the ledger at most once every `freshMs` per campaign
+ * (CONTACTS_FRESH_SECONDS), so that a fan-out of thousands of mails asks the ledger a few times.
+ * A re-import reaches the workers within that time; a mail sent before it went to the addresses
+ * of its day, as it should.
+ */
+import type { OrgRef } from '../domain/engine/org-ref';
+import type { Org } from '../domain/org-schema';
+import { currentRecipients } from '../domain/recipients';
+import { reimportedOrg } from '../ledger/org-versions';
+import type { LedgerStore } from '../ledger/types';
+import type { DeadlineMessage } from '../mail/types';
+
+export const CONTACTS_FRESH_MS = 2_000;
+
+export class CurrentContacts {
+  private readonly read = new Map<string, { at: number; org: Promise<Org | undefined> }>();
+
+  constructor(
+    private readonly ledger: Pick<LedgerStore, 'events'>,
+    private readonly storedOrg: (ref: OrgRef) => Promise<Org>,
+    private readonly freshMs = CONTACTS_FRESH_MS,
+  ) {}
+
+  private orgOf(campaignId: string): Promise<Org | undefined> {
+    const now = Date.now();
+    const kept = this.read.get(campaignId);
+    if (kept && now - kept.at < this.freshMs) return kept.org;
+    const org = reimportedOrg(this.ledger, campaignId).then((ref) => (ref ? this.storedOrg(ref) : undefined));
+    // A failed read is not kept: the next mail asks again.
+    org.catch(() => this.read.delete(campaignId));
+    this.read.set(campaignId, { at: now, org });
+    return org;
+  }
+
+  /** The message addressed to whoever holds each recipient's role now (domain/recipients.ts). */
+  async readdress(message: DeadlineMessage): Promise<DeadlineMessage> {
+    const org = await this.orgOf(message.campaignId);
+    if (!org) return message;
+    const { to, cc } = currentRecipients(org, message.unitId, message);
+    return { ...message, to, ...(message.cc || cc.length > 0 ? { cc } : {}) };
+  }
+}
