@@ -45,7 +45,7 @@ import { orgSlice } from '../domain/org-slice';
 import type { Org } from '../domain/org-schema';
 import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
-import { CurrentContacts } from './current-contacts';
+import { CurrentContacts } from '../mail/current-contacts';
 import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } from './progress';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
@@ -56,7 +56,7 @@ export interface ActivityDeps {
   mailer: Mailer;
   /** For starting batches (see `startBatch`). */
   client: Client;
-  /** How long a campaign's re-imported contacts are trusted before the ledger is asked again (activities/current-contacts.ts). */
+  /** How long a campaign's re-imported contacts are trusted before the ledger is asked again (mail/current-contacts.ts). */
   contactsFreshMs?: number;
 }
 

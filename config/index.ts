@@ -39,7 +39,7 @@ export const ConfigSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   /**
    * How soon a re-imported organisation file (`appoint --org`) reaches the worker's mail: each
-   * campaign's contacts are read from the ledger at most this often (activities/current-contacts.ts).
+   * campaign's contacts are read from the ledger at most this often (mail/current-contacts.ts).
    */
   CONTACTS_FRESH_SECONDS: z.coerce.number().min(0).max(3600).default(2),
 });

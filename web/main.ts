@@ -13,6 +13,7 @@ import path from 'node:path';
 import { CampaignClient, connectClient } from '../client/campaigns';
 import { openSqlLedger } from '../ledger/store';
 import { createMailer, createPlainSender } from '../mail';
+import { readdressing } from '../mail/current-contacts';
 import { loadOrgFile } from '../plans/load';
 import { AttachmentStore } from './attachments';
 import { scheduleSweeps, sweepAttachments } from './attachment-sweep';
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
   const org = await loadOrgFile(config.ORG);
   const ledger = await openSqlLedger(config.LEDGER_URL, ledgerPoolOf(config));
   const mailOpts = { url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger };
-  const mailer = await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET });
+  // To the contacts of the campaign's latest re-import (appoint --org), as the worker's mail goes.
+  const mailer = readdressing(await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET }), ledger);
   const client = await connectClient(config.temporal);
   const metrics = createWebMetrics();
   const attachments = new AttachmentStore(path.resolve(config.ATTACHMENTS_DIR));

@@ -3,7 +3,7 @@
  * (任职培训) if the plan declares it (`openedBy: { event: secretary-appointed }`).
  * `appoint <campaign> --org <file>`: the organisation file re-imported; every branch whose
  * secretary changed since the last import is an appointment, and the file becomes the campaign's
- * contacts: every mail from then on goes to the addresses it names (activities/current-contacts.ts).
+ * contacts: every mail from then on goes to the addresses it names (mail/current-contacts.ts).
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';

@@ -9,6 +9,7 @@ import { processConfig } from '../../../config';
 import { CorrectionRefused, readReport, recordCorrection, type CurrentReport } from '../../../ledger/corrections';
 import type { LedgerEvent, LedgerStore } from '../../../ledger/types';
 import { createMailer } from '../../../mail';
+import { readdressing } from '../../../mail/current-contacts';
 import type { SendResult } from '../../../mail/types';
 import type { CampaignClient } from '../../campaigns';
 import { mailCorrection } from '../../../web/deadlines';
@@ -128,13 +129,16 @@ async function tell(
   correction: LedgerEvent,
 ): Promise<SendResult | undefined> {
   const config = processConfig();
-  const mailer = await createMailer({
-    url: config.MAIL_URL,
-    from: config.MAIL_FROM,
-    baseUrl: config.BASE_URL,
-    ...(config.LINK_SECRET ? { linkSecret: config.LINK_SECRET } : {}),
+  const mailer = readdressing(
+    await createMailer({
+      url: config.MAIL_URL,
+      from: config.MAIL_FROM,
+      baseUrl: config.BASE_URL,
+      ...(config.LINK_SECRET ? { linkSecret: config.LINK_SECRET } : {}),
+      ledger,
+    }),
     ledger,
-  });
+  );
   try {
     const c = correction;
     const target = linkTargetOfLedgerKeys(c.campaignId, c.obligationKey ?? '', c.cycleKey ?? '', c.unitId ?? '');

@@ -10,7 +10,7 @@ import type { Org } from '../domain/org-schema';
 import { currentRecipients } from '../domain/recipients';
 import { reimportedOrg } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
-import type { DeadlineMessage } from '../mail/types';
+import type { DeadlineMessage, Mailer } from './types';
 
 export const CONTACTS_FRESH_MS = 2_000;
 
@@ -41,4 +41,29 @@ export class CurrentContacts {
     const { to, cc } = currentRecipients(org, message.unitId, message);
     return { ...message, to, ...(message.cc || cc.length > 0 ? { cc } : {}) };
   }
+}
+
+/**
+ * A mailer that sends each message to the campaign's current contacts: the web service's (a
+ * receipt, a correction, a notice sent again from the console) and the command line's, as the
+ * worker's activities do (activities/index.ts).
+ */
+export function readdressing(
+  mailer: Mailer,
+  ledger: Pick<LedgerStore, 'events' | 'orgVersion'>,
+  freshMs = CONTACTS_FRESH_MS,
+): Mailer {
+  const contacts = new CurrentContacts(
+    ledger,
+    async (ref) => {
+      const org = await ledger.orgVersion(ref.hash);
+      if (!org) throw new Error(`organisation version ${ref.version} (${ref.hash}) is not in the ledger`);
+      return org;
+    },
+    freshMs,
+  );
+  return {
+    send: async (message, opts) => mailer.send(await contacts.readdress(message), opts),
+    close: () => mailer.close(),
+  };
 }
