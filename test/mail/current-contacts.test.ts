@@ -13,8 +13,8 @@ import { createMailer } from '../../mail';
 import { readdressing } from '../../mail/current-contacts';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { parseOrg } from '../../domain/org-loader';
-import { recipientsFor } from '../../domain/recipients';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
+import { miniReminder } from '../helpers/mail-message';
 
 const text = readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8');
 const first = parseOrg(text, 'mini-org.yaml');
@@ -26,24 +26,8 @@ const second = parseOrg(
   'mini-org-2.yaml',
 );
 
-const message = (step: string): DeadlineMessage => ({
-  kind: 'reminder',
-  campaignId: 'mini',
-  campaignTitle: '创先争优测试活动',
-  timeZone: 'Asia/Shanghai',
-  locale: 'zh',
-  unitId: 'b-mech-t1',
-  unitName: '机械学院教工第一党支部',
-  obligationKey: 'quarterly-report',
-  obligationTitle: '季度工作汇报',
-  cycleKey: '2010-Q3',
-  cycleLabel: '2010年第三季度',
-  step,
-  dueAt: '2010-09-25T15:59:59.000Z',
-  sentAt: '2010-09-22T01:00:00.000Z',
-  // Built from the organisation the deadline opened with, the liaison then 刘洋, the committee copied.
-  ...recipientsFor(first, 'b-mech-t1', ['unit', 'parent']),
-});
+// Built from the organisation the deadline opened with, the liaison then 刘洋, the committee copied.
+const message = (step: string): DeadlineMessage => miniReminder(first, { step }, ['unit', 'parent']);
 
 describe('mail to the current contacts', () => {
   let smtp: TestSmtp;

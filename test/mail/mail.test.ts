@@ -11,29 +11,11 @@ import { listOutbox, showOutboxMessage } from '../../mail/outbox';
 import { recipientsFor } from '../../domain/recipients';
 import { parseOrg } from '../../domain/org-loader';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
+import { miniReminder } from '../helpers/mail-message';
 
 const org = parseOrg(readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8'), 'mini-org.yaml');
 
-function message(over: Partial<DeadlineMessage> = {}): DeadlineMessage {
-  return {
-    kind: 'reminder',
-    campaignId: 'mini',
-    campaignTitle: '创先争优测试活动',
-    timeZone: 'Asia/Shanghai',
-    locale: 'zh',
-    unitId: 'b-mech-t1',
-    unitName: '机械学院教工第一党支部',
-    obligationKey: 'quarterly-report',
-    obligationTitle: '季度工作汇报',
-    cycleKey: '2010-Q3',
-    cycleLabel: '2010年第三季度',
-    step: 'reminder-1',
-    dueAt: '2010-09-25T15:59:59.000Z',
-    sentAt: '2010-09-22T01:00:00.000Z',
-    ...recipientsFor(org, 'b-mech-t1', ['unit']),
-    ...over,
-  };
-}
+const message = (over: Partial<DeadlineMessage> = {}): DeadlineMessage => miniReminder(org, over);
 
 /** What a Temporal activity retry does: call again after a backoff while the error is transient. */
 async function withRetries<T>(fn: () => Promise<T>, attempts: string[]): Promise<T> {

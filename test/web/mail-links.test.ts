@@ -10,26 +10,11 @@ import { renderMessage } from '../../mail/render';
 import type { DeadlineMessage } from '../../mail/types';
 import { verifyLink } from '../../web/links';
 import { ORG } from '../helpers/web';
+import { miniReminder } from '../helpers/mail-message';
 
 const SECRET = 'mail-links-test-secret-0123456789abcdef';
 const org = parseOrgText(readFileSync(ORG, 'utf8'), ORG);
-const base: DeadlineMessage = {
-  kind: 'reminder',
-  campaignId: 'mini',
-  campaignTitle: '创先争优测试活动',
-  timeZone: 'Asia/Shanghai',
-  locale: 'zh',
-  unitId: 'b-mech-t1',
-  unitName: '机械学院教工第一党支部',
-  obligationKey: 'quarterly-report',
-  obligationTitle: '季度工作汇报',
-  cycleKey: '2010-Q3',
-  cycleLabel: '2010年第三季度',
-  step: 'reminder-1',
-  dueAt: '2010-09-25T15:59:59.000Z',
-  sentAt: '2010-09-22T01:00:00.000Z',
-  ...recipientsFor(org, 'b-mech-t1', ['unit']),
-};
+const base: DeadlineMessage = miniReminder(org);
 const tokenIn = (text: string): string => /https:\/\/cxzy\.example\.org\/s\/(\S+)/.exec(text)![1]!;
 
 describe('links in mail', () => {
