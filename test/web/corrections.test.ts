@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CorrectionRefused, currentReport, recordCorrection, REPORT_KINDS } from '../../ledger/corrections';
 import { SESSION_COOKIE } from '../../web/context';
+import { runCli } from '../helpers/processes';
 import { signLink } from '../../web/links';
 import {
   eventually,
@@ -512,6 +513,28 @@ describe('correcting a report received', () => {
         (r) => /【点评更正】/.test(r.mail.subject ?? '') && /经办：api-token/.test(r.mail.text ?? ''),
       ),
     );
+    // From the command line, by the review's keys: recorded as the third, and the leader is told too.
+    const cli = await runCli(
+      [
+        ...['--lang', 'zh', 'correct', 'mini', 'quarterly-report.review', '2010-Q3:b-mech-t1', 'c-mech'],
+        ...['--by', '组织部', '--reason', '按党委会意见', '--text', `${third}（定稿）`],
+      ],
+      {
+        TEMPORAL_ADDRESS: h.config.temporal.address,
+        LEDGER_URL: h.config.LEDGER_URL,
+        MAIL_URL: h.config.MAIL_URL,
+        LINK_SECRET: h.config.LINK_SECRET,
+        BASE_URL: h.config.BASE_URL,
+      },
+    );
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toMatch(/^已更正（第 3 次）/m);
+    expect(cli.stdout).toMatch(/^已邮件告知 li\.mech@example\.org$/m);
+    const byCli = h.smtp.received.find(
+      (r) => /【点评更正】/.test(r.mail.subject ?? '') && /经办：组织部/.test(r.mail.text ?? ''),
+    );
+    expect(byCli?.envelopeTo).toEqual(['li.mech@example.org']);
+    expect(byCli?.mail.text).toContain('按党委会意见');
 
     // The reviewer's page in the console: the receipt number the leader was given, and both corrections.
     const unit = flat((await get('/console/mini/u/c-mech')).body);
