@@ -8,7 +8,7 @@ import { TemporalConnectionError } from '../config/temporal-connection';
 import { AttachmentRejected } from './attachments';
 import { GradeInputError, NominationRefusedError } from '../domain/grading';
 import { IdInputError } from '../domain/ids';
-import { PlanValidationError } from '../domain/errors';
+import { OrgValidationError, PlanValidationError } from '../domain/errors';
 import { CampaignTooLargeError } from '../domain/limits';
 
 export class WebError extends Error {
@@ -31,13 +31,20 @@ export const forbidden = (what = '您无权查看或操作该单位的事项。'
 /** The error as the service says it: status, Chinese title, detail and the field at fault. */
 export function describeError(err: unknown): WebError {
   if (err instanceof WebError) return err;
-  if (err instanceof PlanValidationError) {
+  if (err instanceof PlanValidationError || err instanceof OrgValidationError) {
     // Each issue as its field in the request (`body.plan.phases[1].end`), its line and column in the message.
+    const body = err instanceof PlanValidationError ? 'body.plan' : 'body.org';
     const issues = err.issues.map((i) => ({
-      field: `body.plan${i.path ? `.${i.path}` : ''}`,
+      field: `${body}${i.path ? `.${i.path}` : ''}`,
       message: `${[i.line, i.column].filter((x) => x !== undefined).join(':')} ${i.message}`.trim(),
     }));
-    return new WebError(400, '方案有误', err.message, issues[0]?.field, issues);
+    return new WebError(
+      400,
+      err instanceof PlanValidationError ? '方案有误' : '组织名册有误',
+      err.message,
+      issues[0]?.field,
+      issues,
+    );
   }
   if (err instanceof CampaignTooLargeError) return new WebError(413, '活动过大', err.message, 'body.plan');
   if (err instanceof IdInputError) return new WebError(400, '请求有误', err.message, err.field);

@@ -25,6 +25,14 @@ describe('appointing a branch secretary opens her training', () => {
     await h?.stop();
   });
 
+  /** The training notice that went to one of `addresses` (the secretary before or after her appointment). */
+  const trainingNoticeTo = (what: string, addresses: string[]) =>
+    eventually(what, () =>
+      h.smtp.received.find(
+        (m) => m.mail.subject?.includes('任职培训') && addresses.some((a) => m.envelopeTo.includes(a)),
+      ),
+    );
+
   /** A signed session cookie for a person of the organisation, as the sign-in link would leave. */
   async function cookieOf(email: string): Promise<string> {
     const token = await h.deps.sessions.issueSignIn(email);
@@ -135,13 +143,10 @@ describe('appointing a branch secretary opens her training', () => {
 
     // The new secretary's training notice goes to her, though the campaign's own organisation
     // (the deadline's, as it opened) still names 陈静: every mail goes to the contacts imported last.
-    const trainingNotice = await eventually('the training notice of b-mech-s1', () =>
-      h.smtp.received.find(
-        (m) =>
-          m.mail.subject?.includes('任职培训') &&
-          ['zhou.min@example.org', 'chen.jing@example.org'].some((a) => m.envelopeTo.includes(a)),
-      ),
-    );
+    const trainingNotice = await trainingNoticeTo('the training notice of b-mech-s1', [
+      'zhou.min@example.org',
+      'chen.jing@example.org',
+    ]);
     expect(trainingNotice.envelopeTo).toEqual(['zhou.min@example.org']);
     expect(trainingNotice.mail.text).toContain('新任党支部书记任职培训');
 
@@ -159,5 +164,36 @@ describe('appointing a branch secretary opens her training', () => {
       'b-mech-s1 周敏',
       'b-mech-t1 王五',
     ]);
+  });
+  it('the API: the office re-imports the organisation file; a bad file is refused by field, nothing recorded', async () => {
+    const post = (payload: object, headers: Record<string, string> = OFFICE) =>
+      h.app.inject({ method: 'POST', url: '/api/v1/campaigns/mini/org', payload, headers });
+    const imports = () => h.ledger.events({ campaignId: 'mini', kinds: ['org-reimported'] });
+    const text = (await readFile(path.join(h.dir, 'org-2.yaml'), 'utf8')).replace(
+      'secretary: { name: 杨帆, email: yang.fan@example.org }',
+      'secretary: { name: 钱进, email: qian.jin@example.org }',
+    );
+    expect((await post({ org: text }, { cookie: await cookieOf('zhao.info@example.org') })).statusCode).toBe(403);
+    const bad = await post({ org: text.replace('parent: c-info', 'parent: c-nowhere') });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ title: string; errors: { field: string }[] }>()).toMatchObject({ title: '组织名册有误' });
+    expect(bad.json<{ errors: { field: string }[] }>().errors[0]!.field).toMatch(/^body\.org/);
+    expect(await imports()).toHaveLength(1);
+
+    const res = await post({ org: text });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ contacts: { version: number }; appointments: { unitId: string; opened: unknown[] }[] }>();
+    expect(body.contacts.version).toBe(2);
+    expect(body.appointments.map((a) => [a.unitId, a.opened.length])).toEqual([['b-info-t1', 1]]);
+    const [, second] = await imports();
+    expect(second).toMatchObject({ actor: 'api-token', data: { version: 2 } });
+    // Her training notice goes to the address the file gives her.
+    const notice = await trainingNoticeTo('the training notice of b-info-t1', [
+      'qian.jin@example.org',
+      'yang.fan@example.org',
+    ]);
+    expect(notice.envelopeTo).toEqual(['qian.jin@example.org']);
+    expect((await post({ org: text })).json()).toMatchObject({ contacts: null });
+    expect(await imports()).toHaveLength(2);
   });
 });

@@ -37,6 +37,8 @@ import type { LinkTarget } from '../links';
 import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
 import { parsePlan } from '../../domain/plan-loader';
+import { parseOrgText } from '../../plans/load';
+import { reimportOrg } from '../../client/org-reimport';
 import { MAX_FILE_BYTES } from '../../domain/limits';
 import { auditScope, loadCampaign } from '../console/model';
 import { sendMaterials } from '../console/materials';
@@ -606,6 +608,37 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             secretary: req.body.secretary,
             actor: p.email,
           });
+        },
+      );
+
+      r.post(
+        '/campaigns/:campaignId/org',
+        {
+          // An organisation file may be 8 MB, more than the API's other bodies.
+          bodyLimit: MAX_FILE_BYTES.organisation + 64 * 1024,
+          schema: {
+            summary:
+              'The organisation file re-imported (office): its contacts from now on, its changed secretaries as appointments',
+            description:
+              'The same as `cli appoint --org`: `org` is the file as YAML, JSON or CSV text (`format`, YAML by default), checked as `cli start` checks it (each issue named `body.org.<field>`). Every mail from then on, also of deadlines opened before, goes to the secretaries, liaisons and addresses it names; each branch whose secretary changed since the last import is appointed (opening her training if the plan has one). Who is responsible for what stays as the campaign opened it. The same file again records nothing (`contacts: null`). The web service itself reads ORG when it starts (sign-in and scope).',
+            params: CampaignParams,
+            body: z
+              .object({
+                org: z
+                  .string()
+                  .min(1, 'required')
+                  .max(MAX_FILE_BYTES.organisation, 'an organisation file may be at most 8 MB'),
+                format: z.enum(['yaml', 'json', 'csv']).default('yaml'),
+              })
+              .strict(),
+          },
+        },
+        async (req) => {
+          const p = office(req);
+          const file = parseOrgText(req.body.org, req.body.format === 'csv' ? 'body.org.csv' : 'body.org');
+          const { campaignId } = req.params;
+          const at = await deps.campaigns.planNow(campaignId);
+          return reimportOrg(deps.campaigns, deps.ledger, campaignId, file, { by: p.email, at });
         },
       );
 

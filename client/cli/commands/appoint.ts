@@ -7,12 +7,9 @@
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
-import { secretaryChanges, type SecretaryChange } from '../../../domain/engine/events';
 import type { EventOpening } from '../../../domain/engine/requests';
 import { loadOrgFile } from '../../../plans/load';
-import type { Org } from '../../../domain/org-schema';
-import type { OrgRef } from '../../../domain/engine/org-ref';
-import { orgHash, reimports, reimportEvent } from '../../../ledger/org-versions';
+import { reimportOrg } from '../../org-reimport';
 import { withGrades } from '../grade-command';
 import { CampaignRequestError, type CampaignClient } from '../../campaigns';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
@@ -98,28 +95,14 @@ export function registerAppoint(program: Command): void {
       return;
     }
     const file = await loadOrgFile(o.org);
-    const campaignOrg = await cc.campaignOrg(campaignId);
-    const at = o.at === undefined ? await cc.planNow(campaignId) : instant(o.at, zone, '--at');
-    const { results, newBranches, contacts } = await withGrades({}, async (ledger) => {
-      const imports = await reimports(ledger, campaignId);
-      const latest = imports.at(-1);
-      // Run again (the same file after an appointment failed): compared with the contacts before
-      // it, so that every appointment it makes is made; one made already opens nothing more.
-      const again = latest?.data?.hash === orgHash(file);
-      const previous = again ? imports.at(-2) : latest;
-      const before: Org = (previous && (await ledger.orgVersion(String(previous.data?.hash)))) ?? campaignOrg;
-      // The contacts first: the notice of a training the import opens goes to the new secretary.
-      let contacts: OrgRef | undefined;
-      if (!again && orgHash(before) !== orgHash(file)) {
-        contacts = await ledger.storeOrg(campaignId, file);
-        await ledger.record(reimportEvent(campaignId, contacts, file.order.length, at, o.by));
-      }
-      const results: (SecretaryChange & EventOpening)[] = [];
-      for (const c of secretaryChanges(before, file).changes)
-        results.push({ ...c, ...(await appointOne(cc, campaignId, c.unitId, c.secretary, o, zone)) });
-      return { results, newBranches: secretaryChanges(campaignOrg, file).newBranches, contacts };
-    });
-    print(o, { appointments: results, newBranches, contacts: contacts ?? null }, () =>
+    const appointedAt = o.at === undefined ? undefined : instant(o.at, zone, '--at');
+    const at = appointedAt ?? (await cc.planNow(campaignId));
+    const {
+      appointments: results,
+      newBranches,
+      contacts,
+    } = await withGrades({}, (ledger) => reimportOrg(cc, ledger, campaignId, file, { by: o.by, at, appointedAt }));
+    print(o, { appointments: results, newBranches, contacts }, () =>
       [
         contacts
           ? say(

@@ -1,0 +1,57 @@
+/**
+ * The organisation file re-imported for a running campaign (`appoint --org`, and the API's
+ * `POST …/campaigns/{id}/org`): the file becomes the campaign's contacts, which every mail from
+ * then on goes to (mail/current-contacts.ts), and each branch whose secretary it changes since
+ * the last import is an appointment, which may open her training (the plan's openedBy).
+ */
+import type { SecretaryChange } from '../domain/engine/events';
+import { secretaryChanges } from '../domain/engine/events';
+import type { OrgRef } from '../domain/engine/org-ref';
+import type { EventOpening } from '../domain/engine/requests';
+import type { Org } from '../domain/org-schema';
+import { orgHash, reimportEvent, reimports } from '../ledger/org-versions';
+import type { LedgerStore } from '../ledger/types';
+import type { CampaignClient } from './campaigns';
+
+export interface ReimportResult {
+  appointments: (SecretaryChange & EventOpening)[];
+  /** Branches only in the file: not the campaign's, nothing opened for them. */
+  newBranches: string[];
+  /** The version the file was stored as, or null when it is the contacts already. */
+  contacts: OrgRef | null;
+}
+
+export async function reimportOrg(
+  cc: CampaignClient,
+  ledger: Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | 'record'>,
+  campaignId: string,
+  file: Org,
+  opts: { by: string; at: string; appointedAt?: string },
+): Promise<ReimportResult> {
+  const campaignOrg = await cc.campaignOrg(campaignId);
+  const imports = await reimports(ledger, campaignId);
+  const latest = imports.at(-1);
+  // Run again (the same file after an appointment failed): compared with the contacts before
+  // it, so that every appointment it makes is made; one made already opens nothing more.
+  const again = latest?.data?.hash === orgHash(file);
+  const previous = again ? imports.at(-2) : latest;
+  const before: Org = (previous && (await ledger.orgVersion(String(previous.data?.hash)))) ?? campaignOrg;
+  // The contacts first: the notice of a training the import opens goes to the new secretary.
+  let contacts: OrgRef | null = null;
+  if (!again && orgHash(before) !== orgHash(file)) {
+    contacts = await ledger.storeOrg(campaignId, file);
+    await ledger.record(reimportEvent(campaignId, contacts, file.order.length, opts.at, opts.by));
+  }
+  const appointments: ReimportResult['appointments'] = [];
+  for (const c of secretaryChanges(before, file).changes) {
+    const opened = await cc.openForEvent(campaignId, {
+      event: 'secretary-appointed',
+      unitId: c.unitId,
+      secretary: c.secretary,
+      actor: opts.by,
+      at: opts.appointedAt,
+    });
+    appointments.push({ ...c, ...opened });
+  }
+  return { appointments, newBranches: secretaryChanges(campaignOrg, file).newBranches, contacts };
+}
