@@ -84,12 +84,17 @@ export class AttachmentStore {
   }
 
   /**
-   * Keeps the file (once per content) and its description; returns the description. A file kept
-   * already is touched: the sweep of files nobody names (web/attachment-sweep.ts) spares a file
-   * put within its grace period, and this upload is about to be named.
+   * Keeps the file (once per content) and its description (`meta`, when the caller hashed it
+   * already); returns the description. A file kept already is touched: the sweep of files nobody
+   * names (web/attachment-sweep.ts) spares a file put within its grace period, and this upload is
+   * about to be named.
    */
-  async put(name: string, mime: string, content: Buffer): Promise<AttachmentMeta> {
-    const meta = describeAttachment(name, mime, content);
+  async put(
+    name: string,
+    mime: string,
+    content: Buffer,
+    meta: AttachmentMeta = describeAttachment(name, mime, content),
+  ): Promise<AttachmentMeta> {
     const file = this.file(meta.sha256);
     const now = new Date();
     // Touched if kept already; written if not (never kept, or taken by a sweep since).

@@ -422,9 +422,9 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           });
           // A file uploaded for this deadline before counts once, however often it comes again.
           const deadline = uploadsOf(req.params);
-          const sha256 = describeAttachment(name, mime, req.body).sha256;
+          const described = describeAttachment(name, mime, req.body);
           if (
-            !(await deps.attachments.uploadedFor(deadline, sha256)) &&
+            !(await deps.attachments.uploadedFor(deadline, described.sha256)) &&
             (await deps.attachments.uploadsFor(deadline)) >= MAX_UPLOADS_PER_DEADLINE
           )
             throw new WebError(
@@ -433,7 +433,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
               `这一事项已上传 ${MAX_UPLOADS_PER_DEADLINE} 个文件：请用其中的文件报送，未被引用的文件一周后清理。`,
               'body',
             );
-          const meta = await deps.attachments.put(name, mime, req.body);
+          const meta = await deps.attachments.put(name, mime, req.body, described);
           await deps.attachments.markUpload(deadline, meta.sha256);
           return { ref: attachmentRef(meta.sha256), ...meta };
         },

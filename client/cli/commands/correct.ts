@@ -10,7 +10,7 @@ import { CorrectionRefused, readReport, recordCorrection, type CurrentReport } f
 import type { LedgerEvent, LedgerStore } from '../../../ledger/types';
 import { createMailer } from '../../../mail';
 import { readdressing } from '../../../mail/current-contacts';
-import type { SendResult } from '../../../mail/types';
+import type { Mailer, SendResult } from '../../../mail/types';
 import type { CampaignClient } from '../../campaigns';
 import { mailCorrection } from '../../../web/deadlines';
 import { linkTargetOfLedgerKeys } from '../../../web/links';
@@ -129,17 +129,18 @@ async function tell(
   correction: LedgerEvent,
 ): Promise<SendResult | undefined> {
   const config = processConfig();
-  const mailer = readdressing(
-    await createMailer({
-      url: config.MAIL_URL,
-      from: config.MAIL_FROM,
-      baseUrl: config.BASE_URL,
-      ...(config.LINK_SECRET ? { linkSecret: config.LINK_SECRET } : {}),
-      ledger,
-    }),
-    ledger,
-  );
+  let mailer: Mailer | undefined;
   try {
+    mailer = readdressing(
+      await createMailer({
+        url: config.MAIL_URL,
+        from: config.MAIL_FROM,
+        baseUrl: config.BASE_URL,
+        ...(config.LINK_SECRET ? { linkSecret: config.LINK_SECRET } : {}),
+        ledger,
+      }),
+      ledger,
+    );
     const c = correction;
     const target = linkTargetOfLedgerKeys(c.campaignId, c.obligationKey ?? '', c.cycleKey ?? '', c.unitId ?? '');
     return await mailCorrection(
@@ -157,6 +158,6 @@ async function tell(
     );
     return undefined;
   } finally {
-    await mailer.close();
+    await mailer?.close();
   }
 }
