@@ -32,7 +32,7 @@ export async function reimportOrg(
   const imports = await reimports(ledger, campaignId);
   const latest = imports.at(-1);
   // Run again (the same file after an appointment failed): compared with the contacts before
-  // it, so that every appointment it makes is made; one made already opens nothing more.
+  // it, so that every appointment it makes is made.
   const again = latest?.data?.hash === orgHash(file);
   const previous = again ? imports.at(-2) : latest;
   const before: Org = (previous && (await ledger.orgVersion(String(previous.data?.hash)))) ?? campaignOrg;
@@ -42,8 +42,18 @@ export async function reimportOrg(
     contacts = await ledger.storeOrg(campaignId, file);
     await ledger.record(reimportEvent(campaignId, contacts, file.order.length, opts.at, opts.by));
   }
+  // Run again: what the first run appointed is not told twice (it would open nothing, but
+  // would read as a new appointment).
+  const appointed = again
+    ? new Set(
+        (await ledger.events({ campaignId, kinds: ['secretary-appointed'] })).map(
+          (e) => `${e.unitId ?? ''}\u0000${String(e.data?.secretary)}`,
+        ),
+      )
+    : new Set<string>();
   const appointments: ReimportResult['appointments'] = [];
   for (const c of secretaryChanges(before, file).changes) {
+    if (appointed.has(`${c.unitId}\u0000${c.secretary}`)) continue;
     const opened = await cc.openForEvent(campaignId, {
       event: 'secretary-appointed',
       unitId: c.unitId,
