@@ -29,9 +29,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { CampaignClient, connectClient } from '../client/campaigns';
 import { openSqlLedger } from '../ledger/store';
 import { createMailer, createPlainSender } from '../mail';
-import { loadOrgFile } from '../plans/load';
 import { freePort } from '../test/helpers/postgres';
 import { startDevServer } from '../test/helpers/processes';
+import { LiveOrg } from '../web/live-org';
 import { AttachmentStore } from '../web/attachments';
 import { parseWebConfig } from '../web/config';
 import { verifyLink } from '../web/links';
@@ -194,7 +194,8 @@ async function consoleBench(): Promise<void> {
       signInMail,
       sessions: ledger.sessions(3600_000),
       apiTokens: ledger.apiTokens(),
-      org: await loadOrgFile(config.ORG),
+      // As the service runs: the file, and any re-import in the ledger looked at every few seconds.
+      org: await LiveOrg.open(config.ORG, ledger, { freshMs: config.CONTACTS_FRESH_SECONDS * 1000, log: () => {} }),
       attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
     });
     await app.listen({ host: '127.0.0.1', port: webPort });

@@ -145,8 +145,19 @@ export async function reimports(ledger: Pick<LedgerStore, 'events'>, campaignId:
   return events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
 }
 
-/** The event that makes `ref` the campaign's contacts from `at`, recorded by `by`. */
-export function reimportEvent(campaignId: string, ref: OrgRef, units: number, at: string, by: string): LedgerEvent {
+/**
+ * The event that makes `ref` the campaign's contacts from `at` (the campaign's own time),
+ * recorded by `by` at `recordedAt` (the wall clock's: what the web service weighs against its
+ * organisation file's modification, web/live-org.ts; a rehearsal's `at` may be years back).
+ */
+export function reimportEvent(
+  campaignId: string,
+  ref: OrgRef,
+  units: number,
+  at: string,
+  by: string,
+  recordedAt: string = new Date().toISOString(),
+): LedgerEvent {
   return {
     // One per re-import, also when it brings back an earlier version's content.
     id: `${campaignId}:org-reimported:${at}:${ref.version}`,
@@ -154,6 +165,12 @@ export function reimportEvent(campaignId: string, ref: OrgRef, units: number, at
     kind: 'org-reimported',
     at,
     actor: by,
-    data: { hash: ref.hash, version: ref.version, units },
+    data: { hash: ref.hash, version: ref.version, units, recordedAt },
   };
+}
+
+/** When a re-import was recorded by the wall clock: its `recordedAt`, or its `at` if older than that field. */
+export function recordedAtOf(e: LedgerEvent): number {
+  const r = e.data?.recordedAt;
+  return Date.parse(typeof r === 'string' ? r : e.at);
 }

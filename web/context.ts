@@ -4,13 +4,13 @@
  * routes need not import the server that imports them.
  */
 import type { CampaignClient } from '../client/campaigns';
-import type { Org } from '../domain/org-schema';
 import type { SessionStore } from '../ledger/sessions';
 import type { ApiTokenStore } from '../ledger/api-tokens';
 import type { LedgerStore } from '../ledger/types';
 import type { PlainSender } from '../mail';
 import type { Mailer } from '../mail/types';
 import type { AttachmentStore } from './attachments';
+import type { OrgSource } from './live-org';
 import type { WebConfig } from './config';
 import type { WebMetrics } from './metrics';
 import { WebError } from './errors';
@@ -25,7 +25,8 @@ export interface WebDeps {
   sessions: SessionStore;
   /** People's API tokens (ledger/api-tokens.ts). */
   apiTokens: ApiTokenStore;
-  org: Org;
+  /** The organisation of the moment (web/live-org.ts): read `current` within a request, never keep it. */
+  org: OrgSource;
   attachments: AttachmentStore;
   /** Where the server counts its requests (web/metrics.ts); one of its own when not given. */
   metrics?: WebMetrics;

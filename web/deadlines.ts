@@ -10,7 +10,6 @@ import type { CampaignClient } from '../client/campaigns';
 import { CampaignRequestError } from '../client/campaigns';
 import { cycleLabelOfKey } from '../domain/calendar';
 import { planTime, type ClockSpec } from '../domain/clock';
-import type { Org } from '../domain/org-schema';
 import { formatInstant } from '../domain/format';
 import { recipientsFor } from '../domain/recipients';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
@@ -19,6 +18,7 @@ import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 import type { DeadlineStatus, Receipt } from '../workflows/messages';
 import { deadlineWorkflowId } from '../domain/engine/context';
 import type { AttachmentMeta, AttachmentStore } from './attachments';
+import type { OrgSource } from './live-org';
 import { refHash } from './attachments';
 import { reviewerOf } from './access';
 import { WebError } from './errors';
@@ -92,7 +92,7 @@ export interface DeadlineDeps {
   campaigns: CampaignClient;
   ledger: LedgerStore;
   mailer: Mailer;
-  org: Org;
+  org: OrgSource;
   attachments: AttachmentStore;
 }
 
@@ -271,7 +271,7 @@ export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<D
     kinds: ['message-sent'],
     obligationKey: key,
     cycleKey: t.purpose === 'review' ? reviewCycleKey(t) : t.cycleKey,
-    unitId: t.purpose === 'review' ? reviewerOf(deps.org, t.unitId) : t.unitId,
+    unitId: t.purpose === 'review' ? reviewerOf(deps.org.current, t.unitId) : t.unitId,
   });
   const steps = new Set(status?.stepsDone ?? []);
   const report = await submissionOf(deps, t, 'submission');
@@ -379,8 +379,8 @@ async function aboutDeadline(
   const [dir, title] = await Promise.all([deps.campaigns.directory(t.campaignId), campaignTitle(deps, t.campaignId)]);
   const ob = dir.obligations.find((o) => o.key === t.obligationKey);
   const review = t.purpose === 'review';
-  const unitId = review ? reviewerOf(deps.org, t.unitId) : t.unitId;
-  const nameOf = (id: string) => deps.org.units[id]?.name ?? id;
+  const unitId = review ? reviewerOf(deps.org.current, t.unitId) : t.unitId;
+  const nameOf = (id: string) => deps.org.current.units[id]?.name ?? id;
   return {
     campaignId: t.campaignId,
     campaignTitle: title,
@@ -398,7 +398,7 @@ async function aboutDeadline(
 
 async function mailReceipt(deps: DeadlineDeps, t: LinkTarget, receipt: Receipt, number: string): Promise<void> {
   const about = await aboutDeadline(deps, t);
-  const to = recipientsFor(deps.org, about.unitId, ['unit']).to;
+  const to = recipientsFor(deps.org.current, about.unitId, ['unit']).to;
   if (to.length === 0) return;
   await deps.mailer.send({
     kind: 'receipt',
@@ -465,7 +465,7 @@ async function mailAboutCorrection(
   own: Pick<DeadlineMessage, 'kind' | 'step'> & Partial<DeadlineMessage>,
 ): Promise<SendResult | undefined> {
   const about = await aboutDeadline(deps, t);
-  const to = recipientsFor(deps.org, about.unitId, [audience]).to;
+  const to = recipientsFor(deps.org.current, about.unitId, [audience]).to;
   // Nobody to tell (a unit without a secretary's address): nothing sent.
   if (to.length === 0) return undefined;
   return deps.mailer.send({

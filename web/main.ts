@@ -5,17 +5,18 @@
  *
  * Ready means a submission can be served now: Temporal answers in the namespace (the submission
  * is an Update), the ledger answers (sessions, reports, the receipt's record), the mail server
- * answers (the receipt, sign-in links) and the attachments folder takes files. What is read once
- * at start (LINK_SECRET, the organisation file) stops the process when it is missing or wrong, so
- * a running process has it.
+ * answers (the receipt, sign-in links) and the attachments folder takes files. What is read at
+ * start (LINK_SECRET, the organisation file) stops the process when it is missing or wrong, so a
+ * running process has it; the organisation it then follows (web/live-org.ts) never leaves it
+ * without one.
  */
 import path from 'node:path';
 import { CampaignClient, connectClient } from '../client/campaigns';
 import { openSqlLedger } from '../ledger/store';
 import { createMailer, createPlainSender } from '../mail';
 import { readdressing } from '../mail/current-contacts';
-import { loadOrgFile } from '../plans/load';
 import { AttachmentStore } from './attachments';
+import { LiveOrg } from './live-org';
 import { scheduleSweeps, sweepAttachments } from './attachment-sweep';
 import { listenPort, parseWebConfig, secureCookies } from './config';
 import { buildServer, DIRECTORY_CACHE_MS } from './server';
@@ -27,11 +28,16 @@ import { createWebMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = parseWebConfig();
-  const org = await loadOrgFile(config.ORG);
   const ledger = await openSqlLedger(config.LEDGER_URL, ledgerPoolOf(config));
+  const freshMs = config.CONTACTS_FRESH_SECONDS * 1000;
+  // Sign-in and scope follow the ORG file and the re-imports (appoint --org) while the service runs.
+  const org = await LiveOrg.open(config.ORG, ledger, {
+    freshMs,
+    log: (msg, err) => (err === undefined ? app.log.warn(msg) : app.log.error({ err: redactedMessage(err) }, msg)),
+  });
   const mailOpts = { url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger };
   // To the contacts of the campaign's latest re-import (appoint --org), as the worker's mail goes.
-  const mailer = readdressing(await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET }), ledger);
+  const mailer = readdressing(await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET }), ledger, freshMs);
   const client = await connectClient(config.temporal);
   const metrics = createWebMetrics();
   const attachments = new AttachmentStore(path.resolve(config.ATTACHMENTS_DIR));

@@ -133,11 +133,13 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req) => {
+    // Who may sign in and what they see follow the organisation of the moment (web/live-org.ts).
+    await deps.org.refresh();
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
       const bearer = auth.slice('Bearer '.length).trim();
       if (config.API_TOKEN !== undefined && constantTimeEqual(bearer, config.API_TOKEN)) {
-        req.principal = { email: 'api-token', role: 'office', posts: [deps.org.officeId], scope: new Set() };
+        req.principal = { email: 'api-token', role: 'office', posts: [deps.org.current.officeId], scope: new Set() };
         return;
       }
       // A person's token serves programs: the API only, never the pages and their forms.
@@ -152,7 +154,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
     const raw = req.cookies[SESSION_COOKIE];
     const unsigned = raw ? req.unsignCookie(raw) : undefined;
     const email = unsigned?.valid ? await deps.sessions.session(unsigned.value ?? undefined) : undefined;
-    if (email) req.principal = principalFor(deps.org, email);
+    if (email) req.principal = principalFor(deps.org.current, email);
   });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, err));
@@ -178,7 +180,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
  */
 async function personalToken(deps: WebDeps, bearer: string): Promise<Principal | undefined> {
   const t = await deps.apiTokens.verify(bearer);
-  const p = t && principalFor(deps.org, t.email);
+  const p = t && principalFor(deps.org.current, t.email);
   return p && { ...p, token: { id: t.id, access: t.access } };
 }
 

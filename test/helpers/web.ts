@@ -15,10 +15,10 @@ import { createMailer, createPlainSender } from '../../mail';
 import type { Mailer } from '../../mail/types';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import type { Plan } from '../../domain/plan-schema';
-import type { Org } from '../../domain/org-schema';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
 import type { WebDeps } from '../../web/context';
+import { LiveOrg } from '../../web/live-org';
 import type { LinkTarget } from '../../web/links';
 import { buildServer, DIRECTORY_CACHE_MS } from '../../web/server';
 import { freePort } from './postgres';
@@ -100,7 +100,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     taskQueue: config.TASK_QUEUE,
     clock: { originPlanMs: from, originServerMs: Date.now(), scale: opts.scale ?? 1 },
   });
-  const { deps, ledger, mailer, close } = await webDeps(config, campaigns, org);
+  const { deps, ledger, mailer, close } = await webDeps(config, campaigns);
   const app = await buildServer(deps);
   if (opts.listen) await app.listen({ host: '127.0.0.1', port: webPort });
   return {
@@ -126,9 +126,10 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
 
 /**
  * What the web service runs on besides the engine: the ledger, the mailer, the sign-in mail (to
- * `signInMailUrl` if given, e.g. a dead port), sessions and the attachment store.
+ * `signInMailUrl` if given, e.g. a dead port), sessions, the organisation of `ORG` and its
+ * re-imports (as web/main.ts has it) and the attachment store.
  */
-export async function webDeps(config: WebConfig, campaigns: CampaignClient, org: Org, signInMailUrl?: string) {
+export async function webDeps(config: WebConfig, campaigns: CampaignClient, signInMailUrl?: string) {
   const ledger = await openSqlLedger(config.LEDGER_URL);
   const mailer = await createMailer({
     url: config.MAIL_URL,
@@ -146,7 +147,7 @@ export async function webDeps(config: WebConfig, campaigns: CampaignClient, org:
     signInMail,
     sessions: ledger.sessions(config.SESSION_TTL_HOURS * 3600_000),
     apiTokens: ledger.apiTokens(),
-    org,
+    org: await LiveOrg.open(config.ORG, ledger, { freshMs: config.CONTACTS_FRESH_SECONDS * 1000, log: () => {} }),
     attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
   };
   const close = async (): Promise<void> => {

@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { SESSION_COOKIE } from '../../web/context';
 import { runCli } from '../helpers/processes';
 import { miniPlanWithEvents } from '../helpers/mini-events';
-import { eventually, ORG, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { eventually, formPost, ORG, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 import { orgHash } from '../../ledger/org-versions';
 import { loadOrgFile } from '../../plans/load';
 
@@ -39,6 +39,8 @@ describe('appointing a branch secretary opens her training', () => {
     const { sessionId } = (await h.deps.sessions.redeem(token))!;
     return `${SESSION_COOKIE}=${h.app.signCookie(sessionId)}`;
   }
+  const myDeadlines = async (email: string) =>
+    h.app.inject({ method: 'GET', url: '/api/v1/me/deadlines', headers: { cookie: await cookieOf(email) } });
   const appoint = (unitId: string, payload: unknown, headers: Record<string, string>) =>
     h.app.inject({
       method: 'POST',
@@ -150,6 +152,14 @@ describe('appointing a branch secretary opens her training', () => {
     expect(trainingNotice.envelopeTo).toEqual(['zhou.min@example.org']);
     expect(trainingNotice.mail.text).toContain('新任党支部书记任职培训');
 
+    // The web service follows the import without a restart: the new secretary's session sees her
+    // branch's deadlines, the one she replaced is signed out of it.
+    const zhou = await myDeadlines('zhou.min@example.org');
+    expect(zhou.statusCode).toBe(200);
+    const units = new Set(zhou.json<{ deadlineId: string }[]>().map((d) => d.deadlineId.split('/').pop()));
+    expect([...units]).toEqual(['b-mech-s1']);
+    expect((await myDeadlines('chen.jing@example.org')).statusCode).toBe(401);
+
     // The same file again: nothing to update, no appointment made twice.
     const again = JSON.parse((await cli(['--org', file, '--by', '组织部', '--json'])).stdout) as {
       contacts: unknown;
@@ -193,6 +203,14 @@ describe('appointing a branch secretary opens her training', () => {
       'yang.fan@example.org',
     ]);
     expect(notice.envelopeTo).toEqual(['qian.jin@example.org']);
+    // She asks for a sign-in link at once, and gets one; 杨帆's session no longer opens anything.
+    expect((await formPost(h, '/login', { email: 'qian.jin@example.org' }, {})).statusCode).toBe(200);
+    await eventually('qian.jin’s sign-in link', () =>
+      h.smtp.received.find(
+        (m) => m.mail.subject?.includes('登录链接') && m.envelopeTo.includes('qian.jin@example.org'),
+      ),
+    );
+    expect((await myDeadlines('yang.fan@example.org')).statusCode).toBe(401);
     expect((await post({ org: text })).json()).toMatchObject({ contacts: null });
     expect(await imports()).toHaveLength(2);
   });

@@ -91,7 +91,7 @@ describe("a leader review in Temporal's visibility", () => {
     expect(counts.green + counts.blue + counts.yellow + counts.red).toBe(open.length);
 
     // /me of 李书记, c-mech's secretary: the review, with a link to review b-mech-t1's report.
-    const li = principalFor(h.deps.org, 'li.mech@example.org')!;
+    const li = principalFor(h.deps.org.current, 'li.mech@example.org')!;
     const mine = (await openDeadlinesFor(h.deps, li)).filter((d) => d.status.role === 'review');
     expect(mine.map((d) => d.status.deadlineId)).toEqual([REVIEW_ID]);
     expect(verifyLink(h.config.LINK_SECRET, mine[0]!.token)).toMatchObject({
@@ -102,7 +102,7 @@ describe("a leader review in Temporal's visibility", () => {
       purpose: 'review',
     });
     // …and not on the /me of the branch whose report it reviews.
-    const zhang = principalFor(h.deps.org, 'zhang.wei@example.org')!;
+    const zhang = principalFor(h.deps.org.current, 'zhang.wei@example.org')!;
     expect((await openDeadlinesFor(h.deps, zhang)).filter((d) => d.status.role === 'review')).toEqual([]);
   }, 120_000);
 });

@@ -14,7 +14,6 @@ import { Client } from '@temporalio/client';
 import { CampaignClient } from '../../client/campaigns';
 import { SIGN_IN_TTL_MS } from '../../ledger/sessions';
 import { openSqlLedger, type SqlLedger } from '../../ledger/store';
-import { loadOrgFile } from '../../plans/load';
 import { parseWebConfig } from '../../web/config';
 import { buildServer } from '../../web/server';
 import { eventually, multipart, ORG, TEST_LINK_SECRET, webDeps } from '../helpers/web';
@@ -80,12 +79,7 @@ async function signInService(baseUrl: string, signInMailUrl?: string) {
     ORG,
     ATTACHMENTS_DIR: path.join(dir, 'attachments'),
   });
-  const { deps, close } = await webDeps(
-    config,
-    new CampaignClient(new Client()),
-    await loadOrgFile(config.ORG),
-    signInMailUrl,
-  );
+  const { deps, close } = await webDeps(config, new CampaignClient(new Client()), signInMailUrl);
   const app = await buildServer(deps);
   const stop = async (): Promise<void> => {
     await app.close();

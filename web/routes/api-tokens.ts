@@ -33,7 +33,7 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: WebDeps): voi
   function person(req: FastifyRequest): Principal {
     const p = req.principal;
     if (!p) throw new WebError(401, '请先登录', '请先登录后再管理 API 令牌。');
-    if (!principalFor(org, p.email)) throw forbidden('API 令牌属于组织名册中的个人，请用本人邮箱登录后管理。');
+    if (!principalFor(org.current, p.email)) throw forbidden('API 令牌属于组织名册中的个人，请用本人邮箱登录后管理。');
     return p;
   }
 

@@ -226,7 +226,12 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           const plan = parsePlan(req.body.plan, 'body.plan');
           const speed = req.body.rehearseSpeed;
           const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
-          const h = await deps.campaigns.start({ plan, org: deps.org, taskQueue: deps.config.TASK_QUEUE, clock });
+          const h = await deps.campaigns.start({
+            plan,
+            org: deps.org.current,
+            taskQueue: deps.config.TASK_QUEUE,
+            clock,
+          });
           return { campaignId: plan.id, workflowId: h.workflowId };
         },
       );
@@ -246,7 +251,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           if (!c)
             throw new WebError(404, '没有这项活动', `台帐中没有活动“${req.params.campaignId}”。`, 'params.campaignId');
           const action = req.query.action === 'advance' ? 'advance' : 'end';
-          return steeringPreview(c, deps.org, action, req.query.toPhase);
+          return steeringPreview(c, deps.org.current, action, req.query.toPhase);
         },
       );
 
@@ -296,7 +301,9 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             throw new WebError(400, '请求有误', '请用 committee 或 unit 限定范围。', 'query.committee');
           const list = await deps.campaigns.list(req.params.campaignId, q);
           // The workflow id ends with the unit whose report it is (for a review: the reviewed unit).
-          return list.filter((s) => canSeeDeadline(p, deps.org, s.obligationKey, s.deadlineId.split('/').pop()!));
+          return list.filter((s) =>
+            canSeeDeadline(p, deps.org.current, s.obligationKey, s.deadlineId.split('/').pop()!),
+          );
         },
       );
 
@@ -311,7 +318,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         },
         async (req) => {
           const { campaignId, obligationKey, cycleKey, unitId } = req.params;
-          if (!canSeeDeadline(who(req), deps.org, obligationKey, unitId)) throw forbidden();
+          if (!canSeeDeadline(who(req), deps.org.current, obligationKey, unitId)) throw forbidden();
           return deps.campaigns.deadlineStatus(campaignId, obligationKey, cycleKey, unitId);
         },
       );
@@ -517,7 +524,8 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         async (req) => {
           const p = who(req);
           // The reviewer is the unit's parent: its secretary, or anyone above it, or the office.
-          if (!canSeeDeadline(p, deps.org, `${req.params.obligationKey}.review`, req.params.unitId)) throw forbidden();
+          if (!canSeeDeadline(p, deps.org.current, `${req.params.obligationKey}.review`, req.params.unitId))
+            throw forbidden();
           return submitDeadline(deps, target(req.params, 'review'), {
             by: p.email,
             text: req.body.text,
@@ -620,7 +628,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             summary:
               'The organisation file re-imported (office): its contacts from now on, its changed secretaries as appointments',
             description:
-              'The same as `cli appoint --org`: `org` is the file as YAML, JSON or CSV text (`format`, YAML by default), checked as `cli start` checks it (each issue named `body.org.<field>`). Every mail from then on, also of deadlines opened before, goes to the secretaries, liaisons and addresses it names; each branch whose secretary changed since the last import is appointed (opening her training if the plan has one). Who is responsible for what stays as the campaign opened it. The same file again records nothing (`contacts: null`). The web service itself reads ORG when it starts (sign-in and scope).',
+              'The same as `cli appoint --org`: `org` is the file as YAML, JSON or CSV text (`format`, YAML by default), checked as `cli start` checks it (each issue named `body.org.<field>`). Every mail from then on, also of deadlines opened before, goes to the secretaries, liaisons and addresses it names; each branch whose secretary changed since the last import is appointed (opening her training if the plan has one). Who is responsible for what stays as the campaign opened it. The same file again records nothing (`contacts: null`). Sign-in and scope on the web service follow the file from the next request (on every web process within CONTACTS_FRESH_SECONDS).',
             params: CampaignParams,
             body: z
               .object({
@@ -638,7 +646,10 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           const file = parseOrgText(req.body.org, req.body.format === 'csv' ? 'body.org.csv' : 'body.org');
           const { campaignId } = req.params;
           const at = await deps.campaigns.planNow(campaignId);
-          return reimportOrg(deps.campaigns, deps.ledger, campaignId, file, { by: p.email, at });
+          const result = await reimportOrg(deps.campaigns, deps.ledger, campaignId, file, { by: p.email, at });
+          // Its new secretaries may sign in with the very next request, not a freshness later.
+          if (result.contacts) deps.org.stale();
+          return result;
         },
       );
 

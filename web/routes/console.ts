@@ -597,7 +597,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     const url = `/console/:campaignId/${action}`;
     const preview = async (req: FastifyRequest, campaignId: string, toPhase?: string) => {
       const c = await campaignOf(req, campaignId);
-      return { c, pv: steeringPreview(c, org, action === 'advance' ? 'advance' : 'end', toPhase) };
+      return { c, pv: steeringPreview(c, org.current, action === 'advance' ? 'advance' : 'end', toPhase) };
     };
 
     app.get<{ Params: { campaignId: string }; Querystring: { toPhase?: string } }>(
@@ -665,7 +665,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     scope: string,
   ): Promise<string[]> {
     if (scope === 'unit') return [unitId];
-    const committee = scope === 'committee' ? (org.units[unitId]?.parentId ?? unitId) : undefined;
+    const committee = scope === 'committee' ? (org.current.units[unitId]?.parentId ?? unitId) : undefined;
     const open = await campaigns.list(campaignId, { obligation: obligationKey, cycle: cycleKey, committee });
     // A deadline answered or waived may still run (a review to wait for): it is no target any more.
     return open.filter((s) => s.role === 'report' && s.state !== 'closed').map((s) => s.unitId);
@@ -685,7 +685,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         if (review && kind === 'resend') throw notForReviews();
         const s = await liveStatus(req.params);
         if (!s || s.state === 'closed') throw new WebError(409, '该事项已关闭', '该事项已关闭，不能再操作。');
-        const committee = unitName(c, org.units[unitId]?.parentId);
+        const committee = unitName(c, org.current.units[unitId]?.parentId);
         const title = {
           extend: t('延期', 'Extend'),
           waive: t('免报', 'Waive'),
@@ -1051,7 +1051,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     });
     const n = before.filter((e) => e.step?.startsWith('notice~resend-')).length + 1;
     const step = `notice~resend-${n}`;
-    const to = recipientsFor(org, unitId, ['unit']).to;
+    const to = recipientsFor(org.current, unitId, ['unit']).to;
     if (to.length === 0) throw new WebError(409, '没有收件人', '该单位在组织名册中没有邮箱。');
     await deps.mailer.send({
       kind: 'notice',

@@ -65,8 +65,8 @@ function correctionFields(body: unknown, what: string): { text: string; reason: 
 /** Who a link submission is by: the person it was mailed to (the unit's liaison or secretary, or the reviewer). */
 export function linkActor(deps: WebDeps, t: LinkTarget, req: FastifyRequest): string {
   if (req.principal) return req.principal.email;
-  const unit = t.purpose === 'review' ? reviewerOf(deps.org, t.unitId) : t.unitId;
-  const r = recipientsFor(deps.org, unit, ['unit']).to[0];
+  const unit = t.purpose === 'review' ? reviewerOf(deps.org.current, t.unitId) : t.unitId;
+  const r = recipientsFor(deps.org.current, unit, ['unit']).to[0];
   return r ? `${r.name} <${r.email}>（邮件链接）` : `${unit}（邮件链接）`;
 }
 
@@ -147,7 +147,7 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
         campaignId: t.campaignId,
         obligationKey: deadlineKey(t),
         cycleKey: reviewCycleKey(t),
-        unitId: reviewerOf(deps.org, t.unitId),
+        unitId: reviewerOf(deps.org.current, t.unitId),
       };
       const comment = await readReport(deps.ledger, keys);
       if (!comment) throw new WebError(409, '尚未点评', '本事项尚未点评，无需更正：请直接在本页点评。');

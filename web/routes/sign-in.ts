@@ -42,7 +42,7 @@ export async function openDeadlinesFor(deps: WebDeps, p: Principal): Promise<Ope
     const filters =
       p.role === 'office'
         ? [{}]
-        : p.posts.map((id) => (deps.org.units[id]?.level === 'committee' ? { committee: id } : { unit: id }));
+        : p.posts.map((id) => (deps.org.current.units[id]?.level === 'committee' ? { committee: id } : { unit: id }));
     const seen = new Set<string>();
     for (const f of filters) {
       for (const s of await deps.campaigns.list(campaignId, f)) {
@@ -94,7 +94,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
     { config: { rateLimit: LOGIN_LIMIT }, preHandler: app.csrfProtection.bind(app) },
     async (req, reply) => {
       const parsed = Email.safeParse(formField(req.body, 'email'));
-      if (parsed.success && principalFor(org, parsed.data)) {
+      if (parsed.success && principalFor(org.current, parsed.data)) {
         const email = parsed.data;
         // Not awaited: a known address must not answer later (the SMTP round trip) nor otherwise
         // (a mail failure) than an unknown one. A failure is logged without the link.
@@ -194,7 +194,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
       committee: '党委书记（本党委及所属支部）',
       branch: '支部（本支部）',
     }[p.role];
-    const name = (id: string): string => org.units[id]?.name ?? id;
+    const name = (id: string): string => org.current.units[id]?.name ?? id;
     return htmlReply(
       reply,
       page(

@@ -14,6 +14,7 @@ import type { Mailer, SendResult } from '../../../mail/types';
 import type { CampaignClient } from '../../campaigns';
 import { mailCorrection } from '../../../web/deadlines';
 import { linkTargetOfLedgerKeys } from '../../../web/links';
+import { fixedOrg } from '../../../web/live-org';
 import { formatInstant } from '../../../domain/format';
 import { campaignClient, deadlineArgs, print, withCommon, type CommonOptions } from '../campaign-command';
 import { withGrades } from '../grade-command';
@@ -144,7 +145,7 @@ async function tell(
     const c = correction;
     const target = linkTargetOfLedgerKeys(c.campaignId, c.obligationKey ?? '', c.cycleKey ?? '', c.unitId ?? '');
     return await mailCorrection(
-      { campaigns: cc, org: await cc.campaignOrg(c.campaignId), mailer },
+      { campaigns: cc, org: fixedOrg(await cc.campaignOrg(c.campaignId)), mailer },
       target,
       before.original,
       correction,
