@@ -17,6 +17,7 @@ import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FileIssue } from '../domain/errors';
 import { GradeInputError, type GradeEntry, type GradingStep } from '../domain/grading';
+import { spreadsheetCsvText } from '../domain/structured-file';
 
 export const GRADE_COLUMNS = {
   unit: '支部编号',
@@ -67,13 +68,13 @@ async function readRows(name: string, content: Buffer): Promise<{ line: number; 
     });
     return rows;
   }
-  const text = content.toString('utf8').replace(/^\uFEFF/, '');
+  const text = spreadsheetCsvText(content);
   if (text.includes('\uFFFD') || text.includes('\u0000'))
     throw new GradeInputError([
       {
         file: name,
         path: '',
-        message: 'neither an Excel workbook nor UTF-8 CSV (save the sheet as .xlsx or CSV UTF-8)',
+        message: 'neither an Excel workbook nor CSV in UTF-8 or GB18030 (save the sheet as .xlsx or CSV)',
       },
     ]);
   let records: { record: string[]; info: { lines: number } }[];

@@ -15,6 +15,20 @@ export interface LocatedDocument {
 }
 
 /**
+ * The text of a CSV a spreadsheet saved: UTF-8 (its byte order mark dropped) when the bytes are
+ * UTF-8, else GB18030, the superset of GBK in which Excel on Chinese Windows saves "CSV (逗号分隔)",
+ * the form an organisation department's roster or grade sheet most often comes in. Bytes that are
+ * neither come out with U+FFFD, which `textIssue` refuses.
+ */
+export function spreadsheetCsvText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
+}
+
+/**
  * What makes a text unreadable before any parser sees it: too large for its kind, or not text at
  * all (a NUL, or bytes that are not UTF-8, which the reader turned into U+FFFD). The message
  * names the place and never echoes the content.
@@ -33,7 +47,7 @@ export function textIssue(text: string, file: string, kind: FileKind): FileIssue
     line,
     column: bad - before.lastIndexOf('\n'),
     path: '',
-    message: `not a text file (${text[bad] === '\u0000' ? 'a NUL byte' : 'bytes that are not UTF-8'} here); expected UTF-8 ${kind === 'organisation' ? 'YAML or CSV' : 'YAML or JSON'}`,
+    message: `not a text file (${text[bad] === '\u0000' ? 'a NUL byte' : 'bytes that are not UTF-8'} here); expected ${kind === 'organisation' ? 'UTF-8 YAML, or CSV in UTF-8 or GB18030' : 'UTF-8 YAML or JSON'}`,
   };
 }
 

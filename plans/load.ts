@@ -14,7 +14,7 @@ import {
   PlanValidationError,
   type FileIssue,
 } from '../domain/errors';
-import { textIssue } from '../domain/structured-file';
+import { spreadsheetCsvText, textIssue } from '../domain/structured-file';
 import { fileSizeProblem, type FileKind } from '../domain/limits';
 import type { Plan } from '../domain/plan-schema';
 import type { Org } from '../domain/org-schema';
@@ -38,19 +38,29 @@ const INVALID: Record<FileKind, new (what: string, issues: FileIssue[]) => Error
   behaviour: BehaviourValidationError,
 };
 
-/** A file's text, once its size is known to be within the limit for its kind (limits.ts). */
+/**
+ * A file's text, once its size is known to be within the limit for its kind (limits.ts). An
+ * organisation CSV may be GB18030, as Excel saves one on Chinese Windows (`orgFileText`).
+ */
 export async function readInputFile(file: string, kind: FileKind): Promise<string> {
   const tooLarge = fileSizeProblem(kind, (await stat(file)).size);
   if (tooLarge) throw new INVALID[kind](`${kind} ${file}`, [{ file, path: '', message: tooLarge }]);
-  return readFile(file, 'utf8');
+  return kind === 'organisation' ? orgFileText(await readFile(file), file) : readFile(file, 'utf8');
 }
+
+/** An organisation file's text: a CSV in UTF-8 or GB18030, YAML and JSON in UTF-8. */
+export function orgFileText(bytes: Buffer, file: string): string {
+  return isCsv(file) ? spreadsheetCsvText(bytes) : bytes.toString('utf8');
+}
+
+const isCsv = (file: string): boolean => file.toLowerCase().endsWith('.csv');
 
 export async function loadPlanFile(file: string): Promise<Plan> {
   return parsePlan(await readInputFile(file, 'plan'), file);
 }
 
 export function parseOrgText(text: string, file: string): Org {
-  if (file.toLowerCase().endsWith('.csv')) {
+  if (isCsv(file)) {
     const unreadable = textIssue(text, file, 'organisation');
     if (unreadable) throw new OrgValidationError(`organisation ${file}`, [unreadable]);
     let rows: OrgCsvRow[];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseOrg } from '../../domain/org-loader';
 import type { OrgValidationError } from '../../domain/errors';
-import { loadOrgFile, parseOrgText, SAMPLE_ORG, SAMPLE_ORG_CSV } from '../../plans/load';
+import { loadOrgFile, orgFileText, parseOrgText, SAMPLE_ORG, SAMPLE_ORG_CSV } from '../../plans/load';
 import { generateOrg } from '../../plans/generate-org';
 import { stringify } from 'yaml';
 
@@ -98,6 +98,19 @@ describe('organisation files', () => {
     );
     expect(err.issues[0]!.path).toBe('branches[1].kind');
     expect(err.message).toContain('"教工", "学生", "机关", "教辅后勤"');
+  });
+
+  it('a CSV as Excel saves it on Chinese Windows (GB18030, CRLF) reads as the UTF-8 one; bytes of neither are refused', async () => {
+    const file = `${__dirname}/../fixtures/sample-university-gb18030.csv`;
+    const bytes = readFileSync(file);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
+    expect(await loadOrgFile(file)).toEqual(await loadOrgFile(SAMPLE_ORG_CSV));
+    // A lone 0xFF is no character in either encoding.
+    const broken = Buffer.concat([bytes.subarray(0, 200), Buffer.from([0xff]), bytes.subarray(200)]);
+    const err = errorOf(() => parseOrgText(orgFileText(broken, 'org.csv'), 'org.csv'));
+    expect(err.issues[0]!.message).toContain('expected UTF-8 YAML, or CSV in UTF-8 or GB18030');
+    // YAML stays UTF-8: the same bytes read as YAML are refused, not guessed.
+    expect(orgFileText(bytes, 'org.yaml')).toContain('\uFFFD');
   });
 
   it('CSV errors name the file, the row line and the unit', () => {

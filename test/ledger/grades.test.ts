@@ -3,6 +3,7 @@
  * grade stays in the history, a change needs a reason, past grades import from CSV and Excel with
  * Chinese headers, and two writers cannot both take the last A of the share.
  */
+import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -229,6 +230,12 @@ describe.each(backends)('grades in the ledger on %s', (_name, urlFor) => {
       [2011, 'c2-b2', 'D'],
     ]);
     const fromXlsx = await readGradeFile('2011.xlsx', book, { step: 'final', withYear: true });
+    // The same sheet saved by Excel on Chinese Windows as "CSV (逗号分隔)": GB18030, CRLF.
+    const gb = await readFile(`${__dirname}/../fixtures/grades-2011-gb18030.csv`);
+    expect((await readGradeFile('2011.csv', gb, { step: 'final', withYear: true })).entries).toEqual(file.entries);
+    await expect(
+      readGradeFile('2011.csv', Buffer.concat([gb, Buffer.from([0xff])]), { step: 'final', withYear: true }),
+    ).rejects.toThrow('neither an Excel workbook nor CSV in UTF-8 or GB18030');
     expect(fromXlsx.entries).toEqual([
       { unitId: 'c2-b1', grade: 'A', row: 3, year: 2011 },
       { unitId: 'c2-b2', grade: 'D', row: 4, year: 2011 },
