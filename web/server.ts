@@ -25,6 +25,7 @@ import { registerLinkRoutes } from './routes/links';
 import { registerSignInRoutes } from './routes/sign-in';
 import { registerApi } from './routes/api';
 import { registerConsole } from './routes/console';
+import { registerConsoleOrg } from './routes/console-org';
 import { registerApiTokenRoutes } from './routes/api-tokens';
 import { registerGradeConsole } from './routes/grades';
 import { registerGradeApi } from './routes/grades-api';
@@ -167,6 +168,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   registerLinkRoutes(app, deps);
   registerSignInRoutes(app, deps);
   registerConsole(app, deps);
+  registerConsoleOrg(app, deps);
   registerApiTokenRoutes(app, deps);
   await registerGradeConsole(app, deps);
   await registerApi(app, deps);

@@ -17,7 +17,7 @@ import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import type { Plan } from '../../domain/plan-schema';
 import { AttachmentStore } from '../../web/attachments';
 import { parseWebConfig, type WebConfig } from '../../web/config';
-import type { WebDeps } from '../../web/context';
+import { SESSION_COOKIE, type WebDeps } from '../../web/context';
 import { LiveOrg } from '../../web/live-org';
 import type { LinkTarget } from '../../web/links';
 import { buildServer, DIRECTORY_CACHE_MS } from '../../web/server';
@@ -201,6 +201,12 @@ export async function formPost(
       cookie: [headers.cookie, cookie?.split(';')[0]].filter(Boolean).join('; '),
     },
   });
+}
+
+/** A signed session cookie for a person of the organisation, as following her sign-in link leaves. */
+export async function sessionCookie(h: Pick<WebHarness, 'app' | 'deps'>, email: string): Promise<string> {
+  const { sessionId } = (await h.deps.sessions.redeem(await h.deps.sessions.issueSignIn(email)))!;
+  return `${SESSION_COOKIE}=${h.app.signCookie(sessionId)}`;
 }
 
 /** Waits until `pick` finds something (mail arrives, visibility catches up). */

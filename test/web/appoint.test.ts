@@ -7,10 +7,17 @@
  */
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
-import { SESSION_COOKIE } from '../../web/context';
 import { runCli } from '../helpers/processes';
 import { miniPlanWithEvents } from '../helpers/mini-events';
-import { eventually, formPost, ORG, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import {
+  eventually,
+  formPost,
+  ORG,
+  sessionCookie,
+  startWebHarness,
+  TEST_API_TOKEN,
+  type WebHarness,
+} from '../helpers/web';
 import { orgHash } from '../../ledger/org-versions';
 import { loadOrgFile } from '../../plans/load';
 
@@ -33,12 +40,7 @@ describe('appointing a branch secretary opens her training', () => {
       ),
     );
 
-  /** A signed session cookie for a person of the organisation, as the sign-in link would leave. */
-  async function cookieOf(email: string): Promise<string> {
-    const token = await h.deps.sessions.issueSignIn(email);
-    const { sessionId } = (await h.deps.sessions.redeem(token))!;
-    return `${SESSION_COOKIE}=${h.app.signCookie(sessionId)}`;
-  }
+  const cookieOf = (email: string) => sessionCookie(h, email);
   const myDeadlines = async (email: string) =>
     h.app.inject({ method: 'GET', url: '/api/v1/me/deadlines', headers: { cookie: await cookieOf(email) } });
   const appoint = (unitId: string, payload: unknown, headers: Record<string, string>) =>

@@ -216,6 +216,15 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
           : ''
       }
       ${
+        d.office
+          ? html`<p>
+              <a href="${base}/org"
+                >${t('组织名册与通讯录：导入新名册…', 'Roster and contacts: upload a new roster…')}</a
+              >
+            </p>`
+          : ''
+      }
+      ${
         c.plan?.grading
           ? html`<p>
               <a href="${base}/grades">${t('分类定级：录入与查看等级…', 'Grading: enter and see the grades…')}</a>

@@ -1,0 +1,187 @@
+/**
+ * The office's organisation page (`/console/:campaignId/org`), on the dev server with a worker
+ * process and the mini plan whose new secretaries are trained: the office uploads the roster as
+ * Excel saves it on Chinese Windows (GB18030 CSV) with one branch secretary changed; the page
+ * says what it did, the training opens and its notice goes to her, she signs in and the one she
+ * replaced no longer can. A refused file is answered on the page with its problems and nothing
+ * recorded; the same file again records nothing; nobody but the office may see or post it. In a
+ * real browser at a phone's width, the form takes a file and answers; axe-core finds no serious
+ * violation and nothing scrolls sideways (screenshot in test-artifacts/console/org.png).
+ */
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { axeSerious, launchBrowser } from '../helpers/browser';
+import { miniPlanWithEvents } from '../helpers/mini-events';
+import {
+  eventually,
+  formPost,
+  multipart,
+  ORG,
+  sessionCookie,
+  startWebHarness,
+  type Upload,
+  type WebHarness,
+} from '../helpers/web';
+
+const ROSTER = path.join(__dirname, '..', 'fixtures', 'mini-org-changed-gb18030.csv');
+const PAGE = '/console/mini/org';
+
+describe('the office uploads a new roster in the console', () => {
+  let h: WebHarness;
+  let office: Record<string, string>;
+  beforeAll(async () => {
+    h = await startWebHarness({ plan: miniPlanWithEvents(), listen: true });
+    office = { cookie: await sessionCookie(h, 'office@example.org') };
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const imports = () => h.ledger.events({ campaignId: 'mini', kinds: ['org-reimported'] });
+  const upload = (filename: string, content: Buffer, headers = office): ReturnType<typeof formPost> => {
+    const file: Upload = { name: 'org', filename, type: 'text/csv', content };
+    return formPost(h, PAGE, {}, headers, PAGE, [file]);
+  };
+  /** The page's text without its markup, spaces folded: what a person reads. */
+  const text = (body: string) =>
+    body
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+
+  it('is the office’s only', async () => {
+    expect((await h.app.inject({ method: 'GET', url: PAGE })).statusCode).toBe(401);
+    for (const email of ['li.mech@example.org', 'zhang.wei@example.org']) {
+      const cookie = await sessionCookie(h, email);
+      const res = await h.app.inject({ method: 'GET', url: PAGE, headers: { cookie } });
+      expect({ email, status: res.statusCode }).toEqual({ email, status: 403 });
+    }
+    // The committee's secretary cannot post it either (she has a session and the form's token).
+    // (the token from a page she may open, her API tokens').
+    const li = { cookie: await sessionCookie(h, 'li.mech@example.org') };
+    const file: Upload = { name: 'org', filename: 'roster.csv', type: 'text/csv', content: await readFile(ROSTER) };
+    const posted = await formPost(h, PAGE, {}, li, '/console/tokens', [file]);
+    expect(posted.statusCode).toBe(403);
+    expect(posted.body).toContain('只有活动办公室可以导入组织名册');
+    // Without the form's CSRF token, refused before anything is read.
+    const form = multipart({}, [
+      { name: 'org', filename: 'roster.csv', type: 'text/csv', content: await readFile(ROSTER) },
+    ]);
+    const forged = await h.app.inject({
+      method: 'POST',
+      url: PAGE,
+      payload: form.payload,
+      headers: { ...office, ...form.headers },
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(await imports()).toEqual([]);
+
+    const dashboard = await h.app.inject({ method: 'GET', url: '/console/mini', headers: office });
+    expect(dashboard.body).toContain('href="/console/mini/org"');
+    const page = await h.app.inject({ method: 'GET', url: PAGE, headers: office });
+    expect(page.statusCode).toBe(200);
+    expect(text(page.body)).toContain('活动启动时的组织名册（尚未重新导入）');
+  });
+
+  it('refuses a file that does not pass, saying each problem on the page; nothing recorded', async () => {
+    const bad = (await readFile(ORG, 'utf8')).replace('parent: c-info', 'parent: c-nowhere');
+    const res = await upload('新名册.yaml', Buffer.from(bad));
+    expect(res.statusCode).toBe(400);
+    const said = text(res.body);
+    expect(said).toContain('文件有误，未导入：新名册.yaml');
+    expect(said).toMatch(/第 \d+ 行/);
+    expect(said).toContain('c-nowhere');
+    const empty = await upload('', Buffer.alloc(0));
+    expect(empty.statusCode).toBe(400);
+    expect(text(empty.body)).toContain('请选择要上传的组织名册文件');
+    expect(await imports()).toEqual([]);
+  });
+
+  it('takes the roster Excel saved: the new secretary is appointed, trained, mailed and signed in', async () => {
+    const res = await upload('组织名册2010.csv', await readFile(ROSTER));
+    expect(res.statusCode).toBe(200);
+    const said = text(res.body);
+    expect(said).toContain('通讯录已更新为第 1 版（7 个单位）');
+    expect(said).toContain('信息学院教工党支部 ：书记 杨帆 → 钱进');
+    expect(said).toMatch(/已开启 新任党支部书记任职培训 · 截止 2010年10月\d+日（星期.）/);
+    expect(said).toContain('第 1 版，7 个单位');
+    const [recorded] = await imports();
+    expect(recorded).toMatchObject({ actor: 'office@example.org', data: { version: 1, units: 7 } });
+
+    // Her training notice goes to the address the roster gives her.
+    const notice = await eventually('the training notice of b-info-t1', () =>
+      h.smtp.received.find(
+        (m) =>
+          m.mail.subject?.includes('任职培训') &&
+          ['qian.jin@example.org', 'yang.fan@example.org'].some((a) => m.envelopeTo.includes(a)),
+      ),
+    );
+    expect(notice.envelopeTo).toEqual(['qian.jin@example.org']);
+    // She signs in at once; the secretary she replaced is signed out.
+    const mine = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/me/deadlines',
+      headers: { cookie: await sessionCookie(h, 'qian.jin@example.org') },
+    });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json<{ deadlineId: string }[]>().map((d) => d.deadlineId.split('/').pop())).toContain('b-info-t1');
+    const before = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/me/deadlines',
+      headers: { cookie: await sessionCookie(h, 'yang.fan@example.org') },
+    });
+    expect(before.statusCode).toBe(401);
+
+    // The same file again (a reload of the answer): nothing updated, nobody appointed twice.
+    const again = await upload('组织名册2010.csv', await readFile(ROSTER));
+    expect(again.statusCode).toBe(200);
+    expect(text(again.body)).toContain('所选文件与当前通讯录相同，未更新');
+    expect(text(again.body)).toContain('没有党支部书记变更');
+    expect(await imports()).toHaveLength(1);
+  });
+
+  it('in a browser on a phone: the office picks the file, uploads it and reads the answer', async () => {
+    const artifacts = path.join(__dirname, '..', '..', 'test-artifacts', 'console');
+    mkdirSync(artifacts, { recursive: true });
+    // The roster as uploaded before (钱进 b-info-t1's secretary), now as YAML with a liaison
+    // changed too: new contacts, nobody appointed.
+    const roster = path.join(h.dir, '名册-联络员变更.yaml');
+    await writeFile(
+      roster,
+      (await readFile(ORG, 'utf8'))
+        .replace(
+          'secretary: { name: 杨帆, email: yang.fan@example.org }',
+          'secretary: { name: 钱进, email: qian.jin@example.org }',
+        )
+        .replace(
+          'liaison: { name: 刘洋, email: liu.yang@example.org }',
+          'liaison: { name: 孙丽, email: sun.li@example.org }',
+        ),
+    );
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+      const cookie = await sessionCookie(h, 'office@example.org');
+      const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
+      await context.addCookies([{ name, value, url: h.config.BASE_URL }]);
+      const page = await context.newPage();
+      await page.goto(`${h.config.BASE_URL}/console/mini`);
+      await page.getByRole('link', { name: '组织名册与通讯录：导入新名册…' }).click();
+      await page.getByRole('heading', { name: '导入新的组织名册' }).waitFor();
+      await page.setInputFiles('input[name=org]', roster);
+      await page.getByRole('button', { name: '导入' }).click();
+      await page.locator('#result').waitFor();
+      const said = (await page.textContent('main'))!;
+      expect(said).toMatch(/通讯录已更新为第 2 版（7 个单位）/);
+      expect(said).toContain('没有党支部书记变更');
+      expect(said).toContain('导入结果：名册-联络员变更.yaml');
+      expect(await axeSerious(page)).toEqual([]);
+      expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: path.join(artifacts, 'org.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+    expect((await imports()).map((e) => e.data?.version)).toEqual([1, 2]);
+  });
+});

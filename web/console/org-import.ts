@@ -1,0 +1,209 @@
+/**
+ * The organisation page of a campaign (`/console/:campaignId/org`, the office's): which roster
+ * the campaign's mail and the service's sign-in go by now, every re-import before it, and the
+ * form that uploads a new one (the university's records exported as YAML, JSON or CSV), with
+ * what the upload did: the branches whose secretary changed, the training each appointment
+ * opened, the branches the campaign does not have; or, for a file that does not pass, every
+ * problem by line and field, nothing recorded.
+ */
+import type { EventOpening } from '../../domain/engine/requests';
+import type { FileIssue } from '../../domain/errors';
+import type { ReimportResult } from '../../client/org-reimport';
+import { html, type Html } from '../html';
+import { tr, when } from './frame';
+import { obligationTitle, type CampaignContext, type Lang } from './model';
+
+/** One re-import as the ledger records it (`org-reimported`). */
+export interface OrgImportRow {
+  at: string;
+  by: string;
+  version: number;
+  units: number;
+}
+
+export interface OrgImportView {
+  c: CampaignContext;
+  lang: Lang;
+  csrf: string;
+  /** The campaign's re-imports, the first first. */
+  history: OrgImportRow[];
+  /** What the upload just did. */
+  result?: { file: string; units: number } & Pick<ReimportResult, 'contacts' | 'appointments'> & {
+      newBranches: { id: string; name: string }[];
+    };
+  /** Why the uploaded file was refused (nothing recorded). */
+  refused?: { file: string; issues: FileIssue[] };
+}
+
+function issueList(issues: FileIssue[], lang: Lang): Html {
+  const t = tr(lang);
+  return html`<ul>
+    ${issues.map(
+      (i) =>
+        html`<li>
+          ${i.line !== undefined ? t(`第 ${i.line} 行`, `line ${i.line}`) : ''}${
+            i.column !== undefined ? t(`第 ${i.column} 列`, `, column ${i.column}`) : ''
+          }
+          ${i.path ? html`<code>${i.path}</code>` : ''} ${i.message}
+        </li>`,
+    )}
+  </ul>`;
+}
+
+/** What an appointment opened, said as `cli appoint` says it, with the plan's titles. */
+function openingText(c: CampaignContext, r: EventOpening, lang: Lang): Html {
+  const t = tr(lang);
+  const z = c.timeZone;
+  const lines: Html[] = [
+    ...r.opened.map(
+      (d) =>
+        html`<li>
+          ${t('已开启', 'Opened')} ${obligationTitle(c, d.obligationKey, lang)} · ${t('截止', 'due')}
+          ${when(d.dueAt, z, lang)}
+        </li>`,
+    ),
+    ...r.alreadyOpen.map(
+      (d) =>
+        html`<li>
+          ${obligationTitle(c, d.obligationKey, lang)} ${t('此前已开启', 'was open already')} · ${t('截止', 'due')}
+          ${when(d.dueAt, z, lang)}
+        </li>`,
+    ),
+    ...r.notOpened.map(
+      (n) => html`<li>${t('未开启', 'Not opened')} ${obligationTitle(c, n.obligationKey, lang)}（${n.reason}）</li>`,
+    ),
+  ];
+  if (lines.length === 0)
+    lines.push(html`<li>${t('活动方案未规定因任命开启的事项', 'The plan opens nothing on an appointment')}</li>`);
+  return html`<ul class="plain">
+    ${lines}
+  </ul>`;
+}
+
+function resultCard(v: OrgImportView, r: NonNullable<OrgImportView['result']>): Html {
+  const t = tr(v.lang);
+  return html`<section class="card" id="result" aria-labelledby="h-result">
+    <h2 id="h-result" class="ok">${t('导入结果', 'What the upload did')}：${r.file}</h2>
+    <p role="status">
+      ${
+        r.contacts
+          ? t(
+              `通讯录已更新为第 ${r.contacts.version} 版（${r.units} 个单位）：此后的邮件（含已开启事项的提醒和督办）发往新名册中的地址，新任书记即可登录。`,
+              `The contacts are now version ${r.contacts.version} (${r.units} units): mail from now on, reminders and escalations of open deadlines too, goes to the roster's addresses, and new secretaries can sign in.`,
+            )
+          : t('所选文件与当前通讯录相同，未更新。', 'The file is the contacts already: nothing was updated.')
+      }
+    </p>
+    <h3>${t('党支部书记变更', 'New branch secretaries')}</h3>
+    ${
+      r.appointments.length === 0
+        ? html`<p>${t('没有党支部书记变更。', 'No branch secretary changed.')}</p>`
+        : html`<ul class="appointments">
+            ${r.appointments.map(
+              (a) =>
+                html`<li>
+                  <strong>${a.unitName}</strong>：${t('书记', 'secretary')} ${a.previous ?? t('（无）', '(none)')} →
+                  ${a.secretary} ${openingText(v.c, a, v.lang)}
+                </li>`,
+            )}
+          </ul>`
+    }
+    ${
+      r.newBranches.length === 0
+        ? ''
+        : html`<h3>${t('名册中新增的党支部', 'Branches new in the roster')}</h3>
+            <p class="hint">
+              ${t(
+                '不在本活动的组织中，未开启任何事项；新的活动会包括它们。',
+                'Not in this campaign’s organisation: nothing is opened for them; a new campaign includes them.',
+              )}
+            </p>
+            <ul class="plain">
+              ${r.newBranches.map((b) => html`<li>${b.name}（${b.id}）</li>`)}
+            </ul>`
+    }
+  </section>`;
+}
+
+export function orgImportBody(v: OrgImportView): Html {
+  const t = tr(v.lang);
+  const z = v.c.timeZone;
+  const last = v.history.at(-1);
+  return html`${v.result ? resultCard(v, v.result) : ''}
+    ${
+      v.refused
+        ? html`<section class="card" id="refused" aria-labelledby="h-refused">
+            <h2 id="h-refused" class="late">
+              ${t('文件有误，未导入', 'The file was not imported')}：${v.refused.file}
+            </h2>
+            <p>${t('请改正以下问题后重新上传：', 'Mend these and upload it again:')}</p>
+            ${issueList(v.refused.issues, v.lang)}
+          </section>`
+        : ''
+    }
+    <section class="card" aria-labelledby="h-current">
+      <h2 id="h-current">${t('当前通讯录', 'Current contacts')}</h2>
+      <p>
+        ${
+          last
+            ? t(
+                `第 ${last.version} 版，${last.units} 个单位，${when(last.at, z, v.lang)} 由 ${last.by} 导入。`,
+                `Version ${last.version}, ${last.units} units, imported ${when(last.at, z, v.lang)} by ${last.by}.`,
+              )
+            : t(
+                '活动启动时的组织名册（尚未重新导入）。',
+                'The organisation the campaign started with (never re-imported).',
+              )
+        }
+      </p>
+    </section>
+    <section class="card" aria-labelledby="h-upload">
+      <h2 id="h-upload">${t('导入新的组织名册', 'Upload a new roster')}</h2>
+      <p>
+        ${t(
+          '书记或联络员有变动时，上传从学校系统导出的最新名册。名册中书记有变的党支部记为新任命，活动方案规定的任职培训随即开启；此后全部邮件发往新名册中的地址，新任书记即可登录，原书记不再能查看。同一文件重复上传不会重复记录。',
+          'When secretaries or liaisons change, upload the roster exported from the university’s records. Each branch whose secretary changed is an appointment and opens the training the plan declares; from then on all mail goes to the roster’s addresses, the new secretary can sign in and the one she replaced no longer can. The same file twice records nothing twice.',
+        )}
+      </p>
+      <form method="post" action="/console/${encodeURIComponent(v.c.campaignId)}/org" enctype="multipart/form-data">
+        <input type="hidden" name="_csrf" value="${v.csrf}" />
+        <label for="org">${t('名册文件', 'Roster file')}</label>
+        <input id="org" type="file" name="org" required accept=".yaml,.yml,.json,.csv" />
+        <p class="hint">
+          ${t(
+            'YAML、JSON 或 CSV（UTF-8，或 Excel 保存的“CSV（逗号分隔）”），列与示例名册相同，最大 8 MB。',
+            'YAML, JSON or CSV (UTF-8, or Excel’s “CSV (comma delimited)”), with the sample roster’s columns, at most 8 MB.',
+          )}
+        </p>
+        <button type="submit">${t('导入', 'Upload')}</button>
+      </form>
+    </section>
+    <section class="card" aria-labelledby="h-history">
+      <h2 id="h-history">${t('导入记录', 'Uploads so far')}</h2>
+      ${
+        v.history.length === 0
+          ? html`<p>${t('无', 'None')}</p>`
+          : html`<table>
+              <thead>
+                <tr>
+                  <th scope="col">${t('版本', 'Version')}</th>
+                  <th scope="col">${t('导入时间', 'When')}</th>
+                  <th scope="col">${t('导入人', 'By')}</th>
+                  <th scope="col">${t('单位数', 'Units')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${[...v.history].reverse().map(
+                  (h) =>
+                    html`<tr>
+                      <td>${String(h.version)}</td>
+                      <td>${when(h.at, z, v.lang)}</td>
+                      <td>${h.by}</td>
+                      <td>${String(h.units)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
+    </section>`;
+}

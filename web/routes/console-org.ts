@@ -1,0 +1,120 @@
+/**
+ * The office's organisation page (`/console/:campaignId/org`): the roster re-imported from the
+ * console as `appoint --org` and `POST /api/v1/campaigns/{id}/org` do (client/org-reimport.ts).
+ * The file is checked whole before anything is recorded; a refused file is answered on the page
+ * with every problem (400), so the office mends it and uploads again. Uploading the same file
+ * twice (a reload of the answer) records nothing twice.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MultipartFile } from '@fastify/multipart';
+import { z } from 'zod';
+import { reimportOrg } from '../../client/org-reimport';
+import { OrgValidationError, type FileIssue } from '../../domain/errors';
+import { idSchema } from '../../domain/field-schemas';
+import { fileSizeProblem } from '../../domain/limits';
+import type { Org } from '../../domain/org-schema';
+import { reimports } from '../../ledger/org-versions';
+import type { Principal } from '../access';
+import type { WebDeps } from '../context';
+import { forbidden, WebError } from '../errors';
+import { htmlReply } from '../forms';
+import { parts } from '../uploads';
+import { consolePage, langOf, tr } from '../console/frame';
+import { loadCampaign, type CampaignContext } from '../console/model';
+import { orgImportBody, type OrgImportRow, type OrgImportView } from '../console/org-import';
+import { orgFileText, parseOrgText } from '../../plans/load';
+
+const CampaignParams = z.object({ campaignId: idSchema('key') });
+
+function office(req: FastifyRequest): Principal {
+  const p = req.principal;
+  if (!p) throw new WebError(401, '请先登录', '请先登录后再打开办公室控制台。');
+  if (p.role !== 'office') throw forbidden('只有活动办公室可以导入组织名册。');
+  return p;
+}
+
+/** The uploaded file's name as the page says it: its last segment, without control characters, clipped. */
+const shownName = (name: string): string =>
+  [...(name.split(/[\\/]/).pop() ?? '').replace(/\p{Cc}/gu, '')].slice(0, 100).join('') || 'org';
+
+export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
+  const { ledger, campaigns, config } = deps;
+
+  async function campaignOf(campaignId: string): Promise<CampaignContext> {
+    const c = await loadCampaign(ledger, campaigns, campaignId);
+    if (!c) throw new WebError(404, '没有这项活动', `台帐中没有活动“${campaignId}”。`, 'campaignId');
+    return c;
+  }
+
+  async function history(campaignId: string): Promise<OrgImportRow[]> {
+    return (await reimports(ledger, campaignId)).map((e) => ({
+      at: e.at,
+      by: e.actor ?? '',
+      version: Number(e.data?.version),
+      units: Number(e.data?.units),
+    }));
+  }
+
+  async function page(
+    req: FastifyRequest,
+    csrf: string,
+    c: CampaignContext,
+    extra: Pick<OrgImportView, 'result' | 'refused'>,
+  ): Promise<string> {
+    const lang = langOf(req);
+    const body = orgImportBody({ c, lang, csrf, history: await history(c.campaignId), ...extra });
+    return consolePage(tr(lang)('组织名册与通讯录', 'Roster and contacts'), body, {
+      lang,
+      principal: office(req),
+      path: req.url,
+      campaignId: c.campaignId,
+      outbox: config.MAIL_URL.startsWith('outbox:'),
+    });
+  }
+
+  app.get<{ Params: z.infer<typeof CampaignParams> }>(
+    '/console/:campaignId/org',
+    { schema: { params: CampaignParams } },
+    async (req, reply) => {
+      office(req);
+      const c = await campaignOf(req.params.campaignId);
+      return htmlReply(reply, await page(req, reply.generateCsrf(), c, {}));
+    },
+  );
+
+  app.post<{ Params: z.infer<typeof CampaignParams> }>(
+    '/console/:campaignId/org',
+    { preHandler: app.csrfProtection.bind(app), schema: { params: CampaignParams } },
+    async (req, reply) => {
+      const p = office(req);
+      const c = await campaignOf(req.params.campaignId);
+      const upload = parts(req.body, 'org').find((x): x is MultipartFile => x.type === 'file');
+      const content = upload ? await upload.toBuffer() : Buffer.alloc(0);
+      const name = shownName(upload?.filename ?? '');
+      const refuse = async (issues: FileIssue[]) =>
+        htmlReply(reply.code(400), await page(req, reply.generateCsrf(), c, { refused: { file: name, issues } }));
+      if (!upload || content.length === 0)
+        return refuse([{ file: name, path: 'org', message: '请选择要上传的组织名册文件（不能为空）。' }]);
+      const tooLarge = fileSizeProblem('organisation', content.length);
+      if (tooLarge) return refuse([{ file: name, path: 'org', message: tooLarge }]);
+      let file: Org;
+      try {
+        file = parseOrgText(orgFileText(content, name), name);
+      } catch (err) {
+        if (err instanceof OrgValidationError) return refuse(err.issues);
+        throw err;
+      }
+      const at = await campaigns.planNow(c.campaignId);
+      const result = await reimportOrg(campaigns, ledger, c.campaignId, file, { by: p.email, at });
+      // Its new secretaries may sign in with the very next request, not a freshness later.
+      if (result.contacts) deps.org.stale();
+      const newBranches = result.newBranches.map((id) => ({ id, name: file.units[id]?.name ?? id }));
+      return htmlReply(
+        reply,
+        await page(req, reply.generateCsrf(), c, {
+          result: { file: name, units: file.order.length, ...result, newBranches },
+        }),
+      );
+    },
+  );
+}
