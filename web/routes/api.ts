@@ -353,7 +353,8 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             throw new WebError(
               400,
               '没有这个附件',
-              `附件 ${ref} 未为这一事项上传：请先用这一事项的 …/attachments 上传。`,
+              // Also the case of an upload no report named within the grace period: swept since.
+              `附件 ${ref} 未为这一事项上传，或上传后 ${deps.config.ATTACHMENT_GRACE_DAYS} 天内未报送而已被清理：请用这一事项的 …/attachments 重新上传。`,
               field,
             );
           metas.push(meta);
