@@ -105,6 +105,16 @@ export class OrgVersions {
     return row ? (JSON.parse(row.body) as Org) : undefined;
   }
 
+  /** When this content was last stored as a version of any campaign's organisation, or undefined. */
+  async lastStored(hash: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('org_versions')
+      .select((eb) => eb.fn.max('stored_at').as('at'))
+      .where('hash', '=', hash)
+      .executeTakeFirst();
+    return row?.at ?? undefined;
+  }
+
   /** The campaign's versions, the first first. */
   async list(campaignId: string): Promise<OrgVersionRow[]> {
     const rows = await this.db

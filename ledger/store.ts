@@ -418,6 +418,10 @@ export class SqlLedger implements LedgerStore {
     return this.orgs.get(hash);
   }
 
+  orgStoredAt(hash: string): Promise<string | undefined> {
+    return this.orgs.lastStored(hash);
+  }
+
   /** Every version of a campaign's organisation, the first first. */
   orgVersions(campaignId: string): ReturnType<OrgVersions['list']> {
     return this.orgs.list(campaignId);

@@ -207,6 +207,8 @@ export interface OrgStore {
 }
 
 export interface LedgerStore extends OrgStore {
+  /** When content was last stored as a version of any campaign's organisation (a start, a re-import). */
+  orgStoredAt(hash: string): Promise<string | undefined>;
   /** The grades (分类定级) in the same database (ledger/grades.ts). */
   grades(): GradeStore;
   /** Runs pending migrations; safe to call on every start. */

@@ -5,14 +5,18 @@
  * in the same day. So the organisation is the newer of two sources:
  * - the `ORG` file, read again whenever its modification time changes (a file that no longer
  *   parses is said in the log and the organisation before it kept);
- * - the latest re-import of any campaign (`appoint --org`, `POST …/org`: `org-reimported` in
- *   the ledger) of the same organisation, that is, with the same office.
+ * - the latest re-import of any campaign (`appoint --org`, `POST …/org`, the console: an
+ *   `org-reimported` in the ledger) of the same organisation, that is, with the same office.
+ * A re-import is as new as its wall-clock record. The file is as new as the last time the ledger
+ * took the same content (a campaign started on it, a re-import of it), or, when the ledger has
+ * never seen it (an edit by hand), its modification time: a service deployed afresh with the
+ * organisation its campaign started on does not undo the re-imports since.
  * Both are looked at no more often than every `freshMs` (CONTACTS_FRESH_SECONDS, the freshness
  * the mail's contacts have too), from the request hook, so each request reads one organisation.
  */
 import { stat } from 'node:fs/promises';
 import type { Org } from '../domain/org-schema';
-import { recordedAtOf, reimports } from '../ledger/org-versions';
+import { orgHash, recordedAtOf, reimports } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
 import { loadOrgFile } from '../plans/load';
 
@@ -29,53 +33,55 @@ export interface OrgSource {
 /** One organisation for the service's life: the tests' and benchmarks' harness when nothing changes. */
 export const fixedOrg = (org: Org): OrgSource => ({ current: org, refresh: async () => {}, stale: () => {} });
 
+type LiveOrgLedger = Pick<LedgerStore, 'campaigns' | 'events' | 'orgVersion' | 'orgStoredAt'>;
+
 interface Dated {
   org: Org;
-  /** Since when it is the organisation (epoch ms): the file's modification, the re-import's instant. */
+  /** Its content hash (ledger/org-versions.ts): the same content always has the same. */
+  hash: string;
+  /** Since when it is the organisation (epoch ms); see the module's comment. */
   since: number;
   /** What it came from, for the log. */
   from: string;
-  /** A re-import's stored version. */
-  hash?: string;
 }
 
 export interface LiveOrgOptions {
   freshMs: number;
-  /** Said once per change of source, and for a file that no longer parses. */
+  /** Said when the organisation changes source, and once per problem in reading either. */
   log: (message: string, err?: unknown) => void;
   now?: () => number;
 }
 
 export class LiveOrg implements OrgSource {
+  /** The file as last read; `since` is its modification time. */
   private file: Dated;
-  private fileMtime: number;
+  /** When the ledger last took the file's content, if it ever did. */
+  private fileKnownSince: number | undefined;
   private reimported: Dated | undefined;
   private checkedAt = Number.NEGATIVE_INFINITY;
   private pending: Promise<void> | undefined;
   /** The office of each stored version read so far: a hash names the same content forever. */
   private readonly officeOf = new Map<string, string | undefined>();
+  /** The modification time of a file that did not parse: not read again until it changes. */
   private badFileMtime: number | undefined;
+  /** The problems last said, so that one lasting problem is said once, not at every look. */
+  private readonly said = { file: '', ledger: '' };
 
   private constructor(
     private readonly path: string,
     initial: Dated,
-    private readonly ledger: Pick<LedgerStore, 'campaigns' | 'events' | 'orgVersion'>,
+    private readonly ledger: LiveOrgLedger,
     private readonly opts: LiveOrgOptions,
   ) {
     this.file = initial;
-    this.fileMtime = initial.since;
   }
 
   /** Reads the file (a missing or bad one throws: the service does not start without it). */
-  static async open(
-    file: string,
-    ledger: Pick<LedgerStore, 'campaigns' | 'events' | 'orgVersion'>,
-    opts: LiveOrgOptions,
-  ): Promise<LiveOrg> {
+  static async open(file: string, ledger: LiveOrgLedger, opts: LiveOrgOptions): Promise<LiveOrg> {
     const org = await loadOrgFile(file);
     const since = (await stat(file)).mtimeMs;
     // The first request's refresh looks at the ledger.
-    return new LiveOrg(file, { org, since, from: `the file ${file}` }, ledger, opts);
+    return new LiveOrg(file, { org, hash: orgHash(org), since, from: `the file ${file}` }, ledger, opts);
   }
 
   get current(): Org {
@@ -84,7 +90,8 @@ export class LiveOrg implements OrgSource {
 
   private newest(): Dated {
     const r = this.reimported;
-    return r && r.since > this.file.since ? r : this.file;
+    const fileSince = this.fileKnownSince ?? this.file.since;
+    return r && r.since > fileSince ? r : this.file;
   }
 
   stale(): void {
@@ -102,41 +109,53 @@ export class LiveOrg implements OrgSource {
 
   private async look(): Promise<void> {
     const before = this.newest();
-    try {
-      await this.lookAtFile();
-    } catch (err) {
-      this.opts.log(`organisation file ${this.path} not read again; the organisation before it stays`, err);
-    }
-    try {
-      await this.lookAtLedger();
-    } catch (err) {
-      // The ledger will be asked again at the next refresh; until then the organisation stays.
-      this.checkedAt = Number.NEGATIVE_INFINITY;
-      this.opts.log('re-imports of the organisation not read from the ledger', err);
-    }
+    // A problem is looked at again after the freshness, like everything else: a ledger that
+    // does not answer is not asked at every request.
+    await this.lookAtFile().then(
+      () => (this.said.file = ''),
+      (err: unknown) =>
+        this.sayOnce('file', err, `organisation file ${this.path} not read again; the organisation before it stays`),
+    );
+    await this.lookAtLedger().then(
+      () => (this.said.ledger = ''),
+      (err: unknown) =>
+        this.sayOnce('ledger', err, 're-imports of the organisation not read from the ledger; it stays as it was'),
+    );
     const after = this.newest();
     if (after !== before) this.opts.log(`the organisation is now ${after.from} (${after.org.order.length} units)`);
   }
 
+  private sayOnce(what: 'file' | 'ledger', err: unknown, message: string): void {
+    const key = err instanceof Error ? err.message : String(err);
+    if (this.said[what] === key) return;
+    this.said[what] = key;
+    this.opts.log(message, err);
+  }
+
   private async lookAtFile(): Promise<void> {
     const mtime = (await stat(this.path)).mtimeMs;
-    if (mtime === this.fileMtime || mtime === this.badFileMtime) return;
+    if (mtime === this.file.since || mtime === this.badFileMtime) return;
     try {
-      this.file = { org: await loadOrgFile(this.path), since: mtime, from: `the file ${this.path}` };
-      this.fileMtime = mtime;
+      const org = await loadOrgFile(this.path);
+      this.file = { org, hash: orgHash(org), since: mtime, from: `the file ${this.path}` };
       this.badFileMtime = undefined;
     } catch (err) {
-      // Said once per bad version of the file, not at every refresh.
       this.badFileMtime = mtime;
       throw err;
     }
   }
 
   private async lookAtLedger(): Promise<void> {
-    const officeId = this.file.org.officeId;
-    let latest: { hash: string; since: number; from: string } | undefined;
+    const { officeId } = this.file.org;
+    const stored = await this.ledger.orgStoredAt(this.file.hash);
+    let fileKnownSince = stored === undefined ? undefined : Date.parse(stored);
+    let latest: Omit<Dated, 'org'> | undefined;
     for (const campaignId of await this.ledger.campaigns()) {
-      const last = (await reimports(this.ledger, campaignId)).at(-1);
+      const all = await reimports(this.ledger, campaignId);
+      // The file's content imported again later (after another) is as new as that import.
+      for (const e of all)
+        if (e.data?.hash === this.file.hash) fileKnownSince = Math.max(fileKnownSince ?? 0, recordedAtOf(e));
+      const last = all.at(-1);
       const hash = last?.data?.hash;
       if (!last || typeof hash !== 'string') continue;
       const since = recordedAtOf(last);
@@ -146,6 +165,7 @@ export class LiveOrg implements OrgSource {
       const from = `the re-import of campaign ${campaignId} (version ${String(last.data?.version)})`;
       latest = { hash, since, from };
     }
+    this.fileKnownSince = fileKnownSince;
     if (!latest) {
       this.reimported = undefined;
       return;

@@ -61,8 +61,13 @@ describe('organisation versions in the ledger', () => {
     expect(v2.hash).not.toBe(v1.hash);
     expect(await ledger.orgVersion(v1.hash)).toEqual(first);
     expect((await ledger.orgVersion(v2.hash))!.units[branchId]!.secretary!.name).toBe('新书记');
-    // Another campaign with the same organisation numbers its own versions and shares the body.
+    // Another campaign with the same organisation numbers its own versions and shares the body;
+    // the content was last stored then (what the web service weighs its ORG file by).
+    const storedBefore = new Date().toISOString();
     expect(await ledger.storeOrg('other', first)).toEqual({ hash: v1.hash, version: 1 });
+    expect((await ledger.orgStoredAt(v1.hash))! >= storedBefore).toBe(true);
+    expect((await ledger.orgStoredAt(v2.hash))! <= storedBefore).toBe(true);
+    expect(await ledger.orgStoredAt('sha256:0000')).toBeUndefined();
     // Importers racing for the next version each get one, and no content is stored twice.
     const third = structuredClone(second);
     third.units[branchId]!.name = '改名支部';

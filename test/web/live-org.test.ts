@@ -43,8 +43,10 @@ describe('the organisation the web service signs people in by', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const open = (freshMs = 0, store: Pick<LedgerStore, 'campaigns' | 'events' | 'orgVersion'> = ledger) =>
-    LiveOrg.open(file, store, { freshMs, now: () => now, log: (msg) => logged.push(msg) });
+  const open = (
+    freshMs = 0,
+    store: Pick<LedgerStore, 'campaigns' | 'events' | 'orgVersion' | 'orgStoredAt'> = ledger,
+  ) => LiveOrg.open(file, store, { freshMs, now: () => now, log: (msg) => logged.push(msg) });
   /** The mini organisation with b-info-t1's secretary 杨帆 replaced by `name` <`email`>. */
   const withInfoSecretary = (name: string, email: string, base = text) =>
     base.replace(
@@ -127,16 +129,17 @@ describe('the organisation the web service signs people in by', () => {
     expect(signsIn(live, 'qian.jin@example.org')).toBe(true);
   });
 
-  it('asks the ledger at most once within its freshness, at once after `stale`, and again after a failure', async () => {
+  it('asks the ledger at most once within its freshness, at once after `stale`; a failure is said once and asked again a freshness later', async () => {
     let reads = 0;
     let failing = false;
-    const counting: Pick<LedgerStore, 'campaigns' | 'events' | 'orgVersion'> = {
+    const counting: Pick<LedgerStore, 'campaigns' | 'events' | 'orgVersion' | 'orgStoredAt'> = {
       campaigns: () => {
         reads++;
         return failing ? Promise.reject(new Error('ledger down')) : ledger.campaigns();
       },
       events: (f) => ledger.events(f),
       orgVersion: (h) => ledger.orgVersion(h),
+      orgStoredAt: (h) => ledger.orgStoredAt(h),
     };
     const live = await open(5_000, counting);
     await Promise.all([live.refresh(), live.refresh(), live.refresh()]);
@@ -154,9 +157,38 @@ describe('the organisation the web service signs people in by', () => {
     await live.refresh();
     expect([reads, signsIn(live, 'qian.jin@example.org')]).toEqual([3, true]);
     expect(logged.at(-1)).toContain('not read from the ledger');
-    // A failed look is not kept for the freshness: the next request asks again.
-    failing = false;
+    // Not asked again at every request while it is down, and said once while it stays down.
     await live.refresh();
-    expect(reads).toBe(4);
+    expect(reads).toBe(3);
+    const said = logged.length;
+    now += 5_000;
+    await live.refresh();
+    expect([reads, logged.length]).toEqual([4, said]);
+    failing = false;
+    now += 5_000;
+    await live.refresh();
+    expect([reads, signsIn(live, 'qian.jin@example.org')]).toEqual([5, true]);
+  });
+
+  it('a service deployed afresh with the organisation its campaign started on keeps the re-imports since', async () => {
+    // The campaign started on the file's content (stored now), re-imported five minutes later;
+    // the service is then deployed again, the file's modification time ten minutes after.
+    const started = Date.now();
+    await ledger.storeOrg('mini', parseOrg(text, 'org.yaml'));
+    await reimport(
+      'mini',
+      parseOrg(withInfoSecretary('钱进', 'qian.jin@example.org'), 'org-2.yaml'),
+      new Date(started + 5 * 60_000),
+    );
+    await utimes(file, new Date(started + 10 * 60_000), new Date(started + 10 * 60_000));
+    const live = await open();
+    await live.refresh();
+    expect([signsIn(live, 'yang.fan@example.org'), signsIn(live, 'qian.jin@example.org')]).toEqual([false, true]);
+
+    // An edit by hand (content the ledger has never seen) is newer than the re-import.
+    await writeFile(file, withInfoSecretary('孙丽', 'sun.li@example.org'));
+    await utimes(file, new Date(started + 11 * 60_000), new Date(started + 11 * 60_000));
+    await live.refresh();
+    expect([signsIn(live, 'qian.jin@example.org'), signsIn(live, 'sun.li@example.org')]).toEqual([false, true]);
   });
 });
