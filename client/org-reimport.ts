@@ -1,14 +1,15 @@
 /**
- * The organisation file re-imported for a running campaign (`appoint --org`, and the API's
- * `POST …/campaigns/{id}/org`): the file becomes the campaign's contacts, which every mail from
- * then on goes to (mail/current-contacts.ts), and each branch whose secretary it changes since
- * the last import is an appointment, which may open her training (the plan's openedBy).
+ * The organisation file re-imported for a running campaign (`appoint --org`, the API's
+ * `POST …/campaigns/{id}/org`, the console's organisation page): the file becomes the campaign's
+ * contacts, which every mail from then on goes to (mail/current-contacts.ts), and each branch
+ * whose secretary it changes since the last import is an appointment, which may open her
+ * training (the plan's openedBy). `previewReimport` says the same beforehand, recording nothing.
  */
 import type { SecretaryChange } from '../domain/engine/events';
-import { secretaryChanges } from '../domain/engine/events';
 import type { OrgRef } from '../domain/engine/org-ref';
 import type { EventOpening } from '../domain/engine/requests';
 import type { Org } from '../domain/org-schema';
+import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
 import type { CampaignClient } from './campaigns';
@@ -21,13 +22,16 @@ export interface ReimportResult {
   contacts: OrgRef | null;
 }
 
-export async function reimportOrg(
-  cc: CampaignClient,
-  ledger: Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | 'record'>,
-  campaignId: string,
-  file: Org,
-  opts: { by: string; at: string; appointedAt?: string },
-): Promise<ReimportResult> {
+/** What a re-import would do, recorded nowhere (the console's preview, the API's dry run). */
+export interface ReimportPreview extends RosterChanges {
+  /** False when the file is the contacts already: nothing would be updated. */
+  updatesContacts: boolean;
+}
+
+type ReimportLedger = Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | 'record'>;
+
+/** What the file is compared with: the contacts before it, and the appointments already made from it. */
+async function basisOf(cc: CampaignClient, ledger: ReimportLedger, campaignId: string, file: Org) {
   const campaignOrg = await cc.campaignOrg(campaignId);
   const imports = await reimports(ledger, campaignId);
   const latest = imports.at(-1);
@@ -36,12 +40,6 @@ export async function reimportOrg(
   const again = latest?.data?.hash === orgHash(file);
   const previous = again ? imports.at(-2) : latest;
   const before: Org = (previous && (await ledger.orgVersion(String(previous.data?.hash)))) ?? campaignOrg;
-  // The contacts first: the notice of a training the import opens goes to the new secretary.
-  let contacts: OrgRef | null = null;
-  if (!again && orgHash(before) !== orgHash(file)) {
-    contacts = await ledger.storeOrg(campaignId, file);
-    await ledger.record(reimportEvent(campaignId, contacts, file.order.length, opts.at, opts.by));
-  }
   // Run again: what the first run appointed is not told twice (it would open nothing, but
   // would read as a new appointment).
   const appointed = again
@@ -51,9 +49,43 @@ export async function reimportOrg(
         ),
       )
     : new Set<string>();
+  const changes = rosterChanges(before, file, campaignOrg);
+  return {
+    updatesContacts: !again && orgHash(before) !== orgHash(file),
+    changes: {
+      ...changes,
+      appointments: changes.appointments.filter((c) => !appointed.has(`${c.unitId}\u0000${c.secretary}`)),
+    },
+  };
+}
+
+export async function previewReimport(
+  cc: CampaignClient,
+  ledger: ReimportLedger,
+  campaignId: string,
+  file: Org,
+): Promise<ReimportPreview> {
+  const { updatesContacts, changes } = await basisOf(cc, ledger, campaignId, file);
+  // The file is the contacts already: no address changes, whatever it changed when imported.
+  return updatesContacts ? { ...changes, updatesContacts } : { ...changes, contacts: [], missing: [], updatesContacts };
+}
+
+export async function reimportOrg(
+  cc: CampaignClient,
+  ledger: ReimportLedger,
+  campaignId: string,
+  file: Org,
+  opts: { by: string; at: string; appointedAt?: string },
+): Promise<ReimportResult> {
+  const { updatesContacts, changes } = await basisOf(cc, ledger, campaignId, file);
+  // The contacts first: the notice of a training the import opens goes to the new secretary.
+  let contacts: OrgRef | null = null;
+  if (updatesContacts) {
+    contacts = await ledger.storeOrg(campaignId, file);
+    await ledger.record(reimportEvent(campaignId, contacts, file.order.length, opts.at, opts.by));
+  }
   const appointments: ReimportResult['appointments'] = [];
-  for (const c of secretaryChanges(before, file).changes) {
-    if (appointed.has(`${c.unitId}\u0000${c.secretary}`)) continue;
+  for (const c of changes.appointments) {
     const opened = await cc.openForEvent(campaignId, {
       event: 'secretary-appointed',
       unitId: c.unitId,
@@ -63,5 +95,5 @@ export async function reimportOrg(
     });
     appointments.push({ ...c, ...opened });
   }
-  return { appointments, newBranches: secretaryChanges(campaignOrg, file).newBranches, contacts };
+  return { appointments, newBranches: changes.newBranches, contacts };
 }

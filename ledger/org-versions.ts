@@ -99,6 +99,22 @@ export class OrgVersions {
     }
   }
 
+  /**
+   * Keeps `org`'s content under its hash without making it a version of any campaign's: a roster
+   * the office previews before it takes it. Taken, it becomes a version by `store`; never taken,
+   * it is a body nothing names.
+   */
+  async stage(org: Org): Promise<string> {
+    const body = canonicalJson(org);
+    const hash = hashOfText(body);
+    await this.db
+      .insertInto('org_bodies')
+      .values({ hash, body, bytes: Buffer.byteLength(body) })
+      .onConflict((c) => c.column('hash').doNothing())
+      .execute();
+    return hash;
+  }
+
   /** The organisation stored under `hash`, or undefined when the ledger has none. */
   async get(hash: string): Promise<Org | undefined> {
     const row = await this.db.selectFrom('org_bodies').select('body').where('hash', '=', hash).executeTakeFirst();

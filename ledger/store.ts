@@ -418,6 +418,10 @@ export class SqlLedger implements LedgerStore {
     return this.orgs.get(hash);
   }
 
+  stageOrg(org: Org): Promise<string> {
+    return this.orgs.stage(org);
+  }
+
   orgStoredAt(hash: string): Promise<string | undefined> {
     return this.orgs.lastStored(hash);
   }

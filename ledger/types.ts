@@ -209,6 +209,8 @@ export interface OrgStore {
 export interface LedgerStore extends OrgStore {
   /** When content was last stored as a version of any campaign's organisation (a start, a re-import). */
   orgStoredAt(hash: string): Promise<string | undefined>;
+  /** Keeps an organisation's content for a later `orgVersion(hash)` without making it a version (a preview's). */
+  stageOrg(org: Org): Promise<string>;
   /** The grades (分类定级) in the same database (ledger/grades.ts). */
   grades(): GradeStore;
   /** Runs pending migrations; safe to call on every start. */

@@ -120,6 +120,18 @@ describe('appointing a branch secretary opens her training', () => {
       );
     const file = path.join(h.dir, 'org-2.yaml');
     await writeFile(file, text);
+    // What it would do, first: nothing recorded.
+    const dry = await cli(['--org', file, '--by', '组织部', '--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        '预览（未记录任何变更）：通讯录将更新为这份文件（8 个单位）',
+        'b-mech-s1 机械学院本科生第一党支部：书记 陈静 → 周敏（将记为任命）',
+        'b-mech-s1 机械学院本科生第一党支部 · 书记：陈静 <chen.jing@example.org> → 周敏 <zhou.min@example.org>',
+        'b-info-g1：新党支部，不在本活动的组织中',
+      ]),
+    );
+    expect(await h.ledger.events({ campaignId: 'mini', kinds: ['org-reimported'] })).toEqual([]);
     const reimport = await cli(['--org', file, '--by', '组织部', '--json']);
     expect(reimport.stderr).toBe('');
     const out = JSON.parse(reimport.stdout) as {
@@ -169,6 +181,12 @@ describe('appointing a branch secretary opens her training', () => {
     };
     expect(again.contacts).toBeNull();
     expect(again.appointments).toEqual([]);
+    expect((await cli(['--org', file, '--by', '组织部'])).stdout.split('\n')).toEqual([
+      '组织文件与当前通讯录相同，未更新',
+      '没有党支部书记变更',
+      'b-info-g1：新党支部，不在本活动的组织中（未开启任何事项）',
+      '',
+    ]);
     expect(await h.ledger.events({ campaignId: 'mini', kinds: ['org-reimported'] })).toHaveLength(1);
     const rows = await h.ledger.events({ campaignId: 'mini', kinds: ['secretary-appointed'] });
     expect(rows.map((e) => `${e.unitId} ${String(e.data?.secretary)}`).sort()).toEqual([
@@ -190,6 +208,30 @@ describe('appointing a branch secretary opens her training', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ title: string; errors: { field: string }[] }>()).toMatchObject({ title: '组织名册有误' });
     expect(bad.json<{ errors: { field: string }[] }>().errors[0]!.field).toMatch(/^body\.org/);
+    expect(await imports()).toHaveLength(1);
+
+    // A dry run first: what the import would do, nothing recorded.
+    const dry = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/org?dryRun=true',
+      payload: { org: text },
+      headers: OFFICE,
+    });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json()).toMatchObject({
+      updatesContacts: true,
+      appointments: [{ unitId: 'b-info-t1', previous: '杨帆', secretary: '钱进' }],
+      contacts: [
+        {
+          unitId: 'b-info-t1',
+          post: 'secretary',
+          was: '杨帆 <yang.fan@example.org>',
+          now: '钱进 <qian.jin@example.org>',
+        },
+      ],
+      newBranches: ['b-info-g1'],
+      missing: [],
+    });
     expect(await imports()).toHaveLength(1);
 
     const res = await post({ org: text });

@@ -1,9 +1,9 @@
 /**
  * The office's organisation page (`/console/:campaignId/org`), on the dev server with a worker
  * process and the mini plan whose new secretaries are trained: the office uploads the roster as
- * Excel saves it on Chinese Windows (GB18030 CSV) with one branch secretary changed; the page
- * says what it did, the training opens and its notice goes to her, she signs in and the one she
- * replaced no longer can. A refused file is answered on the page with its problems and nothing
+ * Excel saves it on Chinese Windows (GB18030 CSV) with one branch secretary changed; the preview
+ * says what it would change and records nothing; confirmed, the page says what it did, the
+ * training opens and its notice goes to her, she signs in and the one she replaced no longer can. A refused file is answered on the page with its problems and nothing
  * recorded; the same file again records nothing; nobody but the office may see or post it. In a
  * real browser at a phone's width, the form takes a file and answers; axe-core finds no serious
  * violation and nothing scrolls sideways (screenshot in test-artifacts/console/org.png).
@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { axeSerious, launchBrowser } from '../helpers/browser';
 import { miniPlanWithEvents } from '../helpers/mini-events';
+import { loadOrgFile } from '../../plans/load';
 import {
   eventually,
   formPost,
@@ -43,10 +44,18 @@ describe('the office uploads a new roster in the console', () => {
     const file: Upload = { name: 'org', filename, type: 'text/csv', content };
     return formPost(h, PAGE, {}, headers, PAGE, [file]);
   };
+  /** Confirms the preview `page` answered with (its hash and file name), ticked unless `tick` is false. */
+  const confirm = (page: string, tick = true, headers = office): ReturnType<typeof formPost> => {
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
+    const fields = { hash: hidden('hash'), file: hidden('file'), ...(tick ? { confirm: 'yes' } : {}) };
+    return formPost(h, `${PAGE}/confirm`, fields, headers, PAGE);
+  };
   /** The page's text without its markup, spaces folded: what a person reads. */
   const text = (body: string) =>
     body
       .replace(/<[^>]+>/g, ' ')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
       .replace(/\s+/g, ' ')
       .trim();
 
@@ -64,6 +73,9 @@ describe('the office uploads a new roster in the console', () => {
     const posted = await formPost(h, PAGE, {}, li, '/console/tokens', [file]);
     expect(posted.statusCode).toBe(403);
     expect(posted.body).toContain('只有活动办公室可以导入组织名册');
+    const staged = await h.ledger.stageOrg(await loadOrgFile(ROSTER));
+    const confirmed = await formPost(h, `${PAGE}/confirm`, { hash: staged, confirm: 'yes' }, li, '/console/tokens');
+    expect(confirmed.statusCode).toBe(403);
     // Without the form's CSRF token, refused before anything is read.
     const form = multipart({}, [
       { name: 'org', filename: 'roster.csv', type: 'text/csv', content: await readFile(ROSTER) },
@@ -98,8 +110,25 @@ describe('the office uploads a new roster in the console', () => {
     expect(await imports()).toEqual([]);
   });
 
-  it('takes the roster Excel saved: the new secretary is appointed, trained, mailed and signed in', async () => {
-    const res = await upload('组织名册2010.csv', await readFile(ROSTER));
+  it('takes the roster Excel saved, once checked: the new secretary is appointed, trained, mailed and signed in', async () => {
+    const previewed = await upload('组织名册2010.csv', await readFile(ROSTER));
+    expect(previewed.statusCode).toBe(200);
+    const preview = text(previewed.body);
+    expect(preview).toContain('导入前请核对：组织名册2010.csv');
+    expect(preview).toContain('确认后，通讯录将更新为这份名册（7 个单位）');
+    expect(preview).toMatch(/党支部书记变更（将记为新任命.*?） 信息学院教工党支部 ：杨帆 → 钱进/);
+    expect(preview).toContain('信息学院教工党支部 · 书记：杨帆 <yang.fan@example.org> → 钱进 <qian.jin@example.org>');
+    // Previewed, nothing taken.
+    expect(await imports()).toEqual([]);
+    expect(await h.ledger.events({ campaignId: 'mini', kinds: ['secretary-appointed'] })).toEqual([]);
+    // Not without the tick; not for a roster nobody previewed.
+    expect((await confirm(previewed.body, false)).statusCode).toBe(400);
+    const unknown = previewed.body.replace(/sha256:[0-9a-f]{64}/, `sha256:${'0'.repeat(64)}`);
+    const refused = await confirm(unknown);
+    expect([refused.statusCode, text(refused.body)]).toEqual([400, expect.stringContaining('请重新上传并预览')]);
+    expect(await imports()).toEqual([]);
+
+    const res = await confirm(previewed.body);
     expect(res.statusCode).toBe(200);
     const said = text(res.body);
     expect(said).toContain('通讯录已更新为第 1 版（7 个单位）');
@@ -133,8 +162,11 @@ describe('the office uploads a new roster in the console', () => {
     });
     expect(before.statusCode).toBe(401);
 
-    // The same file again (a reload of the answer): nothing updated, nobody appointed twice.
-    const again = await upload('组织名册2010.csv', await readFile(ROSTER));
+    // The same file again: the preview says it changes nothing; confirmed anyway (or the answer
+    // reloaded), nothing updated, nobody appointed twice.
+    const previewedAgain = await upload('组织名册2010.csv', await readFile(ROSTER));
+    expect(text(previewedAgain.body)).toContain('这份名册与当前通讯录相同，导入不会更新通讯录');
+    const again = await confirm(previewedAgain.body);
     expect(again.statusCode).toBe(200);
     expect(text(again.body)).toContain('所选文件与当前通讯录相同，未更新');
     expect(text(again.body)).toContain('没有党支部书记变更');
@@ -170,7 +202,16 @@ describe('the office uploads a new roster in the console', () => {
       await page.getByRole('link', { name: '组织名册与通讯录：导入新名册…' }).click();
       await page.getByRole('heading', { name: '导入新的组织名册' }).waitFor();
       await page.setInputFiles('input[name=org]', roster);
-      await page.getByRole('button', { name: '导入' }).click();
+      await page.getByRole('button', { name: '上传并预览' }).click();
+      await page.locator('#preview').waitFor();
+      expect((await page.textContent('#preview'))!.replace(/\s+/g, ' ')).toContain(
+        '机械学院教工第一党支部 · 联络员：刘洋 <liu.yang@example.org> → 孙丽 <sun.li@example.org>',
+      );
+      expect(await axeSerious(page)).toEqual([]);
+      expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: path.join(artifacts, 'org-preview.png'), fullPage: true });
+      await page.check('input[name=confirm]');
+      await page.getByRole('button', { name: '确认导入' }).click();
       await page.locator('#result').waitFor();
       const said = (await page.textContent('main'))!;
       expect(said).toMatch(/通讯录已更新为第 2 版（7 个单位）/);

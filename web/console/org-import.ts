@@ -1,14 +1,16 @@
 /**
  * The organisation page of a campaign (`/console/:campaignId/org`, the office's): which roster
  * the campaign's mail and the service's sign-in go by now, every re-import before it, and the
- * form that uploads a new one (the university's records exported as YAML, JSON or CSV), with
- * what the upload did: the branches whose secretary changed, the training each appointment
- * opened, the branches the campaign does not have; or, for a file that does not pass, every
- * problem by line and field, nothing recorded.
+ * form that uploads a new one (the university's records exported as YAML, JSON or CSV). An
+ * upload is first a preview, recording nothing: the appointments it would make, every post whose
+ * person or address changes, the branches only it has, the units it lacks; the office confirms,
+ * and the answer says what it did: the appointments and the training each opened. A file that
+ * does not pass is answered with every problem by line and field.
  */
 import type { EventOpening } from '../../domain/engine/requests';
 import type { FileIssue } from '../../domain/errors';
-import type { ReimportResult } from '../../client/org-reimport';
+import type { ReimportPreview, ReimportResult } from '../../client/org-reimport';
+import type { ContactChange } from '../../domain/roster-changes';
 import { html, type Html } from '../html';
 import { tr, when } from './frame';
 import { obligationTitle, type CampaignContext, type Lang } from './model';
@@ -31,6 +33,15 @@ export interface OrgImportView {
   result?: { file: string; units: number } & Pick<ReimportResult, 'contacts' | 'appointments'> & {
       newBranches: { id: string; name: string }[];
     };
+  /** The upload, checked and kept under `hash`, and what taking it would do. */
+  preview?: {
+    file: string;
+    hash: string;
+    units: number;
+    changes: Omit<ReimportPreview, 'newBranches' | 'missing'>;
+    newBranches: { id: string; name: string }[];
+    missing: { id: string; name: string }[];
+  };
   /** Why the uploaded file was refused (nothing recorded). */
   refused?: { file: string; issues: FileIssue[] };
 }
@@ -125,11 +136,105 @@ function resultCard(v: OrgImportView, r: NonNullable<OrgImportView['result']>): 
   </section>`;
 }
 
+const POST_ZH: Record<ContactChange['post'], [string, string]> = {
+  secretary: ['书记', 'secretary'],
+  liaison: ['联络员', 'liaison'],
+  address: ['邮箱', 'address'],
+};
+
+/** A titled list of units by name and id; nothing at all when there are none. */
+const unitList = (title: string, units: { id: string; name: string }[]): Html | string =>
+  units.length === 0
+    ? ''
+    : html`<h3>${title}</h3>
+        <ul class="plain">
+          ${units.map((u) => html`<li>${u.name}（${u.id}）</li>`)}
+        </ul>`;
+
+function previewCard(v: OrgImportView, p: NonNullable<OrgImportView['preview']>): Html {
+  const t = tr(v.lang);
+  const none = html`<p>${t('没有。', 'None.')}</p>`;
+  const { changes } = p;
+  return html`<section class="card" id="preview" aria-labelledby="h-preview">
+    <h2 id="h-preview">${t('导入前请核对', 'Check before you take it')}：${p.file}</h2>
+    <p>
+      ${
+        changes.updatesContacts
+          ? t(
+              `确认后，通讯录将更新为这份名册（${p.units} 个单位）。尚未记录任何变更。`,
+              `Once confirmed, the contacts become this roster (${p.units} units). Nothing is recorded yet.`,
+            )
+          : t(
+              '这份名册与当前通讯录相同，导入不会更新通讯录。',
+              'This roster is the contacts already: taking it updates nothing.',
+            )
+      }
+    </p>
+    <h3>
+      ${t('党支部书记变更（将记为新任命，并按活动方案开启任职培训）', 'New branch secretaries (each an appointment, opening the training the plan declares)')}
+    </h3>
+    ${
+      changes.appointments.length === 0
+        ? none
+        : html`<ul class="plain">
+            ${changes.appointments.map(
+              (a) =>
+                html`<li><strong>${a.unitName}</strong>：${a.previous ?? t('（无）', '(none)')} → ${a.secretary}</li>`,
+            )}
+          </ul>`
+    }
+    <h3>
+      ${t('联系人或邮箱变更（此后的邮件发往新地址）', 'Contacts changed (mail from then on goes to the new ones)')}
+    </h3>
+    ${
+      changes.contacts.length === 0
+        ? none
+        : html`<ul class="plain">
+            ${changes.contacts.map(
+              (c) =>
+                html`<li>
+                  <strong>${c.unitName}</strong> · ${t(...POST_ZH[c.post])}：${c.was ?? t('（无）', '(none)')} →
+                  ${c.now ?? t('（无）', '(none)')}
+                </li>`,
+            )}
+          </ul>`
+    }
+    ${unitList(
+      t(
+        '名册中新增的党支部（不在本活动中，不开启任何事项）',
+        'Branches only in the roster (not this campaign’s: nothing opens)',
+      ),
+      p.newBranches,
+    )}
+    ${unitList(
+      t('名册中没有的单位（其邮件仍发往原联系人）', 'Units the roster lacks (their mail goes on to whom it went)'),
+      p.missing,
+    )}
+    <form
+      method="post"
+      action="/console/${encodeURIComponent(v.c.campaignId)}/org/confirm"
+      enctype="multipart/form-data"
+    >
+      <input type="hidden" name="_csrf" value="${v.csrf}" />
+      <input type="hidden" name="hash" value="${p.hash}" />
+      <input type="hidden" name="file" value="${p.file}" />
+      <p>
+        <input type="checkbox" id="confirm" name="confirm" value="yes" required />
+        <label for="confirm"
+          >${t('我已核对以上变更，确认导入', 'I have checked these changes and take the roster')}</label
+        >
+      </p>
+      <button type="submit">${t('确认导入', 'Take the roster')}</button>
+      <a href="/console/${encodeURIComponent(v.c.campaignId)}/org">${t('取消', 'Cancel')}</a>
+    </form>
+  </section>`;
+}
+
 export function orgImportBody(v: OrgImportView): Html {
   const t = tr(v.lang);
   const z = v.c.timeZone;
   const last = v.history.at(-1);
-  return html`${v.result ? resultCard(v, v.result) : ''}
+  return html`${v.result ? resultCard(v, v.result) : ''} ${v.preview ? previewCard(v, v.preview) : ''}
     ${
       v.refused
         ? html`<section class="card" id="refused" aria-labelledby="h-refused">
@@ -161,8 +266,8 @@ export function orgImportBody(v: OrgImportView): Html {
       <h2 id="h-upload">${t('导入新的组织名册', 'Upload a new roster')}</h2>
       <p>
         ${t(
-          '书记或联络员有变动时，上传从学校系统导出的最新名册。名册中书记有变的党支部记为新任命，活动方案规定的任职培训随即开启；此后全部邮件发往新名册中的地址，新任书记即可登录，原书记不再能查看。同一文件重复上传不会重复记录。',
-          'When secretaries or liaisons change, upload the roster exported from the university’s records. Each branch whose secretary changed is an appointment and opens the training the plan declares; from then on all mail goes to the roster’s addresses, the new secretary can sign in and the one she replaced no longer can. The same file twice records nothing twice.',
+          '书记或联络员有变动时，上传从学校系统导出的最新名册，先预览将发生的变更，核对无误后确认导入。名册中书记有变的党支部记为新任命，活动方案规定的任职培训随即开启；此后全部邮件发往新名册中的地址，新任书记即可登录，原书记不再能查看。同一文件重复导入不会重复记录。',
+          'When secretaries or liaisons change, upload the roster exported from the university’s records: you see what it would change first, and take it once checked. Each branch whose secretary changed is an appointment and opens the training the plan declares; from then on all mail goes to the roster’s addresses, the new secretary can sign in and the one she replaced no longer can. The same file twice records nothing twice.',
         )}
       </p>
       <form method="post" action="/console/${encodeURIComponent(v.c.campaignId)}/org" enctype="multipart/form-data">
@@ -175,7 +280,7 @@ export function orgImportBody(v: OrgImportView): Html {
             'YAML, JSON or CSV (UTF-8, or Excel’s “CSV (comma delimited)”), with the sample roster’s columns, at most 8 MB.',
           )}
         </p>
-        <button type="submit">${t('导入', 'Upload')}</button>
+        <button type="submit">${t('上传并预览', 'Upload and preview')}</button>
       </form>
     </section>
     <section class="card" aria-labelledby="h-history">

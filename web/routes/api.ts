@@ -38,7 +38,7 @@ import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
 import { parsePlan } from '../../domain/plan-loader';
 import { parseOrgText } from '../../plans/load';
-import { reimportOrg } from '../../client/org-reimport';
+import { previewReimport, reimportOrg } from '../../client/org-reimport';
 import { MAX_FILE_BYTES } from '../../domain/limits';
 import { auditScope, loadCampaign } from '../console/model';
 import { sendMaterials } from '../console/materials';
@@ -629,8 +629,9 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             summary:
               'The organisation file re-imported (office): its contacts from now on, its changed secretaries as appointments',
             description:
-              'The same as `cli appoint --org`: `org` is the file as YAML, JSON or CSV text (`format`, YAML by default), checked as `cli start` checks it (each issue named `body.org.<field>`). Every mail from then on, also of deadlines opened before, goes to the secretaries, liaisons and addresses it names; each branch whose secretary changed since the last import is appointed (opening her training if the plan has one). Who is responsible for what stays as the campaign opened it. The same file again records nothing (`contacts: null`). Sign-in and scope on the web service follow the file from the next request (on every web process within CONTACTS_FRESH_SECONDS).',
+              'The same as `cli appoint --org`: `org` is the file as YAML, JSON or CSV text (`format`, YAML by default), checked as `cli start` checks it (each issue named `body.org.<field>`). Every mail from then on, also of deadlines opened before, goes to the secretaries, liaisons and addresses it names; each branch whose secretary changed since the last import is appointed (opening her training if the plan has one). Who is responsible for what stays as the campaign opened it. The same file again records nothing (`contacts: null`). Sign-in and scope on the web service follow the file from the next request (on every web process within CONTACTS_FRESH_SECONDS). With `dryRun=true` nothing is recorded: the answer says what the import would do (`updatesContacts`, the `appointments`, each post whose person or address changes in `contacts`, `newBranches`, and the units the file lacks in `missing`).',
             params: CampaignParams,
+            querystring: z.object({ dryRun: z.enum(['true', 'false']).default('false') }).strict(),
             body: z
               .object({
                 org: z
@@ -646,6 +647,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           const p = office(req);
           const file = parseOrgText(req.body.org, req.body.format === 'csv' ? 'body.org.csv' : 'body.org');
           const { campaignId } = req.params;
+          if (req.query.dryRun === 'true') return previewReimport(deps.campaigns, deps.ledger, campaignId, file);
           const at = await deps.campaigns.planNow(campaignId);
           const result = await reimportOrg(deps.campaigns, deps.ledger, campaignId, file, { by: p.email, at });
           // Its new secretaries may sign in with the very next request, not a freshness later.

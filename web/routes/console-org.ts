@@ -1,14 +1,16 @@
 /**
  * The office's organisation page (`/console/:campaignId/org`): the roster re-imported from the
  * console as `appoint --org` and `POST /api/v1/campaigns/{id}/org` do (client/org-reimport.ts).
- * The file is checked whole before anything is recorded; a refused file is answered on the page
- * with every problem (400), so the office mends it and uploads again. Uploading the same file
- * twice (a reload of the answer) records nothing twice.
+ * An upload is checked whole and previewed, recording nothing but the file's content (kept by
+ * its hash in the ledger, ledger/org-versions.ts's `stage`); the office confirms the preview
+ * (`…/org/confirm`, naming that hash) and only then is it taken. A refused file is answered on
+ * the page with every problem (400), so the office mends it and uploads again. Confirming twice
+ * (a reload of the answer) records nothing twice.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
-import { reimportOrg } from '../../client/org-reimport';
+import { previewReimport, reimportOrg } from '../../client/org-reimport';
 import { OrgValidationError, type FileIssue } from '../../domain/errors';
 import { idSchema } from '../../domain/field-schemas';
 import { fileSizeProblem } from '../../domain/limits';
@@ -17,7 +19,7 @@ import { reimports } from '../../ledger/org-versions';
 import type { Principal } from '../access';
 import type { WebDeps } from '../context';
 import { forbidden, WebError } from '../errors';
-import { htmlReply } from '../forms';
+import { formField, htmlReply } from '../forms';
 import { parts } from '../uploads';
 import { consolePage, langOf, tr } from '../console/frame';
 import { loadCampaign, type CampaignContext } from '../console/model';
@@ -25,6 +27,7 @@ import { orgImportBody, type OrgImportRow, type OrgImportView } from '../console
 import { orgFileText, parseOrgText } from '../../plans/load';
 
 const CampaignParams = z.object({ campaignId: idSchema('key') });
+const StagedHash = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 
 function office(req: FastifyRequest): Principal {
   const p = req.principal;
@@ -59,7 +62,7 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
     req: FastifyRequest,
     csrf: string,
     c: CampaignContext,
-    extra: Pick<OrgImportView, 'result' | 'refused'>,
+    extra: Pick<OrgImportView, 'result' | 'refused' | 'preview'>,
   ): Promise<string> {
     const lang = langOf(req);
     const body = orgImportBody({ c, lang, csrf, history: await history(c.campaignId), ...extra });
@@ -86,7 +89,7 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
     '/console/:campaignId/org',
     { preHandler: app.csrfProtection.bind(app), schema: { params: CampaignParams } },
     async (req, reply) => {
-      const p = office(req);
+      office(req);
       const c = await campaignOf(req.params.campaignId);
       const upload = parts(req.body, 'org').find((x): x is MultipartFile => x.type === 'file');
       const content = upload ? await upload.toBuffer() : Buffer.alloc(0);
@@ -104,6 +107,37 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
         if (err instanceof OrgValidationError) return refuse(err.issues);
         throw err;
       }
+      const hash = await ledger.stageOrg(file);
+      const { newBranches, missing, ...changes } = await previewReimport(campaigns, ledger, c.campaignId, file);
+      const nameOf = (id: string): string => file.units[id]?.name ?? c.unitById.get(id)?.name ?? id;
+      return htmlReply(
+        reply,
+        await page(req, reply.generateCsrf(), c, {
+          preview: {
+            file: name,
+            hash,
+            units: file.order.length,
+            changes,
+            newBranches: newBranches.map((id) => ({ id, name: nameOf(id) })),
+            missing: missing.map((id) => ({ id, name: nameOf(id) })),
+          },
+        }),
+      );
+    },
+  );
+
+  app.post<{ Params: z.infer<typeof CampaignParams> }>(
+    '/console/:campaignId/org/confirm',
+    { preHandler: app.csrfProtection.bind(app), schema: { params: CampaignParams } },
+    async (req, reply) => {
+      const p = office(req);
+      const c = await campaignOf(req.params.campaignId);
+      if (formField(req.body, 'confirm') !== 'yes')
+        throw new WebError(400, '请确认', '请勾选“我已核对以上变更，确认导入”后再提交。', 'confirm');
+      const hash = StagedHash.safeParse(formField(req.body, 'hash'));
+      const file = hash.success ? await ledger.orgVersion(hash.data) : undefined;
+      if (!file) throw new WebError(400, '请重新上传', '没有找到预览过的名册，请重新上传并预览。', 'hash');
+      const name = shownName(formField(req.body, 'file'));
       const at = await campaigns.planNow(c.campaignId);
       const result = await reimportOrg(campaigns, ledger, c.campaignId, file, { by: p.email, at });
       // Its new secretaries may sign in with the very next request, not a freshness later.

@@ -4,12 +4,13 @@
  * `appoint <campaign> --org <file>`: the organisation file re-imported; every branch whose
  * secretary changed since the last import is an appointment, and the file becomes the campaign's
  * contacts: every mail from then on goes to the addresses it names (mail/current-contacts.ts).
+ * With `--dry-run` it says what the import would change and records nothing.
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
 import type { EventOpening } from '../../../domain/engine/requests';
 import { loadOrgFile } from '../../../plans/load';
-import { reimportOrg } from '../../org-reimport';
+import { previewReimport, reimportOrg, type ReimportPreview } from '../../org-reimport';
 import { withGrades } from '../grade-command';
 import { CampaignRequestError, type CampaignClient } from '../../campaigns';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
@@ -20,6 +21,47 @@ interface AppointOptions extends CommonOptions {
   org?: string;
   by: string;
   at?: string;
+  dryRun?: boolean;
+}
+
+const POST_NAME = {
+  secretary: ['书记', 'secretary'],
+  liaison: ['联络员', 'liaison'],
+  address: ['邮箱', 'address'],
+} as const;
+
+/** What `--org … --dry-run` says: the import's changes, one line each. */
+function previewLines(p: ReimportPreview, units: number): string[] {
+  const none = say('（无）', '(none)');
+  return [
+    p.updatesContacts
+      ? say(
+          `预览（未记录任何变更）：通讯录将更新为这份文件（${units} 个单位）`,
+          `preview (nothing recorded): the contacts would become this file (${units} units)`,
+        )
+      : say(
+          '预览：组织文件与当前通讯录相同，不会更新',
+          'preview: the file is the contacts already; nothing would change',
+        ),
+    ...p.appointments.map((a) =>
+      say(
+        `${a.unitId} ${a.unitName}：书记 ${a.previous ?? none} → ${a.secretary}（将记为任命）`,
+        `${a.unitId} ${a.unitName}: secretary ${a.previous ?? none} → ${a.secretary} (an appointment)`,
+      ),
+    ),
+    ...p.contacts.map((c) =>
+      say(
+        `${c.unitId} ${c.unitName} · ${POST_NAME[c.post][0]}：${c.was ?? none} → ${c.now ?? none}`,
+        `${c.unitId} ${c.unitName} · ${POST_NAME[c.post][1]}: ${c.was ?? none} → ${c.now ?? none}`,
+      ),
+    ),
+    ...p.newBranches.map((id) =>
+      say(`${id}：新党支部，不在本活动的组织中`, `${id}: a new branch, not in this campaign's organisation`),
+    ),
+    ...p.missing.map((id) =>
+      say(`${id}：文件中没有，其邮件仍发往原联系人`, `${id}: not in the file; its mail goes on as before`),
+    ),
+  ];
 }
 
 /** What one appointment opened, one line each, in the campaign's zone. */
@@ -77,7 +119,8 @@ export function registerAppoint(program: Command): void {
         'the organisation file re-imported: each branch whose secretary changed is an appointment',
       )
       .requiredOption('--by <who>', 'who records the appointment')
-      .option('--at <datetime>', "only a rehearsal's: the plan instant the appointment means"),
+      .option('--at <datetime>', "only a rehearsal's: the plan instant the appointment means")
+      .option('--dry-run', 'with --org: say what the import would change, record nothing'),
   ).action(async (campaignId: string, unit: string | undefined, o: AppointOptions) => {
     if ((o.org === undefined) === (unit === undefined || o.secretary === undefined))
       throw new CampaignRequestError(
@@ -95,6 +138,11 @@ export function registerAppoint(program: Command): void {
       return;
     }
     const file = await loadOrgFile(o.org);
+    if (o.dryRun) {
+      const preview = await withGrades({}, (ledger) => previewReimport(cc, ledger, campaignId, file));
+      print(o, preview, () => previewLines(preview, file.order.length).join('\n'));
+      return;
+    }
     const appointedAt = o.at === undefined ? undefined : instant(o.at, zone, '--at');
     const at = appointedAt ?? (await cc.planNow(campaignId));
     const {
@@ -106,8 +154,8 @@ export function registerAppoint(program: Command): void {
       [
         contacts
           ? say(
-              `通讯录已更新为第 ${contacts.version} 版（${file.order.length} 个单位）：此后的邮件按新通讯录发送`,
-              `contacts now version ${contacts.version} (${file.order.length} units): mail from now on goes to its addresses`,
+              `通讯录已更新为第 ${contacts.version} 版（${file.order.length} 个单位）：此后的邮件按新通讯录发送，新任书记即可登录网页`,
+              `contacts now version ${contacts.version} (${file.order.length} units): mail from now on goes to its addresses, and new secretaries can sign in`,
             )
           : say('组织文件与当前通讯录相同，未更新', 'the file is the contacts already: nothing updated'),
         ...(results.length === 0 ? [say('没有党支部书记变更', 'no branch secretary changed')] : []),
