@@ -6,6 +6,7 @@
  * training (the plan's openedBy). `previewReimport` says the same beforehand, recording nothing.
  */
 import type { SecretaryChange } from '../domain/engine/events';
+import { clip, OrgValidationError } from '../domain/errors';
 import type { OrgRef } from '../domain/engine/org-ref';
 import type { EventOpening } from '../domain/engine/requests';
 import type { Org } from '../domain/org-schema';
@@ -33,6 +34,16 @@ type ReimportLedger = Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | '
 /** What the file is compared with: the contacts before it, and the appointments already made from it. */
 async function basisOf(cc: CampaignClient, ledger: ReimportLedger, campaignId: string, file: Org) {
   const campaignOrg = await cc.campaignOrg(campaignId);
+  // Another organisation's roster (another university's, the sample's) would readdress every
+  // mail to strangers: refused before anything is compared or recorded.
+  if (file.officeId !== campaignOrg.officeId)
+    throw new OrgValidationError('organisation', [
+      {
+        file: 'organisation',
+        path: 'office.id',
+        message: `is "${clip(file.officeId)}", but this campaign's office is "${campaignOrg.officeId}": a roster of another organisation cannot be its contacts`,
+      },
+    ]);
   const imports = await reimports(ledger, campaignId);
   const latest = imports.at(-1);
   // Run again (the same file after an appointment failed): compared with the contacts before

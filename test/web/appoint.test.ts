@@ -208,6 +208,10 @@ describe('appointing a branch secretary opens her training', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ title: string; errors: { field: string }[] }>()).toMatchObject({ title: '组织名册有误' });
     expect(bad.json<{ errors: { field: string }[] }>().errors[0]!.field).toMatch(/^body\.org/);
+    // A roster of another organisation: refused by its office, before anything is compared.
+    const stranger = await post({ org: text.replace(/\bid: office\b/, 'id: zzb') });
+    expect(stranger.statusCode).toBe(400);
+    expect(stranger.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['body.org.office.id']);
     expect(await imports()).toHaveLength(1);
 
     // A dry run first: what the import would do, nothing recorded.

@@ -56,6 +56,8 @@ describe('the office uploads a new roster in the console', () => {
       .replace(/<[^>]+>/g, ' ')
       .replace(/&lt;/g, '<')
       .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
       .replace(/\s+/g, ' ')
       .trim();
 
@@ -104,6 +106,13 @@ describe('the office uploads a new roster in the console', () => {
     expect(said).toContain('文件有误，未导入：新名册.yaml');
     expect(said).toMatch(/第 \d+ 行/);
     expect(said).toContain('c-nowhere');
+    // Another organisation's roster (its office is not the campaign's) would mail strangers.
+    const other = await upload(
+      'other.yaml',
+      Buffer.from((await readFile(ORG, 'utf8')).replace(/\bid: office\b/, 'id: zzb')),
+    );
+    expect(other.statusCode).toBe(400);
+    expect(text(other.body)).toContain('office.id is "zzb", but this campaign\'s office is "office"');
     const empty = await upload('', Buffer.alloc(0));
     expect(empty.statusCode).toBe(400);
     expect(text(empty.body)).toContain('请选择要上传的组织名册文件');

@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
-import { previewReimport, reimportOrg } from '../../client/org-reimport';
+import { previewReimport, reimportOrg, type ReimportPreview } from '../../client/org-reimport';
 import { OrgValidationError, type FileIssue } from '../../domain/errors';
 import { idSchema } from '../../domain/field-schemas';
 import { fileSizeProblem } from '../../domain/limits';
@@ -101,14 +101,17 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
       const tooLarge = fileSizeProblem('organisation', content.length);
       if (tooLarge) return refuse([{ file: name, path: 'org', message: tooLarge }]);
       let file: Org;
+      let preview: ReimportPreview;
       try {
         file = parseOrgText(orgFileText(content, name), name);
+        // Also refused here: a roster of another organisation (its office is not the campaign's).
+        preview = await previewReimport(campaigns, ledger, c.campaignId, file);
       } catch (err) {
         if (err instanceof OrgValidationError) return refuse(err.issues);
         throw err;
       }
       const hash = await ledger.stageOrg(file);
-      const { newBranches, missing, ...changes } = await previewReimport(campaigns, ledger, c.campaignId, file);
+      const { newBranches, missing, ...changes } = preview;
       const nameOf = (id: string): string => file.units[id]?.name ?? c.unitById.get(id)?.name ?? id;
       return htmlReply(
         reply,
