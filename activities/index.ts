@@ -159,14 +159,13 @@ export function createActivities(deps: ActivityDeps) {
   const contacts = new CurrentContacts(deps.ledger, storedOrg, deps.contactsFreshMs);
   /** Every mail of the engine goes through here: to the contacts of the campaign's latest re-import. */
   const sendOrFail = async (built: DeadlineMessage): Promise<SendResult> => {
-    const message = await contacts.readdress(built);
     const signal = Context.current().cancellationSignal;
     // The sends of one activity run up to 32 at a time (`inLanes`), and nodemailer's mailer and
     // pool each listen to the activity's one signal until a send ends: up to 64 listeners, where
     // Node warns of a leak past 10.
     setMaxListeners(128, signal);
     try {
-      return await deps.mailer.send(message, { signal });
+      return await contacts.send(deps.mailer, built, { signal });
     } catch (err) {
       throw asFailure(err);
     }
@@ -459,7 +458,7 @@ export function createActivities(deps: ActivityDeps) {
             input,
             req.step,
             input.dueAt,
-            { built, sentAt: req.at },
+            { built, sentAt: req.at, reachedUnit: sent?.reachedUnit === true },
             sent?.status === 'failed',
             req.at,
           );

@@ -97,14 +97,20 @@ export function recipientsFor(
  * a changed address) thus reaches every mail still to go, also those of deadlines opened before.
  * Who is told stays what the deadline decided: a role the new organisation leaves without an
  * address keeps the old recipient, and a unit it no longer has keeps them all.
+ *
+ * One decision is taken again: a message built while the unit had no address (`unitUnreachable`,
+ * its parent told instead) goes to the unit once `org` gives it one, its reviewer's address for
+ * a review's mail, and those told instead stay in copy: they were passing the deadline on, and
+ * learn from the copy that the unit now hears it itself. `reachedUnit` says so, and the deadline
+ * then records no escalation for want of an address.
  */
 export function currentRecipients(
   org: Org,
   unitId: string,
-  was: { to: Recipient[]; cc?: Recipient[] },
-): { to: Recipient[]; cc: Recipient[] } {
+  was: { to: Recipient[]; cc?: Recipient[]; kind?: string; unitUnreachable?: true },
+): { to: Recipient[]; cc: Recipient[]; reachedUnit: boolean } {
   const unit = org.units[unitId];
-  if (!unit) return { to: was.to, cc: was.cc ?? [] };
+  if (!unit) return { to: was.to, cc: was.cc ?? [], reachedUnit: false };
   const now = (r: Recipient): Recipient | undefined => {
     switch (r.role) {
       case 'reviewer':
@@ -126,6 +132,13 @@ export function currentRecipients(
       seen.add(x.email);
       return [x];
     });
+  if (was.unitUnreachable) {
+    const own = was.kind?.startsWith('review-') ? reviewerRecipients(unit) : { to: unitRecipient(unit) };
+    if (own.to) {
+      const to = each([own.to]);
+      return { to, cc: each([...(own.cc ? [own.cc] : []), ...was.to, ...(was.cc ?? [])]), reachedUnit: true };
+    }
+  }
   const to = each(was.to);
-  return { to, cc: each(was.cc ?? []) };
+  return { to, cc: each(was.cc ?? []), reachedUnit: false };
 }

@@ -10,7 +10,7 @@ import type { Org } from '../domain/org-schema';
 import { currentRecipients } from '../domain/recipients';
 import { reimportedOrg } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
-import type { DeadlineMessage, Mailer } from './types';
+import type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';
 
 export const CONTACTS_FRESH_MS = 2_000;
 
@@ -34,12 +34,28 @@ export class CurrentContacts {
     return org;
   }
 
-  /** The message addressed to whoever holds each recipient's role now (domain/recipients.ts). */
+  /**
+   * The message addressed to whoever holds each recipient's role now (domain/recipients.ts). A
+   * message built for a unit without an address that now reaches the unit loses `unitUnreachable`.
+   */
   async readdress(message: DeadlineMessage): Promise<DeadlineMessage> {
     const org = await this.orgOf(message.campaignId);
     if (!org) return message;
-    const { to, cc } = currentRecipients(org, message.unitId, message);
-    return { ...message, to, ...(message.cc || cc.length > 0 ? { cc } : {}) };
+    const { to, cc, reachedUnit } = currentRecipients(org, message.unitId, message);
+    const { unitUnreachable, ...rest } = message;
+    return {
+      ...rest,
+      to,
+      ...(message.cc || cc.length > 0 ? { cc } : {}),
+      ...(unitUnreachable && !reachedUnit ? { unitUnreachable } : {}),
+    };
+  }
+
+  /** Sends `built` to the current contacts; the result says whether a unit built unreachable was reached. */
+  async send(mailer: Mailer, built: DeadlineMessage, opts?: SendOptions): Promise<SendResult> {
+    const message = await this.readdress(built);
+    const result = await mailer.send(message, opts);
+    return built.unitUnreachable && !message.unitUnreachable ? { ...result, reachedUnit: true } : result;
   }
 }
 
@@ -63,7 +79,7 @@ export function readdressing(
     freshMs,
   );
   return {
-    send: async (message, opts) => mailer.send(await contacts.readdress(message), opts),
+    send: (message, opts) => contacts.send(mailer, message, opts),
     close: () => mailer.close(),
   };
 }

@@ -61,6 +61,12 @@ export interface DeadlineMessage {
   sentAt: string;
   to: Recipient[];
   cc?: Recipient[];
+  /**
+   * Built while the unit had no usable address, so `to` is whoever was told instead (its parent).
+   * If the campaign's current contacts give the unit one, the message goes to the unit after all,
+   * the others in copy (mail/current-contacts.ts).
+   */
+  unitUnreachable?: true;
 }
 
 export interface SendResult {
@@ -70,6 +76,8 @@ export interface SendResult {
   accepted: string[];
   rejected: string[];
   error?: string;
+  /** The message was built for a unit without an address (`unitUnreachable`), and reached the unit itself. */
+  reachedUnit?: true;
 }
 
 export interface SendOptions {

@@ -15,6 +15,7 @@ import { miniPlanWithEvents } from '../test/helpers/mini-events';
 import { runSimulation } from '../rehearsal/simulate';
 import { parseBehaviour } from '../rehearsal/behaviour-file';
 import { local, startMiniCampaign } from '../test/helpers/mini-campaign';
+import { giveUnreachableAnAddress, UNREACHABLE } from '../test/helpers/mini-reimport';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
     'mini/branch-plan/once/b-mech-t1',
     'mini/branch-plan/once/b-info-t1',
   ]);
+  // And a branch given an address while its deadline ran (since v0.20): its escalations went to it,
+  // after the re-import, and recorded no escalation for want of an address (UNIT_REACHED_AFTER_REIMPORT).
+  await recordReachedAfterReimport(label);
 }
 
 /** Saves a history under `<label>--<prefix><workflow id>.json`. */
@@ -77,6 +81,31 @@ async function recordLateStart(label: string, ids: string[]): Promise<void> {
     await mini.env.client.workflow.getHandle('mini/branch-plan/once#0').result();
     for (const workflowId of ids)
       save(label, 'late_', workflowId, await mini.env.client.workflow.getHandle(workflowId).fetchHistory());
+  } finally {
+    await mini.stop();
+  }
+}
+
+/**
+ * The mini campaign from 2010-06-10, b-info-s1 without an address until a re-import on 06-12
+ * gives it one; it is waived after its rectification order. Saves its deadline's history.
+ */
+async function recordReachedAfterReimport(label: string): Promise<void> {
+  const mini = await startMiniCampaign({
+    taskQueue: 'record-reached',
+    origin: '2010-06-10T00:00',
+    searchAttributes: true,
+    contactsFreshMs: 0,
+  });
+  try {
+    await mini.until(local('2010-06-12T12:00'));
+    await giveUnreachableAnAddress(mini, local('2010-06-12T12:00'));
+    await mini.until(local('2010-07-12T12:00'));
+    await mini.cc.waive('mini', 'branch-plan', 'once', UNREACHABLE, { by: '组织部', reason: '已线下报送' });
+    const workflowId = `mini/branch-plan/once/${UNREACHABLE}`;
+    const handle = mini.env.client.workflow.getHandle(workflowId);
+    await handle.result();
+    save(label, 'reached_', workflowId, await handle.fetchHistory());
   } finally {
     await mini.stop();
   }

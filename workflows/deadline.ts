@@ -310,14 +310,26 @@ class DeadlineRun {
       return;
     }
     let rejected = mail.by === 'starter-before-start' && mail.rejected;
+    let reachedUnit = false;
     if (mail.by === 'deadline' && mail.built.message.to.length > 0) {
       const sent = this.reportsRide
         ? await this.sendReporting(step, mail.built.message)
         : await sendMessage(mail.built.message);
       rejected = sent.status === 'failed';
+      // Since v0.20 a unit without an address when the deadline opened, given one by a re-import
+      // since, was mailed itself (mail/current-contacts.ts): no escalation for want of an address.
+      // Asked only then, so that no other deadline carries the marker.
+      reachedUnit = sent.reachedUnit === true && this.isPatched(PATCHES.UNIT_REACHED_AFTER_REIMPORT);
     }
     timeline.reached(step);
-    const { fallback, events } = stepAftermath(this.input, step, timeline.dueAt, mail, rejected, timeline.nowIso());
+    const { fallback, events } = stepAftermath(
+      this.input,
+      step,
+      timeline.dueAt,
+      { ...mail, reachedUnit },
+      rejected,
+      timeline.nowIso(),
+    );
     if (fallback) await sendMessage(fallback);
     if (events.length > 0) {
       if (this.reportsRide) await this.recordReporting(events);

@@ -77,6 +77,10 @@
  * colour and its starter starts them in it (`opening.startedAs`, absent for green). The deadline
  * reads the input, no marker, as with v0.18; its histories add a campaign started late
  * (`v0.19--late_…`), whose batch has the marker and whose deadlines start blue.
+ * v0.20 (2026-12-06) adds UNIT_REACHED_AFTER_REIMPORT: a unit without an address when its deadline
+ * opened is mailed itself once a re-import gives it one, and no longer escalated for want of an
+ * address. Only a deadline whose send says so asks for the marker. Its histories add the deadline
+ * of such a unit (`v0.20--reached_…`), mailed at its escalations after the re-import.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -246,6 +250,15 @@ export const PATCHES = {
     guards:
       "a batch that mails its deadlines' shared steps works out the colour they open in (blue past the first reminder, yellow past the due instant) and counts them in it at once; the starter starts them in it (the DeadlineState search attribute, opening.startedAs), so a deadline opened late tells neither its batch nor visibility in its first workflow task. Before, every deadline started green and a late one corrected both at once: a signal, a batch workflow task and a visibility write more",
     retireWhen: BATCH_BOUND,
+    stage: 'patched',
+  },
+  UNIT_REACHED_AFTER_REIMPORT: {
+    id: 'unit-reached-after-reimport',
+    workflow: 'deadline',
+    addedIn: 'v0.20',
+    guards:
+      "a step the deadline mails itself to a unit that had no address when it opened (its parent told instead) goes to the unit once a re-import gives it one (SendResult.reachedUnit, from the send activity), and the deadline then records no 'unreachable' escalation for it; before, it recorded one whatever the send found. Asked only when the send says so, so only such a deadline carries the marker",
+    retireWhen: DEADLINE_BOUND,
     stage: 'patched',
   },
 } as const satisfies Record<string, Patch>;

@@ -184,15 +184,16 @@ export function isSharedStep(step: ScheduledStep, dueAt: string): boolean {
 
 /**
  * What follows a step's mail, at `at`: the ledger's escalation or rectification order, and
- * either the escalation of a unit that could not be reached (its parent was told instead) or,
- * when the mail server rejected the unit's mail, the same mail to the parent. The deadline
+ * either the escalation of a unit that could not be reached (its parent was told instead; not
+ * when the mail reached it after all, `reachedUnit`, its contacts re-imported since the deadline
+ * opened) or, when the mail server rejected the unit's mail, the same mail to the parent. The deadline
  * (workflows/deadline-ladder.ts) and a batch mailing a shared step do the same.
  */
 export function stepAftermath(
   input: DeadlineInput,
   step: ScheduledStep,
   dueAt: string,
-  mail: { built: BuiltMessage; sentAt: string },
+  mail: { built: BuiltMessage; sentAt: string; reachedUnit?: boolean },
   rejected: boolean,
   at: string,
 ): { fallback?: DeadlineMessage; events: LedgerEvent[] } {
@@ -205,7 +206,8 @@ export function stepAftermath(
       event('rectification', 'rectification-ordered', { step: step.step, data: { deadline: step.deadline } }),
     );
   }
-  if (mail.built.unreachable) {
+  // Built unreachable but sent to the unit, its contacts re-imported since: as any other mail.
+  if (mail.built.unreachable && !mail.reachedUnit) {
     events.push(
       event(`escalated:${step.step}:unreachable`, 'escalated', {
         step: `${step.step}:unreachable`,

@@ -80,6 +80,7 @@ export function buildMessage(
       sentAt,
       to: r.to,
       cc: r.cc,
+      ...(r.unreachable ? { unitUnreachable: true as const } : {}),
     },
   };
 }

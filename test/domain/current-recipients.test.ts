@@ -93,4 +93,65 @@ describe('recipients readdressed to a re-imported organisation', () => {
     const was = recipientsFor(before, 'b-mech-t1', ['unit', 'parent']);
     expect(emails(currentRecipients(folded, 'b-mech-t1', was))).toEqual({ to: ['li.mech@example.org'], cc: [] });
   });
+
+  describe('a unit that had no address when the message was built', () => {
+    const withAddress = parseOrg(
+      text.replace('secretary: { name: 黄磊 }', 'secretary: { name: 黄磊, email: huang.lei@example.org }'),
+      'with-address.yaml',
+    );
+    // As buildMessage flags it (domain/engine/mail-message.ts).
+    const built = (org: typeof before, unitId: string, audiences: ('unit' | 'parent' | 'office')[], kind: string) => {
+      const r = recipientsFor(org, unitId, audiences, kind.startsWith('review-') ? 'review' : 'report');
+      return { to: r.to, cc: r.cc, kind, ...(r.unreachable ? { unitUnreachable: true as const } : {}) };
+    };
+
+    it('goes to the unit once the organisation gives it one, whoever was told instead in copy', () => {
+      for (const [audiences, cc] of [
+        [['unit'], ['zhao.info@example.org']],
+        [['unit', 'parent'], ['zhao.info@example.org']],
+        [
+          ['unit', 'parent', 'office'],
+          ['zhao.info@example.org', 'office@example.org'],
+        ],
+      ] as const) {
+        const was = built(before, 'b-info-s1', [...audiences], 'escalation');
+        expect(was).toMatchObject({ unitUnreachable: true, to: [{ email: 'zhao.info@example.org' }] });
+        const now = currentRecipients(withAddress, 'b-info-s1', was);
+        expect([audiences, emails(now), now.reachedUnit]).toEqual([
+          audiences,
+          { to: ['huang.lei@example.org'], cc: [...cc] },
+          true,
+        ]);
+      }
+    });
+
+    it('stays with those told instead while the unit still has none', () => {
+      const was = built(before, 'b-info-s1', ['unit', 'parent'], 'reminder');
+      const now = currentRecipients(after, 'b-info-s1', was);
+      expect([emails(now), now.reachedUnit]).toEqual([{ to: ['zhao.info@example.org'], cc: [] }, false]);
+    });
+
+    it('gives a review to the reviewer’s secretary once the reviewer has an address', () => {
+      // A committee's file must give its secretary an address; an organisation held from before
+      // that rule, or cut down by hand, may not.
+      const reviewerWithout = structuredClone(before);
+      const committee = reviewerWithout.units['c-info']!;
+      committee.secretary = { name: '赵书记' };
+      delete committee.email;
+      const was = built(reviewerWithout, 'c-info', ['unit'], 'review-reminder');
+      expect(was).toMatchObject({ unitUnreachable: true, to: [{ email: 'office@example.org' }] });
+      const now = currentRecipients(before, 'c-info', was);
+      expect([emails(now), now.reachedUnit]).toEqual([
+        { to: ['zhao.info@example.org'], cc: ['office@example.org'] },
+        true,
+      ]);
+      expect(now.to[0]?.role).toBe('reviewer');
+    });
+
+    it('leaves a message built with the unit reachable as it was', () => {
+      expect(
+        currentRecipients(withAddress, 'b-info-t1', built(before, 'b-info-t1', ['unit'], 'reminder')).reachedUnit,
+      ).toBe(false);
+    });
+  });
 });

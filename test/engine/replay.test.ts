@@ -62,6 +62,12 @@
  * v0.19 adds STARTED_IN_COLOUR: a batch counts the deadlines it opens late in their colour, and its
  * starter starts them in it (`opening.startedAs`). Its histories add a campaign started late
  * (`v0.19--late_…`): the batch with the marker, and two of its deadlines started blue.
+ *
+ * v0.20 adds UNIT_REACHED_AFTER_REIMPORT: a deadline whose unit had no address when it opened
+ * mails the unit itself once a re-import gives it one, and records no escalation for want of an
+ * address. Its histories add such a deadline (`v0.20--reached_…`); every older deadline, of a
+ * unit reachable or not, replays through the old branch, which none of them reaches: their sends
+ * never said `reachedUnit`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -87,7 +93,7 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of eighteen releases, of every workflow type', () => {
+  it('the corpus holds histories of nineteen releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -108,6 +114,7 @@ describe('replaying recorded histories', () => {
       'v0.17',
       'v0.18',
       'v0.19',
+      'v0.20',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
   });
@@ -167,6 +174,26 @@ describe('replaying recorded histories', () => {
       const state = started.searchAttributes!.indexedFields!.DeadlineState!.data!;
       expect(JSON.parse(Buffer.from(state).toString())).toBe('blue');
     }
+  });
+
+  it('holds a deadline of v0.20 whose unit a re-import made reachable: mailed itself, escalated for want of an address no more', () => {
+    const events = corpus().find((h) => h.file === 'v0.20--reached_mini_branch-plan_once_b-info-s1.json')!.history
+      .events!;
+    expect(patchIds(events)).toContain(PATCHES.UNIT_REACHED_AFTER_REIMPORT.id);
+    const inputs = (names: string[]): string[] =>
+      events.flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes;
+        return a && names.includes(a.activityType!.name!)
+          ? (a.input?.payloads ?? []).map((p) => Buffer.from(p.data!).toString())
+          : [];
+      });
+    // Its escalations' mail was built unreachable (the deadline's organisation is the one it opened with) …
+    const mailed = inputs(['sendMessage', 'sendAndReport']);
+    expect(mailed.filter((m) => m.includes('"unitUnreachable":true')).length).toBeGreaterThanOrEqual(3);
+    // … went to the unit, and the deadline wrote its escalations without one for want of an address.
+    const recorded = inputs(['recordEvents', 'recordAndReport']).join('\n');
+    expect(recorded).toContain(':escalated:escalation-3');
+    expect(recorded).not.toContain(':unreachable');
   });
 
   it('keeps, for every patch not deprecated, histories of its workflow from before it and after it', () => {

@@ -45,6 +45,8 @@ export async function startMiniCampaign(opts: {
   origin: string;
   mailerOf?: (outbox: Mailer) => Mailer;
   searchAttributes?: boolean;
+  /** How long the worker trusts a campaign's re-imported contacts (CONTACTS_FRESH_SECONDS); 2 s by default. */
+  contactsFreshMs?: number;
 }): Promise<MiniCampaign> {
   const searchAttributes = opts.searchAttributes ?? false;
   const env = await createTimeSkippingEnv({ searchAttributes });
@@ -59,7 +61,12 @@ export async function startMiniCampaign(opts: {
   const worker: Worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue: opts.taskQueue,
-    deps: { ledger, mailer: opts.mailerOf?.(outbox) ?? outbox, client: env.client },
+    deps: {
+      ledger,
+      mailer: opts.mailerOf?.(outbox) ?? outbox,
+      client: env.client,
+      ...(opts.contactsFreshMs !== undefined ? { contactsFreshMs: opts.contactsFreshMs } : {}),
+    },
     workflowBundle: await bundleWorkflows(),
   });
   const running = worker.run();

@@ -13,6 +13,7 @@ import { createMailer } from '../../mail';
 import { readdressing } from '../../mail/current-contacts';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { parseOrg } from '../../domain/org-loader';
+import { recipientsFor } from '../../domain/recipients';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
 import { miniReminder } from '../helpers/mail-message';
 
@@ -82,5 +83,29 @@ describe('mail to the current contacts', () => {
     // A mailer that reads them afresh sees it.
     await readdressing(inner, ledger, 60_000).send(message('due'));
     expect(lastTo()).toEqual(['sun.li@example.org', 'li.mech@example.org']);
+  });
+
+  it('sends a message built for a unit without an address to the unit, once a re-import gives it one', async () => {
+    const mailer = readdressing(inner, ledger, 0);
+    const built = miniReminder(first, {
+      unitId: 'b-info-s1',
+      unitName: '信息学院研究生党支部',
+      ...recipientsFor(first, 'b-info-s1', ['unit']),
+      unitUnreachable: true,
+    });
+    expect(built.to.map((r) => r.email)).toEqual(['zhao.info@example.org']);
+    const before = await mailer.send(built);
+    expect([before.accepted, before.reachedUnit]).toEqual([['zhao.info@example.org'], undefined]);
+
+    await reimport(
+      parseOrg(
+        text.replace('secretary: { name: 黄磊 }', 'secretary: { name: 黄磊, email: huang.lei@example.org }'),
+        'mini-org-3.yaml',
+      ),
+      '2010-09-23T01:00:00.000Z',
+    );
+    const after = await mailer.send({ ...built, step: 'reminder-2' });
+    expect([after.accepted, after.reachedUnit]).toEqual([['huang.lei@example.org', 'zhao.info@example.org'], true]);
+    expect(smtp.received.at(-1)!.mail.cc).toMatchObject({ text: expect.stringContaining('zhao.info@example.org') });
   });
 });
