@@ -3,7 +3,8 @@
  * `POST …/campaigns/{id}/org`, the console's organisation page): the file becomes the campaign's
  * contacts, which every mail from then on goes to (mail/current-contacts.ts), and each branch
  * whose secretary it changes since the last import is an appointment, which may open her
- * training (the plan's openedBy). `previewReimport` says the same beforehand, recording nothing.
+ * training (the plan's openedBy). `previewReimport` says the same beforehand, recording nothing;
+ * `contactProblemsOf` says what of the contacts in force the mail cannot use.
  */
 import type { SecretaryChange } from '../domain/engine/events';
 import { clip, OrgValidationError } from '../domain/errors';
@@ -12,7 +13,8 @@ import type { EventOpening } from '../domain/engine/requests';
 import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports } from '../ledger/org-versions';
-import type { LedgerStore } from '../ledger/types';
+import type { LedgerEvent, LedgerStore } from '../ledger/types';
+import { contactProblems, type ContactProblems } from '../domain/contact-problems';
 import type { CampaignClient } from './campaigns';
 
 export interface ReimportResult {
@@ -107,4 +109,28 @@ export async function reimportOrg(
     appointments.push({ ...c, ...opened });
   }
   return { appointments, newBranches: changes.newBranches, contacts };
+}
+
+/**
+ * What of the campaign's contacts now (its latest re-import, else the organisation it started
+ * on) the mail cannot use (domain/contact-problems.ts), from the ledger's refusals. A refusal is
+ * answered by a later delivery to the same address among the messages about the units refused
+ * (the mail to a committee's secretary goes out about its branches too).
+ */
+export async function contactProblemsOf(
+  cc: CampaignClient,
+  ledger: Pick<LedgerStore, 'events' | 'orgVersion'>,
+  campaignId: string,
+  unitIds: readonly string[],
+): Promise<ContactProblems> {
+  const latest = (await reimports(ledger, campaignId)).at(-1);
+  const contacts =
+    (latest && (await ledger.orgVersion(String(latest.data?.hash)))) ?? (await cc.campaignOrg(campaignId));
+  const failures = await ledger.events({ campaignId, kinds: ['message-failed'] });
+  const refusedUnits = [...new Set(failures.flatMap((e) => (e.unitId ? [e.unitId] : [])))];
+  const deliveries = (
+    await Promise.all(refusedUnits.map((unitId) => ledger.events({ campaignId, unitId, kinds: ['message-sent'] })))
+  ).flat();
+  const addressed = (e: LedgerEvent) => ({ at: e.at, recipients: e.recipients ?? [], error: e.error });
+  return contactProblems(contacts, unitIds, failures.map(addressed), deliveries.map(addressed));
 }

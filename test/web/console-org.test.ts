@@ -4,7 +4,9 @@
  * Excel saves it on Chinese Windows (GB18030 CSV) with one branch secretary changed; the preview
  * says what it would change and records nothing; confirmed, the page says what it did, the
  * training opens and its notice goes to her, she signs in and the one she replaced no longer can. A refused file is answered on the page with its problems and nothing
- * recorded; the same file again records nothing; nobody but the office may see or post it. In a
+ * recorded; the same file again records nothing; nobody but the office may see or post it. The
+ * page lists what the roster in force has to mend: the branch without an address, and an address
+ * the mail server refused (a real rejection), until a roster without it is taken. In a
  * real browser at a phone's width, the form takes a file and answers; axe-core finds no serious
  * violation and nothing scrolls sideways (screenshot in test-artifacts/console/org.png).
  */
@@ -119,6 +121,34 @@ describe('the office uploads a new roster in the console', () => {
     expect(await imports()).toEqual([]);
   });
 
+  it('lists what the roster has to mend: the branch without an address, and an address the mail server refused', async () => {
+    const page = async () => text((await h.app.inject({ method: 'GET', url: PAGE, headers: office })).body);
+    const before = await page();
+    expect(before).toContain('通讯录待补正');
+    expect(before).toMatch(/没有可用邮箱的单位（1） 信息学院研究生党支部 （b-info-s1）：邮件改发 信息学院党总支/);
+    expect(before).not.toContain('被邮件服务器退回的地址');
+
+    // The office sends b-info-t1 its notice again, and the mail server refuses its secretary's address.
+    const resend = '/console/mini/o/quarterly-report/2010-Q3/b-info-t1/resend';
+    h.smtp.reject.add('yang.fan@example.org');
+    try {
+      const sent = await formPost(h, resend, { reason: '核对邮箱', confirm: 'yes' }, office);
+      expect(sent.statusCode).toBe(303);
+    } finally {
+      h.smtp.reject.delete('yang.fan@example.org');
+    }
+    // Counted with whatever else of the engine's went to him meanwhile (its notices go out as the page is tested).
+    const refused = (await h.ledger.events({ campaignId: 'mini', kinds: ['message-failed'] })).filter((e) =>
+      e.recipients?.includes('yang.fan@example.org'),
+    );
+    expect(refused.map((e) => e.step)).toContain('notice~resend-1');
+    expect(await page()).toMatch(
+      new RegExp(
+        `被邮件服务器退回的地址（1） 地址 名册中属于 退回 最近一次 yang\\.fan@example\\.org 信息学院教工党支部 书记 杨帆 ${refused.length} 封 2010年9月\\d+日（星期.）\\d\\d:\\d\\d .*550 mailbox yang\\.fan@example\\.org unavailable`,
+      ),
+    );
+  });
+
   it('takes the roster Excel saved, once checked: the new secretary is appointed, trained, mailed and signed in', async () => {
     const previewed = await upload('组织名册2010.csv', await readFile(ROSTER));
     expect(previewed.statusCode).toBe(200);
@@ -180,6 +210,11 @@ describe('the office uploads a new roster in the console', () => {
     expect(text(again.body)).toContain('所选文件与当前通讯录相同，未更新');
     expect(text(again.body)).toContain('没有党支部书记变更');
     expect(await imports()).toHaveLength(1);
+
+    // The refused address is the roster's no more; the branch without one still is.
+    const mended = text((await h.app.inject({ method: 'GET', url: PAGE, headers: office })).body);
+    expect(mended).not.toContain('yang.fan@example.org');
+    expect(mended).toContain('信息学院研究生党支部 （b-info-s1）：邮件改发 信息学院党总支');
   });
 
   it('in a browser on a phone: the office picks the file, uploads it and reads the answer', async () => {

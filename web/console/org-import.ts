@@ -5,12 +5,14 @@
  * upload is first a preview, recording nothing: the appointments it would make, every post whose
  * person or address changes, the branches only it has, the units it lacks; the office confirms,
  * and the answer says what it did: the appointments and the training each opened. A file that
- * does not pass is answered with every problem by line and field.
+ * does not pass is answered with every problem by line and field. Above it all, what the roster
+ * has to mend: the units without an address and the addresses the mail server refused.
  */
 import type { EventOpening } from '../../domain/engine/requests';
 import type { FileIssue } from '../../domain/errors';
 import type { ReimportPreview, ReimportResult } from '../../client/org-reimport';
 import type { ContactChange } from '../../domain/roster-changes';
+import type { ContactProblems, Post } from '../../domain/contact-problems';
 import { html, type Html } from '../html';
 import { tr, when } from './frame';
 import { obligationTitle, type CampaignContext, type Lang } from './model';
@@ -29,6 +31,8 @@ export interface OrgImportView {
   csrf: string;
   /** The campaign's re-imports, the first first. */
   history: OrgImportRow[];
+  /** What of the contacts in force the mail cannot use. */
+  problems: ContactProblems;
   /** What the upload just did. */
   result?: { file: string; units: number } & Pick<ReimportResult, 'contacts' | 'appointments'> & {
       newBranches: { id: string; name: string }[];
@@ -230,6 +234,81 @@ function previewCard(v: OrgImportView, p: NonNullable<OrgImportView['preview']>)
   </section>`;
 }
 
+const HOLDER_POST: Record<Post, [string, string]> = {
+  secretary: ['书记', 'secretary'],
+  liaison: ['联络员', 'liaison'],
+  unit: ['单位邮箱', 'the unit’s mailbox'],
+};
+
+/** The units without an address and the refused addresses still in the roster; nothing when there are none. */
+function problemsCard(v: OrgImportView): Html | string {
+  const { noAddress, refused } = v.problems;
+  if (noAddress.length === 0 && refused.length === 0) return '';
+  const t = tr(v.lang);
+  const z = v.c.timeZone;
+  return html`<section class="card" id="problems" aria-labelledby="h-problems">
+    <h2 id="h-problems" class="late">${t('通讯录待补正', 'Contacts to mend')}</h2>
+    <p>
+      ${t(
+        '以下联系人收不到邮件。请在学校系统中补正后导出名册，在下方导入；导入后此后的邮件即发往新地址（含已开启事项的提醒和督办）。',
+        'These contacts get no mail. Mend them in the university’s records, export the roster and upload it below; mail from then on goes to the new addresses, open deadlines’ reminders and escalations too.',
+      )}
+    </p>
+    ${
+      noAddress.length === 0
+        ? ''
+        : html`<h3>${t('没有可用邮箱的单位', 'Units without an address')}（${String(noAddress.length)}）</h3>
+            <ul class="plain">
+              ${noAddress.map(
+                (u) =>
+                  html`<li>
+                    <strong>${u.unitName}</strong>（${u.unitId}）${
+                      u.toldInstead
+                        ? t(
+                            `：邮件改发 ${u.toldInstead.unitName}`,
+                            `: its mail goes to ${u.toldInstead.unitName} instead`,
+                          )
+                        : t('：邮件无人接收', ': its mail reaches nobody')
+                    }
+                  </li>`,
+              )}
+            </ul>`
+    }
+    ${
+      refused.length === 0
+        ? ''
+        : html`<h3>${t('被邮件服务器退回的地址', 'Addresses the mail server refused')}（${String(refused.length)}）</h3>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">${t('地址', 'Address')}</th>
+                  <th scope="col">${t('名册中属于', 'The roster’s')}</th>
+                  <th scope="col">${t('退回', 'Refused')}</th>
+                  <th scope="col">${t('最近一次', 'Last')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${refused.map(
+                  (r) =>
+                    html`<tr>
+                      <td><code>${r.email}</code></td>
+                      <td>
+                        ${r.holders.map(
+                          (h, i) =>
+                            html`${i > 0 ? '；' : ''}${h.unitName}
+                            ${t(...HOLDER_POST[h.post])}${h.person ? ` ${h.person}` : ''}`,
+                        )}
+                      </td>
+                      <td>${t(`${r.times} 封`, `${r.times} ${r.times === 1 ? 'message' : 'messages'}`)}</td>
+                      <td>${when(r.lastAt, z, v.lang)}${r.error ? html`<br /><small>${r.error}</small>` : ''}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+    }
+  </section>`;
+}
+
 export function orgImportBody(v: OrgImportView): Html {
   const t = tr(v.lang);
   const z = v.c.timeZone;
@@ -246,6 +325,7 @@ export function orgImportBody(v: OrgImportView): Html {
           </section>`
         : ''
     }
+    ${problemsCard(v)}
     <section class="card" aria-labelledby="h-current">
       <h2 id="h-current">${t('当前通讯录', 'Current contacts')}</h2>
       <p>

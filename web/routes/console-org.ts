@@ -5,12 +5,13 @@
  * its hash in the ledger, ledger/org-versions.ts's `stage`); the office confirms the preview
  * (`…/org/confirm`, naming that hash) and only then is it taken. A refused file is answered on
  * the page with every problem (400), so the office mends it and uploads again. Confirming twice
- * (a reload of the answer) records nothing twice.
+ * (a reload of the answer) records nothing twice. The page first lists what the roster in force
+ * has to mend (client/org-reimport.ts `contactProblemsOf`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
-import { previewReimport, reimportOrg, type ReimportPreview } from '../../client/org-reimport';
+import { contactProblemsOf, previewReimport, reimportOrg, type ReimportPreview } from '../../client/org-reimport';
 import { OrgValidationError, type FileIssue } from '../../domain/errors';
 import { idSchema } from '../../domain/field-schemas';
 import { fileSizeProblem } from '../../domain/limits';
@@ -65,7 +66,11 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
     extra: Pick<OrgImportView, 'result' | 'refused' | 'preview'>,
   ): Promise<string> {
     const lang = langOf(req);
-    const body = orgImportBody({ c, lang, csrf, history: await history(c.campaignId), ...extra });
+    const [rows, problems] = await Promise.all([
+      history(c.campaignId),
+      contactProblemsOf(campaigns, ledger, c.campaignId, [...c.unitById.keys()]),
+    ]);
+    const body = orgImportBody({ c, lang, csrf, history: rows, problems, ...extra });
     return consolePage(tr(lang)('组织名册与通讯录', 'Roster and contacts'), body, {
       lang,
       principal: office(req),

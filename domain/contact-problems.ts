@@ -1,0 +1,113 @@
+/**
+ * What in a campaign's contacts the mail cannot use, for the office to mend in the roster (the
+ * console's 组织名册与通讯录 page): the units without a usable address, whose committee is told
+ * in their stead, and the addresses the mail server refused for good that the contacts still
+ * name. Without this the office learns of a bounced address when a branch says it never heard of
+ * a deadline. A refusal stops counting once the roster no longer names the address (a re-import
+ * mended it) or a later message to it was delivered (the mailbox was full, then emptied).
+ */
+import type { Org, Unit } from './org-schema';
+import { recipientsFor } from './recipients';
+
+/** A message the mail server refused for good (`message-failed` in the ledger). */
+export interface MailFailure {
+  at: string;
+  recipients: readonly string[];
+  error?: string;
+}
+
+/** A message the mail server took (`message-sent`): its accepted recipients. */
+export interface MailDelivery {
+  at: string;
+  recipients: readonly string[];
+}
+
+export interface NoAddress {
+  unitId: string;
+  unitName: string;
+  /** Told instead: the parent unit, when it has an address itself. */
+  toldInstead?: { unitId: string; unitName: string };
+}
+
+export type Post = 'liaison' | 'secretary' | 'unit';
+
+export interface RefusedAddress {
+  email: string;
+  /** Who the roster gives the address to. */
+  holders: { unitId: string; unitName: string; post: Post; person?: string }[];
+  /** How many messages were refused, and the latest's instant and reason. */
+  times: number;
+  lastAt: string;
+  error?: string;
+}
+
+export interface ContactProblems {
+  noAddress: NoAddress[];
+  refused: RefusedAddress[];
+}
+
+const lower = (s: string): string => s.toLowerCase();
+
+function holdersOf(org: Org, email: string): RefusedAddress['holders'] {
+  const e = lower(email);
+  const holders: RefusedAddress['holders'] = [];
+  for (const id of org.order) {
+    const u: Unit | undefined = org.units[id];
+    if (!u) continue;
+    const hold = (post: Post, person?: string) => holders.push({ unitId: id, unitName: u.name, post, person });
+    const liaison = u.liaison?.email !== undefined && lower(u.liaison.email) === e;
+    const secretary = u.secretary?.email !== undefined && lower(u.secretary.email) === e;
+    if (liaison) hold('liaison', u.liaison?.name);
+    if (secretary) hold('secretary', u.secretary?.name);
+    // The unit's own address (an office's, a committee's mailbox), when no person of it has it.
+    if (!liaison && !secretary && u.email !== undefined && lower(u.email) === e) hold('unit');
+  }
+  return holders;
+}
+
+/**
+ * The problems of `org` (the campaign's contacts now) for the units `unitIds` (the campaign's),
+ * and of the refusals and deliveries the ledger recorded, in any order.
+ */
+export function contactProblems(
+  org: Org,
+  unitIds: readonly string[],
+  failures: readonly MailFailure[],
+  deliveries: readonly MailDelivery[],
+): ContactProblems {
+  const noAddress: NoAddress[] = [];
+  for (const unitId of unitIds) {
+    const unit = org.units[unitId];
+    if (!unit || unit.level === 'member' || unit.level === 'office') continue;
+    const r = recipientsFor(org, unitId, ['unit']);
+    if (!r.unreachable) continue;
+    const parent = r.to.length > 0 && unit.parentId ? org.units[unit.parentId] : undefined;
+    noAddress.push({
+      unitId,
+      unitName: unit.name,
+      ...(parent ? { toldInstead: { unitId: parent.id, unitName: parent.name } } : {}),
+    });
+  }
+
+  const byAddress = new Map<string, { email: string; times: number; lastAt: string; error?: string }>();
+  for (const f of failures)
+    for (const email of f.recipients) {
+      const seen = byAddress.get(lower(email));
+      if (!seen) byAddress.set(lower(email), { email, times: 1, lastAt: f.at, error: f.error });
+      else {
+        seen.times += 1;
+        if (Date.parse(f.at) >= Date.parse(seen.lastAt)) Object.assign(seen, { lastAt: f.at, error: f.error });
+      }
+    }
+  const deliveredAfter = (email: string, at: string): boolean =>
+    deliveries.some((d) => Date.parse(d.at) > Date.parse(at) && d.recipients.some((r) => lower(r) === lower(email)));
+  const refused: RefusedAddress[] = [];
+  for (const a of byAddress.values()) {
+    if (deliveredAfter(a.email, a.lastAt)) continue;
+    const holders = holdersOf(org, a.email);
+    if (holders.length === 0) continue;
+    refused.push({ ...a, holders });
+  }
+  refused.sort((x, y) => Date.parse(y.lastAt) - Date.parse(x.lastAt) || x.email.localeCompare(y.email));
+  return { noAddress, refused };
+}

@@ -1,0 +1,103 @@
+/**
+ * What of a campaign's contacts the mail cannot use (domain/contact-problems.ts), on the mini
+ * organisation: the branch without an address, told through its committee; the addresses the
+ * mail server refused that the roster still names, counted, the latest reason kept; a refusal
+ * that a later delivery or a mended roster has answered is no longer a problem.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseOrg } from '../../domain/org-loader';
+import { contactProblems } from '../../domain/contact-problems';
+
+const text = readFileSync(path.join(__dirname, '..', 'fixtures', 'mini-org.yaml'), 'utf8');
+const org = parseOrg(text, 'mini-org.yaml');
+const units = org.order;
+
+describe('the contacts the mail cannot use', () => {
+  it('names the unit without an address and who is told in its stead', () => {
+    expect(contactProblems(org, units, [], []).noAddress).toEqual([
+      {
+        unitId: 'b-info-s1',
+        unitName: '信息学院研究生党支部',
+        toldInstead: { unitId: 'c-info', unitName: '信息学院党总支' },
+      },
+    ]);
+    // Only the campaign's units count.
+    expect(contactProblems(org, ['b-mech-t1'], [], []).noAddress).toEqual([]);
+  });
+
+  it('counts each refused address the roster names, with its holders and the latest reason', () => {
+    const problems = contactProblems(
+      org,
+      units,
+      [
+        { at: '2010-09-20T01:00:00.000Z', recipients: ['yang.fan@example.org'], error: '550 no such user' },
+        { at: '2010-09-22T01:00:00.000Z', recipients: ['Yang.Fan@example.org'], error: '552 mailbox full' },
+        { at: '2010-09-21T01:00:00.000Z', recipients: ['chen.jing@example.org'], error: '550' },
+        { at: '2010-09-21T01:00:00.000Z', recipients: ['stranger@example.net'], error: '550' },
+        { at: '2010-09-19T01:00:00.000Z', recipients: ['office@example.org'], error: '550' },
+      ],
+      // chen.jing's mail went through after her refusal; yang.fan's only before his.
+      [
+        { at: '2010-09-23T01:00:00.000Z', recipients: ['chen.jing@example.org', 'li.mech@example.org'] },
+        { at: '2010-09-19T01:00:00.000Z', recipients: ['yang.fan@example.org'] },
+      ],
+    );
+    expect(problems.refused).toEqual([
+      {
+        email: 'yang.fan@example.org',
+        times: 2,
+        lastAt: '2010-09-22T01:00:00.000Z',
+        error: '552 mailbox full',
+        holders: [{ unitId: 'b-info-t1', unitName: '信息学院教工党支部', post: 'secretary', person: '杨帆' }],
+      },
+      {
+        email: 'office@example.org',
+        times: 1,
+        lastAt: '2010-09-19T01:00:00.000Z',
+        error: '550',
+        holders: [
+          {
+            unitId: 'office',
+            unitName: '校党委组织部（创先争优活动领导小组办公室）',
+            post: 'secretary',
+            person: '王主任',
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('drops a refused address once the roster no longer names it', () => {
+    const mended = parseOrg(
+      text.replace(
+        'secretary: { name: 杨帆, email: yang.fan@example.org }',
+        'secretary: { name: 杨帆, email: yf@example.org }',
+      ),
+      'mended.yaml',
+    );
+    const failures = [{ at: '2010-09-20T01:00:00.000Z', recipients: ['yang.fan@example.org'], error: '550' }];
+    expect(contactProblems(org, units, failures, []).refused).toHaveLength(1);
+    expect(contactProblems(mended, units, failures, []).refused).toEqual([]);
+  });
+
+  it('names a liaison’s address as the liaison’s, and the office’s own mailbox as the unit’s', () => {
+    const ownMailbox = parseOrg(
+      text.replace(
+        'secretary: { name: 王主任, email: office@example.org }',
+        'secretary: { name: 王主任, email: wang@example.org }',
+      ),
+      'mailbox.yaml',
+    );
+    const refused = contactProblems(
+      ownMailbox,
+      units,
+      [{ at: '2010-09-20T01:00:00.000Z', recipients: ['liu.yang@example.org', 'office@example.org'] }],
+      [],
+    ).refused;
+    expect(refused.map((r) => [r.email, r.holders.map((h) => `${h.unitId}:${h.post}`)])).toEqual([
+      ['liu.yang@example.org', ['b-mech-t1:liaison']],
+      ['office@example.org', ['office:unit']],
+    ]);
+  });
+});
