@@ -111,3 +111,17 @@ export function contactProblems(
   refused.sort((x, y) => Date.parse(y.lastAt) - Date.parse(x.lastAt) || x.email.localeCompare(y.email));
   return { noAddress, refused };
 }
+
+/**
+ * The problems a person may see (`visible`: her scope): the units in it without an address, and
+ * each refused address held in it, with only its holders in it. The office sees them all.
+ */
+export function problemsWithin(problems: ContactProblems, visible: (unitId: string) => boolean): ContactProblems {
+  return {
+    noAddress: problems.noAddress.filter((u) => visible(u.unitId)),
+    refused: problems.refused.flatMap((r) => {
+      const holders = r.holders.filter((h) => visible(h.unitId));
+      return holders.length > 0 ? [{ ...r, holders }] : [];
+    }),
+  };
+}

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseOrg } from '../../domain/org-loader';
-import { contactProblems } from '../../domain/contact-problems';
+import { contactProblems, problemsWithin } from '../../domain/contact-problems';
 
 const text = readFileSync(path.join(__dirname, '..', 'fixtures', 'mini-org.yaml'), 'utf8');
 const org = parseOrg(text, 'mini-org.yaml');
@@ -99,5 +99,34 @@ describe('the contacts the mail cannot use', () => {
       ['liu.yang@example.org', ['b-mech-t1:liaison']],
       ['office@example.org', ['office:unit']],
     ]);
+  });
+});
+
+describe('the contact problems a person may see', () => {
+  it('keeps the units of her scope, and of each refused address only its holders there', () => {
+    const shared = parseOrg(
+      text.replace(
+        'secretary: { name: 杨帆, email: yang.fan@example.org }',
+        'secretary: { name: 杨帆, email: zhang.wei@example.org }',
+      ),
+      'shared.yaml',
+    );
+    const problems = contactProblems(
+      shared,
+      units,
+      [{ at: '2010-09-20T01:00:00.000Z', recipients: ['zhang.wei@example.org'], error: '550' }],
+      [],
+    );
+    expect(problems.refused[0]?.holders.map((x) => x.unitId)).toEqual(['b-mech-t1', 'b-info-t1']);
+    const mech = new Set(['c-mech', 'b-mech-t1', 'b-mech-s1']);
+    expect(problemsWithin(problems, (u) => mech.has(u))).toEqual({
+      noAddress: [],
+      refused: [{ ...problems.refused[0], holders: [problems.refused[0]!.holders[0]] }],
+    });
+    expect(problemsWithin(problems, (u) => u === 'b-info-s1')).toEqual({
+      noAddress: problems.noAddress,
+      refused: [],
+    });
+    expect(problemsWithin(problems, () => true)).toEqual(problems);
   });
 });

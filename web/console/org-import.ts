@@ -278,33 +278,22 @@ function problemsCard(v: OrgImportView): Html | string {
       refused.length === 0
         ? ''
         : html`<h3>${t('被邮件服务器退回的地址', 'Addresses the mail server refused')}（${String(refused.length)}）</h3>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">${t('地址', 'Address')}</th>
-                  <th scope="col">${t('名册中属于', 'The roster’s')}</th>
-                  <th scope="col">${t('退回', 'Refused')}</th>
-                  <th scope="col">${t('最近一次', 'Last')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${refused.map(
-                  (r) =>
-                    html`<tr>
-                      <td><code>${r.email}</code></td>
-                      <td>
-                        ${r.holders.map(
-                          (h, i) =>
-                            html`${i > 0 ? '；' : ''}${h.unitName}
-                            ${t(...HOLDER_POST[h.post])}${h.person ? ` ${h.person}` : ''}`,
-                        )}
-                      </td>
-                      <td>${t(`${r.times} 封`, `${r.times} ${r.times === 1 ? 'message' : 'messages'}`)}</td>
-                      <td>${when(r.lastAt, z, v.lang)}${r.error ? html`<br /><small>${r.error}</small>` : ''}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+            <ul class="plain">
+              ${refused.map(
+                (r) =>
+                  html`<li>
+                    <strong><code>${r.email}</code></strong
+                    >：${r.holders.map(
+                      (h, i) =>
+                        html`${i > 0 ? '；' : ''}${h.unitName}
+                        ${t(...HOLDER_POST[h.post])}${h.person ? ` ${h.person}` : ''}`,
+                    )}<br />
+                    ${t(`退回 ${r.times} 封，最近一次 `, `${r.times} refused, the last `)}${when(r.lastAt, z, v.lang)}${
+                      r.error ? html`<br /><small>${r.error}</small>` : ''
+                    }
+                  </li>`,
+              )}
+            </ul>`
     }
   </section>`;
 }

@@ -219,7 +219,7 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
         d.office
           ? html`<p>
               <a href="${base}/org"
-                >${t('组织名册与通讯录：导入新名册…', 'Roster and contacts: upload a new roster…')}</a
+                >${t('组织名册与通讯录：收不到邮件的联系人、导入新名册…', 'Roster and contacts: who gets no mail, upload a new roster…')}</a
               >
             </p>`
           : ''

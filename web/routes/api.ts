@@ -38,7 +38,8 @@ import type { WebDeps } from '../context';
 import { openDeadlinesFor } from './sign-in';
 import { parsePlan } from '../../domain/plan-loader';
 import { parseOrgText } from '../../plans/load';
-import { previewReimport, reimportOrg } from '../../client/org-reimport';
+import { contactProblemsOf, previewReimport, reimportOrg } from '../../client/org-reimport';
+import { problemsWithin } from '../../domain/contact-problems';
 import { MAX_FILE_BYTES } from '../../domain/limits';
 import { auditScope, loadCampaign } from '../console/model';
 import { sendMaterials } from '../console/materials';
@@ -653,6 +654,28 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           // Its new secretaries may sign in with the very next request, not a freshness later.
           if (result.contacts) deps.org.stale();
           return result;
+        },
+      );
+
+      r.get(
+        '/campaigns/:campaignId/contact-problems',
+        {
+          schema: {
+            summary: "What of the campaign's contacts the mail cannot use (office: all; others: their units)",
+            description:
+              "As the console's roster page lists them, from the contacts in force (the latest re-import, else the organisation the campaign started on) and the ledger's refusals: `noAddress`, the units without a usable address and who is mailed in their stead (`toldInstead`); `refused`, each address the mail server refused for good that the roster still names, with its `holders` (unit, `post`: secretary, liaison or the unit's own mailbox, person), how many messages (`times`), the latest's instant (`lastAt`) and reason (`error`). An address leaves the list once a roster without it is taken or a later message to it is delivered. Anyone but the office reads only the units of their scope.",
+            params: CampaignParams,
+          },
+        },
+        async (req) => {
+          const p = who(req);
+          const { campaignId } = req.params;
+          const units = await deps.ledger.units(campaignId);
+          if (units.length === 0)
+            throw new WebError(404, '没有这项活动', `台帐中没有活动“${campaignId}”。`, 'params.campaignId');
+          const visible = (unitId: string) => canSee(p, unitId);
+          const inScope = units.map((u) => u.unitId).filter(visible);
+          return problemsWithin(await contactProblemsOf(deps.campaigns, deps.ledger, campaignId, inScope), visible);
         },
       );
 
