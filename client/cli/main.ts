@@ -16,6 +16,7 @@ import { registerExtend } from './commands/extend';
 import { registerWaive } from './commands/waive';
 import { registerCorrect } from './commands/correct';
 import { registerAppoint } from './commands/appoint';
+import { registerContacts } from './commands/contacts';
 import { registerList } from './commands/list';
 import { registerSimulate } from './commands/simulate';
 import { registerAudit } from './commands/audit';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
     registerWaive,
     registerCorrect,
     registerAppoint,
+    registerContacts,
     registerList,
     registerSimulate,
     registerGrade,

@@ -7,7 +7,7 @@
  * recorded; the same file again records nothing; nobody but the office may see or post it. The
  * page lists what the roster in force has to mend: the branch without an address, and an address
  * the mail server refused (a real rejection), until a roster without it is taken; the API says the
- * same, to each person within their scope. In a
+ * same, to each person within their scope, and so does `contacts`. In a
  * real browser at a phone's width, the form takes a file and answers; axe-core finds no serious
  * violation and nothing scrolls sideways (screenshots in test-artifacts/console/org*.png).
  */
@@ -17,6 +17,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { axeSerious, launchBrowser } from '../helpers/browser';
 import { miniPlanWithEvents } from '../helpers/mini-events';
 import { loadOrgFile } from '../../plans/load';
+import { runCli } from '../helpers/processes';
 import {
   eventually,
   formPost,
@@ -197,6 +198,17 @@ describe('the office uploads a new roster in the console', () => {
       headers: { cookie: await sessionCookie(h, 'office@example.org') },
     });
     expect(unknown.statusCode).toBe(404);
+
+    // And the command line.
+    const env = { TEMPORAL_ADDRESS: h.config.temporal.address, LEDGER_URL: h.config.LEDGER_URL };
+    const lines = (await runCli(['--lang', 'zh', 'contacts', 'mini'], env)).stdout.trim().split('\n');
+    expect(lines[0]).toBe('b-info-s1 信息学院研究生党支部：没有可用邮箱，邮件改发 信息学院党总支');
+    expect(lines[1]).toMatch(
+      /^yang\.fan@example\.org（b-info-t1 信息学院教工党支部 书记 杨帆）：被退回 \d+ 封，最近一次 2010年9月\d+日（星期.）\d\d:\d\d：.*550/,
+    );
+    expect(lines).toHaveLength(2);
+    const json = JSON.parse((await runCli(['contacts', 'mini', '--json'], env)).stdout) as Problems;
+    expect(summary(json)).toEqual(summary(all.json<Problems>()));
     h.smtp.reject.delete('yang.fan@example.org');
   });
 
