@@ -102,17 +102,38 @@ export class OrgVersions {
   /**
    * Keeps `org`'s content under its hash without making it a version of any campaign's: a roster
    * the office previews before it takes it. Taken, it becomes a version by `store`; never taken,
-   * it is a body nothing names.
+   * it is a body nothing names, until `sweepStaged` removes it.
    */
   async stage(org: Org): Promise<string> {
     const body = canonicalJson(org);
     const hash = hashOfText(body);
+    const stagedAt = new Date(this.now()).toISOString();
     await this.db
       .insertInto('org_bodies')
-      .values({ hash, body, bytes: Buffer.byteLength(body) })
-      .onConflict((c) => c.column('hash').doNothing())
+      .values({ hash, body, bytes: Buffer.byteLength(body), staged_at: stagedAt })
+      // Previewed again: young again, so that the sweep does not take it from under the office.
+      .onConflict((c) => c.column('hash').doUpdateSet({ staged_at: stagedAt }))
       .execute();
     return hash;
+  }
+
+  /**
+   * Removes the rosters previewed before `before` (ISO instant) that no campaign took as a version:
+   * a roster holds the names and addresses of every secretary, and one the office looked at and
+   * did not take has no business staying. Returns how many went. A confirmation racing the sweep
+   * stores the body again itself (`store` inserts it), so nothing taken is ever lost; a preview
+   * confirmed after its roster went is refused as unknown, and the office uploads it again.
+   */
+  async sweepStaged(before: string, dryRun = false): Promise<number> {
+    const stale = this.db
+      .selectFrom('org_bodies')
+      .select('hash')
+      .where('staged_at', 'is not', null)
+      .where('staged_at', '<', before)
+      .where('hash', 'not in', this.db.selectFrom('org_versions').select('hash'));
+    if (dryRun) return (await stale.execute()).length;
+    const removed = await this.db.deleteFrom('org_bodies').where('hash', 'in', stale).executeTakeFirst();
+    return Number(removed.numDeletedRows);
   }
 
   /** The organisation stored under `hash`, or undefined when the ledger has none. */

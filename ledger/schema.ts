@@ -5,7 +5,7 @@
  * events read tens of thousands of rows. Instants are ISO-8601 UTC text in both databases:
  * they sort as they compare, and read back unchanged.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type ColumnType, type Kysely, type Migration } from 'kysely';
 
 export interface EventsTable {
   id: string;
@@ -102,6 +102,11 @@ export interface OrgBodiesTable {
   hash: string;
   body: string;
   bytes: number;
+  /**
+   * When the office last previewed it (migration 011): a roster staged and never taken is swept
+   * after the grace period (OrgVersions.sweepStaged). Null for a body only ever stored as a version.
+   */
+  staged_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**
@@ -306,6 +311,11 @@ export const migrations: Record<string, Migration> = {
         .addColumn('revoked_by', 'text')
         .execute();
       await db.schema.createIndex('web_api_tokens_by_email').on('web_api_tokens').column('email').execute();
+    },
+  },
+  '011-staged-orgs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('org_bodies').addColumn('staged_at', 'text').execute();
     },
   },
 };

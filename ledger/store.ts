@@ -422,6 +422,10 @@ export class SqlLedger implements LedgerStore {
     return this.orgs.stage(org);
   }
 
+  sweepStagedOrgs(before: string, dryRun?: boolean): Promise<number> {
+    return this.orgs.sweepStaged(before, dryRun);
+  }
+
   orgStoredAt(hash: string): Promise<string | undefined> {
     return this.orgs.lastStored(hash);
   }

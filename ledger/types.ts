@@ -211,6 +211,8 @@ export interface LedgerStore extends OrgStore {
   orgStoredAt(hash: string): Promise<string | undefined>;
   /** Keeps an organisation's content for a later `orgVersion(hash)` without making it a version (a preview's). */
   stageOrg(org: Org): Promise<string>;
+  /** Removes the rosters staged before `before` that no campaign took (`dryRun`: counts them); how many. */
+  sweepStagedOrgs(before: string, dryRun?: boolean): Promise<number>;
   /** The grades (分类定级) in the same database (ledger/grades.ts). */
   grades(): GradeStore;
   /** Runs pending migrations; safe to call on every start. */

@@ -7,6 +7,10 @@
  * that never finished. The grace period (a week by default) is longer than any wait between an
  * upload and the ledger's record of its report, a worker down over a weekend included.
  *
+ * Rosters go the same way: one the office uploaded to the console and previewed but never took
+ * stays in the ledger (ledger/org-versions.ts `stage`), with every secretary's name and address,
+ * and goes once its preview is older than the grace period.
+ *
  * Safe beside uploads in any process that shares the store: an upload touches a file it finds
  * kept (AttachmentStore.put), and the sweep moves a file aside before it looks at its age a last
  * time, and puts it back if an upload touched it meanwhile; an upload after the move finds no file
@@ -39,6 +43,8 @@ export interface SweepResult {
   leftovers: number;
   /** Marks of API uploads (AttachmentStore.markUpload) removed, past the grace period. */
   uploadMarks: number;
+  /** Rosters previewed and never taken, removed from the ledger past the grace period. */
+  stagedRosters: number;
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -54,13 +60,14 @@ const ageOf = (file: string) =>
 
 export async function sweepAttachments(
   store: AttachmentStore,
-  ledger: Pick<LedgerStore, 'attachmentHashes'>,
+  ledger: Pick<LedgerStore, 'attachmentHashes' | 'sweepStagedOrgs'>,
   opts: SweepOptions,
 ): Promise<SweepResult> {
   // Read before the files are listed: a file put after this read is within its grace period.
   const named = await ledger.attachmentHashes();
   const cutoff = (opts.now ?? Date.now()) - opts.graceMs;
-  const result: SweepResult = { named: 0, young: 0, removed: [], leftovers: 0, uploadMarks: 0 };
+  const result: SweepResult = { named: 0, young: 0, removed: [], leftovers: 0, uploadMarks: 0, stagedRosters: 0 };
+  result.stagedRosters = await ledger.sweepStagedOrgs(new Date(cutoff).toISOString(), opts.dryRun === true);
   const shards = await readdir(store.dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [] as string[];
     throw err;
@@ -169,7 +176,8 @@ export function scheduleSweeps(
           const bytes = r.removed.reduce((n, f) => n + f.bytes, 0);
           opts.log(
             `attachments sweep: removed ${r.removed.length} file(s) named by nobody (${bytes} bytes), ` +
-              `${r.leftovers} leftover(s) and ${r.uploadMarks} upload mark(s); ${r.named} named, ` +
+              `${r.leftovers} leftover(s), ${r.uploadMarks} upload mark(s) and ${r.stagedRosters} roster(s) ` +
+              `previewed and never taken; ${r.named} named, ` +
               `${r.young} within the grace period`,
           );
         })

@@ -3,12 +3,13 @@
  * disk and the ledger on SQLite and PostgreSQL: a file that no report, correction or request
  * names goes once older than the grace period, with its description; one that is named, or
  * young, or touched by an upload of the same bytes, stays; leftovers of writes go, and the marks
- * that tie an API upload to its deadline once past the grace period; a dry run removes nothing.
+ * that tie an API upload to its deadline once past the grace period, and the rosters the office
+ * previewed and never took; a dry run removes nothing.
  * And through the command line, with the scheduler the web service runs.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,12 +19,14 @@ import { AttachmentStore, UPLOADS_DIR } from '../../web/attachments';
 import { parseWebConfig } from '../../web/config';
 import { removeUntouched, scheduleSweeps, sweepAttachments, type SweepResult } from '../../web/attachment-sweep';
 import { ledgerBackends } from '../helpers/postgres';
+import { parseOrg } from '../../domain/org-loader';
 import { tinyPdf } from '../helpers/web';
 
 const backends = ledgerBackends('attachment-sweep');
 const DAY = 86_400_000;
 const GRACE = 7 * DAY;
 const run = promisify(execFile);
+const MINI_ORG = path.join(__dirname, '..', 'fixtures', 'mini-org.yaml');
 
 const event = (id: string, kind: LedgerEvent['kind'], refs: string[]): LedgerEvent => ({
   id,
@@ -92,6 +95,7 @@ describe.each(backends)('sweeping the attachment store on %s', (_name, urlFor) =
       removed: [{ sha256: refused, bytes: tinyPdf('refused').length, name: 'refused.pdf' }],
       leftovers: 1,
       uploadMarks: 0,
+      stagedRosters: 0,
     });
     expect(present(refused)).toBe(true);
     expect(existsSync(staleTmp)).toBe(true);
@@ -165,6 +169,35 @@ describe.each(backends)('sweeping the attachment store on %s', (_name, urlFor) =
     expect((await sweepAttachments(store, ledger, { graceMs: GRACE })).uploadMarks).toBe(0);
     expect(await store.uploadsFor(deadline)).toBe(2);
   });
+
+  it('removes the rosters previewed and never taken once past the grace period; a roster taken stays', async () => {
+    const text = await readFile(MINI_ORG, 'utf8');
+    const org = parseOrg(text, 'mini-org.yaml');
+    const declined = parseOrg(text.replace('刘洋', '孙丽'), 'declined.yaml');
+    const previewed = await ledger.stageOrg(declined);
+    const taken = await ledger.stageOrg(org);
+    expect((await ledger.storeOrg('mini', org)).hash).toBe(taken);
+    // Within the grace period, nothing goes.
+    expect((await sweepAttachments(store, ledger, { graceMs: GRACE })).stagedRosters).toBe(0);
+    // Eight days on: the roster never taken goes (a dry run only counts it).
+    const later = Date.now() + 8 * DAY;
+    expect((await sweepAttachments(store, ledger, { graceMs: GRACE, now: later, dryRun: true })).stagedRosters).toBe(1);
+    expect(await ledger.orgVersion(previewed)).toEqual(declined);
+    expect((await sweepAttachments(store, ledger, { graceMs: GRACE, now: later })).stagedRosters).toBe(1);
+    expect(await ledger.orgVersion(previewed)).toBeUndefined();
+    expect(await ledger.orgVersion(taken)).toEqual(org);
+    expect((await sweepAttachments(store, ledger, { graceMs: GRACE, now: later })).stagedRosters).toBe(0);
+    // Previewed again, it is kept for the grace period again (here a second long).
+    const second = 1_000;
+    const pause = () => new Promise((r) => setTimeout(r, 1_100));
+    expect(await ledger.stageOrg(declined)).toBe(previewed);
+    await pause();
+    expect(await ledger.stageOrg(declined)).toBe(previewed);
+    expect((await sweepAttachments(store, ledger, { graceMs: second })).stagedRosters).toBe(0);
+    expect(await ledger.orgVersion(previewed)).toEqual(declined);
+    await pause();
+    expect((await sweepAttachments(store, ledger, { graceMs: second })).stagedRosters).toBe(1);
+  });
 });
 
 describe('the sweep from the command line and on a schedule', () => {
@@ -226,6 +259,7 @@ describe('the sweep from the command line and on a schedule', () => {
           removed: [{ sha256: 'ab'.repeat(32), bytes: 10 }],
           leftovers: 0,
           uploadMarks: 3,
+          stagedRosters: 1,
         });
       },
       {
@@ -240,8 +274,8 @@ describe('the sweep from the command line and on a schedule', () => {
     await new Promise((r) => setTimeout(r, 80));
     expect(runs).toBe(after);
     expect(lines[0]).toBe(
-      'attachments sweep: removed 1 file(s) named by nobody (10 bytes), 0 leftover(s) and 3 upload mark(s); ' +
-        '2 named, 1 within the grace period',
+      'attachments sweep: removed 1 file(s) named by nobody (10 bytes), 0 leftover(s), 3 upload mark(s) and ' +
+        '1 roster(s) previewed and never taken; 2 named, 1 within the grace period',
     );
     // A failed sweep is logged, and the next one still comes.
     expect(lines[1]).toBe('attachments sweep failed: disk gone');

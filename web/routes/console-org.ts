@@ -2,8 +2,8 @@
  * The office's organisation page (`/console/:campaignId/org`): the roster re-imported from the
  * console as `appoint --org` and `POST /api/v1/campaigns/{id}/org` do (client/org-reimport.ts).
  * An upload is checked whole and previewed, recording nothing but the file's content (kept by
- * its hash in the ledger, ledger/org-versions.ts's `stage`); the office confirms the preview
- * (`…/org/confirm`, naming that hash) and only then is it taken. A refused file is answered on
+ * its hash in the ledger, ledger/org-versions.ts's `stage`, and swept if never taken); the office
+ * confirms the preview (`…/org/confirm`, naming that hash) and only then is it taken. A refused file is answered on
  * the page with every problem (400), so the office mends it and uploads again. Confirming twice
  * (a reload of the answer) records nothing twice. The page first lists what the roster in force
  * has to mend (client/org-reimport.ts `contactProblemsOf`).

@@ -1,6 +1,7 @@
 /**
  * `attachments sweep`: removes the files of the attachment store that no event of the ledger
- * names, once older than the grace period (web/attachment-sweep.ts). The web service sweeps by
+ * names, and the rosters previewed in the console and never taken, once older than the grace
+ * period (web/attachment-sweep.ts). The web service sweeps by
  * itself (ATTACHMENT_SWEEP_HOURS); this is for a look first (`--dry-run`) or a sweep now.
  */
 import path from 'node:path';
@@ -44,10 +45,12 @@ export function registerAttachments(program: Command): void {
       const verb = o.dryRun ? say('将删除', 'would remove') : say('已删除', 'removed');
       console.log(
         say(
-          `${verb} ${r.removed.length} 个无人引用的文件（${bytes} 字节）、${r.leftovers} 个残留文件和 ` +
-            `${r.uploadMarks} 个过期的上传标记；保留 ${r.named} 个被引用的文件、${r.young} 个未满 ${graceDays} 天的文件`,
-          `${verb} ${r.removed.length} file(s) named by nobody (${bytes} bytes), ${r.leftovers} leftover(s) and ` +
-            `${r.uploadMarks} expired upload mark(s); kept ${r.named} named, ${r.young} younger than ${graceDays} day(s)`,
+          `${verb} ${r.removed.length} 个无人引用的文件（${bytes} 字节）、${r.leftovers} 个残留文件、` +
+            `${r.uploadMarks} 个过期的上传标记和 ${r.stagedRosters} 份预览后未导入的组织名册；` +
+            `保留 ${r.named} 个被引用的文件、${r.young} 个未满 ${graceDays} 天的文件`,
+          `${verb} ${r.removed.length} file(s) named by nobody (${bytes} bytes), ${r.leftovers} leftover(s), ` +
+            `${r.uploadMarks} expired upload mark(s) and ${r.stagedRosters} roster(s) previewed and never taken; ` +
+            `kept ${r.named} named, ${r.young} younger than ${graceDays} day(s)`,
         ),
       );
     });
