@@ -154,9 +154,16 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
         : '';
   const everyone = [...m.to, ...(m.cc ?? [])];
   const audience = everyone.map((r) => `${r.name} <${r.email}>（${ROLE[m.locale][r.role]}）`);
-  const audienceText = zh
-    ? `本通知发送给：${audience.join('；')}。您收到此邮件是因为您是上述角色之一。`
-    : `This notice goes to: ${audience.join('; ')}. You receive it in one of these roles.`;
+  // Told in the unit's stead (it has no usable address): say why, and what to do with it.
+  const insteadText = !m.unitUnreachable
+    ? ''
+    : zh
+      ? `${m.unitName}在组织名册中没有可用邮箱，本通知改发给您，请转告该单位（链接可直接转发）；活动办公室补正名册后，此后的通知将直接发给该单位。`
+      : ` ${m.unitName} has no usable address in the roster, so this notice comes to you instead: please pass it on (the link may be forwarded); once the office mends the roster, the unit is mailed itself.`;
+  const audienceText =
+    (zh
+      ? `本通知发送给：${audience.join('；')}。您收到此邮件是因为您是上述角色之一。`
+      : `This notice goes to: ${audience.join('; ')}. You receive it in one of these roles.`) + insteadText;
   // A one-off obligation's cycle label is only its cadence (一次性, one-off): it names no cycle, and
   // "请按时报送一次性党支部实施方案" reads wrong, so the mail leaves it out.
   const cycleLabel = m.cycleKey === 'once' ? '' : (m.cycleLabel ?? '');

@@ -313,6 +313,26 @@ describe('recipients', () => {
     expect(r.to).toEqual([{ name: '赵书记', email: 'zhao.info@example.org', role: 'parent-secretary' }]);
   });
 
+  it('a message told in the stead of a unit without an address says why, and what to do with it', () => {
+    const instead = miniReminder(org, {
+      unitId: 'b-info-s1',
+      unitName: '信息学院研究生党支部',
+      ...recipientsFor(org, 'b-info-s1', ['unit']),
+      unitUnreachable: true,
+    });
+    const zh = renderMessage(instead, 'x');
+    expect(zh.text).toContain('赵书记同志');
+    expect(zh.text).toContain(
+      '信息学院研究生党支部在组织名册中没有可用邮箱，本通知改发给您，请转告该单位（链接可直接转发）；活动办公室补正名册后，此后的通知将直接发给该单位。',
+    );
+    expect(zh.html).toContain('信息学院研究生党支部在组织名册中没有可用邮箱');
+    expect(renderMessage({ ...instead, locale: 'en' }, 'x').text).toContain(
+      'has no usable address in the roster, so this notice comes to you instead',
+    );
+    // A unit told itself is told nothing of the kind.
+    expect(renderMessage(miniReminder(org), 'x').text).not.toContain('没有可用邮箱');
+  });
+
   it("the unit's liaison first, else its secretary; the office last", () => {
     expect(recipientsFor(org, 'b-mech-t1', ['unit']).to[0]!.role).toBe('liaison');
     expect(recipientsFor(org, 'b-mech-s1', ['unit']).to[0]).toMatchObject({
