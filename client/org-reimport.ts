@@ -15,7 +15,7 @@ import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports } from '../ledger/org-versions';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
 import { contactProblems, type ContactProblems } from '../domain/contact-problems';
-import type { CampaignClient } from './campaigns';
+import { CampaignRequestError, type CampaignClient } from './campaigns';
 
 export interface ReimportResult {
   appointments: (SecretaryChange & EventOpening)[];
@@ -115,7 +115,8 @@ export async function reimportOrg(
  * What of the campaign's contacts now (its latest re-import, else the organisation it started
  * on) the mail cannot use (domain/contact-problems.ts), from the ledger's refusals. A refusal is
  * answered by a later delivery to the same address among the messages about the units refused
- * (the mail to a committee's secretary goes out about its branches too).
+ * (the mail to a committee's secretary goes out about its branches too). A campaign the engine no
+ * longer holds (finished) mails nobody and has none.
  */
 export async function contactProblemsOf(
   cc: CampaignClient,
@@ -123,9 +124,17 @@ export async function contactProblemsOf(
   campaignId: string,
   unitIds: readonly string[],
 ): Promise<ContactProblems> {
-  const latest = (await reimports(ledger, campaignId)).at(-1);
-  const contacts =
-    (latest && (await ledger.orgVersion(String(latest.data?.hash)))) ?? (await cc.campaignOrg(campaignId));
+  let contacts: Org;
+  try {
+    // The campaign's own organisation first: it also says the campaign still runs.
+    const campaignOrg = await cc.campaignOrg(campaignId);
+    const latest = (await reimports(ledger, campaignId)).at(-1);
+    contacts = (latest && (await ledger.orgVersion(String(latest.data?.hash)))) ?? campaignOrg;
+  } catch (err) {
+    // A campaign the engine no longer holds mails nobody: nothing to mend for it.
+    if (err instanceof CampaignRequestError && err.code === 'CAMPAIGN_NOT_FOUND') return { noAddress: [], refused: [] };
+    throw err;
+  }
   const failures = await ledger.events({ campaignId, kinds: ['message-failed'] });
   const refusedUnits = [...new Set(failures.flatMap((e) => (e.unitId ? [e.unitId] : [])))];
   const deliveries = (

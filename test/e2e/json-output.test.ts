@@ -89,6 +89,17 @@ describe('--json', () => {
       alreadyOpen: [],
       notOpened: [],
     });
+    // The mini organisation leaves one branch without an address; the outbox refuses nothing.
+    expect(await json('contacts', ['mini'])).toEqual({
+      noAddress: [
+        {
+          unitId: 'b-info-s1',
+          unitName: '信息学院研究生党支部',
+          toldInstead: { unitId: 'c-info', unitName: '信息学院党总支' },
+        },
+      ],
+      refused: [],
+    });
     await json('end-phase', ['mini', 'engage', '--by', '校党委', '--reason', '提前结束']);
     // The grading commands: last year's grades imported, this year's entered, shown, tabulated, checked.
     const past = path.join(stack.dir, '2009.csv');

@@ -212,6 +212,17 @@ describe('the office uploads a new roster in the console', () => {
     h.smtp.reject.delete('yang.fan@example.org');
   });
 
+  it('has nothing to mend for a campaign the engine no longer holds: it mails nobody', async () => {
+    const units = await h.ledger.units('mini');
+    await h.ledger.upsertUnits(units.map((u) => ({ ...u, campaignId: 'gone' })));
+    const page = await h.app.inject({ method: 'GET', url: '/console/gone/org', headers: office });
+    expect(page.statusCode).toBe(200);
+    expect(text(page.body)).toContain('导入新的组织名册');
+    expect(text(page.body)).not.toContain('通讯录待补正');
+    const api = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns/gone/contact-problems', headers: office });
+    expect([api.statusCode, api.json()]).toEqual([200, { noAddress: [], refused: [] }]);
+  });
+
   it('takes the roster Excel saved, once checked: the new secretary is appointed, trained, mailed and signed in', async () => {
     const previewed = await upload('组织名册2010.csv', await readFile(ROSTER));
     expect(previewed.statusCode).toBe(200);
