@@ -19,10 +19,13 @@ describe('the JSON API for the office on the dev server', () => {
     h = await startWebHarness();
     // The campaign starts in the engage phase: the branch plans, due in June, open overdue and
     // run their whole ladder at once (escalations, rectification, closing), writing to the ledger
-    // for a few seconds. Every test here compares two reads, so they start once that has settled
-    // and only the four Q3 deadlines are open (in one CI run four rows were seen while the branch
-    // plans were still listed, and the audit's two reads straddled their escalations).
-    await eventually('only the four Q3 deadlines open', async () => {
+    // for a few seconds. Every test here compares two reads, so they start once that has settled:
+    // the four branch plans closed in the ledger, and only the four Q3 deadlines open. Neither
+    // alone will do: in one CI run four rows were seen while the branch plans were still listed,
+    // and in another the four Q3 rows were listed before the branch plans had even started.
+    await eventually('the branch plans closed and only the four Q3 deadlines open', async () => {
+      const plans = await h.ledger.deadlineRows({ campaignId: 'mini', obligationKey: 'branch-plan' });
+      if (plans.length !== 4 || plans.some((p) => p.closedOutcome === null)) return undefined;
       const rows = (await get('/deadlines')).json<{ obligationKey: string; cycleKey: string }[]>();
       const q3Only = rows.every((r) => r.obligationKey === 'quarterly-report' && r.cycleKey === '2010-Q3');
       return rows.length === 4 && q3Only ? rows : undefined;
