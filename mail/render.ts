@@ -44,6 +44,34 @@ const ROLE: Record<'zh' | 'en', Record<Recipient['role'], string>> = {
   },
 };
 
+/**
+ * A recipient's role as the mail names it where the plain role would mislead: the committee's
+ * secretary is in copy to follow a branch up (督办抄送), but an addressee when the step is hers
+ * alone (督办), and an addressee in the branch's stead when the branch has no address (代为转告),
+ * as is the office above a branch without one.
+ */
+const ROLE_AS_ADDRESSEE: Record<'zh' | 'en', Partial<Record<Recipient['role'], string>>> = {
+  zh: { 'parent-secretary': '上级党委书记（督办）' },
+  en: { 'parent-secretary': 'secretary of the committee above (to follow up)' },
+};
+const ROLE_IN_STEAD: Record<'zh' | 'en', Partial<Record<Recipient['role'], string>>> = {
+  zh: { 'parent-secretary': '上级党委书记（代为转告）', office: '活动领导小组办公室（代为转告）' },
+  en: {
+    'parent-secretary': "secretary of the committee above (told in the unit's stead)",
+    office: "the campaign office (told in the unit's stead)",
+  },
+};
+
+/** How the mail names `r`'s role: as addressee (`to`) or in copy, and whether the unit could not be mailed. */
+export function roleLabel(r: Recipient, addressee: boolean, unitUnreachable: boolean, locale: 'zh' | 'en'): string {
+  const special = !addressee
+    ? undefined
+    : unitUnreachable
+      ? ROLE_IN_STEAD[locale][r.role]
+      : ROLE_AS_ADDRESSEE[locale][r.role];
+  return special ?? ROLE[locale][r.role];
+}
+
 const COLOUR: Record<string, string> = {
   notice: '#2e7d32',
   reminder: '#1565c0',
@@ -152,8 +180,11 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
           ? '（注意：截止日为休息日）'
           : ' (note: the due date is a rest day)'
         : '';
-  const everyone = [...m.to, ...(m.cc ?? [])];
-  const audience = everyone.map((r) => `${r.name} <${r.email}>（${ROLE[m.locale][r.role]}）`);
+  const stead = m.unitUnreachable === true;
+  const audience = [
+    ...m.to.map((r) => ({ r, addressee: true })),
+    ...(m.cc ?? []).map((r) => ({ r, addressee: false })),
+  ].map(({ r, addressee }) => `${r.name} <${r.email}>（${roleLabel(r, addressee, stead, m.locale)}）`);
   // Told in the unit's stead (it has no usable address): say why, and what to do with it.
   const insteadText = !m.unitUnreachable
     ? ''

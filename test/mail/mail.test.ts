@@ -6,7 +6,7 @@ import { openLedger } from '../../ledger';
 import type { LedgerStore } from '../../ledger/types';
 import { createMailer, dedupeKey, messageIdFor } from '../../mail';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
-import { renderMessage } from '../../mail/render';
+import { renderMessage, roleLabel } from '../../mail/render';
 import { listOutbox, showOutboxMessage } from '../../mail/outbox';
 import { recipientsFor } from '../../domain/recipients';
 import { parseOrg } from '../../domain/org-loader';
@@ -329,8 +329,29 @@ describe('recipients', () => {
     expect(renderMessage({ ...instead, locale: 'en' }, 'x').text).toContain(
       'has no usable address in the roster, so this notice comes to you instead',
     );
+    // She is the addressee in the branch's stead, not copied to follow it up.
+    expect(zh.text).toContain('赵书记 <zhao.info@example.org>（上级党委书记（代为转告））');
+    expect(zh.text).not.toContain('督办抄送');
+    expect(renderMessage({ ...instead, locale: 'en' }, 'x').text).toContain(
+      "赵书记 <zhao.info@example.org>（secretary of the committee above (told in the unit's stead)）",
+    );
     // A unit told itself is told nothing of the kind.
     expect(renderMessage(miniReminder(org), 'x').text).not.toContain('没有可用邮箱');
+  });
+
+  it('names the committee secretary as what she is in each mail: in copy, addressee, or told instead', () => {
+    const copied = miniReminder(org, { ...recipientsFor(org, 'b-mech-t1', ['unit', 'parent']) });
+    expect(renderMessage(copied, 'x').text).toContain('李书记 <li.mech@example.org>（上级党委书记（督办抄送））');
+    // A step for the committee alone (the branch not told): she is its addressee.
+    const hers = miniReminder(org, { ...recipientsFor(org, 'b-mech-t1', ['parent']) });
+    expect(hers.to).toEqual([expect.objectContaining({ email: 'li.mech@example.org' })]);
+    expect(renderMessage(hers, 'x').text).toContain('李书记 <li.mech@example.org>（上级党委书记（督办））');
+    // A branch under the office itself without an address: the office is told in its stead.
+    const office = { name: '组织部', email: 'office@example.org', role: 'office' as const };
+    expect(roleLabel(office, true, true, 'zh')).toBe('活动领导小组办公室（代为转告）');
+    expect(roleLabel(office, false, true, 'zh')).toBe('活动领导小组办公室（督办）');
+    expect(roleLabel(office, true, false, 'zh')).toBe('活动领导小组办公室（督办）');
+    expect(roleLabel({ ...office, role: 'liaison' }, true, false, 'en')).toBe("the unit's liaison");
   });
 
   it("the unit's liaison first, else its secretary; the office last", () => {
