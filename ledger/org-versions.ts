@@ -221,3 +221,29 @@ export function recordedAtOf(e: LedgerEvent): number {
   const r = e.data?.recordedAt;
   return Date.parse(typeof r === 'string' ? r : e.at);
 }
+
+/**
+ * `read` (a ledger's `orgVersion`) remembering the last `kept` versions it found, the most
+ * recently used last. A version never changes, and one of 20,000 units is megabytes of JSON to
+ * parse: the console reads the contacts in force on each page that lists them. What is not found
+ * is asked again (it may be stored later); a failed read is forgotten.
+ */
+export function rememberingOrgVersions(
+  read: (hash: string) => Promise<Org | undefined>,
+  kept = 4,
+): (hash: string) => Promise<Org | undefined> {
+  const found = new Map<string, Promise<Org | undefined>>();
+  return (hash) => {
+    let org = found.get(hash);
+    if (org) found.delete(hash);
+    else {
+      const reading = read(hash);
+      const forget = () => found.get(hash) === reading && found.delete(hash);
+      void reading.then((o) => o === undefined && forget(), forget);
+      org = reading;
+    }
+    found.set(hash, org);
+    if (found.size > kept) found.delete(found.keys().next().value!);
+    return org;
+  };
+}

@@ -24,7 +24,7 @@ import { createTimeSkippingEnv } from '../../worker/servers';
 import { bundleWorkflows, createWorker } from '../../worker/worker';
 import { openLedger } from '../../ledger';
 import type { LedgerStore } from '../../ledger/types';
-import { orgHash } from '../../ledger/org-versions';
+import { orgHash, rememberingOrgVersions } from '../../ledger/org-versions';
 import { createMailer } from '../../mail';
 import { CampaignClient } from '../../client/campaigns';
 import { startPostgres, type PgCluster } from '../helpers/postgres';
@@ -84,6 +84,32 @@ describe('organisation versions in the ledger', () => {
     } finally {
       await ledger.close();
     }
+  });
+
+  it('are read once while kept: what is not found, a failed read and the least used are read again', async () => {
+    const stored = new Map([1, 2, 3].map((n) => [`sha256:${n}`, org(1, n, 1)]));
+    const reads: string[] = [];
+    let fail = false;
+    const read = rememberingOrgVersions((hash) => {
+      reads.push(hash);
+      return fail ? Promise.reject(new Error('ledger down')) : Promise.resolve(stored.get(hash));
+    }, 2);
+    expect(await read('sha256:1')).toBe(stored.get('sha256:1'));
+    expect(await read('sha256:1')).toBe(stored.get('sha256:1'));
+    // Not found, then stored: found at the next read.
+    expect(await read('sha256:9')).toBeUndefined();
+    stored.set('sha256:9', org(1, 9, 1));
+    expect(await read('sha256:9')).toBe(stored.get('sha256:9'));
+    // Two kept: reading a third drops the least recently used (1, as 9 was read since).
+    await read('sha256:2');
+    await read('sha256:9');
+    await read('sha256:1');
+    // A failed read is not kept either.
+    fail = true;
+    await expect(read('sha256:3')).rejects.toThrow('ledger down');
+    fail = false;
+    expect(await read('sha256:3')).toBe(stored.get('sha256:3'));
+    expect(reads).toEqual(['sha256:1', 'sha256:9', 'sha256:9', 'sha256:2', 'sha256:1', 'sha256:3', 'sha256:3']);
   });
 
   it('on PostgreSQL: the same', async () => {

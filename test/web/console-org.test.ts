@@ -65,6 +65,13 @@ describe('the office uploads a new roster in the console', () => {
       .replace(/\s+/g, ' ')
       .trim();
 
+  /** The warning on the office's dashboard, as read, or undefined. */
+  const warning = async () => {
+    const body = (await h.app.inject({ method: 'GET', url: '/console/mini', headers: office })).body;
+    const p = /<p class="late" id="contact-warning">([\s\S]*?)<\/p>/.exec(body)?.[1];
+    return p === undefined ? undefined : text(p);
+  };
+
   it('is the office’s only', async () => {
     expect((await h.app.inject({ method: 'GET', url: PAGE })).statusCode).toBe(401);
     for (const email of ['li.mech@example.org', 'zhang.wei@example.org']) {
@@ -97,6 +104,17 @@ describe('the office uploads a new roster in the console', () => {
 
     const dashboard = await h.app.inject({ method: 'GET', url: '/console/mini', headers: office });
     expect(dashboard.body).toContain('href="/console/mini/org"');
+    // The office's dashboard says the roster has a branch without an address, and links to it.
+    expect(await warning()).toBe('通讯录待补正：1 个单位没有可用邮箱。 查看并补正');
+    expect(dashboard.body).toContain('href="/console/mini/org#problems"');
+    // A committee's secretary reads her dashboard without it: the roster is the office's.
+    const hers = await h.app.inject({
+      method: 'GET',
+      url: '/console/mini',
+      headers: { cookie: await sessionCookie(h, 'li.mech@example.org') },
+    });
+    expect(hers.statusCode).toBe(200);
+    expect(hers.body).not.toContain('contact-warning');
     const page = await h.app.inject({ method: 'GET', url: PAGE, headers: office });
     expect(page.statusCode).toBe(200);
     expect(text(page.body)).toContain('活动启动时的组织名册（尚未重新导入）');
@@ -148,6 +166,7 @@ describe('the office uploads a new roster in the console', () => {
     const times = Number(/退回 (\d+) 封/.exec(listed)?.[1]);
     expect(times).toBeGreaterThanOrEqual(1);
     expect(times).toBeLessThanOrEqual(refused.length);
+    expect(await warning()).toBe('通讯录待补正：1 个单位没有可用邮箱，1 个邮箱被退信。 查看并补正');
 
     // On a phone: the list and the server's long reason fit its width.
     const browser = await launchBrowser();
@@ -289,6 +308,7 @@ describe('the office uploads a new roster in the console', () => {
     const mended = text((await h.app.inject({ method: 'GET', url: PAGE, headers: office })).body);
     expect(mended).not.toContain('yang.fan@example.org');
     expect(mended).toContain('信息学院研究生党支部 （b-info-s1）：邮件改发 信息学院党总支');
+    expect(await warning()).toBe('通讯录待补正：1 个单位没有可用邮箱。 查看并补正');
   });
 
   it('in a browser on a phone: the office picks the file, uploads it and reads the answer', async () => {

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CampaignRequestError } from '../../client/campaigns';
+import { contactProblemsOf } from '../../client/org-reimport';
 import { cyclesOf } from '../../domain/calendar';
 import { recipientsFor } from '../../domain/recipients';
 import { lagRanking } from '../../ledger/audit';
@@ -243,17 +244,30 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const f = { campaignId: c.campaignId, ...auditScope(p, c), asOf: c.now };
       // The lists show their first LIST_MAX rows and how many there are: the database scopes, counts
       // and limits, so the rows shown and the totals are the person's own (never a cut of everyone's).
-      const [timeline, open, rectifications, rectificationTotal, reviewers, reviewerTotal, ranking, requests] =
-        await Promise.all([
-          phaseTimeline(ledger, c, lang),
-          openDeadlines(ledger, c, auditScope(p, c)),
-          ledger.openRectifications(f, { limit: LIST_MAX }),
-          ledger.openRectificationCount(f),
-          ledger.lateReviews(f, { limit: LIST_MAX }),
-          ledger.lateReviewCount(f),
-          lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
-          pendingCorrectionRequests(ledger, c, auditScope(p, c)),
-        ]);
+      const [
+        timeline,
+        open,
+        rectifications,
+        rectificationTotal,
+        reviewers,
+        reviewerTotal,
+        ranking,
+        requests,
+        problems,
+      ] = await Promise.all([
+        phaseTimeline(ledger, c, lang),
+        openDeadlines(ledger, c, auditScope(p, c)),
+        ledger.openRectifications(f, { limit: LIST_MAX }),
+        ledger.openRectificationCount(f),
+        ledger.lateReviews(f, { limit: LIST_MAX }),
+        ledger.lateReviewCount(f),
+        lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
+        pendingCorrectionRequests(ledger, c, auditScope(p, c)),
+        // The office is told on its dashboard when contacts get no mail: the list is on the roster page.
+        p.role === 'office' && c.status && !c.status.completed
+          ? contactProblemsOf(campaigns, ledger, c.campaignId, [...c.unitById.keys()])
+          : undefined,
+      ]);
       const body = dashboardBody(
         {
           c,
@@ -269,6 +283,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           period: period.key,
           office: p.role === 'office',
           requests,
+          contactProblems: problems && { noAddress: problems.noAddress.length, refused: problems.refused.length },
         },
         lang,
       );
