@@ -48,6 +48,7 @@ import { inLanes, StartGate } from './concurrency';
 import { CurrentContacts } from '../mail/current-contacts';
 import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } from './progress';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
+import { parsedOrgVersions } from '../ledger/org-versions';
 import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 
@@ -103,9 +104,6 @@ const STARTS_IN_FLIGHT = 64;
  */
 export const SINCE_V0_18 = { wakesOnlyForVisibility: true, closesInOneTask: true } as const;
 
-/** Stored organisations kept parsed in a worker: a version never changes, and a 20,000-unit one is 6 MB of JSON. */
-const ORGS_KEPT = 4;
-
 export function createActivities(deps: ActivityDeps) {
   const starts = new StartGate(STARTS_IN_FLIGHT);
   /**
@@ -125,26 +123,16 @@ export function createActivities(deps: ActivityDeps) {
       Context.current().heartbeat(details);
     }
   };
-  // Parsed organisations by content hash, the most recently used last.
-  const orgs = new Map<string, Promise<Org>>();
-  const storedOrg = (ref: OrgRef): Promise<Org> => {
-    let org = orgs.get(ref.hash);
-    if (org) orgs.delete(ref.hash);
-    else
-      org = deps.ledger.orgVersion(ref.hash).then((found) => {
-        // Not retryable: the hash came from a campaign's input, and the ledger never deletes a version.
-        if (!found)
-          throw ApplicationFailure.nonRetryable(
-            `organisation version ${ref.version} (${ref.hash}) is not in the ledger: the worker's ledger is not the one the campaign was started with`,
-            'OrgVersionMissing',
-          );
-        return found;
-      });
-    org.catch(() => orgs.delete(ref.hash));
-    orgs.set(ref.hash, org);
-    if (orgs.size > ORGS_KEPT) orgs.delete(orgs.keys().next().value!);
-    return org;
-  };
+  const storedOrg = (ref: OrgRef): Promise<Org> =>
+    parsedOrgVersions(deps.ledger)(ref.hash).then((found) => {
+      // Not retryable: the hash came from a campaign's input, and the ledger never deletes a version.
+      if (!found)
+        throw ApplicationFailure.nonRetryable(
+          `organisation version ${ref.version} (${ref.hash}) is not in the ledger: the worker's ledger is not the one the campaign was started with`,
+          'OrgVersionMissing',
+        );
+      return found;
+    });
   /** A batch with its slice of the organisation: its own, or (by reference) cut from the stored version. */
   const withOrg = async (batch: BatchInput): Promise<BatchInput> => {
     if (batch.org) return batch;

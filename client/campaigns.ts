@@ -19,7 +19,7 @@ import type { OrgRef } from '../domain/engine/org-ref';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
 import type { OrgStore } from '../ledger/types';
-import { rememberingOrgVersions } from '../ledger/org-versions';
+import { parsedOrgVersions } from '../ledger/org-versions';
 import { directoryUnits } from '../domain/engine/org-by-reference';
 import { statusAt } from '../domain/engine/status-at';
 import { sameSubmission } from '../domain/engine/requests';
@@ -366,15 +366,10 @@ export class CampaignClient {
   private async storedOrg(campaignId: string, ref: NonNullable<CampaignDirectory['orgRef']>): Promise<Org> {
     if (!this.orgs)
       throw new Error(`campaign "${campaignId}" holds its organisation in the ledger: this client was given no ledger`);
-    const org = await this.orgVersion(ref.hash);
+    const org = await parsedOrgVersions(this.orgs)(ref.hash);
     if (!org) throw new Error(`campaign "${campaignId}": organisation version ${ref.version} is not in this ledger`);
     return org;
   }
-
-  /** The ledger's stored organisation versions, the last few read kept parsed. */
-  private readonly orgVersion = rememberingOrgVersions((hash) =>
-    this.orgs ? this.orgs.orgVersion(hash) : Promise.resolve(undefined),
-  );
 
   /** The organisation the campaign runs on: from its input, or the stored version it names (by reference). */
   async campaignOrg(campaignId: string): Promise<Org> {

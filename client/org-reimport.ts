@@ -12,7 +12,7 @@ import type { OrgRef } from '../domain/engine/org-ref';
 import type { EventOpening } from '../domain/engine/requests';
 import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
-import { orgHash, reimportEvent, reimports, rememberingOrgVersions } from '../ledger/org-versions';
+import { orgHash, reimportEvent, reimports, parsedOrgVersions } from '../ledger/org-versions';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
 import { contactProblems, type ContactProblems } from '../domain/contact-problems';
 import { CampaignRequestError, type CampaignClient } from './campaigns';
@@ -111,14 +111,6 @@ export async function reimportOrg(
   return { appointments, newBranches: changes.newBranches, contacts };
 }
 
-/** Each ledger's versions, kept parsed: the dashboard counts the problems at every look. */
-const versionReaders = new WeakMap<object, (hash: string) => Promise<Org | undefined>>();
-function storedVersions(ledger: Pick<LedgerStore, 'orgVersion'>): (hash: string) => Promise<Org | undefined> {
-  let read = versionReaders.get(ledger);
-  if (!read) versionReaders.set(ledger, (read = rememberingOrgVersions((hash) => ledger.orgVersion(hash))));
-  return read;
-}
-
 /**
  * What of the campaign's contacts now (its latest re-import, else the organisation it started
  * on) the mail cannot use (domain/contact-problems.ts), from the ledger's refusals. A refusal is
@@ -137,7 +129,7 @@ export async function contactProblemsOf(
     // The campaign's own organisation first: it also says the campaign still runs.
     const campaignOrg = await cc.campaignOrg(campaignId);
     const latest = (await reimports(ledger, campaignId)).at(-1);
-    contacts = (latest && (await storedVersions(ledger)(String(latest.data?.hash)))) ?? campaignOrg;
+    contacts = (latest && (await parsedOrgVersions(ledger)(String(latest.data?.hash)))) ?? campaignOrg;
   } catch (err) {
     // A campaign the engine no longer holds mails nobody: nothing to mend for it.
     if (err instanceof CampaignRequestError && err.code === 'CAMPAIGN_NOT_FOUND') return { noAddress: [], refused: [] };

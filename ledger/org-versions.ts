@@ -247,3 +247,15 @@ export function rememberingOrgVersions(
     return org;
   };
 }
+
+const readers = new WeakMap<object, (hash: string) => Promise<Org | undefined>>();
+
+/**
+ * `ledger.orgVersion`, remembering (`rememberingOrgVersions`) for as long as the ledger is open:
+ * the worker's activities, the campaign client and the console all read versions through it.
+ */
+export function parsedOrgVersions(ledger: Pick<LedgerStore, 'orgVersion'>): (hash: string) => Promise<Org | undefined> {
+  let read = readers.get(ledger);
+  if (!read) readers.set(ledger, (read = rememberingOrgVersions((hash) => ledger.orgVersion(hash))));
+  return read;
+}
