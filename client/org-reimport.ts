@@ -13,8 +13,9 @@ import type { EventOpening } from '../domain/engine/requests';
 import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports, parsedOrgVersions } from '../ledger/org-versions';
-import type { LedgerEvent, LedgerStore } from '../ledger/types';
+import type { LedgerStore } from '../ledger/types';
 import { contactProblems, type ContactProblems } from '../domain/contact-problems';
+import { mailRefusals } from '../mail/refusals';
 import { CampaignRequestError, type CampaignClient } from './campaigns';
 
 export interface ReimportResult {
@@ -113,14 +114,12 @@ export async function reimportOrg(
 
 /**
  * What of the campaign's contacts now (its latest re-import, else the organisation it started
- * on) the mail cannot use (domain/contact-problems.ts), from the ledger's refusals. A refusal is
- * answered by a later delivery to the same address among the messages about the units refused
- * (the mail to a committee's secretary goes out about its branches too). A campaign the engine no
- * longer holds (finished) mails nobody and has none.
+ * on) the mail cannot use (domain/contact-problems.ts), from the ledger's refusals (mail/refusals.ts).
+ * A campaign the engine no longer holds (finished) mails nobody and has none.
  */
 export async function contactProblemsOf(
   cc: CampaignClient,
-  ledger: Pick<LedgerStore, 'events' | 'orgVersion'>,
+  ledger: Pick<LedgerStore, 'events' | 'orgVersion' | 'lastDelivery'>,
   campaignId: string,
   unitIds: readonly string[],
 ): Promise<ContactProblems> {
@@ -135,11 +134,6 @@ export async function contactProblemsOf(
     if (err instanceof CampaignRequestError && err.code === 'CAMPAIGN_NOT_FOUND') return { noAddress: [], refused: [] };
     throw err;
   }
-  const failures = await ledger.events({ campaignId, kinds: ['message-failed'] });
-  const refusedUnits = [...new Set(failures.flatMap((e) => (e.unitId ? [e.unitId] : [])))];
-  const deliveries = (
-    await Promise.all(refusedUnits.map((unitId) => ledger.events({ campaignId, unitId, kinds: ['message-sent'] })))
-  ).flat();
-  const addressed = (e: LedgerEvent) => ({ at: e.at, recipients: e.recipients ?? [], error: e.error });
-  return contactProblems(contacts, unitIds, failures.map(addressed), deliveries.map(addressed));
+  const { failures, deliveries } = await mailRefusals(ledger, campaignId);
+  return contactProblems(contacts, unitIds, failures, deliveries);
 }

@@ -9,7 +9,10 @@
 import type { Org, Unit } from './org-schema';
 import { recipientsFor } from './recipients';
 
-/** A message the mail server refused for good (`message-failed` in the ledger). */
+/**
+ * A message the mail server refused for good (`message-failed` in the ledger), or refused to some
+ * of its recipients while taking it for the others (mail/refusals.ts).
+ */
 export interface MailFailure {
   at: string;
   recipients: readonly string[];

@@ -503,8 +503,23 @@ export class SqlLedger implements LedgerStore {
     if (f.cycleKey !== undefined) q = q.where('cycle_key', '=', f.cycleKey);
     if (f.committeeId !== undefined) q = q.where('committee_id', '=', f.committeeId);
     if (f.phaseKey !== undefined) q = q.where('phase_key', '=', f.phaseKey);
+    if (f.withError) q = q.where('error', 'is not', null);
     const rows = await q.orderBy('at').orderBy('id').execute();
     return rows.map(rowToEvent);
+  }
+
+  async lastDelivery(campaignId: string, email: string): Promise<string | undefined> {
+    // Recipients are kept as a JSON array of strings: the address, quoted, is one of its items.
+    // LIKE's wildcards in an address (`_` is common) are escaped to stand for themselves.
+    const item = `%${JSON.stringify(email.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('at').as('at'))
+      .where('campaign_id', '=', campaignId)
+      .where('kind', '=', 'message-sent')
+      .where(sql<boolean>`lower(recipients) like ${item} escape '\\'`)
+      .executeTakeFirst();
+    return row?.at ?? undefined;
   }
 
   async upsertUnits(units: LedgerUnit[]): Promise<void> {

@@ -93,6 +93,8 @@ export interface EventFilter {
   cycleKey?: string;
   committeeId?: string;
   phaseKey?: string;
+  /** Only events with an error: messages refused, wholly or in part. */
+  withError?: boolean;
 }
 
 /** Which deadlines an audit query reads (the definitions are in audit.ts). */
@@ -223,6 +225,11 @@ export interface LedgerStore extends OrgStore {
   recordMany(events: LedgerEvent[]): Promise<number>;
   get(id: string): Promise<LedgerEvent | undefined>;
   events(filter: EventFilter): Promise<LedgerEvent[]>;
+  /**
+   * The instant of the latest message of the campaign the mail server accepted for `email`
+   * (compared without case): what answers an earlier refusal of that address.
+   */
+  lastDelivery(campaignId: string, email: string): Promise<string | undefined>;
   upsertUnits(units: LedgerUnit[]): Promise<void>;
   units(campaignId: string): Promise<LedgerUnit[]>;
   /** Every campaign the ledger holds (each registers its units as it starts), by id. */

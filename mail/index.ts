@@ -70,8 +70,29 @@ export function messageIdFor(m: DeadlineMessage): string {
 
 interface Transport {
   /** `mail.signal` aborts it (nodemailer closes the connection). */
-  send(mail: SendMailOptions): Promise<{ accepted: string[]; rejected: string[] }>;
+  send(mail: SendMailOptions): Promise<Delivery>;
   close(): void;
+}
+
+interface Delivery {
+  accepted: string[];
+  rejected: string[];
+  /** The server's answer to each rejected recipient, where it gave one (`550 5.1.1 …`). */
+  reasons?: Record<string, string>;
+}
+
+/** The server's answer to each recipient it refused (nodemailer's `rejectedErrors`), by address. */
+function reasonsOf(rejectedErrors: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(rejectedErrors)) return undefined;
+  const reasons: Record<string, string> = {};
+  for (const e of rejectedErrors as { recipient?: unknown; response?: unknown }[])
+    if (typeof e.recipient === 'string' && typeof e.response === 'string') reasons[e.recipient] = e.response;
+  return Object.keys(reasons).length > 0 ? reasons : undefined;
+}
+
+/** `a@x (550 …), b@y`: each refused address with the server's reason, for the ledger's error. */
+function refusalText(d: Pick<Delivery, 'rejected' | 'reasons'>): string {
+  return d.rejected.map((a) => (d.reasons?.[a] ? `${a} (${d.reasons[a]})` : a)).join(', ');
 }
 
 function addresses(list: unknown): string[] {
@@ -148,8 +169,14 @@ function smtpTransport(url: string): Transport {
       const info = (await t.sendMail({ envelope, raw, messageId: mail.messageId, signal: mail.signal })) as {
         accepted: unknown;
         rejected: unknown;
+        rejectedErrors?: unknown;
       };
-      return { accepted: addresses(info.accepted), rejected: addresses(info.rejected) };
+      const reasons = reasonsOf(info.rejectedErrors);
+      return {
+        accepted: addresses(info.accepted),
+        rejected: addresses(info.rejected),
+        ...(reasons ? { reasons } : {}),
+      };
     },
     close() {
       t.close();
@@ -265,7 +292,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       );
       // The caller's signal goes with it: nodemailer closes the connection on abort.
       const mail = { ...deadlineMail(m, key, messageId, rendered, opts), signal: sendOpts.signal };
-      let result: { accepted: string[]; rejected: string[] };
+      let result: Delivery;
       try {
         result = await transport.send(mail);
       } catch (err) {
@@ -274,19 +301,40 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
         if (!isPermanent(err))
           throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
         const error = (err as Error).message;
-        await ledger.record(event(m, key, messageId, 'message-failed', { recipients: all, error }));
+        // Every recipient refused in the envelope: each one's own answer kept beside the last.
+        const reasons = reasonsOf((err as { rejectedErrors?: unknown }).rejectedErrors);
+        await ledger.record(
+          event(m, key, messageId, 'message-failed', {
+            recipients: all,
+            error,
+            ...(reasons ? { data: { kind: m.kind, reasons } } : {}),
+          }),
+        );
         return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: all, error };
       }
       if (result.accepted.length === 0) {
-        const error = `every recipient was rejected: ${result.rejected.join(', ')}`;
-        await ledger.record(event(m, key, messageId, 'message-failed', { recipients: result.rejected, error }));
+        const error = `every recipient was rejected: ${refusalText(result)}`;
+        await ledger.record(
+          event(m, key, messageId, 'message-failed', {
+            recipients: result.rejected,
+            error,
+            data: { kind: m.kind, ...(result.reasons ? { reasons: result.reasons } : {}) },
+          }),
+        );
         return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: result.rejected, error };
       }
       await ledger.record(
         event(m, key, messageId, 'message-sent', {
           recipients: result.accepted,
-          error: result.rejected.length > 0 ? `rejected: ${result.rejected.join(', ')}` : undefined,
-          data: { kind: m.kind, subject: rendered.subject, rejected: result.rejected },
+          // Those refused did not get it: the roster's list of what to mend counts them
+          // (client/org-reimport.ts `contactProblemsOf`), with the server's reason for each.
+          error: result.rejected.length > 0 ? `rejected: ${refusalText(result)}` : undefined,
+          data: {
+            kind: m.kind,
+            subject: rendered.subject,
+            rejected: result.rejected,
+            ...(result.reasons ? { reasons: result.reasons } : {}),
+          },
         }),
       );
       return { status: 'sent', dedupeKey: key, messageId, accepted: result.accepted, rejected: result.rejected };

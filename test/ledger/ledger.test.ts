@@ -190,6 +190,36 @@ describe.each(backends)('the ledger on %s', (name, urlFor) => {
     expect(row!.lateMs).toBe(7); // the retried copy did not count twice or overwrite
   });
 
+  it('finds refused messages and the latest delivery to an address, in any unit, without case', async () => {
+    const mail = (
+      id: string,
+      kind: LedgerEvent['kind'],
+      at: number,
+      unitId: string,
+      recipients: string[],
+      error?: string,
+    ) => ledger.record({ id, campaignId: C, kind, at: iso(at), unitId, recipients, ...(error ? { error } : {}) });
+    await mail('m:1', 'message-sent', T0, 'b1', ['Wang_Li@example.org', 'office@example.org']);
+    await mail('m:2', 'message-sent', T0 + DAY, 'b2', ['wang_li@example.org']);
+    // Not a delivery: refused, or to another address that LIKE's `_` would match unescaped.
+    await mail('m:3', 'message-failed', T0 + 2 * DAY, 'b1', ['wang_li@example.org'], '550 unavailable');
+    await mail('m:4', 'message-sent', T0 + 3 * DAY, 'b1', ['wangXli@example.org'], 'rejected: office@example.org');
+    await ledger.record({
+      id: 'm:5',
+      campaignId: 'other',
+      kind: 'message-sent',
+      at: iso(T0 + 4 * DAY),
+      recipients: ['wang_li@example.org'],
+    });
+    expect(await ledger.lastDelivery(C, 'WANG_LI@example.org')).toBe(iso(T0 + DAY));
+    expect(await ledger.lastDelivery(C, 'wangxli@example.org')).toBe(iso(T0 + 3 * DAY));
+    expect(await ledger.lastDelivery(C, 'office@example.org')).toBe(iso(T0));
+    expect(await ledger.lastDelivery(C, 'nobody@example.org')).toBeUndefined();
+    expect(await ledger.lastDelivery(C, '%')).toBeUndefined();
+    const refused = await ledger.events({ campaignId: C, kinds: ['message-failed', 'message-sent'], withError: true });
+    expect(refused.map((e) => e.id)).toEqual(['m:3', 'm:4']);
+  });
+
   it('sums many events written at once, over several statements, as it sums them written one by one', async () => {
     // 1,200 deadlines: more rows than one PostgreSQL statement takes (ledger/store.ts).
     const once = (campaignId: string): LedgerEvent[] => {

@@ -9,6 +9,8 @@ import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { renderMessage, roleLabel } from '../../mail/render';
 import { listOutbox, showOutboxMessage } from '../../mail/outbox';
 import { recipientsFor } from '../../domain/recipients';
+import { contactProblems, type MailDelivery, type MailFailure } from '../../domain/contact-problems';
+import { mailRefusals } from '../../mail/refusals';
 import { parseOrg } from '../../domain/org-loader';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
 import { miniReminder } from '../helpers/mail-message';
@@ -131,6 +133,56 @@ describe('deadline mail', () => {
       message({ step: 'escalation-3', kind: 'escalation', ...recipientsFor(org, 'b-mech-t1', ['unit', 'office']) }),
     );
     expect(r).toMatchObject({ status: 'sent', rejected: ['office@example.org'], accepted: ['liu.yang@example.org'] });
+  });
+
+  it('a refused copy joins the roster’s list of what to mend, with the server’s reason, until a later message reaches it', async () => {
+    const units = Object.keys(org.units);
+    const escalation = (unitId: string, unitName: string, sentAt = '2010-09-22T01:00:00.000Z') =>
+      message({
+        unitId,
+        unitName,
+        sentAt,
+        step: 'escalation-1',
+        kind: 'escalation',
+        ...recipientsFor(org, unitId, ['unit', 'parent']),
+      });
+    const mend = async () =>
+      contactProblems(
+        org,
+        units,
+        ...(Object.values(await mailRefusals(ledger, 'mini')) as [MailFailure[], MailDelivery[]]),
+      );
+    // The committee secretary's address, in copy of a branch's escalation, is refused; the branch's is taken.
+    smtp.reject.add('li.mech@example.org');
+    const sent = await mailer.send(escalation('b-mech-t1', '机械学院教工第一党支部'));
+    expect(sent).toMatchObject({
+      status: 'sent',
+      accepted: ['liu.yang@example.org'],
+      rejected: ['li.mech@example.org'],
+    });
+    expect(await ledger.get(`msg:${dedupeKey(escalation('b-mech-t1', '机械学院教工第一党支部'))}:sent`)).toMatchObject({
+      error: 'rejected: li.mech@example.org (550 mailbox li.mech@example.org unavailable)',
+      data: {
+        rejected: ['li.mech@example.org'],
+        reasons: { 'li.mech@example.org': '550 mailbox li.mech@example.org unavailable' },
+      },
+    });
+    // And a reminder refused as a whole, to the branch's liaison.
+    smtp.reject.add('liu.yang@example.org');
+    expect((await mailer.send(message({ step: 'reminder-2' }))).status).toBe('failed');
+    const listed = await mend();
+    expect(
+      listed.refused.map((r) => [r.email, r.holders.map((h) => `${h.unitId} ${h.post}`), r.times, r.error]),
+    ).toEqual([
+      ['li.mech@example.org', ['c-mech secretary'], 1, '550 mailbox li.mech@example.org unavailable'],
+      ['liu.yang@example.org', ['b-mech-t1 liaison'], 1, '550 mailbox liu.yang@example.org unavailable'],
+    ]);
+
+    // The committee's secretary is reached in copy of another branch's escalation: her refusal is answered.
+    smtp.reject.clear();
+    const next = escalation('b-mech-s1', '机械学院学生第一党支部', '2010-09-23T01:00:00.000Z');
+    expect((await mailer.send(next)).status).toBe('sent');
+    expect((await mend()).refused.map((r) => r.email)).toEqual(['liu.yang@example.org']);
   });
 
   it('every template renders in Chinese and in English without unknown placeholders', () => {
