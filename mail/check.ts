@@ -5,10 +5,12 @@
  */
 import nodemailer from 'nodemailer';
 import { writableDir, type HealthCheck } from '../config/health';
+import { outboxDirOf } from './outbox';
 
 /** Resolves when mail can go out through `url`; rejects with the reason. */
 export async function checkMail(url: string, timeoutMs = 3000): Promise<void> {
-  if (url.startsWith('outbox:')) return writableDir(url.slice('outbox:'.length) || 'outbox');
+  const outbox = outboxDirOf(url);
+  if (outbox !== undefined) return writableDir(outbox);
   // A probe must answer within the prober's patience: nodemailer would wait minutes.
   const u = new URL(url);
   for (const k of ['connectionTimeout', 'greetingTimeout', 'socketTimeout']) u.searchParams.set(k, String(timeoutMs));

@@ -22,6 +22,7 @@ import { renderMessage, TEMPLATES_DIR, type RenderedMail } from './render';
 import { redactSecrets, redactUrl } from '../config/redact';
 import { calendarEvent } from './ics';
 import { buildMessage } from './mime';
+import { outboxDirOf } from './outbox';
 import type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';
 
 /** The mail server could not take the message now (down, timed out, 4xx): try again later. */
@@ -185,7 +186,8 @@ function smtpTransport(url: string): Transport {
 }
 
 function makeTransport(url: string): Transport {
-  if (url.startsWith('outbox:')) return outboxTransport(url.slice('outbox:'.length) || 'outbox');
+  const outbox = outboxDirOf(url);
+  if (outbox !== undefined) return outboxTransport(outbox);
   if (/^smtps?:\/\//.test(url)) return smtpTransport(url);
   throw new MailConfigError(`mail URL must start with smtp://, smtps:// or outbox: (got "${url.split(':')[0]}:…")`);
 }

@@ -16,6 +16,11 @@ export interface OutboxEntry {
   subject: string;
 }
 
+/** The outbox folder a mail URL names (`outbox:<dir>`, `outbox:` alone for ./outbox), or undefined for SMTP. */
+export function outboxDirOf(mailUrl: string): string | undefined {
+  return mailUrl.startsWith('outbox:') ? mailUrl.slice('outbox:'.length) || 'outbox' : undefined;
+}
+
 export async function outboxFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir))
@@ -35,12 +40,25 @@ const addressText = (a: unknown): string => {
 };
 
 export async function listOutbox(dir: string): Promise<OutboxEntry[]> {
+  return (await outboxPage(dir)).entries;
+}
+
+/**
+ * The messages from the `offset`-th (oldest first, as `outbox list` numbers them), at most
+ * `limit`, and how many the outbox holds: only the page's files are read.
+ */
+export async function outboxPage(
+  dir: string,
+  range: { offset?: number; limit?: number } = {},
+): Promise<{ total: number; entries: OutboxEntry[] }> {
   const files = await outboxFiles(dir);
-  return Promise.all(
-    files.map(async (file, i) => {
+  const offset = range.offset ?? 0;
+  const page = files.slice(offset, range.limit !== undefined ? offset + range.limit : undefined);
+  const entries = await Promise.all(
+    page.map(async (file, i) => {
       const m = await simpleParser(await readFile(file));
       return {
-        index: i + 1,
+        index: offset + i + 1,
         id: messageIdOf(file) ?? '',
         file,
         date: m.date?.toISOString(),
@@ -49,11 +67,14 @@ export async function listOutbox(dir: string): Promise<OutboxEntry[]> {
       };
     }),
   );
+  return { total: files.length, entries };
 }
 
 /** One message of the outbox, as its reader shows it. */
 export interface OutboxMessage {
   file: string;
+  /** As in the list: the hash in the file's name. */
+  id: string;
   from: string;
   to: string;
   cc?: string;
@@ -90,6 +111,7 @@ export async function showOutboxMessage(dir: string, which: string): Promise<Out
   const m = await simpleParser(await readFile(file));
   return {
     file,
+    id: messageIdOf(file) ?? '',
     from: addressText(m.from),
     to: addressText(m.to),
     cc: m.cc ? addressText(m.cc) : undefined,

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { ConfigError, ConfigSchema, MIN_SECRET_LENGTH, type WithTemporal } from '../config';
 import { loadTemporalSettings } from '../config/temporal-connection';
+import { outboxDirOf } from '../mail/outbox';
+import { WebError } from './errors';
 
 export const WebConfigSchema = ConfigSchema.extend({
   LINK_SECRET: z.string().min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`),
@@ -59,3 +61,10 @@ export function listenPort(c: WebConfig): number {
 
 /** Cookies are Secure when people reach the service over HTTPS (directly or through a proxy). */
 export const secureCookies = (c: WebConfig): boolean => new URL(c.BASE_URL).protocol === 'https:';
+
+/** The outbox this service's mail is written to (the console's and the API's 发件箱); 404 when mail goes out by SMTP. */
+export function outboxDirIn(c: Pick<WebConfig, 'MAIL_URL'>): string {
+  const dir = outboxDirOf(c.MAIL_URL);
+  if (dir === undefined) throw new WebError(404, '没有发件箱', '邮件经 SMTP 发出，本服务不保存发件箱。');
+  return dir;
+}

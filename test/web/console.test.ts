@@ -12,7 +12,7 @@ import { inflateSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { connectClient } from '../../client/campaigns';
 import { buildServer } from '../../web/server';
-import { eventually, formPost, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
+import { eventually, formPost, sessionCookie, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 
 const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
 /** An office form, posted with the CSRF token of its own page. */
@@ -43,6 +43,12 @@ describe('the office console (inject)', () => {
     await h?.stop();
   });
   const get = (url: string, headers: Record<string, string> = office) => h.app.inject({ method: 'GET', url, headers });
+
+  it('has no outbox to show, in the console or the API, when mail goes out by SMTP', async () => {
+    for (const url of ['/console/outbox', '/api/v1/outbox', '/api/v1/outbox/1'])
+      expect([url, (await get(url)).statusCode]).toEqual([url, 404]);
+    expect((await get('/api/v1/outbox')).json()).toMatchObject({ title: '没有发件箱' });
+  });
 
   it('speaks English on request, with the plan’s titleEn, and keeps China time', async () => {
     const sw = await get('/console/lang/en?back=/console/mini');
@@ -276,5 +282,47 @@ describe('the outbox page (MAIL_URL an outbox)', () => {
     ).toBe(400);
     // Nobody but the office.
     expect((await h.app.inject({ method: 'GET', url: '/console/outbox' })).statusCode).toBe(401);
+  });
+
+  it('gives programs the same through the API, a page at a time, to the office alone', async () => {
+    const get = (url: string, headers: Record<string, string> | undefined = office) =>
+      h.app.inject({ method: 'GET', url, headers });
+    type Entry = { index: number; id: string; date?: string; to: string; subject: string };
+    const all = await get('/api/v1/outbox?limit=500');
+    expect(all.statusCode).toBe(200);
+    const { total, messages } = all.json<{ total: number; messages: Entry[] }>();
+    expect(total).toBeGreaterThanOrEqual(2);
+    expect(messages).toHaveLength(total);
+    expect(messages.map((m) => m.index)).toEqual(messages.map((_, i) => i + 1));
+    // The second page of one starts where the first ended, and tells no path of the server's.
+    const second = await get('/api/v1/outbox?offset=1&limit=1');
+    expect(second.json()).toEqual({ total, offset: 1, messages: [messages[1]] });
+    expect(JSON.stringify(all.json())).not.toContain(os.tmpdir());
+
+    const notice = messages.find((m) => /请按时报送.*季度工作汇报/.test(m.subject))!;
+    expect(notice.id).toMatch(/^[0-9a-f]{32}$/);
+    for (const which of [String(notice.index), notice.id]) {
+      const one = await get(`/api/v1/outbox/${which}`);
+      expect(one.statusCode).toBe(200);
+      expect(one.json()).toMatchObject({
+        id: notice.id,
+        subject: notice.subject,
+        to: notice.to,
+        attachments: ['deadline.ics'],
+      });
+      expect(one.json<{ text: string }>().text).toContain('截止时间：2010年9月25日（星期六）23:59');
+      expect(one.json()).not.toHaveProperty('file');
+    }
+    expect((await get(`/api/v1/outbox/${total + 1}`)).statusCode).toBe(404);
+    expect((await get(`/api/v1/outbox/${'0'.repeat(32)}`)).statusCode).toBe(404);
+    for (const bad of ['..%2F..%2Fetc%2Fpasswd', '1.eml', 'x'])
+      expect([bad, (await get(`/api/v1/outbox/${bad}`)).statusCode]).toEqual([bad, 400]);
+    expect((await get('/api/v1/outbox?limit=0')).statusCode).toBe(400);
+    expect((await get('/api/v1/outbox?page=2')).statusCode).toBe(400);
+    // Everyone's mail: not a committee's secretary's, nor anyone's unsigned.
+    const committee = { cookie: await sessionCookie(h, 'li.mech@example.org') };
+    expect((await get('/api/v1/outbox', committee)).statusCode).toBe(403);
+    expect((await get(`/api/v1/outbox/${notice.id}`, committee)).statusCode).toBe(403);
+    expect((await get('/api/v1/outbox', {})).statusCode).toBe(401);
   });
 });

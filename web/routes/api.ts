@@ -19,6 +19,8 @@ import { buildReport, REPORTS } from '../../ledger/report';
 import { requestInstantSchema } from '../../domain/field-schemas';
 import { rehearsalClock } from '../../domain/clock';
 import { canSee, reviewerOf, type Principal } from '../access';
+import { outboxDirIn } from '../config';
+import { OutboxRequestError, outboxPage, showOutboxMessage } from '../../mail/outbox';
 import { forbidden, WebError } from '../errors';
 import { answeredRefusal, refuseLinkSubmission, submitDeadline } from '../deadlines';
 import {
@@ -663,7 +665,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: "What of the campaign's contacts the mail cannot use (office: all; others: their units)",
             description:
-              "As the console's roster page lists them, from the contacts in force (the latest re-import, else the organisation the campaign started on) and the ledger's refusals: `noAddress`, the units without a usable address and who is mailed in their stead (`toldInstead`); `refused`, each address the mail server refused for good that the roster still names, with its `holders` (unit, `post`: secretary, liaison or the unit's own mailbox, person), how many messages (`times`), the latest's instant (`lastAt`) and reason (`error`). An address leaves the list once a roster without it is taken or a later message to it is delivered. Anyone but the office reads only the units of their scope.",
+              "As the console's roster page lists them, from the contacts in force (the latest re-import, else the organisation the campaign started on) and the ledger's refusals: `noAddress`, the units without a usable address and who is mailed in their stead (`toldInstead`); `refused`, each address the mail server refused that the roster still names (a whole message refused for good, or the one address refused from a message the others received), with its `holders` (unit, `post`: secretary, liaison or the unit's own mailbox, person), how many messages (`times`), the latest's instant (`lastAt`) and reason (`error`). An address leaves the list once a roster without it is taken or a later message to it is delivered. Anyone but the office reads only the units of their scope.",
             params: CampaignParams,
           },
         },
@@ -740,6 +742,82 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             throw new WebError(404, '没有这项活动', `台帐中没有活动“${req.params.campaignId}”。`, 'params.campaignId');
           const keys = { obligationKey: q.obligation, cycleKey: q.cycle };
           return sendMaterials(reply, deps, c, auditScope(p, c, q.committee), keys, (f) => `query.${f}`);
+        },
+      );
+
+      // The embedded outbox (MAIL_URL=outbox:…), for programs as `outbox list|show` and the
+      // console's 发件箱: everyone's mail, so the office's alone. Files are named by number or id,
+      // never by path, and the server's paths are not told.
+      const OutboxEntry = z.object({
+        index: z.number().int(),
+        id: z.string(),
+        date: z.string().optional(),
+        to: z.string(),
+        subject: z.string(),
+      });
+      r.get(
+        '/outbox',
+        {
+          schema: {
+            summary: 'The messages of the embedded outbox, oldest first, a page at a time (office only)',
+            description:
+              '`index` numbers the messages as `outbox list` does, `total` counts them all. 404 when mail goes out by SMTP: then the service keeps no copy.',
+            querystring: z
+              .object({
+                offset: z.coerce.number().int().min(0).default(0),
+                limit: z.coerce.number().int().min(1).max(500).default(100),
+              })
+              .strict(),
+            response: {
+              200: z.object({ total: z.number().int(), offset: z.number().int(), messages: z.array(OutboxEntry) }),
+            },
+          },
+        },
+        async (req) => {
+          office(req);
+          const { offset, limit } = req.query;
+          const { total, entries } = await outboxPage(outboxDirIn(deps.config), { offset, limit });
+          return {
+            total,
+            offset,
+            messages: entries.map(({ index, id, date, to, subject }) => ({ index, id, date, to, subject })),
+          };
+        },
+      );
+      r.get(
+        '/outbox/:message',
+        {
+          schema: {
+            summary: 'One message of the embedded outbox: headers, attachments and text (office only)',
+            params: z.object({
+              message: z
+                .string()
+                .regex(/^(\d{1,9}|[0-9a-f]{32})$/, 'its number in the list, or its id (32 hexadecimal digits)'),
+            }),
+            response: {
+              200: z.object({
+                id: z.string(),
+                from: z.string(),
+                to: z.string(),
+                cc: z.string().optional(),
+                date: z.string().optional(),
+                subject: z.string(),
+                attachments: z.array(z.string()),
+                text: z.string(),
+              }),
+            },
+          },
+        },
+        async (req) => {
+          office(req);
+          try {
+            const { file: _file, ...message } = await showOutboxMessage(outboxDirIn(deps.config), req.params.message);
+            return message;
+          } catch (err) {
+            if (err instanceof OutboxRequestError)
+              throw new WebError(404, '没有这封邮件', `发件箱中没有邮件 ${req.params.message}。`, 'params.message');
+            throw err;
+          }
         },
       );
       done();

@@ -18,6 +18,7 @@ import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
 import { listOutbox, outboxFiles } from '../../mail/outbox';
+import { outboxDirIn } from '../config';
 import { deadlineIdOfLedgerKeys, engineKeysOfLedgerKeys } from '../../domain/engine/context';
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
@@ -515,11 +516,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
 
   // ---------- the outbox ----------
 
-  const outboxDir = (): string => {
-    if (!config.MAIL_URL.startsWith('outbox:'))
-      throw new WebError(404, '没有发件箱', '邮件经 SMTP 发出，本服务不保存发件箱。');
-    return config.MAIL_URL.slice('outbox:'.length) || 'outbox';
-  };
+  const outboxDir = (): string => outboxDirIn(config);
 
   app.get('/console/outbox', { preHandler: officeOnly }, async (req, reply) => {
     const lang = langOf(req);

@@ -3,7 +3,7 @@
  * message's date in China time, like every instant the command line prints.
  */
 import type { Command } from 'commander';
-import { listOutbox, showOutboxMessage } from '../../../mail/outbox';
+import { listOutbox, outboxDirOf, showOutboxMessage } from '../../../mail/outbox';
 import { processConfig } from '../../../config';
 import { formatInstant } from '../../../domain/format';
 import { lang, say } from '../lang';
@@ -12,8 +12,9 @@ const ZONE = 'Asia/Shanghai';
 
 function defaultDir(): string {
   const url = processConfig().MAIL_URL;
-  if (!url.startsWith('outbox:')) throw new Error(`MAIL_URL is ${url.split(':')[0]}:…, not an outbox; pass --dir`);
-  return url.slice('outbox:'.length);
+  const dir = outboxDirOf(url);
+  if (dir === undefined) throw new Error(`MAIL_URL is ${url.split(':')[0]}:…, not an outbox; pass --dir`);
+  return dir;
 }
 
 const when = (iso: string | undefined): string => (iso ? formatInstant(iso, ZONE, lang()) : '');
