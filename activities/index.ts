@@ -11,6 +11,9 @@ import type { Client } from '@temporalio/client';
 import {
   SIGNAL_NAMES,
   WORKFLOW_TYPES,
+  REDELIVERY_WINDOW,
+  type RedeliveryInput,
+  type RedeliveryWorkflow,
   type BatchByReference,
   type BatchInput,
   type OrgRef,
@@ -51,6 +54,7 @@ import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import { parsedOrgVersions } from '../ledger/org-versions';
 import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
+import { dedupeKey } from '../mail';
 
 export interface ActivityDeps {
   ledger: LedgerStore;
@@ -152,10 +156,29 @@ export function createActivities(deps: ActivityDeps) {
     // pool each listen to the activity's one signal until a send ends: up to 64 listeners, where
     // Node warns of a leak past 10.
     setMaxListeners(128, signal);
+    let sent: SendResult;
     try {
-      return await contacts.send(deps.mailer, built, { signal });
+      sent = await contacts.send(deps.mailer, built, { signal });
     } catch (err) {
       throw asFailure(err);
+    }
+    if (sent.deferred?.length) await startRedelivery({ message: built, recipients: sent.deferred });
+    return sent;
+  };
+  /**
+   * Those the server deferred are asked again by a workflow of their own (workflows/redelivery.ts),
+   * one per message: started again by a retried send, it is the one already running, or one that
+   * finds everybody delivered.
+   */
+  const startRedelivery = async (input: RedeliveryInput): Promise<void> => {
+    try {
+      await deps.client.workflow.start<RedeliveryWorkflow>(WORKFLOW_TYPES.redelivery, {
+        workflowId: `redelivery/${dedupeKey(input.message)}`,
+        taskQueue: Context.current().info.taskQueue,
+        args: [input],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   };
 
@@ -220,6 +243,25 @@ export function createActivities(deps: ActivityDeps) {
 
     async sendMessage(message: DeadlineMessage): Promise<SendResult> {
       return sendOrFail(message);
+    },
+
+    /** A message again, to those the server deferred, at the current contacts' headers (workflows/redelivery.ts). */
+    async redeliver(input: RedeliveryInput): Promise<{ accepted: string[]; rejected: string[] }> {
+      const signal = Context.current().cancellationSignal;
+      try {
+        return await deps.mailer.redeliver(await contacts.readdress(input.message), input.recipients, { signal });
+      } catch (err) {
+        throw asFailure(err);
+      }
+    },
+
+    /** Those still deferred when the window closed, recorded as refused with the server's last answer. */
+    async abandonRedelivery(input: RedeliveryInput & { reason: string }): Promise<string[]> {
+      return deps.mailer.abandon(
+        input.message,
+        input.recipients,
+        `deferred, not delivered within ${REDELIVERY_WINDOW}: ${input.reason}`,
+      );
     },
 
     /** A step's mail, then the deadline's new colour to its batch, as `recordAndReport` does (since v0.16). */

@@ -80,6 +80,8 @@ export function readdressing(
   );
   return {
     send: (message, opts) => contacts.send(mailer, message, opts),
+    redeliver: (message, recipients, opts) => mailer.redeliver(message, recipients, opts),
+    abandon: (message, recipients, error) => mailer.abandon(message, recipients, error),
     close: () => mailer.close(),
   };
 }

@@ -60,6 +60,9 @@ const DEADLINE_KINDS = new Set([
   'review-escalation',
 ]);
 
+/** The ledger's records of one recipient's redelivery of the message keyed `key` (`…:sent`, `…:failed`). */
+const recipientRecord = (key: string, email: string): string => `msg:${key}:to:${email.toLowerCase()}`;
+
 export function dedupeKey(m: DeadlineMessage): string {
   return [m.campaignId, m.unitId, m.obligationKey ?? '-', m.cycleKey ?? '-', m.step].join('/');
 }
@@ -70,30 +73,51 @@ export function messageIdFor(m: DeadlineMessage): string {
 }
 
 interface Transport {
-  /** `mail.signal` aborts it (nodemailer closes the connection). */
-  send(mail: SendMailOptions): Promise<Delivery>;
+  /**
+   * `mail.signal` aborts it (nodemailer closes the connection). `envelopeTo`, when given, is who
+   * the server is asked to deliver to, whatever the headers name (a redelivery to those deferred).
+   */
+  send(mail: SendMailOptions, envelopeTo?: string[]): Promise<Delivery>;
   close(): void;
 }
 
 interface Delivery {
   accepted: string[];
+  /** Refused for good (5xx) or without a code. */
   rejected: string[];
-  /** The server's answer to each rejected recipient, where it gave one (`550 5.1.1 …`). */
+  /** Refused for now (4xx: a full mailbox, greylisting): worth asking again later (`redeliver`). */
+  deferred?: string[];
+  /** The server's answer to each refused recipient, where it gave one (`550 5.1.1 …`). */
   reasons?: Record<string, string>;
 }
 
-/** The server's answer to each recipient it refused (nodemailer's `rejectedErrors`), by address. */
-function reasonsOf(rejectedErrors: unknown): Record<string, string> | undefined {
-  if (!Array.isArray(rejectedErrors)) return undefined;
+/** Each recipient the server refused (nodemailer's `rejectedErrors`): its answer, and whether only for now. */
+function refusalsOf(rejectedErrors: unknown): { reasons?: Record<string, string>; deferred: Set<string> } {
   const reasons: Record<string, string> = {};
-  for (const e of rejectedErrors as { recipient?: unknown; response?: unknown }[])
-    if (typeof e.recipient === 'string' && typeof e.response === 'string') reasons[e.recipient] = e.response;
-  return Object.keys(reasons).length > 0 ? reasons : undefined;
+  const deferred = new Set<string>();
+  if (Array.isArray(rejectedErrors))
+    for (const e of rejectedErrors as { recipient?: unknown; response?: unknown; responseCode?: unknown }[]) {
+      if (typeof e.recipient !== 'string') continue;
+      if (typeof e.response === 'string') reasons[e.recipient] = e.response;
+      if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500)
+        deferred.add(e.recipient);
+    }
+  return { ...(Object.keys(reasons).length > 0 ? { reasons } : {}), deferred };
+}
+const reasonsOf = (rejectedErrors: unknown) => refusalsOf(rejectedErrors).reasons;
+
+/** `a@x (550 …), b@y`: each address with the server's reason, for the ledger's error. */
+function refusalText(list: readonly string[], reasons: Delivery['reasons']): string {
+  return list.map((a) => (reasons?.[a] ? `${a} (${reasons[a]})` : a)).join(', ');
 }
 
-/** `a@x (550 …), b@y`: each refused address with the server's reason, for the ledger's error. */
-function refusalText(d: Pick<Delivery, 'rejected' | 'reasons'>): string {
-  return d.rejected.map((a) => (d.reasons?.[a] ? `${a} (${d.reasons[a]})` : a)).join(', ');
+/** The ledger's error of a message some recipients refused: the refused for good, then the deferred. */
+function partialError(d: Delivery): string | undefined {
+  const parts = [
+    ...(d.rejected.length > 0 ? [`rejected: ${refusalText(d.rejected, d.reasons)}`] : []),
+    ...(d.deferred?.length ? [`deferred: ${refusalText(d.deferred, d.reasons)}`] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 function addresses(list: unknown): string[] {
@@ -161,21 +185,24 @@ function smtpTransport(url: string): Transport {
     throw new MailConfigError(`invalid mail URL ${redactUrl(url)}: ${redactSecrets((err as Error).message, [url])}`);
   }
   return {
-    async send(mail) {
+    async send(mail, envelopeTo) {
       // Built whole before it goes out: streamed, a message left nodemailer in dozens of small
       // socket writes, the largest cost of sending in a profile of the fan-out; as one buffer
       // it is one write. The envelope is the one nodemailer would have derived.
       const { raw, envelope } = await buildMessage(mail);
       // The Message-ID given: nodemailer would otherwise make a random one for the envelope's node.
-      const info = (await t.sendMail({ envelope, raw, messageId: mail.messageId, signal: mail.signal })) as {
-        accepted: unknown;
-        rejected: unknown;
-        rejectedErrors?: unknown;
-      };
-      const reasons = reasonsOf(info.rejectedErrors);
+      const info = (await t.sendMail({
+        envelope: envelopeTo ? { ...envelope, to: envelopeTo } : envelope,
+        raw,
+        messageId: mail.messageId,
+        signal: mail.signal,
+      })) as { accepted: unknown; rejected: unknown; rejectedErrors?: unknown };
+      const { reasons, deferred } = refusalsOf(info.rejectedErrors);
+      const refused = addresses(info.rejected);
       return {
         accepted: addresses(info.accepted),
-        rejected: addresses(info.rejected),
+        rejected: refused.filter((a) => !deferred.has(a)),
+        ...(deferred.size > 0 ? { deferred: refused.filter((a) => deferred.has(a)) } : {}),
         ...(reasons ? { reasons } : {}),
       };
     },
@@ -271,8 +298,18 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       const key = dedupeKey(m);
       const messageId = messageIdFor(m);
       const sent = await ledger.get(`msg:${key}:sent`);
-      if (sent)
-        return { status: 'already-sent', dedupeKey: key, messageId, accepted: sent.recipients ?? [], rejected: [] };
+      if (sent) {
+        // Said again, so that a caller retried after the send still has those deferred asked again.
+        const deferred = Array.isArray(sent.data?.deferred) ? (sent.data.deferred as string[]) : [];
+        return {
+          status: 'already-sent',
+          dedupeKey: key,
+          messageId,
+          accepted: sent.recipients ?? [],
+          rejected: [],
+          ...(deferred.length > 0 ? { deferred } : {}),
+        };
+      }
       const failed = await ledger.get(`msg:${key}:failed`);
       if (failed)
         return {
@@ -315,32 +352,107 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
         return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: all, error };
       }
       if (result.accepted.length === 0) {
-        const error = `every recipient was rejected: ${refusalText(result)}`;
+        const refused = [...result.rejected, ...(result.deferred ?? [])];
+        const error = `every recipient was rejected: ${refusalText(refused, result.reasons)}`;
         await ledger.record(
           event(m, key, messageId, 'message-failed', {
-            recipients: result.rejected,
+            recipients: refused,
             error,
             data: { kind: m.kind, ...(result.reasons ? { reasons: result.reasons } : {}) },
           }),
         );
-        return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: result.rejected, error };
+        return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: refused, error };
       }
       await ledger.record(
         event(m, key, messageId, 'message-sent', {
           recipients: result.accepted,
-          // Those refused did not get it: the roster's list of what to mend counts them
-          // (client/org-reimport.ts `contactProblemsOf`), with the server's reason for each.
-          error: result.rejected.length > 0 ? `rejected: ${refusalText(result)}` : undefined,
+          // Those refused for good did not get it: the roster's list of what to mend counts them
+          // (mail/refusals.ts). Those deferred are asked again (`redeliver`).
+          error: partialError(result),
           data: {
             kind: m.kind,
             subject: rendered.subject,
             rejected: result.rejected,
+            ...(result.deferred?.length ? { deferred: result.deferred } : {}),
             ...(result.reasons ? { reasons: result.reasons } : {}),
           },
         }),
       );
-      return { status: 'sent', dedupeKey: key, messageId, accepted: result.accepted, rejected: result.rejected };
+      return {
+        status: 'sent',
+        dedupeKey: key,
+        messageId,
+        accepted: result.accepted,
+        rejected: result.rejected,
+        ...(result.deferred?.length ? { deferred: result.deferred } : {}),
+      };
     },
+
+    async redeliver(m: DeadlineMessage, recipients: readonly string[], sendOpts: SendOptions = {}) {
+      const key = dedupeKey(m);
+      const messageId = messageIdFor(m);
+      // One record per recipient redelivered: a retry asks only those still owed.
+      const owed: string[] = [];
+      for (const r of recipients) {
+        const id = recipientRecord(key, r);
+        if (!(await ledger.get(`${id}:sent`)) && !(await ledger.get(`${id}:failed`))) owed.push(r);
+      }
+      if (owed.length === 0) return { accepted: [], rejected: [] };
+      const rendered = renderMessage(m, opts.baseUrl, opts.templatesDir ?? TEMPLATES_DIR, opts.linkSecret);
+      // The same message, headers and Message-ID, to those owed alone.
+      const mail = { ...deadlineMail(m, key, messageId, rendered, opts), signal: sendOpts.signal };
+      const one = (
+        email: string,
+        kind: 'message-sent' | 'message-failed',
+        error?: string,
+        reasons?: Delivery['reasons'],
+      ) =>
+        event(m, key, messageId, kind, {
+          id: `${recipientRecord(key, email)}:${kind.slice('message-'.length)}`,
+          recipients: [email],
+          ...(error !== undefined ? { error } : {}),
+          data: { kind: m.kind, subject: rendered.subject, redelivery: true, ...(reasons ? { reasons } : {}) },
+        });
+      let result: Delivery;
+      try {
+        result = await transport.send(mail, owed);
+      } catch (err) {
+        if (isAbortError(err)) throw err;
+        if (!isPermanent(err))
+          throw new MailTransientError(`mail to ${owed.join(', ')} still deferred: ${(err as Error).message}`);
+        const reasons = reasonsOf((err as { rejectedErrors?: unknown }).rejectedErrors);
+        for (const email of owed)
+          await ledger.record(one(email, 'message-failed', reasons?.[email] ?? (err as Error).message, reasons));
+        return { accepted: [], rejected: owed };
+      }
+      for (const email of result.accepted) await ledger.record(one(email, 'message-sent'));
+      for (const email of result.rejected)
+        await ledger.record(one(email, 'message-failed', result.reasons?.[email] ?? 'rejected', result.reasons));
+      if (result.deferred?.length)
+        throw new MailTransientError(`mail to ${refusalText(result.deferred, result.reasons)} still deferred`);
+      return { accepted: result.accepted, rejected: result.rejected };
+    },
+
+    async abandon(m: DeadlineMessage, recipients: readonly string[], error: string) {
+      const key = dedupeKey(m);
+      const messageId = messageIdFor(m);
+      const given: string[] = [];
+      for (const email of recipients) {
+        const id = recipientRecord(key, email);
+        if (await ledger.get(`${id}:sent`)) continue;
+        const { inserted } = await ledger.record(
+          event(m, key, messageId, 'message-failed', {
+            id: `${id}:failed`,
+            recipients: [email],
+            error,
+            data: { kind: m.kind, redelivery: true },
+          }),
+        );
+        if (inserted) given.push(email);
+      }
+      return given;
+    },
+
     close() {
       transport.close();
       return Promise.resolve();

@@ -75,6 +75,11 @@ export interface SendResult {
   messageId: string;
   accepted: string[];
   rejected: string[];
+  /**
+   * Refused by the server for now (4xx) while the others received it: to be asked again
+   * (`Mailer.redeliver`, from the worker's redelivery workflow, workflows/redelivery.ts).
+   */
+  deferred?: string[];
   error?: string;
   /** The message was built for a unit without an address (`unitUnreachable`), and reached the unit itself. */
   reachedUnit?: true;
@@ -91,5 +96,17 @@ export interface SendOptions {
 
 export interface Mailer {
   send(msg: DeadlineMessage, opts?: SendOptions): Promise<SendResult>;
+  /**
+   * The message `msg` (as `send` sent it: its headers and Message-ID) again, to `recipients`
+   * alone, each recorded once in the ledger as delivered or refused for good. Rejects with a
+   * `MailTransientError` while any is still deferred, after recording the others.
+   */
+  redeliver(
+    msg: DeadlineMessage,
+    recipients: readonly string[],
+    opts?: SendOptions,
+  ): Promise<{ accepted: string[]; rejected: string[] }>;
+  /** Records `recipients` not redelivered as refused (`error`), for the roster's list; returns those recorded now. */
+  abandon(msg: DeadlineMessage, recipients: readonly string[], error: string): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -125,6 +125,8 @@ export function instrumentMailer(mailer: Mailer, m: ServiceMetrics): Mailer {
       else m.mailsFailed.inc({ kind: msg.kind });
       return result;
     },
+    redeliver: (msg, recipients, opts) => mailer.redeliver(msg, recipients, opts),
+    abandon: (msg, recipients, error) => mailer.abandon(msg, recipients, error),
     close: () => mailer.close(),
   };
 }

@@ -1,20 +1,23 @@
 /** The workflows the worker registers. */
-import type { BatchWorkflow, DeadlineWorkflow, WORKFLOW_TYPES } from '../domain/engine/inputs';
+import type { BatchWorkflow, DeadlineWorkflow, RedeliveryWorkflow, WORKFLOW_TYPES } from '../domain/engine/inputs';
 import { batchWorkflow } from './batch';
 import { deadlineWorkflow } from './deadline';
+import { redeliveryWorkflow } from './redelivery';
 // Preloaded before the sandbox is frozen: the stack depth of every workflow (see the module).
 import './stack-depth';
 
 export { campaignWorkflow } from './campaign';
-export { batchWorkflow, deadlineWorkflow };
+export { batchWorkflow, deadlineWorkflow, redeliveryWorkflow };
 
 // The activities start these by name (WORKFLOW_TYPES) with the types in domain/engine/inputs.ts:
 // this stops compiling if a name or a signature parts from what they are started with.
 const _startedByName: {
   [WORKFLOW_TYPES.batch]: BatchWorkflow;
   [WORKFLOW_TYPES.deadline]: DeadlineWorkflow;
+  [WORKFLOW_TYPES.redelivery]: RedeliveryWorkflow;
 } = {
   batchWorkflow,
   deadlineWorkflow,
+  redeliveryWorkflow,
 };
 void _startedByName;

@@ -8,7 +8,7 @@ import type { Org } from '../org-schema';
 import type { ClockSpec } from '../clock';
 import type { CycleSchedule, PhaseWindow, ScheduledStep } from '../calendar-types';
 import type { DeadlineOutcome, DeadlineState } from '../deadline-state';
-import type { SendResult } from '../../mail/types';
+import type { DeadlineMessage, SendResult } from '../../mail/types';
 import type { CampaignContext, EngineOptions } from './context';
 import type { BatchReport, EventDeadline, PhaseChange, Receipt, SubmitRequest } from './requests';
 import type { OrgRef } from './org-ref';
@@ -199,9 +199,32 @@ export type LegacyStartDeadlinesRequest = DeadlineInput[];
 // ---- started by name ----
 
 /** The workflow types the activities start by name, and what each takes and returns. */
-export const WORKFLOW_TYPES = { batch: 'batchWorkflow', deadline: 'deadlineWorkflow' } as const;
+export const WORKFLOW_TYPES = {
+  batch: 'batchWorkflow',
+  deadline: 'deadlineWorkflow',
+  redelivery: 'redeliveryWorkflow',
+} as const;
 export type BatchWorkflow = (input: BatchInput) => Promise<BatchResult>;
 export type DeadlineWorkflow = (input: DeadlineInput) => Promise<DeadlineResult>;
+
+/**
+ * A message the mail server took for some recipients and deferred for others (4xx), to be asked
+ * again for those (workflows/redelivery.ts): the message as built, before the campaign's
+ * current contacts address it, as every send is given it.
+ */
+export interface RedeliveryInput {
+  message: DeadlineMessage;
+  recipients: string[];
+}
+/** Who was redelivered, who refused for good, and who was given up on after the window. */
+export interface RedeliveryResult {
+  delivered: string[];
+  refused: string[];
+  abandoned: string[];
+}
+export type RedeliveryWorkflow = (input: RedeliveryInput) => Promise<RedeliveryResult>;
+/** How long a deferred recipient is asked again before the address is given up on. */
+export const REDELIVERY_WINDOW = '3 days';
 
 /** The signals the activities send by name: a deadline's change of colour to its batch (since v0.16). */
 export const SIGNAL_NAMES = { deadlineChanged: 'deadlineChanged' } as const;

@@ -29,6 +29,7 @@ function holdingMailer(inner: Mailer, hold: (m: DeadlineMessage) => boolean) {
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   const mailer: Mailer = {
+    ...inner,
     async send(msg, opts) {
       if (hold(msg)) {
         held();

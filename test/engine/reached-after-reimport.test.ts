@@ -22,6 +22,7 @@ describe('a branch given an address by a re-import while its deadline runs', () 
 
   beforeAll(async () => {
     const recording = (outbox: Mailer): Mailer => ({
+      ...outbox,
       async send(msg: DeadlineMessage, opts) {
         const to = msg.to.map((r) => r.email);
         if (msg.unitId === UNREACHABLE && msg.obligationKey === 'branch-plan')

@@ -38,6 +38,7 @@ describe('a batch mails the steps its deadlines share', () => {
 
   beforeAll(async () => {
     const recording = (outbox: Mailer): Mailer => ({
+      ...outbox,
       async send(msg: DeadlineMessage, opts) {
         const to = msg.to.map((r) => r.email);
         if (msg.kind !== 'receipt' && msg.obligationKey === 'branch-plan')

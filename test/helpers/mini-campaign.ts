@@ -1,6 +1,6 @@
 /**
  * The mini plan's campaign on the time-skipping server, with an in-process worker, a SQLite
- * ledger and an outbox in a temporary directory: the set-up of the engine tests that drive one
+ * ledger and an outbox in a temporary directory (or a mail server): the set-up of the engine tests that drive one
  * campaign through requests and look at its histories.
  */
 import path from 'node:path';
@@ -47,13 +47,15 @@ export async function startMiniCampaign(opts: {
   searchAttributes?: boolean;
   /** How long the worker trusts a campaign's re-imported contacts (CONTACTS_FRESH_SECONDS); 2 s by default. */
   contactsFreshMs?: number;
+  /** The mail server (an `smtp://` URL), instead of an outbox in the temporary directory. */
+  mailUrl?: string;
 }): Promise<MiniCampaign> {
   const searchAttributes = opts.searchAttributes ?? false;
   const env = await createTimeSkippingEnv({ searchAttributes });
   const dir = mkdtempSync(path.join(os.tmpdir(), `${opts.taskQueue}-`));
   const ledger = await openLedger(`sqlite:${dir}/ledger.sqlite`);
   const outbox = await createMailer({
-    url: `outbox:${dir}/outbox`,
+    url: opts.mailUrl ?? `outbox:${dir}/outbox`,
     from: 'office@example.org',
     baseUrl: 'http://localhost',
     ledger,

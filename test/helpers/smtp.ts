@@ -19,6 +19,8 @@ export interface TestSmtp {
   received: Received[];
   /** Recipients the server answers 550 for. */
   reject: Set<string>;
+  /** Recipients the server answers 451 for (try again later), as a full mailbox or greylisting does. */
+  defer: Set<string>;
   /**
    * Called with each message before the server answers for it; a false answer drops it
    * unacknowledged (a test kills the sender at that moment: the message was never accepted).
@@ -34,6 +36,7 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
   const port = await freePort();
   const received: Received[] = [];
   const reject = new Set<string>();
+  const defer = new Set<string>();
   let server: SMTPServer | undefined;
   const make = (): SMTPServer => {
     const s = new SMTPServer({
@@ -54,6 +57,12 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
         if (reject.has(address.address)) {
           const err = new Error(`mailbox ${address.address} unavailable`) as Error & { responseCode: number };
           err.responseCode = 550;
+          cb(err);
+          return;
+        }
+        if (defer.has(address.address)) {
+          const err = new Error(`mailbox ${address.address} busy, try again later`) as Error & { responseCode: number };
+          err.responseCode = 451;
           cb(err);
           return;
         }
@@ -91,6 +100,7 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
     url: `smtp://127.0.0.1:${port}`,
     received,
     reject,
+    defer,
     async start() {
       server = make();
       await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));

@@ -185,6 +185,81 @@ describe('deadline mail', () => {
     expect((await mend()).refused.map((r) => r.email)).toEqual(['liu.yang@example.org']);
   });
 
+  it('a recipient deferred (4xx) while the others take the message is asked again until delivered, each once', async () => {
+    const m = message({
+      step: 'escalation-1',
+      kind: 'escalation',
+      ...recipientsFor(org, 'b-mech-t1', ['unit', 'parent']),
+    });
+    const key = dedupeKey(m);
+    smtp.defer.add('li.mech@example.org');
+    const sent = await mailer.send(m);
+    expect(sent).toMatchObject({
+      status: 'sent',
+      accepted: ['liu.yang@example.org'],
+      rejected: [],
+      deferred: ['li.mech@example.org'],
+    });
+    expect(await ledger.get(`msg:${key}:sent`)).toMatchObject({
+      error: 'deferred: li.mech@example.org (451 mailbox li.mech@example.org busy, try again later)',
+      data: { rejected: [], deferred: ['li.mech@example.org'] },
+    });
+    // Deferred is not refused: nothing for the roster to mend while it is asked again.
+    expect((await mailRefusals(ledger, 'mini')).failures).toEqual([]);
+    // A caller retried after the send still learns whom to ask again.
+    expect(await mailer.send(m)).toMatchObject({ status: 'already-sent', deferred: ['li.mech@example.org'] });
+
+    // Still deferred: a transient error, nothing recorded for her, nothing delivered.
+    await expect(mailer.redeliver(m, ['li.mech@example.org'])).rejects.toMatchObject({ name: 'MailTransientError' });
+    expect(await ledger.get(`msg:${key}:to:li.mech@example.org:sent`)).toBeUndefined();
+    expect(smtp.received).toHaveLength(1);
+    // Taken at last: the same message, its headers naming both, delivered to her alone, and recorded.
+    smtp.defer.clear();
+    expect(await mailer.redeliver(m, ['li.mech@example.org'])).toEqual({
+      accepted: ['li.mech@example.org'],
+      rejected: [],
+    });
+    expect(smtp.received).toHaveLength(2);
+    const again = smtp.received[1]!;
+    expect(again.envelopeTo).toEqual(['li.mech@example.org']);
+    expect(again.mail.messageId).toBe(messageIdFor(m));
+    expect(again.mail.subject).toBe(smtp.received[0]!.mail.subject);
+    expect(again.mail.cc).toMatchObject({ value: [{ address: 'li.mech@example.org' }] });
+    expect(await ledger.lastDelivery('mini', 'li.mech@example.org')).toBe(m.sentAt);
+    // Asked again (a retried activity): nobody owed, nothing sent; given up on: nothing to give up.
+    expect(await mailer.redeliver(m, ['li.mech@example.org'])).toEqual({ accepted: [], rejected: [] });
+    expect(await mailer.abandon(m, ['li.mech@example.org'], 'deferred')).toEqual([]);
+    expect(smtp.received).toHaveLength(2);
+  });
+
+  it('a deferred recipient refused for good, or given up on, joins the roster’s list of what to mend', async () => {
+    const m = message({
+      step: 'escalation-1',
+      kind: 'escalation',
+      ...recipientsFor(org, 'b-mech-t1', ['unit', 'parent']),
+    });
+    const other = message({ ...m, step: 'escalation-2' });
+    smtp.defer.add('li.mech@example.org');
+    await mailer.send(m);
+    await mailer.send(other);
+    smtp.defer.clear();
+    smtp.reject.add('li.mech@example.org');
+    expect(await mailer.redeliver(m, ['li.mech@example.org'])).toEqual({
+      accepted: [],
+      rejected: ['li.mech@example.org'],
+    });
+    expect(
+      await mailer.abandon(other, ['li.mech@example.org'], 'deferred, not delivered within 3 days: 451 busy'),
+    ).toEqual(['li.mech@example.org']);
+    expect(await mailer.abandon(other, ['li.mech@example.org'], 'again')).toEqual([]);
+    const { failures } = await mailRefusals(ledger, 'mini');
+    expect(failures.map((f) => [f.recipients, f.error])).toEqual([
+      [['li.mech@example.org'], '550 mailbox li.mech@example.org unavailable'],
+      [['li.mech@example.org'], 'deferred, not delivered within 3 days: 451 busy'],
+    ]);
+    expect(smtp.received).toHaveLength(2);
+  });
+
   it('every template renders in Chinese and in English without unknown placeholders', () => {
     for (const kind of [
       'notice',

@@ -1,0 +1,99 @@
+/**
+ * A recipient the mail server defers (451, a full mailbox or greylisting) while it takes the
+ * message for the others is asked again by a workflow of its own (workflows/redelivery.ts), and
+ * the deadline goes on meanwhile: on the time-skipping server with a real SMTP server, the mini
+ * campaign's branch plans (due 2010-06-25) escalate on 2010-06-29 to each branch with its
+ * committee's secretary in copy, and that secretary's mailbox answers 451 until the test lets it
+ * take mail. One address deferred for ever is given up on after three days and joins the office's
+ * list of what to mend.
+ */
+import { readFileSync } from 'node:fs';
+import { parseOrg } from '../../domain/org-loader';
+import { recipientsFor } from '../../domain/recipients';
+import { WORKFLOW_TYPES, type RedeliveryResult, type RedeliveryWorkflow } from '../../domain/engine/inputs';
+import { dedupeKey } from '../../mail';
+import { mailRefusals } from '../../mail/refusals';
+import { miniReminder } from '../helpers/mail-message';
+import { local, startMiniCampaign, type MiniCampaign } from '../helpers/mini-campaign';
+import { startSmtp, type TestSmtp } from '../helpers/smtp';
+
+const SECRETARY = 'li.mech@example.org';
+const TASK_QUEUE = 'redelivery';
+const org = parseOrg(readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8'), 'mini-org.yaml');
+
+describe('a recipient the mail server defers', () => {
+  let smtp: TestSmtp;
+  let mini: MiniCampaign;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    mini = await startMiniCampaign({ taskQueue: TASK_QUEUE, origin: '2010-06-10T00:00', mailUrl: smtp.url });
+  });
+  afterAll(async () => {
+    await mini?.stop();
+    await smtp?.stop();
+  });
+
+  const escalationKey = (unitId: string) => `mini/${unitId}/branch-plan/once/escalation-2`;
+
+  it('is asked again until the message reaches her, while the deadline goes on', async () => {
+    // Her mailbox fills the day before (a message to her alone would be retried as a whole).
+    await mini.until(local('2010-06-28T20:00'));
+    smtp.defer.add(SECRETARY);
+    const before = smtp.received.length;
+    await mini.until(local('2010-06-29T20:00'));
+    for (const unitId of ['b-mech-t1', 'b-mech-s1']) {
+      const sent = await mini.ledger.get(`msg:${escalationKey(unitId)}:sent`);
+      expect([unitId, sent?.recipients, sent?.data?.deferred]).toEqual([unitId, [expect.any(String)], [SECRETARY]]);
+      const run = await mini.env.client.workflow.getHandle(`redelivery/${escalationKey(unitId)}`).describe();
+      expect([unitId, run.status.name]).toEqual([unitId, 'RUNNING']);
+    }
+    // She got nothing yet; the branches did; nothing for the roster to mend.
+    const toHerSince = () => smtp.received.slice(before).filter((m) => m.envelopeTo.includes(SECRETARY));
+    expect(toHerSince()).toEqual([]);
+    expect((await mailRefusals(mini.ledger, 'mini')).failures).toEqual([]);
+
+    // Her mailbox takes mail again; the next try (at most two hours on) delivers both.
+    smtp.defer.delete(SECRETARY);
+    await mini.until(local('2010-06-30T04:00'));
+    for (const unitId of ['b-mech-t1', 'b-mech-s1']) {
+      const handle = mini.env.client.workflow.getHandle<RedeliveryWorkflow>(`redelivery/${escalationKey(unitId)}`);
+      expect([unitId, await handle.result()]).toEqual([unitId, { delivered: [SECRETARY], refused: [], abandoned: [] }]);
+      expect(await mini.ledger.get(`msg:${escalationKey(unitId)}:to:${SECRETARY}:sent`)).toMatchObject({
+        kind: 'message-sent',
+        recipients: [SECRETARY],
+        step: 'escalation-2',
+      });
+    }
+    const toHer = toHerSince();
+    expect(toHer.map((m) => m.envelopeTo)).toEqual([[SECRETARY], [SECRETARY]]);
+    expect(toHer.every((m) => /督办|逾期/.test(m.mail.subject ?? ''))).toBe(true);
+    // The escalation ladder went on meanwhile: escalation-3 (2 July) is still ahead, the deadlines open.
+    expect(
+      (await mini.ledger.deadlineRows({ campaignId: 'mini', obligationKey: 'branch-plan', open: true })).length,
+    ).toBe(4);
+  });
+
+  it('is given up on after three days, and the address joins the list of what to mend', async () => {
+    const gone = 'gone@example.org';
+    smtp.defer.clear();
+    smtp.defer.add(gone);
+    const message = miniReminder(org, {
+      step: 'escalation-9',
+      kind: 'escalation',
+      ...recipientsFor(org, 'b-mech-t1', ['unit']),
+      cc: [{ name: '已调离', email: gone, role: 'parent-secretary' }],
+    });
+    const handle = await mini.env.client.workflow.start<RedeliveryWorkflow>(WORKFLOW_TYPES.redelivery, {
+      workflowId: `redelivery/${dedupeKey(message)}`,
+      taskQueue: TASK_QUEUE,
+      args: [{ message, recipients: [gone] }],
+    });
+    const result: RedeliveryResult = await handle.result();
+    expect(result).toEqual({ delivered: [], refused: [], abandoned: [gone] });
+    const failed = await mini.ledger.get(`msg:${dedupeKey(message)}:to:${gone}:failed`);
+    expect(failed?.error).toMatch(/^deferred, not delivered within 3 days: .*451 mailbox gone@example\.org busy/);
+    const { failures } = await mailRefusals(mini.ledger, 'mini');
+    expect(failures.filter((f) => f.recipients.includes(gone))).toHaveLength(1);
+    expect(smtp.received.filter((m) => m.envelopeTo.includes(gone))).toEqual([]);
+  });
+});
