@@ -1,6 +1,6 @@
 /**
  * Fills a ledger with a campaign of N branches over Y years and prints the insert rate, the
- * time of each audit query and the database size.
+ * time of each audit query (and of the roster's refused addresses) and the database size.
  *   npx tsx bench/ledger.bench.ts [--db sqlite|postgres|both] [--branches 1000] [--years 3]
  * PostgreSQL runs in a private throwaway cluster (test/helpers/postgres.ts).
  */
@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { openLedger } from '../ledger';
-import type { LedgerStore } from '../ledger/types';
+import type { LedgerEvent, LedgerStore } from '../ledger/types';
+import { mailRefusals } from '../mail/refusals';
 import { benchCampaign, benchUnits, BENCH_START } from './ledger-data';
 import {
   deadlineRows,
@@ -32,6 +33,32 @@ const MIDDLE_BRANCH = `b-${String(Math.floor(BRANCHES / 2)).padStart(5, '0')}`;
 const SECOND_YEAR_FIRST_CYCLE = `${2010 + Math.min(1, YEARS - 1)}-0`;
 const DAY = 86_400_000;
 
+/**
+ * Refusals of ten branches' addresses, one in each tenth of the campaign, and of one address
+ * nobody mailed again, at the start.
+ */
+const NEVER_MAILED = 'gone@example.org';
+function benchRefusals(): LedgerEvent[] {
+  const span = (YEARS * 12 + 2) * 30 * DAY;
+  const refusal = (i: number, email: string, at: number): LedgerEvent => ({
+    id: `bench-refusal:${i}`,
+    campaignId: 'bench',
+    kind: 'message-failed',
+    at: new Date(at).toISOString(),
+    unitId: email.split('@')[0],
+    recipients: [email],
+    error: '550 mailbox unavailable',
+  });
+  return [
+    ...Array.from({ length: 10 }, (_, i) =>
+      refusal(i, `b-${String(i * 97).padStart(5, '0')}@example.org`, BENCH_START + ((i + 0.5) * span) / 10),
+    ),
+    refusal(10, NEVER_MAILED, BENCH_START),
+  ];
+}
+const answered = (email: string): boolean => email !== NEVER_MAILED;
+const unanswered = (email: string): boolean => email === NEVER_MAILED;
+
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = process.hrtime.bigint();
   const out = await fn();
@@ -53,6 +80,7 @@ async function run(
   console.log(
     `\n${name}: ${events.toLocaleString()} events in ${secs.toFixed(1)} s = ${Math.round(events / secs).toLocaleString()} events/s; size ${size()}`,
   );
+  await ledger.recordMany(benchRefusals());
   await beforeQueries();
   const asOf = new Date(BENCH_START + (YEARS * 12 + 2) * 30 * DAY).toISOString();
   const f = { campaignId: 'bench', asOf };
@@ -64,6 +92,11 @@ async function run(
     ['open rectification orders', () => openRectifications(ledger, f)],
     ["one unit's history", () => unitHistory(ledger, 'bench', MIDDLE_BRANCH)],
     ['deadlines of one cycle', () => deadlineRows(ledger, { ...f, cycleKey: SECOND_YEAR_FIRST_CYCLE })],
+    // The roster's list of what to mend (通讯录待补正): every refusal, and for each address the first
+    // delivery after it. The bench's ten refused branches were all mailed again later.
+    ['refusals, answered (10 addresses)', async () => (await mailRefusals(ledger, 'bench', answered)).deliveries],
+    // The worst case: an address refused on the first day and never mailed since, read to the end.
+    ['refusal never answered', async () => (await mailRefusals(ledger, 'bench', unanswered)).deliveries],
   ];
   for (const [label, q] of queries) {
     const [rows, ms] = await time(q);

@@ -14,7 +14,7 @@ import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports, parsedOrgVersions } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
-import { contactProblems, type ContactProblems } from '../domain/contact-problems';
+import { addressesNamed, contactProblems, type ContactProblems } from '../domain/contact-problems';
 import { mailRefusals } from '../mail/refusals';
 import { CampaignRequestError, type CampaignClient } from './campaigns';
 
@@ -119,7 +119,7 @@ export async function reimportOrg(
  */
 export async function contactProblemsOf(
   cc: CampaignClient,
-  ledger: Pick<LedgerStore, 'events' | 'orgVersion' | 'lastDelivery'>,
+  ledger: Pick<LedgerStore, 'events' | 'orgVersion' | 'firstDeliveriesAfter'>,
   campaignId: string,
   unitIds: readonly string[],
 ): Promise<ContactProblems> {
@@ -134,6 +134,8 @@ export async function contactProblemsOf(
     if (err instanceof CampaignRequestError && err.code === 'CAMPAIGN_NOT_FOUND') return { noAddress: [], refused: [] };
     throw err;
   }
-  const { failures, deliveries } = await mailRefusals(ledger, campaignId);
+  // An address the roster no longer names is not listed: no need to ask whether it was reached since.
+  const named = addressesNamed(contacts);
+  const { failures, deliveries } = await mailRefusals(ledger, campaignId, (email) => named.has(email));
   return contactProblems(contacts, unitIds, failures, deliveries);
 }

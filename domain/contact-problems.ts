@@ -68,6 +68,14 @@ function holdersOf(org: Org, email: string): RefusedAddress['holders'] {
   return holders;
 }
 
+/** Every address `org` gives someone (a liaison, a secretary, a unit's own), in lower case. */
+export function addressesNamed(org: Org): Set<string> {
+  const named = new Set<string>();
+  for (const u of Object.values(org.units))
+    for (const email of [u.liaison?.email, u.secretary?.email, u.email]) if (email) named.add(lower(email));
+  return named;
+}
+
 /**
  * The problems of `org` (the campaign's contacts now) for the units `unitIds` (the campaign's),
  * and of the refusals and deliveries the ledger recorded, in any order.

@@ -508,18 +508,30 @@ export class SqlLedger implements LedgerStore {
     return rows.map(rowToEvent);
   }
 
-  async lastDelivery(campaignId: string, email: string): Promise<string | undefined> {
-    // Recipients are kept as a JSON array of strings: the address, quoted, is one of its items.
-    // LIKE's wildcards in an address (`_` is common) are escaped to stand for themselves.
-    const item = `%${JSON.stringify(email.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const row = await this.db
-      .selectFrom('events')
-      .select((eb) => eb.fn.max('at').as('at'))
-      .where('campaign_id', '=', campaignId)
-      .where('kind', '=', 'message-sent')
-      .where(sql<boolean>`lower(recipients) like ${item} escape '\\'`)
-      .executeTakeFirst();
-    return row?.at ?? undefined;
+  async firstDeliveriesAfter(
+    campaignId: string,
+    asks: readonly { email: string; after: string }[],
+  ): Promise<Map<string, string>> {
+    const first = new Map<string, string>();
+    for (const { email, after } of asks) {
+      // Recipients are kept as a JSON array of strings: the address, quoted, is one of its items.
+      // LIKE's wildcards in an address (`_` is common) are escaped to stand for themselves. Read
+      // forward from `after` along (campaign, kind, instant) and stopped at the first: a refused
+      // address still mailed was refused lately, so few messages are read.
+      const item = `%${JSON.stringify(email.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const row = await this.db
+        .selectFrom('events')
+        .select('at')
+        .where('campaign_id', '=', campaignId)
+        .where('kind', '=', 'message-sent')
+        .where('at', '>', after)
+        .where(sql<boolean>`lower(recipients) like ${item} escape '\\'`)
+        .orderBy('at')
+        .limit(1)
+        .executeTakeFirst();
+      if (row) first.set(email.toLowerCase(), row.at);
+    }
+    return first;
   }
 
   async upsertUnits(units: LedgerUnit[]): Promise<void> {

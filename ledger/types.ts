@@ -226,10 +226,14 @@ export interface LedgerStore extends OrgStore {
   get(id: string): Promise<LedgerEvent | undefined>;
   events(filter: EventFilter): Promise<LedgerEvent[]>;
   /**
-   * The instant of the latest message of the campaign the mail server accepted for `email`
-   * (compared without case): what answers an earlier refusal of that address.
+   * For each address asked (compared without case; keyed in lower case), the instant of the first
+   * message of the campaign the mail server accepted for it after `after`: what answers a refusal
+   * of the address at that instant. Those with none are not in the map.
    */
-  lastDelivery(campaignId: string, email: string): Promise<string | undefined>;
+  firstDeliveriesAfter(
+    campaignId: string,
+    asks: readonly { email: string; after: string }[],
+  ): Promise<Map<string, string>>;
   upsertUnits(units: LedgerUnit[]): Promise<void>;
   units(campaignId: string): Promise<LedgerUnit[]>;
   /** Every campaign the ledger holds (each registers its units as it starts), by id. */

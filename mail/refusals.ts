@@ -21,17 +21,26 @@ export function refusals(events: readonly LedgerEvent[]): MailFailure[] {
   });
 }
 
-/** A campaign's refusals, and the latest delivery to each address refused. */
+/**
+ * A campaign's refusals, and for each address refused the first delivery after its latest
+ * refusal, if any: only for the addresses `named` (those the roster in force still gives
+ * someone; the others are not listed whatever the answer).
+ */
 export async function mailRefusals(
-  ledger: Pick<LedgerStore, 'events' | 'lastDelivery'>,
+  ledger: Pick<LedgerStore, 'events' | 'firstDeliveriesAfter'>,
   campaignId: string,
+  named: (email: string) => boolean = () => true,
 ): Promise<{ failures: MailFailure[]; deliveries: MailDelivery[] }> {
   const failures = refusals(
     await ledger.events({ campaignId, kinds: ['message-failed', 'message-sent'], withError: true }),
   );
-  const emails = [...new Set(failures.flatMap((f) => f.recipients.map((r) => r.toLowerCase())))];
-  const deliveries = (
-    await Promise.all(emails.map(async (email) => ({ email, at: await ledger.lastDelivery(campaignId, email) })))
-  ).flatMap(({ email, at }) => (at ? [{ at, recipients: [email] }] : []));
-  return { failures, deliveries };
+  const latest = new Map<string, string>();
+  for (const f of failures)
+    for (const r of f.recipients) {
+      const email = r.toLowerCase();
+      if (f.at > (latest.get(email) ?? '')) latest.set(email, f.at);
+    }
+  const asks = [...latest].filter(([email]) => named(email)).map(([email, after]) => ({ email, after }));
+  const first = await ledger.firstDeliveriesAfter(campaignId, asks);
+  return { failures, deliveries: [...first].map(([email, at]) => ({ at, recipients: [email] })) };
 }

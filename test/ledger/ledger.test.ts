@@ -211,11 +211,34 @@ describe.each(backends)('the ledger on %s', (name, urlFor) => {
       at: iso(T0 + 4 * DAY),
       recipients: ['wang_li@example.org'],
     });
-    expect(await ledger.lastDelivery(C, 'WANG_LI@example.org')).toBe(iso(T0 + DAY));
-    expect(await ledger.lastDelivery(C, 'wangxli@example.org')).toBe(iso(T0 + 3 * DAY));
-    expect(await ledger.lastDelivery(C, 'office@example.org')).toBe(iso(T0));
-    expect(await ledger.lastDelivery(C, 'nobody@example.org')).toBeUndefined();
-    expect(await ledger.lastDelivery(C, '%')).toBeUndefined();
+    const first = (asks: [string, number][]) =>
+      ledger.firstDeliveriesAfter(
+        C,
+        asks.map(([email, after]) => ({ email, after: iso(after) })),
+      );
+    expect(
+      await first([
+        ['WANG_LI@example.org', 0],
+        ['wangxli@example.org', 0],
+        ['office@example.org', 0],
+        ['nobody@example.org', 0],
+        ['%', 0],
+      ]),
+    ).toEqual(
+      new Map([
+        ['wang_li@example.org', iso(T0)],
+        ['wangxli@example.org', iso(T0 + 3 * DAY)],
+        ['office@example.org', iso(T0)],
+      ]),
+    );
+    // The first after each instant: a refusal at T0 is answered by the delivery of the next day.
+    expect(
+      await first([
+        ['office@example.org', T0],
+        ['wang_li@example.org', T0],
+        ['wangxli@example.org', T0 + 3 * DAY],
+      ]),
+    ).toEqual(new Map([['wang_li@example.org', iso(T0 + DAY)]]));
     const refused = await ledger.events({ campaignId: C, kinds: ['message-failed', 'message-sent'], withError: true });
     expect(refused.map((e) => e.id)).toEqual(['m:3', 'm:4']);
   });
