@@ -84,7 +84,13 @@ test('the workflow code imports no package but the SDK and the shared ones', asy
  */
 test('every project module of the bundle but the workflow functions is shared, and keeps no variable', async () => {
   await packagesImported();
-  const perWorkflow = ['workflows/index.ts', 'workflows/campaign.ts', 'workflows/batch.ts', 'workflows/deadline.ts'];
+  const perWorkflow = [
+    'workflows/index.ts',
+    'workflows/campaign.ts',
+    'workflows/batch.ts',
+    'workflows/deadline.ts',
+    'workflows/redelivery.ts',
+  ];
   expect([...projectFiles].filter((f) => perWorkflow.includes(f)).sort()).toEqual([...perWorkflow].sort());
   const shared = new Set(
     SHARED_WORKFLOW_MODULES.filter((m) => path.isAbsolute(m)).map((m) =>
