@@ -14,7 +14,7 @@ import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports, parsedOrgVersions } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
-import { addressesNamed, contactProblems, type ContactProblems } from '../domain/contact-problems';
+import { unitsReaching, contactProblems, type ContactProblems } from '../domain/contact-problems';
 import { mailRefusals } from '../mail/refusals';
 import { CampaignRequestError, type CampaignClient } from './campaigns';
 
@@ -134,8 +134,8 @@ export async function contactProblemsOf(
     if (err instanceof CampaignRequestError && err.code === 'CAMPAIGN_NOT_FOUND') return { noAddress: [], refused: [] };
     throw err;
   }
-  // An address the roster no longer names is not listed: no need to ask whether it was reached since.
-  const named = addressesNamed(contacts);
-  const { failures, deliveries } = await mailRefusals(ledger, campaignId, (email) => named.has(email));
+  // Asked only of the messages that could reach each address; one the roster no longer names is
+  // not listed, and not asked about.
+  const { failures, deliveries } = await mailRefusals(ledger, campaignId, unitsReaching(contacts));
   return contactProblems(contacts, unitIds, failures, deliveries);
 }

@@ -68,12 +68,30 @@ function holdersOf(org: Org, email: string): RefusedAddress['holders'] {
   return holders;
 }
 
-/** Every address `org` gives someone (a liaison, a secretary, a unit's own), in lower case. */
-export function addressesNamed(org: Org): Set<string> {
-  const named = new Set<string>();
-  for (const u of Object.values(org.units))
-    for (const email of [u.liaison?.email, u.secretary?.email, u.email]) if (email) named.add(lower(email));
-  return named;
+/**
+ * For every address `org` gives someone (in lower case), the units whose messages can carry it:
+ * each unit that holds it and every unit below (a committee secretary is copied on her branches'
+ * escalations), or undefined for an address of the office's, which is copied on anyone's.
+ */
+export function unitsReaching(org: Org): Map<string, readonly string[] | undefined> {
+  const children = new Map<string, string[]>();
+  for (const id of org.order) {
+    const p = org.units[id]?.parentId;
+    if (p) children.set(p, [...(children.get(p) ?? []), id]);
+  }
+  const below = (id: string): string[] => [id, ...(children.get(id) ?? []).flatMap(below)];
+  const reach = new Map<string, readonly string[] | undefined>();
+  for (const id of org.order) {
+    const u = org.units[id];
+    if (!u) continue;
+    for (const email of [u.liaison?.email, u.secretary?.email, u.email]) {
+      if (!email) continue;
+      const e = lower(email);
+      if (u.level === 'office' || (reach.has(e) && reach.get(e) === undefined)) reach.set(e, undefined);
+      else reach.set(e, [...new Set([...(reach.get(e) ?? []), ...below(id)])]);
+    }
+  }
+  return reach;
 }
 
 /**

@@ -13,6 +13,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationPr
 import type {
   AuditFilter,
   DeadlineRow,
+  DeliveryAsk,
   EventFilter,
   LateReview,
   LedgerEvent,
@@ -508,28 +509,28 @@ export class SqlLedger implements LedgerStore {
     return rows.map(rowToEvent);
   }
 
-  async firstDeliveriesAfter(
-    campaignId: string,
-    asks: readonly { email: string; after: string }[],
-  ): Promise<Map<string, string>> {
+  async firstDeliveriesAfter(campaignId: string, asks: readonly DeliveryAsk[]): Promise<Map<string, string>> {
     const first = new Map<string, string>();
-    for (const { email, after } of asks) {
+    for (const { email, after, unitIds } of asks) {
       // Recipients are kept as a JSON array of strings: the address, quoted, is one of its items.
-      // LIKE's wildcards in an address (`_` is common) are escaped to stand for themselves. Read
-      // forward from `after` along (campaign, kind, instant) and stopped at the first: a refused
-      // address still mailed was refused lately, so few messages are read.
+      // LIKE's wildcards in an address (`_` is common) are escaped to stand for themselves.
       const item = `%${JSON.stringify(email.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const row = await this.db
-        .selectFrom('events')
-        .select('at')
-        .where('campaign_id', '=', campaignId)
-        .where('kind', '=', 'message-sent')
-        .where('at', '>', after)
-        .where(sql<boolean>`lower(recipients) like ${item} escape '\\'`)
-        .orderBy('at')
-        .limit(1)
-        .executeTakeFirst();
-      if (row) first.set(email.toLowerCase(), row.at);
+      let at: string | undefined;
+      // A few units' events after the instant, along (campaign, unit, instant): a branch's
+      // address among the branch's own messages, not the campaign's hundreds of thousands.
+      for (let i = 0; i < (unitIds?.length ?? 1); i += PG_ROWS_A_STATEMENT) {
+        let q = this.db
+          .selectFrom('events')
+          .select('at')
+          .where('campaign_id', '=', campaignId)
+          .where('kind', '=', 'message-sent')
+          .where('at', '>', after)
+          .where(sql<boolean>`lower(recipients) like ${item} escape '\\'`);
+        if (unitIds) q = q.where('unit_id', 'in', unitIds.slice(i, i + PG_ROWS_A_STATEMENT));
+        const row = await q.orderBy('at').limit(1).executeTakeFirst();
+        if (row && (at === undefined || row.at < at)) at = row.at;
+      }
+      if (at !== undefined) first.set(email.toLowerCase(), at);
     }
     return first;
   }

@@ -208,6 +208,17 @@ export interface OrgStore {
   orgVersion(hash: string): Promise<Org | undefined>;
 }
 
+/** Whether an address was mailed after an instant (`firstDeliveriesAfter`). */
+export interface DeliveryAsk {
+  email: string;
+  after: string;
+  /**
+   * The units whose messages can carry the address (its holders and the units below them), read
+   * along their own events; without it, every message of the campaign.
+   */
+  unitIds?: readonly string[];
+}
+
 export interface LedgerStore extends OrgStore {
   /** When content was last stored as a version of any campaign's organisation (a start, a re-import). */
   orgStoredAt(hash: string): Promise<string | undefined>;
@@ -230,10 +241,7 @@ export interface LedgerStore extends OrgStore {
    * message of the campaign the mail server accepted for it after `after`: what answers a refusal
    * of the address at that instant. Those with none are not in the map.
    */
-  firstDeliveriesAfter(
-    campaignId: string,
-    asks: readonly { email: string; after: string }[],
-  ): Promise<Map<string, string>>;
+  firstDeliveriesAfter(campaignId: string, asks: readonly DeliveryAsk[]): Promise<Map<string, string>>;
   upsertUnits(units: LedgerUnit[]): Promise<void>;
   units(campaignId: string): Promise<LedgerUnit[]>;
   /** Every campaign the ledger holds (each registers its units as it starts), by id. */

@@ -6,7 +6,7 @@
  * address is answered by its latest delivery, in whichever unit's message it came.
  */
 import type { MailDelivery, MailFailure } from '../domain/contact-problems';
-import type { LedgerEvent, LedgerStore } from '../ledger/types';
+import type { DeliveryAsk, LedgerEvent, LedgerStore } from '../ledger/types';
 
 export function refusals(events: readonly LedgerEvent[]): MailFailure[] {
   return events.flatMap((e): MailFailure[] => {
@@ -23,13 +23,14 @@ export function refusals(events: readonly LedgerEvent[]): MailFailure[] {
 
 /**
  * A campaign's refusals, and for each address refused the first delivery after its latest
- * refusal, if any: only for the addresses `named` (those the roster in force still gives
- * someone; the others are not listed whatever the answer).
+ * refusal, if any. `reach` gives, for each address the roster in force names, the units whose
+ * messages can carry it (undefined: any unit's); an address it does not name is not asked about
+ * (it is not listed whatever the answer). Without `reach`, every address among every message.
  */
 export async function mailRefusals(
   ledger: Pick<LedgerStore, 'events' | 'firstDeliveriesAfter'>,
   campaignId: string,
-  named: (email: string) => boolean = () => true,
+  reach?: ReadonlyMap<string, readonly string[] | undefined>,
 ): Promise<{ failures: MailFailure[]; deliveries: MailDelivery[] }> {
   const failures = refusals(
     await ledger.events({ campaignId, kinds: ['message-failed', 'message-sent'], withError: true }),
@@ -40,7 +41,12 @@ export async function mailRefusals(
       const email = r.toLowerCase();
       if (f.at > (latest.get(email) ?? '')) latest.set(email, f.at);
     }
-  const asks = [...latest].filter(([email]) => named(email)).map(([email, after]) => ({ email, after }));
+  const asks: DeliveryAsk[] = [];
+  for (const [email, after] of latest) {
+    if (reach && !reach.has(email)) continue;
+    const unitIds = reach?.get(email);
+    asks.push({ email, after, ...(unitIds ? { unitIds } : {}) });
+  }
   const first = await ledger.firstDeliveriesAfter(campaignId, asks);
   return { failures, deliveries: [...first].map(([email, at]) => ({ at, recipients: [email] })) };
 }

@@ -7,13 +7,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseOrg } from '../../domain/org-loader';
-import { contactProblems, problemsWithin } from '../../domain/contact-problems';
+import { contactProblems, problemsWithin, unitsReaching } from '../../domain/contact-problems';
 
 const text = readFileSync(path.join(__dirname, '..', 'fixtures', 'mini-org.yaml'), 'utf8');
 const org = parseOrg(text, 'mini-org.yaml');
 const units = org.order;
 
 describe('the contacts the mail cannot use', () => {
+  it('knows whose messages can carry each address: its holder and the units below; the office’s, anyone’s', () => {
+    const reach = unitsReaching(org);
+    expect(reach.get('liu.yang@example.org')).toEqual(['b-mech-t1']);
+    expect([...(reach.get('li.mech@example.org') ?? [])].sort()).toEqual(['b-mech-s1', 'b-mech-t1', 'c-mech']);
+    expect(reach.has('office@example.org')).toBe(true);
+    expect(reach.get('office@example.org')).toBeUndefined();
+    expect(reach.has('stranger@example.org')).toBe(false);
+  });
+
   it('names the unit without an address and who is told in its stead', () => {
     expect(contactProblems(org, units, [], []).noAddress).toEqual([
       {

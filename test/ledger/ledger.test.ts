@@ -239,6 +239,12 @@ describe.each(backends)('the ledger on %s', (name, urlFor) => {
         ['wangxli@example.org', T0 + 3 * DAY],
       ]),
     ).toEqual(new Map([['wang_li@example.org', iso(T0 + DAY)]]));
+    // Among some units' messages only: b2's delivery is not b1's; no unit, no delivery.
+    const among = (unitIds: string[]) =>
+      ledger.firstDeliveriesAfter(C, [{ email: 'wang_li@example.org', after: iso(T0), unitIds }]);
+    expect(await among(['b1'])).toEqual(new Map());
+    expect(await among(['b1', 'b2'])).toEqual(new Map([['wang_li@example.org', iso(T0 + DAY)]]));
+    expect(await among([])).toEqual(new Map());
     const refused = await ledger.events({ campaignId: C, kinds: ['message-failed', 'message-sent'], withError: true });
     expect(refused.map((e) => e.id)).toEqual(['m:3', 'm:4']);
   });

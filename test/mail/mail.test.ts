@@ -9,7 +9,7 @@ import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { renderMessage, roleLabel } from '../../mail/render';
 import { listOutbox, showOutboxMessage } from '../../mail/outbox';
 import { recipientsFor } from '../../domain/recipients';
-import { contactProblems, type MailDelivery, type MailFailure } from '../../domain/contact-problems';
+import { contactProblems, unitsReaching, type MailDelivery, type MailFailure } from '../../domain/contact-problems';
 import { mailRefusals } from '../../mail/refusals';
 import { parseOrg } from '../../domain/org-loader';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
@@ -150,7 +150,8 @@ describe('deadline mail', () => {
       contactProblems(
         org,
         units,
-        ...(Object.values(await mailRefusals(ledger, 'mini')) as [MailFailure[], MailDelivery[]]),
+        // As the roster's page asks: each address among the messages of the units it can reach.
+        ...(Object.values(await mailRefusals(ledger, 'mini', unitsReaching(org))) as [MailFailure[], MailDelivery[]]),
       );
     // The committee secretary's address, in copy of a branch's escalation, is refused; the branch's is taken.
     smtp.reject.add('li.mech@example.org');
