@@ -38,7 +38,10 @@ const DAY = 86_400_000;
  * nobody mailed again, at the start.
  */
 const NEVER_MAILED = 'gone@example.org';
-const REFUSED_BRANCHES = Array.from({ length: 10 }, (_, i) => `b-${String(i * 97).padStart(5, '0')}`);
+const REFUSED_BRANCHES = Array.from(
+  { length: 10 },
+  (_, i) => `b-${String(Math.floor((i * BRANCHES) / 10)).padStart(5, '0')}`,
+);
 function benchRefusals(): LedgerEvent[] {
   const span = (YEARS * 12 + 2) * 30 * DAY;
   const refusal = (i: number, email: string, at: number): LedgerEvent => ({
