@@ -13,7 +13,6 @@ import {
   WORKFLOW_TYPES,
   REDELIVERY_WINDOW,
   type RedeliveryInput,
-  type RedeliveryWorkflow,
   type BatchByReference,
   type BatchInput,
   type OrgRef,
@@ -54,7 +53,7 @@ import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import { parsedOrgVersions } from '../ledger/org-versions';
 import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
-import { dedupeKey } from '../mail';
+import { startRedelivery } from '../client/redelivery';
 
 export interface ActivityDeps {
   ledger: LedgerStore;
@@ -162,24 +161,13 @@ export function createActivities(deps: ActivityDeps) {
     } catch (err) {
       throw asFailure(err);
     }
-    if (sent.deferred?.length) await startRedelivery({ message: built, recipients: sent.deferred });
-    return sent;
-  };
-  /**
-   * Those the server deferred are asked again by a workflow of their own (workflows/redelivery.ts),
-   * one per message: started again by a retried send, it is the one already running, or one that
-   * finds everybody delivered.
-   */
-  const startRedelivery = async (input: RedeliveryInput): Promise<void> => {
-    try {
-      await deps.client.workflow.start<RedeliveryWorkflow>(WORKFLOW_TYPES.redelivery, {
-        workflowId: `redelivery/${dedupeKey(input.message)}`,
-        taskQueue: Context.current().info.taskQueue,
-        args: [input],
+    // Those the server deferred are asked again by a workflow of their own (client/redelivery.ts).
+    if (sent.deferred?.length)
+      await startRedelivery(deps.client, Context.current().info.taskQueue, {
+        message: built,
+        recipients: sent.deferred,
       });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    return sent;
   };
 
   /** A deadline's change of colour, to the batch that counts it. */

@@ -106,6 +106,32 @@ function refusalsOf(rejectedErrors: unknown): { reasons?: Record<string, string>
 }
 const reasonsOf = (rejectedErrors: unknown) => refusalsOf(rejectedErrors).reasons;
 
+/**
+ * A message the server refused in the envelope, every recipient by an answer of its own, at
+ * least one only for now (nodemailer's EENVELOPE with `rejectedErrors`): a full mailbox, not a
+ * mail server that is down. Such a message is no better sent again as a whole a minute later
+ * than those deferred are asked again on their own (`redeliver`), while the step that sent it
+ * goes on. Undefined for anything else (the server down, MAIL FROM refused, DATA refused).
+ */
+function deferredEnvelope(err: unknown, recipients: readonly string[]): Delivery | undefined {
+  const e = err as { code?: unknown; rejectedErrors?: unknown };
+  if (e.code !== 'EENVELOPE' || !Array.isArray(e.rejectedErrors)) return undefined;
+  const answered = new Set(
+    (e.rejectedErrors as { recipient?: unknown }[]).flatMap((r) =>
+      typeof r.recipient === 'string' ? [r.recipient.toLowerCase()] : [],
+    ),
+  );
+  if (!recipients.every((r) => answered.has(r.toLowerCase()))) return undefined;
+  const { reasons, deferred } = refusalsOf(e.rejectedErrors);
+  if (deferred.size === 0) return undefined;
+  return {
+    accepted: [],
+    rejected: recipients.filter((r) => !deferred.has(r)),
+    deferred: recipients.filter((r) => deferred.has(r)),
+    ...(reasons ? { reasons } : {}),
+  };
+}
+
 /** `a@x (550 …), b@y`: each address with the server's reason, for the ledger's error. */
 function refusalText(list: readonly string[], reasons: Delivery['reasons']): string {
   return list.map((a) => (reasons?.[a] ? `${a} (${reasons[a]})` : a)).join(', ');
@@ -337,21 +363,26 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       } catch (err) {
         // Aborted by the caller (a stopping worker): neither sent nor failed, for a retry to send.
         if (isAbortError(err)) throw err;
-        if (!isPermanent(err))
-          throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
-        const error = (err as Error).message;
-        // Every recipient refused in the envelope: each one's own answer kept beside the last.
-        const reasons = reasonsOf((err as { rejectedErrors?: unknown }).rejectedErrors);
-        await ledger.record(
-          event(m, key, messageId, 'message-failed', {
-            recipients: all,
-            error,
-            ...(reasons ? { data: { kind: m.kind, reasons } } : {}),
-          }),
-        );
-        return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: all, error };
+        const deferred = deferredEnvelope(err, all);
+        if (!deferred) {
+          if (!isPermanent(err))
+            throw new MailTransientError(`mail to ${all.join(', ')} not sent yet: ${(err as Error).message}`);
+          const error = (err as Error).message;
+          // Every recipient refused in the envelope: each one's own answer kept beside the last.
+          const reasons = reasonsOf((err as { rejectedErrors?: unknown }).rejectedErrors);
+          await ledger.record(
+            event(m, key, messageId, 'message-failed', {
+              recipients: all,
+              error,
+              ...(reasons ? { data: { kind: m.kind, reasons } } : {}),
+            }),
+          );
+          return { status: 'failed', dedupeKey: key, messageId, accepted: [], rejected: all, error };
+        }
+        // Handed over to nobody yet: recorded as sent to none, those deferred to be asked again.
+        result = deferred;
       }
-      if (result.accepted.length === 0) {
+      if (result.accepted.length === 0 && !result.deferred?.length) {
         const refused = [...result.rejected, ...(result.deferred ?? [])];
         const error = `every recipient was rejected: ${refusalText(refused, result.reasons)}`;
         await ledger.record(

@@ -76,8 +76,10 @@ export interface SendResult {
   accepted: string[];
   rejected: string[];
   /**
-   * Refused by the server for now (4xx) while the others received it: to be asked again
-   * (`Mailer.redeliver`, from the worker's redelivery workflow, workflows/redelivery.ts).
+   * Refused by the server for now (4xx): to be asked again (`Mailer.redeliver`, from the
+   * worker's redelivery workflow, workflows/redelivery.ts). When every recipient was refused and
+   * some only for now, the message is `sent` to nobody yet (`accepted` empty): the step that sent
+   * it goes on, as it does when the others received it.
    */
   deferred?: string[];
   error?: string;

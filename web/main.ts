@@ -13,8 +13,8 @@
 import path from 'node:path';
 import { CampaignClient, connectClient } from '../client/campaigns';
 import { openSqlLedger } from '../ledger/store';
-import { createMailer, createPlainSender } from '../mail';
-import { readdressing } from '../mail/current-contacts';
+import { createPlainSender } from '../mail';
+import { webMailer } from './mailer';
 import { AttachmentStore } from './attachments';
 import { LiveOrg } from './live-org';
 import { scheduleSweeps, sweepAttachments } from './attachment-sweep';
@@ -35,10 +35,10 @@ async function main(): Promise<void> {
     freshMs,
     log: (msg, err) => (err === undefined ? app.log.warn(msg) : app.log.error({ err: redactedMessage(err) }, msg)),
   });
-  const mailOpts = { url: config.MAIL_URL, from: config.MAIL_FROM, baseUrl: config.BASE_URL, ledger };
-  // To the contacts of the campaign's latest re-import (appoint --org), as the worker's mail goes.
-  const mailer = readdressing(await createMailer({ ...mailOpts, linkSecret: config.LINK_SECRET }), ledger, freshMs);
   const client = await connectClient(config.temporal);
+  const mailer = await webMailer(config, ledger, client, (msg, err) =>
+    app.log.error({ err: redactedMessage(err) }, msg),
+  );
   const metrics = createWebMetrics();
   const attachments = new AttachmentStore(path.resolve(config.ATTACHMENTS_DIR));
   const app = await buildServer({

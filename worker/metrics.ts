@@ -5,6 +5,9 @@
  * - `campaign_mails_sent_total{kind}`, `campaign_mails_failed_total{kind}`: every send the
  *   engine asked for, by message kind (a send the ledger already had counts as `already_sent`);
  * - `campaign_escalations_total{kind}`: escalation mails sent (`escalation`, `review-escalation`);
+ * - `campaign_mail_recipients_deferred_total{kind}`, `…_redelivered_total{kind}`,
+ *   `…_abandoned_total{kind}`: recipients the mail server deferred (4xx) on a send, those
+ *   delivered later by their redelivery, and those given up on after its window;
  * - `campaign_ledger_write_seconds{op}`: how long each ledger write took;
  * - `campaign_deadlines_open{colour}`: running deadlines by 督办 colour, counted in Temporal's
  *   visibility when scraped (the source `list` and `status` read);
@@ -28,6 +31,9 @@ export interface ServiceMetrics {
   mailsAlreadySent: Counter<'kind'>;
   mailsFailed: Counter<'kind'>;
   escalations: Counter<'kind'>;
+  recipientsDeferred: Counter<'kind'>;
+  recipientsRedelivered: Counter<'kind'>;
+  recipientsAbandoned: Counter<'kind'>;
   ledgerWrite: Histogram<'op'>;
 }
 
@@ -57,6 +63,24 @@ export function createServiceMetrics(): ServiceMetrics {
     escalations: new Counter({
       name: 'campaign_escalations_total',
       help: 'Escalation mails sent (督办), by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    recipientsDeferred: new Counter({
+      name: 'campaign_mail_recipients_deferred_total',
+      help: 'Recipients the mail server deferred (4xx: a full mailbox, greylisting) on a send, asked again by a redelivery, by message kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    recipientsRedelivered: new Counter({
+      name: 'campaign_mail_recipients_redelivered_total',
+      help: 'Deferred recipients a redelivery reached, by message kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    recipientsAbandoned: new Counter({
+      name: 'campaign_mail_recipients_abandoned_total',
+      help: 'Deferred recipients given up on when their redelivery window closed (listed on 通讯录待补正), by message kind',
       labelNames: ['kind'],
       registers: [registry],
     }),
@@ -121,12 +145,21 @@ export function instrumentMailer(mailer: Mailer, m: ServiceMetrics): Mailer {
       if (result.status === 'sent') {
         m.mailsSent.inc({ kind: msg.kind });
         if (ESCALATION_KINDS.has(msg.kind)) m.escalations.inc({ kind: msg.kind });
+        if (result.deferred?.length) m.recipientsDeferred.inc({ kind: msg.kind }, result.deferred.length);
       } else if (result.status === 'already-sent') m.mailsAlreadySent.inc({ kind: msg.kind });
       else m.mailsFailed.inc({ kind: msg.kind });
       return result;
     },
-    redeliver: (msg, recipients, opts) => mailer.redeliver(msg, recipients, opts),
-    abandon: (msg, recipients, error) => mailer.abandon(msg, recipients, error),
+    async redeliver(msg, recipients, opts) {
+      const r = await mailer.redeliver(msg, recipients, opts);
+      if (r.accepted.length > 0) m.recipientsRedelivered.inc({ kind: msg.kind }, r.accepted.length);
+      return r;
+    },
+    async abandon(msg, recipients, error) {
+      const given = await mailer.abandon(msg, recipients, error);
+      if (given.length > 0) m.recipientsAbandoned.inc({ kind: msg.kind }, given.length);
+      return given;
+    },
     close: () => mailer.close(),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * A message's redelivery to the recipients the mail server deferred (4xx: a full mailbox,
- * greylisting) while it took the message for the others. Asked again with backoff, five minutes
- * at first, then up to every two hours, for three days; whoever is still deferred then is recorded
- * as refused, which puts the address on the office's list of what to mend (通讯录待补正). A workflow
- * of its own, so that the deadline that sent the message goes on with its steps meanwhile.
+ * greylisting), whether it took the message for the others or for nobody. Asked again with
+ * backoff, five minutes at first, then up to every two hours, for three days; whoever is still
+ * deferred then is recorded as refused, which puts the address on the office's list of what to
+ * mend (通讯录待补正). A workflow of its own, so that the deadline that sent the message goes on
+ * with its steps meanwhile.
  */
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';

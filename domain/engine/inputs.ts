@@ -208,9 +208,9 @@ export type BatchWorkflow = (input: BatchInput) => Promise<BatchResult>;
 export type DeadlineWorkflow = (input: DeadlineInput) => Promise<DeadlineResult>;
 
 /**
- * A message the mail server took for some recipients and deferred for others (4xx), to be asked
- * again for those (workflows/redelivery.ts): the message as built, before the campaign's
- * current contacts address it, as every send is given it.
+ * A message the mail server deferred (4xx) for some recipients or for all, to be asked again for
+ * those (workflows/redelivery.ts): the message as built, before the campaign's current contacts
+ * address it, as every send is given it.
  */
 export interface RedeliveryInput {
   message: DeadlineMessage;

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { CampaignClient, connectClient } from '../../client/campaigns';
 import { DateTime } from 'luxon';
 import { openSqlLedger, type SqlLedger } from '../../ledger/store';
-import { createMailer, createPlainSender } from '../../mail';
+import { createPlainSender } from '../../mail';
 import type { Mailer } from '../../mail/types';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
 import type { Plan } from '../../domain/plan-schema';
@@ -21,6 +21,7 @@ import { SESSION_COOKIE, type WebDeps } from '../../web/context';
 import { LiveOrg } from '../../web/live-org';
 import type { LinkTarget } from '../../web/links';
 import { buildServer, DIRECTORY_CACHE_MS } from '../../web/server';
+import { webMailer } from '../../web/mailer';
 import { freePort } from './postgres';
 import { startDevServer, startWorkerProcess, type Proc } from './processes';
 import { startSmtp, type TestSmtp } from './smtp';
@@ -131,12 +132,9 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
  */
 export async function webDeps(config: WebConfig, campaigns: CampaignClient, signInMailUrl?: string) {
   const ledger = await openSqlLedger(config.LEDGER_URL);
-  const mailer = await createMailer({
-    url: config.MAIL_URL,
-    from: config.MAIL_FROM,
-    baseUrl: config.BASE_URL,
-    linkSecret: config.LINK_SECRET,
-    ledger,
+  // As web/main.ts has it: to the current contacts, those deferred asked again by the worker.
+  const mailer = await webMailer(config, ledger, campaigns.client, (msg, err) => {
+    throw new Error(`${msg}: ${String(err)}`);
   });
   const signInMail = createPlainSender(signInMailUrl ?? config.MAIL_URL, config.MAIL_FROM);
   const deps: WebDeps = {

@@ -263,6 +263,65 @@ describe('deadline mail', () => {
     expect(smtp.received).toHaveLength(2);
   });
 
+  it('a message every recipient of which is refused, some only for now, is sent to nobody yet and not retried whole', async () => {
+    // The branch's liaison's mailbox is full; the copy to the committee's secretary is refused for good.
+    const m = message({
+      step: 'escalation-1',
+      kind: 'escalation',
+      ...recipientsFor(org, 'b-mech-t1', ['unit', 'parent']),
+    });
+    const key = dedupeKey(m);
+    smtp.defer.add('liu.yang@example.org');
+    smtp.reject.add('li.mech@example.org');
+    const sent = await mailer.send(m);
+    expect(sent).toMatchObject({
+      status: 'sent',
+      accepted: [],
+      rejected: ['li.mech@example.org'],
+      deferred: ['liu.yang@example.org'],
+    });
+    expect(smtp.received).toHaveLength(0);
+    expect(await ledger.get(`msg:${key}:sent`)).toMatchObject({
+      kind: 'message-sent',
+      recipients: [],
+      error:
+        'rejected: li.mech@example.org (550 mailbox li.mech@example.org unavailable); ' +
+        'deferred: liu.yang@example.org (451 mailbox liu.yang@example.org busy, try again later)',
+      data: { rejected: ['li.mech@example.org'], deferred: ['liu.yang@example.org'] },
+    });
+    expect(await ledger.get(`msg:${key}:failed`)).toBeUndefined();
+    // The one refused for good is on the roster's list; the one deferred is not (yet).
+    expect((await mailRefusals(ledger, 'mini')).failures.map((f) => f.recipients)).toEqual([['li.mech@example.org']]);
+    // A retried caller learns whom to ask again, and nothing goes out twice.
+    expect(await mailer.send(m)).toMatchObject({ status: 'already-sent', deferred: ['liu.yang@example.org'] });
+    // Her mailbox takes mail again: the message reaches her alone, once.
+    smtp.defer.clear();
+    expect(await mailer.redeliver(m, ['liu.yang@example.org'])).toEqual({
+      accepted: ['liu.yang@example.org'],
+      rejected: [],
+    });
+    expect(smtp.received.map((r) => r.envelopeTo)).toEqual([['liu.yang@example.org']]);
+    expect(smtp.received[0]!.mail.messageId).toBe(messageIdFor(m));
+  });
+
+  it('a message refused in the envelope for good is failed, and a server that is down is retried, as before', async () => {
+    smtp.reject.add('liu.yang@example.org');
+    smtp.reject.add('li.mech@example.org');
+    const both = message({
+      step: 'escalation-1',
+      kind: 'escalation',
+      ...recipientsFor(org, 'b-mech-t1', ['unit', 'parent']),
+    });
+    expect(await mailer.send(both)).toMatchObject({
+      status: 'failed',
+      rejected: ['liu.yang@example.org', 'li.mech@example.org'],
+    });
+    // A server that answers 451 to the message itself (DATA), not to its recipients, is asked again whole.
+    smtp.reject.clear();
+    smtp.beforeAccept = () => false;
+    await expect(mailer.send(message({ step: 'reminder-2' }))).rejects.toMatchObject({ name: 'MailTransientError' });
+    expect(await ledger.get(`msg:${dedupeKey(message({ step: 'reminder-2' }))}:sent`)).toBeUndefined();
+  });
   it('every template renders in Chinese and in English without unknown placeholders', () => {
     for (const kind of [
       'notice',

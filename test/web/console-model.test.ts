@@ -5,8 +5,8 @@
  */
 import { consolePage } from '../../web/console/frame';
 import { cellOf, unitOrders, type CampaignContext, type Cell, type Heatmap } from '../../web/console/model';
-import { cellText, heatmapBody } from '../../web/console/pages';
-import type { DeadlineRow } from '../../ledger/types';
+import { cellText, eventText, heatmapBody } from '../../web/console/pages';
+import type { DeadlineRow, LedgerEvent } from '../../ledger/types';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 
 const DAY = 86_400_000;
@@ -207,5 +207,60 @@ describe('the heatmap page at 1,000 branches × 12 cycles', () => {
     expect(page.match(/<td class="h[gr]"><a href="20\d\d-Q\d\/b-\d{3}-\d{4}" title="[^"]+">/g)).toHaveLength(12_000);
     expect(page).toContain('title="未报送，已逾期999天23小时"');
     expect(Buffer.byteLength(page, 'utf8')).toBeLessThan(1_000_000);
+  });
+});
+
+describe('a message in a deadline’s history (eventText)', () => {
+  const c = {
+    campaignId: 'mini',
+    title: '创先争优测试活动',
+    timeZone: 'Asia/Shanghai',
+    units: [],
+  } as unknown as CampaignContext;
+  const sent = (over: Partial<LedgerEvent>): LedgerEvent => ({
+    id: 'msg:x:sent',
+    campaignId: 'mini',
+    kind: 'message-sent',
+    at: '2010-06-28T00:30:00.000Z',
+    step: 'escalation-2',
+    unitId: 'b-mech-s1',
+    ...over,
+  });
+
+  it('says who the server refused, who it deferred (asked again), and what it said to a message refused whole', () => {
+    expect(
+      eventText(
+        sent({
+          recipients: ['chen.jing@example.org'],
+          data: { rejected: ['gone@example.org'], deferred: ['li.mech@example.org'] },
+        }),
+        c,
+        'zh',
+      ),
+    ).toBe(
+      '发送邮件 · 第2级督办 · → chen.jing@example.org · 被拒收：gone@example.org · 暂缓投递，稍后重投：li.mech@example.org',
+    );
+    // Deferred for every recipient: sent to nobody yet.
+    expect(
+      eventText(sent({ recipients: [], data: { rejected: [], deferred: ['chen.jing@example.org'] } }), c, 'en'),
+    ).toBe('message-sent · escalation 2 · deferred, asked again: chen.jing@example.org');
+    expect(
+      eventText(
+        sent({
+          id: 'msg:x:to:chen.jing@example.org:sent',
+          recipients: ['chen.jing@example.org'],
+          data: { redelivery: true },
+        }),
+        c,
+        'zh',
+      ),
+    ).toBe('发送邮件 · 第2级督办 · → chen.jing@example.org · 补投送达');
+    expect(
+      eventText(
+        sent({ kind: 'message-failed', recipients: ['chen.jing@example.org'], error: '550 mailbox unavailable' }),
+        c,
+        'zh',
+      ),
+    ).toBe('邮件发送失败 · 第2级督办 · → chen.jing@example.org · 原因：550 mailbox unavailable');
   });
 });

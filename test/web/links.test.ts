@@ -359,4 +359,28 @@ describe('signed links on the dev server', () => {
     const kept = shas.map((sha) => existsSync(path.join(h.config.ATTACHMENTS_DIR, sha.slice(0, 2), sha)));
     expect(kept).toEqual(shas.map((_, i) => i === taken));
   });
+
+  it('takes a submission whose receipt the mail server defers, and has the worker ask it again', async () => {
+    // Last, as the tests above look at this unit: 陈静's mailbox (its one address) is full when she submits.
+    h.smtp.defer.add('chen.jing@example.org');
+    const token = signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-s1' });
+    const posted = await post(token, { text: '第三季度汇报（学生支部）' });
+    expect(posted.statusCode).toBe(303);
+    expect((await open(token)).res.body).toContain('报送回执');
+    expect(await events('b-mech-s1', 'submission')).toHaveLength(1);
+    const key = 'mini/b-mech-s1/quarterly-report/2010-Q3/receipt';
+    expect(await h.ledger.get(`msg:${key}:sent`)).toMatchObject({
+      recipients: [],
+      data: { deferred: ['chen.jing@example.org'] },
+    });
+    // The worker on TASK_QUEUE runs its redelivery, which finds her mailbox still full.
+    const redelivery = h.campaigns.client.workflow.getHandle(`redelivery/${key}`);
+    const tried = await eventually('a redelivery attempt', async () => {
+      const d = await redelivery.describe().catch(() => undefined);
+      return d?.raw.pendingActivities?.find((a) => a.lastFailure)?.lastFailure?.message ?? undefined;
+    });
+    expect(tried).toMatch(/chen\.jing@example\.org still deferred: .*451/);
+    await redelivery.terminate('the test ends here: its retries are minutes apart');
+    h.smtp.defer.clear();
+  });
 });

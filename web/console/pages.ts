@@ -546,6 +546,29 @@ const KIND_ZH: Record<string, string> = {
   'org-reimported': '更新通讯录',
 };
 
+/**
+ * What the mail server made of a message, beyond those who took it (mail/index.ts): who it
+ * refused for good and who only for now (asked again for three days), a redelivery, and the
+ * server's answer to a message refused as a whole, so that the office sees why a unit may not
+ * have heard.
+ */
+function deliveryText(e: LedgerEvent, lang: Lang): string[] {
+  const t = tr(lang);
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((a): a is string => typeof a === 'string') : []);
+  const colon = t('：', ': ');
+  const parts: string[] = [];
+  if (e.kind === 'message-sent') {
+    if (e.data?.redelivery === true) parts.push(t('补投送达', 'redelivered'));
+    const rejected = list(e.data?.rejected);
+    const deferred = list(e.data?.deferred);
+    if (rejected.length > 0) parts.push(`${t('被拒收', 'refused')}${colon}${rejected.join(', ')}`);
+    if (deferred.length > 0)
+      parts.push(`${t('暂缓投递，稍后重投', 'deferred, asked again')}${colon}${deferred.join(', ')}`);
+  }
+  if (e.kind === 'message-failed' && e.error) parts.push(`${t('原因', 'why')}${colon}${e.error}`);
+  return parts;
+}
+
 export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): string {
   const t = tr(lang);
   const kind = lang === 'en' ? e.kind : (KIND_ZH[e.kind] ?? e.kind);
@@ -560,6 +583,7 @@ export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): strin
     parts.push(`${t('整改期限', 'order due')} ${when(e.data.deadline, c.timeZone, lang)}`);
   if (e.kind === 'deadline-closed' && typeof e.data?.outcome === 'string') parts.push(String(e.data.outcome));
   if (e.recipients?.length) parts.push(`→ ${e.recipients.join(', ')}`);
+  parts.push(...deliveryText(e, lang));
   if (e.actor) parts.push(`${t('经办', 'by')} ${e.actor}`);
   if (e.reason) parts.push(`${t('理由', 'reason')}：${e.reason}`);
   return parts.join(' · ');

@@ -9,6 +9,7 @@ import { processConfig } from '../../../config';
 import { CorrectionRefused, readReport, recordCorrection, type CurrentReport } from '../../../ledger/corrections';
 import type { LedgerEvent, LedgerStore } from '../../../ledger/types';
 import { createMailer } from '../../../mail';
+import { redelivering, startRedelivery } from '../../redelivery';
 import { readdressing } from '../../../mail/current-contacts';
 import type { Mailer, SendResult } from '../../../mail/types';
 import type { CampaignClient } from '../../campaigns';
@@ -141,6 +142,18 @@ async function tell(
         ledger,
       }),
       ledger,
+    );
+    // A full mailbox: the worker asks it again, as it does for the console's mail.
+    mailer = redelivering(
+      mailer,
+      (input) => startRedelivery(cc.client, config.TASK_QUEUE, input),
+      (err) =>
+        console.error(
+          say(
+            `邮件暂缓投递，重投未能启动：${err instanceof Error ? err.message : String(err)}`,
+            `the mail was deferred, and its redelivery did not start: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        ),
     );
     const c = correction;
     const target = linkTargetOfLedgerKeys(c.campaignId, c.obligationKey ?? '', c.cycleKey ?? '', c.unitId ?? '');
