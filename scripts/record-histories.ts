@@ -16,6 +16,7 @@ import { runSimulation } from '../rehearsal/simulate';
 import { parseBehaviour } from '../rehearsal/behaviour-file';
 import { local, startMiniCampaign } from '../test/helpers/mini-campaign';
 import { giveUnreachableAnAddress, UNREACHABLE } from '../test/helpers/mini-reimport';
+import { startSmtp } from '../test/helpers/smtp';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
   // And a branch given an address while its deadline ran (since v0.20): its escalations went to it,
   // after the re-import, and recorded no escalation for want of an address (UNIT_REACHED_AFTER_REIMPORT).
   await recordReachedAfterReimport(label);
+  // And two redeliveries (since v0.21): a message her full mailbox deferred, delivered once it
+  // took mail again, and a committee secretary's copy deferred for good, given up on after three days.
+  await recordRedeliveries(label);
 }
 
 /** Saves a history under `<label>--<prefix><workflow id>.json`. */
@@ -108,6 +112,41 @@ async function recordReachedAfterReimport(label: string): Promise<void> {
     save(label, 'reached_', workflowId, await handle.fetchHistory());
   } finally {
     await mini.stop();
+  }
+}
+
+/**
+ * The mini campaign from 2010-06-10 mailing through a real SMTP server: 陈静's mailbox (the
+ * student branch's one address) is full on the morning of the due day and takes mail again at
+ * noon; 李书记's (the mechanical committee's secretary, in copy of its branches' second
+ * escalation on 29 June) stays full. Saves the redelivery of each.
+ */
+async function recordRedeliveries(label: string): Promise<void> {
+  const smtp = await startSmtp();
+  const mini = await startMiniCampaign({
+    taskQueue: 'record-redelivery',
+    origin: '2010-06-10T00:00',
+    mailUrl: smtp.url,
+  });
+  try {
+    await mini.until(local('2010-06-25T00:00'));
+    smtp.defer.add('chen.jing@example.org');
+    await mini.until(local('2010-06-25T12:00'));
+    smtp.defer.delete('chen.jing@example.org');
+    await mini.until(local('2010-06-28T20:00'));
+    smtp.defer.add('li.mech@example.org');
+    await mini.until(local('2010-07-03T00:00'));
+    for (const workflowId of [
+      'redelivery/mini/b-mech-s1/branch-plan/once/due',
+      'redelivery/mini/b-mech-t1/branch-plan/once/escalation-2',
+    ]) {
+      const handle = mini.env.client.workflow.getHandle(workflowId);
+      await handle.result();
+      save(label, '', workflowId, await handle.fetchHistory());
+    }
+  } finally {
+    await mini.stop();
+    await smtp.stop();
   }
 }
 

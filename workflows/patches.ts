@@ -81,10 +81,13 @@
  * opened is mailed itself once a re-import gives it one, and no longer escalated for want of an
  * address. Only a deadline whose send says so asks for the marker. Its histories add the deadline
  * of such a unit (`v0.20--reached_…`), mailed at its escalations after the re-import.
+ * v0.21 (2026-12-06) adds the redelivery workflow (workflows/redelivery.ts), no patch: its
+ * histories add one redelivery that delivered and one that gave up (`v0.21--redelivery_…`), so
+ * that a later change to it meets the histories it must replay.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
-export type WorkflowType = 'campaign' | 'batch' | 'deadline';
+export type WorkflowType = 'campaign' | 'batch' | 'deadline' | 'redelivery';
 
 export interface Patch {
   /** The marker's name in histories: never changes. One id may guard changes in more than one workflow type. */

@@ -68,6 +68,10 @@
  * address. Its histories add such a deadline (`v0.20--reached_…`); every older deadline, of a
  * unit reachable or not, replays through the old branch, which none of them reaches: their sends
  * never said `reachedUnit`.
+ *
+ * v0.21 adds the redelivery workflow of a message the mail server deferred (no patch: it is new).
+ * Its histories add two (`v0.21--redelivery_…`): one delivered once the mailbox took mail again,
+ * one given up on after three days.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -93,7 +97,7 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of nineteen releases, of every workflow type', () => {
+  it('the corpus holds histories of twenty releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -115,8 +119,11 @@ describe('replaying recorded histories', () => {
       'v0.18',
       'v0.19',
       'v0.20',
+      'v0.21',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
+    const types = new Set(corpus().map(({ history }) => workflowTypeOf(history)));
+    expect([...types].sort()).toEqual(['batch', 'campaign', 'deadline', 'redelivery']);
   });
 
   it('every history replays on the current code', async () => {
@@ -196,6 +203,20 @@ describe('replaying recorded histories', () => {
     expect(recorded).not.toContain(':unreachable');
   });
 
+  it('holds redeliveries of v0.21: one delivered on a later try, one given up on after its window', () => {
+    const activities = (file: string): string[] =>
+      corpus()
+        .find((h) => h.file === file)!
+        .history.events!.flatMap((e) =>
+          e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
+        );
+    expect(activities('v0.21--redelivery_mini_b-mech-s1_branch-plan_once_due.json')).toEqual(['redeliver']);
+    expect(activities('v0.21--redelivery_mini_b-mech-t1_branch-plan_once_escalation-2.json')).toEqual([
+      'redeliver',
+      'abandonRedelivery',
+    ]);
+  });
+
   it('keeps, for every patch not deprecated, histories of its workflow from before it and after it', () => {
     const recorded = corpus().map(({ file, history }) => ({
       release: file.split('--')[0]!,
@@ -234,6 +255,7 @@ const WORKFLOW_TYPES: Record<string, WorkflowType> = {
   campaignWorkflow: 'campaign',
   batchWorkflow: 'batch',
   deadlineWorkflow: 'deadline',
+  redeliveryWorkflow: 'redelivery',
 };
 
 function workflowTypeOf(history: temporal.api.history.v1.IHistory): WorkflowType {
