@@ -33,7 +33,7 @@ import {
   reportDeadlineInputs,
   stepAftermath,
 } from '../domain/engine/deadline-opening';
-import { buildMessage } from '../domain/engine/mail-message';
+import { buildMessage, parentInStead } from '../domain/engine/mail-message';
 import {
   announcementTargets,
   batchUnitIds,
@@ -50,10 +50,11 @@ import { inLanes, StartGate } from './concurrency';
 import { CurrentContacts } from '../mail/current-contacts';
 import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } from './progress';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
-import { parsedOrgVersions } from '../ledger/org-versions';
+import { parsedOrgVersions, reimportedOrg } from '../ledger/org-versions';
 import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 import { startRedelivery } from '../client/redelivery';
+import { notRedelivered } from '../mail';
 
 export interface ActivityDeps {
   ledger: LedgerStore;
@@ -170,6 +171,16 @@ export function createActivities(deps: ActivityDeps) {
     return sent;
   };
 
+  /**
+   * The organisation whose contacts a campaign's mail goes to now: its latest re-import's, else
+   * the version it was started with (the latest stored); undefined for a campaign that carries its
+   * organisation in its input and was never re-imported.
+   */
+  const orgNow = async (campaignId: string): Promise<Org | undefined> => {
+    const ref = (await reimportedOrg(deps.ledger, campaignId)) ?? (await deps.ledger.orgVersions(campaignId)).at(-1);
+    return ref && storedOrg(ref);
+  };
+
   /** A deadline's change of colour, to the batch that counts it. */
   const tellBatch = ({ batchWorkflowId, change }: DeadlineReport): Promise<void> =>
     deps.client.workflow.getHandle(batchWorkflowId).signal<[DeadlineChange]>(SIGNAL_NAMES.deadlineChanged, change);
@@ -243,13 +254,24 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
-    /** Those still deferred when the window closed, recorded as refused with the server's last answer. */
+    /**
+     * Those still deferred when the window closed, recorded as refused with the server's last
+     * answer. A report step's mail to the unit alone that its address never took goes to the
+     * unit's parent in its stead (`parentInStead`), as a refusal's does: else nobody would pass
+     * on a reminder that a full mailbox swallowed. A retry finds it sent by its key.
+     */
     async abandonRedelivery(input: RedeliveryInput & { reason: string }): Promise<string[]> {
-      return deps.mailer.abandon(
+      const given = await deps.mailer.abandon(
         input.message,
         input.recipients,
         `deferred, not delivered within ${REDELIVERY_WINDOW}: ${input.reason}`,
       );
+      const message = await contacts.readdress(input.message);
+      const unheard = await notRedelivered(deps.ledger, input.message, input.recipients);
+      const org = unheard.length > 0 ? await orgNow(message.campaignId) : undefined;
+      const instead = org && parentInStead(message, org, unheard);
+      if (instead) await sendOrFail(instead);
+      return given;
     },
 
     /** A step's mail, then the deadline's new colour to its batch, as `recordAndReport` does (since v0.16). */

@@ -17,7 +17,7 @@ import type { Kysely } from 'kysely';
 import type { Org } from '../domain/org-schema';
 import type { OrgRef } from '../domain/engine/org-ref';
 import type { LedgerDb } from './schema';
-import type { LedgerEvent, LedgerStore } from './types';
+import type { LedgerEvent, LedgerStore, OrgVersionRow } from './types';
 
 /** JSON with every object's keys sorted: the same organisation always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -36,13 +36,6 @@ const hashOfText = (canonical: string): string => `sha256:${createHash('sha256')
 /** The content hash an organisation is stored under: `sha256:<hex>` of its canonical JSON. */
 export function orgHash(org: Org): string {
   return hashOfText(canonicalJson(org));
-}
-
-/** A version of a campaign's organisation, as the ledger lists them. */
-export interface OrgVersionRow extends OrgRef {
-  campaignId: string;
-  units: number;
-  storedAt: string;
 }
 
 export class OrgVersions {

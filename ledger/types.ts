@@ -200,6 +200,13 @@ export interface ListOptions {
   limit?: number;
 }
 
+/** A version of a campaign's organisation, as the ledger lists them. */
+export interface OrgVersionRow extends OrgRef {
+  campaignId: string;
+  units: number;
+  storedAt: string;
+}
+
 /** Where organisations are stored by reference (ledger/org-versions.ts). */
 export interface OrgStore {
   /** Stores the organisation as a version of the campaign's (the same content keeps its version). */
@@ -220,6 +227,8 @@ export interface DeliveryAsk {
 }
 
 export interface LedgerStore extends OrgStore {
+  /** A campaign's versions of its organisation (its start's, its re-imports'), the first first. */
+  orgVersions(campaignId: string): Promise<OrgVersionRow[]>;
   /** When content was last stored as a version of any campaign's organisation (a start, a re-import). */
   orgStoredAt(hash: string): Promise<string | undefined>;
   /** Keeps an organisation's content for a later `orgVersion(hash)` without making it a version (a preview's). */

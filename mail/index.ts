@@ -63,6 +63,17 @@ const DEADLINE_KINDS = new Set([
 /** The ledger's records of one recipient's redelivery of the message keyed `key` (`…:sent`, `…:failed`). */
 const recipientRecord = (key: string, email: string): string => `msg:${key}:to:${email.toLowerCase()}`;
 
+/** Those of `recipients` that a redelivery of `m` has not reached (`Mailer.redeliver`). */
+export async function notRedelivered(
+  ledger: Pick<LedgerStore, 'get'>,
+  m: DeadlineMessage,
+  recipients: readonly string[],
+): Promise<string[]> {
+  const key = dedupeKey(m);
+  const reached = await Promise.all(recipients.map((r) => ledger.get(`${recipientRecord(key, r)}:sent`)));
+  return recipients.filter((_, i) => reached[i] === undefined);
+}
+
 export function dedupeKey(m: DeadlineMessage): string {
   return [m.campaignId, m.unitId, m.obligationKey ?? '-', m.cycleKey ?? '-', m.step].join('/');
 }

@@ -10,6 +10,7 @@ import { formatDate, formatDuration, formatInstant, formatLateness, localIsoDate
 import { isWorkingDay } from '../domain/workdays';
 import { holidayName } from '../domain/holiday-names';
 import type { DeadlineMessage, Recipient } from './types';
+import { REDELIVERY_DAYS } from '../domain/engine/inputs';
 import { linkUrl } from '../web/links';
 
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
@@ -180,17 +181,22 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
           ? '（注意：截止日为休息日）'
           : ' (note: the due date is a rest day)'
         : '';
-  const stead = m.unitUnreachable === true;
+  const stead = m.unitUnreachable === true || m.undeliveredTo !== undefined;
   const audience = [
     ...m.to.map((r) => ({ r, addressee: true })),
     ...(m.cc ?? []).map((r) => ({ r, addressee: false })),
   ].map(({ r, addressee }) => `${r.name} <${r.email}>（${roleLabel(r, addressee, stead, m.locale)}）`);
-  // Told in the unit's stead (it has no usable address): say why, and what to do with it.
-  const insteadText = !m.unitUnreachable
-    ? ''
-    : zh
-      ? `${m.unitName}在组织名册中没有可用邮箱，本通知改发给您，请转告该单位（链接可直接转发）；活动办公室补正名册后，此后的通知将直接发给该单位。`
-      : ` ${m.unitName} has no usable address in the roster, so this notice comes to you instead: please pass it on (the link may be forwarded); once the office mends the roster, the unit is mailed itself.`;
+  // Told in the unit's stead (it has no usable address, or its mailbox took nothing for days):
+  // say why, and what to do with it.
+  const insteadText = m.undeliveredTo
+    ? zh
+      ? `${m.unitName}的邮箱 ${m.undeliveredTo} 连续${REDELIVERY_DAYS}天未能接收本通知（对方邮件服务器暂拒，如邮箱已满），本通知改发给您，请转告该单位（链接可直接转发），并提醒其清理邮箱或请活动办公室更换邮箱。`
+      : ` The mailbox of ${m.unitName}, ${m.undeliveredTo}, did not take this notice for ${REDELIVERY_DAYS} days (its mail server kept deferring it, as a full mailbox does), so it comes to you instead: please pass it on (the link may be forwarded), and have the unit empty its mailbox or ask the office to change its address.`
+    : !m.unitUnreachable
+      ? ''
+      : zh
+        ? `${m.unitName}在组织名册中没有可用邮箱，本通知改发给您，请转告该单位（链接可直接转发）；活动办公室补正名册后，此后的通知将直接发给该单位。`
+        : ` ${m.unitName} has no usable address in the roster, so this notice comes to you instead: please pass it on (the link may be forwarded); once the office mends the roster, the unit is mailed itself.`;
   const audienceText =
     (zh
       ? `本通知发送给：${audience.join('；')}。您收到此邮件是因为您是上述角色之一。`

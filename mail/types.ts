@@ -67,6 +67,12 @@ export interface DeadlineMessage {
    * the others in copy (mail/current-contacts.ts).
    */
   unitUnreachable?: true;
+  /**
+   * Sent to the unit's parent in its stead because the unit's own address (this one) took none
+   * of the message for the whole redelivery window (a mailbox full for days): the parent is
+   * asked to pass it on (activities' `abandonRedelivery`).
+   */
+  undeliveredTo?: string;
 }
 
 export interface SendResult {

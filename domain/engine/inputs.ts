@@ -224,7 +224,8 @@ export interface RedeliveryResult {
 }
 export type RedeliveryWorkflow = (input: RedeliveryInput) => Promise<RedeliveryResult>;
 /** How long a deferred recipient is asked again before the address is given up on. */
-export const REDELIVERY_WINDOW = '3 days';
+export const REDELIVERY_DAYS = 3;
+export const REDELIVERY_WINDOW = `${REDELIVERY_DAYS} days` as const;
 
 /** The signals the activities send by name: a deadline's change of colour to its batch (since v0.16). */
 export const SIGNAL_NAMES = { deadlineChanged: 'deadlineChanged' } as const;

@@ -84,3 +84,31 @@ export function buildMessage(
     },
   };
 }
+
+/** The kinds of a report's steps: a unit that never got one of these may miss its deadline. */
+const REPORT_STEP_KINDS: ReadonlySet<MessageKind> = new Set(['notice', 'reminder', 'due', 'escalation']);
+/** The roles by which a unit is its own addressee (domain/recipients.ts `unitRecipient`). */
+const UNIT_ROLES: ReadonlySet<string> = new Set(['liaison', 'secretary', 'member']);
+
+/**
+ * A report step's mail to the unit alone whose one address took none of it for the whole
+ * redelivery window (`unheard`: the addresses given up on, none delivered), to go to the unit's
+ * parent in its stead, as a mail refused for good does (`rejectedMailFallback`): someone passes
+ * the notice on before the deadline passes unheard. Undefined when the step told others too (the
+ * parent in copy already knows), when the unit was not its addressee, or when nobody is above it.
+ * Its step is the refusal's `<step>:to-parent`: one or the other, never both, goes for a step.
+ */
+export function parentInStead(
+  message: DeadlineMessage,
+  org: Org,
+  unheard: readonly string[],
+): DeadlineMessage | undefined {
+  const [unit, ...others] = message.to;
+  if (!unit || others.length > 0 || (message.cc?.length ?? 0) > 0 || message.unitUnreachable) return undefined;
+  if (!REPORT_STEP_KINDS.has(message.kind) || !UNIT_ROLES.has(unit.role)) return undefined;
+  if (!unheard.some((email) => email.toLowerCase() === unit.email.toLowerCase())) return undefined;
+  const parent = recipientsFor(org, message.unitId, ['parent']).to;
+  if (parent.length === 0) return undefined;
+  const { cc: _cc, ...rest } = message;
+  return { ...rest, step: `${message.step}:to-parent`, to: parent, undeliveredTo: unit.email };
+}

@@ -27,7 +27,12 @@ describe('a recipient the mail server defers', () => {
   let mini: MiniCampaign;
   beforeAll(async () => {
     smtp = await startSmtp();
-    mini = await startMiniCampaign({ taskQueue: TASK_QUEUE, origin: '2010-06-10T00:00', mailUrl: smtp.url });
+    mini = await startMiniCampaign({
+      taskQueue: TASK_QUEUE,
+      origin: '2010-06-10T00:00',
+      mailUrl: smtp.url,
+      orgByReference: true,
+    });
   });
   afterAll(async () => {
     await mini?.stop();
@@ -129,5 +134,40 @@ describe('a recipient the mail server defers', () => {
     const { failures } = await mailRefusals(mini.ledger, 'mini');
     expect(failures.filter((f) => f.recipients.includes(gone))).toHaveLength(1);
     expect(smtp.received.filter((m) => m.envelopeTo.includes(gone))).toEqual([]);
+    // The branch's own address took the escalation, and 李书记 was in copy: nobody is told in its stead.
+    expect(await mini.ledger.get(`msg:${dedupeKey(message)}:to-parent:sent`)).toBeUndefined();
+  });
+
+  it('a reminder its unit never took in three days goes to the committee in its stead', async () => {
+    // 杨帆's mailbox (信息学院教工党支部's one address) stays full: a reminder to her alone.
+    const yang = 'yang.fan@example.org';
+    smtp.defer.clear();
+    smtp.defer.add(yang);
+    const before = smtp.received.length;
+    const message = miniReminder(org, {
+      step: 'reminder-9',
+      unitId: 'b-info-t1',
+      unitName: '信息学院教工党支部',
+      ...recipientsFor(org, 'b-info-t1', ['unit']),
+    });
+    const handle = await mini.env.client.workflow.start<RedeliveryWorkflow>(WORKFLOW_TYPES.redelivery, {
+      workflowId: `redelivery/${dedupeKey(message)}`,
+      taskQueue: TASK_QUEUE,
+      args: [{ message, recipients: [yang] }],
+    });
+    expect(await handle.result()).toEqual({ delivered: [], refused: [], abandoned: [yang] });
+    // Her committee's secretary gets it, told why and asked to pass it on, with the branch's own link.
+    const instead = await mini.ledger.get(`msg:${dedupeKey({ ...message, step: 'reminder-9:to-parent' })}:sent`);
+    expect(instead?.recipients).toEqual(['zhao.info@example.org']);
+    const mail = smtp.received.find((m) => m.mail.messageId === instead?.messageId);
+    expect(mail?.envelopeTo).toEqual(['zhao.info@example.org']);
+    expect(mail?.mail.text).toContain(
+      '信息学院教工党支部的邮箱 yang.fan@example.org 连续3天未能接收本通知（对方邮件服务器暂拒，如邮箱已满），本通知改发给您，请转告该单位',
+    );
+    expect(mail?.mail.text).toContain('上级党委书记（代为转告）');
+    expect(smtp.received.slice(before).filter((m) => m.envelopeTo.includes(yang))).toEqual([]);
+    // Her address is on the list of what to mend.
+    const { failures } = await mailRefusals(mini.ledger, 'mini');
+    expect(failures.filter((f) => f.recipients.includes(yang))).toHaveLength(1);
   });
 });

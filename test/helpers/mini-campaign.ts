@@ -49,6 +49,8 @@ export async function startMiniCampaign(opts: {
   contactsFreshMs?: number;
   /** The mail server (an `smtp://` URL), instead of an outbox in the temporary directory. */
   mailUrl?: string;
+  /** The organisation stored in the ledger and passed by reference, as the command line starts a campaign. */
+  orgByReference?: boolean;
 }): Promise<MiniCampaign> {
   const searchAttributes = opts.searchAttributes ?? false;
   const env = await createTimeSkippingEnv({ searchAttributes });
@@ -72,7 +74,7 @@ export async function startMiniCampaign(opts: {
     workflowBundle: await bundleWorkflows(),
   });
   const running = worker.run();
-  const cc = new CampaignClient(env.client, 0, undefined, () => env.currentTimeMs());
+  const cc = new CampaignClient(env.client, 0, opts.orgByReference ? ledger : undefined, () => env.currentTimeMs());
   const clock = { originPlanMs: local(opts.origin), originServerMs: await env.currentTimeMs(), scale: 1 };
   const plan = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
   const org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
