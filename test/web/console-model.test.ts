@@ -5,7 +5,7 @@
  */
 import { consolePage } from '../../web/console/frame';
 import { cellOf, unitOrders, type CampaignContext, type Cell, type Heatmap } from '../../web/console/model';
-import { cellText, eventText, heatmapBody } from '../../web/console/pages';
+import { cellText, eventText, heatmapBody, stepText } from '../../web/console/pages';
 import type { DeadlineRow, LedgerEvent } from '../../ledger/types';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 
@@ -262,5 +262,11 @@ describe('a message in a deadline’s history (eventText)', () => {
         'zh',
       ),
     ).toBe('邮件发送失败 · 第2级督办 · → chen.jing@example.org · 原因：550 mailbox unavailable');
+    // Sent to the committee in the unit's stead.
+    expect(eventText(sent({ step: 'reminder-1:to-parent', recipients: ['li.mech@example.org'] }), c, 'zh')).toBe(
+      '发送邮件 · 第1次提醒（改发上级转告） · → li.mech@example.org',
+    );
+    expect(stepText('escalation-1:to-parent', 'en')).toBe('escalation 1, to the committee above instead');
+    expect(stepText('notice~resend-2', 'zh')).toBe('报送通知');
   });
 });

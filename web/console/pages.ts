@@ -151,8 +151,17 @@ export const stepText = (step: string, lang: Lang): string => {
   const m = /^(notice|reminder|due|escalation|rectification)(?:-(\d+))?/.exec(base);
   if (!m) return step;
   const word = (lang === 'en' ? STEP_EN : STEP_ZH)[m[1]!]!;
-  if (!m[2]) return word;
-  return lang === 'en' ? `${word} ${m[2]}` : m[1] === 'reminder' ? `第${m[2]}次提醒` : `第${m[2]}级督办`;
+  const named = !m[2]
+    ? word
+    : lang === 'en'
+      ? `${word} ${m[2]}`
+      : m[1] === 'reminder'
+        ? `第${m[2]}次提醒`
+        : `第${m[2]}级督办`;
+  // The step's mail went to the unit's parent in its stead (refused, or never taken in three days).
+  return base.endsWith(':to-parent')
+    ? `${named}${lang === 'en' ? ', to the committee above instead' : '（改发上级转告）'}`
+    : named;
 };
 
 /** The dashboard lists the first of each list (the most urgent); the download holds them all. */
