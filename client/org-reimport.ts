@@ -119,7 +119,7 @@ export async function reimportOrg(
  */
 export async function contactProblemsOf(
   cc: CampaignClient,
-  ledger: Pick<LedgerStore, 'events' | 'orgVersion' | 'firstDeliveriesAfter'>,
+  ledger: Pick<LedgerStore, 'events' | 'orgVersion' | 'firstDeliveriesAfter' | 'get'>,
   campaignId: string,
   unitIds: readonly string[],
 ): Promise<ContactProblems> {
@@ -131,11 +131,12 @@ export async function contactProblemsOf(
     contacts = (latest && (await parsedOrgVersions(ledger)(String(latest.data?.hash)))) ?? campaignOrg;
   } catch (err) {
     // A campaign the engine no longer holds mails nobody: nothing to mend for it.
-    if (err instanceof CampaignRequestError && err.code === 'CAMPAIGN_NOT_FOUND') return { noAddress: [], refused: [] };
+    if (err instanceof CampaignRequestError && err.code === 'CAMPAIGN_NOT_FOUND')
+      return { noAddress: [], refused: [], deferred: [] };
     throw err;
   }
   // Asked only of the messages that could reach each address; one the roster no longer names is
   // not listed, and not asked about.
-  const { failures, deliveries } = await mailRefusals(ledger, campaignId, unitsReaching(contacts));
-  return contactProblems(contacts, unitIds, failures, deliveries);
+  const { failures, deliveries, deferrals } = await mailRefusals(ledger, campaignId, unitsReaching(contacts));
+  return contactProblems(contacts, unitIds, failures, deliveries, deferrals);
 }

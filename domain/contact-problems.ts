@@ -25,6 +25,16 @@ export interface MailDelivery {
   recipients: readonly string[];
 }
 
+/**
+ * A recipient the mail server deferred (4xx: a full mailbox, greylisting) whose redelivery is
+ * still asking (mail/refusals.ts): not a refusal yet, but one in three days if nothing changes.
+ */
+export interface MailDeferral {
+  at: string;
+  email: string;
+  error?: string;
+}
+
 export interface NoAddress {
   unitId: string;
   unitName: string;
@@ -44,9 +54,21 @@ export interface RefusedAddress {
   error?: string;
 }
 
+/** An address the mail server is deferring, its messages asked again (see MailDeferral). */
+export interface DeferredAddress {
+  email: string;
+  holders: RefusedAddress['holders'];
+  /** How many messages to it are being asked again, since when, and the server's latest answer. */
+  messages: number;
+  since: string;
+  error?: string;
+}
+
 export interface ContactProblems {
   noAddress: NoAddress[];
   refused: RefusedAddress[];
+  /** Addresses deferred, asked again for three days before they count as refused: a warning. */
+  deferred: DeferredAddress[];
 }
 
 const lower = (s: string): string => s.toLowerCase();
@@ -103,6 +125,7 @@ export function contactProblems(
   unitIds: readonly string[],
   failures: readonly MailFailure[],
   deliveries: readonly MailDelivery[],
+  deferrals: readonly MailDeferral[] = [],
 ): ContactProblems {
   const noAddress: NoAddress[] = [];
   for (const unitId of unitIds) {
@@ -138,7 +161,29 @@ export function contactProblems(
     refused.push({ ...a, holders });
   }
   refused.sort((x, y) => Date.parse(y.lastAt) - Date.parse(x.lastAt) || x.email.localeCompare(y.email));
-  return { noAddress, refused };
+
+  const pending = new Map<string, DeferredAddress>();
+  for (const d of [...deferrals].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) {
+    const seen = pending.get(lower(d.email));
+    if (seen) {
+      seen.messages += 1;
+      if (d.error !== undefined) seen.error = d.error;
+      continue;
+    }
+    const holders = holdersOf(org, d.email);
+    if (holders.length > 0)
+      pending.set(lower(d.email), {
+        email: d.email,
+        holders,
+        messages: 1,
+        since: d.at,
+        ...(d.error !== undefined ? { error: d.error } : {}),
+      });
+  }
+  const deferred = [...pending.values()].sort(
+    (x, y) => Date.parse(x.since) - Date.parse(y.since) || x.email.localeCompare(y.email),
+  );
+  return { noAddress, refused, deferred };
 }
 
 /**
@@ -151,6 +196,10 @@ export function problemsWithin(problems: ContactProblems, visible: (unitId: stri
     refused: problems.refused.flatMap((r) => {
       const holders = r.holders.filter((h) => visible(h.unitId));
       return holders.length > 0 ? [{ ...r, holders }] : [];
+    }),
+    deferred: problems.deferred.flatMap((d) => {
+      const holders = d.holders.filter((h) => visible(h.unitId));
+      return holders.length > 0 ? [{ ...d, holders }] : [];
     }),
   };
 }

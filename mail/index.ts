@@ -61,7 +61,7 @@ const DEADLINE_KINDS = new Set([
 ]);
 
 /** The ledger's records of one recipient's redelivery of the message keyed `key` (`…:sent`, `…:failed`). */
-const recipientRecord = (key: string, email: string): string => `msg:${key}:to:${email.toLowerCase()}`;
+export const redeliveryRecord = (key: string, email: string): string => `msg:${key}:to:${email.toLowerCase()}`;
 
 /** Those of `recipients` that a redelivery of `m` has not reached (`Mailer.redeliver`). */
 export async function notRedelivered(
@@ -70,7 +70,7 @@ export async function notRedelivered(
   recipients: readonly string[],
 ): Promise<string[]> {
   const key = dedupeKey(m);
-  const reached = await Promise.all(recipients.map((r) => ledger.get(`${recipientRecord(key, r)}:sent`)));
+  const reached = await Promise.all(recipients.map((r) => ledger.get(`${redeliveryRecord(key, r)}:sent`)));
   return recipients.filter((_, i) => reached[i] === undefined);
 }
 
@@ -436,7 +436,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       // One record per recipient redelivered: a retry asks only those still owed.
       const owed: string[] = [];
       for (const r of recipients) {
-        const id = recipientRecord(key, r);
+        const id = redeliveryRecord(key, r);
         if (!(await ledger.get(`${id}:sent`)) && !(await ledger.get(`${id}:failed`))) owed.push(r);
       }
       if (owed.length === 0) return { accepted: [], rejected: [] };
@@ -450,7 +450,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
         reasons?: Delivery['reasons'],
       ) =>
         event(m, key, messageId, kind, {
-          id: `${recipientRecord(key, email)}:${kind.slice('message-'.length)}`,
+          id: `${redeliveryRecord(key, email)}:${kind.slice('message-'.length)}`,
           recipients: [email],
           ...(error !== undefined ? { error } : {}),
           data: { kind: m.kind, subject: rendered.subject, redelivery: true, ...(reasons ? { reasons } : {}) },
@@ -480,7 +480,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       const messageId = messageIdFor(m);
       const given: string[] = [];
       for (const email of recipients) {
-        const id = recipientRecord(key, email);
+        const id = redeliveryRecord(key, email);
         if (await ledger.get(`${id}:sent`)) continue;
         const { inserted } = await ledger.record(
           event(m, key, messageId, 'message-failed', {

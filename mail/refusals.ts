@@ -5,8 +5,9 @@
  * reminder, say), each with the server's reason for that address when it gave one. A refused
  * address is answered by its latest delivery, in whichever unit's message it came.
  */
-import type { MailDelivery, MailFailure } from '../domain/contact-problems';
+import type { MailDeferral, MailDelivery, MailFailure } from '../domain/contact-problems';
 import type { DeliveryAsk, LedgerEvent, LedgerStore } from '../ledger/types';
+import { redeliveryRecord } from './index';
 
 export function refusals(events: readonly LedgerEvent[]): MailFailure[] {
   return events.flatMap((e): MailFailure[] => {
@@ -22,18 +23,47 @@ export function refusals(events: readonly LedgerEvent[]): MailFailure[] {
 }
 
 /**
+ * The recipients deferred (`data.deferred` of a message sent) whose redelivery has neither
+ * reached them nor given them up yet (`Mailer.redeliver`, `abandon`): one ledger read for each
+ * deferral, and deferrals are few (a refusal for now, not for every message).
+ */
+export async function pendingDeferrals(
+  ledger: Pick<LedgerStore, 'get'>,
+  events: readonly LedgerEvent[],
+): Promise<MailDeferral[]> {
+  const asked = events.flatMap((e) => {
+    const deferred = e.kind === 'message-sent' && Array.isArray(e.data?.deferred) ? (e.data.deferred as string[]) : [];
+    const key = /^msg:(.*):sent$/.exec(e.id)?.[1];
+    const reasons = (e.data?.reasons ?? {}) as Record<string, string>;
+    return key === undefined
+      ? []
+      : deferred.map((email) => ({ at: e.at, email, key, ...(reasons[email] ? { error: reasons[email] } : {}) }));
+  });
+  const settled = await Promise.all(
+    asked.map(async ({ key, email }) => {
+      const id = redeliveryRecord(key, email);
+      return (await ledger.get(`${id}:sent`)) !== undefined || (await ledger.get(`${id}:failed`)) !== undefined;
+    }),
+  );
+  return asked.filter((_, i) => !settled[i]).map(({ key: _key, ...d }) => d);
+}
+
+/**
  * A campaign's refusals, and for each address refused the first delivery after its latest
  * refusal, if any. `reach` gives, for each address the roster in force names, the units whose
  * messages can carry it (undefined: any unit's); an address it does not name is not asked about
  * (it is not listed whatever the answer). Without `reach`, every address among every message.
  */
 export async function mailRefusals(
-  ledger: Pick<LedgerStore, 'events' | 'firstDeliveriesAfter'>,
+  ledger: Pick<LedgerStore, 'events' | 'firstDeliveriesAfter' | 'get'>,
   campaignId: string,
   reach?: ReadonlyMap<string, readonly string[] | undefined>,
-): Promise<{ failures: MailFailure[]; deliveries: MailDelivery[] }> {
-  const failures = refusals(
-    await ledger.events({ campaignId, kinds: ['message-failed', 'message-sent'], withError: true }),
+): Promise<{ failures: MailFailure[]; deliveries: MailDelivery[]; deferrals: MailDeferral[] }> {
+  // A deferred recipient puts its message's error (`deferred: …`) in the ledger too.
+  const withError = await ledger.events({ campaignId, kinds: ['message-failed', 'message-sent'], withError: true });
+  const failures = refusals(withError);
+  const deferrals = (await pendingDeferrals(ledger, withError)).filter(
+    (d) => !reach || reach.has(d.email.toLowerCase()),
   );
   const latest = new Map<string, string>();
   for (const f of failures)
@@ -48,5 +78,5 @@ export async function mailRefusals(
     asks.push({ email, after, ...(unitIds ? { unitIds } : {}) });
   }
   const first = await ledger.firstDeliveriesAfter(campaignId, asks);
-  return { failures, deliveries: [...first].map(([email, at]) => ({ at, recipients: [email] })) };
+  return { failures, deliveries: [...first].map(([email, at]) => ({ at, recipients: [email] })), deferrals };
 }

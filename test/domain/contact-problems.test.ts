@@ -131,11 +131,49 @@ describe('the contact problems a person may see', () => {
     expect(problemsWithin(problems, (u) => mech.has(u))).toEqual({
       noAddress: [],
       refused: [{ ...problems.refused[0], holders: [problems.refused[0]!.holders[0]] }],
+      deferred: [],
     });
     expect(problemsWithin(problems, (u) => u === 'b-info-s1')).toEqual({
       noAddress: problems.noAddress,
       refused: [],
+      deferred: [],
     });
     expect(problemsWithin(problems, () => true)).toEqual(problems);
+  });
+
+  it('warns of the addresses deferred now, each once, from its first message, with the latest answer', () => {
+    const problems = contactProblems(
+      org,
+      units,
+      [],
+      [],
+      [
+        { at: '2010-09-22T01:00:00.000Z', email: 'Chen.Jing@example.org', error: '452 mailbox full' },
+        { at: '2010-09-21T01:00:00.000Z', email: 'chen.jing@example.org', error: '451 try later' },
+        { at: '2010-09-23T01:00:00.000Z', email: 'li.mech@example.org' },
+        // An address the roster no longer names is not the office's to mend.
+        { at: '2010-09-21T01:00:00.000Z', email: 'stranger@example.net', error: '451' },
+      ],
+    );
+    expect(problems.refused).toEqual([]);
+    expect(problems.deferred).toEqual([
+      {
+        email: 'chen.jing@example.org',
+        holders: [{ unitId: 'b-mech-s1', unitName: '机械学院本科生第一党支部', post: 'secretary', person: '陈静' }],
+        messages: 2,
+        since: '2010-09-21T01:00:00.000Z',
+        error: '452 mailbox full',
+      },
+      {
+        email: 'li.mech@example.org',
+        holders: [{ unitId: 'c-mech', unitName: '机械工程学院党委', post: 'secretary', person: '李书记' }],
+        messages: 1,
+        since: '2010-09-23T01:00:00.000Z',
+      },
+    ]);
+    // A branch secretary sees her own address only.
+    expect(problemsWithin(problems, (u) => u === 'b-mech-s1').deferred.map((d) => d.email)).toEqual([
+      'chen.jing@example.org',
+    ]);
   });
 });

@@ -99,6 +99,7 @@ describe('--json', () => {
         },
       ],
       refused: [],
+      deferred: [],
     });
     await json('end-phase', ['mini', 'engage', '--by', '校党委', '--reason', '提前结束']);
     // The grading commands: last year's grades imported, this year's entered, shown, tabulated, checked.

@@ -205,8 +205,16 @@ describe('deadline mail', () => {
       error: 'deferred: li.mech@example.org (451 mailbox li.mech@example.org busy, try again later)',
       data: { rejected: [], deferred: ['li.mech@example.org'] },
     });
-    // Deferred is not refused: nothing for the roster to mend while it is asked again.
-    expect((await mailRefusals(ledger, 'mini')).failures).toEqual([]);
+    // Deferred is not refused: nothing for the roster to mend while it is asked again, but a warning.
+    const asked = await mailRefusals(ledger, 'mini');
+    expect(asked.failures).toEqual([]);
+    expect(asked.deferrals).toEqual([
+      {
+        at: m.sentAt,
+        email: 'li.mech@example.org',
+        error: '451 mailbox li.mech@example.org busy, try again later',
+      },
+    ]);
     // A caller retried after the send still learns whom to ask again.
     expect(await mailer.send(m)).toMatchObject({ status: 'already-sent', deferred: ['li.mech@example.org'] });
 
@@ -229,6 +237,7 @@ describe('deadline mail', () => {
     expect(
       await ledger.firstDeliveriesAfter('mini', [{ email: 'li.mech@example.org', after: '2010-01-01T00:00:00.000Z' }]),
     ).toEqual(new Map([['li.mech@example.org', m.sentAt]]));
+    expect((await mailRefusals(ledger, 'mini')).deferrals).toEqual([]);
     // Asked again (a retried activity): nobody owed, nothing sent; given up on: nothing to give up.
     expect(await mailer.redeliver(m, ['li.mech@example.org'])).toEqual({ accepted: [], rejected: [] });
     expect(await mailer.abandon(m, ['li.mech@example.org'], 'deferred')).toEqual([]);
@@ -255,11 +264,13 @@ describe('deadline mail', () => {
       await mailer.abandon(other, ['li.mech@example.org'], 'deferred, not delivered within 3 days: 451 busy'),
     ).toEqual(['li.mech@example.org']);
     expect(await mailer.abandon(other, ['li.mech@example.org'], 'again')).toEqual([]);
-    const { failures } = await mailRefusals(ledger, 'mini');
+    const { failures, deferrals } = await mailRefusals(ledger, 'mini');
     expect(failures.map((f) => [f.recipients, f.error])).toEqual([
       [['li.mech@example.org'], '550 mailbox li.mech@example.org unavailable'],
       [['li.mech@example.org'], 'deferred, not delivered within 3 days: 451 busy'],
     ]);
+    // Refused for good or given up on: no longer deferred.
+    expect(deferrals).toEqual([]);
     expect(smtp.received).toHaveLength(2);
   });
 

@@ -211,6 +211,7 @@ describe('the office uploads a new roster in the console', () => {
     expect(summary((await ask('zhao.info@example.org')).json<Problems>())).toEqual(summary(all.json<Problems>()));
     for (const email of ['li.mech@example.org', 'zhang.wei@example.org'])
       expect([email, summary((await ask(email)).json<Problems>())]).toEqual([email, { noAddress: [], refused: [] }]);
+    expect(all.json<{ deferred: unknown[] }>().deferred).toEqual([]);
     const unknown = await h.app.inject({
       method: 'GET',
       url: '/api/v1/campaigns/nosuch/contact-problems',
@@ -239,7 +240,7 @@ describe('the office uploads a new roster in the console', () => {
     expect(text(page.body)).toContain('导入新的组织名册');
     expect(text(page.body)).not.toContain('通讯录待补正');
     const api = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns/gone/contact-problems', headers: office });
-    expect([api.statusCode, api.json()]).toEqual([200, { noAddress: [], refused: [] }]);
+    expect([api.statusCode, api.json()]).toEqual([200, { noAddress: [], refused: [], deferred: [] }]);
   });
 
   it('takes the roster Excel saved, once checked: the new secretary is appointed, trained, mailed and signed in', async () => {
@@ -362,5 +363,49 @@ describe('the office uploads a new roster in the console', () => {
       await browser.close();
     }
     expect((await imports()).map((e) => e.data?.version)).toEqual([1, 2]);
+  });
+  it('warns of an address the mail server is deferring, before it counts as refused', async () => {
+    // 陈静's mailbox is full when the office sends her branch its notice again.
+    h.smtp.defer.add('chen.jing@example.org');
+    const resend = '/console/mini/o/quarterly-report/2010-Q3/b-mech-s1/resend';
+    expect((await formPost(h, resend, { reason: '核对邮箱', confirm: 'yes' }, office)).statusCode).toBe(303);
+    const listed = text((await h.app.inject({ method: 'GET', url: PAGE, headers: office })).body);
+    expect(listed).toMatch(
+      /暂缓投递、正在重投的地址（1） 对方邮件服务器暂时拒收.*? chen\.jing@example\.org ：机械学院本科生第一党支部 书记 陈静 \d+ 封重投中，自 2010年9月\d+日（星期.）\d\d:\d\d .*451 mailbox chen\.jing@example\.org busy/,
+    );
+    expect(await warning()).toBe('通讯录待补正：1 个单位没有可用邮箱，1 个邮箱暂缓投递、正在重投。 查看并补正');
+    // Through the API, to her committee's secretary too (her unit is in his scope), not another committee's.
+    type Deferred = { deferred: { email: string; holders: { unitId: string }[]; messages: number; since: string }[] };
+    const api = async (email: string) =>
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: '/api/v1/campaigns/mini/contact-problems',
+          headers: { cookie: await sessionCookie(h, email) },
+        })
+      ).json<Deferred>().deferred;
+    expect(await api('office@example.org')).toEqual([
+      expect.objectContaining({
+        email: 'chen.jing@example.org',
+        holders: [expect.objectContaining({ unitId: 'b-mech-s1' })],
+      }),
+    ]);
+    expect((await api('li.mech@example.org')).map((d) => d.email)).toEqual(['chen.jing@example.org']);
+    expect(await api('zhao.info@example.org')).toEqual([]);
+    // And the command line.
+    const env = { TEMPORAL_ADDRESS: h.config.temporal.address, LEDGER_URL: h.config.LEDGER_URL };
+    const lines = (await runCli(['--lang', 'zh', 'contacts', 'mini'], env)).stdout.trim().split('\n');
+    expect(
+      lines.some((l) =>
+        /^chen\.jing@example\.org（b-mech-s1 机械学院本科生第一党支部 书记 陈静）：暂缓投递 \d+ 封，自 .* 起重投中，3 天内未送达即计为退信：451/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    // The redelivery asks again minutes apart: the test stops it here.
+    await h.campaigns.client.workflow
+      .getHandle('redelivery/mini/b-mech-s1/quarterly-report/2010-Q3/notice~resend-1')
+      .terminate('the test ends here');
+    h.smtp.defer.clear();
   });
 });

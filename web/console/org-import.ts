@@ -12,7 +12,8 @@ import type { EventOpening } from '../../domain/engine/requests';
 import type { FileIssue } from '../../domain/errors';
 import type { ReimportPreview, ReimportResult } from '../../client/org-reimport';
 import type { ContactChange } from '../../domain/roster-changes';
-import type { ContactProblems, Post } from '../../domain/contact-problems';
+import type { ContactProblems, Post, RefusedAddress } from '../../domain/contact-problems';
+import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
 import { html, type Html } from '../html';
 import { tr, when } from './frame';
 import { obligationTitle, type CampaignContext, type Lang } from './model';
@@ -240,10 +241,18 @@ const HOLDER_POST: Record<Post, [string, string]> = {
   unit: ['单位邮箱', 'the unit’s mailbox'],
 };
 
+/** An address and who the roster gives it to. */
+function addressHeld(a: Pick<RefusedAddress, 'email' | 'holders'>, t: ReturnType<typeof tr>): Html {
+  return html`<strong><code>${a.email}</code></strong
+    >：${a.holders.map(
+      (h, i) => html`${i > 0 ? '；' : ''}${h.unitName} ${t(...HOLDER_POST[h.post])}${h.person ? ` ${h.person}` : ''}`,
+    )}`;
+}
+
 /** The units without an address and the refused addresses still in the roster; nothing when there are none. */
 function problemsCard(v: OrgImportView): Html | string {
-  const { noAddress, refused } = v.problems;
-  if (noAddress.length === 0 && refused.length === 0) return '';
+  const { noAddress, refused, deferred } = v.problems;
+  if (noAddress.length === 0 && refused.length === 0 && deferred.length === 0) return '';
   const t = tr(v.lang);
   const z = v.c.timeZone;
   return html`<section class="card" id="problems" aria-labelledby="h-problems">
@@ -282,14 +291,33 @@ function problemsCard(v: OrgImportView): Html | string {
               ${refused.map(
                 (r) =>
                   html`<li>
-                    <strong><code>${r.email}</code></strong
-                    >：${r.holders.map(
-                      (h, i) =>
-                        html`${i > 0 ? '；' : ''}${h.unitName}
-                        ${t(...HOLDER_POST[h.post])}${h.person ? ` ${h.person}` : ''}`,
-                    )}<br />
+                    ${addressHeld(r, t)}<br />
                     ${t(`退回 ${r.times} 封，最近一次 `, `${r.times} refused, the last `)}${when(r.lastAt, z, v.lang)}${
                       r.error ? html`<br /><small>${r.error}</small>` : ''
+                    }
+                  </li>`,
+              )}
+            </ul>`
+    }
+    ${
+      deferred.length === 0
+        ? ''
+        : html`<h3>
+              ${t('暂缓投递、正在重投的地址', 'Addresses the mail server is deferring')}（${String(deferred.length)}）
+            </h3>
+            <p class="hint">
+              ${t(
+                `对方邮件服务器暂时拒收（常见于邮箱已满），系统在 ${REDELIVERY_DAYS} 天内自动重投；仍未送达即计为退信，报送类邮件改发上级转告。可先电话提醒清理邮箱。`,
+                `The mail server turns these away for now (a full mailbox, most often); they are asked again for ${REDELIVERY_DAYS} days, then count as refused and a unit's own reminders go to its committee instead. A phone call to empty the mailbox helps.`,
+              )}
+            </p>
+            <ul class="plain">
+              ${deferred.map(
+                (d) =>
+                  html`<li>
+                    ${addressHeld(d, t)}<br />
+                    ${t(`${d.messages} 封重投中，自 `, `${d.messages} being asked again, since `)}${when(d.since, z, v.lang)}${
+                      d.error ? html`<br /><small>${d.error}</small>` : ''
                     }
                   </li>`,
               )}

@@ -113,18 +113,19 @@ export interface DashboardData {
   office: boolean;
   /** The units' requests for a correction still to decide (pendingCorrectionRequests). */
   requests: LedgerEvent[];
-  /** For the office: how many units have no usable address, and how many addresses were refused for good. */
-  contactProblems?: { noAddress: number; refused: number };
+  /** For the office: how many units have no usable address, how many addresses were refused for good, and how many are deferred now. */
+  contactProblems?: { noAddress: number; refused: number; deferred: number };
 }
 
 /** The office's warning that some of the roster's contacts get no mail, with the way to mend them. */
 function contactWarning(d: DashboardData, base: string, lang: Lang): Html | string {
   const n = d.contactProblems;
-  if (!n || n.noAddress + n.refused === 0) return '';
+  if (!n || n.noAddress + n.refused + n.deferred === 0) return '';
   const t = tr(lang);
   const parts = [
     n.noAddress > 0 ? t(`${n.noAddress} 个单位没有可用邮箱`, `${n.noAddress} units without an address`) : '',
     n.refused > 0 ? t(`${n.refused} 个邮箱被退信`, `${n.refused} addresses refused by the mail server`) : '',
+    n.deferred > 0 ? t(`${n.deferred} 个邮箱暂缓投递、正在重投`, `${n.deferred} addresses deferred, asked again`) : '',
   ].filter((x) => x !== '');
   return html`<p class="late" id="contact-warning">
     ${t('通讯录待补正：', 'Contacts to mend: ')}${parts.join(t('，', ', '))}${t('。', '.')}

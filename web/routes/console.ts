@@ -284,7 +284,11 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           period: period.key,
           office: p.role === 'office',
           requests,
-          contactProblems: problems && { noAddress: problems.noAddress.length, refused: problems.refused.length },
+          contactProblems: problems && {
+            noAddress: problems.noAddress.length,
+            refused: problems.refused.length,
+            deferred: problems.deferred.length,
+          },
         },
         lang,
       );

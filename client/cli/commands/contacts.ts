@@ -1,12 +1,14 @@
 /**
  * `contacts <campaign>`: what of the campaign's contacts the mail cannot use, as the console's
  * roster page lists it (client/org-reimport.ts `contactProblemsOf`): the units without a usable
- * address and who is mailed in their stead, and the addresses the mail server refused for good
- * that the roster still names. Mended by `appoint --org` with a corrected file.
+ * address and who is mailed in their stead, the addresses the mail server refused for good that
+ * the roster still names, and those it is deferring (asked again for three days). Mended by
+ * `appoint --org` with a corrected file.
  */
 import type { Command } from 'commander';
 import type { ContactProblems, Post } from '../../../domain/contact-problems';
 import { formatInstant } from '../../../domain/format';
+import { REDELIVERY_DAYS } from '../../../domain/engine/inputs';
 import { contactProblemsOf } from '../../org-reimport';
 import { CampaignRequestError } from '../../campaigns';
 import { withGrades } from '../grade-command';
@@ -19,8 +21,16 @@ const POST_NAME: Record<Post, [string, string]> = {
   unit: ['单位邮箱', 'mailbox'],
 };
 
+function holdersText(holders: ContactProblems['refused'][number]['holders']): string {
+  return holders
+    .map(
+      (h) => `${h.unitId} ${h.unitName} ${POST_NAME[h.post][lang() === 'zh' ? 0 : 1]}${h.person ? ` ${h.person}` : ''}`,
+    )
+    .join(say('；', '; '));
+}
+
 function problemLines(p: ContactProblems, zone: string): string[] {
-  if (p.noAddress.length === 0 && p.refused.length === 0)
+  if (p.noAddress.length === 0 && p.refused.length === 0 && p.deferred.length === 0)
     return [say('通讯录没有需要补正的联系人', 'every contact gets its mail')];
   return [
     ...p.noAddress.map((u) =>
@@ -35,16 +45,18 @@ function problemLines(p: ContactProblems, zone: string): string[] {
           ),
     ),
     ...p.refused.map((r) => {
-      const holders = r.holders
-        .map(
-          (h) =>
-            `${h.unitId} ${h.unitName} ${POST_NAME[h.post][lang() === 'zh' ? 0 : 1]}${h.person ? ` ${h.person}` : ''}`,
-        )
-        .join(say('；', '; '));
+      const holders = holdersText(r.holders);
       const last = formatInstant(r.lastAt, zone, lang());
       return say(
         `${r.email}（${holders}）：被退回 ${r.times} 封，最近一次 ${last}${r.error ? `：${r.error}` : ''}`,
         `${r.email} (${holders}): ${r.times} refused, the last ${last}${r.error ? `: ${r.error}` : ''}`,
+      );
+    }),
+    ...p.deferred.map((d) => {
+      const since = formatInstant(d.since, zone, lang());
+      return say(
+        `${d.email}（${holdersText(d.holders)}）：暂缓投递 ${d.messages} 封，自 ${since} 起重投中，${REDELIVERY_DAYS} 天内未送达即计为退信${d.error ? `：${d.error}` : ''}`,
+        `${d.email} (${holdersText(d.holders)}): ${d.messages} deferred, asked again since ${since}; refused if not delivered within ${REDELIVERY_DAYS} days${d.error ? `: ${d.error}` : ''}`,
       );
     }),
   ];
