@@ -135,10 +135,11 @@ function deferredEnvelope(err: unknown, recipients: readonly string[]): Delivery
   if (!recipients.every((r) => answered.has(r.toLowerCase()))) return undefined;
   const { reasons, deferred } = refusalsOf(e.rejectedErrors);
   if (deferred.size === 0) return undefined;
+  const later = new Set([...deferred].map((r) => r.toLowerCase()));
   return {
     accepted: [],
-    rejected: recipients.filter((r) => !deferred.has(r)),
-    deferred: recipients.filter((r) => deferred.has(r)),
+    rejected: recipients.filter((r) => !later.has(r.toLowerCase())),
+    deferred: recipients.filter((r) => later.has(r.toLowerCase())),
     ...(reasons ? { reasons } : {}),
   };
 }
