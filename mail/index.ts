@@ -61,9 +61,27 @@ const DEADLINE_KINDS = new Set([
 ]);
 
 /** The ledger's records of one recipient's redelivery of the message keyed `key` (`…:sent`, `…:failed`). */
-export const redeliveryRecord = (key: string, email: string): string => `msg:${key}:to:${email.toLowerCase()}`;
+const redeliveryRecord = (key: string, email: string): string => `msg:${key}:to:${email.toLowerCase()}`;
 
 /** Those of `recipients` that a redelivery of `m` has not reached (`Mailer.redeliver`). */
+/**
+ * Those of `recipients` that a redelivery of the message keyed `key` has neither reached nor given
+ * up on (`Mailer.redeliver`, `abandon`): still owed the message.
+ */
+export async function stillOwed(
+  ledger: Pick<LedgerStore, 'get'>,
+  key: string,
+  recipients: readonly string[],
+): Promise<string[]> {
+  const settled = await Promise.all(
+    recipients.map(async (r) => {
+      const id = redeliveryRecord(key, r);
+      return (await ledger.get(`${id}:sent`)) !== undefined || (await ledger.get(`${id}:failed`)) !== undefined;
+    }),
+  );
+  return recipients.filter((_, i) => !settled[i]);
+}
+
 export async function notRedelivered(
   ledger: Pick<LedgerStore, 'get'>,
   m: DeadlineMessage,
@@ -395,7 +413,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
         result = deferred;
       }
       if (result.accepted.length === 0 && !result.deferred?.length) {
-        const refused = [...result.rejected, ...(result.deferred ?? [])];
+        const refused = result.rejected;
         const error = `every recipient was rejected: ${refusalText(refused, result.reasons)}`;
         await ledger.record(
           event(m, key, messageId, 'message-failed', {
@@ -435,11 +453,7 @@ export function createMailer(opts: MailerOptions): Promise<Mailer> {
       const key = dedupeKey(m);
       const messageId = messageIdFor(m);
       // One record per recipient redelivered: a retry asks only those still owed.
-      const owed: string[] = [];
-      for (const r of recipients) {
-        const id = redeliveryRecord(key, r);
-        if (!(await ledger.get(`${id}:sent`)) && !(await ledger.get(`${id}:failed`))) owed.push(r);
-      }
+      const owed = await stillOwed(ledger, key, recipients);
       if (owed.length === 0) return { accepted: [], rejected: [] };
       const rendered = renderMessage(m, opts.baseUrl, opts.templatesDir ?? TEMPLATES_DIR, opts.linkSecret);
       // The same message, headers and Message-ID, to those owed alone.

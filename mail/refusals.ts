@@ -7,7 +7,7 @@
  */
 import type { MailDeferral, MailDelivery, MailFailure } from '../domain/contact-problems';
 import type { DeliveryAsk, LedgerEvent, LedgerStore } from '../ledger/types';
-import { redeliveryRecord } from './index';
+import { stillOwed } from './index';
 
 export function refusals(events: readonly LedgerEvent[]): MailFailure[] {
   return events.flatMap((e): MailFailure[] => {
@@ -39,13 +39,8 @@ export async function pendingDeferrals(
       ? []
       : deferred.map((email) => ({ at: e.at, email, key, ...(reasons[email] ? { error: reasons[email] } : {}) }));
   });
-  const settled = await Promise.all(
-    asked.map(async ({ key, email }) => {
-      const id = redeliveryRecord(key, email);
-      return (await ledger.get(`${id}:sent`)) !== undefined || (await ledger.get(`${id}:failed`)) !== undefined;
-    }),
-  );
-  return asked.filter((_, i) => !settled[i]).map(({ key: _key, ...d }) => d);
+  const owed = await Promise.all(asked.map(({ key, email }) => stillOwed(ledger, key, [email])));
+  return asked.filter((_, i) => owed[i]!.length > 0).map(({ key: _key, ...d }) => d);
 }
 
 /**
