@@ -17,7 +17,7 @@ import { openLedger } from '../ledger';
 import { createMailer } from '../mail';
 import { renderMessage, TEMPLATES_DIR } from '../mail/render';
 import type { DeadlineMessage, MessageKind } from '../mail/types';
-import { freePort } from '../test/helpers/postgres';
+import { freePort } from '../test/helpers/ports';
 import { startSinkProcess } from './sink-process';
 
 const arg = (name: string, dflt: string): string => {

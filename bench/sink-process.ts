@@ -4,7 +4,7 @@
  * The engine and mail benchmarks share it.
  */
 import { fork } from 'node:child_process';
-import { freePort } from '../test/helpers/postgres';
+import { freePort } from '../test/helpers/ports';
 
 export interface SinkProcess {
   port: number;

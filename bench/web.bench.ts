@@ -29,7 +29,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { CampaignClient, connectClient } from '../client/campaigns';
 import { openSqlLedger } from '../ledger/store';
 import { createMailer, createPlainSender } from '../mail';
-import { freePort } from '../test/helpers/postgres';
+import { freePort } from '../test/helpers/ports';
 import { startDevServer } from '../test/helpers/processes';
 import { LiveOrg } from '../web/live-org';
 import { AttachmentStore } from '../web/attachments';

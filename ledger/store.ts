@@ -618,6 +618,45 @@ export class SqlLedger implements LedgerStore {
   }
 }
 
+/** How long a process opening a SQLite ledger waits for another one's migrations. */
+const SQLITE_MIGRATION_WAIT_MS = 120_000;
+
+/**
+ * Runs `migrate` inside one IMMEDIATE transaction on `db`, the handle Kysely's SQLite dialect
+ * uses. Kysely takes no lock for SQLite's migrations (it assumes one connection in one process)
+ * and runs them outside a transaction, but `npm start` opens a new ledger from three processes at
+ * once (the worker, the web service and `start`): two ran the same migration, and one of them
+ * ended with "table "events" already exists". Now the first to open migrates while the others
+ * wait, then find nothing left to do; a migration that fails leaves nothing half done. The wait
+ * polls without SQLite's busy handler, which would block the event loop: two ledgers opened in
+ * one process would wait on each other.
+ */
+async function migrateExclusively(db: Database.Database, migrate: () => Promise<void>): Promise<void> {
+  const until = Date.now() + SQLITE_MIGRATION_WAIT_MS;
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    for (;;) {
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+  }
+  try {
+    await migrate();
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
 /**
  * Opens (and migrates) the ledger at `url`. `pool` sizes a PostgreSQL ledger's connection pool
  * (the worker and the web service pass LEDGER_POOL_SIZE and LEDGER_POOL_WAIT_SECONDS); SQLite
@@ -626,6 +665,7 @@ export class SqlLedger implements LedgerStore {
 export async function openSqlLedger(url: string, pool: LedgerPoolOptions = LEDGER_POOL_DEFAULTS): Promise<SqlLedger> {
   const loc = parseLedgerUrl(url);
   let ledger: SqlLedger;
+  let sqliteDb: Database.Database | undefined;
   if (loc.dialect === 'sqlite') {
     let db: Database.Database;
     try {
@@ -637,6 +677,7 @@ export async function openSqlLedger(url: string, pool: LedgerPoolOptions = LEDGE
     } catch (err) {
       throw new LedgerConnectionError(url, (err as Error).message);
     }
+    sqliteDb = db;
     ledger = new SqlLedger(
       new Kysely<LedgerDb>({ dialect: new SqliteDialect({ database: db }) }),
       'sqlite',
@@ -680,7 +721,9 @@ export async function openSqlLedger(url: string, pool: LedgerPoolOptions = LEDGE
     );
   }
   try {
-    await ledger.migrate();
+    await (loc.dialect === 'sqlite' && sqliteDb
+      ? migrateExclusively(sqliteDb, () => ledger.migrate())
+      : ledger.migrate());
   } catch (err) {
     await ledger.close().catch(() => undefined);
     throw new LedgerConnectionError(url, `migration failed: ${(err as Error).message}`);

@@ -53,6 +53,9 @@ npx tsx client/cli/main.ts start --plan "$PLAN" --org "$ORG" --rehearse-speed "$
 # Running means answering: the worker bundles its workflows before it first polls, and a
 # `status` asked before that poll would be told that no worker runs.
 npx tsx scripts/wait-for-worker.ts || { echo "start.sh: the worker did not start polling" >&2; exit 1; }
+# And the sign-in page the message below points to must answer: a web service that could not
+# listen (its port taken by another program) ends at once, and the script stops with it.
+npx tsx scripts/wait-for-web.ts --pid "$web" || { echo "start.sh: the web service is not answering (see its error above)" >&2; exit 1; }
 cat <<MSG
 
 The service is running (Temporal dev server on $TEMPORAL_ADDRESS, worker, web, sample campaign).

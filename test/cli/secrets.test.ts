@@ -11,7 +11,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { redactSecrets, redactUrl } from '../../config/redact';
 import { openSqlLedger } from '../../ledger/store';
-import { freePort, startPostgres, type PgCluster } from '../helpers/postgres';
+import { startPostgres, type PgCluster } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { runCli, startDevServer, startWebProcess, startWorkerProcess, type Proc } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');

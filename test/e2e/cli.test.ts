@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { listOutbox } from '../../mail/outbox';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { startDevStack, type DevStack } from '../helpers/dev-stack';
 import type { CliRun } from '../helpers/processes';
 

@@ -17,7 +17,7 @@ import { createTimeSkippingEnv } from '../../worker/servers';
 import { runSimulation, type SimulationRun } from '../../rehearsal/simulate';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
 import {
   auditOf,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { startDevServer, type Proc } from '../helpers/processes';
 import { afterFirstTask, CampaignRequestError } from '../../client/campaigns';
 import { answerQuery } from './late-handlers/workflows';

@@ -4,14 +4,17 @@
  * the link secret is made once into the data folder; the campaign answers `status` as soon as
  * the script says the service is running (it waits for the worker's first poll); the dev server
  * runs with the SQLite settings of the tests (`DEV_SERVER_PRAGMAS`); Ctrl-C (SIGINT) stops it
- * all. Ports and the data folder are the test's own (DATA_DIR, UI_PORT, …).
+ * all. Ports and the data folder are the test's own (DATA_DIR, UI_PORT, …). When the web
+ * service cannot listen (another program holds its port), the script says so and stops what it
+ * started instead of announcing a sign-in page nobody serves.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { runCli, track, type Proc } from '../helpers/processes';
 import { DEV_SERVER_PRAGMAS } from '../../worker/servers';
 
@@ -111,4 +114,58 @@ describe('npm start', () => {
     );
     expect(gone).toBe(true);
   }, 60_000);
+});
+
+describe('npm start with the web port taken', () => {
+  let dir: string;
+  let holder: net.Server;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'quick-start-taken-'));
+    holder = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => holder.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says the web service is not answering, and stops the dev server and the worker it started', async () => {
+    const temporalPort = await freePort();
+    const webPort = (holder.address() as net.AddressInfo).port;
+    const run = track(
+      spawn('bash', ['scripts/start.sh'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATA_DIR: path.join(dir, 'data'),
+          TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+          UI_PORT: String(await freePort()),
+          BASE_URL: `http://127.0.0.1:${webPort}`,
+          TASK_QUEUE: 'quick-start-taken',
+          LINK_SECRET: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      }),
+    );
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        process.kill(-run.child.pid!, 'SIGKILL');
+        resolve(null);
+      }, 240_000);
+      run.child.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    const out = run.output();
+    if (code !== 1) throw new Error(`start.sh ended with ${String(code)}:\n${out}`);
+    expect(out).toContain('EADDRINUSE');
+    expect(out).toContain('start.sh: the web service is not answering');
+    expect(out).not.toContain('The service is running');
+    // What it started is gone with it: the dev server's port is free again.
+    expect(commandLineWith(['start-dev', '--port', String(temporalPort)])).toBeUndefined();
+  }, 300_000);
 });

@@ -9,7 +9,6 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
@@ -20,7 +19,8 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/engine/search-attributes';
 import { TOOLS_BIN } from '../../worker/servers';
 import { makeCa, makeLeaf } from './certs';
-import { freePort, type PgCluster } from './postgres';
+import { type PgCluster } from './postgres';
+import { freePort } from './ports';
 import { track, until, type Proc } from './processes';
 
 const run = promisify(execFile);
@@ -88,22 +88,6 @@ export interface ClusterOptions {
   namespace?: string;
   /** Prefix of the two databases (`<prefix>` and `<prefix>_visibility`), so that clusters can share a PostgreSQL. */
   database?: string;
-}
-
-/**
- * A free port for a service's membership ring: the server records it in a PostgreSQL smallint,
- * so it must be below 32768, where the system's ephemeral ports (freePort) do not go.
- */
-async function freeRingPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
 }
 
 function need(file: string): string {
@@ -246,7 +230,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
     'workerRing',
   ] as const;
   const ports = {} as Record<(typeof names)[number], number>;
-  for (const n of names) ports[n] = n.endsWith('Ring') ? await freeRingPort() : await freePort();
+  for (const n of names) ports[n] = await freePort(); // below 32768, as the rings need (helpers/ports.ts)
   const configDir = path.join(opts.dir, 'config');
   mkdirSync(configDir, { recursive: true });
   writeFileSync(path.join(configDir, 'development.yaml'), serverConfig({ pg: opts.pg, database, ports, certs }));

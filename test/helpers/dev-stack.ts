@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { freePort } from './postgres';
+import { freePort } from './ports';
 import { runCli, startDevServer, startWorkerProcess, type CliRun, type Proc } from './processes';
 
 export interface DevStack {

@@ -5,9 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 export interface PgCluster {
   url: string;
@@ -21,18 +21,6 @@ function pgBin(name: string): string {
   const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new Error('PostgreSQL is not installed: run bash scripts/install-postgres.sh');
   return path.join(base, versions[0]!, 'bin', name);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPostgres(): Promise<PgCluster> {

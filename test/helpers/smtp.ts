@@ -5,7 +5,7 @@
  */
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { freePort } from './postgres';
+import { freePort } from './ports';
 
 export interface Received {
   raw: Buffer;

@@ -22,7 +22,7 @@ import { LiveOrg } from '../../web/live-org';
 import type { LinkTarget } from '../../web/links';
 import { buildServer, DIRECTORY_CACHE_MS } from '../../web/server';
 import { webMailer } from '../../web/mailer';
-import { freePort } from './postgres';
+import { freePort } from './ports';
 import { startDevServer, startWorkerProcess, type Proc } from './processes';
 import { startSmtp, type TestSmtp } from './smtp';
 

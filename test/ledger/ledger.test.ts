@@ -12,7 +12,8 @@ import {
   unitHistory,
   deadlineRows,
 } from '../../ledger/audit';
-import { startPostgres, freePort, createDatabase, type PgCluster } from '../helpers/postgres';
+import { startPostgres, createDatabase, type PgCluster } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 
 const DAY = 86_400_000;
 const C = 'camp';
@@ -530,6 +531,30 @@ describe.each(backends)('the ledger on %s', (name, urlFor) => {
       });
     await Promise.all([run(events), run([...events].reverse()), run(events.slice(3))]);
     expect((await ledger.events({ campaignId: C })).length).toBe(events.length);
+  });
+
+  // `npm start` opens a new ledger from the worker, the web service and `start` at once: on
+  // SQLite two of them ran the same migration, and one ended with "table already exists".
+  it('opens a new ledger from several openers at once, in this process and in others', async () => {
+    const fresh = await urlFor();
+    const events = seedEvents();
+    const writer = (slice: LedgerEvent[]) =>
+      new Promise<void>((resolve, reject) => {
+        const child = fork(path.join(__dirname, 'write-events.ts'), [fresh], {
+          execArgv: ['--import', 'tsx'],
+          stdio: ['pipe', 'inherit', 'inherit', 'ipc'],
+        });
+        child.send(slice);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+      });
+    const [opened] = await Promise.all([
+      Promise.all([0, 1, 2].map(() => openLedger(fresh))),
+      writer(events.slice(0, 4)),
+      writer(events.slice(4)),
+    ]);
+    await Promise.all(opened.map((l, i) => l.record({ ...events[0]!, id: `opener-${i}` })));
+    expect((await opened[0]!.events({ campaignId: C })).length).toBe(events.length + 3);
+    await Promise.all(opened.map((l) => l.close()));
   });
 });
 

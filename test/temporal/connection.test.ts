@@ -21,7 +21,7 @@ import { parseConfig } from '../../config';
 import { describeError } from '../../web/errors';
 import { makeCa, makeLeaf, type CertFiles } from '../helpers/certs';
 import { startGrpcListener, type GrpcListener } from '../helpers/grpc-listener';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { runCli, startDevServer, type Proc } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');

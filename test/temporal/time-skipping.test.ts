@@ -2,7 +2,7 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import { createTimeSkippingEnv, TEST_SERVER } from '../../worker/servers';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { bump, release, sleepNinetyDays, waitForRelease } from './fixtures/workflows';
 
 const QUIET_SLEEP_MS = 100_000;

@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { runCli, startDevServer, startWebProcess, startWorkerProcess, type Proc } from '../helpers/processes';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
 import { eventually, multipart, ORG, PLAN, TEST_API_TOKEN, TEST_LINK_SECRET } from '../helpers/web';

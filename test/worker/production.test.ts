@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openLedger } from '../../ledger';
-import { freePort, startPostgres, type PgCluster } from '../helpers/postgres';
+import { startPostgres, type PgCluster } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { ownerOfLocalPort, runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
 import { startSmtp } from '../helpers/smtp';
 

@@ -10,7 +10,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 import { runCli, startDevServer, startWorkerProcess, type Proc } from '../helpers/processes';
 import { startSmtp, type TestSmtp } from '../helpers/smtp';
 import { eventually, ORG, PLAN, TEST_LINK_SECRET } from '../helpers/web';
