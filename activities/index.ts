@@ -33,7 +33,7 @@ import {
   reportDeadlineInputs,
   stepAftermath,
 } from '../domain/engine/deadline-opening';
-import { buildMessage, parentInStead } from '../domain/engine/mail-message';
+import { buildMessage, parentInStead, parentInSteadEvent } from '../domain/engine/mail-message';
 import {
   announcementTargets,
   batchUnitIds,
@@ -270,7 +270,12 @@ export function createActivities(deps: ActivityDeps) {
       const unheard = await notRedelivered(deps.ledger, input.message, input.recipients);
       const org = unheard.length > 0 ? await orgNow(message.campaignId) : undefined;
       const instead = org && parentInStead(message, org, unheard);
-      if (instead) await sendOrFail(instead);
+      if (instead) {
+        await sendOrFail(instead);
+        // Recorded once it went, as a refusal's fallback is: the same id on a retry.
+        const told = parentInSteadEvent(instead, org);
+        if (told) await deps.ledger.record(told);
+      }
       return given;
     },
 

@@ -16,7 +16,7 @@ import type { Org } from '../org-schema';
 import type { BatchInput, DeadlineInput } from './inputs';
 import type { Receipt } from './requests';
 import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from './context';
-import { buildMessage, type BuiltMessage, type MessageSubject } from './mail-message';
+import { buildMessage, TOLD_INSTEAD_REASONS, type BuiltMessage, type MessageSubject } from './mail-message';
 import { deadlineSearchAttributes } from './search-attributes';
 
 /** The input of one unit's report deadline in a batch. */
@@ -159,7 +159,7 @@ export function rejectedMailFallback(
     message: viaParent.message.to.length > 0 ? viaParent.message : undefined,
     event: deadlineEvent(input, dueAt, at, `escalated:${fallback.step}`, 'escalated', {
       step: fallback.step,
-      reason: 'mail rejected',
+      reason: TOLD_INSTEAD_REASONS.rejected,
     }),
   };
 }
@@ -211,7 +211,7 @@ export function stepAftermath(
     events.push(
       event(`escalated:${step.step}:unreachable`, 'escalated', {
         step: `${step.step}:unreachable`,
-        reason: 'no usable address; the parent was told instead',
+        reason: TOLD_INSTEAD_REASONS.unreachable,
       }),
     );
     return { events };

@@ -7,7 +7,9 @@ import type { Org } from '../org-schema';
 import type { StepKind } from '../calendar-types';
 import { recipientsFor } from '../recipients';
 import type { DeadlineMessage, MessageKind } from '../../mail/types';
-import type { CampaignContext } from './context';
+import type { LedgerEvent } from '../../ledger/types';
+import { deadlineIdOfLedgerKeys, type CampaignContext } from './context';
+import { REDELIVERY_DAYS } from './inputs';
 
 export interface MessageSubject {
   unitId: string;
@@ -111,4 +113,44 @@ export function parentInStead(
   if (parent.length === 0) return undefined;
   const { cc: _cc, ...rest } = message;
   return { ...rest, step: `${message.step}:to-parent`, to: parent, undeliveredTo: unit.email };
+}
+
+/**
+ * Why the ledger says a unit's step went to its parent (an `escalated` event's `reason`): its
+ * mail refused for good (`rejectedMailFallback`), no usable address (`stepAftermath`), or its
+ * mailbox took nothing for the redelivery window (`parentInSteadEvent`). Kept in English in the
+ * ledger, as written since the first releases; the console says them in Chinese.
+ */
+export const TOLD_INSTEAD_REASONS = {
+  rejected: 'mail rejected',
+  unreachable: 'no usable address; the parent was told instead',
+  deferred: `mail deferred for ${REDELIVERY_DAYS} days; the parent was told instead`,
+} as const;
+
+/**
+ * The ledger's record that `instead` (from `parentInStead`) went to the unit's parent, under the
+ * id a refused mail's fallback uses for the same step (`<deadline id>:escalated:<step>:to-parent`,
+ * `rejectedMailFallback`), so that the deadline's history says why the committee heard of it.
+ * Dated when the redelivery window of the step's mail closed, on the plan's clock as the step's
+ * own records are. Like that fallback's, it does not make the deadline red: only an escalation
+ * step does (ledger/store.ts `escalationRank`).
+ */
+export function parentInSteadEvent(instead: DeadlineMessage, org: Org): LedgerEvent | undefined {
+  const { campaignId, obligationKey, cycleKey, unitId } = instead;
+  if (obligationKey === undefined || cycleKey === undefined) return undefined;
+  return {
+    id: `${deadlineIdOfLedgerKeys(campaignId, obligationKey, cycleKey, unitId)}:escalated:${instead.step}`,
+    campaignId,
+    kind: 'escalated',
+    at: new Date(Date.parse(instead.sentAt) + REDELIVERY_DAYS * 86_400_000).toISOString(),
+    phaseKey: instead.phaseKey,
+    obligationKey,
+    cycleKey,
+    unitId,
+    committeeId: org.units[unitId]?.committeeId,
+    dueAt: instead.dueAt,
+    step: instead.step,
+    reason: TOLD_INSTEAD_REASONS.deferred,
+    ...(instead.undeliveredTo ? { data: { undeliveredTo: instead.undeliveredTo } } : {}),
+  };
 }

@@ -136,6 +136,9 @@ describe('a recipient the mail server defers', () => {
     expect(smtp.received.filter((m) => m.envelopeTo.includes(gone))).toEqual([]);
     // The branch's own address took the escalation, and 李书记 was in copy: nobody is told in its stead.
     expect(await mini.ledger.get(`msg:${dedupeKey(message)}:to-parent:sent`)).toBeUndefined();
+    expect(await mini.ledger.get('mini/quarterly-report/2010-Q3/b-mech-t1:escalated:escalation-9:to-parent')).toBe(
+      undefined,
+    );
   });
 
   it('a reminder its unit never took in three days goes to the committee in its stead', async () => {
@@ -169,5 +172,17 @@ describe('a recipient the mail server defers', () => {
     // Her address is on the list of what to mend.
     const { failures } = await mailRefusals(mini.ledger, 'mini');
     expect(failures.filter((f) => f.recipients.includes(yang))).toHaveLength(1);
+    // And the deadline's history says why her committee heard of it, three days after the reminder.
+    expect(
+      await mini.ledger.get('mini/quarterly-report/2010-Q3/b-info-t1:escalated:reminder-9:to-parent'),
+    ).toMatchObject({
+      kind: 'escalated',
+      at: '2010-09-25T01:00:00.000Z',
+      unitId: 'b-info-t1',
+      committeeId: 'c-info',
+      step: 'reminder-9:to-parent',
+      reason: 'mail deferred for 3 days; the parent was told instead',
+      data: { undeliveredTo: yang },
+    });
   });
 });

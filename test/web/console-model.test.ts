@@ -269,4 +269,22 @@ describe('a message in a deadline’s history (eventText)', () => {
     expect(stepText('escalation-1:to-parent', 'en')).toBe('escalation 1, to the committee above instead');
     expect(stepText('notice~resend-2', 'zh')).toBe('报送通知');
   });
+
+  it('says in Chinese why a unit’s step went to its committee, and a person’s reason as written', () => {
+    const told = (reason: string): LedgerEvent =>
+      sent({ id: 'd:escalated:reminder-1:to-parent', kind: 'escalated', step: 'reminder-1:to-parent', reason });
+    expect(eventText(told('mail deferred for 3 days; the parent was told instead'), c, 'zh')).toBe(
+      '督办 · 第1次提醒（改发上级转告） · 理由：邮箱连续3天未能接收，已改发上级转告',
+    );
+    expect(eventText(told('mail rejected'), c, 'zh')).toBe(
+      '督办 · 第1次提醒（改发上级转告） · 理由：邮件被拒收，已改发上级转告',
+    );
+    expect(eventText(told('no usable address; the parent was told instead'), c, 'zh')).toContain(
+      '理由：无可用邮箱，已改告上级',
+    );
+    expect(eventText(told('mail deferred for 3 days; the parent was told instead'), c, 'en')).toBe(
+      'escalated · reminder 1, to the committee above instead · reason: mail deferred for 3 days; the parent was told instead',
+    );
+    expect(eventText(told('联络员更换，重发通知'), c, 'zh')).toContain('理由：联络员更换，重发通知');
+  });
 });

@@ -1,11 +1,13 @@
 /**
  * Who mails each step of a deadline and what the ledger records after it, without a server:
  * the starter's notices (before and since v0.8), the deadline's own mail, escalations, the
- * rectification order, a unit that cannot be reached and a rejected mail passed to the parent.
+ * rectification order, a unit that cannot be reached and a rejected mail passed to the parent, and
+ * the same record for a mail its unit's mailbox never took (a redelivery given up on).
  */
 import { DeadlineLadder } from '../../workflows/deadline-ladder';
 import { initialSteps, reportDeadlineInput, stepAftermath } from '../../domain/engine/deadline-opening';
 import type { ScheduledStep } from '../../domain/calendar-types';
+import { parentInStead, parentInSteadEvent } from '../../domain/engine/mail-message';
 import { loadMini, type Mini } from './mini';
 
 describe('DeadlineLadder', () => {
@@ -85,6 +87,26 @@ describe('DeadlineLadder', () => {
     const after = stepAftermath(input, step('escalation-2'), input.dueAt, both, true, NOW);
     expect(after.fallback).toBeUndefined();
     expect(after.events.map((e) => e.kind)).toEqual(['escalated']);
+  });
+
+  it('records a mail its unit’s mailbox never took, passed to the parent, as a refused one is, three days on', () => {
+    const { input, ladder, step } = ladderOf('b-mech-t1');
+    const mail = ladder.mailFor(step('reminder-1'), input.dueAt, NOW);
+    if (mail.by === 'starter') throw new Error('not the starter’s');
+    const refused = stepAftermath(input, step('reminder-1'), input.dueAt, mail, true, NOW).events[0]!;
+    const instead = parentInStead(mail.built.message, input.org, ['liu.yang@example.org'])!;
+    const told = parentInSteadEvent(instead, input.org);
+    // One record or the other for the step, never both: the same id, the same deadline's keys.
+    const { at: _at, reason: _reason, ...keys } = refused;
+    expect(told).toEqual({
+      ...keys,
+      at: '2010-06-23T01:00:00.000Z',
+      reason: 'mail deferred for 3 days; the parent was told instead',
+      data: { undeliveredTo: 'liu.yang@example.org' },
+    });
+    expect(told!.id).toBe(`${input.deadlineId}:escalated:reminder-1:to-parent`);
+    // A message of no deadline (no obligation) has none.
+    expect(parentInSteadEvent({ ...instead, obligationKey: undefined }, input.org)).toBeUndefined();
   });
 
   it('tells the parent of a unit without an address and records that it could not be reached', () => {

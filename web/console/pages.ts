@@ -4,6 +4,8 @@
  * with the keyboard, and the tables reflow at 200 % zoom (they scroll inside their own box).
  */
 import { formatLateness } from '../../domain/format';
+import { TOLD_INSTEAD_REASONS } from '../../domain/engine/mail-message';
+import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
 import { escalationLabel } from '../../ledger/audit';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LateReview, LedgerEvent, OpenRectification, UnitLag } from '../../ledger/types';
@@ -579,6 +581,18 @@ function deliveryText(e: LedgerEvent, lang: Lang): string[] {
   return parts;
 }
 
+/** The engine's own reasons for telling a unit's parent (kept in English in the ledger), in Chinese. */
+const TOLD_INSTEAD_ZH: Record<string, string> = {
+  [TOLD_INSTEAD_REASONS.rejected]: '邮件被拒收，已改发上级转告',
+  [TOLD_INSTEAD_REASONS.unreachable]: '无可用邮箱，已改告上级',
+  [TOLD_INSTEAD_REASONS.deferred]: `邮箱连续${REDELIVERY_DAYS}天未能接收，已改发上级转告`,
+};
+
+/** A reason as the reader reads it: the engine's own in Chinese, a person's as they wrote it. */
+function reasonText(reason: string, lang: Lang): string {
+  return lang === 'zh' ? (TOLD_INSTEAD_ZH[reason] ?? reason) : reason;
+}
+
 export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): string {
   const t = tr(lang);
   const kind = lang === 'en' ? e.kind : (KIND_ZH[e.kind] ?? e.kind);
@@ -595,7 +609,7 @@ export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): strin
   if (e.recipients?.length) parts.push(`→ ${e.recipients.join(', ')}`);
   parts.push(...deliveryText(e, lang));
   if (e.actor) parts.push(`${t('经办', 'by')} ${e.actor}`);
-  if (e.reason) parts.push(`${t('理由', 'reason')}：${e.reason}`);
+  if (e.reason) parts.push(`${t('理由', 'reason')}${t('：', ': ')}${reasonText(e.reason, lang)}`);
   return parts.join(' · ');
 }
 
