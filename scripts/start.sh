@@ -40,10 +40,19 @@ mapfile -t pragmas < <(npx tsx scripts/dev-server-pragmas.ts)
   "${search_attributes[@]}" --log-level error > "$DATA_DIR/temporal.log" 2>&1 &
 server=$!
 trap 'kill ${web:-} ${worker:-} $server 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+# Up means answering, and being ours: a server that ended (its port taken by another program,
+# perhaps another Temporal that would then answer in its place) stops the script with its log.
+up=
 for _ in $(seq 60); do
-  .tools/bin/temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
   sleep 1
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "start.sh: the Temporal dev server ended; its log ($DATA_DIR/temporal.log) ends:" >&2
+    tail -n 5 "$DATA_DIR/temporal.log" >&2
+    exit 1
+  fi
+  .tools/bin/temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && { up=1; break; }
 done
+[ -n "$up" ] || { echo "start.sh: the Temporal dev server did not answer on $TEMPORAL_ADDRESS within 60 s (see $DATA_DIR/temporal.log)" >&2; exit 1; }
 node --import tsx worker/main.ts &
 worker=$!
 node --import tsx web/main.ts &

@@ -116,14 +116,17 @@ describe('npm start', () => {
   }, 60_000);
 });
 
-describe('npm start with the web port taken', () => {
+describe('npm start with a port taken', () => {
   let dir: string;
   let holder: net.Server;
+  let taken: number;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'quick-start-taken-'));
+    // Another program on a port the service wants: it drops whoever connects.
     holder = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    taken = (holder.address() as net.AddressInfo).port;
   });
 
   afterAll(async () => {
@@ -131,19 +134,18 @@ describe('npm start with the web port taken', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('says the web service is not answering, and stops the dev server and the worker it started', async () => {
-    const temporalPort = await freePort();
-    const webPort = (holder.address() as net.AddressInfo).port;
+  /** start.sh on these ports, to its end: its exit code (null: still running after 240 s) and what it printed. */
+  async function startOn(name: string, ports: { temporal: number; web: number }) {
     const run = track(
       spawn('bash', ['scripts/start.sh'], {
         cwd: ROOT,
         env: {
           ...process.env,
-          DATA_DIR: path.join(dir, 'data'),
-          TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+          DATA_DIR: path.join(dir, name),
+          TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
           UI_PORT: String(await freePort()),
-          BASE_URL: `http://127.0.0.1:${webPort}`,
-          TASK_QUEUE: 'quick-start-taken',
+          BASE_URL: `http://127.0.0.1:${ports.web}`,
+          TASK_QUEUE: `quick-start-${name}`,
           LINK_SECRET: '',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,10 +164,23 @@ describe('npm start with the web port taken', () => {
     });
     const out = run.output();
     if (code !== 1) throw new Error(`start.sh ended with ${String(code)}:\n${out}`);
+    expect(out).not.toContain('The service is running');
+    return out;
+  }
+
+  it('the web service’s: says it is not answering, and stops the dev server and the worker it started', async () => {
+    const temporal = await freePort();
+    const out = await startOn('web', { temporal, web: taken });
     expect(out).toContain('EADDRINUSE');
     expect(out).toContain('start.sh: the web service is not answering');
-    expect(out).not.toContain('The service is running');
     // What it started is gone with it: the dev server's port is free again.
-    expect(commandLineWith(['start-dev', '--port', String(temporalPort)])).toBeUndefined();
+    expect(commandLineWith(['start-dev', '--port', String(temporal)])).toBeUndefined();
+  }, 300_000);
+
+  it('the Temporal server’s: says the dev server ended, with the end of its log, before starting anything else', async () => {
+    const out = await startOn('temporal', { temporal: taken, web: await freePort() });
+    expect(out).toContain('start.sh: the Temporal dev server ended; its log');
+    expect(out).toMatch(new RegExp(`can't set frontend port ${taken}: .*address already in use`));
+    expect(out).not.toContain('已启动活动');
   }, 300_000);
 });
