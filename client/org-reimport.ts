@@ -17,6 +17,7 @@ import type { LedgerStore } from '../ledger/types';
 import { unitsReaching, contactProblems, type ContactProblems } from '../domain/contact-problems';
 import { mailRefusals } from '../mail/refusals';
 import { CampaignRequestError, type CampaignClient } from './campaigns';
+import { redeliveryRunning } from './redelivery';
 
 export interface ReimportResult {
   appointments: (SecretaryChange & EventOpening)[];
@@ -138,5 +139,8 @@ export async function contactProblemsOf(
   // Asked only of the messages that could reach each address; one the roster no longer names is
   // not listed, and not asked about.
   const { failures, deliveries, deferrals } = await mailRefusals(ledger, campaignId, unitsReaching(contacts));
-  return contactProblems(contacts, unitIds, failures, deliveries, deferrals);
+  // Each deferral's redelivery asked whether it still runs: deferrals are few (a refusal for now).
+  const running = await Promise.all(deferrals.map((d) => redeliveryRunning(cc.client, d.messageKey)));
+  const checked = deferrals.map((d, i) => (running[i] ? d : { ...d, stalled: true as const }));
+  return contactProblems(contacts, unitIds, failures, deliveries, checked);
 }

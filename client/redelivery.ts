@@ -4,12 +4,28 @@
  * start it for their mail, and the web service and the command line for theirs (a receipt, a
  * correction's notice), through `redelivering`.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WORKFLOW_TYPES, type RedeliveryInput, type RedeliveryWorkflow } from '../domain/engine/inputs';
 import { dedupeKey } from '../mail';
 import type { Mailer } from '../mail/types';
 
-export const redeliveryWorkflowId = (input: RedeliveryInput): string => `redelivery/${dedupeKey(input.message)}`;
+/** The redelivery of the message whose dedupe key is `messageKey`: one per message. */
+export const redeliveryIdOf = (messageKey: string): string => `redelivery/${messageKey}`;
+export const redeliveryWorkflowId = (input: RedeliveryInput): string => redeliveryIdOf(dedupeKey(input.message));
+
+/**
+ * Whether the message's redelivery still runs: one stopped by hand, or never started (its start
+ * failed and was only logged, `redelivering`), will neither deliver the message nor give it up.
+ */
+export async function redeliveryRunning(client: Client, messageKey: string): Promise<boolean> {
+  try {
+    const { status } = await client.workflow.getHandle(redeliveryIdOf(messageKey)).describe();
+    return status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
 
 /**
  * Starts the message's redelivery on `taskQueue`. Started again (a retried send), it is the one

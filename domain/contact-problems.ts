@@ -32,7 +32,14 @@ export interface MailDelivery {
 export interface MailDeferral {
   at: string;
   email: string;
+  /** The deferred message's dedupe key (mail/index.ts `dedupeKey`), which names its redelivery. */
+  messageKey: string;
   error?: string;
+  /**
+   * Its redelivery no longer runs (stopped by hand, or never started: the web service could not
+   * reach Temporal when it sent): nothing will deliver it or give it up now.
+   */
+  stalled?: true;
 }
 
 export interface NoAddress {
@@ -62,6 +69,8 @@ export interface DeferredAddress {
   messages: number;
   since: string;
   error?: string;
+  /** Of those messages, how many no redelivery asks again any more (see MailDeferral's `stalled`). */
+  stalled: number;
 }
 
 export interface ContactProblems {
@@ -167,6 +176,7 @@ export function contactProblems(
     const seen = pending.get(lower(d.email));
     if (seen) {
       seen.messages += 1;
+      if (d.stalled) seen.stalled += 1;
       if (d.error !== undefined) seen.error = d.error;
       continue;
     }
@@ -178,6 +188,7 @@ export function contactProblems(
         messages: 1,
         since: d.at,
         ...(d.error !== undefined ? { error: d.error } : {}),
+        stalled: d.stalled ? 1 : 0,
       });
   }
   const deferred = [...pending.values()].sort(

@@ -37,10 +37,15 @@ export async function pendingDeferrals(
     const reasons = (e.data?.reasons ?? {}) as Record<string, string>;
     return key === undefined
       ? []
-      : deferred.map((email) => ({ at: e.at, email, key, ...(reasons[email] ? { error: reasons[email] } : {}) }));
+      : deferred.map((email) => ({
+          at: e.at,
+          email,
+          messageKey: key,
+          ...(reasons[email] ? { error: reasons[email] } : {}),
+        }));
   });
-  const owed = await Promise.all(asked.map(({ key, email }) => stillOwed(ledger, key, [email])));
-  return asked.filter((_, i) => owed[i]!.length > 0).map(({ key: _key, ...d }) => d);
+  const owed = await Promise.all(asked.map(({ messageKey, email }) => stillOwed(ledger, messageKey, [email])));
+  return asked.filter((_, i) => owed[i]!.length > 0);
 }
 
 /**

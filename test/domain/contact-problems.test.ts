@@ -148,11 +148,17 @@ describe('the contact problems a person may see', () => {
       [],
       [],
       [
-        { at: '2010-09-22T01:00:00.000Z', email: 'Chen.Jing@example.org', error: '452 mailbox full' },
-        { at: '2010-09-21T01:00:00.000Z', email: 'chen.jing@example.org', error: '451 try later' },
-        { at: '2010-09-23T01:00:00.000Z', email: 'li.mech@example.org' },
+        {
+          at: '2010-09-22T01:00:00.000Z',
+          email: 'Chen.Jing@example.org',
+          messageKey: 'k2',
+          error: '452 mailbox full',
+          stalled: true,
+        },
+        { at: '2010-09-21T01:00:00.000Z', email: 'chen.jing@example.org', messageKey: 'k1', error: '451 try later' },
+        { at: '2010-09-23T01:00:00.000Z', email: 'li.mech@example.org', messageKey: 'k3' },
         // An address the roster no longer names is not the office's to mend.
-        { at: '2010-09-21T01:00:00.000Z', email: 'stranger@example.net', error: '451' },
+        { at: '2010-09-21T01:00:00.000Z', email: 'stranger@example.net', messageKey: 'k4', error: '451' },
       ],
     );
     expect(problems.refused).toEqual([]);
@@ -163,12 +169,15 @@ describe('the contact problems a person may see', () => {
         messages: 2,
         since: '2010-09-21T01:00:00.000Z',
         error: '452 mailbox full',
+        // One of the two is no longer asked again (its redelivery stopped).
+        stalled: 1,
       },
       {
         email: 'li.mech@example.org',
         holders: [{ unitId: 'c-mech', unitName: '机械工程学院党委', post: 'secretary', person: '李书记' }],
         messages: 1,
         since: '2010-09-23T01:00:00.000Z',
+        stalled: 0,
       },
     ]);
     // A branch secretary sees her own address only.

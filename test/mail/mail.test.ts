@@ -212,6 +212,7 @@ describe('deadline mail', () => {
       {
         at: m.sentAt,
         email: 'li.mech@example.org',
+        messageKey: key,
         error: '451 mailbox li.mech@example.org busy, try again later',
       },
     ]);

@@ -402,10 +402,21 @@ describe('the office uploads a new roster in the console', () => {
         ),
       ),
     ).toBe(true);
-    // The redelivery asks again minutes apart: the test stops it here.
+    expect(lines.join('\n')).not.toContain('停止重投');
+    expect((await api('office@example.org'))[0]).toMatchObject({ messages: 1, stalled: 0 });
+
+    // Its redelivery stopped by hand (in Temporal's Web UI, say): nothing will deliver that notice
+    // now, and the roster says so, where it would otherwise say "being asked again" for ever.
     await h.campaigns.client.workflow
       .getHandle('redelivery/mini/b-mech-s1/quarterly-report/2010-Q3/notice~resend-1')
-      .terminate('the test ends here');
+      .terminate('stopped by hand');
+    expect(text((await h.app.inject({ method: 'GET', url: PAGE, headers: office })).body)).toMatch(
+      /chen\.jing@example\.org .*?1 封重投中，自 .*? 其中 1 封已停止重投（重投被中止或未能启动），不会再自动送达：请电话告知/,
+    );
+    expect((await api('office@example.org'))[0]).toMatchObject({ messages: 1, stalled: 1 });
+    expect((await runCli(['--lang', 'zh', 'contacts', 'mini'], env)).stdout).toContain(
+      '（其中 1 封已停止重投，不会再自动送达）',
+    );
     h.smtp.defer.clear();
   });
 });

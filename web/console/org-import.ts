@@ -317,8 +317,15 @@ function problemsCard(v: OrgImportView): Html | string {
                   html`<li>
                     ${addressHeld(d, t)}<br />
                     ${t(`${d.messages} 封重投中，自 `, `${d.messages} being asked again, since `)}${when(d.since, z, v.lang)}${
-                      d.error ? html`<br /><small>${d.error}</small>` : ''
-                    }
+                      d.stalled > 0
+                        ? html`<br /><strong class="late"
+                              >${t(
+                                `其中 ${d.stalled} 封已停止重投（重投被中止或未能启动），不会再自动送达：请电话告知`,
+                                `${d.stalled} no longer asked again (stopped, or never started): they will not arrive; please phone`,
+                              )}</strong
+                            >`
+                        : ''
+                    }${d.error ? html`<br /><small>${d.error}</small>` : ''}
                   </li>`,
               )}
             </ul>`

@@ -29,6 +29,15 @@ function holdersText(holders: ContactProblems['refused'][number]['holders']): st
     .join(say('；', '; '));
 }
 
+/** Messages no redelivery asks again any more: they reach the address only if someone tells it. */
+function stalledText(stalled: number): string {
+  if (stalled === 0) return '';
+  return say(
+    `（其中 ${stalled} 封已停止重投，不会再自动送达）`,
+    ` (${stalled} no longer asked again: they will not arrive)`,
+  );
+}
+
 function problemLines(p: ContactProblems, zone: string): string[] {
   if (p.noAddress.length === 0 && p.refused.length === 0 && p.deferred.length === 0)
     return [say('通讯录没有需要补正的联系人', 'every contact gets its mail')];
@@ -55,8 +64,8 @@ function problemLines(p: ContactProblems, zone: string): string[] {
     ...p.deferred.map((d) => {
       const since = formatInstant(d.since, zone, lang());
       return say(
-        `${d.email}（${holdersText(d.holders)}）：暂缓投递 ${d.messages} 封，自 ${since} 起重投中，${REDELIVERY_DAYS} 天内未送达即计为退信${d.error ? `：${d.error}` : ''}`,
-        `${d.email} (${holdersText(d.holders)}): ${d.messages} deferred, asked again since ${since}; refused if not delivered within ${REDELIVERY_DAYS} days${d.error ? `: ${d.error}` : ''}`,
+        `${d.email}（${holdersText(d.holders)}）：暂缓投递 ${d.messages} 封，自 ${since} 起重投中，${REDELIVERY_DAYS} 天内未送达即计为退信${stalledText(d.stalled)}${d.error ? `：${d.error}` : ''}`,
+        `${d.email} (${holdersText(d.holders)}): ${d.messages} deferred, asked again since ${since}; refused if not delivered within ${REDELIVERY_DAYS} days${stalledText(d.stalled)}${d.error ? `: ${d.error}` : ''}`,
       );
     }),
   ];
