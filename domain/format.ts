@@ -40,6 +40,15 @@ export function formatDate(instant: string, zone: string, locale: 'zh' | 'en'): 
   });
 }
 
+/** A plan's calendar day (`yyyy-mm-dd`, no zone: a day of the plan's own), with its weekday. */
+export function formatDay(isoDate: string, locale: 'zh' | 'en'): string {
+  return memo(`D|${isoDate}|${locale}`, () => {
+    const dt = DateTime.fromISO(isoDate, { zone: 'UTC' });
+    if (locale === 'en') return dt.setLocale('en-GB').toFormat('ccc d LLL yyyy');
+    return `${dt.year}年${dt.month}月${dt.day}日（星期${ZH_WEEKDAY[dt.weekday - 1]}）`;
+  });
+}
+
 /** The instant's calendar date in the zone, `yyyy-mm-dd`. */
 export function localIsoDate(instant: string, zone: string): string {
   return memo(`l|${instant}|${zone}`, () => DateTime.fromISO(instant, { zone }).toISODate()!);

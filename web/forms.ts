@@ -1,16 +1,28 @@
 /**
  * What the pages' forms share: a text field of a multipart body (trimmed; a file or a missing
- * field reads as empty) and an HTML answer that no cache keeps (pages carry CSRF tokens and
- * people's data).
+ * field reads as empty), an uploaded file's name as a page may say it, the office's forms'
+ * gate, and an HTML answer that no cache keeps (pages carry CSRF tokens and people's data).
  */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartValue } from '@fastify/multipart';
+import { forbidden, WebError } from './errors';
 
 export type FormBody = Record<string, MultipartValue | undefined>;
 
 export function formField(body: unknown, name: string): string {
   const v = (body as FormBody | undefined)?.[name];
   return v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
+}
+
+/** An uploaded file's name as a page says it: its last segment, without control characters, clipped. */
+export const uploadedName = (name: string, fallback: string): string =>
+  [...(name.split(/[\\/]/).pop() ?? '').replace(/\p{Cc}/gu, '')].slice(0, 100).join('') || fallback;
+
+/** The office's pages and forms: anyone else is refused before the body is read (a forged POST answers 403). */
+export function officeOnly(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  const p = req.principal;
+  if (!p) return done(new WebError(401, '请先登录', '请先登录后再打开办公室控制台。'));
+  done(p.role === 'office' ? undefined : forbidden('只有活动办公室可以执行此操作。'));
 }
 
 export const htmlReply = (reply: FastifyReply, body: string): FastifyReply =>

@@ -26,6 +26,7 @@ import { registerSignInRoutes } from './routes/sign-in';
 import { registerApi } from './routes/api';
 import { registerConsole } from './routes/console';
 import { registerConsoleOrg } from './routes/console-org';
+import { registerConsoleStart } from './routes/console-start';
 import { registerApiTokenRoutes } from './routes/api-tokens';
 import { registerGradeConsole } from './routes/grades';
 import { registerGradeApi } from './routes/grades-api';
@@ -169,6 +170,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   registerSignInRoutes(app, deps);
   registerConsole(app, deps);
   registerConsoleOrg(app, deps);
+  registerConsoleStart(app, deps);
   registerApiTokenRoutes(app, deps);
   await registerGradeConsole(app, deps);
   await registerApi(app, deps);

@@ -13,7 +13,7 @@ import { addWorkingDays, isWorkingDay, FIRST_KNOWN_YEAR, LAST_KNOWN_YEAR } from 
 import { holidayName } from '../../domain/holiday-names';
 import { isWorkday } from 'chinese-days/dist/index.min.js';
 import { applyOffset, parseOffset } from '../../domain/offsets';
-import { formatDuration, formatInstant } from '../../domain/format';
+import { formatDay, formatDuration, formatInstant } from '../../domain/format';
 import { parsePlan } from '../../domain/plan-loader';
 import { parseOrg } from '../../domain/org-loader';
 import { SHIPPED_PLANS } from '../../plans/load';
@@ -207,6 +207,12 @@ describe('the campaign calendar', () => {
     expect(formatInstant(reminder.at, ZONE, 'zh')).toBe('2010年7月29日（星期四）17:29');
     expect(formatInstant(steps.find((s) => s.kind === 'due')!.at, ZONE, 'zh')).toBe('2010年7月30日（星期五）17:29');
     expect(steps.find((s) => s.kind === 'notice')!.at).toBe(local('2010-07-22T08:30').toUTC().toISO());
+  });
+
+  it('says a plan’s own day with its weekday, whatever the zone of the machine', () => {
+    expect(formatDay('2012-03-21', 'zh')).toBe('2012年3月21日（星期三）');
+    expect(formatDay('2010-07-31', 'zh')).toBe('2010年7月31日（星期六）');
+    expect(formatDay('2012-04-10', 'en')).toBe('Tue 10 Apr 2012');
   });
 
   it('climbs the escalation ladder and ends in a rectification order with a deadline of its own', () => {

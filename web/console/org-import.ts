@@ -51,7 +51,7 @@ export interface OrgImportView {
   refused?: { file: string; issues: FileIssue[] };
 }
 
-function issueList(issues: FileIssue[], lang: Lang): Html {
+export function issueList(issues: FileIssue[], lang: Lang): Html {
   const t = tr(lang);
   return html`<ul>
     ${issues.map(

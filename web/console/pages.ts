@@ -50,51 +50,62 @@ export interface CampaignLine {
   counts: Record<string, number>;
 }
 
-export function campaignsBody(lines: CampaignLine[], lang: Lang): Html {
+export function campaignsBody(lines: CampaignLine[], lang: Lang, office = false): Html {
   const t = tr(lang);
-  if (lines.length === 0) return html`<p>${t('台帐中还没有活动。', 'The ledger holds no campaign yet.')}</p>`;
-  return html`<div class="scroll">
-    <table>
-      <caption>
-        ${t('台帐中的全部活动', 'Every campaign in the ledger')}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${t('活动', 'Campaign')}</th>
-          <th scope="col">${t('方案', 'Plan')}</th>
-          <th scope="col">${t('组织', 'Organisation')}</th>
-          <th scope="col">${t('单位数', 'Units')}</th>
-          <th scope="col">${t('当前阶段', 'Current phase')}</th>
-          <th scope="col">${t('未关闭事项（按督办颜色）', 'Open deadlines by colour')}</th>
-          <th scope="col">${t('下一时刻', 'Next instant')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${lines.map(({ c, phase, counts }) => {
-          const org = organisationOf(c);
-          return html`<tr>
-            <th scope="row"><a href="/console/${enc(c.campaignId)}">${c.title}</a></th>
-            <td class="plan">
-              ${
-                c.plan
-                  ? html`${lang === 'en' ? (c.plan.titleEn ?? c.plan.title) : c.plan.title} <code>${c.plan.id}</code>`
-                  : t('（已结束或不在引擎中，方案不可读）', '(finished or not in the engine: no plan)')
-              }
-            </td>
-            <td class="org">
-              ${org.name || '—'}${
-                org.version !== undefined ? html` · ${t(`第${org.version}版`, `version ${org.version}`)}` : ''
-              }
-            </td>
-            <td>${c.units.length}</td>
-            <td>${phase || '—'}</td>
-            <td>${countsList(counts, lang)}</td>
-            <td>${when(c.status?.nextAt, c.timeZone, lang)}</td>
-          </tr>`;
-        })}
-      </tbody>
-    </table>
-  </div>`;
+  // The office starts campaigns here too (web/routes/console-start.ts), as with `cli start`.
+  const start = office
+    ? html`<p>
+        <a href="/console/new"
+          >${t('发起新活动：选用随附方案或上传方案，先预览再启动', 'Start a campaign: a shipped plan or your own, previewed first')}</a
+        >
+      </p>`
+    : '';
+  if (lines.length === 0)
+    return html`${start}
+      <p>${t('台帐中还没有活动。', 'The ledger holds no campaign yet.')}</p>`;
+  return html`${start}
+    <div class="scroll">
+      <table>
+        <caption>
+          ${t('台帐中的全部活动', 'Every campaign in the ledger')}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">${t('活动', 'Campaign')}</th>
+            <th scope="col">${t('方案', 'Plan')}</th>
+            <th scope="col">${t('组织', 'Organisation')}</th>
+            <th scope="col">${t('单位数', 'Units')}</th>
+            <th scope="col">${t('当前阶段', 'Current phase')}</th>
+            <th scope="col">${t('未关闭事项（按督办颜色）', 'Open deadlines by colour')}</th>
+            <th scope="col">${t('下一时刻', 'Next instant')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${lines.map(({ c, phase, counts }) => {
+            const org = organisationOf(c);
+            return html`<tr>
+              <th scope="row"><a href="/console/${enc(c.campaignId)}">${c.title}</a></th>
+              <td class="plan">
+                ${
+                  c.plan
+                    ? html`${lang === 'en' ? (c.plan.titleEn ?? c.plan.title) : c.plan.title} <code>${c.plan.id}</code>`
+                    : t('（已结束或不在引擎中，方案不可读）', '(finished or not in the engine: no plan)')
+                }
+              </td>
+              <td class="org">
+                ${org.name || '—'}${
+                  org.version !== undefined ? html` · ${t(`第${org.version}版`, `version ${org.version}`)}` : ''
+                }
+              </td>
+              <td>${c.units.length}</td>
+              <td>${phase || '—'}</td>
+              <td>${countsList(counts, lang)}</td>
+              <td>${when(c.status?.nextAt, c.timeZone, lang)}</td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>`;
 }
 
 // ---------- dashboard ----------

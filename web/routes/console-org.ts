@@ -20,7 +20,7 @@ import { reimports } from '../../ledger/org-versions';
 import type { Principal } from '../access';
 import type { WebDeps } from '../context';
 import { forbidden, WebError } from '../errors';
-import { formField, htmlReply } from '../forms';
+import { formField, htmlReply, uploadedName } from '../forms';
 import { parts } from '../uploads';
 import { consolePage, langOf, tr } from '../console/frame';
 import { loadCampaign, type CampaignContext } from '../console/model';
@@ -37,9 +37,7 @@ function office(req: FastifyRequest): Principal {
   return p;
 }
 
-/** The uploaded file's name as the page says it: its last segment, without control characters, clipped. */
-const shownName = (name: string): string =>
-  [...(name.split(/[\\/]/).pop() ?? '').replace(/\p{Cc}/gu, '')].slice(0, 100).join('') || 'org';
+const shownName = (name: string): string => uploadedName(name, 'org');
 
 export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
   const { ledger, campaigns, config } = deps;

@@ -38,7 +38,7 @@ import { forbidden, WebError } from '../errors';
 import { html, type Html } from '../html';
 import { linkTargetOfLedgerKeys, signLink, type LinkTarget } from '../links';
 import type { WebDeps } from '../context';
-import { formField, htmlReply } from '../forms';
+import { formField, htmlReply, officeOnly } from '../forms';
 import { consolePage, LANG_COOKIE, langOf, tr, when } from '../console/frame';
 import {
   auditScope,
@@ -98,13 +98,6 @@ const deadlinePath = (d: z.infer<typeof DeadlineParams>): string =>
 function who(req: FastifyRequest): Principal {
   if (!req.principal) throw new WebError(401, '请先登录', '请先登录后再打开办公室控制台。');
   return req.principal;
-}
-
-/** The office's forms: anyone else is refused before the body is read (a forged POST answers 403). */
-function officeOnly(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
-  const p = req.principal;
-  if (!p) return done(new WebError(401, '请先登录', '请先登录后再打开办公室控制台。'));
-  done(p.role === 'office' ? undefined : forbidden('只有活动办公室可以执行此操作。'));
 }
 
 const send = htmlReply;
@@ -230,7 +223,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         counts: openCounts(await openDeadlines(ledger, c, auditScope(p, c)), c, p),
       });
     }
-    return send(reply, frame(req, tr(lang)('全部活动', 'Campaigns'), campaignsBody(lines, lang)));
+    return send(reply, frame(req, tr(lang)('全部活动', 'Campaigns'), campaignsBody(lines, lang, p.role === 'office')));
   });
 
   app.get<{ Params: { campaignId: string }; Querystring: { period?: string } }>(
