@@ -176,6 +176,17 @@ export function storedZip(entries: Record<string, string>): Buffer {
  * Posts a form of the web service as `headers` (the office's token, a session cookie), with the
  * CSRF token and cookie of a form page: the page itself, or `from` when it has no form of its own.
  */
+/** A page's text without its markup, spaces folded: what a person reads. */
+export const pageText = (body: string): string =>
+  body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+
 export async function formPost(
   h: Pick<WebHarness, 'app'>,
   url: string,

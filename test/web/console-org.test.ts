@@ -25,6 +25,7 @@ import {
   ORG,
   sessionCookie,
   startWebHarness,
+  pageText as text,
   type Upload,
   type WebHarness,
 } from '../helpers/web';
@@ -54,16 +55,6 @@ describe('the office uploads a new roster in the console', () => {
     const fields = { hash: hidden('hash'), file: hidden('file'), ...(tick ? { confirm: 'yes' } : {}) };
     return formPost(h, `${PAGE}/confirm`, fields, headers, PAGE);
   };
-  /** The page's text without its markup, spaces folded: what a person reads. */
-  const text = (body: string) =>
-    body
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/\s+/g, ' ')
-      .trim();
 
   /** The warning on the office's dashboard, as read, or undefined. */
   const warning = async () => {

@@ -19,6 +19,7 @@ import {
   PLAN,
   sessionCookie,
   startWebHarness,
+  pageText as text,
   type Upload,
   type WebHarness,
 } from '../helpers/web';
@@ -36,16 +37,6 @@ describe('the office starts a campaign in the console', () => {
     await h?.stop();
   });
 
-  /** The page's text without its markup, spaces folded: what a person reads. */
-  const text = (body: string) =>
-    body
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/\s+/g, ' ')
-      .trim();
   const planUpload = (filename: string, content: string): Upload => ({
     name: 'plan',
     filename,
