@@ -115,6 +115,10 @@ describe('the office starts a campaign in the console', () => {
     ]);
     expect(preview.statusCode).toBe(200);
     const fields = { plan: hidden(preview.body, 'plan'), file: hidden(preview.body, 'file') };
+    // A mode that is none of the three (an object's own property name, say), or not ticked: nothing starts.
+    const odd = await formPost(h, `${PAGE}/confirm`, { ...fields, mode: 'toString', confirm: 'yes' }, office, PAGE);
+    expect(odd.statusCode).toBe(400);
+    expect(text(odd.body)).toContain('请选择运行方式');
     // Not ticked: nothing starts.
     const unticked = await formPost(h, `${PAGE}/confirm`, { ...fields, mode: 'rehearse-real-time' }, office, PAGE);
     expect(unticked.statusCode).toBe(400);

@@ -60,13 +60,10 @@ const shownName = (name: string): string => uploadedName(name, 'plan');
 
 export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void {
   const { ledger, campaigns, config } = deps;
-  let shipped: Promise<(ShippedPlan & { plan: Plan })[]> | undefined;
+  let shipped: Promise<ShippedPlan[]> | undefined;
   const shippedPlans = () =>
     (shipped ??= Promise.all(
-      SHIPPED_PLANS.map(async (f) => {
-        const plan = await loadPlanFile(f);
-        return { file: path.basename(f), title: plan.title, plan };
-      }),
+      SHIPPED_PLANS.map(async (f) => ({ file: path.basename(f), title: (await loadPlanFile(f)).title })),
     ));
 
   /**
@@ -89,7 +86,7 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
     const body = campaignStartBody({
       lang,
       csrf: reply.generateCsrf(),
-      shipped: (await shippedPlans()).map(({ file, title }) => ({ file, title })),
+      shipped: await shippedPlans(),
       ...extra,
     });
     return consolePage(tr(lang)('发起新活动', 'Start a campaign'), body, {
@@ -141,7 +138,9 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
     if (formField(req.body, 'confirm') !== 'yes')
       throw new WebError(400, '请确认', '请勾选“我已核对以上安排，确认启动”后再提交。', 'confirm');
     const modeField = formField(req.body, 'mode');
-    if (!(modeField in RUN_MODES)) throw new WebError(400, '请选择运行方式', '请选择正式运行或演练。', 'mode');
+    // Its own keys only: `in` would take "toString" for a mode.
+    if (!Object.hasOwn(RUN_MODES, modeField))
+      throw new WebError(400, '请选择运行方式', '请选择正式运行或演练。', 'mode');
     const mode = modeField as RunMode;
     const file = shownName(formField(req.body, 'file'));
     // Checked again in full: the form is the office's own, but what starts is what passes.
