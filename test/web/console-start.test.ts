@@ -90,6 +90,11 @@ describe('the office starts a campaign in the console', () => {
     expect(res.body).toContain('id="past-due"');
     expect(res.body).toMatch(/name="mode" value="live" checked/);
     expect(hidden(res.body, 'plan')).toMatch(/^[A-Za-z0-9_-]+$/);
+    // In English, by the plan's own English where it has some.
+    const en = await formPost(h, PAGE, { shipped: '003-changchun.yaml' }, { cookie: `${office.cookie}; lang=en` });
+    expect(text(en.body)).toMatch(
+      /Preview: Changchun Medical College .* Broad mobilisation and arrangements: \w{3} \d+ \w{3} 2010 to /,
+    );
     expect(await h.ledger.campaigns()).toEqual(before);
     await expect(h.campaigns.status('changchun-2010')).rejects.toMatchObject({ code: 'CAMPAIGN_NOT_FOUND' });
   });

@@ -37,6 +37,7 @@ export interface ShippedPlan {
 
 export interface ObligationLine {
   title: string;
+  titleEn?: string;
   cycles: number;
   deadlines: number;
   firstDue?: string;
@@ -51,7 +52,7 @@ export interface PlanPreview {
   /** The plan's text as the confirmation form carries it back (web/routes/console-start.ts); none when too large. */
   carried?: string;
   /** The plan's own days: the first, and the last unless only the committee ends it. */
-  phases: { name: string; start: string; end?: string }[];
+  phases: { name: string; label: string; start: string; end?: string }[];
   obligations: ObligationLine[];
   deadlines: number;
   reviews: number;
@@ -59,7 +60,7 @@ export interface PlanPreview {
   firstMailAt?: string;
   /** Deadlines already due now: started for real, their notices, reminders and escalations go at once. */
   pastDue: number;
-  /** A campaign of this id is in the ledger already. */
+  /** A campaign of this id is in the ledger or the engine already. */
   exists: boolean;
 }
 
@@ -85,6 +86,7 @@ export function planPreview(
     const dues = cycles.map((c) => c.dueAt).sort();
     return {
       title: o.title,
+      ...(o.titleEn ? { titleEn: o.titleEn } : {}),
       cycles: cycles.length,
       deadlines: cal.deadlines.filter((d) => d.obligationKey === o.key).length,
       firstDue: dues[0],
@@ -98,6 +100,7 @@ export function planPreview(
     plan,
     phases: plan.phases.map((p) => ({
       name: p.name,
+      label: p.label,
       start: p.start,
       ...(p.end !== 'by-committee' ? { end: p.end } : {}),
     })),
@@ -116,7 +119,10 @@ function previewCard(v: CampaignStartView, p: PlanPreview): Html {
   const z = p.plan.timeZone;
   const at = (iso: string | undefined) => when(iso, z, v.lang);
   return html`<section class="card" id="preview" aria-labelledby="h-preview">
-    <h2 id="h-preview">${t('预览', 'Preview')}：${p.plan.title} <code>${p.plan.id}</code></h2>
+    <h2 id="h-preview">
+      ${t('预览', 'Preview')}${t('：', ': ')}${v.lang === 'en' ? (p.plan.titleEn ?? p.plan.title) : p.plan.title}
+      <code>${p.plan.id}</code>
+    </h2>
     <p>
       ${t(
         `方案文件 ${p.file}；按本服务的组织名册（${p.units} 个单位）将开启 ${p.deadlines} 个报送事项、${p.reviews} 个领导点评；第一封邮件 ${at(p.firstMailAt)}。`,
@@ -128,7 +134,7 @@ function previewCard(v: CampaignStartView, p: PlanPreview): Html {
       ${p.phases.map(
         (ph) =>
           html`<li>
-            ${ph.name}：${formatDay(ph.start, v.lang)} ${t('至', 'to')}
+            ${v.lang === 'en' ? ph.label : ph.name}${t('：', ': ')}${formatDay(ph.start, v.lang)} ${t('至', 'to')}
             ${ph.end ? formatDay(ph.end, v.lang) : t('党委决定结束之日', 'when the committee ends it')}
           </li>`,
       )}
@@ -149,7 +155,7 @@ function previewCard(v: CampaignStartView, p: PlanPreview): Html {
           ${p.obligations.map(
             (o) =>
               html`<tr>
-                <th scope="row">${o.title}</th>
+                <th scope="row">${v.lang === 'en' ? (o.titleEn ?? o.title) : o.title}</th>
                 ${
                   o.byEvent
                     ? html`<td colspan="4">
