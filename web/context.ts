@@ -30,6 +30,8 @@ export interface WebDeps {
   attachments: AttachmentStore;
   /** Where the server counts its requests (web/metrics.ts); one of its own when not given. */
   metrics?: WebMetrics;
+  /** Where the log's lines go (stdout when not given); tests hand in their own to show a 500's cause. */
+  logDestination?: { write(line: string): unknown };
 }
 
 export const SESSION_COOKIE = 'sid';

@@ -86,6 +86,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
       TEMPORAL_API_KEY: config.temporal.resolved.apiKey,
     },
     redact: ['req.headers.cookie', 'req.headers.authorization'],
+    ...(deps.logDestination ? { destination: deps.logDestination } : {}),
   });
   const app = Fastify({
     loggerInstance: logger,

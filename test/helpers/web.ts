@@ -126,6 +126,16 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
 }
 
 /**
+ * The web service's log in a test: a request that failed (a 500) is printed with its error and
+ * stack, beside the test that met it; jest would not show the service's own stdout.
+ */
+const testLogDestination = {
+  write(line: string): void {
+    if (line.includes('"level":"error"')) console.error(`web service: ${line.trim()}`);
+  },
+};
+
+/**
  * What the web service runs on besides the engine: the ledger, the mailer, the sign-in mail (to
  * `signInMailUrl` if given, e.g. a dead port), sessions, the organisation of `ORG` and its
  * re-imports (as web/main.ts has it) and the attachment store.
@@ -147,6 +157,7 @@ export async function webDeps(config: WebConfig, campaigns: CampaignClient, sign
     apiTokens: ledger.apiTokens(),
     org: await LiveOrg.open(config.ORG, ledger, { freshMs: config.CONTACTS_FRESH_SECONDS * 1000, log: () => {} }),
     attachments: new AttachmentStore(config.ATTACHMENTS_DIR),
+    logDestination: testLogDestination,
   };
   const close = async (): Promise<void> => {
     signInMail.close();
