@@ -10,6 +10,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Plan } from '../domain/plan-schema';
@@ -206,7 +207,7 @@ export class CampaignClient {
     return this.client.workflow.getHandle<typeof campaignWorkflow>(campaignWorkflowId(campaignId));
   }
 
-  async start(req: StartCampaignRequest): Promise<WorkflowHandle<typeof campaignWorkflow>> {
+  async start(req: StartCampaignRequest): Promise<WorkflowHandleWithFirstExecutionRunId<typeof campaignWorkflow>> {
     const workflowId = campaignWorkflowId(req.plan.id);
     const options = { ...DEFAULT_ENGINE_OPTIONS, ...req.options };
     // Temporal would refuse the input only after it travelled, as "Failed to start Workflow".

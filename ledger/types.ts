@@ -42,6 +42,8 @@ export const EVENT_KINDS = [
    * number): from then on every mail goes to the contacts it names (ledger/org-versions.ts).
    */
   'org-reimported',
+  /** Who started the campaign, from where and how (data: via, runId, recordedAt; ledger/campaign-starts.ts). */
+  'campaign-started',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -5,6 +5,8 @@
  * the unreachable server included.
  */
 import path from 'node:path';
+import { campaignStarts } from '../../ledger/campaign-starts';
+import { openSqlLedger } from '../../ledger/store';
 import { listOutbox } from '../../mail/outbox';
 import { freePort } from '../helpers/ports';
 import { startDevStack, type DevStack } from '../helpers/dev-stack';
@@ -37,7 +39,17 @@ describe('the command line on the dev server', () => {
   it('starts a campaign once, lists its deadlines by filter, and takes submissions, extensions and waivers', async () => {
     // Live from 10:00 on 15 June 2010 in the plan's calendar: the branch plans (due 25 June) are open.
     const startedAsked = Date.now();
-    const started = await cli(['start', '--plan', PLAN, '--org', ORG, '--rehearse-from', '2010-06-15T10:00']);
+    const started = await cli([
+      'start',
+      '--plan',
+      PLAN,
+      '--org',
+      ORG,
+      '--rehearse-from',
+      '2010-06-15T10:00',
+      '--by',
+      '组织部 王芳',
+    ]);
     // The campaign's clock started no later than this: its plan time now is at least as far past
     // 10:00 as the wall clock is past it.
     const startedBy = Date.now();
@@ -46,6 +58,17 @@ describe('the command line on the dev server', () => {
     const again = await cli(['start', '--plan', PLAN, '--org', ORG]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^error \[CAMPAIGN_EXISTS\]/);
+    // Who started it is in the ledger, once: the refused second start is not a start.
+    const ledger = await openSqlLedger(stack.env.LEDGER_URL!);
+    try {
+      const starts = await campaignStarts(ledger, 'mini');
+      expect(starts).toEqual([
+        expect.objectContaining({ by: '组织部 王芳', via: 'cli', at: expect.stringMatching(/^2010-06-15T02:00/) }),
+      ]);
+      expect(starts[0]!.rehearsalScale).toBe(1);
+    } finally {
+      await ledger.close();
+    }
 
     const all = await listUntil([], 4);
     expect(all.map((d) => d.unitId).sort()).toEqual(['b-info-s1', 'b-info-t1', 'b-mech-s1', 'b-mech-t1']);

@@ -4,10 +4,13 @@
  * is run as a person runs it, on the dev server with the service's worker or on a rehearsal's
  * own time-skipping server, and its whole stdout goes through JSON.parse.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { buildProgram } from '../../client/cli/main';
+import { campaignStarts } from '../../ledger/campaign-starts';
+import { openSqlLedger } from '../../ledger/store';
 import { startDevStack, type DevStack } from '../helpers/dev-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -59,6 +62,15 @@ describe('--json', () => {
         '1',
       ]),
     ).toMatchObject({ campaignId: 'mini' });
+    // Started without `--by`: the ledger names the user who ran the command.
+    const ledger = await openSqlLedger(stack.env.LEDGER_URL!);
+    try {
+      expect((await campaignStarts(ledger, 'mini')).map((s) => [s.by, s.via])).toEqual([
+        [os.userInfo().username, 'cli'],
+      ]);
+    } finally {
+      await ledger.close();
+    }
     expect(await json('status', ['mini'])).toMatchObject({ campaignId: 'mini', currentPhase: 'mobilise' });
     expect(Array.isArray(await json('list', ['mini']))).toBe(true);
     const deadline = ['mini', 'branch-plan', 'once'];

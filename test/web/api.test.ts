@@ -221,5 +221,19 @@ describe('the JSON API for the office on the dev server', () => {
     const again = await start({ plan: text });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ errors: [{ field: 'body.plan.id' }] });
+    // Its status says who started it (the office's shared token here) and how; the refused second start is not a start.
+    const status = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns/mini-api', headers: office });
+    expect(status.statusCode).toBe(200);
+    const { runId } = await h.campaigns.campaign('mini-api').describe();
+    expect(status.json().started).toEqual({
+      campaignId: 'mini-api',
+      at: expect.stringMatching(/^2010-05-30T16:0/),
+      recordedAt: expect.any(String),
+      by: 'api-token',
+      via: 'api',
+      runId,
+      rehearsalScale: 1,
+    });
+    expect(await h.ledger.events({ campaignId: 'mini-api', kinds: ['campaign-started'] })).toHaveLength(1);
   });
 });

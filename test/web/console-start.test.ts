@@ -12,8 +12,10 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
+import { DateTime } from 'luxon';
 import { axeSerious, launchBrowser } from '../helpers/browser';
 import {
+  eventually,
   formPost,
   multipart,
   PLAN,
@@ -153,6 +155,26 @@ describe('the office starts a campaign in the console', () => {
     expect(status.title).toBe('创先争优测试活动');
     // Rehearsed from the day before its first phase: nothing of it is due yet.
     expect(status.currentPhase ?? null).toBeNull();
+    // Who started it, from where, is in the ledger: on the plan's clock, with the engine's run.
+    const { runId } = await h.campaigns.campaign('mini-console').describe();
+    const starts = async () => h.ledger.events({ campaignId: 'mini-console', kinds: ['campaign-started'] });
+    expect(await starts()).toEqual([
+      expect.objectContaining({
+        id: `mini-console:campaign-started:${runId}`,
+        actor: 'office@example.org',
+        at: expect.stringMatching(/^2010-05-30T16:0/),
+        data: expect.objectContaining({ via: 'console', runId, rehearsalScale: 1 }),
+      }),
+    ]);
+    // …and on its dashboard, by the wall clock in China time (the campaign registers its units first).
+    const dashboard = await eventually('the dashboard', async () => {
+      const res = await h.app.inject({ method: 'GET', url: '/console/mini-console', headers: office });
+      return res.statusCode === 200 ? text(res.body) : undefined;
+    });
+    const today = DateTime.now().setZone('Asia/Shanghai').setLocale('zh-CN').toFormat('yyyy年M月d日（cccc）');
+    expect(dashboard).toMatch(
+      new RegExp(`发起：office@example\\.org · 经控制台 · ${today}\\d\\d:\\d\\d · 演练（按实际时间推进）`),
+    );
     // Again: the preview says it is taken and offers no confirmation; a forced confirmation is refused.
     const again = await formPost(h, PAGE, {}, office, PAGE, [planUpload('mini.yaml', await miniText('mini-console'))]);
     expect(again.body).toContain('id="exists"');
@@ -166,6 +188,7 @@ describe('the office starts a campaign in the console', () => {
     );
     expect(twice.statusCode).toBe(409);
     expect(text(twice.body)).toContain('活动已存在');
+    expect(await starts()).toHaveLength(1);
   });
 
   it('reads whole on a phone, in a real browser', async () => {

@@ -6,6 +6,7 @@
 import { formatLateness } from '../../domain/format';
 import { TOLD_INSTEAD_REASONS } from '../../domain/engine/mail-message';
 import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
+import type { CampaignStart, StartedVia } from '../../ledger/campaign-starts';
 import { escalationLabel } from '../../ledger/audit';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LateReview, LedgerEvent, OpenRectification, UnitLag } from '../../ledger/types';
@@ -128,6 +129,40 @@ export interface DashboardData {
   requests: LedgerEvent[];
   /** For the office: how many units have no usable address, how many addresses were refused for good, and how many are deferred now. */
   contactProblems?: { noAddress: number; refused: number; deferred: number };
+  /** Who started the campaign and how, the latest start last (none for one started before starts were recorded). */
+  starts: CampaignStart[];
+}
+
+const VIA: Record<StartedVia, { zh: string; en: string }> = {
+  console: { zh: '控制台', en: 'the console' },
+  api: { zh: 'API', en: 'the API' },
+  cli: { zh: '命令行', en: 'the command line' },
+};
+
+/** Who started the campaign, when (by the wall clock) and from where; a rehearsal says so, with its speed. */
+export function startedLine(starts: CampaignStart[], zone: string, lang: Lang): Html | '' {
+  const s = starts.at(-1);
+  if (!s) return '';
+  const t = tr(lang);
+  const mode =
+    s.rehearsalScale === undefined
+      ? t('正式运行', 'live')
+      : s.rehearsalScale === 1
+        ? t('演练（按实际时间推进）', 'a rehearsal, in real time')
+        : t(`演练（${s.rehearsalScale} 倍速）`, `a rehearsal, ${s.rehearsalScale} times real time`);
+  const earlier = starts.length - 1;
+  return html`<p id="started-by">
+    ${t('发起：', 'Started by ')}${s.by} · ${t(`经${VIA[s.via].zh}`, `from ${VIA[s.via].en}`)} ·
+    ${when(s.recordedAt, zone, lang)} ·
+    ${mode}${
+      earlier > 0
+        ? html` ·
+            <span class="hint"
+              >${t(`此前曾启动 ${earlier} 次未成功`, `started ${earlier} time${earlier > 1 ? 's' : ''} before, failed`)}</span
+            >`
+        : ''
+    }
+  </p>`;
 }
 
 /** The office's warning that some of the roster's contacts get no mail, with the way to mend them. */
@@ -225,6 +260,7 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
   const base = `/console/${enc(c.campaignId)}`;
   return html`
     <p>${t('计划时间：', 'Plan time: ')}${when(c.now, z, lang)}</p>
+    ${startedLine(d.starts, z, lang)}
     <section class="card" aria-labelledby="h-phases">
       <h2 id="h-phases">${t('阶段', 'Phases')}</h2>
       <ol class="timeline">
@@ -567,6 +603,7 @@ const KIND_ZH: Record<string, string> = {
   'correction-requested': '申请更正',
   'correction-declined': '不予更正',
   'org-reimported': '更新通讯录',
+  'campaign-started': '发起活动',
 };
 
 /**

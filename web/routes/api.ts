@@ -14,6 +14,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { runningCampaigns } from '../../client/campaigns';
+import { campaignStarts, recordCampaignStart } from '../../ledger/campaign-starts';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
 import { requestInstantSchema } from '../../domain/field-schemas';
@@ -225,7 +226,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           },
         },
         async (req) => {
-          office(req);
+          const p = office(req);
           const plan = parsePlan(req.body.plan, 'body.plan');
           const speed = req.body.rehearseSpeed;
           const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
@@ -233,6 +234,13 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             plan,
             org: deps.org.current,
             taskQueue: deps.config.TASK_QUEUE,
+            clock,
+          });
+          await recordCampaignStart(deps.ledger, {
+            campaignId: plan.id,
+            runId: h.firstExecutionRunId,
+            by: p.email,
+            via: 'api',
             clock,
           });
           return { campaignId: plan.id, workflowId: h.workflowId };
@@ -263,14 +271,22 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         { schema: { summary: 'Campaign status (office)', params: CampaignParams } },
         async (req) => {
           office(req);
-          const [status, now] = await Promise.all([
+          const [status, now, starts] = await Promise.all([
             deps.campaigns.status(req.params.campaignId),
             deps.campaigns.planNow(req.params.campaignId),
+            campaignStarts(deps.ledger, req.params.campaignId),
           ]);
           // The status's own `now` is the instant the campaign last woke (a query does not move a
           // workflow's time): weeks behind in a live campaign. Plan time now is the clock's, as
           // `cli status` says it; once the campaign has ended, its end.
-          return { ...status, now: status.completed ? status.now : now, lastWakeAt: status.now };
+          const started = starts.at(-1);
+          return {
+            ...status,
+            now: status.completed ? status.now : now,
+            lastWakeAt: status.now,
+            // Who started it (the latest start, if it was started again after failing).
+            ...(started ? { started } : {}),
+          };
         },
       );
 

@@ -23,6 +23,7 @@ import { PlanValidationError, type FileIssue } from '../../domain/errors';
 import { fileSizeProblem } from '../../domain/limits';
 import { parsePlan } from '../../domain/plan-loader';
 import type { Plan } from '../../domain/plan-schema';
+import { recordCampaignStart } from '../../ledger/campaign-starts';
 import { loadPlanFile, SHIPPED_PLANS } from '../../plans/load';
 import type { WebDeps } from '../context';
 import { WebError } from '../errors';
@@ -150,6 +151,13 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
     const speed = RUN_MODES[mode].speed;
     const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
     const h = await campaigns.start({ plan, org: deps.org.current, taskQueue: config.TASK_QUEUE, clock });
+    await recordCampaignStart(ledger, {
+      campaignId: plan.id,
+      runId: h.firstExecutionRunId,
+      by: req.principal!.email,
+      via: 'console',
+      clock,
+    });
     const lang = langOf(req);
     const t = tr(lang);
     const body = html`<section class="card" id="started" aria-labelledby="h-started">

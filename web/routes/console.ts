@@ -14,6 +14,7 @@ import { CampaignRequestError } from '../../client/campaigns';
 import { contactProblemsOf } from '../../client/org-reimport';
 import { cyclesOf } from '../../domain/calendar';
 import { recipientsFor } from '../../domain/recipients';
+import { campaignStarts } from '../../ledger/campaign-starts';
 import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
@@ -248,6 +249,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         ranking,
         requests,
         problems,
+        starts,
       ] = await Promise.all([
         phaseTimeline(ledger, c, lang),
         openDeadlines(ledger, c, auditScope(p, c)),
@@ -261,6 +263,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         p.role === 'office' && c.status && !c.status.completed
           ? contactProblemsOf(campaigns, ledger, c.campaignId, [...c.unitById.keys()])
           : undefined,
+        campaignStarts(ledger, c.campaignId),
       ]);
       const body = dashboardBody(
         {
@@ -277,6 +280,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           period: period.key,
           office: p.role === 'office',
           requests,
+          starts,
           contactProblems: problems && {
             noAddress: problems.noAddress.length,
             refused: problems.refused.length,

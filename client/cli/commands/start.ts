@@ -2,7 +2,10 @@
  * `start`: starts a campaign from a plan and an organisation, optionally rehearsed on a live
  * server from the plan's own calendar at a chosen speed.
  */
+import os from 'node:os';
 import type { Command } from 'commander';
+import { recordCampaignStart } from '../../../ledger/campaign-starts';
+import { openLedger } from '../../../ledger';
 import { rehearsalClock } from '../../../domain/clock';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import { processConfig } from '../../../config';
@@ -14,6 +17,7 @@ interface StartOptions extends CommonOptions {
   org: string;
   rehearseSpeed?: string;
   rehearseFrom?: string;
+  by?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -23,6 +27,7 @@ export function registerStart(program: Command): void {
       .description('start a campaign from a plan and an organisation (refuses a second campaign with the same id)')
       .requiredOption('--plan <file>', 'plan file (YAML or JSON)')
       .requiredOption('--org <file>', 'organisation file (YAML or CSV)')
+      .option('--by <who>', 'who starts it, as the ledger records it (default: the user running the command)')
       .option(
         '--rehearse-speed <n>',
         'run the plan from its own first day, n plan-seconds per real second (a demo or rehearsal on a live server)',
@@ -48,8 +53,30 @@ export function registerStart(program: Command): void {
       clock = rehearsalClock(plan, scale, Date.now(), from);
     }
     const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
+    const ledger = await openLedger(config.LEDGER_URL);
+    try {
+      await recordCampaignStart(ledger, {
+        campaignId: plan.id,
+        runId: h.firstExecutionRunId,
+        by: o.by?.trim() || loginName(),
+        via: 'cli',
+        clock,
+      });
+    } finally {
+      await ledger.close();
+    }
     print(o, { campaignId: plan.id, workflowId: h.workflowId }, () =>
       say(`已启动活动 ${plan.id}（${h.workflowId}）`, `started campaign ${plan.id} (${h.workflowId})`),
     );
   });
+}
+
+/** The user running the command, as the ledger names who started a campaign without `--by`. */
+function loginName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // A container's user may have no entry in its passwd file.
+    return process.env.USER ?? `uid ${process.getuid?.() ?? '?'}`;
+  }
 }

@@ -1,0 +1,94 @@
+/**
+ * Who started a campaign, when and from where (`campaign-started`): the office's console, the
+ * API or the CLI each record it as the engine accepts the start, so that the dashboard and the
+ * API can say who set years of mail going, and an audit finds it beside the campaign's other
+ * facts. One record per run started: a failed campaign started again under its id (the engine
+ * allows that, client/campaigns.ts) gets a second record, told apart by the run's id.
+ */
+import { planTime, REAL_TIME, isRehearsalClock, type ClockSpec } from '../domain/clock';
+import type { LedgerEvent, LedgerStore } from './types';
+
+export const START_VIAS = ['console', 'api', 'cli'] as const;
+export type StartedVia = (typeof START_VIAS)[number];
+
+export interface CampaignStart {
+  campaignId: string;
+  /** The instant on the campaign's clock (a rehearsal's plan time, years back). */
+  at: string;
+  /** The wall clock's instant: when the person did it. */
+  recordedAt: string;
+  /** Who: the signed-in person's or the token's email, or the CLI's `--by` (else its user). */
+  by: string;
+  via: StartedVia;
+  /** The engine's run of the campaign (its first, when it continued as new since). */
+  runId: string;
+  /** A rehearsal's speed: plan milliseconds per real millisecond; absent for a live campaign. */
+  rehearsalScale?: number;
+}
+
+export interface StartRecordRequest {
+  campaignId: string;
+  runId: string;
+  by: string;
+  via: StartedVia;
+  clock?: ClockSpec;
+  /** The wall clock now, epoch ms (a test's own). */
+  nowMs?: number;
+}
+
+export function campaignStartedEvent(r: StartRecordRequest): LedgerEvent {
+  const nowMs = r.nowMs ?? Date.now();
+  const clock = r.clock ?? REAL_TIME;
+  return {
+    id: `${r.campaignId}:campaign-started:${r.runId}`,
+    campaignId: r.campaignId,
+    kind: 'campaign-started',
+    at: new Date(planTime(clock, nowMs)).toISOString(),
+    actor: r.by,
+    data: {
+      via: r.via,
+      runId: r.runId,
+      recordedAt: new Date(nowMs).toISOString(),
+      ...(isRehearsalClock(clock) ? { rehearsalScale: clock.scale } : {}),
+    },
+  };
+}
+
+/** Records a start; recording it again (a retried request) leaves one row. */
+export async function recordCampaignStart(
+  ledger: Pick<LedgerStore, 'record'>,
+  r: StartRecordRequest,
+): Promise<CampaignStart> {
+  const event = campaignStartedEvent(r);
+  await ledger.record(event);
+  return startOf(event)!;
+}
+
+/** A `campaign-started` event read back; undefined for any other or a malformed one. */
+export function startOf(e: LedgerEvent): CampaignStart | undefined {
+  const d = e.data ?? {};
+  if (e.kind !== 'campaign-started' || typeof d.runId !== 'string' || typeof d.recordedAt !== 'string')
+    return undefined;
+  const via = START_VIAS.find((v) => v === d.via);
+  if (!via) return undefined;
+  return {
+    campaignId: e.campaignId,
+    at: e.at,
+    recordedAt: d.recordedAt,
+    by: e.actor ?? '',
+    via,
+    runId: d.runId,
+    ...(typeof d.rehearsalScale === 'number' ? { rehearsalScale: d.rehearsalScale } : {}),
+  };
+}
+
+/** A campaign's starts, the latest last (by the wall clock: a rehearsal's plan instants may go back). */
+export async function campaignStarts(
+  ledger: Pick<LedgerStore, 'events'>,
+  campaignId: string,
+): Promise<CampaignStart[]> {
+  const events = await ledger.events({ campaignId, kinds: ['campaign-started'] });
+  return events
+    .flatMap((e) => startOf(e) ?? [])
+    .sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
+}
