@@ -19,7 +19,7 @@ import type { Org } from '../domain/org-schema';
 import type { OrgRef } from '../domain/engine/org-ref';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
-import type { OrgStore } from '../ledger/types';
+import type { LedgerStore, OrgStore } from '../ledger/types';
 import { parsedOrgVersions } from '../ledger/org-versions';
 import { directoryUnits } from '../domain/engine/org-by-reference';
 import { statusAt } from '../domain/engine/status-at';
@@ -587,6 +587,47 @@ export async function runningCampaigns(client: Client): Promise<string[]> {
 }
 
 const CAMPAIGN_PREFIX = campaignWorkflowId('');
+
+/** Where a campaign id is already held: the engine's campaign, or the ledger's history of one. */
+export type CampaignIdHolder = 'engine' | 'ledger';
+
+/**
+ * Why a new campaign cannot take this id, or undefined when it can. The engine holds a campaign
+ * of it that runs, continued as new or completed; or the ledger holds the history of one that the
+ * engine no longer keeps (its retention passed, or another Temporal): a new run would write its
+ * facts under the ids of the old one's and be taken for it. A failed run's id may start again,
+ * over the rows it left (README), as the engine allows. Asked by every way a campaign starts: the
+ * console, the API and `start`.
+ */
+export async function campaignIdHolder(
+  client: Client,
+  ledger: Pick<LedgerStore, 'campaigns'>,
+  campaignId: string,
+): Promise<CampaignIdHolder | undefined> {
+  try {
+    const { status } = await client.workflow.getHandle(campaignWorkflowId(campaignId)).describe();
+    return ['RUNNING', 'COMPLETED', 'CONTINUED_AS_NEW'].includes(status.name) ? 'engine' : undefined;
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  return (await ledger.campaigns()).includes(campaignId) ? 'ledger' : undefined;
+}
+
+/** `campaignIdHolder`, refusing a held id as the engine refuses a second start (CAMPAIGN_EXISTS). */
+export async function checkCampaignIdFree(
+  client: Client,
+  ledger: Pick<LedgerStore, 'campaigns'>,
+  campaignId: string,
+): Promise<void> {
+  const holder = await campaignIdHolder(client, ledger, campaignId);
+  if (holder === 'engine')
+    throw new CampaignRequestError('CAMPAIGN_EXISTS', `a campaign with id "${campaignId}" already exists`);
+  if (holder === 'ledger')
+    throw new CampaignRequestError(
+      'CAMPAIGN_EXISTS',
+      `the ledger holds a campaign with id "${campaignId}" that the engine no longer keeps; give the plan another id`,
+    );
+}
 
 /** How long a check that a campaign is served is reused. */
 const SERVED_CHECK_REUSE_MS = 5_000;

@@ -5,6 +5,7 @@
  * the unreachable server included.
  */
 import path from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { campaignStarts } from '../../ledger/campaign-starts';
 import { openSqlLedger } from '../../ledger/store';
 import { listOutbox } from '../../mail/outbox';
@@ -66,9 +67,22 @@ describe('the command line on the dev server', () => {
         expect.objectContaining({ by: '组织部 王芳', via: 'cli', at: expect.stringMatching(/^2010-06-15T02:00/) }),
       ]);
       expect(starts[0]!.rehearsalScale).toBe(1);
+      // An id whose history the ledger keeps, the engine no longer holding its campaign, is refused.
+      await ledger.upsertUnits([
+        { campaignId: 'mini-gone', unitId: 'b-mech-t1', name: '教工第一支部', level: 'branch' },
+      ]);
     } finally {
       await ledger.close();
     }
+    const gonePlan = path.join(stack.dir, 'mini-gone.yaml');
+    await writeFile(gonePlan, (await readFile(PLAN, 'utf8')).replace(/^id: mini$/m, 'id: mini-gone'));
+    const gone = await cli(['start', '--plan', gonePlan, '--org', ORG]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^error \[CAMPAIGN_EXISTS\]: the ledger holds a campaign with id "mini-gone"/);
+    expect(await cli(['status', 'mini-gone'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('CAMPAIGN_NOT_FOUND'),
+    });
 
     const all = await listUntil([], 4);
     expect(all.map((d) => d.unitId).sort()).toEqual(['b-info-s1', 'b-info-t1', 'b-mech-s1', 'b-mech-t1']);

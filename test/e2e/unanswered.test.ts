@@ -14,6 +14,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { startDevStack, type DevStack } from '../helpers/dev-stack';
 import { startWorkerProcess } from '../helpers/processes';
 import { loadOrgFile, loadPlanFile } from '../../plans/load';
+import { openSqlLedger } from '../../ledger/store';
 import { CampaignClient } from '../../client/campaigns';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -90,7 +91,16 @@ describe('campaigns that cannot answer', () => {
       expect(status.stderr).toContain(
         'error [CAMPAIGN_FAILED]: campaign "bad-date" failed: the campaign\'s input cannot be used: plan.obligations[0].due.at: "2010-02-30"',
       );
-      // The office puts the plan right and starts the campaign again under its id.
+      // The office puts the plan right and starts the campaign again under its id, over whatever
+      // rows the failed run left in the ledger (here a unit it registered).
+      const ledger = await openSqlLedger(stack.env.LEDGER_URL!);
+      try {
+        await ledger.upsertUnits([
+          { campaignId: 'bad-date', unitId: 'b-mech-t1', name: '教工第一支部', level: 'branch' },
+        ]);
+      } finally {
+        await ledger.close();
+      }
       const fixed = path.join(stack.dir, 'bad-date-fixed.yaml');
       await writeFile(fixed, (await readFile(PLAN, 'utf8')).replace(/^id: mini$/m, 'id: bad-date'));
       const again = await cli(['start', '--plan', fixed, '--org', ORG, '--rehearse-from', '2010-06-15T10:00']);

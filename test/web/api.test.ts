@@ -6,6 +6,7 @@
  * then advance (the next phase starts and is announced by mail) and end-phase.
  */
 import { readFile } from 'node:fs/promises';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { runCli } from '../helpers/processes';
 import { eventually, PLAN, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 import { REPORTS } from '../../ledger/report';
@@ -235,5 +236,16 @@ describe('the JSON API for the office on the dev server', () => {
       rehearsalScale: 1,
     });
     expect(await h.ledger.events({ campaignId: 'mini-api', kinds: ['campaign-started'] })).toHaveLength(1);
+    // An id whose history the ledger keeps, though the engine no longer holds its campaign, is not reused.
+    await h.ledger.upsertUnits([
+      { campaignId: 'mini-gone', unitId: 'b-mech-t1', name: '机械学院教工第一党支部', level: 'branch' },
+    ]);
+    const gone = await start({ plan: text.replace('id: mini-api', 'id: mini-gone') });
+    expect(gone.statusCode).toBe(409);
+    expect(gone.json()).toMatchObject({ errors: [{ field: 'body.plan.id' }] });
+    expect(gone.json<{ errors: { message: string }[] }>().errors[0]!.message).toContain(
+      'the ledger holds a campaign with id "mini-gone"',
+    );
+    await expect(h.campaigns.campaign('mini-gone').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 });

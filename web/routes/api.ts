@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { runningCampaigns } from '../../client/campaigns';
+import { checkCampaignIdFree, runningCampaigns } from '../../client/campaigns';
 import { campaignStarts, recordCampaignStart } from '../../ledger/campaign-starts';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
@@ -230,6 +230,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           const plan = parsePlan(req.body.plan, 'body.plan');
           const speed = req.body.rehearseSpeed;
           const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
+          await checkCampaignIdFree(deps.campaigns.client, deps.ledger, plan.id);
           const h = await deps.campaigns.start({
             plan,
             org: deps.org.current,

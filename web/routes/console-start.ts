@@ -14,10 +14,9 @@ import { readFile } from 'node:fs/promises';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MultipartFile } from '@fastify/multipart';
 import { computeCalendar } from '../../domain/calendar';
-import { campaignWorkflowId } from '../../domain/engine/context';
+import { campaignIdHolder } from '../../client/campaigns';
 import { rehearsalClock } from '../../domain/clock';
 import { PlanValidationError, type FileIssue } from '../../domain/errors';
 import { fileSizeProblem } from '../../domain/limits';
@@ -67,20 +66,8 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
       SHIPPED_PLANS.map(async (f) => ({ file: path.basename(f), title: (await loadPlanFile(f)).title })),
     ));
 
-  /**
-   * Whether a campaign of this id holds the ledger or the engine already: the engine starts a
-   * failed one's id again (client/campaigns.ts), but never over rows the ledger keeps.
-   */
-  async function inUse(campaignId: string): Promise<boolean> {
-    if ((await ledger.campaigns()).includes(campaignId)) return true;
-    try {
-      const { status } = await campaigns.client.workflow.getHandle(campaignWorkflowId(campaignId)).describe();
-      return ['RUNNING', 'COMPLETED', 'CONTINUED_AS_NEW'].includes(status.name);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-  }
+  const inUse = async (campaignId: string): Promise<boolean> =>
+    (await campaignIdHolder(campaigns.client, ledger, campaignId)) !== undefined;
 
   async function page(req: FastifyRequest, reply: FastifyReply, extra: Partial<CampaignStartView> = {}) {
     const lang = langOf(req);
@@ -147,7 +134,12 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
     // Checked again in full: the form is the office's own, but what starts is what passes.
     const plan = parsePlan(uncarry(formField(req.body, 'plan')), file);
     if (await inUse(plan.id))
-      throw new WebError(409, '活动已存在', `活动编号 ${plan.id} 已在台帐或引擎中，不能再次启动。`, 'plan.id');
+      throw new WebError(
+        409,
+        '活动已存在',
+        `活动编号 ${plan.id} 已在台帐或引擎中（此前失败的活动除外），不能再次启动。`,
+        'plan.id',
+      );
     const speed = RUN_MODES[mode].speed;
     const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
     const h = await campaigns.start({ plan, org: deps.org.current, taskQueue: config.TASK_QUEUE, clock });

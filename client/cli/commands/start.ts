@@ -9,6 +9,7 @@ import { openLedger } from '../../../ledger';
 import { rehearsalClock } from '../../../domain/clock';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import { processConfig } from '../../../config';
+import { checkCampaignIdFree } from '../../campaigns';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
 import { say } from '../lang';
 
@@ -52,9 +53,10 @@ export function registerStart(program: Command): void {
           : undefined;
       clock = rehearsalClock(plan, scale, Date.now(), from);
     }
-    const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
     const ledger = await openLedger(config.LEDGER_URL);
     try {
+      await checkCampaignIdFree(cc.client, ledger, plan.id);
+      const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
       await recordCampaignStart(ledger, {
         campaignId: plan.id,
         runId: h.firstExecutionRunId,
@@ -62,12 +64,12 @@ export function registerStart(program: Command): void {
         via: 'cli',
         clock,
       });
+      print(o, { campaignId: plan.id, workflowId: h.workflowId }, () =>
+        say(`已启动活动 ${plan.id}（${h.workflowId}）`, `started campaign ${plan.id} (${h.workflowId})`),
+      );
     } finally {
       await ledger.close();
     }
-    print(o, { campaignId: plan.id, workflowId: h.workflowId }, () =>
-      say(`已启动活动 ${plan.id}（${h.workflowId}）`, `started campaign ${plan.id} (${h.workflowId})`),
-    );
   });
 }
 
