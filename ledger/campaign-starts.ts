@@ -1,11 +1,18 @@
 /**
- * Who started a campaign, when and from where (`campaign-started`): the office's console, the
- * API or the CLI each record it as the engine accepts the start, so that the dashboard and the
- * API can say who set years of mail going, and an audit finds it beside the campaign's other
- * facts. One record per run started: a failed campaign started again under its id (the engine
- * allows that, client/campaigns.ts) gets a second record, told apart by the run's id.
+ * Who started a campaign, when, from where and with which plan (`campaign-started`): the
+ * office's console, the API or the CLI each record it as the engine accepts the start, so that
+ * the dashboard and the API can say who set years of mail going, and an audit finds it beside the
+ * campaign's other facts. One record per run started: a failed campaign started again under its
+ * id (the engine allows that, client/campaigns.ts) gets a second record, told apart by the run's
+ * id.
+ *
+ * The record keeps the plan the campaign started with: once the engine no longer holds the
+ * campaign (Temporal keeps a closed workflow only for its namespace's retention), the console
+ * still names its phases and obligations and reads its escalation ladder from here.
  */
 import { planTime, REAL_TIME, isRehearsalClock, type ClockSpec } from '../domain/clock';
+import { campaignInputProblems } from '../domain/engine/input-check';
+import type { Plan } from '../domain/plan-schema';
 import type { LedgerEvent, LedgerStore } from './types';
 
 export const START_VIAS = ['console', 'api', 'cli'] as const;
@@ -28,6 +35,8 @@ export interface CampaignStart {
 
 export interface StartRecordRequest {
   campaignId: string;
+  /** The plan as the engine was given it. */
+  plan: Plan;
   runId: string;
   by: string;
   via: StartedVia;
@@ -50,6 +59,7 @@ export function campaignStartedEvent(r: StartRecordRequest): LedgerEvent {
       runId: r.runId,
       recordedAt: new Date(nowMs).toISOString(),
       ...(isRehearsalClock(clock) ? { rehearsalScale: clock.scale } : {}),
+      plan: r.plan,
     },
   };
 }
@@ -82,13 +92,35 @@ export function startOf(e: LedgerEvent): CampaignStart | undefined {
   };
 }
 
-/** A campaign's starts, the latest last (by the wall clock: a rehearsal's plan instants may go back). */
+/** A campaign's starts with the plan each recorded, the latest last (by the wall clock: a rehearsal's plan instants may go back). */
+async function recordedStarts(
+  ledger: Pick<LedgerStore, 'events'>,
+  campaignId: string,
+): Promise<{ start: CampaignStart; plan: unknown }[]> {
+  const events = await ledger.events({ campaignId, kinds: ['campaign-started'] });
+  return events
+    .flatMap((e) => {
+      const start = startOf(e);
+      return start ? [{ start, plan: e.data?.plan }] : [];
+    })
+    .sort((a, b) => (a.start.recordedAt < b.start.recordedAt ? -1 : a.start.recordedAt > b.start.recordedAt ? 1 : 0));
+}
+
+/** A campaign's starts, the latest last. */
 export async function campaignStarts(
   ledger: Pick<LedgerStore, 'events'>,
   campaignId: string,
 ): Promise<CampaignStart[]> {
-  const events = await ledger.events({ campaignId, kinds: ['campaign-started'] });
-  return events
-    .flatMap((e) => startOf(e) ?? [])
-    .sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
+  return (await recordedStarts(ledger, campaignId)).map((r) => r.start);
+}
+
+/**
+ * The plan of the campaign's latest start that the engine could use (its own check of its input),
+ * or undefined: what the console reads for a campaign the engine no longer holds.
+ */
+export async function startedPlan(ledger: Pick<LedgerStore, 'events'>, campaignId: string): Promise<Plan | undefined> {
+  const usable = (await recordedStarts(ledger, campaignId))
+    .reverse()
+    .find((r) => campaignInputProblems(r.plan, undefined, true).length === 0);
+  return usable?.plan as Plan | undefined;
 }

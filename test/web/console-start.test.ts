@@ -189,6 +189,27 @@ describe('the office starts a campaign in the console', () => {
     expect(twice.statusCode).toBe(409);
     expect(text(twice.body)).toContain('活动已存在');
     expect(await starts()).toHaveLength(1);
+
+    // Once the engine no longer holds it (its retention passed), the dashboard still names the
+    // campaign, its phases and who started it, from the plan its start recorded in the ledger.
+    const handle = h.campaigns.campaign('mini-console');
+    await handle.terminate('the test: the engine forgets the campaign');
+    await h.campaigns.client.workflowService.deleteWorkflowExecution({
+      namespace: h.campaigns.client.options.namespace,
+      workflowExecution: { workflowId: handle.workflowId },
+    });
+    const forgotten = await eventually('the dashboard from the ledger alone', async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      const res = await h.app.inject({ method: 'GET', url: '/console/mini-console', headers: office });
+      return res.statusCode === 200 && !res.body.includes('/advance') ? text(res.body) : undefined;
+    });
+    expect(forgotten).toContain('创先争优测试活动 · 创先争优活动办公室');
+    expect(forgotten).toMatch(/动员部署 已结束 2010年6月1日（星期二）00:00 — 2010年7月1日（星期四）00:00 全面争创/);
+    expect(forgotten).toContain('发起：office@example.org · 经控制台');
+    // Its id stays taken: the ledger keeps its history.
+    const later = await formPost(h, `${PAGE}/confirm`, { ...fields, mode: 'live', confirm: 'yes' }, office, PAGE);
+    expect(later.statusCode).toBe(409);
+    await expect(handle.describe()).rejects.toThrow();
   });
 
   it('reads whole on a phone, in a real browser', async () => {

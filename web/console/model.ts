@@ -5,12 +5,13 @@
  */
 import { DateTime } from 'luxon';
 import type { CampaignClient } from '../../client/campaigns';
-import { cyclesOf, stepsForDue } from '../../domain/calendar';
+import { cyclesOf, phaseWindows, stepsForDue } from '../../domain/calendar';
 import { planTime, REAL_TIME, type ClockSpec } from '../../domain/clock';
 import type { PhaseWindow, ScheduledStep } from '../../domain/calendar-types';
 import { DEFAULT_SOON_MS } from '../../domain/deadline-state';
 import type { OrgRef } from '../../domain/engine/org-ref';
 import type { Obligation, Plan } from '../../domain/plan-schema';
+import { startedPlan } from '../../ledger/campaign-starts';
 import { pendingRequests } from '../../ledger/corrections';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LedgerEvent, LedgerStore, LedgerUnit } from '../../ledger/types';
@@ -19,7 +20,10 @@ import { canSee, type Principal } from '../access';
 
 export type Lang = 'zh' | 'en';
 
-/** One campaign as the console knows it: always its ledger units; its plan and status while it runs. */
+/**
+ * One campaign as the console knows it: always its ledger units; its status while it runs; its
+ * plan while it runs and, once the engine no longer holds it, as its start recorded it.
+ */
 export interface CampaignContext {
   campaignId: string;
   title: string;
@@ -32,7 +36,7 @@ export interface CampaignContext {
   status?: CampaignStatus;
   units: LedgerUnit[];
   unitById: Map<string, LedgerUnit>;
-  /** Without the plan: the first and last due instants of one branch, where the periods of the ranking begin and end. */
+  /** Once the engine no longer holds it: the first and last due instants of one branch, where the periods of the ranking begin and end. */
   firstDueAt?: string;
   lastDueAt?: string;
 }
@@ -87,11 +91,14 @@ export async function loadCampaign(
     [status, started] = await Promise.all([campaigns.status(campaignId), planOf(campaigns, campaignId)]);
     ({ plan, orgRef, clock } = started);
   } catch (err) {
-    // A finished campaign (or one the engine no longer holds) is shown from the ledger alone.
+    // A finished campaign (or one the engine no longer holds) is shown from the ledger alone,
+    // with the plan its start recorded there (none for one started before starts were recorded).
     if ((err as { code?: string }).code !== 'CAMPAIGN_NOT_FOUND') throw err;
+    plan = await startedPlan(ledger, campaignId);
   }
-  // A campaign the engine no longer holds: where it began, from one branch's deadlines (an index read).
-  const branch = plan ? undefined : units.find((u) => u.level === 'branch');
+  // A campaign the engine no longer holds: where its deadlines began and ended, from one branch's
+  // (an index read), as its ranking's periods end there and not at the wall clock's today.
+  const branch = status ? undefined : units.find((u) => u.level === 'branch');
   const dues = branch
     ? (await ledger.deadlineRows({ campaignId, unitId: branch.unitId })).flatMap((r) => (r.dueAt ? [r.dueAt] : []))
     : [];
@@ -348,11 +355,17 @@ export async function phaseTimeline(ledger: LedgerStore, c: CampaignContext, lan
   const events = await ledger.events({ campaignId: c.campaignId, kinds: ['phase-advanced', 'phase-started'] });
   const manual = events.filter((e) => e.kind === 'phase-advanced');
   const started = new Map(events.filter((e) => e.kind === 'phase-started').map((e) => [e.phaseKey!, e.at]));
+  // Once the engine no longer holds the campaign: its plan's windows as the ledger saw them go.
+  const ended = new Map(
+    manual.filter((e) => e.data?.action === 'ended' && e.phaseKey).map((e): [string, string] => [e.phaseKey!, e.at]),
+  );
   const windows: PhaseWindow[] =
     c.status?.phases ??
-    (c.plan?.phases ?? []).map((p) => ({ key: p.key, startAt: started.get(p.key) ?? `${p.start}T00:00:00+08:00` }));
+    (c.plan ? phaseWindows(c.plan, { started: Object.fromEntries(started), ended: Object.fromEntries(ended) }) : []);
   const keys = windows.length > 0 ? windows.map((w) => w.key) : [...started.keys()];
   const nowMs = Date.parse(c.now);
+  // Without a status the campaign runs no more: no phase of it is current.
+  const over = c.status === undefined;
   return keys.map((key) => {
     const w = windows.find((x) => x.key === key);
     const s = w?.startAt ?? started.get(key);
@@ -363,7 +376,7 @@ export async function phaseTimeline(ledger: LedgerStore, c: CampaignContext, lan
       name: phaseName(c, key, lang),
       startAt: s,
       endAt: w?.endAt,
-      state: nowMs < startMs ? 'future' : nowMs < endMs ? 'current' : 'past',
+      state: nowMs < startMs ? 'future' : nowMs < endMs && !over ? 'current' : 'past',
       changes: manual
         .filter((e) => e.phaseKey === key)
         .map((e) => ({

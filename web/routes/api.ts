@@ -239,6 +239,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           });
           await recordCampaignStart(deps.ledger, {
             campaignId: plan.id,
+            plan,
             runId: h.firstExecutionRunId,
             by: p.email,
             via: 'api',

@@ -145,6 +145,7 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
     const h = await campaigns.start({ plan, org: deps.org.current, taskQueue: config.TASK_QUEUE, clock });
     await recordCampaignStart(ledger, {
       campaignId: plan.id,
+      plan,
       runId: h.firstExecutionRunId,
       by: req.principal!.email,
       via: 'console',

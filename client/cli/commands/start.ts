@@ -59,6 +59,7 @@ export function registerStart(program: Command): void {
       const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
       await recordCampaignStart(ledger, {
         campaignId: plan.id,
+        plan,
         runId: h.firstExecutionRunId,
         by: o.by?.trim() || loginName(),
         via: 'cli',
