@@ -20,6 +20,7 @@ import type { OrgRef } from '../domain/engine/org-ref';
 import { planTime, REAL_TIME, type ClockSpec } from '../domain/clock';
 import { checkCampaignInputSize } from '../domain/limits';
 import type { LedgerStore, OrgStore } from '../ledger/types';
+import { recordCampaignStart, type StartedVia } from '../ledger/campaign-starts';
 import { parsedOrgVersions } from '../ledger/org-versions';
 import { directoryUnits } from '../domain/engine/org-by-reference';
 import { statusAt } from '../domain/engine/status-at';
@@ -614,7 +615,7 @@ export async function campaignIdHolder(
 }
 
 /** `campaignIdHolder`, refusing a held id as the engine refuses a second start (CAMPAIGN_EXISTS). */
-export async function checkCampaignIdFree(
+async function checkCampaignIdFree(
   client: Client,
   ledger: Pick<LedgerStore, 'campaigns'>,
   campaignId: string,
@@ -627,6 +628,29 @@ export async function checkCampaignIdFree(
       'CAMPAIGN_EXISTS',
       `the ledger holds a campaign with id "${campaignId}" that the engine no longer keeps; give the plan another id`,
     );
+}
+
+/**
+ * Starts a campaign as a person does it (the console, the API, `start`): its id checked against
+ * the engine and the ledger (`checkCampaignIdFree`), and the start recorded in the ledger with
+ * who did it, from where and the plan (ledger/campaign-starts.ts).
+ */
+export async function startCampaignAs(
+  cc: CampaignClient,
+  ledger: Pick<LedgerStore, 'campaigns' | 'record'>,
+  req: StartCampaignRequest,
+  who: { by: string; via: StartedVia },
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof campaignWorkflow>> {
+  await checkCampaignIdFree(cc.client, ledger, req.plan.id);
+  const h = await cc.start(req);
+  await recordCampaignStart(ledger, {
+    campaignId: req.plan.id,
+    plan: req.plan,
+    runId: h.firstExecutionRunId,
+    ...who,
+    clock: req.clock,
+  });
+  return h;
 }
 
 /** How long a check that a campaign is served is reused. */

@@ -6,7 +6,8 @@
  * plan confirmed as a rehearsal starts, and the same id cannot start twice. Nobody but the
  * office may see or post the page, and a post without the form's CSRF token is refused. In a
  * real browser at a phone's width, the preview reads whole and nothing scrolls sideways
- * (test-artifacts/console/start-preview.png).
+ * (test-artifacts/console/start-preview.png), and so does the dashboard of the campaign started,
+ * saying who started it (started-dashboard.png).
  */
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -204,6 +205,8 @@ describe('the office starts a campaign in the console', () => {
       return res.statusCode === 200 && !res.body.includes('/advance') ? text(res.body) : undefined;
     });
     expect(forgotten).toContain('创先争优测试活动 · 创先争优活动办公室');
+    expect(forgotten).toContain('引擎中已没有这项活动的运行（已结束并过了保存期限，或已被删除）；以下据台帐显示。');
+    expect(forgotten).not.toContain('计划时间');
     expect(forgotten).toMatch(/动员部署 已结束 2010年6月1日（星期二）00:00 — 2010年7月1日（星期四）00:00 全面争创/);
     expect(forgotten).toContain('发起：office@example.org · 经控制台');
     // Its id stays taken: the ledger keeps its history.
@@ -230,6 +233,12 @@ describe('the office starts a campaign in the console', () => {
       expect(await axeSerious(page)).toEqual([]);
       expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
       await page.screenshot({ path: path.join(artifacts, 'start-preview.png'), fullPage: true });
+      // The campaign started above, which the engine no longer holds: who started it, on a phone.
+      await page.goto(`${h.config.BASE_URL}/console/mini-console`);
+      expect(await page.textContent('#started-by')).toContain('经控制台');
+      expect(await axeSerious(page)).toEqual([]);
+      expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: path.join(artifacts, 'started-dashboard.png'), fullPage: true });
     } finally {
       await browser.close();
     }

@@ -259,7 +259,16 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
   const z = c.timeZone;
   const base = `/console/${enc(c.campaignId)}`;
   return html`
-    <p>${t('计划时间：', 'Plan time: ')}${when(c.now, z, lang)}</p>
+    ${
+      c.status
+        ? html`<p>${t('计划时间：', 'Plan time: ')}${when(c.now, z, lang)}</p>`
+        : html`<p id="from-ledger">
+            ${t(
+              '引擎中已没有这项活动的运行（已结束并过了保存期限，或已被删除）；以下据台帐显示。',
+              'The engine no longer holds this campaign (it ended and its retention passed, or it was deleted); what follows is from the ledger.',
+            )}
+          </p>`
+    }
     ${startedLine(d.starts, z, lang)}
     <section class="card" aria-labelledby="h-phases">
       <h2 id="h-phases">${t('阶段', 'Phases')}</h2>

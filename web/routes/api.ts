@@ -13,8 +13,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkCampaignIdFree, runningCampaigns } from '../../client/campaigns';
-import { campaignStarts, recordCampaignStart } from '../../ledger/campaign-starts';
+import { runningCampaigns, startCampaignAs } from '../../client/campaigns';
+import { campaignStarts } from '../../ledger/campaign-starts';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
 import { requestInstantSchema } from '../../domain/field-schemas';
@@ -230,21 +230,12 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           const plan = parsePlan(req.body.plan, 'body.plan');
           const speed = req.body.rehearseSpeed;
           const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
-          await checkCampaignIdFree(deps.campaigns.client, deps.ledger, plan.id);
-          const h = await deps.campaigns.start({
-            plan,
-            org: deps.org.current,
-            taskQueue: deps.config.TASK_QUEUE,
-            clock,
-          });
-          await recordCampaignStart(deps.ledger, {
-            campaignId: plan.id,
-            plan,
-            runId: h.firstExecutionRunId,
-            by: p.email,
-            via: 'api',
-            clock,
-          });
+          const h = await startCampaignAs(
+            deps.campaigns,
+            deps.ledger,
+            { plan, org: deps.org.current, taskQueue: deps.config.TASK_QUEUE, clock },
+            { by: p.email, via: 'api' },
+          );
           return { campaignId: plan.id, workflowId: h.workflowId };
         },
       );

@@ -16,13 +16,12 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { computeCalendar } from '../../domain/calendar';
-import { campaignIdHolder } from '../../client/campaigns';
+import { campaignIdHolder, startCampaignAs } from '../../client/campaigns';
 import { rehearsalClock } from '../../domain/clock';
 import { PlanValidationError, type FileIssue } from '../../domain/errors';
 import { fileSizeProblem } from '../../domain/limits';
 import { parsePlan } from '../../domain/plan-loader';
 import type { Plan } from '../../domain/plan-schema';
-import { recordCampaignStart } from '../../ledger/campaign-starts';
 import { loadPlanFile, SHIPPED_PLANS } from '../../plans/load';
 import type { WebDeps } from '../context';
 import { WebError } from '../errors';
@@ -142,15 +141,12 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
       );
     const speed = RUN_MODES[mode].speed;
     const clock = speed === undefined ? undefined : rehearsalClock(plan, speed, Date.now());
-    const h = await campaigns.start({ plan, org: deps.org.current, taskQueue: config.TASK_QUEUE, clock });
-    await recordCampaignStart(ledger, {
-      campaignId: plan.id,
-      plan,
-      runId: h.firstExecutionRunId,
-      by: req.principal!.email,
-      via: 'console',
-      clock,
-    });
+    const h = await startCampaignAs(
+      campaigns,
+      ledger,
+      { plan, org: deps.org.current, taskQueue: config.TASK_QUEUE, clock },
+      { by: req.principal!.email, via: 'console' },
+    );
     const lang = langOf(req);
     const t = tr(lang);
     const body = html`<section class="card" id="started" aria-labelledby="h-started">

@@ -4,12 +4,11 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { recordCampaignStart } from '../../../ledger/campaign-starts';
 import { openLedger } from '../../../ledger';
 import { rehearsalClock } from '../../../domain/clock';
 import { loadOrgFile, loadPlanFile } from '../../../plans/load';
 import { processConfig } from '../../../config';
-import { checkCampaignIdFree } from '../../campaigns';
+import { startCampaignAs } from '../../campaigns';
 import { campaignClient, instant, print, withCommon, type CommonOptions } from '../campaign-command';
 import { say } from '../lang';
 
@@ -55,16 +54,12 @@ export function registerStart(program: Command): void {
     }
     const ledger = await openLedger(config.LEDGER_URL);
     try {
-      await checkCampaignIdFree(cc.client, ledger, plan.id);
-      const h = await cc.start({ plan, org, taskQueue: config.TASK_QUEUE, clock });
-      await recordCampaignStart(ledger, {
-        campaignId: plan.id,
-        plan,
-        runId: h.firstExecutionRunId,
-        by: o.by?.trim() || loginName(),
-        via: 'cli',
-        clock,
-      });
+      const h = await startCampaignAs(
+        cc,
+        ledger,
+        { plan, org, taskQueue: config.TASK_QUEUE, clock },
+        { by: o.by?.trim() || loginName(), via: 'cli' },
+      );
       print(o, { campaignId: plan.id, workflowId: h.workflowId }, () =>
         say(`已启动活动 ${plan.id}（${h.workflowId}）`, `started campaign ${plan.id} (${h.workflowId})`),
       );
