@@ -352,9 +352,18 @@ export class CampaignClient {
     return dir;
   }
 
+  /**
+   * The campaign's directory as its workflow answers it: its zone, obligations and cycles, and its
+   * units only when the campaign carries its organisation (`units` empty by reference). For what
+   * needs no unit: the organisation is not read.
+   */
+  directoryWithoutUnits(campaignId: string): Promise<CampaignDirectory> {
+    return this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
+  }
+
   /** The campaign's directory; by reference (since v0.13), its units from the stored organisation. */
   private async askDirectory(campaignId: string): Promise<CampaignDirectory> {
-    const dir = await this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
+    const dir = await this.directoryWithoutUnits(campaignId);
     if (!dir.orgRef) return dir;
     let units = this.unitsByOrg.get(dir.orgRef.hash);
     if (!units) {
@@ -568,7 +577,7 @@ export class CampaignClient {
    * search attributes, under the obligation key `<report>.review`): a part of `deadlineCounts`.
    */
   async openReviewCount(campaignId: string): Promise<number> {
-    const keys = (await this.directory(campaignId)).obligations
+    const keys = (await this.directoryWithoutUnits(campaignId)).obligations
       .filter((o) => o.hasReview)
       .map((o) => checkId('obligation', `${o.key}.review`, 'obligation'));
     if (keys.length === 0) return 0;

@@ -18,6 +18,20 @@ import type { LedgerEvent, LedgerStore } from './types';
 export const START_VIAS = ['console', 'api', 'cli'] as const;
 export type StartedVia = (typeof START_VIAS)[number];
 
+/** Where a start came from, in the words the console and the CLI print (经控制台 / from the console). */
+export const START_VIA_NAMES: Record<StartedVia, { zh: string; en: string }> = {
+  console: { zh: '控制台', en: 'the console' },
+  api: { zh: 'API', en: 'the API' },
+  cli: { zh: '命令行', en: 'the command line' },
+};
+
+/** Live, or a rehearsal at its speed, in the words the console and the CLI print. */
+export function startModeNames(s: Pick<CampaignStart, 'rehearsalScale'>): { zh: string; en: string } {
+  if (s.rehearsalScale === undefined) return { zh: '正式运行', en: 'live' };
+  if (s.rehearsalScale === 1) return { zh: '演练（按实际时间推进）', en: 'a rehearsal, in real time' };
+  return { zh: `演练（${s.rehearsalScale} 倍速）`, en: `a rehearsal, ${s.rehearsalScale} times real time` };
+}
+
 export interface CampaignStart {
   campaignId: string;
   /** The instant on the campaign's clock (a rehearsal's plan time, years back). */

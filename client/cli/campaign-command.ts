@@ -3,13 +3,16 @@
  * to the Temporal server the configuration names (config/temporal-connection.ts), printing as text or JSON. Instants given on
  * the command line are read by `requestInstant` (domain/dates.ts).
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { processConfig } from '../../config';
 import { formatInstant } from '../../domain/format';
 import { requestInstant } from '../../domain/dates';
 import { withAddress } from '../../config/temporal-connection';
 import { CampaignClient, connectClient } from '../campaigns';
-import { openLedger } from '../../ledger';
+import { LedgerConnectionError, openLedger } from '../../ledger';
+import { campaignStarts, START_VIA_NAMES, startModeNames, type CampaignStart } from '../../ledger/campaign-starts';
+import { parseLedgerUrl } from '../../ledger/url';
 import type { LedgerStore, OrgStore } from '../../ledger/types';
 import type { DeadlineStatus, PhaseChange } from '../../workflows/messages';
 import { lang, say } from './lang';
@@ -60,6 +63,50 @@ function ledgerOrgs(url: string): OrgStore {
     storeOrg: async (campaignId, org) => (await open()).storeOrg(campaignId, org),
     orgVersion: async (hash) => (await open()).orgVersion(hash),
   };
+}
+
+/**
+ * The campaign's recorded starts (ledger/campaign-starts.ts), for a command that otherwise reads
+ * only Temporal. Undefined when the configured ledger is a SQLite file that does not exist (opening
+ * it would create one where the service keeps none) or cannot be opened: then the command still
+ * answers from Temporal, and says on stderr why the ledger's part is missing.
+ */
+export async function recordedStarts(campaignId: string): Promise<CampaignStart[] | undefined> {
+  const url = processConfig().LEDGER_URL;
+  let ledger: LedgerStore;
+  try {
+    const where = parseLedgerUrl(url);
+    if (where.dialect === 'sqlite' && (where.file === ':memory:' || !existsSync(where.file))) return undefined;
+    ledger = await openLedger(url);
+  } catch (err) {
+    if (!(err instanceof LedgerConnectionError)) throw err;
+    console.error(
+      say(
+        `（台帐无法打开，未列出发起人：${err.message}）`,
+        `(the ledger cannot be opened, so who started the campaign is not shown: ${err.message})`,
+      ),
+    );
+    return undefined;
+  }
+  try {
+    return await campaignStarts(ledger, campaignId);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Who started the campaign, from where, when (in the campaign's zone) and how: the console's line, in text. */
+export function startedText(starts: CampaignStart[], zone: string): string {
+  const s = starts.at(-1);
+  if (!s) return say('发起：（台帐中无记录）', 'started by: (not in the ledger)');
+  const via = START_VIA_NAMES[s.via];
+  const mode = startModeNames(s);
+  const at = formatInstant(s.recordedAt, zone, lang());
+  const earlier = starts.length - 1;
+  return say(
+    `发起：${s.by} · 经${via.zh} · ${at} · ${mode.zh}${earlier > 0 ? ` · 此前曾启动 ${earlier} 次未成功` : ''}`,
+    `started by ${s.by} · from ${via.en} · ${at} · ${mode.en}${earlier > 0 ? ` · started ${earlier} time${earlier > 1 ? 's' : ''} before, failed` : ''}`,
+  );
 }
 
 export function print(opts: CommonOptions, value: unknown, text: () => string): void {

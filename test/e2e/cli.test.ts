@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { campaignStarts } from '../../ledger/campaign-starts';
 import { openSqlLedger } from '../../ledger/store';
 import { listOutbox } from '../../mail/outbox';
@@ -189,6 +190,29 @@ describe('the command line on the dev server', () => {
     expect(statusEn.stdout).toMatch(/^ {2}Full engagement \(engage\)\s+Thu 1 Jul 2010/m);
     expect(statusEn.stdout).toMatch(/^plan time now: \w{3} \d+ \w+ 2010 \d\d:\d\d$/m);
     expect(statusEn.stdout).not.toMatch(/当前|未结|计划时间|由党委决定/);
+    // Who started it, from the ledger, as the console's dashboard says it.
+    expect(status.stdout).toMatch(
+      /^发起：组织部 王芳 · 经命令行 · \d{4}年\d+月\d+日（星期[一二三四五六日]）\d\d:\d\d · 演练（按实际时间推进）$/m,
+    );
+    expect(statusEn.stdout).toMatch(
+      /^started by 组织部 王芳 · from the command line · \w{3} \d+ \w{3} \d{4} \d\d:\d\d · a rehearsal, in real time$/m,
+    );
+    expect((s as { started?: unknown }).started).toMatchObject({ by: '组织部 王芳', via: 'cli', rehearsalScale: 1 });
+    // A ledger file that does not exist is not created for it: status answers from Temporal alone.
+    const noLedger = path.join(stack.dir, 'no-such-ledger.sqlite');
+    const bare = await cli(['status', 'mini'], { LEDGER_URL: `sqlite:${noLedger}` });
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toMatch(/^当前阶段：动员部署（mobilise）$/m);
+    expect(bare.stdout).not.toMatch(/发起/);
+    expect(existsSync(noLedger)).toBe(false);
+    // A ledger that cannot be opened is named on stderr, its password masked; status still answers.
+    const down = await cli(['status', 'mini'], { LEDGER_URL: 'postgres://ledger:s3cret@127.0.0.1:1/ledger' });
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/^当前阶段：动员部署（mobilise）$/m);
+    expect(down.stderr).toMatch(
+      /^（台帐无法打开，未列出发起人：cannot open the ledger at postgres:\/\/ledger:\*+@127\.0\.0\.1:1\/ledger/m,
+    );
+    expect(down.stderr).not.toContain('s3cret');
 
     // outbox: China time with the weekday, like every other command; one language at a time.
     let mail: string[] = [];

@@ -6,7 +6,7 @@
 import { formatLateness } from '../../domain/format';
 import { TOLD_INSTEAD_REASONS } from '../../domain/engine/mail-message';
 import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
-import type { CampaignStart, StartedVia } from '../../ledger/campaign-starts';
+import { START_VIA_NAMES, startModeNames, type CampaignStart } from '../../ledger/campaign-starts';
 import { escalationLabel } from '../../ledger/audit';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LateReview, LedgerEvent, OpenRectification, UnitLag } from '../../ledger/types';
@@ -133,27 +133,16 @@ export interface DashboardData {
   starts: CampaignStart[];
 }
 
-const VIA: Record<StartedVia, { zh: string; en: string }> = {
-  console: { zh: '控制台', en: 'the console' },
-  api: { zh: 'API', en: 'the API' },
-  cli: { zh: '命令行', en: 'the command line' },
-};
-
 /** Who started the campaign, when (by the wall clock) and from where; a rehearsal says so, with its speed. */
 export function startedLine(starts: CampaignStart[], zone: string, lang: Lang): Html | '' {
   const s = starts.at(-1);
   if (!s) return '';
   const t = tr(lang);
-  const mode =
-    s.rehearsalScale === undefined
-      ? t('正式运行', 'live')
-      : s.rehearsalScale === 1
-        ? t('演练（按实际时间推进）', 'a rehearsal, in real time')
-        : t(`演练（${s.rehearsalScale} 倍速）`, `a rehearsal, ${s.rehearsalScale} times real time`);
+  const mode = startModeNames(s)[lang];
+  const via = START_VIA_NAMES[s.via];
   const earlier = starts.length - 1;
   return html`<p id="started-by">
-    ${t('发起：', 'Started by ')}${s.by} · ${t(`经${VIA[s.via].zh}`, `from ${VIA[s.via].en}`)} ·
-    ${when(s.recordedAt, zone, lang)} ·
+    ${t('发起：', 'Started by ')}${s.by} · ${t(`经${via.zh}`, `from ${via.en}`)} · ${when(s.recordedAt, zone, lang)} ·
     ${mode}${
       earlier > 0
         ? html` ·

@@ -14,7 +14,7 @@ export function registerAdvance(program: Command): void {
   ).action(async (campaignId: string, o: CommonOptions & { to?: string; by: string; reason: string }) => {
     const cc = await campaignClient(o);
     const change = await cc.advance(campaignId, { toPhase: o.to, by: o.by, reason: o.reason });
-    const zone = (await cc.directory(campaignId)).timeZone;
+    const zone = (await cc.directoryWithoutUnits(campaignId)).timeZone;
     print(o, change, () => phaseChangeLine(change, zone));
   });
 }

@@ -14,7 +14,7 @@ export function registerEndPhase(program: Command): void {
   ).action(async (campaignId: string, phaseKey: string, o: CommonOptions & { by: string; reason: string }) => {
     const cc = await campaignClient(o);
     const change = await cc.endPhase(campaignId, { phaseKey, by: o.by, reason: o.reason });
-    const zone = (await cc.directory(campaignId)).timeZone;
+    const zone = (await cc.directoryWithoutUnits(campaignId)).timeZone;
     print(o, change, () => phaseChangeLine(change, zone));
   });
 }

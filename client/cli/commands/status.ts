@@ -2,11 +2,19 @@
  * `status <campaign>`: the campaign's plan time now, its current phase, the next instant and
  * the deadline counts. The counts come from Temporal's visibility, as `list` does, so that the
  * two agree; the plan time is the campaign's clock read now, not its last wake-up (a rehearsal
- * sleeps up to a day of plan time between wake-ups).
+ * sleeps up to a day of plan time between wake-ups). Who started the campaign comes from the
+ * ledger, where it has one (`recordedStarts`).
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
-import { campaignClient, print, withCommon, type CommonOptions } from '../campaign-command';
+import {
+  campaignClient,
+  print,
+  recordedStarts,
+  startedText,
+  withCommon,
+  type CommonOptions,
+} from '../campaign-command';
 import { lang, say } from '../lang';
 import { pad, stateWord } from '../words';
 
@@ -18,13 +26,15 @@ export function registerStatus(program: Command): void {
       .argument('<campaign>', 'campaign id'),
   ).action(async (campaignId: string, o: CommonOptions) => {
     const cc = await campaignClient(o);
-    const [campaign, zone, now, counts, reviews, plan] = await Promise.all([
+    // Nothing here reads the campaign's organisation (a campaign holds it by reference, in the ledger).
+    const [campaign, zone, now, counts, reviews, planned, starts] = await Promise.all([
       cc.status(campaignId),
-      cc.directory(campaignId).then((d) => d.timeZone),
+      cc.directoryWithoutUnits(campaignId).then((d) => d.timeZone),
       cc.planNow(campaignId),
       cc.deadlineCounts(campaignId),
       cc.openReviewCount(campaignId),
       cc.startInput(campaignId).then((i) => i?.plan),
+      recordedStarts(campaignId),
     ]);
     const open = counts.green + counts.blue + counts.yellow + counts.red;
     const s = {
@@ -35,6 +45,8 @@ export function registerStatus(program: Command): void {
       open,
       overdue: counts.yellow + counts.red,
       reviews,
+      // Who started it (the latest start), as `GET /api/v1/campaigns/{id}` says; absent without a ledger here.
+      ...(starts?.length ? { started: starts.at(-1) } : {}),
     };
     const t = (iso: string): string => formatInstant(iso, zone, lang());
     const line = (zh: string, en: string, value: string | number): string => say(`${zh}：${value}`, `${en}: ${value}`);
@@ -42,7 +54,7 @@ export function registerStatus(program: Command): void {
     // A phase by its name in the run's language, with the key that `advance --to` takes; the key
     // alone only where the campaign's input carries no plan to name it.
     const phase = (key: string): string => {
-      const p = plan?.phases.find((x) => x.key === key);
+      const p = planned?.phases.find((x) => x.key === key);
       return p ? say(`${p.name}（${key}）`, `${p.label} (${key})`) : key;
     };
     const byColour = (['green', 'blue', 'yellow', 'red'] as const)
@@ -51,6 +63,7 @@ export function registerStatus(program: Command): void {
     print(o, s, () =>
       [
         say(`活动 ${s.campaignId}：${s.title}`, `campaign ${s.campaignId}: ${s.title}`),
+        ...(starts ? [startedText(starts, zone)] : []),
         line('计划时间', 'plan time now', t(s.now)),
         line('当前阶段', 'current phase', s.currentPhase ? phase(s.currentPhase) : none),
         line('下一时点', 'next instant', s.nextAt ? t(s.nextAt) : none),
