@@ -142,13 +142,7 @@ describe('the office starts a campaign in the console', () => {
     expect(garbled.statusCode).toBe(400);
     expect(text(garbled.body)).toContain('没有找到预览过的方案');
     await expect(h.campaigns.status('mini-console')).rejects.toMatchObject({ code: 'CAMPAIGN_NOT_FOUND' });
-    const started = await formPost(
-      h,
-      `${PAGE}/confirm`,
-      { ...fields, mode: 'rehearse-real-time', confirm: 'yes' },
-      office,
-      PAGE,
-    );
+    const started = await confirmWith(fields.plan);
     expect(started.statusCode).toBe(200);
     expect(text(started.body)).toContain('活动已启动：创先争优测试活动 活动编号 mini-console，实时演练');
     expect(started.body).toContain('href="/console/mini-console"');
@@ -180,13 +174,7 @@ describe('the office starts a campaign in the console', () => {
     const again = await formPost(h, PAGE, {}, office, PAGE, [planUpload('mini.yaml', await miniText('mini-console'))]);
     expect(again.body).toContain('id="exists"');
     expect(again.body).not.toContain('action="/console/new/confirm"');
-    const twice = await formPost(
-      h,
-      `${PAGE}/confirm`,
-      { ...fields, mode: 'rehearse-real-time', confirm: 'yes' },
-      office,
-      PAGE,
-    );
+    const twice = await confirmWith(fields.plan);
     expect(twice.statusCode).toBe(409);
     expect(text(twice.body)).toContain('活动已存在');
     expect(await starts()).toHaveLength(1);
