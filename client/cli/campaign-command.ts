@@ -66,12 +66,12 @@ function ledgerOrgs(url: string): OrgStore {
 }
 
 /**
- * The campaign's recorded starts (ledger/campaign-starts.ts), for a command that otherwise reads
- * only Temporal. Undefined when the configured ledger is a SQLite file that does not exist (opening
- * it would create one where the service keeps none) or cannot be opened: then the command still
- * answers from Temporal, and says on stderr why the ledger's part is missing.
+ * `read` on the configured ledger, for a command that otherwise asks only Temporal. Undefined when
+ * the ledger is a SQLite file that does not exist (opening it would create one where the service
+ * keeps none) or cannot be opened: then the command still answers from Temporal, and says on
+ * stderr why the ledger's part is missing.
  */
-export async function recordedStarts(campaignId: string): Promise<CampaignStart[] | undefined> {
+export async function fromLedgerIfAny<T>(read: (ledger: LedgerStore) => Promise<T>): Promise<T | undefined> {
   const url = processConfig().LEDGER_URL;
   let ledger: LedgerStore;
   try {
@@ -89,11 +89,15 @@ export async function recordedStarts(campaignId: string): Promise<CampaignStart[
     return undefined;
   }
   try {
-    return await campaignStarts(ledger, campaignId);
+    return await read(ledger);
   } finally {
     await ledger.close();
   }
 }
+
+/** The campaign's recorded starts (ledger/campaign-starts.ts), the latest last, if a ledger is here. */
+export const recordedStarts = (campaignId: string): Promise<CampaignStart[] | undefined> =>
+  fromLedgerIfAny((ledger) => campaignStarts(ledger, campaignId));
 
 /** Who started the campaign, from where, when (in the campaign's zone) and how: the console's line, in text. */
 export function startedText(starts: CampaignStart[], zone: string): string {

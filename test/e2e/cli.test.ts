@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import { campaignStarts } from '../../ledger/campaign-starts';
 import { openSqlLedger } from '../../ledger/store';
 import { listOutbox } from '../../mail/outbox';
@@ -265,6 +266,50 @@ describe('the command line on the dev server', () => {
       '2010-06-26T09:00',
     ]);
     expect(afterDue.lagging.map((l) => [l.unitId, l.missing])).toEqual([['b-info-s1', 1]]);
+  });
+
+  it('says of a campaign the engine no longer holds that the ledger keeps its history, and who started it', async () => {
+    const oldPlan = path.join(stack.dir, 'mini-old.yaml');
+    await writeFile(oldPlan, (await readFile(PLAN, 'utf8')).replace(/^id: mini$/m, 'id: mini-old'));
+    const args = [
+      'start',
+      '--plan',
+      oldPlan,
+      '--org',
+      ORG,
+      '--rehearse-from',
+      '2010-06-15T10:00',
+      '--by',
+      '组织部 王芳',
+    ];
+    expect(await cli(args)).toMatchObject({ code: 0 });
+    // Past its retention the engine forgets a campaign; here it is deleted at once.
+    const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
+    try {
+      const client = new Client({ connection });
+      const handle = client.workflow.getHandle('campaign/mini-old');
+      await handle.terminate('the test: the engine forgets the campaign');
+      await client.workflowService.deleteWorkflowExecution({
+        namespace: client.options.namespace,
+        workflowExecution: { workflowId: handle.workflowId },
+      });
+      let gone = await cli(['status', 'mini-old']);
+      // Deleting is asynchronous: until it is done, status says the campaign was terminated.
+      for (let i = 0; i < 50 && !gone.stderr.includes('CAMPAIGN_NOT_FOUND'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        gone = await cli(['status', 'mini-old']);
+      }
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toMatch(
+        /^error \[CAMPAIGN_NOT_FOUND\]: 活动 "mini-old"（创先争优测试活动）已不在引擎中（已结束并过了保存期限，或已被删除）；台帐保存着它的记录（组织部 王芳 于 \d{4}年\d+月\d+日（星期[一二三四五六日]）\d\d:\d\d 发起）：npm run cli -- audit --campaign mini-old$/m,
+      );
+      const english = await cli(['status', 'mini-old', '--lang', 'en']);
+      expect(english.stderr).toMatch(
+        /campaign "mini-old" \(\S+\) is no longer in the engine .*started by 组织部 王芳 on \w{3} \d+ \w{3} \d{4} \d\d:\d\d\): npm run cli -- audit --campaign mini-old$/m,
+      );
+    } finally {
+      await connection.close();
+    }
   });
 
   it('answers every bad request with an error that says what is wrong', async () => {

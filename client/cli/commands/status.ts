@@ -7,8 +7,11 @@
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
+import { startedPlan, type CampaignStart } from '../../../ledger/campaign-starts';
+import { CampaignRequestError } from '../../campaigns';
 import {
   campaignClient,
+  fromLedgerIfAny,
   print,
   recordedStarts,
   startedText,
@@ -18,6 +21,32 @@ import {
 import { lang, say } from '../lang';
 import { pad, stateWord } from '../words';
 
+/**
+ * A campaign the engine no longer holds (past its namespace's retention, or deleted) whose start
+ * the ledger recorded: the error says so, with who started it and where its history is read.
+ */
+async function goneFromEngine(
+  err: unknown,
+  campaignId: string,
+  recorded: Promise<CampaignStart[] | undefined>,
+): Promise<CampaignRequestError | undefined> {
+  if ((err as { code?: string }).code !== 'CAMPAIGN_NOT_FOUND') return undefined;
+  const starts = await recorded.catch(() => undefined);
+  const s = starts?.at(-1);
+  if (!s) return undefined;
+  const plan = await fromLedgerIfAny((ledger) => startedPlan(ledger, campaignId));
+  const title = (lang() === 'en' ? (plan?.titleEn ?? plan?.title) : plan?.title) ?? campaignId;
+  const at = formatInstant(s.recordedAt, plan?.timeZone ?? 'Asia/Shanghai', lang());
+  const audit = `npm run cli -- audit --campaign ${campaignId}`;
+  return new CampaignRequestError(
+    'CAMPAIGN_NOT_FOUND',
+    say(
+      `活动 "${campaignId}"（${title}）已不在引擎中（已结束并过了保存期限，或已被删除）；台帐保存着它的记录（${s.by} 于 ${at} 发起）：${audit}`,
+      `campaign "${campaignId}" (${title}) is no longer in the engine (ended and past its retention, or deleted); the ledger keeps its history (started by ${s.by} on ${at}): ${audit}`,
+    ),
+  );
+}
+
 export function registerStatus(program: Command): void {
   withCommon(
     program
@@ -26,6 +55,7 @@ export function registerStatus(program: Command): void {
       .argument('<campaign>', 'campaign id'),
   ).action(async (campaignId: string, o: CommonOptions) => {
     const cc = await campaignClient(o);
+    const recorded = recordedStarts(campaignId);
     // Nothing here reads the campaign's organisation (a campaign holds it by reference, in the ledger).
     const [campaign, zone, now, counts, reviews, planned, starts] = await Promise.all([
       cc.status(campaignId),
@@ -34,8 +64,10 @@ export function registerStatus(program: Command): void {
       cc.deadlineCounts(campaignId),
       cc.openReviewCount(campaignId),
       cc.startInput(campaignId).then((i) => i?.plan),
-      recordedStarts(campaignId),
-    ]);
+      recorded,
+    ]).catch(async (err: unknown) => {
+      throw (await goneFromEngine(err, campaignId, recorded)) ?? err;
+    });
     const open = counts.green + counts.blue + counts.yellow + counts.red;
     const s = {
       ...campaign,
