@@ -13,6 +13,7 @@ import { openSqlLedger } from '../../ledger/store';
 import { listOutbox } from '../../mail/outbox';
 import { freePort } from '../helpers/ports';
 import { startDevStack, type DevStack } from '../helpers/dev-stack';
+import { forgetCampaign } from '../helpers/forget-campaign';
 import type { CliRun } from '../helpers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -286,13 +287,7 @@ describe('the command line on the dev server', () => {
     // Past its retention the engine forgets a campaign; here it is deleted at once.
     const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
     try {
-      const client = new Client({ connection });
-      const handle = client.workflow.getHandle('campaign/mini-old');
-      await handle.terminate('the test: the engine forgets the campaign');
-      await client.workflowService.deleteWorkflowExecution({
-        namespace: client.options.namespace,
-        workflowExecution: { workflowId: handle.workflowId },
-      });
+      await forgetCampaign(new Client({ connection }), 'mini-old');
       let gone = await cli(['status', 'mini-old']);
       // Deleting is asynchronous: until it is done, status says the campaign was terminated.
       for (let i = 0; i < 50 && !gone.stderr.includes('CAMPAIGN_NOT_FOUND'); i++) {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { runCli } from '../helpers/processes';
+import { forgetCampaign } from '../helpers/forget-campaign';
 import { eventually, PLAN, startWebHarness, TEST_API_TOKEN, type WebHarness } from '../helpers/web';
 import { REPORTS } from '../../ledger/report';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
@@ -247,5 +248,31 @@ describe('the JSON API for the office on the dev server', () => {
       'the ledger holds a campaign with id "mini-gone"',
     );
     await expect(h.campaigns.campaign('mini-gone').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    // Once the engine no longer holds mini-api (past its retention; deleted here), its status is a
+    // 404 that says the ledger keeps its history, who started it, and where to read it.
+    await forgetCampaign(h.campaigns.client, 'mini-api');
+    const forgotten = await eventually('the status of a campaign the engine forgot', async () => {
+      const res = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns/mini-api', headers: office });
+      return res.statusCode === 404 ? res.json<{ errors: { field: string; message: string }[] }>() : undefined;
+    });
+    expect(forgotten.errors).toEqual([
+      {
+        field: 'campaignId',
+        message: expect.stringMatching(
+          /^活动 "mini-api" 已不在引擎中（已结束并过了保存期限，或已被删除）；台帐保存着它的记录（api-token 于 \d{4}年\d+月\d+日（星期[一二三四五六日]）\d\d:\d\d 发起）：GET \/api\/v1\/campaigns\/mini-api\/audit\/lagging$/,
+        ),
+      },
+    ]);
+    const audit = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/mini-api/audit/lagging',
+      headers: office,
+    });
+    expect(audit.statusCode).toBe(200);
+    // A campaign neither holds is the plain 404.
+    const none = await h.app.inject({ method: 'GET', url: '/api/v1/campaigns/no-such', headers: office });
+    expect(none.statusCode).toBe(404);
+    expect(none.body).not.toContain('台帐保存着');
   });
 });

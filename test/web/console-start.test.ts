@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
 import { DateTime } from 'luxon';
+import { forgetCampaign } from '../helpers/forget-campaign';
 import { axeSerious, launchBrowser } from '../helpers/browser';
 import {
   eventually,
@@ -181,12 +182,7 @@ describe('the office starts a campaign in the console', () => {
 
     // Once the engine no longer holds it (its retention passed), the dashboard still names the
     // campaign, its phases and who started it, from the plan its start recorded in the ledger.
-    const handle = h.campaigns.campaign('mini-console');
-    await handle.terminate('the test: the engine forgets the campaign');
-    await h.campaigns.client.workflowService.deleteWorkflowExecution({
-      namespace: h.campaigns.client.options.namespace,
-      workflowExecution: { workflowId: handle.workflowId },
-    });
+    await forgetCampaign(h.campaigns.client, 'mini-console');
     const forgotten = await eventually('the dashboard from the ledger alone', async () => {
       await new Promise((r) => setTimeout(r, 200));
       const res = await h.app.inject({ method: 'GET', url: '/console/mini-console', headers: office });
@@ -200,7 +196,7 @@ describe('the office starts a campaign in the console', () => {
     // Its id stays taken: the ledger keeps its history.
     const later = await formPost(h, `${PAGE}/confirm`, { ...fields, mode: 'live', confirm: 'yes' }, office, PAGE);
     expect(later.statusCode).toBe(409);
-    await expect(handle.describe()).rejects.toThrow();
+    await expect(h.campaigns.campaign('mini-console').describe()).rejects.toThrow();
   });
 
   it('reads whole on a phone, in a real browser', async () => {

@@ -15,6 +15,7 @@ import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider
 import { z } from 'zod';
 import { runningCampaigns, startCampaignAs } from '../../client/campaigns';
 import { campaignStarts } from '../../ledger/campaign-starts';
+import { formatInstant } from '../../domain/format';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
 import { requestInstantSchema } from '../../domain/field-schemas';
@@ -167,6 +168,27 @@ function canSeeDeadline(p: Principal, org: Org, obligationKey: string, unitId: s
   return canSee(p, unitId) && (!isReview(obligationKey) || canSee(p, reviewerOf(org, unitId)));
 }
 
+/**
+ * A campaign the engine no longer holds (past its namespace's retention, or deleted) whose start
+ * the ledger recorded: its 404 says so, with who started it and where its history is read.
+ */
+async function goneFromEngine(
+  err: unknown,
+  campaignId: string,
+  ledger: WebDeps['ledger'],
+): Promise<WebError | undefined> {
+  if ((err as { code?: string }).code !== 'CAMPAIGN_NOT_FOUND') return undefined;
+  const s = (await campaignStarts(ledger, campaignId)).at(-1);
+  if (!s) return undefined;
+  const at = formatInstant(s.recordedAt, 'Asia/Shanghai', 'zh');
+  return new WebError(
+    404,
+    '活动已不在引擎中',
+    `活动 "${campaignId}" 已不在引擎中（已结束并过了保存期限，或已被删除）；台帐保存着它的记录（${s.by} 于 ${at} 发起）：GET /api/v1/campaigns/${campaignId}/audit/lagging`,
+    'campaignId',
+  );
+}
+
 export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -264,11 +286,14 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
         { schema: { summary: 'Campaign status (office)', params: CampaignParams } },
         async (req) => {
           office(req);
+          const id = req.params.campaignId;
           const [status, now, starts] = await Promise.all([
-            deps.campaigns.status(req.params.campaignId),
-            deps.campaigns.planNow(req.params.campaignId),
-            campaignStarts(deps.ledger, req.params.campaignId),
-          ]);
+            deps.campaigns.status(id),
+            deps.campaigns.planNow(id),
+            campaignStarts(deps.ledger, id),
+          ]).catch(async (err: unknown) => {
+            throw (await goneFromEngine(err, id, deps.ledger)) ?? err;
+          });
           // The status's own `now` is the instant the campaign last woke (a query does not move a
           // workflow's time): weeks behind in a live campaign. Plan time now is the clock's, as
           // `cli status` says it; once the campaign has ended, its end.
