@@ -19,6 +19,18 @@ import type { CliRun } from '../helpers/processes';
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLAN = path.join(ROOT, 'test', 'fixtures', 'mini-plan.yaml');
 const ORG = path.join(ROOT, 'test', 'fixtures', 'mini-org.yaml');
+/** `start` of a plan as a rehearsal from 10:00 on 15 June 2010 (the branch plans, due 25 June, open), by 组织部 王芳. */
+const rehearsalStart = (plan: string): string[] => [
+  'start',
+  '--plan',
+  plan,
+  '--org',
+  ORG,
+  '--rehearse-from',
+  '2010-06-15T10:00',
+  '--by',
+  '组织部 王芳',
+];
 
 describe('the command line on the dev server', () => {
   let stack: DevStack;
@@ -43,17 +55,7 @@ describe('the command line on the dev server', () => {
   it('starts a campaign once, lists its deadlines by filter, and takes submissions, extensions and waivers', async () => {
     // Live from 10:00 on 15 June 2010 in the plan's calendar: the branch plans (due 25 June) are open.
     const startedAsked = Date.now();
-    const started = await cli([
-      'start',
-      '--plan',
-      PLAN,
-      '--org',
-      ORG,
-      '--rehearse-from',
-      '2010-06-15T10:00',
-      '--by',
-      '组织部 王芳',
-    ]);
+    const started = await cli(rehearsalStart(PLAN));
     // The campaign's clock started no later than this: its plan time now is at least as far past
     // 10:00 as the wall clock is past it.
     const startedBy = Date.now();
@@ -272,18 +274,7 @@ describe('the command line on the dev server', () => {
   it('says of a campaign the engine no longer holds that the ledger keeps its history, and who started it', async () => {
     const oldPlan = path.join(stack.dir, 'mini-old.yaml');
     await writeFile(oldPlan, (await readFile(PLAN, 'utf8')).replace(/^id: mini$/m, 'id: mini-old'));
-    const args = [
-      'start',
-      '--plan',
-      oldPlan,
-      '--org',
-      ORG,
-      '--rehearse-from',
-      '2010-06-15T10:00',
-      '--by',
-      '组织部 王芳',
-    ];
-    expect(await cli(args)).toMatchObject({ code: 0 });
+    expect(await cli(rehearsalStart(oldPlan))).toMatchObject({ code: 0 });
     // Past its retention the engine forgets a campaign; here it is deleted at once.
     const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
     try {
