@@ -32,6 +32,24 @@ export function startModeNames(s: Pick<CampaignStart, 'rehearsalScale'>): { zh: 
   return { zh: `演练（${s.rehearsalScale} 倍速）`, en: `a rehearsal, ${s.rehearsalScale} times real time` };
 }
 
+/**
+ * What the CLI and the API say of a campaign that the engine no longer holds (past its namespace's
+ * retention, or deleted) and whose start `s` the ledger recorded: `at` is that start's instant as
+ * the reader reads it, `readAt` where its history is read (a command, a route).
+ */
+export function goneFromEngineText(
+  campaignId: string,
+  s: Pick<CampaignStart, 'by'>,
+  at: string,
+  readAt: string,
+  title?: string,
+): { zh: string; en: string } {
+  return {
+    zh: `活动 "${campaignId}"${title ? `（${title}）` : ' '}已不在引擎中（已结束并过了保存期限，或已被删除）；台帐保存着它的记录（${s.by} 于 ${at} 发起）：${readAt}`,
+    en: `campaign "${campaignId}"${title ? ` (${title})` : ''} is no longer in the engine (ended and past its retention, or deleted); the ledger keeps its history (started by ${s.by} on ${at}): ${readAt}`,
+  };
+}
+
 export interface CampaignStart {
   campaignId: string;
   /** The instant on the campaign's clock (a rehearsal's plan time, years back). */

@@ -14,7 +14,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { runningCampaigns, startCampaignAs } from '../../client/campaigns';
-import { campaignStarts } from '../../ledger/campaign-starts';
+import { campaignStarts, goneFromEngineText } from '../../ledger/campaign-starts';
 import { formatInstant } from '../../domain/format';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS } from '../../ledger/report';
@@ -181,12 +181,8 @@ async function goneFromEngine(
   const s = (await campaignStarts(ledger, campaignId)).at(-1);
   if (!s) return undefined;
   const at = formatInstant(s.recordedAt, 'Asia/Shanghai', 'zh');
-  return new WebError(
-    404,
-    '活动已不在引擎中',
-    `活动 "${campaignId}" 已不在引擎中（已结束并过了保存期限，或已被删除）；台帐保存着它的记录（${s.by} 于 ${at} 发起）：GET /api/v1/campaigns/${campaignId}/audit/lagging`,
-    'campaignId',
-  );
+  const readAt = `GET /api/v1/campaigns/${campaignId}/audit/lagging`;
+  return new WebError(404, '活动已不在引擎中', goneFromEngineText(campaignId, s, at, readAt).zh, 'campaignId');
 }
 
 export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<void> {

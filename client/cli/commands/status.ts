@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { formatInstant } from '../../../domain/format';
-import { startedPlan, type CampaignStart } from '../../../ledger/campaign-starts';
+import { goneFromEngineText, startedPlan, type CampaignStart } from '../../../ledger/campaign-starts';
 import { CampaignRequestError } from '../../campaigns';
 import {
   campaignClient,
@@ -37,14 +37,8 @@ async function goneFromEngine(
   const plan = await fromLedgerIfAny((ledger) => startedPlan(ledger, campaignId));
   const title = (lang() === 'en' ? (plan?.titleEn ?? plan?.title) : plan?.title) ?? campaignId;
   const at = formatInstant(s.recordedAt, plan?.timeZone ?? 'Asia/Shanghai', lang());
-  const audit = `npm run cli -- audit --campaign ${campaignId}`;
-  return new CampaignRequestError(
-    'CAMPAIGN_NOT_FOUND',
-    say(
-      `活动 "${campaignId}"（${title}）已不在引擎中（已结束并过了保存期限，或已被删除）；台帐保存着它的记录（${s.by} 于 ${at} 发起）：${audit}`,
-      `campaign "${campaignId}" (${title}) is no longer in the engine (ended and past its retention, or deleted); the ledger keeps its history (started by ${s.by} on ${at}): ${audit}`,
-    ),
-  );
+  const words = goneFromEngineText(campaignId, s, at, `npm run cli -- audit --campaign ${campaignId}`, title);
+  return new CampaignRequestError('CAMPAIGN_NOT_FOUND', say(words.zh, words.en));
 }
 
 export function registerStatus(program: Command): void {
