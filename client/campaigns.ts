@@ -53,6 +53,7 @@ import {
   deadlineStatusQuery,
   endPhaseUpdate,
   extendUpdate,
+  followOrgUpdate,
   openForEventUpdate,
   submitUpdate,
   waiveUpdate,
@@ -64,6 +65,8 @@ import {
   type EndPhaseRequest,
   type DeadlineStatus,
   type ExtendRequest,
+  type FollowOrgRequest,
+  type OrgFollowed,
   type PhaseChange,
   type Receipt,
   type SubmitRequest,
@@ -382,10 +385,10 @@ export class CampaignClient {
     return org;
   }
 
-  /** The organisation the campaign runs on: from its input, or the stored version it names (by reference). */
+  /** The organisation the campaign runs on: from its input, or the stored version it names (by reference, the latest it follows). */
   async campaignOrg(campaignId: string): Promise<Org> {
-    // The directory as the client keeps it: a campaign's organisation is fixed for its life (a
-    // re-import changes its contacts in the ledger), and the office's dashboard asks at every look.
+    // The directory as the client keeps it: a campaign's organisation changes only when a re-import
+    // has it follow the file (which drops the cached directory), and the office's dashboard asks at every look.
     const dir = await this.directory(campaignId);
     if (dir.orgRef) return this.storedOrg(campaignId, dir.orgRef);
     const org = (await this.startInput(campaignId))?.org;
@@ -427,6 +430,31 @@ export class CampaignClient {
     // A cached directory does not list the cycle just opened: the next request must see it.
     if (reply.opened.length > 0) this.directories.delete(campaignId);
     return reply;
+  }
+
+  /**
+   * Has the campaign open its later cycles for a re-imported organisation version (since v0.22,
+   * `followOrg`): the re-import does this itself (client/org-reimport.ts). A campaign that
+   * carries its organisation in its input cannot follow: its refusal comes back as REJECTED.
+   */
+  async followOrg(campaignId: string, req: FollowOrgRequest): Promise<OrgFollowed> {
+    const reply = await this.ask(campaignId, (h) =>
+      h.executeUpdate(followOrgUpdate, { args: [req] }).catch((err) => rejection(err)),
+    );
+    // The directory names the version the campaign runs on: the next request must see the new one.
+    this.directories.delete(campaignId);
+    return reply;
+  }
+
+  /**
+   * The organisation a campaign started on (its first run's `orgRef` or `org`, which every run
+   * carries on): what a re-import is compared with when none came before it.
+   */
+  async startOrg(campaignId: string): Promise<Org> {
+    const input = await this.startInput(campaignId);
+    if (input?.orgRef) return this.storedOrg(campaignId, input.orgRef);
+    if (input?.org) return input.org;
+    throw new CampaignRequestError('CAMPAIGN_NOT_FOUND', `campaign "${campaignId}" has no organisation`);
   }
 
   /**

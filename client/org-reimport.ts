@@ -3,13 +3,16 @@
  * `POST …/campaigns/{id}/org`, the console's organisation page): the file becomes the campaign's
  * contacts, which every mail from then on goes to (mail/current-contacts.ts), and each branch
  * whose secretary it changes since the last import is an appointment, which may open her
- * training (the plan's openedBy). `previewReimport` says the same beforehand, recording nothing;
+ * training (the plan's openedBy). Since v0.22 the campaign also follows the file (`followOrg`):
+ * the cycles it opens from then on are for the file's units, so a branch new in it takes part
+ * from its obligations' next cycles, and a unit the file lacks is opened nothing more (what is
+ * open keeps the organisation it opened with). `previewReimport` says the same beforehand, recording nothing;
  * `contactProblemsOf` says what of the contacts in force the mail cannot use.
  */
 import type { SecretaryChange } from '../domain/engine/events';
 import { clip, OrgValidationError } from '../domain/errors';
 import type { OrgRef } from '../domain/engine/org-ref';
-import type { EventOpening } from '../domain/engine/requests';
+import type { EventOpening, OrgFollowed } from '../domain/engine/requests';
 import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports, parsedOrgVersions } from '../ledger/org-versions';
@@ -21,16 +24,23 @@ import { redeliveryRunning } from './redelivery';
 
 export interface ReimportResult {
   appointments: (SecretaryChange & EventOpening)[];
-  /** Branches only in the file: not the campaign's, nothing opened for them. */
+  /** Branches new to the campaign with this file: in the cycles it opens from now on (`follows`). */
   newBranches: string[];
   /** The version the file was stored as, or null when it is the contacts already. */
   contacts: OrgRef | null;
+  /** What the campaign follows now, and its next cycles; null when it carries its organisation in its input. */
+  follows: OrgFollowed | null;
 }
 
 /** What a re-import would do, recorded nowhere (the console's preview, the API's dry run). */
 export interface ReimportPreview extends RosterChanges {
   /** False when the file is the contacts already: nothing would be updated. */
   updatesContacts: boolean;
+  /**
+   * The campaign would open its later cycles for the file's units (it holds its organisation by
+   * reference); false for one that carries it in its input, whose cycles keep that organisation.
+   */
+  followsFile: boolean;
 }
 
 type ReimportLedger = Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | 'record'>;
@@ -54,7 +64,9 @@ async function basisOf(cc: CampaignClient, ledger: ReimportLedger, campaignId: s
   // it, so that every appointment it makes is made.
   const again = latest?.data?.hash === orgHash(file);
   const previous = again ? imports.at(-2) : latest;
-  const before: Org = (previous && (await ledger.orgVersion(String(previous.data?.hash)))) ?? campaignOrg;
+  // None before: the organisation the campaign started on (it may follow this file already).
+  const before: Org =
+    (previous && (await ledger.orgVersion(String(previous.data?.hash)))) ?? (await cc.startOrg(campaignId));
   // Run again: what the first run appointed is not told twice (it would open nothing, but
   // would read as a new appointment).
   const appointed = again
@@ -81,8 +93,11 @@ export async function previewReimport(
   file: Org,
 ): Promise<ReimportPreview> {
   const { updatesContacts, changes } = await basisOf(cc, ledger, campaignId, file);
+  const followsFile = (await cc.directoryWithoutUnits(campaignId)).orgRef !== undefined;
   // The file is the contacts already: no address changes, whatever it changed when imported.
-  return updatesContacts ? { ...changes, updatesContacts } : { ...changes, contacts: [], missing: [], updatesContacts };
+  return updatesContacts
+    ? { ...changes, updatesContacts, followsFile }
+    : { ...changes, contacts: [], missing: [], updatesContacts, followsFile };
 }
 
 export async function reimportOrg(
@@ -99,6 +114,14 @@ export async function reimportOrg(
     contacts = await ledger.storeOrg(campaignId, file);
     await ledger.record(reimportEvent(campaignId, contacts, file.order.length, opts.at, opts.by));
   }
+  // Then the campaign follows the file, before the appointments: the trainings they open are
+  // for the file's organisation. Asked again when the same file is imported again (a run cut short before it):
+  // the campaign answers `followed: false` for the version it follows already.
+  let follows: OrgFollowed | null = null;
+  if ((await cc.directoryWithoutUnits(campaignId)).orgRef) {
+    const ref = contacts ?? (await ledger.storeOrg(campaignId, file));
+    follows = await cc.followOrg(campaignId, { orgRef: ref, by: opts.by });
+  }
   const appointments: ReimportResult['appointments'] = [];
   for (const c of changes.appointments) {
     const opened = await cc.openForEvent(campaignId, {
@@ -110,7 +133,7 @@ export async function reimportOrg(
     });
     appointments.push({ ...c, ...opened });
   }
-  return { appointments, newBranches: changes.newBranches, contacts };
+  return { appointments, newBranches: changes.newBranches, contacts, follows };
 }
 
 /**

@@ -15,7 +15,13 @@ import { miniPlanWithEvents } from '../test/helpers/mini-events';
 import { runSimulation } from '../rehearsal/simulate';
 import { parseBehaviour } from '../rehearsal/behaviour-file';
 import { local, startMiniCampaign } from '../test/helpers/mini-campaign';
-import { giveUnreachableAnAddress, UNREACHABLE } from '../test/helpers/mini-reimport';
+import {
+  FOUNDED,
+  giveUnreachableAnAddress,
+  miniOrgFoundedAndDissolved,
+  reimportMini,
+  UNREACHABLE,
+} from '../test/helpers/mini-reimport';
 import { startSmtp } from '../test/helpers/smtp';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
@@ -54,6 +60,9 @@ async function main(): Promise<void> {
   // And two redeliveries (since v0.21): a message her full mailbox deferred, delivered once it
   // took mail again, and a committee secretary's copy deferred for good, given up on after three days.
   await recordRedeliveries(label);
+  // And a campaign that followed a re-imported organisation (since v0.22, ORG_FOLLOWS_REIMPORT):
+  // its quarterly report opened for the branch the file founded, whose deadline is kept too.
+  await recordFollowedReimport(label);
 }
 
 /** Saves a history under `<label>--<prefix><workflow id>.json`. */
@@ -147,6 +156,33 @@ async function recordRedeliveries(label: string): Promise<void> {
   } finally {
     await mini.stop();
     await smtp.stop();
+  }
+}
+
+/**
+ * The mini campaign by reference from 2010-06-10; on 06-12 the office re-imports the roster with a
+ * student branch founded and one dissolved, and the campaign follows it. Saves the campaign once
+ * the quarterly report's first cycle has opened (for the founded branch, not the dissolved one),
+ * and the founded branch's report, waived.
+ */
+async function recordFollowedReimport(label: string): Promise<void> {
+  const mini = await startMiniCampaign({
+    taskQueue: 'record-follow',
+    origin: '2010-06-10T00:00',
+    searchAttributes: true,
+    orgByReference: true,
+  });
+  try {
+    await mini.until(local('2010-06-12T12:00'));
+    await reimportMini(mini, miniOrgFoundedAndDissolved(), local('2010-06-12T12:00'));
+    await mini.until(local('2010-09-06T12:00'));
+    await mini.cc.waive('mini', 'quarterly-report', '2010-Q3', FOUNDED, { by: '组织部', reason: '新成立，本季度免报' });
+    const report = mini.env.client.workflow.getHandle(`mini/quarterly-report/2010-Q3/${FOUNDED}`);
+    await report.result();
+    save(label, 'follow_', report.workflowId, await report.fetchHistory());
+    save(label, 'follow_', 'campaign/mini', await mini.env.client.workflow.getHandle('campaign/mini').fetchHistory());
+  } finally {
+    await mini.stop();
   }
 }
 

@@ -33,6 +33,8 @@ import type {
   EndPhaseRequest,
   EventDeadline,
   EventOpening,
+  FollowOrgRequest,
+  OrgFollowed,
   PhaseChange,
 } from '../domain/engine/requests';
 import type { LedgerEvent, LedgerUnit } from '../ledger/types';
@@ -73,8 +75,11 @@ export class CampaignPhases {
 
   constructor(
     private readonly plan: Plan,
-    /** The organisation itself (in the campaign's input), or by reference. */
-    private readonly org: Org | OrgByReference,
+    /**
+     * The organisation itself (in the campaign's input), or by reference: since v0.22 the version
+     * the campaign follows, which a re-import replaces (`followOrg`).
+     */
+    private org: Org | OrgByReference,
     /** What this run carries to the next: JSON-plain. */
     readonly state: CampaignCarried,
     /** Plan time now, epoch ms. */
@@ -376,6 +381,56 @@ export class CampaignPhases {
         batches.push({ ctx, batchId, obligation, cycle, orgRef: org.ref, index: i, size });
     }
     return batches;
+  }
+
+  // ---- a re-imported organisation (since v0.22) ----
+
+  /** The stored version the campaign runs on now; undefined when its organisation is in its input. */
+  orgRef(): OrgRef | undefined {
+    return 'ref' in this.org ? this.org.ref : undefined;
+  }
+
+  validateFollow(req: FollowOrgRequest): void {
+    if (!('ref' in this.org))
+      throw new Error(
+        'followOrg: this campaign carries its organisation in its input (started before v0.13, or without a ledger): its cycles keep that organisation',
+      );
+    if (isBlank(req?.by)) throw new Error('followOrg: "by" (who imported the organisation) is required');
+    const ref = req.orgRef as Partial<OrgRef> | undefined;
+    if (typeof ref?.hash !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(ref.hash))
+      throw new Error('followOrg: "orgRef.hash" must be the stored version\'s sha256:<64 hex digits>');
+    if (typeof ref.version !== 'number' || !Number.isInteger(ref.version) || ref.version < 1)
+      throw new Error('followOrg: "orgRef.version" must be a whole number from 1');
+  }
+
+  /**
+   * The cycles opened from now on are for `next`'s units: a branch new in it takes part from its
+   * obligations' next cycles, a unit it lacks is opened nothing more. What is open already keeps
+   * the organisation it opened with. Carried into later runs by `state.orgFollowed`. Without
+   * `next` (the version is followed already, or a later re-import overtook it), what holds now.
+   */
+  followOrg(next: OrgByReference | undefined): OrgFollowed {
+    if (!('ref' in this.org)) throw new Error('followOrg: the campaign carries its organisation in its input');
+    const followed = next !== undefined && next.ref.hash !== this.org.ref.hash;
+    if (followed) {
+      this.org = next;
+      this.state.orgFollowed = next.ref;
+    }
+    const { ref, facts } = this.org;
+    return { followed, orgRef: ref, units: facts.units, nextCycles: this.nextCycles() };
+  }
+
+  /** The first cycle of each obligation not opened yet, in the plan's order. */
+  nextCycles(): OrgFollowed['nextCycles'] {
+    const pending = this.pendingCycles();
+    return this.plan.obligations.flatMap((o) => {
+      const first = pending
+        .filter((c) => c.obligationKey === o.key)
+        .sort((a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt))[0];
+      if (!first) return [];
+      const { cycleKey, cycleLabel, cycleLabelEn, opensAt } = first;
+      return [{ obligationKey: o.key, cycleKey, cycleLabel, cycleLabelEn, opensAt }];
+    });
   }
 
   // ---- obligations opened by events (the plan's openedBy) ----

@@ -2,8 +2,9 @@
  * The campaign: one per plan, running for years. It walks the phases (at their dates, or when
  * the committee starts one early or ends an open-ended one), opens each cycle of each
  * obligation when its time comes by starting batches of deadline workflows, announces each
- * phase to every unit, and keeps the counts its batches report. It continues-as-new before
- * its history grows large, carrying all of its state.
+ * phase to every unit, and keeps the counts its batches report. When the office re-imports the
+ * organisation it follows the new version (since v0.22) for the cycles and phases still to come.
+ * It continues-as-new before its history grows large, carrying all of its state.
  *
  * The state and its rules are in CampaignPhases (campaign-phases.ts), the byte budget of batch
  * starts in AdmissionQueue (admission-queue.ts); this file wires the handlers to them and acts.
@@ -24,7 +25,8 @@ import type { Activities } from '../activities';
 import type { CycleSchedule, PhaseWindow } from '../domain/calendar-types';
 import { planTime, serverDelayUntil } from '../domain/clock';
 import { campaignContext, type CampaignContext } from '../domain/engine/context';
-import type { BatchInput, CampaignInput, CampaignResult, OrgRef } from '../domain/engine/inputs';
+import type { BatchInput, CampaignInput, CampaignResult } from '../domain/engine/inputs';
+import type { Plan } from '../domain/plan-schema';
 import { orgSlice } from '../domain/org-slice';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { AdmissionQueue, START_BYTES_IN_FLIGHT, utf8Length } from './admission-queue';
@@ -36,10 +38,12 @@ import {
   campaignDirectoryQuery,
   campaignStatusQuery,
   endPhaseUpdate,
+  followOrgUpdate,
   openForEventUpdate,
   type AdvancePhaseRequest,
   type CampaignEvent,
   type EndPhaseRequest,
+  type FollowOrgRequest,
 } from './messages';
 import { isPatched, PATCHES } from './patches';
 import { campaignInputProblems } from '../domain/engine/input-check';
@@ -71,11 +75,14 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   const state = input.carried ?? freshCampaignState();
   state.runs += 1;
   const ctx = campaignContext(plan, clock, input.options, workflowInfo().workflowId);
+  // Since v0.22 a run after a re-import starts from the version the campaign follows; before one
+  // (and in every older history) `orgFollowed` is absent and the run starts as it always did.
+  const orgRef = state.orgFollowed ?? input.orgRef;
   const org = byReference
-    ? { ref: input.orgRef!, facts: await orgFacts({ orgRef: input.orgRef!, obligations: plan.obligations }) }
+    ? { ref: orgRef!, facts: await orgFacts({ orgRef: orgRef!, obligations: plan.obligations }) }
     : input.org!;
   const phases = new CampaignPhases(plan, org, state, () => planTime(clock, Date.now()), clock);
-  handleRequests(phases, ctx, byReference ? input.orgRef : undefined);
+  handleRequests(phases, ctx, plan);
 
   // Runs started before v0.4 cancelled their wake timer on every batch report (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.CAMPAIGN_WAKE_TIMERS);
@@ -150,7 +157,7 @@ function failForGoodIfCalendarThrows(phases: CampaignPhases): void {
 }
 
 /** The campaign's queries, signal and updates: each validator and change is the phases'. */
-function handleRequests(phases: CampaignPhases, ctx: CampaignContext, orgRef: OrgRef | undefined): void {
+function handleRequests(phases: CampaignPhases, ctx: CampaignContext, plan: Plan): void {
   setHandler(campaignStatusQuery, () => phases.status());
   setHandler(campaignDirectoryQuery, () => phases.directory());
   setHandler(batchReportSignal, (report) => phases.batchReported(report));
@@ -183,7 +190,7 @@ function handleRequests(phases: CampaignPhases, ctx: CampaignContext, orgRef: Or
       const inline = phases.inputOrg();
       const unitOrg = inline
         ? orgSlice(inline, [event.unitId])
-        : await orgSliceOf({ orgRef: orgRef!, unitIds: [event.unitId] });
+        : await orgSliceOf({ orgRef: phases.orgRef()!, unitIds: [event.unitId] });
       const opening = phases.openForEvent(event, ctx, unitOrg);
       if ('problem' in opening)
         throw ApplicationFailure.create({ type: 'EventRefused', nonRetryable: true, message: opening.problem });
@@ -195,6 +202,25 @@ function handleRequests(phases: CampaignPhases, ctx: CampaignContext, orgRef: Or
       return opening.reply;
     },
     { validator: (event: CampaignEvent) => phases.validateEvent(event) },
+  );
+  // Re-imports arrive in order, but a later one's activities may finish first: only the last
+  // asked is followed.
+  let followsAsked = 0;
+  setHandler(
+    followOrgUpdate,
+    async (req) => {
+      // Only a run that took this update writes the marker: no history of an older release holds one.
+      if (!isPatched(PATCHES.ORG_FOLLOWS_REIMPORT))
+        throw ApplicationFailure.nonRetryable('this campaign run predates following a re-imported organisation');
+      if (phases.orgRef()?.hash === req.orgRef.hash) return phases.followOrg(undefined);
+      const asked = ++followsAsked;
+      const facts = await orgFacts({ orgRef: req.orgRef, obligations: plan.obligations });
+      // Before the first cycle that is for them: a new branch's lag is counted under its name.
+      await registerOrgUnits({ campaignId: plan.id, orgRef: req.orgRef });
+      if (asked !== followsAsked) return phases.followOrg(undefined);
+      return phases.followOrg({ ref: req.orgRef, facts });
+    },
+    { validator: (req: FollowOrgRequest) => phases.validateFollow(req) },
   );
 }
 

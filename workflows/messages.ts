@@ -18,6 +18,8 @@ import type {
   CampaignDirectory,
   CampaignEvent,
   EventOpening,
+  FollowOrgRequest,
+  OrgFollowed,
 } from '../domain/engine/requests';
 
 import { SIGNAL_NAMES } from '../domain/engine/inputs';
@@ -33,6 +35,8 @@ export const campaignStatusQuery = defineQuery<CampaignStatus>('campaignStatus')
 export const campaignDirectoryQuery = defineQuery<CampaignDirectory>('campaignDirectory');
 /** Something happened to one unit (a grade, an appointment): open what the plan's `openedBy` declares for it. */
 export const openForEventUpdate = defineUpdate<EventOpening, [CampaignEvent]>('openForEvent');
+/** The office re-imported the organisation: the cycles opened from now on are for its units (since v0.22). */
+export const followOrgUpdate = defineUpdate<OrgFollowed, [FollowOrgRequest]>('followOrg');
 /** A batch tells its campaign its counts (coalesced, so the campaign's history stays small). */
 export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 

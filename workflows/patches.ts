@@ -40,7 +40,7 @@
  *     AND StartTime < '<when addedIn was deployed>'"
  * (and the same for `batchWorkflow`, or `campaignWorkflow`) must say 0.
  *
- * ## Where things stand (v0.19, 2026-12-05)
+ * ## Where things stand (v0.22, 2026-12-07)
  * v0.1 was cut on 2026-11-22 and v0.8 on 2026-11-23: twelve days ago. The shipped seed plans'
  * longest deadline, unanswered and never extended, lasts 92 days from its opening (its ladder,
  * rectification order and 30 days' grace), and a review adds its own weeks. So a deadline or
@@ -84,6 +84,9 @@
  * v0.21 (2026-12-06) adds the redelivery workflow (workflows/redelivery.ts), no patch: its
  * histories add one redelivery that delivered and one that gave up (`v0.21--redelivery_…`), so
  * that a later change to it meets the histories it must replay.
+ * v0.22 (2026-12-07) adds ORG_FOLLOWS_REIMPORT: a campaign by reference follows a re-imported
+ * organisation for the cycles it opens after the import. Its histories add a campaign that took
+ * the update (`v0.22--follow_…`) and the deadline of the branch new in its file.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -262,6 +265,15 @@ export const PATCHES = {
     guards:
       "a step the deadline mails itself to a unit that had no address when it opened (its parent told instead) goes to the unit once a re-import gives it one (SendResult.reachedUnit, from the send activity), and the deadline then records no 'unreachable' escalation for it; before, it recorded one whatever the send found. Asked only when the send says so, so only such a deadline carries the marker",
     retireWhen: DEADLINE_BOUND,
+    stage: 'patched',
+  },
+  ORG_FOLLOWS_REIMPORT: {
+    id: 'org-follows-reimport',
+    workflow: 'campaign',
+    addedIn: 'v0.22',
+    guards:
+      "the campaign takes the followOrg update a re-import sends (client/org-reimport.ts): it reads the version's facts (orgFacts), registers its units (registerOrgUnits), and opens every later cycle, and announces every later phase, for that version's units (`state.orgFollowed`, carried into later runs), so a branch new in the file takes part from its next cycles; a run of an older release never accepted the update, so its histories hold none",
+    retireWhen: CAMPAIGN_BOUND,
     stage: 'patched',
   },
 } as const satisfies Record<string, Patch>;

@@ -103,7 +103,8 @@ export interface SecretaryChange {
 /**
  * The appointments a re-imported organisation file records: each branch of the campaign's
  * organisation whose secretary (by name) is another person in the new file. A branch only in the
- * new file is not the campaign's (it has no deadlines to open), and is listed apart.
+ * new file has no deadline of the campaign's yet (it takes part from the next cycles, when the
+ * campaign follows the file), and is listed apart.
  */
 export function secretaryChanges(before: Org, after: Org): { changes: SecretaryChange[]; newBranches: string[] } {
   const changes: SecretaryChange[] = [];

@@ -29,6 +29,11 @@ export interface CampaignCarried {
   /** Since v0.14: the deadlines events opened (the plan's openedBy), by deadline id. */
   eventOpened?: Record<string, EventDeadline>;
   unitsRegistered: boolean;
+  /**
+   * Since v0.22: the re-imported organisation version the campaign follows (`followOrg`), which
+   * each run after it starts from instead of the input's `orgRef` (the version it started on).
+   */
+  orgFollowed?: OrgRef;
   runs: number;
 }
 

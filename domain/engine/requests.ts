@@ -84,6 +84,26 @@ export interface EventOpening {
   notOpened: { obligationKey: string; reason: string }[];
 }
 
+/**
+ * The organisation version a campaign follows from now on (since v0.22): a re-import's, whose
+ * units the cycles opened after it are for (a branch new in it included, one it lacks left out).
+ */
+export interface FollowOrgRequest {
+  orgRef: OrgRef;
+  /** Who imported it (the ledger's `org-reimported` says so too). */
+  by: string;
+}
+
+/** What following a version changed: nothing when the campaign follows it already. */
+export interface OrgFollowed {
+  followed: boolean;
+  /** The version the campaign follows now, and its units. */
+  orgRef: OrgRef;
+  units: number;
+  /** The first cycle of each obligation not opened yet: the first the version's units are in. */
+  nextCycles: { obligationKey: string; cycleKey: string; cycleLabel: string; cycleLabelEn: string; opensAt: string }[];
+}
+
 export interface CampaignStatus {
   campaignId: string;
   title: string;
@@ -196,7 +216,10 @@ export interface CampaignDirectory {
   obligations: { key: string; title: string; cadence: string; hasReview: boolean; source?: string }[];
   /** Empty when the campaign holds its organisation by reference: the client reads the units by `orgRef`. */
   units: { id: string; name: string; level: string; committeeId?: string }[];
-  /** Since v0.13: the stored organisation the campaign runs on (ledger/org-versions.ts). */
+  /**
+   * Since v0.13: the stored organisation the campaign runs on (ledger/org-versions.ts); since
+   * v0.22 the latest re-import's once the campaign follows it (`followOrg`).
+   */
   orgRef?: OrgRef;
   /** `<obligation>/<cycle>` of every cycle opened so far. */
   launched: string[];

@@ -72,6 +72,11 @@
  * v0.21 adds the redelivery workflow of a message the mail server deferred (no patch: it is new).
  * Its histories add two (`v0.21--redelivery_…`): one delivered once the mailbox took mail again,
  * one given up on after three days.
+ *
+ * v0.22 adds ORG_FOLLOWS_REIMPORT: a campaign by reference takes the followOrg update a re-import
+ * sends, and opens its later cycles for the file's units. Its histories add such a campaign
+ * (`v0.22--follow_…`), whose quarterly report opened for the branch the file founded, and that
+ * branch's report; no older campaign took the update.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -97,7 +102,7 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
 }
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of twenty releases, of every workflow type', () => {
+  it('the corpus holds histories of twenty-one releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -120,6 +125,7 @@ describe('replaying recorded histories', () => {
       'v0.19',
       'v0.20',
       'v0.21',
+      'v0.22',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
     const types = new Set(corpus().map(({ history }) => workflowTypeOf(history)));
@@ -181,6 +187,29 @@ describe('replaying recorded histories', () => {
       const state = started.searchAttributes!.indexedFields!.DeadlineState!.data!;
       expect(JSON.parse(Buffer.from(state).toString())).toBe('blue');
     }
+  });
+
+  it('holds a campaign of v0.22 that followed a re-import, and the report it then opened for the branch the file founded', () => {
+    const history = (file: string) => corpus().find((h) => h.file === file)!.history;
+    const campaign = history('v0.22--follow_campaign_mini.json').events!;
+    expect(patchIds(campaign)).toContain(PATCHES.ORG_FOLLOWS_REIMPORT.id);
+    const updates = campaign.flatMap((e) => {
+      const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+      return name ? [name] : [];
+    });
+    expect(updates).toEqual(['followOrg']);
+    // Its start and the re-import: each read the facts of its version and registered its units.
+    const activities = campaign.flatMap((e) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name === 'orgFacts' || name === 'registerOrgUnits' ? [name] : [];
+    });
+    expect(activities).toEqual(['orgFacts', 'registerOrgUnits', 'orgFacts', 'registerOrgUnits']);
+    const report = history('v0.22--follow_mini_quarterly-report_2010-Q3_b-info-s2.json').events!;
+    expect(report[0]!.workflowExecutionStartedEventAttributes).toBeTruthy();
+    // No older release's campaign took it.
+    const older = corpus().filter((h) => !h.file.startsWith('v0.22--') && workflowTypeOf(h.history) === 'campaign');
+    expect(older.length).toBeGreaterThan(0);
+    for (const h of older) expect(patchIds(h.history.events!)).not.toContain(PATCHES.ORG_FOLLOWS_REIMPORT.id);
   });
 
   it('holds a deadline of v0.20 whose unit a re-import made reachable: mailed itself, escalated for want of an address no more', () => {

@@ -18,6 +18,7 @@ import { openLedger } from '../../ledger';
 import type { LedgerStore } from '../../ledger/types';
 import { createMailer } from '../../mail';
 import { serverTime, type ClockSpec } from '../../domain/clock';
+import type { EngineOptions } from '../../domain/engine/context';
 import type { Mailer } from '../../mail/types';
 
 /** A local instant in China time, epoch ms. */
@@ -51,6 +52,8 @@ export async function startMiniCampaign(opts: {
   mailUrl?: string;
   /** The organisation stored in the ledger and passed by reference, as the command line starts a campaign. */
   orgByReference?: boolean;
+  /** Engine options beside `searchAttributes` (a tiny `maxRunEvents`, to continue as new often). */
+  options?: Partial<EngineOptions>;
 }): Promise<MiniCampaign> {
   const searchAttributes = opts.searchAttributes ?? false;
   const env = await createTimeSkippingEnv({ searchAttributes });
@@ -78,7 +81,7 @@ export async function startMiniCampaign(opts: {
   const clock = { originPlanMs: local(opts.origin), originServerMs: await env.currentTimeMs(), scale: 1 };
   const plan = await loadPlanFile(path.join(__dirname, '../fixtures/mini-plan.yaml'));
   const org = await loadOrgFile(path.join(__dirname, '../fixtures/mini-org.yaml'));
-  await cc.start({ plan, org, taskQueue: opts.taskQueue, clock, options: { searchAttributes } });
+  await cc.start({ plan, org, taskQueue: opts.taskQueue, clock, options: { ...opts.options, searchAttributes } });
   return {
     env,
     ledger,

@@ -67,6 +67,11 @@ export interface HarnessOptions {
   scale?: number;
   /** Another plan than the mini one (e.g. with obligations opened by events). */
   plan?: Plan;
+  /**
+   * The campaign holds its organisation in the ledger by reference, as one the command line or the
+   * console starts does; by default it carries it in its input.
+   */
+  orgByReference?: boolean;
 }
 
 export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHarness> {
@@ -92,7 +97,9 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
   const config = parseWebConfig(env);
   const org = await loadOrgFile(config.ORG);
   const client = await connectClient(config.temporal);
-  const campaigns = new CampaignClient(client, DIRECTORY_CACHE_MS);
+  // By reference, the client stores the organisation in the ledger and reads it from there.
+  const orgs = opts.orgByReference ? await openSqlLedger(config.LEDGER_URL) : undefined;
+  const campaigns = new CampaignClient(client, DIRECTORY_CACHE_MS, orgs);
   const plan = opts.plan ?? (await loadPlanFile(PLAN));
   const from = DateTime.fromISO(opts.from ?? '2010-09-10T10:00', { zone: plan.timeZone }).toMillis();
   await campaigns.start({
@@ -102,6 +109,11 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     clock: { originPlanMs: from, originServerMs: Date.now(), scale: opts.scale ?? 1 },
   });
   const { deps, ledger, mailer, close } = await webDeps(config, campaigns);
+  // The console knows a campaign by the units its first activity registers in the ledger: on a
+  // busy machine the worker process may not have run it yet when a test asks its first page.
+  await eventually(`campaign ${plan.id} registered its units`, async () =>
+    (await ledger.units(plan.id)).length > 0 ? true : undefined,
+  );
   const app = await buildServer(deps);
   if (opts.listen) await app.listen({ host: '127.0.0.1', port: webPort });
   return {
@@ -116,6 +128,7 @@ export async function startWebHarness(opts: HarnessOptions = {}): Promise<WebHar
     async stop() {
       await app.close();
       await close();
+      await orgs?.close();
       await client.connection.close();
       await worker.kill();
       await server.kill('SIGTERM');

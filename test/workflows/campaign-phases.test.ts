@@ -146,4 +146,49 @@ describe('CampaignPhases', () => {
     expect(next.status()).toEqual(p.status());
     expect(next.directory()).toEqual(p.directory());
   });
+
+  it('follows a re-imported version by reference: later batches are its, its validator names each field', () => {
+    const clock = new TestClock(Date.parse('2010-06-12T00:00:00Z'));
+    const v1 = {
+      ref: { hash: `sha256:${'1'.repeat(64)}`, version: 1 },
+      facts: { units: 7, responsible: { 'quarterly-report': 4 } },
+    };
+    const v2 = {
+      ref: { hash: `sha256:${'2'.repeat(64)}`, version: 2 },
+      facts: { units: 9, responsible: { 'quarterly-report': 6 } },
+    };
+    const p = new CampaignPhases(mini.plan, v1, freshCampaignState(), clock.now);
+    const by = '组织部';
+    expect(() => p.validateFollow({ orgRef: v2.ref, by: ' ' })).toThrow(
+      '"by" (who imported the organisation) is required',
+    );
+    expect(() => p.validateFollow({ orgRef: { hash: 'sha256:abc', version: 2 }, by })).toThrow('"orgRef.hash"');
+    expect(() => p.validateFollow({ orgRef: { hash: v2.ref.hash, version: 0 }, by })).toThrow('"orgRef.version"');
+    expect(() => p.validateFollow({ orgRef: v2.ref, by })).not.toThrow();
+    // One carrying its organisation in its input cannot follow one.
+    expect(() => fresh().p.validateFollow({ orgRef: v2.ref, by })).toThrow('carries its organisation in its input');
+
+    const ctx = { ...mini.ctx, options: { ...mini.ctx.options, batchSize: 4 } };
+    const q3 = p.pendingCycles().find((c) => c.cycleKey === '2010-Q3')!;
+    expect(p.batchesByReference(q3, ctx).map((b) => b.orgRef.version)).toEqual([1]);
+    const answer = p.followOrg(v2);
+    expect(answer).toMatchObject({ followed: true, orgRef: v2.ref, units: 9 });
+    expect(answer.nextCycles.map((c) => `${c.obligationKey}/${c.cycleKey}`)).toEqual([
+      'branch-plan/once',
+      'quarterly-report/2010-Q3',
+      'summary-report/once',
+    ]);
+    // Six units in batches of four: two batches, each reading version 2.
+    expect(p.batchesByReference(q3, ctx).map((b) => [b.orgRef.version, b.index])).toEqual([
+      [2, 0],
+      [2, 1],
+    ]);
+    expect(p.directory().orgRef).toEqual(v2.ref);
+    // The same version again, or none: nothing changes.
+    expect(p.followOrg(v2)).toMatchObject({ followed: false, orgRef: v2.ref });
+    expect(p.followOrg(undefined)).toMatchObject({ followed: false, orgRef: v2.ref });
+    // Carried into the next run, which the workflow starts from it.
+    const carried = JSON.parse(JSON.stringify(p.state)) as typeof p.state;
+    expect(carried.orgFollowed).toEqual(v2.ref);
+  });
 });

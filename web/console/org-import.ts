@@ -8,12 +8,13 @@
  * does not pass is answered with every problem by line and field. Above it all, what the roster
  * has to mend: the units without an address and the addresses the mail server refused.
  */
-import type { EventOpening } from '../../domain/engine/requests';
+import type { EventOpening, OrgFollowed } from '../../domain/engine/requests';
 import type { FileIssue } from '../../domain/errors';
 import type { ReimportPreview, ReimportResult } from '../../client/org-reimport';
 import type { ContactChange } from '../../domain/roster-changes';
 import type { ContactProblems, Post, RefusedAddress } from '../../domain/contact-problems';
 import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
+import { formatDay, localIsoDate } from '../../domain/format';
 import { html, type Html } from '../html';
 import { tr, when } from './frame';
 import { obligationTitle, type CampaignContext, type Lang } from './model';
@@ -35,7 +36,7 @@ export interface OrgImportView {
   /** What of the contacts in force the mail cannot use. */
   problems: ContactProblems;
   /** What the upload just did. */
-  result?: { file: string; units: number } & Pick<ReimportResult, 'contacts' | 'appointments'> & {
+  result?: { file: string; units: number } & Pick<ReimportResult, 'contacts' | 'appointments' | 'follows'> & {
       newBranches: { id: string; name: string }[];
     };
   /** The upload, checked and kept under `hash`, and what taking it would do. */
@@ -110,6 +111,7 @@ function resultCard(v: OrgImportView, r: NonNullable<OrgImportView['result']>): 
           : t('所选文件与当前通讯录相同，未更新。', 'The file is the contacts already: nothing was updated.')
       }
     </p>
+    ${r.follows?.followed ? followCard(v, r.follows) : ''}
     <h3>${t('党支部书记变更', 'New branch secretaries')}</h3>
     ${
       r.appointments.length === 0
@@ -129,16 +131,50 @@ function resultCard(v: OrgImportView, r: NonNullable<OrgImportView['result']>): 
         ? ''
         : html`<h3>${t('名册中新增的党支部', 'Branches new in the roster')}</h3>
             <p class="hint">
-              ${t(
-                '不在本活动的组织中，未开启任何事项；新的活动会包括它们。',
-                'Not in this campaign’s organisation: nothing is opened for them; a new campaign includes them.',
-              )}
+              ${
+                r.follows
+                  ? t(
+                      '参加各事项此后开启的周期（见上）；已开启的事项不包括它们。',
+                      'In every cycle opened from now on (above); not in those open already.',
+                    )
+                  : t(
+                      '不在本活动的组织中，未开启任何事项；新的活动会包括它们。',
+                      'Not in this campaign’s organisation: nothing is opened for them; a new campaign includes them.',
+                    )
+              }
             </p>
             <ul class="plain">
               ${r.newBranches.map((b) => html`<li>${b.name}（${b.id}）</li>`)}
             </ul>`
     }
   </section>`;
+}
+
+/** The version the campaign follows after the upload, and each obligation's next cycle, the first for its units. */
+function followCard(v: OrgImportView, f: OrgFollowed): Html {
+  const t = tr(v.lang);
+  if (f.nextCycles.length === 0)
+    return html`<p>
+      ${t(
+        `活动已没有待开启的周期，第 ${f.orgRef.version} 版名册不再开启新的事项。`,
+        `The campaign has no cycle left to open: version ${f.orgRef.version} opens nothing more.`,
+      )}
+    </p>`;
+  return html`<p>
+      ${t(
+        `此后开启的周期按这份名册（第 ${f.orgRef.version} 版，${f.units} 个单位）：新增的党支部参加，名册中没有的单位不再包括。各事项接下来的周期：`,
+        `Cycles opened from now on are for this roster (version ${f.orgRef.version}, ${f.units} units): branches new in it take part, units it lacks no longer do. Each obligation's next cycle:`,
+      )}
+    </p>
+    <ul class="plain">
+      ${f.nextCycles.map(
+        (c) =>
+          html`<li>
+            ${obligationTitle(v.c, c.obligationKey, v.lang)} ${t(c.cycleLabel, c.cycleLabelEn)} · ${t('开启', 'opens')}
+            ${formatDay(localIsoDate(c.opensAt, v.c.timeZone), v.lang)}
+          </li>`,
+      )}
+    </ul>`;
 }
 
 const POST_ZH: Record<ContactChange['post'], [string, string]> = {
@@ -205,14 +241,24 @@ function previewCard(v: OrgImportView, p: NonNullable<OrgImportView['preview']>)
           </ul>`
     }
     ${unitList(
-      t(
-        '名册中新增的党支部（不在本活动中，不开启任何事项）',
-        'Branches only in the roster (not this campaign’s: nothing opens)',
-      ),
+      changes.followsFile
+        ? t(
+            '名册中新增的党支部（确认后参加各事项此后开启的周期）',
+            'Branches new in the roster (once confirmed, in every cycle opened from then on)',
+          )
+        : t(
+            '名册中新增的党支部（不在本活动中，不开启任何事项）',
+            'Branches only in the roster (not this campaign’s: nothing opens)',
+          ),
       p.newBranches,
     )}
     ${unitList(
-      t('名册中没有的单位（其邮件仍发往原联系人）', 'Units the roster lacks (their mail goes on to whom it went)'),
+      changes.followsFile
+        ? t(
+            '名册中没有的单位（已开启的事项照常，邮件仍发往原联系人；此后开启的周期不再包括它们）',
+            'Units the roster lacks (what is open goes on, their mail to whom it went; no later cycle includes them)',
+          )
+        : t('名册中没有的单位（其邮件仍发往原联系人）', 'Units the roster lacks (their mail goes on to whom it went)'),
       p.missing,
     )}
     <form

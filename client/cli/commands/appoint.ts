@@ -3,12 +3,13 @@
  * (任职培训) if the plan declares it (`openedBy: { event: secretary-appointed }`).
  * `appoint <campaign> --org <file>`: the organisation file re-imported; every branch whose
  * secretary changed since the last import is an appointment, and the file becomes the campaign's
- * contacts: every mail from then on goes to the addresses it names (mail/current-contacts.ts).
+ * contacts: every mail from then on goes to the addresses it names (mail/current-contacts.ts),
+ * and the cycles the campaign opens from then on are for its units (a branch new in it included).
  * With `--dry-run` it says what the import would change and records nothing.
  */
 import type { Command } from 'commander';
-import { formatInstant } from '../../../domain/format';
-import type { EventOpening } from '../../../domain/engine/requests';
+import { formatDay, formatInstant, localIsoDate } from '../../../domain/format';
+import type { CampaignDirectory, EventOpening, OrgFollowed } from '../../../domain/engine/requests';
 import { loadOrgFile } from '../../../plans/load';
 import { previewReimport, reimportOrg, type ReimportPreview } from '../../org-reimport';
 import { withGrades } from '../grade-command';
@@ -56,11 +57,43 @@ function previewLines(p: ReimportPreview, units: number): string[] {
       ),
     ),
     ...p.newBranches.map((id) =>
-      say(`${id}：新党支部，不在本活动的组织中`, `${id}: a new branch, not in this campaign's organisation`),
+      p.followsFile
+        ? say(`${id}：新党支部，将参加各事项此后开启的周期`, `${id}: a new branch, in every cycle opened from now on`)
+        : say(`${id}：新党支部，不在本活动的组织中`, `${id}: a new branch, not in this campaign's organisation`),
     ),
     ...p.missing.map((id) =>
-      say(`${id}：文件中没有，其邮件仍发往原联系人`, `${id}: not in the file; its mail goes on as before`),
+      p.followsFile
+        ? say(
+            `${id}：文件中没有：已开启的事项照常（邮件仍发往原联系人），此后开启的周期不再包括它`,
+            `${id}: not in the file: what is open goes on (its mail as before), no later cycle includes it`,
+          )
+        : say(`${id}：文件中没有，其邮件仍发往原联系人`, `${id}: not in the file; its mail goes on as before`),
     ),
+  ];
+}
+
+/** What the campaign follows after the import: the version, and each obligation's next cycle with its opening. */
+function followLines(f: OrgFollowed, dir: CampaignDirectory): string[] {
+  const title = (key: string): string => dir.obligations.find((o) => o.key === key)?.title ?? key;
+  // The day it opens: the engine opens a cycle at its due time of day, which would read as a deadline.
+  const day = (iso: string, locale: 'zh' | 'en'): string => formatDay(localIsoDate(iso, dir.timeZone), locale);
+  const cycles = f.nextCycles.map((c) =>
+    say(
+      `  ${title(c.obligationKey)} ${c.cycleLabel}：${day(c.opensAt, 'zh')}开启`,
+      `  ${c.obligationKey} ${c.cycleLabelEn}: opens ${day(c.opensAt, 'en')}`,
+    ),
+  );
+  return [
+    f.nextCycles.length === 0
+      ? say(
+          `活动已没有待开启的周期：第 ${f.orgRef.version} 版组织不再开启新的事项`,
+          `the campaign has no cycle left to open: version ${f.orgRef.version} opens nothing more`,
+        )
+      : say(
+          `此后开启的周期按第 ${f.orgRef.version} 版组织（${f.units} 个单位），首先是：`,
+          `cycles opened from now on are for version ${f.orgRef.version} (${f.units} units), first:`,
+        ),
+    ...cycles,
   ];
 }
 
@@ -131,7 +164,8 @@ export function registerAppoint(program: Command): void {
         ),
       );
     const cc = await campaignClient(o);
-    const zone = (await cc.directory(campaignId)).timeZone;
+    const dir = await cc.directory(campaignId);
+    const zone = dir.timeZone;
     if (o.org === undefined) {
       const r = await appointOne(cc, campaignId, unit!, o.secretary!, o, zone);
       print(o, r, () => openingLines(unit!, r, zone).join('\n'));
@@ -149,8 +183,9 @@ export function registerAppoint(program: Command): void {
       appointments: results,
       newBranches,
       contacts,
+      follows,
     } = await withGrades({}, (ledger) => reimportOrg(cc, ledger, campaignId, file, { by: o.by, at, appointedAt }));
-    print(o, { appointments: results, newBranches, contacts }, () =>
+    print(o, { appointments: results, newBranches, contacts, follows }, () =>
       [
         contacts
           ? say(
@@ -158,6 +193,7 @@ export function registerAppoint(program: Command): void {
               `contacts now version ${contacts.version} (${file.order.length} units): mail from now on goes to its addresses, and new secretaries can sign in`,
             )
           : say('组织文件与当前通讯录相同，未更新', 'the file is the contacts already: nothing updated'),
+        ...(follows?.followed ? followLines(follows, dir) : []),
         ...(results.length === 0 ? [say('没有党支部书记变更', 'no branch secretary changed')] : []),
         ...results.flatMap((r) => [
           say(
@@ -167,10 +203,15 @@ export function registerAppoint(program: Command): void {
           ...openingLines(r.unitId, r, zone).map((l) => `  ${l}`),
         ]),
         ...newBranches.map((id) =>
-          say(
-            `${id}：新党支部，不在本活动的组织中（未开启任何事项）`,
-            `${id}: a new branch, not in this campaign's organisation (nothing opened)`,
-          ),
+          follows
+            ? say(
+                `${id}：新党支部，参加各事项此后开启的周期（已开启的不含）`,
+                `${id}: a new branch, in every cycle opened from now on (not in those open already)`,
+              )
+            : say(
+                `${id}：新党支部，不在本活动的组织中（未开启任何事项）`,
+                `${id}: a new branch, not in this campaign's organisation (nothing opened)`,
+              ),
         ),
       ].join('\n'),
     );

@@ -1,0 +1,130 @@
+/**
+ * A roster re-imported into a campaign that holds its organisation by reference (as the command
+ * line and the console start one): a student branch founded, one dissolved. The console's preview
+ * says the founded branch joins every cycle opened from then on and the dissolved one is opened
+ * nothing more; confirmed, the page names the version the campaign now follows and each
+ * obligation's next cycle, in China time with the weekday. The API's dry run says the campaign
+ * would follow the file; `appoint --org` says the same on the command line, for a third roster.
+ * On the dev server with a worker process and the mini plan, from 2010-09-10 (the quarterly
+ * report's third quarter open, the fourth the next); test/engine/org-follows-reimport.test.ts
+ * runs the campaign on to that cycle.
+ */
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { runCli } from '../helpers/processes';
+import {
+  formPost,
+  pageText as text,
+  sessionCookie,
+  startWebHarness,
+  type Upload,
+  type WebHarness,
+} from '../helpers/web';
+import { DISSOLVED, FOUNDED, miniOrgFoundedAndDissolvedText } from '../helpers/mini-reimport';
+
+const PAGE = '/console/mini/org';
+
+describe('a re-imported roster that founds a branch and dissolves one, on a campaign by reference', () => {
+  let h: WebHarness;
+  let office: Record<string, string>;
+  beforeAll(async () => {
+    h = await startWebHarness({ orgByReference: true });
+    office = { cookie: await sessionCookie(h, 'office@example.org') };
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const roster = miniOrgFoundedAndDissolvedText();
+
+  it('the console previews it, takes it, and says from which cycle the founded branch takes part', async () => {
+    const file: Upload = {
+      name: 'org',
+      filename: '名册-新建支部.yaml',
+      type: 'text/yaml',
+      content: Buffer.from(roster),
+    };
+    const previewed = await formPost(h, PAGE, {}, office, PAGE, [file]);
+    expect(previewed.statusCode).toBe(200);
+    const preview = text(previewed.body);
+    expect(preview).toContain('名册中新增的党支部（确认后参加各事项此后开启的周期） 信息学院本科生党支部（b-info-s2）');
+    expect(preview).toContain(
+      '名册中没有的单位（已开启的事项照常，邮件仍发往原联系人；此后开启的周期不再包括它们） 机械学院本科生第一党支部（b-mech-s1）',
+    );
+
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(previewed.body)?.[1] ?? '';
+    const res = await formPost(
+      h,
+      `${PAGE}/confirm`,
+      { hash: hidden('hash'), file: hidden('file'), confirm: 'yes' },
+      office,
+      PAGE,
+    );
+    expect(res.statusCode).toBe(200);
+    const said = text(res.body);
+    // Version 1 is the organisation the campaign started on (stored by reference); the roster is 2.
+    expect(said).toContain('通讯录已更新为第 2 版（7 个单位）');
+    expect(said).toContain(
+      '此后开启的周期按这份名册（第 2 版，7 个单位）：新增的党支部参加，名册中没有的单位不再包括。',
+    );
+    expect(said).toContain('季度工作汇报 2010年第四季度 · 开启 2010年12月6日（星期一）');
+    expect(said).toContain('活动总结 一次性 · 开启 2011年1月5日（星期三）');
+    expect(said).toContain(
+      '名册中新增的党支部 参加各事项此后开启的周期（见上）；已开启的事项不包括它们。 信息学院本科生党支部（b-info-s2）',
+    );
+
+    // The campaign follows it: its directory lists the founded branch, not the dissolved one.
+    const dir = await h.campaigns.directory('mini', true);
+    expect(dir.orgRef?.version).toBe(2);
+    expect(dir.units.map((u) => u.id)).toContain(FOUNDED);
+    expect(dir.units.map((u) => u.id)).not.toContain(DISSOLVED);
+    // Its lag will be counted under its name.
+    expect((await h.ledger.units('mini')).map((u) => u.unitId)).toContain(FOUNDED);
+  });
+
+  it('the API’s dry run says the campaign would follow the file', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/org?dryRun=true',
+      payload: { org: roster },
+      headers: office,
+    });
+    expect(res.statusCode).toBe(200);
+    // The same roster as the one it follows: nothing new, and it would follow it still.
+    expect(res.json()).toMatchObject({ updatesContacts: false, followsFile: true, newBranches: [] });
+  });
+
+  it('appoint --org says it on the command line: the version, the next cycles, the branch that joins', async () => {
+    const third = roster.replace(
+      '  - id: b-info-s2',
+      [
+        '  - id: b-mech-s2',
+        '    name: 机械学院研究生党支部',
+        '    kind: 学生',
+        '    parent: c-mech',
+        '    secretary: { name: 周强, email: zhou.qiang@example.org }',
+        '  - id: b-info-s2',
+      ].join('\n'),
+    );
+    expect(third).not.toBe(roster);
+    const file = path.join(h.dir, '名册-第三版.yaml');
+    await writeFile(file, third);
+    const cli = (args: string[]) =>
+      runCli(['--lang', 'zh', 'appoint', 'mini', '--org', file, '--by', '组织部', ...args], {
+        TEMPORAL_ADDRESS: h.config.temporal.address,
+        LEDGER_URL: h.config.LEDGER_URL,
+      });
+    const dry = await cli(['--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout).toContain('b-mech-s2：新党支部，将参加各事项此后开启的周期');
+
+    const taken = await cli([]);
+    expect(taken.stderr).toBe('');
+    const lines = taken.stdout.split('\n');
+    expect(lines).toContain('通讯录已更新为第 3 版（8 个单位）：此后的邮件按新通讯录发送，新任书记即可登录网页');
+    expect(lines).toContain('此后开启的周期按第 3 版组织（8 个单位），首先是：');
+    expect(lines).toContain('  季度工作汇报 2010年第四季度：2010年12月6日（星期一）开启');
+    expect(lines).toContain('b-mech-s2：新党支部，参加各事项此后开启的周期（已开启的不含）');
+    expect((await h.campaigns.directory('mini', true)).orgRef?.version).toBe(3);
+  });
+});
