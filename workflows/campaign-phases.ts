@@ -202,6 +202,7 @@ export class CampaignPhases {
       batchesDone: this.batchesDone(),
       completed: false,
       runs: this.state.runs,
+      ...('ref' in this.org ? { orgRef: this.org.ref } : {}),
     };
   }
 

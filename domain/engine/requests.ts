@@ -121,6 +121,8 @@ export interface CampaignStatus {
   batchesLaunched: number;
   completed: boolean;
   runs: number;
+  /** Since v0.22: the stored organisation version it runs on now, by reference (the latest re-import it follows). */
+  orgRef?: OrgRef;
 }
 
 export interface BatchReport {

@@ -80,6 +80,9 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
     expect(dir.units.map((u) => u.id)).not.toContain(DISSOLVED);
     // Its lag will be counted under its name.
     expect((await h.ledger.units('mini')).map((u) => u.unitId)).toContain(FOUNDED);
+    // The office's list of campaigns names the version it runs on now.
+    const list = text((await h.app.inject({ method: 'GET', url: '/console', headers: office })).body);
+    expect(list).toMatch(/校党委组织部（创先争优活动领导小组办公室） · 第2版/);
   });
 
   it('the API’s dry run says the campaign would follow the file', async () => {

@@ -31,7 +31,10 @@ export interface CampaignContext {
   /** Plan time now: the campaign's own clock while it runs (a rehearsal), else the wall clock. */
   now: string;
   plan?: Plan;
-  /** The stored organisation the campaign started on (since v0.13; older ones carry it whole). */
+  /**
+   * The stored organisation the campaign runs on (since v0.13; older ones carry it whole): the
+   * one it started on, or since v0.22 the latest re-import it follows.
+   */
   orgRef?: OrgRef;
   status?: CampaignStatus;
   units: LedgerUnit[];
@@ -90,6 +93,8 @@ export async function loadCampaign(
     let started: Started;
     [status, started] = await Promise.all([campaigns.status(campaignId), planOf(campaigns, campaignId)]);
     ({ plan, orgRef, clock } = started);
+    // The version it follows now (since v0.22, after a re-import), not the one it started on.
+    orgRef = status.orgRef ?? orgRef;
   } catch (err) {
     // A finished campaign (or one the engine no longer holds) is shown from the ledger alone,
     // with the plan its start recorded there (none for one started before starts were recorded).
