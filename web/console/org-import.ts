@@ -177,6 +177,27 @@ function followCard(v: OrgImportView, f: OrgFollowed): Html {
     </ul>`;
 }
 
+/** What an upload does, said above the form: one paragraph, its Chinese sentences run on without spaces. */
+function uploadHint(v: OrgImportView): string {
+  const t = tr(v.lang);
+  return [
+    t(
+      '书记或联络员有变动、新建或撤销党支部时，上传从学校系统导出的最新名册，先预览将发生的变更，核对无误后确认导入。名册中书记有变的党支部记为新任命，活动方案规定的任职培训随即开启；此后全部邮件发往新名册中的地址，新任书记即可登录，原书记不再能查看。',
+      'When secretaries or liaisons change, or branches are founded or dissolved, upload the roster exported from the university’s records: you see what it would change first, and take it once checked. Each branch whose secretary changed is an appointment and opens the training the plan declares; from then on all mail goes to the roster’s addresses, the new secretary can sign in and the one she replaced no longer can.',
+    ),
+    // Only a campaign holding its organisation by reference follows the roster (since v0.22).
+    v.c.orgRef
+      ? t(
+          '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加，名册中没有的单位不再开启新事项；已开启的事项照旧。',
+          'Cycles opened from then on follow the roster: a branch founded takes part from each obligation’s next cycle, a unit the roster lacks is opened nothing more; what is open stays as it is.',
+        )
+      : '',
+    t('同一文件重复导入不会重复记录。', 'The same file twice records nothing twice.'),
+  ]
+    .filter((x) => x !== '')
+    .join(t('', ' '));
+}
+
 const POST_ZH: Record<ContactChange['post'], [string, string]> = {
   secretary: ['书记', 'secretary'],
   liaison: ['联络员', 'liaison'],
@@ -414,22 +435,7 @@ export function orgImportBody(v: OrgImportView): Html {
     </section>
     <section class="card" aria-labelledby="h-upload">
       <h2 id="h-upload">${t('导入新的组织名册', 'Upload a new roster')}</h2>
-      <p>
-        ${t(
-          '书记或联络员有变动、新建或撤销党支部时，上传从学校系统导出的最新名册，先预览将发生的变更，核对无误后确认导入。名册中书记有变的党支部记为新任命，活动方案规定的任职培训随即开启；此后全部邮件发往新名册中的地址，新任书记即可登录，原书记不再能查看。',
-          'When secretaries or liaisons change, or branches are founded or dissolved, upload the roster exported from the university’s records: you see what it would change first, and take it once checked. Each branch whose secretary changed is an appointment and opens the training the plan declares; from then on all mail goes to the roster’s addresses, the new secretary can sign in and the one she replaced no longer can.',
-        )}
-        ${
-          // Only a campaign holding its organisation by reference follows the roster (since v0.22).
-          v.c.orgRef
-            ? t(
-                '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加，名册中没有的单位不再开启新事项；已开启的事项照旧。',
-                'Cycles opened from then on follow the roster: a branch founded takes part from each obligation’s next cycle, a unit the roster lacks is opened nothing more; what is open stays as it is.',
-              )
-            : ''
-        }
-        ${t('同一文件重复导入不会重复记录。', 'The same file twice records nothing twice.')}
-      </p>
+      <p>${uploadHint(v)}</p>
       <form method="post" action="/console/${encodeURIComponent(v.c.campaignId)}/org" enctype="multipart/form-data">
         <input type="hidden" name="_csrf" value="${v.csrf}" />
         <label for="org">${t('名册文件', 'Roster file')}</label>
