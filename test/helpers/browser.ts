@@ -15,6 +15,18 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * A new page at a phone's size (390 × 844), in Chinese, signed in by the session `cookie` (a
+ * `Cookie` header's `name=value`) on `baseUrl`.
+ */
+export async function phonePage(browser: Browser, baseUrl: string, cookie: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+  const pair = cookie.split(';')[0]!;
+  const eq = pair.indexOf('=');
+  await context.addCookies([{ name: pair.slice(0, eq), value: pair.slice(eq + 1), url: baseUrl }]);
+  return context.newPage();
+}
+
 interface AxeViolation {
   id: string;
   impact: string | null;

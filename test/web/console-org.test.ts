@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { axeSerious, launchBrowser } from '../helpers/browser';
+import { axeSerious, launchBrowser, phonePage } from '../helpers/browser';
 import { miniPlanWithEvents } from '../helpers/mini-events';
 import { loadOrgFile } from '../../plans/load';
 import { runCli } from '../helpers/processes';
@@ -162,11 +162,7 @@ describe('the office uploads a new roster in the console', () => {
     // On a phone: the list and the server's long reason fit its width.
     const browser = await launchBrowser();
     try {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-      const cookie = office.cookie!;
-      const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
-      await context.addCookies([{ name, value, url: h.config.BASE_URL }]);
-      const tab = await context.newPage();
+      const tab = await phonePage(browser, h.config.BASE_URL, office.cookie!);
       await tab.goto(`${h.config.BASE_URL}${PAGE}`);
       await tab.locator('#problems').waitFor();
       expect(await axeSerious(tab)).toEqual([]);
@@ -323,11 +319,7 @@ describe('the office uploads a new roster in the console', () => {
     );
     const browser = await launchBrowser();
     try {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-      const cookie = await sessionCookie(h, 'office@example.org');
-      const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
-      await context.addCookies([{ name, value, url: h.config.BASE_URL }]);
-      const page = await context.newPage();
+      const page = await phonePage(browser, h.config.BASE_URL, await sessionCookie(h, 'office@example.org'));
       await page.goto(`${h.config.BASE_URL}/console/mini`);
       await page.getByRole('link', { name: '组织名册与通讯录：收不到邮件的联系人、导入新名册…' }).click();
       await page.getByRole('heading', { name: '导入新的组织名册' }).waitFor();

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import { forgetCampaign } from '../helpers/forget-campaign';
-import { axeSerious, launchBrowser } from '../helpers/browser';
+import { axeSerious, launchBrowser, phonePage } from '../helpers/browser';
 import {
   eventually,
   formPost,
@@ -204,10 +204,7 @@ describe('the office starts a campaign in the console', () => {
     mkdirSync(artifacts, { recursive: true });
     const browser = await launchBrowser();
     try {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-      const [name, value] = office.cookie!.split(';')[0]!.split('=');
-      await context.addCookies([{ name: name!, value: value!, url: h.config.BASE_URL }]);
-      const page = await context.newPage();
+      const page = await phonePage(browser, h.config.BASE_URL, office.cookie!);
       await page.goto(`${h.config.BASE_URL}/console`);
       await page.getByRole('link', { name: /发起新活动/ }).click();
       await page.selectOption('select[name=shipped]', '002-harbin.yaml');

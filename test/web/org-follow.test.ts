@@ -13,7 +13,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { axeSerious, launchBrowser } from '../helpers/browser';
+import { axeSerious, launchBrowser, phonePage } from '../helpers/browser';
 import { runCli } from '../helpers/processes';
 import { pageText as text, sessionCookie, startWebHarness, type WebHarness } from '../helpers/web';
 import { DISSOLVED, FOUNDED, miniOrgFoundedAndDissolvedText } from '../helpers/mini-reimport';
@@ -42,11 +42,7 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
     let preview: string;
     let said: string;
     try {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-      const cookie = await sessionCookie(h, 'office@example.org');
-      const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
-      await context.addCookies([{ name, value, url: h.config.BASE_URL }]);
-      const page = await context.newPage();
+      const page = await phonePage(browser, h.config.BASE_URL, await sessionCookie(h, 'office@example.org'));
       await page.goto(`${h.config.BASE_URL}${PAGE}`);
       expect(text(await page.content())).toContain(
         '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加，名册中没有的单位不再开启新事项；已开启的事项照旧。',
