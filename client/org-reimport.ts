@@ -6,8 +6,8 @@
  * training (the plan's openedBy). Since v0.22 the campaign also follows the file (`followOrg`):
  * the cycles it opens from then on are for the file's units, so a branch new in it takes part
  * from its obligations' next cycles, and a unit the file lacks is opened nothing more (what is
- * open keeps the organisation it opened with). `previewReimport` says the same beforehand, recording nothing;
- * `contactProblemsOf` says what of the contacts in force the mail cannot use.
+ * open keeps the organisation it opened with). `previewReimport` says the same beforehand,
+ * recording nothing; `contactProblemsOf` says what of the contacts in force the mail cannot use.
  */
 import type { SecretaryChange } from '../domain/engine/events';
 import { clip, OrgValidationError } from '../domain/errors';
@@ -115,8 +115,8 @@ export async function reimportOrg(
     await ledger.record(reimportEvent(campaignId, contacts, file.order.length, opts.at, opts.by));
   }
   // Then the campaign follows the file, before the appointments: the trainings they open are
-  // for the file's organisation. Asked again when the same file is imported again (a run cut short before it):
-  // the campaign answers `followed: false` for the version it follows already.
+  // for the file's organisation. Asked again when the same file is imported again (a run cut
+  // short before it): the campaign answers `followed: false` for the version it follows already.
   let follows: OrgFollowed | null = null;
   if ((await cc.directoryWithoutUnits(campaignId)).orgRef) {
     const ref = contacts ?? (await ledger.storeOrg(campaignId, file));

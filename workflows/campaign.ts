@@ -204,7 +204,7 @@ function handleRequests(phases: CampaignPhases, ctx: CampaignContext, plan: Plan
     { validator: (event: CampaignEvent) => phases.validateEvent(event) },
   );
   // Re-imports arrive in order, but a later one's activities may finish first: only the last
-  // asked is followed.
+  // asked is followed, also when it brings back the version followed now.
   let followsAsked = 0;
   setHandler(
     followOrgUpdate,
@@ -212,8 +212,8 @@ function handleRequests(phases: CampaignPhases, ctx: CampaignContext, plan: Plan
       // Only a run that took this update writes the marker: no history of an older release holds one.
       if (!isPatched(PATCHES.ORG_FOLLOWS_REIMPORT))
         throw ApplicationFailure.nonRetryable('this campaign run predates following a re-imported organisation');
-      if (phases.orgRef()?.hash === req.orgRef.hash) return phases.followOrg(undefined);
       const asked = ++followsAsked;
+      if (phases.orgRef()?.hash === req.orgRef.hash) return phases.followOrg(undefined);
       const facts = await orgFacts({ orgRef: req.orgRef, obligations: plan.obligations });
       // Before the first cycle that is for them: a new branch's lag is counted under its name.
       await registerOrgUnits({ campaignId: plan.id, orgRef: req.orgRef });
