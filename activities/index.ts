@@ -43,7 +43,7 @@ import {
   type OrgFacts,
 } from '../domain/engine/org-by-reference';
 import { orgProblems } from '../domain/engine/input-check';
-import { orgSlice } from '../domain/org-slice';
+import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import type { Org } from '../domain/org-schema';
 import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
@@ -238,6 +238,30 @@ export function createActivities(deps: ActivityDeps) {
      */
     async orgSliceOf(req: { orgRef: OrgRef; unitIds: string[] }): Promise<Org> {
       return orgSlice(await storedOrg(req.orgRef), req.unitIds);
+    },
+
+    /**
+     * For each cycle, the units of the stored version responsible for it that have no deadline
+     * in it in the ledger, in the organisation's order (since v0.23, `joinOpenCycles`): the units
+     * new since the cycle opened, such as a branch founded in the middle of a quarter.
+     */
+    async unitsWithoutDeadline(req: {
+      campaignId: string;
+      orgRef: OrgRef;
+      cycles: { obligationKey: string; cycleKey: string; submitters: Obligation['submitters'] }[];
+    }): Promise<string[][]> {
+      const org = await storedOrg(req.orgRef);
+      return Promise.all(
+        req.cycles.map(async (c) => {
+          const rows = await deps.ledger.deadlineRows({
+            campaignId: req.campaignId,
+            obligationKey: c.obligationKey,
+            cycleKey: c.cycleKey,
+          });
+          const has = new Set(rows.map((r) => r.unitId));
+          return responsibleUnits(org, c).filter((u) => !has.has(u));
+        }),
+      );
     },
 
     async sendMessage(message: DeadlineMessage): Promise<SendResult> {

@@ -54,6 +54,8 @@ import {
   endPhaseUpdate,
   extendUpdate,
   followOrgUpdate,
+  joinOpenCyclesUpdate,
+  openCyclesQuery,
   openForEventUpdate,
   submitUpdate,
   waiveUpdate,
@@ -66,6 +68,9 @@ import {
   type DeadlineStatus,
   type ExtendRequest,
   type FollowOrgRequest,
+  type JoinOpenCyclesRequest,
+  type OpenCycle,
+  type OpenCyclesJoined,
   type OrgFollowed,
   type PhaseChange,
   type Receipt,
@@ -364,6 +369,11 @@ export class CampaignClient {
     return this.query(campaignId, (h) => h.query(campaignDirectoryQuery));
   }
 
+  /** The cycles open now, which units new to them may join (since v0.23, `joinOpenCycles`). */
+  openCycles(campaignId: string): Promise<OpenCycle[]> {
+    return this.query(campaignId, (h) => h.query(openCyclesQuery));
+  }
+
   /** The campaign's directory; by reference (since v0.13), its units from the stored organisation. */
   private async askDirectory(campaignId: string): Promise<CampaignDirectory> {
     const dir = await this.directoryWithoutUnits(campaignId);
@@ -444,6 +454,17 @@ export class CampaignClient {
     // The directory names the version the campaign runs on: the next request must see the new one.
     this.directories.delete(campaignId);
     return reply;
+  }
+
+  /**
+   * Has the units of the version a campaign follows that lack a deadline in a cycle open now join
+   * it (since v0.23, `joinOpenCycles`): a branch founded in the middle of a quarter reports for
+   * it too. The re-import asks it when the office says so (client/org-reimport.ts).
+   */
+  async joinOpenCycles(campaignId: string, req: JoinOpenCyclesRequest): Promise<OpenCyclesJoined> {
+    return this.ask(campaignId, (h) =>
+      h.executeUpdate(joinOpenCyclesUpdate, { args: [req] }).catch((err) => rejection(err)),
+    );
   }
 
   /**

@@ -6,13 +6,15 @@
  * training (the plan's openedBy). Since v0.22 the campaign also follows the file (`followOrg`):
  * the cycles it opens from then on are for the file's units, so a branch new in it takes part
  * from its obligations' next cycles, and a unit the file lacks is opened nothing more (what is
- * open keeps the organisation it opened with). `previewReimport` says the same beforehand,
- * recording nothing; `contactProblemsOf` says what of the contacts in force the mail cannot use.
+ * open keeps the organisation it opened with). On the office's word (`joinOpenCycles`, since
+ * v0.23) the file's units without a deadline in a cycle open now join it too. `previewReimport`
+ * says the same beforehand, recording nothing; `contactProblemsOf` says what of the contacts in
+ * force the mail cannot use.
  */
 import type { SecretaryChange } from '../domain/engine/events';
 import { clip, OrgValidationError } from '../domain/errors';
 import type { OrgRef } from '../domain/engine/org-ref';
-import type { EventOpening, OrgFollowed } from '../domain/engine/requests';
+import type { EventOpening, OpenCycle, OpenCyclesJoined, OrgFollowed } from '../domain/engine/requests';
 import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports, parsedOrgVersions } from '../ledger/org-versions';
@@ -30,6 +32,11 @@ export interface ReimportResult {
   contacts: OrgRef | null;
   /** What the campaign follows now, and its next cycles; null when it carries its organisation in its input. */
   follows: OrgFollowed | null;
+  /**
+   * Asked with `joinOpenCycles`: the cycles open now and the units that joined each (a branch
+   * founded since the cycle opened); null when not asked, or the campaign does not follow the file.
+   */
+  joined: OpenCyclesJoined | null;
 }
 
 /** What a re-import would do, recorded nowhere (the console's preview, the API's dry run). */
@@ -41,6 +48,12 @@ export interface ReimportPreview extends RosterChanges {
    * reference); false for one that carries it in its input, whose cycles keep that organisation.
    */
   followsFile: boolean;
+  /**
+   * The cycles open now, which the file's units without a deadline in them (`newBranches` among
+   * them) join if the import asks it (`joinOpenCycles`); none when the campaign does not follow
+   * the file.
+   */
+  openCycles: OpenCycle[];
 }
 
 type ReimportLedger = Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | 'record'>;
@@ -94,10 +107,11 @@ export async function previewReimport(
 ): Promise<ReimportPreview> {
   const { updatesContacts, changes } = await basisOf(cc, ledger, campaignId, file);
   const followsFile = (await cc.directoryWithoutUnits(campaignId)).orgRef !== undefined;
+  const openCycles = followsFile ? await cc.openCycles(campaignId) : [];
   // The file is the contacts already: no address changes, whatever it changed when imported.
   return updatesContacts
-    ? { ...changes, updatesContacts, followsFile }
-    : { ...changes, contacts: [], missing: [], updatesContacts, followsFile };
+    ? { ...changes, updatesContacts, followsFile, openCycles }
+    : { ...changes, contacts: [], missing: [], updatesContacts, followsFile, openCycles };
 }
 
 export async function reimportOrg(
@@ -105,7 +119,7 @@ export async function reimportOrg(
   ledger: ReimportLedger,
   campaignId: string,
   file: Org,
-  opts: { by: string; at: string; appointedAt?: string },
+  opts: { by: string; at: string; appointedAt?: string; joinOpenCycles?: boolean },
 ): Promise<ReimportResult> {
   const { updatesContacts, changes } = await basisOf(cc, ledger, campaignId, file);
   // The contacts first: the notice of a training the import opens goes to the new secretary.
@@ -133,7 +147,10 @@ export async function reimportOrg(
     });
     appointments.push({ ...c, ...opened });
   }
-  return { appointments, newBranches: changes.newBranches, contacts, follows };
+  // Last, on the office's word: the file's units new to a cycle open now join it. Asked again
+  // with the same file (a run cut short), only those still without a deadline there join.
+  const joined = follows && opts.joinOpenCycles ? await cc.joinOpenCycles(campaignId, { by: opts.by }) : null;
+  return { appointments, newBranches: changes.newBranches, contacts, follows, joined };
 }
 
 /**

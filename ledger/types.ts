@@ -44,6 +44,11 @@ export const EVENT_KINDS = [
   'org-reimported',
   /** Who started the campaign, from where and how (data: via, runId, recordedAt; ledger/campaign-starts.ts). */
   'campaign-started',
+  /**
+   * Units the office had take part in a cycle open already (since v0.23; data: units, the
+   * organisation version's hash and number), such as a branch founded in the middle of a quarter.
+   */
+  'cycle-joined',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

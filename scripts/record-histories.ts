@@ -63,6 +63,9 @@ async function main(): Promise<void> {
   // And a campaign that followed a re-imported organisation (since v0.22, ORG_FOLLOWS_REIMPORT):
   // its quarterly report opened for the branch the file founded, whose deadline is kept too.
   await recordFollowedReimport(label);
+  // And a campaign whose founded branch joined the quarter open at the re-import (since v0.23,
+  // JOIN_OPEN_CYCLES): the batch of that one branch is kept too.
+  await recordJoinedOpenCycle(label);
 }
 
 /** Saves a history under `<label>--<prefix><workflow id>.json`. */
@@ -181,6 +184,32 @@ async function recordFollowedReimport(label: string): Promise<void> {
     await report.result();
     save(label, 'follow_', report.workflowId, await report.fetchHistory());
     save(label, 'follow_', 'campaign/mini', await mini.env.client.workflow.getHandle('campaign/mini').fetchHistory());
+  } finally {
+    await mini.stop();
+  }
+}
+
+/**
+ * The mini campaign by reference from 2010-08-25: the roster that founds FOUNDED is re-imported
+ * on 09-08, while the third quarter's report is open, and the branch joins it; its deadline is
+ * waived. Saves the campaign's history and the batch of the branch that joined.
+ */
+async function recordJoinedOpenCycle(label: string): Promise<void> {
+  const mini = await startMiniCampaign({
+    taskQueue: 'record-join',
+    origin: '2010-08-25T00:00',
+    searchAttributes: true,
+    orgByReference: true,
+  });
+  try {
+    await mini.until(local('2010-09-08T10:00'));
+    await reimportMini(mini, miniOrgFoundedAndDissolved(), local('2010-09-08T10:00'), { joinOpenCycles: true });
+    await mini.until(local('2010-09-08T12:00'));
+    await mini.cc.waive('mini', 'quarterly-report', '2010-Q3', FOUNDED, { by: '组织部', reason: '新成立，本季度免报' });
+    const batch = mini.env.client.workflow.getHandle('mini/quarterly-report/2010-Q3#+0');
+    await batch.result();
+    save(label, 'join_', batch.workflowId, await batch.fetchHistory());
+    save(label, 'join_', 'campaign/mini', await mini.env.client.workflow.getHandle('campaign/mini').fetchHistory());
   } finally {
     await mini.stop();
   }

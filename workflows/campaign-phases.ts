@@ -17,8 +17,10 @@ import { announcementTargets, directoryUnits, ledgerUnitsOf, type OrgFacts } fro
 import { advanceRefusal, endPhaseRefusal, isPhaseOpen } from '../domain/phase-changes';
 import {
   batchWorkflowId,
+  cycleBatchPrefix,
   deadlineWorkflowId,
   eventBatchWorkflowId,
+  joinedBatchWorkflowId,
   type CampaignContext,
 } from '../domain/engine/context';
 import { campaignEventProblem, eventCycleKey, eventCycles } from '../domain/engine/events';
@@ -34,6 +36,10 @@ import type {
   EventDeadline,
   EventOpening,
   FollowOrgRequest,
+  JoinedCycle,
+  JoinOpenCyclesRequest,
+  OpenCycle,
+  OpenCyclesJoined,
   OrgFollowed,
   PhaseChange,
 } from '../domain/engine/requests';
@@ -63,6 +69,12 @@ export function freshCampaignState(): CampaignCarried {
 }
 
 const cycleKey = (c: CycleSchedule): string => `${c.obligationKey}/${c.cycleKey}`;
+
+/** A cycle as the office reads it: which, and when it is due. */
+export function openCycleOf(c: CycleSchedule): OpenCycle {
+  const { obligationKey, cycleKey, cycleLabel, cycleLabelEn, dueAt } = c;
+  return { obligationKey, cycleKey, cycleLabel, cycleLabelEn, dueAt };
+}
 
 export class CampaignPhases {
   /** Bumped by every phase change, to wake the workflow's wait. */
@@ -519,8 +531,93 @@ export class CampaignPhases {
     };
   }
 
-  /** The event's batches are started: counted like a cycle's, and their cycles listed as open. */
-  eventLaunched(batches: BatchInput[]): void {
+  // ---- units joining the cycles open now (since v0.23) ----
+
+  /** Only a campaign by reference follows re-imports, so only its units can be new to a cycle. */
+  validateJoin(req: JoinOpenCyclesRequest): void {
+    if (!('ref' in this.org))
+      throw new Error(
+        'joinOpenCycles: this campaign carries its organisation in its input (started before v0.13, or without a ledger): no unit can be new to its cycles',
+      );
+    if (isBlank(req?.by)) throw new Error('joinOpenCycles: "by" (who asks) is required');
+  }
+
+  /**
+   * The cycles open now (opened, and due later than now), each `settled` once every batch of it
+   * has reported: a batch reports after the ledger holds its openings, so then the ledger tells
+   * exactly who lacks a deadline in the cycle. Before, a unit whose batch is still starting its
+   * deadline would look like one without, and be opened twice.
+   */
+  openCycles(): { cycle: CycleSchedule; settled: boolean }[] {
+    const t = this.nowMs();
+    return this.allCycles()
+      .filter((c) => this.state.launched.includes(cycleKey(c)) && Date.parse(c.dueAt) > t)
+      .map((cycle) => {
+        const prefix = cycleBatchPrefix(this.plan.id, cycle.obligationKey, cycle.cycleKey);
+        const settled = Object.values(this.state.batches)
+          .filter((b) => b.batchId.startsWith(prefix))
+          .every((b) => b.done || Object.values(b.counts).some((n) => n > 0));
+        return { cycle, settled };
+      });
+  }
+
+  /**
+   * Has the units without a deadline in each open cycle (`missing[i]`, from the ledger, for
+   * `open[i]`, in the version `orgRef`) join it: one batch per cycle, and the ledger's record of
+   * each (`cycle-joined`). A unit marked joined before is left out, so two requests at once open
+   * one deadline. A cycle not settled is joined by nobody yet. The batches are counted from here
+   * on; `unitBatchesLaunched` wakes the workflow once they have started.
+   */
+  joinOpenCycles(
+    req: JoinOpenCyclesRequest,
+    ctx: CampaignContext,
+    orgRef: OrgRef,
+    open: { cycle: CycleSchedule; settled: boolean }[],
+    missing: string[][],
+  ): { batches: BatchInput[]; events: LedgerEvent[]; reply: OpenCyclesJoined } {
+    const { plan } = this;
+    const joined = (this.state.joined ??= {});
+    const at = new Date(this.nowMs()).toISOString();
+    const batches: BatchInput[] = [];
+    const events: LedgerEvent[] = [];
+    const cycles = open.map(({ cycle, settled }, i): JoinedCycle => {
+      const key = cycleKey(cycle);
+      const shown = openCycleOf(cycle);
+      const { obligationKey, cycleKey: ck, dueAt } = shown;
+      if (!settled) return { ...shown, joined: [], stillOpening: true };
+      const before = new Set(joined[key] ?? []);
+      const unitIds = (missing[i] ?? []).filter((u) => !before.has(u));
+      if (unitIds.length === 0) return { ...shown, joined: [] };
+      joined[key] = [...before, ...unitIds];
+      const obligation = plan.obligations.find((o) => o.key === obligationKey)!;
+      const prefix = cycleBatchPrefix(plan.id, obligationKey, ck);
+      const n = Object.keys(this.state.batches).filter((id) => id.startsWith(`${prefix}+`)).length;
+      const batchId = joinedBatchWorkflowId(plan.id, obligationKey, ck, n);
+      batches.push({ ctx, batchId, obligation, cycle, unitIds, orgRef });
+      // Counted at once, before it starts: a request meanwhile takes the next number, and finds
+      // the cycle not settled until this batch has reported.
+      this.state.batches[batchId] ??= { batchId, counts: { ...ZERO_COUNTS }, done: false };
+      for (const unitId of unitIds)
+        events.push({
+          id: `${plan.id}:cycle-joined:${obligationKey}:${ck}:${unitId}`,
+          campaignId: plan.id,
+          kind: 'cycle-joined',
+          at,
+          phaseKey: cycle.phaseKey,
+          obligationKey,
+          cycleKey: ck,
+          unitId,
+          actor: req.by,
+          dueAt,
+          data: { orgHash: orgRef.hash, orgVersion: orgRef.version },
+        });
+      return { ...shown, joined: unitIds };
+    });
+    return { batches, events, reply: { orgRef, cycles } };
+  }
+
+  /** Batches of single units (an event's, units joining an open cycle) are started: counted like a cycle's, and their cycles listed as open. */
+  unitBatchesLaunched(batches: BatchInput[]): void {
     for (const b of batches) {
       this.state.batches[b.batchId] ??= { batchId: b.batchId, counts: { ...ZERO_COUNTS }, done: false };
       const key = cycleKey(b.cycle);

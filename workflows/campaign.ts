@@ -3,7 +3,9 @@
  * the committee starts one early or ends an open-ended one), opens each cycle of each
  * obligation when its time comes by starting batches of deadline workflows, announces each
  * phase to every unit, and keeps the counts its batches report. When the office re-imports the
- * organisation it follows the new version (since v0.22) for the cycles and phases still to come.
+ * organisation it follows the new version (since v0.22) for the cycles and phases still to come,
+ * and on the office's word has the version's units that lack a deadline in a cycle open now join
+ * it (since v0.23).
  * It continues-as-new before its history grows large, carrying all of its state.
  *
  * The state and its rules are in CampaignPhases (campaign-phases.ts), the byte budget of batch
@@ -31,7 +33,7 @@ import { orgSlice } from '../domain/org-slice';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { AdmissionQueue, START_BYTES_IN_FLIGHT, utf8Length } from './admission-queue';
 import { batchWorkflow } from './batch';
-import { CampaignPhases, freshCampaignState } from './campaign-phases';
+import { CampaignPhases, freshCampaignState, openCycleOf } from './campaign-phases';
 import {
   advancePhaseUpdate,
   batchReportSignal,
@@ -39,22 +41,24 @@ import {
   campaignStatusQuery,
   endPhaseUpdate,
   followOrgUpdate,
+  joinOpenCyclesUpdate,
+  openCyclesQuery,
   openForEventUpdate,
   type AdvancePhaseRequest,
   type CampaignEvent,
   type EndPhaseRequest,
   type FollowOrgRequest,
+  type JoinOpenCyclesRequest,
 } from './messages';
 import { isPatched, PATCHES } from './patches';
 import { campaignInputProblems } from '../domain/engine/input-check';
 import { instantWaiter } from './wake';
 
-const { recordEvents, registerUnits, startBatch, orgFacts, registerOrgUnits, orgSliceOf } = proxyActivities<Activities>(
-  {
+const { recordEvents, registerUnits, startBatch, orgFacts, registerOrgUnits, orgSliceOf, unitsWithoutDeadline } =
+  proxyActivities<Activities>({
     startToCloseTimeout: '5 minutes',
     retry: ACTIVITY_RETRY,
-  },
-);
+  });
 const { announcePhase } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   // A worker that dies mid-announcement is noticed within this, and another resumes after the
@@ -83,6 +87,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     : input.org!;
   const phases = new CampaignPhases(plan, org, state, () => planTime(clock, Date.now()), clock);
   handleRequests(phases, ctx, plan);
+  handleJoinOpenCycles(phases, ctx, plan);
 
   // Runs started before v0.4 cancelled their wake timer on every batch report (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.CAMPAIGN_WAKE_TIMERS);
@@ -160,6 +165,7 @@ function failForGoodIfCalendarThrows(phases: CampaignPhases): void {
 function handleRequests(phases: CampaignPhases, ctx: CampaignContext, plan: Plan): void {
   setHandler(campaignStatusQuery, () => phases.status());
   setHandler(campaignDirectoryQuery, () => phases.directory());
+  setHandler(openCyclesQuery, () => phases.openCycles().map((o) => openCycleOf(o.cycle)));
   setHandler(batchReportSignal, (report) => phases.batchReported(report));
   setHandler(
     advancePhaseUpdate,
@@ -198,7 +204,7 @@ function handleRequests(phases: CampaignPhases, ctx: CampaignContext, plan: Plan
       if (appointment) await recordEvents([appointment]);
       // Through the same opening path as a cycle's: a batch (of one unit) started by the activity.
       await Promise.all(opening.batches.map((b) => startBatch(b)));
-      phases.eventLaunched(opening.batches);
+      phases.unitBatchesLaunched(opening.batches);
       return opening.reply;
     },
     { validator: (event: CampaignEvent) => phases.validateEvent(event) },
@@ -221,6 +227,49 @@ function handleRequests(phases: CampaignPhases, ctx: CampaignContext, plan: Plan
       return phases.followOrg({ ref: req.orgRef, facts });
     },
     { validator: (req: FollowOrgRequest) => phases.validateFollow(req) },
+  );
+}
+
+/**
+ * The office has the units of the version followed that lack a deadline in a cycle open now join
+ * it (since v0.23): the ledger says who lacks one, the phases make a batch of them per cycle.
+ */
+function handleJoinOpenCycles(phases: CampaignPhases, ctx: CampaignContext, plan: Plan): void {
+  setHandler(
+    joinOpenCyclesUpdate,
+    async (req) => {
+      // Only a run that took this update writes the marker: no history of an older release holds one.
+      if (!isPatched(PATCHES.JOIN_OPEN_CYCLES))
+        throw ApplicationFailure.nonRetryable('this campaign run predates joining the cycles open now');
+      const orgRef = phases.orgRef()!;
+      const open = phases.openCycles();
+      const asked = open.filter((o) => o.settled).map((o) => o.cycle);
+      const missing = asked.length
+        ? await unitsWithoutDeadline({
+            campaignId: plan.id,
+            orgRef,
+            cycles: asked.map((c) => ({
+              obligationKey: c.obligationKey,
+              cycleKey: c.cycleKey,
+              submitters: plan.obligations.find((o) => o.key === c.obligationKey)!.submitters,
+            })),
+          })
+        : [];
+      const byCycle = new Map(asked.map((c, i) => [c, missing[i] ?? []]));
+      const { batches, events, reply } = phases.joinOpenCycles(
+        req,
+        ctx,
+        orgRef,
+        open,
+        open.map((o) => byCycle.get(o.cycle) ?? []),
+      );
+      if (events.length > 0) await recordEvents(events);
+      // Through the same opening path as a cycle's: the batch's activity records each opening and sends the notice.
+      await Promise.all(batches.map((b) => startBatch(b)));
+      phases.unitBatchesLaunched(batches);
+      return reply;
+    },
+    { validator: (req: JoinOpenCyclesRequest) => phases.validateJoin(req) },
   );
 }
 

@@ -19,6 +19,9 @@ import type {
   CampaignEvent,
   EventOpening,
   FollowOrgRequest,
+  JoinOpenCyclesRequest,
+  OpenCycle,
+  OpenCyclesJoined,
   OrgFollowed,
 } from '../domain/engine/requests';
 
@@ -37,6 +40,10 @@ export const campaignDirectoryQuery = defineQuery<CampaignDirectory>('campaignDi
 export const openForEventUpdate = defineUpdate<EventOpening, [CampaignEvent]>('openForEvent');
 /** The office re-imported the organisation: the cycles opened from now on are for its units (since v0.22). */
 export const followOrgUpdate = defineUpdate<OrgFollowed, [FollowOrgRequest]>('followOrg');
+/** The cycles open now (since v0.23): what the office may have the units new to them join. */
+export const openCyclesQuery = defineQuery<OpenCycle[]>('openCycles');
+/** The units of the version followed that lack a deadline in a cycle open now join it (since v0.23). */
+export const joinOpenCyclesUpdate = defineUpdate<OpenCyclesJoined, [JoinOpenCyclesRequest]>('joinOpenCycles');
 /** A batch tells its campaign its counts (coalesced, so the campaign's history stays small). */
 export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 

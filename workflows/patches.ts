@@ -87,6 +87,9 @@
  * v0.22 (2026-12-07) adds ORG_FOLLOWS_REIMPORT: a campaign by reference follows a re-imported
  * organisation for the cycles it opens after the import. Its histories add a campaign that took
  * the update (`v0.22--follow_…`) and the deadline of the branch new in its file.
+ * v0.23 (2026-12-07) adds JOIN_OPEN_CYCLES: the office has the units of the version a campaign
+ * follows take part in the cycles open already (a branch founded mid-quarter). Its histories add
+ * a campaign that took the update (`v0.23--join_…`) and the batch of the branch that joined.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -273,6 +276,15 @@ export const PATCHES = {
     addedIn: 'v0.22',
     guards:
       "the campaign takes the followOrg update a re-import sends (client/org-reimport.ts): it reads the version's facts (orgFacts), registers its units (registerOrgUnits), and opens every later cycle, and announces every later phase, for that version's units (`state.orgFollowed`, carried into later runs), so a branch new in the file takes part from its next cycles; a run of an older release never accepted the update, so its histories hold none",
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  JOIN_OPEN_CYCLES: {
+    id: 'join-open-cycles',
+    workflow: 'campaign',
+    addedIn: 'v0.23',
+    guards:
+      'the campaign takes the joinOpenCycles update (client/org-reimport.ts, `joinOpenCycles`): for each cycle open now it asks the ledger which units of the version it follows have no deadline there (unitsWithoutDeadline), records who had them join (cycle-joined), and starts a batch of them (`#+n`), carried in `state.joined`; a run of an older release never accepted the update, so its histories hold none',
     retireWhen: CAMPAIGN_BOUND,
     stage: 'patched',
   },

@@ -91,8 +91,13 @@ export function campaignWorkflowId(campaignId: string): string {
   return `campaign/${campaignId}`;
 }
 
+/** What the id of every batch of a cycle begins with: its own (`#0`…), an event's and those that joined it. */
+export function cycleBatchPrefix(campaignId: string, obligationKey: string, cycleKey: string): string {
+  return `${campaignId}/${obligationKey}/${cycleKey}#`;
+}
+
 export function batchWorkflowId(campaignId: string, obligationKey: string, cycleKey: string, index: number): string {
-  return `${campaignId}/${obligationKey}/${cycleKey}#${index}`;
+  return `${cycleBatchPrefix(campaignId, obligationKey, cycleKey)}${index}`;
 }
 
 /** The batch of one unit's deadline that an event opened (domain/engine/events.ts). */
@@ -103,6 +108,15 @@ export function eventBatchWorkflowId(
   unitId: string,
 ): string {
   return `${campaignId}/${obligationKey}/${cycleKey}#${unitId}`;
+}
+
+/**
+ * The `n`th batch of units that joined a cycle open already (since v0.23, `joinOpenCycles`): a
+ * branch founded after the cycle opened. `+` keeps it apart from the cycle's own batches (`#0`…)
+ * and an event's (`#<unit>`), since no unit id has one (domain/ids.ts).
+ */
+export function joinedBatchWorkflowId(campaignId: string, obligationKey: string, cycleKey: string, n: number): string {
+  return `${cycleBatchPrefix(campaignId, obligationKey, cycleKey)}+${n}`;
 }
 
 export function deadlineWorkflowId(

@@ -34,6 +34,12 @@ export interface CampaignCarried {
    * each run after it starts from instead of the input's `orgRef` (the version it started on).
    */
   orgFollowed?: OrgRef;
+  /**
+   * Since v0.23: by `<obligation>/<cycle>`, the units the office had join a cycle open already
+   * (`joinOpenCycles`), marked before their batch starts: asked again at once, they are not
+   * opened twice, though the ledger may not hold their deadlines yet.
+   */
+  joined?: Record<string, string[]>;
   runs: number;
 }
 

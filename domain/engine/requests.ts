@@ -104,6 +104,43 @@ export interface OrgFollowed {
   nextCycles: { obligationKey: string; cycleKey: string; cycleLabel: string; cycleLabelEn: string; opensAt: string }[];
 }
 
+/**
+ * The office has the units of the organisation the campaign follows take part in the cycles open
+ * now (since v0.23): a branch founded in the middle of a quarter reports for it too. A cycle is
+ * open while it has been opened and its due instant is still to come.
+ */
+export interface JoinOpenCyclesRequest {
+  /** Who asked (the office's person): the ledger's `cycle-joined` says so. */
+  by: string;
+}
+
+/** A cycle open now: opened, and due later than now (the campaign's `openCycles` query). */
+export interface OpenCycle {
+  obligationKey: string;
+  cycleKey: string;
+  cycleLabel: string;
+  cycleLabelEn: string;
+  dueAt: string;
+}
+
+/** One cycle open now, and the units that joined it with this request. */
+export interface JoinedCycle extends OpenCycle {
+  /** Units of the version followed that had no deadline in the cycle and have one now; often none. */
+  joined: string[];
+  /**
+   * The cycle opened so recently that its deadlines are still being started, and those who lack
+   * one cannot be told yet: nothing joined it; asked again a minute later, it is joined.
+   */
+  stillOpening?: true;
+}
+
+export interface OpenCyclesJoined {
+  /** The version followed, whose units were compared with each cycle's deadlines. */
+  orgRef: OrgRef;
+  /** Every cycle open now, in the plan's order of obligations. */
+  cycles: JoinedCycle[];
+}
+
 export interface CampaignStatus {
   campaignId: string;
   title: string;

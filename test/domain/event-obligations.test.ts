@@ -212,7 +212,7 @@ describe('obligations opened by events', () => {
       ['harbin-2012/grade-rectification/2012#b-cs-t1', ['b-cs-t1'], ['b-cs-t1', 'c-cs', 'office']],
     ]);
     expect(first.reply.opened.map((d) => d.deadlineId)).toEqual(['harbin-2012/grade-rectification/2012/b-cs-t1']);
-    p.eventLaunched(first.batches);
+    p.unitBatchesLaunched(first.batches);
     // Graded again (the same, or D after C): the year's report is already open.
     for (const again of [graded('b-cs-t1', 'C'), graded('b-cs-t1', 'D')]) {
       const second = open(p, again);

@@ -6,7 +6,6 @@
  * With a tiny history budget the campaign continues as new between the import and September, so
  * the version it follows is carried from run to run. On the time-skipping server, the mini plan.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { campaignWorkflowId } from '../../domain/engine/context';
 import { PATCHES } from '../../workflows/patches';
 import { local, patchIds, startMiniCampaign, type MiniCampaign } from '../helpers/mini-campaign';
@@ -24,16 +23,6 @@ describe('a campaign following a re-imported organisation', () => {
     });
   });
   afterAll(() => mini?.stop());
-
-  const exists = async (workflowId: string): Promise<boolean> => {
-    try {
-      await mini.env.client.workflow.getHandle(workflowId).describe();
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-  };
 
   it('opens its later cycles for the founded branch and none for the dissolved one; what is open stays', async () => {
     await mini.until(local('2010-06-12T12:00'));
@@ -70,12 +59,12 @@ describe('a campaign following a re-imported organisation', () => {
     });
 
     await mini.until(local('2010-09-06T12:00'));
-    expect(await exists(`mini/quarterly-report/2010-Q3/${FOUNDED}`)).toBe(true);
-    expect(await exists(`mini/quarterly-report/2010-Q3/${DISSOLVED}`)).toBe(false);
-    expect(await exists('mini/quarterly-report/2010-Q3/b-mech-t1')).toBe(true);
+    expect(await mini.exists(`mini/quarterly-report/2010-Q3/${FOUNDED}`)).toBe(true);
+    expect(await mini.exists(`mini/quarterly-report/2010-Q3/${DISSOLVED}`)).toBe(false);
+    expect(await mini.exists('mini/quarterly-report/2010-Q3/b-mech-t1')).toBe(true);
     // The branch plan opened before the import: not for the founded branch, still for the dissolved.
-    expect(await exists(`mini/branch-plan/once/${FOUNDED}`)).toBe(false);
-    expect(await exists(`mini/branch-plan/once/${DISSOLVED}`)).toBe(true);
+    expect(await mini.exists(`mini/branch-plan/once/${FOUNDED}`)).toBe(false);
+    expect(await mini.exists(`mini/branch-plan/once/${DISSOLVED}`)).toBe(true);
 
     // The campaign continued as new since the import, and its current run starts from the version it follows.
     const status = await mini.cc.status('mini');

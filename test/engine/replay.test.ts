@@ -77,6 +77,11 @@
  * sends, and opens its later cycles for the file's units. Its histories add such a campaign
  * (`v0.22--follow_…`), whose quarterly report opened for the branch the file founded, and that
  * branch's report; no older campaign took the update.
+ *
+ * v0.23 adds JOIN_OPEN_CYCLES: a campaign by reference takes the joinOpenCycles update a re-import
+ * sends when the office asks, and has the units new to a cycle open now join it. Its histories add
+ * such a campaign (`v0.23--join_…`), whose founded branch joined the third quarter's report, and
+ * that branch's batch (`#+0`); no older campaign took the update.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -101,8 +106,21 @@ function corpus(): { workflowId: string; history: temporal.api.history.v1.IHisto
     });
 }
 
+/** The history was recorded by a release before v0.<minor> (its file is named `v0.<n>--…`). */
+const recordedBefore = (file: string, minor: number): boolean => Number(/^v0\.(\d+)--/.exec(file)?.[1]) < minor;
+
+/** The history of the corpus's file of this name. */
+const history = (file: string): temporal.api.history.v1.IHistory => corpus().find((h) => h.file === file)!.history;
+
+/** The updates a history accepted, by name, in order. */
+const updateNames = (events: temporal.api.history.v1.IHistoryEvent[]): string[] =>
+  events.flatMap((e) => {
+    const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    return name ? [name] : [];
+  });
+
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of twenty-one releases, of every workflow type', () => {
+  it('the corpus holds histories of twenty-two releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -126,6 +144,7 @@ describe('replaying recorded histories', () => {
       'v0.20',
       'v0.21',
       'v0.22',
+      'v0.23',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
     const types = new Set(corpus().map(({ history }) => workflowTypeOf(history)));
@@ -171,7 +190,6 @@ describe('replaying recorded histories', () => {
   });
 
   it('holds a campaign of v0.19 started late: its batch counted its deadlines blue, and they started blue', () => {
-    const history = (file: string) => corpus().find((h) => h.file === file)!.history;
     expect(patchIds(history('v0.19--late_mini_branch-plan_once_0.json').events!)).toContain(
       PATCHES.STARTED_IN_COLOUR.id,
     );
@@ -190,14 +208,9 @@ describe('replaying recorded histories', () => {
   });
 
   it('holds a campaign of v0.22 that followed a re-import, and the report it then opened for the branch the file founded', () => {
-    const history = (file: string) => corpus().find((h) => h.file === file)!.history;
     const campaign = history('v0.22--follow_campaign_mini.json').events!;
     expect(patchIds(campaign)).toContain(PATCHES.ORG_FOLLOWS_REIMPORT.id);
-    const updates = campaign.flatMap((e) => {
-      const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
-      return name ? [name] : [];
-    });
-    expect(updates).toEqual(['followOrg']);
+    expect(updateNames(campaign)).toEqual(['followOrg']);
     // Its start and the re-import: each read the facts of its version and registered its units.
     const activities = campaign.flatMap((e) => {
       const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
@@ -207,9 +220,36 @@ describe('replaying recorded histories', () => {
     const report = history('v0.22--follow_mini_quarterly-report_2010-Q3_b-info-s2.json').events!;
     expect(report[0]!.workflowExecutionStartedEventAttributes).toBeTruthy();
     // No older release's campaign took it.
-    const older = corpus().filter((h) => !h.file.startsWith('v0.22--') && workflowTypeOf(h.history) === 'campaign');
+    const older = corpus().filter((h) => recordedBefore(h.file, 22) && workflowTypeOf(h.history) === 'campaign');
     expect(older.length).toBeGreaterThan(0);
     for (const h of older) expect(patchIds(h.history.events!)).not.toContain(PATCHES.ORG_FOLLOWS_REIMPORT.id);
+  });
+
+  it('holds a campaign of v0.23 whose founded branch joined the quarter open, and the batch of that branch', () => {
+    const campaign = history('v0.23--join_campaign_mini.json').events!;
+    expect(patchIds(campaign)).toContain(PATCHES.JOIN_OPEN_CYCLES.id);
+    expect(updateNames(campaign)).toEqual(['followOrg', 'joinOpenCycles']);
+    // The join: who lacks a deadline, the record of who joined, the batch of the one branch.
+    const activities = campaign.flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a ? [`${a.activityType!.name!}:${Buffer.from(a.input?.payloads?.[0]?.data ?? []).toString()}`] : [];
+    });
+    const afterJoin = activities.slice(activities.findIndex((a) => a.startsWith('unitsWithoutDeadline:')));
+    expect(afterJoin.map((a) => a.split(':')[0])).toEqual(expect.arrayContaining(['recordEvents', 'startBatch']));
+    expect(afterJoin.find((a) => a.startsWith('recordEvents:'))).toContain('cycle-joined');
+    expect(afterJoin.find((a) => a.startsWith('startBatch:'))).toContain(
+      '"batchId":"mini/quarterly-report/2010-Q3#+0"',
+    );
+    const batch = history('v0.23--join_mini_quarterly-report_2010-Q3_+0.json').events!;
+    expect(
+      JSON.parse(Buffer.from(batch[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString()),
+    ).toMatchObject({
+      unitIds: ['b-info-s2'],
+    });
+    // No older release's campaign took it.
+    const older = corpus().filter((h) => recordedBefore(h.file, 23) && workflowTypeOf(h.history) === 'campaign');
+    expect(older.length).toBeGreaterThan(0);
+    for (const h of older) expect(patchIds(h.history.events!)).not.toContain(PATCHES.JOIN_OPEN_CYCLES.id);
   });
 
   it('holds a deadline of v0.20 whose unit a re-import made reachable: mailed itself, escalated for want of an address no more', () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { DateTime } from 'luxon';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
@@ -33,6 +34,8 @@ export interface MiniCampaign {
   /** Skips the server's time to plan instant `at` (epoch ms), if it is ahead. */
   until: (at: number) => Promise<void>;
   history: (workflowId: string) => Promise<temporal.api.history.v1.IHistoryEvent[]>;
+  /** Whether a workflow of this id was ever started (running or closed). */
+  exists: (workflowId: string) => Promise<boolean>;
   stop: () => Promise<void>;
 }
 
@@ -92,6 +95,15 @@ export async function startMiniCampaign(opts: {
       if (wait > 0) await env.sleep(wait);
     },
     history: async (workflowId) => (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [],
+    exists: async (workflowId) => {
+      try {
+        await env.client.workflow.getHandle(workflowId).describe();
+        return true;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
     stop: async () => {
       worker.shutdown();
       await running;

@@ -55,7 +55,16 @@ export function miniOrgFoundedAndDissolvedText(): string {
   return `${text.slice(0, start)}${text.slice(end).trimEnd()}\n${founded}`;
 }
 
-/** Re-imports `org` into the mini campaign, by 组织部 at plan instant `at` (epoch ms). */
-export function reimportMini(mini: MiniCampaign, org: Org, at: number): ReturnType<typeof reimportOrg> {
-  return reimportOrg(mini.cc, mini.ledger, 'mini', org, { by: '组织部', at: DateTime.fromMillis(at).toUTC().toISO()! });
+/** Re-imports `org` into the mini campaign, by 组织部 at plan instant `at` (epoch ms); joining the cycles open now if asked. */
+export function reimportMini(
+  mini: MiniCampaign,
+  org: Org,
+  at: number,
+  opts: { joinOpenCycles?: boolean } = {},
+): ReturnType<typeof reimportOrg> {
+  return reimportOrg(mini.cc, mini.ledger, 'mini', org, {
+    by: '组织部',
+    at: DateTime.fromMillis(at).toUTC().toISO()!,
+    ...opts,
+  });
 }

@@ -4,8 +4,11 @@
  * says the founded branch joins every cycle opened from then on and the dissolved one is opened
  * nothing more; confirmed, the page names the version the campaign now follows and each
  * obligation's next cycle, its day with the weekday. In a real browser at a phone's width: axe-core
- * finds no serious violation and nothing scrolls sideways (test-artifacts/console/org-follow*.png). The API's dry run says the campaign
- * would follow the file; `appoint --org` says the same on the command line, for a third roster.
+ * finds no serious violation and nothing scrolls sideways (test-artifacts/console/org-follow*.png).
+ * The office ticks the box that has the founded branch join the quarter open now, and it does.
+ * The API's dry run says the campaign would follow the file and lists the quarter open; asked to
+ * join again, nobody joins. `appoint --org` says the same on the command line, for a third
+ * roster, whose founded branch joins the quarter with `--join-open`.
  * On the dev server with a worker process and the mini plan, from 2010-09-10 (the quarterly
  * report's third quarter open, the fourth the next); test/engine/org-follows-reimport.test.ts
  * runs the campaign on to that cycle.
@@ -15,7 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { axeSerious, launchBrowser, phonePage } from '../helpers/browser';
 import { runCli } from '../helpers/processes';
-import { pageText as text, sessionCookie, startWebHarness, type WebHarness } from '../helpers/web';
+import { formPost, pageText as text, sessionCookie, startWebHarness, type WebHarness } from '../helpers/web';
 import { DISSOLVED, FOUNDED, miniOrgFoundedAndDissolvedText } from '../helpers/mini-reimport';
 
 const PAGE = '/console/mini/org';
@@ -45,7 +48,7 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
       const page = await phonePage(browser, h.config.BASE_URL, await sessionCookie(h, 'office@example.org'));
       await page.goto(`${h.config.BASE_URL}${PAGE}`);
       expect(text(await page.content())).toContain(
-        '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加，名册中没有的单位不再开启新事项；已开启的事项照旧。',
+        '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加（确认导入时可勾选，让它一并参加正在进行的周期），名册中没有的单位不再开启新事项；已开启的事项照旧。',
       );
       await page.setInputFiles('input[name=org]', file);
       await page.getByRole('button', { name: '上传并预览' }).click();
@@ -54,6 +57,8 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
       expect(await axeSerious(page)).toEqual([]);
       expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
       await page.screenshot({ path: path.join(ARTIFACTS, 'org-follow-preview.png'), fullPage: true });
+      // The quarter open now: the founded branch is had report for it too.
+      await page.check('input[name=joinOpen]');
       await page.check('input[name=confirm]');
       await page.getByRole('button', { name: '确认导入' }).click();
       await page.locator('#result').waitFor();
@@ -76,9 +81,25 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
     );
     expect(said).toContain('季度工作汇报 2010年第四季度 · 开启 2010年12月6日（星期一）');
     expect(said).toContain('活动总结 一次性 · 开启 2011年1月5日（星期三）');
-    expect(said).toContain(
-      '名册中新增的党支部 参加各事项此后开启的周期（见上）；已开启的事项不包括它们。 信息学院本科生党支部（b-info-s2）',
+    expect(preview).toContain(
+      '名册中尚无本期任务的单位（如新建的党支部）一并参加正在进行的周期： 季度工作汇报 2010年第三季度 · 截止 2010年9月25日（星期六）23:59',
     );
+    expect(said).toContain(
+      '正在进行的周期： 季度工作汇报 2010年第三季度 · 截止 2010年9月25日（星期六）23:59：补充参加 信息学院本科生党支部',
+    );
+    expect(said).toContain(
+      '名册中新增的党支部 参加正在进行的周期和各事项此后开启的周期（见上）。 信息学院本科生党支部（b-info-s2）',
+    );
+    expect(await h.ledger.deadlineRows({ campaignId: 'mini', unitId: FOUNDED })).toEqual([
+      expect.objectContaining({ obligationKey: 'quarterly-report', cycleKey: '2010-Q3' }),
+    ]);
+    // Its deadline's history says who had it join, and by which roster.
+    const deadline = await h.app.inject({
+      method: 'GET',
+      url: `/console/mini/o/quarterly-report/2010-Q3/${FOUNDED}`,
+      headers: office,
+    });
+    expect(text(deadline.body)).toContain('补充参加本期 · 按第 2 版名册 · 经办 office@example.org');
 
     // The campaign follows it: its directory lists the founded branch, not the dissolved one.
     const dir = await h.campaigns.directory('mini', true);
@@ -101,7 +122,43 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
     });
     expect(res.statusCode).toBe(200);
     // The same roster as the one it follows: nothing new, and it would follow it still.
-    expect(res.json()).toMatchObject({ updatesContacts: false, followsFile: true, newBranches: [] });
+    expect(res.json()).toMatchObject({
+      updatesContacts: false,
+      followsFile: true,
+      newBranches: [],
+      openCycles: [{ obligationKey: 'quarterly-report', cycleKey: '2010-Q3' }],
+    });
+    // Joining is a yes or no, named when it is neither.
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/org',
+      payload: { org: roster, joinOpenCycles: 'yes' },
+      headers: office,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('joinOpenCycles');
+    // The console's box too: ticked or not, nothing else.
+    const form = await formPost(
+      h,
+      `${PAGE}/confirm`,
+      { confirm: 'yes', hash: `sha256:${'0'.repeat(64)}`, file: 'x.yaml', joinOpen: 'all' },
+      office,
+      PAGE,
+    );
+    expect(form.statusCode).toBe(400);
+    expect(text(form.body)).toContain('“新增单位一并参加正在进行的周期”只能勾选或不勾选。');
+    // Asked of the roster it follows, in which every unit has its quarter now: nobody joins.
+    const again = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns/mini/org',
+      payload: { org: roster, joinOpenCycles: true },
+      headers: office,
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({
+      contacts: null,
+      joined: { cycles: [{ obligationKey: 'quarterly-report', cycleKey: '2010-Q3', joined: [] }] },
+    });
   });
 
   it('appoint --org says it on the command line: the version, the next cycles, the branch that joins', async () => {
@@ -128,13 +185,27 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
     expect(dry.stderr).toBe('');
     expect(dry.stdout).toContain('b-mech-s2：新党支部，将参加各事项此后开启的周期');
 
+    expect(dry.stdout).toContain(
+      '正在进行的周期（加 --join-open，文件中尚无本期任务的单位，如新成立的党支部，一并参加）：\n  季度工作汇报 2010年第三季度，截止 2010年9月25日（星期六）23:59',
+    );
+
     const taken = await cli([]);
     expect(taken.stderr).toBe('');
     const lines = taken.stdout.split('\n');
     expect(lines).toContain('通讯录已更新为第 3 版（8 个单位）：此后的邮件按新通讯录发送，新任书记即可登录网页');
     expect(lines).toContain('此后开启的周期按第 3 版组织（8 个单位），首先是：');
     expect(lines).toContain('  季度工作汇报 2010年第四季度：2010年12月6日（星期一）开启');
-    expect(lines).toContain('b-mech-s2：新党支部，参加各事项此后开启的周期（已开启的不含）');
+    expect(lines).toContain('b-mech-s2：新党支部，参加各事项此后开启的周期（已开启的不含；加 --join-open 可一并参加）');
     expect((await h.campaigns.directory('mini', true)).orgRef?.version).toBe(3);
+
+    // The same file again with --join-open: the branch founded in it joins the quarter open now.
+    const joined = await cli(['--join-open']);
+    expect(joined.stderr).toBe('');
+    expect(joined.stdout.split('\n')).toContain(
+      '季度工作汇报 2010年第三季度，截止 2010年9月25日（星期六）23:59：补充参加 b-mech-s2',
+    );
+    expect(await h.ledger.deadlineRows({ campaignId: 'mini', unitId: 'b-mech-s2' })).toEqual([
+      expect.objectContaining({ obligationKey: 'quarterly-report', cycleKey: '2010-Q3' }),
+    ]);
   });
 });

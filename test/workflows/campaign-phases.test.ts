@@ -191,4 +191,50 @@ describe('CampaignPhases', () => {
     const carried = JSON.parse(JSON.stringify(p.state)) as typeof p.state;
     expect(carried.orgFollowed).toEqual(v2.ref);
   });
+
+  it('has units new to a cycle open now join it once it has settled, never twice; its validator names each field', () => {
+    const clock = new TestClock(Date.parse('2010-09-08T02:00:00Z'));
+    const v2 = { ref: { hash: `sha256:${'2'.repeat(64)}`, version: 2 }, facts: { units: 8, responsible: {} } };
+    const p = new CampaignPhases(mini.plan, v2, freshCampaignState(), clock.now);
+    expect(() => p.validateJoin({ by: '' })).toThrow('joinOpenCycles: "by" (who asks) is required');
+    expect(() => p.validateJoin({ by: '组织部' })).not.toThrow();
+    expect(() => fresh().p.validateJoin({ by: '组织部' })).toThrow('carries its organisation in its input');
+
+    // The third quarter's report opened, its one batch not reported yet: open, not settled.
+    const q3 = p.dueCycles(clock.ms).find((c) => c.cycleKey === '2010-Q3')!;
+    p.launched(q3, [{ batchId: 'mini/quarterly-report/2010-Q3#0' }]);
+    expect(p.openCycles().map((o) => [o.cycle.cycleKey, o.settled])).toEqual([['2010-Q3', false]]);
+    const unsettled = p.joinOpenCycles({ by: '组织部' }, mini.ctx, v2.ref, p.openCycles(), [['b-new']]);
+    expect(unsettled.batches).toEqual([]);
+    expect(unsettled.reply.cycles).toEqual([
+      expect.objectContaining({ cycleKey: '2010-Q3', joined: [], stillOpening: true }),
+    ]);
+
+    // Reported: the units the ledger lacks join, in a batch of their own, recorded by who asked.
+    p.batchReported({ batchId: 'mini/quarterly-report/2010-Q3#0', counts: { ...ZERO_COUNTS, green: 6 }, done: false });
+    expect(p.openCycles()[0]!.settled).toBe(true);
+    const first = p.joinOpenCycles({ by: '组织部' }, mini.ctx, v2.ref, p.openCycles(), [['b-new']]);
+    expect(first.batches.map((b) => [b.batchId, b.unitIds, b.orgRef])).toEqual([
+      ['mini/quarterly-report/2010-Q3#+0', ['b-new'], v2.ref],
+    ]);
+    expect(first.events).toEqual([
+      expect.objectContaining({ kind: 'cycle-joined', unitId: 'b-new', actor: '组织部', cycleKey: '2010-Q3' }),
+    ]);
+    // Its batch has not reported (nor even started): asked again, the cycle waits for it.
+    expect(p.openCycles()[0]!.settled).toBe(false);
+    p.unitBatchesLaunched(first.batches);
+    p.batchReported({ batchId: 'mini/quarterly-report/2010-Q3#+0', counts: { ...ZERO_COUNTS, green: 1 }, done: false });
+    // The ledger may not hold its deadline yet: the state does, and a second unit gets the next batch.
+    const second = p.joinOpenCycles({ by: '组织部' }, mini.ctx, v2.ref, p.openCycles(), [['b-new', 'b-newer']]);
+    expect(second.batches.map((b) => [b.batchId, b.unitIds])).toEqual([
+      ['mini/quarterly-report/2010-Q3#+1', ['b-newer']],
+    ]);
+    expect(second.reply.cycles[0]!.joined).toEqual(['b-newer']);
+
+    // Past its due instant a cycle is no longer open: nobody joins one late.
+    clock.set('2010-09-26T00:00:00Z');
+    expect(p.openCycles()).toEqual([]);
+    const carried = JSON.parse(JSON.stringify(p.state)) as typeof p.state;
+    expect(carried.joined).toEqual({ 'quarterly-report/2010-Q3': ['b-new', 'b-newer'] });
+  });
 });

@@ -8,7 +8,7 @@
  * does not pass is answered with every problem by line and field. Above it all, what the roster
  * has to mend: the units without an address and the addresses the mail server refused.
  */
-import type { EventOpening, OrgFollowed } from '../../domain/engine/requests';
+import type { EventOpening, OpenCycle, OpenCyclesJoined, OrgFollowed } from '../../domain/engine/requests';
 import type { FileIssue } from '../../domain/errors';
 import type { ReimportPreview, ReimportResult } from '../../client/org-reimport';
 import type { ContactChange } from '../../domain/roster-changes';
@@ -36,8 +36,13 @@ export interface OrgImportView {
   /** What of the contacts in force the mail cannot use. */
   problems: ContactProblems;
   /** What the upload just did. */
-  result?: { file: string; units: number } & Pick<ReimportResult, 'contacts' | 'appointments' | 'follows'> & {
+  result?: { file: string; units: number } & Pick<
+    ReimportResult,
+    'contacts' | 'appointments' | 'follows' | 'joined'
+  > & {
       newBranches: { id: string; name: string }[];
+      /** The roster's name of each unit, for those that joined a cycle open now. */
+      nameOf: (unitId: string) => string;
     };
   /** The upload, checked and kept under `hash`, and what taking it would do. */
   preview?: {
@@ -111,7 +116,7 @@ function resultCard(v: OrgImportView, r: NonNullable<OrgImportView['result']>): 
           : t('所选文件与当前通讯录相同，未更新。', 'The file is the contacts already: nothing was updated.')
       }
     </p>
-    ${r.follows?.followed ? followCard(v, r.follows) : ''}
+    ${r.follows?.followed ? followCard(v, r.follows) : ''} ${r.joined ? joinedCard(v, r.joined, r.nameOf) : ''}
     <h3>${t('党支部书记变更', 'New branch secretaries')}</h3>
     ${
       r.appointments.length === 0
@@ -132,15 +137,20 @@ function resultCard(v: OrgImportView, r: NonNullable<OrgImportView['result']>): 
         : html`<h3>${t('名册中新增的党支部', 'Branches new in the roster')}</h3>
             <p class="hint">
               ${
-                r.follows
+                r.follows && r.joined
                   ? t(
-                      '参加各事项此后开启的周期（见上）；已开启的事项不包括它们。',
-                      'In every cycle opened from now on (above); not in those open already.',
+                      '参加正在进行的周期和各事项此后开启的周期（见上）。',
+                      'In the cycles open now and every cycle opened from now on (above).',
                     )
-                  : t(
-                      '不在本活动的组织中，未开启任何事项；新的活动会包括它们。',
-                      'Not in this campaign’s organisation: nothing is opened for them; a new campaign includes them.',
-                    )
+                  : r.follows
+                    ? t(
+                        '参加各事项此后开启的周期（见上）；已开启的事项不包括它们。',
+                        'In every cycle opened from now on (above); not in those open already.',
+                      )
+                    : t(
+                        '不在本活动的组织中，未开启任何事项；新的活动会包括它们。',
+                        'Not in this campaign’s organisation: nothing is opened for them; a new campaign includes them.',
+                      )
               }
             </p>
             <ul class="plain">
@@ -177,6 +187,38 @@ function followCard(v: OrgImportView, f: OrgFollowed): Html {
     </ul>`;
 }
 
+/** A cycle open now as the office reads it: the obligation's title, the cycle, its due instant. */
+function openCycleText(v: OrgImportView, c: OpenCycle): Html {
+  const t = tr(v.lang);
+  return html`${obligationTitle(v.c, c.obligationKey, v.lang)} ${t(c.cycleLabel, c.cycleLabelEn)} · ${t('截止', 'due')}
+  ${when(c.dueAt, v.c.timeZone, v.lang)}`;
+}
+
+/** Who joined which cycle open now (the box ticked at the confirmation), by name. */
+function joinedCard(v: OrgImportView, j: OpenCyclesJoined, name: (unitId: string) => string): Html {
+  const t = tr(v.lang);
+  if (j.cycles.length === 0)
+    return html`<p>${t('没有正在进行的周期，无需补充参加。', 'No cycle is open now: none to join.')}</p>`;
+  return html`<p>${t('正在进行的周期：', 'The cycles open now:')}</p>
+    <ul class="plain" id="joined">
+      ${j.cycles.map(
+        (c) =>
+          html`<li>
+            ${openCycleText(v, c)}：${
+              c.stillOpening
+                ? t(
+                    '刚开启，任务仍在建立中，请稍后勾选“一并参加”再导入一次。',
+                    'opened just now, its deadlines still being started: take the roster again, box ticked, in a minute.',
+                  )
+                : c.joined.length === 0
+                  ? t('各单位均已有本期任务。', 'every unit has its deadline already.')
+                  : html`${t('补充参加', 'joined by')} ${c.joined.map((id) => name(id)).join(t('、', ', '))}`
+            }
+          </li>`,
+      )}
+    </ul>`;
+}
+
 /** What an upload does, said above the form: one paragraph, its Chinese sentences run on without spaces. */
 function uploadHint(v: OrgImportView): string {
   const t = tr(v.lang);
@@ -188,8 +230,8 @@ function uploadHint(v: OrgImportView): string {
     // Only a campaign holding its organisation by reference follows the roster (since v0.22).
     v.c.orgRef
       ? t(
-          '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加，名册中没有的单位不再开启新事项；已开启的事项照旧。',
-          'Cycles opened from then on follow the roster: a branch founded takes part from each obligation’s next cycle, a unit the roster lacks is opened nothing more; what is open stays as it is.',
+          '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加（确认导入时可勾选，让它一并参加正在进行的周期），名册中没有的单位不再开启新事项；已开启的事项照旧。',
+          'Cycles opened from then on follow the roster: a branch founded takes part from each obligation’s next cycle (a box at the confirmation has it join the cycles open now too), a unit the roster lacks is opened nothing more; what is open stays as it is.',
         )
       : '',
     t('同一文件重复导入不会重复记录。', 'The same file twice records nothing twice.'),
@@ -290,6 +332,22 @@ function previewCard(v: OrgImportView, p: NonNullable<OrgImportView['preview']>)
       <input type="hidden" name="_csrf" value="${v.csrf}" />
       <input type="hidden" name="hash" value="${p.hash}" />
       <input type="hidden" name="file" value="${p.file}" />
+      ${
+        changes.followsFile && changes.openCycles.length > 0
+          ? html`<p>
+                <input type="checkbox" id="joinOpen" name="joinOpen" value="yes" />
+                <label for="joinOpen"
+                  >${t(
+                    '名册中尚无本期任务的单位（如新建的党支部）一并参加正在进行的周期：',
+                    'Units of the roster without a deadline in a cycle open now (a branch founded) join it too:',
+                  )}</label
+                >
+              </p>
+              <ul class="plain">
+                ${changes.openCycles.map((c) => html`<li>${openCycleText(v, c)}</li>`)}
+              </ul>`
+          : ''
+      }
       <p>
         <input type="checkbox" id="confirm" name="confirm" value="yes" required />
         <label for="confirm"

@@ -602,6 +602,7 @@ const KIND_ZH: Record<string, string> = {
   'correction-declined': '不予更正',
   'org-reimported': '更新通讯录',
   'campaign-started': '发起活动',
+  'cycle-joined': '补充参加本期',
 };
 
 /**
@@ -652,6 +653,9 @@ export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): strin
   if (e.kind === 'rectification-ordered' && typeof e.data?.deadline === 'string')
     parts.push(`${t('整改期限', 'order due')} ${when(e.data.deadline, c.timeZone, lang)}`);
   if (e.kind === 'deadline-closed' && typeof e.data?.outcome === 'string') parts.push(String(e.data.outcome));
+  // A unit had join a cycle open already (a branch founded mid-quarter): by which roster.
+  if (e.kind === 'cycle-joined' && typeof e.data?.orgVersion === 'number')
+    parts.push(t(`按第 ${e.data.orgVersion} 版名册`, `roster version ${e.data.orgVersion}`));
   if (e.recipients?.length) parts.push(`→ ${e.recipients.join(', ')}`);
   parts.push(...deliveryText(e, lang));
   if (e.actor) parts.push(`${t('经办', 'by')} ${e.actor}`);

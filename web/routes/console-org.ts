@@ -140,19 +140,28 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
       const c = await campaignOf(req.params.campaignId);
       if (formField(req.body, 'confirm') !== 'yes')
         throw new WebError(400, '请确认', '请勾选“我已核对以上变更，确认导入”后再提交。', 'confirm');
+      // Ticked, the roster's units without a deadline in a cycle open now (a founded branch) join it.
+      const join = formField(req.body, 'joinOpen');
+      if (join !== '' && join !== 'yes')
+        throw new WebError(400, '请求有误', '“新增单位一并参加正在进行的周期”只能勾选或不勾选。', 'joinOpen');
       const hash = StagedHash.safeParse(formField(req.body, 'hash'));
       const file = hash.success ? await ledger.orgVersion(hash.data) : undefined;
       if (!file) throw new WebError(400, '请重新上传', '没有找到预览过的名册，请重新上传并预览。', 'hash');
       const name = shownName(formField(req.body, 'file'));
       const at = await campaigns.planNow(c.campaignId);
-      const result = await reimportOrg(campaigns, ledger, c.campaignId, file, { by: p.email, at });
+      const result = await reimportOrg(campaigns, ledger, c.campaignId, file, {
+        by: p.email,
+        at,
+        joinOpenCycles: join === 'yes',
+      });
       // Its new secretaries may sign in with the very next request, not a freshness later.
       if (result.contacts) deps.org.stale();
-      const newBranches = result.newBranches.map((id) => ({ id, name: file.units[id]?.name ?? id }));
+      const nameOf = (id: string): string => file.units[id]?.name ?? id;
+      const newBranches = result.newBranches.map((id) => ({ id, name: nameOf(id) }));
       return htmlReply(
         reply,
         await page(req, reply.generateCsrf(), c, {
-          result: { file: name, units: file.order.length, ...result, newBranches },
+          result: { file: name, units: file.order.length, ...result, newBranches, nameOf },
         }),
       );
     },

@@ -5,11 +5,18 @@
  * secretary changed since the last import is an appointment, and the file becomes the campaign's
  * contacts: every mail from then on goes to the addresses it names (mail/current-contacts.ts),
  * and the cycles the campaign opens from then on are for its units (a branch new in it included).
- * With `--dry-run` it says what the import would change and records nothing.
+ * With `--join-open` the file's units without a deadline in a cycle open now (a branch founded
+ * since it opened) join it too. With `--dry-run` it says what the import would change and records nothing.
  */
 import type { Command } from 'commander';
 import { formatDay, formatInstant, localIsoDate } from '../../../domain/format';
-import type { CampaignDirectory, EventOpening, OrgFollowed } from '../../../domain/engine/requests';
+import type {
+  CampaignDirectory,
+  EventOpening,
+  OpenCycle,
+  OpenCyclesJoined,
+  OrgFollowed,
+} from '../../../domain/engine/requests';
 import { loadOrgFile } from '../../../plans/load';
 import { previewReimport, reimportOrg, type ReimportPreview } from '../../org-reimport';
 import { withGrades } from '../grade-command';
@@ -23,6 +30,7 @@ interface AppointOptions extends CommonOptions {
   by: string;
   at?: string;
   dryRun?: boolean;
+  joinOpen?: boolean;
 }
 
 const POST_NAME = {
@@ -70,6 +78,43 @@ function previewLines(p: ReimportPreview, units: number): string[] {
         : say(`${id}：文件中没有，其邮件仍发往原联系人`, `${id}: not in the file; its mail goes on as before`),
     ),
   ];
+}
+
+/** The cycles open now, as a line each: the title, the cycle and its due instant. */
+function openCycleLine(c: OpenCycle, dir: CampaignDirectory): string {
+  const title = dir.obligations.find((o) => o.key === c.obligationKey)?.title ?? c.obligationKey;
+  return say(
+    `  ${title} ${c.cycleLabel}，截止 ${formatInstant(c.dueAt, dir.timeZone, 'zh')}`,
+    `  ${c.obligationKey} ${c.cycleLabelEn}, due ${formatInstant(c.dueAt, dir.timeZone, 'en')}`,
+  );
+}
+
+/** What `--dry-run` says of the cycles open now, which `--join-open` would have the file's new units join. */
+function openCyclesLines(p: ReimportPreview, dir: CampaignDirectory): string[] {
+  if (!p.followsFile || p.openCycles.length === 0) return [];
+  return [
+    say(
+      '正在进行的周期（加 --join-open，文件中尚无本期任务的单位，如新成立的党支部，一并参加）：',
+      'cycles open now (with --join-open, units of the file without a deadline in one, such as a founded branch, join it):',
+    ),
+    ...p.openCycles.map((c) => openCycleLine(c, dir)),
+  ];
+}
+
+/** Who joined which cycle open now (`--join-open`), a line each. */
+function joinedLines(j: OpenCyclesJoined, dir: CampaignDirectory): string[] {
+  if (j.cycles.length === 0) return [say('没有正在进行的周期，无需补充参加', 'no cycle is open now: none to join')];
+  return j.cycles.map((c) => {
+    const line = openCycleLine(c, dir).trimStart();
+    if (c.stillOpening)
+      return say(
+        `${line}：刚开启，任务仍在建立中，请稍后再加 --join-open 导入一次`,
+        `${line}: opened just now, its deadlines are still being started; import again with --join-open in a minute`,
+      );
+    return c.joined.length === 0
+      ? say(`${line}：各单位均已有本期任务`, `${line}: every unit has its deadline already`)
+      : say(`${line}：补充参加 ${c.joined.join('、')}`, `${line}: joined by ${c.joined.join(', ')}`);
+  });
 }
 
 /** What the campaign follows after the import: the version, and each obligation's next cycle with its opening. */
@@ -153,6 +198,10 @@ export function registerAppoint(program: Command): void {
       )
       .requiredOption('--by <who>', 'who records the appointment')
       .option('--at <datetime>', "only a rehearsal's: the plan instant the appointment means")
+      .option(
+        '--join-open',
+        "with --org: the file's units without a deadline in a cycle open now (a branch founded since it opened) join it",
+      )
       .option('--dry-run', 'with --org: say what the import would change, record nothing'),
   ).action(async (campaignId: string, unit: string | undefined, o: AppointOptions) => {
     if ((o.org === undefined) === (unit === undefined || o.secretary === undefined))
@@ -174,7 +223,9 @@ export function registerAppoint(program: Command): void {
     const file = await loadOrgFile(o.org);
     if (o.dryRun) {
       const preview = await withGrades({}, (ledger) => previewReimport(cc, ledger, campaignId, file));
-      print(o, preview, () => previewLines(preview, file.order.length).join('\n'));
+      print(o, preview, () =>
+        [...previewLines(preview, file.order.length), ...openCyclesLines(preview, dir)].join('\n'),
+      );
       return;
     }
     const appointedAt = o.at === undefined ? undefined : instant(o.at, zone, '--at');
@@ -184,8 +235,11 @@ export function registerAppoint(program: Command): void {
       newBranches,
       contacts,
       follows,
-    } = await withGrades({}, (ledger) => reimportOrg(cc, ledger, campaignId, file, { by: o.by, at, appointedAt }));
-    print(o, { appointments: results, newBranches, contacts, follows }, () =>
+      joined,
+    } = await withGrades({}, (ledger) =>
+      reimportOrg(cc, ledger, campaignId, file, { by: o.by, at, appointedAt, joinOpenCycles: o.joinOpen }),
+    );
+    print(o, { appointments: results, newBranches, contacts, follows, joined }, () =>
       [
         contacts
           ? say(
@@ -194,6 +248,7 @@ export function registerAppoint(program: Command): void {
             )
           : say('组织文件与当前通讯录相同，未更新', 'the file is the contacts already: nothing updated'),
         ...(follows?.followed ? followLines(follows, dir) : []),
+        ...(joined ? joinedLines(joined, dir) : []),
         ...(results.length === 0 ? [say('没有党支部书记变更', 'no branch secretary changed')] : []),
         ...results.flatMap((r) => [
           say(
@@ -203,15 +258,20 @@ export function registerAppoint(program: Command): void {
           ...openingLines(r.unitId, r, zone).map((l) => `  ${l}`),
         ]),
         ...newBranches.map((id) =>
-          follows
+          follows && joined
             ? say(
-                `${id}：新党支部，参加各事项此后开启的周期（已开启的不含）`,
-                `${id}: a new branch, in every cycle opened from now on (not in those open already)`,
+                `${id}：新党支部，参加正在进行的周期（见上）和各事项此后开启的周期`,
+                `${id}: a new branch, in the cycles open now (above) and every cycle opened from now on`,
               )
-            : say(
-                `${id}：新党支部，不在本活动的组织中（未开启任何事项）`,
-                `${id}: a new branch, not in this campaign's organisation (nothing opened)`,
-              ),
+            : follows
+              ? say(
+                  `${id}：新党支部，参加各事项此后开启的周期（已开启的不含；加 --join-open 可一并参加）`,
+                  `${id}: a new branch, in every cycle opened from now on (not in those open already; --join-open has it join them)`,
+                )
+              : say(
+                  `${id}：新党支部，不在本活动的组织中（未开启任何事项）`,
+                  `${id}: a new branch, not in this campaign's organisation (nothing opened)`,
+                ),
         ),
       ].join('\n'),
     );
