@@ -44,3 +44,13 @@ export async function axeSerious(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/**
+ * What every page at a phone's width must be: no serious accessibility finding, nothing that
+ * scrolls sideways past its 390 px; and its screenshot, whole, at `screenshot` for a person to look at.
+ */
+export async function expectFitsPhone(page: Page, screenshot: string): Promise<void> {
+  expect(await axeSerious(page)).toEqual([]);
+  expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: screenshot, fullPage: true });
+}
