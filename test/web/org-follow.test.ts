@@ -198,7 +198,7 @@ describe('a re-imported roster that founds a branch and dissolves one, on a camp
     const joined = await cli(['--join-open']);
     expect(joined.stderr).toBe('');
     expect(joined.stdout.split('\n')).toContain(
-      '季度工作汇报 2010年第三季度，截止 2010年9月25日（星期六）23:59：补充参加 b-mech-s2',
+      '季度工作汇报 2010年第三季度，截止 2010年9月25日（星期六）23:59：补充参加 b-mech-s2 机械学院研究生党支部',
     );
     expect(await h.ledger.deadlineRows({ campaignId: 'mini', unitId: 'b-mech-s2' })).toEqual([
       expect.objectContaining({ obligationKey: 'quarterly-report', cycleKey: '2010-Q3' }),

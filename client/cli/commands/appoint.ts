@@ -6,7 +6,8 @@
  * contacts: every mail from then on goes to the addresses it names (mail/current-contacts.ts),
  * and the cycles the campaign opens from then on are for its units (a branch new in it included).
  * With `--join-open` the file's units without a deadline in a cycle open now (a branch founded
- * since it opened) join it too. With `--dry-run` it says what the import would change and records nothing.
+ * since it opened) join it too. With `--dry-run` it says what the import would change and records
+ * nothing.
  */
 import type { Command } from 'commander';
 import { formatDay, formatInstant, localIsoDate } from '../../../domain/format';
@@ -17,6 +18,7 @@ import type {
   OpenCyclesJoined,
   OrgFollowed,
 } from '../../../domain/engine/requests';
+import type { Org } from '../../../domain/org-schema';
 import { loadOrgFile } from '../../../plans/load';
 import { previewReimport, reimportOrg, type ReimportPreview } from '../../org-reimport';
 import { withGrades } from '../grade-command';
@@ -101,8 +103,10 @@ function openCyclesLines(p: ReimportPreview, dir: CampaignDirectory): string[] {
   ];
 }
 
-/** Who joined which cycle open now (`--join-open`), a line each. */
-function joinedLines(j: OpenCyclesJoined, dir: CampaignDirectory): string[] {
+/** Who joined which cycle open now (`--join-open`), a line each, each unit by its id and the file's name. */
+function joinedLines(j: OpenCyclesJoined, dir: CampaignDirectory, file: Org): string[] {
+  const named = (ids: string[], sep: string): string =>
+    ids.map((id) => `${id} ${file.units[id]?.name ?? ''}`.trim()).join(sep);
   if (j.cycles.length === 0) return [say('没有正在进行的周期，无需补充参加', 'no cycle is open now: none to join')];
   return j.cycles.map((c) => {
     const line = openCycleLine(c, dir).trimStart();
@@ -113,7 +117,7 @@ function joinedLines(j: OpenCyclesJoined, dir: CampaignDirectory): string[] {
       );
     return c.joined.length === 0
       ? say(`${line}：各单位均已有本期任务`, `${line}: every unit has its deadline already`)
-      : say(`${line}：补充参加 ${c.joined.join('、')}`, `${line}: joined by ${c.joined.join(', ')}`);
+      : say(`${line}：补充参加 ${named(c.joined, '、')}`, `${line}: joined by ${named(c.joined, ', ')}`);
   });
 }
 
@@ -248,7 +252,7 @@ export function registerAppoint(program: Command): void {
             )
           : say('组织文件与当前通讯录相同，未更新', 'the file is the contacts already: nothing updated'),
         ...(follows?.followed ? followLines(follows, dir) : []),
-        ...(joined ? joinedLines(joined, dir) : []),
+        ...(joined ? joinedLines(joined, dir, file) : []),
         ...(results.length === 0 ? [say('没有党支部书记变更', 'no branch secretary changed')] : []),
         ...results.flatMap((r) => [
           say(
