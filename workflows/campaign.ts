@@ -255,14 +255,10 @@ function handleJoinOpenCycles(phases: CampaignPhases, ctx: CampaignContext, plan
             })),
           })
         : [];
-      const byCycle = new Map(asked.map((c, i) => [c, missing[i] ?? []]));
-      const { batches, events, reply } = phases.joinOpenCycles(
-        req,
-        ctx,
-        orgRef,
-        open,
-        open.map((o) => byCycle.get(o.cycle) ?? []),
-      );
+      // The ledger's answers are for the settled cycles, in order; a cycle still opening has none.
+      let k = 0;
+      const missingOfOpen = open.map((o) => (o.settled ? (missing[k++] ?? []) : []));
+      const { batches, events, reply } = phases.joinOpenCycles(req, ctx, orgRef, open, missingOfOpen);
       if (events.length > 0) await recordEvents(events);
       // Through the same opening path as a cycle's: the batch's activity records each opening and sends the notice.
       await Promise.all(batches.map((b) => startBatch(b)));

@@ -107,7 +107,7 @@ export function eventBatchWorkflowId(
   cycleKey: string,
   unitId: string,
 ): string {
-  return `${campaignId}/${obligationKey}/${cycleKey}#${unitId}`;
+  return `${cycleBatchPrefix(campaignId, obligationKey, cycleKey)}${unitId}`;
 }
 
 /**
