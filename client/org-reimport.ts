@@ -14,7 +14,8 @@
 import type { SecretaryChange } from '../domain/engine/events';
 import { clip, OrgValidationError } from '../domain/errors';
 import type { OrgRef } from '../domain/engine/org-ref';
-import type { EventOpening, OpenCycle, OpenCyclesJoined, OrgFollowed } from '../domain/engine/requests';
+import type { EventOpening, JoinChoice, OpenCyclesJoined, OrgFollowed } from '../domain/engine/requests';
+import { wouldJoin, type OpenCycleToJoin } from '../domain/join-choice';
 import type { Org } from '../domain/org-schema';
 import { rosterChanges, type RosterChanges } from '../domain/roster-changes';
 import { orgHash, reimportEvent, reimports, parsedOrgVersions } from '../ledger/org-versions';
@@ -49,14 +50,38 @@ export interface ReimportPreview extends RosterChanges {
    */
   followsFile: boolean;
   /**
-   * The cycles open now, which the file's units without a deadline in them (`newBranches` among
-   * them) join if the import asks it (`joinOpenCycles`); none when the campaign does not follow
-   * the file.
+   * The cycles open now, each with the file's units without a deadline in it (`wouldJoin`,
+   * `newBranches` among them), who join it if the import asks it (`joinOpenCycles`, all or the
+   * office's choice); none when the campaign does not follow the file.
    */
-  openCycles: OpenCycle[];
+  openCycles: OpenCycleToJoin[];
 }
 
-type ReimportLedger = Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | 'record'>;
+type ReimportLedger = Pick<LedgerStore, 'events' | 'orgVersion' | 'storeOrg' | 'record' | 'deadlineRows'>;
+
+/**
+ * The cycles open now and who of the file would join each: its units responsible for the cycle
+ * without a deadline in it in the ledger. A cycle still opening offers nobody yet (its deadlines
+ * are still being recorded, so the ledger cannot tell who lacks one).
+ */
+export async function openCyclesToJoin(
+  cc: CampaignClient,
+  ledger: Pick<LedgerStore, 'deadlineRows'>,
+  campaignId: string,
+  file: Org,
+): Promise<OpenCycleToJoin[]> {
+  const open = await cc.openCycles(campaignId);
+  if (open.length === 0) return [];
+  const plan = (await cc.startInput(campaignId))?.plan;
+  return Promise.all(
+    open.map(async (c) => {
+      const obligation = plan?.obligations.find((o) => o.key === c.obligationKey);
+      if (c.stillOpening || !obligation) return { ...c, wouldJoin: [] };
+      const rows = await ledger.deadlineRows({ campaignId, obligationKey: c.obligationKey, cycleKey: c.cycleKey });
+      return { ...c, wouldJoin: wouldJoin(file, obligation, new Set(rows.map((r) => r.unitId))) };
+    }),
+  );
+}
 
 /** What the file is compared with: the contacts before it, and the appointments already made from it. */
 async function basisOf(cc: CampaignClient, ledger: ReimportLedger, campaignId: string, file: Org) {
@@ -107,7 +132,7 @@ export async function previewReimport(
 ): Promise<ReimportPreview> {
   const { updatesContacts, changes } = await basisOf(cc, ledger, campaignId, file);
   const followsFile = (await cc.directoryWithoutUnits(campaignId)).orgRef !== undefined;
-  const openCycles = followsFile ? await cc.openCycles(campaignId) : [];
+  const openCycles = followsFile ? await openCyclesToJoin(cc, ledger, campaignId, file) : [];
   // The file is the contacts already: no address changes, whatever it changed when imported.
   return updatesContacts
     ? { ...changes, updatesContacts, followsFile, openCycles }
@@ -119,9 +144,23 @@ export async function reimportOrg(
   ledger: ReimportLedger,
   campaignId: string,
   file: Org,
-  opts: { by: string; at: string; appointedAt?: string; joinOpenCycles?: boolean },
+  opts: {
+    by: string;
+    at: string;
+    appointedAt?: string;
+    /**
+     * The file's units without a deadline in a cycle open now join it: every one (`true`), or the
+     * office's choice, made of the cycles open now and who would join each, and checked before
+     * anything is recorded (domain/join-choice.ts's `resolveJoinChoice` throws naming the field).
+     */
+    joinOpenCycles?: boolean | ((open: OpenCycleToJoin[]) => JoinChoice[]);
+  },
 ): Promise<ReimportResult> {
   const { updatesContacts, changes } = await basisOf(cc, ledger, campaignId, file);
+  const followsFile = (await cc.directoryWithoutUnits(campaignId)).orgRef !== undefined;
+  // The office's choice checked before anything is recorded: a unit that cannot join is refused by name.
+  const choose = followsFile ? opts.joinOpenCycles : undefined;
+  const only = typeof choose === 'function' ? choose(await openCyclesToJoin(cc, ledger, campaignId, file)) : undefined;
   // The contacts first: the notice of a training the import opens goes to the new secretary.
   let contacts: OrgRef | null = null;
   if (updatesContacts) {
@@ -132,7 +171,7 @@ export async function reimportOrg(
   // for the file's organisation. Asked again when the same file is imported again (a run cut
   // short before it): the campaign answers `followed: false` for the version it follows already.
   let follows: OrgFollowed | null = null;
-  if ((await cc.directoryWithoutUnits(campaignId)).orgRef) {
+  if (followsFile) {
     const ref = contacts ?? (await ledger.storeOrg(campaignId, file));
     follows = await cc.followOrg(campaignId, { orgRef: ref, by: opts.by });
   }
@@ -149,7 +188,8 @@ export async function reimportOrg(
   }
   // Last, on the office's word: the file's units new to a cycle open now join it. Asked again
   // with the same file (a run cut short), only those still without a deadline there join.
-  const joined = follows && opts.joinOpenCycles ? await cc.joinOpenCycles(campaignId, { by: opts.by }) : null;
+  const joined =
+    follows && choose ? await cc.joinOpenCycles(campaignId, { by: opts.by, ...(only ? { only } : {}) }) : null;
   return { appointments, newBranches: changes.newBranches, contacts, follows, joined };
 }
 

@@ -8,6 +8,7 @@ import { TemporalConnectionError } from '../config/temporal-connection';
 import { AttachmentRejected } from './attachments';
 import { GradeInputError, NominationRefusedError } from '../domain/grading';
 import { IdInputError } from '../domain/ids';
+import { JoinChoiceError } from '../domain/join-choice';
 import { OrgValidationError, PlanValidationError } from '../domain/errors';
 import { CampaignTooLargeError } from '../domain/limits';
 
@@ -48,6 +49,7 @@ export function describeError(err: unknown): WebError {
   }
   if (err instanceof CampaignTooLargeError) return new WebError(413, '活动过大', err.message, 'body.plan');
   if (err instanceof IdInputError) return new WebError(400, '请求有误', err.message, err.field);
+  if (err instanceof JoinChoiceError) return new WebError(400, '补充参加的选择有误', err.message, err.field);
   if (err instanceof AttachmentRejected) return new WebError(415, '附件不符合要求', err.message, err.field);
   // Every row and field at fault is in the message; nothing was recorded.
   if (err instanceof GradeInputError) return new WebError(400, '等级未保存', err.message, err.issues[0]?.path);

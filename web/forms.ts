@@ -7,11 +7,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartValue } from '@fastify/multipart';
 import { forbidden, WebError } from './errors';
 
-export type FormBody = Record<string, MultipartValue | undefined>;
+export type FormBody = Record<string, MultipartValue | MultipartValue[] | undefined>;
 
+const fieldText = (v: MultipartValue | undefined): string =>
+  v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
+
+/** A field's one value; a field sent more than once (a forged form) reads as empty. */
 export function formField(body: unknown, name: string): string {
   const v = (body as FormBody | undefined)?.[name];
-  return v && v.type === 'field' && typeof v.value === 'string' ? v.value.trim() : '';
+  return Array.isArray(v) ? '' : fieldText(v);
+}
+
+/** Every value of a field sent once per ticked box (checkboxes sharing a name), empty ones left out. */
+export function formFieldValues(body: unknown, name: string): string[] {
+  const v = (body as FormBody | undefined)?.[name];
+  return (Array.isArray(v) ? v : [v]).map(fieldText).filter((x) => x !== '');
 }
 
 /** An uploaded file's name as a page says it: its last segment, without control characters, clipped. */

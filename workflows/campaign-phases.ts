@@ -540,6 +540,21 @@ export class CampaignPhases {
         'joinOpenCycles: this campaign carries its organisation in its input (started before v0.13, or without a ledger): no unit can be new to its cycles',
       );
     if (isBlank(req?.by)) throw new Error('joinOpenCycles: "by" (who asks) is required');
+    if (req.only === undefined) return;
+    if (!Array.isArray(req.only)) throw new Error('joinOpenCycles: "only" must be a list of cycles and their units');
+    const open = new Set(this.openCycles().map((o) => cycleKey(o.cycle)));
+    const seen = new Set<string>();
+    req.only.forEach((c, i) => {
+      const at = `joinOpenCycles: only[${i}]`;
+      if (isBlank(c?.obligationKey) || isBlank(c?.cycleKey))
+        throw new Error(`${at}: "obligationKey" and "cycleKey" are required`);
+      const key = `${c.obligationKey}/${c.cycleKey}`;
+      if (!open.has(key)) throw new Error(`${at}: ${key} is not a cycle open now`);
+      if (seen.has(key)) throw new Error(`${at}: ${key} is chosen twice`);
+      seen.add(key);
+      if (!Array.isArray(c.unitIds) || c.unitIds.length === 0 || c.unitIds.some((u) => isBlank(u)))
+        throw new Error(`${at}.unitIds: at least one unit, each an id`);
+    });
   }
 
   /**
@@ -561,12 +576,21 @@ export class CampaignPhases {
       });
   }
 
+  /** The cycles of `open` the request asks about: every one, or those the office chose (`only`). */
+  chosenOf(req: JoinOpenCyclesRequest, open: { cycle: CycleSchedule }[]): (string[] | undefined)[] {
+    if (req.only === undefined) return open.map(() => undefined);
+    const chosen = new Map(req.only.map((c) => [`${c.obligationKey}/${c.cycleKey}`, c.unitIds]));
+    return open.map((o) => chosen.get(cycleKey(o.cycle)));
+  }
+
   /**
    * Has the units without a deadline in each open cycle (`missing[i]`, from the ledger, for
    * `open[i]`, in the version `orgRef`) join it: one batch per cycle, and the ledger's record of
    * each (`cycle-joined`). A unit marked joined before is left out, so two requests at once open
-   * one deadline. A cycle not settled is joined by nobody yet. The batches are counted from here
-   * on; `unitBatchesLaunched` wakes the workflow once they have started.
+   * one deadline. A cycle not settled is joined by nobody yet. With the office's choice (`only`,
+   * since v0.24) a cycle it did not choose is left alone, and in one it chose only the units it
+   * named join. The batches are counted from here on; `unitBatchesLaunched` wakes the workflow
+   * once they have started.
    */
   joinOpenCycles(
     req: JoinOpenCyclesRequest,
@@ -580,13 +604,16 @@ export class CampaignPhases {
     const at = new Date(this.nowMs()).toISOString();
     const batches: BatchInput[] = [];
     const events: LedgerEvent[] = [];
+    const chosen = this.chosenOf(req, open);
     const cycles = open.map(({ cycle, settled }, i): JoinedCycle => {
       const key = cycleKey(cycle);
       const shown = openCycleOf(cycle);
       const { obligationKey, cycleKey: ck, dueAt } = shown;
+      const only = req.only === undefined ? undefined : new Set(chosen[i] ?? []);
+      if (only?.size === 0) return { ...shown, joined: [], notChosen: true };
       if (!settled) return { ...shown, joined: [], stillOpening: true };
       const before = new Set(joined[key] ?? []);
-      const unitIds = (missing[i] ?? []).filter((u) => !before.has(u));
+      const unitIds = (missing[i] ?? []).filter((u) => !before.has(u) && (only?.has(u) ?? true));
       if (unitIds.length === 0) return { ...shown, joined: [] };
       joined[key] = [...before, ...unitIds];
       const obligation = plan.obligations.find((o) => o.key === obligationKey)!;

@@ -165,7 +165,11 @@ function failForGoodIfCalendarThrows(phases: CampaignPhases): void {
 function handleRequests(phases: CampaignPhases, ctx: CampaignContext, plan: Plan): void {
   setHandler(campaignStatusQuery, () => phases.status());
   setHandler(campaignDirectoryQuery, () => phases.directory());
-  setHandler(openCyclesQuery, () => phases.openCycles().map((o) => openCycleOf(o.cycle)));
+  setHandler(openCyclesQuery, () =>
+    phases
+      .openCycles()
+      .map((o) => ({ ...openCycleOf(o.cycle), ...(o.settled ? {} : { stillOpening: true as const }) })),
+  );
   setHandler(batchReportSignal, (report) => phases.batchReported(report));
   setHandler(
     advancePhaseUpdate,
@@ -243,7 +247,11 @@ function handleJoinOpenCycles(phases: CampaignPhases, ctx: CampaignContext, plan
         throw ApplicationFailure.nonRetryable('this campaign run predates joining the cycles open now');
       const orgRef = phases.orgRef()!;
       const open = phases.openCycles();
-      const asked = open.filter((o) => o.settled).map((o) => o.cycle);
+      // The ledger is asked only of the cycles the office chose (all of them, when it chose none).
+      const chosen = phases.chosenOf(req, open);
+      const askedOf = (o: (typeof open)[number], i: number): boolean =>
+        o.settled && (req.only === undefined || chosen[i] !== undefined);
+      const asked = open.filter(askedOf).map((o) => o.cycle);
       const missing = asked.length
         ? await unitsWithoutDeadline({
             campaignId: plan.id,
@@ -255,9 +263,9 @@ function handleJoinOpenCycles(phases: CampaignPhases, ctx: CampaignContext, plan
             })),
           })
         : [];
-      // The ledger's answers are for the settled cycles, in order; a cycle still opening has none.
+      // The ledger's answers are for the cycles asked, in order; a cycle still opening has none.
       let k = 0;
-      const missingOfOpen = open.map((o) => (o.settled ? (missing[k++] ?? []) : []));
+      const missingOfOpen = open.map((o, i) => (askedOf(o, i) ? (missing[k++] ?? []) : []));
       const { batches, events, reply } = phases.joinOpenCycles(req, ctx, orgRef, open, missingOfOpen);
       if (events.length > 0) await recordEvents(events);
       // Through the same opening path as a cycle's: the batch's activity records each opening and sends the notice.

@@ -112,6 +112,19 @@ export interface OrgFollowed {
 export interface JoinOpenCyclesRequest {
   /** Who asked (the office's person): the ledger's `cycle-joined` says so. */
   by: string;
+  /**
+   * The office's choice (since v0.24): only these cycles are joined, each only by the units it
+   * names (those of them still without a deadline there). Absent, every unit without a deadline
+   * joins every cycle open now, as in v0.23.
+   */
+  only?: JoinChoice[];
+}
+
+/** One cycle open now and the units the office has join it. */
+export interface JoinChoice {
+  obligationKey: string;
+  cycleKey: string;
+  unitIds: string[];
 }
 
 /** A cycle open now: opened, and due later than now (the campaign's `openCycles` query). */
@@ -121,6 +134,11 @@ export interface OpenCycle {
   cycleLabel: string;
   cycleLabelEn: string;
   dueAt: string;
+  /**
+   * Opened so recently that its deadlines are still being started (the `openCycles` query, since
+   * v0.24): who lacks one cannot be told yet, and nobody joins it until they have.
+   */
+  stillOpening?: true;
 }
 
 /** One cycle open now, and the units that joined it with this request. */
@@ -132,6 +150,8 @@ export interface JoinedCycle extends OpenCycle {
    * one cannot be told yet: nothing joined it; asked again a minute later, it is joined.
    */
   stillOpening?: true;
+  /** The office chose other cycles only (`only`): nobody was asked to join this one. */
+  notChosen?: true;
 }
 
 export interface OpenCyclesJoined {

@@ -35,9 +35,16 @@ describe('units joining the cycles open now', () => {
     // The preview names the quarter open, which the founded branch would join.
     const preview = await previewReimport(mini.cc, mini.ledger, 'mini', miniOrgFoundedAndDissolved());
     expect(preview.newBranches).toEqual([FOUNDED]);
+    // Only it: the dissolved branch is not in the file, every other unit has its deadline already.
     expect(preview.openCycles).toEqual([
-      expect.objectContaining({ obligationKey: 'quarterly-report', cycleKey: '2010-Q3', cycleLabel: '2010年第三季度' }),
+      expect.objectContaining({
+        obligationKey: 'quarterly-report',
+        cycleKey: '2010-Q3',
+        cycleLabel: '2010年第三季度',
+        wouldJoin: [FOUNDED],
+      }),
     ]);
+    expect(preview.openCycles[0]!.stillOpening).toBeUndefined();
     const dueAt = preview.openCycles[0]!.dueAt;
 
     const before = await mini.cc.status('mini');

@@ -237,4 +237,41 @@ describe('CampaignPhases', () => {
     const carried = JSON.parse(JSON.stringify(p.state)) as typeof p.state;
     expect(carried.joined).toEqual({ 'quarterly-report/2010-Q3': ['b-new', 'b-newer'] });
   });
+
+  it('has only the units the office chose join the cycles it chose; its validator names each choice at fault', () => {
+    const clock = new TestClock(Date.parse('2010-09-08T02:00:00Z'));
+    const v2 = { ref: { hash: `sha256:${'2'.repeat(64)}`, version: 2 }, facts: { units: 8, responsible: {} } };
+    const p = new CampaignPhases(mini.plan, v2, freshCampaignState(), clock.now);
+    const q3 = p.dueCycles(clock.ms).find((c) => c.cycleKey === '2010-Q3')!;
+    p.launched(q3, [{ batchId: 'mini/quarterly-report/2010-Q3#0' }]);
+    p.batchReported({ batchId: 'mini/quarterly-report/2010-Q3#0', counts: { ...ZERO_COUNTS, green: 6 }, done: false });
+    const chosen = { obligationKey: 'quarterly-report', cycleKey: '2010-Q3', unitIds: ['b-new'] };
+    const by = '组织部';
+    expect(() => p.validateJoin({ by, only: [chosen] })).not.toThrow();
+    expect(() => p.validateJoin({ by, only: {} as never })).toThrow('"only" must be a list');
+    expect(() => p.validateJoin({ by, only: [{ ...chosen, cycleKey: '2010-Q4' }] })).toThrow(
+      'joinOpenCycles: only[0]: quarterly-report/2010-Q4 is not a cycle open now',
+    );
+    expect(() => p.validateJoin({ by, only: [chosen, chosen] })).toThrow(
+      'only[1]: quarterly-report/2010-Q3 is chosen twice',
+    );
+    expect(() => p.validateJoin({ by, only: [{ ...chosen, unitIds: [] }] })).toThrow(
+      'only[0].unitIds: at least one unit',
+    );
+    expect(() => p.validateJoin({ by, only: [{ ...chosen, obligationKey: ' ' }] })).toThrow(
+      'only[0]: "obligationKey" and "cycleKey" are required',
+    );
+
+    // Two units lack the quarter; the office has one join.
+    const one = p.joinOpenCycles({ by, only: [chosen] }, mini.ctx, v2.ref, p.openCycles(), [['b-new', 'b-newer']]);
+    expect(one.batches.map((b) => [b.batchId, b.unitIds])).toEqual([['mini/quarterly-report/2010-Q3#+0', ['b-new']]]);
+    expect(one.events.map((e) => e.unitId)).toEqual(['b-new']);
+    expect(one.reply.cycles).toEqual([expect.objectContaining({ cycleKey: '2010-Q3', joined: ['b-new'] })]);
+    // The office chose no cycle of those open (an empty choice): none is joined, each said not chosen.
+    const none = p.joinOpenCycles({ by, only: [] }, mini.ctx, v2.ref, p.openCycles(), [['b-newer']]);
+    expect(none.batches).toEqual([]);
+    expect(none.reply.cycles).toEqual([expect.objectContaining({ cycleKey: '2010-Q3', joined: [], notChosen: true })]);
+    expect(p.chosenOf({ by, only: [chosen] }, p.openCycles())).toEqual([['b-new']]);
+    expect(p.chosenOf({ by }, p.openCycles())).toEqual([undefined]);
+  });
 });

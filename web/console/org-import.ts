@@ -11,6 +11,7 @@
 import type { EventOpening, OpenCycle, OpenCyclesJoined, OrgFollowed } from '../../domain/engine/requests';
 import type { FileIssue } from '../../domain/errors';
 import type { ReimportPreview, ReimportResult } from '../../client/org-reimport';
+import type { OpenCycleToJoin } from '../../domain/join-choice';
 import type { ContactChange } from '../../domain/roster-changes';
 import type { ContactProblems, Post, RefusedAddress } from '../../domain/contact-problems';
 import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
@@ -52,6 +53,8 @@ export interface OrgImportView {
     changes: Omit<ReimportPreview, 'newBranches' | 'missing'>;
     newBranches: { id: string; name: string }[];
     missing: { id: string; name: string }[];
+    /** The roster's name of each unit, for those that may join a cycle open now. */
+    nameOf: (unitId: string) => string;
   };
   /** Why the uploaded file was refused (nothing recorded). */
   refused?: { file: string; issues: FileIssue[] };
@@ -207,16 +210,59 @@ function joinedCard(v: OrgImportView, j: OpenCyclesJoined, name: (unitId: string
             ${openCycleText(v, c)}：${
               c.stillOpening
                 ? t(
-                    '刚开启，任务仍在建立中，请稍后勾选“一并参加”再导入一次。',
-                    'opened just now, its deadlines still being started: take the roster again, box ticked, in a minute.',
+                    '刚开启，任务仍在建立中，请稍后重新上传名册、勾选要参加的单位再导入一次。',
+                    'opened just now, its deadlines still being started: take the roster again in a minute, ticking who joins.',
                   )
-                : c.joined.length === 0
-                  ? t('各单位均已有本期任务。', 'every unit has its deadline already.')
-                  : html`${t('补充参加', 'joined by')} ${c.joined.map((id) => name(id)).join(t('、', ', '))}`
+                : c.notChosen
+                  ? t('未勾选，无人补充参加。', 'none ticked: nobody joined.')
+                  : c.joined.length === 0
+                    ? t('各单位均已有本期任务。', 'every unit has its deadline already.')
+                    : html`${t('补充参加', 'joined by')} ${c.joined.map((id) => name(id)).join(t('、', ', '))}`
             }
           </li>`,
       )}
     </ul>`;
+}
+
+/**
+ * The cycles open now, each with a box per unit of the roster that may join it (none ticked: the
+ * office chooses). A box's value names the cycle and the unit, `<obligation>/<cycle>/<unit>`: no
+ * id holds a slash.
+ */
+function joinFieldset(v: OrgImportView, open: OpenCycleToJoin[], name: (unitId: string) => string): Html {
+  const t = tr(v.lang);
+  return html`<fieldset id="join">
+    <legend>
+      ${t(
+        '补充参加正在进行的周期：勾选的单位补建本期任务，并立即收到通知（不勾选则从各事项的下一周期起参加）',
+        'Join the cycles open now: each unit ticked gets its deadline in the cycle and its notice at once (unticked, it takes part from the next cycle)',
+      )}
+    </legend>
+    ${open.map((c, i) => {
+      const head = html`<p><strong>${openCycleText(v, c)}</strong></p>`;
+      if (c.stillOpening)
+        return html`${head}
+          <p>
+            ${t(
+              '刚开启，任务仍在建立中：请稍后重新上传名册再选择。',
+              'Opened just now, its deadlines still being started: upload the roster again in a minute to choose.',
+            )}
+          </p>`;
+      if (c.wouldJoin.length === 0)
+        return html`${head}
+          <p>${t('名册中各单位均已有本期任务。', 'Every unit of the roster has its deadline already.')}</p>`;
+      return html`${head}
+        <ul class="plain">
+          ${c.wouldJoin.map(
+            (u, j) =>
+              html`<li>
+                <input type="checkbox" id="join-${i}-${j}" name="join" value="${c.obligationKey}/${c.cycleKey}/${u}" />
+                <label for="join-${i}-${j}">${name(u)}（${u}）</label>
+              </li>`,
+          )}
+        </ul>`;
+    })}
+  </fieldset>`;
 }
 
 /** What an upload does, said above the form: one paragraph, its Chinese sentences run on without spaces. */
@@ -230,8 +276,8 @@ function uploadHint(v: OrgImportView): string {
     // Only a campaign holding its organisation by reference follows the roster (since v0.22).
     v.c.orgRef
       ? t(
-          '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加（确认导入时可勾选，让它一并参加正在进行的周期），名册中没有的单位不再开启新事项；已开启的事项照旧。',
-          'Cycles opened from then on follow the roster: a branch founded takes part from each obligation’s next cycle (a box at the confirmation has it join the cycles open now too), a unit the roster lacks is opened nothing more; what is open stays as it is.',
+          '此后开启的周期按新名册：新建的党支部从各事项的下一周期起参加（确认导入时可勾选它，让它一并参加正在进行的某一周期），名册中没有的单位不再开启新事项；已开启的事项照旧。',
+          'Cycles opened from then on follow the roster: a branch founded takes part from each obligation’s next cycle (ticked at the confirmation, it joins a cycle open now too), a unit the roster lacks is opened nothing more; what is open stays as it is.',
         )
       : '',
     t('同一文件重复导入不会重复记录。', 'The same file twice records nothing twice.'),
@@ -332,22 +378,7 @@ function previewCard(v: OrgImportView, p: NonNullable<OrgImportView['preview']>)
       <input type="hidden" name="_csrf" value="${v.csrf}" />
       <input type="hidden" name="hash" value="${p.hash}" />
       <input type="hidden" name="file" value="${p.file}" />
-      ${
-        changes.followsFile && changes.openCycles.length > 0
-          ? html`<p>
-                <input type="checkbox" id="joinOpen" name="joinOpen" value="yes" />
-                <label for="joinOpen"
-                  >${t(
-                    '名册中尚无本期任务的单位（如新建的党支部）一并参加正在进行的周期：',
-                    'Units of the roster without a deadline in a cycle open now (a branch founded) join it too:',
-                  )}</label
-                >
-              </p>
-              <ul class="plain">
-                ${changes.openCycles.map((c) => html`<li>${openCycleText(v, c)}</li>`)}
-              </ul>`
-          : ''
-      }
+      ${changes.followsFile && changes.openCycles.length > 0 ? joinFieldset(v, changes.openCycles, p.nameOf) : ''}
       <p>
         <input type="checkbox" id="confirm" name="confirm" value="yes" required />
         <label for="confirm"

@@ -50,8 +50,19 @@ import { sendMaterials } from '../console/materials';
 import { steeringPreview } from '../console/steering';
 import { idSchema } from '../../domain/field-schemas';
 import type { Org } from '../../domain/org-schema';
+import { resolveJoinChoice, type AskedJoin, type OpenCycleToJoin } from '../../domain/join-choice';
+import type { JoinChoice } from '../../domain/engine/requests';
 
 // The domain's id grammar (domain/ids.ts), so a request is refused here, naming the field, as the CLI refuses it.
+/** The API's `joinOpenCycles` as the re-import takes it: all, none, or the list checked against the cycles open now. */
+function chosenJoin(
+  join: boolean | AskedJoin[],
+  file: Org,
+  field: string,
+): boolean | ((open: OpenCycleToJoin[]) => JoinChoice[]) {
+  return typeof join === 'boolean' ? join : (open) => resolveJoinChoice(join, open, file, field);
+}
+
 const key = idSchema('key');
 const unit = idSchema('unit');
 const cycle = idSchema('cycle');
@@ -662,7 +673,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             summary:
               'The organisation file re-imported (office): its contacts from now on, its changed secretaries as appointments',
             description:
-              'The same as `cli appoint --org`: `org` is the file as YAML, JSON or CSV text (`format`, YAML by default), checked as `cli start` checks it (each issue named `body.org.<field>`). Every mail from then on, also of deadlines opened before, goes to the secretaries, liaisons and addresses it names; each branch whose secretary changed since the last import is appointed (opening her training if the plan has one). A campaign that holds its organisation by reference (every one started through the CLI, the console or this API) follows the file from then on: the cycles it opens later are for the file’s units, so a branch new in it (`newBranches`) takes part from its obligations’ next cycles and a unit it lacks is opened nothing more; `follows` says the version it follows now (`orgRef`, `units`), whether this import changed it (`followed`) and each obligation’s next cycle (`nextCycles`: `obligationKey`, `cycleKey`, `cycleLabel`, `cycleLabelEn`, `opensAt`); what is open already keeps the organisation it opened with (who is responsible, who reviews, where it escalates). `follows` is null for a campaign that carries its organisation in its input. The same file again records nothing (`contacts: null`). Sign-in and scope on the web service follow the file from the next request (on every web process within CONTACTS_FRESH_SECONDS). With `joinOpenCycles: true` the file’s units without a deadline in a cycle open now (opened, and due later than now), such as a branch founded since it opened, join it too: `joined` lists every cycle open now (`obligationKey`, `cycleKey`, `cycleLabel`, `cycleLabelEn`, `dueAt`) with the units that joined it (`joined`), or `stillOpening: true` for one opened so recently that its deadlines are still being started (import again a minute later); `joined` is null when not asked or when the campaign does not follow the file. With `dryRun=true` nothing is recorded: the answer says what the import would do (`updatesContacts`, the `appointments`, each post whose person or address changes in `contacts`, `newBranches`, the units the file lacks in `missing`, `followsFile`: whether the campaign would follow it, and `openCycles`: the cycles open now, which `joinOpenCycles` would have the file’s units join).',
+              'The same as `cli appoint --org`: `org` is the file as YAML, JSON or CSV text (`format`, YAML by default), checked as `cli start` checks it (each issue named `body.org.<field>`). Every mail from then on, also of deadlines opened before, goes to the secretaries, liaisons and addresses it names; each branch whose secretary changed since the last import is appointed (opening her training if the plan has one). A campaign that holds its organisation by reference (every one started through the CLI, the console or this API) follows the file from then on: the cycles it opens later are for the file’s units, so a branch new in it (`newBranches`) takes part from its obligations’ next cycles and a unit it lacks is opened nothing more; `follows` says the version it follows now (`orgRef`, `units`), whether this import changed it (`followed`) and each obligation’s next cycle (`nextCycles`: `obligationKey`, `cycleKey`, `cycleLabel`, `cycleLabelEn`, `opensAt`); what is open already keeps the organisation it opened with (who is responsible, who reviews, where it escalates). `follows` is null for a campaign that carries its organisation in its input. The same file again records nothing (`contacts: null`). Sign-in and scope on the web service follow the file from the next request (on every web process within CONTACTS_FRESH_SECONDS). With `joinOpenCycles: true` the file’s units without a deadline in a cycle open now (opened, and due later than now), such as a branch founded since it opened, join it too; with a list (`[{ obligationKey, cycleKey, unitIds? }]`) only the cycles it names are joined, each by the units it names (all that would join it when `unitIds` is left out): a cycle not open now, or a unit that would not join it (not in the file, not owing it, or with a deadline in it already), is a 400 naming the field, and nothing is recorded. `joined` lists every cycle open now (`obligationKey`, `cycleKey`, `cycleLabel`, `cycleLabelEn`, `dueAt`) with the units that joined it (`joined`), `stillOpening: true` for one opened so recently that its deadlines are still being started (import again a minute later), or `notChosen: true` for one the list left out; `joined` is null when not asked or when the campaign does not follow the file. With `dryRun=true` nothing is recorded: the answer says what the import would do (`updatesContacts`, the `appointments`, each post whose person or address changes in `contacts`, `newBranches`, the units the file lacks in `missing`, `followsFile`: whether the campaign would follow it, and `openCycles`: the cycles open now, each with `wouldJoin`, the file’s units that `joinOpenCycles` would have join it).',
             params: CampaignParams,
             querystring: z.object({ dryRun: z.enum(['true', 'false']).default('false') }).strict(),
             body: z
@@ -672,7 +683,23 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
                   .min(1, 'required')
                   .max(MAX_FILE_BYTES.organisation, 'an organisation file may be at most 8 MB'),
                 format: z.enum(['yaml', 'json', 'csv']).default('yaml'),
-                joinOpenCycles: z.boolean().default(false),
+                // Every unit that would join every cycle open now (true), or the office's choice.
+                joinOpenCycles: z
+                  .union([
+                    z.boolean(),
+                    z
+                      .array(
+                        z
+                          .object({
+                            obligationKey: key,
+                            cycleKey: cycle,
+                            unitIds: z.array(unit).min(1, 'at least one unit, or leave it out for all').optional(),
+                          })
+                          .strict(),
+                      )
+                      .max(200),
+                  ])
+                  .default(false),
               })
               .strict(),
           },
@@ -686,7 +713,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           const result = await reimportOrg(deps.campaigns, deps.ledger, campaignId, file, {
             by: p.email,
             at,
-            joinOpenCycles: req.body.joinOpenCycles,
+            joinOpenCycles: chosenJoin(req.body.joinOpenCycles, file, 'body.joinOpenCycles'),
           });
           // Its new secretaries may sign in with the very next request, not a freshness later.
           if (result.contacts) deps.org.stale();

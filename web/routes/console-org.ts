@@ -14,13 +14,15 @@ import { z } from 'zod';
 import { contactProblemsOf, previewReimport, reimportOrg, type ReimportPreview } from '../../client/org-reimport';
 import { OrgValidationError, type FileIssue } from '../../domain/errors';
 import { idSchema } from '../../domain/field-schemas';
+import { isId } from '../../domain/ids';
+import { resolveJoinChoice, type AskedJoin } from '../../domain/join-choice';
 import { fileSizeProblem } from '../../domain/limits';
 import type { Org } from '../../domain/org-schema';
 import { reimports } from '../../ledger/org-versions';
 import type { Principal } from '../access';
 import type { WebDeps } from '../context';
 import { forbidden, WebError } from '../errors';
-import { formField, htmlReply, uploadedName } from '../forms';
+import { formField, formFieldValues, htmlReply, uploadedName } from '../forms';
 import { parts } from '../uploads';
 import { consolePage, langOf, tr } from '../console/frame';
 import { loadCampaign, type CampaignContext } from '../console/model';
@@ -38,6 +40,27 @@ function office(req: FastifyRequest): Principal {
 }
 
 const shownName = (name: string): string => uploadedName(name, 'org');
+
+/** The most boxes the confirmation takes: units that may join times cycles open now. */
+const MAX_JOIN_BOXES = 2000;
+
+/**
+ * The boxes ticked (`<obligation>/<cycle>/<unit>` each), as the office's choice: a cycle's units
+ * together, in the order ticked. A value that is not three ids is a forged form: a 400 naming it.
+ */
+function joinTicked(values: string[]): AskedJoin[] {
+  const byCycle = new Map<string, AskedJoin & { unitIds: string[] }>();
+  for (const v of values) {
+    const [obligationKey = '', cycleKey = '', unitId = '', ...rest] = v.split('/');
+    if (rest.length > 0 || !isId('key', obligationKey) || !isId('cycle', cycleKey) || !isId('unit', unitId))
+      throw new WebError(400, '请求有误', '补充参加的勾选项无法识别，请重新上传名册并预览。', 'join');
+    const key = `${obligationKey}/${cycleKey}`;
+    const asked = byCycle.get(key) ?? { obligationKey, cycleKey, unitIds: [] };
+    asked.unitIds.push(unitId);
+    byCycle.set(key, asked);
+  }
+  return [...byCycle.values()];
+}
 
 export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
   const { ledger, campaigns, config } = deps;
@@ -126,6 +149,7 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
             changes,
             newBranches: newBranches.map((id) => ({ id, name: nameOf(id) })),
             missing: missing.map((id) => ({ id, name: nameOf(id) })),
+            nameOf,
           },
         }),
       );
@@ -134,16 +158,19 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
 
   app.post<{ Params: z.infer<typeof CampaignParams> }>(
     '/console/:campaignId/org/confirm',
-    { preHandler: app.csrfProtection.bind(app), schema: { params: CampaignParams } },
+    {
+      preHandler: app.csrfProtection.bind(app),
+      schema: { params: CampaignParams },
+      // A box per unit and cycle open now (a new school year founds dozens of student branches).
+      config: { multipartOptions: { limits: { fields: MAX_JOIN_BOXES + 10, parts: MAX_JOIN_BOXES + 10 } } },
+    },
     async (req, reply) => {
       const p = office(req);
       const c = await campaignOf(req.params.campaignId);
       if (formField(req.body, 'confirm') !== 'yes')
         throw new WebError(400, '请确认', '请勾选“我已核对以上变更，确认导入”后再提交。', 'confirm');
-      // Ticked, the roster's units without a deadline in a cycle open now (a founded branch) join it.
-      const join = formField(req.body, 'joinOpen');
-      if (join !== '' && join !== 'yes')
-        throw new WebError(400, '请求有误', '“新增单位一并参加正在进行的周期”只能勾选或不勾选。', 'joinOpen');
+      // Each box ticked: a unit of the roster without a deadline in a cycle open now joins it.
+      const asked = joinTicked(formFieldValues(req.body, 'join'));
       const hash = StagedHash.safeParse(formField(req.body, 'hash'));
       const file = hash.success ? await ledger.orgVersion(hash.data) : undefined;
       if (!file) throw new WebError(400, '请重新上传', '没有找到预览过的名册，请重新上传并预览。', 'hash');
@@ -152,7 +179,7 @@ export function registerConsoleOrg(app: FastifyInstance, deps: WebDeps): void {
       const result = await reimportOrg(campaigns, ledger, c.campaignId, file, {
         by: p.email,
         at,
-        joinOpenCycles: join === 'yes',
+        joinOpenCycles: asked.length > 0 && ((open) => resolveJoinChoice(asked, open, file, 'join')),
       });
       // Its new secretaries may sign in with the very next request, not a freshness later.
       if (result.contacts) deps.org.stale();

@@ -19,6 +19,9 @@ import type {
   OrgFollowed,
 } from '../../../domain/engine/requests';
 import type { Org } from '../../../domain/org-schema';
+import type { JoinChoice } from '../../../domain/engine/requests';
+import { isId } from '../../../domain/ids';
+import { JoinChoiceError, resolveJoinChoice, type AskedJoin, type OpenCycleToJoin } from '../../../domain/join-choice';
 import { loadOrgFile } from '../../../plans/load';
 import { previewReimport, reimportOrg, type ReimportPreview } from '../../org-reimport';
 import { withGrades } from '../grade-command';
@@ -33,6 +36,47 @@ interface AppointOptions extends CommonOptions {
   at?: string;
   dryRun?: boolean;
   joinOpen?: boolean;
+  joinCycle?: string[];
+  joinUnit?: string[];
+}
+
+/**
+ * What `--join-open`, `--join-cycle` and `--join-unit` ask: nothing, every unit that would join
+ * every cycle open now, or the office's choice: the cycles named (else every one open now), each
+ * joined by the units named that would join it (else all of them). A unit named that would join
+ * none of them, or a cycle not open now, is an error before anything is recorded.
+ */
+function joinAsked(o: AppointOptions, file: Org): boolean | ((open: OpenCycleToJoin[]) => JoinChoice[]) {
+  if (o.joinCycle === undefined && o.joinUnit === undefined) return o.joinOpen ?? false;
+  const cycles = o.joinCycle?.map((spec): AskedJoin => {
+    const [obligationKey = '', cycleKey = '', ...rest] = spec.split('/');
+    if (rest.length > 0 || !isId('key', obligationKey) || !isId('cycle', cycleKey))
+      throw new JoinChoiceError(
+        '--join-cycle',
+        `"${spec}" is not <obligation>/<cycle>, such as quarterly-report/2010-Q3`,
+      );
+    return { obligationKey, cycleKey };
+  });
+  return (open) => {
+    const asked =
+      cycles ?? open.filter((c) => !c.stillOpening).map(({ obligationKey, cycleKey }) => ({ obligationKey, cycleKey }));
+    // Each cycle checked (open now, settled, named once), with every unit that would join it.
+    const all = resolveJoinChoice(asked, open, file, '--join-cycle');
+    const units = o.joinUnit;
+    if (units === undefined) return all;
+    for (const u of units)
+      if (!all.some((c) => c.unitIds.includes(u)))
+        throw new JoinChoiceError(
+          '--join-unit',
+          say(
+            `${u} 不能补充参加所选的任何周期：名册中没有它，或它已有这些周期的任务，或不承担这些事项`,
+            `${u} would join none of the cycles chosen: it is not in the file, has its deadline in them already, or does not owe them`,
+          ),
+        );
+    return all
+      .map((c) => ({ ...c, unitIds: c.unitIds.filter((u) => units.includes(u)) }))
+      .filter((c) => c.unitIds.length > 0);
+  };
 }
 
 const POST_NAME = {
@@ -91,25 +135,38 @@ function openCycleLine(c: OpenCycle, dir: CampaignDirectory): string {
   );
 }
 
-/** What `--dry-run` says of the cycles open now, which `--join-open` would have the file's new units join. */
-function openCyclesLines(p: ReimportPreview, dir: CampaignDirectory): string[] {
+/** Units by their id and the file's name, as every line of the command names them. */
+const named = (ids: string[], file: Org, sep: string): string =>
+  ids.map((id) => `${id} ${file.units[id]?.name ?? ''}`.trim()).join(sep);
+
+/** What `--dry-run` says of the cycles open now: each with who of the file `--join-open` would have join it. */
+function openCyclesLines(p: ReimportPreview, dir: CampaignDirectory, file: Org): string[] {
   if (!p.followsFile || p.openCycles.length === 0) return [];
   return [
     say(
-      '正在进行的周期（加 --join-open，文件中尚无本期任务的单位，如新成立的党支部，一并参加）：',
-      'cycles open now (with --join-open, units of the file without a deadline in one, such as a founded branch, join it):',
+      '正在进行的周期（加 --join-open，文件中尚无本期任务的单位，如新成立的党支部，一并参加；--join-cycle、--join-unit 只选其中的周期、单位）：',
+      'cycles open now (with --join-open, units of the file without a deadline in one, such as a founded branch, join it; --join-cycle and --join-unit choose some of them):',
     ),
-    ...p.openCycles.map((c) => openCycleLine(c, dir)),
+    ...p.openCycles.map((c) => {
+      const line = `${openCycleLine(c, dir)} [${c.obligationKey}/${c.cycleKey}]`;
+      if (c.stillOpening)
+        return say(`${line}：刚开启，任务仍在建立中`, `${line}: opened just now, its deadlines still being started`);
+      return c.wouldJoin.length === 0
+        ? say(`${line}：各单位均已有本期任务`, `${line}: every unit has its deadline already`)
+        : say(
+            `${line}：可补充参加 ${named(c.wouldJoin, file, '、')}`,
+            `${line}: may join: ${named(c.wouldJoin, file, ', ')}`,
+          );
+    }),
   ];
 }
 
 /** Who joined which cycle open now (`--join-open`), a line each, each unit by its id and the file's name. */
 function joinedLines(j: OpenCyclesJoined, dir: CampaignDirectory, file: Org): string[] {
-  const named = (ids: string[], sep: string): string =>
-    ids.map((id) => `${id} ${file.units[id]?.name ?? ''}`.trim()).join(sep);
   if (j.cycles.length === 0) return [say('没有正在进行的周期，无需补充参加', 'no cycle is open now: none to join')];
   return j.cycles.map((c) => {
     const line = openCycleLine(c, dir).trimStart();
+    if (c.notChosen) return say(`${line}：未选，无人补充参加`, `${line}: not chosen, nobody joined`);
     if (c.stillOpening)
       return say(
         `${line}：刚开启，任务仍在建立中，请稍后再加 --join-open 导入一次`,
@@ -117,7 +174,7 @@ function joinedLines(j: OpenCyclesJoined, dir: CampaignDirectory, file: Org): st
       );
     return c.joined.length === 0
       ? say(`${line}：各单位均已有本期任务`, `${line}: every unit has its deadline already`)
-      : say(`${line}：补充参加 ${named(c.joined, '、')}`, `${line}: joined by ${named(c.joined, ', ')}`);
+      : say(`${line}：补充参加 ${named(c.joined, file, '、')}`, `${line}: joined by ${named(c.joined, file, ', ')}`);
   });
 }
 
@@ -206,6 +263,11 @@ export function registerAppoint(program: Command): void {
         '--join-open',
         "with --org: the file's units without a deadline in a cycle open now (a branch founded since it opened) join it",
       )
+      .option(
+        '--join-cycle <obligation/cycle...>',
+        'with --org: only these cycles open now are joined (e.g. quarterly-report/2010-Q3); implies --join-open',
+      )
+      .option('--join-unit <unit...>', 'with --org: only these units join the cycles open now; implies --join-open')
       .option('--dry-run', 'with --org: say what the import would change, record nothing'),
   ).action(async (campaignId: string, unit: string | undefined, o: AppointOptions) => {
     if ((o.org === undefined) === (unit === undefined || o.secretary === undefined))
@@ -228,7 +290,7 @@ export function registerAppoint(program: Command): void {
     if (o.dryRun) {
       const preview = await withGrades({}, (ledger) => previewReimport(cc, ledger, campaignId, file));
       print(o, preview, () =>
-        [...previewLines(preview, file.order.length), ...openCyclesLines(preview, dir)].join('\n'),
+        [...previewLines(preview, file.order.length), ...openCyclesLines(preview, dir, file)].join('\n'),
       );
       return;
     }
@@ -241,7 +303,7 @@ export function registerAppoint(program: Command): void {
       follows,
       joined,
     } = await withGrades({}, (ledger) =>
-      reimportOrg(cc, ledger, campaignId, file, { by: o.by, at, appointedAt, joinOpenCycles: o.joinOpen }),
+      reimportOrg(cc, ledger, campaignId, file, { by: o.by, at, appointedAt, joinOpenCycles: joinAsked(o, file) }),
     );
     print(o, { appointments: results, newBranches, contacts, follows, joined }, () =>
       [
