@@ -2,7 +2,7 @@
  * Personal API tokens (migration 010): a person signed in to the web service makes a token for a
  * program of theirs (a spreadsheet's import, a committee's dashboard), and the token acts as that
  * person, in their scope as the organisation file gives it on each request. A token reads only,
- * or reads and writes; it lasts a chosen number of days; its owner or the office revokes it.
+ * or reads and writes, or serves only the person's calendar feed; it lasts a chosen number of days; its owner or the office revokes it.
  *
  * A token is `cpt_<id>_<secret>`: the id (12 hex digits) finds the row and is what lists show, so
  * a person can tell which token a program holds; only the SHA-256 of the secret is kept, so a copy
@@ -12,7 +12,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { LedgerDb, WebApiTokensTable } from './schema';
 
-export type TokenAccess = 'read' | 'write';
+/**
+ * `read` and `write` serve programs through the API; `calendar` only the person's calendar feed
+ * (`/calendar/<token>.ics`, web/routes/calendar.ts), whose address a phone's calendar keeps: a
+ * copy of it in a calendar service reads the person's deadlines and nothing else.
+ */
+export type TokenAccess = 'read' | 'write' | 'calendar';
 
 /** How many live (unrevoked, unexpired) tokens one person may hold. */
 export const MAX_TOKENS_PER_PERSON = 10;
@@ -161,7 +166,7 @@ function toInfo(row: WebApiTokensTable): ApiTokenInfo {
     id: row.id,
     email: row.email,
     name: row.name,
-    access: row.access === 'write' ? 'write' : 'read',
+    access: row.access === 'write' || row.access === 'calendar' ? row.access : 'read',
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,

@@ -331,4 +331,29 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '013-calendar-tokens': {
+    async up(db: Kysely<unknown>) {
+      // A token of `calendar` access serves a person's calendar feed alone. SQLite cannot change a
+      // column's check, so the table is made again with the new one and every token copied over.
+      await db.schema
+        .createTable('web_api_tokens_013')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('access', 'text', (c) => c.notNull().check(sql`access in ('read', 'write', 'calendar')`))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('revoked_by', 'text')
+        .execute();
+      await sql`insert into web_api_tokens_013 select id, secret_hash, email, name, access, created_at, expires_at, last_used_at, revoked_at, revoked_by from web_api_tokens`.execute(
+        db,
+      );
+      await db.schema.dropTable('web_api_tokens').execute();
+      await db.schema.alterTable('web_api_tokens_013').renameTo('web_api_tokens').execute();
+      await db.schema.createIndex('web_api_tokens_by_email').on('web_api_tokens').column('email').execute();
+    },
+  },
 };

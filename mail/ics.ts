@@ -12,7 +12,7 @@ import { submitUrl } from './render';
  * instant in UTC as the engine writes them (`toISOString`) is read by Date instead, and kept
  * only when it reads back the same (Date takes 30 February as 2 March, luxon refuses it).
  */
-function utc(iso: string): string {
+export function icsInstant(iso: string): string {
   if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/.test(iso)) {
     const back = new Date(Date.parse(iso) || 0).toISOString();
     if (back.slice(0, 19) === iso.slice(0, 19)) return back.slice(0, 19).replace(/[-:]/g, '') + 'Z';
@@ -20,12 +20,13 @@ function utc(iso: string): string {
   return DateTime.fromISO(iso, { zone: 'utc' }).toFormat("yyyyLLdd'T'HHmmss'Z'");
 }
 
-/** Escapes text values and folds lines at 75 octets as the RFC asks. */
-function text(value: string): string {
+/** A text value escaped as the RFC asks (backslash, semicolon, comma, newline). */
+export function icsText(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\n/g, '\\n');
 }
 
-function fold(line: string): string {
+/** A content line folded at 75 octets as the RFC asks, never inside a character. */
+export function icsFold(line: string): string {
   if (Buffer.byteLength(line, 'utf8') <= 75) return line;
   const parts: string[] = [];
   let start = 0;
@@ -62,14 +63,14 @@ export function calendarEvent(
     'METHOD:PUBLISH',
     'BEGIN:VEVENT',
     `UID:${key.replace(/[^A-Za-z0-9._-]/g, '_')}@campaign.invalid`,
-    `DTSTAMP:${utc(m.sentAt)}`,
-    `DTSTART:${utc(due)}`,
-    `DTEND:${utc(due)}`,
-    `SUMMARY:${text(summary)}`,
-    `DESCRIPTION:${text(`${m.unitName} ${m.cycleLabel ?? ''} ${m.obligationTitle ?? ''}`.trim())}`,
+    `DTSTAMP:${icsInstant(m.sentAt)}`,
+    `DTSTART:${icsInstant(due)}`,
+    `DTEND:${icsInstant(due)}`,
+    `SUMMARY:${icsText(summary)}`,
+    `DESCRIPTION:${icsText(`${m.unitName} ${m.cycleLabel ?? ''} ${m.obligationTitle ?? ''}`.trim())}`,
     `URL:${submitUrl(baseUrl, m, linkSecret)}`,
     'END:VEVENT',
     'END:VCALENDAR',
   ];
-  return lines.map(fold).join('\r\n') + '\r\n';
+  return lines.map(icsFold).join('\r\n') + '\r\n';
 }

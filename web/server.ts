@@ -27,6 +27,7 @@ import { registerApi } from './routes/api';
 import { registerConsole } from './routes/console';
 import { registerConsoleOrg } from './routes/console-org';
 import { registerConsoleStart } from './routes/console-start';
+import { registerCalendarRoutes } from './routes/calendar';
 import { registerApiTokenRoutes } from './routes/api-tokens';
 import { registerGradeConsole } from './routes/grades';
 import { registerGradeApi } from './routes/grades-api';
@@ -173,6 +174,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   registerConsoleOrg(app, deps);
   registerConsoleStart(app, deps);
   registerApiTokenRoutes(app, deps);
+  registerCalendarRoutes(app, deps);
   await registerGradeConsole(app, deps);
   await registerApi(app, deps);
   await registerGradeApi(app, deps);
@@ -185,6 +187,9 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
  */
 async function personalToken(deps: WebDeps, bearer: string): Promise<Principal | undefined> {
   const t = await deps.apiTokens.verify(bearer);
+  // A calendar feed's token is kept by calendar services: it reads the feed and nothing else.
+  if (t?.access === 'calendar')
+    throw new WebError(403, '令牌只能订阅日历', `令牌 ${t.id} 只用于订阅日历，不能调用 API。`);
   const p = t && principalFor(deps.org.current, t.email);
   return p && { ...p, token: { id: t.id, access: t.access } };
 }

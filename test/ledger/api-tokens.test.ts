@@ -6,7 +6,9 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openSqlLedger, type SqlLedger } from '../../ledger/store';
-import { ApiTokenRefused, LAST_USED_GRAIN_MS, MAX_TOKENS_PER_PERSON } from '../../ledger/api-tokens';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { ApiTokenRefused, ApiTokenStore, LAST_USED_GRAIN_MS, MAX_TOKENS_PER_PERSON } from '../../ledger/api-tokens';
+import { migrations, type WebApiTokensTable } from '../../ledger/schema';
 import { ledgerBackends } from '../helpers/postgres';
 
 const backends = ledgerBackends('api-tokens');
@@ -29,6 +31,20 @@ async function rawRows(url: string): Promise<unknown[]> {
   } finally {
     await client.end();
   }
+}
+
+/** A Kysely of its own on the ledger's database, to migrate it part of the way as an older release did. */
+function kyselyOn(url: string): Kysely<unknown> {
+  return url.startsWith('sqlite:')
+    ? new Kysely({ dialect: new SqliteDialect({ database: new Database(url.slice('sqlite:'.length)) }) })
+    : new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }) });
+}
+
+/** One token's row as the database holds it. */
+async function rawRow(url: string, id: string): Promise<WebApiTokensTable> {
+  const row = (await rawRows(url)).find((r) => (r as { id: string }).id === id);
+  if (!row) throw new Error(`no token ${id}`);
+  return row as WebApiTokensTable;
 }
 
 describe.each(backends)('API tokens in the ledger on %s', (_name, urlFor) => {
@@ -123,5 +139,47 @@ describe.each(backends)('API tokens in the ledger on %s', (_name, urlFor) => {
     expect(list).toHaveLength(MAX_TOKENS_PER_PERSON + 2);
     expect(list.filter((t) => store().isLive(t))).toHaveLength(MAX_TOKENS_PER_PERSON);
     expect((await store().list()).map((t) => t.email)).toContain('b@example.org');
+  });
+
+  it('keeps the tokens made before calendar tokens existed, and takes calendar tokens since', async () => {
+    // A ledger as the release before made it: every migration but the one that allows calendar tokens.
+    await ledger.close();
+    const fresh = await urlFor();
+    const old = kyselyOn(fresh);
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== '013-calendar-tokens'));
+    const migrated = await new Migrator({
+      db: old,
+      provider: { getMigrations: () => Promise.resolve(before) },
+    }).migrateToLatest();
+    expect(migrated.error).toBeUndefined();
+    const made = await new ApiTokenStore(old as never, () => clock).create({
+      email: 'a@example.org',
+      name: '看板',
+      access: 'write',
+      days: 30,
+    });
+    await expect(
+      new ApiTokenStore(old as never, () => clock).create({
+        email: 'a@example.org',
+        name: '日历',
+        access: 'calendar',
+        days: 30,
+      }),
+    ).rejects.toThrow();
+    await old.destroy();
+
+    ledger = await openSqlLedger(fresh);
+    expect(await store().verify(made.token)).toMatchObject({ id: made.info.id, access: 'write' });
+    const cal = await store().create({ email: 'a@example.org', name: '日历订阅', access: 'calendar', days: 365 });
+    expect(await store().verify(cal.token)).toMatchObject({ access: 'calendar' });
+    expect((await store().list('a@example.org')).map((t) => t.access).sort()).toEqual(['calendar', 'write']);
+    // The check stands: no other access is kept.
+    const raw = kyselyOn(fresh) as unknown as Kysely<{ web_api_tokens: WebApiTokensTable }>;
+    try {
+      const row = { ...(await rawRow(fresh, cal.info.id)), id: 'ffffffffffff', access: 'admin' };
+      await expect(raw.insertInto('web_api_tokens').values(row).execute()).rejects.toThrow(/check|constraint/i);
+    } finally {
+      await raw.destroy();
+    }
   });
 });

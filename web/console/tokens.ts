@@ -36,8 +36,12 @@ function stateOf(t: ApiTokenInfo, now: number, lang: Lang): Html {
   return html`<span class="ok">${tt('有效', 'live')}</span>`;
 }
 
-const accessText = (a: ApiTokenInfo['access'], lang: Lang): string =>
-  a === 'write' ? tr(lang)('读写', 'read and write') : tr(lang)('只读', 'read only');
+const ACCESS_TEXT: Record<ApiTokenInfo['access'], [string, string]> = {
+  read: ['只读', 'read only'],
+  write: ['读写', 'read and write'],
+  calendar: ['日历订阅', 'calendar feed'],
+};
+const accessText = (a: ApiTokenInfo['access'], lang: Lang): string => tr(lang)(...ACCESS_TEXT[a]);
 
 /** One card per token: a table of nine columns does not fit a phone. */
 function tokenList(list: ApiTokenInfo[], v: TokensView, withOwner: boolean): Html {

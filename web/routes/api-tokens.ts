@@ -25,6 +25,7 @@ const TokenForm = z.object({
 
 const TokenId = z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) });
 const ZONE = 'Asia/Shanghai';
+const ACCESS_ZH = { read: '只读', write: '读写', calendar: '日历订阅' } as const;
 
 export function registerApiTokenRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { apiTokens, config, org } = deps;
@@ -67,7 +68,7 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: WebDeps): voi
   }
 
   const describe = (t: ApiTokenInfo): string =>
-    `名称：${t.name}\n编号：${t.id}\n权限：${t.access === 'write' ? '读写' : '只读'}\n有效期至：${formatInstant(t.expiresAt, ZONE, 'zh')}`;
+    `名称：${t.name}\n编号：${t.id}\n权限：${ACCESS_ZH[t.access]}\n有效期至：${formatInstant(t.expiresAt, ZONE, 'zh')}`;
 
   app.get<{ Querystring: { revoked?: string } }>(
     '/console/tokens',

@@ -2,7 +2,8 @@
  * Sign-in by mailed link: `/login` takes an address and answers the same whether the
  * organisation knows it or not; a known address gets a link valid 15 minutes, used once, by
  * a button (mail scanners that open links do not use it up). The session cookie is httpOnly,
- * SameSite=Lax, and Secure when BASE_URL is https. `/me` lists the person's open deadlines.
+ * SameSite=Lax, and Secure when BASE_URL is https. `/me` lists the person's open deadlines, and
+ * offers them to the phone's calendar (web/routes/calendar.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -195,45 +196,59 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
       branch: '支部（本支部）',
     }[p.role];
     const name = (id: string): string => org.current.units[id]?.name ?? id;
+    const csrf = reply.generateCsrf();
     return htmlReply(
       reply,
       page(
         '我的待办',
         html`<section class="card">
-          <h1>我的待办</h1>
-          <p class="hint">${p.email} · ${roleText} · 共 ${rows.length} 项</p>
-          <table>
-            <thead>
-              <tr>
-                <th>事项</th>
-                <th>单位</th>
-                <th>截止（北京时间）</th>
-                <th>状态</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows.map(
-                (r) =>
-                  html`<tr>
-                    <td>
-                      <a href="/s/${r.token}">${r.title}</a>
-                      <span class="hint">${cycleOf(r.status.cycleKey)}</span>
-                    </td>
-                    <td>${name(r.unitId)}</td>
-                    <td>${formatInstant(r.status.dueAt, 'Asia/Shanghai', 'zh')}</td>
-                    <td>
-                      <span class="state state-${r.status.state}"
-                        >${STATE_LABEL[r.status.state] ?? r.status.state}</span
-                      >
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-          <form method="post" action="/logout" enctype="multipart/form-data">
-            <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" /><button type="submit">退出登录</button>
-          </form>
-        </section>`,
+            <h1>我的待办</h1>
+            <p class="hint">${p.email} · ${roleText} · 共 ${rows.length} 项</p>
+            <table>
+              <thead>
+                <tr>
+                  <th>事项</th>
+                  <th>单位</th>
+                  <th>截止（北京时间）</th>
+                  <th>状态</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${rows.map(
+                  (r) =>
+                    html`<tr>
+                      <td>
+                        <a href="/s/${r.token}">${r.title}</a>
+                        <span class="hint">${cycleOf(r.status.cycleKey)}</span>
+                      </td>
+                      <td>${name(r.unitId)}</td>
+                      <td>${formatInstant(r.status.dueAt, 'Asia/Shanghai', 'zh')}</td>
+                      <td>
+                        <span class="state state-${r.status.state}"
+                          >${STATE_LABEL[r.status.state] ?? r.status.state}</span
+                        >
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </section>
+          <section class="card" id="subscribe">
+            <h2>订阅到手机日历</h2>
+            <p class="hint">
+              待办按截止时间出现在手机日历中并提前一天提醒，延期和新的周期随之更新。订阅地址只显示一次，可在
+              <a href="/console/tokens">API 令牌</a> 页撤销。
+            </p>
+            <form method="post" action="/calendar" enctype="multipart/form-data">
+              <input type="hidden" name="_csrf" value="${csrf}" />
+              <button type="submit">生成日历订阅地址</button>
+            </form>
+          </section>
+          <section class="card">
+            <form method="post" action="/logout" enctype="multipart/form-data">
+              <input type="hidden" name="_csrf" value="${csrf}" /><button type="submit">退出登录</button>
+            </form>
+          </section>`,
         { signedIn: true },
       ),
     );
