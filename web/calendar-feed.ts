@@ -1,6 +1,6 @@
 /**
  * A person's calendar feed (RFC 5545): each deadline open to them as an event at its due instant,
- * which a phone's calendar subscribes to and fetches again by itself, so that an extension or a
+ * and the cycles of their own unit still to come as tentative ones, which a phone's calendar subscribes to and fetches again by itself, so that an extension or a
  * new cycle reaches the calendar without a mail being opened. Each event keeps its UID (the
  * deadline's) from one fetch to the next, so the calendar moves it rather than adding another; a
  * deadline that closes leaves the feed, and the calendar drops it. Every instant is in UTC, as
@@ -22,8 +22,14 @@ export interface FeedEntry {
   cycle: string;
   dueAt: string;
   state: string;
-  /** The page where it is submitted (or reviewed): its signed link. */
+  /** The page where it is submitted (or reviewed): its signed link; for a planned one, 我的待办. */
   url: string;
+  /**
+   * A cycle the plan has to come, not opened yet: tentative, at the due instant the calendar gives
+   * it now (a phase the committee moves by hand moves it). Its UID is the one its deadline will
+   * have, so once opened the same event is confirmed rather than a second one added.
+   */
+  planned?: true;
 }
 
 /** How often a calendar is asked to fetch the feed again: a due instant moved reaches it within the hour. */
@@ -42,12 +48,12 @@ export function calendarFeed(entries: readonly FeedEntry[], now: string, host: s
     `REFRESH-INTERVAL;VALUE=DURATION:${FEED_REFRESH}`,
     `X-PUBLISHED-TTL:${FEED_REFRESH}`,
     ...entries.flatMap((e) => {
-      const summary = `${e.title}${e.cycle ? ` ${e.cycle}` : ''} · ${e.unitName}`;
+      const summary = `${e.planned ? '（预计）' : ''}${e.title}${e.cycle ? ` ${e.cycle}` : ''} · ${e.unitName}`;
       const said = [
         `${e.unitName} ${e.title}${e.cycle ? `（${e.cycle}）` : ''}`,
-        `截止：${formatInstant(e.dueAt, ZONE, 'zh')}（北京时间）`,
-        `状态：${STATE_LABEL[e.state] ?? e.state}`,
-        `报送：${e.url}`,
+        `${e.planned ? '预计截止' : '截止'}：${formatInstant(e.dueAt, ZONE, 'zh')}（北京时间）`,
+        e.planned ? '状态：尚未开始，开始时另有邮件通知' : `状态：${STATE_LABEL[e.state] ?? e.state}`,
+        `${e.planned ? '我的待办' : '报送'}：${e.url}`,
       ].join('\n');
       return [
         'BEGIN:VEVENT',
@@ -55,6 +61,7 @@ export function calendarFeed(entries: readonly FeedEntry[], now: string, host: s
         `DTSTAMP:${icsInstant(now)}`,
         `DTSTART:${icsInstant(e.dueAt)}`,
         `DTEND:${icsInstant(e.dueAt)}`,
+        `STATUS:${e.planned ? 'TENTATIVE' : 'CONFIRMED'}`,
         `SUMMARY:${icsText(summary)}`,
         `DESCRIPTION:${icsText(said)}`,
         `URL:${e.url}`,

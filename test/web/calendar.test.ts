@@ -94,6 +94,17 @@ describe('a person’s deadlines as a calendar feed', () => {
     expect(prop(q3, 'DTSTART')).toBe(icsInstant(status.dueAt));
     expect(prop(q3, 'DESCRIPTION')).toContain('截止：2010年9月25日（星期六）23:59（北京时间）');
     expect(q3).toEqual(expect.arrayContaining(['TRIGGER:-P1D']));
+    // The quarter to come, tentative, under the UID its deadline will have; the committee's own
+    // summary report is not the branch's.
+    const q4 = listed.find((e) => prop(e, 'UID') === 'mini/quarterly-report/2010-Q4/b-mech-t1@127.0.0.1')!;
+    expect(q4).toBeDefined();
+    expect(prop(q4, 'STATUS')).toBe('TENTATIVE');
+    expect(prop(q4, 'SUMMARY')).toBe('（预计）季度工作汇报 2010-Q4 · 机械学院教工第一党支部');
+    expect(prop(q4, 'DESCRIPTION')).toContain('预计截止：2010年12月26日（星期日）23:59（北京时间）');
+    expect(prop(q4, 'DTSTART')).toBe('20101226T155959Z');
+    expect(prop(q3, 'STATUS')).toBe('CONFIRMED');
+    expect(listed.some((e) => prop(e, 'SUMMARY')!.includes('活动总结'))).toBe(false);
+
     // Its link opens the deadline's own page, without signing in.
     const link = new URL(prop(q3, 'URL')!);
     const linkPage = await get(link.pathname);
@@ -135,6 +146,23 @@ describe('a person’s deadlines as a calendar feed', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('gives a committee’s secretary its branches’ open deadlines and its own cycles to come', async () => {
+    const { sessionId } = (await h.deps.sessions.redeem(await h.deps.sessions.issueSignIn('li.mech@example.org')))!;
+    const li = { cookie: `${SESSION_COOKIE}=${h.app.signCookie(sessionId)}` };
+    const token = FEED.exec((await formPost(h, '/calendar', {}, li, '/me')).body)![1]!;
+    const listed = events((await get(`/calendar/${token}.ics`)).body);
+    const summaries = listed.map((e) => prop(e, 'SUMMARY')!);
+    // The college's branches' open reports (the report handed in above is not among them), none of another college.
+    expect(summaries).toContain('季度工作汇报 2010-Q3 · 机械学院本科生第一党支部');
+    expect(summaries).not.toContain('季度工作汇报 2010-Q3 · 机械学院教工第一党支部');
+    expect(summaries.some((x) => x.includes('信息'))).toBe(false);
+    // Its own summary report to come, tentative; not every branch's quarters to come.
+    const summary = listed.find((e) => prop(e, 'SUMMARY') === '（预计）活动总结 · 机械工程学院党委')!;
+    expect(summary).toBeDefined();
+    expect(prop(summary, 'DESCRIPTION')).toContain('预计截止：2011年1月20日（星期四）');
+    expect(summaries.filter((x) => x.startsWith('（预计）'))).toEqual(['（预计）活动总结 · 机械工程学院党委']);
   });
 
   it('opens the feed with its own token only, and the feed’s token opens nothing else', async () => {

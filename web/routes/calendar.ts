@@ -13,7 +13,12 @@ import { z } from 'zod';
 import { ApiTokenRefused } from '../../ledger/api-tokens';
 import { formatInstant } from '../../domain/format';
 import { principalFor, type Principal } from '../access';
-import { calendarFeed } from '../calendar-feed';
+import { calendarFeed, type FeedEntry } from '../calendar-feed';
+import { runningCampaigns } from '../../client/campaigns';
+import { cyclesOf } from '../../domain/calendar';
+import { deadlineWorkflowId } from '../../domain/engine/context';
+import { responsibleUnits } from '../../domain/org-slice';
+import type { Plan } from '../../domain/plan-schema';
 import type { WebDeps } from '../context';
 import { forbidden, WebError } from '../errors';
 import { htmlReply } from '../forms';
@@ -27,6 +32,8 @@ const FEED_FILE = z.object({ file: z.string().regex(/^cpt_[0-9a-f]{12}_[A-Za-z0-
 // calendar service fetches the feeds of many people from the same few addresses.
 const FEED_FAILURES = { max: 20, timeWindow: '10 minutes' };
 const ZONE = 'Asia/Shanghai';
+/** How far ahead the feed shows the cycles to come: a year of the campaign's plan time. */
+const PLANNED_AHEAD_MS = 366 * 86_400_000;
 
 /** The one cycle a person reads beside a title (a review's is its report's); none for a one-off obligation. */
 const cycleShown = (cycleKey: string): string => {
@@ -36,6 +43,18 @@ const cycleShown = (cycleKey: string): string => {
 
 export function registerCalendarRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { apiTokens, config, org } = deps;
+  /** Plans do not change while a campaign runs: each read once from its input. */
+  const plans = new Map<string, Promise<Plan | undefined>>();
+
+  function planOf(campaignId: string): Promise<Plan | undefined> {
+    let p = plans.get(campaignId);
+    if (!p) {
+      p = deps.campaigns.startInput(campaignId).then((i) => i?.plan);
+      p.catch(() => plans.delete(campaignId));
+      plans.set(campaignId, p);
+    }
+    return p;
+  }
   const base = config.BASE_URL.replace(/\/$/, '');
   const feedNotFound = () => new WebError(404, '没有这个日历', '日历订阅地址无效、已过期或已撤销。');
 
@@ -100,6 +119,46 @@ export function registerCalendarRoutes(app: FastifyInstance, deps: WebDeps): voi
     );
   });
 
+  /**
+   * The cycles still to come of the units the person holds a post in (a committee secretary's own
+   * committee, not every branch under it; the office's own obligations), within the next year of
+   * each campaign's plan time: what the plan gives now, each as the deadline it will open.
+   */
+  async function plannedFor(p: Principal): Promise<FeedEntry[]> {
+    const out: FeedEntry[] = [];
+    for (const campaignId of await runningCampaigns(deps.campaigns.client)) {
+      const plan = await planOf(campaignId);
+      if (!plan) continue;
+      const [status, dir] = await Promise.all([
+        deps.campaigns.status(campaignId),
+        deps.campaigns.directoryWithoutUnits(campaignId),
+      ]);
+      const from = Date.parse(status.now);
+      const to = from + PLANNED_AHEAD_MS;
+      const launched = new Set(dir.launched);
+      for (const o of plan.obligations) {
+        const mine = responsibleUnits(org.current, o).filter((u) => p.posts.includes(u));
+        if (mine.length === 0) continue;
+        for (const cy of cyclesOf(plan, o, status.phases)) {
+          const due = Date.parse(cy.dueAt);
+          if (launched.has(`${o.key}/${cy.cycleKey}`) || due <= from || due > to) continue;
+          for (const unitId of mine)
+            out.push({
+              deadlineId: deadlineWorkflowId(campaignId, o.key, cy.cycleKey, unitId),
+              title: o.title,
+              unitName: org.current.units[unitId]?.name ?? unitId,
+              cycle: cy.cycleKey === 'once' ? '' : cy.cycleKey,
+              dueAt: cy.dueAt,
+              state: 'planned',
+              url: `${base}/me`,
+              planned: true,
+            });
+        }
+      }
+    }
+    return out.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
   /** The person whose feed the request's address is: a live calendar token of someone the roster names now. */
   async function feedOwner(req: FastifyRequest): Promise<Principal | undefined> {
     const parsed = FEED_FILE.safeParse(req.params);
@@ -126,11 +185,13 @@ export function registerCalendarRoutes(app: FastifyInstance, deps: WebDeps): voi
         state: r.status.state,
         url: `${base}/s/${r.token}`,
       }));
+      const open = new Set(entries.map((e) => e.deadlineId));
+      const planned = (await plannedFor(p)).filter((e) => !open.has(e.deadlineId));
       return reply
         .type('text/calendar; charset=utf-8')
         .header('Cache-Control', 'no-store')
         .header('Content-Disposition', 'inline; filename="my-deadlines.ics"')
-        .send(calendarFeed(entries, new Date().toISOString(), new URL(base).hostname));
+        .send(calendarFeed([...entries, ...planned], new Date().toISOString(), new URL(base).hostname));
     },
   );
 }
