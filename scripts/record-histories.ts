@@ -23,6 +23,7 @@ import {
   UNREACHABLE,
 } from '../test/helpers/mini-reimport';
 import { startSmtp } from '../test/helpers/smtp';
+import { resolveJoinChoice } from '../domain/join-choice';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
@@ -191,8 +192,8 @@ async function recordFollowedReimport(label: string): Promise<void> {
 
 /**
  * The mini campaign by reference from 2010-08-25: the roster that founds FOUNDED is re-imported
- * on 09-08, while the third quarter's report is open, and the branch joins it; its deadline is
- * waived. Saves the campaign's history and the batch of the branch that joined.
+ * on 09-08, while the third quarter's report is open, and the branch joins it (since v0.24 by the
+ * office's choice of it for that quarter); its deadline is waived. Saves the campaign's history and the batch of the branch that joined.
  */
 async function recordJoinedOpenCycle(label: string): Promise<void> {
   const mini = await startMiniCampaign({
@@ -203,7 +204,12 @@ async function recordJoinedOpenCycle(label: string): Promise<void> {
   });
   try {
     await mini.until(local('2010-09-08T10:00'));
-    await reimportMini(mini, miniOrgFoundedAndDissolved(), local('2010-09-08T10:00'), { joinOpenCycles: true });
+    // Since v0.24 the office's choice: the founded branch, in the third quarter.
+    const org = miniOrgFoundedAndDissolved();
+    const chosen = [{ obligationKey: 'quarterly-report', cycleKey: '2010-Q3', unitIds: [FOUNDED] }];
+    await reimportMini(mini, org, local('2010-09-08T10:00'), {
+      joinOpenCycles: (open) => resolveJoinChoice(chosen, open, org, 'joinOpenCycles'),
+    });
     await mini.until(local('2010-09-08T12:00'));
     await mini.cc.waive('mini', 'quarterly-report', '2010-Q3', FOUNDED, { by: '组织部', reason: '新成立，本季度免报' });
     const batch = mini.env.client.workflow.getHandle('mini/quarterly-report/2010-Q3#+0');

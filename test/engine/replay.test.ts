@@ -82,6 +82,10 @@
  * sends when the office asks, and has the units new to a cycle open now join it. Its histories add
  * such a campaign (`v0.23--join_…`), whose founded branch joined the third quarter's report, and
  * that branch's batch (`#+0`); no older campaign took the update.
+ *
+ * v0.24 lets the office choose who joins which open cycle (`only` in the joinOpenCycles request):
+ * no new command, so no patch; its join campaign took the update with the founded branch chosen
+ * for the third quarter, and replays as every other.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -120,7 +124,7 @@ const updateNames = (events: temporal.api.history.v1.IHistoryEvent[]): string[] 
   });
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of twenty-two releases, of every workflow type', () => {
+  it('the corpus holds histories of twenty-three releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -145,6 +149,7 @@ describe('replaying recorded histories', () => {
       'v0.21',
       'v0.22',
       'v0.23',
+      'v0.24',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
     const types = new Set(corpus().map(({ history }) => workflowTypeOf(history)));
@@ -250,6 +255,29 @@ describe('replaying recorded histories', () => {
     const older = corpus().filter((h) => recordedBefore(h.file, 23) && workflowTypeOf(h.history) === 'campaign');
     expect(older.length).toBeGreaterThan(0);
     for (const h of older) expect(patchIds(h.history.events!)).not.toContain(PATCHES.JOIN_OPEN_CYCLES.id);
+  });
+
+  it('holds a campaign of v0.24 that took the office’s choice of who joins which open cycle', () => {
+    const campaign = history('v0.24--join_campaign_mini.json').events!;
+    const join = campaign.find(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'joinOpenCycles',
+    )!;
+    const arg = join.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!;
+    expect(JSON.parse(Buffer.from(arg.data!).toString())).toEqual({
+      by: '组织部',
+      only: [{ obligationKey: 'quarterly-report', cycleKey: '2010-Q3', unitIds: ['b-info-s2'] }],
+    });
+    const batch = history('v0.24--join_mini_quarterly-report_2010-Q3_+0.json').events!;
+    expect(
+      JSON.parse(Buffer.from(batch[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString()),
+    ).toMatchObject({ unitIds: ['b-info-s2'] });
+    // Before v0.24 no request carried a choice.
+    const v23 = history('v0.23--join_campaign_mini.json').events!;
+    const asked = v23.find(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'joinOpenCycles',
+    )!;
+    const v23arg = asked.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!;
+    expect(JSON.parse(Buffer.from(v23arg.data!).toString())).toEqual({ by: '组织部' });
   });
 
   it('holds a deadline of v0.20 whose unit a re-import made reachable: mailed itself, escalated for want of an address no more', () => {

@@ -60,7 +60,7 @@ export function reimportMini(
   mini: MiniCampaign,
   org: Org,
   at: number,
-  opts: { joinOpenCycles?: boolean } = {},
+  opts: Pick<Parameters<typeof reimportOrg>[4], 'joinOpenCycles'> = {},
 ): ReturnType<typeof reimportOrg> {
   return reimportOrg(mini.cc, mini.ledger, 'mini', org, {
     by: '组织部',
