@@ -8,7 +8,8 @@
  * ledger records that (see domain/recipients.ts). A malformed address is always an error.
  *
  * CSV columns: level,id,name,kind,parent,secretary_name,secretary_email,liaison_name,liaison_email
- * with level one of office, committee, branch, member (a member's email is secretary_email).
+ * with level one of office, committee, branch, member (a member's email is secretary_email); and,
+ * optional, secretary_phone and liaison_phone.
  */
 import { OrgInputSchema, type Org, type OrgInput, type Unit } from './org-schema';
 import { clip, OrgValidationError, type FileIssue } from './errors';
@@ -34,6 +35,8 @@ export const CSV_COLUMNS = [
   'secretary_email',
   'liaison_name',
   'liaison_email',
+  'secretary_phone',
+  'liaison_phone',
 ] as const;
 export type OrgCsvRow = Partial<Record<(typeof CSV_COLUMNS)[number], string>>;
 
@@ -47,14 +50,16 @@ export function orgFromRows(rows: OrgCsvRow[], file: string): Org {
   };
   /** Where each YAML-shaped path came from in the CSV, to report line numbers. */
   const origin = new Map<string, { line: number; id: string }>();
-  const person = (name?: string, email?: string) =>
-    name || email ? { name: name || '(unnamed)', ...(email ? { email } : {}) } : undefined;
+  const person = (name?: string, email?: string, phone?: string) =>
+    name || email || phone
+      ? { name: name || '(unnamed)', ...(email ? { email } : {}), ...(phone ? { phone } : {}) }
+      : undefined;
   rows.forEach((row, i) => {
     const line = i + 2;
     const clean = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v?.trim() || undefined])) as OrgCsvRow;
     const id = clean.id ?? '';
-    const secretary = person(clean.secretary_name, clean.secretary_email);
-    const liaison = person(clean.liaison_name, clean.liaison_email);
+    const secretary = person(clean.secretary_name, clean.secretary_email, clean.secretary_phone);
+    const liaison = person(clean.liaison_name, clean.liaison_email, clean.liaison_phone);
     const drop = <T extends object>(o: T): T =>
       Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
     switch (clean.level) {

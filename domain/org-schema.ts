@@ -7,7 +7,22 @@ import { z } from 'zod';
 import { BranchKindSchema, type Level } from './plan-schema';
 import { idSchema } from './field-schemas';
 
-export const PersonSchema = z.object({ name: z.string().min(1), email: z.email().optional() }).strict();
+/**
+ * A telephone number as a roster writes it: a mobile (13812345678, +86 138 1234 5678) or an office
+ * line with its area code and extension (0451-86412345转8001). Kept as written: the office reads it
+ * and a phone dials it (`tel:` drops what is not a digit or +).
+ */
+export const PhoneSchema = z
+  .string()
+  .trim()
+  .regex(
+    /^\+?[0-9(][0-9 ()-]{4,24}((转|ext\.?|x)[0-9]{1,6})?$/,
+    'a telephone number: digits, with a leading +, spaces, dashes or brackets, and an extension after 转',
+  );
+
+export const PersonSchema = z
+  .object({ name: z.string().min(1), email: z.email().optional(), phone: PhoneSchema.optional() })
+  .strict();
 export type Person = z.infer<typeof PersonSchema>;
 
 const id = idSchema('unit');

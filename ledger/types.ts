@@ -49,6 +49,12 @@ export const EVENT_KINDS = [
    * organisation version's hash and number), such as a branch founded in the middle of a quarter.
    */
   'cycle-joined',
+  /**
+   * Someone of the office or a committee telephoned a unit about a deadline it owes (the console's
+   * 电话催办; data: outcome reached or unreached, the day it promised, a note), so the ledger knows
+   * what was done beyond the mail.
+   */
+  'phoned',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -28,6 +28,7 @@ import { registerConsole } from './routes/console';
 import { registerConsoleOrg } from './routes/console-org';
 import { registerConsoleStart } from './routes/console-start';
 import { registerCalendarRoutes } from './routes/calendar';
+import { registerConsoleCalls } from './routes/console-calls';
 import { registerApiTokenRoutes } from './routes/api-tokens';
 import { registerGradeConsole } from './routes/grades';
 import { registerGradeApi } from './routes/grades-api';
@@ -172,6 +173,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   registerSignInRoutes(app, deps);
   registerConsole(app, deps);
   registerConsoleOrg(app, deps);
+  registerConsoleCalls(app, deps);
   registerConsoleStart(app, deps);
   registerApiTokenRoutes(app, deps);
   registerCalendarRoutes(app, deps);

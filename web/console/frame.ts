@@ -64,7 +64,12 @@ ${
           ${
             c
               ? html`<a href="/console/${c}">${t('活动总览', 'Dashboard')}</a>
-                  <a href="/console/${c}/heatmap">${t('督办热力图', 'Heatmap')}</a>`
+                  <a href="/console/${c}/heatmap">${t('督办热力图', 'Heatmap')}</a>
+                  ${
+                    o.principal.role === 'branch'
+                      ? ''
+                      : html`<a href="/console/${c}/calls">${t('电话催办', 'Calls')}</a>`
+                  }`
               : ''
           }
           ${o.principal.role === 'office' && o.outbox ? html`<a href="/console/outbox">${t('发件箱', 'Outbox')}</a>` : ''}

@@ -3,7 +3,7 @@
  * deadline's history, one unit's page. Server-rendered, no script: every link and form works
  * with the keyboard, and the tables reflow at 200 % zoom (they scroll inside their own box).
  */
-import { formatLateness } from '../../domain/format';
+import { formatDay, formatLateness } from '../../domain/format';
 import { TOLD_INSTEAD_REASONS } from '../../domain/engine/mail-message';
 import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
 import { START_VIA_NAMES, startModeNames, type CampaignStart } from '../../ledger/campaign-starts';
@@ -603,7 +603,27 @@ const KIND_ZH: Record<string, string> = {
   'org-reimported': '更新通讯录',
   'campaign-started': '发起活动',
   'cycle-joined': '补充参加本期',
+  phoned: '电话催办',
 };
+
+const CALL_OUTCOME_TEXT: Record<string, [string, string]> = {
+  reached: ['已接通', 'reached'],
+  unreached: ['未接通', 'not reached'],
+};
+
+/** A call recorded (`phoned`), as a deadline's history and the calls page say it: the outcome, the promised day, the note. */
+export function callText(e: LedgerEvent, lang: Lang): string[] {
+  const t = tr(lang);
+  const outcome = CALL_OUTCOME_TEXT[String(e.data?.outcome)];
+  const parts = outcome ? [t(...outcome)] : [];
+  if (typeof e.data?.promisedOn === 'string')
+    parts.push(
+      t(`承诺${formatDay(e.data.promisedOn, 'zh')}前报送`, `promised by ${formatDay(e.data.promisedOn, 'en')}`),
+    );
+  if (typeof e.data?.note === 'string' && e.data.note !== '')
+    parts.push(`${t('记录', 'note')}${t('：', ': ')}${e.data.note}`);
+  return parts;
+}
 
 /**
  * What the mail server made of a message, beyond those who took it (mail/index.ts): who it
@@ -656,6 +676,7 @@ export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): strin
   // A unit had join a cycle open already (a branch founded mid-quarter): by which roster.
   if (e.kind === 'cycle-joined' && typeof e.data?.orgVersion === 'number')
     parts.push(t(`按第 ${e.data.orgVersion} 版名册`, `roster version ${e.data.orgVersion}`));
+  if (e.kind === 'phoned') parts.push(...callText(e, lang));
   if (e.recipients?.length) parts.push(`→ ${e.recipients.join(', ')}`);
   parts.push(...deliveryText(e, lang));
   if (e.actor) parts.push(`${t('经办', 'by')} ${e.actor}`);
