@@ -6,6 +6,7 @@
  */
 import type { Audience } from './plan-schema';
 import type { Org, Unit } from './org-schema';
+import type { MessageKind, UnitPhone } from '../mail/types';
 
 /** One person a message goes to, and in which role the organisation names them. */
 export interface Recipient {
@@ -141,4 +142,21 @@ export function currentRecipients(
   }
   const to = each(was.to);
   return { to, cc: each(was.cc ?? []), reachedUnit: false };
+}
+
+/** The kinds of mail that ask someone to chase the unit: they carry its telephones. */
+const CHASING_KINDS: ReadonlySet<MessageKind> = new Set(['escalation', 'rectification']);
+
+/**
+ * The unit's secretary and liaison who have a telephone in `org`, for a mail of `kind` that asks
+ * someone to chase the unit (an escalation, a rectification order); none for any other mail.
+ */
+export function unitPhonesFor(org: Org, unitId: string, kind: MessageKind): UnitPhone[] {
+  const unit = org.units[unitId];
+  if (!unit || !CHASING_KINDS.has(kind)) return [];
+  const posts = [
+    ['secretary', unit.secretary],
+    ['liaison', unit.liaison],
+  ] as const;
+  return posts.flatMap(([post, who]) => (who?.phone ? [{ post, name: who.name, phone: who.phone }] : []));
 }

@@ -7,7 +7,7 @@
  */
 import type { OrgRef } from '../domain/engine/org-ref';
 import type { Org } from '../domain/org-schema';
-import { currentRecipients } from '../domain/recipients';
+import { currentRecipients, unitPhonesFor } from '../domain/recipients';
 import { reimportedOrg } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
 import type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';
@@ -42,12 +42,15 @@ export class CurrentContacts {
     const org = await this.orgOf(message.campaignId);
     if (!org) return message;
     const { to, cc, reachedUnit } = currentRecipients(org, message.unitId, message);
-    const { unitUnreachable, ...rest } = message;
+    // The telephones too are the roster's of the moment: a number changed reaches the next escalation.
+    const phones = unitPhonesFor(org, message.unitId, message.kind);
+    const { unitUnreachable, unitPhones: _then, ...rest } = message;
     return {
       ...rest,
       to,
       ...(message.cc || cc.length > 0 ? { cc } : {}),
       ...(unitUnreachable && !reachedUnit ? { unitUnreachable } : {}),
+      ...(phones.length > 0 ? { unitPhones: phones } : {}),
     };
   }
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { formatDate, formatDuration, formatInstant, formatLateness, localIsoDate } from '../domain/format';
 import { isWorkingDay } from '../domain/workdays';
 import { holidayName } from '../domain/holiday-names';
-import type { DeadlineMessage, Recipient } from './types';
+import type { DeadlineMessage, Recipient, UnitPhone } from './types';
 import { REDELIVERY_DAYS } from '../domain/engine/inputs';
 import { linkUrl } from '../web/links';
 
@@ -239,7 +239,21 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
     correctUrl: `${baseUrl.replace(/\/$/, '')}/console/${[m.campaignId, 'o', m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent).join('/')}/correct`,
     correctionReason: m.correctionReason ?? '',
     audienceText,
+    contactText: phoneText(m.unitPhones ?? [], zh),
   };
+}
+
+/**
+ * The unit's telephones as an escalation or a rectification order says them after asking its
+ * reader to chase the unit (`{{contactText}}`, closing that sentence's line); empty without any.
+ */
+function phoneText(phones: readonly UnitPhone[], zh: boolean): string {
+  if (phones.length === 0) return '';
+  const post = (p: UnitPhone): string =>
+    zh ? (p.post === 'secretary' ? '书记' : '联络员') : p.post === 'secretary' ? 'secretary' : 'liaison';
+  return zh
+    ? `联系电话：${phones.map((p) => `${post(p)} ${p.name} ${p.phone}`).join('；')}。`
+    : ` Telephone: ${phones.map((p) => `${post(p)} ${p.name}, ${p.phone}`).join('; ')}.`;
 }
 
 export function renderMessage(

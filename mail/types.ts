@@ -73,6 +73,11 @@ export interface DeadlineMessage {
    * asked to pass it on (activities' `abandonRedelivery`).
    */
   undeliveredTo?: string;
+  /**
+   * For an escalation or a rectification order: the unit's secretary and liaison who have a
+   * telephone in the roster, so that whoever is told to chase the unit can ring it.
+   */
+  unitPhones?: UnitPhone[];
 }
 
 export interface SendResult {
@@ -117,4 +122,11 @@ export interface Mailer {
   /** Records `recipients` not redelivered as refused (`error`), for the roster's list; returns those recorded now. */
   abandon(msg: DeadlineMessage, recipients: readonly string[], error: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** A person of a unit to ring about its deadline: the post, the name, the number as the roster writes it. */
+export interface UnitPhone {
+  post: 'secretary' | 'liaison';
+  name: string;
+  phone: string;
 }

@@ -5,7 +5,7 @@
 import type { Audience } from '../plan-schema';
 import type { Org } from '../org-schema';
 import type { StepKind } from '../calendar-types';
-import { recipientsFor } from '../recipients';
+import { recipientsFor, unitPhonesFor } from '../recipients';
 import type { DeadlineMessage, MessageKind } from '../../mail/types';
 import type { LedgerEvent } from '../../ledger/types';
 import { deadlineIdOfLedgerKeys, type CampaignContext } from './context';
@@ -60,10 +60,12 @@ export function buildMessage(
 ): BuiltMessage {
   const r = recipientsFor(org, subject.unitId, step.notify, role);
   const unit = org.units[subject.unitId];
+  const kind = messageKind(step.kind, role);
+  const phones = unitPhonesFor(org, subject.unitId, kind);
   return {
     unreachable: r.unreachable,
     message: {
-      kind: messageKind(step.kind, role),
+      kind,
       campaignId: ctx.campaignId,
       campaignTitle: ctx.title,
       timeZone: ctx.timeZone,
@@ -83,6 +85,7 @@ export function buildMessage(
       to: r.to,
       cc: r.cc,
       ...(r.unreachable ? { unitUnreachable: true as const } : {}),
+      ...(phones.length > 0 ? { unitPhones: phones } : {}),
     },
   };
 }

@@ -8,7 +8,9 @@ import { createMailer, dedupeKey, messageIdFor } from '../../mail';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
 import { renderMessage, roleLabel } from '../../mail/render';
 import { listOutbox, showOutboxMessage } from '../../mail/outbox';
-import { recipientsFor } from '../../domain/recipients';
+import { recipientsFor, unitPhonesFor } from '../../domain/recipients';
+import { CurrentContacts } from '../../mail/current-contacts';
+import { reimportEvent } from '../../ledger/org-versions';
 import { contactProblems, unitsReaching, type MailDelivery, type MailFailure } from '../../domain/contact-problems';
 import { mailRefusals } from '../../mail/refusals';
 import { parseOrg } from '../../domain/org-loader';
@@ -553,6 +555,68 @@ describe('recipients', () => {
     expect(roleLabel(office, false, true, 'zh')).toBe('活动领导小组办公室（督办）');
     expect(roleLabel(office, true, false, 'zh')).toBe('活动领导小组办公室（督办）');
     expect(roleLabel({ ...office, role: 'liaison' }, true, false, 'en')).toBe("the unit's liaison");
+  });
+
+  it('an escalation and a rectification order give the unit’s telephones, as the roster of the moment has them', async () => {
+    const withPhones = parseOrg(
+      readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8')
+        .replace(
+          '{ name: 张伟, email: zhang.wei@example.org }',
+          "{ name: 张伟, email: zhang.wei@example.org, phone: '13804512233' }",
+        )
+        .replace(
+          '{ name: 刘洋, email: liu.yang@example.org }',
+          "{ name: 刘洋, email: liu.yang@example.org, phone: '0451-86412345转8001' }",
+        ),
+      'mini-org-phones.yaml',
+    );
+    expect(unitPhonesFor(withPhones, 'b-mech-t1', 'escalation')).toEqual([
+      { post: 'secretary', name: '张伟', phone: '13804512233' },
+      { post: 'liaison', name: '刘洋', phone: '0451-86412345转8001' },
+    ]);
+    // A notice or reminder asks nobody to chase the unit; a unit without a number has none.
+    expect(unitPhonesFor(withPhones, 'b-mech-t1', 'reminder')).toEqual([]);
+    expect(unitPhonesFor(withPhones, 'b-mech-s1', 'escalation')).toEqual([]);
+
+    const escalation = miniReminder(withPhones, {
+      kind: 'escalation',
+      step: 'escalation-1',
+      sentAt: '2010-09-28T01:00:00.000Z',
+      unitPhones: unitPhonesFor(withPhones, 'b-mech-t1', 'escalation'),
+      ...recipientsFor(withPhones, 'b-mech-t1', ['unit', 'parent']),
+    });
+    expect(renderMessage(escalation, 'x').text).toContain(
+      '请督促尽快报送。联系电话：书记 张伟 13804512233；联络员 刘洋 0451-86412345转8001。',
+    );
+    expect(renderMessage({ ...escalation, locale: 'en' }, 'x').text).toContain(
+      'followed up. Telephone: secretary 张伟, 13804512233; liaison 刘洋, 0451-86412345转8001.',
+    );
+    const order = { ...escalation, kind: 'rectification' as const, rectificationDeadline: '2010-10-15T09:00:00.000Z' };
+    expect(renderMessage(order, 'x').text).toContain('前完成整改并报送整改情况。联系电话：书记 张伟 13804512233；');
+    // None on file: the sentence ends as before.
+    expect(renderMessage(miniReminder(org, { kind: 'escalation', step: 'escalation-1' }), 'x').text).toContain(
+      '请督促尽快报送。\n',
+    );
+
+    // A re-import that changes the liaison's number: the next escalation gives the new one.
+    const ledger = await openLedger('sqlite::memory:');
+    try {
+      const changed = parseOrg(
+        readFileSync(`${__dirname}/../fixtures/mini-org.yaml`, 'utf8').replace(
+          '{ name: 刘洋, email: liu.yang@example.org }',
+          "{ name: 刘洋, email: liu.yang@example.org, phone: '13900001111' }",
+        ),
+        'mini-org-changed.yaml',
+      );
+      const ref = await ledger.storeOrg('mini', changed);
+      await ledger.record(reimportEvent('mini', ref, changed.order.length, '2010-09-27T00:00:00.000Z', '组织部'));
+      const contacts = new CurrentContacts(ledger, async (r) => (await ledger.orgVersion(r.hash))!, 0);
+      expect((await contacts.readdress(escalation)).unitPhones).toEqual([
+        { post: 'liaison', name: '刘洋', phone: '13900001111' },
+      ]);
+    } finally {
+      await ledger.close();
+    }
   });
 
   it("the unit's liaison first, else its secretary; the office last", () => {

@@ -6,7 +6,7 @@
  * same form twice is one call), shows on the list and in the deadline's history; a form without
  * its CSRF token, with an unknown outcome or an impossible date is refused naming the field, and a
  * committee cannot record a call about another's branch. The roster's numbers are checked when it
- * is read. The page fits a phone in chromium (test-artifacts/console/calls.png), and a call is
+ * is read, and the escalation mail gives them as well. The page fits a phone in chromium (test-artifacts/console/calls.png), and a call is
  * recorded there by tapping.
  */
 import path from 'node:path';
@@ -100,6 +100,17 @@ describe('电话催办: the calls to make about what is overdue, and the calls m
     const good = parseOrgText(csv.replace(',abc', ',13900000000'), 'org.csv');
     expect(good.units['c-1']!.secretary).toMatchObject({ phone: '010-12345678' });
     expect(good.units['b-1']!.liaison).toMatchObject({ phone: '13900000000' });
+  });
+
+  it('gives the numbers in the escalation mail too, to whoever is asked to chase the branch', async () => {
+    // The quarter was two days overdue when the rehearsal began: its first escalation went at once.
+    const mail = await eventually('the escalation of b-mech-t1', () =>
+      h.smtp.received.find((r) => /【督办】机械学院教工第一党支部/.test(r.mail.subject ?? '')),
+    );
+    expect(mail.mail.text).toContain(
+      '请督促尽快报送。联系电话：书记 张伟 138 0451 2233；联络员 刘洋 0451-86412345转8001。',
+    );
+    expect(mail.envelopeTo).toContain('li.mech@example.org');
   });
 
   it('lists every overdue deadline to the office with the numbers to ring, and records a call once', async () => {
