@@ -147,13 +147,22 @@ export function currentRecipients(
 /** The kinds of mail that ask someone to chase the unit: they carry its telephones. */
 const CHASING_KINDS: ReadonlySet<MessageKind> = new Set(['escalation', 'rectification']);
 
+/** The roles in which the unit itself is mailed (its own posts), as `unitRecipient` names them. */
+const OWN_ROLES: ReadonlySet<Recipient['role']> = new Set(['liaison', 'secretary', 'member']);
+
 /**
  * The unit's secretary and liaison who have a telephone in `org`, for a mail of `kind` that asks
- * someone to chase the unit (an escalation, a rectification order); none for any other mail.
+ * someone beyond the unit to chase it (an escalation or a rectification order that reaches its
+ * committee or the office); none for any other mail, nor for one to the unit alone.
  */
-export function unitPhonesFor(org: Org, unitId: string, kind: MessageKind): UnitPhone[] {
+export function unitPhonesFor(
+  org: Org,
+  unitId: string,
+  mail: { kind: MessageKind; to: readonly Recipient[]; cc?: readonly Recipient[] },
+): UnitPhone[] {
   const unit = org.units[unitId];
-  if (!unit || !CHASING_KINDS.has(kind)) return [];
+  if (!unit || !CHASING_KINDS.has(mail.kind)) return [];
+  if ([...mail.to, ...(mail.cc ?? [])].every((r) => OWN_ROLES.has(r.role))) return [];
   const posts = [
     ['secretary', unit.secretary],
     ['liaison', unit.liaison],

@@ -43,7 +43,7 @@ export class CurrentContacts {
     if (!org) return message;
     const { to, cc, reachedUnit } = currentRecipients(org, message.unitId, message);
     // The telephones too are the roster's of the moment: a number changed reaches the next escalation.
-    const phones = unitPhonesFor(org, message.unitId, message.kind);
+    const phones = unitPhonesFor(org, message.unitId, { kind: message.kind, to, cc });
     const { unitUnreachable, unitPhones: _then, ...rest } = message;
     return {
       ...rest,

@@ -61,7 +61,7 @@ export function buildMessage(
   const r = recipientsFor(org, subject.unitId, step.notify, role);
   const unit = org.units[subject.unitId];
   const kind = messageKind(step.kind, role);
-  const phones = unitPhonesFor(org, subject.unitId, kind);
+  const phones = unitPhonesFor(org, subject.unitId, { kind, to: r.to, cc: r.cc });
   return {
     unreachable: r.unreachable,
     message: {

@@ -570,19 +570,28 @@ describe('recipients', () => {
         ),
       'mini-org-phones.yaml',
     );
-    expect(unitPhonesFor(withPhones, 'b-mech-t1', 'escalation')).toEqual([
+    const toCommittee = { kind: 'escalation' as const, ...recipientsFor(withPhones, 'b-mech-t1', ['unit', 'parent']) };
+    expect(unitPhonesFor(withPhones, 'b-mech-t1', toCommittee)).toEqual([
       { post: 'secretary', name: '张伟', phone: '13804512233' },
       { post: 'liaison', name: '刘洋', phone: '0451-86412345转8001' },
     ]);
-    // A notice or reminder asks nobody to chase the unit; a unit without a number has none.
-    expect(unitPhonesFor(withPhones, 'b-mech-t1', 'reminder')).toEqual([]);
-    expect(unitPhonesFor(withPhones, 'b-mech-s1', 'escalation')).toEqual([]);
+    // A notice or reminder asks nobody to chase the unit, nor an escalation to the unit alone;
+    // a unit without a number has none.
+    expect(unitPhonesFor(withPhones, 'b-mech-t1', { ...toCommittee, kind: 'reminder' })).toEqual([]);
+    const toItself = { kind: 'escalation' as const, ...recipientsFor(withPhones, 'b-mech-t1', ['unit']) };
+    expect(unitPhonesFor(withPhones, 'b-mech-t1', toItself)).toEqual([]);
+    expect(
+      unitPhonesFor(withPhones, 'b-mech-s1', {
+        kind: 'escalation',
+        ...recipientsFor(withPhones, 'b-mech-s1', ['parent']),
+      }),
+    ).toEqual([]);
 
     const escalation = miniReminder(withPhones, {
       kind: 'escalation',
       step: 'escalation-1',
       sentAt: '2010-09-28T01:00:00.000Z',
-      unitPhones: unitPhonesFor(withPhones, 'b-mech-t1', 'escalation'),
+      unitPhones: unitPhonesFor(withPhones, 'b-mech-t1', toCommittee),
       ...recipientsFor(withPhones, 'b-mech-t1', ['unit', 'parent']),
     });
     expect(renderMessage(escalation, 'x').text).toContain(

@@ -103,14 +103,21 @@ describe('电话催办: the calls to make about what is overdue, and the calls m
   });
 
   it('gives the numbers in the escalation mail too, to whoever is asked to chase the branch', async () => {
-    // The quarter was two days overdue when the rehearsal began: its first escalation went at once.
-    const mail = await eventually('the escalation of b-mech-t1', () =>
-      h.smtp.received.find((r) => /【督办】机械学院教工第一党支部/.test(r.mail.subject ?? '')),
+    // The quarter was two days overdue when the rehearsal began: its first escalation, to the
+    // branch and its committee, went at once.
+    const mail = await eventually('the quarter’s escalation of b-mech-t1', () =>
+      h.smtp.received.find((r) => /【督办】机械学院教工第一党支部.*第三季度/.test(r.mail.subject ?? '')),
     );
     expect(mail.mail.text).toContain(
       '请督促尽快报送。联系电话：书记 张伟 138 0451 2233；联络员 刘洋 0451-86412345转8001。',
     );
     expect(mail.envelopeTo).toContain('li.mech@example.org');
+    // The branch plan's, to the branch alone: nobody else to ring it.
+    const own = await eventually('the plan’s escalation of b-mech-t1', () =>
+      h.smtp.received.find((r) => /【督办】机械学院教工第一党支部.*支部实施方案/.test(r.mail.subject ?? '')),
+    );
+    expect(own.envelopeTo).toEqual(['liu.yang@example.org']);
+    expect(own.mail.text).not.toContain('联系电话');
   });
 
   it('lists every overdue deadline to the office with the numbers to ring, and records a call once', async () => {
@@ -192,22 +199,16 @@ describe('电话催办: the calls to make about what is overdue, and the calls m
     expect(said).not.toContain('信息学院');
     // Another committee's branch: refused, nothing recorded.
     const nonce = nonceOf(page.body, 'b-mech-s1');
-    const foreign = await formPost(
-      h,
-      '/console/mini/o/quarterly-report/2010-Q3/b-info-t1/phoned',
-      { outcome: 'unreached', promisedOn: '', note: '', nonce },
-      li,
-      CALLS,
-    );
-    expect(foreign.statusCode).toBe(403);
-    const own = await formPost(
-      h,
-      '/console/mini/o/quarterly-report/2010-Q3/b-mech-s1/phoned',
-      { outcome: 'unreached', promisedOn: '', note: '', nonce },
-      li,
-      CALLS,
-    );
-    expect(own.statusCode).toBe(303);
+    const unreached = (unit: string) =>
+      formPost(
+        h,
+        `/console/mini/o/quarterly-report/2010-Q3/${unit}/phoned`,
+        { outcome: 'unreached', promisedOn: '', note: '', nonce },
+        li,
+        CALLS,
+      );
+    expect((await unreached('b-info-t1')).statusCode).toBe(403);
+    expect((await unreached('b-mech-s1')).statusCode).toBe(303);
     expect(text((await get(CALLS, li)).body)).toContain('li.mech@example.org · 未接通');
     // A branch has nobody to ring, and no link to the page.
     const zhang = await session('zhang.wei@example.org');
