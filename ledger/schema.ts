@@ -5,7 +5,7 @@
  * events read tens of thousands of rows. Instants are ISO-8601 UTC text in both databases:
  * they sort as they compare, and read back unchanged.
  */
-import { sql, type ColumnType, type Kysely, type Migration } from 'kysely';
+import { sql, type ColumnType, type Kysely, type Migration, type RawBuilder } from 'kysely';
 
 export interface EventsTable {
   id: string;
@@ -149,6 +149,23 @@ export interface LedgerDb {
 }
 
 export const RECTIFICATION_RANK = 100;
+
+/** The personal tokens' table (010), and again with the access its check allows (013). */
+async function createTokensTable(db: Kysely<unknown>, name: string, accessCheck: RawBuilder<unknown>): Promise<void> {
+  await db.schema
+    .createTable(name)
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('secret_hash', 'text', (c) => c.notNull())
+    .addColumn('email', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('access', 'text', (c) => c.notNull().check(accessCheck))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'text', (c) => c.notNull())
+    .addColumn('last_used_at', 'text')
+    .addColumn('revoked_at', 'text')
+    .addColumn('revoked_by', 'text')
+    .execute();
+}
 
 export const migrations: Record<string, Migration> = {
   '001-events-deadlines-units': {
@@ -297,19 +314,7 @@ export const migrations: Record<string, Migration> = {
   },
   '010-api-tokens': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('web_api_tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('secret_hash', 'text', (c) => c.notNull())
-        .addColumn('email', 'text', (c) => c.notNull())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('access', 'text', (c) => c.notNull().check(sql`access in ('read', 'write')`))
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'text', (c) => c.notNull())
-        .addColumn('last_used_at', 'text')
-        .addColumn('revoked_at', 'text')
-        .addColumn('revoked_by', 'text')
-        .execute();
+      await createTokensTable(db, 'web_api_tokens', sql`access in ('read', 'write')`);
       await db.schema.createIndex('web_api_tokens_by_email').on('web_api_tokens').column('email').execute();
     },
   },
@@ -335,19 +340,7 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // A token of `calendar` access serves a person's calendar feed alone. SQLite cannot change a
       // column's check, so the table is made again with the new one and every token copied over.
-      await db.schema
-        .createTable('web_api_tokens_013')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('secret_hash', 'text', (c) => c.notNull())
-        .addColumn('email', 'text', (c) => c.notNull())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('access', 'text', (c) => c.notNull().check(sql`access in ('read', 'write', 'calendar')`))
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'text', (c) => c.notNull())
-        .addColumn('last_used_at', 'text')
-        .addColumn('revoked_at', 'text')
-        .addColumn('revoked_by', 'text')
-        .execute();
+      await createTokensTable(db, 'web_api_tokens_013', sql`access in ('read', 'write', 'calendar')`);
       await sql`insert into web_api_tokens_013 select id, secret_hash, email, name, access, created_at, expires_at, last_used_at, revoked_at, revoked_by from web_api_tokens`.execute(
         db,
       );

@@ -49,6 +49,12 @@ ${
 }
 
 /** The 督办 colours as offices name them. */
+/** The cycle a person reads beside a title (2010-Q3): a review's is its report's; a one-off obligation has none. */
+export const cycleShown = (cycleKey: string): string => {
+  const cycle = cycleKey.split(':')[0]!;
+  return cycle === 'once' ? '' : cycle;
+};
+
 export const STATE_LABEL: Record<string, string> = {
   green: '绿色（正常）',
   blue: '蓝色（即将截止）',

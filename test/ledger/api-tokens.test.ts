@@ -158,6 +158,7 @@ describe.each(backends)('API tokens in the ledger on %s', (_name, urlFor) => {
       access: 'write',
       days: 30,
     });
+    // Refused by the check (matched by message: the driver's error class may be another realm's).
     await expect(
       new ApiTokenStore(old as never, () => clock).create({
         email: 'a@example.org',
@@ -165,7 +166,7 @@ describe.each(backends)('API tokens in the ledger on %s', (_name, urlFor) => {
         access: 'calendar',
         days: 30,
       }),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({ message: expect.stringMatching(/check constraint/i) });
     await old.destroy();
 
     ledger = await openSqlLedger(fresh);
@@ -177,7 +178,9 @@ describe.each(backends)('API tokens in the ledger on %s', (_name, urlFor) => {
     const raw = kyselyOn(fresh) as unknown as Kysely<{ web_api_tokens: WebApiTokensTable }>;
     try {
       const row = { ...(await rawRow(fresh, cal.info.id)), id: 'ffffffffffff', access: 'admin' };
-      await expect(raw.insertInto('web_api_tokens').values(row).execute()).rejects.toThrow(/check|constraint/i);
+      await expect(raw.insertInto('web_api_tokens').values(row).execute()).rejects.toMatchObject({
+        message: expect.stringMatching(/check constraint/i),
+      });
     } finally {
       await raw.destroy();
     }

@@ -9,7 +9,7 @@
 import type { LedgerEvent, DeadlineRow } from '../../ledger/types';
 import type { Org, Person } from '../../domain/org-schema';
 import { canSee, type Principal } from '../access';
-import { html, type Html } from '../html';
+import { cycleShown, html, type Html } from '../html';
 import { swatch, tr, when } from './frame';
 import {
   cellOf,
@@ -118,7 +118,7 @@ export function callsBody(v: CallsView): Html {
         return html`<li id="${id}">
           <p>
             <strong><a href="${path}">${unitName(c, k.unitId)}</a></strong> ·
-            ${obligationTitle(c, k.obligationKey, v.lang)} ${k.cycleKey === 'once' ? '' : k.cycleKey} ·
+            ${obligationTitle(c, k.obligationKey, v.lang)} ${cycleShown(k.cycleKey)} ·
             ${swatch(r.cell.colour, v.lang, cellText(r.cell, v.lang))}
           </p>
           <p class="hint">${t('截止', 'due')} ${when(k.dueAt, c.timeZone, v.lang)}</p>

@@ -55,7 +55,7 @@ interface Started {
 /** Plans do not change while a campaign runs: read once from the workflow's input. */
 const plans = new Map<string, Promise<Started>>();
 
-async function planOf(campaigns: CampaignClient, campaignId: string): Promise<Started> {
+export async function planOf(campaigns: CampaignClient, campaignId: string): Promise<Started> {
   let p = plans.get(campaignId);
   if (!p) {
     p = campaigns

@@ -18,12 +18,12 @@ import { runningCampaigns } from '../../client/campaigns';
 import { cyclesOf } from '../../domain/calendar';
 import { deadlineWorkflowId } from '../../domain/engine/context';
 import { responsibleUnits } from '../../domain/org-slice';
-import type { Plan } from '../../domain/plan-schema';
 import type { WebDeps } from '../context';
 import { forbidden, WebError } from '../errors';
 import { htmlReply } from '../forms';
-import { html, page } from '../html';
+import { cycleShown, html, page } from '../html';
 import { openDeadlinesFor } from './sign-in';
+import { planOf } from '../console/model';
 
 /** How long a feed address lasts: a school year and a little more; a new one is made in a click. */
 export const CALENDAR_TOKEN_DAYS = 365;
@@ -35,26 +35,8 @@ const ZONE = 'Asia/Shanghai';
 /** How far ahead the feed shows the cycles to come: a year of the campaign's plan time. */
 const PLANNED_AHEAD_MS = 366 * 86_400_000;
 
-/** The one cycle a person reads beside a title (a review's is its report's); none for a one-off obligation. */
-const cycleShown = (cycleKey: string): string => {
-  const cycle = cycleKey.split(':')[0]!;
-  return cycle === 'once' ? '' : cycle;
-};
-
 export function registerCalendarRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { apiTokens, config, org } = deps;
-  /** Plans do not change while a campaign runs: each read once from its input. */
-  const plans = new Map<string, Promise<Plan | undefined>>();
-
-  function planOf(campaignId: string): Promise<Plan | undefined> {
-    let p = plans.get(campaignId);
-    if (!p) {
-      p = deps.campaigns.startInput(campaignId).then((i) => i?.plan);
-      p.catch(() => plans.delete(campaignId));
-      plans.set(campaignId, p);
-    }
-    return p;
-  }
   const base = config.BASE_URL.replace(/\/$/, '');
   const feedNotFound = () => new WebError(404, '没有这个日历', '日历订阅地址无效、已过期或已撤销。');
 
@@ -127,7 +109,7 @@ export function registerCalendarRoutes(app: FastifyInstance, deps: WebDeps): voi
   async function plannedFor(p: Principal): Promise<FeedEntry[]> {
     const out: FeedEntry[] = [];
     for (const campaignId of await runningCampaigns(deps.campaigns.client)) {
-      const plan = await planOf(campaignId);
+      const { plan } = await planOf(deps.campaigns, campaignId);
       if (!plan) continue;
       const [status, dir] = await Promise.all([
         deps.campaigns.status(campaignId),
@@ -147,7 +129,7 @@ export function registerCalendarRoutes(app: FastifyInstance, deps: WebDeps): voi
               deadlineId: deadlineWorkflowId(campaignId, o.key, cy.cycleKey, unitId),
               title: o.title,
               unitName: org.current.units[unitId]?.name ?? unitId,
-              cycle: cy.cycleKey === 'once' ? '' : cy.cycleKey,
+              cycle: cycleShown(cy.cycleKey),
               dueAt: cy.dueAt,
               state: 'planned',
               url: `${base}/me`,

@@ -12,19 +12,13 @@ import { formatInstant } from '../../domain/format';
 import type { DeadlineStatus } from '../../workflows/messages';
 import { canSee, principalFor, type Principal } from '../access';
 import { secureCookies } from '../config';
-import { html, page, STATE_LABEL } from '../html';
+import { cycleShown, html, page, STATE_LABEL } from '../html';
 import { signLink } from '../links';
 import { SESSION_COOKIE, type WebDeps } from '../context';
 import { formField, htmlReply } from '../forms';
 
 const LOGIN_LIMIT = { max: 5, timeWindow: '1 minute' };
 const Email = z.email().max(254);
-
-/** The cycle a person reads beside a title: a review's is its report's; a one-off obligation has none. */
-const cycleOf = (cycleKey: string): string => {
-  const cycle = cycleKey.split(':')[0]!;
-  return cycle === 'once' ? '' : cycle;
-};
 
 export interface OpenDeadline {
   status: DeadlineStatus;
@@ -219,7 +213,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: WebDeps): void 
                     html`<tr>
                       <td>
                         <a href="/s/${r.token}">${r.title}</a>
-                        <span class="hint">${cycleOf(r.status.cycleKey)}</span>
+                        <span class="hint">${cycleShown(r.status.cycleKey)}</span>
                       </td>
                       <td>${name(r.unitId)}</td>
                       <td>${formatInstant(r.status.dueAt, 'Asia/Shanghai', 'zh')}</td>
