@@ -6,13 +6,19 @@
  */
 import type { Audience } from './plan-schema';
 import type { Org, Unit } from './org-schema';
-import type { MessageKind, UnitPhone } from '../mail/types';
 
 /** One person a message goes to, and in which role the organisation names them. */
 export interface Recipient {
   name: string;
   email: string;
   role: 'liaison' | 'secretary' | 'parent-secretary' | 'office' | 'reviewer' | 'member';
+}
+
+/** A person of a unit to ring about its deadline: the post, the name, the number as the roster writes it. */
+export interface UnitPhone {
+  post: 'secretary' | 'liaison';
+  name: string;
+  phone: string;
 }
 
 export interface Recipients {
@@ -142,30 +148,4 @@ export function currentRecipients(
   }
   const to = each(was.to);
   return { to, cc: each(was.cc ?? []), reachedUnit: false };
-}
-
-/** The kinds of mail that ask someone to chase the unit: they carry its telephones. */
-const CHASING_KINDS: ReadonlySet<MessageKind> = new Set(['escalation', 'rectification']);
-
-/** The roles in which the unit itself is mailed (its own posts), as `unitRecipient` names them. */
-const OWN_ROLES: ReadonlySet<Recipient['role']> = new Set(['liaison', 'secretary', 'member']);
-
-/**
- * The unit's secretary and liaison who have a telephone in `org`, for a mail of `kind` that asks
- * someone beyond the unit to chase it (an escalation or a rectification order that reaches its
- * committee or the office); none for any other mail, nor for one to the unit alone.
- */
-export function unitPhonesFor(
-  org: Org,
-  unitId: string,
-  mail: { kind: MessageKind; to: readonly Recipient[]; cc?: readonly Recipient[] },
-): UnitPhone[] {
-  const unit = org.units[unitId];
-  if (!unit || !CHASING_KINDS.has(mail.kind)) return [];
-  if ([...mail.to, ...(mail.cc ?? [])].every((r) => OWN_ROLES.has(r.role))) return [];
-  const posts = [
-    ['secretary', unit.secretary],
-    ['liaison', unit.liaison],
-  ] as const;
-  return posts.flatMap(([post, who]) => (who?.phone ? [{ post, name: who.name, phone: who.phone }] : []));
 }

@@ -7,7 +7,8 @@
  */
 import type { OrgRef } from '../domain/engine/org-ref';
 import type { Org } from '../domain/org-schema';
-import { currentRecipients, unitPhonesFor } from '../domain/recipients';
+import { currentRecipients } from '../domain/recipients';
+import { unitPhonesFor } from '../domain/engine/mail-message';
 import { reimportedOrg } from '../ledger/org-versions';
 import type { LedgerStore } from '../ledger/types';
 import type { DeadlineMessage, Mailer, SendOptions, SendResult } from './types';

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { formatDate, formatDuration, formatInstant, formatLateness, localIsoDate } from '../domain/format';
 import { isWorkingDay } from '../domain/workdays';
 import { holidayName } from '../domain/holiday-names';
-import type { DeadlineMessage, Recipient, UnitPhone } from './types';
+import type { DeadlineMessage, Recipient } from './types';
+import type { UnitPhone } from '../domain/recipients';
 import { REDELIVERY_DAYS } from '../domain/engine/inputs';
 import { linkUrl } from '../web/links';
 

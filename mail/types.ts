@@ -1,7 +1,7 @@
 /**
  * What the engine asks the mail module to send, and what it gets back.
  */
-import type { Recipient } from '../domain/recipients';
+import type { Recipient, UnitPhone } from '../domain/recipients';
 
 export type MessageKind =
   | 'notice'
@@ -122,11 +122,4 @@ export interface Mailer {
   /** Records `recipients` not redelivered as refused (`error`), for the roster's list; returns those recorded now. */
   abandon(msg: DeadlineMessage, recipients: readonly string[], error: string): Promise<string[]>;
   close(): Promise<void>;
-}
-
-/** A person of a unit to ring about its deadline: the post, the name, the number as the roster writes it. */
-export interface UnitPhone {
-  post: 'secretary' | 'liaison';
-  name: string;
-  phone: string;
 }

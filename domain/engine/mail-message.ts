@@ -5,7 +5,7 @@
 import type { Audience } from '../plan-schema';
 import type { Org } from '../org-schema';
 import type { StepKind } from '../calendar-types';
-import { recipientsFor, unitPhonesFor } from '../recipients';
+import { recipientsFor, type Recipient, type UnitPhone } from '../recipients';
 import type { DeadlineMessage, MessageKind } from '../../mail/types';
 import type { LedgerEvent } from '../../ledger/types';
 import { deadlineIdOfLedgerKeys, type CampaignContext } from './context';
@@ -156,4 +156,27 @@ export function parentInSteadEvent(instead: DeadlineMessage, org: Org): LedgerEv
     reason: TOLD_INSTEAD_REASONS.deferred,
     ...(instead.undeliveredTo ? { data: { undeliveredTo: instead.undeliveredTo } } : {}),
   };
+}
+
+/** The kinds of mail that ask someone to chase the unit: they carry its telephones. */
+const CHASING_KINDS: ReadonlySet<MessageKind> = new Set(['escalation', 'rectification']);
+
+/**
+ * The unit's secretary and liaison who have a telephone in `org`, for a mail of `kind` that asks
+ * someone beyond the unit to chase it (an escalation or a rectification order that reaches its
+ * committee or the office); none for any other mail, nor for one to the unit alone.
+ */
+export function unitPhonesFor(
+  org: Org,
+  unitId: string,
+  mail: { kind: MessageKind; to: readonly Recipient[]; cc?: readonly Recipient[] },
+): UnitPhone[] {
+  const unit = org.units[unitId];
+  if (!unit || !CHASING_KINDS.has(mail.kind)) return [];
+  if ([...mail.to, ...(mail.cc ?? [])].every((r) => UNIT_ROLES.has(r.role))) return [];
+  const posts = [
+    ['secretary', unit.secretary],
+    ['liaison', unit.liaison],
+  ] as const;
+  return posts.flatMap(([post, who]) => (who?.phone ? [{ post, name: who.name, phone: who.phone }] : []));
 }
