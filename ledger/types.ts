@@ -21,6 +21,12 @@ export const EVENT_KINDS = [
   /** The office declines a unit's request for a correction, saying why. */
   'correction-declined',
   'extension',
+  /** A unit asks the office, through its link, for a later due instant (data: the instant asked, the request's number). */
+  'extension-requested',
+  /** The office grants a unit's request for more time (data: the request's number, the new due instant). */
+  'extension-granted',
+  /** The office declines a unit's request for more time, saying why. */
+  'extension-declined',
   'waiver',
   'escalated',
   'rectification-ordered',

@@ -89,6 +89,9 @@ const COLOUR: Record<string, string> = {
   'correction-request': '#1565c0',
   'correction-declined': '#f9a825',
   'comment-correction': '#1565c0',
+  'extension-request': '#1565c0',
+  'extension-granted': '#2e7d32',
+  'extension-declined': '#f9a825',
 };
 
 const cache = new Map<string, string>();
@@ -239,6 +242,13 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
     // The office's form to decide a unit's request for a correction.
     correctUrl: `${baseUrl.replace(/\/$/, '')}/console/${[m.campaignId, 'o', m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent).join('/')}/correct`,
     correctionReason: m.correctionReason ?? '',
+    // A request for more time: who asks (or who answers it) and why, the instant asked, and the
+    // office's form to decide it, filled from the request.
+    who: m.correctedBy ?? '',
+    why: m.correctionReason ?? '',
+    requestedText: m.requestedUntil ? formatInstant(m.requestedUntil, m.timeZone, m.locale) : '',
+    requestedDate: m.requestedUntil ? formatDate(m.requestedUntil, m.timeZone, m.locale) : '',
+    extendUrl: `${baseUrl.replace(/\/$/, '')}/console/${[m.campaignId, 'o', m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent).join('/')}/extend?request=${m.requestNumber ?? ''}`,
     audienceText,
     contactText: phoneText(m.unitPhones ?? [], zh),
   };

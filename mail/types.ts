@@ -21,7 +21,13 @@ export type MessageKind =
   /** The office declines a unit's request for a correction: to the unit, with who and why. */
   | 'correction-declined'
   /** A leader's review comment corrected (by the reviewer or the office): to the reviewer, with who and why. */
-  | 'comment-correction';
+  | 'comment-correction'
+  /** A unit asks for a later due instant (ledger/extension-requests.ts): to the office, with who, until when and why. */
+  | 'extension-request'
+  /** The office grants a unit's request for more time: to the unit, with the new due instant. */
+  | 'extension-granted'
+  /** The office declines a unit's request for more time: to the unit, with who and why. */
+  | 'extension-declined';
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };
@@ -50,9 +56,15 @@ export interface DeadlineMessage {
   receiptNumber?: string;
   receivedAt?: string;
   lateMs?: number;
-  /** For a correction: who in the office corrected the report, and why (for a request: who asks, and why). */
+  /**
+   * For a correction: who in the office corrected the report, and why (for a request: who asks,
+   * and why). The same for a request for more time and the office's answer to it.
+   */
   correctedBy?: string;
   correctionReason?: string;
+  /** For a request for more time: the due instant the unit asks for, and the request's number. */
+  requestedUntil?: string;
+  requestNumber?: number;
   /** notice, reminder-1, due, escalation-2, rectification, phase-started-<phase>, … */
   step: string;
   dueAt?: string;

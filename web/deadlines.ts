@@ -14,6 +14,7 @@ import { formatInstant } from '../domain/format';
 import { recipientsFor } from '../domain/recipients';
 import type { LedgerEvent, LedgerStore } from '../ledger/types';
 import { currentReport, refsOf, REPORT_KINDS } from '../ledger/corrections';
+import { readExtensionRequests, type ExtensionRequests } from '../ledger/extension-requests';
 import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
 import type { DeadlineStatus, Receipt } from '../workflows/messages';
 import { deadlineWorkflowId } from '../domain/engine/context';
@@ -74,6 +75,8 @@ export interface DeadlineView {
   expired: boolean;
   /** Its report nominates advanced branches (plan `nominates: advanced-branch`): the form asks for them. */
   nominates: boolean;
+  /** The unit's requests for more time (a report's link only; ledger/extension-requests.ts). */
+  extension: ExtensionRequests;
 }
 
 /** A short receipt number people can read out: the same receipt always gets the same number. */
@@ -220,7 +223,7 @@ async function refuseIfEnded(deps: DeadlineDeps, campaignId: string): Promise<vo
 export async function refuseLinkSubmission(
   deps: DeadlineDeps,
   t: LinkTarget,
-): Promise<{ answered: Receipt | undefined }> {
+): Promise<{ answered: Receipt | undefined; status: DeadlineStatus | undefined }> {
   await refuseIfEnded(deps, t.campaignId);
   const [status, now] = await Promise.all([statusOf(deps, t), campaignNow(deps, t.campaignId)]);
   const from = readOnlyFrom(status);
@@ -234,7 +237,7 @@ export async function refuseLinkSubmission(
       status.outcome === 'waived' ? '该事项已免报' : '该事项已关闭',
       `不能再提交：该事项已${status.outcome === 'waived' ? '免报' : '关闭'}。`,
     );
-  return { answered: status?.receipt };
+  return { answered: status?.receipt, status };
 }
 
 /**
@@ -295,6 +298,15 @@ export async function loadDeadline(deps: DeadlineDeps, t: LinkTarget): Promise<D
     receipt: status?.receipt ? { ...status.receipt, number: receiptNumber(status.receipt) } : undefined,
     expired: readOnly !== undefined && now > readOnly,
     nominates: t.purpose === 'submit' && (await nominatesAdvanced(deps.campaigns, t.campaignId, t.obligationKey)),
+    extension:
+      t.purpose === 'submit'
+        ? await readExtensionRequests(deps.ledger, {
+            campaignId: t.campaignId,
+            obligationKey: t.obligationKey,
+            cycleKey: t.cycleKey,
+            unitId: t.unitId,
+          })
+        : { requests: [] },
   };
 }
 
@@ -453,6 +465,44 @@ export async function mailCorrectionDeclined(deps: DeadlineDeps, t: LinkTarget, 
   await mailAboutCorrection(deps, t, 'unit', decline, {
     kind: 'correction-declined',
     step: `correction-declined-${String(decline.data?.request)}`,
+  });
+}
+
+/**
+ * Tells the office that a unit asks for more time: who, until when, why, and the console's extend
+ * form filled from the request. Sent once per request (`extension-request-<n>`).
+ */
+export async function mailExtensionRequest(
+  deps: DeadlineDeps,
+  t: LinkTarget,
+  request: LedgerEvent,
+  dueAt: string,
+): Promise<void> {
+  const n = Number(request.data?.request);
+  await mailAboutCorrection(deps, t, 'office', request, {
+    kind: 'extension-request',
+    step: `extension-request-${n}`,
+    dueAt,
+    requestNumber: n,
+    ...(typeof request.data?.until === 'string' ? { requestedUntil: request.data.until } : {}),
+  });
+}
+
+/**
+ * Tells the unit the office's answer to its request for more time: granted, with the new due
+ * instant, or declined, with why and the due instant that stands. Once per answer.
+ */
+export async function mailExtensionAnswer(
+  deps: DeadlineMailDeps,
+  t: LinkTarget,
+  answer: LedgerEvent,
+  dueAt: string,
+): Promise<void> {
+  const granted = answer.kind === 'extension-granted';
+  await mailAboutCorrection(deps, t, 'unit', answer, {
+    kind: granted ? 'extension-granted' : 'extension-declined',
+    step: `${granted ? 'extension-granted' : 'extension-declined'}-${String(answer.data?.request)}`,
+    dueAt: granted && typeof answer.data?.newDueAt === 'string' ? answer.data.newDueAt : dueAt,
   });
 }
 

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartValue } from '@fastify/multipart';
 import { forbidden, WebError } from './errors';
+import { html, type Html } from './html';
 
 export type FormBody = Record<string, MultipartValue | MultipartValue[] | undefined>;
 
@@ -37,3 +38,28 @@ export function officeOnly(req: FastifyRequest, _reply: FastifyReply, done: (err
 
 export const htmlReply = (reply: FastifyReply, body: string): FastifyReply =>
   reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+
+/**
+ * The reason and the tick every office form asks for; `id` keeps two forms on one page apart,
+ * `value` starts the reason from what the office answers (a unit's request).
+ */
+export function confirmBox(t: (zh: string, en: string) => string, id = '', label?: string, value = ''): Html {
+  return html` <label for="${id}reason"
+      >${label ?? t('理由（将记录在台帐中）', 'Reason (recorded in the ledger)')}</label
+    >
+    <textarea id="${id}reason" name="reason" required maxlength="2000">${value}</textarea>
+    <p>
+      <input type="checkbox" id="${id}confirm" name="confirm" value="yes" required />
+      <label for="${id}confirm">${t('我已核对以上内容，确认执行', 'I have checked the above and confirm')}</label>
+    </p>`;
+}
+
+/** The reason of a form built with `confirmBox`, once its tick is there: refused by field otherwise. */
+export function readConfirmed(req: FastifyRequest): string {
+  if (formField(req.body, 'confirm') !== 'yes')
+    throw new WebError(400, '请确认', '请勾选“确认执行”后再提交。', 'confirm');
+  const reason = formField(req.body, 'reason');
+  if (reason === '' || reason.length > 2000)
+    throw new WebError(400, '请填写理由', '理由不能为空（最多2000字）。', 'reason');
+  return reason;
+}

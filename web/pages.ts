@@ -2,7 +2,9 @@
  * The pages of a signed link: the submission form, the review form, the receipt. Instants in
  * China time with the weekday (the campaign's zone, Asia/Shanghai in every plan shipped).
  */
+import { DateTime } from 'luxon';
 import { formatInstant } from '../domain/format';
+import type { LedgerEvent } from '../ledger/types';
 import { timeliness } from '../mail/render';
 import type { AttachmentMeta } from './attachments';
 import type { DeadlineView, Submission } from './deadlines';
@@ -198,6 +200,61 @@ function correctionRequestForm(token: string, csrf: string, s: Submission, v: De
   </section>`;
 }
 
+/** The due instant a request for more time offers first: a week after the one that stands, in the campaign's zone. */
+const offeredUntil = (v: DeadlineView, dueAt: string): string =>
+  DateTime.fromISO(dueAt, { zone: v.timeZone }).plus({ days: 7 }).toFormat("yyyy-LL-dd'T'HH:mm");
+
+const whoOf = (e: LedgerEvent): string => e.actor ?? '';
+const untilOf = (e: LedgerEvent, key: 'until' | 'newDueAt'): string =>
+  typeof e.data?.[key] === 'string' ? e.data[key] : '';
+
+/**
+ * Asking the office for more time (申请延期), while the deadline is open and unanswered: the due
+ * instant asked for and why. A request waiting for the office is shown instead of the form; the
+ * office's answer to the last one is shown above it.
+ */
+function extensionCard(token: string, csrf: string, v: DeadlineView, dueAt: string): Html {
+  const { pending, granted, declined } = v.extension;
+  if (pending)
+    return html`<section class="card" id="extension">
+      <h2>申请延期</h2>
+      <p class="hint">
+        已于 ${when(v, pending.at)} 申请延期至
+        ${when(v, untilOf(pending, 'until'))}（${whoOf(pending)}），理由：${pending.reason ?? ''}。活动办公室处理后会邮件通知本单位；在此之前，截止时间不变。
+      </p>
+    </section>`;
+  return html`<section class="card" id="extension">
+    ${
+      granted
+        ? html`<p class="granted">
+            活动办公室 ${whoOf(granted)} 于 ${when(v, granted.at)} 同意延期至 ${when(v, untilOf(granted, 'newDueAt'))}。
+          </p>`
+        : ''
+    }
+    ${
+      declined
+        ? html`<p class="declined">
+            活动办公室 ${whoOf(declined)} 于 ${when(v, declined.at)} 答复：不予延期，理由：${declined.reason ?? ''}
+          </p>`
+        : ''
+    }
+    <details>
+      <summary>申请延期</summary>
+      <p class="hint">
+        确有困难不能按时报送的，可在此向活动办公室申请延期，说明理由；办公室同意后，提醒按新的截止时间发送。
+      </p>
+      <form method="post" action="/s/${token}/extension" enctype="multipart/form-data">
+        <input type="hidden" name="_csrf" value="${csrf}" />
+        <label for="extension-until" class="hint">申请延至（北京时间）</label>
+        <input type="datetime-local" id="extension-until" name="until" required value="${offeredUntil(v, dueAt)}" />
+        <label for="extension-reason" class="hint">理由</label>
+        <textarea id="extension-reason" name="reason" required maxlength="2000"></textarea>
+        <button type="submit">提交延期申请</button>
+      </form>
+    </details>
+  </section>`;
+}
+
 /**
  * Correcting one's own review comment: the words are the reviewer's, so the correction is
  * recorded at once (who, when, why), beside the original, which stays; the comment keeps its
@@ -238,6 +295,8 @@ export function deadlinePage(v: DeadlineView, token: string, csrf: string, signe
   if (v.receipt && mine && review && !v.ended) parts.push(commentCorrectionForm(token, csrf, mine));
   if (!v.status && !review) parts.push(html`<section class="card"><p>该事项尚未开始报送。</p></section>`);
   if (!v.ended && v.status && v.status.state !== 'closed') parts.push(form(token, csrf, review, v.nominates));
+  if (!review && !v.ended && !v.receipt && v.status && v.status.state !== 'closed')
+    parts.push(extensionCard(token, csrf, v, v.status.dueAt));
   if (v.status && v.status.state === 'closed' && !v.receipt)
     parts.push(
       html`<section class="card">

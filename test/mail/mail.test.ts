@@ -1,12 +1,12 @@
 import path from 'node:path';
 import os from 'node:os';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { openLedger } from '../../ledger';
 import type { LedgerStore } from '../../ledger/types';
 import { createMailer, dedupeKey, messageIdFor } from '../../mail';
 import type { DeadlineMessage, Mailer } from '../../mail/types';
-import { renderMessage, roleLabel } from '../../mail/render';
+import { renderMessage, roleLabel, TEMPLATES_DIR } from '../../mail/render';
 import { listOutbox, showOutboxMessage } from '../../mail/outbox';
 import { recipientsFor } from '../../domain/recipients';
 import { unitPhonesFor } from '../../domain/engine/mail-message';
@@ -338,27 +338,50 @@ describe('deadline mail', () => {
     expect(await ledger.get(`msg:${dedupeKey(message({ step: 'reminder-2' }))}:sent`)).toBeUndefined();
   });
   it('every template renders in Chinese and in English without unknown placeholders', () => {
-    for (const kind of [
-      'notice',
-      'reminder',
-      'due',
-      'escalation',
-      'rectification',
-      'phase-started',
-      'review-due',
-      'review-reminder',
-      'review-escalation',
-    ] as const) {
+    // Every template there is, read from the directory: a kind added without its English twin fails here.
+    const kinds = readdirSync(path.join(TEMPLATES_DIR, 'zh')).map((f) => f.replace(/\.txt$/, ''));
+    expect(readdirSync(path.join(TEMPLATES_DIR, 'en')).map((f) => f.replace(/\.txt$/, ''))).toEqual(kinds);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['notice', 'extension-request', 'extension-granted', 'extension-declined']),
+    );
+    for (const kind of kinds as DeadlineMessage['kind'][]) {
       for (const locale of ['zh', 'en'] as const) {
         const r = renderMessage(
-          message({ kind, locale, rectificationDeadline: '2010-10-15T15:59:59.000Z', phaseName: '全面争创' }),
+          message({
+            kind,
+            locale,
+            rectificationDeadline: '2010-10-15T15:59:59.000Z',
+            phaseName: '全面争创',
+            receiptNumber: 'R1A2B-3C4D-5E6F',
+            receivedAt: '2010-09-24T02:00:00.000Z',
+            correctedBy: '组织部 王主任',
+            correctionReason: '书记出差',
+            requestedUntil: '2010-10-08T09:00:00.000Z',
+            requestNumber: 1,
+          }),
           'https://x.example.org',
         );
         expect(r.subject.length).toBeGreaterThan(5);
-        expect(r.text).not.toMatch(/\{\{/);
+        expect(r.text).not.toMatch(/\{\{|undefined/);
         expect(r.html).toContain('<html');
       }
     }
+    const asked = (locale: 'zh' | 'en') =>
+      renderMessage(
+        message({
+          kind: 'extension-request',
+          locale,
+          correctedBy: '刘洋',
+          correctionReason: '书记出差',
+          requestedUntil: '2010-10-08T09:00:00.000Z',
+          requestNumber: 2,
+        }),
+        'https://x.example.org',
+      ).text;
+    expect(asked('zh')).toContain('延至2010年10月8日（星期五）17:00');
+    expect(asked('en')).toContain(
+      'https://x.example.org/console/mini/o/quarterly-report/2010-Q3/b-mech-t1/extend?request=2',
+    );
     expect(
       renderMessage(message({ kind: 'rectification', rectificationDeadline: '2010-10-15T15:59:59.000Z' }), 'x').text,
     ).toContain('于2010年10月15日（星期五）23:59前完成整改');

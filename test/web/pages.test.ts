@@ -4,6 +4,7 @@
  */
 import type { DeadlineView } from '../../web/deadlines';
 import { deadlinePage } from '../../web/pages';
+import type { LedgerEvent } from '../../ledger/types';
 
 const base: DeadlineView = {
   target: {
@@ -25,6 +26,7 @@ const base: DeadlineView = {
   remindersSent: [],
   expired: false,
   nominates: false,
+  extension: { requests: [] },
 };
 
 const status = (state: 'yellow' | 'closed') =>
@@ -87,5 +89,52 @@ describe('the submission page', () => {
     expect(page).toContain('2010年9月25日（星期六）23:59');
     expect(page).toMatch(/<form method="post" action="\/s\/v1\.token\.mac"/);
     expect(page).toContain('value="csrf-token"');
+  });
+
+  it('offers an open deadline a request for more time, a week past its due instant; a request pending replaces the form', () => {
+    const open = deadlinePage({ ...base, status: status('yellow') }, 'v1.token.mac', 'csrf', false);
+    expect(open).toContain('action="/s/v1.token.mac/extension"');
+    // Due 23:59 on Saturday 25 September China time: offered 23:59 on 2 October.
+    expect(open).toContain('name="until" required value="2010-10-02T23:59"');
+
+    const asked: LedgerEvent = {
+      id: 'mini/quarterly-report/2010-Q3/b-mech-t1:extension-request:1',
+      campaignId: 'mini',
+      kind: 'extension-requested',
+      at: '2010-09-20T02:00:00.000Z',
+      actor: '刘洋',
+      reason: '书记出差',
+      data: { request: 1, until: '2010-10-08T09:00:00.000Z' },
+    };
+    const pending = deadlinePage(
+      { ...base, status: status('yellow'), extension: { requests: [asked], pending: asked } },
+      'v1.token.mac',
+      'csrf',
+      false,
+    );
+    expect(pending).not.toContain('/extension"');
+    expect(pending.replace(/\s+/g, ' ')).toContain(
+      '已于 2010年9月20日（星期一）10:00（北京时间） 申请延期至 2010年10月8日（星期五）17:00（北京时间）（刘洋），理由：书记出差',
+    );
+
+    const declined: LedgerEvent = {
+      ...asked,
+      id: `${asked.id}-d`,
+      kind: 'extension-declined',
+      actor: '组织部',
+      reason: '不属于特殊情况',
+      data: { request: 1 },
+    };
+    const again = deadlinePage(
+      { ...base, status: status('yellow'), extension: { requests: [asked], declined } },
+      'v1.token.mac',
+      'csrf',
+      false,
+    );
+    expect(again).toContain('答复：不予延期，理由：不属于特殊情况');
+    expect(again).toContain('action="/s/v1.token.mac/extension"');
+
+    // Answered or closed: nothing to extend.
+    expect(deadlinePage({ ...base, status: status('closed') }, 't', 'csrf', false)).not.toContain('/extension"');
   });
 });

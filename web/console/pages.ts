@@ -8,6 +8,7 @@ import { TOLD_INSTEAD_REASONS } from '../../domain/engine/mail-message';
 import { REDELIVERY_DAYS } from '../../domain/engine/inputs';
 import { START_VIA_NAMES, startModeNames, type CampaignStart } from '../../ledger/campaign-starts';
 import { escalationLabel } from '../../ledger/audit';
+import { extensionRequests } from '../../ledger/extension-requests';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LateReview, LedgerEvent, OpenRectification, UnitLag } from '../../ledger/types';
 import { Html, html } from '../html';
@@ -127,6 +128,8 @@ export interface DashboardData {
   office: boolean;
   /** The units' requests for a correction still to decide (pendingCorrectionRequests). */
   requests: LedgerEvent[];
+  /** The units' requests for more time still to decide (ledger/extension-requests.ts). */
+  extensionRequests: LedgerEvent[];
   /** For the office: how many units have no usable address, how many addresses were refused for good, and how many are deferred now. */
   contactProblems?: { noAddress: number; refused: number; deferred: number };
   /** Who started the campaign and how, the latest start last (none for one started before starts were recorded). */
@@ -366,6 +369,25 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
             </ul>
           </section>`
     }
+    ${
+      d.extensionRequests.length === 0
+        ? ''
+        : html`<section class="card" aria-labelledby="h-extension-requests">
+            <h2 id="h-extension-requests">${t('待处理的延期申请', 'Extension requests to decide')}</h2>
+            <ul class="plain">
+              ${d.extensionRequests.map((e) => {
+                const page = `${base}/o/${enc(e.obligationKey ?? '')}/${enc(e.cycleKey ?? '')}/${enc(e.unitId ?? '')}`;
+                const until = typeof e.data?.until === 'string' ? e.data.until : undefined;
+                return html`<li>
+                  <a href="${page}#extension-asked"
+                    >${unitName(c, e.unitId)} · ${obligationTitle(c, e.obligationKey ?? '', lang)} ${e.cycleKey}</a
+                  >
+                  · ${t('申请延至', 'until')} ${when(until, z, lang)} · ${t('理由', 'why')}：${e.reason ?? ''}
+                </li>`;
+              })}
+            </ul>
+          </section>`
+    }
     <section class="card" aria-labelledby="h-rev">
       <h2 id="h-rev">${t('领导点评迟交、未交', 'Late and missing leader reviews')}</h2>
       ${shown(d.reviewerTotal, `${base}/reports/reviewers.csv`, lang)}
@@ -600,6 +622,9 @@ const KIND_ZH: Record<string, string> = {
   'review-comment-corrected': '更正点评',
   'correction-requested': '申请更正',
   'correction-declined': '不予更正',
+  'extension-requested': '申请延期',
+  'extension-granted': '同意延期申请',
+  'extension-declined': '不同意延期申请',
   'org-reimported': '更新通讯录',
   'campaign-started': '发起活动',
   'cycle-joined': '补充参加本期',
@@ -669,6 +694,10 @@ export function eventText(e: LedgerEvent, c: CampaignContext, lang: Lang): strin
     parts.push(`${t('新截止', 'new due')} ${when(e.data.newDueAt, c.timeZone, lang)}`);
   if (e.kind === 'extension' && e.dueAt && typeof e.data?.newDueAt !== 'string')
     parts.push(`${t('新截止', 'new due')} ${when(e.dueAt, c.timeZone, lang)}`);
+  if (e.kind === 'extension-requested' && typeof e.data?.until === 'string')
+    parts.push(`${t('申请延至', 'asked until')} ${when(e.data.until, c.timeZone, lang)}`);
+  if (e.kind === 'extension-granted' && typeof e.data?.newDueAt === 'string')
+    parts.push(`${t('新截止', 'new due')} ${when(e.data.newDueAt, c.timeZone, lang)}`);
   if (e.kind === 'submission' || e.kind === 'review-comment') parts.push(lateText(e.lateMs ?? 0, lang));
   if (e.kind === 'rectification-ordered' && typeof e.data?.deadline === 'string')
     parts.push(`${t('整改期限', 'order due')} ${when(e.data.deadline, c.timeZone, lang)}`);
@@ -697,6 +726,32 @@ export interface DeadlinePageData {
   csrf: string;
 }
 
+/**
+ * A unit's request for more time that waits for the office: what it asks and why, and for the
+ * office the two answers (the extend form filled from it, or a decline with a reason).
+ */
+function extensionAskedCard(asked: LedgerEvent, action: string, answer: boolean, c: CampaignContext, lang: Lang): Html {
+  const t = tr(lang);
+  const n = typeof asked.data?.request === 'number' ? String(asked.data.request) : '';
+  const until = typeof asked.data?.until === 'string' ? asked.data.until : undefined;
+  return html`<section class="card" id="extension-asked" aria-labelledby="h-extension-asked">
+    <h2 id="h-extension-asked">${t('待处理的延期申请', 'Extension asked for')}</h2>
+    <p>
+      ${asked.actor ?? ''} · ${when(asked.at, c.timeZone, lang)} · ${t('申请延至', 'until')}
+      <strong>${when(until, c.timeZone, lang)}</strong>
+    </p>
+    <p>${t('理由', 'Why')}${t('：', ': ')}${asked.reason ?? ''}</p>
+    ${
+      answer
+        ? html`<p>
+            <a class="button" href="${action}/extend?request=${n}">${t('同意延期…', 'Grant…')}</a>
+            <a class="button" href="${action}/extension-decline?request=${n}">${t('不同意…', 'Decline…')}</a>
+          </p>`
+        : ''
+    }
+  </section>`;
+}
+
 export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
   const t = tr(lang);
   const { c } = d;
@@ -709,6 +764,7 @@ export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
   // What came in can be corrected: a unit's report, or a leader's review comment.
   const reported = d.events.some((e) => e.kind === 'submission' || e.kind === 'review-comment');
   const review = d.obligationKey.endsWith('.review');
+  const asked = extensionRequests(d.events).pending;
   return html`
     <section class="card">
       <p>
@@ -739,6 +795,7 @@ export function deadlineBody(d: DeadlinePageData, lang: Lang): Html {
           : ''
       }
     </section>
+    ${asked ? extensionAskedCard(asked, action, d.office && open, c, lang) : ''}
     <section class="card" aria-labelledby="h-history">
       <h2 id="h-history">${t('全部记录', 'History')}</h2>
       <ol class="history">

@@ -15,6 +15,12 @@ import { contactProblemsOf } from '../../client/org-reimport';
 import { cyclesOf } from '../../domain/calendar';
 import { recipientsFor } from '../../domain/recipients';
 import { campaignStarts } from '../../ledger/campaign-starts';
+import {
+  ExtensionRequestRefused,
+  pendingExtensionRequests,
+  readExtensionRequests,
+  recordExtensionAnswer,
+} from '../../ledger/extension-requests';
 import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
@@ -24,7 +30,7 @@ import { deadlineIdOfLedgerKeys, engineKeysOfLedgerKeys } from '../../domain/eng
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
-import { mailCorrection, mailCorrectionDeclined, receiptNumber } from '../deadlines';
+import { mailCorrection, mailCorrectionDeclined, mailExtensionAnswer, receiptNumber } from '../deadlines';
 import { attachmentRef, refHash } from '../attachments';
 import { parts, uploads } from '../uploads';
 import {
@@ -39,7 +45,7 @@ import { forbidden, WebError } from '../errors';
 import { html, type Html } from '../html';
 import { linkTargetOfLedgerKeys, signLink, type LinkTarget } from '../links';
 import type { WebDeps } from '../context';
-import { formField, htmlReply, officeOnly } from '../forms';
+import { confirmBox, formField, htmlReply, officeOnly, readConfirmed } from '../forms';
 import { consolePage, LANG_COOKIE, langOf, tr, when } from '../console/frame';
 import {
   auditScope,
@@ -103,8 +109,6 @@ function who(req: FastifyRequest): Principal {
 
 const send = htmlReply;
 const field = (req: FastifyRequest, name: string): string => formField(req.body, name);
-
-const Reason = z.string().min(1, '请填写理由').max(2000);
 
 /** The outcome of an extension or waiver over a unit, a committee or a cycle: who was changed, who skipped and why. */
 interface SteerResult {
@@ -248,6 +252,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         reviewerTotal,
         ranking,
         requests,
+        extensionAsked,
         problems,
         starts,
       ] = await Promise.all([
@@ -259,6 +264,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         ledger.lateReviewCount(f),
         lagRanking(ledger, { ...f, dueFrom: period.from, dueBefore: period.before }, 20),
         pendingCorrectionRequests(ledger, c, auditScope(p, c)),
+        pendingExtensionRequests(ledger, c.campaignId, auditScope(p, c)),
         // The office is told on its dashboard when contacts get no mail: the list is on the roster page.
         p.role === 'office' && c.status && !c.status.completed
           ? contactProblemsOf(campaigns, ledger, c.campaignId, [...c.unitById.keys()])
@@ -280,6 +286,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           period: period.key,
           office: p.role === 'office',
           requests,
+          extensionRequests: extensionAsked,
           starts,
           contactProblems: problems && {
             noAddress: problems.noAddress.length,
@@ -553,26 +560,6 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
 
   // ---------- steering (office only) ----------
 
-  /** The reason and the tick every office form asks for; `id` keeps two forms on one page apart. */
-  const confirmBox = (
-    t: ReturnType<typeof tr>,
-    id = '',
-    label = t('理由（将记录在台帐中）', 'Reason (recorded in the ledger)'),
-  ): Html =>
-    html` <label for="${id}reason">${label}</label>
-      <textarea id="${id}reason" name="reason" required maxlength="2000"></textarea>
-      <p>
-        <input type="checkbox" id="${id}confirm" name="confirm" value="yes" required />
-        <label for="${id}confirm">${t('我已核对以上内容，确认执行', 'I have checked the above and confirm')}</label>
-      </p>`;
-
-  const readConfirmed = (req: FastifyRequest): string => {
-    if (field(req, 'confirm') !== 'yes') throw new WebError(400, '请确认', '请勾选“确认执行”后再提交。', 'confirm');
-    const r = Reason.safeParse(field(req, 'reason'));
-    if (!r.success) throw new WebError(400, '请填写理由', '理由不能为空（最多2000字）。', 'reason');
-    return r.data;
-  };
-
   function previewBody(c: CampaignContext, pv: PhasePreview, lang: Lang): Html {
     const t = tr(lang);
     const list = (xs: PhasePreview['opening']) =>
@@ -686,7 +673,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
 
   const deadlineForm = (kind: 'extend' | 'waive' | 'resend') => {
     const url = `/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/${kind}`;
-    app.get<{ Params: z.infer<typeof DeadlineParams> }>(
+    app.get<{ Params: z.infer<typeof DeadlineParams>; Querystring: { request?: string } }>(
       url,
       { preHandler: officeOnly, schema: { params: DeadlineParams } },
       async (req, reply) => {
@@ -698,20 +685,36 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
         if (review && kind === 'resend') throw notForReviews();
         const s = await liveStatus(req.params);
         if (!s || s.state === 'closed') throw new WebError(409, '该事项已关闭', '该事项已关闭，不能再操作。');
+        // Opened from a unit's request for more time: the form starts from what it asks.
+        const asked =
+          kind === 'extend' && req.query.request !== undefined
+            ? await askedExtension(req.params, requestNumber(req.query))
+            : undefined;
+        const askedUntil = typeof asked?.data?.until === 'string' ? asked.data.until : undefined;
         const committee = unitName(c, org.current.units[unitId]?.parentId);
         const title = {
           extend: t('延期', 'Extend'),
           waive: t('免报', 'Waive'),
           resend: t('重发报送通知', 'Re-send the notice'),
         }[kind];
-        const dueLocal = DateTime.fromISO(s.dueAt, { zone: c.timeZone }).toFormat("yyyy-LL-dd'T'HH:mm");
+        const dueLocal = DateTime.fromISO(askedUntil ?? s.dueAt, { zone: c.timeZone }).toFormat("yyyy-LL-dd'T'HH:mm");
         const body = html`<section class="card">
           <p>
             ${unitName(c, unitId)} · ${obligationTitle(c, obligationKey, lang)} ${cycleKey} · ${t('截止', 'due')}
             ${when(s.dueAt, c.timeZone, lang)}
           </p>
+          ${
+            asked
+              ? html`<p id="extension-asked">
+                  ${t('本单位申请延至', 'The unit asks until')} <strong>${when(askedUntil, c.timeZone, lang)}</strong> ·
+                  ${asked.actor ?? ''} · ${when(asked.at, c.timeZone, lang)} ·
+                  ${t('理由', 'why')}${t('：', ': ')}${asked.reason ?? ''}
+                </p>`
+              : ''
+          }
           <form method="post" action="${deadlinePath(req.params)}/${kind}" enctype="multipart/form-data">
             <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
+            ${asked ? html`<input type="hidden" name="request" value="${String(asked.data?.request)}" />` : ''}
             ${
               // A leader review is one reviewer's: extended or waived alone.
               kind === 'resend' || review
@@ -742,7 +745,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
                     <input type="datetime-local" id="newDueAt" name="newDueAt" required value="${dueLocal}" />`
                 : ''
             }
-            ${confirmBox(t)}
+            ${confirmBox(t, '', undefined, asked ? t(`同意本单位延期申请（${asked.reason ?? ''}）`, `Granted as the unit asked (${asked.reason ?? ''})`) : '')}
             <button type="submit">${title}</button>
           </form>
         </section>`;
@@ -780,6 +783,11 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
             'scope',
           );
         const newDueAt = kind === 'extend' ? localInstant(field(req, 'newDueAt'), c.timeZone) : '';
+        // In answer to the unit's request: still the one pending, checked before anything changes.
+        const answering =
+          kind === 'extend' && field(req, 'request') !== ''
+            ? await askedExtension(req.params, requestNumber({ request: field(req, 'request') }), 'request')
+            : undefined;
         const result: SteerResult = { kind, scope, changed: [], skipped: [] };
         for (const u of units) {
           const e = engineKeysOfLedgerKeys(obligationKey, cycleKey, u);
@@ -798,6 +806,14 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
             result.skipped.push({ unitId: u, why: err.message });
           }
         }
+        if (answering && result.changed.includes(unitId))
+          await grantExtension(
+            req.params,
+            Number(answering.data?.request),
+            { at: c.now, by: p.email, reason },
+            newDueAt,
+            req,
+          );
         // What was done, shown once on the page the office lands on (a signed cookie: nobody can forge a count).
         reply.setCookie(STEER_COOKIE, JSON.stringify(trimResult(result)), {
           signed: true,
@@ -813,6 +829,105 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   deadlineForm('extend');
   deadlineForm('waive');
   deadlineForm('resend');
+
+  /** A request's number as a link or form gives it (`?request=`): a positive whole number, named by field otherwise. */
+  function requestNumber(q: { request?: unknown }, name = 'request'): number {
+    const n = typeof q.request === 'string' && /^\d{1,6}$/.test(q.request) ? Number(q.request) : 0;
+    if (n < 1) throw new WebError(400, '请求有误', '延期申请的编号不对。', name);
+    return n;
+  }
+
+  /** The unit's request for more time numbered `n`, while it is the one pending; refused once answered. */
+  async function askedExtension(k: z.infer<typeof DeadlineParams>, n: number, name = 'request') {
+    const { pending } = await readExtensionRequests(ledger, k);
+    if (!pending || pending.data?.request !== n)
+      throw new WebError(409, '该延期申请已处理', '该延期申请已经答复或已不再需要答复，请回到事项页查看。', name);
+    return pending;
+  }
+
+  /** The grant of a unit's request, recorded once the extension took, and the unit told. */
+  async function grantExtension(
+    k: z.infer<typeof DeadlineParams>,
+    n: number,
+    who: { at: string; by: string; reason: string },
+    newDueAt: string,
+    req: FastifyRequest,
+  ): Promise<void> {
+    const grant = await recordExtensionAnswer(ledger, { ...k, ...who }, n, { granted: true, newDueAt }).catch(
+      (err: unknown) => {
+        // Answered meanwhile by someone else: the extension stands, and their answer too.
+        if (err instanceof ExtensionRequestRefused) return undefined;
+        throw err;
+      },
+    );
+    if (grant)
+      await mailExtensionAnswer(deps, linkTargetOf(k), grant, newDueAt).catch((err: unknown) =>
+        req.log.error({ code: (err as { code?: unknown }).code }, 'extension answer mail not sent'),
+      );
+  }
+
+  // The office declines a unit's request for more time, saying why; the unit is mailed.
+  const declineUrl = '/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/extension-decline';
+  app.get<{ Params: z.infer<typeof DeadlineParams>; Querystring: { request?: string } }>(
+    declineUrl,
+    { preHandler: officeOnly, schema: { params: DeadlineParams } },
+    async (req, reply) => {
+      const { campaignId, unitId } = req.params;
+      const c = await campaignOf(req, campaignId);
+      const lang = langOf(req);
+      const t = tr(lang);
+      const asked = await askedExtension(req.params, requestNumber(req.query));
+      const until = typeof asked.data?.until === 'string' ? asked.data.until : undefined;
+      const title = t('不同意延期申请', 'Decline the extension');
+      const body = html`<section class="card">
+        <p>
+          ${unitName(c, unitId)} · ${obligationTitle(c, req.params.obligationKey, lang)} ${req.params.cycleKey} ·
+          ${t('申请延至', 'asked until')} ${when(until, c.timeZone, lang)}
+        </p>
+        <p>
+          ${asked.actor ?? ''} · ${when(asked.at, c.timeZone, lang)} ·
+          ${t('理由', 'why')}${t('：', ': ')}${asked.reason ?? ''}
+        </p>
+        <form method="post" action="${deadlinePath(req.params)}/extension-decline" enctype="multipart/form-data">
+          <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
+          <input type="hidden" name="request" value="${String(asked.data?.request)}" />
+          ${confirmBox(t, '', t('不同意的理由（将邮件告知该单位）', 'Why not (mailed to the unit)'))}
+          <button type="submit">${t('不同意延期', 'Decline')}</button>
+        </form>
+      </section>`;
+      return send(reply, frame(req, title, body, c.campaignId));
+    },
+  );
+
+  app.post<{ Params: z.infer<typeof DeadlineParams> }>(
+    declineUrl,
+    { preHandler: [officeOnly, app.csrfProtection.bind(app)], schema: { params: DeadlineParams } },
+    async (req, reply) => {
+      const p = who(req);
+      const reason = readConfirmed(req);
+      const n = requestNumber({ request: field(req, 'request') });
+      const s = await liveStatus(req.params);
+      if (!s || s.state === 'closed') throw new WebError(409, '该事项已关闭', '该事项已关闭，不能再操作。');
+      const c = await campaignOf(req, req.params.campaignId);
+      const decline = await recordExtensionAnswer(ledger, { ...req.params, at: c.now, by: p.email, reason }, n, {
+        granted: false,
+      }).catch((err: unknown) => {
+        if (err instanceof ExtensionRequestRefused)
+          throw new WebError(
+            409,
+            '该延期申请已处理',
+            '该延期申请已经答复或已不再需要答复，请回到事项页查看。',
+            'request',
+          );
+        throw err;
+      });
+      // Recorded: a mail that cannot go now is logged, and the answer stands.
+      await mailExtensionAnswer(deps, linkTargetOf(req.params), decline, s.dueAt).catch((err: unknown) =>
+        req.log.error({ code: (err as { code?: unknown }).code }, 'extension answer mail not sent'),
+      );
+      return reply.redirect(deadlinePath(req.params), 303);
+    },
+  );
 
   /** A leader review's mail is the engine's own (review-due), not a unit's notice to send again. */
   function notForReviews(): WebError {
@@ -923,7 +1038,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
                     >
                     <input type="file" id="attachments" name="attachments" multiple />`
             }
-            ${confirmBox(t)}
+            ${confirmBox(t, '', undefined, asked ? t(`同意本单位延期申请（${asked.reason ?? ''}）`, `Granted as the unit asked (${asked.reason ?? ''})`) : '')}
             <button type="submit">${title}</button>
           </form>
         </section>

@@ -9,6 +9,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canSee, reviewerOf } from '../access';
 import { attachmentRef, describeAttachment, type AttachmentMeta } from '../attachments';
 import { CorrectionRefused, readReport, recordCorrection, recordCorrectionRequest } from '../../ledger/corrections';
+import { ExtensionRequestRefused, recordExtensionRequest } from '../../ledger/extension-requests';
+import { InstantInputError, requestInstant } from '../../domain/dates';
 import { parts, uploads } from '../uploads';
 import {
   answeredRefusal,
@@ -17,6 +19,7 @@ import {
   loadDeadline,
   mailCorrection,
   mailCorrectionRequest,
+  mailExtensionRequest,
   reviewCycleKey,
   oneLinkPostAtATime,
   refuseLinkSubmission,
@@ -44,6 +47,34 @@ function field(body: unknown, name: string): string {
 const FORM_FIELDS = new Set(['_csrf', 'text', 'attachments', 'nominees']);
 const REQUEST_FIELDS = new Set(['_csrf', 'text', 'reason', 'attachments']);
 const COMMENT_FIELDS = new Set(['_csrf', 'text', 'reason']);
+const EXTENSION_FIELDS = new Set(['_csrf', 'until', 'reason']);
+
+/** The longest extension a unit may ask for at once: past that, a typo (a year for a month) more likely than a need. */
+const MAX_EXTENSION_DAYS = 366;
+
+/**
+ * The due instant a unit asks for (`until`, China time from the form), checked: a real instant,
+ * after the one that stands, and within a year of it.
+ */
+function askedUntil(value: string, zone: string, dueAt: string): string {
+  let until: string;
+  try {
+    until = requestInstant(value.trim(), zone, 'until');
+  } catch (err) {
+    if (!(err instanceof InstantInputError)) throw err;
+    throw new WebError(
+      400,
+      '延期时间有误',
+      `“${value.slice(0, 40)}”不是一个真实存在的时间（${err.problem}）。`,
+      'until',
+    );
+  }
+  const ms = Date.parse(until);
+  if (ms <= Date.parse(dueAt)) throw new WebError(400, '延期时间有误', '申请延至的时间须晚于现在的截止时间。', 'until');
+  if (ms > Date.parse(dueAt) + MAX_EXTENSION_DAYS * 24 * 3600 * 1000)
+    throw new WebError(400, '延期时间有误', `一次最多申请延期${MAX_EXTENSION_DAYS}天。`, 'until');
+  return until;
+}
 
 function refuseForeignFields(body: unknown, fields = FORM_FIELDS): void {
   const foreign = Object.keys((body as Record<string, unknown> | undefined) ?? {}).find((k) => !fields.has(k));
@@ -72,6 +103,15 @@ export function linkActor(deps: WebDeps, t: LinkTarget, req: FastifyRequest): st
 
 export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config } = deps;
+  /** A unit's request through its link (a correction, more time): its deadline, the campaign's time now, and who asks. */
+  const askedThroughLink = async (t: LinkTarget, req: FastifyRequest) => ({
+    campaignId: t.campaignId,
+    obligationKey: t.obligationKey,
+    cycleKey: t.cycleKey,
+    unitId: t.unitId,
+    at: new Date(await campaignNow(deps, t.campaignId)).toISOString(),
+    by: linkActor(deps, t, req),
+  });
   /** The target of the request's signed token, if the token is genuine. */
   const linkOf = (req: FastifyRequest): LinkTarget | undefined =>
     verifyLink(config.LINK_SECRET, (req.params as { token?: string }).token ?? '');
@@ -195,12 +235,7 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
         for (const f of await uploads(req.body))
           refs.push(attachmentRef((await deps.attachments.put(f.name, f.mime, f.content)).sha256));
         const request = await recordCorrectionRequest(deps.ledger, {
-          campaignId: t.campaignId,
-          obligationKey: t.obligationKey,
-          cycleKey: t.cycleKey,
-          unitId: t.unitId,
-          at: new Date(await campaignNow(deps, t.campaignId)).toISOString(),
-          by: linkActor(deps, t, req),
+          ...(await askedThroughLink(t, req)),
           reason,
           text,
           attachments: refs,
@@ -215,6 +250,44 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
         );
       });
       return reply.redirect(`/s/${req.params.token}#correction-request`, 303);
+    },
+  );
+
+  // A unit's request for more time, for the office to decide (ledger/extension-requests.ts).
+  app.post<{ Params: { token: string } }>(
+    '/s/:token/extension',
+    { config: { rateLimit }, preHandler: app.csrfProtection.bind(app) },
+    async (req, reply) => {
+      const t = targetOf(config, req.params.token);
+      if (t.purpose !== 'submit')
+        throw new WebError(400, '请求有误', '领导点评的延期由活动办公室办理，不能在此申请。', 'token');
+      if (!req.isMultipart()) throw new WebError(415, '请求格式错误', '请通过报送页面的表单提交。', 'content-type');
+      refuseForeignFields(req.body, EXTENSION_FIELDS);
+      const reason = field(req.body, 'reason').trim();
+      if (reason === '' || reason.length > 2000)
+        throw new WebError(400, '请说明理由', '请说明为什么需要延期（最多2000字）。', 'reason');
+      await oneLinkPostAtATime(t, async () => {
+        const { answered, status } = await refuseLinkSubmission(deps, t);
+        if (answered) throw new WebError(409, '已报送', '本事项已经报送，无需延期。');
+        if (!status) throw new WebError(409, '尚未开始', '该事项尚未开始报送，无需申请延期。');
+        const { timeZone } = await deps.campaigns.directory(t.campaignId);
+        const until = askedUntil(field(req.body, 'until'), timeZone, status.dueAt);
+        const request = await recordExtensionRequest(deps.ledger, {
+          ...(await askedThroughLink(t, req)),
+          reason,
+          until,
+        }).catch((err: unknown) => {
+          if (!(err instanceof ExtensionRequestRefused)) throw err;
+          if (err.code === 'PENDING')
+            throw new WebError(409, '已有延期申请', '本事项已有一份延期申请等待活动办公室处理，请等待答复。');
+          throw new WebError(409, '请稍后再试', '刚才已有一份延期申请提交，请刷新页面后再试。');
+        });
+        // Recorded: the office hears of it; a mail that cannot go now is logged, the request stands.
+        await mailExtensionRequest(deps, t, request, status.dueAt).catch((err: unknown) =>
+          req.log.error({ code: (err as { code?: unknown }).code }, 'extension request mail not sent'),
+        );
+      });
+      return reply.redirect(`/s/${req.params.token}#extension`, 303);
     },
   );
 

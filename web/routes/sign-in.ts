@@ -30,9 +30,14 @@ export interface OpenDeadline {
 }
 
 /** The open deadlines a person may see, across the running campaigns, each with its signed link. */
-export async function openDeadlinesFor(deps: WebDeps, p: Principal): Promise<OpenDeadline[]> {
+export async function openDeadlinesFor(
+  deps: WebDeps,
+  p: Principal,
+  /** The running campaigns, when the caller has asked Temporal for them already. */
+  running?: readonly string[],
+): Promise<OpenDeadline[]> {
   const out: OpenDeadline[] = [];
-  for (const campaignId of await runningCampaigns(deps.campaigns.client)) {
+  for (const campaignId of running ?? (await runningCampaigns(deps.campaigns.client))) {
     const titles = new Map((await deps.campaigns.directory(campaignId)).obligations.map((o) => [o.key, o.title]));
     const filters =
       p.role === 'office'
