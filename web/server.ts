@@ -32,6 +32,7 @@ import { registerConsoleCalls } from './routes/console-calls';
 import { registerApiTokenRoutes } from './routes/api-tokens';
 import { registerGradeConsole } from './routes/grades';
 import { registerGradeApi } from './routes/grades-api';
+import { registerExtensionApi } from './routes/extension-api';
 import { createWebMetrics, registerHttpMetrics } from './metrics';
 
 /** How long the web service reuses a campaign's directory (client/campaigns.ts asks again before refusing). */
@@ -180,6 +181,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   await registerGradeConsole(app, deps);
   await registerApi(app, deps);
   await registerGradeApi(app, deps);
+  await registerExtensionApi(app, deps);
   return app;
 }
 

@@ -21,7 +21,12 @@ import {
   TEST_API_TOKEN,
   type WebHarness,
 } from '../helpers/web';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { signLink } from '../../web/links';
+import { expectFitsPhone, launchBrowser, phonePage } from '../helpers/browser';
+
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'web');
 
 const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
 const DEADLINE = '/console/mini/o/quarterly-report/2010-Q3/b-mech-t1';
@@ -30,7 +35,8 @@ describe('a unit asks for more time', () => {
   let h: WebHarness;
   let token: string;
   beforeAll(async () => {
-    h = await startWebHarness();
+    h = await startWebHarness({ listen: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
     token = signLink(h.config.LINK_SECRET, Q3);
     await eventually('the Q3 report open', () =>
       h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1').catch(() => undefined),
@@ -263,5 +269,127 @@ describe('a unit asks for more time', () => {
     // Answered: the link asks no more.
     expect((await openLink(h, token)).res.body).not.toContain(`/s/${token}/extension"`);
     expect((await ask({ until: '2010-10-15T17:00', reason: '再申请' })).statusCode).toBe(409);
+  });
+
+  it('is asked, read and answered through the JSON API, in scope', async () => {
+    const api = (token: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+      h.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
+    const tokenOf = async (email: string) =>
+      (await h.deps.apiTokens.create({ email, name: '看板', access: 'write', days: 30 })).token;
+    const yang = await tokenOf('yang.fan@example.org'); // 信息学院教工党支部's secretary
+    const zhang = await tokenOf('zhang.wei@example.org'); // another branch's
+    const URL = '/api/v1/campaigns/mini/deadlines/quarterly-report/2010-Q3/b-info-t1/extension-requests';
+
+    // Refused by field: an instant without its offset, one not after the due instant, no reason, a stray field.
+    const bad = async (body: unknown, field: string) => {
+      const res = await api(yang, 'POST', URL, body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ errors: [expect.objectContaining({ field })] });
+    };
+    await bad({ until: '2010-10-05T17:00', reason: '出差' }, 'body.until');
+    await bad({ until: '2010-09-20T17:00+08:00', reason: '出差' }, 'body.until');
+    await bad({ until: '2010-10-05T17:00+08:00', reason: ' ' }, 'body.reason');
+    await bad({ until: '2010-10-05T17:00+08:00', reason: '出差', by: 'x' }, 'body.by');
+    // Not hers to ask about, and a review is not a unit's to extend.
+    expect((await api(zhang, 'POST', URL, { until: '2010-10-05T17:00+08:00', reason: '出差' })).statusCode).toBe(403);
+    expect(
+      (
+        await api(yang, 'POST', URL.replace('quarterly-report', 'quarterly-report.review'), {
+          until: '2010-10-05T17:00+08:00',
+          reason: '出差',
+        })
+      ).statusCode,
+    ).toBe(400);
+
+    const asked = await api(yang, 'POST', URL, { until: '2010-10-05T17:00+08:00', reason: '材料待审' });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json()).toMatchObject({
+      request: 1,
+      by: 'yang.fan@example.org',
+      until: '2010-10-05T09:00:00.000Z',
+      reason: '材料待审',
+      state: 'pending',
+    });
+    await eventually('the request mail to the office', () =>
+      h.smtp.received.find((r) => /【延期申请】信息学院教工党支部/.test(r.mail.subject ?? '')),
+    );
+    expect((await api(yang, 'POST', URL, { until: '2010-10-06T17:00+08:00', reason: '再' })).statusCode).toBe(409);
+    // Only the office answers.
+    expect((await api(yang, 'POST', `${URL}/1/grant`, { reason: '自己批' })).statusCode).toBe(403);
+    expect((await api(TEST_API_TOKEN, 'POST', `${URL}/2/grant`, { reason: '同意' })).statusCode).toBe(409);
+
+    // Granted as asked: the engine's due instant moves and the unit's view says who and when.
+    const granted = await api(TEST_API_TOKEN, 'POST', `${URL}/1/grant`, { reason: '同意' });
+    expect(granted.statusCode).toBe(200);
+    expect(granted.json()).toMatchObject({
+      state: 'granted',
+      answer: { by: 'api-token', reason: '同意', newDueAt: '2010-10-05T09:00:00.000Z' },
+    });
+    expect((await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-info-t1')).dueAt).toBe(
+      '2010-10-05T09:00:00.000Z',
+    );
+    await eventually('the grant mail to the unit', () =>
+      h.smtp.received.find(
+        (r) =>
+          /「2010年第三季度工作汇报」同意延期至2010年10月5日/.test(r.mail.subject ?? '') &&
+          r.envelopeTo.includes('yang.fan@example.org'),
+      ),
+    );
+
+    // A second, declined; the list holds both, each with its answer.
+    expect((await api(yang, 'POST', URL, { until: '2010-10-12T17:00+08:00', reason: '仍需时间' })).statusCode).toBe(
+      200,
+    );
+    const declined = await api(TEST_API_TOKEN, 'POST', `${URL}/2/decline`, { reason: '不再延期' });
+    expect(declined.json()).toMatchObject({ request: 2, state: 'declined', answer: { reason: '不再延期' } });
+    expect((await api(TEST_API_TOKEN, 'POST', `${URL}/2/decline`, { reason: '不再延期' })).statusCode).toBe(409);
+    const list = await api(yang, 'GET', URL);
+    expect(
+      list.json<{ requests: { request: number; state: string }[] }>().requests.map((r) => [r.request, r.state]),
+    ).toEqual([
+      [1, 'granted'],
+      [2, 'declined'],
+    ]);
+    expect((await api(zhang, 'GET', URL)).statusCode).toBe(403);
+    // In the OpenAPI document.
+    const doc = (
+      await h.app.inject({
+        method: 'GET',
+        url: '/api/v1/openapi.json',
+        headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+      })
+    ).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/campaigns/{campaignId}/deadlines/{obligationKey}/{cycleKey}/{unitId}/extension-requests',
+        '/api/v1/campaigns/{campaignId}/deadlines/{obligationKey}/{cycleKey}/{unitId}/extension-requests/{request}/grant',
+      ]),
+    );
+  });
+
+  it('is asked on a phone by tapping, without script', async () => {
+    const other = signLink(h.config.LINK_SECRET, { ...Q3, unitId: 'b-mech-s1' });
+    const browser = await launchBrowser();
+    try {
+      const page = await phonePage(browser, h.config.BASE_URL, 'lang=zh');
+      await page.goto(`${h.config.BASE_URL}/s/${other}`);
+      await page.getByText('申请延期', { exact: true }).click();
+      await page.getByLabel('申请延至（北京时间）').fill('2010-09-30T17:00');
+      await page.getByLabel('理由').fill('支部党员大会定于9月29日召开');
+      await expectFitsPhone(page, path.join(ARTIFACTS, 'extension-request.png'));
+      await page.getByRole('button', { name: '提交延期申请' }).click();
+      await page.locator('#extension').waitFor();
+      expect(pageText(await page.locator('#extension').innerHTML())).toContain(
+        '申请延期至 2010年9月30日（星期四）17:00（北京时间）',
+      );
+      await expectFitsPhone(page, path.join(ARTIFACTS, 'extension-request-pending.png'));
+    } finally {
+      await browser.close();
+    }
+    const [asked] = await h.ledger.events({ campaignId: 'mini', kinds: ['extension-requested'], unitId: 'b-mech-s1' });
+    expect(asked).toMatchObject({
+      reason: '支部党员大会定于9月29日召开',
+      data: { request: 1, until: '2010-09-30T09:00:00.000Z' },
+    });
   });
 });

@@ -15,12 +15,8 @@ import { contactProblemsOf } from '../../client/org-reimport';
 import { cyclesOf } from '../../domain/calendar';
 import { recipientsFor } from '../../domain/recipients';
 import { campaignStarts } from '../../ledger/campaign-starts';
-import {
-  ExtensionRequestRefused,
-  pendingExtensionRequests,
-  readExtensionRequests,
-  recordExtensionAnswer,
-} from '../../ledger/extension-requests';
+import { pendingExtensionRequests } from '../../ledger/extension-requests';
+import { answerExtension, pendingExtension } from '../extension-requests';
 import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
@@ -30,7 +26,7 @@ import { deadlineIdOfLedgerKeys, engineKeysOfLedgerKeys } from '../../domain/eng
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { clip } from '../../domain/errors';
 import { canSee, type Principal } from '../access';
-import { mailCorrection, mailCorrectionDeclined, mailExtensionAnswer, receiptNumber } from '../deadlines';
+import { mailCorrection, mailCorrectionDeclined, receiptNumber } from '../deadlines';
 import { attachmentRef, refHash } from '../attachments';
 import { parts, uploads } from '../uploads';
 import {
@@ -807,12 +803,13 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           }
         }
         if (answering && result.changed.includes(unitId))
-          await grantExtension(
-            req.params,
+          await answerExtension(
+            deps,
+            linkTargetOf(req.params),
             Number(answering.data?.request),
             { at: c.now, by: p.email, reason },
-            newDueAt,
-            req,
+            { granted: true, dueAt: newDueAt, field: 'request' },
+            req.log,
           );
         // What was done, shown once on the page the office lands on (a signed cookie: nobody can forge a count).
         reply.setCookie(STEER_COOKIE, JSON.stringify(trimResult(result)), {
@@ -838,33 +835,8 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   }
 
   /** The unit's request for more time numbered `n`, while it is the one pending; refused once answered. */
-  async function askedExtension(k: z.infer<typeof DeadlineParams>, n: number, name = 'request') {
-    const { pending } = await readExtensionRequests(ledger, k);
-    if (!pending || pending.data?.request !== n)
-      throw new WebError(409, '该延期申请已处理', '该延期申请已经答复或已不再需要答复，请回到事项页查看。', name);
-    return pending;
-  }
-
-  /** The grant of a unit's request, recorded once the extension took, and the unit told. */
-  async function grantExtension(
-    k: z.infer<typeof DeadlineParams>,
-    n: number,
-    who: { at: string; by: string; reason: string },
-    newDueAt: string,
-    req: FastifyRequest,
-  ): Promise<void> {
-    const grant = await recordExtensionAnswer(ledger, { ...k, ...who }, n, { granted: true, newDueAt }).catch(
-      (err: unknown) => {
-        // Answered meanwhile by someone else: the extension stands, and their answer too.
-        if (err instanceof ExtensionRequestRefused) return undefined;
-        throw err;
-      },
-    );
-    if (grant)
-      await mailExtensionAnswer(deps, linkTargetOf(k), grant, newDueAt).catch((err: unknown) =>
-        req.log.error({ code: (err as { code?: unknown }).code }, 'extension answer mail not sent'),
-      );
-  }
+  const askedExtension = (k: z.infer<typeof DeadlineParams>, n: number, field = 'request') =>
+    pendingExtension(deps, k, n, field);
 
   // The office declines a unit's request for more time, saying why; the unit is mailed.
   const declineUrl = '/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/extension-decline';
@@ -909,21 +881,13 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const s = await liveStatus(req.params);
       if (!s || s.state === 'closed') throw new WebError(409, '该事项已关闭', '该事项已关闭，不能再操作。');
       const c = await campaignOf(req, req.params.campaignId);
-      const decline = await recordExtensionAnswer(ledger, { ...req.params, at: c.now, by: p.email, reason }, n, {
-        granted: false,
-      }).catch((err: unknown) => {
-        if (err instanceof ExtensionRequestRefused)
-          throw new WebError(
-            409,
-            '该延期申请已处理',
-            '该延期申请已经答复或已不再需要答复，请回到事项页查看。',
-            'request',
-          );
-        throw err;
-      });
-      // Recorded: a mail that cannot go now is logged, and the answer stands.
-      await mailExtensionAnswer(deps, linkTargetOf(req.params), decline, s.dueAt).catch((err: unknown) =>
-        req.log.error({ code: (err as { code?: unknown }).code }, 'extension answer mail not sent'),
+      await answerExtension(
+        deps,
+        linkTargetOf(req.params),
+        n,
+        { at: c.now, by: p.email, reason },
+        { granted: false, dueAt: s.dueAt, field: 'request' },
+        req.log,
       );
       return reply.redirect(deadlinePath(req.params), 303);
     },

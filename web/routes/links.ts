@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canSee, reviewerOf } from '../access';
 import { attachmentRef, describeAttachment, type AttachmentMeta } from '../attachments';
 import { CorrectionRefused, readReport, recordCorrection, recordCorrectionRequest } from '../../ledger/corrections';
-import { ExtensionRequestRefused, recordExtensionRequest } from '../../ledger/extension-requests';
+import { requestExtension } from '../extension-requests';
 import { InstantInputError, requestInstant } from '../../domain/dates';
 import { parts, uploads } from '../uploads';
 import {
@@ -19,7 +19,6 @@ import {
   loadDeadline,
   mailCorrection,
   mailCorrectionRequest,
-  mailExtensionRequest,
   reviewCycleKey,
   oneLinkPostAtATime,
   refuseLinkSubmission,
@@ -49,17 +48,10 @@ const REQUEST_FIELDS = new Set(['_csrf', 'text', 'reason', 'attachments']);
 const COMMENT_FIELDS = new Set(['_csrf', 'text', 'reason']);
 const EXTENSION_FIELDS = new Set(['_csrf', 'until', 'reason']);
 
-/** The longest extension a unit may ask for at once: past that, a typo (a year for a month) more likely than a need. */
-const MAX_EXTENSION_DAYS = 366;
-
-/**
- * The due instant a unit asks for (`until`, China time from the form), checked: a real instant,
- * after the one that stands, and within a year of it.
- */
-function askedUntil(value: string, zone: string, dueAt: string): string {
-  let until: string;
+/** A form's local date-time (`until`, China time) as an instant, refused in words when it is no real time. */
+function formInstant(value: string, zone: string): string {
   try {
-    until = requestInstant(value.trim(), zone, 'until');
+    return requestInstant(value, zone, 'until');
   } catch (err) {
     if (!(err instanceof InstantInputError)) throw err;
     throw new WebError(
@@ -69,11 +61,6 @@ function askedUntil(value: string, zone: string, dueAt: string): string {
       'until',
     );
   }
-  const ms = Date.parse(until);
-  if (ms <= Date.parse(dueAt)) throw new WebError(400, '延期时间有误', '申请延至的时间须晚于现在的截止时间。', 'until');
-  if (ms > Date.parse(dueAt) + MAX_EXTENSION_DAYS * 24 * 3600 * 1000)
-    throw new WebError(400, '延期时间有误', `一次最多申请延期${MAX_EXTENSION_DAYS}天。`, 'until');
-  return until;
 }
 
 function refuseForeignFields(body: unknown, fields = FORM_FIELDS): void {
@@ -259,34 +246,18 @@ export function registerLinkRoutes(app: FastifyInstance, deps: WebDeps): void {
     { config: { rateLimit }, preHandler: app.csrfProtection.bind(app) },
     async (req, reply) => {
       const t = targetOf(config, req.params.token);
-      if (t.purpose !== 'submit')
-        throw new WebError(400, '请求有误', '领导点评的延期由活动办公室办理，不能在此申请。', 'token');
       if (!req.isMultipart()) throw new WebError(415, '请求格式错误', '请通过报送页面的表单提交。', 'content-type');
       refuseForeignFields(req.body, EXTENSION_FIELDS);
       const reason = field(req.body, 'reason').trim();
       if (reason === '' || reason.length > 2000)
         throw new WebError(400, '请说明理由', '请说明为什么需要延期（最多2000字）。', 'reason');
-      await oneLinkPostAtATime(t, async () => {
-        const { answered, status } = await refuseLinkSubmission(deps, t);
-        if (answered) throw new WebError(409, '已报送', '本事项已经报送，无需延期。');
-        if (!status) throw new WebError(409, '尚未开始', '该事项尚未开始报送，无需申请延期。');
-        const { timeZone } = await deps.campaigns.directory(t.campaignId);
-        const until = askedUntil(field(req.body, 'until'), timeZone, status.dueAt);
-        const request = await recordExtensionRequest(deps.ledger, {
-          ...(await askedThroughLink(t, req)),
-          reason,
-          until,
-        }).catch((err: unknown) => {
-          if (!(err instanceof ExtensionRequestRefused)) throw err;
-          if (err.code === 'PENDING')
-            throw new WebError(409, '已有延期申请', '本事项已有一份延期申请等待活动办公室处理，请等待答复。');
-          throw new WebError(409, '请稍后再试', '刚才已有一份延期申请提交，请刷新页面后再试。');
-        });
-        // Recorded: the office hears of it; a mail that cannot go now is logged, the request stands.
-        await mailExtensionRequest(deps, t, request, status.dueAt).catch((err: unknown) =>
-          req.log.error({ code: (err as { code?: unknown }).code }, 'extension request mail not sent'),
-        );
-      });
+      const value = field(req.body, 'until').trim();
+      await requestExtension(
+        deps,
+        t,
+        { by: linkActor(deps, t, req), reason, until: (zone) => formInstant(value, zone), untilField: 'until' },
+        req.log,
+      );
       return reply.redirect(`/s/${req.params.token}#extension`, 303);
     },
   );
