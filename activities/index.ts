@@ -22,7 +22,13 @@ import {
   type LegacyStartDeadlinesRequest,
   type SharedStepRequest,
   type StartDeadlinesRequest,
+  type DigestRequest,
+  type DigestResult,
 } from '../domain/engine/inputs';
+import { digestsOf, type DigestLine } from '../domain/digest';
+import { cycleLabelOfKey } from '../domain/calendar';
+import { recipientsFor } from '../domain/recipients';
+import { campaignWorkflowId } from '../domain/engine/context';
 import {
   deadlineSearchAttributesOf,
   dueNotice,
@@ -52,8 +58,9 @@ import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } 
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
 import { parsedOrgVersions, reimportedOrg } from '../ledger/org-versions';
 import type { DeadlineChange, DeadlineReport } from '../domain/engine/requests';
-import type { DeadlineMessage, Mailer, SendResult } from '../mail/types';
+import type { DeadlineMessage, DigestMailLine, Mailer, SendResult } from '../mail/types';
 import { startRedelivery } from '../client/redelivery';
+import { workflowRunning } from '../client/workflow-running';
 import { notRedelivered } from '../mail';
 
 export interface ActivityDeps {
@@ -565,6 +572,61 @@ export function createActivities(deps: ActivityDeps) {
         ctx.heartbeat(i + 1);
       }
       return result;
+    },
+
+    /**
+     * One week's digests (domain/digest.ts): to each committee with anything overdue or due
+     * within the week, and to the office, from the ledger's open deadlines and the roster of the
+     * moment. Each mail's dedupe key is the committee's and the week's, so a retry sends none
+     * twice. Nothing once the campaign no longer runs, which ends the digest.
+     */
+    async mailWeeklyDigest(req: DigestRequest): Promise<DigestResult> {
+      if (!(await workflowRunning(deps.client, campaignWorkflowId(req.campaignId))))
+        return { campaignRunning: false, sent: 0 };
+      const org = await orgNow(req.campaignId);
+      // A campaign that carries its organisation in its input (before v0.13) has none stored to go by.
+      if (!org) return { campaignRunning: true, sent: 0 };
+      const rows = await deps.ledger.deadlineRows({ campaignId: req.campaignId, open: true });
+      const name = (unitId: string) => org.units[unitId]?.name ?? unitId;
+      const titleOf = (key: string) => {
+        const report = key.replace(/\.review$/, '');
+        const title = req.titles[report] ?? report;
+        return key === report ? title : req.locale === 'zh' ? `${title}点评` : `${title} (review)`;
+      };
+      const named = (l: DigestLine): DigestMailLine => ({
+        ...l,
+        unitName: name(l.unitId),
+        obligationTitle: titleOf(l.obligationKey),
+        cycleLabel: cycleLabelOfKey(l.cycleKey.split(':')[0]!, req.locale) ?? l.cycleKey,
+      });
+      let sent = 0;
+      for (const d of digestsOf(rows, org, Date.parse(req.at))) {
+        const { to, cc, unreachable } = recipientsFor(org, d.unitId, ['unit']);
+        // Nobody of its own to tell: its parent hears of these deadlines in its own digest.
+        if (unreachable || to.length === 0) continue;
+        const r = await sendOrFail({
+          kind: 'digest',
+          campaignId: req.campaignId,
+          campaignTitle: req.campaignTitle,
+          timeZone: req.timeZone,
+          locale: req.locale,
+          unitId: d.unitId,
+          unitName: name(d.unitId),
+          step: `digest-${req.week}`,
+          sentAt: req.at,
+          to,
+          ...(cc.length > 0 ? { cc } : {}),
+          digest: {
+            office: d.unitId === org.officeId,
+            overdue: d.overdue.map(named),
+            dueSoon: d.dueSoon.map(named),
+            overdueCount: d.overdueCount,
+            dueSoonCount: d.dueSoonCount,
+          },
+        });
+        if (r.status === 'sent') sent += 1;
+      }
+      return { campaignRunning: true, sent };
     },
   };
 }

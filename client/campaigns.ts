@@ -38,6 +38,7 @@ import {
 } from '../domain/engine/search-attributes';
 import { connectTemporalClient, localTemporalSettings, type TemporalSettings } from '../config/temporal-connection';
 import { describeWorkflow, lastPollAgoMs, noRecentPoll, noWorkerMessage } from './worker-check';
+import { digestInputOf, startDigest } from './digest';
 import {
   campaignWorkflowId,
   deadlineWorkflowId,
@@ -698,6 +699,8 @@ export async function startCampaignAs(
   ledger: Pick<LedgerStore, 'campaigns' | 'record'>,
   req: StartCampaignRequest,
   who: { by: string; via: StartedVia },
+  /** `digest`: with its weekly digest (client/digest.ts) on from the start. */
+  opts: { digest?: boolean } = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof campaignWorkflow>> {
   await checkCampaignIdFree(cc.client, ledger, req.plan.id);
   const h = await cc.start(req);
@@ -708,6 +711,7 @@ export async function startCampaignAs(
     ...who,
     clock: req.clock,
   });
+  if (opts.digest) await startDigest(cc.client, req.taskQueue, digestInputOf(req.plan, req.clock ?? REAL_TIME));
   return h;
 }
 

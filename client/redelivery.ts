@@ -4,7 +4,8 @@
  * start it for their mail, and the web service and the command line for theirs (a receipt, a
  * correction's notice), through `redelivering`.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { workflowRunning } from './workflow-running';
 import { WORKFLOW_TYPES, type RedeliveryInput, type RedeliveryWorkflow } from '../domain/engine/inputs';
 import { dedupeKey } from '../mail';
 import type { Mailer } from '../mail/types';
@@ -17,14 +18,8 @@ export const redeliveryWorkflowId = (input: RedeliveryInput): string => redelive
  * Whether the message's redelivery still runs: one stopped by hand, or never started (its start
  * failed and was only logged, `redelivering`), will neither deliver the message nor give it up.
  */
-export async function redeliveryRunning(client: Client, messageKey: string): Promise<boolean> {
-  try {
-    const { status } = await client.workflow.getHandle(redeliveryIdOf(messageKey)).describe();
-    return status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
+export function redeliveryRunning(client: Client, messageKey: string): Promise<boolean> {
+  return workflowRunning(client, redeliveryIdOf(messageKey));
 }
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { formatDate, formatDuration, formatInstant, formatLateness, localIsoDate } from '../domain/format';
 import { isWorkingDay } from '../domain/workdays';
 import { holidayName } from '../domain/holiday-names';
-import type { DeadlineMessage, Recipient } from './types';
+import type { DeadlineMessage, DigestMailLine, Recipient } from './types';
 import type { UnitPhone } from '../domain/recipients';
 import { REDELIVERY_DAYS } from '../domain/engine/inputs';
 import { linkUrl } from '../web/links';
@@ -92,6 +92,7 @@ const COLOUR: Record<string, string> = {
   'extension-request': '#1565c0',
   'extension-granted': '#2e7d32',
   'extension-declined': '#f9a825',
+  digest: '#1565c0',
 };
 
 const cache = new Map<string, string>();
@@ -251,6 +252,66 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
     extendUrl: `${baseUrl.replace(/\/$/, '')}/console/${[m.campaignId, 'o', m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent).join('/')}/extend?request=${m.requestNumber ?? ''}`,
     audienceText,
     contactText: phoneText(m.unitPhones ?? [], zh),
+    ...digestVars(m, baseUrl, linkSecret),
+  };
+}
+
+/**
+ * A weekly digest's parts (`{{overdueText}}`, `{{dueSoonText}}`), each deadline a line with how
+ * late it is or when it is due, and under it the unit's signed link, which the committee may
+ * forward; the counts, what the lists leave out, and the console's address.
+ */
+function digestVars(m: DeadlineMessage, baseUrl: string, linkSecret?: string): Record<string, string> {
+  const zh = m.locale === 'zh';
+  const d = m.digest;
+  const base = baseUrl.replace(/\/$/, '');
+  const vars = {
+    overdueCount: String(d?.overdueCount ?? 0),
+    dueSoonCount: String(d?.dueSoonCount ?? 0),
+    consoleUrl: `${base}/console/${encodeURIComponent(m.campaignId)}`,
+    scopeText: d?.office
+      ? zh
+        ? '全校各单位'
+        : 'every unit'
+      : zh
+        ? `${m.unitName}及所属单位`
+        : `${m.unitName} and the units under it`,
+  };
+  if (!d) return { ...vars, overdueText: '', dueSoonText: '', moreText: '' };
+  const title = (l: DigestMailLine): string =>
+    zh
+      ? cycleTitle(l.cycleKey === 'once' ? '' : l.cycleLabel, l.obligationTitle)
+      : `${l.obligationTitle}${l.cycleKey === 'once' ? '' : ` for ${l.cycleLabel}`}`;
+  const link = (l: DigestMailLine): string =>
+    submitUrl(base, { ...m, obligationKey: l.obligationKey, cycleKey: l.cycleKey, unitId: l.unitId }, linkSecret);
+  const stage = (l: DigestMailLine): string =>
+    l.rectification
+      ? zh
+        ? '，已下达整改通知'
+        : ', ordered to rectify'
+      : l.escalation > 0
+        ? zh
+          ? `，已督办${l.escalation}次`
+          : `, escalated ${l.escalation}×`
+        : '';
+  const due = (l: DigestMailLine): string => formatInstant(l.dueAt, m.timeZone, m.locale);
+  const overdue = d.overdue.map((l) =>
+    zh
+      ? `· ${l.unitName}「${title(l)}」已逾期${formatLateness(l.lateMs, 'zh')}${stage(l)}（截止${due(l)}）\n  ${link(l)}`
+      : `· ${l.unitName}, ${title(l)}: late by ${formatLateness(l.lateMs, 'en')}${stage(l)} (due ${due(l)})\n  ${link(l)}`,
+  );
+  const dueSoon = d.dueSoon.map((l) =>
+    zh
+      ? `· ${l.unitName}「${title(l)}」${due(l)}截止（还有${formatDuration(-l.lateMs, 'zh')}）\n  ${link(l)}`
+      : `· ${l.unitName}, ${title(l)}: due ${due(l)} (in ${formatDuration(-l.lateMs, 'en')})\n  ${link(l)}`,
+  );
+  const none = zh ? '无' : 'none';
+  const left = d.overdueCount - d.overdue.length + (d.dueSoonCount - d.dueSoon.length);
+  return {
+    ...vars,
+    overdueText: overdue.join('\n') || none,
+    dueSoonText: dueSoon.join('\n') || none,
+    moreText: left === 0 ? '' : zh ? `另有${left}项未列出。` : `${left} more are not listed. `,
   };
 }
 

@@ -2,6 +2,7 @@
  * What the engine asks the mail module to send, and what it gets back.
  */
 import type { Recipient, UnitPhone } from '../domain/recipients';
+import type { DigestLine } from '../domain/digest';
 
 export type MessageKind =
   | 'notice'
@@ -27,7 +28,26 @@ export type MessageKind =
   /** The office grants a unit's request for more time: to the unit, with the new due instant. */
   | 'extension-granted'
   /** The office declines a unit's request for more time: to the unit, with who and why. */
-  | 'extension-declined';
+  | 'extension-declined'
+  /** The weekly digest (domain/digest.ts): to a committee its own and its branches' deadlines overdue and due; to the office everyone's. */
+  | 'digest';
+
+/** One deadline in a digest, named as the mail names it. */
+export interface DigestMailLine extends DigestLine {
+  unitName: string;
+  obligationTitle: string;
+  cycleLabel: string;
+}
+
+/** A digest's contents (`digestsOf`), each line named. */
+export interface DigestMail {
+  /** The office's digest (every unit), not a committee's. */
+  office: boolean;
+  overdue: DigestMailLine[];
+  dueSoon: DigestMailLine[];
+  overdueCount: number;
+  dueSoonCount: number;
+}
 
 // Who is mailed is decided from the organisation (domain/recipients.ts); a message carries it.
 export type { Recipient };
@@ -65,6 +85,8 @@ export interface DeadlineMessage {
   /** For a request for more time: the due instant the unit asks for, and the request's number. */
   requestedUntil?: string;
   requestNumber?: number;
+  /** For a weekly digest: what the committee (or the office) is told of. */
+  digest?: DigestMail;
   /** notice, reminder-1, due, escalation-2, rectification, phase-started-<phase>, … */
   step: string;
   dueAt?: string;

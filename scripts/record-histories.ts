@@ -24,6 +24,8 @@ import {
 } from '../test/helpers/mini-reimport';
 import { startSmtp } from '../test/helpers/smtp';
 import { resolveJoinChoice } from '../domain/join-choice';
+import { digestInputOf, startDigest, stopDigest } from '../client/digest';
+import { digestWorkflowId } from '../domain/engine/context';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
@@ -67,6 +69,36 @@ async function main(): Promise<void> {
   // And a campaign whose founded branch joined the quarter open at the re-import (since v0.23,
   // JOIN_OPEN_CYCLES): the batch of that one branch is kept too.
   await recordJoinedOpenCycle(label);
+  // And a weekly digest (since v0.25, a workflow type of its own): three Mondays' digests, then
+  // the office turns it off.
+  await recordDigest(label);
+}
+
+/**
+ * The mini campaign by reference from 2010-09-10 with its weekly digest on, mailing through a
+ * real SMTP server; the office turns the digest off on 2010-09-28. Saves the digest's history.
+ */
+async function recordDigest(label: string): Promise<void> {
+  const smtp = await startSmtp();
+  const mini = await startMiniCampaign({
+    taskQueue: 'record-digest',
+    origin: '2010-09-10T10:00',
+    mailUrl: smtp.url,
+    orgByReference: true,
+  });
+  try {
+    const input = await mini.cc.startInput('mini');
+    await startDigest(mini.env.client, 'record-digest', digestInputOf(input!.plan!, mini.clock));
+    await mini.until(local('2010-09-28T12:00'));
+    // Turned off by the office: cancelled in its sleep.
+    await stopDigest(mini.env.client, 'mini');
+    const handle = mini.env.client.workflow.getHandle(digestWorkflowId('mini'));
+    await handle.result().catch(() => undefined);
+    save(label, 'digest_', digestWorkflowId('mini'), await handle.fetchHistory());
+  } finally {
+    await mini.stop();
+    await smtp.stop();
+  }
 }
 
 /** Saves a history under `<label>--<prefix><workflow id>.json`. */

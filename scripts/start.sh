@@ -57,7 +57,7 @@ node --import tsx worker/main.ts &
 worker=$!
 node --import tsx web/main.ts &
 web=$!
-npx tsx client/cli/main.ts start --plan "$PLAN" --org "$ORG" --rehearse-speed "$SPEED" \
+npx tsx client/cli/main.ts start --plan "$PLAN" --org "$ORG" --rehearse-speed "$SPEED" --digest \
   || echo "(the campaign already exists: resuming it)"
 # Running means answering: the worker bundles its workflows before it first polls, and a
 # `status` asked before that poll would be told that no worker runs.

@@ -36,6 +36,7 @@ export const SHARED_WORKFLOW_MODULES = [
   require.resolve('../domain/recipients'),
   require.resolve('../domain/deadline-state'),
   require.resolve('../domain/clock'),
+  require.resolve('../domain/digest'),
   require.resolve('../domain/dates'),
   require.resolve('../domain/ids'),
   require.resolve('../domain/errors'),

@@ -90,10 +90,13 @@
  * v0.23 (2026-12-07) adds JOIN_OPEN_CYCLES: the office has the units of the version a campaign
  * follows take part in the cycles open already (a branch founded mid-quarter). Its histories add
  * a campaign that took the update (`v0.23--join_…`) and the batch of the branch that joined.
+ * v0.24 (2026-12-07) lets the office choose who joins (`only`): no new command, no patch.
+ * v0.25 (2026-12-07) adds the weekly digest, a workflow type of its own (`digest`) started beside
+ * a campaign, not by it: no patch. Its histories add a digest turned off after three Mondays.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
-export type WorkflowType = 'campaign' | 'batch' | 'deadline' | 'redelivery';
+export type WorkflowType = 'campaign' | 'batch' | 'deadline' | 'redelivery' | 'digest';
 
 export interface Patch {
   /** The marker's name in histories: never changes. One id may guard changes in more than one workflow type. */

@@ -11,6 +11,7 @@ import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerAdvance } from './commands/advance';
 import { registerEndPhase } from './commands/end-phase';
+import { registerDigest } from './commands/digest';
 import { registerSubmit } from './commands/submit';
 import { registerExtend } from './commands/extend';
 import { registerWaive } from './commands/waive';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     registerStatus,
     registerAdvance,
     registerEndPhase,
+    registerDigest,
     registerSubmit,
     registerExtend,
     registerWaive,

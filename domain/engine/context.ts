@@ -91,6 +91,11 @@ export function campaignWorkflowId(campaignId: string): string {
   return `campaign/${campaignId}`;
 }
 
+/** A campaign's weekly digest (workflows/digest.ts): one at most. */
+export function digestWorkflowId(campaignId: string): string {
+  return `digest/${campaignId}`;
+}
+
 /** What the id of every batch of a cycle begins with: its own (`#0`…), an event's and those that joined it. */
 export function cycleBatchPrefix(campaignId: string, obligationKey: string, cycleKey: string): string {
   return `${campaignId}/${obligationKey}/${cycleKey}#`;

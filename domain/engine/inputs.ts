@@ -214,6 +214,7 @@ export const WORKFLOW_TYPES = {
   batch: 'batchWorkflow',
   deadline: 'deadlineWorkflow',
   redelivery: 'redeliveryWorkflow',
+  digest: 'digestWorkflow',
 } as const;
 export type BatchWorkflow = (input: BatchInput) => Promise<BatchResult>;
 export type DeadlineWorkflow = (input: DeadlineInput) => Promise<DeadlineResult>;
@@ -234,6 +235,33 @@ export interface RedeliveryResult {
   abandoned: string[];
 }
 export type RedeliveryWorkflow = (input: RedeliveryInput) => Promise<RedeliveryResult>;
+/**
+ * A campaign's weekly digest (workflows/digest.ts, domain/digest.ts): what it needs to name the
+ * deadlines, and the campaign's clock, on which "08:30 on the first working day of the week" is
+ * plan time. Started beside the campaign when the office asks for it (client/digest.ts).
+ */
+export interface DigestInput {
+  campaignId: string;
+  campaignTitle: string;
+  timeZone: string;
+  locale: 'zh' | 'en';
+  clock: ClockSpec;
+  /** Each obligation's title by its key, in the campaign's language. */
+  titles: Record<string, string>;
+}
+/** One week's digests, mailed at the plan instant `at` (the week's key names their mail). */
+export interface DigestRequest extends Omit<DigestInput, 'clock'> {
+  at: string;
+  week: string;
+}
+export interface DigestResult {
+  /** Whether the campaign still runs: once it does not, the digest ends. */
+  campaignRunning: boolean;
+  /** The digests mailed now (a retry counts none it had mailed before). */
+  sent: number;
+}
+export type DigestWorkflow = (input: DigestInput) => Promise<void>;
+
 /** How long a deferred recipient is asked again before the address is given up on. */
 export const REDELIVERY_DAYS = 3;
 export const REDELIVERY_WINDOW = `${REDELIVERY_DAYS} days` as const;

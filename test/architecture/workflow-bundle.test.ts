@@ -90,6 +90,7 @@ test('every project module of the bundle but the workflow functions is shared, a
     'workflows/batch.ts',
     'workflows/deadline.ts',
     'workflows/redelivery.ts',
+    'workflows/digest.ts',
   ];
   expect([...projectFiles].filter((f) => perWorkflow.includes(f)).sort()).toEqual([...perWorkflow].sort());
   const shared = new Set(

@@ -95,6 +95,10 @@ describe('npm start', () => {
     });
     expect(status).toMatchObject({ code: 0, stderr: '' });
     expect(status.stdout).toContain('changchun-2010');
+    // The sample runs with its weekly digest on.
+    const digest = await runCli(['digest', 'changchun-2010', '--json'], env);
+    expect(digest).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(digest.stdout)).toEqual({ campaignId: 'changchun-2010', digest: true });
   }, 120_000);
 
   it('runs the dev server with the SQLite settings the tests and the benchmarks use', () => {

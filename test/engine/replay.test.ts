@@ -86,6 +86,9 @@
  * v0.24 lets the office choose who joins which open cycle (`only` in the joinOpenCycles request):
  * no new command, so no patch; its join campaign took the update with the founded branch chosen
  * for the third quarter, and replays as every other.
+ *
+ * v0.25 adds the weekly digest workflow (no patch: it is new, and started beside a campaign, not by
+ * it). Its histories add one (`v0.25--digest_…`) that mailed three Mondays and was turned off.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -93,7 +96,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { WORKFLOWS_PATH, WORKFLOW_BUNDLER_OPTIONS } from '../../worker/worker';
 import { PATCHES, type WorkflowType } from '../../workflows/patches';
-import { patchIds } from '../helpers/mini-campaign';
+import { activityNames, patchIds } from '../helpers/mini-campaign';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -124,7 +127,7 @@ const updateNames = (events: temporal.api.history.v1.IHistoryEvent[]): string[] 
   });
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of twenty-three releases, of every workflow type', () => {
+  it('the corpus holds histories of twenty-four releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -150,10 +153,11 @@ describe('replaying recorded histories', () => {
       'v0.22',
       'v0.23',
       'v0.24',
+      'v0.25',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
     const types = new Set(corpus().map(({ history }) => workflowTypeOf(history)));
-    expect([...types].sort()).toEqual(['batch', 'campaign', 'deadline', 'redelivery']);
+    expect([...types].sort()).toEqual(['batch', 'campaign', 'deadline', 'digest', 'redelivery']);
   });
 
   it('every history replays on the current code', async () => {
@@ -257,6 +261,12 @@ describe('replaying recorded histories', () => {
     for (const h of older) expect(patchIds(h.history.events!)).not.toContain(PATCHES.JOIN_OPEN_CYCLES.id);
   });
 
+  it('holds a weekly digest of v0.25 that mailed three Mondays and was turned off', () => {
+    const events = history('v0.25--digest_digest_mini.json').events!;
+    expect(activityNames(events).filter((n) => n === 'mailWeeklyDigest')).toHaveLength(3);
+    expect(events.at(-1)?.workflowExecutionCanceledEventAttributes).toBeTruthy();
+  });
+
   it('holds a campaign of v0.24 that took the office’s choice of who joins which open cycle', () => {
     const campaign = history('v0.24--join_campaign_mini.json').events!;
     const join = campaign.find(
@@ -353,6 +363,7 @@ const WORKFLOW_TYPES: Record<string, WorkflowType> = {
   batchWorkflow: 'batch',
   deadlineWorkflow: 'deadline',
   redeliveryWorkflow: 'redelivery',
+  digestWorkflow: 'digest',
 };
 
 function workflowTypeOf(history: temporal.api.history.v1.IHistory): WorkflowType {

@@ -211,6 +211,15 @@ function previewCard(v: CampaignStartView, p: PlanPreview): Html {
                 )}
               </fieldset>
               <p>
+                <input type="checkbox" id="digest" name="digest" value="yes" checked />
+                <label for="digest"
+                  >${t(
+                    '每周督办简报：每周第一个工作日 8:30 向各二级党委和活动办公室发送逾期未报和7日内到期事项',
+                    'Weekly digest: at 08:30 on the first working day of each week, each committee and the office are mailed what is overdue and due within 7 days',
+                  )}</label
+                >
+              </p>
+              <p>
                 <input type="checkbox" id="confirm" name="confirm" value="yes" required />
                 <label for="confirm"
                   >${t('我已核对以上安排，确认启动', 'I have checked this schedule and start the campaign')}</label

@@ -134,6 +134,33 @@ export interface DashboardData {
   contactProblems?: { noAddress: number; refused: number; deferred: number };
   /** Who started the campaign and how, the latest start last (none for one started before starts were recorded). */
   starts: CampaignStart[];
+  /** For the office while the campaign runs: whether its weekly digest is on, and the form's CSRF token. */
+  digest?: { on: boolean; csrf: string };
+}
+
+/** The weekly digest's state, and the office's switch for it (a plain form: no script in the console). */
+function digestCard(d: DashboardData, base: string, lang: Lang): Html | '' {
+  if (!d.digest) return '';
+  const t = tr(lang);
+  const { on, csrf } = d.digest;
+  return html`<section class="card" id="digest" aria-labelledby="h-digest">
+    <h2 id="h-digest">${t('每周督办简报', 'Weekly digest')}</h2>
+    <p>
+      ${
+        on
+          ? t(
+              '已开启：每周第一个工作日 8:30，向有逾期未报或7日内到期事项的各二级党委和活动办公室发送清单。',
+              'On: at 08:30 on the first working day of each week, each committee with anything overdue or due within 7 days, and the office, are mailed the list.',
+            )
+          : t('未开启。', 'Off.')
+      }
+    </p>
+    <form method="post" action="${base}/digest" enctype="multipart/form-data">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <input type="hidden" name="digest" value="${on ? 'off' : 'on'}" />
+      <button type="submit">${on ? t('停止发送', 'Turn it off') : t('开启每周督办简报', 'Turn it on')}</button>
+    </form>
+  </section>`;
 }
 
 /** Who started the campaign, when (by the wall clock) and from where; a rehearsal says so, with its speed. */
@@ -261,7 +288,7 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
             )}
           </p>`
     }
-    ${startedLine(d.starts, z, lang)}
+    ${startedLine(d.starts, z, lang)} ${digestCard(d, base, lang)}
     <section class="card" aria-labelledby="h-phases">
       <h2 id="h-phases">${t('阶段', 'Phases')}</h2>
       <ol class="timeline">

@@ -244,11 +244,13 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
           schema: {
             summary: "Start a campaign (office): the plan as YAML or JSON text, on the service's organisation",
             description:
-              'The same checks as `cli start`: a plan that breaks the schema or a rule is refused with every issue, each named `body.plan.<field>` (line and column in the message); a campaign id in use answers 409. `rehearseSpeed` runs the plan from the day before its first phase at that many plan-seconds per second.',
+              'The same checks as `cli start`: a plan that breaks the schema or a rule is refused with every issue, each named `body.plan.<field>` (line and column in the message); a campaign id in use answers 409. `rehearseSpeed` runs the plan from the day before its first phase at that many plan-seconds per second; `digest: true` mails each committee and the office a weekly digest of what is overdue and due.',
             body: z
               .object({
                 plan: z.string().min(1, 'required').max(MAX_FILE_BYTES.plan, 'a plan may be at most 1 MB'),
                 rehearseSpeed: z.number().positive().max(1_000_000).optional(),
+                /** The weekly digest to each committee and the office, on from the start. */
+                digest: z.boolean().optional(),
               })
               .strict(),
             response: { 200: z.object({ campaignId: z.string(), workflowId: z.string() }), ...errors },
@@ -264,6 +266,7 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
             deps.ledger,
             { plan, org: deps.org.current, taskQueue: deps.config.TASK_QUEUE, clock },
             { by: p.email, via: 'api' },
+            { digest: req.body.digest === true },
           );
           return { campaignId: plan.id, workflowId: h.workflowId };
         },

@@ -121,6 +121,13 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
     return htmlReply(reply, await page(req, reply, { preview: { ...preview, ...(carried ? { carried } : {}) } }));
   });
 
+  /** The form's box for the weekly digest: ticked (`yes`) or not sent at all. */
+  const digestAsked = (body: unknown): boolean => {
+    const v = formField(body, 'digest');
+    if (v !== '' && v !== 'yes') throw new WebError(400, '请求有误', '每周督办简报的选项不对。', 'digest');
+    return v === 'yes';
+  };
+
   app.post('/console/new/confirm', { preHandler: [officeOnly, app.csrfProtection.bind(app)] }, async (req, reply) => {
     if (formField(req.body, 'confirm') !== 'yes')
       throw new WebError(400, '请确认', '请勾选“我已核对以上安排，确认启动”后再提交。', 'confirm');
@@ -146,6 +153,7 @@ export function registerConsoleStart(app: FastifyInstance, deps: WebDeps): void 
       ledger,
       { plan, org: deps.org.current, taskQueue: config.TASK_QUEUE, clock },
       { by: req.principal!.email, via: 'console' },
+      { digest: digestAsked(req.body) },
     );
     const lang = langOf(req);
     const t = tr(lang);

@@ -17,6 +17,7 @@ import { recipientsFor } from '../../domain/recipients';
 import { campaignStarts } from '../../ledger/campaign-starts';
 import { pendingExtensionRequests } from '../../ledger/extension-requests';
 import { answerExtension, pendingExtension } from '../extension-requests';
+import { digestInputOf, digestOn, startDigest, stopDigest } from '../../client/digest';
 import { lagRanking } from '../../ledger/audit';
 import { GRADE_REPORTS } from '../../ledger/grade-reports';
 import { buildReport, REPORTS, tableCsv, xlsxWorkbook, type ReportName } from '../../ledger/report';
@@ -267,6 +268,11 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           : undefined,
         campaignStarts(ledger, c.campaignId),
       ]);
+      // The office's switch for the weekly digest, while the campaign runs.
+      const digest =
+        p.role === 'office' && c.status && !c.status.completed
+          ? { on: await digestOn(campaigns.client, c.campaignId), csrf: reply.generateCsrf() }
+          : undefined;
       const body = dashboardBody(
         {
           c,
@@ -284,6 +290,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           requests,
           extensionRequests: extensionAsked,
           starts,
+          ...(digest ? { digest } : {}),
           contactProblems: problems && {
             noAddress: problems.noAddress.length,
             refused: problems.refused.length,
@@ -837,6 +844,31 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   /** The unit's request for more time numbered `n`, while it is the one pending; refused once answered. */
   const askedExtension = (k: z.infer<typeof DeadlineParams>, n: number, field = 'request') =>
     pendingExtension(deps, k, n, field);
+
+  // The office turns the weekly digest on or off (client/digest.ts).
+  app.post<{ Params: { campaignId: string } }>(
+    '/console/:campaignId/digest',
+    { preHandler: [officeOnly, app.csrfProtection.bind(app)], schema: { params: CampaignParams } },
+    async (req, reply) => {
+      const c = await campaignOf(req, req.params.campaignId);
+      const want = field(req, 'digest');
+      if (want !== 'on' && want !== 'off') throw new WebError(400, '请求有误', '请选择开启或停止。', 'digest');
+      if (!c.status || c.status.completed)
+        throw new WebError(409, '活动已结束', '该活动已经结束，不再发送督办简报。', 'campaignId');
+      if (want === 'off') await stopDigest(campaigns.client, c.campaignId);
+      else {
+        const plan = c.plan;
+        if (!plan)
+          throw new WebError(409, '缺少活动方案', '台帐中没有这项活动的方案，无法开启督办简报。', 'campaignId');
+        await startDigest(
+          campaigns.client,
+          config.TASK_QUEUE,
+          digestInputOf(plan, await campaigns.clock(c.campaignId)),
+        );
+      }
+      return reply.redirect(`/console/${encodeURIComponent(c.campaignId)}#digest`, 303);
+    },
+  );
 
   // The office declines a unit's request for more time, saying why; the unit is mailed.
   const declineUrl = '/console/:campaignId/o/:obligationKey/:cycleKey/:unitId/extension-decline';

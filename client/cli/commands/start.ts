@@ -18,6 +18,7 @@ interface StartOptions extends CommonOptions {
   rehearseSpeed?: string;
   rehearseFrom?: string;
   by?: string;
+  digest?: boolean;
 }
 
 export function registerStart(program: Command): void {
@@ -28,6 +29,10 @@ export function registerStart(program: Command): void {
       .requiredOption('--plan <file>', 'plan file (YAML or JSON)')
       .requiredOption('--org <file>', 'organisation file (YAML or CSV)')
       .option('--by <who>', 'who starts it, as the ledger records it (default: the user running the command)')
+      .option(
+        '--digest',
+        'mail each committee and the office a weekly digest of what is overdue and due (08:30 on the first working day of each week)',
+      )
       .option(
         '--rehearse-speed <n>',
         'run the plan from its own first day, n plan-seconds per real second (a demo or rehearsal on a live server)',
@@ -59,6 +64,7 @@ export function registerStart(program: Command): void {
         ledger,
         { plan, org, taskQueue: config.TASK_QUEUE, clock },
         { by: o.by?.trim() || loginName(), via: 'cli' },
+        { digest: o.digest === true },
       );
       print(o, { campaignId: plan.id, workflowId: h.workflowId }, () =>
         say(`已启动活动 ${plan.id}（${h.workflowId}）`, `started campaign ${plan.id} (${h.workflowId})`),
