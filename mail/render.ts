@@ -123,6 +123,9 @@ function fill(
   });
 }
 
+/** An http(s) address in escaped HTML: ASCII URL characters only, so that the Chinese after it is not taken in. */
+const URL_IN_HTML = /https?:\/\/[A-Za-z0-9\-._~:/?#@!$&;=%+,*]+/g;
+
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
@@ -346,10 +349,9 @@ export function renderMessage(
     .split(/\n\s*\n/)
     .map((para) => `<p>${fill(para, vars, file, escapeHtml).replace(/\n/g, '<br>')}</p>`)
     .join('\n')
-    .replace(
-      escapeHtml(vars.submitUrl!),
-      `<a href="${escapeHtml(vars.submitUrl!)}">${escapeHtml(vars.submitUrl!)}</a>`,
-    );
+    // Every address a link a reader can tap (the submission link, the console's forms, a digest's
+    // links), broken anywhere: a signed link is longer than a phone's screen is wide.
+    .replace(URL_IN_HTML, (url) => `<span style="word-break: break-all"><a href="${url}">${url}</a></span>`);
   const layout = template(dir, 'layout.html');
   const html = fill(
     layout,

@@ -379,6 +379,12 @@ describe('deadline mail', () => {
         'https://x.example.org',
       ).text;
     expect(asked('zh')).toContain('延至2010年10月8日（星期五）17:00');
+    // Every address in the HTML part is a link, broken anywhere on a narrow screen, not only the submission link.
+    expect(
+      renderMessage(message({ kind: 'extension-request', requestNumber: 2 }), 'https://x.example.org').html,
+    ).toContain(
+      '<span style="word-break: break-all"><a href="https://x.example.org/console/mini/o/quarterly-report/2010-Q3/b-mech-t1/extend?request=2">',
+    );
     expect(asked('en')).toContain(
       'https://x.example.org/console/mini/o/quarterly-report/2010-Q3/b-mech-t1/extend?request=2',
     );
