@@ -294,6 +294,8 @@ describe('correcting a report received', () => {
     expect(form.body).toContain(`name="keep" value="sha256:${sha(minutes)}" checked`);
     expect(form.body).toContain('name="answers" value="1"');
     expect(flat(form.body)).toContain('本单位申请更正');
+    // The reason is the office's own to write: the box starts empty.
+    expect(form.body).toContain('<textarea id="reason" name="reason" required maxlength="2000"></textarea>');
     const done = await formPost(
       h,
       `${base}/correct`,

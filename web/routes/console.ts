@@ -169,6 +169,10 @@ function localInstant(value: string, zone: string): string {
   }
 }
 
+/** The reason a grant of a unit's request starts from, within the 2,000 characters a reason may have. */
+const grantReason = (asked: { reason?: string }, t: (zh: string, en: string) => string): string =>
+  t(`同意本单位延期申请（${asked.reason ?? ''}）`, `Granted as the unit asked (${asked.reason ?? ''})`).slice(0, 2000);
+
 /** The office's last extension or waiver, once: read from its signed cookie, which is then cleared. */
 function steeredResult(req: FastifyRequest, reply: FastifyReply): SteerResult | undefined {
   const raw = req.cookies[STEER_COOKIE];
@@ -748,7 +752,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
                     <input type="datetime-local" id="newDueAt" name="newDueAt" required value="${dueLocal}" />`
                 : ''
             }
-            ${confirmBox(t, '', undefined, asked ? t(`同意本单位延期申请（${asked.reason ?? ''}）`, `Granted as the unit asked (${asked.reason ?? ''})`) : '')}
+            ${confirmBox(t, '', undefined, asked ? grantReason(asked, t) : '')}
             <button type="submit">${title}</button>
           </form>
         </section>`;
@@ -1034,7 +1038,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
                     >
                     <input type="file" id="attachments" name="attachments" multiple />`
             }
-            ${confirmBox(t, '', undefined, asked ? t(`同意本单位延期申请（${asked.reason ?? ''}）`, `Granted as the unit asked (${asked.reason ?? ''})`) : '')}
+            ${confirmBox(t)}
             <button type="submit">${title}</button>
           </form>
         </section>
