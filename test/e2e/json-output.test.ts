@@ -113,6 +113,7 @@ describe('--json', () => {
       refused: [],
       deferred: [],
     });
+    expect(await json('digest', ['mini', 'on'])).toEqual({ campaignId: 'mini', digest: true });
     await json('end-phase', ['mini', 'engage', '--by', '校党委', '--reason', '提前结束']);
     // The grading commands: last year's grades imported, this year's entered, shown, tabulated, checked.
     const past = path.join(stack.dir, '2009.csv');
