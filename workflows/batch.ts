@@ -7,6 +7,7 @@
 import {
   condition,
   getExternalWorkflowHandle,
+  log,
   proxyActivities,
   setHandler,
   sleep,
@@ -14,7 +15,7 @@ import {
   ParentClosePolicy,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { planTime } from '../domain/clock';
 import { stepsForDue } from '../domain/calendar';
@@ -22,6 +23,7 @@ import { openDeadlineState } from '../domain/deadline-state';
 import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from '../domain/engine/context';
 import { deadlineSearchAttributesOf, isSharedStep, reportDeadlineInput } from '../domain/engine/deadline-opening';
 import type { BatchInput, BatchResult } from '../domain/engine/inputs';
+import type { BatchReport } from '../domain/engine/requests';
 import type { ScheduledStep } from '../domain/calendar-types';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { BatchCounts } from './batch-counts';
@@ -45,14 +47,14 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   setHandler(batchCountsQuery, () => counts.report());
   setHandler(deadlineChangedSignal, (change) => counts.deadlineChanged(change));
 
-  const campaign = getExternalWorkflowHandle(ctx.campaignWorkflowId);
+  const report = campaignReporter(ctx.campaignWorkflowId);
   // Coalesce: at most one report per `reportEveryMs`, however many deadlines change at once.
   const reporter = (async () => {
     while (!counts.finished) {
       await condition(() => counts.dirty || counts.finished);
       if (counts.finished) break;
       counts.dirty = false;
-      await campaign.signal(batchReportSignal, counts.report());
+      await report(counts.report());
       await sleep(ctx.options.reportEveryMs);
     }
   })();
@@ -65,8 +67,37 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
     ? await startedByActivity(input, counts)
     : await startedAsChildren(input, counts);
   await reporter;
-  await campaign.signal(batchReportSignal, counts.report());
+  await report(counts.report());
   return { batchId: input.batchId, outcomes };
+}
+
+/**
+ * Sends the batch's counts to its campaign; false if the campaign was not there to take them. A
+ * campaign ends by its plan only after every batch has finished, so a campaign not found was
+ * terminated by hand (the `temporal` command, the web UI). The batch was started by an activity,
+ * not as a child, so it lives on: since v0.26 the report is dropped and the batch waits for its
+ * deadlines, which still remind, escalate and close; a later report tries again (a campaign reset
+ * by hand takes it). Before, the failed signal failed the workflow task on every attempt and the
+ * batch stayed RUNNING for ever; on the time-skipping server, a rehearsal's clock froze too.
+ */
+function campaignReporter(campaignWorkflowId: string): (report: BatchReport) => Promise<boolean> {
+  const campaign = getExternalWorkflowHandle(campaignWorkflowId);
+  return async (report) => {
+    try {
+      await campaign.signal(batchReportSignal, report);
+      return true;
+    } catch (err) {
+      // The marker is asked for here only, so that only a batch that met a gone campaign carries it.
+      if (!campaignNotFound(err) || !isPatched(PATCHES.BATCH_OUTLIVES_CAMPAIGN)) throw err;
+      log.warn('the campaign is not running (terminated?): the batch report is dropped', { campaignWorkflowId });
+      return false;
+    }
+  };
+}
+
+/** The failure a signal to a workflow that is not running (closed, terminated or deleted) ends in. */
+function campaignNotFound(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === 'ExternalWorkflowExecutionNotFound';
 }
 
 /**

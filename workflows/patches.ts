@@ -93,6 +93,9 @@
  * v0.24 (2026-12-07) lets the office choose who joins (`only`): no new command, no patch.
  * v0.25 (2026-12-07) adds the weekly digest, a workflow type of its own (`digest`) started beside
  * a campaign, not by it: no patch. Its histories add a digest turned off after three Mondays.
+ * v0.26 (2026-12-08) adds BATCH_OUTLIVES_CAMPAIGN: a batch whose campaign was terminated by hand
+ * drops its reports and completes with its deadlines. Its histories add such a batch
+ * (`v0.26--gone_…`), which carries the marker, and the campaign's terminated history.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -289,6 +292,15 @@ export const PATCHES = {
     guards:
       'the campaign takes the joinOpenCycles update (client/org-reimport.ts, `joinOpenCycles`): for each cycle open now it asks the ledger which units of the version it follows have no deadline there (unitsWithoutDeadline), records who had them join (cycle-joined), and starts a batch of them (`#+n`), carried in `state.joined`; a run of an older release never accepted the update, so its histories hold none',
     retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  BATCH_OUTLIVES_CAMPAIGN: {
+    id: 'batch-outlives-campaign',
+    workflow: 'batch',
+    addedIn: 'v0.26',
+    guards:
+      "a batch whose report finds its campaign gone (terminated by hand: the batch was started by an activity, not as a child, so it lives on) drops that report and goes on until its deadlines close (a later report tries again), rather than fail its workflow task on every attempt and stay RUNNING for ever (which also froze a rehearsal's time-skipping). Asked only when the signal fails so, so only such a batch carries the marker",
+    retireWhen: BATCH_BOUND,
     stage: 'patched',
   },
 } as const satisfies Record<string, Patch>;
