@@ -53,6 +53,7 @@ import { orgSlice, responsibleUnits } from '../domain/org-slice';
 import type { Org } from '../domain/org-schema';
 import type { Obligation } from '../domain/plan-schema';
 import { inLanes, StartGate } from './concurrency';
+import { createStopActivities } from './campaign-stop';
 import { CurrentContacts } from '../mail/current-contacts';
 import { keepHeartbeating, starterProgressOf, Watermark, type StarterProgress } from './progress';
 import type { LedgerEvent, LedgerStore, LedgerUnit } from '../ledger/types';
@@ -193,6 +194,8 @@ export function createActivities(deps: ActivityDeps) {
     deps.client.workflow.getHandle(batchWorkflowId).signal<[DeadlineChange]>(SIGNAL_NAMES.deadlineChanged, change);
 
   return {
+    ...createStopActivities(deps.client),
+
     async recordEvents(events: LedgerEvent[]): Promise<number> {
       return deps.ledger.recordMany(events);
     },

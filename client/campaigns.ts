@@ -58,12 +58,14 @@ import {
   joinOpenCyclesUpdate,
   openCyclesQuery,
   openForEventUpdate,
+  stopCampaignUpdate,
   submitUpdate,
   waiveUpdate,
   type AdvancePhaseRequest,
   type CampaignDirectory,
   type CampaignEvent,
   type CampaignStatus,
+  type CampaignStop,
   type EventOpening,
   type EndPhaseRequest,
   type DeadlineStatus,
@@ -77,6 +79,7 @@ import {
   type Receipt,
   type SubmitRequest,
   type WaiveRequest,
+  type StopCampaignRequest,
 } from '../workflows/messages';
 
 export type RequestErrorCode =
@@ -418,6 +421,17 @@ export class CampaignClient {
 
   async endPhase(campaignId: string, req: EndPhaseRequest): Promise<PhaseChange> {
     return this.ask(campaignId, (h) => h.executeUpdate(endPhaseUpdate, { args: [req] }).catch((err) => rejection(err)));
+  }
+
+  /**
+   * The office stops the campaign before its plan ends it (since v0.26): nothing more opens, every
+   * deadline still open is waived with the reason, every unit is mailed, and the campaign completes
+   * once its batches have. Answers the stop as recorded; a second stop is refused.
+   */
+  async stop(campaignId: string, req: StopCampaignRequest): Promise<CampaignStop> {
+    return this.ask(campaignId, (h) =>
+      h.executeUpdate(stopCampaignUpdate, { args: [req] }).catch((err) => rejection(err)),
+    );
   }
 
   /**

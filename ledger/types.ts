@@ -55,6 +55,8 @@ export const EVENT_KINDS = [
    * organisation version's hash and number), such as a branch founded in the middle of a quarter.
    */
   'cycle-joined',
+  /** The office stopped the campaign before its plan ended it (actor, reason): its open deadlines are waived. */
+  'campaign-stopped',
   /**
    * Someone of the office or a committee telephoned a unit about a deadline it owes (the console's
    * 电话催办; data: outcome reached or unreached, the day it promised, a note), so the ledger knows

@@ -93,6 +93,7 @@ const COLOUR: Record<string, string> = {
   'extension-granted': '#2e7d32',
   'extension-declined': '#f9a825',
   digest: '#1565c0',
+  'campaign-stopped': '#c62828',
 };
 
 const cache = new Map<string, string>();
@@ -253,6 +254,9 @@ export function templateVars(m: DeadlineMessage, baseUrl: string, linkSecret?: s
     requestedText: m.requestedUntil ? formatInstant(m.requestedUntil, m.timeZone, m.locale) : '',
     requestedDate: m.requestedUntil ? formatDate(m.requestedUntil, m.timeZone, m.locale) : '',
     extendUrl: `${baseUrl.replace(/\/$/, '')}/console/${[m.campaignId, 'o', m.obligationKey ?? '', m.cycleKey ?? '', m.unitId].map(encodeURIComponent).join('/')}/extend?request=${m.requestNumber ?? ''}`,
+    stoppedBy: m.stop?.by ?? '',
+    stopReason: m.stop?.reason ?? '',
+    stoppedText: m.stop ? formatInstant(m.stop.at, m.timeZone, m.locale) : '',
     audienceText,
     contactText: phoneText(m.unitPhones ?? [], zh),
     ...digestVars(m, baseUrl, linkSecret),

@@ -3,6 +3,7 @@
  */
 import type { Recipient, UnitPhone } from '../domain/recipients';
 import type { DigestLine } from '../domain/digest';
+import type { CampaignStop } from '../domain/engine/requests';
 
 export type MessageKind =
   | 'notice'
@@ -30,7 +31,9 @@ export type MessageKind =
   /** The office declines a unit's request for more time: to the unit, with who and why. */
   | 'extension-declined'
   /** The weekly digest (domain/digest.ts): to a committee its own and its branches' deadlines overdue and due; to the office everyone's. */
-  | 'digest';
+  | 'digest'
+  /** The office stopped the campaign (since v0.26): to every unit, with who, when and why, and that nothing more is asked. */
+  | 'campaign-stopped';
 
 /** One deadline in a digest, named as the mail names it. */
 export interface DigestMailLine extends DigestLine {
@@ -85,6 +88,8 @@ export interface DeadlineMessage {
   /** For a request for more time: the due instant the unit asks for, and the request's number. */
   requestedUntil?: string;
   requestNumber?: number;
+  /** For a campaign's stop: when, by whom and why. */
+  stop?: CampaignStop;
   /** For a weekly digest: what the committee (or the office) is told of. */
   digest?: DigestMail;
   /** notice, reminder-1, due, escalation-2, rectification, phase-started-<phase>, … */

@@ -23,29 +23,34 @@ import { openDeadlineState } from '../domain/deadline-state';
 import { deadlineWorkflowId, planForSteps, reviewWorkflowId } from '../domain/engine/context';
 import { deadlineSearchAttributesOf, isSharedStep, reportDeadlineInput } from '../domain/engine/deadline-opening';
 import type { BatchInput, BatchResult } from '../domain/engine/inputs';
-import type { BatchReport } from '../domain/engine/requests';
+import type { BatchReport, CampaignStop } from '../domain/engine/requests';
 import type { ScheduledStep } from '../domain/calendar-types';
 import { ACTIVITY_RETRY } from './activity-retry';
 import { BatchCounts } from './batch-counts';
 import { deadlineWorkflow } from './deadline';
-import { batchCountsQuery, batchReportSignal, deadlineChangedSignal } from './messages';
+import { batchCountsQuery, batchReportSignal, deadlineChangedSignal, stopBatchSignal } from './messages';
 import { isPatched, PATCHES } from './patches';
 import { instantWaiter } from './wake';
 
 // The starter heartbeats every two seconds whatever it waits on (activities/progress.ts), so a
 // dead worker's attempt is noticed in 10 s; and it resumes where the last one stopped, so
 // retrying it often costs little, while a deadline that does not exist yet cannot be answered.
-const { startDeadlines, mailSharedStep } = proxyActivities<Activities>({
+const { startDeadlines, mailSharedStep, waiveDeadlines } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { ...ACTIVITY_RETRY, maximumInterval: '10 seconds' },
 });
+
+/** How long a stopped batch waits for its waived deadlines to say so before it waives what is still open again. */
+const STOP_SETTLE = '10 seconds';
 
 export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { ctx } = input;
   const counts = new BatchCounts(input.batchId);
   setHandler(batchCountsQuery, () => counts.report());
   setHandler(deadlineChangedSignal, (change) => counts.deadlineChanged(change));
+  const stop: { asked?: CampaignStop } = {};
+  setHandler(stopBatchSignal, (s) => void (stop.asked ??= s));
 
   const report = campaignReporter(ctx.campaignWorkflowId);
   // Coalesce: at most one report per `reportEveryMs`, however many deadlines change at once.
@@ -64,7 +69,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchResult> {
   // review's). Children cost the server a write to the batch's growing state for every start
   // and kept the batch busy answering them: ten times slower on the dev server.
   const outcomes = isPatched(PATCHES.DEADLINES_STARTED_BY_ACTIVITY)
-    ? await startedByActivity(input, counts)
+    ? await startedByActivity(input, counts, stop)
     : await startedAsChildren(input, counts);
   await reporter;
   await report(counts.report());
@@ -106,7 +111,11 @@ function campaignNotFound(err: unknown): boolean {
  * the last close, before the reporter can wake: the reporter must find the batch finished rather
  * than report once more and sleep (histories have it so).
  */
-async function startedByActivity(input: BatchInput, counts: BatchCounts): Promise<BatchResult['outcomes']> {
+async function startedByActivity(
+  input: BatchInput,
+  counts: BatchCounts,
+  stop: { asked?: CampaignStop },
+): Promise<BatchResult['outcomes']> {
   const { ctx, obligation, cycle } = input;
   const deadlineId = (unitId: string): string =>
     deadlineWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId);
@@ -146,10 +155,26 @@ async function startedByActivity(input: BatchInput, counts: BatchCounts): Promis
     deadlineId(unitId),
     ...(obligation.review ? [reviewWorkflowId(ctx.campaignId, obligation.key, cycle.cycleKey, unitId)] : []),
   ]);
-  await condition(() => counts.allClosed(ids));
+  await condition(() => counts.allClosed(ids) || stop.asked !== undefined);
+  if (!counts.allClosed(ids)) await waiveUntilClosed(ids, counts, stop.asked!);
   counts.finished = true;
   await mailing;
   return Object.fromEntries(input.unitIds.map((unitId) => [unitId, counts.outcomeOf(deadlineId(unitId))]));
+}
+
+/**
+ * The campaign was stopped (since v0.26): every deadline and review still open is waived with the
+ * stop's reason, until all have closed. A report waived now starts its leader's review, which is
+ * waived in the next round; so is one that a race left open. A batch stopped before v0.26 never
+ * had the signal, so its history never reaches here.
+ */
+async function waiveUntilClosed(ids: string[], counts: BatchCounts, asked: CampaignStop): Promise<void> {
+  if (!isPatched(PATCHES.BATCH_STOPS_WITH_CAMPAIGN))
+    throw ApplicationFailure.nonRetryable('this batch run predates stopping a campaign');
+  while (!counts.allClosed(ids)) {
+    await waiveDeadlines({ deadlineIds: ids.filter((id) => counts.states[id] !== 'closed'), stop: asked });
+    await condition(() => counts.allClosed(ids), STOP_SETTLE);
+  }
 }
 
 /**

@@ -32,6 +32,7 @@ import type {
   CampaignDirectory,
   CampaignEvent,
   CampaignStatus,
+  CampaignStop,
   EndPhaseRequest,
   EventDeadline,
   EventOpening,
@@ -42,6 +43,7 @@ import type {
   OpenCyclesJoined,
   OrgFollowed,
   PhaseChange,
+  StopCampaignRequest,
 } from '../domain/engine/requests';
 import type { LedgerEvent, LedgerUnit } from '../ledger/types';
 import type { AnnounceRequest } from '../activities';
@@ -133,6 +135,8 @@ export class CampaignPhases {
 
   /** The cycles not opened yet. */
   pendingCycles(): CycleSchedule[] {
+    // A stopped campaign opens nothing more (since v0.26; older runs never hold a stop).
+    if (this.state.stopped) return [];
     return this.allCycles().filter((c) => !this.state.launched.includes(cycleKey(c)));
   }
 
@@ -143,6 +147,8 @@ export class CampaignPhases {
 
   /** The next instant the campaign itself acts: an announcement, a phase's end, a cycle's opening. */
   nextAt(): number | undefined {
+    // Stopped, the campaign only waits for its batches.
+    if (this.state.stopped) return undefined;
     const t = this.nowMs();
     const candidates = [
       ...this.windows()
@@ -171,6 +177,7 @@ export class CampaignPhases {
 
   /** The phases whose announcement is due at `t` and not yet made. */
   dueAnnouncements(t: number): PhaseWindow[] {
+    if (this.state.stopped) return [];
     return this.windows().filter((w) => this.announceAt(w) <= t && !this.state.announced.includes(w.key));
   }
 
@@ -182,11 +189,19 @@ export class CampaignPhases {
   /** Every phase has ended, every cycle is open and every batch done. */
   finished(): boolean {
     const t = this.nowMs();
+    if (this.state.stopped) return this.state.stopped.told === true && this.unfinishedBatches().length === 0;
     return (
       this.windows().every((w) => w.endAt !== undefined && Date.parse(w.endAt) <= t) &&
       this.pendingCycles().length === 0 &&
       Object.values(this.state.batches).every((b) => b.done)
     );
+  }
+
+  /** The batches that have not reported done: those a stop must reach. */
+  unfinishedBatches(): string[] {
+    return Object.values(this.state.batches)
+      .filter((b) => !b.done)
+      .map((b) => b.batchId);
   }
 
   batchesDone(): number {
@@ -215,6 +230,7 @@ export class CampaignPhases {
       completed: false,
       runs: this.state.runs,
       ...('ref' in this.org ? { orgRef: this.org.ref } : {}),
+      ...(this.state.stopped ? { stopped: this.stopOf(this.state.stopped) } : {}),
     };
   }
 
@@ -240,6 +256,7 @@ export class CampaignPhases {
   // ---- the committee's requests: each validator throws what the caller must see ----
 
   validateAdvance(req: AdvancePhaseRequest): void {
+    this.refuseWhenStopped('advance');
     if (isBlank(req?.by)) throw new Error('advance: "by" (who triggers the phase) is required');
     if (isBlank(req?.reason)) throw new Error('advance: "reason" is required');
     const refusal = advanceRefusal(this.windows(), req.toPhase, this.changeAt(req, 'advance'));
@@ -261,6 +278,7 @@ export class CampaignPhases {
   }
 
   validateEnd(req: EndPhaseRequest): void {
+    this.refuseWhenStopped('end phase');
     if (isBlank(req?.by)) throw new Error('end phase: "by" (who ends the phase) is required');
     if (isBlank(req?.reason)) throw new Error('end phase: "reason" is required');
     const refusal = endPhaseRefusal(this.windows(), String(req?.phaseKey), this.changeAt(req, 'end phase'));
@@ -289,6 +307,78 @@ export class CampaignPhases {
       data: { action: change.action },
     };
     return { change, event };
+  }
+
+  // ---- the office's stop (since v0.26) ----
+
+  private refuseWhenStopped(what: string): void {
+    const s = this.state.stopped;
+    if (s) throw new Error(`${what}: the campaign was stopped at ${s.at} by ${s.by}`);
+  }
+
+  validateStop(req: StopCampaignRequest): void {
+    this.refuseWhenStopped('stop');
+    if (isBlank(req?.by)) throw new Error('stop: "by" (who stops the campaign) is required');
+    if (isBlank(req?.reason)) throw new Error('stop: "reason" is required');
+    this.changeAt(req, 'stop');
+  }
+
+  /**
+   * Stops the campaign now: the phase open ends, nothing more opens or is announced, and the
+   * workflow then tells its batches and units (`stopToTell`). Carried by `state.stopped`.
+   */
+  stop(req: StopCampaignRequest): { stop: CampaignStop; event: LedgerEvent } {
+    const t = this.changeAt(req, 'stop');
+    const at = new Date(t).toISOString();
+    const current = this.windows().find((w) => isPhaseOpen(w, t));
+    if (current) this.state.phaseEnded[current.key] = at;
+    const stop: CampaignStop = { at, by: req.by.trim(), reason: req.reason.trim() };
+    this.state.stopped = { ...stop };
+    this.version++;
+    const event: LedgerEvent = {
+      id: `${this.plan.id}:campaign-stopped`,
+      campaignId: this.plan.id,
+      kind: 'campaign-stopped',
+      at,
+      ...(current ? { phaseKey: current.key } : {}),
+      actor: stop.by,
+      reason: stop.reason,
+    };
+    return { stop, event };
+  }
+
+  /** The stop, once made, until its batches and units have been told. */
+  stopToTell(): CampaignStop | undefined {
+    const s = this.state.stopped;
+    return s && !s.told ? this.stopOf(s) : undefined;
+  }
+
+  stopTold(): void {
+    this.state.stopped!.told = true;
+    this.version++;
+  }
+
+  private stopOf({ at, by, reason }: CampaignStop): CampaignStop {
+    return { at, by, reason };
+  }
+
+  /** The stop's mail to every unit but the office and members, as a phase's announcement goes. */
+  stopAnnouncement(stop: CampaignStop): AnnounceRequest {
+    const { plan, org } = this;
+    const recipients = 'ref' in org ? { targets: [], orgRef: org.ref } : { targets: announcementTargets(org) };
+    return {
+      message: {
+        kind: 'campaign-stopped',
+        campaignId: plan.id,
+        campaignTitle: plan.title,
+        timeZone: plan.timeZone,
+        locale: plan.locale,
+        step: 'campaign-stopped',
+        sentAt: stop.at,
+        stop,
+      },
+      ...recipients,
+    };
   }
 
   batchReported(report: BatchReport): void {
@@ -404,6 +494,7 @@ export class CampaignPhases {
   }
 
   validateFollow(req: FollowOrgRequest): void {
+    this.refuseWhenStopped('followOrg');
     if (!('ref' in this.org))
       throw new Error(
         'followOrg: this campaign carries its organisation in its input (started before v0.13, or without a ledger): its cycles keep that organisation',
@@ -455,6 +546,7 @@ export class CampaignPhases {
 
   /** The event's fields, and its unit when the organisation is in the input (by reference: when it is read). */
   validateEvent(event: CampaignEvent): void {
+    this.refuseWhenStopped('event');
     const problem = campaignEventProblem(event, this.inputOrg());
     if (problem) throw new Error(`event: ${problem}`);
     this.changeAt(event, 'event');
@@ -535,6 +627,7 @@ export class CampaignPhases {
 
   /** Only a campaign by reference follows re-imports, so only its units can be new to a cycle. */
   validateJoin(req: JoinOpenCyclesRequest): void {
+    this.refuseWhenStopped('joinOpenCycles');
     if (!('ref' in this.org))
       throw new Error(
         'joinOpenCycles: this campaign carries its organisation in its input (started before v0.13, or without a ledger): no unit can be new to its cycles',

@@ -44,11 +44,13 @@ import {
   joinOpenCyclesUpdate,
   openCyclesQuery,
   openForEventUpdate,
+  stopCampaignUpdate,
   type AdvancePhaseRequest,
   type CampaignEvent,
   type EndPhaseRequest,
   type FollowOrgRequest,
   type JoinOpenCyclesRequest,
+  type StopCampaignRequest,
 } from './messages';
 import { isPatched, PATCHES } from './patches';
 import { campaignInputProblems } from '../domain/engine/input-check';
@@ -59,7 +61,7 @@ const { recordEvents, registerUnits, startBatch, orgFacts, registerOrgUnits, org
     startToCloseTimeout: '5 minutes',
     retry: ACTIVITY_RETRY,
   });
-const { announcePhase } = proxyActivities<Activities>({
+const { announcePhase, stopBatches } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   // A worker that dies mid-announcement is noticed within this, and another resumes after the
   // last unit it heartbeated. Each send ends well inside it (mail/index.ts SMTP_TIMEOUTS).
@@ -88,6 +90,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   const phases = new CampaignPhases(plan, org, state, () => planTime(clock, Date.now()), clock);
   handleRequests(phases, ctx, plan);
   handleJoinOpenCycles(phases, ctx, plan);
+  handleStop(phases);
 
   // Runs started before v0.4 cancelled their wake timer on every batch report (see workflows/wake.ts).
   const neverCancelTimers = isPatched(PATCHES.CAMPAIGN_WAKE_TIMERS);
@@ -104,6 +107,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
 
   for (;;) {
     await run.actOnWhatIsDue(announceAlongside);
+    // Since v0.26: state.stopped exists only in a run that took the stop (which wrote its marker).
+    if (phases.stopToTell()) await tellStop(phases);
     if (phases.finished()) break;
     if (run.isLarge()) {
       await condition(allHandlersFinished);
@@ -124,6 +129,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
     phases: phases.windows(),
     batches: Object.keys(state.batches).length,
     runs: state.runs,
+    ...(state.stopped ? { stopped: { at: state.stopped.at, by: state.stopped.by, reason: state.stopped.reason } } : {}),
   };
 }
 
@@ -275,6 +281,35 @@ function handleJoinOpenCycles(phases: CampaignPhases, ctx: CampaignContext, plan
     },
     { validator: (req: JoinOpenCyclesRequest) => phases.validateJoin(req) },
   );
+}
+
+/** The office stops the campaign (since v0.26): recorded at once; the main loop tells the batches and units. */
+function handleStop(phases: CampaignPhases): void {
+  setHandler(
+    stopCampaignUpdate,
+    async (req) => {
+      // Only a run that took this update writes the marker: no history of an older release holds one.
+      if (!isPatched(PATCHES.CAMPAIGN_STOP))
+        throw ApplicationFailure.nonRetryable('this campaign run predates stopping a campaign');
+      const { stop, event } = phases.stop(req);
+      await recordEvents([event]);
+      return stop;
+    },
+    { validator: (req: StopCampaignRequest) => phases.validateStop(req) },
+  );
+}
+
+/**
+ * Carries a stop out: once no other request is half done (a cycle being joined or an event's
+ * batch being started must be among those told), every batch not heard finished is told to waive
+ * its open deadlines, and every unit is mailed. The campaign then waits for its batches.
+ */
+async function tellStop(phases: CampaignPhases): Promise<void> {
+  await condition(allHandlersFinished);
+  const stop = phases.stopToTell()!;
+  await stopBatches({ batchIds: phases.unfinishedBatches(), stop });
+  await announcePhase(phases.stopAnnouncement(stop));
+  phases.stopTold();
 }
 
 /** One run of a campaign: announcing phases and opening cycles, through activities (or, before v0.3, children). */

@@ -23,6 +23,8 @@ import type {
   OpenCycle,
   OpenCyclesJoined,
   OrgFollowed,
+  CampaignStop,
+  StopCampaignRequest,
 } from '../domain/engine/requests';
 
 import { SIGNAL_NAMES } from '../domain/engine/inputs';
@@ -44,6 +46,8 @@ export const followOrgUpdate = defineUpdate<OrgFollowed, [FollowOrgRequest]>('fo
 export const openCyclesQuery = defineQuery<OpenCycle[]>('openCycles');
 /** The units of the version followed that lack a deadline in a cycle open now join it (since v0.23). */
 export const joinOpenCyclesUpdate = defineUpdate<OpenCyclesJoined, [JoinOpenCyclesRequest]>('joinOpenCycles');
+/** The office stops the campaign (since v0.26): answers the stop as recorded. */
+export const stopCampaignUpdate = defineUpdate<CampaignStop, [StopCampaignRequest]>('stopCampaign');
 /** A batch tells its campaign its counts (coalesced, so the campaign's history stays small). */
 export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 
@@ -52,6 +56,8 @@ export const batchReportSignal = defineSignal<[BatchReport]>('batchReport');
 /** A deadline (or its review) tells its batch its new state. */
 export const deadlineChangedSignal = defineSignal<[DeadlineChange]>(SIGNAL_NAMES.deadlineChanged);
 export const batchCountsQuery = defineQuery<BatchReport>('batchCounts');
+/** Its campaign was stopped (since v0.26): the batch waives the deadlines it still has open. */
+export const stopBatchSignal = defineSignal<[CampaignStop]>(SIGNAL_NAMES.stopBatch);
 
 // ---- deadline ----
 

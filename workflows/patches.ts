@@ -96,6 +96,9 @@
  * v0.26 (2026-12-08) adds BATCH_OUTLIVES_CAMPAIGN: a batch whose campaign was terminated by hand
  * drops its reports and completes with its deadlines. Its histories add such a batch
  * (`v0.26--gone_…`), which carries the marker, and the campaign's terminated history.
+ * v0.26 also adds CAMPAIGN_STOP and BATCH_STOPS_WITH_CAMPAIGN: the office stops a campaign, whose
+ * batches waive their open deadlines. Its histories add a stopped campaign (`v0.26--stop_…`), its
+ * batch and a waived deadline.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -300,6 +303,24 @@ export const PATCHES = {
     addedIn: 'v0.26',
     guards:
       "a batch whose report finds its campaign gone (terminated by hand: the batch was started by an activity, not as a child, so it lives on) drops that report and goes on until its deadlines close (a later report tries again), rather than fail its workflow task on every attempt and stay RUNNING for ever (which also froze a rehearsal's time-skipping). Asked only when the signal fails so, so only such a batch carries the marker",
+    retireWhen: BATCH_BOUND,
+    stage: 'patched',
+  },
+  CAMPAIGN_STOP: {
+    id: 'campaign-stop',
+    workflow: 'campaign',
+    addedIn: 'v0.26',
+    guards:
+      'the campaign takes the stopCampaign update (client/campaigns.ts `stop`): it records campaign-stopped, ends the phase open, opens and announces nothing more (`state.stopped`, carried into later runs), signals its unfinished batches (stopBatches) and mails every unit (announcePhase, kind campaign-stopped), then completes once its batches have; a run of an older release never accepted the update, so its histories hold none',
+    retireWhen: CAMPAIGN_BOUND,
+    stage: 'patched',
+  },
+  BATCH_STOPS_WITH_CAMPAIGN: {
+    id: 'batch-stops-with-campaign',
+    workflow: 'batch',
+    addedIn: 'v0.26',
+    guards:
+      'a batch told its campaign stopped (the stopBatch signal) waives every deadline and review it still has open (waiveDeadlines), round after round until all have closed; no older batch was ever sent the signal, so its histories never reach the branch',
     retireWhen: BATCH_BOUND,
     stage: 'patched',
   },

@@ -10,7 +10,7 @@ import type { CycleSchedule, PhaseWindow, ScheduledStep } from '../calendar-type
 import type { DeadlineOutcome, DeadlineState } from '../deadline-state';
 import type { DeadlineMessage, SendResult } from '../../mail/types';
 import type { CampaignContext, EngineOptions } from './context';
-import type { BatchReport, EventDeadline, PhaseChange, Receipt, SubmitRequest } from './requests';
+import type { BatchReport, CampaignStop, EventDeadline, PhaseChange, Receipt, SubmitRequest } from './requests';
 import type { OrgRef } from './org-ref';
 
 export type { OrgRef };
@@ -40,6 +40,11 @@ export interface CampaignCarried {
    * opened twice, though the ledger may not hold their deadlines yet.
    */
   joined?: Record<string, string[]>;
+  /**
+   * Since v0.26: the office stopped the campaign (`stopCampaign`); `told` once its batches were
+   * told to waive their deadlines and its units mailed, so that a later run does neither again.
+   */
+  stopped?: CampaignStop & { told?: boolean };
   runs: number;
 }
 
@@ -59,6 +64,8 @@ export interface CampaignResult {
   phases: PhaseWindow[];
   batches: number;
   runs: number;
+  /** Since v0.26: the office stopped it before its plan ended. */
+  stopped?: CampaignStop;
 }
 
 // ---- batch ----
@@ -266,5 +273,5 @@ export type DigestWorkflow = (input: DigestInput) => Promise<void>;
 export const REDELIVERY_DAYS = 3;
 export const REDELIVERY_WINDOW = `${REDELIVERY_DAYS} days` as const;
 
-/** The signals the activities send by name: a deadline's change of colour to its batch (since v0.16). */
-export const SIGNAL_NAMES = { deadlineChanged: 'deadlineChanged' } as const;
+/** The signals the activities send by name: a deadline's change of colour to its batch (since v0.16), a campaign's stop to its batches (since v0.26). */
+export const SIGNAL_NAMES = { deadlineChanged: 'deadlineChanged', stopBatch: 'stopBatch' } as const;

@@ -31,6 +31,23 @@ export interface EndPhaseRequest {
    */
   at?: string;
 }
+/**
+ * The office stops a campaign before its plan ends it (since v0.26): no phase or cycle opens any
+ * more, every deadline still open is waived with the reason, every unit is told, and the campaign
+ * completes once its batches have.
+ */
+export interface StopCampaignRequest {
+  by: string;
+  reason: string;
+  /** Only a rehearsal's: the plan instant it means, as for a phase change. */
+  at?: string;
+}
+/** A campaign's stop: when, by whom and why (the campaign's state, its status, the batches' signal). */
+export interface CampaignStop {
+  at: string;
+  by: string;
+  reason: string;
+}
 export interface PhaseChange {
   phaseKey: string;
   action: 'started' | 'ended';
@@ -180,6 +197,8 @@ export interface CampaignStatus {
   runs: number;
   /** Since v0.22: the stored organisation version it runs on now, by reference (the latest re-import it follows). */
   orgRef?: OrgRef;
+  /** Since v0.26: the office stopped it; it completes once its open deadlines are waived. */
+  stopped?: CampaignStop;
 }
 
 export interface BatchReport {
