@@ -429,9 +429,23 @@ export class CampaignClient {
    * once its batches have. Answers the stop as recorded; a second stop is refused.
    */
   async stop(campaignId: string, req: StopCampaignRequest): Promise<CampaignStop> {
-    return this.ask(campaignId, (h) =>
-      h.executeUpdate(stopCampaignUpdate, { args: [req] }).catch((err) => rejection(err)),
-    );
+    try {
+      return await this.ask(campaignId, (h) =>
+        h.executeUpdate(stopCampaignUpdate, { args: [req] }).catch((err) => rejection(err)),
+      );
+    } catch (err) {
+      // A campaign that has completed takes no update: say that it ended, and how, rather than "no campaign".
+      if (!(err instanceof CampaignRequestError) || err.code !== 'CAMPAIGN_NOT_FOUND') throw err;
+      const ended = await this.campaign(campaignId)
+        .result()
+        .catch(() => undefined);
+      if (!ended) throw err;
+      const s = ended.stopped;
+      throw new CampaignRequestError(
+        'REJECTED',
+        s ? `stop: the campaign was stopped at ${s.at} by ${s.by}` : 'stop: the campaign has ended by its plan',
+      );
+    }
   }
 
   /**

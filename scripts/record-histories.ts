@@ -26,6 +26,7 @@ import { startSmtp } from '../test/helpers/smtp';
 import { resolveJoinChoice } from '../domain/join-choice';
 import { digestInputOf, startDigest, stopDigest } from '../client/digest';
 import { digestWorkflowId } from '../domain/engine/context';
+import { submitUpdate } from '../workflows/messages';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 
@@ -72,6 +73,57 @@ async function main(): Promise<void> {
   // And a weekly digest (since v0.25, a workflow type of its own): three Mondays' digests, then
   // the office turns it off.
   await recordDigest(label);
+  // And a batch whose campaign was terminated by hand (since v0.26, BATCH_OUTLIVES_CAMPAIGN).
+  await recordCampaignGone(label);
+  // And a campaign the office stopped (since v0.26, CAMPAIGN_STOP, BATCH_STOPS_WITH_CAMPAIGN).
+  await recordStopped(label);
+}
+
+/**
+ * The mini campaign from 2010-06-20, terminated by hand at noon while its branch plans are open;
+ * one branch answers; the batch ends in August with its deadlines. Saves the batch's history.
+ */
+async function recordCampaignGone(label: string): Promise<void> {
+  const mini = await startMiniCampaign({ taskQueue: 'record-gone', origin: '2010-06-20T10:00' });
+  try {
+    await mini.until(local('2010-06-20T12:00'));
+    await mini.cc.campaign('mini').terminate('stopped by hand');
+    await mini.env.client.workflow
+      .getHandle('mini/branch-plan/once/b-mech-t1')
+      .executeUpdate(submitUpdate, { args: [{ by: '张伟', text: '支部实施方案' }] });
+    await mini.until(local('2010-08-20T12:00'));
+    const batch = mini.env.client.workflow.getHandle('mini/branch-plan/once#0');
+    await batch.result();
+    save(label, 'gone_', batch.workflowId, await batch.fetchHistory());
+  } finally {
+    await mini.stop();
+  }
+}
+
+/**
+ * The mini campaign from 2010-09-06: one branch hands in its third quarter's report, then the
+ * office stops the campaign at noon; its batches waive what is open, the reviews in a second
+ * round. Saves the campaign's, the quarter's batch's and a waived report's and review's histories.
+ */
+async function recordStopped(label: string): Promise<void> {
+  const mini = await startMiniCampaign({ taskQueue: 'record-stop', origin: '2010-09-06T10:00' });
+  try {
+    await mini.until(local('2010-09-06T11:00'));
+    await mini.cc.submit('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1', { by: '刘洋', text: '三季度汇报' });
+    await mini.until(local('2010-09-06T12:00'));
+    await mini.cc.stop('mini', { by: '组织部 王芳', reason: '校党委决定调整活动方案' });
+    await mini.until(local('2010-09-06T13:00'));
+    await mini.env.client.workflow.getHandle('campaign/mini').result();
+    for (const workflowId of [
+      'campaign/mini',
+      'mini/quarterly-report/2010-Q3#0',
+      'mini/quarterly-report/2010-Q3/b-mech-s1',
+      'mini/quarterly-report.review/2010-Q3/b-mech-s1',
+    ])
+      save(label, 'stop_', workflowId, await mini.env.client.workflow.getHandle(workflowId).fetchHistory());
+  } finally {
+    await mini.stop();
+  }
 }
 
 /**

@@ -101,6 +101,7 @@ export function describeError(err: unknown): WebError {
 }
 
 function rejectionTitle(message: string): string {
+  if (/the campaign was stopped/.test(message)) return '活动已终止';
   if (/waived/.test(message)) return '该事项已免报';
   if (/already submitted/.test(message)) return '已报送过';
   if (/closed/.test(message)) return '该事项已关闭';

@@ -12,6 +12,7 @@ import { registerStatus } from './commands/status';
 import { registerAdvance } from './commands/advance';
 import { registerEndPhase } from './commands/end-phase';
 import { registerDigest } from './commands/digest';
+import { registerStop } from './commands/stop';
 import { registerSubmit } from './commands/submit';
 import { registerExtend } from './commands/extend';
 import { registerWaive } from './commands/waive';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
     registerAdvance,
     registerEndPhase,
     registerDigest,
+    registerStop,
     registerSubmit,
     registerExtend,
     registerWaive,

@@ -132,6 +132,11 @@ describe('--json', () => {
     expect(Array.isArray(await json('outbox list'))).toBe(true);
     const attachments = ['--dir', path.join(stack.dir, 'attachments'), '--dry-run'];
     expect(await json('attachments sweep', attachments)).toMatchObject({ dryRun: true, removed: [], leftovers: 0 });
+    // Last on the dev server: the office stops the campaign.
+    expect(await json('stop', ['mini', '--by', '组织部', '--reason', '测试结束'])).toMatchObject({
+      by: '组织部',
+      reason: '测试结束',
+    });
 
     // On its own time-skipping server, which logs as it starts, as does the SDK's native side.
     const out = path.join(stack.dir, 'rehearsal');

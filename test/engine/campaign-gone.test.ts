@@ -35,7 +35,10 @@ describe('a batch whose campaign was terminated by hand', () => {
     const batch = env.client.workflow.getHandle<typeof batchWorkflow>(BATCH);
     expect((await batch.query(batchCountsQuery)).counts).toMatchObject({ blue: 4 });
 
-    const reportsBefore = count(await history(BATCH), EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED);
+    const reportsBefore = count(
+      await history(BATCH),
+      EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+    );
     await cc.campaign('mini').terminate('stopped by hand');
     const terminatedAt = new Date(local('2010-06-20T12:00')).toISOString();
     // The service refuses a terminated campaign's submissions; Temporal still takes the deadline's.

@@ -89,6 +89,10 @@
  *
  * v0.25 adds the weekly digest workflow (no patch: it is new, and started beside a campaign, not by
  * it). Its histories add one (`v0.25--digest_…`) that mailed three Mondays and was turned off.
+ *
+ * v0.26 adds BATCH_OUTLIVES_CAMPAIGN (a batch drops the reports its terminated campaign cannot
+ * take; `v0.26--gone_…`), and the office's stop, CAMPAIGN_STOP and BATCH_STOPS_WITH_CAMPAIGN
+ * (`v0.26--stop_…`: the stopped campaign, its quarter's batch, a report and a review it waived).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -127,7 +131,7 @@ const updateNames = (events: temporal.api.history.v1.IHistoryEvent[]): string[] 
   });
 
 describe('replaying recorded histories', () => {
-  it('the corpus holds histories of twenty-four releases, of every workflow type', () => {
+  it('the corpus holds histories of twenty-five releases, of every workflow type', () => {
     const files = corpus().map((h) => h.file);
     for (const release of [
       'v0.1',
@@ -154,6 +158,7 @@ describe('replaying recorded histories', () => {
       'v0.23',
       'v0.24',
       'v0.25',
+      'v0.26',
     ])
       expect(files.filter((f) => f.startsWith(`${release}--`)).length).toBeGreaterThanOrEqual(7);
     const types = new Set(corpus().map(({ history }) => workflowTypeOf(history)));
@@ -265,6 +270,32 @@ describe('replaying recorded histories', () => {
     const events = history('v0.25--digest_digest_mini.json').events!;
     expect(activityNames(events).filter((n) => n === 'mailWeeklyDigest')).toHaveLength(3);
     expect(events.at(-1)?.workflowExecutionCanceledEventAttributes).toBeTruthy();
+  });
+
+  it('holds a batch of v0.26 whose campaign was terminated by hand: its reports dropped, its deadlines ended', () => {
+    const events = history('v0.26--gone_mini_branch-plan_once_0.json').events!;
+    const EventType = temporal.api.enums.v1.EventType;
+    expect(patchIds(events)).toContain(PATCHES.BATCH_OUTLIVES_CAMPAIGN.id);
+    expect(
+      events.filter((e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED).length,
+    ).toBeGreaterThan(0);
+    expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toEqual([]);
+    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    const older = corpus().filter((h) => recordedBefore(h.file, 26) && workflowTypeOf(h.history) === 'batch');
+    for (const h of older) expect(patchIds(h.history.events!)).not.toContain(PATCHES.BATCH_OUTLIVES_CAMPAIGN.id);
+  });
+
+  it('holds a campaign of v0.26 the office stopped, and the batch that waived its reports and reviews', () => {
+    const campaign = history('v0.26--stop_campaign_mini.json').events!;
+    expect(patchIds(campaign)).toContain(PATCHES.CAMPAIGN_STOP.id);
+    expect(updateNames(campaign)).toEqual(['stopCampaign']);
+    expect(activityNames(campaign).slice(-3)).toEqual(['recordEvents', 'stopBatches', 'announcePhase']);
+    const batch = history('v0.26--stop_mini_quarterly-report_2010-Q3_0.json').events!;
+    expect(patchIds(batch)).toContain(PATCHES.BATCH_STOPS_WITH_CAMPAIGN.id);
+    // The reports first; the reviews the waived reports started, in a later round.
+    expect(activityNames(batch).filter((n) => n === 'waiveDeadlines').length).toBeGreaterThanOrEqual(2);
+    const older = corpus().filter((h) => recordedBefore(h.file, 26) && workflowTypeOf(h.history) === 'campaign');
+    for (const h of older) expect(patchIds(h.history.events!)).not.toContain(PATCHES.CAMPAIGN_STOP.id);
   });
 
   it('holds a campaign of v0.24 that took the office’s choice of who joins which open cycle', () => {

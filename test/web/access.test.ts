@@ -139,12 +139,12 @@ describe('sign-in, roles and the API on the dev server', () => {
   });
 
   it('keeps the office-only routes from committee and branch secretaries, even for their own units', async () => {
-    const kinds = ['waiver', 'extension', 'phase-advanced', 'phase-started'] as const;
+    const kinds = ['waiver', 'extension', 'phase-advanced', 'phase-started', 'campaign-stopped'] as const;
     const changed = async () => (await h.ledger.events({ campaignId: 'mini', kinds: [...kinds] })).length;
     const engine = async () => {
       const s = await h.campaigns.status('mini');
       const d = await h.campaigns.deadlineStatus('mini', 'quarterly-report', '2010-Q3', 'b-mech-t1');
-      return { phase: s.currentPhase, dueAt: d.dueAt, extensions: d.extensions, state: d.state };
+      return { phase: s.currentPhase, stopped: s.stopped, dueAt: d.dueAt, extensions: d.extensions, state: d.state };
     };
     const eventsBefore = await changed();
     const engineBefore = await engine();
@@ -160,6 +160,7 @@ describe('sign-in, roles and the API on the dev server', () => {
         url: '/api/v1/campaigns/mini/end-phase',
         payload: { phaseKey: 'engage', reason: 'x' },
       },
+      { method: 'POST' as const, url: '/api/v1/campaigns/mini/stop', payload: { reason: 'x' } },
       { method: 'POST' as const, url: `${own}/extend`, payload: { newDueAt: '2010-10-30T00:00:00Z', reason: 'x' } },
       { method: 'POST' as const, url: `${own}/waive`, payload: { reason: 'x' } },
       // The audit of units outside their scope, by every report and both ways of naming a unit.

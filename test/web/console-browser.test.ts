@@ -134,6 +134,16 @@ describe('the office console in a browser', () => {
     expect(await axeSerious(page)).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'unit.png'), fullPage: true });
 
+    // The stop's page (终止活动), looked at and left: what it would do, on a phone's width too.
+    await page.goto(`${h.config.BASE_URL}/console/mini`);
+    await page.getByRole('link', { name: '终止活动…' }).click();
+    await page.getByRole('heading', { name: /^终止活动：/ }).waitFor();
+    expect(await page.textContent('main')).toMatch(/目前尚未报送的 \d+ 项（含领导点评）将一律免报/);
+    expect(await axeSerious(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     // Advance the phase from the form: the preview, then the announcement mail.
     await page.goto(`${h.config.BASE_URL}/console/mini`);
     await page.getByRole('link', { name: '进入下一阶段…' }).click();
@@ -224,6 +234,7 @@ describe('the office console in a browser', () => {
     for (const url of [
       '/console/mini/advance',
       '/console/mini/end-phase',
+      '/console/mini/stop',
       '/console/mini/o/quarterly-report/2010-Q3/b-mech-s1/extend',
       '/console/mini/o/quarterly-report/2010-Q3/b-mech-s1/waive',
       '/console/mini/o/quarterly-report/2010-Q3/b-mech-s1/resend',

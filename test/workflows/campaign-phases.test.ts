@@ -123,6 +123,53 @@ describe('CampaignPhases', () => {
     expect(p.finished()).toBe(true);
   });
 
+  it('stops: the phase open ends, nothing more opens or is announced, and it finishes once told and its batches are done', () => {
+    const { p, clock } = fresh();
+    clock.set('2010-06-12T00:00:00Z');
+    const cycle = p.dueCycles(clock.ms)[0]!;
+    p.launched(cycle, p.batchesOf(cycle, mini.ctx));
+    expect(() => p.validateStop({ by: '', reason: 'x' })).toThrow('stop: "by" (who stops the campaign) is required');
+    expect(() => p.validateStop({ by: '王芳', reason: ' ' })).toThrow('stop: "reason" is required');
+    const version = p.version;
+    const { stop, event } = p.stop({ by: ' 王芳 ', reason: '方案调整 ' });
+    expect(stop).toEqual({ at: '2010-06-12T00:00:00.000Z', by: '王芳', reason: '方案调整' });
+    expect(event).toMatchObject({ kind: 'campaign-stopped', actor: '王芳', reason: '方案调整', phaseKey: 'mobilise' });
+    expect(p.version).toBe(version + 1);
+    expect(p.currentPhase()).toBeUndefined();
+    expect(p.status().stopped).toEqual(stop);
+    // Months later nothing is due: no announcement, no cycle, no next instant.
+    clock.set('2010-09-10T00:00:00Z');
+    expect(p.dueAnnouncements(clock.ms)).toEqual([]);
+    expect(p.dueCycles(clock.ms)).toEqual([]);
+    expect(p.nextAt()).toBeUndefined();
+    for (const refused of [
+      () => p.validateStop({ by: '王芳', reason: 'again' }),
+      () => p.validateAdvance({ by: '王芳', reason: 'x' }),
+      () => p.validateEnd({ phaseKey: 'engage', by: '王芳', reason: 'x' }),
+      () => p.validateEvent({ kind: 'secretary-appointed', unitId: 'b-mech-t1', secretary: 'x', by: 'y' } as never),
+    ])
+      expect(refused).toThrow(/the campaign was stopped at 2010-06-12T00:00:00.000Z by 王芳/);
+    // Finished once the batches and units were told, and every batch has reported done.
+    expect(p.stopToTell()).toEqual(stop);
+    expect(p.unfinishedBatches()).toEqual(['mini/branch-plan/once#0']);
+    expect(p.finished()).toBe(false);
+    p.stopTold();
+    expect(p.stopToTell()).toBeUndefined();
+    expect(p.finished()).toBe(false);
+    p.batchReported({ batchId: 'mini/branch-plan/once#0', counts: { ...ZERO_COUNTS, closed: 4 }, done: true });
+    expect(p.finished()).toBe(true);
+    // Carried into the next run as JSON.
+    const next = new CampaignPhases(mini.plan, mini.org, JSON.parse(JSON.stringify(p.state)), clock.now);
+    expect(next.status().stopped).toEqual(stop);
+    expect(next.stopToTell()).toBeUndefined();
+    expect(next.finished()).toBe(true);
+    expect(p.stopAnnouncement(stop).message).toMatchObject({
+      kind: 'campaign-stopped',
+      step: 'campaign-stopped',
+      stop,
+    });
+  });
+
   it('announces a phase to every unit but the office and members', () => {
     const { p } = fresh();
     const request = p.announcement(p.windows()[0]!, '2010-06-01T00:30:00.000Z');

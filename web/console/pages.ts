@@ -11,6 +11,7 @@ import { escalationLabel } from '../../ledger/audit';
 import { extensionRequests } from '../../ledger/extension-requests';
 import { RECTIFICATION_RANK } from '../../ledger/schema';
 import type { DeadlineRow, LateReview, LedgerEvent, OpenRectification, UnitLag } from '../../ledger/types';
+import type { CampaignStop } from '../../domain/engine/requests';
 import { Html, html } from '../html';
 import { COLOUR_LABEL, swatch, tr, when } from './frame';
 import {
@@ -272,6 +273,22 @@ function rectificationList(
     </ul>`;
 }
 
+/** A campaign the office stopped: when, by whom and why, and what became of what was open. */
+function stoppedCard(stopped: CampaignStop | undefined, z: string, lang: Lang): Html | string {
+  if (!stopped) return '';
+  const t = tr(lang);
+  return html`<section class="card stopped" id="stopped" role="status">
+    <h2>${t('活动已终止', 'The campaign is stopped')}</h2>
+    <p>${when(stopped.at, z, lang)} · ${stopped.by} · ${t('理由', 'reason')}：${stopped.reason}</p>
+    <p>
+      ${t(
+        '终止时尚未报送的事项一律免报，各单位已收到通知；已报送的材料和台帐记录予以保存。',
+        'What was open at the stop is waived and every unit was mailed; what was handed in and the ledger are kept.',
+      )}
+    </p>
+  </section>`;
+}
+
 export function dashboardBody(d: DashboardData, lang: Lang): Html {
   const t = tr(lang);
   const { c } = d;
@@ -288,7 +305,7 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
             )}
           </p>`
     }
-    ${startedLine(d.starts, z, lang)} ${digestCard(d, base, lang)}
+    ${startedLine(d.starts, z, lang)} ${stoppedCard(c.status?.stopped, z, lang)} ${digestCard(d, base, lang)}
     <section class="card" aria-labelledby="h-phases">
       <h2 id="h-phases">${t('阶段', 'Phases')}</h2>
       <ol class="timeline">
@@ -312,10 +329,11 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
         )}
       </ol>
       ${
-        d.office && c.status
+        d.office && c.status && !c.status.stopped
           ? html`<p>
               <a class="button" href="${base}/advance">${t('进入下一阶段…', 'Advance to the next phase…')}</a>
               <a class="button" href="${base}/end-phase">${t('结束当前阶段…', 'End the running phase…')}</a>
+              <a class="button" href="${base}/stop">${t('终止活动…', 'Stop the campaign…')}</a>
             </p>`
           : ''
       }
@@ -655,6 +673,7 @@ const KIND_ZH: Record<string, string> = {
   'org-reimported': '更新通讯录',
   'campaign-started': '发起活动',
   'cycle-joined': '补充参加本期',
+  'campaign-stopped': '终止活动',
   phoned: '电话催办',
 };
 

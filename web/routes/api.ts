@@ -647,6 +647,22 @@ export async function registerApi(app: FastifyInstance, deps: WebDeps): Promise<
       );
 
       r.post(
+        '/campaigns/:campaignId/stop',
+        {
+          schema: {
+            summary:
+              'Stop the campaign before its plan ends (office): nothing more opens, every open deadline is waived with the reason, every unit is mailed',
+            params: CampaignParams,
+            body: z.object({ reason: Reason }).strict(),
+          },
+        },
+        async (req) => {
+          const p = office(req);
+          return deps.campaigns.stop(req.params.campaignId, { ...req.body, by: p.email });
+        },
+      );
+
+      r.post(
         '/campaigns/:campaignId/units/:unitId/appoint',
         {
           schema: {

@@ -654,6 +654,50 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
   phaseForm('advance');
   phaseForm('end-phase');
 
+  // 终止活动: the office stops the campaign before its plan ends (CampaignClient.stop).
+  app.get<{ Params: { campaignId: string } }>(
+    '/console/:campaignId/stop',
+    { preHandler: officeOnly, schema: { params: CampaignParams } },
+    async (req, reply) => {
+      const t = tr(langOf(req));
+      const c = await campaignOf(req, req.params.campaignId);
+      if (!c.status) throw new WebError(409, '活动已结束', '这项活动已不在引擎中运行，无需终止。');
+      if (c.status.stopped) throw new WebError(409, '活动已终止', '这项活动已经终止。');
+      const title = t('终止活动', 'Stop the campaign');
+      const body = html`<section class="card" aria-labelledby="h-stop">
+        <h2 id="h-stop">${title}：${c.title}</h2>
+        <p>
+          ${t(
+            '终止后，活动不再进入新的阶段、不再开放新的报送事项；',
+            'Once stopped, the campaign starts no further phase and opens no further deadline; ',
+          )}<strong>${t(
+            `目前尚未报送的 ${c.status.open} 项（含领导点评）将一律免报`,
+            `the ${c.status.open} deadlines open now (leaders' reviews included) are all waived`,
+          )}</strong>${t(
+            '，免报理由为“活动终止：”加下面填写的理由；每个单位都会收到一封终止通知。已报送的材料、点评和台帐记录均予保存。终止不能撤销。',
+            ', with the reason "活动终止：" and what you write below; every unit is mailed that the campaign stopped. What was handed in, the reviews and the ledger are kept. A stop cannot be undone.',
+          )}
+        </p>
+        <form method="post" action="/console/${encodeURIComponent(c.campaignId)}/stop" enctype="multipart/form-data">
+          <input type="hidden" name="_csrf" value="${reply.generateCsrf()}" />
+          ${confirmBox(t, '', t('终止理由（将记录在台帐中，并通知各单位）', 'Why (recorded in the ledger and mailed to every unit)'))}
+          <button type="submit">${title}</button>
+        </form>
+      </section>`;
+      return send(reply, frame(req, title, body, c.campaignId));
+    },
+  );
+  app.post<{ Params: { campaignId: string } }>(
+    '/console/:campaignId/stop',
+    { preHandler: [officeOnly, app.csrfProtection.bind(app)], schema: { params: CampaignParams } },
+    async (req, reply) => {
+      const p = who(req);
+      const reason = readConfirmed(req);
+      await campaigns.stop(req.params.campaignId, { by: p.email, reason });
+      return reply.redirect(`/console/${encodeURIComponent(req.params.campaignId)}`, 303);
+    },
+  );
+
   /**
    * The deadline as the engine holds it now (undefined once its workflow is gone), asked by the
    * engine's keys: a leader review's ledger rows are the reviewer's, its workflow the reviewed unit's.
