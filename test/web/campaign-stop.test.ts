@@ -117,5 +117,13 @@ describe('the office stops a campaign', () => {
     });
     expect(cli.code).not.toBe(0);
     expect(cli.stderr).toMatch(/the campaign was stopped at/);
+    const status = await runCli(['--lang', 'zh', 'status', 'mini'], {
+      TEMPORAL_ADDRESS: h.config.temporal.address,
+      TASK_QUEUE: h.config.TASK_QUEUE,
+      LEDGER_URL: h.config.LEDGER_URL,
+    });
+    expect(status.stdout).toMatch(
+      /^已终止：2010年6月20日（星期日）\d\d:\d\d（api-token），理由：校党委决定调整活动方案，另行部署$/m,
+    );
   });
 });

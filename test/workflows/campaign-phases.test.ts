@@ -159,7 +159,7 @@ describe('CampaignPhases', () => {
     p.batchReported({ batchId: 'mini/branch-plan/once#0', counts: { ...ZERO_COUNTS, closed: 4 }, done: true });
     expect(p.finished()).toBe(true);
     // Carried into the next run as JSON.
-    const next = new CampaignPhases(mini.plan, mini.org, JSON.parse(JSON.stringify(p.state)), clock.now);
+    const next = new CampaignPhases(mini.plan, mini.org, structuredClone(p.state), clock.now);
     expect(next.status().stopped).toEqual(stop);
     expect(next.stopToTell()).toBeUndefined();
     expect(next.finished()).toBe(true);

@@ -90,6 +90,14 @@ export function registerStatus(program: Command): void {
       [
         say(`活动 ${s.campaignId}：${s.title}`, `campaign ${s.campaignId}: ${s.title}`),
         ...(starts ? [startedText(starts, zone)] : []),
+        ...(s.stopped
+          ? [
+              say(
+                `已终止：${t(s.stopped.at)}（${s.stopped.by}），理由：${s.stopped.reason}`,
+                `stopped at ${t(s.stopped.at)} by ${s.stopped.by}: ${s.stopped.reason}`,
+              ),
+            ]
+          : []),
         line('计划时间', 'plan time now', t(s.now)),
         line('当前阶段', 'current phase', s.currentPhase ? phase(s.currentPhase) : none),
         line('下一时点', 'next instant', s.nextAt ? t(s.nextAt) : none),
