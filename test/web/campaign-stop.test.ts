@@ -104,6 +104,7 @@ describe('the office stops a campaign', () => {
     expect(dashboard).not.toContain('进入下一阶段…');
     expect(dashboard).not.toContain('终止活动…');
     expect((await get('/console/mini/stop')).statusCode).toBe(409);
+    expect(pageText((await get('/console')).body)).toMatch(/已终止 2010年6月20日（星期日）\d\d:\d\d/);
   });
 
   it('refuses a second stop through the API and the command line', async () => {

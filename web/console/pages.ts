@@ -101,7 +101,14 @@ export function campaignsBody(lines: CampaignLine[], lang: Lang, office = false)
                 }
               </td>
               <td>${c.units.length}</td>
-              <td>${phase || '—'}</td>
+              <td>
+                ${
+                  c.status?.stopped
+                    ? html`<strong class="late">${t('已终止', 'Stopped')}</strong>
+                        ${when(c.status.stopped.at, c.timeZone, lang)}`
+                    : phase || '—'
+                }
+              </td>
               <td>${countsList(counts, lang)}</td>
               <td>${when(c.status?.nextAt, c.timeZone, lang)}</td>
             </tr>`;
