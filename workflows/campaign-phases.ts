@@ -125,6 +125,8 @@ export class CampaignPhases {
   }
 
   currentPhase(): string | undefined {
+    // A stopped campaign has no running phase, whatever dates its plan gave the phases to come.
+    if (this.state.stopped) return undefined;
     return this.windows().find((w) => isPhaseOpen(w, this.nowMs()))?.key;
   }
 
@@ -197,6 +199,13 @@ export class CampaignPhases {
     );
   }
 
+  /** The phase windows, less those a stop kept from ever starting: what the campaign shows and returns. */
+  phasesRun(): PhaseWindow[] {
+    const stopped = this.state.stopped;
+    if (!stopped) return this.windows();
+    return this.windows().filter((w) => Date.parse(w.startAt) < Date.parse(stopped.at));
+  }
+
   /** The batches that have not reported done: those a stop must reach. */
   unfinishedBatches(): string[] {
     return Object.values(this.state.batches)
@@ -219,7 +228,7 @@ export class CampaignPhases {
       title: this.plan.title,
       now: new Date(this.nowMs()).toISOString(),
       currentPhase: this.currentPhase(),
-      phases: this.windows(),
+      phases: this.phasesRun(),
       nextAt: n === undefined ? undefined : new Date(n).toISOString(),
       counts,
       open: counts.green + counts.blue + counts.yellow + counts.red,

@@ -126,7 +126,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRe
   await condition(allHandlersFinished);
   return {
     campaignId: plan.id,
-    phases: phases.windows(),
+    phases: phases.phasesRun(),
     batches: Object.keys(state.batches).length,
     runs: state.runs,
     ...(state.stopped ? { stopped: { at: state.stopped.at, by: state.stopped.by, reason: state.stopped.reason } } : {}),

@@ -102,6 +102,8 @@ describe('the office stops a campaign', () => {
     expect(dashboard).toContain('活动已终止');
     expect(dashboard).toContain(REASON);
     expect(dashboard).not.toContain('进入下一阶段…');
+    // The phase running at the stop ended then; none is running since.
+    expect(dashboard).not.toContain('进行中');
     expect(dashboard).not.toContain('终止活动…');
     expect((await get('/console/mini/stop')).statusCode).toBe(409);
     expect(pageText((await get('/console')).body)).toMatch(/已终止 2010年6月20日（星期日）\d\d:\d\d/);

@@ -142,6 +142,9 @@ describe('CampaignPhases', () => {
     expect(p.dueAnnouncements(clock.ms)).toEqual([]);
     expect(p.dueCycles(clock.ms)).toEqual([]);
     expect(p.nextAt()).toBeUndefined();
+    // The engagement phase's planned first day has passed: it never started, and is not shown.
+    expect(p.currentPhase()).toBeUndefined();
+    expect(p.status().phases).toEqual([{ key: 'mobilise', startAt: '2010-05-31T16:00:00.000Z', endAt: stop.at }]);
     for (const refused of [
       () => p.validateStop({ by: '王芳', reason: 'again' }),
       () => p.validateAdvance({ by: '王芳', reason: 'x' }),

@@ -369,8 +369,8 @@ export async function phaseTimeline(ledger: LedgerStore, c: CampaignContext, lan
     (c.plan ? phaseWindows(c.plan, { started: Object.fromEntries(started), ended: Object.fromEntries(ended) }) : []);
   const keys = windows.length > 0 ? windows.map((w) => w.key) : [...started.keys()];
   const nowMs = Date.parse(c.now);
-  // Without a status the campaign runs no more: no phase of it is current.
-  const over = c.status === undefined;
+  // Without a status, or stopped, the campaign runs no more: no phase of it is current.
+  const over = c.status === undefined || c.status.stopped !== undefined;
   return keys.map((key) => {
     const w = windows.find((x) => x.key === key);
     const s = w?.startAt ?? started.get(key);
