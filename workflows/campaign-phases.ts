@@ -236,7 +236,8 @@ export class CampaignPhases {
       cyclesLaunched: this.state.launched.length,
       batchesLaunched: Object.keys(this.state.batches).length,
       batchesDone: this.batchesDone(),
-      completed: false,
+      // Asked of a campaign that has completed, its final state answers: finished.
+      completed: this.finished(),
       runs: this.state.runs,
       ...('ref' in this.org ? { orgRef: this.org.ref } : {}),
       ...(this.state.stopped ? { stopped: this.stopOf(this.state.stopped) } : {}),

@@ -7,6 +7,9 @@
  * command line refuse a second stop, and the API names the missing field.
  */
 import { campaignWorkflowId } from '../../domain/engine/context';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expectFitsPhone, launchBrowser, phonePage } from '../helpers/browser';
 import { runCli } from '../helpers/processes';
 import {
   eventually,
@@ -21,11 +24,12 @@ import {
 
 const office = { authorization: `Bearer ${TEST_API_TOKEN}` };
 const REASON = '校党委决定调整活动方案，另行部署';
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'web');
 
 describe('the office stops a campaign', () => {
   let h: WebHarness;
   beforeAll(async () => {
-    h = await startWebHarness({ from: '2010-06-20T10:00', orgByReference: true });
+    h = await startWebHarness({ from: '2010-06-20T10:00', orgByReference: true, listen: true });
   });
   afterAll(async () => {
     await h?.stop();
@@ -105,8 +109,26 @@ describe('the office stops a campaign', () => {
     // The phase running at the stop ended then; none is running since.
     expect(dashboard).not.toContain('进行中');
     expect(dashboard).not.toContain('终止活动…');
+    // Nothing more to switch on: the digest of a stopped campaign is refused.
+    expect(dashboard).not.toContain('每周督办简报');
+    expect((await h.campaigns.status('mini')).completed).toBe(true);
+    expect((await formPost(h, '/console/mini/digest', { digest: 'on' }, office, '/console/new')).statusCode).toBe(409);
     expect((await get('/console/mini/stop')).statusCode).toBe(409);
     expect(pageText((await get('/console')).body)).toMatch(/已终止 2010年6月20日（星期日）\d\d:\d\d/);
+
+    // On the office's phone: the dashboard says it, and fits.
+    const browser = await launchBrowser();
+    try {
+      const page = await phonePage(browser, h.config.BASE_URL, await sessionCookie(h, 'office@example.org'));
+      await page.goto(`${h.config.BASE_URL}/console/mini`);
+      expect(pageText(await page.locator('#stopped').innerHTML())).toMatch(
+        /活动已终止 2010年6月20日（星期日）\d\d:\d\d · api-token · 理由：校党委决定调整活动方案，另行部署/,
+      );
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await expectFitsPhone(page, path.join(ARTIFACTS, 'campaign-stopped.png'));
+    } finally {
+      await browser.close();
+    }
   });
 
   it('refuses a second stop through the API and the command line', async () => {

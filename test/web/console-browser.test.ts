@@ -141,6 +141,7 @@ describe('the office console in a browser', () => {
     expect(await page.textContent('main')).toMatch(/目前尚未报送的 \d+ 项（含领导点评）将一律免报/);
     expect(await axeSerious(page)).toEqual([]);
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'stop.png'), fullPage: true });
     expect(Number(await page.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1280, height: 900 });
 

@@ -159,8 +159,10 @@ describe('CampaignPhases', () => {
     p.stopTold();
     expect(p.stopToTell()).toBeUndefined();
     expect(p.finished()).toBe(false);
+    expect(p.status().completed).toBe(false);
     p.batchReported({ batchId: 'mini/branch-plan/once#0', counts: { ...ZERO_COUNTS, closed: 4 }, done: true });
     expect(p.finished()).toBe(true);
+    expect(p.status().completed).toBe(true);
     // Carried into the next run as JSON.
     const next = new CampaignPhases(mini.plan, mini.org, structuredClone(p.state), clock.now);
     expect(next.status().stopped).toEqual(stop);

@@ -272,9 +272,9 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
           : undefined,
         campaignStarts(ledger, c.campaignId),
       ]);
-      // The office's switch for the weekly digest, while the campaign runs.
+      // The office's switch for the weekly digest, while the campaign runs and is not stopped.
       const digest =
-        p.role === 'office' && c.status && !c.status.completed
+        p.role === 'office' && c.status && !c.status.completed && !c.status.stopped
           ? { on: await digestOn(campaigns.client, c.campaignId), csrf: reply.generateCsrf() }
           : undefined;
       const body = dashboardBody(
@@ -901,7 +901,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
       const c = await campaignOf(req, req.params.campaignId);
       const want = field(req, 'digest');
       if (want !== 'on' && want !== 'off') throw new WebError(400, '请求有误', '请选择开启或停止。', 'digest');
-      if (!c.status || c.status.completed)
+      if (!c.status || c.status.completed || c.status.stopped)
         throw new WebError(409, '活动已结束', '该活动已经结束，不再发送督办简报。', 'campaignId');
       if (want === 'off') await stopDigest(campaigns.client, c.campaignId);
       else {
