@@ -85,7 +85,7 @@ describe('the office stops a campaign', () => {
     );
     expect(mail.mail.subject).toBe('【创先争优测试活动】活动终止的通知');
     expect(mail.mail.text).toMatch(
-      /已于2010年6月20日（星期日）\d\d:\d\d由api-token决定终止。终止原因：校党委决定调整活动方案，另行部署/,
+      /已于2010年6月20日（星期日）\d\d:\d\d由api-token决定终止。\n终止原因：校党委决定调整活动方案，另行部署\n/,
     );
     expect(mail.mail.text).toContain('尚未报送的各项材料不必再报送');
 
