@@ -336,7 +336,7 @@ export function dashboardBody(d: DashboardData, lang: Lang): Html {
         )}
       </ol>
       ${
-        d.office && c.status && !c.status.stopped
+        d.office && c.status && !c.status.completed && !c.status.stopped
           ? html`<p>
               <a class="button" href="${base}/advance">${t('进入下一阶段…', 'Advance to the next phase…')}</a>
               <a class="button" href="${base}/end-phase">${t('结束当前阶段…', 'End the running phase…')}</a>

@@ -661,7 +661,7 @@ export function registerConsole(app: FastifyInstance, deps: WebDeps): void {
     async (req, reply) => {
       const t = tr(langOf(req));
       const c = await campaignOf(req, req.params.campaignId);
-      if (!c.status) throw new WebError(409, '活动已结束', '这项活动已不在引擎中运行，无需终止。');
+      if (!c.status || c.status.completed) throw new WebError(409, '活动已结束', '这项活动已经结束，无需终止。');
       if (c.status.stopped) throw new WebError(409, '活动已终止', '这项活动已经终止。');
       const title = t('终止活动', 'Stop the campaign');
       const body = html`<section class="card" aria-labelledby="h-stop">
