@@ -19,7 +19,7 @@ export function stopWaiver(stop: CampaignStop): WaiveRequest {
 }
 
 export function createStopActivities(client: Client) {
-  /** Runs `fn` over `ids` in lanes, heartbeating how many are done, and skipping those a failed attempt finished. */
+  /** Runs `fn` over `ids` in lanes, heartbeating how many it did; a retried attempt runs them all again, harmlessly. */
   const overIds = async (ids: string[], fn: (id: string) => Promise<boolean>): Promise<number> => {
     const ctx = Context.current();
     let done = 0;

@@ -29,7 +29,7 @@ describe('a batch whose campaign was terminated by hand', () => {
     await mini?.stop();
   });
 
-  it('stops reporting, keeps its deadlines and completes with their outcomes', async () => {
+  it('drops its reports, keeps its deadlines and completes with their outcomes', async () => {
     const { until, history, cc, env, ledger } = mini;
     await until(local('2010-06-20T12:00'));
     const batch = env.client.workflow.getHandle<typeof batchWorkflow>(BATCH);
