@@ -374,21 +374,7 @@ export class CampaignPhases {
 
   /** The stop's mail to every unit but the office and members, as a phase's announcement goes. */
   stopAnnouncement(stop: CampaignStop): AnnounceRequest {
-    const { plan, org } = this;
-    const recipients = 'ref' in org ? { targets: [], orgRef: org.ref } : { targets: announcementTargets(org) };
-    return {
-      message: {
-        kind: 'campaign-stopped',
-        campaignId: plan.id,
-        campaignTitle: plan.title,
-        timeZone: plan.timeZone,
-        locale: plan.locale,
-        step: 'campaign-stopped',
-        sentAt: stop.at,
-        stop,
-      },
-      ...recipients,
-    };
+    return this.toEveryUnit({ kind: 'campaign-stopped', step: 'campaign-stopped', sentAt: stop.at, stop });
   }
 
   batchReported(report: BatchReport): void {
@@ -430,22 +416,33 @@ export class CampaignPhases {
 
   /** The announcement of a phase to every unit but the office and members, sent at `at`. */
   announcement(w: PhaseWindow, at: string): AnnounceRequest {
+    const phase = this.plan.phases.find((p) => p.key === w.key)!;
+    return this.toEveryUnit({
+      kind: 'phase-started',
+      phaseKey: w.key,
+      phaseName: this.plan.locale === 'en' ? phase.label : phase.name,
+      phaseStartedBy: this.startedBy(w.key),
+      step: `phase-started-${w.key}`,
+      sentAt: at,
+    });
+  }
+
+  /**
+   * A message of the campaign's to every unit but the office and members (a phase's announcement,
+   * the stop). By reference the activity works the targets out from the stored organisation.
+   */
+  private toEveryUnit(
+    message: Omit<AnnounceRequest['message'], 'campaignId' | 'campaignTitle' | 'timeZone' | 'locale'>,
+  ): AnnounceRequest {
     const { plan, org } = this;
-    const phase = plan.phases.find((p) => p.key === w.key)!;
-    // By reference the activity works the targets out from the stored organisation.
     const recipients = 'ref' in org ? { targets: [], orgRef: org.ref } : { targets: announcementTargets(org) };
     return {
       message: {
-        kind: 'phase-started',
         campaignId: plan.id,
         campaignTitle: plan.title,
         timeZone: plan.timeZone,
         locale: plan.locale,
-        phaseKey: w.key,
-        phaseName: plan.locale === 'en' ? phase.label : phase.name,
-        phaseStartedBy: this.startedBy(w.key),
-        step: `phase-started-${w.key}`,
-        sentAt: at,
+        ...message,
       },
       ...recipients,
     };
